@@ -19,6 +19,7 @@ import {
   Redacted,
   Ref,
   Scope,
+  Supervisor,
   TestClock
 } from "effect"
 import { ClientIdentity, Credentials, PlexAuth } from "effect-plex-auth"
@@ -143,6 +144,39 @@ describe("ping and sign-out", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow()
         assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose signedOut never ends: the caller's timeout ends the call, signedOut's own fiber runs on alone, none left waiting on it",
+    () =>
+      Effect.gen(function* () {
+        // The fibers the call starts, tracked by a Supervisor given to it alone.
+        const tracked = yield* Supervisor.track
+        const told = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        // A signedOut that hangs (until released), its wait not made interruptible: it runs to its end
+        // (docs/tokens.md), however long that takes; the caller's going away interrupts it without waiting for it.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () => Effect.zipRight(Deferred.succeed(told, undefined), Deferred.await(release))
+        }
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.timeoutOption("5 seconds"),
+            Effect.supervised(tracked)
+          )
+        )
+        yield* Deferred.await(told)
+        yield* TestClock.adjust("5 seconds")
+        assert.isTrue(Option.isNone(yield* Fiber.join(signingOut)), "timed out")
+        for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow()
+        // The Effect 4 edition's going away was once a Fiber.interrupt in a fiber of its own, which waited with it.
+        assert.strictEqual((yield* tracked.value).length, 1, "signedOut's own fiber, and no other")
+        yield* Deferred.succeed(release, undefined)
+        for (let turn = 0; turn < 20 && (yield* tracked.value).length > 0; turn++) yield* Effect.yieldNow()
+        assert.strictEqual((yield* tracked.value).length, 0, "signedOut ran to its end")
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 

@@ -13,6 +13,7 @@ import * as Fiber from "effect/Fiber"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
@@ -141,6 +142,47 @@ describe("ping and sign-out", () => {
         yield* Deferred.succeed(release, undefined)
         for (let turn = 0; turn < 20 && !(yield* Ref.get(finished)); turn++) yield* Effect.yieldNow
         assert.isTrue(yield* Ref.get(finished), "signedOut ran to its end")
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
+    "signOut whose signedOut never ends: the caller's timeout ends the call, signedOut's own fiber runs on alone, none left waiting on it",
+    () =>
+      Effect.gen(function* () {
+        // The fibers the call starts, counted by a FiberRuntimeMetrics service given to it alone.
+        let running = 0
+        const counting: Metric.FiberRuntimeMetricsService = {
+          recordFiberStart: () => {
+            running++
+          },
+          recordFiberEnd: () => {
+            running--
+          }
+        }
+        const told = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        // A signedOut that hangs (until released), its wait not made interruptible: it runs to its end
+        // (docs/tokens.md), however long that takes; the caller's going away interrupts it without waiting for it.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          signedOut: () => Effect.andThen(Deferred.succeed(told, undefined), Deferred.await(release))
+        }
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            Effect.timeoutOption("5 seconds"),
+            Effect.provideService(Metric.FiberRuntimeMetrics, counting)
+          )
+        )
+        yield* Deferred.await(told)
+        yield* TestClock.adjust("5 seconds")
+        assert.isTrue(Option.isNone(yield* Fiber.join(signingOut)), "timed out")
+        for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow
+        // Before, the caller's going away was a Fiber.interrupt in a fiber of its own, which waited with signedOut.
+        assert.strictEqual(running, 1, "signedOut's own fiber, and no other")
+        yield* Deferred.succeed(release, undefined)
+        for (let turn = 0; turn < 20 && running > 0; turn++) yield* Effect.yieldNow
+        assert.strictEqual(running, 0, "signedOut ran to its end")
       }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
   )
 

@@ -25,10 +25,11 @@ import * as Fiber from "effect/Fiber"
  * and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
  * interruptible stop (the store work of a stored layer already closed, run in this fiber; an open layer's runs in
- * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away (the
- * fiber that interrupts started at once, as WebSignIn's giveUp), not a scheduler turn later: a region whose wait
- * answers just after does not start the next one in between. The result is `self`'s; a finalizer that dies makes the
- * call die, as with `Effect.onExit`.
+ * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away, and
+ * not waited for (`interruptUnsafe`, as Effect 3's `Fiber.interruptAsFork` and WebSignIn's giveUp): not a scheduler
+ * turn later (a region whose wait answers just after does not start the next one in between), nor by a
+ * `Fiber.interrupt` in a fiber of its own, which would wait as long as the finalizer runs (for good, one that never
+ * ends). The result is `self`'s; a finalizer that dies makes the call die, as with `Effect.onExit`.
  */
 export const onExit = <E, R>(
   self: Effect.Effect<void, E, R>,
@@ -39,7 +40,9 @@ export const onExit = <E, R>(
       Effect.flatMap(Effect.forkDetach(finalizer(), { uninterruptible: true }), (fiber) =>
         Effect.andThen(
           restore(Fiber.join(fiber)).pipe(
-            Effect.onInterrupt(() => Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true }))
+            Effect.onInterrupt(() =>
+              Effect.withFiber((self) => Effect.sync(() => fiber.interruptUnsafe(self.id)))
+            )
           ),
           exit
         )
