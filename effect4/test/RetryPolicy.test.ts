@@ -10,6 +10,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
@@ -23,6 +24,7 @@ import { env } from "./support.js"
 import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
 import { env as mockEnv } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
+import { withCapturedLogs } from "./support/observe.js"
 import { accountBody, operations, signInInput, success } from "./support/operations.js"
 
 /** Runs `getTokenDetails` with `policy` in a fiber, lets `elapsed` pass, and gives its exit and the gaps between attempts. */
@@ -1017,6 +1019,20 @@ describe("the non-idempotent sign-in", () => {
       assert.strictEqual(first!.body, second!.body)
       assert.isTrue(new URLSearchParams(second!.body).has("password"))
     }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, () => success(signInOp)))))
+  )
+})
+
+describe("observability of retries", () => {
+  it.effect(
+    "a retry writes no log line, at any level: the operation's span records it (observability.test.ts)",
+    () =>
+      Effect.gen(function* () {
+        const { exit, lines } = yield* withCapturedLogs(
+          details.pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(2))))
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(lines, [])
+      }).pipe(Effect.provide(mockEnv(MockHttp.sequence(unavailable, unavailable, ok))))
   )
 })
 
