@@ -369,6 +369,25 @@ describe("no secret in InvalidInput", () => {
   )
 })
 
+describe("a secret within another", () => {
+  it.effect("a backup code holding the password is masked whole: neither is shown in part", () =>
+    Effect.gen(function* () {
+      // The password also stands alone within the code (a hyphen after it): masked first, it left the rest of the
+      // code in the error, `<redacted>-xyzzy-plugh`. The longest secret is masked first.
+      const code = "pw12-xyzzy-plugh"
+      const error = yield* Effect.flip(
+        PlexAuth.postUsersSignInData({ login: "tester", password: "pw12", verificationCode: code })
+      )
+      assert.strictEqual(error._tag, "InvalidVerificationCode")
+      assertNoSecrets(renderings(error), [code, "xyzzy", "plugh"])
+    }).pipe(
+      Effect.provide(
+        env(() => MockHttp.plexErrors(401, [{ code: 1028, message: "Invalid code pw12-xyzzy-plugh" }]))
+      )
+    )
+  )
+})
+
 // ---------------------------------------------------------------------------
 // 2. Random secrets under faults (the in-memory fake, property-based)
 // ---------------------------------------------------------------------------

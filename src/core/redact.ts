@@ -29,7 +29,7 @@ const echoedForms = (secret: string): ReadonlyArray<string> => {
     // A lone surrogate has no URI encoding.
   }
   forms.add(secret)
-  return [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length)
+  return [...forms]
 }
 
 const isWordChar = (char: string | undefined): boolean => char !== undefined && /[\p{L}\p{N}_]/u.test(char)
@@ -54,15 +54,16 @@ const maskStandalone = (text: string, form: string): string => {
 /**
  * Masks every known secret in a text, in each form it may be echoed in. A
  * secret of at least {@link minLengthAnywhere} characters is masked
- * wherever it appears; a shorter one wherever it stands alone.
+ * wherever it appears; a shorter one wherever it stands alone. The forms of
+ * all the secrets, longest first: one secret within another (a password
+ * that stands alone within a backup code) is masked with the longer one,
+ * not first on its own, which left the rest of the longer one to be seen.
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   let out = text
-  for (const secret of secrets) {
-    if (secret.length === 0) continue
-    for (const form of echoedForms(secret)) {
+  for (const form of secrets.flatMap(echoedForms).sort((a, b) => b.length - a.length)) {
+    if (form !== "")
       out = form.length >= minLengthAnywhere ? out.split(form).join(mask) : maskStandalone(out, form)
-    }
   }
   return out
 }

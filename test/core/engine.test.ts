@@ -189,6 +189,23 @@ describe("core/redact and core/fetchGuard", () => {
     assert.strictEqual(excerpt("  a\n\nb  ", []), "a b")
   })
 
+  it("masks a secret within another with the longer one, whatever their order: neither is shown in part", () => {
+    // A short password standing alone within a backup code; a 4-digit PIN within a token (hyphens around it).
+    for (const [text, secrets] of [
+      ["code pw12-xyzzy-plugh", ["pw12", "pw12-xyzzy-plugh"]],
+      ["token AbCd-1234-EfGhIjKl", ["1234", "AbCd-1234-EfGhIjKl"]]
+    ] as const) {
+      const masked = text.slice(0, text.indexOf(" ")) + " <redacted>"
+      assert.strictEqual(scrub(text, secrets), masked)
+      assert.strictEqual(scrub(text, [...secrets].reverse()), masked)
+    }
+    // Still masked on its own where it stands alone, and an empty secret masks nothing.
+    assert.strictEqual(
+      scrub("pin 1234 of AbCd-1234-EfGhIjKl", ["1234", "AbCd-1234-EfGhIjKl", ""]),
+      "pin <redacted> of <redacted>"
+    )
+  })
+
   it("the redacted header names: the token's and Location added once, the caller's kept", () => {
     const names = ["authorization", /^x-secret-/]
     assert.deepStrictEqual(withSecretHeaderNames(names), [
