@@ -3390,6 +3390,23 @@ describe("WebSignIn sessions opened by an earlier run or another process", () =>
     }
   )
 
+  // The per-site matrix of the store calls given up with Effect.disconnect (src/WebSignIn.ts, four sites): each has a
+  // test that fails when only its own Effect.disconnect is taken away (the call then waited for as it is, so one that
+  // cannot be interrupted holds the wait), and no other site's removal fails it. Checked one site at a time (the
+  // other tests of this file passing each time):
+  // - withinStoreWait (a request's store call): the six "... nor can be interrupted is SessionStoreError ... after 5
+  //   seconds" (sign-in's save; authenticate's read, rewrite and removal; signOut's read and removal), and
+  //   "authenticate: a read that hangs and cannot be interrupted is given up at 5 seconds with no fiber left waiting";
+  // - removeEnded: "a removal of an ended session that hangs and cannot be interrupted is given up after 30 seconds";
+  // - withinIndexDeadline: "a store that hangs and cannot be interrupted on the index fails no sign-in nor holds one";
+  // - removePrevious: "a browser whose previous session's removal never answers nor can be interrupted signs in
+  //   again after 5 seconds".
+  // The tests below with `trapped` (and the layer's close as the sweep starts, above) are the Effect 4 edition's
+  // per-site tests of its `disconnected`, whose uninterruptible window from the fork to the wait can be reverted
+  // there. Here that window is Effect.disconnect's own, and Effect 3's fork starts no call before the wait has begun:
+  // a site given a fork of its own without the window (Effect.forkDaemon, Fiber.interruptFork once interrupted)
+  // passes them (checked at each site; at withinStoreWait that fork fails the "no fiber left waiting" test, as the
+  // forked interruption waits with the call). They stay as the twins of the Effect 4 edition's.
   /**
    * A store one of whose calls (the first `matches` picks once armed) runs `state.interrupt` (an interruption of the
    * one that asked for it) as it starts, in a fiber run at once (the call's fiber started at once, before the fiber that waits for it has begun to), then waits
