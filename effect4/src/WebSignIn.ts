@@ -64,6 +64,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import { tagNamed } from "./internal/errorName.js"
+import { interruptWithoutWaiting } from "./internal/interruptWithoutWaiting.js"
 import * as Access from "../../src/core/access.js"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as CoreCookies from "../../src/core/web/cookies.js"
@@ -734,14 +735,11 @@ const detached: Background = (work) => Effect.as(Effect.forkDetach(work), true)
 
 /**
  * Gives up a store call's fiber: interrupts it without waiting for it (a call that cannot be interrupted ends on its
- * own), as Effect 3's Effect.disconnect does (its `interruptAsFork`): `interruptUnsafe`, the Fiber's documented
- * request for interruption that does not wait, made by the giving-up fiber. No fiber waits on the call: a
- * `Fiber.interrupt` in a fiber of its own would wait as long as a call that cannot be interrupted hangs (for good, one
- * that never ends). The interruption is signalled at once, not a turn later: a fiber given up as the layer's scope
- * closes (its parent interrupted) starts no other store call, nor its own if it has not started yet.
+ * own), as Effect 3's Effect.disconnect does (its `interruptAsFork`); nothing waits on the call. The interruption is
+ * signalled at once, not a turn later: a fiber given up as the layer's scope closes (its parent interrupted) starts no
+ * other store call, nor its own if it has not started yet.
  */
-const giveUp = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
-  Effect.withFiber((self) => Effect.sync(() => fiber.interruptUnsafe(self.id)))
+const giveUp = interruptWithoutWaiting
 
 /**
  * `wait` on `call` run in a detached fiber of its own (started at once with `startImmediately`), that fiber given up
@@ -848,9 +846,9 @@ const makeWith = (
         })
 
     // A session store call a request waits for, at most Flow.storeWaitMillis: one not answered by then is a failed one
-    // (`SessionStoreError`), not a request held for ever. In a fiber of its own, interrupted without waiting for it when
-    // given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the same,
-    // and finishes on its own (Effect 3's Effect.disconnect).
+    // (`SessionStoreError`), not a request held for ever. In a fiber of its own, interrupted without waiting for it
+    // when given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the
+    // same, and finishes on its own (Effect 3's Effect.disconnect).
     const withinStoreWait =
       (op: string, millis: number = Flow.storeWaitMillis) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>

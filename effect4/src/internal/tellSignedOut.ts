@@ -17,6 +17,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import { interruptWithoutWaiting } from "./interruptWithoutWaiting.js"
 
 /**
  * Runs `self`, then `finalizer()` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the revoke,
@@ -26,8 +27,8 @@ import * as Fiber from "effect/Fiber"
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
  * interruptible stop (the store work of a stored layer already closed, run in this fiber; an open layer's runs in
  * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away, and
- * not waited for (`interruptUnsafe`, as Effect 3's `Fiber.interruptAsFork` and WebSignIn's giveUp): not a scheduler
- * turn later (a region whose wait answers just after does not start the next one in between), nor by a
+ * not waited for (`interruptWithoutWaiting`, as Effect 3's `Fiber.interruptAsFork`, and WebSignIn's giveUp): not a
+ * scheduler turn later (a region whose wait answers just after does not start the next one in between), nor by a
  * `Fiber.interrupt` in a fiber of its own, which would wait as long as the finalizer runs (for good, one that never
  * ends). The result is `self`'s; a finalizer that dies makes the call die, as with `Effect.onExit`.
  */
@@ -39,11 +40,7 @@ export const onExit = <E, R>(
     Effect.flatMap(Effect.exit(restore(self)), (exit) =>
       Effect.flatMap(Effect.forkDetach(finalizer(), { uninterruptible: true }), (fiber) =>
         Effect.andThen(
-          restore(Fiber.join(fiber)).pipe(
-            Effect.onInterrupt(() =>
-              Effect.withFiber((self) => Effect.sync(() => fiber.interruptUnsafe(self.id)))
-            )
-          ),
+          restore(Fiber.join(fiber)).pipe(Effect.onInterrupt(() => interruptWithoutWaiting(fiber))),
           exit
         )
       )
