@@ -1959,7 +1959,9 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
  * records headers only when the app opts in (`HttpMiddleware.TracerHeaderFilter`);
  * this keeps that opt-in safe. Part of {@link layerHttpApiRoutes}; provide
  * it to the server layer of an `HttpRouter` app that serves
- * {@link WebSignInService.routes}.
+ * {@link WebSignInService.routes} (`HttpRouter.serve(app).pipe(Layer.provide(...))`).
+ * With `HttpRouter.toWebHandler`, merge it into the app's layer instead: its
+ * requests run with what that layer outputs, which `Layer.provide` leaves out.
  *
  * @since 0.1.0
  * @category layers
