@@ -209,13 +209,14 @@ const exec = (command, { cwd, env = {}, timeout = 60_000 }) =>
   })
 
 /**
- * Starts a command that serves and prints `PLEX_TV_URL=<url>`: the URL once printed (rejects if it exits
- * first, or after 30 s), and how to stop it.
+ * Starts a command that serves and prints `PLEX_TV_URL=<url>` (or what `pattern` matches, its first group): the
+ * URL once printed (rejects if it exits first, or after 30 s), everything it printed so far (`output()`), and how
+ * to stop it.
  */
-const background = (command, { cwd }) =>
+const background = (command, { cwd, env = {}, pattern = /PLEX_TV_URL=(\S+)/ }) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = command
-    const child = spawn(file, args, { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(file, args, { cwd, env: { ...childEnv, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
     const stop = () =>
       new Promise((done) => {
@@ -229,17 +230,17 @@ const background = (command, { cwd }) =>
     }, 30_000)
     const onData = (chunk) => {
       output += chunk
-      const match = /PLEX_TV_URL=(\S+)/.exec(output)
+      const match = pattern.exec(output)
       if (match !== null) {
         clearTimeout(timer)
-        resolve({ url: match[1], stop })
+        resolve({ url: match[1], stop, output: () => output })
       }
     }
     child.stdout.on("data", onData)
-    child.stderr.on("data", (chunk) => (output += chunk))
+    child.stderr.on("data", onData)
     child.on("close", (code) => {
       clearTimeout(timer)
-      reject(new Error(`exited with ${code} before printing PLEX_TV_URL:\n${output}`))
+      reject(new Error(`exited with ${code} before printing ${pattern}:\n${output}`))
     })
   })
 
@@ -255,7 +256,8 @@ const expectOutput = (result, expected) => {
 
 /** Every case: [name, runtime, edition => Promise<failure text | undefined>]. */
 const cases = []
-const add = (name, runtime, run) => cases.push({ name, runtime, run })
+/** `only`: the editions the case runs for (default both). */
+const add = (name, runtime, run, only = [3, 4]) => cases.push({ name, runtime, run, only })
 const signedIn = /Signed in as alice/
 
 for (const runtime of ["bun", "deno -A"]) {
@@ -316,6 +318,97 @@ for (const runtime of ["bun", "deno -A"]) {
     return expectOutput(await exec([...bin, "whoami"], { cwd: app.dir }), /username\s+alice/)
   })
 }
+
+// docs/web-sign-in.md "On Bun": its Effect 4 example (Bun's default export, HttpRouter.toWebHandler, the services
+// built first) served by Bun, and a sign-in played as a browser would against `plex-auth fake-server` run on Bun:
+// the start's redirect and PIN cookie, the fake's approval page posted as carol, the return to the callback. Also
+// what the section says: without PLEX_SESSION_KEY the app does not start (it names the variable), and a start
+// without the X-Real-IP its startLimitKey reads logs the keyless-start warning.
+const onBunBlock = () => {
+  const text = readFileSync(path.join(root, "docs", "web-sign-in.md"), "utf8")
+  const from = text.indexOf("### On Bun")
+  const start = text.indexOf("\n```ts effect4\n", from)
+  if (from < 0 || start < 0) fail('docs/web-sign-in.md has no "### On Bun" with a ```ts effect4 block')
+  const body = start + "\n```ts effect4\n".length
+  return text.slice(body, text.indexOf("\n```\n", body) + 1)
+}
+const cookiesOf = (response) => response.headers.getSetCookie().map((cookie) => cookie.split(";")[0])
+add(
+  'docs/web-sign-in.md "On Bun": the example app served by Bun, a sign-in as a browser does it',
+  "bun",
+  async (app) => {
+    const sessions = path.join(app.dir, "web-sessions")
+    const replaced = (text, from, to) => {
+      if (!text.includes(from)) fail(`the "On Bun" example no longer has ${from}: update this case`)
+      return text.replace(from, to)
+    }
+    let source = onBunBlock()
+    // Port 0: Bun picks a free one and prints it. The callback's origin (appUrl) is then not the server's: the
+    // driver below sends the return to the server the app is on, with its cookies, as a browser at appUrl would.
+    source = replaced(source, "port: 3000", "port: 0")
+    source = replaced(
+      source,
+      'appUrl: "https://media.example.com",',
+      'appUrl: "http://localhost:3000",\n  authAppUrl: `${process.env.PLEX_TV_URL}/auth`,'
+    )
+    source = replaced(source, '"/var/lib/my-app/sessions"', JSON.stringify(sessions))
+    writeFileSync(path.join(app.dir, "web-bun.ts"), source)
+    const fake = await background(
+      [bun, "node_modules/.bin/plex-auth", "fake-server", "--approve-pins-after", "3600"],
+      { cwd: app.dir }
+    )
+    try {
+      const env = { PLEX_TV_URL: fake.url }
+      const noKey = await exec([bun, "web-bun.ts"], { cwd: app.dir, env: { ...env, PLEX_SESSION_KEY: "" } })
+      if (noKey.code === 0 || !/PLEX_SESSION_KEY/.test(`${noKey.stdout}${noKey.stderr}`)) {
+        return `without PLEX_SESSION_KEY the app did not fail naming it (exit ${noKey.code}):\n${lines(`${noKey.stdout}${noKey.stderr}`).slice(-6).join("\n")}`
+      }
+      const server = await background([bun, "web-bun.ts"], {
+        cwd: app.dir,
+        env: { ...env, PLEX_SESSION_KEY: "a key for the runtimes check only, 32 bytes or more" },
+        pattern: /(http:\/\/localhost:\d+)/
+      })
+      try {
+        const started = await fetch(`${server.url}/auth/plex/start`, { redirect: "manual" })
+        const location = started.headers.get("location") ?? ""
+        if (started.status !== 303 || !location.startsWith(`${fake.url}/auth#?`)) {
+          return `the start answered ${started.status}, Location ${location}`
+        }
+        const fragment = new URLSearchParams(location.slice(location.indexOf("#?") + 2))
+        const approved = await fetch(`${fake.url}/auth`, {
+          method: "POST",
+          redirect: "manual",
+          body: new URLSearchParams({
+            clientID: fragment.get("clientID") ?? "",
+            code: fragment.get("code") ?? "",
+            forwardUrl: fragment.get("forwardUrl") ?? "",
+            account: "carol"
+          })
+        })
+        const forward = new URL(approved.headers.get("location") ?? "")
+        const back = await fetch(`${server.url}${forward.pathname}${forward.search}`, {
+          redirect: "manual",
+          headers: { cookie: cookiesOf(started).join("; ") }
+        })
+        const session = cookiesOf(back).find((cookie) => /^plex_session=./.test(cookie))
+        if (back.status !== 303 || back.headers.get("location") !== "/" || session === undefined) {
+          return `the return answered ${back.status}, Location ${back.headers.get("location")}, cookies ${cookiesOf(back).map((c) => c.split("=")[0])}`
+        }
+        const output = server.output()
+        for (const expected of [/WebSignIn: carol signed in \(Shared\)/, /startLimitKey answered no key/]) {
+          if (!expected.test(output))
+            return `the app did not log ${expected}:\n${lines(output).slice(-8).join("\n")}`
+        }
+        return undefined
+      } finally {
+        await server.stop()
+      }
+    } finally {
+      await fake.stop()
+    }
+  },
+  [4]
+)
 
 // Deno with only what each case needs: no --allow-sys (host name, OS release, uid), no --allow-env
 // unless named, loopback only.
@@ -406,7 +499,8 @@ add("README quick start with --allow-net=127.0.0.1 and --allow-env (no --allow-s
 
 let failures = 0
 for (const app of editions) {
-  for (const { name, runtime, run } of cases) {
+  for (const { name, runtime, run, only } of cases) {
+    if (!only.includes(app.edition)) continue
     const since = performance.now()
     let failure
     try {
@@ -425,7 +519,10 @@ for (const app of editions) {
 }
 
 cleanUp()
-const total = editions.length * cases.length
+const total = editions.reduce(
+  (sum, app) => sum + cases.filter(({ only }) => only.includes(app.edition)).length,
+  0
+)
 console.log(
   `runtimes: ${total - failures} of ${total} passed, ${failures} failed (${seconds(started)} in all)`
 )

@@ -491,7 +491,8 @@ export interface Options {
    * are what the client sent), or `request.remoteAddress` when the server faces browsers. Each key creates at most
    * `startLimitPerKey` PINs per `startLimitWindow`, so that one visitor (a bot) using its share up does not lock the
    * others out; `startLimit` stays the ceiling for all. `undefined` (or an empty string) is no key: that start is
-   * bounded by `startLimit` alone. A key a client can choose (a header your proxy does not set) gives a bot a new
+   * bounded by `startLimit` alone, and the first such start logs a warning, once (under `HttpApp.toWebHandler`, as
+   * with `Bun.serve` or `Deno.serve`, requests have no `remoteAddress`). A key a client can choose (a header your proxy does not set) gives a bot a new
    * share at will: derive it from what your proxy sets. Keys are kept in memory for the window only (at most
    * `startLimit` of them: only a start that creates a PIN adds its key), never logged. A function (`InvalidInput`
    * otherwise), called at each start of the start route and of `startFor`; one that throws is the app's defect: that
@@ -875,11 +876,18 @@ const makeWith = (
         return { url: Redacted.make(url), cookie }
       }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.start", { captureStackTrace: false }))
     const start = startWith(undefined)
-    // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none.
+    // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none:
+    // the first start without one logs a warning (Flow.noStartKeyWarning), once for the service.
+    let warnedNoKey = false
     const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
       startLimitKey === undefined
         ? start
-        : Effect.suspend(() => startWith(Flow.startKey(startLimitKey(request))))
+        : Effect.suspend(() => {
+            const visitor = Flow.startKey(startLimitKey(request))
+            if (visitor !== undefined || warnedNoKey) return startWith(visitor)
+            warnedNoKey = true
+            return Effect.andThen(Effect.logWarning(Flow.noStartKeyWarning), startWith(undefined))
+          })
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>

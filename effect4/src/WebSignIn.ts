@@ -503,7 +503,8 @@ export interface Options {
    * `HttpMiddleware.xForwardedHeaders` with your proxies trusted. Each key creates at most `startLimitPerKey` PINs
    * per `startLimitWindow`, so that one visitor (a bot) using its share up does not lock the others out;
    * `startLimit` stays the ceiling for all. `undefined` (or an empty string) is no key: that start is bounded by
-   * `startLimit` alone. A key a client can choose (a header your proxy does not set) gives a bot a new share at
+   * `startLimit` alone, and the first such start logs a warning, once (under `HttpRouter.toWebHandler`, as with
+   * `Bun.serve` or `Deno.serve`, requests have no `remoteAddress`). A key a client can choose (a header your proxy does not set) gives a bot a new share at
    * will: derive it from what your proxy sets. Keys are kept in memory for the window only (at most `startLimit` of
    * them: only a start that creates a PIN adds its key), never logged. A function (`InvalidInput` otherwise),
    * called at each start of the start route and of `startFor`; one that throws is the app's defect: that start dies
@@ -929,11 +930,18 @@ const makeWith = (
         return { url: Redacted.make(url), cookie }
       }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.start"))
     const start = startWith(undefined)
-    // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none.
+    // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none:
+    // the first start without one logs a warning (Flow.noStartKeyWarning), once for the service.
+    let warnedNoKey = false
     const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
       startLimitKey === undefined
         ? start
-        : Effect.suspend(() => startWith(Flow.startKey(startLimitKey(request))))
+        : Effect.suspend(() => {
+            const visitor = Flow.startKey(startLimitKey(request))
+            if (visitor !== undefined || warnedNoKey) return startWith(visitor)
+            warnedNoKey = true
+            return Effect.andThen(Effect.logWarning(Flow.noStartKeyWarning), startWith(undefined))
+          })
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>
@@ -1951,7 +1959,9 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
  * records headers only when the app opts in (`HttpMiddleware.TracerHeaderFilter`);
  * this keeps that opt-in safe. Part of {@link layerHttpApiRoutes}; provide
  * it to the server layer of an `HttpRouter` app that serves
- * {@link WebSignInService.routes}.
+ * {@link WebSignInService.routes} (`HttpRouter.serve(app).pipe(Layer.provide(...))`).
+ * With `HttpRouter.toWebHandler`, merge it into the app's layer instead: its
+ * requests run with what that layer outputs, which `Layer.provide` leaves out.
  *
  * @since 0.1.0
  * @category layers

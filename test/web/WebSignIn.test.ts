@@ -4481,11 +4481,51 @@ describe("WebSignIn middleware and routes", () => {
         )
         assert.isTrue(Exit.isSuccess(exit), String(exit))
         const warnings = lines.filter((line) => line.includes("level=WARN"))
-        assert.strictEqual(warnings.length, 2, warnings.join("\n"))
+        assert.strictEqual(warnings.length, 3, warnings.join("\n"))
         assert.include(warnings[0], "a visitor started 2 sign-ins within 60 s (startLimitPerKey)")
         assert.include(warnings[1], "4 sign-ins were started within 60 s (startLimit)")
+        // The start without X-Forwarded-For: no key (Flow.noStartKeyWarning).
+        assert.include(warnings[2], "startLimitKey answered no key for a start request")
         // The visitor's key (an address: personal data) is not logged.
         assert.notInclude(lines.join("\n"), bot)
+      })
+  )
+
+  it.effect(
+    "startLimitKey answering no key (request.remoteAddress of a request without an address, as HttpApp.toWebHandler makes them): startLimit alone bounds those starts, and one warning says so, once",
+    () =>
+      Effect.gen(function* () {
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            const service = yield* WebSignIn.WebSignIn
+            // A web Request carries no address: remoteAddress is none, no key, so startLimitPerKey (1) never applies.
+            const start = run(service.routes, request("/auth/plex/start"))
+            assert.strictEqual((yield* start).status, 303)
+            assert.strictEqual((yield* start).status, 303)
+            assert.strictEqual(
+              (yield* service.startFor(request("/sign-in"))).cookie.name,
+              service.settings.pinCookie
+            )
+            // A start with a key is counted by it, and logs nothing.
+            const from = request("/auth/plex/start").modify({ remoteAddress: "198.51.100.7" })
+            assert.strictEqual((yield* run(service.routes, from)).status, 303)
+            // startLimit (4) still bounds them all.
+            assert.strictEqual((yield* start).status, 429)
+          }).pipe(
+            Effect.provide(
+              env({
+                startLimit: 4,
+                startLimitPerKey: 1,
+                startLimitKey: (req) => Option.getOrUndefined(req.remoteAddress)
+              })
+            )
+          )
+        )
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const warnings = lines.filter((line) => line.includes("level=WARN"))
+        assert.strictEqual(warnings.length, 2, warnings.join("\n"))
+        assert.include(warnings[0], Flow.noStartKeyWarning.slice(0, 60))
+        assert.include(warnings[1], "4 sign-ins were started within 60 s (startLimit)")
       })
   )
 

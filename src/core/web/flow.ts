@@ -329,6 +329,17 @@ export const startLimitPerKeyWarning = (
   "s, other visitors still sign in (a crawler or bot following the sign-in link? the visitor's key, from " +
   "startLimitKey, is not logged)"
 
+/**
+ * The warning a service logs, once, at the first start request its `startLimitKey` answers no key for (`undefined`, an
+ * empty string): that start, and each like it, is bounded by `startLimit` alone. Most often a key the app cannot have:
+ * `request.remoteAddress` under `HttpRouter.toWebHandler` (`Bun.serve`, `Deno.serve`), where requests have no address,
+ * or a header the proxy in front is not setting; the per-visitor bound then never applies, and nothing else says so.
+ */
+export const noStartKeyWarning =
+  "WebSignIn: startLimitKey answered no key for a start request: starts without a key are bounded by startLimit " +
+  "alone, not startLimitPerKey (logged once; a server that gives requests no address, as HttpRouter.toWebHandler " +
+  "under Bun.serve or Deno.serve, has no request.remoteAddress; a header your proxy sets may be missing)"
+
 /** The app's identity (the app.plex.tv URL names its product and version only). */
 export type Identity = Omit<AuthUrl.AuthUrlInput, "code" | "forwardUrl" | "appUrl">
 
