@@ -9,6 +9,7 @@ import { it } from "../support/it.js"
 import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"
+import * as CliFailure from "../../src/core/cli/failure.js"
 import { accountBody, operations } from "../support/operations.js"
 
 for (const op of operations) {
@@ -476,6 +477,11 @@ for (const op of operations) {
         yield* TestClock.adjust("2 seconds")
         const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+        // The status came: the CLI does not say the server did not answer, only that the answer was not complete.
+        assert.match(
+          CliFailure.failureOf(error).message,
+          /did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 2s\)\.$/
+        )
       }).pipe(run(() => MockHttp.stalledBody(op.successStatus)))
     )
 

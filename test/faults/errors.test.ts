@@ -73,7 +73,12 @@ const unanswered = (error: PlexError.PlexError, reason: PlexError.NetworkError["
   // The CLI's words (plex-auth's failure, exit 5) likewise.
   const cli = CliFailure.failureOf(e)
   assert.strictEqual(cli.exitCode, CliFailure.ExitCode.Network)
-  assert.match(cli.message, reason === "Timeout" ? / did not answer in time\.$/ : /^Could not reach /)
+  assert.match(
+    cli.message,
+    reason === "Timeout"
+      ? / did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 1s\)\.$/
+      : /^Could not reach /
+  )
 }
 
 /** The server answered with `status`, then its body broke off: the error carries the status and its message says so. */
