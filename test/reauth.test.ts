@@ -14,8 +14,12 @@ import * as MockHttp from "./support/MockHttp.js"
 const account = { id: 7, uuid: "u-7", username: "tester", title: "Tester" }
 const refused = () => MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
 
-/** plex.tv where each sign-in mints `token-N` and only the newest token is accepted. */
-const rotatingPlexTv = (): MockHttp.Handler => {
+/** A 401 whose body breaks off after its status and headers: Plex's code never arrives. */
+const cutRefusal = () =>
+  MockHttp.cutBody(401, { errors: [{ code: 1001, message: "User could not be authenticated", status: 401 }] })
+
+/** plex.tv where each sign-in mints `token-N` and only the newest token is accepted (`refuse` refuses the others). */
+const rotatingPlexTv = (refuse: () => Response = refused): MockHttp.Handler => {
   let issued = 0
   return (request) => {
     if (request.url.pathname === "/api/v2/users/signin") {
@@ -24,7 +28,7 @@ const rotatingPlexTv = (): MockHttp.Handler => {
     }
     return request.headers["x-plex-token"] === `token-${issued}` && issued > 1
       ? MockHttp.json(200, account)
-      : refused()
+      : refuse()
   }
 }
 
@@ -88,6 +92,44 @@ describe("re-authentication", () => {
         )
       )
     )
+  )
+
+  it.effect("a 401 whose body is cut off re-authenticates all the same: one new sign-in, one retry", () =>
+    Effect.gen(function* () {
+      const result = yield* PlexAuth.getTokenDetails()
+      assert.strictEqual(result.username, "tester")
+      const requests = yield* expectRequests(4)
+      assert.deepStrictEqual(paths(requests), [
+        "/api/v2/users/signin",
+        "/api/v2/user",
+        "/api/v2/users/signin",
+        "/api/v2/user"
+      ])
+      assert.strictEqual(requests[3]!.headers["x-plex-token"], "token-2")
+    }).pipe(Effect.provide(signInLayer(rotatingPlexTv(cutRefusal))))
+  )
+
+  it.effect(
+    "a new token refused too, each answer cut off: Unauthorized after one new sign-in, not a second",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* failsWith(PlexAuth.getTokenDetails(), "Unauthorized")
+        assert.strictEqual(error.status, 401)
+        assert.deepStrictEqual(paths(yield* expectRequests(4)), [
+          "/api/v2/users/signin",
+          "/api/v2/user",
+          "/api/v2/users/signin",
+          "/api/v2/user"
+        ])
+      }).pipe(
+        Effect.provide(
+          signInLayer((request) =>
+            request.url.pathname === "/api/v2/users/signin"
+              ? MockHttp.json(201, { ...account, authToken: `t-${request.index}` })
+              : cutRefusal()
+          )
+        )
+      )
   )
 
   it.effect("a refresh that fails leaves the call's Unauthorized", () =>

@@ -346,8 +346,11 @@ export type NetworkErrorReason = typeof NetworkErrorReason.Type
 
 /**
  * No complete answer: the connection was refused, reset or timed out, or the
- * server answered (`status`) and its body was then cut off. Says nothing
- * about the token; a retry policy with `retryConnectionErrors` retries it.
+ * server answered (`status`) and its body, which was needed, was then cut off
+ * (a success's, a 422's, a sign-in's; an answer whose status alone says what
+ * it means is that error instead: a 429 `RateLimited`, a 5xx `Unexpected`,
+ * docs/errors.md). Says nothing about the token; a retry policy with
+ * `retryConnectionErrors` retries it.
  *
  * @since 0.1.0
  * @category errors

@@ -94,6 +94,33 @@ describe("same origin", () => {
 })
 
 describe("cross origin", () => {
+  it.effect(
+    "an error after a redirect names the request's URL, not the hop's: a refusal, a body cut off",
+    () =>
+      Effect.gen(function* () {
+        // Each call is redirected to another origin, which answers a 401, then a 200 and a 429 whose bodies break
+        // off: every error names the URL the operation asked for (no path or query a server chose: a hop's URL
+        // is the server's to make up), as a 401 read whole does.
+        for (const tag of ["Unauthorized", "NetworkError", "RateLimited"] as const) {
+          const error = yield* failsWith(details, tag)
+          assert.strictEqual(error.url, "https://plex.tv/api/v2/user")
+          assert.notInclude(error.message, "elsewhere")
+        }
+        assert.strictEqual((yield* expectRequests(6))[5]!.url.pathname, "/elsewhere/3")
+      }).pipe(
+        Effect.provide(
+          env((request) => {
+            const call = Math.floor(request.index / 2) + 1
+            if (request.index % 2 === 0)
+              return MockHttp.redirect(302, `https://other.example/elsewhere/${call}`)
+            return call === 1
+              ? MockHttp.plexErrors(401, [{ code: 1001, message: "User could not be authenticated" }])
+              : MockHttp.cutBody(call === 2 ? 200 : 429, accountBody)
+          })
+        )
+      )
+  )
+
   it.effect("a redirect is followed WITHOUT X-Plex-Token", () =>
     Effect.gen(function* () {
       const error = yield* failsWith(details, "Unauthorized")

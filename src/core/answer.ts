@@ -118,6 +118,24 @@ export const bodyPlan = (
     : "counted"
 }
 
+/**
+ * Whether an answer of `status` whose body broke off (after its status and headers came) is read by its status
+ * alone, as a refusal whose body was empty (each edition's `readText` then reads the body as ""), rather than as
+ * a `NetworkError` with the status: when the body would not change what the status means. A 429 is `RateLimited`
+ * with its `Retry-After` (a header, which came), a 5xx a server's failure (`Unexpected`), whatever the endpoint.
+ * The other refusals are read so too (a 401 `Unauthorized`, a 404 `NotFound` where expected), but a 422 (its body
+ * tells a revoked token from a bad request) and those of an endpoint whose own codes may come with any status: a
+ * sign-in's (Plex's two-factor codes: a 401 may be a wrong password or a prompt for the code) and one with a
+ * `refusedInput` code (a Home PIN's 1041). A success never is: its body is the value.
+ */
+export const readByStatus = (
+  status: number,
+  expects: { readonly twoFactor?: TwoFactorReader | undefined; readonly refusedInput?: number | undefined }
+): boolean =>
+  status === 429 ||
+  status > 499 ||
+  (status > 299 && status !== 422 && !expects.twoFactor && !expects.refusedInput)
+
 /** What a refused answer says, as plain data; every text from the wire is scrubbed of the request's secrets. */
 export interface RefusalFacts {
   readonly kind: Refusal

@@ -36,7 +36,7 @@ export type Hop<M extends string = string> =
       readonly _tag: "Follow"
       readonly url: URL
       readonly crossOrigin: boolean
-      /** A 303, or a 301/302 after a POST: a GET without the body. */
+      /** A 303 (but after a HEAD, which stays one), or a 301/302 after a POST: a GET without the body. */
       readonly toGet: boolean
       /** The next request's method, and its URL without query nor fragment, which follow. */
       readonly method: M | "GET"
@@ -81,7 +81,8 @@ export const nextHop = <M extends string>(
   if (url.username !== "" || url.password !== "")
     return refuse("refused a redirect to a URL with credentials")
   const crossOrigin = !mayCarrySecrets(from, url)
-  const toGet = status === 303 || ((status === 301 || status === 302) && method === "POST")
+  // As `fetch` has it: a 303 makes any request but a HEAD a GET, a 301 or 302 a POST (`status`: an `isRedirect`).
+  const toGet = (status === 303 && method !== "HEAD") || (status < 303 && method === "POST")
   if (crossOrigin && secretBody && !toGet) {
     return refuse(`refused to send credentials to another origin (${url.origin})`)
   }

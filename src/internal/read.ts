@@ -104,12 +104,17 @@ const quietly = <A, E>(self: Effect.Effect<A, E>) =>
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.ignore(quietly(Stream.runForEachChunk(response.stream, () => Effect.fail("enough"))))
 
-/** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
+/**
+ * Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "", and so
+ * is one that broke off when `byStatus` says its status alone tells what the answer means (`core/answer.ts`'s
+ * `readByStatus`), else that is a `NetworkError` with the status.
+ */
 export const readText = (
   ctx: Facts.RequestContext,
   response: HttpClientResponse.HttpClientResponse,
   headers: Headers.Headers,
-  limit: number
+  limit: number,
+  byStatus?: boolean
 ): Effect.Effect<string, Errors.Unexpected | Errors.NetworkError> => {
   const tooLarge = (size: string) =>
     new Errors.Unexpected({
@@ -122,7 +127,7 @@ export const readText = (
   const failed = (error: HttpClientError.ResponseError | Errors.Unexpected) =>
     error._tag !== "ResponseError"
       ? Effect.fail(error)
-      : error.reason === "EmptyBody"
+      : byStatus || error.reason === "EmptyBody"
         ? Effect.succeed("")
         : Effect.fail(networkError(ctx, error, { status: response.status }))
   const plan = Facts.bodyPlan(headers["content-length"], headers["content-encoding"], limit)
@@ -193,8 +198,8 @@ export const read = <A>(
 ): Effect.Effect<Success<A>, Errors.PlexError> => {
   // Read once: each read of `headers` builds them anew.
   const headers = response.headers
-  return Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
-    const status = response.status
+  const status = response.status
+  return Effect.flatMap(readText(ctx, response, headers, limit, Facts.readByStatus(status, spec)), (text) => {
     const contentType = headers["content-type"]
     if (status >= 200 && status < 300) {
       const answered = { headers, secrets: ctx.secrets }

@@ -722,6 +722,12 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       "GET",
       ["x-plex-token", "content-type", "content-length"]
     ])
+    // A HEAD stays one after a 303 (fetch keeps it), and has no body's headers to drop.
+    assert.deepStrictEqual(drops("https://plex.tv/a", "HEAD", 303, "https://other.example/b"), [
+      "HEAD",
+      ["x-plex-token"]
+    ])
+    assert.deepStrictEqual(drops("https://plex.tv/a", "HEAD", 302, "/b"), ["HEAD", []])
     // On the same origin, only the secrets the request's own query carried stay in the query: not the token.
     const token = Policy.nextHop(
       "https://plex.tv/a",

@@ -12,7 +12,15 @@ import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import * as CliFailure from "../../src/core/cli/failure.js"
 import type { Operation, Target } from "./support.js"
-import { failureOf, inMemory, onLoopback, operations, recordedTexts, targetOf } from "./support.js"
+import {
+  cutOff as cutOffAnswer,
+  failureOf,
+  inMemory,
+  onLoopback,
+  operations,
+  recordedTexts,
+  targetOf
+} from "./support.js"
 
 type Transport = "memory" | "loopback"
 
@@ -65,7 +73,12 @@ const unanswered = (error: PlexError.PlexError, reason: PlexError.NetworkError["
   // The CLI's words (plex-auth's failure, exit 5) likewise.
   const cli = CliFailure.failureOf(e)
   assert.strictEqual(cli.exitCode, CliFailure.ExitCode.Network)
-  assert.match(cli.message, reason === "Timeout" ? / did not answer in time\.$/ : /^Could not reach /)
+  assert.match(
+    cli.message,
+    reason === "Timeout"
+      ? / did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 1s\)\.$/
+      : /^Could not reach /
+  )
 }
 
 /** The server answered with `status`, then its body broke off: the error carries the status and its message says so. */
@@ -203,6 +216,31 @@ const cases: ReadonlyArray<Case> = [
       if (seen.transport === "memory") cutOff(error, seen.op.successStatus)
       else unanswered(error, "Transport")
       answeredOnce(seen, { status: seen.op.successStatus })
+    }
+  },
+  {
+    // The status and headers came, then the body broke off: a 429 is RateLimited all the same, with the Retry-After
+    // its headers carried (a retry waits it), at sign-in too; its body would not change what it means.
+    name: "a 429 whose body is cut off",
+    wire: true,
+    fault: cutOffAnswer(429, { "retry-after": "7" }),
+    expect: (error, seen) => {
+      const e = expectTag(error, "RateLimited")
+      assert.strictEqual(e.status, 429)
+      assert.strictEqual(e.retryAfterMillis, 7000)
+      assert.deepStrictEqual(e.errors, [])
+      answeredOnce(seen, { status: 429 })
+    }
+  },
+  {
+    name: "a 401 whose body is cut off",
+    wire: true,
+    fault: cutOffAnswer(401),
+    expect: (error, seen) => {
+      // At sign-in only the body tells a wrong password from a prompt for the two-factor code: no usable answer.
+      if (seen.op.name === "postUsersSignInData") cutOff(error, 401)
+      else assert.deepStrictEqual(expectTag(error, "Unauthorized").errors, [])
+      answeredOnce(seen, { status: 401 })
     }
   },
   {

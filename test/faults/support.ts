@@ -11,7 +11,8 @@ import type { Exit } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexServer, PlexTv } from "effect-plex-auth"
 import type { PlexError } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
-import { FakePlex } from "effect-plex-auth/testing"
+import { FakePlex, Fault } from "effect-plex-auth/testing"
+import * as MockHttp from "../support/MockHttp.js"
 
 export type OperationName =
   | "postUsersSignInData"
@@ -192,3 +193,18 @@ export const recordedTexts = (request: FakePlex.RecordedRequest): ReadonlyArray<
     ...Object.entries(request.form ?? {}).flatMap(([k, v]) => [k, reveal(v)])
   ]
 }
+
+/**
+ * A fault: an answer of `status` (with `headers`) whose body breaks off after its first bytes, as when the connection
+ * is cut after the status line (`Fault.truncate` cuts the operation's normal answer; this one, any status's).
+ */
+export const cutOff = (status: number, headers: Record<string, string> = {}): Fault.Fault =>
+  Fault.respond(() =>
+    Effect.sync(() =>
+      MockHttp.cutBody(
+        status,
+        { errors: [{ code: 1001, message: "User could not be authenticated", status }] },
+        headers
+      )
+    )
+  )

@@ -7,6 +7,7 @@ import { inspect } from "node:util"
 import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, KIDS_PIN, onLoopback, seed, TestLive } from "./support.js"
+import { cutOff } from "../faults/support.js"
 
 /** The features seed with a PIN on the admin too. */
 const adminWithPin = {
@@ -234,6 +235,35 @@ describe("Home over loopback", () => {
         const switches = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
         assert.strictEqual(switches.length, 1)
       }).pipe(Effect.provide(TestLive()))
+  )
+
+  // Only the body of a refused switch tells a PIN refusal (code 1041, with a 400 or 401) from a refused token: one
+  // that broke off after its status stays a NetworkError with that status, not an Unauthorized that re-authenticates.
+  it.scoped("a 401 to a switch whose body is cut off is a NetworkError (401): no re-authentication", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const alice = yield* loopback.fake.account("alice")
+      const obtained = yield* Ref.make(0)
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: alice.token,
+        obtain: Effect.as(
+          Ref.update(obtained, (n) => n + 1),
+          alice.token
+        )
+      })
+      yield* loopback.fake.fault("switchHomeUser", cutOff(401), { times: 1 })
+      const cut = yield* failure(
+        Home.switchUser("Kids", { pin: "0000" }).pipe(
+          PlexTv.withUrl(loopback.plexTvUrl),
+          Effect.provideService(Credentials.Credentials, credentials)
+        )
+      )
+      assert.strictEqual(cut._tag, "NetworkError")
+      if (cut._tag === "NetworkError") assert.strictEqual(cut.status, 401)
+      assert.strictEqual(yield* Ref.get(obtained), 0, "no re-authentication")
+      const switches = (yield* loopback.fake.requests).filter((r) => r.route === "switchHomeUser")
+      assert.strictEqual(switches.length, 1)
+    }).pipe(Effect.provide(TestLive()))
   )
 
   // plex.tv does not demand a PIN to switch to the signed-in user's own profile (Plex apps switch to the admin at

@@ -102,6 +102,28 @@ describe("ServerClient over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped("a 303 makes a POST a GET, but a HEAD stays a HEAD (as fetch has it)", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const plex = loopback.fake
+      const { client } = yield* ready
+      const methods = Effect.map(plex.requests, (requests) => requests.map((r) => [r.method, r.path]))
+      for (const [send, method, next] of [
+        [client.head("/"), "HEAD", "HEAD"],
+        [client.post("/"), "POST", "GET"],
+        [client.get("/"), "GET", "GET"]
+      ] as const) {
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 303, to: "/identity" }), { times: 1 })
+        yield* plex.clearRequests
+        yield* send
+        assert.deepStrictEqual(yield* methods, [
+          [method, "/"],
+          [next, "/identity"]
+        ])
+      }
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a request outside the server's origin is refused before it is sent; errors carry no token", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

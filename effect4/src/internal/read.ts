@@ -78,12 +78,17 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse): Ef
     () => Effect.void
   )
 
-/** Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "". */
+/**
+ * Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "", and so
+ * is one that broke off when `byStatus` says its status alone tells what the answer means (`core/answer.ts`'s
+ * `readByStatus`), else that is a `NetworkError` with the status.
+ */
 export const readText = (
   ctx: RequestContext,
   response: HttpClientResponse.HttpClientResponse,
   headers: Headers.Headers,
-  limit: number
+  limit: number,
+  byStatus?: boolean
 ): Effect.Effect<string, Errors.Unexpected | Errors.NetworkError> => {
   const tooLarge = (size: string) =>
     new Errors.Unexpected({
@@ -96,7 +101,7 @@ export const readText = (
   const failed = (error: HttpClientError.HttpClientError | Errors.Unexpected) =>
     error._tag !== "HttpClientError"
       ? Effect.fail(error)
-      : error.reason._tag === "EmptyBodyError"
+      : byStatus || error.reason._tag === "EmptyBodyError"
         ? Effect.succeed("")
         : Effect.fail(networkError(ctx, error, { status: response.status }))
   const plan = bodyPlan(headers["content-length"], headers["content-encoding"], limit)

@@ -32,7 +32,7 @@ import * as Tracer from "effect/Tracer"
 import type { Endpoint } from "../../../src/core/endpoint.js"
 import { unsendableHeader, unsendableProblem } from "../../../src/core/identity.js"
 import { mayRetry, outcomeUnknown } from "../../../src/core/policy.js"
-import { timeoutDetail } from "../../../src/core/answer.js"
+import { readByStatus, timeoutDetail } from "../../../src/core/answer.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reauthenticationOf } from "../../../src/core/refresh.js"
 import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
@@ -321,14 +321,17 @@ export const execute = <S extends Spec<any>>(
           const status = response.status
           span?.attribute("http.response.status_code", status)
           spec.onStatus?.(status)
-          return Effect.flatMap(readText(ctx, response, headers, limit), (text) => {
-            if (status < 200 || status >= 300) {
-              const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
-              return Effect.fail(refused(spec, ctx, status, headers, text, now))
+          return Effect.flatMap(
+            readText(ctx, response, headers, limit, readByStatus(status, spec)),
+            (text) => {
+              if (status < 200 || status >= 300) {
+                const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+                return Effect.fail(refused(spec, ctx, status, headers, text, now))
+              }
+              const result = decoded(spec, ctx, status, headers, text)
+              return "value" in result ? Effect.succeed(result) : Effect.fail(result)
             }
-            const result = decoded(spec, ctx, status, headers, text)
-            return "value" in result ? Effect.succeed(result) : Effect.fail(result)
-          })
+          )
         }),
         // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
         (attempt) => Effect.raceFirst(attempt, timer),

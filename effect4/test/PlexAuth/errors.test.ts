@@ -10,6 +10,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { expectRequests, failsWith, mockReceived } from "../support/assertions.js"
 import { env } from "../support/env.js"
 import * as MockHttp from "../support/MockHttp.js"
+import * as CliFailure from "../../../src/core/cli/failure.js"
 import { accountBody, operations } from "../support/operations.js"
 
 for (const op of operations) {
@@ -234,6 +235,84 @@ for (const op of operations) {
       )
     }
 
+    describe("an answer whose body is cut off after its status and headers", () => {
+      // The body would have said more (Plex's code 1001): what arrived is its first 8 bytes, then a failure.
+      const cut = (status: number, headers?: Record<string, string>) =>
+        run(() =>
+          MockHttp.cutBody(
+            status,
+            { errors: [{ code: 1001, message: "not authenticated", status }] },
+            headers
+          )
+        )
+      // A sign-in's answer may carry Plex's two-factor codes whatever its status: only its body tells.
+      const signIn = op.name === "postUsersSignInData"
+
+      it.effect("429 is RateLimited with the Retry-After it sent (the retry waits that long)", () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "RateLimited")
+          assert.strictEqual(error.status, 429)
+          assert.strictEqual(error.retryAfterMillis, 7000)
+          assert.deepStrictEqual(error.errors, [])
+        }).pipe(cut(429, { "retry-after": "7" }))
+      )
+
+      it.effect(
+        signIn
+          ? "401 at sign-in stays NetworkError with its status (wrong password or a two-factor prompt?)"
+          : "401 is Unauthorized, without Plex's codes",
+        () =>
+          Effect.gen(function* () {
+            if (signIn) {
+              const error = yield* failsWith(op.run, "NetworkError")
+              assert.strictEqual(error.status, 401)
+              assert.include(error.message, "the body was cut off in an answer (HTTP 401)")
+            } else {
+              const error = yield* failsWith(op.run, "Unauthorized")
+              assert.strictEqual(error.status, 401)
+              assert.deepStrictEqual(error.errors, [])
+            }
+          }).pipe(cut(401))
+      )
+
+      it.effect(
+        `404 ${signIn ? "at sign-in stays NetworkError" : op.notFound ? "is NotFound" : "is Unexpected (Status)"}`,
+        () =>
+          Effect.gen(function* () {
+            if (signIn) {
+              const error = yield* failsWith(op.run, "NetworkError")
+              assert.strictEqual(error.status, 404)
+            } else if (op.notFound) {
+              assert.strictEqual((yield* failsWith(op.run, "NotFound")).status, 404)
+            } else {
+              const error = yield* failsWith(op.run, "Unexpected")
+              assert.strictEqual(error.reason, "Status")
+              assert.strictEqual(error.status, 404)
+            }
+          }).pipe(cut(404))
+      )
+
+      // A server's failure whatever the endpoint: a sign-in's 503 too, which a retry policy may send again.
+      it.effect("503 is Unexpected (Status), without an excerpt", () =>
+        Effect.gen(function* () {
+          const error = yield* failsWith(op.run, "Unexpected")
+          assert.strictEqual(error.reason, "Status")
+          assert.strictEqual(error.status, 503)
+          assert.isUndefined(error.bodyExcerpt)
+        }).pipe(cut(503))
+      )
+
+      it.effect(
+        "422 stays NetworkError with its status: only its body tells a revoked token from a bad request",
+        () =>
+          Effect.gen(function* () {
+            const error = yield* failsWith(op.run, "NetworkError")
+            assert.strictEqual(error.reason, "Transport")
+            assert.strictEqual(error.status, 422)
+          }).pipe(cut(422))
+      )
+    })
+
     it.effect("a long error body is cut to 200 characters in the excerpt", () =>
       Effect.gen(function* () {
         const error = yield* failsWith(op.run, "Unexpected")
@@ -407,6 +486,11 @@ for (const op of operations) {
         yield* TestClock.adjust("2 seconds")
         const error = yield* Fiber.join(fiber)
         assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
+        // The status came: the CLI does not say the server did not answer, only that the answer was not complete.
+        assert.match(
+          CliFailure.failureOf(error).message,
+          /did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 2s\)\.$/
+        )
       }).pipe(run(() => MockHttp.stalledBody(op.successStatus)))
     )
 

@@ -15,7 +15,7 @@ import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import type { Operation } from "./support.js"
-import { failureOf, inMemory, operations, targetOf } from "./support.js"
+import { cutOff, failureOf, inMemory, operations, targetOf } from "./support.js"
 
 /** The fake's requests for the operation: [receivedAt, status]. */
 const attempts = (op: Operation) =>
@@ -67,6 +67,13 @@ const retryCases: ReadonlyArray<RetryCase> = [
   { name: "a refused connection", fault: Fault.refuse, retried: always },
   // A body that breaks after a 2xx: the server acted.
   { name: "a truncated body", fault: Fault.truncate(), retried: onlyIdempotent },
+  // An answer whose body breaks off after its status is what its status says (the body would not change that): a
+  // 429 and a 503 are retried, even a sign-in's; a 401 (a token refused; a sign-in's is no answer it can use) and a
+  // 404 are not.
+  { name: "a 429 whose body is cut off", fault: cutOff(429), retried: always },
+  { name: "a 503 whose body is cut off", fault: cutOff(503), retried: always },
+  { name: "a 401 whose body is cut off", fault: cutOff(401), retried: never },
+  { name: "a 404 whose body is cut off", fault: cutOff(404), retried: never },
   { name: "501", fault: Fault.status(501), retried: never },
   { name: "505", fault: Fault.status(505), retried: never },
   { name: "400", fault: Fault.status(400), retried: never },
@@ -122,6 +129,7 @@ for (const op of operations) {
 
     const retryAfterCases: ReadonlyArray<readonly [string, Fault.Fault, number]> = [
       ["429 with Retry-After: 5 (seconds)", Fault.status(429, { retryAfter: "5 seconds" }), 5000],
+      ["429 with Retry-After: 5 (seconds), its body cut off", cutOff(429, { "retry-after": "5" }), 5000],
       ["503 with Retry-After: 5 (seconds)", Fault.status(503, { retryAfter: "5 seconds" }), 5000],
       [
         "503 with Retry-After as an HTTP date",

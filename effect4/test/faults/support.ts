@@ -20,7 +20,8 @@ import type * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlexServer } from "effect4-plex-auth/node"
-import { FakePlex } from "effect4-plex-auth/testing"
+import { FakePlex, Fault } from "effect4-plex-auth/testing"
+import * as MockHttp from "../support/MockHttp.js"
 
 export type OperationName =
   | "postUsersSignInData"
@@ -201,3 +202,18 @@ export const recordedTexts = (request: FakePlex.RecordedRequest): ReadonlyArray<
     ...Object.entries(request.form ?? {}).flatMap(([k, v]) => [k, reveal(v)])
   ]
 }
+
+/**
+ * A fault: an answer of `status` (with `headers`) whose body breaks off after its first bytes, as when the connection
+ * is cut after the status line (`Fault.truncate` cuts the operation's normal answer; this one, any status's).
+ */
+export const cutOff = (status: number, headers: Record<string, string> = {}): Fault.Fault =>
+  Fault.respond(() =>
+    Effect.sync(() =>
+      MockHttp.cutBody(
+        status,
+        { errors: [{ code: 1001, message: "User could not be authenticated", status }] },
+        headers
+      )
+    )
+  )

@@ -17,6 +17,7 @@ import * as Home from "effect4-plex-auth/Home"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { Fault } from "effect4-plex-auth/testing"
 import { as, fake, KIDS_PIN, seed, TestLive } from "./support.js"
+import { cutOff } from "../faults/support.js"
 
 /** The features seed with a PIN on the admin too. */
 const adminWithPin = {
@@ -259,6 +260,36 @@ describe("Home (Effect 4)", () => {
         const switches = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
         assert.strictEqual(switches.length, 1)
       }).pipe(Effect.scoped, Effect.provide(TestLive()))
+  )
+
+  // Only the body of a refused switch tells a PIN refusal (code 1041, with a 400 or 401) from a refused token: one
+  // that broke off after its status stays a NetworkError with that status, not an Unauthorized that re-authenticates.
+  it.effect("a 401 to a switch whose body is cut off is a NetworkError (401): no re-authentication", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const alice = yield* Effect.orDie(plex.account("alice"))
+      const obtained = yield* Ref.make(0)
+      const credentials = yield* Credentials.makeRefreshing({
+        initial: alice.token,
+        obtain: Effect.as(
+          Ref.update(obtained, (n) => n + 1),
+          alice.token
+        )
+      })
+      yield* plex.fault("switchHomeUser", cutOff(401), { times: 1 })
+      const exit = yield* Effect.exit(
+        Home.switchUser("Kids", { pin: "0000" }).pipe(
+          Effect.provideService(Credentials.Credentials, credentials)
+        )
+      )
+      const failure = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+      const cut = Option.getOrUndefined(failure)
+      assert.strictEqual(cut?._tag, "NetworkError")
+      assert.strictEqual(cut?._tag === "NetworkError" ? cut.status : undefined, 401)
+      assert.strictEqual(yield* Ref.get(obtained), 0, "no re-authentication")
+      const switches = (yield* plex.requests).filter((r) => r.route === "switchHomeUser")
+      assert.strictEqual(switches.length, 1)
+    }).pipe(Effect.scoped, Effect.provide(TestLive()))
   )
 
   // plex.tv does not demand a PIN to switch to the signed-in user's own profile (Plex apps switch to the admin at

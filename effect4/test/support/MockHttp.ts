@@ -176,6 +176,34 @@ export const stalledBody = (status = 200, contentType = "application/json"): Res
     { status, headers: { "content-type": contentType } }
   )
 
+/**
+ * The status and headers arrive (with the `Content-Length` of the whole body), then the body breaks off after its
+ * first 8 bytes, as when the connection is cut after the status line: reading it fails as `fetch` fails.
+ */
+export const cutBody = (status: number, body: unknown, headers: Record<string, string> = {}): Response => {
+  const bytes = new TextEncoder().encode(JSON.stringify(body))
+  let sent = false
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) controller.error(new TypeError("terminated: other side closed"))
+        else {
+          sent = true
+          controller.enqueue(bytes.slice(0, 8))
+        }
+      }
+    }),
+    {
+      status,
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": String(bytes.length),
+        ...headers
+      }
+    }
+  )
+}
+
 // ---------------------------------------------------------------------------
 // Handlers
 // ---------------------------------------------------------------------------

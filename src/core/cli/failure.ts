@@ -298,8 +298,10 @@ export const failureOf = (error: PlexErrorLike): Failure => {
     case "NetworkError":
       return {
         message:
+          // A timeout's error does not say whether the answer's status came before it (the engine's bundles would carry
+          // that): the words fit both, as its `detail` ("no complete answer within 30s") does.
           error.reason === "Timeout"
-            ? `${originOf(url)} did not answer in time.`
+            ? `${originOf(url)} did not answer in time, or its answer's body did not all arrive in time (${error.detail}).`
             : // An answer came (its status), then its body broke off: reached, so not "Could not reach".
               error.status === undefined
               ? `Could not reach ${originOf(url)}: ${error.detail}.`
