@@ -414,7 +414,9 @@ export interface Options {
   /**
    * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of plain URL
    * characters, no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so it
-   * would never reach the route), else `InvalidInput` naming the field.
+   * would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), else
+   * `InvalidInput` naming the field.
    */
   readonly callbackPath?: string | undefined
   /** Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. */

@@ -6,6 +6,7 @@
 import {
   HttpApiBuilder,
   HttpApp,
+  HttpRouter,
   HttpServer,
   HttpServerRequest,
   HttpServerResponse,
@@ -2802,6 +2803,12 @@ describe("WebSignIn sessions", () => {
         ["callbackPath", { callbackPath: "/auth/./plex/callback" }],
         ["callbackPath", { callbackPath: "/auth/plex/callback/." }],
         ["signOutPath", { signOutPath: "/auth/plex/%2e/sign-out" }],
+        // A %-escape in the path of a route of the service: the router matches a route's path as written (its % a
+        // literal %) against the request's decoded once, so plex.tv's return to /auth/plex/%63allback, or a link to
+        // the start, would never reach the route.
+        ["callbackPath", { callbackPath: "/auth/plex/%63allback" }],
+        ["startPath", { startPath: "/caf%C3%A9/start" }],
+        ["signOutPath", { signOutPath: "/auth/plex%2Fsign-out" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -2836,6 +2843,12 @@ describe("WebSignIn sessions", () => {
         sessionKey,
         startPath: "/auth/plex/.well-known/start"
       })
+      // A %-escape in a route's path: the message says why; homePath, no route of the service, may have one.
+      const escaped = yield* Effect.flip(
+        build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackPath: "/auth/plex/%63allback" })
+      )
+      assert.include(escaped.message, "must have no %-escape (the router matches a route's path as written")
+      yield* build({ appUrl: APP, machineIdentifier: "abc", sessionKey, homePath: "/caf%C3%A9/" })
       // callbackWait at least approvalWait plus 1 s: the message says so; exactly that is accepted.
       const short = yield* Effect.flip(
         build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "3999 millis" })
@@ -5044,6 +5057,31 @@ describe("WebSignIn middleware and routes", () => {
           assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
         }
       }).pipe(Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
+  )
+
+  it.effect(
+    "routes: the router matches a route's path as written, its % a literal %: why make refuses a %-escape in callbackPath, startPath or signOutPath",
+    () =>
+      Effect.gen(function* () {
+        // A route at an escaped path, as the service would register one (HttpRouter.get at the configured path).
+        const app = HttpRouter.empty.pipe(
+          HttpRouter.get("/auth/plex/%63allback", Effect.succeed(HttpServerResponse.text("reached"))),
+          HttpRouter.get("/caf%C3%A9/start", Effect.succeed(HttpServerResponse.text("reached")))
+        )
+        // What a browser asks for, given the path as configured (plex.tv's return, a link): never the route.
+        for (const path of [
+          "/auth/plex/%63allback?state=x",
+          "/auth/plex/callback",
+          "/caf%C3%A9/start",
+          "/café/start"
+        ]) {
+          assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
+        }
+        // Only the path escaped once more reaches it: its % taken as a literal %.
+        for (const path of ["/auth/plex/%2563allback", "/caf%25C3%25A9/start"]) {
+          assert.strictEqual((yield* run(app, request(path))).status, 200, path)
+        }
+      })
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -55,6 +55,19 @@ export const pathProblem = (example: string, path: string): string =>
     ? "must have no . or .. segment (a browser resolves them before asking: the route would never be reached)"
     : `must be a path such as ${example}`
 
+/**
+ * Why a path {@link isPath} takes cannot be the path of a route the service registers (`callbackPath`, `startPath`,
+ * `signOutPath`), or undefined: one with a `%`. Both routers (`@effect/platform`'s and Effect 4's, by default) match
+ * a request's path once decoded against a route's path as written, its `%` a literal `%`: a route at
+ * `/auth/plex/%63allback` is reached only by a request for `/auth/plex/%2563allback`, never by a browser asking for
+ * the path as configured (plex.tv's return to it, a link to it). `homePath` is no route of the service: it may have
+ * escapes.
+ */
+export const routePathProblem = (path: string): string | undefined =>
+  path.includes("%")
+    ? "must have no %-escape (the router matches a route's path as written, % as a literal %: a browser asking for the path would never reach the route)"
+    : undefined
+
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
   /** The app's public origin, e.g. `https://media.example.com`. */
@@ -113,6 +126,8 @@ export const settings = (
       message: pathProblem("/auth/plex/callback", callbackPath)
     }
   }
+  const escaped = routePathProblem(callbackPath)
+  if (escaped !== undefined) return { _tag: "Invalid", field: "callbackPath", message: escaped }
   const secure = url.protocol === "https:"
   const base = input.cookieName ?? "plex_session"
   if (!/^[A-Za-z0-9_-]+$/.test(base)) {
