@@ -419,7 +419,10 @@ export interface Options {
    * `InvalidInput` naming the field.
    */
   readonly callbackPath?: string | undefined
-  /** Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. */
+  /**
+   * Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. Not a path the
+   * router takes for `callbackPath` (`InvalidInput`): both are GET routes, and the router refuses the second.
+   */
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined

@@ -796,6 +796,39 @@ describe("core/web: the flow's steps", () => {
     assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", startPath: "/login" })._tag, "Ok")
   })
 
+  it("app settings: a startPath the routers take for callbackPath is refused (two GET routes at one path: the router refuses the second)", () => {
+    for (const [callbackPath, startPath] of [
+      [undefined, "/auth/plex/callback"],
+      [undefined, "/Auth/Plex/Callback/"],
+      ["/back", "/BACK/"],
+      ["/", "/"]
+    ] as const) {
+      const bad = Flow.appSettings({ appUrl: "https://app.example", callbackPath, startPath })
+      assert.deepStrictEqual(
+        bad._tag === "Invalid" ? [bad.field, bad.message] : bad._tag,
+        [
+          "startPath",
+          "must not be callbackPath (both are GET routes: the router refuses the second at the same path)"
+        ],
+        `${callbackPath} ${startPath}`
+      )
+    }
+    // Under it or beside it: another route. The sign-out is a POST route: at the callback's or the start's path, the
+    // router tells them apart by method.
+    for (const options of [
+      { startPath: "/auth/plex/callback/start" },
+      { startPath: "/auth/plex" },
+      { signOutPath: "/auth/plex/callback" },
+      { signOutPath: "/auth/plex/start" }
+    ]) {
+      assert.strictEqual(
+        Flow.appSettings({ appUrl: "https://app.example", homePath: "/app", ...options })._tag,
+        "Ok",
+        JSON.stringify(options)
+      )
+    }
+  })
+
   it("app settings: a path with a . or .. segment (%2e too) is refused by field: a browser never asks for it", () => {
     for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
       for (const path of [

@@ -2793,6 +2793,11 @@ describe("WebSignIn sessions", () => {
         ["homePath", { homePath: "/Auth/Plex/%73tart/" }],
         ["homePath", { startPath: "/", homePath: "/" }],
         ["homePath", { startPath: "/login", homePath: "/Login/" }],
+        // A startPath the router takes for callbackPath: both GET routes of the service, the second refused by the
+        // router (Effect 3: a defect at each request the routes serve; Effect 4: the router not built).
+        ["startPath", { startPath: "/auth/plex/callback" }],
+        ["startPath", { startPath: "/Auth/Plex/Callback/" }],
+        ["startPath", { callbackPath: "/back", startPath: "/BACK" }],
         // A `.` or `..` segment (`%2e` too) in any path: the route is registered as written, but a browser resolves
         // dot segments before asking and never reaches it (here the homePath would be the callback again).
         ["homePath", { homePath: "/auth/plex/home/../callback" }],
@@ -5057,6 +5062,24 @@ describe("WebSignIn middleware and routes", () => {
           assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
         }
       }).pipe(Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
+  )
+
+  it.effect(
+    "routes: the router refuses a second GET route at a path it takes for the first's: why make refuses a startPath like callbackPath",
+    () =>
+      Effect.gen(function* () {
+        const reached = Effect.succeed(HttpServerResponse.text("reached"))
+        const app = HttpRouter.empty.pipe(
+          HttpRouter.get("/auth/plex/callback", reached),
+          HttpRouter.get("/Auth/Plex/Callback/", reached)
+        )
+        const exit = yield* Effect.exit(run(app, request("/auth/plex/callback")))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.include(
+          String(Cause.squash(Exit.isFailure(exit) ? exit.cause : Cause.empty)),
+          "already declared"
+        )
+      })
   )
 
   it.effect(

@@ -2783,6 +2783,11 @@ describe("WebSignIn sessions (Effect 4)", () => {
         ["homePath", { homePath: "/Auth/Plex/%73tart/" }],
         ["homePath", { startPath: "/", homePath: "/" }],
         ["homePath", { startPath: "/login", homePath: "/Login/" }],
+        // A startPath the router takes for callbackPath: both GET routes of the service, the second refused by the
+        // router (Effect 3: a defect at each request the routes serve; Effect 4: the router not built).
+        ["startPath", { startPath: "/auth/plex/callback" }],
+        ["startPath", { startPath: "/Auth/Plex/Callback/" }],
+        ["startPath", { callbackPath: "/back", startPath: "/BACK" }],
         // A `.` or `..` segment (`%2e` too) in any path: the route is registered as written, but a browser resolves
         // dot segments before asking and never reaches it (here the homePath would be the callback again).
         ["homePath", { homePath: "/auth/plex/home/../callback" }],
@@ -5053,6 +5058,23 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
         }
       }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
+  )
+
+  it.effect(
+    "routes: the router refuses a second GET route at a path it takes for the first's: why make refuses a startPath like callbackPath",
+    () =>
+      Effect.gen(function* () {
+        const reached = Effect.succeed(HttpServerResponse.text("reached"))
+        const built = yield* Effect.exit(
+          HttpRouter.toHttpEffect(
+            HttpRouter.addAll([
+              HttpRouter.route("GET", "/auth/plex/callback", reached),
+              HttpRouter.route("GET", "/Auth/Plex/Callback/", reached)
+            ])
+          )
+        )
+        assert.include(inspect(built, { depth: 8 }), "already declared")
+      }).pipe(Effect.scoped)
   )
 
   it.effect(
