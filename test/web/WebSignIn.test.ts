@@ -5008,6 +5008,61 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: signed in, a return whose PIN cookie does not verify or has lapsed goes on to homePath (no sign-in of this browser pending), as does one of a session refused access since; signed out, the page",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("carol")
+        // A sign-in started in this browser (its PIN cookie and its return), left at app.plex.tv.
+        const started = yield* service.start
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        const forward = new URL(authUrlParams(Redacted.value(started.url)).get("forwardUrl") ?? "")
+        const path = `${forward.pathname}${forward.search}`
+        const names = (response: Response) =>
+          response.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name)
+        // Its PIN cookie tampered with (or another app's): Invalid, no sign-in of this browser pending. Signed in: on
+        // to homePath, the PIN cookie deleted; signed out: the page.
+        const tampered = `${pinCookie.slice(0, -3)}${pinCookie.endsWith("AAA") ? "BBB" : "AAA"}`
+        const home = yield* run(
+          service.routes,
+          request(path, { headers: { cookie: `${cookie}; ${tampered}` } })
+        )
+        assert.strictEqual(home.status, 303)
+        assert.strictEqual(home.headers.get("location"), "/")
+        assert.deepStrictEqual(names(home), ["__Host-plex_session_pin", "plex_session_pin"])
+        assert.strictEqual(
+          (yield* run(service.routes, request(path, { headers: { cookie: tampered } }))).status,
+          400
+        )
+        // Past pinLifetime (15 minutes): Expired, that sign-in no longer pending. Signed in: on to homePath.
+        yield* TestClock.adjust("16 minutes")
+        const lapsed = yield* run(
+          service.routes,
+          request(path, { headers: { cookie: `${cookie}; ${pinCookie}` } })
+        )
+        assert.strictEqual(lapsed.status, 303)
+        assert.strictEqual(lapsed.headers.get("location"), "/")
+        assert.deepStrictEqual(names(lapsed), ["__Host-plex_session_pin", "plex_session_pin"])
+        const lapsedOut = yield* run(service.routes, request(path, { headers: { cookie: pinCookie } }))
+        assert.strictEqual(lapsedOut.status, 400)
+        // Access refused since (the server no longer shared; authenticate has recorded it): still this app's session,
+        // so on to homePath, whose own authentication answers AccessDenied (403) there; no loop, nothing written.
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(new Response("[]", { headers: { "content-type": "application/json" } }))
+          )
+        )
+        const denied = yield* Effect.flip(service.authenticate(cookie))
+        assert.strictEqual(denied._tag, "AccessDenied")
+        const refused = yield* run(service.routes, request("/auth/plex/callback", { headers: { cookie } }))
+        assert.strictEqual(refused.status, 303)
+        assert.strictEqual(refused.headers.get("location"), "/")
+        assert.strictEqual((yield* Effect.flip(service.authenticate(cookie)))._tag, "AccessDenied")
+      }).pipe(Effect.provide(env({ accessTtl: "1 minute" })))
+  )
+
+  it.effect(
     "routes: the return link opened again once the session has expired shows the page, not homePath",
     () =>
       Effect.gen(function* () {
