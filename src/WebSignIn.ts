@@ -192,10 +192,11 @@ export class PlexUnavailable
 
 /**
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
- * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
- * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
- * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * damaged, or the store's entry of its session is no session record), `Expired` (its signed expiry passed, or the
+ * session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store does
+ * not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's cookie
+ * of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out of
+ * Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -907,9 +908,11 @@ const makeWith = (
             : Effect.fail(new Unauthenticated({ reason: read.reason }))
       )
 
+    // A session's entry as stored (`read`), and as a session record (`load`: none when absent or no record).
+    const read = (storageKey: string) => store.get(storageKey).pipe(Effect.mapError(storeFailure("get")))
     const load = (storageKey: string) =>
       Effect.map(
-        store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))),
+        read(storageKey),
         Option.flatMap((text) => Option.fromNullable(Core.decodeSession(text)))
       )
     const save = (storageKey: string, record: Core.SessionRecord) =>
@@ -1483,10 +1486,15 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const stored = yield* withinStoreWait("get")(read(storageKey))
         // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
-        if (Option.isNone(found)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-        let record = found.value
+        if (Option.isNone(stored)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        const found = Core.decodeSession(stored.value)
+        // The store holds an entry for it that is no session record (damaged, or another version's format): Invalid,
+        // as a stored token that is not one, not SessionNotFound. Kept: a version of the app that reads it may share
+        // the store (the index removes it at sessionMax).
+        if (found === undefined) return yield* new Unauthenticated({ reason: "Invalid" })
+        let record = found
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
           yield* withinStoreWait("remove")(remove(storageKey))

@@ -2032,8 +2032,22 @@ describe("WebSignIn sessions", () => {
       const error = yield* failure(service.authenticate(cookie))
       assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
       assert.strictEqual(yield* sessions(store), 0)
-      yield* store.set(storageKey, "{not json")
-      assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
+      // An entry that is no session record (damaged, or another version's format): Invalid too, not SessionNotFound
+      // (the store does hold an entry for it), and kept for the index's sweep (another version may read it).
+      for (const text of ["{not json", JSON.stringify({ ...JSON.parse(Core.encodeSession(record)), v: 2 })]) {
+        yield* store.set(storageKey, text)
+        const damaged = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(
+          damaged._tag === "Unauthenticated" ? damaged.reason : damaged._tag,
+          "Invalid",
+          text.slice(0, 10)
+        )
+        assert.strictEqual(yield* sessions(store), 1)
+      }
+      // Removed (signed out elsewhere): SessionNotFound.
+      yield* store.remove(storageKey)
+      const gone = yield* failure(service.authenticate(cookie))
+      assert.strictEqual(gone._tag === "Unauthenticated" ? gone.reason : gone._tag, "SessionNotFound")
     }).pipe(Effect.provide(env()))
   )
 
