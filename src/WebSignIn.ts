@@ -1527,6 +1527,9 @@ const makeWith = (
               const kept = yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (Option.isNone(kept)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+            } else if (Option.isNone(yield* withinStoreWait("get")(read(storageKey)))) {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
+              return yield* new Unauthenticated({ reason: "SessionNotFound" })
             }
             return yield* new AccessDenied({ username: record.user.username })
           case "Revoked":

@@ -1596,6 +1596,9 @@ const makeWith = (
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (kept === undefined)
                 return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
+            } else if ((yield* withinStoreWait("get")(read(storageKey))) === undefined) {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
+              return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
             }
             return yield* Effect.fail(new AccessDenied({ username: record.user.username }))
           case "Revoked":

@@ -2110,7 +2110,9 @@ describe("WebSignIn sessions", () => {
 
   // The request finds access granted (its new answer written back) or denied (its deniedAt written back): either way
   // the write finds the session gone, and the request itself is SessionNotFound (a denied one was AccessDenied, 403).
-  for (const answer of ["granted", "denied"] as const)
+  // Denied again (deniedAt already kept, nothing to write): the session is looked up again, SessionNotFound too (it
+  // was AccessDenied, 403, for a session no longer there).
+  for (const answer of ["granted", "denied", "denied again"] as const)
     it.effect(
       `a request in flight (access ${answer}) while the user signs out does not bring the session back`,
       () => {
@@ -2151,7 +2153,7 @@ describe("WebSignIn sessions", () => {
           const service = yield* WebSignIn.WebSignIn
           const cookie = yield* session("carol")
           // The owner removes Carol: plex.tv's next answer is NoAccess.
-          if (answer === "denied") {
+          if (answer !== "granted") {
             yield* FakePlex.fault(
               "getServerResources",
               Fault.respond(() =>
@@ -2163,6 +2165,11 @@ describe("WebSignIn sessions", () => {
           }
           // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
           yield* TestClock.adjust("1 minute")
+          if (answer === "denied again") {
+            // A first denial keeps deniedAt; past accessTtl again, plex.tv is asked again and says no again.
+            assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+            yield* TestClock.adjust("1 minute")
+          }
           const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
           armed = gate
           const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
