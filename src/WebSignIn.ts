@@ -807,7 +807,7 @@ const makeWith = (
     // (`SessionStoreError`), not a request held for ever. Disconnected: a call that cannot be interrupted (a store
     // call that finishes once started) is given up all the same, and finishes on its own.
     const withinStoreWait =
-      (op: string, millis: number = Flow.storeWaitMillis) =>
+      (op: string, millis: number = Flow.storeWaitMillis, outcome?: string) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
           ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
@@ -819,11 +819,11 @@ const makeWith = (
             Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
               error._tag === "TimeoutException"
                 ? Effect.zipRight(
-                    Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op, millis, outcome)),
                     Effect.fail(storeFailure(op)())
                   )
                 : Effect.zipRight(
-                    Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op, undefined, outcome)),
                     Effect.fail(error)
                   )
             )
@@ -1563,7 +1563,11 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const found = yield* withinStoreWait(
+          "get",
+          Flow.storeWaitMillis,
+          Core.messages.signedInUnknown
+        )(load(storageKey))
         return (
           Option.isSome(found) && Core.renewal(now, found.value, idleMillis, maxMillis)._tag !== "Expired"
         )

@@ -856,7 +856,7 @@ const makeWith = (
     // given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the same,
     // and finishes on its own (Effect 3's Effect.disconnect).
     const withinStoreWait =
-      (op: string, millis: number = Flow.storeWaitMillis) =>
+      (op: string, millis: number = Flow.storeWaitMillis, outcome?: string) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
           ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
@@ -873,11 +873,11 @@ const makeWith = (
               (error) =>
                 error._tag === "SessionStoreError"
                   ? Effect.andThen(
-                      Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, undefined, outcome)),
                       Effect.fail(error)
                     )
                   : Effect.andThen(
-                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis, outcome)),
                       Effect.fail(storeFailure(op)())
                     )
             )
@@ -1633,7 +1633,11 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const found = yield* withinStoreWait(
+          "get",
+          Flow.storeWaitMillis,
+          Core.messages.signedInUnknown
+        )(load(storageKey))
         return found !== undefined && Core.renewal(now, found, idleMillis, maxMillis)._tag !== "Expired"
       }).pipe(Effect.orElseSucceed(() => false))
 

@@ -594,13 +594,23 @@ export const messages = {
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
   /**
    * The Warning logged when a request's session store call fails, or is given up after `waitedMillis`: the request
-   * fails with `SessionStoreError` (the user sees a 503 or 500 page), so the operator learns it from the log. Only
-   * the call's name: never the store's own error (a store of the app's could put a key or a value in it).
+   * fails with `SessionStoreError` (the user sees a 503 or 500 page), so the operator learns it from the log; a call
+   * whose failure fails no request names its own `outcome`. Only the call's name: never the store's own error (a
+   * store of the app's could put a key or a value in it).
    */
-  sessionStoreWarning: (operation: string, waitedMillis?: number): string =>
+  sessionStoreWarning: (
+    operation: string,
+    waitedMillis?: number,
+    outcome = "the request failed with SessionStoreError"
+  ): string =>
     waitedMillis === undefined
-      ? `WebSignIn: the session store failed (${operation}): the request failed with SessionStoreError`
-      : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): the request failed with SessionStoreError`,
+      ? `WebSignIn: the session store failed (${operation}): ${outcome}`
+      : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): ${outcome}`,
+  /**
+   * The outcome `sessionStoreWarning` names for the routes' read of a reopened return's session
+   * (Flow.homeWhenSignedIn): no request fails, the browser is taken as not signed in and shown the return's page.
+   */
+  signedInUnknown: "the return's page shown, as to a browser not signed in",
   /**
    * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
