@@ -192,10 +192,11 @@ export class PlexUnavailable
 
 /**
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
- * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
- * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
- * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * damaged, or the store's entry of its session is no session record), `Expired` (its signed expiry passed, or the
+ * session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store does
+ * not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's cookie
+ * of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out of
+ * Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -404,10 +405,15 @@ export interface Options {
   /**
    * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of plain URL
    * characters, no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so it
-   * would never reach the route), else `InvalidInput` naming the field.
+   * would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), else
+   * `InvalidInput` naming the field.
    */
   readonly callbackPath?: string | undefined
-  /** Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. */
+  /**
+   * Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. Not a path the
+   * router takes for `callbackPath` (`InvalidInput`): both are GET routes, and the router refuses the second.
+   */
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
@@ -802,7 +808,7 @@ const makeWith = (
     // (`SessionStoreError`), not a request held for ever. Disconnected: a call that cannot be interrupted (a store
     // call that finishes once started) is given up all the same, and finishes on its own.
     const withinStoreWait =
-      (op: string, millis: number = Flow.storeWaitMillis) =>
+      (op: string, millis: number = Flow.storeWaitMillis, outcome?: string) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
           ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
@@ -814,11 +820,11 @@ const makeWith = (
             Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
               error._tag === "TimeoutException"
                 ? Effect.zipRight(
-                    Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op, millis, outcome)),
                     Effect.fail(storeFailure(op)())
                   )
                 : Effect.zipRight(
-                    Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                    Effect.logWarning(Core.messages.sessionStoreWarning(op, undefined, outcome)),
                     Effect.fail(error)
                   )
             )
@@ -910,9 +916,11 @@ const makeWith = (
             : Effect.fail(new Unauthenticated({ reason: read.reason }))
       )
 
+    // A session's entry as stored (`read`), and as a session record (`load`: none when absent or no record).
+    const read = (storageKey: string) => store.get(storageKey).pipe(Effect.mapError(storeFailure("get")))
     const load = (storageKey: string) =>
       Effect.map(
-        store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))),
+        read(storageKey),
         Option.flatMap((text) => Option.fromNullable(Core.decodeSession(text)))
       )
     const save = (storageKey: string, record: Core.SessionRecord) =>
@@ -1486,10 +1494,15 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const stored = yield* withinStoreWait("get")(read(storageKey))
         // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
-        if (Option.isNone(found)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-        let record = found.value
+        if (Option.isNone(stored)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        const found = Core.decodeSession(stored.value)
+        // The store holds an entry for it that is no session record (damaged, or another version's format): Invalid,
+        // as a stored token that is not one, not SessionNotFound. Kept: a version of the app that reads it may share
+        // the store (the index removes it at sessionMax).
+        if (found === undefined) return yield* new Unauthenticated({ reason: "Invalid" })
+        let record = found
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
           yield* withinStoreWait("remove")(remove(storageKey))
@@ -1522,6 +1535,9 @@ const makeWith = (
               const kept = yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (Option.isNone(kept)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+            } else if (Option.isNone(yield* withinStoreWait("get")(read(storageKey)))) {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
+              return yield* new Unauthenticated({ reason: "SessionNotFound" })
             }
             return yield* new AccessDenied({ username: record.user.username })
           case "Revoked":
@@ -1555,7 +1571,11 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const found = yield* withinStoreWait(
+          "get",
+          Flow.storeWaitMillis,
+          Core.messages.signedInUnknown
+        )(load(storageKey))
         return (
           Option.isSome(found) && Core.renewal(now, found.value, idleMillis, maxMillis)._tag !== "Expired"
         )

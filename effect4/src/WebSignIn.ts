@@ -211,10 +211,11 @@ export class PlexUnavailable
 
 /**
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
- * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
- * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
- * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * damaged, or the store's entry of its session is no session record), `Expired` (its signed expiry passed, or the
+ * session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store does
+ * not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's cookie
+ * of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out of
+ * Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -415,10 +416,15 @@ export interface Options {
   /**
    * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of plain URL
    * characters, no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so it
-   * would never reach the route), else `InvalidInput` naming the field.
+   * would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), else
+   * `InvalidInput` naming the field.
    */
   readonly callbackPath?: string | undefined
-  /** Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. */
+  /**
+   * Where "Sign in with Plex" starts ({@link WebSignInService.routes}). Default `/auth/plex/start`. Not a path the
+   * router takes for `callbackPath` (`InvalidInput`): both are GET routes, and the router refuses the second.
+   */
   readonly startPath?: string | undefined
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
@@ -851,7 +857,7 @@ const makeWith = (
     // when given up: a call that cannot be interrupted (a store call that finishes once started) is given up all the
     // same, and finishes on its own (Effect 3's Effect.disconnect).
     const withinStoreWait =
-      (op: string, millis: number = Flow.storeWaitMillis) =>
+      (op: string, millis: number = Flow.storeWaitMillis, outcome?: string) =>
       <A>(call: Effect.Effect<A, SessionStoreError>): Effect.Effect<A, SessionStoreError> =>
         millis <= 0
           ? // Not asked at all (no time left of callbackWait): logged too, the user sees the same page.
@@ -868,11 +874,11 @@ const makeWith = (
               (error) =>
                 error._tag === "SessionStoreError"
                   ? Effect.andThen(
-                      Effect.logWarning(Core.messages.sessionStoreWarning(op)),
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, undefined, outcome)),
                       Effect.fail(error)
                     )
                   : Effect.andThen(
-                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis)),
+                      Effect.logWarning(Core.messages.sessionStoreWarning(op, millis, outcome)),
                       Effect.fail(storeFailure(op)())
                     )
             )
@@ -965,10 +971,10 @@ const makeWith = (
       )
 
     const storageKeyOf = (sessionId: string) => Effect.promise(() => Core.storageKey(prefix, sessionId))
+    // A session's entry as stored (`read`), and as a session record (`load`: none when absent or no record).
+    const read = (storageKey: string) => store.get(storageKey).pipe(Effect.mapError(storeFailure("get")))
     const load = (storageKey: string) =>
-      Effect.map(store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))), (text) =>
-        text === undefined ? undefined : Core.decodeSession(text)
-      )
+      Effect.map(read(storageKey), (text) => (text === undefined ? undefined : Core.decodeSession(text)))
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
     // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
@@ -1556,9 +1562,14 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const stored = yield* withinStoreWait("get")(read(storageKey))
         // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
-        if (found === undefined) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        if (stored === undefined) return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        const found = Core.decodeSession(stored)
+        // The store holds an entry for it that is no session record (damaged, or another version's format): Invalid,
+        // as a stored token that is not one, not SessionNotFound. Kept: a version of the app that reads it may share
+        // the store (the index removes it at sessionMax).
+        if (found === undefined) return yield* new Unauthenticated({ reason: "Invalid" })
         let record = found
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
@@ -1593,6 +1604,9 @@ const makeWith = (
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (kept === undefined)
                 return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
+            } else if ((yield* withinStoreWait("get")(read(storageKey))) === undefined) {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
+              return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
             }
             return yield* Effect.fail(new AccessDenied({ username: record.user.username }))
           case "Revoked":
@@ -1627,7 +1641,11 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
-        const found = yield* withinStoreWait("get")(load(storageKey))
+        const found = yield* withinStoreWait(
+          "get",
+          Flow.storeWaitMillis,
+          Core.messages.signedInUnknown
+        )(load(storageKey))
         return found !== undefined && Core.renewal(now, found, idleMillis, maxMillis)._tag !== "Expired"
       }).pipe(Effect.orElseSucceed(() => false))
 

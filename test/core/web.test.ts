@@ -796,6 +796,39 @@ describe("core/web: the flow's steps", () => {
     assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", startPath: "/login" })._tag, "Ok")
   })
 
+  it("app settings: a startPath the routers take for callbackPath is refused (two GET routes at one path: the router refuses the second)", () => {
+    for (const [callbackPath, startPath] of [
+      [undefined, "/auth/plex/callback"],
+      [undefined, "/Auth/Plex/Callback/"],
+      ["/back", "/BACK/"],
+      ["/", "/"]
+    ] as const) {
+      const bad = Flow.appSettings({ appUrl: "https://app.example", callbackPath, startPath })
+      assert.deepStrictEqual(
+        bad._tag === "Invalid" ? [bad.field, bad.message] : bad._tag,
+        [
+          "startPath",
+          "must not be callbackPath (both are GET routes: the router refuses the second at the same path)"
+        ],
+        `${callbackPath} ${startPath}`
+      )
+    }
+    // Under it or beside it: another route. The sign-out is a POST route: at the callback's or the start's path, the
+    // router tells them apart by method.
+    for (const options of [
+      { startPath: "/auth/plex/callback/start" },
+      { startPath: "/auth/plex" },
+      { signOutPath: "/auth/plex/callback" },
+      { signOutPath: "/auth/plex/start" }
+    ]) {
+      assert.strictEqual(
+        Flow.appSettings({ appUrl: "https://app.example", homePath: "/app", ...options })._tag,
+        "Ok",
+        JSON.stringify(options)
+      )
+    }
+  })
+
   it("app settings: a path with a . or .. segment (%2e too) is refused by field: a browser never asks for it", () => {
     for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
       for (const path of [
@@ -820,19 +853,50 @@ describe("core/web: the flow's steps", () => {
         )
       }
     }
-    // Dots within a segment are no dot segment: such paths are taken as written.
-    for (const path of [
-      "/auth/plex/.well-known",
-      "/auth/plex/v1.2/start",
-      "/auth/plex/...",
-      "/auth/plex/%2e%2e%2e"
-    ]) {
+    // Dots within a segment are no dot segment: such paths are taken as written (an escaped one as homePath, the
+    // only path that may have escapes).
+    for (const [field, path] of [
+      ["startPath", "/auth/plex/.well-known"],
+      ["startPath", "/auth/plex/v1.2/start"],
+      ["startPath", "/auth/plex/..."],
+      ["homePath", "/auth/plex/%2e%2e%2e"]
+    ] as const) {
       assert.strictEqual(
-        Flow.appSettings({ appUrl: "https://app.example", startPath: path })._tag,
+        Flow.appSettings({ appUrl: "https://app.example", [field]: path })._tag,
         "Ok",
-        path
+        `${field} ${path}`
       )
     }
+  })
+
+  it("app settings: a route's path (callbackPath, startPath, signOutPath) with a %-escape is refused by field: the router never matches what a browser asks for", () => {
+    for (const field of ["startPath", "signOutPath", "callbackPath"]) {
+      for (const path of [
+        "/auth/plex/%63allback",
+        "/caf%C3%A9/start",
+        "/auth/plex%2Fstart",
+        "/a%25b",
+        "/a%zz",
+        "/a%"
+      ]) {
+        const bad = Flow.appSettings({ appUrl: "https://app.example", [field]: path })
+        assert.deepStrictEqual(
+          bad._tag === "Invalid" ? [bad.field, bad.message] : bad._tag,
+          [
+            field,
+            "must have no %-escape (the router matches a route's path as written, % as a literal %: a browser asking for the path would never reach the route)"
+          ],
+          `${field} ${path}`
+        )
+      }
+    }
+    // homePath is no route of the service: an escaped one is the app's own (routedAlike still compares it decoded).
+    for (const homePath of ["/caf%C3%A9/", "/a%25b", "/auth/plex%2Fcallback"]) {
+      assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
+    }
+    // A dot segment written with %2e is told as a dot segment, whichever field.
+    const dotted = Flow.appSettings({ appUrl: "https://app.example", startPath: "/auth/%2e/start" })
+    assert.include(dotted._tag === "Invalid" ? dotted.message : "", "must have no . or .. segment")
   })
 
   it("start, then readPin: the cookie and the URL's state must belong together", async () => {

@@ -6,6 +6,7 @@
 import {
   HttpApiBuilder,
   HttpApp,
+  HttpRouter,
   HttpServer,
   HttpServerRequest,
   HttpServerResponse,
@@ -1878,15 +1879,30 @@ describe("WebSignIn sessions", () => {
           HttpServerResponse.toWeb
         )
         assert.strictEqual((yield* again).status, 303)
+        // Its Warning says what the user got (the page), not that the request failed with SessionStoreError.
+        let lines: ReadonlyArray<string> = []
+        const logged = Effect.flatMap(withCapturedLogs(again), (captured) => {
+          lines = captured.lines
+          return captured.exit
+        })
+        const warned = (text: string) => {
+          assert.isTrue(
+            lines.some((l) => l.includes(`${text}: the return's page shown, as to a browser not signed in`)),
+            lines.join("\n")
+          )
+          assert.isFalse(lines.some((l) => l.includes("the request failed with SessionStoreError")))
+        }
         // The store's get fails: the page, as for a browser not signed in (its failure logged, as every store call's).
         mode = "fails"
-        const failed = yield* again
+        const failed = yield* logged
+        warned("WebSignIn: the session store failed (get)")
         assert.strictEqual(failed.status, 400)
         assert.include(yield* Effect.promise(() => failed.text()), "Sign-in not started here")
         // It hangs: the page once the 5 s wait is over, not a request held for ever.
         mode = "hangs"
         asked = false
-        const hung = yield* answeredAt5s(again, () => asked)
+        const hung = yield* answeredAt5s(logged, () => asked)
+        warned("WebSignIn: the session store did not answer within 5 s (get)")
         const page = Option.isSome(hung) && Either.isRight(hung.value) ? hung.value.right : undefined
         assert.strictEqual(page?.status, 400)
         mode = "ok"
@@ -2082,8 +2098,22 @@ describe("WebSignIn sessions", () => {
       const error = yield* failure(service.authenticate(cookie))
       assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
       assert.strictEqual(yield* sessions(store), 0)
-      yield* store.set(storageKey, "{not json")
-      assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
+      // An entry that is no session record (damaged, or another version's format): Invalid too, not SessionNotFound
+      // (the store does hold an entry for it), and kept for the index's sweep (another version may read it).
+      for (const text of ["{not json", JSON.stringify({ ...JSON.parse(Core.encodeSession(record)), v: 2 })]) {
+        yield* store.set(storageKey, text)
+        const damaged = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(
+          damaged._tag === "Unauthenticated" ? damaged.reason : damaged._tag,
+          "Invalid",
+          text.slice(0, 10)
+        )
+        assert.strictEqual(yield* sessions(store), 1)
+      }
+      // Removed (signed out elsewhere): SessionNotFound.
+      yield* store.remove(storageKey)
+      const gone = yield* failure(service.authenticate(cookie))
+      assert.strictEqual(gone._tag === "Unauthenticated" ? gone.reason : gone._tag, "SessionNotFound")
     }).pipe(Effect.provide(env()))
   )
 
@@ -2146,7 +2176,9 @@ describe("WebSignIn sessions", () => {
 
   // The request finds access granted (its new answer written back) or denied (its deniedAt written back): either way
   // the write finds the session gone, and the request itself is SessionNotFound (a denied one was AccessDenied, 403).
-  for (const answer of ["granted", "denied"] as const)
+  // Denied again (deniedAt already kept, nothing to write): the session is looked up again, SessionNotFound too (it
+  // was AccessDenied, 403, for a session no longer there).
+  for (const answer of ["granted", "denied", "denied again"] as const)
     it.effect(
       `a request in flight (access ${answer}) while the user signs out does not bring the session back`,
       () => {
@@ -2187,7 +2219,7 @@ describe("WebSignIn sessions", () => {
           const service = yield* WebSignIn.WebSignIn
           const cookie = yield* session("carol")
           // The owner removes Carol: plex.tv's next answer is NoAccess.
-          if (answer === "denied") {
+          if (answer !== "granted") {
             yield* FakePlex.fault(
               "getServerResources",
               Fault.respond(() =>
@@ -2199,6 +2231,11 @@ describe("WebSignIn sessions", () => {
           }
           // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
           yield* TestClock.adjust("1 minute")
+          if (answer === "denied again") {
+            // A first denial keeps deniedAt; past accessTtl again, plex.tv is asked again and says no again.
+            assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+            yield* TestClock.adjust("1 minute")
+          }
           const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
           armed = gate
           const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
@@ -2843,6 +2880,11 @@ describe("WebSignIn sessions", () => {
         ["homePath", { homePath: "/Auth/Plex/%73tart/" }],
         ["homePath", { startPath: "/", homePath: "/" }],
         ["homePath", { startPath: "/login", homePath: "/Login/" }],
+        // A startPath the router takes for callbackPath: both GET routes of the service, the second refused by the
+        // router (Effect 3: a defect at each request the routes serve; Effect 4: the router not built).
+        ["startPath", { startPath: "/auth/plex/callback" }],
+        ["startPath", { startPath: "/Auth/Plex/Callback/" }],
+        ["startPath", { callbackPath: "/back", startPath: "/BACK" }],
         // A `.` or `..` segment (`%2e` too) in any path: the route is registered as written, but a browser resolves
         // dot segments before asking and never reaches it (here the homePath would be the callback again).
         ["homePath", { homePath: "/auth/plex/home/../callback" }],
@@ -2853,6 +2895,12 @@ describe("WebSignIn sessions", () => {
         ["callbackPath", { callbackPath: "/auth/./plex/callback" }],
         ["callbackPath", { callbackPath: "/auth/plex/callback/." }],
         ["signOutPath", { signOutPath: "/auth/plex/%2e/sign-out" }],
+        // A %-escape in the path of a route of the service: the router matches a route's path as written (its % a
+        // literal %) against the request's decoded once, so plex.tv's return to /auth/plex/%63allback, or a link to
+        // the start, would never reach the route.
+        ["callbackPath", { callbackPath: "/auth/plex/%63allback" }],
+        ["startPath", { startPath: "/caf%C3%A9/start" }],
+        ["signOutPath", { signOutPath: "/auth/plex%2Fsign-out" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -2887,6 +2935,12 @@ describe("WebSignIn sessions", () => {
         sessionKey,
         startPath: "/auth/plex/.well-known/start"
       })
+      // A %-escape in a route's path: the message says why; homePath, no route of the service, may have one.
+      const escaped = yield* Effect.flip(
+        build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackPath: "/auth/plex/%63allback" })
+      )
+      assert.include(escaped.message, "must have no %-escape (the router matches a route's path as written")
+      yield* build({ appUrl: APP, machineIdentifier: "abc", sessionKey, homePath: "/caf%C3%A9/" })
       // callbackWait at least approvalWait plus 1 s: the message says so; exactly that is accepted.
       const short = yield* Effect.flip(
         build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "3999 millis" })
@@ -5098,6 +5152,61 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: signed in, a return whose PIN cookie does not verify or has lapsed goes on to homePath (no sign-in of this browser pending), as does one of a session refused access since; signed out, the page",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("carol")
+        // A sign-in started in this browser (its PIN cookie and its return), left at app.plex.tv.
+        const started = yield* service.start
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        const forward = new URL(authUrlParams(Redacted.value(started.url)).get("forwardUrl") ?? "")
+        const path = `${forward.pathname}${forward.search}`
+        const names = (response: Response) =>
+          response.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line)?.name)
+        // Its PIN cookie tampered with (or another app's): Invalid, no sign-in of this browser pending. Signed in: on
+        // to homePath, the PIN cookie deleted; signed out: the page.
+        const tampered = `${pinCookie.slice(0, -3)}${pinCookie.endsWith("AAA") ? "BBB" : "AAA"}`
+        const home = yield* run(
+          service.routes,
+          request(path, { headers: { cookie: `${cookie}; ${tampered}` } })
+        )
+        assert.strictEqual(home.status, 303)
+        assert.strictEqual(home.headers.get("location"), "/")
+        assert.deepStrictEqual(names(home), ["__Host-plex_session_pin", "plex_session_pin"])
+        assert.strictEqual(
+          (yield* run(service.routes, request(path, { headers: { cookie: tampered } }))).status,
+          400
+        )
+        // Past pinLifetime (15 minutes): Expired, that sign-in no longer pending. Signed in: on to homePath.
+        yield* TestClock.adjust("16 minutes")
+        const lapsed = yield* run(
+          service.routes,
+          request(path, { headers: { cookie: `${cookie}; ${pinCookie}` } })
+        )
+        assert.strictEqual(lapsed.status, 303)
+        assert.strictEqual(lapsed.headers.get("location"), "/")
+        assert.deepStrictEqual(names(lapsed), ["__Host-plex_session_pin", "plex_session_pin"])
+        const lapsedOut = yield* run(service.routes, request(path, { headers: { cookie: pinCookie } }))
+        assert.strictEqual(lapsedOut.status, 400)
+        // Access refused since (the server no longer shared; authenticate has recorded it): still this app's session,
+        // so on to homePath, whose own authentication answers AccessDenied (403) there; no loop, nothing written.
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(new Response("[]", { headers: { "content-type": "application/json" } }))
+          )
+        )
+        const denied = yield* Effect.flip(service.authenticate(cookie))
+        assert.strictEqual(denied._tag, "AccessDenied")
+        const refused = yield* run(service.routes, request("/auth/plex/callback", { headers: { cookie } }))
+        assert.strictEqual(refused.status, 303)
+        assert.strictEqual(refused.headers.get("location"), "/")
+        assert.strictEqual((yield* Effect.flip(service.authenticate(cookie)))._tag, "AccessDenied")
+      }).pipe(Effect.provide(env({ accessTtl: "1 minute" })))
+  )
+
+  it.effect(
     "routes: the return link opened again once the session has expired shows the page, not homePath",
     () =>
       Effect.gen(function* () {
@@ -5152,6 +5261,49 @@ describe("WebSignIn middleware and routes", () => {
           assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
         }
       }).pipe(Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
+  )
+
+  it.effect(
+    "routes: the router refuses a second GET route at a path it takes for the first's: why make refuses a startPath like callbackPath",
+    () =>
+      Effect.gen(function* () {
+        const reached = Effect.succeed(HttpServerResponse.text("reached"))
+        const app = HttpRouter.empty.pipe(
+          HttpRouter.get("/auth/plex/callback", reached),
+          HttpRouter.get("/Auth/Plex/Callback/", reached)
+        )
+        const exit = yield* Effect.exit(run(app, request("/auth/plex/callback")))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.include(
+          String(Cause.squash(Exit.isFailure(exit) ? exit.cause : Cause.empty)),
+          "already declared"
+        )
+      })
+  )
+
+  it.effect(
+    "routes: the router matches a route's path as written, its % a literal %: why make refuses a %-escape in callbackPath, startPath or signOutPath",
+    () =>
+      Effect.gen(function* () {
+        // A route at an escaped path, as the service would register one (HttpRouter.get at the configured path).
+        const app = HttpRouter.empty.pipe(
+          HttpRouter.get("/auth/plex/%63allback", Effect.succeed(HttpServerResponse.text("reached"))),
+          HttpRouter.get("/caf%C3%A9/start", Effect.succeed(HttpServerResponse.text("reached")))
+        )
+        // What a browser asks for, given the path as configured (plex.tv's return, a link): never the route.
+        for (const path of [
+          "/auth/plex/%63allback?state=x",
+          "/auth/plex/callback",
+          "/caf%C3%A9/start",
+          "/café/start"
+        ]) {
+          assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
+        }
+        // Only the path escaped once more reaches it: its % taken as a literal %.
+        for (const path of ["/auth/plex/%2563allback", "/caf%25C3%25A9/start"]) {
+          assert.strictEqual((yield* run(app, request(path))).status, 200, path)
+        }
+      })
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

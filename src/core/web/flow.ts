@@ -41,6 +41,21 @@ export const appSettings = (
   for (const [field, path] of Object.entries(paths)) {
     if (!S.isPath(path)) return { _tag: "Invalid", field, message: S.pathProblem("/auth/plex/start", path) }
   }
+  // The routes' own paths: no %-escape either (the router would never match the path a browser asks for).
+  for (const field of ["startPath", "signOutPath"] as const) {
+    const problem = S.routePathProblem(paths[field])
+    if (problem !== undefined) return { _tag: "Invalid", field, message: problem }
+  }
+  // The start and the callback are both GET (and HEAD) routes of the service: at a path the router takes for one, it
+  // refuses the second (a defect each time the routes are served on Effect 3; the router not built on Effect 4).
+  if (routedAlike(paths.startPath, checked.settings.callbackPath)) {
+    return {
+      _tag: "Invalid",
+      field: "startPath",
+      message:
+        "must not be callbackPath (both are GET routes: the router refuses the second at the same path)"
+    }
+  }
   // A signed-in browser's return that is no pending sign-in goes on to homePath (homeWhenSignedIn): a homePath the
   // router takes for the callback's would send it back there without end.
   if (routedAlike(paths.homePath, checked.settings.callbackPath)) {

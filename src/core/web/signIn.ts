@@ -55,6 +55,19 @@ export const pathProblem = (example: string, path: string): string =>
     ? "must have no . or .. segment (a browser resolves them before asking: the route would never be reached)"
     : `must be a path such as ${example}`
 
+/**
+ * Why a path {@link isPath} takes cannot be the path of a route the service registers (`callbackPath`, `startPath`,
+ * `signOutPath`), or undefined: one with a `%`. Both routers (`@effect/platform`'s and Effect 4's, by default) match
+ * a request's path once decoded against a route's path as written, its `%` a literal `%`: a route at
+ * `/auth/plex/%63allback` is reached only by a request for `/auth/plex/%2563allback`, never by a browser asking for
+ * the path as configured (plex.tv's return to it, a link to it). `homePath` is no route of the service: it may have
+ * escapes.
+ */
+export const routePathProblem = (path: string): string | undefined =>
+  path.includes("%")
+    ? "must have no %-escape (the router matches a route's path as written, % as a literal %: a browser asking for the path would never reach the route)"
+    : undefined
+
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
   /** The app's public origin, e.g. `https://media.example.com`. */
@@ -113,6 +126,8 @@ export const settings = (
       message: pathProblem("/auth/plex/callback", callbackPath)
     }
   }
+  const escaped = routePathProblem(callbackPath)
+  if (escaped !== undefined) return { _tag: "Invalid", field: "callbackPath", message: escaped }
   const secure = url.protocol === "https:"
   const base = input.cookieName ?? "plex_session"
   if (!/^[A-Za-z0-9_-]+$/.test(base)) {
@@ -579,13 +594,23 @@ export const messages = {
   sessionStoreError: (operation: string): string => `WebSignIn: the session store failed (${operation})`,
   /**
    * The Warning logged when a request's session store call fails, or is given up after `waitedMillis`: the request
-   * fails with `SessionStoreError` (the user sees a 503 or 500 page), so the operator learns it from the log. Only
-   * the call's name: never the store's own error (a store of the app's could put a key or a value in it).
+   * fails with `SessionStoreError` (the user sees a 503 or 500 page), so the operator learns it from the log; a call
+   * whose failure fails no request names its own `outcome`. Only the call's name: never the store's own error (a
+   * store of the app's could put a key or a value in it).
    */
-  sessionStoreWarning: (operation: string, waitedMillis?: number): string =>
+  sessionStoreWarning: (
+    operation: string,
+    waitedMillis?: number,
+    outcome = "the request failed with SessionStoreError"
+  ): string =>
     waitedMillis === undefined
-      ? `WebSignIn: the session store failed (${operation}): the request failed with SessionStoreError`
-      : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): the request failed with SessionStoreError`,
+      ? `WebSignIn: the session store failed (${operation}): ${outcome}`
+      : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): ${outcome}`,
+  /**
+   * The outcome `sessionStoreWarning` names for the routes' read of a reopened return's session
+   * (Flow.homeWhenSignedIn): no request fails, the browser is taken as not signed in and shown the return's page.
+   */
+  signedInUnknown: "the return's page shown, as to a browser not signed in",
   /**
    * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
