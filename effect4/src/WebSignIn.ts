@@ -597,7 +597,8 @@ export interface WebSignInService {
   /**
    * `GET startPath`, `GET callbackPath` (refusals as clear pages; a return
    * that is no pending sign-in of this browser, opened again by a browser
-   * signed in to this app, a 303 to `homePath`) and
+   * signed in to this app, a 303 to `homePath` when it is the return that
+   * opened the session or carries no `state`) and
    * `POST signOutPath`, as Effect 4 `HttpRouter` routes: add them with
    * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}). A
    * `HEAD` of the start or the callback path is 405 (`Allow: GET`): no PIN
@@ -1514,7 +1515,8 @@ const makeWith = (
           access: access._tag,
           now,
           idleMillis,
-          maxMillis
+          maxMillis,
+          returnState: pin.nonce
         })
         const storageKey = yield* storageKeyOf(sessionId)
         // Listed before it is written: a sign-in interrupted (its request gone) while the store writes it, or
@@ -1611,16 +1613,17 @@ const makeWith = (
         return { user: userOf(record, outcome.level), cookies }
       }).pipe(Effect.withSpan("WebSignIn.authenticate"))
 
-    // Whether the `Cookie` header's session cookie is this app's signed-in session (for Flow.homeWhenSignedIn): it
-    // verifies, the store holds its session (asked within Flow.storeWaitMillis), not ended. Nothing is renewed,
-    // written or asked of plex.tv (the home page's own authentication does that); any failure is a "no".
-    const signedIn = (cookie: string | undefined) =>
+    // Whether a return Flow.homeWhenSignedIn lets go on to homePath does (Flow.returnLeadsHome): the `Cookie` header's
+    // session cookie verifies, the store holds its session (asked within Flow.storeWaitMillis), not ended, and this
+    // return opened it (or carries no `state`). Nothing is renewed, written or asked of plex.tv (the home page's own
+    // authentication does that); any failure is a "no".
+    const leadsHome = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const sessionId = yield* sessionIdOf(cookie, now)
+        const sessionId = yield* sessionIdOf(request.cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
         const found = yield* withinStoreWait("get")(load(storageKey))
-        return found !== undefined && Core.renewal(now, found, idleMillis, maxMillis)._tag !== "Expired"
+        return Flow.returnLeadsHome({ settings, url: request.url, record: found, now, idleMillis, maxMillis })
       }).pipe(Effect.orElseSucceed(() => false))
 
     // -- sign-out ------------------------------------------------------------
@@ -1750,9 +1753,10 @@ const makeWith = (
                 )
               : refusal(error, withLegacyPin([deletePin]), undefined, !Flow.hasState(settings, request.url))
             // No sign-in of this browser pending, but it is signed in (the return link opened again): on to
-            // homePath, as after the sign-in, the PIN cookie deleted as the page would (Flow.homeWhenSignedIn).
+            // homePath, as after the sign-in, the PIN cookie deleted as the page would (Flow.homeWhenSignedIn):
+            // only the return that opened the session, or one without state (Flow.returnLeadsHome).
             return Flow.homeWhenSignedIn(error)
-              ? Effect.map(signedIn(request.headers["cookie"]), (yes) =>
+              ? Effect.map(leadsHome({ cookie: request.headers["cookie"], url: request.url }), (yes) =>
                   yes
                     ? private_(
                         withCookies(

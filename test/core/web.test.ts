@@ -251,6 +251,8 @@ describe("core/web: the sign-in flow's facts", () => {
     assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(record)), record)
     const denied = { ...record, deniedAt: 7 }
     assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(denied)), denied)
+    const opened = { ...record, returnState: "the-nonce" }
+    assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(opened)), opened)
     assert.isUndefined(SignIn.decodeSession("{"))
     assert.isUndefined(SignIn.decodeSession(JSON.stringify({ ...record, v: 1, access: "NoAccess" })))
     const id = SignIn.newSessionId()
@@ -883,10 +885,45 @@ describe("core/web: the flow's steps", () => {
   it("a new record expires after the idle time, never past the absolute limit", () => {
     const user = { id: 1, uuid: "u", username: "alice", title: "Alice" }
     const record = (idleMillis: number, maxMillis: number) =>
-      Flow.newRecord({ token: "t", user, access: "Owner", now: 100, idleMillis, maxMillis })
+      Flow.newRecord({ token: "t", user, access: "Owner", now: 100, idleMillis, maxMillis, returnState: "n" })
     assert.strictEqual(record(50, 1_000).expiresAt, 150)
     assert.strictEqual(record(5_000, 1_000).expiresAt, 1_100)
     assert.deepStrictEqual(record(50, 1_000).user, { ...user, thumb: undefined })
+    assert.strictEqual(record(50, 1_000).returnState, "n")
+  })
+
+  it("returnLeadsHome: the return that opened the signed-in session, or one without state, goes home; another sign-in's return does not", () => {
+    const checked = SignIn.settings({ appUrl: "https://app.example" })
+    if (checked._tag !== "Ok") return assert.fail(checked.message)
+    const settings = checked.settings
+    const user = { id: 1, uuid: "u", username: "alice", title: "Alice" }
+    const record = Flow.newRecord({
+      token: "t",
+      user,
+      access: "Owner",
+      now: 0,
+      idleMillis: 1_000,
+      maxMillis: 5_000,
+      returnState: "nonce-a"
+    })
+    const home = (url: string, r: SignIn.SessionRecord | undefined, now = 10) =>
+      Flow.returnLeadsHome({ settings, url, record: r, now, idleMillis: 1_000, maxMillis: 5_000 })
+    const callback = "https://app.example/auth/plex/callback"
+    // The return link that opened the session, opened again; the callback's address without state (a bookmark).
+    assert.isTrue(home(`${callback}?state=nonce-a`, record))
+    assert.isTrue(home(callback, record))
+    assert.isTrue(home(`${callback}?state=`, record))
+    // Another sign-in's return (its PIN cookie lapsed at app.plex.tv: signed in as alice, started as bob), a forged
+    // one: not home, whose page says the sign-in was not started here or took too long.
+    assert.isFalse(home(`${callback}?state=nonce-b`, record))
+    assert.isFalse(home(`${callback}?state=nonce-a%20`, record))
+    // A session opened before returnState was kept: only the return without state goes home.
+    const { returnState: _, ...older } = record
+    assert.isFalse(home(`${callback}?state=nonce-a`, older))
+    assert.isTrue(home(callback, older))
+    // No session, or one ended (idle).
+    assert.isFalse(home(callback, undefined))
+    assert.isFalse(home(`${callback}?state=nonce-a`, record, 1_000))
   })
 })
 

@@ -1801,9 +1801,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
           ).pipe(
             Effect.provideService(
               HttpServerRequest.HttpServerRequest,
-              HttpServerRequest.fromWeb(
-                new Request(`${APP}/auth/plex/callback?state=old`, { headers: { cookie } })
-              )
+              HttpServerRequest.fromWeb(new Request(`${APP}/auth/plex/callback`, { headers: { cookie } }))
             )
           )
           return HttpServerResponse.toWeb(sent ?? HttpServerResponse.empty({ status: 599 }))
@@ -4916,7 +4914,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
-    "routes: the return link opened again while signed in (a second tab, back, a bookmark) goes on to homePath; signed out, or another sign-in pending, the page as before",
+    "routes: the return link opened again while signed in (a second tab, back, a bookmark) goes on to homePath; signed out, another sign-in pending, or another state, the page",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -4943,9 +4941,9 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         )
         const cookie = `${set?.name}=${set?.value}`
         const pinsBefore = (yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)).length
-        // The return again (its PIN cookie used up), with no state (a bookmark) or another (a forged link): on to
-        // homePath, as after the sign-in; nothing written, no session cookie set, plex.tv not asked.
-        for (const path of [first.path, "/auth/plex/callback", "/auth/plex/callback?state=forged"]) {
+        // The return again (its PIN cookie used up), or with no state (a bookmark): on to homePath, as after the
+        // sign-in; nothing written, no session cookie set, plex.tv not asked.
+        for (const path of [first.path, "/auth/plex/callback"]) {
           const again = yield* serve(app, request(path, { headers: { cookie } }))
           assert.strictEqual(again.status, 303, path)
           assert.strictEqual(again.headers.get("location"), "/app", path)
@@ -4958,6 +4956,11 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
             path
           )
         }
+        // Another state (a forged link, or the return of another sign-in whose PIN cookie lapsed): not the return that
+        // opened this session, so the page (Flow.returnLeadsHome), the browser still signed in.
+        const forged = yield* serve(app, request("/auth/plex/callback?state=forged", { headers: { cookie } }))
+        assert.strictEqual(forged.status, 400)
+        assert.include(yield* Effect.promise(() => forged.text()), "Sign-in not started here")
         assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 1)
         assert.strictEqual((yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)).length, pinsBefore)
         assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
@@ -4989,12 +4992,45 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: signed in as alice, a sign-in started as bob whose PIN cookie lapsed at app.plex.tv: its page, still alice, not homePath as if bob had signed in",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        const cookie = yield* session("alice")
+        const started = yield* serve(app, request("/auth/plex/start", { headers: { cookie } }))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        // 16 minutes at app.plex.tv, past pinLifetime (15): the browser has dropped the PIN cookie (its Max-Age), or
+        // still sends it (its signed expiry passed). Either way, bob's sign-in cannot be finished: its page says it
+        // took too long, no session cookie set, and the browser is still alice's.
+        yield* TestClock.adjust("16 minutes")
+        for (const sent of [cookie, `${cookie}; ${pin?.name}=${pin?.value}`]) {
+          const back = yield* serve(
+            app,
+            request(`${url.pathname}${url.search}`, { headers: { cookie: sent } })
+          )
+          assert.strictEqual(back.status, 400, sent)
+          assert.include(yield* Effect.promise(() => back.text()), "took too long", sent)
+          assert.isUndefined(
+            back.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")),
+            sent
+          )
+        }
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 1)
+      }).pipe(Effect.scoped, Effect.provide(env({ sessionIdle: "1 hour" })))
+  )
+
+  it.effect(
     "routes: the return link opened again once the session has expired shows the page, not homePath",
     () =>
       Effect.gen(function* () {
         const app = yield* appHandler
         const cookie = yield* session("alice")
-        const path = "/auth/plex/callback?state=old"
+        const path = "/auth/plex/callback"
         assert.strictEqual((yield* serve(app, request(path, { headers: { cookie } }))).status, 303)
         // Past sessionIdle: no sign-in (the store still holds the session; its cookie has expired).
         yield* TestClock.adjust("2 hours")

@@ -329,6 +329,12 @@ export interface SessionRecord {
    * then lets nobody in on the older grant.
    */
   readonly deniedAt?: number | undefined
+  /**
+   * The `state` of the return that opened the session (its PIN's nonce): that return link opened again leads to
+   * `homePath`, another sign-in's does not (Flow.returnLeadsHome). Not a secret once the return has run (its PIN
+   * cookie used up); absent from a session opened before it was kept.
+   */
+  readonly returnState?: string | undefined
   readonly createdAt: number
   /** When the session ends unless used (sliding). */
   readonly expiresAt: number
@@ -376,6 +382,7 @@ export const decodeSession = (text: string): SessionRecord | undefined => {
     access: r["access"],
     accessCheckedAt: r["accessCheckedAt"],
     ...(num(r["deniedAt"]) ? { deniedAt: r["deniedAt"] } : {}),
+    ...(typeof r["returnState"] === "string" ? { returnState: r["returnState"] } : {}),
     createdAt: r["createdAt"],
     expiresAt: r["expiresAt"]
   }
