@@ -924,6 +924,9 @@ describe("core/web: the flow's steps", () => {
     // No session, or one ended (idle).
     assert.isFalse(home(callback, undefined))
     assert.isFalse(home(`${callback}?state=nonce-a`, record, 1_000))
+    // One whose access plex.tv refused since (deniedAt: authenticate's AccessDenied): not signed in here either.
+    assert.isFalse(home(`${callback}?state=nonce-a`, { ...record, deniedAt: 5 }))
+    assert.isFalse(home(callback, { ...record, deniedAt: 5 }))
   })
 })
 

@@ -5025,6 +5025,46 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: the return link opened again by a browser whose access plex.tv refused since (deniedAt) shows the page, as authenticate refuses it; granted again, homePath",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        const started = yield* serve(app, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        const path = `${url.pathname}${url.search}`
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
+        const signedIn = yield* serve(
+          app,
+          request(path, { headers: { cookie: `${pin?.name}=${pin?.value}` } })
+        )
+        const set = CoreCookies.parseSetCookie(
+          signedIn.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")) ?? ""
+        )
+        const cookie = `${set?.name}=${set?.value}`
+        assert.strictEqual((yield* serve(app, request(path, { headers: { cookie } }))).status, 303)
+        // The owner removes Carol: past accessTtl, authenticate answers AccessDenied (deniedAt written).
+        yield* removedByOwner
+        yield* TestClock.adjust("6 minutes")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+        // The return link opened again (or the callback's address): not signed in for it, so its page, not homePath
+        // (where the app would show the refusal); nothing asked of plex.tv, nothing written.
+        for (const again of [path, "/auth/plex/callback"]) {
+          const page = yield* serve(app, request(again, { headers: { cookie } }))
+          assert.strictEqual(page.status, 400, again)
+          assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", again)
+        }
+        // plex.tv grants access again (authenticate lets Carol in, deniedAt cleared): homePath again.
+        yield* FakePlex.clearFaults
+        yield* TestClock.adjust("6 minutes")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* serve(app, request(path, { headers: { cookie } }))).status, 303)
+      }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/app" })))
+  )
+
+  it.effect(
     "routes: the return link opened again once the session has expired shows the page, not homePath",
     () =>
       Effect.gen(function* () {

@@ -518,7 +518,8 @@ export const homeWhenSignedIn = (error: {
 /**
  * Whether a return {@link homeWhenSignedIn} lets go on to `homePath` does, by the session the browser's session cookie
  * names (`record`, as the store holds it; `undefined` when it holds none) at `now`: the session has not ended (idle,
- * past `maxMillis`), and the return is the one that opened it (the URL's `state` is the session's `returnState`) or
+ * past `maxMillis`), plex.tv has not refused its access (`deniedAt`: `authenticate` answers `AccessDenied`), and the
+ * return is the one that opened it (the URL's `state` is the session's `returnState`) or
  * carries no `state` (the callback's address from a bookmark or typed, which no sign-in sent back). A return with
  * another `state` is another sign-in's: most likely one this browser started since (perhaps with another account)
  * whose PIN cookie lapsed (`pinLifetime`) while the user was at app.plex.tv. Sent home, still signed in as before, the
@@ -538,6 +539,10 @@ export const returnLeadsHome = (options: {
   const { record } = options
   if (record === undefined) return false
   if (S.renewal(options.now, record, options.idleMillis, options.maxMillis)._tag === "Expired") return false
+  // plex.tv said the user has no access (and has not granted it again since): `authenticate` refuses the session
+  // (403, or 503 while plex.tv cannot be asked), so it is no signed-in session to send home, where the app would show
+  // the refusal.
+  if (record.deniedAt !== undefined) return false
   if (!hasState(options.settings, options.url)) return true
   const state = S.stateOf(options.url, options.settings.origin) ?? ""
   return record.returnState !== undefined && Signed.constantTimeEqualText(record.returnState, state)
