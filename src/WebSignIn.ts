@@ -192,10 +192,11 @@ export class PlexUnavailable
 
 /**
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
- * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
- * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
- * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * damaged, or whose session the store holds damaged: logged as a Warning), `Expired` (its signed expiry passed, or
+ * the session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store
+ * does not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's
+ * cookie of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out
+ * of Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -903,10 +904,17 @@ const makeWith = (
             : Effect.fail(new Unauthenticated({ reason: read.reason }))
       )
 
+    // The session under a storage key (Core.storedSession): Missing, Found, or Unreadable, a damaged value, logged
+    // (Warning, never the value): a request refuses it as Invalid, not as a session the store does not hold.
     const load = (storageKey: string) =>
-      Effect.map(
+      Effect.flatMap(
         store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))),
-        Option.flatMap((text) => Option.fromNullable(Core.decodeSession(text)))
+        (text): Effect.Effect<Core.StoredSession> => {
+          const stored = Core.storedSession(Option.getOrUndefined(text))
+          return stored._tag === "Unreadable"
+            ? Effect.as(Effect.logWarning(Core.messages.sessionStoreUnreadable("get")), stored)
+            : Effect.succeed(stored)
+        }
       )
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
@@ -1482,8 +1490,10 @@ const makeWith = (
         const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId))
         const found = yield* withinStoreWait("get")(load(storageKey))
         // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
-        if (Option.isNone(found)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-        let record = found.value
+        if (found._tag === "Missing") return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        // A damaged value under its key (logged by load): no session, but not one the store does not hold either.
+        if (found._tag === "Unreadable") return yield* new Unauthenticated({ reason: "Invalid" })
+        let record = found.record
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
           yield* withinStoreWait("remove")(remove(storageKey))
@@ -1554,7 +1564,7 @@ const makeWith = (
         return Flow.returnLeadsHome({
           settings,
           url: request.url,
-          record: Option.getOrUndefined(found),
+          record: found._tag === "Found" ? found.record : undefined,
           now,
           idleMillis,
           maxMillis
@@ -1579,8 +1589,8 @@ const makeWith = (
           // sign-out fails as the removal did: one given up may go through on its own, and the sign-out tried again
           // would find no session, its token never revoked.
           const removed = yield* Effect.either(withinStoreWait("remove")(remove(storageKey)))
-          if (Option.isSome(found)) {
-            const token = Redacted.make(found.value.token)
+          if (found._tag === "Found") {
+            const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
             if (signOutOptions.revoke === true) {
               revoked = yield* PlexAuth.signOut().pipe(
@@ -1608,7 +1618,7 @@ const makeWith = (
               )
             }
             if (Either.isRight(removed))
-              yield* Effect.logInfo(`WebSignIn: ${found.value.user.username} signed out`)
+              yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }
           if (Either.isLeft(removed)) return yield* Effect.fail(removed.left)
         }

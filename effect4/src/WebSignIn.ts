@@ -210,10 +210,11 @@ export class PlexUnavailable
 
 /**
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
- * damaged), `Expired` (its signed expiry passed, or the session is past `sessionIdle` or `sessionMax`),
- * `SessionNotFound` (the cookie verifies, but the session store does not hold its session: signed out, replaced by a
- * later sign-in, removed, the store emptied, or another app's cookie of the same name and key) or `TokenRevoked`
- * (plex.tv refused the session's Plex token: the user signed out of Plex). Answer 401; the user signs in again.
+ * damaged, or whose session the store holds damaged: logged as a Warning), `Expired` (its signed expiry passed, or
+ * the session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store
+ * does not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's
+ * cookie of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out
+ * of Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -958,9 +959,17 @@ const makeWith = (
       )
 
     const storageKeyOf = (sessionId: string) => Effect.promise(() => Core.storageKey(prefix, sessionId))
+    // The session under a storage key (Core.storedSession): Missing, Found, or Unreadable, a damaged value, logged
+    // (Warning, never the value): a request refuses it as Invalid, not as a session the store does not hold.
     const load = (storageKey: string) =>
-      Effect.map(store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))), (text) =>
-        text === undefined ? undefined : Core.decodeSession(text)
+      Effect.flatMap(
+        store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))),
+        (text): Effect.Effect<Core.StoredSession> => {
+          const stored = Core.storedSession(text)
+          return stored._tag === "Unreadable"
+            ? Effect.as(Effect.logWarning(Core.messages.sessionStoreUnreadable("get")), stored)
+            : Effect.succeed(stored)
+        }
       )
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
@@ -1552,8 +1561,10 @@ const makeWith = (
         const storageKey = yield* storageKeyOf(sessionId)
         const found = yield* withinStoreWait("get")(load(storageKey))
         // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
-        if (found === undefined) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-        let record = found
+        if (found._tag === "Missing") return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        // A damaged value under its key (logged by load): no session, but not one the store does not hold either.
+        if (found._tag === "Unreadable") return yield* new Unauthenticated({ reason: "Invalid" })
+        let record = found.record
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
           yield* withinStoreWait("remove")(remove(storageKey))
@@ -1623,7 +1634,8 @@ const makeWith = (
         const sessionId = yield* sessionIdOf(request.cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
         const found = yield* withinStoreWait("get")(load(storageKey))
-        return Flow.returnLeadsHome({ settings, url: request.url, record: found, now, idleMillis, maxMillis })
+        const record = found._tag === "Found" ? found.record : undefined
+        return Flow.returnLeadsHome({ settings, url: request.url, record, now, idleMillis, maxMillis })
       }).pipe(Effect.orElseSucceed(() => false))
 
     // -- sign-out ------------------------------------------------------------
@@ -1644,8 +1656,8 @@ const makeWith = (
           // sign-out fails as the removal did: one given up may go through on its own, and the sign-out tried again
           // would find no session, its token never revoked.
           const removed = yield* Effect.result(withinStoreWait("remove")(remove(storageKey)))
-          if (found !== undefined) {
-            const token = Redacted.make(found.token)
+          if (found._tag === "Found") {
+            const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
             if (signOutOptions.revoke === true) {
               revoked = yield* PlexAuth.signOut().pipe(
@@ -1673,7 +1685,7 @@ const makeWith = (
               )
             }
             if (Result.isSuccess(removed))
-              yield* Effect.logInfo(`WebSignIn: ${found.user.username} signed out`)
+              yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }
           if (Result.isFailure(removed)) return yield* Effect.fail(removed.failure)
         }

@@ -255,6 +255,12 @@ describe("core/web: the sign-in flow's facts", () => {
     assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(opened)), opened)
     assert.isUndefined(SignIn.decodeSession("{"))
     assert.isUndefined(SignIn.decodeSession(JSON.stringify({ ...record, v: 1, access: "NoAccess" })))
+    // As a request reads it: nothing under the key is Missing; a value that is no record is Unreadable, not Missing.
+    assert.deepStrictEqual(SignIn.storedSession(undefined), { _tag: "Missing" })
+    assert.deepStrictEqual(SignIn.storedSession(SignIn.encodeSession(record)), { _tag: "Found", record })
+    for (const damaged of ["", "{", "[]", "null", '{"v":2}', JSON.stringify({ ...record, v: 1, token: 5 })]) {
+      assert.deepStrictEqual(SignIn.storedSession(damaged), { _tag: "Unreadable" }, damaged)
+    }
     const id = SignIn.newSessionId()
     assert.strictEqual(SignIn.readSessionData(SignIn.sessionData(id)), id)
     assert.isUndefined(SignIn.readSessionData({ s: "short" }))

@@ -1980,27 +1980,53 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }).pipe(Effect.provide(env()))
   )
 
-  it.effect("a damaged store entry is no session (401), never a crash", () =>
-    Effect.gen(function* () {
-      const service = yield* WebSignIn.WebSignIn
-      const store = yield* KeyValueStore.KeyValueStore
-      const cookie = yield* session("alice")
-      const value = cookie.slice(cookie.indexOf("=") + 1)
-      const key = yield* Effect.promise(() => Signed.importKey(KEY))
-      const now = yield* Clock.currentTimeMillis
-      const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, value, now))
-      const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
-      const storageKey = yield* Effect.promise(() => Core.storageKey("plex-session:", sessionId))
-      const record = Core.decodeSession((yield* store.get(storageKey)) ?? "")
-      assert.isDefined(record)
-      if (record === undefined) return
-      yield* store.set(storageKey, Core.encodeSession({ ...record, token: "" }))
-      const error = yield* failure(service.authenticate(cookie))
-      assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
-      assert.strictEqual(yield* sessions(store), 0)
-      yield* store.set(storageKey, "{not json")
-      assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "Unauthenticated")
-    }).pipe(Effect.provide(env()))
+  it.effect(
+    "a damaged store entry is no session (401, Invalid: not SessionNotFound), logged as a Warning, never a crash",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const cookie = yield* session("alice")
+        const value = cookie.slice(cookie.indexOf("=") + 1)
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const now = yield* Clock.currentTimeMillis
+        const verified = yield* Effect.promise(() => Signed.verify([key], Core.sessionPurpose, value, now))
+        const sessionId = verified._tag === "Valid" ? (Core.readSessionData(verified.data) ?? "") : ""
+        const storageKey = yield* Effect.promise(() => Core.storageKey("plex-session:", sessionId))
+        const record = Core.decodeSession((yield* store.get(storageKey)) ?? "")
+        assert.isDefined(record)
+        if (record === undefined) return
+        yield* store.set(storageKey, Core.encodeSession({ ...record, token: "" }))
+        const error = yield* failure(service.authenticate(cookie))
+        assert.isTrue(error._tag === "Unauthenticated" && error.reason === "Invalid")
+        assert.strictEqual(yield* sessions(store), 0)
+        // A value that is no session record (not JSON, another shape or version): the store holds something under the
+        // session's key, so not SessionNotFound but Invalid (the browser signs in again), and the operator is told (one
+        // Warning naming the call, never the value).
+        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}']) {
+          yield* store.set(storageKey, damaged)
+          const { exit, lines } = yield* withCapturedLogs(failure(service.authenticate(cookie)))
+          assert.isTrue(
+            Exit.isSuccess(exit) && exit.value._tag === "Unauthenticated" && exit.value.reason === "Invalid",
+            damaged
+          )
+          const warnings = lines.filter((line) => line.includes("level=WARN"))
+          assert.strictEqual(warnings.length, 1, damaged)
+          assert.include(
+            warnings[0],
+            "WebSignIn: the session store holds a value that is no session record under a session's key (get)",
+            damaged
+          )
+          assert.notInclude(lines.join("\n"), "damaged-secret-token")
+          assert.notInclude(lines.join("\n"), storageKey)
+          // Left in the store (a later sign-in of this browser, or the index's sweep, removes it).
+          assert.strictEqual(yield* sessions(store), 1)
+        }
+        // Gone from the store: SessionNotFound, as before.
+        yield* store.remove(storageKey)
+        const gone = yield* failure(service.authenticate(cookie))
+        assert.isTrue(gone._tag === "Unauthenticated" && gone.reason === "SessionNotFound")
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("signOut ends the session; with revoke the Plex token is revoked too", () =>

@@ -342,7 +342,7 @@ export interface SessionRecord {
 
 export const encodeSession = (record: SessionRecord): string => JSON.stringify({ v: 1, ...record })
 
-/** A stored session read back; `undefined` for anything malformed (treated as no session). */
+/** A stored session read back; `undefined` for anything malformed (`Unreadable`: {@link storedSession}). */
 export const decodeSession = (text: string): SessionRecord | undefined => {
   let raw: unknown
   try {
@@ -386,6 +386,24 @@ export const decodeSession = (text: string): SessionRecord | undefined => {
     createdAt: r["createdAt"],
     expiresAt: r["expiresAt"]
   }
+}
+
+/**
+ * A session as the store holds it under its key (`text`; `undefined` when it holds nothing there): `Missing`, `Found`
+ * with its record, or `Unreadable`, a value that is no session record (damaged: not JSON, another shape or version).
+ * An unreadable one is not a missing one: the store holds something under that key, which the operator is told of
+ * (`messages.sessionStoreUnreadable`), and the request is refused as `Invalid`, not `SessionNotFound`.
+ */
+export type StoredSession =
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Found"; readonly record: SessionRecord }
+  | { readonly _tag: "Unreadable" }
+
+/** The {@link StoredSession} of what the store answered for a session's key. */
+export const storedSession = (text: string | undefined): StoredSession => {
+  if (text === undefined) return { _tag: "Missing" }
+  const record = decodeSession(text)
+  return record === undefined ? { _tag: "Unreadable" } : { _tag: "Found", record }
 }
 
 /**
@@ -593,6 +611,14 @@ export const messages = {
     waitedMillis === undefined
       ? `WebSignIn: the session store failed (${operation}): the request failed with SessionStoreError`
       : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): the request failed with SessionStoreError`,
+  /**
+   * The Warning logged when the store holds, under a session's key, a value that is no session record
+   * (`StoredSession`'s `Unreadable`: damaged). The request is refused as `Unauthenticated` (`Invalid`), so the browser
+   * signs in again (a new session; the next sign-in of that browser removes the damaged value, or the index's sweep
+   * once `sessionMax` has passed). Only the call's name: never the value (it may hold a token) nor the key.
+   */
+  sessionStoreUnreadable: (operation: string): string =>
+    `WebSignIn: the session store holds a value that is no session record under a session's key (${operation}): damaged; the request was refused as Unauthenticated (Invalid), the browser asked to sign in again`,
   /**
    * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
