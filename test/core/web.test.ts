@@ -442,7 +442,9 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.include(retryPage, "Please try again in a moment: your sign-in is kept for a few minutes")
     assert.include(retryPage, '<a class="button" href="/cb?state=&quot;&gt;&lt;x">Try again</a>')
     assert.include(retryPage, '<a href="/start">Start again</a>')
-    assert.notInclude(Pages.refusalPage({ _tag: "Unavailable" }, "/start"), "Start again")
+    // Without a retryPath, one button: the start ("Start again", as the text asks), no second link.
+    const once = Pages.refusalPage({ _tag: "Unavailable" }, "/start")
+    assert.include(once, '<p><a class="button" href="/start">Start again</a> <a href="/">Home</a></p>')
     // At the start (no PIN could be created) the page says the sign-in was not started; no access was checked.
     const atStart = Pages.refusalFor({ _tag: "PlexUnavailable", operation: "createPin" })
     assert.deepStrictEqual(atStart, { _tag: "Unavailable", atStart: true })
@@ -937,6 +939,42 @@ describe("core/web: the flow's steps", () => {
 })
 
 describe("core/web: pages and the app.plex.tv URL", () => {
+  it("a refusal page's button says what its text asks: Start again after a refusal that ends the sign-in, Try again where the start or this return is tried again", () => {
+    const refusals: ReadonlyArray<Pages.Refusal> = [
+      { _tag: "NotStarted" },
+      { _tag: "NotStarted", anotherPending: true },
+      { _tag: "NotStarted", noState: true },
+      { _tag: "NotApproved" },
+      { _tag: "PinExpired" },
+      { _tag: "Unavailable" },
+      { _tag: "Unavailable", atStart: true },
+      { _tag: "Unavailable", retryPath: "/cb?state=s" },
+      { _tag: "NotSaved" },
+      { _tag: "NotSaved", retryPath: "/cb?state=s" },
+      { _tag: "TooMany" }
+    ]
+    const labels = refusals.map((refusal) => {
+      const page = Pages.refusalPage(refusal, "/start", "/home")
+      const button = /<a class="button" href="[^"]*">([^<]*)<\/a>/.exec(page)?.[1] ?? "(none)"
+      const text = /<p id="reason">([^<]*)<\/p>/.exec(page)?.[1] ?? ""
+      assert.include(text.toLowerCase(), button.toLowerCase(), JSON.stringify(refusal))
+      return button
+    })
+    assert.deepStrictEqual(labels, [
+      "Start again",
+      "Start again",
+      "Start again",
+      "Start again",
+      "Start again",
+      "Start again",
+      "Try again",
+      "Try again",
+      "Start again",
+      "Try again",
+      "Try again"
+    ])
+  })
+
   it("escapes what it shows", () => {
     const html = Pages.refusalPage({ _tag: "NoAccess", username: '<script>alert("x")</script>' }, "/start")
     // Refused for the account: not "Try again" (the same account is refused again), another account.

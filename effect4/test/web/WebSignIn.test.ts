@@ -4747,13 +4747,13 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           ["plex_session_pin", 0]
         ])
 
-        // A refusal of plex.tv (400) is final: the cookie is deleted, and "Try again" starts again.
+        // A refusal of plex.tv (400) is final: the cookie is deleted, and the page's "Start again" starts again.
         const second = yield* begin
         yield* FakePlex.fault("checkPin", Fault.status(400))
         const refused = yield* serve(app, request(second.path, { headers: { cookie: second.cookie } }))
         yield* FakePlex.clearFaults
         assert.strictEqual(refused.status, 503)
-        assert.include(yield* Effect.promise(() => refused.text()), 'href="/auth/plex/start">Try again</a>')
+        assert.include(yield* Effect.promise(() => refused.text()), 'href="/auth/plex/start">Start again</a>')
         assert.deepStrictEqual(setCookies(refused), [
           ["__Host-plex_session_pin", 0],
           ["plex_session_pin", 0]
@@ -5152,7 +5152,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       assert.strictEqual(forged.status, 400)
       const page = yield* Effect.promise(() => forged.text())
       assert.include(page, '<a href="/app/">Home</a>')
-      assert.include(page, 'href="/app/auth/start">Try again</a>')
+      assert.include(page, 'href="/app/auth/start">Start again</a>')
     }).pipe(
       Effect.scoped,
       Effect.provide(

@@ -191,7 +191,7 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
           }
         : {
             title: "Sign-in not saved",
-            text: "This app could not save your sign-in. Please try again in a moment."
+            text: "This app could not save your sign-in. Please start again in a moment."
           }
     case "TooMany":
       return {
@@ -204,17 +204,35 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
 }
 
 /**
- * The refusal page; `startPath` is where "Try again" leads (an `Unavailable` or `NotSaved` refusal's `retryPath`
- * instead, then with a "Start again" link to `startPath`), `homePath` (the app's `homePath`) where "Home" does.
+ * The words of the refusal page's button to `startPath`, as its text says what to do: "Start again" after a refusal
+ * that ends the sign-in ("Please start again": a new sign-in, a new PIN); "Try again" where the start itself is what
+ * failed or was refused for now (`TooMany`, `Unavailable` `atStart`: "Please try again"), the button doing again what
+ * the visitor did; "Sign in with another Plex account" after `NoAccess` (the same account would be refused again).
+ */
+export const startLabel = (refusal: Refusal): string => {
+  switch (refusal._tag) {
+    case "NoAccess":
+      return "Sign in with another Plex account"
+    case "TooMany":
+      return "Try again"
+    case "Unavailable":
+      return refusal.atStart === true ? "Try again" : "Start again"
+    default:
+      return "Start again"
+  }
+}
+
+/**
+ * The refusal page; `startPath` is where its button leads, in {@link startLabel}'s words (an `Unavailable` or
+ * `NotSaved` refusal's `retryPath` instead, "Try again", then with a "Start again" link to `startPath`), `homePath`
+ * (the app's `homePath`) where "Home" does.
  */
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
   const retry = refusal._tag === "Unavailable" || refusal._tag === "NotSaved" ? refusal.retryPath : undefined
-  // Refused for the account, not for a failure: the same account would be refused again, another may not.
-  const again = refusal._tag === "NoAccess" ? "Sign in with another Plex account" : "Try again"
   const links =
     retry === undefined
-      ? `<a class="button" href="${escapeHtml(startPath)}">${again}</a>`
+      ? `<a class="button" href="${escapeHtml(startPath)}">${startLabel(refusal)}</a>`
       : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a>`
   return page(
     title,
