@@ -6,6 +6,7 @@
 import {
   HttpApiBuilder,
   HttpApp,
+  HttpRouter,
   HttpServer,
   HttpServerRequest,
   HttpServerResponse,
@@ -5147,6 +5148,37 @@ describe("WebSignIn middleware and routes", () => {
           assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
         }
       }).pipe(Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
+  )
+
+  it.effect(
+    "routes: under stricter router settings fewer paths reach the callback, yet make refuses them as homePath: it cannot know the settings of the router that serves its routes",
+    () =>
+      Effect.gen(function* () {
+        const strict = { caseSensitive: true, ignoreTrailingSlash: false }
+        // The routes as an app under those settings (read as the router becomes an app, then kept).
+        const app = yield* HttpRouter.withRouterConfig(
+          HttpRouter.toHttpApp((yield* WebSignIn.WebSignIn).routes),
+          strict
+        )
+        const paths = ["/Auth/Plex/Callback", "/auth/plex/callback/"]
+        // Under them, the callback spelled otherwise is another route: as homePath it would not loop there.
+        for (const path of paths) {
+          const other = yield* Effect.flip(run(app, request(path)))
+          assert.strictEqual(other._tag, "RouteNotFound", path)
+        }
+        // make, with those settings where it runs, still refuses them: the settings are read where the routes are
+        // served (a router may be served with others, or the defaults, under which these are the callback's).
+        for (const homePath of paths) {
+          const made = WebSignIn.make({
+            appUrl: APP,
+            machineIdentifier: FakePlex.defaults.serverId,
+            sessionKey: Config.succeed(Redacted.make(KEY)),
+            homePath
+          })
+          const refused = yield* Effect.flip(HttpRouter.withRouterConfig(made, strict))
+          assert.isTrue(refused._tag === "InvalidInput" && refused.field === "homePath", homePath)
+        }
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -28,7 +28,7 @@ import {
   Scope,
   Tracer
 } from "effect"
-import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { FindMyWay, HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import {
@@ -5143,6 +5143,33 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
         }
       }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
+  )
+
+  it.effect(
+    "routes: under stricter router settings fewer paths reach the callback, yet make refuses them as homePath: it cannot know the settings of the router that serves its routes",
+    () =>
+      Effect.gen(function* () {
+        const strict = FindMyWay.strictConfig
+        const app = yield* Effect.provideService(appHandler, HttpRouter.RouterConfig, strict)
+        const paths = ["/Auth/Plex/Callback", "/auth/plex/callback/", "/auth/plex/%63allback"]
+        // Under them, the callback spelled otherwise is another route: as homePath it would not loop there.
+        for (const path of paths) {
+          const other = yield* Effect.exit(serve(app, request(path)))
+          assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
+        }
+        // make, with those settings where it runs, still refuses them: the settings are read where the routes are
+        // served (a router may be served with others, or the defaults, under which these are the callback's).
+        for (const homePath of paths) {
+          const made = WebSignIn.make({
+            appUrl: APP,
+            machineIdentifier: FakePlex.defaults.serverId,
+            sessionKey: Config.succeed(Redacted.make(KEY)),
+            homePath
+          })
+          const refused = yield* Effect.flip(Effect.provideService(made, HttpRouter.RouterConfig, strict))
+          assert.isTrue(refused._tag === "InvalidInput" && refused.field === "homePath", homePath)
+        }
+      }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -75,7 +75,10 @@ export const appSettings = (
  * `/auth/plex/home/../callback` is asked for as `/auth/plex/callback`); the routers then match a path in any case,
  * with or without a trailing slash, its %-escapes decoded as `decodeURI` does (`/Auth/Plex/Callback/` and
  * `/auth/plex/%63allback` reach `/auth/plex/callback`'s route; an escaped separator such as `%2F` stays escaped:
- * `/auth/plex%2Fcallback` is another route).
+ * `/auth/plex%2Fcallback` is another route). By the routers' default settings, the most lenient: stricter ones (Effect
+ * 3's `HttpRouter.setRouterConfig`, Effect 4's `HttpRouter.RouterConfig`, `FindMyWay.strictConfig`) take fewer paths
+ * alike, but they are read where the routes are served, not where `make` runs, so `make` refuses by these
+ * (docs/web-sign-in.md, "No redirect loop").
  */
 export const routedAlike = (a: string, b: string): boolean => routeKey(a) === routeKey(b)
 
