@@ -1626,17 +1626,19 @@ const makeWith = (
 
     // Whether a return Flow.homeWhenSignedIn lets go on to homePath does (Flow.returnLeadsHome): the `Cookie` header's
     // session cookie verifies, the store holds its session (asked within Flow.storeWaitMillis), not ended, and this
-    // return opened it (or carries no `state`). Nothing is renewed, written or asked of plex.tv (the home page's own
-    // authentication does that); any failure is a "no".
-    const leadsHome = (request: { readonly cookie: string | undefined; readonly url: string }) =>
+    // return opened it (or carries no `state`); and if not, who the browser is still signed in as (Flow.signedInAs),
+    // for its page. Nothing is renewed, written or asked of plex.tv (the home page's own authentication does that);
+    // any failure is a "no", signed in as no one.
+    const returnOfSession = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(request.cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
         const found = yield* withinStoreWait("get")(load(storageKey))
         const record = found._tag === "Found" ? found.record : undefined
-        return Flow.returnLeadsHome({ settings, url: request.url, record, now, idleMillis, maxMillis })
-      }).pipe(Effect.orElseSucceed(() => false))
+        const seen = { settings, url: request.url, record, now, idleMillis, maxMillis }
+        return { home: Flow.returnLeadsHome(seen), signedInAs: Flow.signedInAs(seen) }
+      }).pipe(Effect.orElseSucceed(() => ({ home: false, signedInAs: undefined })))
 
     // -- sign-out ------------------------------------------------------------
     const signOut = (
@@ -1697,9 +1699,10 @@ const makeWith = (
       error: CallbackError | StartError,
       extra: ReadonlyArray<SetCookie>,
       retryPath?: string,
-      noState?: boolean
+      noState?: boolean,
+      signedInAs?: string
     ) => {
-      const r = Pages.refusalFor(error, retryPath, noState)
+      const r = Pages.refusalFor(error, retryPath, noState, signedInAs)
       return private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
@@ -1766,17 +1769,26 @@ const makeWith = (
               : refusal(error, withLegacyPin([deletePin]), undefined, !Flow.hasState(settings, request.url))
             // No sign-in of this browser pending, but it is signed in (the return link opened again): on to
             // homePath, as after the sign-in, the PIN cookie deleted as the page would (Flow.homeWhenSignedIn):
-            // only the return that opened the session, or one without state (Flow.returnLeadsHome).
+            // only the return that opened the session, or one without state (Flow.returnLeadsHome); else its page,
+            // saying who the browser is still signed in as (Flow.signedInAs).
             return Flow.homeWhenSignedIn(error)
-              ? Effect.map(leadsHome({ cookie: request.headers["cookie"], url: request.url }), (yes) =>
-                  yes
+              ? Effect.map(returnOfSession({ cookie: request.headers["cookie"], url: request.url }), (seen) =>
+                  seen.home
                     ? private_(
                         withCookies(
                           HttpServerResponse.redirect(settings.homePath, { status: 303 }),
                           withLegacyPin([deletePin])
                         )
                       )
-                    : refused
+                    : seen.signedInAs === undefined
+                      ? refused
+                      : refusal(
+                          error,
+                          withLegacyPin([deletePin]),
+                          undefined,
+                          !Flow.hasState(settings, request.url),
+                          seen.signedInAs
+                        )
                 )
               : Effect.succeed(refused)
           },

@@ -935,6 +935,14 @@ describe("core/web: the flow's steps", () => {
     // One whose access plex.tv refused since (deniedAt: authenticate's AccessDenied): not signed in here either.
     assert.isFalse(home(`${callback}?state=nonce-a`, { ...record, deniedAt: 5 }))
     assert.isFalse(home(callback, { ...record, deniedAt: 5 }))
+    // Who the browser is still signed in as, for the page of a return that does not go home: the live session's
+    // user; no one for none, one ended or one refused since.
+    const as = (r: SignIn.SessionRecord | undefined, now = 10) =>
+      Flow.signedInAs({ record: r, now, idleMillis: 1_000, maxMillis: 5_000 })
+    assert.strictEqual(as(record), "alice")
+    assert.isUndefined(as(undefined))
+    assert.isUndefined(as(record, 1_000))
+    assert.isUndefined(as({ ...record, deniedAt: 5 }))
   })
 })
 
@@ -973,6 +981,27 @@ describe("core/web: pages and the app.plex.tv URL", () => {
       "Try again",
       "Try again"
     ])
+  })
+
+  it("a not-started page of a signed-in browser says who it is still signed in as, escaped", () => {
+    const refusal = Pages.refusalFor(
+      { _tag: "SignInNotStarted", reason: "NoCookie" },
+      undefined,
+      false,
+      "<b>alice</b>"
+    )
+    assert.deepStrictEqual(refusal, { _tag: "NotStarted", signedInAs: "<b>alice</b>" })
+    const page = Pages.refusalPage(refusal, "/start", "/home")
+    assert.include(
+      page,
+      "This sign-in was not started in this browser, or it took too long. Please start again. " +
+        "You are still signed in as &lt;b&gt;alice&lt;/b&gt;."
+    )
+    assert.notInclude(Pages.refusalPage({ _tag: "NotStarted" }, "/start"), "still signed in")
+    // Only for a return not started here: no other refusal takes it.
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "SignInExpired" }, undefined, false, "alice"), {
+      _tag: "PinExpired"
+    })
   })
 
   it("escapes what it shows", () => {

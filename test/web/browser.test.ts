@@ -371,6 +371,7 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     assert.strictEqual(callback.status(), 400)
     assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NotStarted")
     assert.include(await page.textContent("#reason"), "took too long")
+    assert.include(await page.textContent("#reason"), "You are still signed in as alice.")
     // Still alice, with the same session.
     assert.strictEqual((await cookiesOf()).find((c) => c.name === "plex_session")?.value, session?.value)
     await page.goto(`${appUrl}/`)

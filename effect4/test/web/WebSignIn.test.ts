@@ -4986,7 +4986,9 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         // opened this session, so the page (Flow.returnLeadsHome), the browser still signed in.
         const forged = yield* serve(app, request("/auth/plex/callback?state=forged", { headers: { cookie } }))
         assert.strictEqual(forged.status, 400)
-        assert.include(yield* Effect.promise(() => forged.text()), "Sign-in not started here")
+        const forgedPage = yield* Effect.promise(() => forged.text())
+        assert.include(forgedPage, "Sign-in not started here")
+        assert.include(forgedPage, "You are still signed in as alice.")
         assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 1)
         assert.strictEqual((yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)).length, pinsBefore)
         assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
@@ -5012,7 +5014,9 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* service.signOut(cookie)
         const signedOut = yield* serve(app, request(first.path, { headers: { cookie } }))
         assert.strictEqual(signedOut.status, 400)
-        assert.include(yield* Effect.promise(() => signedOut.text()), "Sign-in not started here")
+        const signedOutPage = yield* Effect.promise(() => signedOut.text())
+        assert.include(signedOutPage, "Sign-in not started here")
+        assert.notInclude(signedOutPage, "still signed in")
         assert.deepStrictEqual(names(signedOut), ["__Host-plex_session_pin", "plex_session_pin"])
       }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/app" })))
   )
@@ -5033,16 +5037,21 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         // still sends it (its signed expiry passed). Either way, bob's sign-in cannot be finished: its page says it
         // took too long, no session cookie set, and the browser is still alice's.
         yield* TestClock.adjust("16 minutes")
-        for (const sent of [cookie, `${cookie}; ${pin?.name}=${pin?.value}`]) {
+        for (const [label, sent] of [
+          ["PIN cookie dropped", cookie],
+          ["PIN cookie expired", `${cookie}; ${pin?.name}=${pin?.value}`]
+        ] as const) {
           const back = yield* serve(
             app,
             request(`${url.pathname}${url.search}`, { headers: { cookie: sent } })
           )
-          assert.strictEqual(back.status, 400, sent)
-          assert.include(yield* Effect.promise(() => back.text()), "took too long", sent)
+          assert.strictEqual(back.status, 400, label)
+          const text = yield* Effect.promise(() => back.text())
+          assert.include(text, "took too long", label)
+          assert.include(text, "You are still signed in as alice.", label)
           assert.isUndefined(
             back.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")),
-            sent
+            label
           )
         }
         assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
@@ -5080,7 +5089,10 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         for (const again of [path, "/auth/plex/callback"]) {
           const page = yield* serve(app, request(again, { headers: { cookie } }))
           assert.strictEqual(page.status, 400, again)
-          assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", again)
+          const text = yield* Effect.promise(() => page.text())
+          assert.include(text, "Sign-in not started here", again)
+          // Not signed in for it: the page does not say Carol is.
+          assert.notInclude(text, "still signed in", again)
         }
         // plex.tv grants access again (authenticate lets Carol in, deniedAt cleared): homePath again.
         yield* FakePlex.clearFaults

@@ -518,6 +518,32 @@ export const homeWhenSignedIn = (error: {
 }): boolean =>
   error._tag === "SignInNotStarted" && error.reason !== undefined && !keepsPinCookie(error.reason)
 
+/** A return {@link homeWhenSignedIn} may send on, with the session its browser's session cookie names. */
+export interface ReturnOfSession {
+  readonly settings: S.Settings
+  readonly url: string
+  /** The session as the store holds it; `undefined` when it holds none (or an unreadable value). */
+  readonly record: S.SessionRecord | undefined
+  readonly now: number
+  readonly idleMillis: number
+  readonly maxMillis: number
+}
+
+/**
+ * Who the browser of a return {@link homeWhenSignedIn} may send on is signed in as, for that return: the session's
+ * username when it has not ended (idle, past `maxMillis`) and plex.tv has not refused its access since (`deniedAt`:
+ * `authenticate` answers `AccessDenied`, or 503 while plex.tv cannot be asked, so the home page would only show the
+ * refusal); else `undefined`. A return that does not go home ({@link returnLeadsHome}) shows its page, which says the
+ * browser is still signed in as that user (the lapsed sign-in of another account did not replace them).
+ */
+export const signedInAs = (options: Omit<ReturnOfSession, "settings" | "url">): string | undefined => {
+  const { record } = options
+  if (record === undefined) return undefined
+  if (S.renewal(options.now, record, options.idleMillis, options.maxMillis)._tag === "Expired")
+    return undefined
+  return record.deniedAt === undefined ? record.user.username : undefined
+}
+
 /**
  * Whether a return {@link homeWhenSignedIn} lets go on to `homePath` does, by the session the browser's session cookie
  * names (`record`, as the store holds it; `undefined` when it holds none) at `now`: the session has not ended (idle,
@@ -531,21 +557,9 @@ export const homeWhenSignedIn = (error: {
  * the page too: nothing is lost by it, the browser stays signed in. A session opened before `returnState` was kept has
  * none: its return link opened again shows the page as well.
  */
-export const returnLeadsHome = (options: {
-  readonly settings: S.Settings
-  readonly url: string
-  readonly record: S.SessionRecord | undefined
-  readonly now: number
-  readonly idleMillis: number
-  readonly maxMillis: number
-}): boolean => {
+export const returnLeadsHome = (options: ReturnOfSession): boolean => {
   const { record } = options
-  if (record === undefined) return false
-  if (S.renewal(options.now, record, options.idleMillis, options.maxMillis)._tag === "Expired") return false
-  // plex.tv said the user has no access (and has not granted it again since): `authenticate` refuses the session
-  // (403, or 503 while plex.tv cannot be asked), so it is no signed-in session to send home, where the app would show
-  // the refusal.
-  if (record.deniedAt !== undefined) return false
+  if (record === undefined || signedInAs(options) === undefined) return false
   if (!hasState(options.settings, options.url)) return true
   const state = S.stateOf(options.url, options.settings.origin) ?? ""
   return record.returnState !== undefined && Signed.constantTimeEqualText(record.returnState, state)

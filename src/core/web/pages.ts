@@ -41,6 +41,12 @@ export type Refusal =
        * address of the callback. Its text says so, whatever the cookie (`anotherPending` too).
        */
       readonly noState?: true
+      /**
+       * The browser is signed in to this app as this user (Flow.signedInAs), and this return did not go on to
+       * `homePath` (Flow.returnLeadsHome: another sign-in's, perhaps one whose PIN cookie lapsed): its text says they
+       * are still signed in as before.
+       */
+      readonly signedInAs?: string
     }
   | { readonly _tag: "NotApproved" }
   | { readonly _tag: "PinExpired" }
@@ -71,7 +77,8 @@ export type Refusal =
  * (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no `state`
  * (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose PIN
  * cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
- * `Unavailable` or `NotSaved` page's "Try again" leads.
+ * `Unavailable` or `NotSaved` page's "Try again" leads. `signedInAs`, given by a callback whose browser is signed in
+ * but whose return does not go on to `homePath` (Flow.signedInAs), is added to a `SignInNotStarted`'s.
  */
 export const refusalFor = (
   error: {
@@ -81,7 +88,8 @@ export const refusalFor = (
     readonly operation?: string
   },
   retryPath?: string,
-  noState?: boolean
+  noState?: boolean,
+  signedInAs?: string
 ): Refusal => {
   switch (error._tag) {
     case "SignInNotStarted": {
@@ -89,7 +97,8 @@ export const refusalFor = (
       return {
         _tag: "NotStarted",
         ...(pending ? { anotherPending: true } : {}),
-        ...(noState === true ? { noState: true } : {})
+        ...(noState === true ? { noState: true } : {}),
+        ...(signedInAs !== undefined ? { signedInAs } : {})
       }
     }
     case "SignInNotApproved":
@@ -130,6 +139,13 @@ export const refusalStatus = (refusal: Refusal): number => {
 }
 
 const texts = (refusal: Refusal): { readonly title: string; readonly text: string } => {
+  const told = textOf(refusal)
+  return refusal._tag === "NotStarted" && refusal.signedInAs !== undefined
+    ? { ...told, text: `${told.text} You are still signed in as ${refusal.signedInAs}.` }
+    : told
+}
+
+const textOf = (refusal: Refusal): { readonly title: string; readonly text: string } => {
   switch (refusal._tag) {
     case "NotStarted":
       return refusal.noState === true
