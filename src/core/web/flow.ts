@@ -504,13 +504,12 @@ export const keepsPinCookie = (reason: string): boolean => reason === "StateMism
  * this return opened: {@link returnLeadsHome} decides): a return that is no pending sign-in of this browser
  * (`SignInNotStarted` with no PIN cookie, one that does not verify or has expired), such as the return link opened
  * again in a second tab, by the back button or from a bookmark, after the sign-in it was for (whose PIN cookie that
- * sign-in used up). The user is signed in: the "Sign-in not
- * started here" page would tell them to start again for nothing. Nothing is created or changed for it (no session,
- * no cookie but the PIN cookie's deletion the page would have sent), so a forged return gains nothing: it leads a
- * signed-in browser to its own session's home page (no login CSRF, no session fixation), and only to `homePath`,
- * the app's own path, never to an address the URL carries (no open redirect). A `StateMismatch` (another sign-in of
- * this browser pending, its PIN cookie kept: perhaps the user is signing in with another account) shows its page as
- * before, as does every other refusal.
+ * sign-in used up). The user is signed in: the "Sign-in not started here" page would tell them to start again for
+ * nothing. Nothing is created or changed for it (no session, no cookie but the PIN cookie's deletion the page would
+ * have sent), so a return link gains nothing by it: it leads a signed-in browser to its own session's home page (no
+ * login CSRF, no session fixation), and only to `homePath`, the app's own path, never to an address the URL carries
+ * (no open redirect). A `StateMismatch` (another sign-in of this browser pending, its PIN cookie kept: perhaps the
+ * user is signing in with another account) shows its page as before, as does every other refusal.
  */
 export const homeWhenSignedIn = (error: {
   readonly _tag: string
