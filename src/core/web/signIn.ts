@@ -613,12 +613,13 @@ export const messages = {
       : `WebSignIn: the session store did not answer within ${retryAfterSeconds(waitedMillis)} s (${operation}): the request failed with SessionStoreError`,
   /**
    * The Warning logged when the store holds, under a session's key, a value that is no session record
-   * (`StoredSession`'s `Unreadable`: damaged). The request is refused as `Unauthenticated` (`Invalid`), so the browser
-   * signs in again (a new session; the next sign-in of that browser removes the damaged value, or the index's sweep
-   * once `sessionMax` has passed). Only the call's name: never the value (it may hold a token) nor the key.
+   * (`StoredSession`'s `Unreadable`: damaged), wherever it is read: it is taken as no session (a request is refused
+   * as `Unauthenticated`, `Invalid`, so the browser signs in again, and that sign-in removes the damaged value, else
+   * the index's sweep once `sessionMax` has passed; a reopened return link shows its page; a sign-out removes it).
+   * Only the call's name: never the value (it may hold a token) nor the key.
    */
   sessionStoreUnreadable: (operation: string): string =>
-    `WebSignIn: the session store holds a value that is no session record under a session's key (${operation}): damaged; the request was refused as Unauthenticated (Invalid), the browser asked to sign in again`,
+    `WebSignIn: the session store holds a value that is no session record under a session's key (${operation}): damaged; taken as no session (a request is refused as Unauthenticated, Invalid: the browser signs in again)`,
   /**
    * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
