@@ -211,11 +211,11 @@ export class PlexUnavailable
 
 /**
  * No session, its `reason` why: `NoSession` (no session cookie), `Invalid` (one that fails its signature or is
- * damaged, or the store's entry of its session is no session record), `Expired` (its signed expiry passed, or the
- * session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store does
- * not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's cookie
- * of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out of
- * Plex). Answer 401; the user signs in again.
+ * damaged, or whose session the store holds damaged: logged as a Warning), `Expired` (its signed expiry passed, or
+ * the session is past `sessionIdle` or `sessionMax`), `SessionNotFound` (the cookie verifies, but the session store
+ * does not hold its session: signed out, replaced by a later sign-in, removed, the store emptied, or another app's
+ * cookie of the same name and key) or `TokenRevoked` (plex.tv refused the session's Plex token: the user signed out
+ * of Plex). Answer 401; the user signs in again.
  *
  * @since 0.1.0
  * @category errors
@@ -605,7 +605,8 @@ export interface WebSignInService {
   /**
    * `GET startPath`, `GET callbackPath` (refusals as clear pages; a return
    * that is no pending sign-in of this browser, opened again by a browser
-   * signed in to this app, a 303 to `homePath`) and
+   * signed in to this app, a 303 to `homePath` when it is the return that
+   * opened the session or carries no `state`) and
    * `POST signOutPath`, as Effect 4 `HttpRouter` routes: add them with
    * `HttpRouter.addAll(service.routes)` (or {@link layerHttpApiRoutes}). A
    * `HEAD` of the start or the callback path is 405 (`Allow: GET`): no PIN
@@ -971,10 +972,18 @@ const makeWith = (
       )
 
     const storageKeyOf = (sessionId: string) => Effect.promise(() => Core.storageKey(prefix, sessionId))
-    // A session's entry as stored (`read`), and as a session record (`load`: none when absent or no record).
-    const read = (storageKey: string) => store.get(storageKey).pipe(Effect.mapError(storeFailure("get")))
+    // The session under a storage key (Core.storedSession): Missing, Found, or Unreadable, a damaged value, logged
+    // (Warning, never the value): a request refuses it as Invalid, not as a session the store does not hold.
     const load = (storageKey: string) =>
-      Effect.map(read(storageKey), (text) => (text === undefined ? undefined : Core.decodeSession(text)))
+      Effect.flatMap(
+        store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))),
+        (text): Effect.Effect<Core.StoredSession> => {
+          const stored = Core.storedSession(text)
+          return stored._tag === "Unreadable"
+            ? Effect.as(Effect.logWarning(Core.messages.sessionStoreUnreadable("get")), stored)
+            : Effect.succeed(stored)
+        }
+      )
     const save = (storageKey: string, record: Core.SessionRecord) =>
       store.set(storageKey, Core.encodeSession(record)).pipe(Effect.mapError(storeFailure("set")))
     // Only over the session as it still is (`modify`): one removed meanwhile (signed out) is not brought back.
@@ -1528,7 +1537,8 @@ const makeWith = (
           access: access._tag,
           now,
           idleMillis,
-          maxMillis
+          maxMillis,
+          returnState: pin.nonce
         })
         const storageKey = yield* storageKeyOf(sessionId)
         // Listed before it is written: a sign-in interrupted (its request gone) while the store writes it, or
@@ -1562,15 +1572,12 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* sessionIdOf(cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
-        const stored = yield* withinStoreWait("get")(read(storageKey))
+        const found = yield* withinStoreWait("get")(load(storageKey))
         // The cookie verifies but names no session of this store: not an expiry (the cookie's own has not passed).
-        if (stored === undefined) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-        const found = Core.decodeSession(stored)
-        // The store holds an entry for it that is no session record (damaged, or another version's format): Invalid,
-        // as a stored token that is not one, not SessionNotFound. Kept: a version of the app that reads it may share
-        // the store (the index removes it at sessionMax).
-        if (found === undefined) return yield* new Unauthenticated({ reason: "Invalid" })
-        let record = found
+        if (found._tag === "Missing") return yield* new Unauthenticated({ reason: "SessionNotFound" })
+        // A damaged value under its key (logged by load): no session, but not one the store does not hold either.
+        if (found._tag === "Unreadable") return yield* new Unauthenticated({ reason: "Invalid" })
+        let record = found.record
         const renewal = Core.renewal(now, record, idleMillis, maxMillis)
         if (renewal._tag === "Expired") {
           yield* withinStoreWait("remove")(remove(storageKey))
@@ -1604,7 +1611,7 @@ const makeWith = (
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (kept === undefined)
                 return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
-            } else if ((yield* withinStoreWait("get")(read(storageKey))) === undefined) {
+            } else if ((yield* withinStoreWait("get")(load(storageKey)))._tag === "Missing") {
               // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
               return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
             }
@@ -1633,21 +1640,25 @@ const makeWith = (
         return { user: userOf(record, outcome.level), cookies }
       }).pipe(Effect.withSpan("WebSignIn.authenticate"))
 
-    // Whether the `Cookie` header's session cookie is this app's signed-in session (for Flow.homeWhenSignedIn): it
-    // verifies, the store holds its session (asked within Flow.storeWaitMillis), not ended. Nothing is renewed,
-    // written or asked of plex.tv (the home page's own authentication does that); any failure is a "no".
-    const signedIn = (cookie: string | undefined) =>
+    // Whether a return Flow.homeWhenSignedIn lets go on to homePath does (Flow.returnLeadsHome): the `Cookie` header's
+    // session cookie verifies, the store holds its session (asked within Flow.storeWaitMillis), not ended, and this
+    // return opened it (or carries no `state`); and if not, who the browser is still signed in as (Flow.signedInAs),
+    // for its page. Nothing is renewed, written or asked of plex.tv (the home page's own authentication does that);
+    // any failure is a "no", signed in as no one.
+    const returnOfSession = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const sessionId = yield* sessionIdOf(cookie, now)
+        const sessionId = yield* sessionIdOf(request.cookie, now)
         const storageKey = yield* storageKeyOf(sessionId)
         const found = yield* withinStoreWait(
           "get",
           Flow.storeWaitMillis,
           Core.messages.signedInUnknown
         )(load(storageKey))
-        return found !== undefined && Core.renewal(now, found, idleMillis, maxMillis)._tag !== "Expired"
-      }).pipe(Effect.orElseSucceed(() => false))
+        const record = found._tag === "Found" ? found.record : undefined
+        const seen = { settings, url: request.url, record, now, idleMillis, maxMillis }
+        return { home: Flow.returnLeadsHome(seen), signedInAs: Flow.signedInAs(seen) }
+      }).pipe(Effect.orElseSucceed(() => ({ home: false, signedInAs: undefined })))
 
     // -- sign-out ------------------------------------------------------------
     const signOut = (
@@ -1667,8 +1678,8 @@ const makeWith = (
           // sign-out fails as the removal did: one given up may go through on its own, and the sign-out tried again
           // would find no session, its token never revoked.
           const removed = yield* Effect.result(withinStoreWait("remove")(remove(storageKey)))
-          if (found !== undefined) {
-            const token = Redacted.make(found.token)
+          if (found._tag === "Found") {
+            const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
             if (signOutOptions.revoke === true) {
               revoked = yield* PlexAuth.signOut().pipe(
@@ -1696,7 +1707,7 @@ const makeWith = (
               )
             }
             if (Result.isSuccess(removed))
-              yield* Effect.logInfo(`WebSignIn: ${found.user.username} signed out`)
+              yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }
           if (Result.isFailure(removed)) return yield* Effect.fail(removed.failure)
         }
@@ -1708,9 +1719,10 @@ const makeWith = (
       error: CallbackError | StartError,
       extra: ReadonlyArray<SetCookie>,
       retryPath?: string,
-      noState?: boolean
+      noState?: boolean,
+      signedInAs?: string
     ) => {
-      const r = Pages.refusalFor(error, retryPath, noState)
+      const r = Pages.refusalFor(error, retryPath, noState, signedInAs)
       return private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
@@ -1776,17 +1788,27 @@ const makeWith = (
                 )
               : refusal(error, withLegacyPin([deletePin]), undefined, !Flow.hasState(settings, request.url))
             // No sign-in of this browser pending, but it is signed in (the return link opened again): on to
-            // homePath, as after the sign-in, the PIN cookie deleted as the page would (Flow.homeWhenSignedIn).
+            // homePath, as after the sign-in, the PIN cookie deleted as the page would (Flow.homeWhenSignedIn):
+            // only the return that opened the session, or one without state (Flow.returnLeadsHome); else its page,
+            // saying who the browser is still signed in as (Flow.signedInAs).
             return Flow.homeWhenSignedIn(error)
-              ? Effect.map(signedIn(request.headers["cookie"]), (yes) =>
-                  yes
+              ? Effect.map(returnOfSession({ cookie: request.headers["cookie"], url: request.url }), (seen) =>
+                  seen.home
                     ? private_(
                         withCookies(
                           HttpServerResponse.redirect(settings.homePath, { status: 303 }),
                           withLegacyPin([deletePin])
                         )
                       )
-                    : refused
+                    : seen.signedInAs === undefined
+                      ? refused
+                      : refusal(
+                          error,
+                          withLegacyPin([deletePin]),
+                          undefined,
+                          !Flow.hasState(settings, request.url),
+                          seen.signedInAs
+                        )
                 )
               : Effect.succeed(refused)
           },

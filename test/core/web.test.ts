@@ -251,8 +251,16 @@ describe("core/web: the sign-in flow's facts", () => {
     assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(record)), record)
     const denied = { ...record, deniedAt: 7 }
     assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(denied)), denied)
+    const opened = { ...record, returnState: "the-nonce" }
+    assert.deepStrictEqual(SignIn.decodeSession(SignIn.encodeSession(opened)), opened)
     assert.isUndefined(SignIn.decodeSession("{"))
     assert.isUndefined(SignIn.decodeSession(JSON.stringify({ ...record, v: 1, access: "NoAccess" })))
+    // As a request reads it: nothing under the key is Missing; a value that is no record is Unreadable, not Missing.
+    assert.deepStrictEqual(SignIn.storedSession(undefined), { _tag: "Missing" })
+    assert.deepStrictEqual(SignIn.storedSession(SignIn.encodeSession(record)), { _tag: "Found", record })
+    for (const damaged of ["", "{", "[]", "null", '{"v":2}', JSON.stringify({ ...record, v: 1, token: 5 })]) {
+      assert.deepStrictEqual(SignIn.storedSession(damaged), { _tag: "Unreadable" }, damaged)
+    }
     const id = SignIn.newSessionId()
     assert.strictEqual(SignIn.readSessionData(SignIn.sessionData(id)), id)
     assert.isUndefined(SignIn.readSessionData({ s: "short" }))
@@ -434,7 +442,9 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.include(retryPage, "Please try again in a moment: your sign-in is kept for a few minutes")
     assert.include(retryPage, '<a class="button" href="/cb?state=&quot;&gt;&lt;x">Try again</a>')
     assert.include(retryPage, '<a href="/start">Start again</a>')
-    assert.notInclude(Pages.refusalPage({ _tag: "Unavailable" }, "/start"), "Start again")
+    // Without a retryPath, one button: the start ("Start again", as the text asks), no second link.
+    const once = Pages.refusalPage({ _tag: "Unavailable" }, "/start")
+    assert.include(once, '<p><a class="button" href="/start">Start again</a> <a href="/">Home</a></p>')
     // At the start (no PIN could be created) the page says the sign-in was not started; no access was checked.
     const atStart = Pages.refusalFor({ _tag: "PlexUnavailable", operation: "createPin" })
     assert.deepStrictEqual(atStart, { _tag: "Unavailable", atStart: true })
@@ -947,14 +957,117 @@ describe("core/web: the flow's steps", () => {
   it("a new record expires after the idle time, never past the absolute limit", () => {
     const user = { id: 1, uuid: "u", username: "alice", title: "Alice" }
     const record = (idleMillis: number, maxMillis: number) =>
-      Flow.newRecord({ token: "t", user, access: "Owner", now: 100, idleMillis, maxMillis })
+      Flow.newRecord({ token: "t", user, access: "Owner", now: 100, idleMillis, maxMillis, returnState: "n" })
     assert.strictEqual(record(50, 1_000).expiresAt, 150)
     assert.strictEqual(record(5_000, 1_000).expiresAt, 1_100)
     assert.deepStrictEqual(record(50, 1_000).user, { ...user, thumb: undefined })
+    assert.strictEqual(record(50, 1_000).returnState, "n")
+  })
+
+  it("returnLeadsHome: the return that opened the signed-in session, or one without state, goes home; another sign-in's return does not", () => {
+    const checked = SignIn.settings({ appUrl: "https://app.example" })
+    if (checked._tag !== "Ok") return assert.fail(checked.message)
+    const settings = checked.settings
+    const user = { id: 1, uuid: "u", username: "alice", title: "Alice" }
+    const record = Flow.newRecord({
+      token: "t",
+      user,
+      access: "Owner",
+      now: 0,
+      idleMillis: 1_000,
+      maxMillis: 5_000,
+      returnState: "nonce-a"
+    })
+    const home = (url: string, r: SignIn.SessionRecord | undefined, now = 10) =>
+      Flow.returnLeadsHome({ settings, url, record: r, now, idleMillis: 1_000, maxMillis: 5_000 })
+    const callback = "https://app.example/auth/plex/callback"
+    // The return link that opened the session, opened again; the callback's address without state (a bookmark).
+    assert.isTrue(home(`${callback}?state=nonce-a`, record))
+    assert.isTrue(home(callback, record))
+    assert.isTrue(home(`${callback}?state=`, record))
+    // Another sign-in's return (its PIN cookie lapsed at app.plex.tv: signed in as alice, started as bob), a forged
+    // one: not home, whose page says the sign-in was not started here or took too long.
+    assert.isFalse(home(`${callback}?state=nonce-b`, record))
+    assert.isFalse(home(`${callback}?state=nonce-a%20`, record))
+    // A session opened before returnState was kept: only the return without state goes home.
+    const { returnState: _, ...older } = record
+    assert.isFalse(home(`${callback}?state=nonce-a`, older))
+    assert.isTrue(home(callback, older))
+    // No session, or one ended (idle).
+    assert.isFalse(home(callback, undefined))
+    assert.isFalse(home(`${callback}?state=nonce-a`, record, 1_000))
+    // One whose access plex.tv refused since (deniedAt: authenticate's AccessDenied): not signed in here either.
+    assert.isFalse(home(`${callback}?state=nonce-a`, { ...record, deniedAt: 5 }))
+    assert.isFalse(home(callback, { ...record, deniedAt: 5 }))
+    // Who the browser is still signed in as, for the page of a return that does not go home: the live session's
+    // user; no one for none, one ended or one refused since.
+    const as = (r: SignIn.SessionRecord | undefined, now = 10) =>
+      Flow.signedInAs({ record: r, now, idleMillis: 1_000, maxMillis: 5_000 })
+    assert.strictEqual(as(record), "alice")
+    assert.isUndefined(as(undefined))
+    assert.isUndefined(as(record, 1_000))
+    assert.isUndefined(as({ ...record, deniedAt: 5 }))
   })
 })
 
 describe("core/web: pages and the app.plex.tv URL", () => {
+  it("a refusal page's button says what its text asks: Start again after a refusal that ends the sign-in, Try again where the start or this return is tried again", () => {
+    const refusals: ReadonlyArray<Pages.Refusal> = [
+      { _tag: "NotStarted" },
+      { _tag: "NotStarted", anotherPending: true },
+      { _tag: "NotStarted", noState: true },
+      { _tag: "NotApproved" },
+      { _tag: "PinExpired" },
+      { _tag: "Unavailable" },
+      { _tag: "Unavailable", atStart: true },
+      { _tag: "Unavailable", retryPath: "/cb?state=s" },
+      { _tag: "NotSaved" },
+      { _tag: "NotSaved", retryPath: "/cb?state=s" },
+      { _tag: "TooMany" }
+    ]
+    const labels = refusals.map((refusal) => {
+      const page = Pages.refusalPage(refusal, "/start", "/home")
+      const button = /<a class="button" href="[^"]*">([^<]*)<\/a>/.exec(page)?.[1] ?? "(none)"
+      const text = /<p id="reason">([^<]*)<\/p>/.exec(page)?.[1] ?? ""
+      assert.include(text.toLowerCase(), button.toLowerCase(), JSON.stringify(refusal))
+      return button
+    })
+    assert.deepStrictEqual(labels, [
+      "Start again",
+      "Start again",
+      "Start again",
+      "Start again",
+      "Start again",
+      "Start again",
+      "Try again",
+      "Try again",
+      "Start again",
+      "Try again",
+      "Try again"
+    ])
+  })
+
+  it("a not-started page of a signed-in browser says who it is still signed in as, escaped", () => {
+    const refusal = Pages.refusalFor(
+      { _tag: "SignInNotStarted", reason: "NoCookie" },
+      undefined,
+      false,
+      "<b>alice</b>"
+    )
+    assert.deepStrictEqual(refusal, { _tag: "NotStarted", signedInAs: "<b>alice</b>" })
+    const page = Pages.refusalPage(refusal, "/start", "/home")
+    assert.include(
+      page,
+      "This sign-in was not started in this browser, or it took too long. Please start again. " +
+        "You are still signed in as &lt;b&gt;alice&lt;/b&gt;."
+    )
+    assert.notInclude(Pages.refusalPage({ _tag: "NotStarted" }, "/start"), "still signed in")
+    // Only for a return not started here: no other refusal takes it.
+    assert.deepStrictEqual(Pages.refusalFor({ _tag: "SignInExpired" }, undefined, false, "alice"), {
+      _tag: "PinExpired"
+    })
+  })
+
   it("escapes what it shows", () => {
     const html = Pages.refusalPage({ _tag: "NoAccess", username: '<script>alert("x")</script>' }, "/start")
     // Refused for the account: not "Try again" (the same account is refused again), another account.

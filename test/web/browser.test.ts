@@ -351,6 +351,33 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NotStarted")
   })
 
+  it("signed in as alice, a sign-in as bob whose PIN cookie lapsed at the approval page: its page, still alice", async () => {
+    const page = await blankPage()
+    assert.strictEqual(await signIn(page, "alice"), 303)
+    await page.waitForSelector("#access")
+    const session = (await cookiesOf()).find((c) => c.name === "plex_session")
+    // Another sign-in (as bob, from the start address); at the approval page long enough for the PIN cookie to lapse
+    // (pinLifetime, 15 min): the browser drops it (its Max-Age), as it is dropped here.
+    await Promise.all([page.waitForURL(`${authAppUrl}#?**`), page.goto(`${appUrl}/auth/plex/start`)])
+    await page.waitForSelector("#approve[data-ready=true]")
+    await context.clearCookies({ name: "plex_session_pin" })
+    await page.selectOption("#account", "bob")
+    const [callback] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${appUrl}/auth/plex/callback`)),
+      page.click("#allow")
+    ])
+    await page.waitForLoadState("load")
+    // Not the home page, as if bob had signed in: the sign-in's page (not started here, or took too long).
+    assert.strictEqual(callback.status(), 400)
+    assert.strictEqual(await page.getAttribute("#refused", "data-reason"), "NotStarted")
+    assert.include(await page.textContent("#reason"), "took too long")
+    assert.include(await page.textContent("#reason"), "You are still signed in as alice.")
+    // Still alice, with the same session.
+    assert.strictEqual((await cookiesOf()).find((c) => c.name === "plex_session")?.value, session?.value)
+    await page.goto(`${appUrl}/`)
+    assert.strictEqual(await page.textContent("#username"), "alice")
+  })
+
   it("refuses a forged callback: no PIN started in this browser, or another browser's return", async () => {
     const page = await blankPage()
     // 1. A callback this browser never started.

@@ -90,7 +90,10 @@ export const appSettings = (
  * `/auth/plex/home/../callback` is asked for as `/auth/plex/callback`); the routers then match a path in any case,
  * with or without a trailing slash, its %-escapes decoded as `decodeURI` does (`/Auth/Plex/Callback/` and
  * `/auth/plex/%63allback` reach `/auth/plex/callback`'s route; an escaped separator such as `%2F` stays escaped:
- * `/auth/plex%2Fcallback` is another route).
+ * `/auth/plex%2Fcallback` is another route). By the routers' default settings, the most lenient: stricter ones (Effect
+ * 3's `HttpRouter.setRouterConfig`, Effect 4's `HttpRouter.RouterConfig`, `FindMyWay.strictConfig`) take fewer paths
+ * alike, but they are read where the routes are served, not where `make` runs, so `make` refuses by these
+ * (docs/web-sign-in.md, "No redirect loop").
  */
 export const routedAlike = (a: string, b: string): boolean => routeKey(a) === routeKey(b)
 
@@ -522,23 +525,70 @@ const readPinValue = async (
 export const keepsPinCookie = (reason: string): boolean => reason === "StateMismatch"
 
 /**
- * Whether a callback refused with `error` goes on to the app's `homePath` (a 303, as after a sign-in) when the
- * browser is signed in to this app (its session cookie verifies and names a session the store holds, not ended): a
- * return that is no pending sign-in of this browser (`SignInNotStarted` with no PIN cookie, one that does not verify
- * or has expired), such as the return link opened again in a second tab, by the back button or from a bookmark,
- * after the sign-in it was for (whose PIN cookie that sign-in used up). The user is signed in: the "Sign-in not
- * started here" page would tell them to start again for nothing. Nothing is created or changed for it (no session,
- * no cookie but the PIN cookie's deletion the page would have sent), so a forged return gains nothing: it leads a
- * signed-in browser to its own session's home page (no login CSRF, no session fixation), and only to `homePath`,
- * the app's own path, never to an address the URL carries (no open redirect). A `StateMismatch` (another sign-in of
- * this browser pending, its PIN cookie kept: perhaps the user is signing in with another account) shows its page as
- * before, as does every other refusal.
+ * Whether a callback refused with `error` may go on to the app's `homePath` (a 303, as after a sign-in) when the
+ * browser is signed in to this app (its session cookie verifies and names a session the store holds, not ended, that
+ * this return opened: {@link returnLeadsHome} decides): a return that is no pending sign-in of this browser
+ * (`SignInNotStarted` with no PIN cookie, one that does not verify or has expired), such as the return link opened
+ * again in a second tab, by the back button or from a bookmark, after the sign-in it was for (whose PIN cookie that
+ * sign-in used up). The user is signed in: the "Sign-in not started here" page would tell them to start again for
+ * nothing. Nothing is created or changed for it (no session, no cookie but the PIN cookie's deletion the page would
+ * have sent), so a return link gains nothing by it: it leads a signed-in browser to its own session's home page (no
+ * login CSRF, no session fixation), and only to `homePath`, the app's own path, never to an address the URL carries
+ * (no open redirect). A `StateMismatch` (another sign-in of this browser pending, its PIN cookie kept: perhaps the
+ * user is signing in with another account) shows its page as before, as does every other refusal.
  */
 export const homeWhenSignedIn = (error: {
   readonly _tag: string
   readonly reason?: string | undefined
 }): boolean =>
   error._tag === "SignInNotStarted" && error.reason !== undefined && !keepsPinCookie(error.reason)
+
+/** A return {@link homeWhenSignedIn} may send on, with the session its browser's session cookie names. */
+export interface ReturnOfSession {
+  readonly settings: S.Settings
+  readonly url: string
+  /** The session as the store holds it; `undefined` when it holds none (or an unreadable value). */
+  readonly record: S.SessionRecord | undefined
+  readonly now: number
+  readonly idleMillis: number
+  readonly maxMillis: number
+}
+
+/**
+ * Who the browser of a return {@link homeWhenSignedIn} may send on is signed in as, for that return: the session's
+ * username when it has not ended (idle, past `maxMillis`) and plex.tv has not refused its access since (`deniedAt`:
+ * `authenticate` answers `AccessDenied`, or 503 while plex.tv cannot be asked, so the home page would only show the
+ * refusal); else `undefined`. A return that does not go home ({@link returnLeadsHome}) shows its page, which says the
+ * browser is still signed in as that user (the lapsed sign-in of another account did not replace them).
+ */
+export const signedInAs = (options: Omit<ReturnOfSession, "settings" | "url">): string | undefined => {
+  const { record } = options
+  if (record === undefined) return undefined
+  if (S.renewal(options.now, record, options.idleMillis, options.maxMillis)._tag === "Expired")
+    return undefined
+  return record.deniedAt === undefined ? record.user.username : undefined
+}
+
+/**
+ * Whether a return {@link homeWhenSignedIn} lets go on to `homePath` does, by the session the browser's session cookie
+ * names (`record`, as the store holds it; `undefined` when it holds none) at `now`: the session has not ended (idle,
+ * past `maxMillis`), plex.tv has not refused its access (`deniedAt`: `authenticate` answers `AccessDenied`), and the
+ * return is the one that opened it (the URL's `state` is the session's `returnState`) or
+ * carries no `state` (the callback's address from a bookmark or typed, which no sign-in sent back). A return with
+ * another `state` is another sign-in's: most likely one this browser started since (perhaps with another account)
+ * whose PIN cookie lapsed (`pinLifetime`) while the user was at app.plex.tv. Sent home, still signed in as before, the
+ * user would take that sign-in for done; its page says the sign-in was not started here or took too long, and to
+ * start again. It cannot be told from a forged or an older return (no PIN cookie holds its nonce any more), which show
+ * the page too: nothing is lost by it, the browser stays signed in. A session opened before `returnState` was kept has
+ * none: its return link opened again shows the page as well.
+ */
+export const returnLeadsHome = (options: ReturnOfSession): boolean => {
+  const { record } = options
+  if (record === undefined || signedInAs(options) === undefined) return false
+  if (!hasState(options.settings, options.url)) return true
+  const state = S.stateOf(options.url, options.settings.origin) ?? ""
+  return record.returnState !== undefined && Signed.constantTimeEqualText(record.returnState, state)
+}
 
 /**
  * The failures (the `failure` of a `PlexUnavailable`) that say plex.tv is unavailable for now, not that it refused:
@@ -637,7 +687,10 @@ export const sessionCookie = async (
     (expiresAt - now) / 1000
   )
 
-/** A new session's record: the token (server side only), the user, the granting answer, the idle expiry. */
+/**
+ * A new session's record: the token (server side only), the user, the granting answer, the `state` of the return that
+ * opens it, the idle expiry.
+ */
 export const newRecord = (options: {
   readonly token: string
   readonly user: Omit<S.SessionUser, "thumb"> & { readonly thumb?: string | undefined }
@@ -645,6 +698,8 @@ export const newRecord = (options: {
   readonly now: number
   readonly idleMillis: number
   readonly maxMillis: number
+  /** The `state` of the return that opens the session (its PIN's nonce): {@link returnLeadsHome}. */
+  readonly returnState: string
 }): S.SessionRecord => ({
   token: options.token,
   user: {
@@ -656,6 +711,7 @@ export const newRecord = (options: {
   },
   access: options.access,
   accessCheckedAt: options.now,
+  returnState: options.returnState,
   createdAt: options.now,
   expiresAt: Math.min(options.now + options.idleMillis, options.now + options.maxMillis)
 })

@@ -41,6 +41,12 @@ export type Refusal =
        * address of the callback. Its text says so, whatever the cookie (`anotherPending` too).
        */
       readonly noState?: true
+      /**
+       * The browser is signed in to this app as this user (Flow.signedInAs), and this return did not go on to
+       * `homePath` (Flow.returnLeadsHome: another sign-in's, perhaps one whose PIN cookie lapsed): its text says they
+       * are still signed in as before.
+       */
+      readonly signedInAs?: string
     }
   | { readonly _tag: "NotApproved" }
   | { readonly _tag: "PinExpired" }
@@ -71,7 +77,8 @@ export type Refusal =
  * (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no `state`
  * (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose PIN
  * cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
- * `Unavailable` or `NotSaved` page's "Try again" leads.
+ * `Unavailable` or `NotSaved` page's "Try again" leads. `signedInAs`, given by a callback whose browser is signed in
+ * but whose return does not go on to `homePath` (Flow.signedInAs), is added to a `SignInNotStarted`'s.
  */
 export const refusalFor = (
   error: {
@@ -81,7 +88,8 @@ export const refusalFor = (
     readonly operation?: string
   },
   retryPath?: string,
-  noState?: boolean
+  noState?: boolean,
+  signedInAs?: string
 ): Refusal => {
   switch (error._tag) {
     case "SignInNotStarted": {
@@ -89,7 +97,8 @@ export const refusalFor = (
       return {
         _tag: "NotStarted",
         ...(pending ? { anotherPending: true } : {}),
-        ...(noState === true ? { noState: true } : {})
+        ...(noState === true ? { noState: true } : {}),
+        ...(signedInAs !== undefined ? { signedInAs } : {})
       }
     }
     case "SignInNotApproved":
@@ -130,6 +139,13 @@ export const refusalStatus = (refusal: Refusal): number => {
 }
 
 const texts = (refusal: Refusal): { readonly title: string; readonly text: string } => {
+  const told = textOf(refusal)
+  return refusal._tag === "NotStarted" && refusal.signedInAs !== undefined
+    ? { ...told, text: `${told.text} You are still signed in as ${refusal.signedInAs}.` }
+    : told
+}
+
+const textOf = (refusal: Refusal): { readonly title: string; readonly text: string } => {
   switch (refusal._tag) {
     case "NotStarted":
       return refusal.noState === true
@@ -191,7 +207,7 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
           }
         : {
             title: "Sign-in not saved",
-            text: "This app could not save your sign-in. Please try again in a moment."
+            text: "This app could not save your sign-in. Please start again in a moment."
           }
     case "TooMany":
       return {
@@ -204,17 +220,35 @@ const texts = (refusal: Refusal): { readonly title: string; readonly text: strin
 }
 
 /**
- * The refusal page; `startPath` is where "Try again" leads (an `Unavailable` or `NotSaved` refusal's `retryPath`
- * instead, then with a "Start again" link to `startPath`), `homePath` (the app's `homePath`) where "Home" does.
+ * The words of the refusal page's button to `startPath`, as its text says what to do: "Start again" after a refusal
+ * that ends the sign-in ("Please start again": a new sign-in, a new PIN); "Try again" where the start itself is what
+ * failed or was refused for now (`TooMany`, `Unavailable` `atStart`: "Please try again"), the button doing again what
+ * the visitor did; "Sign in with another Plex account" after `NoAccess` (the same account would be refused again).
+ */
+export const startLabel = (refusal: Refusal): string => {
+  switch (refusal._tag) {
+    case "NoAccess":
+      return "Sign in with another Plex account"
+    case "TooMany":
+      return "Try again"
+    case "Unavailable":
+      return refusal.atStart === true ? "Try again" : "Start again"
+    default:
+      return "Start again"
+  }
+}
+
+/**
+ * The refusal page; `startPath` is where its button leads, in {@link startLabel}'s words (an `Unavailable` or
+ * `NotSaved` refusal's `retryPath` instead, "Try again", then with a "Start again" link to `startPath`), `homePath`
+ * (the app's `homePath`) where "Home" does.
  */
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
   const retry = refusal._tag === "Unavailable" || refusal._tag === "NotSaved" ? refusal.retryPath : undefined
-  // Refused for the account, not for a failure: the same account would be refused again, another may not.
-  const again = refusal._tag === "NoAccess" ? "Sign in with another Plex account" : "Try again"
   const links =
     retry === undefined
-      ? `<a class="button" href="${escapeHtml(startPath)}">${again}</a>`
+      ? `<a class="button" href="${escapeHtml(startPath)}">${startLabel(refusal)}</a>`
       : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a>`
   return page(
     title,

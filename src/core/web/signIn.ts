@@ -344,6 +344,12 @@ export interface SessionRecord {
    * then lets nobody in on the older grant.
    */
   readonly deniedAt?: number | undefined
+  /**
+   * The `state` of the return that opened the session (its PIN's nonce): that return link opened again leads to
+   * `homePath`, another sign-in's does not (Flow.returnLeadsHome). Not a secret once the return has run (its PIN
+   * cookie used up); absent from a session opened before it was kept.
+   */
+  readonly returnState?: string | undefined
   readonly createdAt: number
   /** When the session ends unless used (sliding). */
   readonly expiresAt: number
@@ -351,7 +357,7 @@ export interface SessionRecord {
 
 export const encodeSession = (record: SessionRecord): string => JSON.stringify({ v: 1, ...record })
 
-/** A stored session read back; `undefined` for anything malformed (treated as no session). */
+/** A stored session read back; `undefined` for anything malformed (`Unreadable`: {@link storedSession}). */
 export const decodeSession = (text: string): SessionRecord | undefined => {
   let raw: unknown
   try {
@@ -391,9 +397,28 @@ export const decodeSession = (text: string): SessionRecord | undefined => {
     access: r["access"],
     accessCheckedAt: r["accessCheckedAt"],
     ...(num(r["deniedAt"]) ? { deniedAt: r["deniedAt"] } : {}),
+    ...(typeof r["returnState"] === "string" ? { returnState: r["returnState"] } : {}),
     createdAt: r["createdAt"],
     expiresAt: r["expiresAt"]
   }
+}
+
+/**
+ * A session as the store holds it under its key (`text`; `undefined` when it holds nothing there): `Missing`, `Found`
+ * with its record, or `Unreadable`, a value that is no session record (damaged: not JSON, another shape or version).
+ * An unreadable one is not a missing one: the store holds something under that key, which the operator is told of
+ * (`messages.sessionStoreUnreadable`), and the request is refused as `Invalid`, not `SessionNotFound`.
+ */
+export type StoredSession =
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Found"; readonly record: SessionRecord }
+  | { readonly _tag: "Unreadable" }
+
+/** The {@link StoredSession} of what the store answered for a session's key. */
+export const storedSession = (text: string | undefined): StoredSession => {
+  if (text === undefined) return { _tag: "Missing" }
+  const record = decodeSession(text)
+  return record === undefined ? { _tag: "Unreadable" } : { _tag: "Found", record }
 }
 
 /**
@@ -611,6 +636,15 @@ export const messages = {
    * (Flow.homeWhenSignedIn): no request fails, the browser is taken as not signed in and shown the return's page.
    */
   signedInUnknown: "the return's page shown, as to a browser not signed in",
+  /**
+   * The Warning logged when the store holds, under a session's key, a value that is no session record
+   * (`StoredSession`'s `Unreadable`: damaged), wherever it is read: it is taken as no session (a request is refused
+   * as `Unauthenticated`, `Invalid`, so the browser signs in again, and that sign-in removes the damaged value, else
+   * the index's sweep once `sessionMax` has passed; a reopened return link shows its page; a sign-out removes it).
+   * Only the call's name: never the value (it may hold a token) nor the key.
+   */
+  sessionStoreUnreadable: (operation: string): string =>
+    `WebSignIn: the session store holds a value that is no session record under a session's key (${operation}): damaged; taken as no session (a request is refused as Unauthenticated, Invalid: the browser signs in again)`,
   /**
    * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
