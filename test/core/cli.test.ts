@@ -85,6 +85,7 @@ describe("core/cli", () => {
       serverName: "Fake Media Server",
       approvePinsAfterSeconds: null,
       unclaimedServerUrl: "http://127.0.0.1:4",
+      homeMember: account,
       sharedUser: account,
       stranger: account,
       authAppUrl: "http://127.0.0.1:1/auth",
