@@ -5383,6 +5383,8 @@ describe("WebSignIn middleware and routes", () => {
         )
       const anonymous = yield* call()
       assert.strictEqual(anonymous.status, 401)
+      // Each error answer depends on the session, as requireUser's do: no cache may keep it.
+      assert.strictEqual(anonymous.headers.get("cache-control"), "no-store")
       assert.strictEqual(
         yield* Effect.promise(() => anonymous.text()),
         '{"_tag":"Unauthenticated","reason":"NoSession"}'
@@ -5392,6 +5394,7 @@ describe("WebSignIn middleware and routes", () => {
       yield* signIn.signOut(signedOut)
       const notFound = yield* call(signedOut)
       assert.strictEqual(notFound.status, 401)
+      assert.strictEqual(notFound.headers.get("cache-control"), "no-store")
       assert.strictEqual(
         yield* Effect.promise(() => notFound.text()),
         '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
@@ -5418,6 +5421,7 @@ describe("WebSignIn middleware and routes", () => {
       yield* TestClock.adjust("1 minute")
       const denied = yield* call(cookie)
       assert.strictEqual(denied.status, 403)
+      assert.strictEqual(denied.headers.get("cache-control"), "no-store")
       assert.strictEqual(
         yield* Effect.promise(() => denied.text()),
         '{"_tag":"AccessDenied","username":"bob"}'

@@ -5348,6 +5348,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           serve(app, request("/api/me", cookie === undefined ? {} : { headers: { cookie } }))
         const anonymous = yield* call()
         assert.strictEqual(anonymous.status, 401)
+        // Each error answer depends on the session, as requireUser's do: no cache may keep it.
+        assert.strictEqual(anonymous.headers.get("cache-control"), "no-store")
         assert.strictEqual(
           yield* Effect.promise(() => anonymous.text()),
           '{"_tag":"Unauthenticated","reason":"NoSession"}'
@@ -5357,6 +5359,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* (yield* WebSignIn.WebSignIn).signOut(signedOut)
         const notFound = yield* call(signedOut)
         assert.strictEqual(notFound.status, 401)
+        assert.strictEqual(notFound.headers.get("cache-control"), "no-store")
         assert.strictEqual(
           yield* Effect.promise(() => notFound.text()),
           '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
@@ -5380,6 +5383,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* TestClock.adjust("2 hours")
         const unavailable = yield* call(cookie)
         assert.strictEqual(unavailable.status, 503)
+        assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
         assert.strictEqual(
           yield* Effect.promise(() => unavailable.text()),
           '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}'
@@ -5388,6 +5392,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* removedByOwner
         const denied = yield* call(cookie)
         assert.strictEqual(denied.status, 403)
+        assert.strictEqual(denied.headers.get("cache-control"), "no-store")
         assert.strictEqual(
           yield* Effect.promise(() => denied.text()),
           '{"_tag":"AccessDenied","username":"bob"}'
