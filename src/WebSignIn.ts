@@ -1928,7 +1928,13 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
  * PIN code (in its fragment, as Plex requires), and `@effect/platform`'s
  * server tracing records response headers. Part of
  * {@link layerHttpApiRoutes}; provide it to the server layer of an
- * `HttpRouter` app that serves {@link WebSignInService.routes}.
+ * `HttpRouter` app that serves {@link WebSignInService.routes}
+ * (`HttpServer.serve(app).pipe(Layer.provide(...))`). With a web handler, give
+ * it in the handler's layer (`HttpApp.toWebHandlerLayer(app, layer)`,
+ * `HttpLayerRouter.toWebHandler(layer)`, `HttpApiBuilder.toWebHandler(layer)`):
+ * merged into it or provided to it, it reaches the requests on Effect 3 (the
+ * Effect 4 edition's `HttpRouter.toWebHandler` takes it merged only).
+ * `HttpApp.toWebHandler(app)` takes no layer: its requests run without it.
  *
  * @since 0.1.0
  * @category layers
