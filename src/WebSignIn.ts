@@ -721,6 +721,16 @@ type Background = (work: Effect.Effect<void>) => Effect.Effect<boolean>
 /** `make`'s background: daemon fibers, which outlive where the service was made (it has no scope). */
 const daemon: Background = (work) => Effect.as(Effect.forkDaemon(work), true)
 
+/**
+ * `Effect.disconnect(call)`, the call's outcome handed to the waiting side as a value: the disconnected fiber itself
+ * ends with a success. Effect 3 logs every fiber ending with a failure ("Fiber terminated with an unhandled error",
+ * at Debug, the failure with it): a failed store call would log its `SessionStoreError` so beside the library's own
+ * Warning, and a call given up that fails later with nothing waiting on it. Its failure still reaches the waiting
+ * side, as before.
+ */
+const disconnect = <A, E>(call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.flatten(Effect.disconnect(Effect.exit(call)))
+
 const makeWith = (
   options: Options,
   background: Background
@@ -817,7 +827,7 @@ const makeWith = (
               Effect.fail(storeFailure(op)())
             )
           : // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
-            Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
+            Effect.catchAll(Effect.timeout(disconnect(call), Duration.millis(millis)), (error) =>
               error._tag === "TimeoutException"
                 ? Effect.zipRight(
                     Effect.logWarning(Core.messages.sessionStoreWarning(op, millis, outcome)),
@@ -992,7 +1002,7 @@ const makeWith = (
                   // Disconnected: a removal that cannot be interrupted (a store call that finishes once started) is given up
                   // all the same, and finishes on its own.
                   Effect.ignoreLogged(
-                    Effect.timeout(Effect.disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis)
+                    Effect.timeout(disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis)
                   ),
                 { discard: true }
               ).pipe(
@@ -1067,7 +1077,7 @@ const makeWith = (
             yield* Effect.sleep(Duration.millis(left))
           }
         })
-        return Effect.raceFirst(Effect.disconnect(part), deadline)
+        return Effect.raceFirst(disconnect(part), deadline)
       })
     const readIndex = (key: string) => Effect.map(indexCall(store.get(key)), Option.getOrUndefined)
     // The marker as `ours` says, merged over what the store holds now (Index.mergeMarker: values only move forward).
@@ -1295,7 +1305,7 @@ const makeWith = (
           ? Effect.fail<{ readonly _tag: "NoTimeLeft" | "SessionStoreError" | "TimeoutException" }>({
               _tag: "NoTimeLeft"
             })
-          : Effect.timeout(Effect.disconnect(remove(storageKey)), millis),
+          : Effect.timeout(disconnect(remove(storageKey)), millis),
         (error) =>
           Effect.zipRight(
             Effect.sync(() => {
