@@ -381,12 +381,14 @@ export class NetworkError
  * is the last such failure (also set for `Expired` when the last check failed
  * so). The message says plex.tv "could not be reached" only when that last
  * check got no answer at all; when it got one (its `status`: a body cut off,
- * a 5xx, a 429), "no check got a usable answer from plex.tv". `Expired`
+ * a 5xx, a 429) or timed out (a `NetworkError` with `reason` `Timeout`, no
+ * `status`: the per-attempt timeout may hit while an answer's body arrives),
+ * "no check got a usable answer from plex.tv". `Expired`
  * says "expired before it was approved" only when the last check was
  * answered (still pending); with a `lastError`, an approval after the last
  * answered check would not have been seen, so it says the PIN "expired while
  * its last check could not reach plex.tv" (no answer) or "... got no usable
- * answer from plex.tv" (an answer with a `status`).
+ * answer from plex.tv" (an answer with a `status`, or a timeout).
  *
  * @since 0.1.0
  * @category errors

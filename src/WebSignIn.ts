@@ -722,6 +722,16 @@ type Background = (work: Effect.Effect<void>) => Effect.Effect<boolean>
 /** `make`'s background: daemon fibers, which outlive where the service was made (it has no scope). */
 const daemon: Background = (work) => Effect.as(Effect.forkDaemon(work), true)
 
+/**
+ * `Effect.disconnect(call)`, the call's outcome handed to the waiting side as a value: the disconnected fiber itself
+ * ends with a success. Effect 3 logs every fiber ending with a failure ("Fiber terminated with an unhandled error",
+ * at Debug, the failure with it): a failed store call would log its `SessionStoreError` so beside the library's own
+ * Warning, and a call given up that fails later with nothing waiting on it. Its failure still reaches the waiting
+ * side, as before.
+ */
+const disconnect = <A, E>(call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.flatten(Effect.disconnect(Effect.exit(call)))
+
 const makeWith = (
   options: Options,
   background: Background
@@ -818,7 +828,7 @@ const makeWith = (
               Effect.fail(storeFailure(op)())
             )
           : // A failure or a call given up is logged (Warning): the user only sees a 503 or 500 page.
-            Effect.catchAll(Effect.timeout(Effect.disconnect(call), Duration.millis(millis)), (error) =>
+            Effect.catchAll(Effect.timeout(disconnect(call), Duration.millis(millis)), (error) =>
               error._tag === "TimeoutException"
                 ? Effect.zipRight(
                     Effect.logWarning(Core.messages.sessionStoreWarning(op, millis, outcome)),
@@ -998,7 +1008,7 @@ const makeWith = (
                   // Disconnected: a removal that cannot be interrupted (a store call that finishes once started) is given up
                   // all the same, and finishes on its own.
                   Effect.ignoreLogged(
-                    Effect.timeout(Effect.disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis)
+                    Effect.timeout(disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis)
                   ),
                 { discard: true }
               ).pipe(
@@ -1073,7 +1083,7 @@ const makeWith = (
             yield* Effect.sleep(Duration.millis(left))
           }
         })
-        return Effect.raceFirst(Effect.disconnect(part), deadline)
+        return Effect.raceFirst(disconnect(part), deadline)
       })
     const readIndex = (key: string) => Effect.map(indexCall(store.get(key)), Option.getOrUndefined)
     // The marker as `ours` says, merged over what the store holds now (Index.mergeMarker: values only move forward).
@@ -1301,7 +1311,7 @@ const makeWith = (
           ? Effect.fail<{ readonly _tag: "NoTimeLeft" | "SessionStoreError" | "TimeoutException" }>({
               _tag: "NoTimeLeft"
             })
-          : Effect.timeout(Effect.disconnect(remove(storageKey)), millis),
+          : Effect.timeout(disconnect(remove(storageKey)), millis),
         (error) =>
           Effect.zipRight(
             Effect.sync(() => {
@@ -1907,8 +1917,17 @@ const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
       )
 
 /**
+ * `Cache-Control: no-store` on whatever response the request ends with: the middleware's error answers (401, 403,
+ * 503, 500), which depend on the session, as {@link requireUser}'s do. The `HttpApi` builds them from the failure,
+ * after the middleware; a pre-response handler is how the middleware reaches them.
+ */
+const noStoreOnResponse = /*#__PURE__*/ PlatformHttpApp.appendPreResponseHandler((_request, response) =>
+  Effect.succeed(HttpServerResponse.setHeader(response, "cache-control", "no-store"))
+)
+
+/**
  * {@link Authentication}'s implementation, from the {@link WebSignIn} in
- * context. A renewed session's cookie is added to the response.
+ * context. A renewed session's cookie is added to the response; its error answers are `Cache-Control: no-store`.
  *
  * @since 0.1.0
  * @category middleware
@@ -1920,7 +1939,10 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
       session: () =>
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
-          const { cookies, user } = yield* service.authenticate(request.headers["cookie"])
+          const { cookies, user } = yield* Effect.tapError(
+            service.authenticate(request.headers["cookie"]),
+            () => noStoreOnResponse
+          )
           yield* setCookiesOnResponse(cookies)
           return user
         })
@@ -1935,7 +1957,13 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
  * PIN code (in its fragment, as Plex requires), and `@effect/platform`'s
  * server tracing records response headers. Part of
  * {@link layerHttpApiRoutes}; provide it to the server layer of an
- * `HttpRouter` app that serves {@link WebSignInService.routes}.
+ * `HttpRouter` app that serves {@link WebSignInService.routes}
+ * (`HttpServer.serve(app).pipe(Layer.provide(...))`). With a web handler, give
+ * it in the handler's layer (`HttpApp.toWebHandlerLayer(app, layer)`,
+ * `HttpLayerRouter.toWebHandler(layer)`, `HttpApiBuilder.toWebHandler(layer)`):
+ * merged into it or provided to it, it reaches the requests on Effect 3 (the
+ * Effect 4 edition's `HttpRouter.toWebHandler` takes it merged only).
+ * `HttpApp.toWebHandler(app)` takes no layer: its requests run without it.
  *
  * @since 0.1.0
  * @category layers

@@ -1970,8 +1970,17 @@ const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
       )
 
 /**
+ * `Cache-Control: no-store` on whatever response the request ends with: the middleware's error answers (401, 403,
+ * 503, 500), which depend on the session, as {@link requireUser}'s do. The `HttpApi` builds them from the failure,
+ * after the middleware; a pre-response handler is how the middleware reaches them.
+ */
+const noStoreOnResponse = /*#__PURE__*/ HttpEffect.appendPreResponseHandler((_request, response) =>
+  Effect.succeed(HttpServerResponse.setHeader(response, "cache-control", "no-store"))
+)
+
+/**
  * {@link Authentication}'s implementation, from the {@link WebSignIn} in
- * context. A renewed session's cookie is added to the response.
+ * context. A renewed session's cookie is added to the response; its error answers are `Cache-Control: no-store`.
  *
  * @since 0.1.0
  * @category middleware
@@ -1983,7 +1992,10 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
       session: (httpEffect) =>
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
-          const { cookies, user } = yield* service.authenticate(request.headers["cookie"])
+          const { cookies, user } = yield* Effect.tapError(
+            service.authenticate(request.headers["cookie"]),
+            () => noStoreOnResponse
+          )
           yield* setCookiesOnResponse(cookies)
           return yield* Effect.provideService(httpEffect, PlexUser, user)
         })

@@ -211,6 +211,47 @@ describe("poll", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a PIN that expires while every check timed out, its answer's body arriving, is PinExpired (Unreachable), not said unreachable",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* created()
+        // A 200 whose body never ends: each check's per-attempt timeout hits while it arrives.
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(
+                new ReadableStream<Uint8Array>({
+                  start: (controller) => controller.enqueue(new TextEncoder().encode('{"partial":'))
+                }),
+                { status: 200, headers: { "content-type": "application/json" } }
+              )
+            )
+          )
+        )
+        const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 60 })))
+        yield* TestClock.adjust("61 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        // plex.tv answered (a 200's body still arriving) when the per-attempt timeout hit: its NetworkError has no
+        // status, as a timeout with no answer at all. The words are true of both: not "could not be reached".
+        assert.strictEqual(error.reason, "Unreachable")
+        assert.strictEqual(error.lastError?._tag === "NetworkError" && error.lastError.reason, "Timeout")
+        assert.strictEqual(error.lastError?.status, undefined)
+        assert.notMatch(error.message, /could not be reached/)
+        assert.match(
+          error.message,
+          /PIN \d+ expired while no check got a usable answer from plex\.tv \(last check: .*timed out/
+        )
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN expired while no check got a usable answer from plex.tv. Run `plex-auth login` again."
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a PIN that expires after an answer, then 5xx, is Expired and carries the last failure", () =>
     Effect.gen(function* () {
       const pin = yield* created()

@@ -148,21 +148,25 @@ export const pinExpiredMessage = (e: {
   readonly pinId: number
   readonly reason: string
   readonly errors: ReadonlyArray<Detail>
-  readonly lastError?: { readonly message: string; readonly status?: number | undefined } | undefined
+  readonly lastError?:
+    | { readonly message: string; readonly status?: number | undefined; readonly reason?: string | undefined }
+    | undefined
 }): string => {
   // Expired: "before it was approved" only when the last check answered (not approved); when it failed (`lastError`:
   // no answer, or one it could not use), an approval after the last answered check would not have been seen.
+  // "Could not reach" only for a failure with no answer and no timeout: the per-attempt timeout may hit while an
+  // answer's body arrives, its NetworkError with no status then either, and "no usable answer" is true of both.
   const what =
     e.reason === "Expired"
       ? e.lastError === undefined
         ? "expired before it was approved"
-        : e.lastError.status === undefined
+        : e.lastError.status === undefined && e.lastError.reason !== "Timeout"
           ? "expired while its last check could not reach plex.tv"
           : "expired while its last check got no usable answer from plex.tv"
       : e.reason !== "Unreachable"
         ? "is unknown or expired"
         : // The last check got an answer (its status: a body cut off, a 5xx, a 429), none it could use: reached.
-          e.lastError?.status === undefined
+          e.lastError?.status === undefined && e.lastError?.reason !== "Timeout"
           ? "expired while plex.tv could not be reached to check it"
           : "expired while no check got a usable answer from plex.tv"
   const last = e.lastError === undefined ? "" : ` (last check: ${e.lastError.message})`

@@ -89,9 +89,9 @@ const webSignInAs = (plexTvUrl: string, serverId: string, account: string) =>
     Effect.withConfigProvider(ConfigProvider.fromJson({ PLEX_TV_URL: plexTvUrl }))
   )
 
-describe.concurrent("plex-auth fake-server: a shared user and a stranger", { timeout: 60_000 }, () => {
+describe.concurrent("plex-auth fake-server: bob, carol, dave", { timeout: 60_000 }, () => {
   it.live(
-    "--json lists them (the other fields unchanged); signed in, one is Shared, the other NoAccess",
+    "--json lists them (the other fields unchanged); signed in, one is HomeMember, one Shared, the other NoAccess",
     () =>
       Effect.gen(function* () {
         let details: Record<string, unknown> = {}
@@ -105,7 +105,11 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
                 details = JSON.parse(stdout)
                 const at = (account: unknown) =>
                   accessOf(String(details["plexTvUrl"]), String(details["serverId"]), account as Account)
-                seen = [yield* at(details["sharedUser"]), yield* at(details["stranger"])]
+                seen = [
+                  yield* at(details["homeMember"]),
+                  yield* at(details["sharedUser"]),
+                  yield* at(details["stranger"])
+                ]
                 page = yield* Effect.promise(() => fetch(String(details["authAppUrl"])).then((r) => r.text()))
               }).pipe(Effect.orDie)
           }
@@ -124,6 +128,7 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
           "serverName",
           "approvePinsAfterSeconds",
           "unclaimedServerUrl",
+          "homeMember",
           "sharedUser",
           "stranger",
           "authAppUrl",
@@ -132,6 +137,12 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
         // Its sign-in page, the authAppUrl of a WebSignIn (or a PIN login) against the fake, is served there.
         assert.strictEqual(details["authAppUrl"], `${String(details["plexTvUrl"])}/auth`)
         assert.include(page, '<form id="approve"')
+        // The Home member docs name (cli.md, web-sign-in.md), whom the sign-in page lists: not left out.
+        assert.deepStrictEqual(details["homeMember"], {
+          username: "bob",
+          login: "bob@example.com",
+          password: "bob-secret-password"
+        })
         assert.deepStrictEqual(details["sharedUser"], {
           username: "carol",
           login: "carol@example.com",
@@ -143,6 +154,7 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
           password: "dave-secret-password"
         })
         assert.deepStrictEqual(seen, [
+          { username: "bob", access: "HomeMember" },
           { username: "carol", access: "Shared" },
           { username: "dave", access: "NoAccess" }
         ])
@@ -218,6 +230,7 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
         serverName: "Fake Media Server",
         approvePinsAfterSeconds: 1,
         unclaimedServerUrl: "http://127.0.0.1:4",
+        homeMember: account("bob"),
         sharedUser: account("carol"),
         stranger: account("dave"),
         authAppUrl: "http://127.0.0.1:1/auth",
@@ -227,7 +240,9 @@ describe.concurrent("plex-auth fake-server: a shared user and a stranger", { tim
     )
     assert.include(
       stderr,
-      "Its server is shared with carol (login carol@example.com, password carol-secret-password); " +
+      "Its Home member bob (login bob@example.com, password bob-secret-password) signs in too: approved as them, " +
+        "a web sign-in is HomeMember.\n" +
+        "Its server is shared with carol (login carol@example.com, password carol-secret-password); " +
         "dave (login dave@example.com, password dave-secret-password) has no access to it: approved as them, " +
         "a web sign-in is Shared, or refused (AccessDenied)."
     )

@@ -85,6 +85,7 @@ describe("core/cli", () => {
       serverName: "Fake Media Server",
       approvePinsAfterSeconds: null,
       unclaimedServerUrl: "http://127.0.0.1:4",
+      homeMember: account,
       sharedUser: account,
       stranger: account,
       authAppUrl: "http://127.0.0.1:1/auth",
@@ -788,8 +789,10 @@ describe("core/cli", () => {
   })
 
   it("PinExpired's words say what is known of the PIN: not approved only when the last check said so", () => {
-    const words = (reason: string, lastError?: { readonly status?: number | undefined }) =>
-      Failure.failureOf({ _tag: "PinExpired", message: "", reason, lastError })
+    const words = (
+      reason: string,
+      lastError?: { readonly status?: number | undefined; readonly reason?: string | undefined }
+    ) => Failure.failureOf({ _tag: "PinExpired", message: "", reason, lastError })
     const again = " Run `plex-auth login` again."
     assert.deepStrictEqual(words("Expired"), {
       message: `The PIN expired before it was approved.${again}`,
@@ -811,6 +814,15 @@ describe("core/cli", () => {
     assert.strictEqual(
       words("Unreachable", { status: 200 }).message,
       `The PIN expired while no check got a usable answer from plex.tv.${again}`
+    )
+    // A timeout (no status, perhaps as the answer's body arrived): not said unreachable.
+    assert.strictEqual(
+      words("Unreachable", { reason: "Timeout" }).message,
+      `The PIN expired while no check got a usable answer from plex.tv.${again}`
+    )
+    assert.strictEqual(
+      words("Expired", { reason: "Timeout" }).message,
+      `The PIN expired while its last check got no usable answer from plex.tv.${again}`
     )
     assert.deepStrictEqual(words("NotFound"), {
       message: `plex.tv no longer knows the PIN (it expired there or was removed).${again}`,

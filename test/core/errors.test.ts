@@ -57,6 +57,28 @@ describe("core/errors", () => {
         `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${last})`
       )
     }
+    // A timeout (no status, perhaps as the answer's body arrived): not said unreachable, as plex.tv may have answered.
+    const timedOut = { message: "timed out GET https://plex.tv/api/v2/pins/7: after 30 s", reason: "Timeout" }
+    assert.strictEqual(
+      Errors.pinExpiredMessage({
+        operation: "PinLogin.poll",
+        pinId: 7,
+        reason: "Unreachable",
+        errors: [],
+        lastError: timedOut
+      }),
+      `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${timedOut.message})`
+    )
+    assert.strictEqual(
+      Errors.pinExpiredMessage({
+        operation: "PinLogin.poll",
+        pinId: 7,
+        reason: "Expired",
+        errors: [],
+        lastError: timedOut
+      }),
+      `PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: ${timedOut.message})`
+    )
     // Expired: "before it was approved" only when the last check answered (pending); after a last check that failed,
     // an approval since the last answer would not have been seen.
     const expired = { operation: "PinLogin.poll", pinId: 7, reason: "Expired", errors: [] }

@@ -153,6 +153,7 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
           "serverName",
           "approvePinsAfterSeconds",
           "unclaimedServerUrl",
+          "homeMember",
           "sharedUser",
           "stranger",
           "authAppUrl",

@@ -207,7 +207,9 @@ export interface PlexErrorLike {
   readonly attempts?:
     | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
     | undefined
-  readonly lastError?: { readonly status?: number | undefined } | undefined
+  readonly lastError?:
+    | { readonly status?: number | undefined; readonly reason?: string | undefined }
+    | undefined
 }
 
 /** The Plex Home has no such user: which users it has. */
@@ -278,17 +280,18 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         // or not it was approved (its clock ended the PIN first, or an approval came after the last pending check).
         // Expired: "before it was approved" only when the last check answered (not approved); when it failed (its
         // lastError: no answer, or one it could not use), an approval since the last answer would not have been seen.
+        // "Could not reach" only with no answer and no timeout (one may hit as an answer's body arrives).
         message: `${
           error.reason === "NotFound"
             ? "plex.tv no longer knows the PIN (it expired there or was removed)"
             : `The PIN expired ${
                 error.reason === "Unreachable"
-                  ? error.lastError?.status === undefined
+                  ? error.lastError?.status === undefined && error.lastError?.reason !== "Timeout"
                     ? "while plex.tv could not be reached to check it"
                     : "while no check got a usable answer from plex.tv"
                   : error.lastError === undefined
                     ? "before it was approved"
-                    : error.lastError.status === undefined
+                    : error.lastError.status === undefined && error.lastError.reason !== "Timeout"
                       ? "while its last check could not reach plex.tv"
                       : "while its last check got no usable answer from plex.tv"
               }`

@@ -36,13 +36,7 @@ export const fakeDevices: ReadonlyArray<DeviceSeed> = [
   { name: "Old Phone", product: "Plex for iOS", platform: "iOS" }
 ]
 
-/** The other accounts of the fake: the home's users. */
-export const fakeHomeAccounts: ReadonlyArray<AccountSeed> = [
-  { username: "kids", title: "Kids", managed: true, homePin: fakeHomePin },
-  { username: "bob", title: "Bob" }
-]
-
-/** A fake account outside the home that `fake-server` lists, with what signs it in (the fake's, no secret). */
+/** A fake account besides the admin that `fake-server` lists, with what signs it in (the fake's, no secret). */
 export interface FakeOtherAccount {
   readonly username: string
   readonly title: string
@@ -50,6 +44,25 @@ export interface FakeOtherAccount {
   readonly login: string
   readonly password: string
 }
+
+/** The home's member (not managed, no Home PIN): a web sign-in as them is `HomeMember`. */
+export const fakeHomeMember: FakeOtherAccount = {
+  username: "bob",
+  title: "Bob",
+  login: "bob@example.com",
+  password: "bob-secret-password"
+}
+
+/** The other accounts of the fake: the home's users. */
+export const fakeHomeAccounts: ReadonlyArray<AccountSeed> = [
+  { username: "kids", title: "Kids", managed: true, homePin: fakeHomePin },
+  {
+    username: fakeHomeMember.username,
+    title: fakeHomeMember.title,
+    email: fakeHomeMember.login,
+    password: fakeHomeMember.password
+  }
+]
 
 /** The user the fake's server is shared with (a friend): a web sign-in as them is `Shared`. */
 export const fakeSharedUser: FakeOtherAccount = {
@@ -118,7 +131,7 @@ export const fakeAccounts = (options: {
 }
 
 /** The home (the first account is its admin). */
-export const fakeHomes: ReadonlyArray<HomeSeed> = [{ members: ["kids", "bob"] }]
+export const fakeHomes: ReadonlyArray<HomeSeed> = [{ members: ["kids", fakeHomeMember.username] }]
 
 /** The fake's servers: the default one (the account's, shared with {@link fakeSharedUser}), and an unclaimed one. */
 export const fakeServers: ReadonlyArray<ServerSeed> = [

@@ -492,6 +492,8 @@ export interface FakeServerDetails {
   readonly approvePinsAfterSeconds: number | null
   /** The loopback URL of the fake's unclaimed server (what `plex-auth claim` takes). */
   readonly unclaimedServerUrl: string
+  /** The member of the account's Plex Home (not managed): a web sign-in as them is `HomeMember`. */
+  readonly homeMember: FakeServerAccount
   /** The user the server is shared with: a web sign-in as them is `Shared`. */
   readonly sharedUser: FakeServerAccount
   /** A user with no access to the server: a web sign-in as them is refused (`AccessDenied`). */
@@ -556,6 +558,7 @@ export const fakeServerText = (
     `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
     `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`,
     fakeServerHomeNote,
+    `Its Home member ${details.homeMember.username} (login ${details.homeMember.login}, password ${details.homeMember.password}) signs in too: approved as them, a web sign-in is HomeMember.`,
     `Its server is shared with ${details.sharedUser.username} (login ${details.sharedUser.login}, password ${details.sharedUser.password}); ${details.stranger.username} (login ${details.stranger.login}, password ${details.stranger.password}) has no access to it: approved as them, a web sign-in is Shared, or refused (AccessDenied).`,
     details.approvePinsAfterSeconds === null
       ? `PINs are never approved (PLEX_AUTH_FAKE=expire-pin) and expire after ${secondsText(pinLifetimeMillis)}.`

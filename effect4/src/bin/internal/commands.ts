@@ -587,6 +587,7 @@ const fakeServer = Command.make(
             serverName: fake.servers[0]?.name ?? "",
             approvePinsAfterSeconds: scenarios.has("expire-pin") ? null : options.approvePinsAfter,
             unclaimedServerUrl: (yield* Effect.orDie(fake.server(FakeSeed.fakeUnclaimedId))).url,
+            homeMember: Render.fakeServerAccount(FakeSeed.fakeHomeMember),
             sharedUser: Render.fakeServerAccount(FakeSeed.fakeSharedUser),
             stranger: Render.fakeServerAccount(FakeSeed.fakeStranger),
             authAppUrl: Render.pinLinkPage(server.plexTvUrl),
