@@ -373,7 +373,7 @@ describe("a secret within another", () => {
   it.effect("a backup code holding the password is masked whole: neither is shown in part", () =>
     Effect.gen(function* () {
       // The password also stands alone within the code (a hyphen after it): masked first, it left the rest of the
-      // code in the error, `<redacted>-xyzzy-plugh`. The longest secret is masked first.
+      // code in the error, `<redacted>-xyzzy-plugh`. Overlapping occurrences are masked as one.
       const code = "pw12-xyzzy-plugh"
       const error = yield* Effect.flip(
         PlexAuth.postUsersSignInData({ login: "tester", password: "pw12", verificationCode: code })
@@ -385,6 +385,28 @@ describe("a secret within another", () => {
         env(() => MockHttp.plexErrors(401, [{ code: 1028, message: "Invalid code pw12-xyzzy-plugh" }]))
       )
     )
+  )
+
+  it.effect(
+    "a password and a backup code that overlap where echoed are masked as one: neither is shown in part",
+    () =>
+      Effect.gen(function* () {
+        // The answer echoes the password run into the code, sharing "pw12": masked one after the other (longest
+        // first), the code went and the password's head stayed, `s3cret-<redacted>`.
+        const password = "s3cret-pw12"
+        const code = "pw12-xyzzy-plugh"
+        const error = yield* Effect.flip(
+          PlexAuth.postUsersSignInData({ login: "tester", password, verificationCode: code })
+        )
+        assert.strictEqual(error._tag, "InvalidVerificationCode")
+        assertNoSecrets(renderings(error), [password, code, "s3cret", "xyzzy", "plugh"])
+      }).pipe(
+        Effect.provide(
+          env(() =>
+            MockHttp.plexErrors(401, [{ code: 1028, message: "Invalid code s3cret-pw12-xyzzy-plugh" }])
+          )
+        )
+      )
   )
 })
 

@@ -382,7 +382,9 @@ export const withRequestTimeout: {
 
 /**
  * The largest response body read before failing with `Unexpected`
- * (`BodyTooLarge`). Default 8 MiB.
+ * (`BodyTooLarge`), when the body is needed: an answer its status alone
+ * reads (a 429, a 5xx, ...: docs/errors.md) is that error over it too.
+ * Default 8 MiB.
  *
  * @since 0.1.0
  * @category settings

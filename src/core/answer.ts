@@ -126,7 +126,8 @@ export const bodyPlan = (
  * The other refusals are read so too (a 401 `Unauthorized`, a 404 `NotFound` where expected), but a 422 (its body
  * tells a revoked token from a bad request) and those of an endpoint whose own codes may come with any status: a
  * sign-in's (Plex's two-factor codes: a 401 may be a wrong password or a prompt for the code) and one with a
- * `refusedInput` code (a Home PIN's 1041). A success never is: its body is the value.
+ * `refusedInput` code (a Home PIN's 1041). A success never is: its body is the value. A body past the size limit is
+ * read by its status alike (it is not needed).
  */
 export const readByStatus = (
   status: number,

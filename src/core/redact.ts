@@ -18,54 +18,57 @@ export const mask = "<redacted>"
 export const minLengthAnywhere = 6
 
 /** The ways a secret can be echoed back: as sent in a form or query, URI-encoded, JSON-escaped, or as is. */
-const echoedForms = (secret: string): ReadonlyArray<string> => {
-  const forms = new Set([
+const echoedForms = (secret: string): Array<string> => {
+  // The same form more than once is masked the same, so they are not told apart.
+  const forms = [
     new URLSearchParams([["", secret]]).toString().slice(1),
-    JSON.stringify(secret).slice(1, -1)
-  ])
+    JSON.stringify(secret).slice(1, -1),
+    secret
+  ]
   try {
-    forms.add(encodeURIComponent(secret))
+    forms.push(encodeURIComponent(secret))
   } catch {
     // A lone surrogate has no URI encoding.
   }
-  forms.add(secret)
-  return [...forms]
+  return forms
 }
 
 const isWordChar = (char: string | undefined): boolean => char !== undefined && /[\p{L}\p{N}_]/u.test(char)
 
-/** Replaces each occurrence of `form` that stands alone: no word character glued to it on either side. */
-const maskStandalone = (text: string, form: string): string => {
-  let out = ""
-  let from = 0
-  for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
-    if (at < from) continue
-    const before = text[at - 1]
-    const after = text[at + form.length]
-    const glued =
-      (isWordChar(before) && isWordChar(form[0])) || (isWordChar(after) && isWordChar(form[form.length - 1]))
-    if (glued) continue
-    out += text.slice(from, at) + mask
-    from = at + form.length
-  }
-  return out + text.slice(from)
-}
-
 /**
  * Masks every known secret in a text, in each form it may be echoed in. A
  * secret of at least {@link minLengthAnywhere} characters is masked
- * wherever it appears; a shorter one wherever it stands alone. The forms of
- * all the secrets, longest first: one secret within another (a password
- * that stands alone within a backup code) is masked with the longer one,
- * not first on its own, which left the rest of the longer one to be seen.
+ * wherever it appears; a shorter one wherever it stands alone: no word
+ * character glued to it on either side but a masked one (the forms of all
+ * the secrets are taken longest first: a short password run into a code is
+ * masked with it). Every occurrence is found in the text as it came, and
+ * each run of masked characters is one mask: one secret within another (a
+ * password that stands alone within a backup code), two that overlap or
+ * meet, or one that overlaps itself, is never shown in part, whatever their
+ * order.
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
+  // Which characters are masked (one more, never, so that every run ends).
+  const masked = new Uint8Array(text.length + 1)
   for (const form of secrets.flatMap(echoedForms).sort((a, b) => b.length - a.length)) {
-    if (form !== "")
-      out = form.length >= minLengthAnywhere ? out.split(form).join(mask) : maskStandalone(out, form)
+    for (let at = form ? text.indexOf(form) : -1; at > -1; at = text.indexOf(form, at + 1)) {
+      const end = at + form.length
+      if (
+        form.length >= minLengthAnywhere ||
+        !(
+          (!masked[at - 1] && isWordChar(text[at - 1]) && isWordChar(form[0])) ||
+          (!masked[end] && isWordChar(text[end]) && isWordChar(form[end - at - 1]))
+        )
+      )
+        masked.fill(1, at, end)
+    }
   }
-  return out
+  // Each run of masked characters (occurrences that overlap or meet) as one mask.
+  let out = ""
+  let from = 0
+  for (let at; (at = masked.indexOf(1, from)) > -1; from = masked.indexOf(0, at))
+    out += text.slice(from, at) + mask
+  return out + text.slice(from)
 }
 
 /** The first 200 characters of a body, whitespace collapsed, secrets masked (before it is cut). */

@@ -106,8 +106,9 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
 
 /**
  * Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "", and so
- * is one that broke off when `byStatus` says its status alone tells what the answer means (`core/answer.ts`'s
- * `readByStatus`), else that is a `NetworkError` with the status.
+ * is one that broke off, or grew past `limit`, when `byStatus` says its status alone tells what the answer means
+ * (`core/answer.ts`'s `readByStatus`: the body is not needed), else that is a `NetworkError` with the status (an
+ * `Unexpected` `BodyTooLarge` past the limit).
  */
 export const readText = (
   ctx: Facts.RequestContext,
@@ -125,15 +126,17 @@ export const readText = (
       detail: `the body is larger than the ${limit}-byte limit (${size})`
     })
   const failed = (error: HttpClientError.ResponseError | Errors.Unexpected) =>
-    error._tag !== "ResponseError"
-      ? Effect.fail(error)
-      : byStatus || error.reason === "EmptyBody"
-        ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error, { status: response.status }))
+    byStatus
+      ? Effect.succeed("")
+      : error._tag !== "ResponseError"
+        ? Effect.fail(error)
+        : error.reason === "EmptyBody"
+          ? Effect.succeed("")
+          : Effect.fail(networkError(ctx, error, { status: response.status }))
   const plan = Facts.bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catchAll(response.text, failed)
   if (plan !== "counted") {
-    return Effect.zipRight(discardBody(response), Effect.fail(tooLarge(`${plan.tooLarge} bytes declared`)))
+    return Effect.zipRight(discardBody(response), failed(tooLarge(`${plan.tooLarge} bytes declared`)))
   }
   // Chunk by chunk with `runForEachChunk`, which the platform's own body reading bundles already (a fold would add
   // Effect's fold sinks, ~0.2 kB gzipped, to every operation). The decoder, the text and the count are each run's.

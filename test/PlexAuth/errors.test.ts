@@ -485,6 +485,41 @@ for (const op of operations) {
       }).pipe(run(() => MockHttp.stalledBody(op.successStatus)))
     )
 
+    // As a body cut off by the server (readByStatus): a 429's or a 5xx's body would not change what it means.
+    it.effect(
+      "an answer read by its status is so over MaxBodyBytes too: a 429 with its Retry-After, a 503; a 422 is BodyTooLarge",
+      () =>
+        Effect.gen(function* () {
+          const declared = yield* failsWith(op.run, "RateLimited")
+          assert.strictEqual(declared.status, 429)
+          assert.strictEqual(declared.retryAfterMillis, 7000)
+          const streamed = yield* failsWith(op.run, "Unexpected")
+          assert.strictEqual(streamed.reason, "Status")
+          assert.strictEqual(streamed.status, 503)
+          assert.isUndefined(streamed.bodyExcerpt)
+          // Only its body tells a revoked token from a bad request.
+          assert.strictEqual((yield* failsWith(op.run, "Unexpected")).reason, "BodyTooLarge")
+        }).pipe(
+          Effect.provideService(PlexAuth.MaxBodyBytes, 64),
+          run(
+            MockHttp.sequence(
+              () => MockHttp.json(429, "x".repeat(100), { "content-length": "100", "retry-after": "7" }),
+              () =>
+                new Response(
+                  new ReadableStream({
+                    start(controller) {
+                      for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode("0123456789"))
+                      controller.close()
+                    }
+                  }),
+                  { status: 503, headers: { "content-type": "text/html" } }
+                ),
+              () => MockHttp.json(422, "x".repeat(100), { "content-length": "100" })
+            )
+          )
+        )
+    )
+
     it.effect("a body over MaxBodyBytes is Unexpected (BodyTooLarge), declared or streamed", () =>
       Effect.gen(function* () {
         const declared = yield* failsWith(op.run, "Unexpected")

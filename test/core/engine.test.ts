@@ -199,6 +199,27 @@ describe("core/redact and core/fetchGuard", () => {
       assert.strictEqual(scrub(text, secrets), masked)
       assert.strictEqual(scrub(text, [...secrets].reverse()), masked)
     }
+    // Two that overlap (neither within the other) are masked as one, whatever their order: masked one after the
+    // other, the first left the rest of the second to be seen (`<redacted>-xyzzy-plugh`, `s3cret-<redacted>`).
+    for (const secrets of [
+      ["s3cret-pw12", "pw12-xyzzy-plugh"],
+      ["pw12-xyzzy-plugh", "s3cret-pw12"]
+    ]) {
+      assert.strictEqual(scrub("echo s3cret-pw12-xyzzy-plugh!", secrets), "echo <redacted>!")
+    }
+    // The same secret twice, and two occurrences of one that overlap each other (`abab` in `ababab`).
+    assert.strictEqual(scrub("x 739214 y", ["739214", "739214"]), "x <redacted> y")
+    assert.strictEqual(scrub("t=ab12ab12ab12.", ["ab12ab12"]), "t=<redacted>.")
+    // A URL-encoded form overlapping another secret's plain one; a short password run into a code (glued only to
+    // it) is masked with it, in either order.
+    assert.strictEqual(scrub("q=a%26b%3Dc+dXYZ123", ["a&b=c d", "+dXYZ123"]), "q=<redacted>")
+    for (const secrets of [
+      ["pw12", "739214"],
+      ["739214", "pw12"]
+    ]) {
+      assert.notInclude(scrub("p=pw12739214&x", secrets), "pw12")
+      assert.notInclude(scrub("p=739214pw12&x", secrets), "pw12")
+    }
     // Still masked on its own where it stands alone, and an empty secret masks nothing.
     assert.strictEqual(
       scrub("pin 1234 of AbCd-1234-EfGhIjKl", ["1234", "AbCd-1234-EfGhIjKl", ""]),

@@ -80,8 +80,9 @@ export const discardBody = (response: HttpClientResponse.HttpClientResponse): Ef
 
 /**
  * Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "", and so
- * is one that broke off when `byStatus` says its status alone tells what the answer means (`core/answer.ts`'s
- * `readByStatus`), else that is a `NetworkError` with the status.
+ * is one that broke off, or grew past `limit`, when `byStatus` says its status alone tells what the answer means
+ * (`core/answer.ts`'s `readByStatus`: the body is not needed), else that is a `NetworkError` with the status (an
+ * `Unexpected` `BodyTooLarge` past the limit).
  */
 export const readText = (
   ctx: RequestContext,
@@ -99,15 +100,17 @@ export const readText = (
       detail: `the body is larger than the ${limit}-byte limit (${size})`
     })
   const failed = (error: HttpClientError.HttpClientError | Errors.Unexpected) =>
-    error._tag !== "HttpClientError"
-      ? Effect.fail(error)
-      : byStatus || error.reason._tag === "EmptyBodyError"
-        ? Effect.succeed("")
-        : Effect.fail(networkError(ctx, error, { status: response.status }))
+    byStatus
+      ? Effect.succeed("")
+      : error._tag !== "HttpClientError"
+        ? Effect.fail(error)
+        : error.reason._tag === "EmptyBodyError"
+          ? Effect.succeed("")
+          : Effect.fail(networkError(ctx, error, { status: response.status }))
   const plan = bodyPlan(headers["content-length"], headers["content-encoding"], limit)
   if (plan === "whole") return Effect.catch(response.text, failed)
   if (plan !== "counted") {
-    return Effect.andThen(discardBody(response), Effect.fail(tooLarge(`${plan.tooLarge} bytes declared`)))
+    return Effect.andThen(discardBody(response), failed(tooLarge(`${plan.tooLarge} bytes declared`)))
   }
   // The decoder and the text are each run's (the count is the fold's own).
   return Effect.suspend(() => {
