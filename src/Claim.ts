@@ -33,6 +33,9 @@ import { getServerIdentity } from "./core/resources.js"
  * this account's, nothing; if another's, sign in as its owner, or have the
  * owner remove it from their account (their authorized devices,
  * `Devices.revoke`: the server is then unclaimed) and claim it again.
+ * Which it is, the account's servers tell: this account's own server is
+ * among `Resources.servers()` with `clientIdentifier` equal to
+ * `machineIdentifier` and `owned` (docs/claim.md, "A setup tool").
  *
  * @since 0.1.0
  * @category errors

@@ -237,10 +237,26 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
         /^Claimed the server 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c at http:\/\/127\.0\.0\.1:\d+\.\n$/
       )
 
-      // The default server (seeded at http://192.0.2.10:32400) is claimed already.
+      // The default server (seeded at http://192.0.2.10:32400) is claimed already, by this account (alice's own,
+      // in plex.tv's list): nothing to do, exit 0, so that a setup script may run `claim` twice.
       const again = yield* fake(dir, ["claim", "http://192.0.2.10:32400"])
-      assertExit(again, 1)
-      assert.include(again.stderr, "is already claimed")
+      assertExit(again, 0)
+      assert.match(
+        again.stdout,
+        /^The server 5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e at http:\/\/127\.0\.0\.1:\d+ is already claimed by this account: nothing to do\.\n$/
+      )
+      const againJson = yield* fake(dir, ["claim", "http://192.0.2.10:32400", "--json"])
+      assertExit(againJson, 0)
+      assert.include(againJson.stdout, '"alreadyClaimed": true')
+      // Signed in as carol, with whom it is shared (listed, not owned): another account's server, exit 1.
+      const carolDir = yield* configDir
+      const carol = yield* fake(carolDir, ["login", "--password", "--login", "carol@example.com"], {
+        env: { PLEX_PASSWORD: "carol-secret-password" }
+      })
+      assertExit(carol, 0)
+      const others = yield* fake(carolDir, ["claim", "http://192.0.2.10:32400"])
+      assertExit(others, 1)
+      assert.include(others.stderr, "is already claimed, by this account (nothing to do) or another")
 
       const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
       assertExit(bad, 2)

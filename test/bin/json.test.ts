@@ -69,7 +69,11 @@ const HomeUser = Schema.Struct({
 const Home = Schema.Struct({ users: Schema.Array(HomeUser) })
 const HomeSwitch = Schema.Struct({ user: HomeUser, file: Schema.String })
 const ClaimToken = Schema.Struct({ token: Schema.String })
-const Claimed = Schema.Struct({ machineIdentifier: Schema.String, origin: Schema.String })
+const Claimed = Schema.Struct({
+  machineIdentifier: Schema.String,
+  origin: Schema.String,
+  alreadyClaimed: Schema.Boolean
+})
 const Device = Schema.Struct({
   id: Schema.Number,
   name: Schema.String,
@@ -191,6 +195,7 @@ describe.concurrent("plex-auth --json", { timeout: 60_000 }, () => {
         const claimed = decode(Claimed, claim.stdout)
         assert.strictEqual(claimed.machineIdentifier, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c")
         assert.match(claimed.origin, /^http:\/\/127\.0\.0\.1:\d+$/)
+        assert.strictEqual(claimed.alreadyClaimed, false)
 
         const devices = yield* fake(["devices", "--json"])
         assertExit(devices, 0)

@@ -25,6 +25,7 @@ import { help as Help } from "../../core/cli/help.js"
 import * as Render from "../../core/cli/render.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
+import * as Resources from "../../Resources.js"
 import type * as PlexError from "../../PlexError.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
 import * as Output from "./output.js"
@@ -196,19 +197,43 @@ export const commands = (shared: Shared) => {
             Option.isSome(session.fake) && seeded !== undefined
               ? (yield* Effect.orDie(session.fake.value.fake.server(seeded))).url
               : options.serverUrl
-          const identity = yield* plex(
+          const claimed = yield* plex(
             Claim.claimServer(url).pipe(
+              Effect.map((identity) => ({
+                machineIdentifier: identity.machineIdentifier,
+                alreadyClaimed: false
+              })),
               Effect.catchTag("InvalidInput", (error) =>
                 Effect.fail(usage(CoreFailure.invalidMessage("server URL", error.reason)))
+              ),
+              // Claimed already: this account's own server (a second run) is nothing to do; another account's,
+              // or one the list cannot tell (not listed, the list failed), stays the error.
+              Effect.catchTag("ServerAlreadyClaimed", (error) =>
+                Resources.servers().pipe(
+                  Effect.orElseSucceed(() => []),
+                  Effect.flatMap((servers) =>
+                    servers.some(
+                      (server) => server.owned && server.clientIdentifier === error.machineIdentifier
+                    )
+                      ? Effect.succeed({ machineIdentifier: error.machineIdentifier, alreadyClaimed: true })
+                      : Effect.fail(error)
+                  )
+                )
               )
             )
           )
           yield* run.json
             ? Output.json({
-                machineIdentifier: identity.machineIdentifier,
-                origin: CoreFailure.originOf(url)
+                machineIdentifier: claimed.machineIdentifier,
+                origin: CoreFailure.originOf(url),
+                alreadyClaimed: claimed.alreadyClaimed
               })
-            : Output.line(Render.claimedText(identity.machineIdentifier, url))
+            : Output.line(
+                (claimed.alreadyClaimed ? Render.alreadyOwnedText : Render.claimedText)(
+                  claimed.machineIdentifier,
+                  url
+                )
+              )
         }).pipe(Effect.provide(storedCredentials))
       )
   ).pipe(Command.withDescription(Help.claimCommand))

@@ -717,16 +717,43 @@ const claim = Command.make(
           session.fake !== undefined && seeded !== undefined
             ? (yield* Effect.orDie(session.fake.fake.server(seeded))).url
             : options.serverUrl
-        const identity = yield* plexFailure(
+        const claimed = yield* plexFailure(
           Claim.claimServer(url).pipe(
+            Effect.map((identity) => ({
+              machineIdentifier: identity.machineIdentifier,
+              alreadyClaimed: false
+            })),
             Effect.catchTag("InvalidInput", (error) =>
               Effect.fail(usage(Core.invalidMessage("server URL", error.reason)))
+            ),
+            // Claimed already: this account's own server (a second run) is nothing to do; another account's,
+            // or one the list cannot tell (not listed, the list failed), stays the error.
+            Effect.catchTag("ServerAlreadyClaimed", (error) =>
+              Resources.servers().pipe(
+                Effect.orElseSucceed(() => []),
+                Effect.flatMap((servers) =>
+                  servers.some(
+                    (server) => server.owned && server.clientIdentifier === error.machineIdentifier
+                  )
+                    ? Effect.succeed({ machineIdentifier: error.machineIdentifier, alreadyClaimed: true })
+                    : Effect.fail(error)
+                )
+              )
             )
           )
         )
         yield* session.json
-          ? json({ machineIdentifier: identity.machineIdentifier, origin: Core.originOf(url) })
-          : line(Render.claimedText(identity.machineIdentifier, url))
+          ? json({
+              machineIdentifier: claimed.machineIdentifier,
+              origin: Core.originOf(url),
+              alreadyClaimed: claimed.alreadyClaimed
+            })
+          : line(
+              (claimed.alreadyClaimed ? Render.alreadyOwnedText : Render.claimedText)(
+                claimed.machineIdentifier,
+                url
+              )
+            )
       })
     )
 ).pipe(Command.withDescription(Help.claimCommand))
