@@ -2077,7 +2077,9 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // A value that is no session record (not JSON, another shape or version): the store holds something under the
         // session's key, so not SessionNotFound but Invalid (the browser signs in again), and the operator is told (one
         // Warning naming the call, never the value).
-        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}']) {
+        // Another version's record whole (every field of this one, v: 2) is no session record either.
+        const v2 = JSON.stringify({ ...JSON.parse(Core.encodeSession(record)), v: 2 })
+        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}', v2]) {
           yield* store.set(storageKey, damaged)
           const { exit, lines } = yield* withCapturedLogs(failure(service.authenticate(cookie)))
           assert.isTrue(
