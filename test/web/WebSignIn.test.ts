@@ -2126,6 +2126,45 @@ describe("WebSignIn sessions", () => {
           // Left in the store (a later sign-in of this browser, or the index's sweep, removes it).
           assert.strictEqual(yield* sessions(store), 1)
         }
+        // Read elsewhere, its Warning says what was done instead, not that a request was refused: a reopened return link
+        // shows its page, as to a browser not signed in; a sign-out removes the value.
+        const unreadable =
+          "WebSignIn: the session store holds a value that is no session record under a session's key"
+        const reopened = yield* withCapturedLogs(
+          Effect.map(
+            Effect.provideService(
+              service.routes,
+              HttpServerRequest.HttpServerRequest,
+              HttpServerRequest.fromWeb(new Request(`${APP}/auth/plex/callback`, { headers: { cookie } }))
+            ),
+            HttpServerResponse.toWeb
+          )
+        )
+        assert.isTrue(Exit.isSuccess(reopened.exit) && reopened.exit.value.status === 400)
+        assert.deepStrictEqual(
+          reopened.lines
+            .filter((line) => line.includes(unreadable))
+            .map((line) =>
+              line.includes(
+                "(get): damaged; taken as no session (the return's page shown, as to a browser not signed in)"
+              )
+            ),
+          [true]
+        )
+        assert.strictEqual(yield* sessions(store), 1)
+        const signedOut = yield* withCapturedLogs(service.signOut(cookie))
+        assert.isTrue(Exit.isSuccess(signedOut.exit))
+        assert.deepStrictEqual(
+          signedOut.lines
+            .filter((line) => line.includes(unreadable))
+            .map((line) =>
+              line.includes(
+                "(get): damaged; taken as no session (the sign-out removes it, the browser signed out)"
+              )
+            ),
+          [true]
+        )
+        assert.strictEqual(yield* sessions(store), 0)
         // Gone from the store: SessionNotFound, as before.
         yield* store.remove(storageKey)
         const gone = yield* failure(service.authenticate(cookie))
