@@ -5476,79 +5476,129 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env()))
   )
 
-  it.effect("Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 403", () =>
-    Effect.gen(function* () {
-      const signIn = yield* WebSignIn.WebSignIn
-      // The example's HttpApi app, as HttpApiBuilder.toWebHandler composes it, run in this fiber (TestClock).
-      const context = yield* Layer.build(
-        Layer.mergeAll(
-          AppLive,
-          HttpServer.layerContext,
-          HttpApiBuilder.Router.Live,
-          HttpApiBuilder.Middleware.layer
-        ).pipe(Layer.provide(Layer.succeed(WebSignIn.WebSignIn, signIn)))
-      )
-      const app = yield* Effect.provide(HttpApiBuilder.httpApp, context)
-      // As a server answers: with the pre-response handlers applied (the renewed cookie is added by one).
-      const call = (cookie?: string) =>
-        Effect.flatMap(Deferred.make<HttpServerResponse.HttpServerResponse>(), (answered) =>
-          HttpApp.toHandled(Effect.provide(app, context), (_request, response) =>
-            Deferred.succeed(answered, response)
-          ).pipe(
-            Effect.provideService(
-              HttpServerRequest.HttpServerRequest,
-              request("/api/me", cookie === undefined ? {} : { headers: { cookie } })
-            ),
-            Effect.zipRight(Deferred.await(answered)),
-            Effect.map(HttpServerResponse.toWeb)
+  it.effect(
+    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 403, 500",
+    () => {
+      let storeFails = false
+      return Effect.gen(function* () {
+        const signIn = yield* WebSignIn.WebSignIn
+        // The example's HttpApi app, as HttpApiBuilder.toWebHandler composes it, run in this fiber (TestClock).
+        const context = yield* Layer.build(
+          Layer.mergeAll(
+            AppLive,
+            HttpServer.layerContext,
+            HttpApiBuilder.Router.Live,
+            HttpApiBuilder.Middleware.layer
+          ).pipe(Layer.provide(Layer.succeed(WebSignIn.WebSignIn, signIn)))
+        )
+        const app = yield* Effect.provide(HttpApiBuilder.httpApp, context)
+        // As a server answers: with the pre-response handlers applied (the renewed cookie is added by one), each
+        // request starting with none, as in the fiber a server runs it in (they are a FiberRef: run one after another
+        // in this fiber, a request's would reach the next).
+        const call = (cookie?: string) =>
+          Effect.flatMap(Deferred.make<HttpServerResponse.HttpServerResponse>(), (answered) =>
+            HttpApp.toHandled(Effect.provide(app, context), (_request, response) =>
+              Deferred.succeed(answered, response)
+            ).pipe(
+              Effect.provideService(
+                HttpServerRequest.HttpServerRequest,
+                request("/api/me", cookie === undefined ? {} : { headers: { cookie } })
+              ),
+              Effect.zipRight(Deferred.await(answered)),
+              Effect.map(HttpServerResponse.toWeb),
+              Effect.locally(HttpApp.currentPreResponseHandlers, Option.none())
+            )
+          )
+        const anonymous = yield* call()
+        assert.strictEqual(anonymous.status, 401)
+        // Each error answer depends on the session, as requireUser's do: no cache may keep it.
+        assert.strictEqual(anonymous.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => anonymous.text()),
+          '{"_tag":"Unauthenticated","reason":"NoSession"}'
+        )
+        // A cookie that verifies, its session signed out: 401 SessionNotFound (a reason of its own since 39c7ad1).
+        const signedOut = yield* session("alice")
+        yield* signIn.signOut(signedOut)
+        const notFound = yield* call(signedOut)
+        assert.strictEqual(notFound.status, 401)
+        assert.strictEqual(notFound.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => notFound.text()),
+          '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
+        )
+        const cookie = yield* session("bob")
+        const ok = yield* call(cookie)
+        assert.strictEqual(ok.status, 200)
+        assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
+        assert.deepStrictEqual(ok.headers.getSetCookie(), [])
+        // The refusals' no-store is theirs alone: neither a success nor a later request of the same fiber gets it.
+        assert.isNull(ok.headers.get("cache-control"))
+        // Past half of the idle time: the answer carries the renewed session cookie, which no cache may keep.
+        yield* TestClock.adjust("4 days")
+        const renewed = yield* call(cookie)
+        assert.strictEqual(renewed.status, 200)
+        const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
+        assert.strictEqual(set?.name, "__Host-plex_session")
+        assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
+        assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(new Response("[]", { headers: { "content-type": "application/json" } }))
           )
         )
-      const anonymous = yield* call()
-      assert.strictEqual(anonymous.status, 401)
-      // Each error answer depends on the session, as requireUser's do: no cache may keep it.
-      assert.strictEqual(anonymous.headers.get("cache-control"), "no-store")
-      assert.strictEqual(
-        yield* Effect.promise(() => anonymous.text()),
-        '{"_tag":"Unauthenticated","reason":"NoSession"}'
-      )
-      // A cookie that verifies, its session signed out: 401 SessionNotFound (a reason of its own since 39c7ad1).
-      const signedOut = yield* session("alice")
-      yield* signIn.signOut(signedOut)
-      const notFound = yield* call(signedOut)
-      assert.strictEqual(notFound.status, 401)
-      assert.strictEqual(notFound.headers.get("cache-control"), "no-store")
-      assert.strictEqual(
-        yield* Effect.promise(() => notFound.text()),
-        '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
-      )
-      const cookie = yield* session("bob")
-      const ok = yield* call(cookie)
-      assert.strictEqual(ok.status, 200)
-      assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
-      assert.deepStrictEqual(ok.headers.getSetCookie(), [])
-      // Past half of the idle time: the answer carries the renewed session cookie, which no cache may keep.
-      yield* TestClock.adjust("4 days")
-      const renewed = yield* call(cookie)
-      assert.strictEqual(renewed.status, 200)
-      const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
-      assert.strictEqual(set?.name, "__Host-plex_session")
-      assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
-      assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
-      yield* FakePlex.fault(
-        "getServerResources",
-        Fault.respond(() =>
-          Effect.succeed(new Response("[]", { headers: { "content-type": "application/json" } }))
+        yield* TestClock.adjust("1 minute")
+        const denied = yield* call(cookie)
+        assert.strictEqual(denied.status, 403)
+        assert.strictEqual(denied.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => denied.text()),
+          '{"_tag":"AccessDenied","username":"bob"}'
+        )
+        // The session store failing: 500 (SessionStoreError), no-store too.
+        storeFails = true
+        const broken = yield* call(cookie)
+        assert.strictEqual(broken.status, 500)
+        assert.strictEqual(broken.headers.get("cache-control"), "no-store")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          WebSignIn.layer({
+            appUrl: APP,
+            machineIdentifier: FakePlex.defaults.serverId,
+            sessionKey: Config.succeed(Redacted.make(KEY)),
+            accessTtl: "30 seconds"
+          }).pipe(
+            Layer.provideMerge(
+              Layer.mergeAll(
+                FakePlex.layer(seed),
+                ClientIdentity.layer(FakePlex.testIdentity),
+                Layer.effect(
+                  KeyValueStore.KeyValueStore,
+                  Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+                    KeyValueStore.make({
+                      ...inner,
+                      get: (key) =>
+                        storeFails
+                          ? Effect.fail(
+                              new PlatformError.SystemError({
+                                module: "KeyValueStore",
+                                method: "get",
+                                reason: "Unknown",
+                                description: "the store is down"
+                              })
+                            )
+                          : inner.get(key)
+                    })
+                  )
+                ).pipe(Layer.provide(KeyValueStore.layerMemory))
+              )
+            )
+          )
         )
       )
-      yield* TestClock.adjust("1 minute")
-      const denied = yield* call(cookie)
-      assert.strictEqual(denied.status, 403)
-      assert.strictEqual(denied.headers.get("cache-control"), "no-store")
-      assert.strictEqual(
-        yield* Effect.promise(() => denied.text()),
-        '{"_tag":"AccessDenied","username":"bob"}'
-      )
-    }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
+    }
   )
 })
 

@@ -5472,9 +5472,10 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   })
 
   it.effect(
-    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
-    () =>
-      Effect.gen(function* () {
+    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403, 500",
+    () => {
+      let storeFails = false
+      return Effect.gen(function* () {
         const app = yield* appHandler
         const call = (cookie?: string) =>
           serve(app, request("/api/me", cookie === undefined ? {} : { headers: { cookie } }))
@@ -5501,6 +5502,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.strictEqual(ok.status, 200)
         assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
         assert.deepStrictEqual(ok.headers.getSetCookie(), [])
+        // The refusals' no-store is theirs alone: neither a success nor a later request of the same fiber gets it.
+        assert.isNull(ok.headers.get("cache-control"))
         // Past half of the idle time: the answer carries the renewed session cookie.
         yield* TestClock.adjust("4 days")
         const renewed = yield* call(cookie)
@@ -5529,7 +5532,48 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           yield* Effect.promise(() => denied.text()),
           '{"_tag":"AccessDenied","username":"bob"}'
         )
-      }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
+        // The session store failing: 500 (SessionStoreError), no-store too.
+        storeFails = true
+        const broken = yield* call(cookie)
+        assert.strictEqual(broken.status, 500)
+        assert.strictEqual(broken.headers.get("cache-control"), "no-store")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          WebSignIn.layer({
+            appUrl: APP,
+            machineIdentifier: FakePlex.defaults.serverId,
+            sessionKey: Config.succeed(Redacted.make(KEY)),
+            accessTtl: "30 seconds"
+          }).pipe(
+            Layer.orDie,
+            Layer.provideMerge(
+              Layer.mergeAll(
+                FakePlex.layer(seed),
+                ClientIdentity.layer(FakePlex.testIdentity).pipe(Layer.orDie),
+                Layer.effect(
+                  KeyValueStore.KeyValueStore,
+                  Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+                    KeyValueStore.make({
+                      ...inner,
+                      get: (key) =>
+                        storeFails
+                          ? Effect.fail(
+                              new KeyValueStore.KeyValueStoreError({
+                                message: "the store is down",
+                                method: "get"
+                              })
+                            )
+                          : inner.get(key)
+                    })
+                  )
+                ).pipe(Layer.provide(KeyValueStore.layerMemory))
+              )
+            )
+          )
+        )
+      )
+    }
   )
 })
 
