@@ -1550,9 +1550,15 @@ const makeWith = (
               const kept = yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (Option.isNone(kept)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-            } else if ((yield* withinStoreWait("get")(load(storageKey)))._tag === "Missing") {
-              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
-              return yield* new Unauthenticated({ reason: "SessionNotFound" })
+            } else {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either, nor
+              // one damaged meanwhile (Invalid, as its Warning says).
+              const again = yield* withinStoreWait("get")(load(storageKey))
+              if (again._tag !== "Found") {
+                return yield* new Unauthenticated({
+                  reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid"
+                })
+              }
             }
             return yield* new AccessDenied({ username: record.user.username })
           case "Revoked":

@@ -1612,9 +1612,15 @@ const makeWith = (
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (kept === undefined)
                 return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
-            } else if ((yield* withinStoreWait("get")(load(storageKey)))._tag === "Missing") {
-              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
-              return yield* Effect.fail(new Unauthenticated({ reason: "SessionNotFound" }))
+            } else {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either, nor
+              // one damaged meanwhile (Invalid, as its Warning says).
+              const again = yield* withinStoreWait("get")(load(storageKey))
+              if (again._tag !== "Found") {
+                return yield* Effect.fail(
+                  new Unauthenticated({ reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid" })
+                )
+              }
             }
             return yield* Effect.fail(new AccessDenied({ username: record.user.username }))
           case "Revoked":
