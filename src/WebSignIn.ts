@@ -928,14 +928,15 @@ const makeWith = (
       )
 
     // The session under a storage key (Core.storedSession): Missing, Found, or Unreadable, a damaged value, logged
-    // (Warning, never the value): a request refuses it as Invalid, not as a session the store does not hold.
-    const load = (storageKey: string) =>
+    // (Warning, never the value, with what the caller does instead: `outcome`, a request's refusal by default): a
+    // request refuses it as Invalid, not as a session the store does not hold.
+    const load = (storageKey: string, outcome?: string) =>
       Effect.flatMap(
         store.get(storageKey).pipe(Effect.mapError(storeFailure("get"))),
         (text): Effect.Effect<Core.StoredSession> => {
           const stored = Core.storedSession(Option.getOrUndefined(text))
           return stored._tag === "Unreadable"
-            ? Effect.as(Effect.logWarning(Core.messages.sessionStoreUnreadable("get")), stored)
+            ? Effect.as(Effect.logWarning(Core.messages.sessionStoreUnreadable("get", outcome)), stored)
             : Effect.succeed(stored)
         }
       )
@@ -1549,9 +1550,15 @@ const makeWith = (
               const kept = yield* withinStoreWait("modify")(rewrite(storageKey, { ...record, deniedAt: now }))
               // Signed out (removed) while this request asked plex.tv: no session to refuse.
               if (Option.isNone(kept)) return yield* new Unauthenticated({ reason: "SessionNotFound" })
-            } else if ((yield* withinStoreWait("get")(load(storageKey)))._tag === "Missing") {
-              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either.
-              return yield* new Unauthenticated({ reason: "SessionNotFound" })
+            } else {
+              // Denied again (nothing to write): a session signed out meanwhile is no session to refuse either, nor
+              // one damaged meanwhile (Invalid, as its Warning says).
+              const again = yield* withinStoreWait("get")(load(storageKey))
+              if (again._tag !== "Found") {
+                return yield* new Unauthenticated({
+                  reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid"
+                })
+              }
             }
             return yield* new AccessDenied({ username: record.user.username })
           case "Revoked":
@@ -1591,7 +1598,7 @@ const makeWith = (
           "get",
           Flow.storeWaitMillis,
           Core.messages.signedInUnknown
-        )(load(storageKey))
+        )(load(storageKey, Core.messages.signedInUnknown))
         const record = found._tag === "Found" ? found.record : undefined
         const seen = { settings, url: request.url, record, now, idleMillis, maxMillis }
         return { home: Flow.returnLeadsHome(seen), signedInAs: Flow.signedInAs(seen) }
@@ -1608,7 +1615,7 @@ const makeWith = (
         let revoked = false
         if (Option.isSome(sessionId)) {
           const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId.value))
-          const found = yield* withinStoreWait("get")(load(storageKey))
+          const found = yield* withinStoreWait("get")(load(storageKey, Core.messages.signedOutDamaged))
           // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
           // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
           // A removal that failed or was given up still lets the session's token be revoked (when asked) before the

@@ -2105,7 +2105,9 @@ describe("WebSignIn sessions", () => {
         // A value that is no session record (not JSON, another shape or version): the store holds something under the
         // session's key, so not SessionNotFound but Invalid (the browser signs in again), and the operator is told (one
         // Warning naming the call, never the value).
-        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}']) {
+        // Another version's record whole (every field of this one, v: 2) is no session record either.
+        const v2 = JSON.stringify({ ...JSON.parse(Core.encodeSession(record)), v: 2 })
+        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}', v2]) {
           yield* store.set(storageKey, damaged)
           const { exit, lines } = yield* withCapturedLogs(failure(service.authenticate(cookie)))
           assert.isTrue(
@@ -2124,6 +2126,45 @@ describe("WebSignIn sessions", () => {
           // Left in the store (a later sign-in of this browser, or the index's sweep, removes it).
           assert.strictEqual(yield* sessions(store), 1)
         }
+        // Read elsewhere, its Warning says what was done instead, not that a request was refused: a reopened return link
+        // shows its page, as to a browser not signed in; a sign-out removes the value.
+        const unreadable =
+          "WebSignIn: the session store holds a value that is no session record under a session's key"
+        const reopened = yield* withCapturedLogs(
+          Effect.map(
+            Effect.provideService(
+              service.routes,
+              HttpServerRequest.HttpServerRequest,
+              HttpServerRequest.fromWeb(new Request(`${APP}/auth/plex/callback`, { headers: { cookie } }))
+            ),
+            HttpServerResponse.toWeb
+          )
+        )
+        assert.isTrue(Exit.isSuccess(reopened.exit) && reopened.exit.value.status === 400)
+        assert.deepStrictEqual(
+          reopened.lines
+            .filter((line) => line.includes(unreadable))
+            .map((line) =>
+              line.includes(
+                "(get): damaged; taken as no session (the return's page shown, as to a browser not signed in)"
+              )
+            ),
+          [true]
+        )
+        assert.strictEqual(yield* sessions(store), 1)
+        const signedOut = yield* withCapturedLogs(service.signOut(cookie))
+        assert.isTrue(Exit.isSuccess(signedOut.exit))
+        assert.deepStrictEqual(
+          signedOut.lines
+            .filter((line) => line.includes(unreadable))
+            .map((line) =>
+              line.includes(
+                "(get): damaged; taken as no session (the sign-out removes it, the browser signed out)"
+              )
+            ),
+          [true]
+        )
+        assert.strictEqual(yield* sessions(store), 0)
         // Gone from the store: SessionNotFound, as before.
         yield* store.remove(storageKey)
         const gone = yield* failure(service.authenticate(cookie))
@@ -2267,6 +2308,73 @@ describe("WebSignIn sessions", () => {
         }).pipe(Effect.provide(GatedEnv))
       }
     )
+
+  // Denied again, the entry damaged while the request asked plex.tv: its second read finds no session record, which
+  // it refuses as any request reading it does (Invalid, the Warning's words), not AccessDenied for a record gone bad.
+  it.effect(
+    "a request in flight (access denied again) while its session's entry is damaged: Invalid, not 403",
+    () => {
+      let armed:
+        | { readonly reached: Deferred.Deferred<string>; readonly go: Deferred.Deferred<void> }
+        | undefined
+      const GatedStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) =>
+              Effect.flatMap(inner.get(key), (value) => {
+                const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
+                if (gate === undefined) return Effect.succeed(value)
+                armed = undefined
+                return Effect.zipRight(
+                  Effect.zipRight(Deferred.succeed(gate.reached, key), Deferred.await(gate.go)),
+                  Effect.succeed(value)
+                )
+              })
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const GatedEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY)),
+        accessTtl: "30 seconds"
+      }).pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
+        )
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const cookie = yield* session("carol")
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response("[]", { status: 200, headers: { "content-type": "application/json" } })
+            )
+          )
+        )
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+        yield* TestClock.adjust("1 minute")
+        const gate = { reached: yield* Deferred.make<string>(), go: yield* Deferred.make<void>() }
+        armed = gate
+        const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
+        yield* store.set(yield* Deferred.await(gate.reached), "{not json")
+        yield* Deferred.succeed(gate.go, undefined)
+        const result = yield* Fiber.join(inFlight)
+        assert.deepStrictEqual(
+          Either.isLeft(result) && result.left._tag === "Unauthenticated" ? result.left.reason : result,
+          "Invalid"
+        )
+        // Kept, as a damaged entry is (a later sign-in of this browser, or the index's sweep, removes it).
+        assert.strictEqual(yield* sessions(store), 1)
+      }).pipe(Effect.provide(GatedEnv))
+    }
+  )
 
   it.effect(
     "two returns of one sign-in at once (two 'Try again' clicks) open one session, which both answer",
@@ -5435,79 +5543,129 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(Effect.provide(env()))
   )
 
-  it.effect("Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 403", () =>
-    Effect.gen(function* () {
-      const signIn = yield* WebSignIn.WebSignIn
-      // The example's HttpApi app, as HttpApiBuilder.toWebHandler composes it, run in this fiber (TestClock).
-      const context = yield* Layer.build(
-        Layer.mergeAll(
-          AppLive,
-          HttpServer.layerContext,
-          HttpApiBuilder.Router.Live,
-          HttpApiBuilder.Middleware.layer
-        ).pipe(Layer.provide(Layer.succeed(WebSignIn.WebSignIn, signIn)))
-      )
-      const app = yield* Effect.provide(HttpApiBuilder.httpApp, context)
-      // As a server answers: with the pre-response handlers applied (the renewed cookie is added by one).
-      const call = (cookie?: string) =>
-        Effect.flatMap(Deferred.make<HttpServerResponse.HttpServerResponse>(), (answered) =>
-          HttpApp.toHandled(Effect.provide(app, context), (_request, response) =>
-            Deferred.succeed(answered, response)
-          ).pipe(
-            Effect.provideService(
-              HttpServerRequest.HttpServerRequest,
-              request("/api/me", cookie === undefined ? {} : { headers: { cookie } })
-            ),
-            Effect.zipRight(Deferred.await(answered)),
-            Effect.map(HttpServerResponse.toWeb)
+  it.effect(
+    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 403, 500",
+    () => {
+      let storeFails = false
+      return Effect.gen(function* () {
+        const signIn = yield* WebSignIn.WebSignIn
+        // The example's HttpApi app, as HttpApiBuilder.toWebHandler composes it, run in this fiber (TestClock).
+        const context = yield* Layer.build(
+          Layer.mergeAll(
+            AppLive,
+            HttpServer.layerContext,
+            HttpApiBuilder.Router.Live,
+            HttpApiBuilder.Middleware.layer
+          ).pipe(Layer.provide(Layer.succeed(WebSignIn.WebSignIn, signIn)))
+        )
+        const app = yield* Effect.provide(HttpApiBuilder.httpApp, context)
+        // As a server answers: with the pre-response handlers applied (the renewed cookie is added by one), each
+        // request starting with none, as in the fiber a server runs it in (they are a FiberRef: run one after another
+        // in this fiber, a request's would reach the next).
+        const call = (cookie?: string) =>
+          Effect.flatMap(Deferred.make<HttpServerResponse.HttpServerResponse>(), (answered) =>
+            HttpApp.toHandled(Effect.provide(app, context), (_request, response) =>
+              Deferred.succeed(answered, response)
+            ).pipe(
+              Effect.provideService(
+                HttpServerRequest.HttpServerRequest,
+                request("/api/me", cookie === undefined ? {} : { headers: { cookie } })
+              ),
+              Effect.zipRight(Deferred.await(answered)),
+              Effect.map(HttpServerResponse.toWeb),
+              Effect.locally(HttpApp.currentPreResponseHandlers, Option.none())
+            )
+          )
+        const anonymous = yield* call()
+        assert.strictEqual(anonymous.status, 401)
+        // Each error answer depends on the session, as requireUser's do: no cache may keep it.
+        assert.strictEqual(anonymous.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => anonymous.text()),
+          '{"_tag":"Unauthenticated","reason":"NoSession"}'
+        )
+        // A cookie that verifies, its session signed out: 401 SessionNotFound (a reason of its own since 39c7ad1).
+        const signedOut = yield* session("alice")
+        yield* signIn.signOut(signedOut)
+        const notFound = yield* call(signedOut)
+        assert.strictEqual(notFound.status, 401)
+        assert.strictEqual(notFound.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => notFound.text()),
+          '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
+        )
+        const cookie = yield* session("bob")
+        const ok = yield* call(cookie)
+        assert.strictEqual(ok.status, 200)
+        assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
+        assert.deepStrictEqual(ok.headers.getSetCookie(), [])
+        // The refusals' no-store is theirs alone: neither a success nor a later request of the same fiber gets it.
+        assert.isNull(ok.headers.get("cache-control"))
+        // Past half of the idle time: the answer carries the renewed session cookie, which no cache may keep.
+        yield* TestClock.adjust("4 days")
+        const renewed = yield* call(cookie)
+        assert.strictEqual(renewed.status, 200)
+        const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
+        assert.strictEqual(set?.name, "__Host-plex_session")
+        assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
+        assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(new Response("[]", { headers: { "content-type": "application/json" } }))
           )
         )
-      const anonymous = yield* call()
-      assert.strictEqual(anonymous.status, 401)
-      // Each error answer depends on the session, as requireUser's do: no cache may keep it.
-      assert.strictEqual(anonymous.headers.get("cache-control"), "no-store")
-      assert.strictEqual(
-        yield* Effect.promise(() => anonymous.text()),
-        '{"_tag":"Unauthenticated","reason":"NoSession"}'
-      )
-      // A cookie that verifies, its session signed out: 401 SessionNotFound (a reason of its own since 39c7ad1).
-      const signedOut = yield* session("alice")
-      yield* signIn.signOut(signedOut)
-      const notFound = yield* call(signedOut)
-      assert.strictEqual(notFound.status, 401)
-      assert.strictEqual(notFound.headers.get("cache-control"), "no-store")
-      assert.strictEqual(
-        yield* Effect.promise(() => notFound.text()),
-        '{"_tag":"Unauthenticated","reason":"SessionNotFound"}'
-      )
-      const cookie = yield* session("bob")
-      const ok = yield* call(cookie)
-      assert.strictEqual(ok.status, 200)
-      assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
-      assert.deepStrictEqual(ok.headers.getSetCookie(), [])
-      // Past half of the idle time: the answer carries the renewed session cookie, which no cache may keep.
-      yield* TestClock.adjust("4 days")
-      const renewed = yield* call(cookie)
-      assert.strictEqual(renewed.status, 200)
-      const set = CoreCookies.parseSetCookie(renewed.headers.getSetCookie()[0] ?? "")
-      assert.strictEqual(set?.name, "__Host-plex_session")
-      assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
-      assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
-      yield* FakePlex.fault(
-        "getServerResources",
-        Fault.respond(() =>
-          Effect.succeed(new Response("[]", { headers: { "content-type": "application/json" } }))
+        yield* TestClock.adjust("1 minute")
+        const denied = yield* call(cookie)
+        assert.strictEqual(denied.status, 403)
+        assert.strictEqual(denied.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => denied.text()),
+          '{"_tag":"AccessDenied","username":"bob"}'
+        )
+        // The session store failing: 500 (SessionStoreError), no-store too.
+        storeFails = true
+        const broken = yield* call(cookie)
+        assert.strictEqual(broken.status, 500)
+        assert.strictEqual(broken.headers.get("cache-control"), "no-store")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          WebSignIn.layer({
+            appUrl: APP,
+            machineIdentifier: FakePlex.defaults.serverId,
+            sessionKey: Config.succeed(Redacted.make(KEY)),
+            accessTtl: "30 seconds"
+          }).pipe(
+            Layer.provideMerge(
+              Layer.mergeAll(
+                FakePlex.layer(seed),
+                ClientIdentity.layer(FakePlex.testIdentity),
+                Layer.effect(
+                  KeyValueStore.KeyValueStore,
+                  Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+                    KeyValueStore.make({
+                      ...inner,
+                      get: (key) =>
+                        storeFails
+                          ? Effect.fail(
+                              new PlatformError.SystemError({
+                                module: "KeyValueStore",
+                                method: "get",
+                                reason: "Unknown",
+                                description: "the store is down"
+                              })
+                            )
+                          : inner.get(key)
+                    })
+                  )
+                ).pipe(Layer.provide(KeyValueStore.layerMemory))
+              )
+            )
+          )
         )
       )
-      yield* TestClock.adjust("1 minute")
-      const denied = yield* call(cookie)
-      assert.strictEqual(denied.status, 403)
-      assert.strictEqual(denied.headers.get("cache-control"), "no-store")
-      assert.strictEqual(
-        yield* Effect.promise(() => denied.text()),
-        '{"_tag":"AccessDenied","username":"bob"}'
-      )
-    }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
+    }
   )
 })
 

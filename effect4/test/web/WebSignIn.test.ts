@@ -2077,7 +2077,9 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // A value that is no session record (not JSON, another shape or version): the store holds something under the
         // session's key, so not SessionNotFound but Invalid (the browser signs in again), and the operator is told (one
         // Warning naming the call, never the value).
-        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}']) {
+        // Another version's record whole (every field of this one, v: 2) is no session record either.
+        const v2 = JSON.stringify({ ...JSON.parse(Core.encodeSession(record)), v: 2 })
+        for (const damaged of ["{not json", "[]", '{"v":2}', '{"v":1,"token":"damaged-secret-token"}', v2]) {
           yield* store.set(storageKey, damaged)
           const { exit, lines } = yield* withCapturedLogs(failure(service.authenticate(cookie)))
           assert.isTrue(
@@ -2096,6 +2098,52 @@ describe("WebSignIn sessions (Effect 4)", () => {
           // Left in the store (a later sign-in of this browser, or the index's sweep, removes it).
           assert.strictEqual(yield* sessions(store), 1)
         }
+        // Read elsewhere, its Warning says what was done instead, not that a request was refused: a reopened return link
+        // shows its page, as to a browser not signed in; a sign-out removes the value.
+        const unreadable =
+          "WebSignIn: the session store holds a value that is no session record under a session's key"
+        const app = yield* HttpRouter.toHttpEffect(AppLive)
+        const reopened = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            let sent: HttpServerResponse.HttpServerResponse | undefined
+            yield* HttpEffect.toHandled(app, (_request, response) =>
+              Effect.sync(() => {
+                sent = response
+              })
+            ).pipe(
+              Effect.provideService(
+                HttpServerRequest.HttpServerRequest,
+                HttpServerRequest.fromWeb(new Request(`${APP}/auth/plex/callback`, { headers: { cookie } }))
+              )
+            )
+            return HttpServerResponse.toWeb(sent ?? HttpServerResponse.empty({ status: 599 }))
+          }).pipe(Effect.provideService(WebSignIn.WebSignIn, service))
+        )
+        assert.isTrue(Exit.isSuccess(reopened.exit) && reopened.exit.value.status === 400)
+        assert.deepStrictEqual(
+          reopened.lines
+            .filter((line) => line.includes(unreadable))
+            .map((line) =>
+              line.includes(
+                "(get): damaged; taken as no session (the return's page shown, as to a browser not signed in)"
+              )
+            ),
+          [true]
+        )
+        assert.strictEqual(yield* sessions(store), 1)
+        const signedOut = yield* withCapturedLogs(service.signOut(cookie))
+        assert.isTrue(Exit.isSuccess(signedOut.exit))
+        assert.deepStrictEqual(
+          signedOut.lines
+            .filter((line) => line.includes(unreadable))
+            .map((line) =>
+              line.includes(
+                "(get): damaged; taken as no session (the sign-out removes it, the browser signed out)"
+              )
+            ),
+          [true]
+        )
+        assert.strictEqual(yield* sessions(store), 0)
         // Gone from the store: SessionNotFound, as before.
         yield* store.remove(storageKey)
         const gone = yield* failure(service.authenticate(cookie))
@@ -2236,6 +2284,73 @@ describe("WebSignIn sessions (Effect 4)", () => {
         }).pipe(Effect.provide(GatedEnv))
       }
     )
+
+  // Denied again, the entry damaged while the request asked plex.tv: its second read finds no session record, which
+  // it refuses as any request reading it does (Invalid, the Warning's words), not AccessDenied for a record gone bad.
+  it.effect(
+    "a request in flight (access denied again) while its session's entry is damaged: Invalid, not 403",
+    () => {
+      let armed:
+        | { readonly reached: Deferred.Deferred<string>; readonly go: Deferred.Deferred<void> }
+        | undefined
+      const GatedStore = Layer.effect(
+        KeyValueStore.KeyValueStore,
+        Effect.map(Effect.service(KeyValueStore.KeyValueStore), (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) =>
+              Effect.flatMap(inner.get(key), (value) => {
+                const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
+                if (gate === undefined) return Effect.succeed(value)
+                armed = undefined
+                return Effect.andThen(
+                  Effect.andThen(Deferred.succeed(gate.reached, key), Deferred.await(gate.go)),
+                  Effect.succeed(value)
+                )
+              })
+          })
+        )
+      ).pipe(Layer.provide(KeyValueStore.layerMemory))
+      const GatedEnv = WebSignIn.layer({
+        appUrl: APP,
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make(KEY)),
+        accessTtl: "30 seconds"
+      }).pipe(
+        Layer.orDie,
+        Layer.provideMerge(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer(FakePlex.testIdentity).pipe(Layer.orDie),
+            GatedStore
+          )
+        )
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const cookie = yield* session("carol")
+        yield* removedByOwner
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
+        yield* TestClock.adjust("1 minute")
+        const gate = { reached: yield* Deferred.make<string>(), go: yield* Deferred.make<void>() }
+        armed = gate
+        const inFlight = yield* Effect.forkChild(Effect.result(service.authenticate(cookie)))
+        yield* store.set(yield* Deferred.await(gate.reached), "{not json")
+        yield* Deferred.succeed(gate.go, undefined)
+        const result = yield* Fiber.join(inFlight)
+        assert.deepStrictEqual(
+          Result.isFailure(result) && result.failure._tag === "Unauthenticated"
+            ? result.failure.reason
+            : result,
+          "Invalid"
+        )
+        // Kept, as a damaged entry is (a later sign-in of this browser, or the index's sweep, removes it).
+        assert.strictEqual(yield* storeSize, 1)
+      }).pipe(Effect.provide(GatedEnv))
+    }
+  )
 
   it.effect(
     "two returns of one sign-in at once (two 'Try again' clicks) open one session, which both answer",
@@ -5424,9 +5539,10 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   })
 
   it.effect(
-    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403",
-    () =>
-      Effect.gen(function* () {
+    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, a renewed cookie, 403, 503 never 403, 500",
+    () => {
+      let storeFails = false
+      return Effect.gen(function* () {
         const app = yield* appHandler
         const call = (cookie?: string) =>
           serve(app, request("/api/me", cookie === undefined ? {} : { headers: { cookie } }))
@@ -5453,6 +5569,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.strictEqual(ok.status, 200)
         assert.include(yield* Effect.promise(() => ok.json()), { username: "bob", access: "HomeMember" })
         assert.deepStrictEqual(ok.headers.getSetCookie(), [])
+        // The refusals' no-store is theirs alone: neither a success nor a later request of the same fiber gets it.
+        assert.isNull(ok.headers.get("cache-control"))
         // Past half of the idle time: the answer carries the renewed session cookie.
         yield* TestClock.adjust("4 days")
         const renewed = yield* call(cookie)
@@ -5481,7 +5599,48 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           yield* Effect.promise(() => denied.text()),
           '{"_tag":"AccessDenied","username":"bob"}'
         )
-      }).pipe(Effect.scoped, Effect.provide(env({ accessTtl: "30 seconds" })))
+        // The session store failing: 500 (SessionStoreError), no-store too.
+        storeFails = true
+        const broken = yield* call(cookie)
+        assert.strictEqual(broken.status, 500)
+        assert.strictEqual(broken.headers.get("cache-control"), "no-store")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          WebSignIn.layer({
+            appUrl: APP,
+            machineIdentifier: FakePlex.defaults.serverId,
+            sessionKey: Config.succeed(Redacted.make(KEY)),
+            accessTtl: "30 seconds"
+          }).pipe(
+            Layer.orDie,
+            Layer.provideMerge(
+              Layer.mergeAll(
+                FakePlex.layer(seed),
+                ClientIdentity.layer(FakePlex.testIdentity).pipe(Layer.orDie),
+                Layer.effect(
+                  KeyValueStore.KeyValueStore,
+                  Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+                    KeyValueStore.make({
+                      ...inner,
+                      get: (key) =>
+                        storeFails
+                          ? Effect.fail(
+                              new KeyValueStore.KeyValueStoreError({
+                                message: "the store is down",
+                                method: "get"
+                              })
+                            )
+                          : inner.get(key)
+                    })
+                  )
+                ).pipe(Layer.provide(KeyValueStore.layerMemory))
+              )
+            )
+          )
+        )
+      )
+    }
   )
 })
 

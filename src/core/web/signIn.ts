@@ -641,10 +641,17 @@ export const messages = {
    * (`StoredSession`'s `Unreadable`: damaged), wherever it is read: it is taken as no session (a request is refused
    * as `Unauthenticated`, `Invalid`, so the browser signs in again, and that sign-in removes the damaged value, else
    * the index's sweep once `sessionMax` has passed; a reopened return link shows its page; a sign-out removes it).
-   * Only the call's name: never the value (it may hold a token) nor the key.
+   * Only the call's name and what was done instead (`outcome`: a request's refusal by default; the routes' read of a
+   * reopened return, `signedInUnknown`; a sign-out, `signedOutDamaged`): never the value (it may hold a token) nor
+   * the key.
    */
-  sessionStoreUnreadable: (operation: string): string =>
-    `WebSignIn: the session store holds a value that is no session record under a session's key (${operation}): damaged; taken as no session (a request is refused as Unauthenticated, Invalid: the browser signs in again)`,
+  sessionStoreUnreadable: (
+    operation: string,
+    outcome = "a request is refused as Unauthenticated, Invalid: the browser signs in again"
+  ): string =>
+    `WebSignIn: the session store holds a value that is no session record under a session's key (${operation}): damaged; taken as no session (${outcome})`,
+  /** The outcome `sessionStoreUnreadable` names for a sign-out's read: the value is removed as the session would be. */
+  signedOutDamaged: "the sign-out removes it, the browser signed out",
   /**
    * The Warning logged when a callback's session store call is not made: nothing is left of its `callbackWait`
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
