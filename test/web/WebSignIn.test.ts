@@ -2229,6 +2229,49 @@ describe("WebSignIn sessions", () => {
     )
   }
 
+  // A session store whose next read of a session, once armed (`arm`), hands back what it read only when told to
+  // (`go`), having said which key it read (`reached`): the request has its record, the test changes the store
+  // meanwhile, then the request goes on. `env`: a WebSignIn over it (accessTtl 30 seconds).
+  const gatedReads = () => {
+    let armed:
+      | { readonly reached: Deferred.Deferred<string>; readonly go: Deferred.Deferred<void> }
+      | undefined
+    const GatedStore = Layer.effect(
+      KeyValueStore.KeyValueStore,
+      Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+        KeyValueStore.make({
+          ...inner,
+          get: (key) =>
+            Effect.flatMap(inner.get(key), (value) => {
+              const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
+              if (gate === undefined) return Effect.succeed(value)
+              armed = undefined
+              return Effect.zipRight(
+                Effect.zipRight(Deferred.succeed(gate.reached, key), Deferred.await(gate.go)),
+                Effect.succeed(value)
+              )
+            })
+        })
+      )
+    ).pipe(Layer.provide(KeyValueStore.layerMemory))
+    const env = WebSignIn.layer({
+      appUrl: APP,
+      machineIdentifier: FakePlex.defaults.serverId,
+      sessionKey: Config.succeed(Redacted.make(KEY)),
+      accessTtl: "30 seconds"
+    }).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
+      )
+    )
+    const arm = Effect.gen(function* () {
+      const gate = { reached: yield* Deferred.make<string>(), go: yield* Deferred.make<void>() }
+      armed = gate
+      return gate
+    })
+    return { env, arm }
+  }
+
   // The request finds access granted (its new answer written back) or denied (its deniedAt written back): either way
   // the write finds the session gone, and the request itself is SessionNotFound (a denied one was AccessDenied, 403).
   // Denied again (deniedAt already kept, nothing to write): the session is looked up again, SessionNotFound too (it
@@ -2237,39 +2280,7 @@ describe("WebSignIn sessions", () => {
     it.effect(
       `a request in flight (access ${answer}) while the user signs out does not bring the session back`,
       () => {
-        // A store whose next read of a session, once armed, hands back what it read only when told to: the
-        // request has its record, then the sign-out runs, then the request goes on to write the record back.
-        let armed:
-          | { readonly reached: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> }
-          | undefined
-        const GatedStore = Layer.effect(
-          KeyValueStore.KeyValueStore,
-          Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-            KeyValueStore.make({
-              ...inner,
-              get: (key) =>
-                Effect.flatMap(inner.get(key), (value) => {
-                  const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
-                  if (gate === undefined) return Effect.succeed(value)
-                  armed = undefined
-                  return Effect.zipRight(
-                    Effect.zipRight(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.go)),
-                    Effect.succeed(value)
-                  )
-                })
-            })
-          )
-        ).pipe(Layer.provide(KeyValueStore.layerMemory))
-        const GatedEnv = WebSignIn.layer({
-          appUrl: APP,
-          machineIdentifier: FakePlex.defaults.serverId,
-          sessionKey: Config.succeed(Redacted.make(KEY)),
-          accessTtl: "30 seconds"
-        }).pipe(
-          Layer.provideMerge(
-            Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
-          )
-        )
+        const { env: GatedEnv, arm } = gatedReads()
         return Effect.gen(function* () {
           const service = yield* WebSignIn.WebSignIn
           const cookie = yield* session("carol")
@@ -2291,8 +2302,7 @@ describe("WebSignIn sessions", () => {
             assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
             yield* TestClock.adjust("1 minute")
           }
-          const gate = { reached: yield* Deferred.make<void>(), go: yield* Deferred.make<void>() }
-          armed = gate
+          const gate = yield* arm
           const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
           yield* Deferred.await(gate.reached)
           yield* service.signOut(cookie)
@@ -2314,37 +2324,7 @@ describe("WebSignIn sessions", () => {
   it.effect(
     "a request in flight (access denied again) while its session's entry is damaged: Invalid, not 403",
     () => {
-      let armed:
-        | { readonly reached: Deferred.Deferred<string>; readonly go: Deferred.Deferred<void> }
-        | undefined
-      const GatedStore = Layer.effect(
-        KeyValueStore.KeyValueStore,
-        Effect.map(KeyValueStore.KeyValueStore, (inner) =>
-          KeyValueStore.make({
-            ...inner,
-            get: (key) =>
-              Effect.flatMap(inner.get(key), (value) => {
-                const gate = Index.isSessionKey(Core.defaultStorePrefix, key) ? armed : undefined
-                if (gate === undefined) return Effect.succeed(value)
-                armed = undefined
-                return Effect.zipRight(
-                  Effect.zipRight(Deferred.succeed(gate.reached, key), Deferred.await(gate.go)),
-                  Effect.succeed(value)
-                )
-              })
-          })
-        )
-      ).pipe(Layer.provide(KeyValueStore.layerMemory))
-      const GatedEnv = WebSignIn.layer({
-        appUrl: APP,
-        machineIdentifier: FakePlex.defaults.serverId,
-        sessionKey: Config.succeed(Redacted.make(KEY)),
-        accessTtl: "30 seconds"
-      }).pipe(
-        Layer.provideMerge(
-          Layer.mergeAll(FakePlex.layer(seed), ClientIdentity.layer(FakePlex.testIdentity), GatedStore)
-        )
-      )
+      const { env: GatedEnv, arm } = gatedReads()
       return Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
         const store = yield* KeyValueStore.KeyValueStore
@@ -2360,8 +2340,7 @@ describe("WebSignIn sessions", () => {
         yield* TestClock.adjust("1 minute")
         assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
         yield* TestClock.adjust("1 minute")
-        const gate = { reached: yield* Deferred.make<string>(), go: yield* Deferred.make<void>() }
-        armed = gate
+        const gate = yield* arm
         const inFlight = yield* Effect.fork(Effect.either(service.authenticate(cookie)))
         yield* store.set(yield* Deferred.await(gate.reached), "{not json")
         yield* Deferred.succeed(gate.go, undefined)
