@@ -318,6 +318,16 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     assert.strictEqual((await onServer(den.accessToken)).status, 200)
   })
 
+  it("GET /api/v2/user in XML (python-plexapi MyPlexAccount): a home's users home=1, its admin homeAdmin=1, homeSize", async () => {
+    const fake = fakeWithHome()
+    const attributesOf = async (username: string) =>
+      (await xml(await send(fake, "/api/v2/user", { token: fake.account(username).token }))).attributes
+    const home = (a: Record<string, string>) => [a["home"], a["homeAdmin"], a["homeSize"]]
+    assert.deepStrictEqual(home(await attributesOf("alice")), ["1", "1", "3"])
+    assert.deepStrictEqual(home(await attributesOf("bob")), ["1", "0", "3"])
+    assert.deepStrictEqual(home(await attributesOf("carol")), ["0", "0", "1"])
+  })
+
   it("scripted faults apply to the legacy routes by their names", async () => {
     const fake = fakeWithHome()
     fake.fault("getUsers", Fault.status(503), { times: 1 })
@@ -593,5 +603,118 @@ describe("core fake: the owner a server shows follows releases and claims", () =
     assert.strictEqual(body.MyPlex["signInState"], "ok")
     assert.strictEqual(body.MyPlex["username"], bob.email)
     assert.strictEqual(fake.server().ownerId, bob.id)
+  })
+})
+
+describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctrl/plex MyPlexAccount.connect())", () => {
+  const fakeWithTwoFactor = () =>
+    makeFakePlex({
+      accounts: [{}, { username: "bob", password: "bob-pass", twoFactorCode: "123456" }],
+      homes: [{ members: ["bob"] }]
+    })
+
+  /** The request @ctrl/plex sends: Basic credentials, its `X-Plex-*` headers, `Accept: application/json`. */
+  const signIn = (
+    fake: FakePlex,
+    format: string,
+    credentials: string | undefined,
+    accept = "application/json"
+  ) =>
+    fake.handler(
+      new Request(`${fake.plexTvUrl}/users/sign_in.${format}`, {
+        method: "POST",
+        headers: {
+          ...headers(undefined, accept),
+          "X-Plex-Device-Name": "ctrl-plex-test",
+          ...(credentials === undefined ? {} : { Authorization: `Basic ${btoa(credentials)}` })
+        }
+      })
+    )
+
+  it(".json: 201 and {user} with a newly issued authToken (authentication_token too), a token plex.tv accepts", async () => {
+    const fake = fakeWithTwoFactor()
+    for (const accept of ["application/json", "*/*"]) {
+      const response = await signIn(fake, "json", `${fake.login}:${fake.password}`, accept)
+      assert.strictEqual(response.status, 201)
+      assert.strictEqual(response.headers.get("content-type"), "application/json; charset=utf-8")
+      const { user } = (await response.json()) as { user: Record<string, unknown> }
+      assert.strictEqual(user["username"], "alice")
+      assert.strictEqual(user["authentication_token"], user["authToken"])
+      const minted = String(user["authToken"])
+      assert.notStrictEqual(minted, fake.token)
+      assert.isTrue(fake.isTokenValid(minted))
+      // The admin of a home: the Home fields @ctrl/plex's MyPlexAccount reads.
+      assert.deepStrictEqual([user["home"], user["homeAdmin"], user["homeSize"]], [true, true, 2])
+      // The signing-in client is now one of the account's devices, under its name.
+      const devices = (await xml(await send(fake, "/devices.xml", { token: minted }))).children
+      assert.strictEqual(
+        devices.find((d) => d.attributes["clientIdentifier"] === "legacy-test")?.attributes["name"],
+        "ctrl-plex-test"
+      )
+    }
+  })
+
+  it(".xml: 201 and <user authenticationToken>, as python-plexapi before 4.15 read it, whatever is asked", async () => {
+    const fake = fakeWithTwoFactor()
+    const root = await xml(await signIn(fake, "xml", `alice:${fake.password}`))
+    assert.strictEqual(root.name, "user")
+    assert.strictEqual(root.attributes["username"], "alice")
+    assert.isTrue(fake.isTokenValid(root.attributes["authenticationToken"] ?? ""))
+    assert.strictEqual(root.attributes["authToken"], root.attributes["authenticationToken"])
+  })
+
+  it("a wrong or missing password, an unknown login, no credentials: 401 in the legacy error form, no token", async () => {
+    const fake = fakeWithTwoFactor()
+    for (const credentials of [
+      `${fake.login}:wrong`,
+      `${fake.login}:`,
+      "nobody@example.com:x",
+      undefined,
+      "no-colon"
+    ]) {
+      const json = await signIn(fake, "json", credentials)
+      assert.strictEqual(json.status, 401, credentials)
+      assert.deepStrictEqual(await json.json(), { error: "Invalid email, username, or password." })
+      const refused = await signIn(fake, "xml", credentials)
+      assert.strictEqual(refused.status, 401)
+      assert.strictEqual((await xml(refused)).children[0]?.text, "Invalid email, username, or password.")
+    }
+    // A second factor follows the password (python-plexapi's `password += code`); the password alone is refused.
+    assert.strictEqual((await signIn(fake, "json", "bob:bob-pass")).status, 401)
+    const bob = (await (await signIn(fake, "json", "bob:bob-pass123456")).json()) as {
+      user: Record<string, unknown>
+    }
+    assert.deepStrictEqual([bob.user["username"], bob.user["homeAdmin"]], ["bob", false])
+    // Without X-Plex-Client-Identifier: 400, code 1000, as every plex.tv route.
+    const anonymous = await fake.handler(
+      new Request(`${fake.plexTvUrl}/users/sign_in.json`, { method: "POST" })
+    )
+    assert.strictEqual(anonymous.status, 400)
+  })
+
+  it("the form's user[login] and user[password] sign in too; the records keep the password and the Basic header secret", async () => {
+    const fake = fakeWithTwoFactor()
+    const response = await fake.handler(
+      new Request(`${fake.plexTvUrl}/users/sign_in.json`, {
+        method: "POST",
+        headers: {
+          ...headers(undefined, "application/json"),
+          "Content-Type": "application/x-www-form-urlencoded"
+        },
+        body: new URLSearchParams({ "user[login]": "alice", "user[password]": fake.password })
+      })
+    )
+    assert.strictEqual(response.status, 201)
+    await signIn(fake, "json", `alice:${fake.password}`)
+    const records = fake.requests()
+    assert.deepStrictEqual(
+      records.map((r) => [r.route, r.status]),
+      [
+        ["postUsersSignInData", 201],
+        ["postUsersSignInData", 201]
+      ]
+    )
+    assert.notInclude(JSON.stringify(records), fake.password)
+    assert.notInclude(JSON.stringify(records), btoa(`alice:${fake.password}`))
   })
 })

@@ -377,6 +377,38 @@ describe("FakePlex plex.tv: account payloads", () => {
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  it.effect(
+    "a Plex Home's users are Home users: home, homeAdmin for its admin, homeSize counting the home",
+    () =>
+      Effect.gen(function* () {
+        const admin = yield* PlexAuth.getTokenDetails()
+        assert.deepStrictEqual([admin.home, admin.homeAdmin, admin.homeSize], [true, true, 3])
+        const member = yield* PlexAuth.postUsersSignInData({
+          login: "bob",
+          password: Redacted.make("bob-pass")
+        })
+        assert.deepStrictEqual([member.home, member.homeAdmin, member.homeSize], [true, false, 3])
+        // An account in no home is a home of one, as before.
+        const alone = yield* PlexAuth.postUsersSignInData({
+          login: "carol",
+          password: Redacted.make("carol-pass")
+        })
+        assert.deepStrictEqual([alone.home, alone.homeAdmin, alone.homeSize], [false, false, 1])
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              {},
+              { username: "kids", managed: true },
+              { username: "bob", password: "bob-pass" },
+              { username: "carol", password: "carol-pass" }
+            ],
+            homes: [{ members: ["kids", "bob"] }]
+          })
+        )
+      )
+  )
+
   it.effect("drift from the seed reaches the client: numbers, nulls and strings where other types were", () =>
     Effect.gen(function* () {
       const account = yield* PlexAuth.getTokenDetails()

@@ -338,6 +338,8 @@ const secretHeaders = new Set(["x-plex-token", "authorization", "proxy-authoriza
 const secretFields = new Set([
   "x-plex-token",
   "password",
+  // The legacy sign-in's form field (`POST /users/sign_in.json`, routes.ts).
+  "user[password]",
   "verificationcode",
   // A PIN's code, as the approval page (`POST /auth`) and a link (`PUT /api/v2/pins/link`) receive it: whoever
   // holds it can approve the PIN for an account of theirs.

@@ -163,10 +163,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     // revoking that device signs the switched session out, as it does a session signed in any other way.
     b.signedIn(ctx, target.id, minted)
     return {
-      ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false }),
-      home: true,
-      homeAdmin: target.id === home.adminId,
-      homeSize: home.memberIds.length,
+      ...Payloads.account(target, minted, ctx.now, { signIn: false, rememberMe: false, home }),
       restricted: target.managed,
       protected: target.homePinListed
     }

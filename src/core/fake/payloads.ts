@@ -60,13 +60,18 @@ export const joinedAt = (account: SeedAccount) => 1519084800 + (account.id % 100
 
 /**
  * An account as plex.tv sends it from `GET /api/v2/user` (and, with
- * `signIn`, from `POST /api/v2/users/signin`), before overrides.
+ * `signIn`, from `POST /api/v2/users/signin`), before overrides. `home` is
+ * the Plex Home the account is in (none: a home of one, `home` false).
  */
 export const account = (
   a: SeedAccount,
   token: string,
   now: number,
-  options: { readonly signIn: boolean; readonly rememberMe: boolean }
+  options: {
+    readonly signIn: boolean
+    readonly rememberMe: boolean
+    readonly home?: { readonly adminId: number; readonly memberIds: ReadonlyArray<number> } | undefined
+  }
 ): Record<string, unknown> => {
   const joined = joinedAt(a)
   const subscription = a.plexPass
@@ -138,10 +143,13 @@ export const account = (
     subscriptionDescription: a.plexPass ? "Lifetime Plex Pass" : null,
     restricted: a.managed,
     anonymous: null,
-    home: false,
+    // A member of a Plex Home is a Home user (`home`), its admin `homeAdmin`, and `homeSize` counts every user of
+    // the home (the OpenAPI descriptions' UserPlexAccount: "If the account is a Plex Home user", "... the Plex Home
+    // admin", "The number of accounts in the Plex Home"), as python-plexapi's and @ctrl/plex's MyPlexAccount read them.
+    home: options.home !== undefined,
     guest: false,
-    homeSize: 1,
-    homeAdmin: false,
+    homeSize: options.home?.memberIds.length ?? 1,
+    homeAdmin: options.home?.adminId === a.id,
     maxHomeSize: 15,
     rememberExpiresAt: Math.floor(now / 1000) + (options.rememberMe ? 90 : 14) * 86400,
     profile,

@@ -163,9 +163,80 @@ const signIn = plexTv("postUsersSignInData", "POST", "/api/v2/users/signin", asy
   const minted = await mintToken(ctx.store, account.id, ctx.now, "signIn")
   // The signing-in client becomes (or is again) one of the account's devices, holding this token.
   ctx.store.signedIn(account.id, deviceIdentity(ctx, client), minted, ctx.now)
-  const payload = Payloads.account(account, minted, ctx.now, { signIn: true, rememberMe })
+  const payload = Payloads.account(account, minted, ctx.now, {
+    signIn: true,
+    rememberMe,
+    home: ctx.store.homeOf(account.id)
+  })
   return Http.plexTv(ctx.json, 201, "user", ctx.json ? payload : Payloads.accountForXml(payload))
 })
+
+/** The login and password of a Basic `Authorization` header (`undefined` without one, or for a malformed one). */
+const basicCredentials = (
+  headers: Headers
+): { readonly login: string; readonly password: string } | undefined => {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(headers.get("authorization") ?? "")
+  if (match === null) return undefined
+  let decoded: string
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(match[1] ?? ""), (c) => c.charCodeAt(0))
+    )
+  } catch {
+    return undefined
+  }
+  const colon = decoded.indexOf(":")
+  return colon < 0 ? undefined : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
+
+const legacySignInRefusal = "Invalid email, username, or password."
+
+/**
+ * plex.tv's legacy sign-in, `POST /users/sign_in.json` (or `.xml`), which @ctrl/plex's `MyPlexAccount.connect()`
+ * calls with a login and password (its `SIGNIN`), as python-plexapi did before 4.15 (`sign_in.xml`): the
+ * credentials in a Basic `Authorization` header (or the form's `user[login]` and `user[password]`), the answer
+ * in the format the extension names whatever `Accept` says: 201 with `{"user": {...}}`, the account as
+ * `/api/v2/users/signin` has it plus `authentication_token` (the legacy name of its `authToken`), or `<user
+ * authenticationToken="…" …>`, the attribute python-plexapi read; a refusal is 401 in the legacy form of plex.tv's
+ * errors, `{"error": "…"}` or `<errors><error>…</error></errors>`. A second factor follows the password
+ * (python-plexapi's `password += code`). Same accounts, tokens and devices as the v2 sign-in.
+ */
+const legacySignIn = (format: "json" | "xml") =>
+  plexTv("postUsersSignInData", "POST", `/users/sign_in.${format}`, async (ctx, client) => {
+    const refused = () =>
+      format === "json"
+        ? Http.bytes(401, Http.plexTvJson, JSON.stringify({ error: legacySignInRefusal }))
+        : Http.bytes(
+            401,
+            Http.plexTvXml,
+            `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error>${legacySignInRefusal}</error>\n</errors>\n`
+          )
+    const credentials = basicCredentials(ctx.headers) ?? {
+      login: ctx.form?.get("user[login]") ?? "",
+      password: ctx.form?.get("user[password]") ?? ""
+    }
+    const account = credentials.login.trim() === "" ? undefined : ctx.store.accountByLogin(credentials.login)
+    const expected = account === undefined ? undefined : account.password + (account.twoFactorCode ?? "")
+    if (account === undefined || credentials.password === "" || credentials.password !== expected)
+      return refused()
+    const minted = await mintToken(ctx.store, account.id, ctx.now, "signIn")
+    ctx.store.signedIn(account.id, deviceIdentity(ctx, client), minted, ctx.now)
+    const payload = {
+      ...Payloads.account(account, minted, ctx.now, {
+        signIn: true,
+        rememberMe: false,
+        home: ctx.store.homeOf(account.id)
+      }),
+      authentication_token: minted
+    }
+    return format === "json"
+      ? Http.bytes(201, Http.plexTvJson, JSON.stringify({ user: payload }))
+      : Http.bytes(
+          201,
+          Http.plexTvXml,
+          Xml.document("user", { ...Payloads.accountForXml(payload), authenticationToken: minted })
+        )
+  })
 
 const user = plexTvAccount("getTokenDetails", "GET", "/api/v2/user", (ctx, account, presented) =>
   Http.plexTv(
@@ -173,7 +244,11 @@ const user = plexTvAccount("getTokenDetails", "GET", "/api/v2/user", (ctx, accou
     200,
     "user",
     (ctx.json ? (payload: Record<string, unknown>) => payload : Payloads.accountForXml)(
-      Payloads.account(account, presented, ctx.now, { signIn: false, rememberMe: false })
+      Payloads.account(account, presented, ctx.now, {
+        signIn: false,
+        rememberMe: false,
+        home: ctx.store.homeOf(account.id)
+      })
     )
   )
 )
@@ -473,6 +548,8 @@ const capabilities = pms("getServerCapabilities", ["GET"], "/", (ctx, server) =>
 /** Every route the fake knows. */
 export const routes: ReadonlyArray<Route> = [
   signIn,
+  legacySignIn("json"),
+  legacySignIn("xml"),
   user,
   createPin,
   checkPin,
