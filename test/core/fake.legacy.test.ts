@@ -328,6 +328,44 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     assert.deepStrictEqual(home(await attributesOf("carol")), ["0", "0", "1"])
   })
 
+  it("GET /api/resources (python-plexapi 4.3 to 4.14's resources()): Device elements with their Connections, in seconds", async () => {
+    const fake = fakeWithHome()
+    for (const accept of [undefined, "application/json"]) {
+      const root = await xml(
+        await send(fake, "/api/resources?includeHttps=1&includeRelay=1", {
+          token: fake.account("alice").token,
+          accept
+        })
+      )
+      assert.strictEqual(root.name, "MediaContainer")
+      const [den, player] = root.children
+      assert.deepStrictEqual(
+        [den?.name, den?.attributes["name"], den?.attributes["provides"], den?.attributes["owned"]],
+        ["Device", "Den", "server", "1"]
+      )
+      assert.strictEqual(root.attributes["size"], String(root.children.length))
+      assert.match(den?.attributes["createdAt"] ?? "", /^\d+$/)
+      assert.isAbove(den?.children.length ?? 0, 0)
+      for (const connection of den?.children ?? []) {
+        assert.strictEqual(connection.name, "Connection")
+        assert.match(connection.attributes["uri"] ?? "", /^https?:\/\//)
+      }
+      assert.strictEqual(player?.attributes["provides"], "client,player,pubsub-player")
+    }
+    // Carol's share: the server's own token for her, not owned; the same devices as /api/v2/resources lists.
+    const carol = await xml(await send(fake, "/api/resources", { token: fake.account("carol").token }))
+    const shared = carol.children.find((d) => d.attributes["name"] === "Den")
+    assert.strictEqual(shared?.attributes["owned"], "0")
+    const v2 = (await (
+      await send(fake, "/api/v2/resources", {
+        token: fake.account("carol").token,
+        accept: "application/json"
+      })
+    ).json()) as Array<{ name: string; accessToken: string }>
+    assert.strictEqual(shared?.attributes["accessToken"], v2.find((d) => d.name === "Den")?.accessToken)
+    assert.strictEqual((await send(fake, "/api/resources", { token: "not-a-token" })).status, 401)
+  })
+
   it("scripted faults apply to the legacy routes by their names", async () => {
     const fake = fakeWithHome()
     fake.fault("getUsers", Fault.status(503), { times: 1 })
@@ -685,11 +723,45 @@ describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctr
       user: Record<string, unknown>
     }
     assert.deepStrictEqual([bob.user["username"], bob.user["homeAdmin"]], ["bob", false])
-    // Without X-Plex-Client-Identifier: 400, code 1000, as every plex.tv route.
-    const anonymous = await fake.handler(
-      new Request(`${fake.plexTvUrl}/users/sign_in.json`, { method: "POST" })
-    )
-    assert.strictEqual(anonymous.status, 400)
+    // Without X-Plex-Client-Identifier: 400, code 1000, as every plex.tv route, in the format the path names.
+    for (const format of ["json", "xml"]) {
+      const anonymous = await fake.handler(
+        new Request(`${fake.plexTvUrl}/users/sign_in.${format}`, {
+          method: "POST",
+          headers: { Accept: "application/json" }
+        })
+      )
+      assert.strictEqual(anonymous.status, 400)
+      assert.include(anonymous.headers.get("content-type"), format)
+    }
+  })
+
+  it("GET /users/account (python-plexapi 4.3 to 4.14's MyPlexAccount(token=…)): <user authenticationToken>; .json {user}", async () => {
+    const fake = fakeWithTwoFactor()
+    for (const accept of [undefined, "application/json"]) {
+      for (const path of ["/users/account", "/users/account.xml"]) {
+        const root = await xml(await send(fake, path, { token: fake.token, accept }))
+        assert.deepStrictEqual(
+          [
+            root.name,
+            root.attributes["username"],
+            root.attributes["authenticationToken"],
+            root.attributes["homeAdmin"]
+          ],
+          ["user", "alice", fake.token, "1"]
+        )
+      }
+      const json = await send(fake, "/users/account.json", { token: fake.token, accept })
+      assert.strictEqual(json.headers.get("content-type"), "application/json; charset=utf-8")
+      const { user } = (await json.json()) as { user: Record<string, unknown> }
+      assert.deepStrictEqual([user["username"], user["authentication_token"]], ["alice", fake.token])
+    }
+    // A token plex.tv never issued: 401, code 1001, in the path's format; a revoked one: 422.
+    const refused = await send(fake, "/users/account", { token: "not-a-token", accept: "application/json" })
+    assert.strictEqual(refused.status, 401)
+    assert.strictEqual((await xml(refused)).children[0]?.attributes["code"], "1001")
+    fake.revokeToken(fake.token)
+    assert.strictEqual((await send(fake, "/users/account.json", { token: fake.token })).status, 422)
   })
 
   it("the form's user[login] and user[password] sign in too; the records keep the password and the Basic header secret", async () => {

@@ -191,52 +191,80 @@ const basicCredentials = (
 
 const legacySignInRefusal = "Invalid email, username, or password."
 
+/** A legacy plex.tv route in the format its path names (`.json`: JSON; otherwise XML), whatever `Accept` says. */
+const inFormat = (format: "json" | "xml", route: Route): Route => ({
+  ...route,
+  handle: (ctx) => route.handle({ ...ctx, json: format === "json" })
+})
+
+/**
+ * An account as plex.tv's legacy routes answer it: `{"user": {...}}`, the account as `/api/v2/user` has it plus
+ * `authentication_token` (the legacy name of its `authToken`), or `<user authenticationToken="…" …>`, the attribute
+ * python-plexapi read before 4.15.
+ */
+const legacyUser = (ctx: Context, status: number, account: SeedAccount, token: string, signIn: boolean) => {
+  const payload = {
+    ...Payloads.account(account, token, ctx.now, {
+      signIn,
+      rememberMe: false,
+      home: ctx.store.homeOf(account.id)
+    }),
+    authentication_token: token
+  }
+  return ctx.json
+    ? Http.bytes(status, Http.plexTvJson, JSON.stringify({ user: payload }))
+    : Http.bytes(
+        status,
+        Http.plexTvXml,
+        Xml.document("user", { ...Payloads.accountForXml(payload), authenticationToken: token })
+      )
+}
+
 /**
  * plex.tv's legacy sign-in, `POST /users/sign_in.json` (or `.xml`), which @ctrl/plex's `MyPlexAccount.connect()`
- * calls with a login and password (its `SIGNIN`), as python-plexapi did before 4.15 (`sign_in.xml`): the
- * credentials in a Basic `Authorization` header (or the form's `user[login]` and `user[password]`), the answer
- * in the format the extension names whatever `Accept` says: 201 with `{"user": {...}}`, the account as
- * `/api/v2/users/signin` has it plus `authentication_token` (the legacy name of its `authToken`), or `<user
- * authenticationToken="…" …>`, the attribute python-plexapi read; a refusal is 401 in the legacy form of plex.tv's
- * errors, `{"error": "…"}` or `<errors><error>…</error></errors>`. A second factor follows the password
- * (python-plexapi's `password += code`). Same accounts, tokens and devices as the v2 sign-in.
+ * calls with a login and password (its `SIGNIN`), as python-plexapi 4.3 to 4.14 did (`sign_in.xml`): the
+ * credentials in a Basic `Authorization` header (or the form's `user[login]` and `user[password]`), a second factor
+ * after the password (python-plexapi's `password += code`); 201 with the account ({@link legacyUser}), or 401 in
+ * the legacy form of plex.tv's errors, `{"error": "…"}` or `<errors><error>…</error></errors>`. Same accounts,
+ * tokens and devices as the v2 sign-in.
  */
 const legacySignIn = (format: "json" | "xml") =>
-  plexTv("postUsersSignInData", "POST", `/users/sign_in.${format}`, async (ctx, client) => {
-    const refused = () =>
-      format === "json"
-        ? Http.bytes(401, Http.plexTvJson, JSON.stringify({ error: legacySignInRefusal }))
-        : Http.bytes(
-            401,
-            Http.plexTvXml,
-            `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error>${legacySignInRefusal}</error>\n</errors>\n`
-          )
-    const credentials = basicCredentials(ctx.headers) ?? {
-      login: ctx.form?.get("user[login]") ?? "",
-      password: ctx.form?.get("user[password]") ?? ""
-    }
-    const account = credentials.login.trim() === "" ? undefined : ctx.store.accountByLogin(credentials.login)
-    const expected = account === undefined ? undefined : account.password + (account.twoFactorCode ?? "")
-    if (account === undefined || credentials.password === "" || credentials.password !== expected)
-      return refused()
-    const minted = await mintToken(ctx.store, account.id, ctx.now, "signIn")
-    ctx.store.signedIn(account.id, deviceIdentity(ctx, client), minted, ctx.now)
-    const payload = {
-      ...Payloads.account(account, minted, ctx.now, {
-        signIn: true,
-        rememberMe: false,
-        home: ctx.store.homeOf(account.id)
-      }),
-      authentication_token: minted
-    }
-    return format === "json"
-      ? Http.bytes(201, Http.plexTvJson, JSON.stringify({ user: payload }))
-      : Http.bytes(
-          201,
-          Http.plexTvXml,
-          Xml.document("user", { ...Payloads.accountForXml(payload), authenticationToken: minted })
-        )
-  })
+  inFormat(
+    format,
+    plexTv("postUsersSignInData", "POST", `/users/sign_in.${format}`, async (ctx, client) => {
+      const credentials = basicCredentials(ctx.headers) ?? {
+        login: ctx.form?.get("user[login]") ?? "",
+        password: ctx.form?.get("user[password]") ?? ""
+      }
+      const account =
+        credentials.login.trim() === "" ? undefined : ctx.store.accountByLogin(credentials.login)
+      const expected = account === undefined ? undefined : account.password + (account.twoFactorCode ?? "")
+      if (account === undefined || credentials.password === "" || credentials.password !== expected) {
+        return ctx.json
+          ? Http.bytes(401, Http.plexTvJson, JSON.stringify({ error: legacySignInRefusal }))
+          : Http.bytes(
+              401,
+              Http.plexTvXml,
+              `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error>${legacySignInRefusal}</error>\n</errors>\n`
+            )
+      }
+      const minted = await mintToken(ctx.store, account.id, ctx.now, "signIn")
+      ctx.store.signedIn(account.id, deviceIdentity(ctx, client), minted, ctx.now)
+      return legacyUser(ctx, 201, account, minted, true)
+    })
+  )
+
+/**
+ * plex.tv's legacy account route, `GET /users/account` (XML; `.xml`, `.json`), which python-plexapi 4.3 to 4.14's
+ * `MyPlexAccount(token=…)` reads (its `key`): the account of the `X-Plex-Token` ({@link legacyUser}).
+ */
+const legacyAccount = (path: string, format: "json" | "xml") =>
+  inFormat(
+    format,
+    plexTvAccount("getTokenDetails", "GET", path, (ctx, account, presented) =>
+      legacyUser(ctx, 200, account, presented, false)
+    )
+  )
 
 const user = plexTvAccount("getTokenDetails", "GET", "/api/v2/user", (ctx, account, presented) =>
   Http.plexTv(
@@ -329,7 +357,8 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clien
   return handedOut(pin)
 })
 
-const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources", (ctx, account) => {
+/** The account's devices as `GET /api/v2/resources` lists them: its servers, those shared with it, its web player. */
+const resourceDevices = (ctx: Context, account: SeedAccount): Array<Record<string, unknown>> => {
   const https = isTrue(ctx.query.get("includeHttps"))
   const relay = isTrue(ctx.query.get("includeRelay"))
   const ipv6 = isTrue(ctx.query.get("includeIPv6"))
@@ -361,10 +390,43 @@ const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources"
     }
   }
   devices.push(Payloads.playerDevice(account))
+  return devices
+}
+
+const resources = plexTvAccount("getServerResources", "GET", "/api/v2/resources", (ctx, account) => {
+  const devices = resourceDevices(ctx, account)
   return ctx.json
     ? Http.bytes(200, Http.plexTvJson, JSON.stringify(devices))
     : Http.bytes(200, Http.plexTvXml, xmlResources(devices))
 })
+
+/** An ISO date as plex.tv's legacy XML writes times: seconds since the epoch. */
+const seconds = (value: unknown) =>
+  typeof value === "string" && !Number.isNaN(Date.parse(value)) ? Math.floor(Date.parse(value) / 1000) : value
+
+/**
+ * plex.tv's legacy `GET /api/resources`, which python-plexapi 4.3 to 4.14's `resources()` reads (its
+ * `MyPlexResource.key`): the devices of `/api/v2/resources` (the same `include*` flags) in XML whatever is asked,
+ * `<MediaContainer size="N"><Device …><Connection …/></Device></MediaContainer>`, times in seconds.
+ */
+const legacyResources = inFormat(
+  "xml",
+  plexTvAccount("getServerResources", "GET", "/api/resources", (ctx, account) => {
+    const devices = resourceDevices(ctx, account).map(
+      ({ connections, createdAt, lastSeenAt, ...device }) => ({
+        ...device,
+        createdAt: seconds(createdAt),
+        lastSeenAt: seconds(lastSeenAt),
+        Connection: connections
+      })
+    )
+    return Http.bytes(
+      200,
+      Http.plexTvXml,
+      Xml.list("MediaContainer", "Device", devices, { size: devices.length })
+    )
+  })
+)
 
 /** `<resources size="N"><resource ...><connections><connection .../></connections></resource></resources>` */
 const xmlResources = (devices: ReadonlyArray<Record<string, unknown>>) =>
@@ -550,10 +612,14 @@ export const routes: ReadonlyArray<Route> = [
   signIn,
   legacySignIn("json"),
   legacySignIn("xml"),
+  legacyAccount("/users/account", "xml"),
+  legacyAccount("/users/account.xml", "xml"),
+  legacyAccount("/users/account.json", "json"),
   user,
   createPin,
   checkPin,
   resources,
+  legacyResources,
   ping,
   signOut,
   registerJwk,
