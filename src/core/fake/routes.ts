@@ -189,6 +189,11 @@ const basicCredentials = (
   return colon < 0 ? undefined : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
+/**
+ * The legacy sign-in's refusal. Its status (401) is what @ctrl/plex and python-plexapi read; its body has the
+ * legacy form of plex.tv's errors (`<errors><error>…</error></errors>`, as `invalidToken`'s), its message is not
+ * from a recorded plex.tv answer (the references have none for this route).
+ */
 const legacySignInRefusal = "Invalid email, username, or password."
 
 /** A legacy plex.tv route in the format its path names (`.json`: JSON; otherwise XML), whatever `Accept` says. */
