@@ -111,6 +111,41 @@ describe("FakePlex plex.tv: tokens", () => {
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  it.effect(
+    "the legacy sign-in and account (@ctrl/plex, python-plexapi 4.3 to 4.14) mint and read the same tokens",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const basic = `Basic ${btoa(`${fake.login}:${Redacted.value(fake.password)}`)}`
+        const signIn = yield* exchange(`${fake.plexTvUrl}/users/sign_in.json`, {
+          method: "POST",
+          headers: { Authorization: basic }
+        })
+        assert.strictEqual(signIn.status, 201)
+        const minted: string = signIn.json().user.authToken
+        assert.isTrue(yield* fake.isTokenValid(minted))
+        const account = yield* exchange(`${fake.plexTvUrl}/users/account`, { token: minted })
+        assert.strictEqual(account.contentType, "application/xml; charset=utf-8")
+        assert.include(account.text, `authenticationToken="${minted}"`)
+        // The token the legacy sign-in minted is one the library's operations accept.
+        assert.strictEqual(
+          (yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted))).username,
+          "alice"
+        )
+        const refused = yield* exchange(`${fake.plexTvUrl}/users/sign_in.json`, {
+          method: "POST",
+          headers: { Authorization: `Basic ${btoa(`${fake.login}:wrong`)}` }
+        })
+        assert.strictEqual(refused.status, 401)
+        const records = yield* FakePlex.requests
+        assert.deepStrictEqual(
+          records.map((r) => r.route),
+          ["postUsersSignInData", "getTokenDetails", "getTokenDetails", "postUsersSignInData"]
+        )
+        assert.notInclude(JSON.stringify(records), Redacted.value(fake.password))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   it.effect("sign-out revokes only the token it is sent with", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
