@@ -403,11 +403,13 @@ export interface Options {
   /** The key that signs cookies: at least 32 bytes. Default `Config.redacted("PLEX_SESSION_KEY")`, empty counting as unset. */
   readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
   /**
-   * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of plain URL
-   * characters, no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so it
-   * would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
-   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), else
-   * `InvalidInput` naming the field.
+   * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of the
+   * characters a URL's path holds (RFC 3986 pchar) and raw non-ASCII (written percent-encoded where it goes into a
+   * URL or header), no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so
+   * it would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`,
+   * `:` or `*` (the router ends a path at `;`, reads `:name` as a parameter, `*` as a wildcard), else `InvalidInput`
+   * naming the field.
    */
   readonly callbackPath?: string | undefined
   /**
@@ -418,7 +420,8 @@ export interface Options {
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
   /**
-   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Not a path
+   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Raw non-ASCII
+   * in it is percent-encoded (`settings.homePath`, the redirect's `Location`, which holds none raw). Not a path
    * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop; nor for
    * `startPath` (`InvalidInput`): each sign-in or sign-out would lead to a new sign-in.
    */
