@@ -150,7 +150,8 @@ const identitySpec = /*#__PURE__*/ withSchema(
 /**
  * Claims the unclaimed server at `serverUrl` for the signed-in account:
  * reads its `/identity` (an already claimed server fails with
- * `ServerAlreadyClaimed`, before any claim token is used), gets a claim
+ * `ServerAlreadyClaimed`, before any claim token is used, its `claimedBy`
+ * read from plex.tv's list of the account's servers), gets a claim
  * token (unless one is given), and sends `POST /myplex/claim?token=…` to
  * the server, then reads `/identity` again. Succeeds with what the server
  * then says of itself. The requests to the server carry no account token:
