@@ -1630,8 +1630,17 @@ const makeWith = (
             yield* withinStoreWait("remove")(remove(storageKey))
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
-          case "Unavailable":
+          case "Unavailable": {
+            // plex.tv could not be asked: a session signed out (or damaged) meanwhile answers as any request after
+            // the sign-out does (401), not 503 with "try again" for a session there is no longer.
+            const again = yield* withinStoreWait("get")(load(storageKey))
+            if (again._tag !== "Found") {
+              return yield* Effect.fail(
+                new Unauthenticated({ reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid" })
+              )
+            }
             return yield* new PlexUnavailable({ operation: "checkAccess", failure })
+          }
         }
         if (outcome.refreshed) {
           record = { ...record, access: outcome.level, accessCheckedAt: now, deniedAt: undefined }

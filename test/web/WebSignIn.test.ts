@@ -2275,8 +2275,9 @@ describe("WebSignIn sessions", () => {
   // The request finds access granted (its new answer written back) or denied (its deniedAt written back): either way
   // the write finds the session gone, and the request itself is SessionNotFound (a denied one was AccessDenied, 403).
   // Denied again (deniedAt already kept, nothing to write): the session is looked up again, SessionNotFound too (it
-  // was AccessDenied, 403, for a session no longer there).
-  for (const answer of ["granted", "denied", "denied again"] as const)
+  // was AccessDenied, 403, for a session no longer there). plex.tv unavailable past accessGrace: looked up again too,
+  // SessionNotFound (it was PlexUnavailable, 503, whose "try again" only found the user signed out).
+  for (const answer of ["granted", "denied", "denied again", "unavailable"] as const)
     it.effect(
       `a request in flight (access ${answer}) while the user signs out does not bring the session back`,
       () => {
@@ -2285,7 +2286,7 @@ describe("WebSignIn sessions", () => {
           const service = yield* WebSignIn.WebSignIn
           const cookie = yield* session("carol")
           // The owner removes Carol: plex.tv's next answer is NoAccess.
-          if (answer !== "granted") {
+          if (answer === "denied" || answer === "denied again") {
             yield* FakePlex.fault(
               "getServerResources",
               Fault.respond(() =>
@@ -2295,8 +2296,10 @@ describe("WebSignIn sessions", () => {
               )
             )
           }
+          // plex.tv failing: past accessGrace (1 hour) since the last answer, no grant by that answer.
+          if (answer === "unavailable") yield* FakePlex.fault("getServerResources", Fault.status(503))
           // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
-          yield* TestClock.adjust("1 minute")
+          yield* TestClock.adjust(answer === "unavailable" ? "2 hours" : "1 minute")
           if (answer === "denied again") {
             // A first denial keeps deniedAt; past accessTtl again, plex.tv is asked again and says no again.
             assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
