@@ -407,9 +407,9 @@ export interface Options {
    * characters a URL's path holds (RFC 3986 pchar) and raw non-ASCII (written percent-encoded where it goes into a
    * URL or header), no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so
    * it would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
-   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`,
-   * `:` or `*` (the router ends a path at `;`, reads `:name` as a parameter, `*` as a wildcard), else `InvalidInput`
-   * naming the field.
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`
+   * or `*` (the router ends a path at `;`, reads `*` as a wildcard), else `InvalidInput` naming the field (a `:` is
+   * taken: registered as `::`, which the router reads as a literal `:`).
    */
   readonly callbackPath?: string | undefined
   /**
@@ -1722,10 +1722,10 @@ const makeWith = (
           )
       })
     const routes = HttpRouter.empty.pipe(
-      HttpRouter.head(settings.startPath, headRefused),
-      HttpRouter.head(settings.callbackPath, headRefused),
+      HttpRouter.head(Core.routePattern(settings.startPath), headRefused),
+      HttpRouter.head(Core.routePattern(settings.callbackPath), headRefused),
       HttpRouter.get(
-        settings.startPath,
+        Core.routePattern(settings.startPath),
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           Flow.isSpeculative((name) => request.headers[name])
             ? Effect.succeed(speculativeRefused)
@@ -1733,7 +1733,7 @@ const makeWith = (
         )
       ),
       HttpRouter.get(
-        settings.callbackPath,
+        Core.routePattern(settings.callbackPath),
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           Effect.matchEffect(callback({ cookie: request.headers["cookie"], url: request.url }), {
             // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's, or the
@@ -1785,7 +1785,7 @@ const makeWith = (
         )
       ),
       HttpRouter.post(
-        settings.signOutPath,
+        Core.routePattern(settings.signOutPath),
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
           !Core.sameOrigin(request.headers["origin"], settings.origin)

@@ -418,9 +418,9 @@ export interface Options {
    * characters a URL's path holds (RFC 3986 pchar) and raw non-ASCII (written percent-encoded where it goes into a
    * URL or header), no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so
    * it would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
-   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`,
-   * `:` or `*` (the router ends a path at `;`, reads `:name` as a parameter, `*` as a wildcard), else `InvalidInput`
-   * naming the field.
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`
+   * or `*` (the router ends a path at `;`, reads `*` as a wildcard), else `InvalidInput` naming the field (a `:` is
+   * taken: registered as `::`, which the router reads as a literal `:`).
    */
   readonly callbackPath?: string | undefined
   /**
@@ -1785,14 +1785,14 @@ const makeWith = (
           )
       })
     const routes: ReadonlyArray<HttpRouter.Route<never, never>> = [
-      HttpRouter.route("HEAD", settings.startPath, headRefused),
-      HttpRouter.route("HEAD", settings.callbackPath, headRefused),
-      HttpRouter.route("GET", settings.startPath, (request) =>
+      HttpRouter.route("HEAD", Core.routePattern(settings.startPath), headRefused),
+      HttpRouter.route("HEAD", Core.routePattern(settings.callbackPath), headRefused),
+      HttpRouter.route("GET", Core.routePattern(settings.startPath), (request) =>
         Flow.isSpeculative((name) => request.headers[name])
           ? Effect.succeed(speculativeRefused)
           : startRoute(request)
       ),
-      HttpRouter.route("GET", settings.callbackPath, (request) =>
+      HttpRouter.route("GET", Core.routePattern(settings.callbackPath), (request) =>
         Effect.matchEffect(callback({ cookie: request.headers["cookie"], url: request.url }), {
           // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's, or the
           // return can be tried again (plex.tv unavailable for now, the session store failing: Flow.retriesAtReturn),
@@ -1837,7 +1837,7 @@ const makeWith = (
             )
         })
       ),
-      HttpRouter.route("POST", settings.signOutPath, (request) =>
+      HttpRouter.route("POST", Core.routePattern(settings.signOutPath), (request) =>
         // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
         !Core.sameOrigin(request.headers["origin"], settings.origin)
           ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))

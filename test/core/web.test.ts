@@ -909,7 +909,7 @@ describe("core/web: the flow's steps", () => {
     assert.include(dotted._tag === "Invalid" ? dotted.message : "", "must have no . or .. segment")
   })
 
-  it("app settings: a path of any character a URL's path holds (sub-delims, : and @, raw non-ASCII) is taken; a route's path with ;, : or * is refused by field, as the routers read them otherwise", () => {
+  it("app settings: a path of any character a URL's path holds (sub-delims, : and @, raw non-ASCII) is taken; a route's path with ; or * is refused by field, as the routers read them otherwise", () => {
     // RFC 3986 pchar and raw non-ASCII: both routers reach a route at such a path by the path a browser asks for
     // (test/web/WebSignIn.test.ts "any character a URL's path holds", both editions).
     for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
@@ -942,16 +942,12 @@ describe("core/web: the flow's steps", () => {
         assert.deepStrictEqual(bad._tag === "Invalid" ? bad.field : bad._tag, field, `${field} ${path}`)
       }
     }
-    // In a route's path, ; ends the path the routers match, :name is a parameter and * a wildcard.
+    // In a route's path, ; ends the path the routers match and * is a wildcard.
     for (const field of ["startPath", "signOutPath", "callbackPath"]) {
       for (const [path, message] of [
         [
           "/auth/plex/a;b",
           "must have no ; (the router ends a request's path at ;: a browser asking for the path would never reach the route)"
-        ],
-        [
-          "/auth/plex/a:b",
-          "must have no : (the router reads :name as a parameter: the route would answer other paths too)"
         ],
         [
           "/auth/plex/*",
@@ -974,6 +970,13 @@ describe("core/web: the flow's steps", () => {
     for (const homePath of ["/app;v=1", "/app:home", "/app/*"]) {
       assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
     }
+    // A : in a route's path is taken: the route is registered with it written ::, a literal : to both routers.
+    for (const field of ["startPath", "signOutPath", "callbackPath"]) {
+      const ok = Flow.appSettings({ appUrl: "https://app.example", [field]: "/auth/plex/v1:start" })
+      assert.strictEqual(ok._tag, "Ok", field)
+    }
+    assert.strictEqual(SignIn.routePattern("/auth/plex/a:b:c"), "/auth/plex/a::b::c")
+    assert.strictEqual(SignIn.routePattern("/auth/plex/callback"), "/auth/plex/callback")
   })
 
   it("app settings: a path with raw non-ASCII goes into URLs, Location and a cookie's Path percent-encoded; the routes keep it as written", async () => {

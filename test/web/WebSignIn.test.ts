@@ -3005,10 +3005,10 @@ describe("WebSignIn sessions", () => {
         ["callbackPath", { callbackPath: "/auth/plex/%63allback" }],
         ["startPath", { startPath: "/caf%C3%A9/start" }],
         ["signOutPath", { signOutPath: "/auth/plex%2Fsign-out" }],
-        // A ;, : or * in a route's path: the router ends a request's path at ;, reads :name as a parameter and * as
-        // a wildcard ("reads ;, : and *").
+        // A ; or * in a route's path: the router ends a request's path at ; and reads * as a wildcard ("reads ;, :
+        // and *").
         ["callbackPath", { callbackPath: "/auth/plex/callback;v=1" }],
-        ["startPath", { startPath: "/auth/plex:start" }],
+        ["startPath", { startPath: "/auth/plex/start*" }],
         ["signOutPath", { signOutPath: "/auth/plex/*" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
@@ -5483,19 +5483,23 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
-    "routes: paths of any character a URL's path holds (sub-delims, @, raw non-ASCII) sign in as the browser asks for them, encoded",
+    "routes: paths of any character a URL's path holds (sub-delims, : and @, raw non-ASCII) sign in as the browser asks for them, encoded",
     () =>
       Effect.gen(function* () {
         const { routes } = yield* WebSignIn.WebSignIn
         // What a browser asks for, given a link to the start: non-ASCII percent-encoded (new Request does it).
-        const started = yield* run(routes, request("/anmelden/日本@plex"))
+        const started = yield* run(routes, request("/anmelden/日本@plex:v1"))
         assert.strictEqual(started.status, 303)
+        // Its : is a literal : (the route registered at Core.routePattern), not a parameter taking other paths.
+        for (const path of ["/anmelden/日本@plex", "/anmelden/日本@plexv1", "/anmelden/日本@plex:v2"]) {
+          assert.strictEqual((yield* Effect.flip(run(routes, request(path))))._tag, "RouteNotFound", path)
+        }
         const params = authUrlParams(started.headers.get("location") ?? "")
         // plex.tv's return: the callback's path as a URL holds it, which the router decodes back to the route's.
         const forwardUrl = new URL(params.get("forwardUrl") ?? "")
-        assert.strictEqual(forwardUrl.pathname, "/zur%C3%BCck/(plex)+1!$,=&'")
+        assert.strictEqual(forwardUrl.pathname, "/zur%C3%BCck/(plex)+1!$,=&':x")
         // The old PIN cookie's deletion names the path the browser asks for (encoded), else it would delete nothing.
-        assert.include(started.headers.getSetCookie().join("\n"), "Path=/zur%C3%BCck/(plex)+1!$,=&'")
+        assert.include(started.headers.getSetCookie().join("\n"), "Path=/zur%C3%BCck/(plex)+1!$,=&':x")
         yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
         const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
         const back = yield* run(
@@ -5511,8 +5515,8 @@ describe("WebSignIn middleware and routes", () => {
       }).pipe(
         Effect.provide(
           env({
-            startPath: "/anmelden/日本@plex",
-            callbackPath: "/zurück/(plex)+1!$,=&'",
+            startPath: "/anmelden/日本@plex:v1",
+            callbackPath: "/zurück/(plex)+1!$,=&':x",
             homePath: "/heim/日本"
           })
         )
@@ -5520,7 +5524,7 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
-    "routes: the router reads ;, : and * in a route's path otherwise than a URL: why make refuses them in callbackPath, startPath or signOutPath",
+    "routes: the router reads ;, : and * in a route's path otherwise than a URL: why make refuses ; and * in callbackPath, startPath or signOutPath, and registers : as ::",
     () =>
       Effect.gen(function* () {
         const reached = Effect.succeed(HttpServerResponse.text("reached"))
@@ -5535,6 +5539,12 @@ describe("WebSignIn middleware and routes", () => {
           for (const path of ["/auth/plex/a", "/auth/plex/anything"]) {
             assert.strictEqual((yield* run(app, request(path))).status, 200, `${route} ${path}`)
           }
+        }
+        // :: is a literal : (Core.routePattern): reached by the path with :, and by no other.
+        const colon = HttpRouter.empty.pipe(HttpRouter.get(Core.routePattern("/auth/plex/a:b"), reached))
+        assert.strictEqual((yield* run(colon, request("/auth/plex/a:b"))).status, 200)
+        for (const path of ["/auth/plex/a", "/auth/plex/anything", "/auth/plex/a::b"]) {
+          assert.strictEqual((yield* Effect.flip(run(colon, request(path))))._tag, "RouteNotFound", path)
         }
       })
   )

@@ -73,21 +73,26 @@ export const pathProblem = (example: string, path: string): string =>
  * `signOutPath`), or undefined: one with a `%`. Both routers (`@effect/platform`'s and Effect 4's, by default) match
  * a request's path once decoded against a route's path as written, its `%` a literal `%`: a route at
  * `/auth/plex/%63allback` is reached only by a request for `/auth/plex/%2563allback`, never by a browser asking for
- * the path as configured (plex.tv's return to it, a link to it). Nor a `;`, `:` or `*`, which a URL's path may hold
- * but both routers read otherwise: they end a request's path at `;` (a route at `/a;b` is never reached), `:name` is a
- * parameter and `*` a wildcard (a route at `/a:b` or `/a*` answers `/a` and any path under it). `homePath` is no route
- * of the service: it may have escapes and these.
+ * the path as configured (plex.tv's return to it, a link to it). Nor a `;` or `*`, which a URL's path may hold but
+ * both routers read otherwise: they end a request's path at `;` (a route at `/a;b` is never reached), and `*` is a
+ * wildcard (a route at `/a*` answers `/a` and any path under it). A `:` is taken: the route is registered at
+ * {@link routePattern}. `homePath` is no route of the service: it may have escapes and these.
  */
 export const routePathProblem = (path: string): string | undefined =>
   path.includes("%")
     ? "must have no %-escape (the router matches a route's path as written, % as a literal %: a browser asking for the path would never reach the route)"
     : path.includes(";")
       ? "must have no ; (the router ends a request's path at ;: a browser asking for the path would never reach the route)"
-      : path.includes(":")
-        ? "must have no : (the router reads :name as a parameter: the route would answer other paths too)"
-        : path.includes("*")
-          ? "must have no * (the router reads * as a wildcard: the route would answer other paths too)"
-          : undefined
+      : path.includes("*")
+        ? "must have no * (the router reads * as a wildcard: the route would answer other paths too)"
+        : undefined
+
+/**
+ * A route's path as both routers take it ({@link routePathProblem} found nothing wrong with it): each `:` written
+ * `::`, which they read as a literal `:` (a `:` alone begins a parameter: a route at `/a:b` would answer `/a` and any
+ * path under it). The routes are registered at it; everything else (a URL, the settings shown) has the path as given.
+ */
+export const routePattern = (path: `/${string}`): `/${string}` => path.replaceAll(":", "::") as `/${string}`
 
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
