@@ -13,6 +13,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as Schema from "effect/Schema"
@@ -29,13 +30,13 @@ import { getServerIdentity } from "./core/resources.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its
- * `/identity` says `claimed`, not whose). Its message says what to do: if
- * this account's, nothing; if another's, sign in as its owner, or have the
- * owner remove it from their account (their authorized devices,
- * `Devices.revoke`: the server is then unclaimed) and claim it again.
- * Which it is, the account's servers tell: this account's own server is
- * among `Resources.servers()` with `clientIdentifier` equal to
- * `machineIdentifier` and `owned` (docs/claim.md, "A setup tool").
+ * `/identity` says `claimed`, not whose). `claimedBy` says whose, as
+ * plex.tv's list of the account's servers (`Resources.servers()`, read once
+ * the server says `claimed`) tells: `ThisAccount` (among them, `owned`:
+ * nothing to do), `AnotherAccount` (not among them, or shared with this
+ * account: sign in as its owner, or have the owner remove it from their
+ * account, their authorized devices or `Devices.revoke`, and claim it
+ * again), or `Unknown` (the list could not be read). Its message says so.
  *
  * @since 0.1.0
  * @category errors
@@ -48,13 +49,15 @@ export class ServerAlreadyClaimed
       /** The server's base URL (no token, no query). */
       url: Schema.String,
       /** The server's machine identifier. */
-      machineIdentifier: Schema.String
+      machineIdentifier: Schema.String,
+      /** Whose it is, as plex.tv's list of this account's servers tells (`Unknown`: the list could not be read). */
+      claimedBy: /*#__PURE__*/ Schema.Literal("ThisAccount", "AnotherAccount", "Unknown")
     }
   )
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
+    return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier, this.claimedBy)
   }
 }
 
@@ -147,7 +150,8 @@ const identitySpec = /*#__PURE__*/ withSchema(
 /**
  * Claims the unclaimed server at `serverUrl` for the signed-in account:
  * reads its `/identity` (an already claimed server fails with
- * `ServerAlreadyClaimed`, before any claim token is used), gets a claim
+ * `ServerAlreadyClaimed`, before any claim token is used, its `claimedBy`
+ * read from plex.tv's list of the account's servers), gets a claim
  * token (unless one is given), and sends `POST /myplex/claim?token=…` to
  * the server, then reads `/identity` again. Succeeds with what the server
  * then says of itself. The requests to the server carry no account token:
@@ -195,10 +199,13 @@ export const claimServer = (
     // Its requests' client spans are named `Claim.claimServer` too, inside this one; `plex.operation` tells them apart.
     const identity = (yield* Request.execute(operation, identitySpec, url)).value.MediaContainer
     if (identity.claimed === true) {
+      // Whose: plex.tv's list of this account's servers tells (its failure leaves it Unknown, never another error).
+      const servers = yield* Effect.option(Resources.servers())
       return yield* new ServerAlreadyClaimed({
         operation,
         url,
-        machineIdentifier: identity.machineIdentifier
+        machineIdentifier: identity.machineIdentifier,
+        claimedBy: Facts.claimedBy(Option.getOrUndefined(servers), identity.machineIdentifier)
       })
     }
     const claim = given ?? (yield* token())

@@ -150,15 +150,27 @@ describe("PlexServer.layerConfig", () => {
   )
 
   it.effect(
-    "a PLEX_SERVER_URL without its scheme (plex.local:32400) fails saying the scheme is missing",
+    "a PLEX_SERVER_URL without its scheme (plex.local:32400) fails saying the scheme is missing, and to put http:// before it",
     () =>
       Effect.gen(function* () {
         const bad = yield* Effect.flip(urlOf(PlexServer.layerConfig()))
         assert.strictEqual(
           bad.message,
-          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: must start with http:// or https:// (a host and port alone is not a URL)"
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it"
         )
       }).pipe(withEnv({ PLEX_SERVER_URL: "plex.local:32400" }))
+  )
+
+  it.effect(
+    "a PLEX_SERVER_URL of an IP address and port without its scheme (192.168.1.5:32400, which the URL parser cannot read as a scheme) says the same, not only that it is no absolute URL",
+    () =>
+      Effect.gen(function* () {
+        const bad = yield* Effect.flip(urlOf(PlexServer.layerConfig()))
+        assert.strictEqual(
+          bad.message,
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it"
+        )
+      }).pipe(withEnv({ PLEX_SERVER_URL: "192.168.1.5:32400" }))
   )
 
   it.effect("takes any Config of a URL", () =>

@@ -2766,6 +2766,8 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
       assert.isTrue(Redacted.isRedacted(claim?.query["token"]))
       const again = yield* Effect.flip(Claim.claimServer(server.url))
       assert.strictEqual(again._tag, "ServerAlreadyClaimed")
+      // The account's own now (plex.tv lists it, owned): the error says whose.
+      assert.strictEqual(again._tag === "ServerAlreadyClaimed" ? again.claimedBy : undefined, "ThisAccount")
       const listed = yield* Resources.servers()
       assert.include(
         listed.map((s) => s.clientIdentifier),

@@ -31,13 +31,13 @@ import * as Resources from "./Resources.js"
 
 /**
  * The server asked to be claimed already belongs to an account (its
- * `/identity` says `claimed`, not whose). Its message says what to do: if
- * this account's, nothing; if another's, sign in as its owner, or have the
- * owner remove it from their account (their authorized devices,
- * `Devices.revoke`: the server is then unclaimed) and claim it again.
- * Which it is, the account's servers tell: this account's own server is
- * among `Resources.servers()` with `clientIdentifier` equal to
- * `machineIdentifier` and `owned` (docs/claim.md, "A setup tool").
+ * `/identity` says `claimed`, not whose). `claimedBy` says whose, as
+ * plex.tv's list of the account's servers (`Resources.servers()`, read once
+ * the server says `claimed`) tells: `ThisAccount` (among them, `owned`:
+ * nothing to do), `AnotherAccount` (not among them, or shared with this
+ * account: sign in as its owner, or have the owner remove it from their
+ * account, their authorized devices or `Devices.revoke`, and claim it
+ * again), or `Unknown` (the list could not be read). Its message says so.
  *
  * @since 0.1.0
  * @category errors
@@ -51,14 +51,16 @@ export class ServerAlreadyClaimed
         /** The server's base URL (no token, no query). */
         url: Schema.String,
         /** The server's machine identifier. */
-        machineIdentifier: Schema.String
+        machineIdentifier: Schema.String,
+        /** Whose it is, as plex.tv's list of this account's servers tells (`Unknown`: the list could not be read). */
+        claimedBy: /*#__PURE__*/ Schema.Literals(["ThisAccount", "AnotherAccount", "Unknown"])
       }
     )
   )
 {
   /** @since 0.1.0 */
   override get message(): string {
-    return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier)
+    return Facts.alreadyClaimedMessage(this.operation, this.url, this.machineIdentifier, this.claimedBy)
   }
 }
 
@@ -153,7 +155,8 @@ const identitySpec = /*#__PURE__*/ withSchema(
 /**
  * Claims the unclaimed server at `serverUrl` for the signed-in account:
  * reads its `/identity` (an already claimed server fails with
- * `ServerAlreadyClaimed`, before any claim token is used), gets a claim
+ * `ServerAlreadyClaimed`, before any claim token is used, its `claimedBy`
+ * read from plex.tv's list of the account's servers), gets a claim
  * token (unless one is given), and sends `POST /myplex/claim?token=…` to
  * the server, then reads `/identity` again. Succeeds with what the server
  * then says of itself. The requests to the server carry no account token:
@@ -202,10 +205,13 @@ export const claimServer = (
     const identity = (yield* Request.execute(operation, identitySpec, url, Option.none())).value
       .MediaContainer
     if (identity.claimed === true) {
+      // Whose: plex.tv's list of this account's servers tells (its failure leaves it Unknown, never another error).
+      const servers = yield* Effect.option(Resources.servers())
       return yield* new ServerAlreadyClaimed({
         operation,
         url,
-        machineIdentifier: identity.machineIdentifier
+        machineIdentifier: identity.machineIdentifier,
+        claimedBy: Facts.claimedBy(Option.getOrUndefined(servers), identity.machineIdentifier)
       })
     }
     const claim = given ?? (yield* token())

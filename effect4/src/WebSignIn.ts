@@ -414,11 +414,13 @@ export interface Options {
   /** The key that signs cookies: at least 32 bytes. Default `Config.Redacted("PLEX_SESSION_KEY")`, empty counting as unset. */
   readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
   /**
-   * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of plain URL
-   * characters, no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so it
-   * would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
-   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), else
-   * `InvalidInput` naming the field.
+   * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of the
+   * characters a URL's path holds (RFC 3986 pchar) and raw non-ASCII (written percent-encoded where it goes into a
+   * URL or header), no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so
+   * it would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
+   * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`
+   * or `*` (the router ends a path at `;`, reads `*` as a wildcard), else `InvalidInput` naming the field (a `:` is
+   * taken: registered as `::`, which the router reads as a literal `:`).
    */
   readonly callbackPath?: string | undefined
   /**
@@ -429,7 +431,8 @@ export interface Options {
   /** Where a `POST` signs out ({@link WebSignInService.routes}). Default `/auth/plex/sign-out`. */
   readonly signOutPath?: string | undefined
   /**
-   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Not a path
+   * Where the browser goes after signing in or out, and a refusal page's "Home" link. Default `/`. Raw non-ASCII
+   * in it is percent-encoded (`settings.homePath`, the redirect's `Location`, which holds none raw). Not a path
    * the router takes for `callbackPath` (`InvalidInput`): a signed-in browser's return would loop; nor for
    * `startPath` (`InvalidInput`): each sign-in or sign-out would lead to a new sign-in.
    */
@@ -1627,8 +1630,17 @@ const makeWith = (
             yield* withinStoreWait("remove")(remove(storageKey))
             yield* checker.invalidate(token)
             return yield* new Unauthenticated({ reason: "TokenRevoked" })
-          case "Unavailable":
+          case "Unavailable": {
+            // plex.tv could not be asked: a session signed out (or damaged) meanwhile answers as any request after
+            // the sign-out does (401), not 503 with "try again" for a session there is no longer.
+            const again = yield* withinStoreWait("get")(load(storageKey))
+            if (again._tag !== "Found") {
+              return yield* Effect.fail(
+                new Unauthenticated({ reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid" })
+              )
+            }
             return yield* new PlexUnavailable({ operation: "checkAccess", failure })
+          }
         }
         if (outcome.refreshed) {
           record = { ...record, access: outcome.level, accessCheckedAt: now, deniedAt: undefined }
@@ -1773,14 +1785,14 @@ const makeWith = (
           )
       })
     const routes: ReadonlyArray<HttpRouter.Route<never, never>> = [
-      HttpRouter.route("HEAD", settings.startPath, headRefused),
-      HttpRouter.route("HEAD", settings.callbackPath, headRefused),
-      HttpRouter.route("GET", settings.startPath, (request) =>
+      HttpRouter.route("HEAD", Core.routePattern(settings.startPath), headRefused),
+      HttpRouter.route("HEAD", Core.routePattern(settings.callbackPath), headRefused),
+      HttpRouter.route("GET", Core.routePattern(settings.startPath), (request) =>
         Flow.isSpeculative((name) => request.headers[name])
           ? Effect.succeed(speculativeRefused)
           : startRoute(request)
       ),
-      HttpRouter.route("GET", settings.callbackPath, (request) =>
+      HttpRouter.route("GET", Core.routePattern(settings.callbackPath), (request) =>
         Effect.matchEffect(callback({ cookie: request.headers["cookie"], url: request.url }), {
           // The PIN-flow cookie is used once, whatever the outcome, unless it is another return's, or the
           // return can be tried again (plex.tv unavailable for now, the session store failing: Flow.retriesAtReturn),
@@ -1825,7 +1837,7 @@ const makeWith = (
             )
         })
       ),
-      HttpRouter.route("POST", settings.signOutPath, (request) =>
+      HttpRouter.route("POST", Core.routePattern(settings.signOutPath), (request) =>
         // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
         !Core.sameOrigin(request.headers["origin"], settings.origin)
           ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))

@@ -26,13 +26,44 @@ export const claimPath = "/myplex/claim"
 export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]> => [["token", claimToken]]
 
 /**
- * The message of `ServerAlreadyClaimed`, ending with what to do, as docs/claim.md says: the server's `/identity`
- * says only that it is claimed, not by whom. This account's: nothing to do. Another's: sign in as that account, or
- * have its owner remove the server from their account first (as plex.tv's authorized devices page, or
- * `Devices.revoke` of the server's device, does), then claim it.
+ * Whose a claimed server is, as plex.tv's list of the signed-in account's servers tells (the server's `/identity`
+ * says only `claimed`, not by whom): `ThisAccount` when it is among them and `owned`; `AnotherAccount` when the list
+ * was read and it is not (not listed, or listed but not `owned`: shared with this account); `Unknown` when the list
+ * could not be read (`servers` undefined).
  */
-export const alreadyClaimedMessage = (operation: string, url: string, machineIdentifier: string): string =>
-  `${operation}: the server ${machineIdentifier} at ${url} is already claimed, by this account (nothing to do) or another: sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
+export type ClaimedBy = "ThisAccount" | "AnotherAccount" | "Unknown"
+
+export const claimedBy = (
+  servers: ReadonlyArray<{ readonly clientIdentifier: string; readonly owned: boolean }> | undefined,
+  machineIdentifier: string
+): ClaimedBy =>
+  servers === undefined
+    ? "Unknown"
+    : servers.some((server) => server.owned && server.clientIdentifier === machineIdentifier)
+      ? "ThisAccount"
+      : "AnotherAccount"
+
+/**
+ * The message of `ServerAlreadyClaimed`, ending with what to do, as docs/claim.md says, by {@link claimedBy}. This
+ * account's: nothing to do. Another's: sign in as that account, or have its owner remove the server from their
+ * account first (as plex.tv's authorized devices page, or `Devices.revoke` of the server's device, does), then claim
+ * it. Unknown: how to find out (`Resources.servers()`), then either.
+ */
+export const alreadyClaimedMessage = (
+  operation: string,
+  url: string,
+  machineIdentifier: string,
+  by: ClaimedBy
+): string => {
+  const server = `${operation}: the server ${machineIdentifier} at ${url} is already claimed`
+  const other =
+    "sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again"
+  return by === "ThisAccount"
+    ? `${server} by this account: nothing to do`
+    : by === "AnotherAccount"
+      ? `${server} by another account (it is not among this account's own servers on plex.tv): ${other}`
+      : `${server}, by this account or another (plex.tv's list of this account's servers could not be read; Resources.servers() lists it, owned, if it is this account's): if another's, ${other}`
+}
 
 /**
  * The message of `ClaimRejected` (never the claim token), ending with what to do, as docs/claim.md says (and as the

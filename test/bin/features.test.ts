@@ -256,7 +256,10 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       assertExit(carol, 0)
       const others = yield* fake(carolDir, ["claim", "http://192.0.2.10:32400"])
       assertExit(others, 1)
-      assert.include(others.stderr, "is already claimed, by this account (nothing to do) or another")
+      assert.include(
+        others.stderr,
+        "is already claimed by another account (it is not among this account's own servers on plex.tv)"
+      )
 
       const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
       assertExit(bad, 2)

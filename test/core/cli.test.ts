@@ -1010,15 +1010,24 @@ describe("core/cli", () => {
   })
 
   it("claim's errors are said in the CLI's terms, not the library's (`Claim.claimServer: ...`)", () => {
-    const claimed = Failure.failureOf({
-      _tag: "ServerAlreadyClaimed",
-      message: "Claim.claimServer: the server m1 at http://10.0.0.5:32400 is already claimed",
-      url: "http://10.0.0.5:32400",
-      machineIdentifier: "m1"
-    })
-    assert.deepStrictEqual(claimed, {
+    // Another account's (as plex.tv's list told the library), or not known whose: each said so (this account's own
+    // is no failure: the claim command answers it).
+    const claimed = (claimedBy: string) =>
+      Failure.failureOf({
+        _tag: "ServerAlreadyClaimed",
+        message: "Claim.claimServer: the server m1 at http://10.0.0.5:32400 is already claimed",
+        url: "http://10.0.0.5:32400",
+        machineIdentifier: "m1",
+        claimedBy
+      })
+    assert.deepStrictEqual(claimed("AnotherAccount"), {
       message:
-        "The server m1 at http://10.0.0.5:32400 is already claimed, by this account (nothing to do) or another: sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
+        "The server m1 at http://10.0.0.5:32400 is already claimed by another account (it is not among this account's own servers on plex.tv): sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
+      exitCode: 1
+    })
+    assert.deepStrictEqual(claimed("Unknown"), {
+      message:
+        "The server m1 at http://10.0.0.5:32400 is already claimed, by this account or another (plex.tv's list of this account's servers could not be read; `plex-auth servers` lists it, owned, if it is this account's). If another's, sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
       exitCode: 1
     })
     const rejected = Failure.failureOf({
@@ -1033,7 +1042,8 @@ describe("core/cli", () => {
       rejected.message,
       "http://10.0.0.5:32400 refused the claim (HTTP 401, Plex code 1001). Run `plex-auth claim` again, from the server's own network: it gets a fresh claim token."
     )
-    for (const failure of [claimed, rejected]) assert.notInclude(failure.message, "Claim.claimServer")
+    for (const failure of [claimed("AnotherAccount"), claimed("Unknown"), rejected])
+      assert.notInclude(failure.message, "Claim.claimServer")
   })
 
   it("authAppUrlOf: --auth-app-url (or PLEX_AUTH_APP_URL) is checked as PinLogin.authUrl checks authAppUrl, in its words", () => {

@@ -63,11 +63,33 @@ describe("core/validate and core/auth", () => {
     assert.isDefined(V.hostProblem("a/b"))
     assert.deepStrictEqual(V.httpUrl("http://h:1/p/"), { url: "http://h:1/p" })
     assert.deepStrictEqual(V.httpUrl("ftp://h"), { problem: "must use http or https, not ftp" })
-    // A host and port without a scheme parses with the host as the scheme: the problem says what is missing.
-    for (const hostAndPort of ["localhost:32400", "plex.local:32400", "alice:secret@plex.local"]) {
-      assert.deepStrictEqual(V.httpUrl(hostAndPort), {
-        problem: "must start with http:// or https:// (a host and port alone is not a URL)"
-      })
+    // A host and port without a scheme parses with the host as the scheme, or (an IP address, `[::1]`) not at all:
+    // the problem says what is missing and what to write, never repeating the value (a password stays out).
+    for (const hostAndPort of [
+      "localhost:32400",
+      "plex.local:32400",
+      "alice:secret@plex.local",
+      "192.168.1.5:32400",
+      " 192.168.1.5:32400/plex ",
+      "[::1]:32400"
+    ]) {
+      assert.deepStrictEqual(
+        V.httpUrl(hostAndPort),
+        {
+          problem:
+            "must start with http:// or https:// (a host and port alone is not a URL): put http:// before it"
+        },
+        hostAndPort
+      )
+      assert.deepStrictEqual(V.serverUrl(hostAndPort), V.httpUrl(hostAndPort))
+    }
+    // With no colon, nothing says it is a host and port: no absolute URL, with the form expected.
+    for (const other of ["plex.tv", "192.168.1.5", ""]) {
+      assert.deepStrictEqual(
+        V.httpUrl(other),
+        { problem: "is not an absolute URL (expected http(s)://host[:port])" },
+        other
+      )
     }
     assert.strictEqual(V.portNumber("32400"), 32400)
     assert.isUndefined(V.portNumber(70000))

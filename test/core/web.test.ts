@@ -909,6 +909,105 @@ describe("core/web: the flow's steps", () => {
     assert.include(dotted._tag === "Invalid" ? dotted.message : "", "must have no . or .. segment")
   })
 
+  it("app settings: a path of any character a URL's path holds (sub-delims, : and @, raw non-ASCII) is taken; a route's path with ; or * is refused by field, as the routers read them otherwise", () => {
+    // RFC 3986 pchar and raw non-ASCII: both routers reach a route at such a path by the path a browser asks for
+    // (test/web/WebSignIn.test.ts "any character a URL's path holds", both editions).
+    for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
+      for (const path of [
+        "/auth/plex/a+b",
+        "/auth/plex/a@b",
+        "/auth/plex/a!b",
+        "/auth/plex/a$b",
+        "/auth/plex/a&b",
+        "/auth/plex/a,b",
+        "/auth/plex/a=b",
+        "/auth/plex/it's",
+        "/auth/plex/(v1)",
+        "/auth/plex/zurück",
+        "/auth/plex/日本",
+        "/auth/plex/😀"
+      ]) {
+        assert.strictEqual(
+          Flow.appSettings({ appUrl: "https://app.example", [field]: path })._tag,
+          "Ok",
+          `${field} ${path}`
+        )
+      }
+    }
+    // What a URL's path cannot hold raw (a query, a fragment, a space, a backslash), and a lone surrogate (the URL
+    // parser writes it as U+FFFD: no browser asks for it): still refused, as what is no path.
+    for (const field of ["startPath", "signOutPath", "homePath", "callbackPath"]) {
+      for (const path of ["/a?b", "/a#b", "/a b", "/a\\b", '/a"b', "/a<b>", "/a\ud800b", "/a\udc00", "a/b"]) {
+        const bad = Flow.appSettings({ appUrl: "https://app.example", [field]: path })
+        assert.deepStrictEqual(bad._tag === "Invalid" ? bad.field : bad._tag, field, `${field} ${path}`)
+      }
+    }
+    // In a route's path, ; ends the path the routers match and * is a wildcard.
+    for (const field of ["startPath", "signOutPath", "callbackPath"]) {
+      for (const [path, message] of [
+        [
+          "/auth/plex/a;b",
+          "must have no ; (the router ends a request's path at ;: a browser asking for the path would never reach the route)"
+        ],
+        [
+          "/auth/plex/*",
+          "must have no * (the router reads * as a wildcard: the route would answer other paths too)"
+        ],
+        [
+          "/auth/plex/a*b",
+          "must have no * (the router reads * as a wildcard: the route would answer other paths too)"
+        ]
+      ] as const) {
+        const bad = Flow.appSettings({ appUrl: "https://app.example", [field]: path })
+        assert.deepStrictEqual(
+          bad._tag === "Invalid" ? [bad.field, bad.message] : bad._tag,
+          [field, message],
+          `${field} ${path}`
+        )
+      }
+    }
+    // homePath is no route of the service: the app's router reads it.
+    for (const homePath of ["/app;v=1", "/app:home", "/app/*"]) {
+      assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
+    }
+    // A : in a route's path is taken: the route is registered with it written ::, a literal : to both routers.
+    for (const field of ["startPath", "signOutPath", "callbackPath"]) {
+      const ok = Flow.appSettings({ appUrl: "https://app.example", [field]: "/auth/plex/v1:start" })
+      assert.strictEqual(ok._tag, "Ok", field)
+    }
+    assert.strictEqual(SignIn.routePattern("/auth/plex/a:b:c"), "/auth/plex/a::b::c")
+    assert.strictEqual(SignIn.routePattern("/auth/plex/callback"), "/auth/plex/callback")
+  })
+
+  it("app settings: a path with raw non-ASCII goes into URLs, Location and a cookie's Path percent-encoded; the routes keep it as written", async () => {
+    const checked = Flow.appSettings({
+      appUrl: "https://app.example",
+      callbackPath: "/zurück/(plex)+1",
+      startPath: "/anmelden/日本",
+      homePath: "/heim/ü'!"
+    })
+    if (checked._tag !== "Ok") return assert.fail(JSON.stringify(checked))
+    const { settings } = checked
+    // The routes' paths as written: both routers decode what a browser asks for before they match.
+    assert.deepStrictEqual(
+      [settings.callbackPath, settings.startPath],
+      ["/zurück/(plex)+1", "/anmelden/日本"]
+    )
+    // homePath is a redirect's Location and a link: a header holds no raw non-ASCII.
+    assert.strictEqual(settings.homePath, "/heim/%C3%BC'!")
+    assert.strictEqual(SignIn.callbackUrl(settings, "n"), "https://app.example/zur%C3%BCck/(plex)+1?state=n")
+    assert.strictEqual(
+      Flow.retryPath(settings, "https://app.example/zur%C3%BCck/(plex)+1?state=n"),
+      "/zur%C3%BCck/(plex)+1?state=n"
+    )
+    // The old PIN cookie's deletion: the browser compares its Path with the path it asks for, encoded.
+    assert.strictEqual(SignIn.legacyPinCookieDeletion(settings)?.attributes.path, "/zur%C3%BCck/(plex)+1")
+    // A path already plain is unchanged, and homePath's %-escapes are kept as written.
+    for (const path of ["/auth/plex/callback", "/caf%C3%A9/", "/a%2Fb", "/a%zz", "/a+b@c"]) {
+      assert.strictEqual(SignIn.urlPath(path), path)
+    }
+  })
+
   it("start, then readPin: the cookie and the URL's state must belong together", async () => {
     const key = await Signed.importKey(KEY)
     const checked = Flow.appSettings({ appUrl: "https://app.example" })

@@ -83,12 +83,38 @@ describe("Claim over loopback", () => {
 
       const already = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
       assert.strictEqual(already._tag, "ServerAlreadyClaimed")
+      // alice's own (among her servers on plex.tv, owned): the error says so, and that there is nothing to do.
       if (already._tag === "ServerAlreadyClaimed") {
+        assert.strictEqual(already.claimedBy, "ThisAccount")
         assert.strictEqual(
           already.message,
-          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed, by this account (nothing to do) or another: sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
+          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed by this account: nothing to do`
         )
       }
+      // carol's list shows it shared with her, not owned; dave's not at all: another account's.
+      for (const login of ["carol", "dave"]) {
+        const others = yield* Effect.flip(as(login)(Claim.claimServer(den.url)))
+        assert.deepStrictEqual(
+          others._tag === "ServerAlreadyClaimed" ? [others.claimedBy, others.message] : others._tag,
+          [
+            "AnotherAccount",
+            `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed by another account (it is not among this account's own servers on plex.tv): sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
+          ],
+          login
+        )
+      }
+      // plex.tv's list failing: not known whose; the message says how to find out, and the list's failure is no
+      // other error.
+      yield* loopback.fake.fault("getServerResources", Fault.status(503))
+      const notKnown = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
+      yield* loopback.fake.clearFaults
+      assert.deepStrictEqual(
+        notKnown._tag === "ServerAlreadyClaimed" ? [notKnown.claimedBy, notKnown.message] : notKnown._tag,
+        [
+          "Unknown",
+          `Claim.claimServer: the server ${den.clientIdentifier} at ${den.url} is already claimed, by this account or another (plex.tv's list of this account's servers could not be read; Resources.servers() lists it, owned, if it is this account's): if another's, sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again`
+        ]
+      )
       // Found out before a claim token was asked for.
       assert.isFalse((yield* loopback.fake.requests).some((r) => r.route === "getClaimToken"))
 

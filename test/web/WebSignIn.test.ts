@@ -2275,8 +2275,9 @@ describe("WebSignIn sessions", () => {
   // The request finds access granted (its new answer written back) or denied (its deniedAt written back): either way
   // the write finds the session gone, and the request itself is SessionNotFound (a denied one was AccessDenied, 403).
   // Denied again (deniedAt already kept, nothing to write): the session is looked up again, SessionNotFound too (it
-  // was AccessDenied, 403, for a session no longer there).
-  for (const answer of ["granted", "denied", "denied again"] as const)
+  // was AccessDenied, 403, for a session no longer there). plex.tv unavailable past accessGrace: looked up again too,
+  // SessionNotFound (it was PlexUnavailable, 503, whose "try again" only found the user signed out).
+  for (const answer of ["granted", "denied", "denied again", "unavailable"] as const)
     it.effect(
       `a request in flight (access ${answer}) while the user signs out does not bring the session back`,
       () => {
@@ -2285,7 +2286,7 @@ describe("WebSignIn sessions", () => {
           const service = yield* WebSignIn.WebSignIn
           const cookie = yield* session("carol")
           // The owner removes Carol: plex.tv's next answer is NoAccess.
-          if (answer !== "granted") {
+          if (answer === "denied" || answer === "denied again") {
             yield* FakePlex.fault(
               "getServerResources",
               Fault.respond(() =>
@@ -2295,8 +2296,10 @@ describe("WebSignIn sessions", () => {
               )
             )
           }
+          // plex.tv failing: past accessGrace (1 hour) since the last answer, no grant by that answer.
+          if (answer === "unavailable") yield* FakePlex.fault("getServerResources", Fault.status(503))
           // Past accessTtl: the next request asks plex.tv again and writes the record with the new answer.
-          yield* TestClock.adjust("1 minute")
+          yield* TestClock.adjust(answer === "unavailable" ? "2 hours" : "1 minute")
           if (answer === "denied again") {
             // A first denial keeps deniedAt; past accessTtl again, plex.tv is asked again and says no again.
             assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "AccessDenied")
@@ -3002,6 +3005,11 @@ describe("WebSignIn sessions", () => {
         ["callbackPath", { callbackPath: "/auth/plex/%63allback" }],
         ["startPath", { startPath: "/caf%C3%A9/start" }],
         ["signOutPath", { signOutPath: "/auth/plex%2Fsign-out" }],
+        // A ; or * in a route's path: the router ends a request's path at ; and reads * as a wildcard ("reads ;, :
+        // and *").
+        ["callbackPath", { callbackPath: "/auth/plex/callback;v=1" }],
+        ["startPath", { startPath: "/auth/plex/start*" }],
+        ["signOutPath", { signOutPath: "/auth/plex/*" }],
         // A callbackWait the approval wait would fill: a PIN the user has not approved yet would end as "not
         // approved" at the deadline (the PIN cookie deleted), though "Try again" a second later would work.
         ["callbackWait", { callbackWait: "2 seconds" }],
@@ -5472,6 +5480,73 @@ describe("WebSignIn middleware and routes", () => {
           assert.isTrue(refused._tag === "InvalidInput" && refused.field === "homePath", homePath)
         }
       }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: paths of any character a URL's path holds (sub-delims, : and @, raw non-ASCII) sign in as the browser asks for them, encoded",
+    () =>
+      Effect.gen(function* () {
+        const { routes } = yield* WebSignIn.WebSignIn
+        // What a browser asks for, given a link to the start: non-ASCII percent-encoded (new Request does it).
+        const started = yield* run(routes, request("/anmelden/日本@plex:v1"))
+        assert.strictEqual(started.status, 303)
+        // Its : is a literal : (the route registered at Core.routePattern), not a parameter taking other paths.
+        for (const path of ["/anmelden/日本@plex", "/anmelden/日本@plexv1", "/anmelden/日本@plex:v2"]) {
+          assert.strictEqual((yield* Effect.flip(run(routes, request(path))))._tag, "RouteNotFound", path)
+        }
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        // plex.tv's return: the callback's path as a URL holds it, which the router decodes back to the route's.
+        const forwardUrl = new URL(params.get("forwardUrl") ?? "")
+        assert.strictEqual(forwardUrl.pathname, "/zur%C3%BCck/(plex)+1!$,=&':x")
+        // The old PIN cookie's deletion names the path the browser asks for (encoded), else it would delete nothing.
+        assert.include(started.headers.getSetCookie().join("\n"), "Path=/zur%C3%BCck/(plex)+1!$,=&':x")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const back = yield* run(
+          routes,
+          request(`${forwardUrl.pathname}${forwardUrl.search}`, {
+            headers: { cookie: `${pin?.name}=${pin?.value}` }
+          })
+        )
+        // Signed in, sent to homePath: its Location encoded (a header holds no raw non-ASCII).
+        assert.strictEqual(back.status, 303)
+        assert.strictEqual(back.headers.get("location"), "/heim/%E6%97%A5%E6%9C%AC")
+        assert.include(back.headers.getSetCookie().join("\n"), "__Host-plex_session=")
+      }).pipe(
+        Effect.provide(
+          env({
+            startPath: "/anmelden/日本@plex:v1",
+            callbackPath: "/zurück/(plex)+1!$,=&':x",
+            homePath: "/heim/日本"
+          })
+        )
+      )
+  )
+
+  it.effect(
+    "routes: the router reads ;, : and * in a route's path otherwise than a URL: why make refuses ; and * in callbackPath, startPath or signOutPath, and registers : as ::",
+    () =>
+      Effect.gen(function* () {
+        const reached = Effect.succeed(HttpServerResponse.text("reached"))
+        // ; ends the path the router matches: a route at /a;b is never reached, not even by /a;b.
+        const semicolon = HttpRouter.empty.pipe(HttpRouter.get("/auth/plex/a;b", reached))
+        for (const path of ["/auth/plex/a;b", "/auth/plex/a%3Bb"]) {
+          assert.strictEqual((yield* Effect.flip(run(semicolon, request(path))))._tag, "RouteNotFound", path)
+        }
+        // :b is a parameter and * a wildcard: the route answers other paths too.
+        for (const route of ["/auth/plex/a:b", "/auth/plex/a*"] as const) {
+          const app = HttpRouter.empty.pipe(HttpRouter.get(route, reached))
+          for (const path of ["/auth/plex/a", "/auth/plex/anything"]) {
+            assert.strictEqual((yield* run(app, request(path))).status, 200, `${route} ${path}`)
+          }
+        }
+        // :: is a literal : (Core.routePattern): reached by the path with :, and by no other.
+        const colon = HttpRouter.empty.pipe(HttpRouter.get(Core.routePattern("/auth/plex/a:b"), reached))
+        assert.strictEqual((yield* run(colon, request("/auth/plex/a:b"))).status, 200)
+        for (const path of ["/auth/plex/a", "/auth/plex/anything", "/auth/plex/a::b"]) {
+          assert.strictEqual((yield* Effect.flip(run(colon, request(path))))._tag, "RouteNotFound", path)
+        }
+      })
   )
 
   it.effect("routes: a refusal page's Home link goes to homePath, where sign-in and sign-out lead", () =>

@@ -25,7 +25,6 @@ import { help as Help } from "../../core/cli/help.js"
 import * as Render from "../../core/cli/render.js"
 import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
-import * as Resources from "../../Resources.js"
 import type * as PlexError from "../../PlexError.js"
 import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
 import * as Output from "./output.js"
@@ -206,19 +205,12 @@ export const commands = (shared: Shared) => {
               Effect.catchTag("InvalidInput", (error) =>
                 Effect.fail(usage(CoreFailure.invalidMessage("server URL", error.reason)))
               ),
-              // Claimed already: this account's own server (a second run) is nothing to do; another account's,
-              // or one the list cannot tell (not listed, the list failed), stays the error.
+              // Claimed already: this account's own server (a second run) is nothing to do; another account's, or one
+              // plex.tv's list could not tell (the library's claimedBy), stays the error.
               Effect.catchTag("ServerAlreadyClaimed", (error) =>
-                Resources.servers().pipe(
-                  Effect.orElseSucceed(() => []),
-                  Effect.flatMap((servers) =>
-                    servers.some(
-                      (server) => server.owned && server.clientIdentifier === error.machineIdentifier
-                    )
-                      ? Effect.succeed({ machineIdentifier: error.machineIdentifier, alreadyClaimed: true })
-                      : Effect.fail(error)
-                  )
-                )
+                error.claimedBy === "ThisAccount"
+                  ? Effect.succeed({ machineIdentifier: error.machineIdentifier, alreadyClaimed: true })
+                  : Effect.fail(error)
               )
             )
           )

@@ -204,6 +204,7 @@ export interface PlexErrorLike {
   readonly available?: ReadonlyArray<string> | undefined
   readonly user?: string | undefined
   readonly machineIdentifier?: string | undefined
+  readonly claimedBy?: string | undefined
   readonly attempts?:
     | ReadonlyArray<{ readonly uri: string; readonly reason?: string | undefined; readonly outcome: string }>
     | undefined
@@ -377,11 +378,18 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         exitCode: ExitCode.Unauthorized
       }
     // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
-    case "ServerAlreadyClaimed":
+    // This account's own server (claimedBy ThisAccount) is no failure: the claim command answers it (alreadyOwnedText).
+    case "ServerAlreadyClaimed": {
+      const other =
+        "sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again."
       return {
-        message: `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed, by this account (nothing to do) or another: sign in as its owner (\`plex-auth login\`), or have the owner remove it from their account (their authorized devices), then run \`plex-auth claim\` again.`,
+        message:
+          error.claimedBy === "AnotherAccount"
+            ? `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed by another account (it is not among this account's own servers on plex.tv): ${other}`
+            : `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed, by this account or another (plex.tv's list of this account's servers could not be read; \`plex-auth servers\` lists it, owned, if it is this account's). If another's, ${other}`,
         exitCode: ExitCode.Generic
       }
+    }
     case "ClaimRejected":
       return {
         message: `${originOf(url)} refused the claim (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth claim\` again, from the server's own network: it gets a fresh claim token.`,

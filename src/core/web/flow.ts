@@ -79,7 +79,9 @@ export const appSettings = (
     _tag: "Ok",
     settings: {
       ...checked.settings,
-      ...(paths as Pick<AppSettings, "startPath" | "signOutPath" | "homePath">)
+      ...(paths as Pick<AppSettings, "startPath" | "signOutPath">),
+      // Where the routes redirect (a Location, whose header holds no raw non-ASCII) and the pages link: as a URL has it.
+      homePath: S.urlPath(paths.homePath) as `/${string}`
     }
   }
 }
@@ -636,7 +638,9 @@ export const keepsPinCookieAfter = (error: {
  */
 export const retryPath = (settings: S.Settings, url: string): string | undefined => {
   const state = S.stateOf(url, settings.origin)
-  return state === null ? undefined : `${settings.callbackPath}?${S.stateParam}=${encodeURIComponent(state)}`
+  return state === null
+    ? undefined
+    : `${S.urlPath(settings.callbackPath)}?${S.stateParam}=${encodeURIComponent(state)}`
 }
 
 /**

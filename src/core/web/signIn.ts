@@ -32,11 +32,24 @@ export const approvalCheckSpacingMillis = (waitMillis: number): number =>
   Math.min(approvalCheckMillis, Math.max(waitMillis, 1))
 
 /**
- * An absolute path of plain URL characters, with no `//` (which a browser could read as another host) and no dot
- * segment ({@link hasDotSegment}).
+ * An absolute path of the characters a URL's path holds (RFC 3986 pchar: letters, digits, `-._~`, `%`, the
+ * sub-delims `!$&'()*+,;=`, `:` and `@`), and raw non-ASCII (a browser asks for it percent-encoded as UTF-8, both
+ * routers decode it back: `/café` is a route's path like any other; {@link urlPath} is its form in a URL), with no
+ * `//` (which a browser could read as another host) and no dot segment ({@link hasDotSegment}). A lone surrogate,
+ * which no URL holds (the URL parser writes it as U+FFFD), is refused.
  */
 export const isPath = (path: string): path is `/${string}` =>
-  /^\/[A-Za-z0-9\-._~/%]*$/.test(path) && !path.includes("//") && !hasDotSegment(path)
+  /^\/[\w\-.~/%!$&'()*+,;=:@\u0080-\uffff]*$/.test(path) &&
+  !/\p{Cs}/u.test(path) &&
+  !path.includes("//") &&
+  !hasDotSegment(path)
+
+/**
+ * A path {@link isPath} takes as a URL writes it: raw non-ASCII percent-encoded as UTF-8 (`/café` is `/caf%C3%A9`),
+ * the rest as written (a `%`-escape kept). Where the path goes into a URL, a `Location` or a cookie's `Path` (whose
+ * header holds no raw non-ASCII, and which the browser compares with the path it asks for, encoded).
+ */
+export const urlPath = (path: string): string => new URL(path, "http://localhost").pathname
 
 /**
  * Whether a path has a `.` or `..` segment, `%2e` forms included (`/a/%2E%2e/b`). A route of such a path is
@@ -60,13 +73,26 @@ export const pathProblem = (example: string, path: string): string =>
  * `signOutPath`), or undefined: one with a `%`. Both routers (`@effect/platform`'s and Effect 4's, by default) match
  * a request's path once decoded against a route's path as written, its `%` a literal `%`: a route at
  * `/auth/plex/%63allback` is reached only by a request for `/auth/plex/%2563allback`, never by a browser asking for
- * the path as configured (plex.tv's return to it, a link to it). `homePath` is no route of the service: it may have
- * escapes.
+ * the path as configured (plex.tv's return to it, a link to it). Nor a `;` or `*`, which a URL's path may hold but
+ * both routers read otherwise: they end a request's path at `;` (a route at `/a;b` is never reached), and `*` is a
+ * wildcard (a route at `/a*` answers `/a` and any path under it). A `:` is taken: the route is registered at
+ * {@link routePattern}. `homePath` is no route of the service: it may have escapes and these.
  */
 export const routePathProblem = (path: string): string | undefined =>
   path.includes("%")
     ? "must have no %-escape (the router matches a route's path as written, % as a literal %: a browser asking for the path would never reach the route)"
-    : undefined
+    : path.includes(";")
+      ? "must have no ; (the router ends a request's path at ;: a browser asking for the path would never reach the route)"
+      : path.includes("*")
+        ? "must have no * (the router reads * as a wildcard: the route would answer other paths too)"
+        : undefined
+
+/**
+ * A route's path as both routers take it ({@link routePathProblem} found nothing wrong with it): each `:` written
+ * `::`, which they read as a literal `:` (a `:` alone begins a parameter: a route at `/a:b` would answer `/a` and any
+ * path under it). The routes are registered at it; everything else (a URL, the settings shown) has the path as given.
+ */
+export const routePattern = (path: `/${string}`): `/${string}` => path.replaceAll(":", "::") as `/${string}`
 
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
@@ -225,7 +251,7 @@ export const stateParam = "state"
  * so an old or forged return is refused). Never the PIN id or code.
  */
 export const callbackUrl = (s: Settings, nonce: string): string =>
-  `${s.origin}${s.callbackPath}?${stateParam}=${encodeURIComponent(nonce)}`
+  `${s.origin}${urlPath(s.callbackPath)}?${stateParam}=${encodeURIComponent(nonce)}`
 
 /** The `state` a callback URL carries (read against the app's origin); `null` when absent or unreadable. */
 export const stateOf = (url: string, origin: string): string | null => {
@@ -295,7 +321,7 @@ export const legacyPinCookieDeletion = (s: Settings): SetCookie | undefined => {
   return expired({
     name: s.pinCookie.slice(prefix.length),
     value: "",
-    attributes: { path: s.callbackPath, httpOnly: true, secure: true, sameSite: "Lax" }
+    attributes: { path: urlPath(s.callbackPath), httpOnly: true, secure: true, sameSite: "Lax" }
   })
 }
 

@@ -726,19 +726,12 @@ const claim = Command.make(
             Effect.catchTag("InvalidInput", (error) =>
               Effect.fail(usage(Core.invalidMessage("server URL", error.reason)))
             ),
-            // Claimed already: this account's own server (a second run) is nothing to do; another account's,
-            // or one the list cannot tell (not listed, the list failed), stays the error.
+            // Claimed already: this account's own server (a second run) is nothing to do; another account's, or one
+            // plex.tv's list could not tell (the library's claimedBy), stays the error.
             Effect.catchTag("ServerAlreadyClaimed", (error) =>
-              Resources.servers().pipe(
-                Effect.orElseSucceed(() => []),
-                Effect.flatMap((servers) =>
-                  servers.some(
-                    (server) => server.owned && server.clientIdentifier === error.machineIdentifier
-                  )
-                    ? Effect.succeed({ machineIdentifier: error.machineIdentifier, alreadyClaimed: true })
-                    : Effect.fail(error)
-                )
-              )
+              error.claimedBy === "ThisAccount"
+                ? Effect.succeed({ machineIdentifier: error.machineIdentifier, alreadyClaimed: true })
+                : Effect.fail(error)
             )
           )
         )
