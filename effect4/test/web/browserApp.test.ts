@@ -132,6 +132,16 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     return popup
   }
 
+  /** Clicks "Allow" in the PIN window, which then closes (the app's `forwardUrl` page, and the login's end). */
+  const approve = async (popup: Page) => {
+    const closed = popup.waitForEvent("close")
+    // The window may close before the click's own wait is over: that is the outcome waited for below.
+    await popup.click("#allow").catch((error: unknown) => {
+      if (!popup.isClosed()) throw error
+    })
+    await closed
+  }
+
   const statusOf = async (page: Page, expected: RegExp) => {
     await page.waitForFunction(
       (source) => new RegExp(source).test(document.getElementById("status")?.textContent ?? ""),
@@ -143,7 +153,7 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
   it("signs in through the PIN window, lists and connects the servers, signs out: CORS enforced", async () => {
     const { context, page, consoleLines, requested } = await open()
     const popup = await signIn(page)
-    await popup.click("#allow")
+    await approve(popup)
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     assert.strictEqual(await page.textContent("#user"), FakePlex.defaults.username)
     // Connected from the page: the server's /identity probes and its token check, each a CORS request.
@@ -180,7 +190,7 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     await page.reload()
     assert.isNull(await page.evaluate((key) => localStorage.getItem(key), leaseKey))
     const second = await signIn(page)
-    await second.click("#allow")
+    await approve(second)
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     assert.isFalse(consoleLines.some((line) => line.includes(RefreshFacts.leaseWaitMessage)))
     await context.close()
