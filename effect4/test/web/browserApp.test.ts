@@ -179,6 +179,21 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     await context.close()
   })
 
+  it("a PIN window closed by the user, then Sign in again: the first sign-in ends, the second starts at once", async () => {
+    const { context, page, consoleLines } = await open()
+    const first = await signIn(page)
+    await first.close()
+    // The first login polls on (it cannot tell a closed window from a slow user) and holds the lease: the click
+    // ends it first (pin-login.md), or the second waited for it until its PIN expired ("Another process ...").
+    const second = await signIn(page)
+    await approve(second)
+    assert.strictEqual(await statusOf(page, /signed in/), "signed in")
+    assert.isFalse(consoleLines.some((line) => line.includes(RefreshFacts.leaseWaitMessage)))
+    const pins = await runtime!.runPromise(fake.fake.pins)
+    assert.isAtLeast(pins.length, 2)
+    await context.close()
+  })
+
   it("a page reloaded while its PIN window is open leaves no lease: the next sign-in starts at once", async () => {
     const { context, page, consoleLines } = await open()
     const first = await signIn(page)
