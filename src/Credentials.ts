@@ -393,8 +393,9 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * (revoked there), it is not taken again and the next refresh runs `obtain`
  * at once, without the cooldown of a fresh token refused. Processes sharing
  * the store that need a token at the same moment run `obtain` one at a time
- * (a lease under `<key>:obtaining`, best effort): the others wait for the
- * token it stores, so a PIN login asks for one approval. Options that are not an object, an
+ * (a lease under `<key>:obtaining`, best effort; a web page that goes away
+ * mid sign-in removes it on `pagehide`): the others wait for the token it
+ * stores, so a PIN login asks for one approval. Options that are not an object, an
  * `obtain` that is not an Effect or a `key` that is not a string fail the
  * layer with `InvalidInput` when it is built, before any request. A token
  * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}

@@ -262,7 +262,11 @@ export interface CandidateOptions {
    * never to try them, `true` to insist.
    */
   readonly includeLocal?: boolean | undefined
-  /** Whether to try HTTPS only. Default: when the server says `httpsRequired`. */
+  /**
+   * Whether to try HTTPS only. Default: when the server says `httpsRequired`.
+   * `false` tries plain HTTP too, even on a server that says `httpsRequired`:
+   * to ask for HTTPS on a condition (an https page), pass `true` or nothing.
+   */
   readonly httpsOnly?: boolean | undefined
 }
 
@@ -270,8 +274,8 @@ export interface CandidateOptions {
  * The base URLs to try for a device, best first: for each connection its
  * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
  * addresses bracketed), without duplicates; local ones whenever listed
- * unless `includeLocal` is `false`; HTTPS only when the server
- * requires it or `httpsOnly` says so. A relay connection is tried only at its
+ * unless `includeLocal` is `false`; HTTPS only when `httpsOnly` is `true`,
+ * or when it is left out and the server requires it. A relay connection is tried only at its
  * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
  * through Plex's relay. A plain function: a device without a `connections`
  * array, options that are not an object, a `rank` that is not a function or

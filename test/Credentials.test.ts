@@ -599,6 +599,58 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 
+  it.scoped(
+    "a page that goes away mid obtain (pagehide) releases its lease at once: the next page's sign-in does not wait",
+    () =>
+      Effect.gen(function* () {
+        // A browser: the page is an event target, the store its localStorage (a Storage answering at once).
+        const page = new EventTarget()
+        const global = globalThis as { addEventListener?: unknown; removeEventListener?: unknown }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            global.addEventListener = page.addEventListener.bind(page)
+            global.removeEventListener = page.removeEventListener.bind(page)
+          }),
+          () =>
+            Effect.sync(() => {
+              delete global.addEventListener
+              delete global.removeEventListener
+            })
+        )
+        const entries = new Map<string, string>()
+        const storage: Storage = {
+          get length() {
+            return entries.size
+          },
+          clear: () => entries.clear(),
+          getItem: (key) => entries.get(key) ?? null,
+          key: (index) => [...entries.keys()][index] ?? null,
+          removeItem: (key) => void entries.delete(key),
+          setItem: (key, value) => void entries.set(key, value)
+        }
+        const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
+        const obtaining = yield* Deferred.make<void>()
+        const built = yield* Effect.fork(
+          Layer.build(
+            Credentials.layerStored({
+              obtain: Effect.zipRight(Deferred.succeed(obtaining, undefined), Effect.never)
+            }).pipe(Layer.provide(KeyValueStore.layerStorage(() => storage)))
+          )
+        )
+        // The PIN window is open: the lease holds the other pages off.
+        yield* Deferred.await(obtaining)
+        assert.isNotNull(storage.getItem(leaseKey))
+        // The user reloads: no finalizer runs in a page that goes, but its pagehide listeners do, and the lease is
+        // gone before the page is (read in the same turn). Left, it held the reloaded page's sign-in off 30 seconds.
+        const left = yield* Effect.sync(() => {
+          page.dispatchEvent(new Event("pagehide"))
+          return storage.getItem(leaseKey)
+        })
+        assert.isNull(left)
+        yield* Fiber.interrupt(built)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   it.scoped("a layer's scope closed between the claim and its read-back leaves no lease behind", () =>
     Effect.gen(function* () {
       const { fake, obtained, store } = yield* twoProcesses

@@ -372,6 +372,31 @@ export const newLeaseHolder = (): string =>
   ).join("")
 
 /**
+ * Calls `onHide` when the web page this code runs in goes away (`pagehide`: reloaded, closed, navigated away from,
+ * or put in the back/forward cache), until the function returned is called. A page that goes away runs no
+ * finalizer: a lease (`obtainLease`) its sign-in held would hold the next page's sign-in (the user reloaded while
+ * the PIN window was open) off for `leaseMillis`. Where there is no such event (Node, Bun, Deno, a worker), the
+ * listener is never called. `onHide` must do its work at once: the page is going.
+ */
+export const onPageHide = (onHide: () => void): (() => void) => {
+  const target = globalThis as {
+    readonly addEventListener?: (type: string, listener: () => void) => void
+    readonly removeEventListener?: (type: string, listener: () => void) => void
+  }
+  const { addEventListener: add, removeEventListener: remove } = target
+  if (typeof add !== "function" || typeof remove !== "function") return () => {}
+  const listener = () => {
+    try {
+      onHide()
+    } catch {
+      // The page is going: nothing to report to.
+    }
+  }
+  add.call(target, "pagehide", listener)
+  return () => remove.call(target, "pagehide", listener)
+}
+
+/**
  * What a process logs (Info) when it starts waiting for another process's lease (`obtainLease`): why it is not
  * signing in itself. No key, holder or value: nothing a log reader could use.
  */

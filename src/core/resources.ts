@@ -169,7 +169,7 @@ export interface CandidateRules {
   readonly rank?: Compare<Candidate<any>> | undefined
   /** Whether to try local connections (default: whenever listed). */
   readonly includeLocal?: boolean | undefined
-  /** Whether to try HTTPS only (default: when the server says `httpsRequired`). */
+  /** Whether to try HTTPS only (default: when the server says `httpsRequired`; `false` overrides it). */
   readonly httpsOnly?: boolean | undefined
 }
 
@@ -198,7 +198,8 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
  *   dual-stack users to remote or relay (watchstate issue 325: a real server
  *   reporting `publicAddressMatches: false`). Probing them is safe: no token
  *   goes with a probe, and the identity check rejects a stranger's address.
- * - HTTPS only when the server says `httpsRequired` or `httpsOnly` asks.
+ * - HTTPS only when `httpsOnly` is `true`, or when it is left out and the
+ *   server says `httpsRequired` (`false` tries plain HTTP even then).
  * - A relay connection is tried only at its listed `uri`: a made-up
  *   plain-HTTP URL would carry everything in clear through Plex's relay.
  */

@@ -54,11 +54,21 @@ export const make = <A>(options: {
   // (the process stalled past `leaseMillis`) and the other claimed it, and overwriting that claim would let this
   // process's release remove it while the other's `obtain` runs.
   const renew = Effect.flatMap(otherHolder, (other) => (other ? Effect.void : claim))
+  // A page that goes away mid `obtain` (reloaded or closed while the PIN window is open) runs no finalizer: its
+  // lease is released as it goes (`pagehide`), at once (a browser's store answers synchronously), so that the next
+  // page's sign-in does not wait out `leaseMillis` for a holder that is gone. Nothing to listen to outside a page.
+  const releasedOnPageHide = Effect.acquireRelease(
+    Effect.sync(() => RefreshFacts.onPageHide(() => Effect.runFork(release))),
+    (stop) => Effect.sync(stop)
+  )
   const leased = <B, E, R>(effect: Effect.Effect<B, E, R>) =>
     Effect.scoped(
       Effect.zipRight(
-        Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis)))),
-        effect
+        releasedOnPageHide,
+        Effect.zipRight(
+          Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis)))),
+          effect
+        )
       )
     )
   // Claimed, then read back: `obtain` runs when the claim held (undefined when another's overwrote it). Removed

@@ -59,13 +59,23 @@ export const make = <A>(options: {
   // scheduler turn later, when a test's `TestClock.adjust` made at once may have moved the clock past the lease (which
   // then lapsed, and another process claimed it). It starts with that wait: nothing of it runs before `forkScoped`
   // has put it in the scope.
+  // A page that goes away mid `obtain` (reloaded or closed while the PIN window is open) runs no finalizer: its
+  // lease is released as it goes (`pagehide`), at once (a browser's store answers synchronously), so that the next
+  // page's sign-in does not wait out `leaseMillis` for a holder that is gone. Nothing to listen to outside a page.
+  const releasedOnPageHide = Effect.acquireRelease(
+    Effect.sync(() => RefreshFacts.onPageHide(() => Effect.runFork(release))),
+    (stop) => Effect.sync(stop)
+  )
   const leased = <B, E, R>(effect: Effect.Effect<B, E, R>) =>
     Effect.scoped(
       Effect.andThen(
-        Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis))), {
-          startImmediately: true
-        }),
-        effect
+        releasedOnPageHide,
+        Effect.andThen(
+          Effect.forkScoped(Effect.forever(Effect.delay(renew, Duration.millis(renewMillis))), {
+            startImmediately: true
+          }),
+          effect
+        )
       )
     )
   // Claimed, then read back: `obtain` runs when the claim held (undefined when another's overwrote it). Removed
