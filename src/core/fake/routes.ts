@@ -204,8 +204,9 @@ const inFormat = (format: "json" | "xml", route: Route): Route => ({
 
 /**
  * An account as plex.tv's legacy routes answer it: `{"user": {...}}`, the account as `/api/v2/user` has it plus
- * `authentication_token` (the legacy name of its `authToken`), or `<user authenticationToken="…" …>`, the attribute
- * python-plexapi read before 4.15.
+ * `authentication_token` (the legacy name of its `authToken`), or the legacy XML account
+ * ({@link Payloads.legacyAccountXml}: `<user authenticationToken="…" …>`, the attribute python-plexapi read before
+ * 4.15, and `<authentication-token>`).
  */
 const legacyUser = (ctx: Context, status: number, account: SeedAccount, token: string, signIn: boolean) => {
   const payload = {
@@ -218,11 +219,7 @@ const legacyUser = (ctx: Context, status: number, account: SeedAccount, token: s
   }
   return ctx.json
     ? Http.bytes(status, Http.plexTvJson, JSON.stringify({ user: payload }))
-    : Http.bytes(
-        status,
-        Http.plexTvXml,
-        Xml.document("user", { ...Payloads.accountForXml(payload), authenticationToken: token })
-      )
+    : Http.bytes(status, Http.plexTvXml, Payloads.legacyAccountXml(payload))
 }
 
 /**
