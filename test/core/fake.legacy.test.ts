@@ -356,6 +356,25 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     const carol = await xml(await send(fake, "/api/resources", { token: fake.account("carol").token }))
     const shared = carol.children.find((d) => d.attributes["name"] === "Den")
     assert.strictEqual(shared?.attributes["owned"], "0")
+    // A share names its owner; a device of one's own has no ownerId or sourceTitle at all (python-plexapi 4.3 to
+    // 4.14: "only available if its not your device", read as `cast(int, attrib.get('ownerId', 0))`, which an empty
+    // ownerId="" turns into NaN, not 0).
+    assert.deepStrictEqual(
+      [shared?.attributes["ownerId"], shared?.attributes["sourceTitle"]],
+      [String(fake.account("alice").id), "alice"]
+    )
+    const own = await xml(await send(fake, "/api/resources", { token: fake.account("alice").token }))
+    assert.deepStrictEqual(
+      own.children.map((d) => ["ownerId", "sourceTitle"].filter((name) => name in d.attributes)),
+      [[], []]
+    )
+    for (const device of [...own.children, ...carol.children]) {
+      assert.deepStrictEqual(
+        Object.entries(device.attributes).filter(([, value]) => value === ""),
+        [],
+        device.attributes["name"]
+      )
+    }
     const v2 = (await (
       await send(fake, "/api/v2/resources", {
         token: fake.account("carol").token,

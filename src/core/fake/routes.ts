@@ -414,9 +414,12 @@ const seconds = (value: unknown) =>
 const legacyResources = inFormat(
   "xml",
   plexTvAccount("getServerResources", "GET", "/api/resources", (ctx, account) => {
+    // What a device lacks is left out, not written empty: a device of one's own has no `ownerId` nor `sourceTitle`
+    // (python-plexapi 4.3 to 4.14's MyPlexResource: "only available if its not your device"; its `ownerid` is
+    // `cast(int, attrib.get('ownerId', 0))`, NaN for an empty one).
     const devices = resourceDevices(ctx, account).map(
       ({ connections, createdAt, lastSeenAt, ...device }) => ({
-        ...device,
+        ...Object.fromEntries(Object.entries(device).filter(([, value]) => value !== null)),
         createdAt: seconds(createdAt),
         lastSeenAt: seconds(lastSeenAt),
         Connection: connections
