@@ -9,6 +9,7 @@
  */
 import { assert, describe, it } from "vitest"
 import { Fault, makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"
+import { legacySignInRefusal } from "../../src/core/fake/routes.js"
 import { parse, type XmlElement, XmlError } from "../../src/core/xml.js"
 
 const PIN = "4321"
@@ -731,11 +732,13 @@ describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctr
     ]) {
       const json = await signIn(fake, "json", credentials)
       assert.strictEqual(json.status, 401, credentials)
-      assert.deepStrictEqual(await json.json(), { error: "Invalid email, username, or password." })
+      assert.deepStrictEqual(await json.json(), { error: legacySignInRefusal })
       const refused = await signIn(fake, "xml", credentials)
       assert.strictEqual(refused.status, 401)
-      assert.strictEqual((await xml(refused)).children[0]?.text, "Invalid email, username, or password.")
+      assert.strictEqual((await xml(refused)).children[0]?.text, legacySignInRefusal)
     }
+    // plex.tv's status and form; no reference records its words for a wrong password, so the fake's say they are its own.
+    assert.include(legacySignInRefusal, "the fake's own words")
     // A second factor follows the password (python-plexapi's `password += code`); the password alone is refused.
     assert.strictEqual((await signIn(fake, "json", "bob:bob-pass")).status, 401)
     const bob = (await (await signIn(fake, "json", "bob:bob-pass123456")).json()) as {

@@ -190,11 +190,13 @@ const basicCredentials = (
 }
 
 /**
- * The legacy sign-in's refusal. Its status (401) is what @ctrl/plex and python-plexapi read; its body has the
- * legacy form of plex.tv's errors (`<errors><error>…</error></errors>`, as `invalidToken`'s), its message is not
- * from a recorded plex.tv answer (the references have none for this route).
+ * The legacy sign-in's refusal. Its status (401) and its form, `{"error": "…"}` (a recorded plex.tv answer on this
+ * route has it: trakt-scrobbler issue 356, 2026) or `<errors><error>…</error></errors>`, are plex.tv's; clients
+ * read the status. No reference records plex.tv's words for a wrong password here, so the message is the fake's
+ * own and says so (a test matching it would otherwise be matching words plex.tv may not send).
  */
-const legacySignInRefusal = "Invalid email, username, or password."
+export const legacySignInRefusal =
+  "fake plex.tv: wrong login or password (the fake's own words, not plex.tv's)"
 
 /** A legacy plex.tv route in the format its path names (`.json`: JSON; otherwise XML), whatever `Accept` says. */
 const inFormat = (format: "json" | "xml", route: Route): Route => ({
