@@ -823,9 +823,9 @@ describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctr
       assert.strictEqual(joined?.attributes["type"], "datetime")
       assert.match(joined?.text ?? "", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/)
       const [subscription] = child("subscription")
-      const features = subscription?.children
+      const features = (subscription?.children ?? [])
         .filter((c) => c.name === "feature")
-        .map((c) => c.attributes["id"])
+        .map((c) => c.attributes["id"] ?? "")
       if (username === "bob") {
         assert.deepStrictEqual([subscription?.attributes["active"], features], ["0", []])
         assert.strictEqual(child("entitlements")[0]?.attributes["all"], "0")
