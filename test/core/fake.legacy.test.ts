@@ -9,6 +9,7 @@
  */
 import { assert, describe, it } from "vitest"
 import { Fault, makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"
+import { legacySignInRefusal } from "../../src/core/fake/routes.js"
 import { parse, type XmlElement, XmlError } from "../../src/core/xml.js"
 
 const PIN = "4321"
@@ -356,6 +357,25 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
     const carol = await xml(await send(fake, "/api/resources", { token: fake.account("carol").token }))
     const shared = carol.children.find((d) => d.attributes["name"] === "Den")
     assert.strictEqual(shared?.attributes["owned"], "0")
+    // A share names its owner; a device of one's own has no ownerId or sourceTitle at all (python-plexapi 4.3 to
+    // 4.14: "only available if its not your device", read as `cast(int, attrib.get('ownerId', 0))`, which an empty
+    // ownerId="" turns into NaN, not 0).
+    assert.deepStrictEqual(
+      [shared?.attributes["ownerId"], shared?.attributes["sourceTitle"]],
+      [String(fake.account("alice").id), "alice"]
+    )
+    const own = await xml(await send(fake, "/api/resources", { token: fake.account("alice").token }))
+    assert.deepStrictEqual(
+      own.children.map((d) => ["ownerId", "sourceTitle"].filter((name) => name in d.attributes)),
+      [[], []]
+    )
+    for (const device of [...own.children, ...carol.children]) {
+      assert.deepStrictEqual(
+        Object.entries(device.attributes).filter(([, value]) => value === ""),
+        [],
+        device.attributes["name"]
+      )
+    }
     const v2 = (await (
       await send(fake, "/api/v2/resources", {
         token: fake.account("carol").token,
@@ -712,11 +732,13 @@ describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctr
     ]) {
       const json = await signIn(fake, "json", credentials)
       assert.strictEqual(json.status, 401, credentials)
-      assert.deepStrictEqual(await json.json(), { error: "Invalid email, username, or password." })
+      assert.deepStrictEqual(await json.json(), { error: legacySignInRefusal })
       const refused = await signIn(fake, "xml", credentials)
       assert.strictEqual(refused.status, 401)
-      assert.strictEqual((await xml(refused)).children[0]?.text, "Invalid email, username, or password.")
+      assert.strictEqual((await xml(refused)).children[0]?.text, legacySignInRefusal)
     }
+    // plex.tv's status and form; no reference records its words for a wrong password, so the fake's say they are its own.
+    assert.include(legacySignInRefusal, "the fake's own words")
     // A second factor follows the password (python-plexapi's `password += code`); the password alone is refused.
     assert.strictEqual((await signIn(fake, "json", "bob:bob-pass")).status, 401)
     const bob = (await (await signIn(fake, "json", "bob:bob-pass123456")).json()) as {
@@ -746,9 +768,10 @@ describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctr
             root.name,
             root.attributes["username"],
             root.attributes["authenticationToken"],
-            root.attributes["homeAdmin"]
+            root.attributes["home"],
+            root.attributes["homeSize"]
           ],
-          ["user", "alice", fake.token, "1"]
+          ["user", "alice", fake.token, "1", "2"]
         )
       }
       const json = await send(fake, "/users/account.json", { token: fake.token, accept })
@@ -762,6 +785,68 @@ describe("core fake: the legacy sign-in, POST /users/sign_in.json and .xml (@ctr
     assert.strictEqual((await xml(refused)).children[0]?.attributes["code"], "1001")
     fake.revokeToken(fake.token)
     assert.strictEqual((await send(fake, "/users/account.json", { token: fake.token })).status, 422)
+  })
+
+  // The legacy XML account in the shape of python-plexapi's own fixture of it (tests/payloads.py ACCOUNT_XML before
+  // 4.15): its MyPlexAccount._loadData read `listAttrs(subscription, 'id', etag='feature')`, the subscription's own
+  // children (the v2 form's `<features>` wrapper left it no features), and scripts read `<authentication-token>`.
+  it("GET /users/account and POST /users/sign_in.xml: the legacy <user>, <feature> in <subscription>, <authentication-token>", async () => {
+    const fake = makeFakePlex({
+      accounts: [{}, { username: "bob", plexPass: false }, { username: "kid", managed: true }],
+      homes: [{ members: ["kid"] }]
+    })
+    const signedIn = await xml(
+      await fake.handler(
+        new Request(`${fake.plexTvUrl}/users/sign_in.xml`, {
+          method: "POST",
+          headers: { ...headers(undefined), Authorization: `Basic ${btoa(`${fake.login}:${fake.password}`)}` }
+        })
+      )
+    )
+    for (const [username, root] of [
+      ["alice", signedIn],
+      ["alice", await xml(await send(fake, "/users/account", { token: fake.token }))],
+      ["bob", await xml(await send(fake, "/users/account.xml", { token: fake.account("bob").token }))],
+      ["kid", await xml(await send(fake, "/users/account", { token: fake.account("kid").token }))]
+    ] as const) {
+      const account = fake.account(username)
+      const token = root.attributes["authenticationToken"] ?? ""
+      assert.strictEqual(root.attributes["authToken"], token)
+      assert.strictEqual(root.attributes["username"], username)
+      assert.notProperty(root.attributes, "authentication_token")
+      const child = (name: string) => root.children.filter((c) => c.name === name)
+      assert.deepStrictEqual(
+        ["username", "authentication-token"].map((name) => child(name).map((c) => c.text)),
+        [[username], [token]]
+      )
+      const [joined] = child("joined-at")
+      assert.strictEqual(joined?.attributes["type"], "datetime")
+      assert.match(joined?.text ?? "", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/)
+      const [subscription] = child("subscription")
+      const features = (subscription?.children ?? [])
+        .filter((c) => c.name === "feature")
+        .map((c) => c.attributes["id"] ?? "")
+      if (username === "bob") {
+        assert.deepStrictEqual([subscription?.attributes["active"], features], ["0", []])
+        assert.strictEqual(child("entitlements")[0]?.attributes["all"], "0")
+      } else {
+        assert.strictEqual(subscription?.attributes["active"], "1")
+        assert.include(features, "pass")
+        assert.strictEqual(child("entitlements")[0]?.attributes["all"], "1")
+        assert.deepStrictEqual(
+          child("roles")[0]?.children.map((c) => c.attributes["id"]),
+          ["plexpass"]
+        )
+      }
+      // Home fields as on every account payload; the legacy names python-plexapi 4.3 to 4.14 read.
+      const inHome = username !== "bob"
+      assert.deepStrictEqual(
+        [root.attributes["home"], root.attributes["homeSize"], root.attributes["restricted"]],
+        [inHome ? "1" : "0", inHome ? "2" : "1", username === "kid" ? "1" : "0"]
+      )
+      assert.strictEqual(root.attributes["mailing_list_status"], "active")
+      assert.strictEqual(root.attributes["email"], username === "kid" ? "" : account.email)
+    }
   })
 
   it("the form's user[login] and user[password] sign in too; the records keep the password and the Basic header secret", async () => {

@@ -127,6 +127,9 @@ describe("FakePlex plex.tv: tokens", () => {
         const account = yield* exchange(`${fake.plexTvUrl}/users/account`, { token: minted })
         assert.strictEqual(account.contentType, "application/xml; charset=utf-8")
         assert.include(account.text, `authenticationToken="${minted}"`)
+        // The legacy form (python-plexapi's fixture of it): the token in its own element too, features in <subscription>.
+        assert.include(account.text, `<authentication-token>${minted}</authentication-token>`)
+        assert.match(account.text, /<subscription active="1" status="Active" plan="lifetime"><feature id="/)
         // The token the legacy sign-in minted is one the library's operations accept.
         assert.strictEqual(
           (yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(minted))).username,

@@ -7,6 +7,7 @@
  */
 import type { PayloadOverride } from "./types.js"
 import { pseudoHex, type SeedAccount, type SeedConnection, type SeedServer } from "./seed.js"
+import * as Xml from "./xml.js"
 
 /** Plex's ISO date format: seconds precision, `Z`. */
 export const isoDate = (millis: number): string => new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
@@ -224,6 +225,94 @@ export const accountForXml = (payload: Record<string, unknown>): Record<string, 
   if (Array.isArray(payload["subscriptions"])) out["subscriptions"] = payload["subscriptions"].map(fix)
   if (!("subscription" in payload)) delete out["subscription"]
   return out
+}
+
+/**
+ * An account as plex.tv's legacy XML routes (`/users/account`, `POST /users/sign_in.xml`) write it, from an
+ * {@link account} payload, in the shape python-plexapi's own fixture of that answer has (its tests/payloads.py
+ * `ACCOUNT_XML` before 4.15, which its `MyPlexAccount._loadData` then read): the legacy attribute names
+ * (`mailing_list_status`, `authenticationToken`, `queueEmail`, `hasPassword="true"`, ...), each `<feature>` directly
+ * in `<subscription>` (the v2 form wraps them in `<features>`, where python-plexapi 4.3 to 4.14 find none),
+ * `<entitlements all="1">`, and the Rails-style children `<username>`, `<email>`, `<joined-at type="datetime">` and
+ * `<authentication-token>` that scripts read the token from. It has no `homeAdmin`: no recorded legacy answer does.
+ */
+export const legacyAccountXml = (payload: Record<string, unknown>): string => {
+  const record = (value: unknown): Record<string, unknown> => (isPlainObject(value) ? value : {})
+  const strings = (value: unknown): ReadonlyArray<string> =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []
+  const subscription = record(payload["subscription"])
+  const profile = record(payload["profile"])
+  const entitlements = strings(payload["entitlements"])
+  const token = payload["authToken"]
+  const open = (name: string, attributes: Record<string, unknown>) =>
+    Xml.element(name, attributes).replace(/\/>$/, ">")
+  const withChildren = (name: string, attributes: Record<string, unknown>, children: ReadonlyArray<string>) =>
+    children.length === 0
+      ? Xml.element(name, attributes)
+      : `${open(name, attributes)}${children.join("")}</${name}>`
+  const joined =
+    typeof payload["joinedAt"] === "number" ? new Date(payload["joinedAt"] * 1000).toISOString() : ""
+  const attributes = {
+    email: payload["email"],
+    id: payload["id"],
+    uuid: payload["uuid"],
+    mailing_list_status: payload["mailingListStatus"],
+    thumb: payload["thumb"],
+    username: payload["username"],
+    title: payload["title"],
+    cloudSyncDevice: "",
+    locale: payload["locale"],
+    authenticationToken: token,
+    authToken: token,
+    scrobbleTypes: payload["scrobbleTypes"],
+    restricted: payload["restricted"],
+    home: payload["home"],
+    guest: payload["guest"],
+    queueEmail: `queue+${String(payload["uuid"])}@save.plex.tv`,
+    queueUid: "",
+    hasPassword: payload["hasPassword"] === true ? "true" : "false",
+    homeSize: payload["homeSize"],
+    maxHomeSize: payload["maxHomeSize"],
+    secure: true,
+    certificateVersion: 2
+  }
+  const children = [
+    withChildren(
+      "subscription",
+      { active: subscription["active"], status: subscription["status"], plan: subscription["plan"] },
+      strings(subscription["features"]).map((id) => Xml.element("feature", { id }))
+    ),
+    withChildren(
+      "roles",
+      {},
+      strings(payload["roles"]).map((id) => Xml.element("role", { id }))
+    ),
+    withChildren(
+      "entitlements",
+      { all: entitlements.includes("all") },
+      entitlements.filter((id) => id !== "all").map((id) => Xml.element("entitlement", { id }))
+    ),
+    Xml.element("profile_settings", {
+      default_audio_language: profile["defaultAudioLanguage"],
+      default_subtitle_language: profile["defaultSubtitleLanguage"],
+      auto_select_subtitle: profile["autoSelectSubtitle"],
+      auto_select_audio: profile["autoSelectAudio"],
+      default_subtitle_accessibility: profile["defaultSubtitleAccessibility"],
+      default_subtitle_forced: profile["defaultSubtitleForced"]
+    }),
+    withChildren(
+      "services",
+      {},
+      (Array.isArray(payload["services"]) ? payload["services"] : []).map((service) =>
+        Xml.element("service", service)
+      )
+    ),
+    Xml.element("username", payload["username"]),
+    Xml.element("email", payload["email"]),
+    `<joined-at type="datetime">${xmlDate(joined)}</joined-at>`,
+    Xml.element("authentication-token", token)
+  ]
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${withChildren("user", attributes, children)}\n`
 }
 
 /** A PIN as `POST /api/v2/pins` and `GET /api/v2/pins/{id}` return it. */

@@ -190,11 +190,13 @@ const basicCredentials = (
 }
 
 /**
- * The legacy sign-in's refusal. Its status (401) is what @ctrl/plex and python-plexapi read; its body has the
- * legacy form of plex.tv's errors (`<errors><error>…</error></errors>`, as `invalidToken`'s), its message is not
- * from a recorded plex.tv answer (the references have none for this route).
+ * The legacy sign-in's refusal. Its status (401) and its form, `{"error": "…"}` (a recorded plex.tv answer on this
+ * route has it: trakt-scrobbler issue 356, 2026) or `<errors><error>…</error></errors>`, are plex.tv's; clients
+ * read the status. No reference records plex.tv's words for a wrong password here, so the message is the fake's
+ * own and says so (a test matching it would otherwise be matching words plex.tv may not send).
  */
-const legacySignInRefusal = "Invalid email, username, or password."
+export const legacySignInRefusal =
+  "fake plex.tv: wrong login or password (the fake's own words, not plex.tv's)"
 
 /** A legacy plex.tv route in the format its path names (`.json`: JSON; otherwise XML), whatever `Accept` says. */
 const inFormat = (format: "json" | "xml", route: Route): Route => ({
@@ -204,8 +206,9 @@ const inFormat = (format: "json" | "xml", route: Route): Route => ({
 
 /**
  * An account as plex.tv's legacy routes answer it: `{"user": {...}}`, the account as `/api/v2/user` has it plus
- * `authentication_token` (the legacy name of its `authToken`), or `<user authenticationToken="…" …>`, the attribute
- * python-plexapi read before 4.15.
+ * `authentication_token` (the legacy name of its `authToken`), or the legacy XML account
+ * ({@link Payloads.legacyAccountXml}: `<user authenticationToken="…" …>`, the attribute python-plexapi read before
+ * 4.15, and `<authentication-token>`).
  */
 const legacyUser = (ctx: Context, status: number, account: SeedAccount, token: string, signIn: boolean) => {
   const payload = {
@@ -218,11 +221,7 @@ const legacyUser = (ctx: Context, status: number, account: SeedAccount, token: s
   }
   return ctx.json
     ? Http.bytes(status, Http.plexTvJson, JSON.stringify({ user: payload }))
-    : Http.bytes(
-        status,
-        Http.plexTvXml,
-        Xml.document("user", { ...Payloads.accountForXml(payload), authenticationToken: token })
-      )
+    : Http.bytes(status, Http.plexTvXml, Payloads.legacyAccountXml(payload))
 }
 
 /**
@@ -417,9 +416,12 @@ const seconds = (value: unknown) =>
 const legacyResources = inFormat(
   "xml",
   plexTvAccount("getServerResources", "GET", "/api/resources", (ctx, account) => {
+    // What a device lacks is left out, not written empty: a device of one's own has no `ownerId` nor `sourceTitle`
+    // (python-plexapi 4.3 to 4.14's MyPlexResource: "only available if its not your device"; its `ownerid` is
+    // `cast(int, attrib.get('ownerId', 0))`, NaN for an empty one).
     const devices = resourceDevices(ctx, account).map(
       ({ connections, createdAt, lastSeenAt, ...device }) => ({
-        ...device,
+        ...Object.fromEntries(Object.entries(device).filter(([, value]) => value !== null)),
         createdAt: seconds(createdAt),
         lastSeenAt: seconds(lastSeenAt),
         Connection: connections
