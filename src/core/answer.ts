@@ -110,7 +110,8 @@ export const bodyPlan = (
   contentEncoding: string | undefined,
   limit: number
 ): { readonly tooLarge: number } | "whole" | "counted" => {
-  const declared = Number(contentLength ?? NaN)
+  // Number(undefined) is NaN: no declared length, never too large, not whole.
+  const declared = Number(contentLength)
   if (declared > limit) return { tooLarge: declared }
   const encoding = contentEncoding?.trim().toLowerCase()
   return Number.isFinite(declared) && (encoding === undefined || encoding === "identity")
