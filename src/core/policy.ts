@@ -137,7 +137,7 @@ export const foreignAnswer = (sent: string, answered: string, status: number): s
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
   const text = value ?? ""
   if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text)) return Math.max(...text.split(",").map(Number)) * 1000
-  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
+  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
