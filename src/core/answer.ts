@@ -38,7 +38,7 @@ export const transportFailure = (cause: unknown): { readonly text: string; reado
   const inner = fieldOf(cause, "cause")
   const code = fieldOf(inner, "code")
   const parts = [fieldOf(cause, "message"), code, fieldOf(inner, "message")]
-  const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
+  const text = parts.filter((p): p is string => typeof p === "string" && p !== "").join(": ")
   return { text, code }
 }
 
