@@ -95,7 +95,8 @@ export const decodedBody = <A>(
 /** Why a body did not decode: a path and a kind, never a value. */
 export const decodeFailureDetail = (path: ReadonlyArray<PropertyKey>, missing: boolean): string =>
   `the body does not have the expected shape: ${missing ? "missing" : "invalid"} ${
-    path.length > 0 ? path.join(".") : "body"
+    // Field names, never empty: no path is the body itself.
+    path.join(".") || "body"
   }`
 
 /**
