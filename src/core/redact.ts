@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import { isRecord } from "./decode.js"
+
 /** What a masked secret reads as. */
 export const mask = "<redacted>"
 
@@ -96,7 +98,8 @@ export const revealWith = (
     return secret.value
   }
   if (Array.isArray(value)) return value.map((item) => revealWith(item, open, found))
-  if (value !== null && typeof value === "object") {
+  // An object that is no array (those went above).
+  if (isRecord(value)) {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [key, revealWith(item, open, found)])
     )
