@@ -78,8 +78,7 @@ export const nextHop = <M extends string>(
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return refuse(`refused a redirect to a ${url.protocol.slice(0, -1)} URL`)
   }
-  if (url.username !== "" || url.password !== "")
-    return refuse("refused a redirect to a URL with credentials")
+  if (url.username || url.password) return refuse("refused a redirect to a URL with credentials")
   const crossOrigin = !mayCarrySecrets(from, url)
   // As `fetch` has it: a 303 makes any request but a HEAD a GET, a 301 or 302 a POST (`status`: an `isRedirect`).
   const toGet = (status === 303 && method !== "HEAD") || (status < 303 && method === "POST")
