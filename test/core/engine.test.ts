@@ -106,7 +106,7 @@ describe("core/validate and core/auth", () => {
     const secret = (text: string) => ({ text })
     const checked = Auth.signInForm(
       { login: " me ", password: secret("pw"), verificationCode: secret(" 123456 ") },
-      (s) => s.text,
+      (s) => s?.text,
       secret
     )
     assert.isTrue("form" in checked)
@@ -118,7 +118,7 @@ describe("core/validate and core/auth", () => {
       ["verificationCode", { text: "123456" }]
     ])
     assert.deepStrictEqual(
-      Auth.signInForm({ login: "me", password: secret("") }, (s) => s.text, secret),
+      Auth.signInForm({ login: "me", password: secret("") }, (s) => s?.text, secret),
       { field: "password", problem: "must not be empty" }
     )
     assert.deepStrictEqual(Auth.transientTokenQuery({}), {
