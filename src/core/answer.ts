@@ -38,7 +38,7 @@ export const transportFailure = (cause: unknown): { readonly text: string; reado
   const inner = fieldOf(cause, "cause")
   const code = fieldOf(inner, "code")
   const parts = [fieldOf(cause, "message"), code, fieldOf(inner, "message")]
-  const text = parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(": ")
+  const text = parts.filter((p): p is string => typeof p === "string" && p !== "").join(": ")
   return { text, code }
 }
 
@@ -95,7 +95,8 @@ export const decodedBody = <A>(
 /** Why a body did not decode: a path and a kind, never a value. */
 export const decodeFailureDetail = (path: ReadonlyArray<PropertyKey>, missing: boolean): string =>
   `the body does not have the expected shape: ${missing ? "missing" : "invalid"} ${
-    path.length > 0 ? path.join(".") : "body"
+    // Field names, never empty: no path is the body itself.
+    path.join(".") || "body"
   }`
 
 /**
@@ -110,7 +111,8 @@ export const bodyPlan = (
   contentEncoding: string | undefined,
   limit: number
 ): { readonly tooLarge: number } | "whole" | "counted" => {
-  const declared = Number(contentLength ?? NaN)
+  // Number(undefined) is NaN: no declared length, never too large, not whole.
+  const declared = Number(contentLength)
   if (declared > limit) return { tooLarge: declared }
   const encoding = contentEncoding?.trim().toLowerCase()
   return Number.isFinite(declared) && (encoding === undefined || encoding === "identity")

@@ -70,7 +70,7 @@ export interface Problem {
  * The sign-in form, or the argument at fault. `password` and `code` are
  * whatever the edition holds them in (`Redacted`): `reveal` gives their text
  * for the checks (the edition's `internal/validate.ts` `reveal`: a wiped one
- * reads as `wiped`, which the checks refuse), and they are placed in the form as they are (the code
+ * reads as `wiped`, which the checks refuse; no password, `undefined`, as itself), and they are placed in the form as they are (the code
  * trimmed, a six-digit code typed in groups without its separators:
  * {@link verificationCodeToSend}, through `wrap`).
  */
@@ -81,12 +81,12 @@ export const signInForm = <S>(
     readonly rememberMe?: unknown
     readonly verificationCode?: S | undefined
   },
-  reveal: (secret: S) => unknown,
+  reveal: (secret: S | undefined) => unknown,
   wrap: (text: string) => S
 ): { readonly form: ReadonlyArray<readonly [string, string | S]> } | Problem => {
   const login = loginProblem(input.login)
   if (login !== undefined) return { field: "login", problem: login }
-  const password = passwordProblem(input.password === undefined ? undefined : reveal(input.password))
+  const password = passwordProblem(reveal(input.password))
   if (password !== undefined) return { field: "password", problem: password }
   if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
     return { field: "rememberMe", problem: "must be a boolean" }

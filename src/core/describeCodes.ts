@@ -9,7 +9,7 @@ export const describeCodes = (
 ): string => {
   const text = errors
     .map((e) => [e.code, e.message].filter((p) => p !== undefined).join(" "))
-    .filter((p) => p.length > 0)
+    .filter((p) => p)
     .join("; ")
-  return text.length > 0 ? ` (${text})` : ""
+  return text ? ` (${text})` : ""
 }

@@ -21,7 +21,7 @@ import { scrub } from "./redact.js"
 export class CrossOrigin extends Error {}
 
 const carries = (text: string, secrets: ReadonlyArray<string>) =>
-  secrets.some((secret) => secret.length > 0 && text.includes(secret))
+  secrets.some((secret) => secret !== "" && text.includes(secret))
 
 /**
  * `value` with every secret masked (`redact.ts`'s `scrub`) in its text: a

@@ -78,8 +78,7 @@ export const nextHop = <M extends string>(
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return refuse(`refused a redirect to a ${url.protocol.slice(0, -1)} URL`)
   }
-  if (url.username !== "" || url.password !== "")
-    return refuse("refused a redirect to a URL with credentials")
+  if (url.username || url.password) return refuse("refused a redirect to a URL with credentials")
   const crossOrigin = !mayCarrySecrets(from, url)
   // As `fetch` has it: a 303 makes any request but a HEAD a GET, a 301 or 302 a POST (`status`: an `isRedirect`).
   const toGet = (status === 303 && method !== "HEAD") || (status < 303 && method === "POST")
@@ -137,7 +136,7 @@ export const foreignAnswer = (sent: string, answered: string, status: number): s
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
   const text = value ?? ""
   if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text)) return Math.max(...text.split(",").map(Number)) * 1000
-  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
+  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 

@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import { isRecord } from "./decode.js"
+
 /** What a masked secret reads as. */
 export const mask = "<redacted>"
 
@@ -51,16 +53,25 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   // Which characters are masked (one more, never, so that every run ends).
   const masked = new Uint8Array(text.length + 1)
   for (const form of secrets.flatMap(echoedForms).sort((a, b) => b.length - a.length)) {
-    for (let at = form ? text.indexOf(form) : -1; at > -1; at = text.indexOf(form, at + 1)) {
-      const end = at + form.length
-      if (
-        form.length >= minLengthAnywhere ||
-        !(
-          (!masked[at - 1] && isWordChar(text[at - 1]) && isWordChar(form[0])) ||
-          (!masked[end] && isWordChar(text[end]) && isWordChar(form[end - at - 1]))
-        )
+    // The form's last `period` characters, `period` its smallest: the form occurs again `period` on wherever
+    // they follow an occurrence. Each run of occurrences so found is one step, so a secret that repeats itself
+    // ('a' x 64) costs the text's length, not its own length at every character of a text that echoes it.
+    let period = 1
+    while (!form.startsWith(form.slice(period))) period++
+    const tail = form.slice(-period)
+    for (
+      let at = form ? text.indexOf(form) : -1, end = 0;
+      at > -1;
+      at = text.indexOf(form, end - form.length + 1)
+    ) {
+      end = at + form.length
+      if (form.length >= minLengthAnywhere) while (text.startsWith(tail, end)) end += period
+      else if (
+        (!masked[at - 1] && isWordChar(text[at - 1]) && isWordChar(form[0])) ||
+        (!masked[end] && isWordChar(text[end]) && isWordChar(form[end - at - 1]))
       )
-        masked.fill(1, at, end)
+        continue
+      masked.fill(1, at, end)
     }
   }
   // Each run of masked characters (occurrences that overlap or meet) as one mask.
@@ -75,7 +86,7 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
 export const excerpt = (text: string, secrets: ReadonlyArray<string>): string | undefined => {
   // Mask first: collapsing whitespace or cutting could otherwise leave part of a secret unrecognised.
   const collapsed = scrub(text, secrets).replace(/\s+/g, " ").trim()
-  if (collapsed.length === 0) return undefined
+  if (!collapsed) return undefined
   return collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
 }
 
@@ -96,7 +107,8 @@ export const revealWith = (
     return secret.value
   }
   if (Array.isArray(value)) return value.map((item) => revealWith(item, open, found))
-  if (value !== null && typeof value === "object") {
+  // An object that is no array (those went above).
+  if (isRecord(value)) {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [key, revealWith(item, open, found)])
     )

@@ -49,8 +49,7 @@ export const outgoing = <S, B>(
   }
   if (token !== undefined) headers["x-plex-token"] = revealWith(token, open, secrets) as string
   const query = revealWith(endpoint.urlParams, open, secrets) as Array<[string, string]> | undefined
-  const secretQuery =
-    endpoint.spanPath !== undefined || (query?.some(([, value]) => secrets.includes(value)) ?? false)
+  const secretQuery = endpoint.spanPath !== undefined || !!query?.some(([, value]) => secrets.includes(value))
   const bodyFrom = secrets.length
   const body = endpoint.body?.(secrets)
   const url = new URL(baseUrl + endpoint.path)

@@ -42,7 +42,7 @@ export const limits = {
 export const headerProblem = (value: unknown): string | undefined =>
   typeof value !== "string"
     ? "must be a string"
-    : value.trim().length === 0
+    : value.trim() === ""
       ? "must not be empty"
       : value.length > limits.header
         ? `must be at most ${limits.header} characters long`

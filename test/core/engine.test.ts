@@ -3,6 +3,7 @@
  * operations, answers, secret scrubbing, guarded fetch and token refresh
  * (src/core/{identity,validate,auth,errorCodes,answer,redact,fetchGuard,refresh,request}.ts).
  */
+import { FastCheck as fc } from "effect"
 import { assert, describe, it } from "vitest"
 import * as Answer from "../../src/core/answer.js"
 import * as Auth from "../../src/core/auth.js"
@@ -11,7 +12,13 @@ import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
 import * as Policy from "../../src/core/policy.js"
-import { excerpt, revealWith, scrub, withSecretHeaderNames } from "../../src/core/redact.js"
+import {
+  excerpt,
+  minLengthAnywhere,
+  revealWith,
+  scrub,
+  withSecretHeaderNames
+} from "../../src/core/redact.js"
 import * as Refresh from "../../src/core/refresh.js"
 import * as Request from "../../src/core/request.js"
 import * as SignOut from "../../src/core/signOut.js"
@@ -128,7 +135,7 @@ describe("core/validate and core/auth", () => {
     const secret = (text: string) => ({ text })
     const checked = Auth.signInForm(
       { login: " me ", password: secret("pw"), verificationCode: secret(" 123456 ") },
-      (s) => s.text,
+      (s) => s?.text,
       secret
     )
     assert.isTrue("form" in checked)
@@ -140,7 +147,7 @@ describe("core/validate and core/auth", () => {
       ["verificationCode", { text: "123456" }]
     ])
     assert.deepStrictEqual(
-      Auth.signInForm({ login: "me", password: secret("") }, (s) => s.text, secret),
+      Auth.signInForm({ login: "me", password: secret("") }, (s) => s?.text, secret),
       { field: "password", problem: "must not be empty" }
     )
     assert.deepStrictEqual(Auth.transientTokenQuery({}), {
@@ -247,6 +254,105 @@ describe("core/redact and core/fetchGuard", () => {
       scrub("pin 1234 of AbCd-1234-EfGhIjKl", ["1234", "AbCd-1234-EfGhIjKl", ""]),
       "pin <redacted> of <redacted>"
     )
+  })
+
+  it("property: scrub masks what a search from every character would (overlapping, repeating, short secrets)", () => {
+    // The reference: every occurrence of every form, each found by searching on from the character after the last
+    // (what scrub did before it followed runs of a secret that repeats itself), the same standalone rule.
+    const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}_]/u.test(char)
+    const reference = (text: string, secrets: ReadonlyArray<string>): string => {
+      const masked = new Uint8Array(text.length + 1)
+      const forms = secrets.flatMap((secret) => [
+        new URLSearchParams([["", secret]]).toString().slice(1),
+        JSON.stringify(secret).slice(1, -1),
+        secret,
+        encodeURIComponent(secret)
+      ])
+      for (const form of forms.sort((a, b) => b.length - a.length)) {
+        for (let at = form ? text.indexOf(form) : -1; at > -1; at = text.indexOf(form, at + 1)) {
+          const end = at + form.length
+          const glued =
+            (!masked[at - 1] && isWordChar(text[at - 1]) && isWordChar(form[0])) ||
+            (!masked[end] && isWordChar(text[end]) && isWordChar(form[end - at - 1]))
+          if (form.length >= minLengthAnywhere || !glued) masked.fill(1, at, end)
+        }
+      }
+      let out = ""
+      let from = 0
+      for (let at; (at = masked.indexOf(1, from)) > -1; from = masked.indexOf(0, at))
+        out += text.slice(from, at) + "<redacted>"
+      return out + text.slice(from)
+    }
+    // Few letters, so that secrets overlap each other and themselves and repeat in the text.
+    const letters = fc.constantFrom("a", "b", "c", " ", "&", "-")
+    const word = (max: number) => fc.array(letters, { maxLength: max }).map((chars) => chars.join(""))
+    // A part that repeats itself ('aba' x n cut anywhere): secrets and texts with runs of one secret in them.
+    const periodic = fc
+      .tuple(word(3), fc.integer({ min: 1, max: 40 }))
+      .map(([unit, length]) => unit.repeat(40).slice(0, length))
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(word(9), periodic), { maxLength: 3 }),
+        fc.array(fc.oneof(word(12), periodic), { maxLength: 8 }),
+        (secrets, parts) => {
+          // The text: pieces of the secrets and runs of them, in any order.
+          const pieces = parts.flatMap((part, i) => [
+            part,
+            (secrets[i % Math.max(1, secrets.length)] ?? "").repeat(i % 4)
+          ])
+          const text = pieces.join("")
+          assert.strictEqual(scrub(text, secrets), reference(text, secrets))
+        }
+      ),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("scrub looks at each character of a text a bounded number of times, however a secret repeats itself", () => {
+    // Characters compared on the text by String indexOf and startsWith, and masked by Uint8Array fill, counted
+    // while scrub runs. Searching on from the character after each match cost the secret's length at each of its
+    // occurrences: 'a' x 64 echoed in 'a' x 20,000 took 64 per character (no time measured: the work itself).
+    const work = (text: string, secrets: ReadonlyArray<string>): number => {
+      const strings = String.prototype
+      const { indexOf, startsWith } = strings
+      const { fill } = Uint8Array.prototype
+      let count = 0
+      strings.indexOf = function (this: string, search: string, from = 0) {
+        const at = indexOf.call(this, search, from)
+        if (this === text) count += (at < 0 ? this.length : at + search.length) - Math.max(0, from)
+        return at
+      }
+      strings.startsWith = function (this: string, search: string, from?: number) {
+        if (this === text) count += search.length
+        return startsWith.call(this, search, from)
+      }
+      Uint8Array.prototype.fill = function (this: Uint8Array, value: number, start?: number, end?: number) {
+        count += (end ?? this.length) - (start ?? 0)
+        return fill.call(this, value, start, end)
+      }
+      try {
+        scrub(text, secrets)
+      } finally {
+        strings.indexOf = indexOf
+        strings.startsWith = startsWith
+        Uint8Array.prototype.fill = fill
+      }
+      return count
+    }
+    for (const [text, secret] of [
+      ["a".repeat(20_000), "a".repeat(64)],
+      ["ab".repeat(10_000), "ab".repeat(32)],
+      ["ab".repeat(10_000), "ab".repeat(32) + "a"],
+      [("a".repeat(255) + "b").repeat(80), "a".repeat(255) + "b"],
+      [("a".repeat(100) + "b").repeat(200), "a".repeat(64)],
+      [("a".repeat(511) + "b").repeat(40), "a".repeat(256)],
+      ["Xy7Kq2Lm9Pz4".repeat(2_000), "Xy7Kq2Lm9Pz4Xy7Kq2Lm"]
+    ] as const) {
+      // Four forms of the secret (here all the same), each at most a few looks per character.
+      const perCharacter = work(text, [secret]) / text.length
+      assert.isAtMost(perCharacter, 12, `${secret.slice(0, 8)}... (${secret.length}): ${perCharacter}`)
+      assert.strictEqual(scrub(text, [secret]).replaceAll("<redacted>", "").includes(secret), false)
+    }
   })
 
   it("the redacted header names: the token's and Location added once, the caller's kept", () => {
