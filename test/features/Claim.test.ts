@@ -119,6 +119,32 @@ describe("Claim over loopback", () => {
       )
       // Found out before a claim token was asked for.
       assert.isFalse((yield* loopback.fake.requests).some((r) => r.route === "getClaimToken"))
+      // A claim token given is not sent either: not to the server (claimed), nor to plex.tv with its list.
+      yield* loopback.fake.clearRequests
+      const given = yield* Effect.flip(
+        as("alice")(Claim.claimServer(den.url, { claimToken: "claim-given-secret" }))
+      )
+      assert.strictEqual(given._tag, "ServerAlreadyClaimed")
+      const sent = yield* loopback.fake.requests
+      assert.deepStrictEqual(
+        sent.map((r) => r.route),
+        ["getServerIdentity", "getServerResources"]
+      )
+      // Every value as sent, its Redacted ones too (JSON.stringify would call their toJSON first).
+      const reveal = (value: unknown): unknown =>
+        Redacted.isRedacted(value)
+          ? Redacted.value(value)
+          : Array.isArray(value)
+            ? value.map(reveal)
+            : typeof value === "object" && value !== null
+              ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, reveal(inner)]))
+              : value
+      for (const r of sent)
+        assert.notInclude(
+          JSON.stringify(reveal([r.path, r.query, r.headers, r.form, r.json])),
+          "claim-given-secret",
+          r.route
+        )
 
       // Claimed by someone else between its /identity (scripted: still unclaimed) and the claim: the server's own
       // answer to a claim it will not take, 401 as a real server gives it (the fake answered 400).

@@ -170,6 +170,32 @@ describe("Claim (Effect 4)", () => {
       )
       // Found out before a claim token was asked for.
       assert.isFalse((yield* plex.requests).some((r) => r.route === "getClaimToken"))
+      // A claim token given is not sent either: not to the server (claimed), nor to plex.tv with its list.
+      yield* plex.clearRequests
+      const given = yield* Effect.flip(
+        as("alice")(Claim.claimServer(den.url, { claimToken: "claim-given-secret" }))
+      )
+      assert.strictEqual(given._tag, "ServerAlreadyClaimed")
+      const sent = yield* plex.requests
+      assert.deepStrictEqual(
+        sent.map((r) => r.route),
+        ["getServerIdentity", "getServerResources"]
+      )
+      // Every value as sent, its Redacted ones too (JSON.stringify would call their toJSON first).
+      const reveal = (value: unknown): unknown =>
+        Redacted.isRedacted(value)
+          ? Redacted.value(value)
+          : Array.isArray(value)
+            ? value.map(reveal)
+            : typeof value === "object" && value !== null
+              ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, reveal(inner)]))
+              : value
+      for (const r of sent)
+        assert.notInclude(
+          JSON.stringify(reveal([r.path, r.query, r.headers, r.form, r.json])),
+          "claim-given-secret",
+          r.route
+        )
 
       // Claimed by someone else between its /identity (scripted: still unclaimed) and the claim: the server's own
       // answer to a claim it will not take, 401 as a real server gives it (the fake answered 400).
