@@ -28,10 +28,10 @@ export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]
 /**
  * Whose a claimed server is, as plex.tv's list of the signed-in account's servers tells (the server's `/identity`
  * says only `claimed`, not by whom): `ThisAccount` when it is among them and `owned`; `AnotherAccount` when it is
- * among them but not `owned` (shared with this account, or its Home's); `Unknown` when the list could not be read
- * (`servers` undefined) or does not have it: not listed is no proof of another owner, as a server claimed moments ago
- * may not be listed yet (python-plexapi's `tools/plex-bootstraptest.py` waits for a claimed server to appear among
- * the account's devices).
+ * among them but not `owned` (shared with this account); `Unknown` when the list could not be read (`servers`
+ * undefined) or does not have it: not listed is no proof of another owner, as a server claimed moments ago may not
+ * be listed yet (python-plexapi's `tools/plex-bootstraptest.py` waits for a claimed server to appear among the
+ * account's devices).
  */
 export type ClaimedBy = "ThisAccount" | "AnotherAccount" | "Unknown"
 
