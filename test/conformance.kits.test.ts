@@ -2768,6 +2768,21 @@ describe("conformance: claiming a server, and a shared user's tokens on a server
       assert.strictEqual(again._tag, "ServerAlreadyClaimed")
       // The account's own now (plex.tv lists it, owned): the error says whose.
       assert.strictEqual(again._tag === "ServerAlreadyClaimed" ? again.claimedBy : undefined, "ThisAccount")
+      // Another account's only when listed, not owned: bob's list has the seeded server (shared with him), not this
+      // one. Not listed is not known whose (a server claimed moments ago may not be listed yet), as is a list that
+      // cannot be read.
+      const bob = yield* fake.mintToken("bob")
+      const seeded = yield* fake.server(fake.serverId)
+      const whose = (serverUrl: string) =>
+        Effect.map(Effect.flip(Claim.claimServer(serverUrl)), (error) =>
+          error._tag === "ServerAlreadyClaimed" ? error.claimedBy : error._tag
+        )
+      const shared = yield* whose(seeded.url).pipe(Credentials.withToken(bob))
+      const notListed = yield* whose(server.url).pipe(Credentials.withToken(bob))
+      yield* FakePlex.fault("getServerResources", Fault.status(500))
+      const notRead = yield* whose(server.url)
+      yield* FakePlex.clearFaults
+      assert.deepStrictEqual([shared, notListed, notRead], ["AnotherAccount", "Unknown", "Unknown"])
       const listed = yield* Resources.servers()
       assert.include(
         listed.map((s) => s.clientIdentifier),

@@ -34,10 +34,13 @@ import * as Resources from "./Resources.js"
  * `/identity` says `claimed`, not whose). `claimedBy` says whose, as
  * plex.tv's list of the account's servers (`Resources.servers()`, read once
  * the server says `claimed`) tells: `ThisAccount` (among them, `owned`:
- * nothing to do), `AnotherAccount` (not among them, or shared with this
- * account: sign in as its owner, or have the owner remove it from their
- * account, their authorized devices or `Devices.revoke`, and claim it
- * again), or `Unknown` (the list could not be read). Its message says so.
+ * nothing to do), `AnotherAccount` (among them but not `owned`: shared
+ * with this account; sign in as its owner, or have the owner remove it from
+ * their account, their authorized devices or `Devices.revoke`, and claim it
+ * again), or `Unknown` (the list could not be read, or does not have it: a
+ * server claimed moments ago may not be listed yet, so not listed is no
+ * proof of another owner; `Resources.servers()` lists it, `owned`, once it
+ * is this account's). Its message says so.
  *
  * @since 0.1.0
  * @category errors
@@ -52,7 +55,7 @@ export class ServerAlreadyClaimed
         url: Schema.String,
         /** The server's machine identifier. */
         machineIdentifier: Schema.String,
-        /** Whose it is, as plex.tv's list of this account's servers tells (`Unknown`: the list could not be read). */
+        /** Whose it is, as plex.tv's list of this account's servers tells (`Unknown`: not read, or not listed). */
         claimedBy: /*#__PURE__*/ Schema.Literals(["ThisAccount", "AnotherAccount", "Unknown"])
       }
     )

@@ -27,27 +27,32 @@ export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]
 
 /**
  * Whose a claimed server is, as plex.tv's list of the signed-in account's servers tells (the server's `/identity`
- * says only `claimed`, not by whom): `ThisAccount` when it is among them and `owned`; `AnotherAccount` when the list
- * was read and it is not (not listed, or listed but not `owned`: shared with this account); `Unknown` when the list
- * could not be read (`servers` undefined).
+ * says only `claimed`, not by whom): `ThisAccount` when it is among them and `owned`; `AnotherAccount` when it is
+ * among them but not `owned` (shared with this account); `Unknown` when the list could not be read (`servers`
+ * undefined) or does not have it: not listed is no proof of another owner, as a server claimed moments ago may not
+ * be listed yet (python-plexapi's `tools/plex-bootstraptest.py` waits for a claimed server to appear among the
+ * account's devices).
  */
 export type ClaimedBy = "ThisAccount" | "AnotherAccount" | "Unknown"
 
 export const claimedBy = (
   servers: ReadonlyArray<{ readonly clientIdentifier: string; readonly owned: boolean }> | undefined,
   machineIdentifier: string
-): ClaimedBy =>
-  servers === undefined
-    ? "Unknown"
-    : servers.some((server) => server.owned && server.clientIdentifier === machineIdentifier)
-      ? "ThisAccount"
-      : "AnotherAccount"
+): ClaimedBy => {
+  const listed = (servers ?? []).filter((server) => server.clientIdentifier === machineIdentifier)
+  return listed.some((server) => server.owned)
+    ? "ThisAccount"
+    : listed.length > 0
+      ? "AnotherAccount"
+      : "Unknown"
+}
 
 /**
  * The message of `ServerAlreadyClaimed`, ending with what to do, as docs/claim.md says, by {@link claimedBy}. This
  * account's: nothing to do. Another's: sign in as that account, or have its owner remove the server from their
  * account first (as plex.tv's authorized devices page, or `Devices.revoke` of the server's device, does), then claim
- * it. Unknown: how to find out (`Resources.servers()`), then either.
+ * it. Unknown (the list could not be read, or does not have it yet): how to find out (`Resources.servers()` lists it,
+ * owned, once it is this account's), then, if another's, the same.
  */
 export const alreadyClaimedMessage = (
   operation: string,
@@ -61,8 +66,8 @@ export const alreadyClaimedMessage = (
   return by === "ThisAccount"
     ? `${server} by this account: nothing to do`
     : by === "AnotherAccount"
-      ? `${server} by another account (it is not among this account's own servers on plex.tv): ${other}`
-      : `${server}, by this account or another (plex.tv's list of this account's servers could not be read; Resources.servers() lists it, owned, if it is this account's): if another's, ${other}`
+      ? `${server} by another account (plex.tv lists it for this account, but not as its own): ${other}`
+      : `${server}, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; Resources.servers() lists it, owned, once it is this account's): if another's, ${other}`
 }
 
 /**

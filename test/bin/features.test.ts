@@ -258,8 +258,27 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       assertExit(others, 1)
       assert.include(
         others.stderr,
-        "is already claimed by another account (it is not among this account's own servers on plex.tv)"
+        "is already claimed by another account (plex.tv lists it for this account, but not as its own): sign in as its owner"
       )
+      // Signed in as dave, whose list does not have it: not known whose (a server claimed moments ago may not be
+      // listed yet), exit 1, saying how to find out; so too when plex.tv's list cannot be read (alice's token revoked:
+      // /identity needs none, the list refuses it).
+      const daveDir = yield* configDir
+      const dave = yield* fake(daveDir, ["login", "--password", "--login", "dave@example.com"], {
+        env: { PLEX_PASSWORD: "dave-secret-password" }
+      })
+      assertExit(dave, 0)
+      const stranger = yield* fake(daveDir, ["claim", "http://192.0.2.10:32400"])
+      const unread = yield* fake(dir, ["claim", "http://192.0.2.10:32400"], {
+        env: { PLEX_AUTH_FAKE: "revoke-token" }
+      })
+      for (const notKnown of [stranger, unread]) {
+        assertExit(notKnown, 1)
+        assert.include(
+          notKnown.stderr,
+          "is already claimed, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; `plex-auth servers` lists it, owned, once it is this account's). If another's, sign in as its owner"
+        )
+      }
 
       const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
       assertExit(bad, 2)

@@ -1010,8 +1010,8 @@ describe("core/cli", () => {
   })
 
   it("claim's errors are said in the CLI's terms, not the library's (`Claim.claimServer: ...`)", () => {
-    // Another account's (as plex.tv's list told the library), or not known whose: each said so (this account's own
-    // is no failure: the claim command answers it).
+    // Another account's (listed, not owned, as plex.tv's list told the library), or not known whose (the list could
+    // not be read, or does not have it): each said so (this account's own is no failure: the claim command answers it).
     const claimed = (claimedBy: string) =>
       Failure.failureOf({
         _tag: "ServerAlreadyClaimed",
@@ -1022,12 +1022,12 @@ describe("core/cli", () => {
       })
     assert.deepStrictEqual(claimed("AnotherAccount"), {
       message:
-        "The server m1 at http://10.0.0.5:32400 is already claimed by another account (it is not among this account's own servers on plex.tv): sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
+        "The server m1 at http://10.0.0.5:32400 is already claimed by another account (plex.tv lists it for this account, but not as its own): sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
       exitCode: 1
     })
     assert.deepStrictEqual(claimed("Unknown"), {
       message:
-        "The server m1 at http://10.0.0.5:32400 is already claimed, by this account or another (plex.tv's list of this account's servers could not be read; `plex-auth servers` lists it, owned, if it is this account's). If another's, sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
+        "The server m1 at http://10.0.0.5:32400 is already claimed, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; `plex-auth servers` lists it, owned, once it is this account's). If another's, sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again.",
       exitCode: 1
     })
     const rejected = Failure.failureOf({

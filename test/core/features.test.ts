@@ -182,16 +182,19 @@ describe("core/claim and core/devices", () => {
       Claim.rejectedMessage("Claim.claimServer", "http://s:32400", 401, [{ code: 1001 }]),
       "Claim.claimServer: the server at http://s:32400 refused the claim (HTTP 401) (1001); claim it again with a fresh claim token, from the server's own network (or it was claimed since: read its /identity)"
     )
-    // Whose a claimed server is: plex.tv's list of this account's servers tells (its /identity does not).
+    // Whose a claimed server is: plex.tv's list of this account's servers tells (its /identity does not). Listed
+    // and owned: this account's; listed, not owned (shared): another's; not listed: not known (a server claimed
+    // moments ago may not be listed yet), as when the list could not be read.
     const servers = [
       { clientIdentifier: "mine", owned: true },
       { clientIdentifier: "shared", owned: false }
     ]
     assert.deepStrictEqual(
       ["mine", "shared", "elsewhere"].map((id) => Claim.claimedBy(servers, id)),
-      ["ThisAccount", "AnotherAccount", "AnotherAccount"]
+      ["ThisAccount", "AnotherAccount", "Unknown"]
     )
     assert.strictEqual(Claim.claimedBy(undefined, "mine"), "Unknown")
+    assert.strictEqual(Claim.claimedBy([], "mine"), "Unknown")
     // The message says which, and what to do for each: nothing, the owner's steps, or how to find out.
     assert.deepStrictEqual(
       (["ThisAccount", "AnotherAccount", "Unknown"] as const).map((by) =>
@@ -199,8 +202,8 @@ describe("core/claim and core/devices", () => {
       ),
       [
         "op: the server m1 at http://s:32400 is already claimed by this account: nothing to do",
-        "op: the server m1 at http://s:32400 is already claimed by another account (it is not among this account's own servers on plex.tv): sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again",
-        "op: the server m1 at http://s:32400 is already claimed, by this account or another (plex.tv's list of this account's servers could not be read; Resources.servers() lists it, owned, if it is this account's): if another's, sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again"
+        "op: the server m1 at http://s:32400 is already claimed by another account (plex.tv lists it for this account, but not as its own): sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again",
+        "op: the server m1 at http://s:32400 is already claimed, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; Resources.servers() lists it, owned, once it is this account's): if another's, sign in as its owner, or have the owner remove it from their account (their authorized devices; Devices.revoke) and claim it again"
       ]
     )
   })

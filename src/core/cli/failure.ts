@@ -379,14 +379,16 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       }
     // Claim's errors: the library's messages start with its operation (`Claim.claimServer: ...`).
     // This account's own server (claimedBy ThisAccount) is no failure: the claim command answers it (alreadyOwnedText).
+    // Another's (AnotherAccount: listed, not owned) is said so; not known whose (Unknown: the list could not be read,
+    // or does not have it yet), how to find out.
     case "ServerAlreadyClaimed": {
       const other =
         "sign in as its owner (`plex-auth login`), or have the owner remove it from their account (their authorized devices), then run `plex-auth claim` again."
       return {
         message:
           error.claimedBy === "AnotherAccount"
-            ? `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed by another account (it is not among this account's own servers on plex.tv): ${other}`
-            : `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed, by this account or another (plex.tv's list of this account's servers could not be read; \`plex-auth servers\` lists it, owned, if it is this account's). If another's, ${other}`,
+            ? `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed by another account (plex.tv lists it for this account, but not as its own): ${other}`
+            : `The server ${error.machineIdentifier} at ${originOf(url)} is already claimed, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; \`plex-auth servers\` lists it, owned, once it is this account's). If another's, ${other}`,
         exitCode: ExitCode.Generic
       }
     }

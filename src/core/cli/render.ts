@@ -429,7 +429,7 @@ export const claimedText = (machineIdentifier: string, url: string): string =>
 /**
  * What `claim` prints for a server the saved account claimed already (one of its servers, `owned`, in plex.tv's
  * list): nothing to do, exit 0, so that a setup script that runs `claim` twice does not fail the second time.
- * A server claimed by another account (not among the account's own) stays `ServerAlreadyClaimed` (exit 1).
+ * A server another account's (listed, not owned) or not known whose (not listed) stays `ServerAlreadyClaimed` (exit 1).
  */
 export const alreadyOwnedText = (machineIdentifier: string, url: string): string =>
   `The server ${neutralise(machineIdentifier)} at ${originOf(url)} is already claimed by this account: nothing to do.`
