@@ -21,6 +21,7 @@ import { type InvalidInput, PlexErrorDetail, type ResponseError } from "./PlexEr
 import * as Resources from "./Resources.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import * as Settings from "./internal/settings.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/claim.js"
@@ -31,7 +32,8 @@ import { getServerIdentity } from "./core/resources.js"
 /**
  * The server asked to be claimed already belongs to an account (its
  * `/identity` says `claimed`, not whose). `claimedBy` says whose, as
- * plex.tv's list of the account's servers (`Resources.servers()`, read once
+ * plex.tv's list of the account's servers (`Resources.servers()`, read in one
+ * attempt, whatever the retry policy, once
  * the server says `claimed`) tells: `ThisAccount` (among them, `owned`:
  * nothing to do), `AnotherAccount` (among them but not `owned`: shared
  * with this account; sign in as its owner, or have the owner remove it from
@@ -203,7 +205,11 @@ export const claimServer = (
     const identity = (yield* Request.execute(operation, identitySpec, url)).value.MediaContainer
     if (identity.claimed === true) {
       // Whose: plex.tv's list of this account's servers tells (its failure leaves it Unknown, never another error).
-      const servers = yield* Effect.option(Resources.servers())
+      // One attempt, whatever the caller's retry policy: the claim has failed already, and its error should not wait
+      // out a backoff (up to RetryPolicy.backoff's maxElapsedTime) for what only words its message.
+      const servers = yield* Effect.option(
+        Effect.provideService(Resources.servers(), Settings.CurrentRetryPolicy, Settings.none)
+      )
       return yield* new ServerAlreadyClaimed({
         operation,
         url,

@@ -1,6 +1,6 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
-import { Claim, Resources, ServerAccess } from "effect-plex-auth"
+import { Effect, Redacted, Schedule, TestClock } from "effect"
+import { Claim, Resources, RetryPolicy, ServerAccess } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
@@ -106,6 +106,22 @@ describe("Claim over loopback", () => {
       const notListed = yield* Effect.flip(as("dave")(Claim.claimServer(den.url)))
       yield* loopback.fake.fault("getServerResources", Fault.status(503))
       const notRead = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
+      // Read in one attempt whatever the caller's retry policy (a policy that would retry the 503 three times): the
+      // claim has failed already, and its error does not wait out a backoff for its words.
+      yield* loopback.fake.clearRequests
+      const underPolicy = yield* Effect.flip(
+        as("alice")(Claim.claimServer(den.url)).pipe(
+          RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(3)))
+        )
+      )
+      assert.strictEqual(
+        underPolicy._tag === "ServerAlreadyClaimed" ? underPolicy.claimedBy : underPolicy._tag,
+        "Unknown"
+      )
+      assert.strictEqual(
+        (yield* loopback.fake.requests).filter((r) => r.route === "getServerResources").length,
+        1
+      )
       yield* loopback.fake.clearFaults
       const notKnown = [
         "Unknown",

@@ -8,12 +8,14 @@ import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as References from "effect/References"
 import { TestClock } from "effect/testing"
 import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
 import * as Claim from "effect4-plex-auth/Claim"
 import * as Resources from "effect4-plex-auth/Resources"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
 import { Fault } from "effect4-plex-auth/testing"
 import { as, fake, TestLive } from "./support.js"
@@ -157,6 +159,19 @@ describe("Claim (Effect 4)", () => {
       const notListed = yield* Effect.flip(as("dave")(Claim.claimServer(den.url)))
       yield* plex.fault("getServerResources", Fault.status(503))
       const notRead = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
+      // Read in one attempt whatever the caller's retry policy (a policy that would retry the 503 three times): the
+      // claim has failed already, and its error does not wait out a backoff for its words.
+      yield* plex.clearRequests
+      const underPolicy = yield* Effect.flip(
+        as("alice")(Claim.claimServer(den.url)).pipe(
+          RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(3)))
+        )
+      )
+      assert.strictEqual(
+        underPolicy._tag === "ServerAlreadyClaimed" ? underPolicy.claimedBy : underPolicy._tag,
+        "Unknown"
+      )
+      assert.strictEqual((yield* plex.requests).filter((r) => r.route === "getServerResources").length, 1)
       yield* plex.clearFaults
       const notKnown = [
         "Unknown",
