@@ -599,35 +599,65 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 
+  /**
+   * `globalThis` as a page (`onpagehide` its own) or a worker (Deno, a web or service worker: `addEventListener`,
+   * but no page) has it, its events on `target`, for the test's scope; the listeners added and removed, by type.
+   */
+  const asGlobal = (target: EventTarget, kind: "page" | "worker") => {
+    const global = globalThis as {
+      addEventListener?: unknown
+      removeEventListener?: unknown
+      onpagehide?: unknown
+    }
+    const added: Array<string> = []
+    const removed: Array<string> = []
+    return Effect.as(
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          global.addEventListener = (type: string, listener: EventListener) => {
+            added.push(type)
+            target.addEventListener(type, listener)
+          }
+          global.removeEventListener = (type: string, listener: EventListener) => {
+            removed.push(type)
+            target.removeEventListener(type, listener)
+          }
+          if (kind === "page") global.onpagehide = null
+        }),
+        () =>
+          Effect.sync(() => {
+            delete global.addEventListener
+            delete global.removeEventListener
+            delete global.onpagehide
+          })
+      ),
+      { added, removed }
+    )
+  }
+
+  /** A `Storage` in memory (a page's localStorage: it answers at once). */
+  const memoryStorage = (): Storage => {
+    const entries = new Map<string, string>()
+    return {
+      get length() {
+        return entries.size
+      },
+      clear: () => entries.clear(),
+      getItem: (key) => entries.get(key) ?? null,
+      key: (index) => [...entries.keys()][index] ?? null,
+      removeItem: (key) => void entries.delete(key),
+      setItem: (key, value) => void entries.set(key, value)
+    }
+  }
+
   it.scoped(
     "a page that goes away mid obtain (pagehide) releases its lease at once: the next page's sign-in does not wait",
     () =>
       Effect.gen(function* () {
         // A browser: the page is an event target, the store its localStorage (a Storage answering at once).
         const page = new EventTarget()
-        const global = globalThis as { addEventListener?: unknown; removeEventListener?: unknown }
-        yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            global.addEventListener = page.addEventListener.bind(page)
-            global.removeEventListener = page.removeEventListener.bind(page)
-          }),
-          () =>
-            Effect.sync(() => {
-              delete global.addEventListener
-              delete global.removeEventListener
-            })
-        )
-        const entries = new Map<string, string>()
-        const storage: Storage = {
-          get length() {
-            return entries.size
-          },
-          clear: () => entries.clear(),
-          getItem: (key) => entries.get(key) ?? null,
-          key: (index) => [...entries.keys()][index] ?? null,
-          removeItem: (key) => void entries.delete(key),
-          setItem: (key, value) => void entries.set(key, value)
-        }
+        const { added, removed } = yield* asGlobal(page, "page")
+        const storage = memoryStorage()
         const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
         const obtaining = yield* Deferred.make<void>()
         const built = yield* Effect.fork(
@@ -647,6 +677,31 @@ describe("Credentials.layerStored", () => {
           return storage.getItem(leaseKey)
         })
         assert.isNull(left)
+        yield* Fiber.interrupt(built)
+        // Its listener goes with the obtain: none left behind per sign-in.
+        assert.deepStrictEqual([added, removed], [["pagehide"], ["pagehide"]])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.scoped(
+    "no pagehide listener where the global is no page (Deno, a web or service worker: addEventListener, no onpagehide)",
+    () =>
+      Effect.gen(function* () {
+        // A service worker's console warns of each listener added after its script first ran: one per sign-in.
+        const { added } = yield* asGlobal(new EventTarget(), "worker")
+        const storage = memoryStorage()
+        const obtaining = yield* Deferred.make<void>()
+        const built = yield* Effect.fork(
+          Layer.build(
+            Credentials.layerStored({
+              obtain: Effect.zipRight(Deferred.succeed(obtaining, undefined), Effect.never)
+            }).pipe(Layer.provide(KeyValueStore.layerStorage(() => storage)))
+          )
+        )
+        // Under the lease, obtaining: no listener added.
+        yield* Deferred.await(obtaining)
+        assert.isNotNull(storage.getItem(`${Credentials.defaultStoreKey}:obtaining`))
+        assert.deepStrictEqual(added, [])
         yield* Fiber.interrupt(built)
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )

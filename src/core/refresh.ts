@@ -375,8 +375,10 @@ export const newLeaseHolder = (): string =>
  * Calls `onHide` when the web page this code runs in goes away (`pagehide`: reloaded, closed, navigated away from,
  * or put in the back/forward cache), until the function returned is called. A page that goes away runs no
  * finalizer: a lease (`obtainLease`) its sign-in held would hold the next page's sign-in (the user reloaded while
- * the PIN window was open) off for `leaseMillis`. Where there is no such event (Node, Bun, Deno, a worker), the
- * listener is never called. `onHide` must do its work at once: the page is going.
+ * the PIN window was open) off for `leaseMillis`. Only a page (a window: `onpagehide` is one of its own) is
+ * listened to: a global with `addEventListener` that is no page (Deno, a web or service worker, Cloudflare's
+ * workerd) is left alone, as Node and Bun are (a service worker's console warns of each listener added after its
+ * script first ran: one per sign-in). `onHide` must do its work at once: the page is going.
  */
 export const onPageHide = (onHide: () => void): (() => void) => {
   const target = globalThis as {
@@ -384,7 +386,7 @@ export const onPageHide = (onHide: () => void): (() => void) => {
     readonly removeEventListener?: (type: string, listener: () => void) => void
   }
   const { addEventListener: add, removeEventListener: remove } = target
-  if (typeof add !== "function" || typeof remove !== "function") return () => {}
+  if (!("onpagehide" in target) || typeof add !== "function" || typeof remove !== "function") return () => {}
   const listener = () => {
     try {
       onHide()
