@@ -889,6 +889,47 @@ describe("Credentials.layerStored: processes sharing a store", () => {
   )
 
   it.effect(
+    "a page put in the back/forward cache (pagehide, persisted) and restored: its renewal claims the lease again; a pagehide never removes another page's lease",
+    () =>
+      Effect.gen(function* () {
+        const page = new EventTarget()
+        yield* asGlobal(page, "page")
+        const storage = memoryStorage()
+        const holder = () => JSON.parse(storage.getItem(leaseKey) ?? "null")?.holder as string | undefined
+        const pageHide = (persisted: boolean) =>
+          Effect.sync(() => void page.dispatchEvent(Object.assign(new Event("pagehide"), { persisted })))
+        const obtaining = yield* Deferred.make<void>()
+        const built = yield* Effect.forkChild(
+          Layer.build(
+            Credentials.layerStored({
+              obtain: Effect.andThen(Deferred.succeed(obtaining, undefined), Effect.never)
+            }).pipe(Layer.provide(KeyValueStore.layerStorage(() => storage)))
+          )
+        )
+        yield* Deferred.await(obtaining)
+        const me = holder()
+        assert.isString(me)
+        // Kept for the back/forward cache: released as it goes (it may never come back, and its lease, not renewed
+        // while frozen, would hold the other pages off until it lapsed).
+        yield* pageHide(true)
+        assert.isNull(storage.getItem(leaseKey))
+        // Restored, its obtain going on: the next renewal (10 seconds) claims the lease again, as this page's.
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual(holder(), me)
+        // Another page's lease (this one's lapsed, that one claimed it): this page's pagehide leaves it.
+        const other = JSON.stringify({
+          holder: "another page",
+          until: (yield* Clock.currentTimeMillis) + 30_000
+        })
+        storage.setItem(leaseKey, other)
+        yield* pageHide(false)
+        assert.strictEqual(storage.getItem(leaseKey), other)
+        yield* Fiber.interrupt(built)
+        assert.strictEqual(storage.getItem(leaseKey), other)
+      }).pipe(Effect.scoped, Effect.provide(Env))
+  )
+
+  it.effect(
     "no pagehide listener where the global is no page (Deno, a web or service worker: addEventListener, no onpagehide)",
     () =>
       Effect.gen(function* () {
