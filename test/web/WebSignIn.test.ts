@@ -5546,6 +5546,21 @@ describe("WebSignIn middleware and routes", () => {
         for (const path of ["/auth/plex/a", "/auth/plex/anything", "/auth/plex/a::b"]) {
           assert.strictEqual((yield* Effect.flip(run(colon, request(path))))._tag, "RouteNotFound", path)
         }
+        // A path given with :: (each : its own literal :) and one ending in a : (nothing after it to name).
+        for (const [path, others] of [
+          ["/auth/plex/a::b", ["/auth/plex/a:b", "/auth/plex/a", "/auth/plex/a::::b"]],
+          ["/auth/plex/b:", ["/auth/plex/b", "/auth/plex/b::", "/auth/plex/bz"]]
+        ] as const) {
+          const app = HttpRouter.empty.pipe(HttpRouter.get(Core.routePattern(path), reached))
+          assert.strictEqual((yield* run(app, request(path))).status, 200, path)
+          for (const other of others) {
+            assert.strictEqual(
+              (yield* Effect.flip(run(app, request(other))))._tag,
+              "RouteNotFound",
+              `${path} ${other}`
+            )
+          }
+        }
       })
   )
 

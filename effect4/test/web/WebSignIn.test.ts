@@ -5545,6 +5545,20 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           const other = yield* Effect.exit(serve(colon, request(path)))
           assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
         }
+        // A path given with :: (each : its own literal :) and one ending in a : (nothing after it to name).
+        for (const [path, others] of [
+          ["/auth/plex/a::b", ["/auth/plex/a:b", "/auth/plex/a", "/auth/plex/a::::b"]],
+          ["/auth/plex/b:", ["/auth/plex/b", "/auth/plex/b::", "/auth/plex/bz"]]
+        ] as const) {
+          const app = yield* HttpRouter.toHttpEffect(
+            HttpRouter.addAll([HttpRouter.route("GET", Core.routePattern(path), reached)])
+          )
+          assert.strictEqual((yield* serve(app, request(path))).status, 200, path)
+          for (const other of others) {
+            const exit = yield* Effect.exit(serve(app, request(other)))
+            assert.include(inspect(exit, { depth: 8 }), "RouteNotFound", `${path} ${other}`)
+          }
+        }
       }).pipe(Effect.scoped)
   )
 
