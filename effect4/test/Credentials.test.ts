@@ -884,12 +884,18 @@ describe("Credentials.layerStored: processes sharing a store", () => {
         assert.isNull(left)
         yield* Fiber.interrupt(built)
         // Its listener goes with the obtain: none left behind per sign-in.
-        assert.deepStrictEqual([added, removed], [["pagehide"], ["pagehide"]])
+        assert.deepStrictEqual(
+          [added, removed],
+          [
+            ["pagehide", "pageshow"],
+            ["pagehide", "pageshow"]
+          ]
+        )
       }).pipe(Effect.scoped, Effect.provide(Env))
   )
 
   it.effect(
-    "a page put in the back/forward cache (pagehide, persisted) and restored: its renewal claims the lease again; a pagehide never removes another page's lease",
+    "a page put in the back/forward cache (pagehide, persisted) and restored (pageshow): the lease claimed again at once; a pagehide never removes another page's lease",
     () =>
       Effect.gen(function* () {
         const page = new EventTarget()
@@ -913,9 +919,15 @@ describe("Credentials.layerStored: processes sharing a store", () => {
         // while frozen, would hold the other pages off until it lapsed).
         yield* pageHide(true)
         assert.isNull(storage.getItem(leaseKey))
-        // Restored, its obtain going on: the next renewal (10 seconds) claims the lease again, as this page's.
-        yield* TestClock.adjust("10 seconds")
+        // Restored, its obtain going on: the lease is claimed again at once, as this page's (the next renewal was up
+        // to 10 seconds later, while another page could start a sign-in of its own).
+        yield* Effect.sync(() =>
+          page.dispatchEvent(Object.assign(new Event("pageshow"), { persisted: true }))
+        )
         assert.strictEqual(holder(), me)
+        // Claimed with the app's clock (TestClock here): good for 30 seconds from its now.
+        const until = JSON.parse(storage.getItem(leaseKey) ?? "null")?.until
+        assert.strictEqual(until, (yield* Clock.currentTimeMillis) + 30_000)
         // Another page's lease (this one's lapsed, that one claimed it): this page's pagehide leaves it.
         const other = JSON.stringify({
           holder: "another page",
