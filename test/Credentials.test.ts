@@ -599,35 +599,65 @@ describe("Credentials.layerStored", () => {
       }).pipe(Effect.provide(Layer.merge(FakePlex.layerSignedIn(), KeyValueStore.layerMemory)))
   )
 
+  /**
+   * `globalThis` as a page (`onpagehide` its own) or a worker (Deno, a web or service worker: `addEventListener`,
+   * but no page) has it, its events on `target`, for the test's scope; the listeners added and removed, by type.
+   */
+  const asGlobal = (target: EventTarget, kind: "page" | "worker") => {
+    const global = globalThis as {
+      addEventListener?: unknown
+      removeEventListener?: unknown
+      onpagehide?: unknown
+    }
+    const added: Array<string> = []
+    const removed: Array<string> = []
+    return Effect.as(
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          global.addEventListener = (type: string, listener: EventListener) => {
+            added.push(type)
+            target.addEventListener(type, listener)
+          }
+          global.removeEventListener = (type: string, listener: EventListener) => {
+            removed.push(type)
+            target.removeEventListener(type, listener)
+          }
+          if (kind === "page") global.onpagehide = null
+        }),
+        () =>
+          Effect.sync(() => {
+            delete global.addEventListener
+            delete global.removeEventListener
+            delete global.onpagehide
+          })
+      ),
+      { added, removed }
+    )
+  }
+
+  /** A `Storage` in memory (a page's localStorage: it answers at once). */
+  const memoryStorage = (): Storage => {
+    const entries = new Map<string, string>()
+    return {
+      get length() {
+        return entries.size
+      },
+      clear: () => entries.clear(),
+      getItem: (key) => entries.get(key) ?? null,
+      key: (index) => [...entries.keys()][index] ?? null,
+      removeItem: (key) => void entries.delete(key),
+      setItem: (key, value) => void entries.set(key, value)
+    }
+  }
+
   it.scoped(
     "a page that goes away mid obtain (pagehide) releases its lease at once: the next page's sign-in does not wait",
     () =>
       Effect.gen(function* () {
         // A browser: the page is an event target, the store its localStorage (a Storage answering at once).
         const page = new EventTarget()
-        const global = globalThis as { addEventListener?: unknown; removeEventListener?: unknown }
-        yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            global.addEventListener = page.addEventListener.bind(page)
-            global.removeEventListener = page.removeEventListener.bind(page)
-          }),
-          () =>
-            Effect.sync(() => {
-              delete global.addEventListener
-              delete global.removeEventListener
-            })
-        )
-        const entries = new Map<string, string>()
-        const storage: Storage = {
-          get length() {
-            return entries.size
-          },
-          clear: () => entries.clear(),
-          getItem: (key) => entries.get(key) ?? null,
-          key: (index) => [...entries.keys()][index] ?? null,
-          removeItem: (key) => void entries.delete(key),
-          setItem: (key, value) => void entries.set(key, value)
-        }
+        const { added, removed } = yield* asGlobal(page, "page")
+        const storage = memoryStorage()
         const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
         const obtaining = yield* Deferred.make<void>()
         const built = yield* Effect.fork(
@@ -647,6 +677,85 @@ describe("Credentials.layerStored", () => {
           return storage.getItem(leaseKey)
         })
         assert.isNull(left)
+        yield* Fiber.interrupt(built)
+        // Its listener goes with the obtain: none left behind per sign-in.
+        assert.deepStrictEqual(
+          [added, removed],
+          [
+            ["pagehide", "pageshow"],
+            ["pagehide", "pageshow"]
+          ]
+        )
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.scoped(
+    "a page put in the back/forward cache (pagehide, persisted) and restored (pageshow): the lease claimed again at once; a pagehide never removes another page's lease",
+    () =>
+      Effect.gen(function* () {
+        const page = new EventTarget()
+        yield* asGlobal(page, "page")
+        const storage = memoryStorage()
+        const leaseKey = `${Credentials.defaultStoreKey}:obtaining`
+        const holder = () => JSON.parse(storage.getItem(leaseKey) ?? "null")?.holder as string | undefined
+        const pageHide = (persisted: boolean) =>
+          Effect.sync(() => void page.dispatchEvent(Object.assign(new Event("pagehide"), { persisted })))
+        const obtaining = yield* Deferred.make<void>()
+        const built = yield* Effect.fork(
+          Layer.build(
+            Credentials.layerStored({
+              obtain: Effect.zipRight(Deferred.succeed(obtaining, undefined), Effect.never)
+            }).pipe(Layer.provide(KeyValueStore.layerStorage(() => storage)))
+          )
+        )
+        yield* Deferred.await(obtaining)
+        const me = holder()
+        assert.isString(me)
+        // Kept for the back/forward cache: released as it goes (it may never come back, and its lease, not renewed
+        // while frozen, would hold the other pages off until it lapsed).
+        yield* pageHide(true)
+        assert.isNull(storage.getItem(leaseKey))
+        // Restored, its obtain going on: the lease is claimed again at once, as this page's (the next renewal was up
+        // to 10 seconds later, while another page could start a sign-in of its own).
+        yield* Effect.sync(() =>
+          page.dispatchEvent(Object.assign(new Event("pageshow"), { persisted: true }))
+        )
+        assert.strictEqual(holder(), me)
+        // Claimed with the app's clock (TestClock here): good for 30 seconds from its now.
+        const until = JSON.parse(storage.getItem(leaseKey) ?? "null")?.until
+        assert.strictEqual(until, (yield* TestClock.currentTimeMillis) + 30_000)
+        // Another page's lease (this one's lapsed, that one claimed it): this page's pagehide leaves it.
+        const other = JSON.stringify({
+          holder: "another page",
+          until: (yield* TestClock.currentTimeMillis) + 30_000
+        })
+        storage.setItem(leaseKey, other)
+        yield* pageHide(false)
+        assert.strictEqual(storage.getItem(leaseKey), other)
+        yield* Fiber.interrupt(built)
+        assert.strictEqual(storage.getItem(leaseKey), other)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.scoped(
+    "no pagehide listener where the global is no page (Deno, a web or service worker: addEventListener, no onpagehide)",
+    () =>
+      Effect.gen(function* () {
+        // A service worker's console warns of each listener added after its script first ran: one per sign-in.
+        const { added } = yield* asGlobal(new EventTarget(), "worker")
+        const storage = memoryStorage()
+        const obtaining = yield* Deferred.make<void>()
+        const built = yield* Effect.fork(
+          Layer.build(
+            Credentials.layerStored({
+              obtain: Effect.zipRight(Deferred.succeed(obtaining, undefined), Effect.never)
+            }).pipe(Layer.provide(KeyValueStore.layerStorage(() => storage)))
+          )
+        )
+        // Under the lease, obtaining: no listener added.
+        yield* Deferred.await(obtaining)
+        assert.isNotNull(storage.getItem(`${Credentials.defaultStoreKey}:obtaining`))
+        assert.deepStrictEqual(added, [])
         yield* Fiber.interrupt(built)
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )

@@ -373,27 +373,38 @@ export const newLeaseHolder = (): string =>
 
 /**
  * Calls `onHide` when the web page this code runs in goes away (`pagehide`: reloaded, closed, navigated away from,
- * or put in the back/forward cache), until the function returned is called. A page that goes away runs no
- * finalizer: a lease (`obtainLease`) its sign-in held would hold the next page's sign-in (the user reloaded while
- * the PIN window was open) off for `leaseMillis`. Where there is no such event (Node, Bun, Deno, a worker), the
- * listener is never called. `onHide` must do its work at once: the page is going.
+ * or put in the back/forward cache), and `onShow` when it comes back from that cache (`pageshow`, `persisted`),
+ * until the function returned is called. A page that goes away runs no finalizer: a lease (`obtainLease`) its
+ * sign-in held would hold the next page's sign-in (the user reloaded while the PIN window was open) off for
+ * `leaseMillis`; a page brought back goes on with its sign-in, which claims the lease again. Only a page (a window:
+ * `onpagehide` is one of its own) is listened to: a global with `addEventListener` that is no page (Deno, a web or
+ * service worker, Cloudflare's workerd) is left alone, as Node and Bun are (a service worker's console warns of each
+ * listener added after its script first ran: one per sign-in). `onHide` must do its work at once: the page is going.
  */
-export const onPageHide = (onHide: () => void): (() => void) => {
+export const onPageHide = (onHide: () => void, onShow: () => void): (() => void) => {
   const target = globalThis as {
-    readonly addEventListener?: (type: string, listener: () => void) => void
-    readonly removeEventListener?: (type: string, listener: () => void) => void
+    readonly addEventListener?: (type: string, listener: (event: unknown) => void) => void
+    readonly removeEventListener?: (type: string, listener: (event: unknown) => void) => void
   }
   const { addEventListener: add, removeEventListener: remove } = target
-  if (typeof add !== "function" || typeof remove !== "function") return () => {}
-  const listener = () => {
+  if (!("onpagehide" in target) || typeof add !== "function" || typeof remove !== "function") return () => {}
+  const hidden = () => {
     try {
       onHide()
     } catch {
       // The page is going: nothing to report to.
     }
   }
-  add.call(target, "pagehide", listener)
-  return () => remove.call(target, "pagehide", listener)
+  // Not a page loaded anew (its sign-in is another): one restored from the back/forward cache.
+  const shown = (event: unknown) => {
+    if ((event as { readonly persisted?: unknown } | undefined)?.persisted === true) onShow()
+  }
+  add.call(target, "pagehide", hidden)
+  add.call(target, "pageshow", shown)
+  return () => {
+    remove.call(target, "pagehide", hidden)
+    remove.call(target, "pageshow", shown)
+  }
 }
 
 /**

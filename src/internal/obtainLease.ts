@@ -12,6 +12,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import * as RefreshFacts from "../core/refresh.js"
 
 /** What {@link make}'s `obtainShared` answers: a value another process stored (`taken`), else one `obtain` gave. */
@@ -57,9 +58,18 @@ export const make = <A>(options: {
   // A page that goes away mid `obtain` (reloaded or closed while the PIN window is open) runs no finalizer: its
   // lease is released as it goes (`pagehide`), at once (a browser's store answers synchronously), so that the next
   // page's sign-in does not wait out `leaseMillis` for a holder that is gone. Nothing to listen to outside a page.
-  const releasedOnPageHide = Effect.acquireRelease(
-    Effect.sync(() => RefreshFacts.onPageHide(() => Effect.runFork(release))),
-    (stop) => Effect.sync(stop)
+  // Brought back from the back/forward cache, its `obtain` going on: claimed again at once (unless another process
+  // claimed it meanwhile), not at the next renewal, up to `renewMillis` later; with this fiber's clock.
+  const releasedOnPageHide = Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+    Effect.acquireRelease(
+      Effect.sync(() =>
+        RefreshFacts.onPageHide(
+          () => Effect.runFork(release),
+          () => Runtime.runFork(runtime)(renew)
+        )
+      ),
+      (stop) => Effect.sync(stop)
+    )
   )
   const leased = <B, E, R>(effect: Effect.Effect<B, E, R>) =>
     Effect.scoped(

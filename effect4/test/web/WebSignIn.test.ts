@@ -1158,6 +1158,50 @@ describe("WebSignIn sessions (Effect 4)", () => {
     )
   }
 
+  // plex.tv unavailable past accessGrace: the session is read once more (one signed out meanwhile is a 401), and a
+  // store failing that read fails the request as a failing first read does (SessionStoreError), not a 503 or a 401.
+  it.effect(
+    "a request that could not ask plex.tv (past accessGrace) whose second read of the session fails: SessionStoreError",
+    () => {
+      let failGets = false
+      const reads: Array<string> = []
+      const FailingEnv = envOver(
+        (inner) =>
+          KeyValueStore.make({
+            ...inner,
+            get: (key) => {
+              if (!failGets || !Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.get(key)
+              reads.push(key)
+              // The request's first read answers; the second (after plex.tv failed) finds the store down.
+              return reads.length === 1
+                ? inner.get(key)
+                : Effect.fail(
+                    new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "get" })
+                  )
+            }
+          }),
+        { accessTtl: "1 minute" }
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("carol")
+        yield* FakePlex.fault("getServerResources", Fault.status(503))
+        // Past accessGrace (1 hour) since plex.tv's last answer, within sessionIdle.
+        yield* TestClock.adjust("2 hours")
+        failGets = true
+        const failed = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(reads.length, 2)
+        assert.deepStrictEqual(
+          [failed._tag, failed._tag === "SessionStoreError" && failed.operation],
+          ["SessionStoreError", "get"]
+        )
+        // The store back: the session is there, and plex.tv still cannot be asked (503, the session kept).
+        failGets = false
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
+      }).pipe(Effect.provide(FailingEnv))
+    }
+  )
+
   it.effect(
     "a browser whose previous session the store always fails to remove still signs in again: the old one is left for its expiry",
     () => {
@@ -5544,6 +5588,20 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         for (const path of ["/auth/plex/a", "/auth/plex/anything", "/auth/plex/a::b"]) {
           const other = yield* Effect.exit(serve(colon, request(path)))
           assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
+        }
+        // A path given with :: (each : its own literal :) and one ending in a : (nothing after it to name).
+        for (const [path, others] of [
+          ["/auth/plex/a::b", ["/auth/plex/a:b", "/auth/plex/a", "/auth/plex/a::::b"]],
+          ["/auth/plex/b:", ["/auth/plex/b", "/auth/plex/b::", "/auth/plex/bz"]]
+        ] as const) {
+          const app = yield* HttpRouter.toHttpEffect(
+            HttpRouter.addAll([HttpRouter.route("GET", Core.routePattern(path), reached)])
+          )
+          assert.strictEqual((yield* serve(app, request(path))).status, 200, path)
+          for (const other of others) {
+            const exit = yield* Effect.exit(serve(app, request(other)))
+            assert.include(inspect(exit, { depth: 8 }), "RouteNotFound", `${path} ${other}`)
+          }
         }
       }).pipe(Effect.scoped)
   )
