@@ -107,10 +107,17 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     })
   }, 60_000)
 
+  // Each closed even when one before it throws (the fake's server and the app's are not left listening).
   afterAll(async () => {
-    await browser?.close()
-    await runtime?.dispose()
-    await closeApp()
+    try {
+      await browser?.close()
+    } finally {
+      try {
+        await runtime?.dispose()
+      } finally {
+        await closeApp()
+      }
+    }
   }, 60_000)
 
   /** A fresh page (its own context: its own localStorage) and everything it logs and requests. */
