@@ -482,7 +482,7 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
         else if (kept !== value) put(out, key, kept)
       }
       for (const field of list) {
-        const present = Object.prototype.hasOwnProperty.call(u, field.from)
+        const present = Object.hasOwn(u, field.from)
         const value = present ? u[field.from] : undefined
         const decoded = present ? field.codec.decode(value) : invalid
         if (decoded instanceof Failure) {
@@ -533,7 +533,7 @@ export const encode = <A>(codec: Codec<A>, value: A): unknown => {
       for (const key of Reflect.ownKeys(record))
         if (!decodedKeys.has(key)) put(out, key, revealUnknown(shape.secrets, record[key], 1))
       for (const field of shape.fields) {
-        if (Object.prototype.hasOwnProperty.call(record, field.key)) {
+        if (Object.hasOwn(record, field.key)) {
           put(out, field.from, encode(field.codec, record[field.key]))
         }
       }
