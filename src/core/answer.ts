@@ -115,9 +115,7 @@ export const bodyPlan = (
   const declared = Number(contentLength)
   if (declared > limit) return { tooLarge: declared }
   const encoding = contentEncoding?.trim().toLowerCase()
-  return Number.isFinite(declared) && (encoding === undefined || encoding === "identity")
-    ? "whole"
-    : "counted"
+  return isFinite(declared) && (encoding === undefined || encoding === "identity") ? "whole" : "counted"
 }
 
 /**

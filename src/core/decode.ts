@@ -167,7 +167,7 @@ export const string: Codec<string> = /*#__PURE__*/ leaf(
 
 /** A finite number. */
 export const number: Codec<number> = /*#__PURE__*/ leaf(
-  (u) => (typeof u === "number" && Number.isFinite(u) ? u : invalid),
+  (u) => (typeof u === "number" && isFinite(u) ? u : invalid),
   "number"
 )
 
@@ -186,7 +186,7 @@ export const strings: Codec<ReadonlyArray<string>> = /*#__PURE__*/ leaf(
  */
 export const decodeNum = (u: unknown): number | Failure => {
   const n = typeof u === "boolean" ? +u : typeof u === "string" && u.trim() !== "" ? Number(u) : u
-  return typeof n === "number" && Number.isFinite(n) ? n : invalid
+  return typeof n === "number" && isFinite(n) ? n : invalid
 }
 
 /** A number, also accepted as a numeric string or a boolean ({@link decodeNum}). */
@@ -207,7 +207,7 @@ export const bool: Codec<boolean> = /*#__PURE__*/ leaf(decodeBool, "bool")
 
 /** A string, also accepted as a finite number (an id: `12` becomes `"12"`). */
 export const decodeStr = (u: unknown): string | Failure =>
-  typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? `${u}` : invalid
+  typeof u === "string" ? u : typeof u === "number" && isFinite(u) ? `${u}` : invalid
 
 /** A string, also accepted as a number ({@link decodeStr}). */
 export const str: Codec<string> = /*#__PURE__*/ leaf(decodeStr, "str")
@@ -482,7 +482,7 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
         else if (kept !== value) put(out, key, kept)
       }
       for (const field of list) {
-        const present = Object.prototype.hasOwnProperty.call(u, field.from)
+        const present = Object.hasOwn(u, field.from)
         const value = present ? u[field.from] : undefined
         const decoded = present ? field.codec.decode(value) : invalid
         if (decoded instanceof Failure) {
@@ -533,7 +533,7 @@ export const encode = <A>(codec: Codec<A>, value: A): unknown => {
       for (const key of Reflect.ownKeys(record))
         if (!decodedKeys.has(key)) put(out, key, revealUnknown(shape.secrets, record[key], 1))
       for (const field of shape.fields) {
-        if (Object.prototype.hasOwnProperty.call(record, field.key)) {
+        if (Object.hasOwn(record, field.key)) {
           put(out, field.from, encode(field.codec, record[field.key]))
         }
       }

@@ -86,12 +86,12 @@ export const guardFetch =
       // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
       const text = typeof body === "string" ? body : body == null ? "" : secrets.join(" ")
       const sent = [url, text]
-      new globalThis.Headers(init?.headers).forEach((value) => sent.push(value))
+      new Headers(init?.headers).forEach((value) => sent.push(value))
       if (sent.some((text) => carries(text, secrets))) {
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
       }
     }
-    const response = await (inner ?? globalThis.fetch)(input, init).catch((error: unknown) => {
+    const response = await (inner ?? fetch)(input, init).catch((error: unknown) => {
       throw init?.signal?.aborted ? error : scrubbedError(error, secrets)
     })
     if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {

@@ -137,7 +137,7 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   const text = value ?? ""
   if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text)) return Math.max(...text.split(",").map(Number)) * 1000
   const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : NaN
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+  return isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
 /** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */

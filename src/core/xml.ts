@@ -73,8 +73,7 @@ const put = (out: Record<string, unknown>, key: string, value: unknown): void =>
   else out[key] = value
 }
 
-const has = (record: Record<string, unknown>, key: string): boolean =>
-  Object.prototype.hasOwnProperty.call(record, key)
+const has = (record: Record<string, unknown>, key: string): boolean => Object.hasOwn(record, key)
 
 const predefined: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }
 
@@ -298,7 +297,7 @@ export const parseToJson = (source: string): Record<string, unknown> | XmlError 
 
 /** An attribute's value, when the element has it as its own. */
 const own = (attributes: Readonly<Record<string, string>>, key: string): string | undefined =>
-  Object.prototype.hasOwnProperty.call(attributes, key) ? attributes[key] : undefined
+  Object.hasOwn(attributes, key) ? attributes[key] : undefined
 
 /** A number, also sent as a numeric string; otherwise absent. */
 const num = (u: string | undefined): number | undefined => {
@@ -333,8 +332,7 @@ export const errorEntries = (text: string): ReadonlyArray<ErrorEntry> => {
         : []
   return list.map((e) => {
     const entry: { code?: number; message?: string; status?: number } = {}
-    const attribute = (key: string) =>
-      Object.prototype.hasOwnProperty.call(e.attributes, key) ? e.attributes[key] : undefined
+    const attribute = (key: string) => (Object.hasOwn(e.attributes, key) ? e.attributes[key] : undefined)
     const code = num(attribute("code"))
     const message = attribute("message") ?? (e.text.trim() === "" ? undefined : e.text.trim())
     const status = num(attribute("status"))

@@ -22,7 +22,7 @@ export class RequestTimeout
 /** The largest body an operation reads before failing with `Unexpected`. */
 export class MaxBodyBytes
   extends /*#__PURE__*/ Context.Reference<MaxBodyBytes>()("effect-plex-auth/MaxBodyBytes", {
-    defaultValue: (): number => 8 * 1024 * 1024
+    defaultValue: (): number => 2 ** 23 /* 8 MiB */
   }) {}
 
 /** Whether requests carry the caller's trace context; off: Plex would only learn the caller's trace ids. */

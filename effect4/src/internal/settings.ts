@@ -22,7 +22,7 @@ export const RequestTimeout: Context.Reference<Duration.Duration> =
 /** The largest body an operation reads before failing with `Unexpected`. */
 export const MaxBodyBytes: Context.Reference<number> = /*#__PURE__*/ Context.Reference<number>(
   "effect-plex-auth/MaxBodyBytes",
-  { defaultValue: () => 8 * 1024 * 1024 }
+  { defaultValue: () => 2 ** 23 /* 8 MiB */ }
 )
 
 /**
