@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
+import { Claim, ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { failsWith } from "./support/assertions.js"
 import { CODE, CLIENT_ID, PASSWORD, TOKEN } from "./support/env.js"
@@ -131,6 +131,32 @@ describe("a caller's HttpClient.followRedirects around FetchHttpClient", () => {
       assertNothingSecretArrived(elsewhere.received)
       assert.strictEqual(elsewhere.received.length, 0)
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(followingFetchClient, identity)))
+  )
+  it.live("a 307 on a claim: a claim token a query percent-encodes never arrives at the other origin", () =>
+    Effect.gen(function* () {
+      // Any visible ASCII is a claim token (validate.ts tokenProblem); the query writes this one "claim-a%2Bb%2Fc%3Dd%21".
+      const claimToken = "claim-a+b/c=d!"
+      const elsewhere = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end("{}")
+      })
+      const server = yield* serve((request, response) => {
+        if (request.method === "GET") {
+          response.writeHead(200, { "content-type": "application/json" })
+          const identity = { size: 0, claimed: false, machineIdentifier: "pms-1", version: "1.41.0" }
+          response.end(JSON.stringify({ MediaContainer: identity }))
+        } else {
+          response.writeHead(307, { location: `${elsewhere.origin}${request.url}` })
+          response.end()
+        }
+      })
+      const error = yield* failsWith(Claim.claimServer(server.origin, { claimToken }), "Unexpected")
+      assert.strictEqual(error.reason, "Redirect")
+      // The claim reached the server (its query as the server read it), and nothing reached the other origin.
+      const claim = server.received.find(({ url }) => url.startsWith("/myplex/claim"))
+      assert.strictEqual(new URL(claim?.url ?? "", server.origin).searchParams.get("token"), claimToken)
+      assert.strictEqual(elsewhere.received.length, 0)
+    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(followingFetchClient, identity, credentials)))
   )
 })
 

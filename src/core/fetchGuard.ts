@@ -20,9 +20,6 @@ import { scrub } from "./redact.js"
 /** Thrown by the guarded `fetch` to refuse a cross-origin request or answer. */
 export class CrossOrigin extends Error {}
 
-const carries = (text: string, secrets: ReadonlyArray<string>) =>
-  secrets.some((secret) => secret !== "" && text.includes(secret))
-
 /**
  * `value` with every secret masked (`redact.ts`'s `scrub`) in its text: a
  * string, and down the own properties of an error, a plain object or an
@@ -84,10 +81,13 @@ export const guardFetch =
     if (!mayCarrySecrets(intended(), url)) {
       const body = init?.body
       // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
-      const text = typeof body === "string" ? body : body == null ? "" : secrets.join(" ")
-      const sent = [url, text]
-      new Headers(init?.headers).forEach((value) => sent.push(value))
-      if (sent.some((text) => carries(text, secrets))) {
+      let sent = url + " " + (typeof body === "string" ? body : body == null ? "" : secrets.join(" "))
+      new Headers(init?.headers).forEach((value) => (sent += " " + value))
+      // All of it read back too (`unescape`: each %XX, never throwing on a stray %), as a query or a form writes a
+      // secret percent-encoded (a claim token is any visible ASCII: "a+b" is "a%2Bb" in the query). %XX reads as one
+      // character each: a secret in a URL is ASCII (tokens, claim tokens, a Home PIN, a device JWT, by their checks).
+      sent += " " + unescape(sent)
+      if (secrets.some((secret) => secret !== "" && sent.includes(secret))) {
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
       }
     }

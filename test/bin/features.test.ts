@@ -280,6 +280,19 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
         )
       }
 
+      // plex.tv's list is read with the saved account's token: no token and no password reaches any claim's output,
+      // the --json error document of another account's server included.
+      const othersJson = yield* fake(carolDir, ["claim", "http://192.0.2.10:32400", "--json"])
+      assertExit(othersJson, 1)
+      assert.include(othersJson.stderr, "is already claimed by another account")
+      const tokens: Array<string> = []
+      for (const saved of [dir, carolDir, daveDir])
+        tokens.push((yield* readStore(saved))!.entries[fakeTokenKey]!)
+      assert.lengthOf(new Set(tokens), 3)
+      for (const run of [again, againJson, others, othersJson, stranger, unread]) {
+        noSecretIn(run, ...tokens, "carol-secret-password", "dave-secret-password")
+      }
+
       const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
       assertExit(bad, 2)
     })

@@ -385,6 +385,32 @@ describe("core/redact and core/fetchGuard", () => {
     assert.instanceOf(refused, CrossOrigin)
     assert.deepStrictEqual(sent, ["https://plex.tv/api"])
   })
+
+  it("the guarded fetch refuses a secret in another origin's URL written percent-encoded, as a query writes it", async () => {
+    // A claim token goes in the query (core claim.ts claimQuery) and may be any visible ASCII (validate.ts
+    // tokenProblem): a caller's HttpClient.followRedirects resends it, encoded, to where a redirect points.
+    const claim = "claim-a+b/c=d&e!f%g"
+    const sent: Array<string> = []
+    const inner = (async (input: RequestInfo | URL) => {
+      sent.push(String(input))
+      return new Response("{}")
+    }) as typeof globalThis.fetch
+    const guarded = guardFetch(inner, () => "http://127.0.0.1:32400/myplex/claim", [claim])
+    const elsewhere = new URL("https://evil.example/myplex/claim")
+    elsewhere.searchParams.set("token", claim)
+    const forms = [elsewhere.href, `https://evil.example/myplex/claim?token=${encodeURIComponent(claim)}`]
+    for (const url of forms) {
+      assert.notInclude(url, claim)
+      let refused: unknown
+      try {
+        await guarded(url, { method: "POST" })
+      } catch (error) {
+        refused = error
+      }
+      assert.instanceOf(refused, CrossOrigin, url)
+    }
+    assert.deepStrictEqual(sent, [])
+  })
 })
 
 describe("core/refresh", () => {

@@ -75,6 +75,44 @@ describe("Claim over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "a claimed server: the account token plex.tv's list is read with never shows: not in a span, a log line, the error",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const den = loopback.fake.servers[0]!
+        const tokens: Array<string> = []
+        for (const login of ["alice", "carol", "dave"])
+          tokens.push(Redacted.value((yield* loopback.fake.account(login)).token))
+        const run = (login: string) =>
+          withCapturedLogs(withRecordedSpans(as(login)(Claim.claimServer(den.url))))
+        const runs = [yield* run("alice"), yield* run("carol"), yield* run("dave")]
+        // The list unreadable (its failure is no error of the claim's, but its span and logs are there).
+        yield* loopback.fake.fault("getServerResources", Fault.status(503))
+        runs.push(yield* run("alice"))
+        yield* loopback.fake.clearFaults
+        const texts: Array<string> = []
+        const claimedBy: Array<string> = []
+        for (const observed of runs) {
+          texts.push(...observed.lines)
+          if (observed.exit._tag !== "Success") continue
+          const { exit, spans } = observed.exit.value
+          // The list was read, in a span of its own.
+          assert.isTrue(spans.some((span) => span.name === "Resources.servers"))
+          texts.push(...spans.map((span) => span.render()), inspect(exit, { depth: 10 }))
+          if (exit._tag === "Failure" && exit.cause._tag === "Fail") {
+            const error = exit.cause.error
+            if (error._tag === "ServerAlreadyClaimed") claimedBy.push(error.claimedBy)
+            texts.push(...Object.values(renderings(error)))
+          }
+        }
+        assert.deepStrictEqual(claimedBy, ["ThisAccount", "AnotherAccount", "Unknown", "Unknown"])
+        // What is looked through has the list's request (its spans' URL), where the token went as a header.
+        assert.isTrue(texts.some((text) => text.includes("/api/v2/resources")))
+        assertNoSecrets(texts, tokens)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

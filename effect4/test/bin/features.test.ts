@@ -323,6 +323,18 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
           )
         }
 
+        // plex.tv's list is read with the saved account's token: no token and no password reaches any claim's output,
+        // the --json error document of another account's server included.
+        const othersJson = yield* fake(carolDir, ["claim", "http://192.0.2.10:32400", "--json"])
+        assertExit(othersJson, 1)
+        assert.include(othersJson.stderr, "is already claimed by another account")
+        const tokens: Array<string> = []
+        for (const saved of [dir, carolDir, daveDir]) tokens.push((yield* readStore(saved))![fakeTokenKey]!)
+        assert.lengthOf(new Set(tokens), 3)
+        for (const run of [again, againJson, others, othersJson, stranger, unread]) {
+          noSecretIn(run, ...tokens, "carol-secret-password", "dave-secret-password")
+        }
+
         const bad = yield* fake(dir, ["claim", "ftp://nowhere"])
         assertExit(bad, 2)
         assert.include(bad.stderr, "plex-auth: Invalid server URL: must use http or https, not ftp.")

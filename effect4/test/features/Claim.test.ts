@@ -128,6 +128,48 @@ describe("Claim (Effect 4)", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.effect(
+    "a claimed server: the account token plex.tv's list is read with never shows: not in a span, a log line, the error",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const den = plex.servers[0]!
+        const tokens: Array<string> = []
+        for (const login of ["alice", "carol", "dave"])
+          tokens.push(Redacted.value((yield* Effect.orDie(plex.account(login))).token))
+        const runs = [
+          yield* observed(as("alice")(Claim.claimServer(den.url))),
+          yield* observed(as("carol")(Claim.claimServer(den.url))),
+          yield* observed(as("dave")(Claim.claimServer(den.url)))
+        ]
+        // The list unreadable (its failure is no error of the claim's, but its span and logs are there).
+        yield* plex.fault("getServerResources", Fault.status(503))
+        runs.push(yield* observed(as("alice")(Claim.claimServer(den.url))))
+        yield* plex.clearFaults
+        const shown: Array<string> = []
+        const claimedBy: Array<string> = []
+        for (const run of runs) {
+          // The list was read, in a span of its own.
+          assert.isTrue(run.spans.some((span) => span.name === "Resources.servers"))
+          const failure = Exit.isFailure(run.exit) ? Cause.findErrorOption(run.exit.cause) : Option.none()
+          if (Option.isSome(failure) && failure.value._tag === "ServerAlreadyClaimed") {
+            claimedBy.push(failure.value.claimedBy)
+            shown.push(
+              String(failure.value),
+              failure.value.message,
+              inspect(failure.value),
+              JSON.stringify(failure.value)
+            )
+          }
+          shown.push(...run.texts)
+        }
+        assert.deepStrictEqual(claimedBy, ["ThisAccount", "AnotherAccount", "Unknown", "Unknown"])
+        for (const text of shown) for (const token of tokens) assert.notInclude(text, token)
+        // What is looked through has the list's request (its spans' URL), where the token went as a header.
+        assert.isTrue(shown.some((text) => text.includes("/api/v2/resources")))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>
     Effect.gen(function* () {
       const plex = yield* fake
