@@ -81,13 +81,17 @@ export const guardFetch =
     if (!mayCarrySecrets(intended(), url)) {
       const body = init?.body
       // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
-      let sent = url + " " + (typeof body === "string" ? body : body == null ? "" : secrets.join(" "))
-      new Headers(init?.headers).forEach((value) => (sent += " " + value))
-      // All of it read back too (`unescape`: each %XX, never throwing on a stray %), as a query or a form writes a
-      // secret percent-encoded (a claim token is any visible ASCII: "a+b" is "a%2Bb" in the query). %XX reads as one
-      // character each: a secret in a URL is ASCII (tokens, claim tokens, a Home PIN, a device JWT, by their checks).
-      sent += " " + unescape(sent)
-      if (secrets.some((secret) => secret !== "" && sent.includes(secret))) {
+      // Each part (the URL, a string body, each header's value) as it is and read back (`unescape`: each %XX, never
+      // throwing on a stray %), as a query or a form writes a secret percent-encoded (a claim token is any visible
+      // ASCII: "a+b" is "a%2Bb" in the query). %XX reads as one character each: a secret in a URL is ASCII (tokens,
+      // claim tokens, a Home PIN, a device JWT, by their checks). Each part on its own: a secret with a space (a
+      // password) is not found across two parts ("Node" and "20" are no "Node 20").
+      const sent: Array<string> = []
+      const add = (text: string) => sent.push(text, unescape(text))
+      add(url)
+      add(typeof body === "string" ? body : body == null ? "" : secrets.join(" "))
+      new Headers(init?.headers).forEach(add)
+      if (secrets.some((secret) => secret !== "" && sent.some((text) => text.includes(secret)))) {
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
       }
     }

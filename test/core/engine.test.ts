@@ -411,6 +411,34 @@ describe("core/redact and core/fetchGuard", () => {
     }
     assert.deepStrictEqual(sent, [])
   })
+
+  it("the guarded fetch finds a secret within one part of what goes to another origin, never across two", async () => {
+    // A password may have a space; the identity's headers are words and numbers: "Node" and "20" side by side, or a
+    // header's value and its own percent-decoded copy, are not a password "Node 20" or "20 20" sent.
+    const sent: Array<string> = []
+    const inner = (async (input: RequestInfo | URL) => {
+      sent.push(String(input))
+      return new Response("{}")
+    }) as typeof globalThis.fetch
+    const headers = { "x-plex-platform": "Node", "x-plex-platform-version": "20" }
+    for (const password of ["Node 20", "20 20", "https://cdn.example/a Node"]) {
+      const guarded = guardFetch(inner, () => "https://plex.tv/api/v2/users/signin", [password])
+      await guarded("https://cdn.example/a", { headers })
+    }
+    assert.deepStrictEqual(sent, ["https://cdn.example/a", "https://cdn.example/a", "https://cdn.example/a"])
+    // Within one part it is still found, as it is and percent-encoded.
+    const guarded = guardFetch(inner, () => "https://plex.tv/api/v2/users/signin", ["Node 20"])
+    for (const note of ["p=Node 20", "p=Node%2020"]) {
+      let refused: unknown
+      try {
+        await guarded("https://cdn.example/a", { headers: { "x-note": note } })
+      } catch (error) {
+        refused = error
+      }
+      assert.instanceOf(refused, CrossOrigin, note)
+    }
+    assert.strictEqual(sent.length, 3)
+  })
 })
 
 describe("core/refresh", () => {
