@@ -63,12 +63,12 @@ export const make = <A>(options: {
   // lease is released as it goes (`pagehide`), at once (a browser's store answers synchronously), so that the next
   // page's sign-in does not wait out `leaseMillis` for a holder that is gone. Nothing to listen to outside a page.
   // Brought back from the back/forward cache, its `obtain` going on: claimed again at once (unless another process
-  // claimed it meanwhile), not at the next renewal, up to `renewMillis` later; with this fiber's clock.
+  // claimed it meanwhile), not at the next renewal, up to `renewMillis` later. Both run with this fiber's services (its Clock).
   const releasedOnPageHide = Effect.flatMap(Effect.context<never>(), (context) =>
     Effect.acquireRelease(
       Effect.sync(() =>
         RefreshFacts.onPageHide(
-          () => Effect.runFork(release),
+          () => Effect.runForkWith(context)(release),
           () => Effect.runForkWith(context)(renew)
         )
       ),
