@@ -143,7 +143,7 @@ export const pinRefusal = (
       : "HomePinRequired"
     : undefined
 
-/** The message of `HomeUserNotFound`. */
+/** The message of `HomeUserNotFound`, ending with what to do, as {@link pinRequiredMessage}'s and {@link invalidPinMessage}'s do. */
 export const userNotFoundMessage = (
   operation: string,
   user: string,
@@ -153,7 +153,7 @@ export const userNotFoundMessage = (
   // known here, and "the home has: none" would be untrue.
   return available.length === 0
     ? `${operation}: plex.tv knows no Plex Home user "${user}" (any more); list the home's users again (Home.users)`
-    : `${operation}: no Plex Home user "${user}" (the home has: ${available.map((n) => `"${n}"`).join(", ")})`
+    : `${operation}: no Plex Home user "${user}" (the home has: ${available.map((n) => `"${n}"`).join(", ")}); switch to one of those`
 }
 
 /** The message of `HomePinRequired`. */

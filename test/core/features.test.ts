@@ -76,7 +76,7 @@ describe("core/home", () => {
   it("messages name the user and Plex's codes, never a PIN", () => {
     assert.strictEqual(
       Home.userNotFoundMessage("Home.switchUser", "carol", ["alice", "Kids"]),
-      'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids")'
+      'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids"); switch to one of those'
     )
     // No list (plex.tv answered 404 for a listed user): not "the home has: none", which the home's listing belied.
     assert.strictEqual(

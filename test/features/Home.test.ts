@@ -191,8 +191,14 @@ describe("Home over loopback", () => {
 
       const stranger = yield* failure(as("alice")(Home.switchUser("carol")))
       assert.strictEqual(stranger._tag, "HomeUserNotFound")
-      if (stranger._tag === "HomeUserNotFound")
+      if (stranger._tag === "HomeUserNotFound") {
         assert.deepStrictEqual(stranger.available, ["alice", "Kids", "bob"])
+        // Says what to do, as HomePinRequired's and InvalidHomePin's messages do.
+        assert.strictEqual(
+          stranger.message,
+          'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids", "bob"); switch to one of those'
+        )
+      }
 
       // A user of another home, named by a listing from elsewhere: plex.tv answers 404.
       const carol = (yield* as("carol")(Home.users()))[0]!

@@ -219,7 +219,7 @@ describe("Home (Effect 4)", () => {
         assert.deepStrictEqual(stranger.available, ["alice", "Kids", "bob"])
         assert.strictEqual(
           stranger.message,
-          'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids", "bob")'
+          'Home.switchUser: no Plex Home user "carol" (the home has: "alice", "Kids", "bob"); switch to one of those'
         )
       }
 
