@@ -50,7 +50,9 @@ const DevicesResponse = /*#__PURE__*/ L.struct(
 /**
  * The devices authorized on the signed-in account: plex.tv `GET /devices.xml` (XML).
  * The account's Plex Media Servers are among them (`provides` includes
- * `server`; their `Connection` entries are kept), as plex.tv lists them.
+ * `server`; their `Connection` entries are kept), as plex.tv lists them, and
+ * so is this app once plex.tv issued it a token (a sign-in, a PIN login): the
+ * device whose `clientIdentifier` is the `ClientIdentity`'s (see {@link revoke}).
  *
  * @example
  * ```ts
@@ -90,7 +92,10 @@ const revokeRefusals = { BadRequest, Unauthorized, NotFound: DeviceNotFound }
  * Revokes a device (its `id` from {@link list}): plex.tv
  * `DELETE /devices/{id}.xml`. Its token stops working: for a server (its
  * `provides` includes `server`) that removes it from the account, which then
- * has no access to it until it is signed in again. `NotFound` when the
+ * has no access to it until it is signed in again; for this app's own device
+ * (its `clientIdentifier` is the `ClientIdentity`'s), the token it was
+ * issued: its next operation fails with `Unauthorized` (or, through
+ * `Credentials.layerStored`, obtains a new token first). `NotFound` when the
  * account has no such device; `InvalidInput` for an id that is not a
  * positive integer, before any request. Under a retry policy, a 404 on a
  * retry after an attempt whose outcome is unknown (a timeout, a reset, a
