@@ -109,6 +109,10 @@ export const authorizedDeviceFields = <S>(secret: D.CodecLike<S>) => ({
   id: D.num,
   ...deviceDescriptionFields(),
   clientIdentifier: D.optional(D.str),
+  /** The model the device sent as `X-Plex-Model` (python-plexapi `MyPlexDevice.model`). */
+  model: D.optional(D.str),
+  /** The vendor the device sent as `X-Plex-Device-Vendor` (python-plexapi `MyPlexDevice.vendor`). */
+  vendor: D.optional(D.str),
   /** Comma-separated roles: `server` for the account's own servers (python-plexapi `MyPlexDevice.provides`). */
   provides: D.optional(D.string),
   publicAddress: D.optional(D.string),

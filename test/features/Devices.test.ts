@@ -60,6 +60,7 @@ describe("Devices: a client's sign-in (over loopback)", () => {
           device: "iPhone",
           deviceName: "Alice's iPhone",
           model: "iPhone15,2",
+          deviceVendor: "Apple",
           provides: "client,player",
           runtimeDefaults: false
         })
@@ -100,6 +101,9 @@ describe("Devices: a client's sign-in (over loopback)", () => {
           }
         )
         assert.strictEqual(device.device, "iPhone")
+        // Typed as python-plexapi's MyPlexDevice reads them (X-Plex-Model, X-Plex-Device-Vendor).
+        assert.strictEqual(device.model, "iPhone15,2")
+        assert.strictEqual(device.vendor, "Apple")
         assert.isTrue(Redacted.isRedacted(device.token))
         assert.strictEqual(Redacted.value(device.token!), Redacted.value(second.authToken))
 

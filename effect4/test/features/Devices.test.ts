@@ -62,6 +62,7 @@ describe("Devices: a client's sign-in (Effect 4)", () => {
           device: "iPhone",
           deviceName: "Alice's iPhone",
           model: "iPhone15,2",
+          deviceVendor: "Apple",
           provides: "client,player",
           runtimeDefaults: false
         })
@@ -100,6 +101,9 @@ describe("Devices: a client's sign-in (Effect 4)", () => {
           }
         )
         assert.strictEqual(device.device, "iPhone")
+        // Typed as python-plexapi's MyPlexDevice reads them (X-Plex-Model, X-Plex-Device-Vendor).
+        assert.strictEqual(device.model, "iPhone15,2")
+        assert.strictEqual(device.vendor, "Apple")
         assert.isTrue(Redacted.isRedacted(device.token))
         assert.strictEqual(Redacted.value(device.token!), Redacted.value(second.authToken))
 
