@@ -22,7 +22,8 @@ import { BadRequest, type InvalidInput, NotFound, type ResponseError, Unauthoriz
 
 /**
  * The errors of {@link link}: `NotFound` for a code plex.tv does not know
- * or that expired (code 1020), `BadRequest` for one already used,
+ * or that expired (code 1020), `BadRequest` for one already used (perhaps
+ * by an earlier link whose answer was lost: the device may be signed in),
  * `InvalidInput` for a code that is not four letters or digits (before any
  * request; a strong PIN's longer code is approved at app.plex.tv/auth, not
  * linked).
@@ -54,7 +55,9 @@ const linkRefusals = { BadRequest: CodeRefused, Unauthorized, NotFound: CodeNotF
  * account (the `Credentials` in context): plex.tv `PUT /api/v2/pins/link`,
  * the code in capitals as devices show it (`"abcd"` is sent as `ABCD`).
  * The device's next check of its PIN gets a token. Sent once: never
- * repeated when plex.tv may have linked it. The code is a secret, as a
+ * repeated when plex.tv may have linked it (after a `NetworkError`, the
+ * device may be signed in already; linking again then fails with
+ * `BadRequest`, the code being used). The code is a secret, as a
  * Home PIN is: give it as a `Redacted` to keep it one from where you took
  * it (a plain string is wrapped before anything else sees it); it is revealed
  * only on the wire.

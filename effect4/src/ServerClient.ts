@@ -301,12 +301,15 @@ export const make = (
 /**
  * The URL of a path on the server, for a player or a download: `path` (with
  * `params` as its query) on the connection's base URL, without the token.
- * Pure; a path that is not absolute (`/...`) is made so. Being a plain
+ * Pure; a path that is not absolute (`/...`) is made so, and a URL on the
+ * connection's origin is taken as it is. Being a plain
  * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
  * for input it cannot use: a connection whose `uri` {@link make} would
  * refuse (not http(s), with credentials, a query or a fragment), a path
  * that is not a string (or has a control character: the URL parser would
- * drop a line break, making it another path), params that are not an object.
+ * drop a line break, making it another path) or that is a URL elsewhere (as
+ * {@link make}'s requests; such a URL is used as it is, without the server's
+ * token), params that are not an object.
  *
  * @example
  * ```ts

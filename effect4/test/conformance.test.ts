@@ -597,7 +597,7 @@ describe("conformance: the other modules' errors", () => {
       assert.instanceOf(missing, PlexError.NotFound)
       assert.strictEqual(
         used.message,
-        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used); a code already used is refused so: have the device show a new code and link that"
+        "Link.link: PUT https://plex.tv/api/v2/pins/link was rejected as a bad request (HTTP 422) (Code already used); the code was used already (an earlier link whose answer was lost may have gone through): if the device is still not signed in, have it show a new code and link that"
       )
       const pin = yield* Effect.flip(PinLogin.check({ id: 424242 }))
       assert.strictEqual(pin._tag, "PinExpired")

@@ -43,7 +43,8 @@ export const machineIdentifier = (value: unknown): string | undefined =>
   typeof value === "string" && /^[A-Za-z0-9_-]+$/.test(value.trim()) ? value.trim() : undefined
 
 /** Why a value cannot be a machine identifier. */
-export const machineIdentifierProblem = "must be a server's machine identifier"
+export const machineIdentifierProblem =
+  "must be a server's machine identifier, not its name: the clientIdentifier Resources.servers() lists for it, or the machineIdentifier at its /identity"
 
 /** How many answers a cached checker keeps by default. */
 export const defaultCapacity = 10_000

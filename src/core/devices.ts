@@ -78,8 +78,13 @@ export const refusalAdvice = {
   /** `Link.link`'s 404 (plex.tv's code 1020: a code it does not know, or that expired). */
   linkNotFound:
     "no device is showing that code (mistyped, or expired): have the device show a new code and link that",
-  /** `Link.link`'s 400 or 422 (plex.tv refuses a code already used so). */
-  linkRefused: "a code already used is refused so: have the device show a new code and link that",
+  /**
+   * `Link.link`'s 400 or 422 (plex.tv refuses a code already used so). Used may mean linked: by an earlier
+   * `Link.link` whose answer was lost (a reset, a timeout; never sent again by the library), or by the user at
+   * plex.tv/link. The device is then signed in, and a new code is needed only if it is not.
+   */
+  linkRefused:
+    "the code was used already (an earlier link whose answer was lost may have gone through): if the device is still not signed in, have it show a new code and link that",
   /** `Devices.revoke`'s 404. */
   revokeNotFound:
     "the account has no device with that id (revoked already?): list the devices again (Devices.list)"

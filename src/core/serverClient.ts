@@ -134,20 +134,43 @@ export const mediaUrlProblem = (
   if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
     return { field: "params", reason: "must be an object" }
   }
+  // An absolute URL: as for `ServerClient.make`'s requests, only one on the server's origin; put after the
+  // server's address, any other would be a path that does not exist there.
+  if (absoluteUrl.test(path)) {
+    const origin = new URL(checked.url).origin
+    let at: URL | undefined
+    try {
+      at = new URL(path)
+    } catch {
+      at = undefined
+    }
+    if (at === undefined || at.origin !== origin || at.username !== "" || at.password !== "") {
+      return {
+        field: "path",
+        reason: `must be a path on the server ("/library/parts/1/file.mkv") or a URL on ${origin}: a URL elsewhere is used as it is, without the server's token`
+      }
+    }
+  }
   return undefined
 }
+
+/** A path given as an absolute URL (`https://...`), not a path on the server. */
+const absoluteUrl = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
 /**
  * The URL of `path` on the server `uri`, with `params` as its query, without
  * the token (a `X-Plex-Token` among `params` is dropped). A path that is not
- * absolute is made so.
+ * absolute is made so; a URL on the server's origin (which
+ * {@link mediaUrlProblem} checks) is taken as it is.
  */
 export const mediaUrl = (
   uri: string,
   path: string,
   params: Readonly<Record<string, string>> = {}
 ): string => {
-  const url = new URL(`${uri.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`)
+  const url = absoluteUrl.test(path)
+    ? new URL(path)
+    : new URL(`${uri.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`)
   for (const [key, value] of Object.entries(params)) {
     if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
   }

@@ -69,6 +69,10 @@ describe("ServerAccess over loopback", () => {
 
       const bad = yield* Effect.flip(as("carol")(ServerAccess.check("not an id!")))
       assert.strictEqual(bad._tag, "InvalidInput")
+      // A server's name (as Plex shows it) is the likely mistake: the message says where the identifier is.
+      const named = yield* Effect.flip(as("carol")(ServerAccess.check("Fake Media Server")))
+      assert.include(named.message, "not its name")
+      assert.include(named.message, "Resources.servers()")
     }).pipe(Effect.provide(TestLive()))
   )
 

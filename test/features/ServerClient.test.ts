@@ -169,4 +169,46 @@ describe("ServerClient over loopback", () => {
       "http://192.168.1.10:32400/library/parts/1/file.mkv?X-Plex-Token=serverTokenABC"
     )
   })
+  it("media URLs: a URL given as the path is taken on the server's origin only, never made a path there", () => {
+    const connection = { uri: "http://192.168.1.10:32400/", token: Redacted.make("serverTokenABC") }
+    // On the server's origin: as it is, its query kept, the params added.
+    assert.strictEqual(
+      ServerClient.mediaUrl(connection, "http://192.168.1.10:32400/library/parts/1/file.mkv?x=1", {
+        download: "1"
+      }),
+      "http://192.168.1.10:32400/library/parts/1/file.mkv?x=1&download=1"
+    )
+    assert.strictEqual(
+      Redacted.value(ServerClient.mediaUrlWithToken(connection, "http://192.168.1.10:32400/a")),
+      "http://192.168.1.10:32400/a?X-Plex-Token=serverTokenABC"
+    )
+    // Elsewhere: refused, not put after the server's address ("http://192.168.1.10:32400/https://...").
+    const refusal = (build: () => unknown) => {
+      try {
+        return { built: build() }
+      } catch (error) {
+        return error as { readonly _tag: string; readonly field: string; readonly operation: string }
+      }
+    }
+    for (const elsewhere of [
+      "https://metadata.example/t.jpg",
+      "http://192.168.1.10:32401/a",
+      "http://u:p@192.168.1.10:32400/a"
+    ]) {
+      const plain = refusal(() => ServerClient.mediaUrl(connection, elsewhere))
+      assert.deepInclude(
+        plain,
+        { _tag: "InvalidInput", field: "path", operation: "ServerClient.mediaUrl" },
+        elsewhere
+      )
+      const withToken = refusal(() => ServerClient.mediaUrlWithToken(connection, elsewhere))
+      assert.deepInclude(withToken, {
+        _tag: "InvalidInput",
+        field: "path",
+        operation: "ServerClient.mediaUrlWithToken"
+      })
+      assert.include(String((plain as { message?: string }).message), "http://192.168.1.10:32400")
+      assert.notInclude(JSON.stringify(withToken), "serverTokenABC")
+    }
+  })
 })
