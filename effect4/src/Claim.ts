@@ -166,7 +166,10 @@ const identitySpec = /*#__PURE__*/ withSchema(
  * read from plex.tv's list of the account's servers), gets a claim
  * token (unless one is given), and sends `POST /myplex/claim?token=…` to
  * the server, then reads `/identity` again. Succeeds with what the server
- * then says of itself. The requests to the server carry no account token:
+ * then says of itself: plex.tv's list of the account's servers
+ * (`Resources.servers()`) may have it only a little later, and the claim
+ * does not wait for it (docs/claim.md's setup tool looks for it again for a
+ * while). The requests to the server carry no account token:
  * an unclaimed server is not yet known to be trusted, and the claim token,
  * `Redacted`, is all it needs.
  *
