@@ -251,6 +251,8 @@ export const credentialsInUrlProblem = "must not embed credentials; use Credenti
 const noScheme =
   "must start with http:// or https:// (a host and port alone is not a URL): put http:// before it"
 
+const notAbsolute = "is not an absolute URL (expected http(s)://host[:port])"
+
 /**
  * An absolute http(s) URL without credentials, control characters, query or fragment, returned
  * without a trailing slash (a path prefix, for a reverse proxy, is kept).
@@ -269,17 +271,19 @@ export const httpUrl = (
   try {
     url = new URL(text)
   } catch {
-    // http(s) without its colon (`http//host:32400`): said so, not that the scheme is missing (which would say to
-    // put http:// before it). The value is not repeated.
-    const colonless = /^(https?)[/\\]/i.exec(text)
+    // http(s) without its colon (`http//host:32400`): said so; with it, but no URL (`http://`, `http://:32400`, a
+    // host left empty): not absolute. Neither is told to put http:// before it. The value is not repeated.
+    const scheme = /^(https?)(:|[/\\])/i.exec(text)
     // With a colon, a host and port the URL parser cannot read as a scheme (`192.168.1.5:32400`, `[::1]:32400`): its
     // scheme is missing too (a regex of host and port cost 8 B more gzipped on the server operations' bundles).
     return {
-      problem: colonless
-        ? `the colon after ${colonless[1]} is missing`
+      problem: scheme
+        ? scheme[2] === ":"
+          ? notAbsolute
+          : `the colon after ${scheme[1]} is missing`
         : text.includes(":")
           ? noScheme
-          : "is not an absolute URL (expected http(s)://host[:port])"
+          : notAbsolute
     }
   }
   if (typeof value !== "string") return { problem: "must be a URL string" }

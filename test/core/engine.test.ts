@@ -126,6 +126,15 @@ describe("core/validate and core/auth", () => {
       assert.deepStrictEqual(V.serverUrl(url), V.httpUrl(url))
       assert.deepStrictEqual(V.httpUrl(url, { query: true }), V.httpUrl(url))
     }
+    // http(s):// with no URL after it (a host left empty, as `http://${HOST}:32400` with HOST unset): not absolute,
+    // with the form expected, not "put http:// before it".
+    for (const url of ["http://", "https://:32400", "http:/", "http:", "http://plex local"]) {
+      assert.deepStrictEqual(
+        V.httpUrl(url),
+        { problem: "is not an absolute URL (expected http(s)://host[:port])" },
+        url
+      )
+    }
     // Not near misses: http(s):// in any case; a host whose name starts with http; another scheme's slashes.
     assert.deepStrictEqual(V.httpUrl("HTTPS://plex.local:32400/"), { url: "https://plex.local:32400" })
     assert.deepStrictEqual(V.httpUrl("httpbin.local:80"), V.httpUrl("plex.local:32400"))
