@@ -42,7 +42,9 @@ import * as Resources from "./Resources.js"
  * again), or `Unknown` (the list could not be read, or does not have it: a
  * server claimed moments ago may not be listed yet, so not listed is no
  * proof of another owner; `Resources.servers()` lists it, `owned`, once it
- * is this account's). Its message says so.
+ * is this account's). Its message says so. A list plex.tv refuses the
+ * account's token for is no `Unknown`: the claim fails with that
+ * `Unauthorized` (sign in again).
  *
  * @since 0.1.0
  * @category errors
@@ -164,12 +166,17 @@ const identitySpec = /*#__PURE__*/ withSchema(
  * read from plex.tv's list of the account's servers), gets a claim
  * token (unless one is given), and sends `POST /myplex/claim?token=…` to
  * the server, then reads `/identity` again. Succeeds with what the server
- * then says of itself. The requests to the server carry no account token:
+ * then says of itself: plex.tv's list of the account's servers
+ * (`Resources.servers()`) may have it only a little later, and the claim
+ * does not wait for it (docs/claim.md's setup tool looks for it again for a
+ * while). The requests to the server carry no account token:
  * an unclaimed server is not yet known to be trusted, and the claim token,
  * `Redacted`, is all it needs.
  *
  * Fails with `ClaimRejected` when the server refused the claim token
- * (unknown, expired or used: get a fresh one), and with `InvalidInput` for
+ * (unknown, expired or used: get a fresh one), with `Unauthorized` when
+ * plex.tv refused the account's token (for the claim token, or for the list
+ * of a server claimed already: sign in again), and with `InvalidInput` for
  * a URL that is not http(s) or is Plex Web's address
  * (`http://host:32400/web/index.html`: give the server's, `http://host:32400`),
  * options that are not an object or a claim token that is not a string,
@@ -210,11 +217,21 @@ export const claimServer = (
     const identity = (yield* Request.execute(operation, identitySpec, url, Option.none())).value
       .MediaContainer
     if (identity.claimed === true) {
-      // Whose: plex.tv's list of this account's servers tells (its failure leaves it Unknown, never another error).
+      // Whose: plex.tv's list of this account's servers tells. Its failure leaves it Unknown, but for plex.tv refusing
+      // the account's token (`Unauthorized`): that is the claim's error, as it is the claim token's request's for an
+      // unclaimed server (sign in again), not a claim by who knows whom.
       // One attempt, whatever the caller's retry policy: the claim has failed already, and its error should not wait
       // out a backoff (up to RetryPolicy.backoff's maxElapsedTime) for what only words its message.
-      const servers = yield* Effect.option(
-        Effect.provideService(Resources.servers(), Retry.CurrentRetryPolicy, Retry.none)
+      const servers = yield* Effect.provideService(
+        Resources.servers(),
+        Retry.CurrentRetryPolicy,
+        Retry.none
+      ).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(
+          (error) => error._tag !== "Unauthorized",
+          () => Effect.succeed(Option.none())
+        )
       )
       return yield* new ServerAlreadyClaimed({
         operation,

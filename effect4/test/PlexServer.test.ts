@@ -164,6 +164,24 @@ describe("PlexServer.layerConfig", () => {
   )
 
   it.effect(
+    "a PLEX_SERVER_URL that misses http(s)://'s colon (http//) or a slash (https:/) says which, not to put http:// before it",
+    () =>
+      Effect.gen(function* () {
+        const messages: Array<string> = []
+        for (const url of ["http//plex.local:32400", "https:/plex.local"]) {
+          const bad = yield* Effect.flip(
+            urlOf(PlexServer.layerConfig()).pipe(withEnv({ PLEX_SERVER_URL: url }))
+          )
+          messages.push(bad.message)
+        }
+        assert.deepStrictEqual(messages, [
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: the colon after http is missing",
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: two slashes must follow https:"
+        ])
+      })
+  )
+
+  it.effect(
     "a PLEX_SERVER_URL of an IP address and port without its scheme (192.168.1.5:32400, which the URL parser cannot read as a scheme) says the same, not only that it is no absolute URL",
     () =>
       Effect.gen(function* () {

@@ -31,7 +31,8 @@ export const claimQuery = <S>(claimToken: S): ReadonlyArray<readonly [string, S]
  * among them but not `owned` (shared with this account); `Unknown` when the list could not be read (`servers`
  * undefined) or does not have it: not listed is no proof of another owner, as a server claimed moments ago may not
  * be listed yet (python-plexapi's `tools/plex-bootstraptest.py` waits for a claimed server to appear among the
- * account's devices).
+ * account's devices). A list refused for the account's token (`Unauthorized`) is not read here: both editions'
+ * `Claim` fail with it.
  */
 export type ClaimedBy = "ThisAccount" | "AnotherAccount" | "Unknown"
 

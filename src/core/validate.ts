@@ -251,39 +251,56 @@ export const credentialsInUrlProblem = "must not embed credentials; use Credenti
 const noScheme =
   "must start with http:// or https:// (a host and port alone is not a URL): put http:// before it"
 
+const notAbsolute = "is not an absolute URL (expected http(s)://host[:port])"
+
 /**
  * An absolute http(s) URL without credentials, control characters, query or fragment, returned
  * without a trailing slash (a path prefix, for a reverse proxy, is kept).
  * With `query: true`, a query and fragment are allowed and the URL is
  * returned whole (a `forwardUrl`). Either the URL or why it is refused.
+ * A near miss of http(s):// is refused saying what is wrong: `http//host`
+ * (the colon), `https:/host` or `http:host` (the slashes, where the URL
+ * parser would mend it).
  */
 export const httpUrl = (
   value: unknown,
   options: { readonly query?: boolean | undefined } = {}
 ): { readonly url: string } | { readonly problem: string } => {
+  const text = String(value).trim()
   let url: URL
   try {
-    url = new URL(String(value).trim())
+    url = new URL(text)
   } catch {
+    // http(s) without its colon (`http//host:32400`): said so; with it, but no URL (`http://`, `http://:32400`, a
+    // host left empty): not absolute. Neither is told to put http:// before it. The value is not repeated.
+    const scheme = /^(https?)(:|[/\\])/i.exec(text)
     // With a colon, a host and port the URL parser cannot read as a scheme (`192.168.1.5:32400`, `[::1]:32400`): its
     // scheme is missing too (a regex of host and port cost 8 B more gzipped on the server operations' bundles).
     return {
-      problem: String(value).includes(":")
-        ? noScheme
-        : "is not an absolute URL (expected http(s)://host[:port])"
+      problem: scheme
+        ? scheme[2] === ":"
+          ? notAbsolute
+          : `the colon after ${scheme[1]} is missing`
+        : text.includes(":")
+          ? noScheme
+          : notAbsolute
     }
   }
   if (typeof value !== "string") return { problem: "must be a URL string" }
   // The URL parser drops a tab or line break inside a URL (`http://plex.lo\ncal` reads as `http://plex.local`) and
   // percent-encodes other control characters: such a URL is refused, not silently made another (spaces and line
   // breaks around it are dropped, as from a `.env` line).
-  if (controlChars.test(value.trim())) return { problem: "must not contain control characters" }
+  if (controlChars.test(text)) return { problem: "must not contain control characters" }
+  // Whether two slashes follow the scheme's colon: the URL parser mends `https:/host` and `http:host` into
+  // http(s)://host; they are refused, saying what is wrong, as `plex.local:32400` (no http(s) scheme) is.
+  const slashes = text.slice(url.protocol.length).startsWith("//")
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     // `localhost:32400` or `plex.local:32400` parses with the host as its scheme: say what is missing.
-    return String(value).trim().slice(url.protocol.length).startsWith("//")
+    return slashes
       ? { problem: `must use http or https, not ${url.protocol.slice(0, -1)}` }
       : { problem: noScheme }
   }
+  if (!slashes) return { problem: `two slashes must follow ${url.protocol}` }
   if (url.username !== "" || url.password !== "") {
     return { problem: credentialsInUrlProblem }
   }

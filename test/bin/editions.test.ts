@@ -628,6 +628,22 @@ const checks: ReadonlyArray<Check> = [
     kind: "same",
     exit: 0
   },
+  // The saved token revoked: plex.tv refuses it for the list read to say whose the claimed server is: exit 3, as
+  // every command's refused token (not "by this account or another", exit 1).
+  {
+    args: fake("claim", "http://192.0.2.10:32400"),
+    kind: "same",
+    env: { PLEX_AUTH_FAKE: "revoke-token" },
+    exit: 3,
+    says: "plex-auth: Plex refused the saved token (HTTP 422). Run `plex-auth login` to sign in again."
+  },
+  // http(s):// near misses say what is wrong (core/validate.ts httpUrl), not to put http:// before it.
+  {
+    args: fake("claim", "http//192.0.2.77:32400"),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid server URL: the colon after http is missing."
+  },
   {
     args: fake("claim", "http://u:p@127.0.0.1:1"),
     kind: "same",

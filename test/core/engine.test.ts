@@ -102,6 +102,45 @@ describe("core/validate and core/auth", () => {
     assert.isUndefined(V.portNumber(70000))
   })
 
+  it("httpUrl: a near miss of http(s):// says what is wrong, not to put http:// before it", () => {
+    // The colon left out: the URL parser reads no URL (the colon of the port made it "a host and port" before).
+    for (const [url, scheme] of [
+      ["http//plex.local:32400", "http"],
+      [" https//alice:secret@plex.local ", "https"],
+      ["http\\\\192.168.1.5:32400", "http"],
+      ["HTTP//plex.local", "HTTP"]
+    ] as const) {
+      assert.deepStrictEqual(V.httpUrl(url), { problem: `the colon after ${scheme} is missing` }, url)
+      assert.deepStrictEqual(V.serverUrl(url), V.httpUrl(url))
+    }
+    // A slash or both left out (or backslashes): the URL parser mends these into http(s)://host; refused instead,
+    // saying so (the value is not repeated: a password stays out).
+    for (const [url, scheme] of [
+      ["https:/plex.local", "https"],
+      ["http:plex.local:32400", "http"],
+      ["http:/alice:secret@plex.local", "http"],
+      ["https:\\\\plex.local", "https"],
+      ["HTTPS:/plex.local", "https"]
+    ] as const) {
+      assert.deepStrictEqual(V.httpUrl(url), { problem: `two slashes must follow ${scheme}:` }, url)
+      assert.deepStrictEqual(V.serverUrl(url), V.httpUrl(url))
+      assert.deepStrictEqual(V.httpUrl(url, { query: true }), V.httpUrl(url))
+    }
+    // http(s):// with no URL after it (a host left empty, as `http://${HOST}:32400` with HOST unset): not absolute,
+    // with the form expected, not "put http:// before it".
+    for (const url of ["http://", "https://:32400", "http:/", "http:", "http://plex local"]) {
+      assert.deepStrictEqual(
+        V.httpUrl(url),
+        { problem: "is not an absolute URL (expected http(s)://host[:port])" },
+        url
+      )
+    }
+    // Not near misses: http(s):// in any case; a host whose name starts with http; another scheme's slashes.
+    assert.deepStrictEqual(V.httpUrl("HTTPS://plex.local:32400/"), { url: "https://plex.local:32400" })
+    assert.deepStrictEqual(V.httpUrl("httpbin.local:80"), V.httpUrl("plex.local:32400"))
+    assert.deepStrictEqual(V.httpUrl("ftp:/h"), V.httpUrl("plex.local:32400"))
+  })
+
   it("serverUrl: a server's address, not Plex Web's (as a browser's address bar shows it), saying which to give", () => {
     const web = (address: string) => ({ problem: `is Plex Web's address, not the server's: give ${address}` })
     assert.deepStrictEqual(

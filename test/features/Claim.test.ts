@@ -1,12 +1,12 @@
 import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted, Schedule, TestClock } from "effect"
-import { Claim, Resources, RetryPolicy, ServerAccess } from "effect-plex-auth"
+import { Claim, Credentials, Resources, RetryPolicy, ServerAccess } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
 import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
-import { as, TestLive } from "./support.js"
+import { as, onLoopback, TestLive } from "./support.js"
 
 const fresh = Effect.map(FakePlexServer.FakePlexServer, (loopback) => loopback.fake.servers[1]!)
 
@@ -113,6 +113,46 @@ describe("Claim over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "a token plex.tv refuses (revoked, never issued): Unauthorized, the server claimed or not, and nothing claimed",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const den = loopback.fake.servers[0]!
+        const server = yield* fresh
+        assert.isTrue(yield* loopback.fake.revokeToken((yield* loopback.fake.account("alice")).token))
+        const unknownToken = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          onLoopback(effect.pipe(Credentials.withToken("never-issued-token-00000")))
+        // A claimed server: plex.tv's list (read to say whose it is) refuses the token. That is the claim's error,
+        // not ServerAlreadyClaimed's Unknown (the token is what to fix: sign in again), as for an unclaimed server,
+        // where the claim token's request is refused.
+        const cases = [
+          ["revoked, claimed", as("alice")(Claim.claimServer(den.url)), "Resources.servers", 422],
+          ["unknown, claimed", unknownToken(Claim.claimServer(den.url)), "Resources.servers", 401],
+          ["revoked, unclaimed", as("alice")(Claim.claimServer(server.url)), "Claim.token", 422],
+          ["unknown, unclaimed", unknownToken(Claim.claimServer(server.url)), "Claim.token", 401]
+        ] as const
+        for (const [name, claim, operation, status] of cases) {
+          yield* loopback.fake.clearRequests
+          const error = yield* Effect.flip(claim)
+          assert.deepStrictEqual(
+            error._tag === "Unauthorized" ? [error.operation, error.status] : error._tag,
+            [operation, status],
+            name
+          )
+          assert.match(error.message, /: not authorized \(HTTP 4\d\d\).*; sign in again$/, name)
+          // Nothing went to the server but its /identity: no claim token was asked for, or none was taken.
+          const routes = (yield* loopback.fake.requests).map((r) => r.route)
+          assert.deepStrictEqual(
+            routes,
+            ["getServerIdentity", operation === "Claim.token" ? "getClaimToken" : "getServerResources"],
+            name
+          )
+        }
+        assert.isUndefined((yield* loopback.fake.server(server.clientIdentifier)).ownerId)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
@@ -139,8 +179,8 @@ describe("Claim over loopback", () => {
         ]
       )
       // dave's list does not have it at all: not known whose (a server claimed moments ago may not be listed yet, so
-      // not listed is no proof of another owner), as when plex.tv's list fails (its failure is no other error). The
-      // message says both, and how to find out.
+      // not listed is no proof of another owner), as when plex.tv's list fails (a 503: no other error; a refused token
+      // is, the test above). The message says both, and how to find out.
       const notListed = yield* Effect.flip(as("dave")(Claim.claimServer(den.url)))
       yield* loopback.fake.fault("getServerResources", Fault.status(503))
       const notRead = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))

@@ -304,22 +304,32 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
           "is already claimed by another account (plex.tv lists it for this account, but not as its own): sign in as its owner"
         )
         // Signed in as dave, whose list does not have it: not known whose (a server claimed moments ago may not be
-        // listed yet), exit 1, saying how to find out; so too when plex.tv's list cannot be read (alice's token revoked:
-        // /identity needs none, the list refuses it).
+        // listed yet), exit 1, saying how to find out.
         const daveDir = yield* configDir
         const dave = yield* fake(daveDir, ["login", "--password", "--login", "dave@example.com"], {
           env: { PLEX_PASSWORD: "dave-secret-password" }
         })
         assertExit(dave, 0)
         const stranger = yield* fake(daveDir, ["claim", "http://192.0.2.10:32400"])
+        assertExit(stranger, 1)
+        assert.include(
+          stranger.stderr,
+          "is already claimed, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; `plex-auth servers` lists it, owned, once it is this account's). If another's, sign in as its owner"
+        )
+        // alice's token revoked: plex.tv refuses it, whether for the list (the server claimed: /identity needs no
+        // token, the list does) or for a claim token (the server unclaimed). Exit 3, saying to sign in again, as every
+        // command says it (core/cli/failure.ts failureOf), not "by this account or another".
         const unread = yield* fake(dir, ["claim", "http://192.0.2.10:32400"], {
           env: { PLEX_AUTH_FAKE: "revoke-token" }
         })
-        for (const notKnown of [stranger, unread]) {
-          assertExit(notKnown, 1)
-          assert.include(
-            notKnown.stderr,
-            "is already claimed, by this account or another (plex.tv's list of this account's servers could not be read, or does not have it: a server claimed moments ago may not be listed yet; `plex-auth servers` lists it, owned, once it is this account's). If another's, sign in as its owner"
+        const noClaimToken = yield* fake(dir, ["claim", "http://192.0.2.77:32400"], {
+          env: { PLEX_AUTH_FAKE: "revoke-token" }
+        })
+        for (const refused of [unread, noClaimToken]) {
+          assertExit(refused, 3)
+          assert.strictEqual(
+            refused.stderr,
+            "plex-auth: Plex refused the saved token (HTTP 422). Run `plex-auth login` to sign in again.\n"
           )
         }
 
@@ -331,7 +341,7 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
         const tokens: Array<string> = []
         for (const saved of [dir, carolDir, daveDir]) tokens.push((yield* readStore(saved))![fakeTokenKey]!)
         assert.lengthOf(new Set(tokens), 3)
-        for (const run of [again, againJson, others, othersJson, stranger, unread]) {
+        for (const run of [again, againJson, others, othersJson, stranger, unread, noClaimToken]) {
           noSecretIn(run, ...tokens, "carol-secret-password", "dave-secret-password")
         }
 

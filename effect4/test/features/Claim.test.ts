@@ -14,6 +14,7 @@ import { TestClock } from "effect/testing"
 import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
 import * as Claim from "effect4-plex-auth/Claim"
+import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import * as ServerAccess from "effect4-plex-auth/ServerAccess"
@@ -170,6 +171,46 @@ describe("Claim (Effect 4)", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.effect(
+    "a token plex.tv refuses (revoked, never issued): Unauthorized, the server claimed or not, and nothing claimed",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const den = plex.servers[0]!
+        const server = yield* fresh
+        assert.isTrue(yield* plex.revokeToken((yield* Effect.orDie(plex.account("alice"))).token))
+        const unknownToken = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          effect.pipe(Credentials.withToken("never-issued-token-00000"))
+        // A claimed server: plex.tv's list (read to say whose it is) refuses the token. That is the claim's error,
+        // not ServerAlreadyClaimed's Unknown (the token is what to fix: sign in again), as for an unclaimed server,
+        // where the claim token's request is refused.
+        const cases = [
+          ["revoked, claimed", as("alice")(Claim.claimServer(den.url)), "Resources.servers", 422],
+          ["unknown, claimed", unknownToken(Claim.claimServer(den.url)), "Resources.servers", 401],
+          ["revoked, unclaimed", as("alice")(Claim.claimServer(server.url)), "Claim.token", 422],
+          ["unknown, unclaimed", unknownToken(Claim.claimServer(server.url)), "Claim.token", 401]
+        ] as const
+        for (const [name, claim, operation, status] of cases) {
+          yield* plex.clearRequests
+          const error = yield* Effect.flip(claim)
+          assert.deepStrictEqual(
+            error._tag === "Unauthorized" ? [error.operation, error.status] : error._tag,
+            [operation, status],
+            name
+          )
+          assert.match(error.message, /: not authorized \(HTTP 4\d\d\).*; sign in again$/, name)
+          // Nothing went to the server but its /identity: no claim token was asked for, or none was taken.
+          const routes = (yield* plex.requests).map((r) => r.route)
+          assert.deepStrictEqual(
+            routes,
+            ["getServerIdentity", operation === "Claim.token" ? "getClaimToken" : "getServerResources"],
+            name
+          )
+        }
+        assert.isUndefined((yield* Effect.orDie(plex.server(server.clientIdentifier))).ownerId)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("a claimed server, an expired or unknown claim token, a bad URL, a refused connection", () =>
     Effect.gen(function* () {
       const plex = yield* fake
@@ -196,8 +237,8 @@ describe("Claim (Effect 4)", () => {
         ]
       )
       // dave's list does not have it at all: not known whose (a server claimed moments ago may not be listed yet, so
-      // not listed is no proof of another owner), as when plex.tv's list fails (its failure is no other error). The
-      // message says both, and how to find out.
+      // not listed is no proof of another owner), as when plex.tv's list fails (a 503: no other error; a refused token
+      // is, the test above). The message says both, and how to find out.
       const notListed = yield* Effect.flip(as("dave")(Claim.claimServer(den.url)))
       yield* plex.fault("getServerResources", Fault.status(503))
       const notRead = yield* Effect.flip(as("alice")(Claim.claimServer(den.url)))
