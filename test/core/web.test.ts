@@ -734,12 +734,16 @@ describe("core/web: the flow's steps", () => {
   })
 
   it("app settings: a homePath the routers take for callbackPath is refused (a signed-in return would loop)", () => {
-    // The routers match in any case, with or without a trailing slash, %-escapes decoded.
+    // The routers match in any case, with or without a trailing slash, %-escapes decoded, and end a path at its first
+    // ; (a browser sent to /auth/plex/callback;home reaches the callback: every sign-in would loop there).
     for (const [callbackPath, homePath] of [
       [undefined, "/auth/plex/callback"],
       [undefined, "/Auth/Plex/Callback/"],
       [undefined, "/auth/plex/%63allback"],
+      [undefined, "/auth/plex/callback;home"],
+      [undefined, "/Auth/Plex/Callback/;v=1;w=2"],
       ["/", "/"],
+      ["/", "/;home"],
       ["/back/", "/back"]
     ] as const) {
       const bad = Flow.appSettings({ appUrl: "https://app.example", callbackPath, homePath })
@@ -756,7 +760,10 @@ describe("core/web: the flow's steps", () => {
       "/auth/plex/callbacks",
       "/auth/plex",
       "/",
-      "/auth/plex%2Fcallback"
+      "/auth/plex%2Fcallback",
+      // An escaped ; ends no path (the routers leave %3B escaped), nor does one under the callback's path.
+      "/auth/plex/callback%3Bhome",
+      "/auth/plex/callback/home;v=1"
     ]) {
       assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
     }
@@ -779,9 +786,11 @@ describe("core/web: the flow's steps", () => {
       [undefined, "/auth/plex/start"],
       [undefined, "/Auth/Plex/Start/"],
       [undefined, "/auth/plex/%73tart"],
+      [undefined, "/auth/plex/start;home"],
       ["/", "/"],
       ["/login/", "/login"],
-      ["/login", "/LOGIN"]
+      ["/login", "/LOGIN"],
+      ["/login", "/login/;v=1"]
     ] as const) {
       const bad = Flow.appSettings({ appUrl: "https://app.example", startPath, homePath })
       assert.deepStrictEqual(

@@ -3028,9 +3028,13 @@ describe("WebSignIn sessions", () => {
         // back to the callback, without end.
         ["homePath", { homePath: "/auth/plex/callback" }],
         ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
+        // The router ends a request's path at ;: a browser sent to /auth/plex/callback;home reaches the callback.
+        ["homePath", { homePath: "/auth/plex/callback;home" }],
+        ["homePath", { homePath: "/Auth/Plex/Callback/;v=1" }],
         // A homePath the router takes for the start's: each sign-in or sign-out would lead to another sign-in.
         ["homePath", { homePath: "/auth/plex/start" }],
         ["homePath", { homePath: "/Auth/Plex/%73tart/" }],
+        ["homePath", { homePath: "/auth/plex/start;home" }],
         ["homePath", { startPath: "/", homePath: "/" }],
         ["homePath", { startPath: "/login", homePath: "/Login/" }],
         // A startPath the router takes for callbackPath: both GET routes of the service, the second refused by the
@@ -5443,15 +5447,27 @@ describe("WebSignIn middleware and routes", () => {
         const app = (yield* WebSignIn.WebSignIn).routes
         // Each reaches the callback route (its page, no sign-in pending): a homePath written so would be the
         // callback again for a signed-in browser's reopened return (Flow.routedAlike; make refuses it).
-        for (const path of ["/auth/plex/callback", "/Auth/Plex/Callback/", "/auth/plex/%63allback"]) {
+        // So does one with a ; (the router ends a request's path there; a route at such a path is never reached).
+        for (const path of [
+          "/auth/plex/callback",
+          "/Auth/Plex/Callback/",
+          "/auth/plex/%63allback",
+          "/auth/plex/callback;home",
+          "/auth/plex/callback/;v=1"
+        ]) {
           const page = yield* run(app, request(path))
           assert.strictEqual(page.status, 400, path)
           assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", path)
         }
-        // Under it, another route.
         // Under it, another route; and an escaped separator stays escaped (decodeURI): another route too, so
         // make takes it as a homePath (this service's).
-        for (const path of ["/auth/plex/callback/home", "/auth/plex%2Fcallback", "/auth/plex%2fcallback"]) {
+        // An escaped ; is no end of the path either: another route.
+        for (const path of [
+          "/auth/plex/callback/home",
+          "/auth/plex%2Fcallback",
+          "/auth/plex%2fcallback",
+          "/auth/plex/callback%3Bhome"
+        ]) {
           assert.strictEqual((yield* Effect.flip(run(app, request(path))))._tag, "RouteNotFound", path)
         }
       }).pipe(Effect.provide(env({ homePath: "/auth/plex%2Fcallback" })))
