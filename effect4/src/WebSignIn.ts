@@ -597,7 +597,11 @@ export interface WebSignInService {
   }) => Effect.Effect<Authenticated, CallbackError>
   /** The user of the session in a `Cookie` header, access re-checked when its answer is older than `accessTtl`. */
   readonly authenticate: (cookie: string | undefined) => Effect.Effect<Authenticated, AuthenticateError>
-  /** Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv); the cookies delete it. */
+  /**
+   * Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv);
+   * the cookies delete it, and the PIN cookie of a sign-in pending in the browser (whose return, its PIN perhaps
+   * approved, would otherwise sign the browser in again after the sign-out).
+   */
   readonly signOut: (
     cookie: string | undefined,
     options?: { readonly revoke?: boolean | undefined }
@@ -1730,7 +1734,10 @@ const makeWith = (
           }
           if (Result.isFailure(removed)) return yield* Effect.fail(removed.failure)
         }
-        return { cookies: [deleteSession], revoked }
+        // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
+        // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the
+        // sign-out (history, "Try again") would sign the browser in again.
+        return { cookies: withLegacyPin([deleteSession, deletePin]), revoked }
       }).pipe(Effect.withSpan("WebSignIn.signOut"))
 
     // -- routes --------------------------------------------------------------

@@ -4337,6 +4337,50 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: a sign-out ends a sign-in pending in the browser too (its PIN cookie deleted): an approved PIN's return opened after the sign-out does not sign in",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const service = yield* WebSignIn.WebSignIn
+        // A sign-in left pending, its PIN approved at plex.tv (the tab closed there, or its return answered 503 and
+        // kept the cookie for "Try again"), then "Sign out" in this browser (a shared computer).
+        const started = yield* serve(app, request("/auth/plex/start"))
+        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+        const params = authUrlParams(started.headers.get("location") ?? "")
+        const url = new URL(params.get("forwardUrl") ?? "")
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const pinCookie = `${pin?.name}=${pin?.value}`
+        const signedOut = yield* serve(
+          app,
+          request("/auth/plex/sign-out", { method: "POST", headers: { cookie: pinCookie } })
+        )
+        assert.strictEqual(signedOut.status, 303)
+        const set = signedOut.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line))
+        assert.deepStrictEqual(
+          set.map((cookie) => [cookie?.name, cookie?.attributes.path, cookie?.attributes.maxAge]),
+          [
+            ["__Host-plex_session", "/", 0],
+            ["__Host-plex_session_pin", "/", 0],
+            ["plex_session_pin", "/auth/plex/callback", 0]
+          ]
+        )
+        // The browser keeps what the sign-out left it: the return (from history, "Try again") finds no sign-in.
+        const kept = set.some((cookie) => cookie?.name === pin?.name && cookie?.attributes.maxAge === 0)
+          ? ""
+          : pinCookie
+        const back = yield* serve(app, request(`${url.pathname}${url.search}`, { headers: { cookie: kept } }))
+        assert.strictEqual(back.status, 400)
+        assert.include(yield* Effect.promise(() => back.text()), "Sign-in not started here")
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
+        // An app's own sign-out route gets the same cookies from signOut.
+        assert.deepStrictEqual(
+          (yield* service.signOut(undefined)).cookies.map((cookie) => cookie.name),
+          ["__Host-plex_session", "__Host-plex_session_pin", "plex_session_pin"]
+        )
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: a HEAD of the start or the callback route is 405 (Allow: GET) and asks plex.tv nothing: no PIN created, none checked",
     () =>
       Effect.gen(function* () {
