@@ -600,7 +600,8 @@ export interface WebSignInService {
   /**
    * Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv);
    * the cookies delete it, and the PIN cookie of a sign-in pending in the browser (whose return, its PIN perhaps
-   * approved, would otherwise sign the browser in again after the sign-out).
+   * approved, would otherwise sign the browser in again after the sign-out): each only when `cookie` holds it (the
+   * browser sent it), so a request from another site, which carries no cookie, deletes none.
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -1736,8 +1737,14 @@ const makeWith = (
         }
         // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
         // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the
-        // sign-out (history, "Try again") would sign the browser in again.
-        return { cookies: withLegacyPin([deleteSession, deletePin]), revoked }
+        // sign-out (history, "Try again") would sign the browser in again. Only the cookies the request sent
+        // (Flow.signOutDeletes): another site's form, which sends none, deletes none.
+        const sent = Flow.signOutDeletes(settings, cookie)
+        const cookies = [
+          ...(sent.session ? [deleteSession] : []),
+          ...(sent.pin ? withLegacyPin([deletePin]) : [])
+        ]
+        return { cookies, revoked }
       }).pipe(Effect.withSpan("WebSignIn.signOut"))
 
     // -- routes --------------------------------------------------------------

@@ -484,6 +484,32 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.isFalse(SignIn.sameOrigin("https://evil.example", "https://app.example"))
   })
 
+  it("signOutDeletes: a sign-out deletes the session and PIN cookies its request sent, and only those", () => {
+    const settings = (appUrl: string) => {
+      const made = SignIn.settings({ appUrl })
+      if (made._tag !== "Ok") throw new Error(made.message)
+      return made.settings
+    }
+    const https = settings("https://app.example")
+    assert.deepStrictEqual(Flow.signOutDeletes(https, "__Host-plex_session=s; __Host-plex_session_pin=p"), {
+      session: true,
+      pin: true
+    })
+    assert.deepStrictEqual(Flow.signOutDeletes(https, "__Host-plex_session=s"), { session: true, pin: false })
+    // Another site's POST (Origin: null under no-referrer) carries no cookie: nothing to delete, nor under other names.
+    for (const cookie of [undefined, "", "plex_session=s; plex_session_pin=p", "other=1"]) {
+      assert.deepStrictEqual(
+        Flow.signOutDeletes(https, cookie),
+        { session: false, pin: false },
+        String(cookie)
+      )
+    }
+    assert.deepStrictEqual(Flow.signOutDeletes(settings("http://localhost:3000"), "plex_session_pin=p"), {
+      session: false,
+      pin: true
+    })
+  })
+
   it("homeWhenSignedIn: a return that is no pending sign-in of this browser, and only that, may go on to homePath", () => {
     assert.deepStrictEqual(
       [

@@ -4398,17 +4398,33 @@ describe("WebSignIn middleware and routes", () => {
       Effect.gen(function* () {
         const { routes: app } = yield* WebSignIn.WebSignIn
         const service = yield* WebSignIn.WebSignIn
-        // A sign-in left pending, its PIN approved at plex.tv (the tab closed there, or its return answered 503 and
-        // kept the cookie for "Try again"), then "Sign out" in this browser (a shared computer).
-        const started = yield* run(app, request("/auth/plex/start"))
-        const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
-        const params = authUrlParams(started.headers.get("location") ?? "")
-        const url = new URL(params.get("forwardUrl") ?? "")
-        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
-        const pinCookie = `${pin?.name}=${pin?.value}`
+        const begin = Effect.gen(function* () {
+          const started = yield* run(app, request("/auth/plex/start"))
+          const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+          const params = authUrlParams(started.headers.get("location") ?? "")
+          const url = new URL(params.get("forwardUrl") ?? "")
+          return {
+            cookie: `${pin?.name}=${pin?.value}`,
+            code: params.get("code") ?? "",
+            path: `${url.pathname}${url.search}`
+          }
+        })
+        // Signed in as alice, then a second sign-in left pending, its PIN approved at plex.tv (the tab closed there,
+        // or its return answered 503 and kept the cookie for "Try again"), then "Sign out" (a shared computer).
+        const first = yield* begin
+        yield* FakePlex.approvePin(first.code, { account: "alice" })
+        const signedIn = yield* run(app, request(first.path, { headers: { cookie: first.cookie } }))
+        const session = CoreCookies.parseSetCookie(
+          signedIn.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")) ?? ""
+        )
+        const second = yield* begin
+        yield* FakePlex.approvePin(second.code, { account: "alice" })
         const signedOut = yield* run(
           app,
-          request("/auth/plex/sign-out", { method: "POST", headers: { cookie: pinCookie } })
+          request("/auth/plex/sign-out", {
+            method: "POST",
+            headers: { origin: APP, cookie: `${session?.name}=${session?.value}; ${second.cookie}` }
+          })
         )
         assert.strictEqual(signedOut.status, 303)
         const set = signedOut.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line))
@@ -4421,18 +4437,25 @@ describe("WebSignIn middleware and routes", () => {
           ]
         )
         // The browser keeps what the sign-out left it: the return (from history, "Try again") finds no sign-in.
-        const kept = set.some((cookie) => cookie?.name === pin?.name && cookie?.attributes.maxAge === 0)
-          ? ""
-          : pinCookie
-        const back = yield* run(app, request(`${url.pathname}${url.search}`, { headers: { cookie: kept } }))
+        const kept = set.some((cookie) => cookie?.name === "__Host-plex_session_pin") ? "" : second.cookie
+        const back = yield* run(app, request(second.path, { headers: { cookie: kept } }))
         assert.strictEqual(back.status, 400)
         assert.include(yield* Effect.promise(() => back.text()), "Sign-in not started here")
         assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
-        // An app's own sign-out route gets the same cookies from signOut.
-        assert.deepStrictEqual(
-          (yield* service.signOut(undefined)).cookies.map((cookie) => cookie.name),
-          ["__Host-plex_session", "__Host-plex_session_pin", "plex_session_pin"]
+        // An app's own sign-out route gets the same from signOut: the deletions of the cookies the browser sent.
+        const names = (cookie: string | undefined) =>
+          Effect.map(service.signOut(cookie), (out) => out.cookies.map((deleted) => deleted.name))
+        assert.deepStrictEqual(yield* names(second.cookie), ["__Host-plex_session_pin", "plex_session_pin"])
+        assert.deepStrictEqual(yield* names(undefined), [])
+        // Another site's form under Referrer-Policy: no-referrer is sent with Origin: null (let through) and no cookie
+        // (SameSite=Lax): it deletes none, where a deletion in its answer would sign the browser out (Chromium applies
+        // it).
+        const crossSite = yield* run(
+          app,
+          request("/auth/plex/sign-out", { method: "POST", headers: { origin: "null" } })
         )
+        assert.strictEqual(crossSite.status, 303)
+        assert.deepStrictEqual(crossSite.headers.getSetCookie(), [])
       }).pipe(Effect.provide(env()))
   )
 

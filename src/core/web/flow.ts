@@ -658,6 +658,23 @@ export const hasState = (settings: S.Settings, url: string): boolean => {
 export const samePin = (started: S.PinState, answeredCode: string): boolean =>
   answeredCode === "" || Signed.constantTimeEqualText(started.code, answeredCode)
 
+/**
+ * Which cookies a sign-out deletes, of those its request sent (`cookie`, its `Cookie` header): the session cookie, and
+ * the PIN cookie of a sign-in pending in the browser (whose return, its PIN perhaps approved, would sign the browser
+ * in again after the sign-out). Only the ones sent: a browser sends both with the app's own sign-out `POST` (same
+ * site, `Path=/`), none with another site's. A page of another site that submits a form to the sign-out route under
+ * `Referrer-Policy: no-referrer` is sent as `Origin: null`, which the route lets through ({@link S.sameOrigin}): its
+ * request carries no cookie (`SameSite=Lax`), yet a deletion in the answer is applied by the browser (measured in
+ * Chromium), which would sign the user out from another site.
+ */
+export const signOutDeletes = (
+  settings: S.Settings,
+  cookie: string | undefined
+): { readonly session: boolean; readonly pin: boolean } => {
+  const sent = Cookies.parseCookieHeader(cookie)
+  return { session: sent.has(settings.sessionCookie), pin: sent.has(settings.pinCookie) }
+}
+
 /** The session id of a `Cookie` header, when its session cookie verifies. */
 export const readSession = async (
   key: CryptoKey,

@@ -266,8 +266,9 @@ export const stateOf = (url: string, origin: string): string | null => {
  * Whether a sign-out `POST` may proceed, from its `Origin` header: absent,
  * this app's origin, or `null` (what browsers send under
  * `Referrer-Policy: no-referrer`; the session cookie being `SameSite=Lax`, a
- * cross-site `POST` carries no session to end anyway). A cross-site form
- * cannot sign a user out.
+ * cross-site `POST` carries no session to end anyway, and its answer deletes no
+ * cookie it did not send: `Flow.signOutDeletes`). A cross-site form cannot sign
+ * a user out.
  */
 export const sameOrigin = (originHeader: string | undefined, appOrigin: string): boolean =>
   originHeader === undefined || originHeader === "null" || originHeader === appOrigin
