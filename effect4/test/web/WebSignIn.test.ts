@@ -4327,6 +4327,16 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           ["__Host-plex_session_pin", "/", 0, true],
           ["plex_session_pin", "/auth/plex/callback", 0, true]
         ])
+        // The router takes the routes' paths in any case; the old cookie's deletion keeps the Path it was set with
+        // (the callback's, as configured), whichever spelling the browser asked for: a browser deletes a cookie by its
+        // name and Path, whatever the path of the page (Chromium deletes it from /Auth/Plex/Start too).
+        for (const path of ["/AUTH/PLEX/START", "/Auth/Plex/Callback?state=x"]) {
+          assert.deepStrictEqual(
+            setCookies(yield* serve(app, request(path))).at(-1),
+            ["plex_session_pin", "/auth/plex/callback", 0, true],
+            path
+          )
+        }
         // A cross-site form cannot sign anyone out.
         const crossSite = yield* serve(
           app,
