@@ -1852,8 +1852,9 @@ const makeWith = (
         })
       ),
       HttpRouter.route("POST", Core.routePattern(settings.signOutPath), (request) =>
-        // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
-        !Core.sameOrigin(request.headers["origin"], settings.origin)
+        // A form of another site or a sibling host cannot sign a user out: browsers send `Origin` (and
+        // `Sec-Fetch-Site`) with a POST.
+        !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
           ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
           : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
               onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),

@@ -482,6 +482,16 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.isTrue(SignIn.sameOrigin("null", "https://app.example"))
     assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example"))
     assert.isFalse(SignIn.sameOrigin("https://evil.example", "https://app.example"))
+    // Origin: null is also what a sibling host's page (same site) sends under no-referrer, with the SameSite=Lax
+    // session cookie: Sec-Fetch-Site tells them apart where the browser sends it.
+    for (const site of ["same-origin", "none", undefined]) {
+      assert.isTrue(SignIn.sameOrigin("null", "https://app.example", site), String(site))
+      assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example", site), String(site))
+    }
+    for (const site of ["same-site", "cross-site", "other"]) {
+      assert.isFalse(SignIn.sameOrigin("null", "https://app.example", site), site)
+      assert.isFalse(SignIn.sameOrigin(undefined, "https://app.example", site), site)
+    }
   })
 
   it("signOutDeletes: a sign-out deletes the session and PIN cookies its request sent, and only those", () => {

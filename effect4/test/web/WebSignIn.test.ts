@@ -4410,6 +4410,38 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         )
         assert.strictEqual(crossSite.status, 303)
         assert.deepStrictEqual(crossSite.headers.getSetCookie(), [])
+        // A page of a sibling host (same site: another subdomain, or another port of this host) under no-referrer is
+        // sent as Origin: null too, with the session cookie (SameSite=Lax is by site), but with Sec-Fetch-Site:
+        // same-site (measured in Chromium): refused, the user still signed in. The app's own page under no-referrer
+        // (Sec-Fetch-Site: same-origin) signs out.
+        const third = yield* begin
+        yield* FakePlex.approvePin(third.code, { account: "alice" })
+        const again = yield* serve(app, request(third.path, { headers: { cookie: third.cookie } }))
+        const renewed = CoreCookies.parseSetCookie(
+          again.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")) ?? ""
+        )
+        const sessionCookie = `${renewed?.name}=${renewed?.value}`
+        for (const site of ["same-site", "cross-site"]) {
+          const sibling = yield* serve(
+            app,
+            request("/auth/plex/sign-out", {
+              method: "POST",
+              headers: { origin: "null", "sec-fetch-site": site, cookie: sessionCookie }
+            })
+          )
+          assert.strictEqual(sibling.status, 403, site)
+          assert.deepStrictEqual(sibling.headers.getSetCookie(), [], site)
+        }
+        assert.strictEqual((yield* service.authenticate(sessionCookie)).user.username, "alice")
+        const own = yield* serve(
+          app,
+          request("/auth/plex/sign-out", {
+            method: "POST",
+            headers: { origin: "null", "sec-fetch-site": "same-origin", cookie: sessionCookie }
+          })
+        )
+        assert.strictEqual(own.status, 303)
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
