@@ -585,7 +585,12 @@ export interface WebSignInService {
   }) => Effect.Effect<Authenticated, CallbackError>
   /** The user of the session in a `Cookie` header, access re-checked when its answer is older than `accessTtl`. */
   readonly authenticate: (cookie: string | undefined) => Effect.Effect<Authenticated, AuthenticateError>
-  /** Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv); the cookies delete it. */
+  /**
+   * Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv);
+   * the cookies delete it, and the PIN cookie of a sign-in pending in the browser (whose return, its PIN perhaps
+   * approved, would otherwise sign the browser in again after the sign-out): each only when `cookie` holds it (the
+   * browser sent it), so a request from another site, which carries no cookie, deletes none.
+   */
   readonly signOut: (
     cookie: string | undefined,
     options?: { readonly revoke?: boolean | undefined }
@@ -1667,7 +1672,16 @@ const makeWith = (
           }
           if (Either.isLeft(removed)) return yield* Effect.fail(removed.left)
         }
-        return { cookies: [deleteSession], revoked }
+        // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
+        // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the
+        // sign-out (history, "Try again") would sign the browser in again. Only the cookies the request sent
+        // (Flow.signOutDeletes): another site's form, which sends none, deletes none.
+        const sent = Flow.signOutDeletes(settings, cookie)
+        const cookies = [
+          ...(sent.session ? [deleteSession] : []),
+          ...(sent.pin ? withLegacyPin([deletePin]) : [])
+        ]
+        return { cookies, revoked }
       }).pipe(Effect.withSpan("WebSignIn.signOut", { captureStackTrace: false }))
 
     // -- routes --------------------------------------------------------------
@@ -1787,8 +1801,9 @@ const makeWith = (
       HttpRouter.post(
         Core.routePattern(settings.signOutPath),
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-          // A cross-site form cannot sign a user out: browsers send `Origin` with a POST.
-          !Core.sameOrigin(request.headers["origin"], settings.origin)
+          // A form of another site or a sibling host cannot sign a user out: browsers send `Origin` (and
+          // `Sec-Fetch-Site`) with a POST.
+          !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
             ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
             : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
                 onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),

@@ -482,6 +482,42 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.isTrue(SignIn.sameOrigin("null", "https://app.example"))
     assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example"))
     assert.isFalse(SignIn.sameOrigin("https://evil.example", "https://app.example"))
+    // Origin: null is also what a sibling host's page (same site) sends under no-referrer, with the SameSite=Lax
+    // session cookie: Sec-Fetch-Site tells them apart where the browser sends it.
+    for (const site of ["same-origin", "none", undefined]) {
+      assert.isTrue(SignIn.sameOrigin("null", "https://app.example", site), String(site))
+      assert.isTrue(SignIn.sameOrigin("https://app.example", "https://app.example", site), String(site))
+    }
+    for (const site of ["same-site", "cross-site", "other"]) {
+      assert.isFalse(SignIn.sameOrigin("null", "https://app.example", site), site)
+      assert.isFalse(SignIn.sameOrigin(undefined, "https://app.example", site), site)
+    }
+  })
+
+  it("signOutDeletes: a sign-out deletes the session and PIN cookies its request sent, and only those", () => {
+    const settings = (appUrl: string) => {
+      const made = SignIn.settings({ appUrl })
+      if (made._tag !== "Ok") throw new Error(made.message)
+      return made.settings
+    }
+    const https = settings("https://app.example")
+    assert.deepStrictEqual(Flow.signOutDeletes(https, "__Host-plex_session=s; __Host-plex_session_pin=p"), {
+      session: true,
+      pin: true
+    })
+    assert.deepStrictEqual(Flow.signOutDeletes(https, "__Host-plex_session=s"), { session: true, pin: false })
+    // Another site's POST (Origin: null under no-referrer) carries no cookie: nothing to delete, nor under other names.
+    for (const cookie of [undefined, "", "plex_session=s; plex_session_pin=p", "other=1"]) {
+      assert.deepStrictEqual(
+        Flow.signOutDeletes(https, cookie),
+        { session: false, pin: false },
+        String(cookie)
+      )
+    }
+    assert.deepStrictEqual(Flow.signOutDeletes(settings("http://localhost:3000"), "plex_session_pin=p"), {
+      session: false,
+      pin: true
+    })
   })
 
   it("homeWhenSignedIn: a return that is no pending sign-in of this browser, and only that, may go on to homePath", () => {
@@ -734,12 +770,16 @@ describe("core/web: the flow's steps", () => {
   })
 
   it("app settings: a homePath the routers take for callbackPath is refused (a signed-in return would loop)", () => {
-    // The routers match in any case, with or without a trailing slash, %-escapes decoded.
+    // The routers match in any case, with or without a trailing slash, %-escapes decoded, and end a path at its first
+    // ; (a browser sent to /auth/plex/callback;home reaches the callback: every sign-in would loop there).
     for (const [callbackPath, homePath] of [
       [undefined, "/auth/plex/callback"],
       [undefined, "/Auth/Plex/Callback/"],
       [undefined, "/auth/plex/%63allback"],
+      [undefined, "/auth/plex/callback;home"],
+      [undefined, "/Auth/Plex/Callback/;v=1;w=2"],
       ["/", "/"],
+      ["/", "/;home"],
       ["/back/", "/back"]
     ] as const) {
       const bad = Flow.appSettings({ appUrl: "https://app.example", callbackPath, homePath })
@@ -756,7 +796,10 @@ describe("core/web: the flow's steps", () => {
       "/auth/plex/callbacks",
       "/auth/plex",
       "/",
-      "/auth/plex%2Fcallback"
+      "/auth/plex%2Fcallback",
+      // An escaped ; ends no path (the routers leave %3B escaped), nor does one under the callback's path.
+      "/auth/plex/callback%3Bhome",
+      "/auth/plex/callback/home;v=1"
     ]) {
       assert.strictEqual(Flow.appSettings({ appUrl: "https://app.example", homePath })._tag, "Ok", homePath)
     }
@@ -779,9 +822,11 @@ describe("core/web: the flow's steps", () => {
       [undefined, "/auth/plex/start"],
       [undefined, "/Auth/Plex/Start/"],
       [undefined, "/auth/plex/%73tart"],
+      [undefined, "/auth/plex/start;home"],
       ["/", "/"],
       ["/login/", "/login"],
-      ["/login", "/LOGIN"]
+      ["/login", "/LOGIN"],
+      ["/login", "/login/;v=1"]
     ] as const) {
       const bad = Flow.appSettings({ appUrl: "https://app.example", startPath, homePath })
       assert.deepStrictEqual(

@@ -3019,9 +3019,13 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // back to the callback, without end.
         ["homePath", { homePath: "/auth/plex/callback" }],
         ["homePath", { homePath: "/Auth/Plex/%63allback/" }],
+        // The router ends a request's path at ;: a browser sent to /auth/plex/callback;home reaches the callback.
+        ["homePath", { homePath: "/auth/plex/callback;home" }],
+        ["homePath", { homePath: "/Auth/Plex/Callback/;v=1" }],
         // A homePath the router takes for the start's: each sign-in or sign-out would lead to another sign-in.
         ["homePath", { homePath: "/auth/plex/start" }],
         ["homePath", { homePath: "/Auth/Plex/%73tart/" }],
+        ["homePath", { homePath: "/auth/plex/start;home" }],
         ["homePath", { startPath: "/", homePath: "/" }],
         ["homePath", { startPath: "/login", homePath: "/Login/" }],
         // A startPath the router takes for callbackPath: both GET routes of the service, the second refused by the
@@ -4323,12 +4327,121 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           ["__Host-plex_session_pin", "/", 0, true],
           ["plex_session_pin", "/auth/plex/callback", 0, true]
         ])
+        // The router takes the routes' paths in any case; the old cookie's deletion keeps the Path it was set with
+        // (the callback's, as configured), whichever spelling the browser asked for: a browser deletes a cookie by its
+        // name and Path, whatever the path of the page (Chromium deletes it from /Auth/Plex/Start too).
+        for (const path of ["/AUTH/PLEX/START", "/Auth/Plex/Callback?state=x"]) {
+          assert.deepStrictEqual(
+            setCookies(yield* serve(app, request(path))).at(-1),
+            ["plex_session_pin", "/auth/plex/callback", 0, true],
+            path
+          )
+        }
         // A cross-site form cannot sign anyone out.
         const crossSite = yield* serve(
           app,
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: a sign-out ends a sign-in pending in the browser too (its PIN cookie deleted): an approved PIN's return opened after the sign-out does not sign in",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const service = yield* WebSignIn.WebSignIn
+        const begin = Effect.gen(function* () {
+          const started = yield* serve(app, request("/auth/plex/start"))
+          const pin = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
+          const params = authUrlParams(started.headers.get("location") ?? "")
+          const url = new URL(params.get("forwardUrl") ?? "")
+          return {
+            cookie: `${pin?.name}=${pin?.value}`,
+            code: params.get("code") ?? "",
+            path: `${url.pathname}${url.search}`
+          }
+        })
+        // Signed in as alice, then a second sign-in left pending, its PIN approved at plex.tv (the tab closed there,
+        // or its return answered 503 and kept the cookie for "Try again"), then "Sign out" (a shared computer).
+        const first = yield* begin
+        yield* FakePlex.approvePin(first.code, { account: "alice" })
+        const signedIn = yield* serve(app, request(first.path, { headers: { cookie: first.cookie } }))
+        const session = CoreCookies.parseSetCookie(
+          signedIn.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")) ?? ""
+        )
+        const second = yield* begin
+        yield* FakePlex.approvePin(second.code, { account: "alice" })
+        const signedOut = yield* serve(
+          app,
+          request("/auth/plex/sign-out", {
+            method: "POST",
+            headers: { origin: APP, cookie: `${session?.name}=${session?.value}; ${second.cookie}` }
+          })
+        )
+        assert.strictEqual(signedOut.status, 303)
+        const set = signedOut.headers.getSetCookie().map((line) => CoreCookies.parseSetCookie(line))
+        assert.deepStrictEqual(
+          set.map((cookie) => [cookie?.name, cookie?.attributes.path, cookie?.attributes.maxAge]),
+          [
+            ["__Host-plex_session", "/", 0],
+            ["__Host-plex_session_pin", "/", 0],
+            ["plex_session_pin", "/auth/plex/callback", 0]
+          ]
+        )
+        // The browser keeps what the sign-out left it: the return (from history, "Try again") finds no sign-in.
+        const kept = set.some((cookie) => cookie?.name === "__Host-plex_session_pin") ? "" : second.cookie
+        const back = yield* serve(app, request(second.path, { headers: { cookie: kept } }))
+        assert.strictEqual(back.status, 400)
+        assert.include(yield* Effect.promise(() => back.text()), "Sign-in not started here")
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
+        // An app's own sign-out route gets the same from signOut: the deletions of the cookies the browser sent.
+        const names = (cookie: string | undefined) =>
+          Effect.map(service.signOut(cookie), (out) => out.cookies.map((deleted) => deleted.name))
+        assert.deepStrictEqual(yield* names(second.cookie), ["__Host-plex_session_pin", "plex_session_pin"])
+        assert.deepStrictEqual(yield* names(undefined), [])
+        // Another site's form under Referrer-Policy: no-referrer is sent with Origin: null (let through) and no cookie
+        // (SameSite=Lax): it deletes none, where a deletion in its answer would sign the browser out (Chromium applies
+        // it).
+        const crossSite = yield* serve(
+          app,
+          request("/auth/plex/sign-out", { method: "POST", headers: { origin: "null" } })
+        )
+        assert.strictEqual(crossSite.status, 303)
+        assert.deepStrictEqual(crossSite.headers.getSetCookie(), [])
+        // A page of a sibling host (same site: another subdomain, or another port of this host) under no-referrer is
+        // sent as Origin: null too, with the session cookie (SameSite=Lax is by site), but with Sec-Fetch-Site:
+        // same-site (measured in Chromium): refused, the user still signed in. The app's own page under no-referrer
+        // (Sec-Fetch-Site: same-origin) signs out.
+        const third = yield* begin
+        yield* FakePlex.approvePin(third.code, { account: "alice" })
+        const again = yield* serve(app, request(third.path, { headers: { cookie: third.cookie } }))
+        const renewed = CoreCookies.parseSetCookie(
+          again.headers.getSetCookie().find((line) => line.startsWith("__Host-plex_session=")) ?? ""
+        )
+        const sessionCookie = `${renewed?.name}=${renewed?.value}`
+        for (const site of ["same-site", "cross-site"]) {
+          const sibling = yield* serve(
+            app,
+            request("/auth/plex/sign-out", {
+              method: "POST",
+              headers: { origin: "null", "sec-fetch-site": site, cookie: sessionCookie }
+            })
+          )
+          assert.strictEqual(sibling.status, 403, site)
+          assert.deepStrictEqual(sibling.headers.getSetCookie(), [], site)
+        }
+        assert.strictEqual((yield* service.authenticate(sessionCookie)).user.username, "alice")
+        const own = yield* serve(
+          app,
+          request("/auth/plex/sign-out", {
+            method: "POST",
+            headers: { origin: "null", "sec-fetch-site": "same-origin", cookie: sessionCookie }
+          })
+        )
+        assert.strictEqual(own.status, 303)
+        assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
@@ -5423,15 +5536,27 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const app = yield* appHandler
         // Each reaches the callback route (its page, no sign-in pending): a homePath written so would be the
         // callback again for a signed-in browser's reopened return (Flow.routedAlike; make refuses it).
-        for (const path of ["/auth/plex/callback", "/Auth/Plex/Callback/", "/auth/plex/%63allback"]) {
+        // So does one with a ; (the router ends a request's path there; a route at such a path is never reached).
+        for (const path of [
+          "/auth/plex/callback",
+          "/Auth/Plex/Callback/",
+          "/auth/plex/%63allback",
+          "/auth/plex/callback;home",
+          "/auth/plex/callback/;v=1"
+        ]) {
           const page = yield* serve(app, request(path))
           assert.strictEqual(page.status, 400, path)
           assert.include(yield* Effect.promise(() => page.text()), "Sign-in not started here", path)
         }
-        // Under it, another route.
         // Under it, another route; and an escaped separator stays escaped (decodeURI): another route too, so
         // make takes it as a homePath (this service's).
-        for (const path of ["/auth/plex/callback/home", "/auth/plex%2Fcallback", "/auth/plex%2fcallback"]) {
+        // An escaped ; is no end of the path either: another route.
+        for (const path of [
+          "/auth/plex/callback/home",
+          "/auth/plex%2Fcallback",
+          "/auth/plex%2fcallback",
+          "/auth/plex/callback%3Bhome"
+        ]) {
           const other = yield* Effect.exit(serve(app, request(path)))
           assert.include(inspect(other, { depth: 8 }), "RouteNotFound", path)
         }

@@ -89,18 +89,19 @@ export const appSettings = (
 /**
  * Whether both routers (`@effect/platform`'s and Effect 4's, find-my-way's defaults) send a browser that follows a
  * redirect to path `a` to the route of path `b`. The browser resolves `a`'s dot segments first (`.`, `..`, `%2e`:
- * `/auth/plex/home/../callback` is asked for as `/auth/plex/callback`); the routers then match a path in any case,
- * with or without a trailing slash, its %-escapes decoded as `decodeURI` does (`/Auth/Plex/Callback/` and
- * `/auth/plex/%63allback` reach `/auth/plex/callback`'s route; an escaped separator such as `%2F` stays escaped:
- * `/auth/plex%2Fcallback` is another route). By the routers' default settings, the most lenient: stricter ones (Effect
- * 3's `HttpRouter.setRouterConfig`, Effect 4's `HttpRouter.RouterConfig`, `FindMyWay.strictConfig`) take fewer paths
- * alike, but they are read where the routes are served, not where `make` runs, so `make` refuses by these
- * (docs/web-sign-in.md, "No redirect loop").
+ * `/auth/plex/home/../callback` is asked for as `/auth/plex/callback`); the routers then end the path at its first
+ * `;` (`/auth/plex/callback;home` reaches the callback's route; an escaped `%3B` does not end it) and match what is
+ * before it in any case, with or without a trailing slash, its %-escapes decoded as `decodeURI` does
+ * (`/Auth/Plex/Callback/` and `/auth/plex/%63allback` reach `/auth/plex/callback`'s route; an escaped separator such
+ * as `%2F` stays escaped: `/auth/plex%2Fcallback` is another route). By the routers' default settings, the most
+ * lenient: stricter ones (Effect 3's `HttpRouter.setRouterConfig`, Effect 4's `HttpRouter.RouterConfig`,
+ * `FindMyWay.strictConfig`) take fewer paths alike, but they are read where the routes are served, not where `make`
+ * runs, so `make` refuses by these (docs/web-sign-in.md, "No redirect loop").
  */
 export const routedAlike = (a: string, b: string): boolean => routeKey(a) === routeKey(b)
 
 const routeKey = (path: string): string => {
-  let key = new URL(path, "http://localhost").pathname
+  let key = new URL(path, "http://localhost").pathname.split(";")[0] ?? ""
   try {
     key = decodeURI(key)
   } catch {
@@ -656,6 +657,23 @@ export const hasState = (settings: S.Settings, url: string): boolean => {
 /** Whether the PIN plex.tv answered for (its code, when it shows one) is the one this browser started. */
 export const samePin = (started: S.PinState, answeredCode: string): boolean =>
   answeredCode === "" || Signed.constantTimeEqualText(started.code, answeredCode)
+
+/**
+ * Which cookies a sign-out deletes, of those its request sent (`cookie`, its `Cookie` header): the session cookie, and
+ * the PIN cookie of a sign-in pending in the browser (whose return, its PIN perhaps approved, would sign the browser
+ * in again after the sign-out). Only the ones sent: a browser sends both with the app's own sign-out `POST` (same
+ * site, `Path=/`), none with another site's. A page of another site that submits a form to the sign-out route under
+ * `Referrer-Policy: no-referrer` is sent as `Origin: null`, which the route lets through ({@link S.sameOrigin}): its
+ * request carries no cookie (`SameSite=Lax`), yet a deletion in the answer is applied by the browser (measured in
+ * Chromium), which would sign the user out from another site.
+ */
+export const signOutDeletes = (
+  settings: S.Settings,
+  cookie: string | undefined
+): { readonly session: boolean; readonly pin: boolean } => {
+  const sent = Cookies.parseCookieHeader(cookie)
+  return { session: sent.has(settings.sessionCookie), pin: sent.has(settings.pinCookie) }
+}
 
 /** The session id of a `Cookie` header, when its session cookie verifies. */
 export const readSession = async (

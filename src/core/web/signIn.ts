@@ -263,14 +263,21 @@ export const stateOf = (url: string, origin: string): string | null => {
 }
 
 /**
- * Whether a sign-out `POST` may proceed, from its `Origin` header: absent,
- * this app's origin, or `null` (what browsers send under
- * `Referrer-Policy: no-referrer`; the session cookie being `SameSite=Lax`, a
- * cross-site `POST` carries no session to end anyway). A cross-site form
- * cannot sign a user out.
+ * Whether a sign-out `POST` may proceed, from its `Origin` header: absent, this app's origin, or `null` (what browsers
+ * send under `Referrer-Policy: no-referrer`; the session cookie being `SameSite=Lax`, a cross-site `POST` carries no
+ * session to end anyway, and its answer deletes no cookie it did not send: `Flow.signOutDeletes`); and from its
+ * `Sec-Fetch-Site` (`fetchSite`), when the browser sends one: `same-origin` or `none`. `null` is also what a page of a
+ * sibling host (another subdomain of the site, another port of this host) sends under `no-referrer`, and its `POST`
+ * carries the session cookie (`SameSite=Lax` is by site), but with `Sec-Fetch-Site: same-site` (measured in
+ * Chromium). A form of another site or of a sibling host cannot sign a user out.
  */
-export const sameOrigin = (originHeader: string | undefined, appOrigin: string): boolean =>
-  originHeader === undefined || originHeader === "null" || originHeader === appOrigin
+export const sameOrigin = (
+  originHeader: string | undefined,
+  appOrigin: string,
+  fetchSite?: string | undefined
+): boolean =>
+  (fetchSite === undefined || fetchSite === "same-origin" || fetchSite === "none") &&
+  (originHeader === undefined || originHeader === "null" || originHeader === appOrigin)
 
 /**
  * The PIN-flow cookie: `HttpOnly`, `SameSite=Lax` (sent on the top-level return from app.plex.tv), and, like the
