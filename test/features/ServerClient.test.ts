@@ -216,7 +216,10 @@ describe("ServerClient over loopback", () => {
     for (const elsewhere of [
       "https://metadata.example/t.jpg",
       "http://192.168.1.10:32401/a",
-      "http://u:p@192.168.1.10:32400/a"
+      "http://u:p@192.168.1.10:32400/a",
+      // The same server's other address (its plex.direct name): another origin, refused too.
+      "https://192-168-1-10.0123456789abcdef0123456789abcdef.plex.direct:32400/a",
+      "https://192.168.1.10:32400/a"
     ]) {
       const plain = refusal(() => ServerClient.mediaUrl(connection, elsewhere))
       assert.deepInclude(
