@@ -162,11 +162,11 @@ describe("PlexServer.layerConfig", () => {
   )
 
   it.effect(
-    "a PLEX_SERVER_URL that misses http(s)://'s colon (http//) or a slash (https:/) says which, not to put http:// before it",
+    "a PLEX_SERVER_URL that misses http(s)://'s colon (http//) or a slash (https:/), or has one too many (http:///), says which, not to put http:// before it",
     () =>
       Effect.gen(function* () {
         const messages: Array<string> = []
-        for (const url of ["http//plex.local:32400", "https:/plex.local"]) {
+        for (const url of ["http//plex.local:32400", "https:/plex.local", "http:///plex.local:32400"]) {
           const bad = yield* Effect.flip(
             urlOf(PlexServer.layerConfig()).pipe(withEnv({ PLEX_SERVER_URL: url }))
           )
@@ -174,7 +174,8 @@ describe("PlexServer.layerConfig", () => {
         }
         assert.deepStrictEqual(messages, [
           "PlexServer.layerConfig: invalid PLEX_SERVER_URL: the colon after http is missing",
-          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: two slashes must follow https:"
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: two slashes must follow https:",
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: two slashes must follow http:"
         ])
       })
   )

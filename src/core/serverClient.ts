@@ -161,16 +161,21 @@ const absoluteUrl = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
  * The URL of `path` on the server `uri`, with `params` as its query, without
  * the token (a `X-Plex-Token` among `params` is dropped). A path that is not
  * absolute is made so; a URL on the server's origin (which
- * {@link mediaUrlProblem} checks) is taken as it is.
+ * {@link mediaUrlProblem} checks) is taken as it is. The path goes after the
+ * address as `ServerClient.make` reads it ({@link serverUrl}: spaces around it
+ * dropped, as is an empty `?` or `#` or a trailing slash), never after the
+ * text as given, where it would land in a query or fragment, or throw.
  */
 export const mediaUrl = (
   uri: string,
   path: string,
   params: Readonly<Record<string, string>> = {}
 ): string => {
+  const checked = serverUrl(uri)
+  const base = "url" in checked ? checked.url : uri
   const url = absoluteUrl.test(path)
     ? new URL(path)
-    : new URL(`${uri.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`)
+    : new URL(`${base}${path.startsWith("/") ? path : `/${path}`}`)
   for (const [key, value] of Object.entries(params)) {
     if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
   }

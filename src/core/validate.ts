@@ -291,16 +291,18 @@ export const httpUrl = (
   // percent-encodes other control characters: such a URL is refused, not silently made another (spaces and line
   // breaks around it are dropped, as from a `.env` line).
   if (controlChars.test(text)) return { problem: "must not contain control characters" }
-  // Whether two slashes follow the scheme's colon: the URL parser mends `https:/host` and `http:host` into
-  // http(s)://host; they are refused, saying what is wrong, as `plex.local:32400` (no http(s) scheme) is.
-  const slashes = text.slice(url.protocol.length).startsWith("//")
+  // What follows the scheme's colon: the URL parser mends `https:/host`, `http:host` and `http:///host` (any number of
+  // slashes or backslashes) into http(s)://host; they are refused, saying what is wrong, as `plex.local:32400` (no
+  // http(s) scheme) is.
+  const rest = text.slice(url.protocol.length)
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     // `localhost:32400` or `plex.local:32400` parses with the host as its scheme: say what is missing.
-    return slashes
+    return rest.startsWith("//")
       ? { problem: `must use http or https, not ${url.protocol.slice(0, -1)}` }
       : { problem: noScheme }
   }
-  if (!slashes) return { problem: `two slashes must follow ${url.protocol}` }
+  // Exactly two slashes, then the host (which no slash or backslash starts).
+  if (!/^\/\/[^/\\]/.test(rest)) return { problem: `two slashes must follow ${url.protocol}` }
   if (url.username !== "" || url.password !== "") {
     return { problem: credentialsInUrlProblem }
   }

@@ -120,7 +120,13 @@ describe("core/validate and core/auth", () => {
       ["http:plex.local:32400", "http"],
       ["http:/alice:secret@plex.local", "http"],
       ["https:\\\\plex.local", "https"],
-      ["HTTPS:/plex.local", "https"]
+      ["HTTPS:/plex.local", "https"],
+      // One slash too many (or a backslash after two): mended into http(s)://host as well.
+      ["http:///plex.local:32400", "http"],
+      ["https:////plex.local", "https"],
+      ["http://\\plex.local", "http"],
+      ["http:/\\plex.local", "http"],
+      ["HTTP:///alice:secret@plex.local", "http"]
     ] as const) {
       assert.deepStrictEqual(V.httpUrl(url), { problem: `two slashes must follow ${scheme}:` }, url)
       assert.deepStrictEqual(V.serverUrl(url), V.httpUrl(url))
@@ -137,6 +143,9 @@ describe("core/validate and core/auth", () => {
     }
     // Not near misses: http(s):// in any case; a host whose name starts with http; another scheme's slashes.
     assert.deepStrictEqual(V.httpUrl("HTTPS://plex.local:32400/"), { url: "https://plex.local:32400" })
+    assert.deepStrictEqual(V.httpUrl("http://[::1]:32400//"), { url: "http://[::1]:32400" })
+    assert.deepStrictEqual(V.httpUrl("https://plex.local/plex//"), { url: "https://plex.local/plex" })
+    assert.deepStrictEqual(V.httpUrl("file:///etc/hosts"), { problem: "must use http or https, not file" })
     assert.deepStrictEqual(V.httpUrl("httpbin.local:80"), V.httpUrl("plex.local:32400"))
     assert.deepStrictEqual(V.httpUrl("ftp:/h"), V.httpUrl("plex.local:32400"))
   })

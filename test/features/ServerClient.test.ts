@@ -169,6 +169,29 @@ describe("ServerClient over loopback", () => {
       "http://192.168.1.10:32400/library/parts/1/file.mkv?X-Plex-Token=serverTokenABC"
     )
   })
+  it("media URLs: the path goes after the address ServerClient.make takes, not into its query or fragment", () => {
+    // Accepted by ServerClient.make (spaces around it, as from a .env line; an empty query or fragment; a trailing
+    // backslash): the path is put after the address it reads, never after the text as given.
+    for (const uri of [
+      "http://192.168.1.10:32400 ",
+      " http://192.168.1.10:32400/\n",
+      "http://192.168.1.10:32400?",
+      "http://192.168.1.10:32400/#",
+      "http://192.168.1.10:32400\\"
+    ]) {
+      const connection = { uri, token: Redacted.make("serverTokenABC") }
+      assert.strictEqual(
+        ServerClient.mediaUrl(connection, "/library/parts/1/file.mkv", { download: "1" }),
+        "http://192.168.1.10:32400/library/parts/1/file.mkv?download=1",
+        uri
+      )
+      assert.strictEqual(
+        Redacted.value(ServerClient.mediaUrlWithToken(connection, "library/parts/1/file.mkv")),
+        "http://192.168.1.10:32400/library/parts/1/file.mkv?X-Plex-Token=serverTokenABC",
+        uri
+      )
+    }
+  })
   it("media URLs: a URL given as the path is taken on the server's origin only, never made a path there", () => {
     const connection = { uri: "http://192.168.1.10:32400/", token: Redacted.make("serverTokenABC") }
     // On the server's origin: as it is, its query kept, the params added.
@@ -193,7 +216,10 @@ describe("ServerClient over loopback", () => {
     for (const elsewhere of [
       "https://metadata.example/t.jpg",
       "http://192.168.1.10:32401/a",
-      "http://u:p@192.168.1.10:32400/a"
+      "http://u:p@192.168.1.10:32400/a",
+      // The same server's other address (its plex.direct name): another origin, refused too.
+      "https://192-168-1-10.0123456789abcdef0123456789abcdef.plex.direct:32400/a",
+      "https://192.168.1.10:32400/a"
     ]) {
       const plain = refusal(() => ServerClient.mediaUrl(connection, elsewhere))
       assert.deepInclude(
