@@ -77,6 +77,25 @@ const aloneHome = (account: SeedAccount): SeedHome => ({
 })
 
 /**
+ * A home as plex.tv's v2 API describes it (`/api/v2/home`, and `/api/v2/home/users` around its users). Every Plex
+ * Home has a guest user, enabled or not (`guestEnabled`): plex.tv gives its id and uuid (plexapi.dev's "Get Home
+ * Data" example: `"guestUserID": 58815432, "guestUserUUID": "f3df4e01bfca0787", "guestEnabled": false`), and
+ * plexjs 0.39's schema takes a number and a string there, not null. The fake has no guest account: its guest's id and
+ * uuid are the fake's own numbers, fixed per home (per account for the home of one an account in no home has).
+ */
+const homeData = (home: SeedHome) => {
+  const key = home.id === 0 ? `alone-${home.adminId}` : `home-${home.id}`
+  return {
+    id: home.id,
+    name: home.name,
+    guestUserID: 58000000 + (Number.parseInt(pseudoHex(`guest-${key}`, 5), 16) % 1000000),
+    guestUserUUID: pseudoHex(`guest-${key}`, 16),
+    guestEnabled: false,
+    subscription: true
+  }
+}
+
+/**
  * The MediaContainer of plex.tv's legacy (v1) API, in XML whatever the
  * request asks for: python-plexapi reads these routes' elements'
  * attributes (`data.attrib.get(...)`), and @ctrl/plex, which sends
@@ -147,15 +166,16 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const homeUsers = b.plexTvAccount("getHomeUsers", "GET", "/api/v2/home/users", (ctx, account) => {
     const { home, members } = membersOf(ctx, account)
     return Http.plexTv(ctx.json, 200, "home", {
-      id: home.id,
-      name: home.name,
-      guestUserID: null,
-      guestUserUUID: null,
-      guestEnabled: false,
-      subscription: true,
+      ...homeData(home),
       users: members.map((member) => homeUser(member, home))
     })
   })
+
+  // plexjs 0.39 `plex.getHomeData()` (GET https://plex.tv/api/v2/home, `Accept: application/json`): the home of
+  // `/api/v2/home/users` without its users, as plexjs's GetHomeDataResponseBody reads it.
+  const home = b.plexTvAccount("getHomeData", "GET", "/api/v2/home", (ctx, account) =>
+    Http.plexTv(ctx.json, 200, "home", homeData(membersOf(ctx, account).home))
+  )
 
   const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount) => {
     const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
@@ -217,19 +237,41 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const ownedBy = (ctx: Context, accountId: number) =>
     ctx.store.seed.servers.filter((s) => ctx.store.ownerOf(s) === accountId)
 
+  /**
+   * The users of an account (one list for `/api/users/` and `/api/v2/friends`): every other account one of its
+   * servers is shared with, and, when it is a Home's admin, its Home's users; each with the servers shared with it.
+   */
+  const usersOf = (ctx: Context, account: SeedAccount) => {
+    const servers = ownedBy(ctx, account.id)
+    const home = ctx.store.homeOf(account.id)
+    return [...ctx.store.accounts.values()].flatMap((other) => {
+      if (other.id === account.id) return []
+      const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
+      const shared = servers.filter((s) =>
+        ctx.store.sharesOf(s).some((share) => share.accountId === other.id)
+      )
+      return !inHome && shared.length === 0 ? [] : [{ other, inHome, shared }]
+    })
+  }
+
+  /** A server shared with `other`, as `/api/users/` lists it (`<Server>`) and `/api/v2/friends` (`sharedServers`). */
+  const sharedServer = (ctx: Context, other: SeedAccount, s: SeedServer, i: number) => ({
+    id: 9100000 + (other.id % 1000) * 10 + i,
+    serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
+    machineIdentifier: s.clientIdentifier,
+    name: s.name,
+    lastSeenAt: 1735689600,
+    numLibraries: 3,
+    allLibraries: 1,
+    owned: 1,
+    pending: 0
+  })
+
   // python-plexapi `MyPlexAccount.users()` (`https://plex.tv/api/users/`), @ctrl/plex `MyPlexUser.key`.
   const users = legacy(
     b.plexTvAccount("getUsers", "GET", "/api/users", (ctx, account) => {
-      const servers = ownedBy(ctx, account.id)
-      const home = ctx.store.homeOf(account.id)
       const list: Array<Record<string, unknown>> = []
-      for (const other of ctx.store.accounts.values()) {
-        if (other.id === account.id) continue
-        const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
-        const shared = servers.filter((s) =>
-          ctx.store.sharesOf(s).some((share) => share.accountId === other.id)
-        )
-        if (!inHome && shared.length === 0) continue
+      for (const { other, inHome, shared } of usersOf(ctx, account)) {
         list.push({
           id: other.id,
           title: other.title,
@@ -249,17 +291,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           filterMusic: "",
           filterTelevision: "",
           restricted: bit(other.managed),
-          Server: shared.map((s, i) => ({
-            id: 9100000 + (other.id % 1000) * 10 + i,
-            serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
-            machineIdentifier: s.clientIdentifier,
-            name: s.name,
-            lastSeenAt: 1735689600,
-            numLibraries: 3,
-            allLibraries: 1,
-            owned: 1,
-            pending: 0
-          }))
+          Server: shared.map((s, i) => sharedServer(ctx, other, s, i))
         })
       }
       return container(200, {
@@ -272,6 +304,29 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       })
     })
   )
+
+  // plexjs 0.39 `plex.getUserFriends()` (GET https://plex.tv/api/v2/friends, `Accept: application/json`): the users
+  // of `/api/users/` as plexjs's `Friend` reads them (`status` "accepted", `sharedServers`, `sharedSources` lists;
+  // `email` and `username` strings, empty for a managed user as `/api/users/` writes them; `restricted` for one).
+  const friends = b.plexTvAccount("getUserFriends", "GET", "/api/v2/friends", (ctx, account) => {
+    const list = usersOf(ctx, account).map(({ other, inHome, shared }) => ({
+      id: other.id,
+      uuid: other.uuid,
+      title: other.title,
+      username: other.managed ? "" : other.username,
+      email: other.managed ? "" : other.email,
+      friendlyName: other.managed ? null : other.friendlyName,
+      thumb: `https://plex.tv/users/${other.uuid}/avatar`,
+      home: inHome,
+      restricted: other.managed,
+      status: "accepted",
+      sharedServers: shared.map((s, i) => sharedServer(ctx, other, s, i)),
+      sharedSources: []
+    }))
+    return ctx.json
+      ? Http.bytes(200, Http.plexTvJson, JSON.stringify(list))
+      : Http.bytes(200, Http.plexTvXml, Xml.list("friends", "friend", list, { size: list.length }))
+  })
 
   // python-plexapi `MyPlexUser.get_token` (FRIENDINVITE: `https://plex.tv/api/servers/{machineId}/shared_servers`).
   const sharedServers = legacy(
@@ -464,10 +519,12 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
 
   return [
     homeUsers,
+    home,
     switchUser,
     legacyHomeUsers,
     legacySwitchUser,
     users,
+    friends,
     sharedServers,
     claimToken,
     claimServer,
