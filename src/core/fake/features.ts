@@ -495,6 +495,53 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   )
 
+  /**
+   * Removes a server from an account, as plex.tv's `DELETE /api/servers/{machineIdentifier}` does for @ctrl/plex's
+   * `MyPlexResource.delete()` (src/myplex.ts: `https://plex.tv/api/servers/${clientIdentifier}`, with
+   * `X-Plex-Client-Identifier` and `X-Plex-Token` in the query, the token the resource's `accessToken`, no other
+   * header): its owner's removal leaves the server unclaimed, out of the account, as revoking the server's device
+   * does (`deleteDevice`); a user it is shared with leaves the share (the server leaves the user's resources, the
+   * user the owner's `/api/users/` and `/api/v2/friends` if nothing else is shared, and the share's token is refused
+   * by the server). No reference records plex.tv's answer: 204, as `DELETE /devices/{id}.xml`; 404 (XML) for a
+   * server the account neither owns nor has a share of.
+   */
+  const removeServer = (ctx: Context, accountId: number): Response => {
+    const server = ctx.store.server(ctx.params["machineId"] ?? "")
+    if (server !== undefined && ctx.store.ownerOf(server) === accountId) {
+      ctx.store.release(server)
+      return Http.empty(204)
+    }
+    const share =
+      server === undefined ? undefined : ctx.store.sharesOf(server).find((s) => s.accountId === accountId)
+    if (server === undefined || share === undefined || !ctx.store.isClaimed(server)) {
+      return notFound(ctx, "Server not found")
+    }
+    ctx.store.endedShares.add(share.accessToken)
+    return Http.empty(204)
+  }
+  const removeServerByAccount = b.plexTvAccount(
+    "removeServer",
+    "DELETE",
+    "/api/servers/:machineId",
+    (ctx, account) => removeServer(ctx, account.id)
+  )
+  // The token @ctrl/plex sends is the resource's `accessToken` (`/api/v2/resources`): a server's own token for an
+  // owned server, the share's token for a shared one. The fake takes those here, for the server they name, besides
+  // the account's own tokens; its other plex.tv routes take account tokens only.
+  const deleteServer = legacy(
+    b.plexTv("removeServer", "DELETE", "/api/servers/:machineId", (ctx) => {
+      const server = ctx.store.server(ctx.params["machineId"] ?? "")
+      const presented = b.token(ctx)
+      const owner = server === undefined ? undefined : ctx.store.ownerOf(server)
+      if (server !== undefined && presented !== undefined) {
+        if (owner !== undefined && presented === server.accessToken) return removeServer(ctx, owner)
+        const share = ctx.store.sharesOf(server).find((s) => s.accessToken === presented)
+        if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId)
+      }
+      return removeServerByAccount.handle(ctx)
+    })
+  )
+
   // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
@@ -526,6 +573,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     users,
     friends,
     sharedServers,
+    deleteServer,
     claimToken,
     claimServer,
     myPlexAccount,

@@ -180,6 +180,8 @@ export class Store {
   readonly claims = new Map<string, number>()
   /** The seeded-claimed servers removed from their account since (their device revoked); claimable again. */
   readonly released = new Set<string>()
+  /** The shares ended since (the user left the shared server: `DELETE /api/servers/{id}`), by their access token. */
+  readonly endedShares = new Set<string>()
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -318,11 +320,13 @@ export class Store {
   }
 
   /**
-   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it.
-   * Claimed by another account since, it is shared with no one: the shares were the seeded owner's.
+   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it, but
+   * those a user left. Claimed by another account since, it is shared with no one: the shares were the seeded owner's.
    */
   sharesOf(server: SeedServer): SeedServer["shares"] {
-    return this.ownerOf(server) === server.ownerId ? server.shares : []
+    return this.ownerOf(server) === server.ownerId
+      ? server.shares.filter((share) => !this.endedShares.has(share.accessToken))
+      : []
   }
 
   /** The Plex Home an account belongs to. */

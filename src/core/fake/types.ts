@@ -308,6 +308,7 @@ export type RouteName =
   | "getUsers"
   | "getUserFriends"
   | "getSharedServers"
+  | "removeServer"
   | "getClaimToken"
   | "claimServer"
   | "getMyPlexAccount"
