@@ -170,3 +170,32 @@ describe("core fake: plex.tv's legacy PIN API (python-plexapi 3.5 to 4.2's MyPle
     assert.strictEqual(fake.pins().length, 1)
   })
 })
+
+describe("core fake: plex.tv's v2 PIN API as python-plexapi 4.3 and later's MyPlexPinLogin reads it (XML)", () => {
+  // plexapi/myplex.py `MyPlexPinLogin`: `PINS` https://plex.tv/api/v2/pins, POSTed with `params={'strong': True}`
+  // for OAuth (requests writes `strong=True`), `CHECKPINS` polled; `_query` asks for no format and parses the answer
+  // with ElementTree, reading the root's attributes `id`, `code` and `authToken`.
+  it("POST /api/v2/pins?strong=True: XML <pin id code authToken=''>; the check's authToken once approved", async () => {
+    const fake = makeFakePlex()
+    const created = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/pins?strong=True`, { method: "POST", headers: baseHeaders() })
+    )
+    assert.strictEqual(created.status, 201)
+    const pin = await xml(created)
+    assert.strictEqual(pin.name, "pin")
+    assert.match(pin.attributes["code"] ?? "", /^[a-z0-9]{25}$/)
+    assert.strictEqual(pin.attributes["authToken"], "")
+    const id = pin.attributes["id"]!
+
+    const check = async () => {
+      const response = await fake.handler(
+        new Request(`${fake.plexTvUrl}/api/v2/pins/${id}`, { headers: baseHeaders() })
+      )
+      assert.strictEqual(response.status, 200)
+      return xml(response)
+    }
+    assert.strictEqual((await check()).attributes["authToken"], "")
+    const token = await fake.approvePin(Number(id))
+    assert.strictEqual((await check()).attributes["authToken"], token)
+  })
+})
