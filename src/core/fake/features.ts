@@ -542,6 +542,26 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   )
 
+  // python-plexapi `MyPlexAccount.removeFriend` and @ctrl/plex `removeFriend` (FRIENDUPDATE
+  // `https://plex.tv/api/v2/sharings/{userId}`, DELETE, the user's id from `/api/users/`): the friendship ends, and
+  // with it every share of the account's servers with that user (the server leaves the user's resources and refuses
+  // its tokens). A Home user's shares through the Home are not a friendship's (python-plexapi's `removeHomeUser` is
+  // another route): a user with no other share is no friend, 404. No reference records plex.tv's answer: 204.
+  const removeFriend = b.plexTvAccount(
+    "removeFriend",
+    "DELETE",
+    "/api/v2/sharings/:userId",
+    (ctx, account) => {
+      const userId = Number(ctx.params["userId"])
+      const shares = ownedBy(ctx, account.id).flatMap((server) =>
+        ctx.store.sharesOf(server).filter((share) => share.accountId === userId && share.home !== true)
+      )
+      if (shares.length === 0) return notFound(ctx, "User could not be found")
+      for (const share of shares) ctx.store.endedShares.add(share.accessToken)
+      return Http.empty(204)
+    }
+  )
+
   // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
@@ -574,6 +594,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     friends,
     sharedServers,
     deleteServer,
+    removeFriend,
     claimToken,
     claimServer,
     myPlexAccount,

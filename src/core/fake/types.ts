@@ -307,6 +307,7 @@ export type RouteName =
   | "switchHomeUser"
   | "getUsers"
   | "getUserFriends"
+  | "removeFriend"
   | "getSharedServers"
   | "removeServer"
   | "getClaimToken"
