@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import * as Home from "../home.js"
 import * as Approve from "./approve.js"
 import * as Http from "./http.js"
 import * as Payloads from "./payloads.js"
@@ -562,6 +563,64 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     }
   )
 
+  // Plex Home PINs: four digits, as the library checks them (core/home.ts pinProblem, one place for that fact); a
+  // PIN of another form, or none, is refused 400 in the fake's own words (no reference records plex.tv's).
+  const homePinProblem = (pin: string | null) =>
+    pin === null
+      ? "pin is missing"
+      : Home.pinProblem(pin) === undefined
+        ? undefined
+        : "A Home PIN is four digits"
+  const withHomePin = (ctx: Context, user: SeedAccount, pin: string | undefined) => {
+    ctx.store.accounts.set(user.id, { ...user, homePin: pin, homePinListed: pin !== undefined })
+  }
+
+  // python-plexapi `MyPlexAccount.setPin`/`removePin` and @ctrl/plex `setPin`/`removePin` (HOMEUSER
+  // `https://plex.tv/api/home/users/{userId}`, PUT, the account's own id, `?pin=…[&currentPin=…]`; `pin` empty
+  // removes it): the account's own Home PIN, which a switch to it then asks for. Changing or removing a PIN takes the
+  // current one (403, code 1041, as a switch's wrong PIN, otherwise). Another user's id: 403 for one of the account's
+  // Home (an admin sets a managed user's PIN with the route below), 404 otherwise. Legacy: XML, 204.
+  const setHomePin = legacy(
+    b.plexTvAccount("setHomePin", "PUT", "/api/home/users/:id", (ctx, account) => {
+      const wanted = ctx.params["id"] ?? ""
+      if (wanted !== String(account.id) && wanted !== account.uuid) {
+        return homeTarget(ctx, account, wanted) === undefined
+          ? notFound(ctx, "User could not be found")
+          : Http.plexTvError(false, 403, undefined, "Only a user's own PIN is set here (the fake's words)")
+      }
+      if (account.homePin !== undefined && (ctx.query.get("currentPin") ?? "") !== account.homePin) {
+        return Http.plexTvError(false, 403, 1041, pinRefusedMessage)
+      }
+      const pin = ctx.query.get("pin")
+      const problem = pin === "" ? undefined : homePinProblem(pin)
+      if (problem !== undefined) return Http.plexTvError(false, 400, undefined, problem)
+      withHomePin(ctx, account, pin === "" || pin === null ? undefined : Home.pinValue(pin))
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `setManagedUserPin`/`removeManagedUserPin` and @ctrl/plex's (MANAGEDHOMEUSER
+  // `https://plex.tv/api/v2/home/users/restricted/{userId}`, POST, `?pin=…` or `?removePin=1`): the Home's admin
+  // sets or removes a managed user's PIN, no current PIN asked. 404 for a user not a managed user of the account's
+  // Home, 403 for a Home user who is not its admin. No reference records plex.tv's success answer: 204.
+  const setManagedUserPin = b.plexTvAccount(
+    "setManagedUserPin",
+    "POST",
+    "/api/v2/home/users/restricted/:id",
+    (ctx, account) => {
+      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      if (found === undefined || !found.target.managed) return notFound(ctx, "User could not be found")
+      if (found.home.adminId !== account.id) {
+        return Http.plexTvError(ctx.json, 403, undefined, "Only the Home's admin sets a managed user's PIN")
+      }
+      const remove = /^(1|true)$/i.test(ctx.query.get("removePin") ?? "")
+      const problem = remove ? undefined : homePinProblem(ctx.query.get("pin"))
+      if (problem !== undefined) return Http.plexTvError(ctx.json, 400, undefined, problem)
+      withHomePin(ctx, found.target, remove ? undefined : Home.pinValue(ctx.query.get("pin") ?? ""))
+      return Http.empty(204)
+    }
+  )
+
   // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
@@ -590,6 +649,8 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     switchUser,
     legacyHomeUsers,
     legacySwitchUser,
+    setHomePin,
+    setManagedUserPin,
     users,
     friends,
     sharedServers,

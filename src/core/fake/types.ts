@@ -305,6 +305,8 @@ export type RouteName =
   | "getHomeUsers"
   | "getHomeData"
   | "switchHomeUser"
+  | "setHomePin"
+  | "setManagedUserPin"
   | "getUsers"
   | "getUserFriends"
   | "removeFriend"
