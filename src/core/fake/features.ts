@@ -599,6 +599,36 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   )
 
+  // python-plexapi `MyPlexAccount.removeHomeUser` and @ctrl/plex `removeHomeUser` (HOMEUSER
+  // `https://plex.tv/api/home/users/{userId}`, DELETE, the user's id from `/api/users/`): the Home's admin removes a
+  // user from the Home. The user is in no Home from then on (the Home's listings, its payloads' `home`, `homeSize`,
+  // a switch to it: 404), and the shares it had through the Home end (the servers leave its resources and refuse
+  // its tokens); a share of its own as a friend stays. The fake keeps a removed managed user's account (plex.tv
+  // deletes it): its tokens still work. 403 for a Home user not its admin, or the admin removing itself; 404 for a
+  // user not of the Home. Legacy: XML whatever is asked; no reference records plex.tv's success answer: 204.
+  const removeHomeUser = legacy(
+    b.plexTvAccount("removeHomeUser", "DELETE", "/api/home/users/:id", (ctx, account) => {
+      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      if (found === undefined) return notFound(ctx, "User could not be found")
+      if (found.home.adminId !== account.id || found.target.id === account.id) {
+        return Http.plexTvError(
+          false,
+          403,
+          undefined,
+          "Only the Home's admin removes another user (the fake's words)"
+        )
+      }
+      ctx.store.leftHomes.add(found.target.id)
+      for (const server of ctx.store.seed.servers) {
+        for (const share of server.shares) {
+          if (share.accountId === found.target.id && share.home === true)
+            ctx.store.endedShares.add(share.accessToken)
+        }
+      }
+      return Http.empty(204)
+    })
+  )
+
   // python-plexapi `setManagedUserPin`/`removeManagedUserPin` and @ctrl/plex's (MANAGEDHOMEUSER
   // `https://plex.tv/api/v2/home/users/restricted/{userId}`, POST, `?pin=…` or `?removePin=1`): the Home's admin
   // sets or removes a managed user's PIN, no current PIN asked. 404 for a user not a managed user of the account's
@@ -651,6 +681,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     legacySwitchUser,
     setHomePin,
     setManagedUserPin,
+    removeHomeUser,
     users,
     friends,
     sharedServers,

@@ -7,7 +7,7 @@
 import type { Fault } from "./fault.js"
 import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import type { Seed, SeedAccount, SeedDevice, SeedServer } from "./seed.js"
+import type { Seed, SeedAccount, SeedDevice, SeedHome, SeedServer } from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -182,6 +182,8 @@ export class Store {
   readonly released = new Set<string>()
   /** The shares ended since (the user left the shared server: `DELETE /api/servers/{id}`), by their access token. */
   readonly endedShares = new Set<string>()
+  /** The accounts removed from their Plex Home since (`DELETE /api/home/users/{id}`): in no home from then on. */
+  readonly leftHomes = new Set<number>()
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -329,9 +331,13 @@ export class Store {
       : []
   }
 
-  /** The Plex Home an account belongs to. */
-  homeOf(accountId: number) {
-    return this.seed.homes.find((home) => home.memberIds.includes(accountId))
+  /** The Plex Home an account belongs to, without the users removed from it since. */
+  homeOf(accountId: number): SeedHome | undefined {
+    if (this.leftHomes.has(accountId)) return undefined
+    const home = this.seed.homes.find((h) => h.memberIds.includes(accountId))
+    return home === undefined
+      ? undefined
+      : { ...home, memberIds: home.memberIds.filter((id) => !this.leftHomes.has(id)) }
   }
 
   server(id: string): SeedServer | undefined {

@@ -307,6 +307,7 @@ export type RouteName =
   | "switchHomeUser"
   | "setHomePin"
   | "setManagedUserPin"
+  | "removeHomeUser"
   | "getUsers"
   | "getUserFriends"
   | "removeFriend"
