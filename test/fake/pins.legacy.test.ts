@@ -140,6 +140,17 @@ describe("core fake: plex.tv's legacy PIN API (python-plexapi 3.5 to 4.2's MyPle
     assert.isUndefined(find(v1check, "auth_token"))
   })
 
+  it("autoApprovePins (plex-auth fake-server's) approves a legacy PIN at its check, as a v2 one", async () => {
+    const fake = makeFakePlex({ autoApprovePins: { afterMillis: 0 } })
+    const id = find(await xml(await createPin(fake)), "id")!
+    const token = find(await xml(await checkPin(fake, id)), "auth_token")!
+    assert.isTrue(fake.isTokenValid(token))
+    assert.deepStrictEqual(
+      fake.pins().map((p) => [String(p.id), p.authToken]),
+      [[id, token]]
+    )
+  })
+
   it("strong=true (query) makes a 25-character PIN lasting 30 minutes", async () => {
     const time = manualClock()
     const fake = makeFakePlex({ clock: time.clock })
