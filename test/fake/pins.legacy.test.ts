@@ -1,8 +1,9 @@
 /**
  * plex.tv's legacy PIN API (`POST /pins.xml`, `GET /pins/{id}.xml`), driven as python-plexapi 3.5 to 4.2's
  * `MyPlexPinLogin` sends it (plexapi/myplex.py before commit 9adf29f: `PINS`, `CHECKPINS`, `_query` with
- * `BASE_HEADERS` and requests' own `Accept: *\/*`, a POST without a body) and read as it reads it (`<id>`, `<code>`,
- * `<auth_token>` elements). The PINs are the fake's one kind of PIN: approved at plex.tv/link, seen through v2.
+ * `BASE_HEADERS` and requests' own `Accept: *\/*`, a POST without a body; as released its constructor fails before
+ * sending, see routes.ts) and read as it and PlexKodiConnect's `PinLogin` read it (`<id>`, `<code>`, `<auth_token>`
+ * elements). The PINs are the fake's one kind of PIN: approved at plex.tv/link, seen through v2.
  */
 import { assert, describe, it } from "vitest"
 import { makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"

@@ -424,10 +424,12 @@ const legacyPinXml = (pin: PinEntry): string => {
 }
 
 /**
- * plex.tv's legacy PIN API, which python-plexapi 3.5 to 4.2's `MyPlexPinLogin` calls (`PINS`
- * `https://plex.tv/pins.xml`, POSTed with no body; `CHECKPINS` `https://plex.tv/pins/{pinid}.xml`, polled every
- * second; 4.3 moved to `/api/v2/pins`, python-plexapi commit 9adf29f "Update MyPlexPinLogin for Plex API v2"), and
- * PlexKodiConnect's `PinLogin` still does. XML whatever is asked (`<pin>`, {@link legacyPinXml}); the same PINs as
+ * plex.tv's legacy PIN API, which PlexKodiConnect's `PinLogin` calls, and python-plexapi 3.5 to 4.2's
+ * `MyPlexPinLogin` names (`PINS` `https://plex.tv/pins.xml`, POSTed with no body; `CHECKPINS`
+ * `https://plex.tv/pins/{pinid}.xml`, polled every second; 4.3 moved to `/api/v2/pins`, python-plexapi commit 9adf29f
+ * "Update MyPlexPinLogin for Plex API v2"). As released, that class fails in its constructor before any request
+ * (`_getPin` reads `self.pin` before it is set: AttributeError); given a class default `pin = None`, 4.2.0's code
+ * runs the whole login against the fake (`plex-auth fake-server`, checked 2026-12-07). XML whatever is asked (`<pin>`, {@link legacyPinXml}); the same PINs as
  * `/api/v2/pins`: a PIN made here is approved at plex.tv/link (`PUT /api/v2/pins/link`), by `approvePin` or through
  * the approval page like any other, and seen through either route, its token signing the client in as a v2 check
  * does. 201 for a new PIN, 404 (`<errors><error>…</error></errors>`) for an unknown or expired one or another
