@@ -2,8 +2,8 @@
  * The fake's routes for Plex Home, friends and shares, server claiming,
  * authorized devices and PIN linking. Each answers as plex.tv or a PMS does
  * (the v2 routes JSON when asked for, XML otherwise; plex.tv's legacy routes
- * `/api/users/`, `/api/servers/{id}/shared_servers`, `/devices.xml` and
- * `/api/home/users` XML whatever is asked, their refusals too), following
+ * `/api/users/`, `/api/servers/{id}/shared_servers`, `/devices.xml`,
+ * `/api/home/users` and `/api/invites/*` XML whatever is asked, their refusals too), following
  * the routes python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and
  * @ctrl/plex (`src/myplex.ts`) call.
  *
@@ -12,6 +12,7 @@
 import * as Home from "../home.js"
 import * as Approve from "./approve.js"
 import * as Http from "./http.js"
+import { jsonBody } from "./jwt.js"
 import * as Payloads from "./payloads.js"
 import type { Context, Reply, Route } from "./routes.js"
 import { pseudoHex, type SeedAccount, type SeedHome, type SeedServer } from "./seed.js"
@@ -543,6 +544,132 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   )
 
+  // Sharing a server by invitation, as python-plexapi and @ctrl/plex do it: the owner invites a user
+  // (`inviteFriend`), the invite is pending on both sides (`pendingInvites`), the invitee accepts it
+  // (`acceptInvite`), or the owner cancels it (`cancelInvite`). An accepted invite is a share like a seeded one
+  // (store sharesOf): the server is in the invitee's resources and takes its tokens, the invitee is among the
+  // owner's users and friends. No reference records plex.tv's answers to these requests: 204 for each change.
+
+  // python-plexapi `inviteFriend` and @ctrl/plex `inviteFriend` (FRIENDINVITE, POST, JSON
+  // `{"server_id", "shared_server": {"library_section_ids": [...], "invited_email": username or email}, ...}`;
+  // @ctrl/plex may send `invited_id`): 404 for a server the account does not own or an unknown user, 422 for a user
+  // the server is shared with or invited to already, or the account itself (the fake's words).
+  const inviteFriend = legacy(
+    b.plexTvAccount("inviteFriend", "POST", "/api/servers/:machineId/shared_servers", (ctx, account) => {
+      const server = ctx.store.server(ctx.params["machineId"] ?? "")
+      if (server === undefined || ctx.store.ownerOf(server) !== account.id)
+        return notFound(ctx, "Server not found")
+      const shared = jsonBody(ctx.headers.get("content-type"), ctx.body)?.["shared_server"]
+      const wanted = typeof shared === "object" && shared !== null ? (shared as Record<string, unknown>) : {}
+      const invitee =
+        typeof wanted["invited_email"] === "string"
+          ? ctx.store.accountByLogin(wanted["invited_email"])
+          : typeof wanted["invited_id"] === "number"
+            ? ctx.store.accounts.get(wanted["invited_id"])
+            : undefined
+      // A managed Home user has no plex.tv account of its own to invite.
+      if (invitee === undefined || invitee.managed) return notFound(ctx, "User could not be found")
+      const already =
+        invitee.id === account.id ||
+        ctx.store.sharesOf(server).some((s) => s.accountId === invitee.id) ||
+        ctx.store.invites.some((i) => i.serverId === server.clientIdentifier && i.toAccountId === invitee.id)
+      if (already) return b.unprocessable(ctx, "The server is shared with this user, or invited, already")
+      ctx.store.invites.push({
+        fromAccountId: account.id,
+        toAccountId: invitee.id,
+        serverId: server.clientIdentifier,
+        createdAt: Math.floor(ctx.now / 1000)
+      })
+      return Http.empty(204)
+    })
+  )
+
+  /**
+   * The pending invites between the account and other users, one `<Invite>` per user (its `id` the user's, which
+   * accepting or cancelling names), with a `<Server>` per server, as python-plexapi's `MyPlexInvite` and
+   * `MyPlexServerShare` read them (`friend`, `server`, `home` flags; @ctrl/plex reads the same attributes).
+   */
+  const invitesWith = (ctx: Context, account: SeedAccount, direction: "sent" | "received") => {
+    const mine = ctx.store.invites.filter((i) =>
+      direction === "sent" ? i.fromAccountId === account.id : i.toAccountId === account.id
+    )
+    const others = [...new Set(mine.map((i) => (direction === "sent" ? i.toAccountId : i.fromAccountId)))]
+    const list = others.flatMap((otherId) => {
+      const other = ctx.store.accounts.get(otherId)
+      if (other === undefined) return []
+      const theirs = mine.filter((i) => (direction === "sent" ? i.toAccountId : i.fromAccountId) === otherId)
+      return [
+        {
+          id: other.id,
+          createdAt: Math.min(...theirs.map((i) => i.createdAt)),
+          email: other.email,
+          friend: 1,
+          friendlyName: other.friendlyName,
+          home: 0,
+          server: 1,
+          thumb: `https://plex.tv/users/${other.uuid}/avatar`,
+          username: other.username,
+          Server: theirs.flatMap((i, n) => {
+            const server = ctx.store.server(i.serverId)
+            return server === undefined ? [] : [{ ...sharedServer(ctx, other, server, n), pending: 1 }]
+          })
+        }
+      ]
+    })
+    return container(200, { friendlyName: "myPlex", size: list.length, Invite: list })
+  }
+
+  // python-plexapi `pendingInvites` (MyPlexInvite.REQUESTED, sent; REQUESTS, received), @ctrl/plex's.
+  const sentInvites = legacy(
+    b.plexTvAccount("pendingInvites", "GET", "/api/invites/requested", (ctx, account) =>
+      invitesWith(ctx, account, "sent")
+    )
+  )
+  const receivedInvites = legacy(
+    b.plexTvAccount("pendingInvites", "GET", "/api/invites/requests", (ctx, account) =>
+      invitesWith(ctx, account, "received")
+    )
+  )
+
+  // python-plexapi `acceptInvite` and @ctrl/plex's (PUT REQUESTS/{id}?friend=&home=&server=, the inviter's id): every
+  // pending invite from that user becomes a share. 404 when there is none.
+  const acceptInvite = legacy(
+    b.plexTvAccount("acceptInvite", "PUT", "/api/invites/requests/:id", (ctx, account) => {
+      const from = Number(ctx.params["id"])
+      const accepted = ctx.store.invites.filter(
+        (i) => i.fromAccountId === from && i.toAccountId === account.id
+      )
+      if (accepted.length === 0) return notFound(ctx, "Invite not found")
+      ctx.store.invites = ctx.store.invites.filter((i) => !accepted.includes(i))
+      for (const invite of accepted) {
+        const server = ctx.store.server(invite.serverId)
+        // An invite to a server its owner has lost since (claimed by another account, removed) shares nothing.
+        if (server === undefined || ctx.store.ownerOf(server) !== invite.fromAccountId) continue
+        ctx.store.addedShares.push({
+          serverId: invite.serverId,
+          ownerId: invite.fromAccountId,
+          accountId: account.id,
+          accessToken: ctx.store.randomString(20)
+        })
+      }
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `cancelInvite` and @ctrl/plex's (DELETE REQUESTED/{id}?friend=&home=&server=, the invitee's id):
+  // every pending invite to that user is withdrawn. 404 when there is none.
+  const cancelInvite = legacy(
+    b.plexTvAccount("cancelInvite", "DELETE", "/api/invites/requested/:id", (ctx, account) => {
+      const to = Number(ctx.params["id"])
+      const cancelled = ctx.store.invites.filter(
+        (i) => i.toAccountId === to && i.fromAccountId === account.id
+      )
+      if (cancelled.length === 0) return notFound(ctx, "Invite not found")
+      ctx.store.invites = ctx.store.invites.filter((i) => !cancelled.includes(i))
+      return Http.empty(204)
+    })
+  )
+
   // python-plexapi `MyPlexAccount.removeFriend` and @ctrl/plex `removeFriend` (FRIENDUPDATE
   // `https://plex.tv/api/v2/sharings/{userId}`, DELETE, the user's id from `/api/users/`): the friendship ends, and
   // with it every share of the account's servers with that user (the server leaves the user's resources and refuses
@@ -687,6 +814,11 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     sharedServers,
     deleteServer,
     removeFriend,
+    inviteFriend,
+    sentInvites,
+    receivedInvites,
+    acceptInvite,
+    cancelInvite,
     claimToken,
     claimServer,
     myPlexAccount,

@@ -70,6 +70,26 @@ export interface PinEntry {
   readonly jwk?: DeviceKeyEntry | undefined
 }
 
+/**
+ * A pending invite to share a server (`POST /api/servers/{id}/shared_servers`): the invitee has not accepted it yet
+ * (`PUT /api/invites/requests/{id}`), nor the owner cancelled it (`DELETE /api/invites/requested/{id}`).
+ */
+export interface InviteEntry {
+  readonly fromAccountId: number
+  readonly toAccountId: number
+  readonly serverId: string
+  /** Seconds since the epoch. */
+  readonly createdAt: number
+}
+
+/** A share an invitee accepted while the fake ran: valid while the owner who invited owns the server. */
+export interface AddedShare {
+  readonly serverId: string
+  readonly ownerId: number
+  readonly accountId: number
+  readonly accessToken: string
+}
+
 export interface TransientEntry {
   readonly serverId: string
   readonly admin: boolean
@@ -184,6 +204,10 @@ export class Store {
   readonly endedShares = new Set<string>()
   /** The accounts removed from their Plex Home since (`DELETE /api/home/users/{id}`): in no home from then on. */
   readonly leftHomes = new Set<number>()
+  /** The invites to share a server sent and not yet accepted nor cancelled. */
+  invites: Array<InviteEntry> = []
+  /** The shares made by accepted invites. */
+  readonly addedShares: Array<AddedShare> = []
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -322,13 +346,18 @@ export class Store {
   }
 
   /**
-   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it, but
-   * those a user left. Claimed by another account since, it is shared with no one: the shares were the seeded owner's.
+   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it, and
+   * those invites made while its owner owns it, but those a user left. Claimed by another account since, the shares
+   * the previous owner made end.
    */
   sharesOf(server: SeedServer): SeedServer["shares"] {
-    return this.ownerOf(server) === server.ownerId
-      ? server.shares.filter((share) => !this.endedShares.has(share.accessToken))
-      : []
+    const owner = this.ownerOf(server)
+    const added = this.addedShares.filter(
+      (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
+    )
+    return [...(owner === server.ownerId ? server.shares : []), ...added].filter(
+      (share) => !this.endedShares.has(share.accessToken)
+    )
   }
 
   /** The Plex Home an account belongs to, without the users removed from it since. */
