@@ -2,15 +2,17 @@
  * The fake's routes for Plex Home, friends and shares, server claiming,
  * authorized devices and PIN linking. Each answers as plex.tv or a PMS does
  * (the v2 routes JSON when asked for, XML otherwise; plex.tv's legacy routes
- * `/api/users/`, `/api/servers/{id}/shared_servers`, `/devices.xml` and
- * `/api/home/users` XML whatever is asked, their refusals too), following
+ * `/api/users/`, `/api/servers/{id}/shared_servers`, `/devices.xml`,
+ * `/api/home/users` and `/api/invites/*` XML whatever is asked, their refusals too), following
  * the routes python-plexapi (`plexapi/myplex.py`, `plexapi/server.py`) and
  * @ctrl/plex (`src/myplex.ts`) call.
  *
  * @internal
  */
+import * as Home from "../home.js"
 import * as Approve from "./approve.js"
 import * as Http from "./http.js"
+import { jsonBody } from "./jwt.js"
 import * as Payloads from "./payloads.js"
 import type { Context, Reply, Route } from "./routes.js"
 import { pseudoHex, type SeedAccount, type SeedHome, type SeedServer } from "./seed.js"
@@ -75,6 +77,25 @@ const aloneHome = (account: SeedAccount): SeedHome => ({
   adminId: account.id,
   memberIds: [account.id]
 })
+
+/**
+ * A home as plex.tv's v2 API describes it (`/api/v2/home`, and `/api/v2/home/users` around its users). Every Plex
+ * Home has a guest user, enabled or not (`guestEnabled`): plex.tv gives its id and uuid (plexapi.dev's "Get Home
+ * Data" example: `"guestUserID": 58815432, "guestUserUUID": "f3df4e01bfca0787", "guestEnabled": false`), and
+ * plexjs 0.39's schema takes a number and a string there, not null. The fake has no guest account: its guest's id and
+ * uuid are the fake's own numbers, fixed per home (per account for the home of one an account in no home has).
+ */
+const homeData = (home: SeedHome) => {
+  const key = home.id === 0 ? `alone-${home.adminId}` : `home-${home.id}`
+  return {
+    id: home.id,
+    name: home.name,
+    guestUserID: 58000000 + (Number.parseInt(pseudoHex(`guest-${key}`, 5), 16) % 1000000),
+    guestUserUUID: pseudoHex(`guest-${key}`, 16),
+    guestEnabled: false,
+    subscription: true
+  }
+}
 
 /**
  * The MediaContainer of plex.tv's legacy (v1) API, in XML whatever the
@@ -147,15 +168,16 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const homeUsers = b.plexTvAccount("getHomeUsers", "GET", "/api/v2/home/users", (ctx, account) => {
     const { home, members } = membersOf(ctx, account)
     return Http.plexTv(ctx.json, 200, "home", {
-      id: home.id,
-      name: home.name,
-      guestUserID: null,
-      guestUserUUID: null,
-      guestEnabled: false,
-      subscription: true,
+      ...homeData(home),
       users: members.map((member) => homeUser(member, home))
     })
   })
+
+  // plexjs 0.39 `plex.getHomeData()` (GET https://plex.tv/api/v2/home, `Accept: application/json`): the home of
+  // `/api/v2/home/users` without its users, as plexjs's GetHomeDataResponseBody reads it.
+  const home = b.plexTvAccount("getHomeData", "GET", "/api/v2/home", (ctx, account) =>
+    Http.plexTv(ctx.json, 200, "home", homeData(membersOf(ctx, account).home))
+  )
 
   const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount) => {
     const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
@@ -217,19 +239,41 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const ownedBy = (ctx: Context, accountId: number) =>
     ctx.store.seed.servers.filter((s) => ctx.store.ownerOf(s) === accountId)
 
+  /**
+   * The users of an account (one list for `/api/users/` and `/api/v2/friends`): every other account one of its
+   * servers is shared with, and, when it is a Home's admin, its Home's users; each with the servers shared with it.
+   */
+  const usersOf = (ctx: Context, account: SeedAccount) => {
+    const servers = ownedBy(ctx, account.id)
+    const home = ctx.store.homeOf(account.id)
+    return [...ctx.store.accounts.values()].flatMap((other) => {
+      if (other.id === account.id) return []
+      const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
+      const shared = servers.filter((s) =>
+        ctx.store.sharesOf(s).some((share) => share.accountId === other.id)
+      )
+      return !inHome && shared.length === 0 ? [] : [{ other, inHome, shared }]
+    })
+  }
+
+  /** A server shared with `other`, as `/api/users/` lists it (`<Server>`) and `/api/v2/friends` (`sharedServers`). */
+  const sharedServer = (ctx: Context, other: SeedAccount, s: SeedServer, i: number) => ({
+    id: 9100000 + (other.id % 1000) * 10 + i,
+    serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
+    machineIdentifier: s.clientIdentifier,
+    name: s.name,
+    lastSeenAt: 1735689600,
+    numLibraries: 3,
+    allLibraries: 1,
+    owned: 1,
+    pending: 0
+  })
+
   // python-plexapi `MyPlexAccount.users()` (`https://plex.tv/api/users/`), @ctrl/plex `MyPlexUser.key`.
   const users = legacy(
     b.plexTvAccount("getUsers", "GET", "/api/users", (ctx, account) => {
-      const servers = ownedBy(ctx, account.id)
-      const home = ctx.store.homeOf(account.id)
       const list: Array<Record<string, unknown>> = []
-      for (const other of ctx.store.accounts.values()) {
-        if (other.id === account.id) continue
-        const inHome = home !== undefined && home.adminId === account.id && home.memberIds.includes(other.id)
-        const shared = servers.filter((s) =>
-          ctx.store.sharesOf(s).some((share) => share.accountId === other.id)
-        )
-        if (!inHome && shared.length === 0) continue
+      for (const { other, inHome, shared } of usersOf(ctx, account)) {
         list.push({
           id: other.id,
           title: other.title,
@@ -249,17 +293,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           filterMusic: "",
           filterTelevision: "",
           restricted: bit(other.managed),
-          Server: shared.map((s, i) => ({
-            id: 9100000 + (other.id % 1000) * 10 + i,
-            serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
-            machineIdentifier: s.clientIdentifier,
-            name: s.name,
-            lastSeenAt: 1735689600,
-            numLibraries: 3,
-            allLibraries: 1,
-            owned: 1,
-            pending: 0
-          }))
+          Server: shared.map((s, i) => sharedServer(ctx, other, s, i))
         })
       }
       return container(200, {
@@ -272,6 +306,29 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       })
     })
   )
+
+  // plexjs 0.39 `plex.getUserFriends()` (GET https://plex.tv/api/v2/friends, `Accept: application/json`): the users
+  // of `/api/users/` as plexjs's `Friend` reads them (`status` "accepted", `sharedServers`, `sharedSources` lists;
+  // `email` and `username` strings, empty for a managed user as `/api/users/` writes them; `restricted` for one).
+  const friends = b.plexTvAccount("getUserFriends", "GET", "/api/v2/friends", (ctx, account) => {
+    const list = usersOf(ctx, account).map(({ other, inHome, shared }) => ({
+      id: other.id,
+      uuid: other.uuid,
+      title: other.title,
+      username: other.managed ? "" : other.username,
+      email: other.managed ? "" : other.email,
+      friendlyName: other.managed ? null : other.friendlyName,
+      thumb: `https://plex.tv/users/${other.uuid}/avatar`,
+      home: inHome,
+      restricted: other.managed,
+      status: "accepted",
+      sharedServers: shared.map((s, i) => sharedServer(ctx, other, s, i)),
+      sharedSources: []
+    }))
+    return ctx.json
+      ? Http.bytes(200, Http.plexTvJson, JSON.stringify(list))
+      : Http.bytes(200, Http.plexTvXml, Xml.list("friends", "friend", list, { size: list.length }))
+  })
 
   // python-plexapi `MyPlexUser.get_token` (FRIENDINVITE: `https://plex.tv/api/servers/{machineId}/shared_servers`).
   const sharedServers = legacy(
@@ -440,6 +497,287 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   )
 
+  /**
+   * Removes a server from an account, as plex.tv's `DELETE /api/servers/{machineIdentifier}` does for @ctrl/plex's
+   * `MyPlexResource.delete()` (src/myplex.ts: `https://plex.tv/api/servers/${clientIdentifier}`, with
+   * `X-Plex-Client-Identifier` and `X-Plex-Token` in the query, the token the resource's `accessToken`, no other
+   * header): its owner's removal leaves the server unclaimed, out of the account, as revoking the server's device
+   * does (`deleteDevice`); a user it is shared with leaves the share (the server leaves the user's resources, the
+   * user the owner's `/api/users/` and `/api/v2/friends` if nothing else is shared, and the share's token is refused
+   * by the server). No reference records plex.tv's answer: 204, as `DELETE /devices/{id}.xml`; 404 (XML) for a
+   * server the account neither owns nor has a share of.
+   */
+  const removeServer = (ctx: Context, accountId: number): Response => {
+    const server = ctx.store.server(ctx.params["machineId"] ?? "")
+    if (server !== undefined && ctx.store.ownerOf(server) === accountId) {
+      ctx.store.release(server)
+      return Http.empty(204)
+    }
+    const share =
+      server === undefined ? undefined : ctx.store.sharesOf(server).find((s) => s.accountId === accountId)
+    if (server === undefined || share === undefined || !ctx.store.isClaimed(server)) {
+      return notFound(ctx, "Server not found")
+    }
+    ctx.store.endedShares.add(share.accessToken)
+    return Http.empty(204)
+  }
+  const removeServerByAccount = b.plexTvAccount(
+    "removeServer",
+    "DELETE",
+    "/api/servers/:machineId",
+    (ctx, account) => removeServer(ctx, account.id)
+  )
+  // The token @ctrl/plex sends is the resource's `accessToken` (`/api/v2/resources`): a server's own token for an
+  // owned server, the share's token for a shared one. The fake takes those here, for the server they name, besides
+  // the account's own tokens; its other plex.tv routes take account tokens only.
+  const deleteServer = legacy(
+    b.plexTv("removeServer", "DELETE", "/api/servers/:machineId", (ctx) => {
+      const server = ctx.store.server(ctx.params["machineId"] ?? "")
+      const presented = b.token(ctx)
+      const owner = server === undefined ? undefined : ctx.store.ownerOf(server)
+      if (server !== undefined && presented !== undefined) {
+        if (owner !== undefined && presented === server.accessToken) return removeServer(ctx, owner)
+        const share = ctx.store.sharesOf(server).find((s) => s.accessToken === presented)
+        if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId)
+      }
+      return removeServerByAccount.handle(ctx)
+    })
+  )
+
+  // Sharing a server by invitation, as python-plexapi and @ctrl/plex do it: the owner invites a user
+  // (`inviteFriend`), the invite is pending on both sides (`pendingInvites`), the invitee accepts it
+  // (`acceptInvite`), or the owner cancels it (`cancelInvite`). An accepted invite is a share like a seeded one
+  // (store sharesOf): the server is in the invitee's resources and takes its tokens, the invitee is among the
+  // owner's users and friends. No reference records plex.tv's answers to these requests: 204 for each change.
+
+  // python-plexapi `inviteFriend` and @ctrl/plex `inviteFriend` (FRIENDINVITE, POST, JSON
+  // `{"server_id", "shared_server": {"library_section_ids": [...], "invited_email": username or email}, ...}`;
+  // @ctrl/plex may send `invited_id`): 404 for a server the account does not own or an unknown user, 422 for a user
+  // the server is shared with or invited to already, or the account itself (the fake's words).
+  const inviteFriend = legacy(
+    b.plexTvAccount("inviteFriend", "POST", "/api/servers/:machineId/shared_servers", (ctx, account) => {
+      const server = ctx.store.server(ctx.params["machineId"] ?? "")
+      if (server === undefined || ctx.store.ownerOf(server) !== account.id)
+        return notFound(ctx, "Server not found")
+      const shared = jsonBody(ctx.headers.get("content-type"), ctx.body)?.["shared_server"]
+      const wanted = typeof shared === "object" && shared !== null ? (shared as Record<string, unknown>) : {}
+      const invitee =
+        typeof wanted["invited_email"] === "string"
+          ? ctx.store.accountByLogin(wanted["invited_email"])
+          : typeof wanted["invited_id"] === "number"
+            ? ctx.store.accounts.get(wanted["invited_id"])
+            : undefined
+      // A managed Home user has no plex.tv account of its own to invite.
+      if (invitee === undefined || invitee.managed) return notFound(ctx, "User could not be found")
+      const already =
+        invitee.id === account.id ||
+        ctx.store.sharesOf(server).some((s) => s.accountId === invitee.id) ||
+        ctx.store.invites.some((i) => i.serverId === server.clientIdentifier && i.toAccountId === invitee.id)
+      if (already) return b.unprocessable(ctx, "The server is shared with this user, or invited, already")
+      ctx.store.invites.push({
+        fromAccountId: account.id,
+        toAccountId: invitee.id,
+        serverId: server.clientIdentifier,
+        createdAt: Math.floor(ctx.now / 1000)
+      })
+      return Http.empty(204)
+    })
+  )
+
+  /**
+   * The pending invites between the account and other users, one `<Invite>` per user (its `id` the user's, which
+   * accepting or cancelling names), with a `<Server>` per server, as python-plexapi's `MyPlexInvite` and
+   * `MyPlexServerShare` read them (`friend`, `server`, `home` flags; @ctrl/plex reads the same attributes).
+   */
+  const invitesWith = (ctx: Context, account: SeedAccount, direction: "sent" | "received") => {
+    const mine = ctx.store.invites.filter((i) =>
+      direction === "sent" ? i.fromAccountId === account.id : i.toAccountId === account.id
+    )
+    const others = [...new Set(mine.map((i) => (direction === "sent" ? i.toAccountId : i.fromAccountId)))]
+    const list = others.flatMap((otherId) => {
+      const other = ctx.store.accounts.get(otherId)
+      if (other === undefined) return []
+      const theirs = mine.filter((i) => (direction === "sent" ? i.toAccountId : i.fromAccountId) === otherId)
+      return [
+        {
+          id: other.id,
+          createdAt: Math.min(...theirs.map((i) => i.createdAt)),
+          email: other.email,
+          friend: 1,
+          friendlyName: other.friendlyName,
+          home: 0,
+          server: 1,
+          thumb: `https://plex.tv/users/${other.uuid}/avatar`,
+          username: other.username,
+          Server: theirs.flatMap((i, n) => {
+            const server = ctx.store.server(i.serverId)
+            return server === undefined ? [] : [{ ...sharedServer(ctx, other, server, n), pending: 1 }]
+          })
+        }
+      ]
+    })
+    return container(200, { friendlyName: "myPlex", size: list.length, Invite: list })
+  }
+
+  // python-plexapi `pendingInvites` (MyPlexInvite.REQUESTED, sent; REQUESTS, received), @ctrl/plex's.
+  const sentInvites = legacy(
+    b.plexTvAccount("pendingInvites", "GET", "/api/invites/requested", (ctx, account) =>
+      invitesWith(ctx, account, "sent")
+    )
+  )
+  const receivedInvites = legacy(
+    b.plexTvAccount("pendingInvites", "GET", "/api/invites/requests", (ctx, account) =>
+      invitesWith(ctx, account, "received")
+    )
+  )
+
+  // python-plexapi `acceptInvite` and @ctrl/plex's (PUT REQUESTS/{id}?friend=&home=&server=, the inviter's id): every
+  // pending invite from that user becomes a share. 404 when there is none.
+  const acceptInvite = legacy(
+    b.plexTvAccount("acceptInvite", "PUT", "/api/invites/requests/:id", (ctx, account) => {
+      const from = Number(ctx.params["id"])
+      const accepted = ctx.store.invites.filter(
+        (i) => i.fromAccountId === from && i.toAccountId === account.id
+      )
+      if (accepted.length === 0) return notFound(ctx, "Invite not found")
+      ctx.store.invites = ctx.store.invites.filter((i) => !accepted.includes(i))
+      for (const invite of accepted) {
+        const server = ctx.store.server(invite.serverId)
+        // An invite to a server its owner has lost since (claimed by another account, removed) shares nothing.
+        if (server === undefined || ctx.store.ownerOf(server) !== invite.fromAccountId) continue
+        ctx.store.addedShares.push({
+          serverId: invite.serverId,
+          ownerId: invite.fromAccountId,
+          accountId: account.id,
+          accessToken: ctx.store.randomString(20)
+        })
+      }
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `cancelInvite` and @ctrl/plex's (DELETE REQUESTED/{id}?friend=&home=&server=, the invitee's id):
+  // every pending invite to that user is withdrawn. 404 when there is none.
+  const cancelInvite = legacy(
+    b.plexTvAccount("cancelInvite", "DELETE", "/api/invites/requested/:id", (ctx, account) => {
+      const to = Number(ctx.params["id"])
+      const cancelled = ctx.store.invites.filter(
+        (i) => i.toAccountId === to && i.fromAccountId === account.id
+      )
+      if (cancelled.length === 0) return notFound(ctx, "Invite not found")
+      ctx.store.invites = ctx.store.invites.filter((i) => !cancelled.includes(i))
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `MyPlexAccount.removeFriend` and @ctrl/plex `removeFriend` (FRIENDUPDATE
+  // `https://plex.tv/api/v2/sharings/{userId}`, DELETE, the user's id from `/api/users/`): the friendship ends, and
+  // with it every share of the account's servers with that user (the server leaves the user's resources and refuses
+  // its tokens). A Home user's shares through the Home are not a friendship's (python-plexapi's `removeHomeUser` is
+  // another route): a user with no other share is no friend, 404. No reference records plex.tv's answer: 204.
+  const removeFriend = b.plexTvAccount(
+    "removeFriend",
+    "DELETE",
+    "/api/v2/sharings/:userId",
+    (ctx, account) => {
+      const userId = Number(ctx.params["userId"])
+      const shares = ownedBy(ctx, account.id).flatMap((server) =>
+        ctx.store.sharesOf(server).filter((share) => share.accountId === userId && share.home !== true)
+      )
+      if (shares.length === 0) return notFound(ctx, "User could not be found")
+      for (const share of shares) ctx.store.endedShares.add(share.accessToken)
+      return Http.empty(204)
+    }
+  )
+
+  // Plex Home PINs: four digits, as the library checks them (core/home.ts pinProblem, one place for that fact); a
+  // PIN of another form, or none, is refused 400 in the fake's own words (no reference records plex.tv's).
+  const homePinProblem = (pin: string | null) =>
+    pin === null
+      ? "pin is missing"
+      : Home.pinProblem(pin) === undefined
+        ? undefined
+        : "A Home PIN is four digits"
+  const withHomePin = (ctx: Context, user: SeedAccount, pin: string | undefined) => {
+    ctx.store.accounts.set(user.id, { ...user, homePin: pin, homePinListed: pin !== undefined })
+  }
+
+  // python-plexapi `MyPlexAccount.setPin`/`removePin` and @ctrl/plex `setPin`/`removePin` (HOMEUSER
+  // `https://plex.tv/api/home/users/{userId}`, PUT, the account's own id, `?pin=…[&currentPin=…]`; `pin` empty
+  // removes it): the account's own Home PIN, which a switch to it then asks for. Changing or removing a PIN takes the
+  // current one (403, code 1041, as a switch's wrong PIN, otherwise). Another user's id: 403 for one of the account's
+  // Home (an admin sets a managed user's PIN with the route below), 404 otherwise. Legacy: XML, 204.
+  const setHomePin = legacy(
+    b.plexTvAccount("setHomePin", "PUT", "/api/home/users/:id", (ctx, account) => {
+      const wanted = ctx.params["id"] ?? ""
+      if (wanted !== String(account.id) && wanted !== account.uuid) {
+        return homeTarget(ctx, account, wanted) === undefined
+          ? notFound(ctx, "User could not be found")
+          : Http.plexTvError(false, 403, undefined, "Only a user's own PIN is set here (the fake's words)")
+      }
+      if (account.homePin !== undefined && (ctx.query.get("currentPin") ?? "") !== account.homePin) {
+        return Http.plexTvError(false, 403, 1041, pinRefusedMessage)
+      }
+      const pin = ctx.query.get("pin")
+      const problem = pin === "" ? undefined : homePinProblem(pin)
+      if (problem !== undefined) return Http.plexTvError(false, 400, undefined, problem)
+      withHomePin(ctx, account, pin === "" || pin === null ? undefined : Home.pinValue(pin))
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `MyPlexAccount.removeHomeUser` and @ctrl/plex `removeHomeUser` (HOMEUSER
+  // `https://plex.tv/api/home/users/{userId}`, DELETE, the user's id from `/api/users/`): the Home's admin removes a
+  // user from the Home. The user is in no Home from then on (the Home's listings, its payloads' `home`, `homeSize`,
+  // a switch to it: 404), and the shares it had through the Home end (the servers leave its resources and refuse
+  // its tokens); a share of its own as a friend stays. The fake keeps a removed managed user's account (plex.tv
+  // deletes it): its tokens still work. 403 for a Home user not its admin, or the admin removing itself; 404 for a
+  // user not of the Home. Legacy: XML whatever is asked; no reference records plex.tv's success answer: 204.
+  const removeHomeUser = legacy(
+    b.plexTvAccount("removeHomeUser", "DELETE", "/api/home/users/:id", (ctx, account) => {
+      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      if (found === undefined) return notFound(ctx, "User could not be found")
+      if (found.home.adminId !== account.id || found.target.id === account.id) {
+        return Http.plexTvError(
+          false,
+          403,
+          undefined,
+          "Only the Home's admin removes another user (the fake's words)"
+        )
+      }
+      ctx.store.leftHomes.add(found.target.id)
+      for (const server of ctx.store.seed.servers) {
+        for (const share of server.shares) {
+          if (share.accountId === found.target.id && share.home === true)
+            ctx.store.endedShares.add(share.accessToken)
+        }
+      }
+      return Http.empty(204)
+    })
+  )
+
+  // python-plexapi `setManagedUserPin`/`removeManagedUserPin` and @ctrl/plex's (MANAGEDHOMEUSER
+  // `https://plex.tv/api/v2/home/users/restricted/{userId}`, POST, `?pin=…` or `?removePin=1`): the Home's admin
+  // sets or removes a managed user's PIN, no current PIN asked. 404 for a user not a managed user of the account's
+  // Home, 403 for a Home user who is not its admin. No reference records plex.tv's success answer: 204.
+  const setManagedUserPin = b.plexTvAccount(
+    "setManagedUserPin",
+    "POST",
+    "/api/v2/home/users/restricted/:id",
+    (ctx, account) => {
+      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      if (found === undefined || !found.target.managed) return notFound(ctx, "User could not be found")
+      if (found.home.adminId !== account.id) {
+        return Http.plexTvError(ctx.json, 403, undefined, "Only the Home's admin sets a managed user's PIN")
+      }
+      const remove = /^(1|true)$/i.test(ctx.query.get("removePin") ?? "")
+      const problem = remove ? undefined : homePinProblem(ctx.query.get("pin"))
+      if (problem !== undefined) return Http.plexTvError(ctx.json, 400, undefined, problem)
+      withHomePin(ctx, found.target, remove ? undefined : Home.pinValue(ctx.query.get("pin") ?? ""))
+      return Http.empty(204)
+    }
+  )
+
   // python-plexapi `link` (`PUT https://plex.tv/api/v2/pins/link`, form `code`), @ctrl/plex `linkPin`.
   const link = b.plexTvAccount("linkPin", "PUT", "/api/v2/pins/link", async (ctx, account) => {
     const code = (ctx.form?.get("code") ?? ctx.query.get("code") ?? "").trim()
@@ -464,11 +802,23 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
 
   return [
     homeUsers,
+    home,
     switchUser,
     legacyHomeUsers,
     legacySwitchUser,
+    setHomePin,
+    setManagedUserPin,
+    removeHomeUser,
     users,
+    friends,
     sharedServers,
+    deleteServer,
+    removeFriend,
+    inviteFriend,
+    sentInvites,
+    receivedInvites,
+    acceptInvite,
+    cancelInvite,
     claimToken,
     claimServer,
     myPlexAccount,

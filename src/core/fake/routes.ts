@@ -290,19 +290,27 @@ const pinPayload = (ctx: Context, pin: PinEntry) => Payloads.pin(pin, ctx.now, c
 const isTrue = (value: string | null | undefined) =>
   value !== null && value !== undefined && /^(true|1)$/i.test(value)
 
-const createPin = plexTv("createPin", "POST", "/api/v2/pins", async (ctx, clientIdentifier) => {
-  let strong = isTrue(ctx.query.get("strong")) || isTrue(ctx.form?.get("strong"))
-  if (!strong && /json/i.test(ctx.headers.get("content-type") ?? "")) {
-    try {
-      strong = (JSON.parse(ctx.body) as { strong?: unknown }).strong === true
-    } catch {
-      strong = false
-    }
+/** Whether a PIN request asks for a strong PIN: `strong` in the query, the form or a JSON body. */
+const asksStrong = (ctx: Context): boolean => {
+  if (isTrue(ctx.query.get("strong")) || isTrue(ctx.form?.get("strong"))) return true
+  if (!/json/i.test(ctx.headers.get("content-type") ?? "")) return false
+  try {
+    return (JSON.parse(ctx.body) as { strong?: unknown }).strong === true
+  } catch {
+    return false
   }
-  // JWT PIN: `{"jwk": {...}, "strong": true}` binds the PIN's token to a device key.
-  const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
-  const jwk = body !== undefined && "jwk" in body ? await Jwts.readJwk(body["jwk"]) : undefined
-  if (body !== undefined && "jwk" in body && jwk === undefined) return unprocessable(ctx, "Invalid JWK")
+}
+
+/**
+ * A new PIN of `clientIdentifier`, kept in the store (one place for plex.tv's v2 `POST /api/v2/pins` and its legacy
+ * `POST /pins.xml`: one kind of PIN, whichever route made it).
+ */
+const newPin = (
+  ctx: Context,
+  clientIdentifier: string,
+  strong: boolean,
+  jwk: PinEntry["jwk"] = undefined
+): PinEntry => {
   const draw = () =>
     strong
       ? ctx.store.randomString(25, "abcdefghijklmnopqrstuvwxyz0123456789")
@@ -326,20 +334,43 @@ const createPin = plexTv("createPin", "POST", "/api/v2/pins", async (ctx, client
     jwk
   }
   ctx.store.pins.set(pin.id, pin)
-  return Http.plexTv(ctx.json, 201, "pin", pinPayload(ctx, pin))
+  return pin
+}
+
+const createPin = plexTv("createPin", "POST", "/api/v2/pins", async (ctx, clientIdentifier) => {
+  // JWT PIN: `{"jwk": {...}, "strong": true}` binds the PIN's token to a device key.
+  const body = Jwts.jsonBody(ctx.headers.get("content-type"), ctx.body)
+  const jwk = body !== undefined && "jwk" in body ? await Jwts.readJwk(body["jwk"]) : undefined
+  if (body !== undefined && "jwk" in body && jwk === undefined) return unprocessable(ctx, "Invalid JWK")
+  return Http.plexTv(
+    ctx.json,
+    201,
+    "pin",
+    pinPayload(ctx, newPin(ctx, clientIdentifier, asksStrong(ctx), jwk))
+  )
 })
 
-const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clientIdentifier) => {
+/** The PIN a check asks for: undefined when unknown, expired or created by another client (plex.tv's 404). */
+const checkedPin = (ctx: Context, clientIdentifier: string): PinEntry | undefined => {
   const pin = ctx.store.pins.get(Number(ctx.params["id"]))
-  if (pin === undefined || pin.clientIdentifier !== clientIdentifier || ctx.now >= pin.expiresAt) {
-    return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
+  return pin === undefined || pin.clientIdentifier !== clientIdentifier || ctx.now >= pin.expiresAt
+    ? undefined
+    : pin
+}
+
+/** The token of an approved PIN, handed to the client that created it, signs that client in: its device entry. */
+const handOut = (ctx: Context, clientIdentifier: string, pin: PinEntry): void => {
+  if (pin.authToken !== undefined && pin.accountId !== undefined) {
+    const identity = deviceIdentity(ctx, clientIdentifier, { product: pin.product })
+    ctx.store.signedIn(pin.accountId, identity, pin.authToken, ctx.now)
   }
-  // The token handed to the client that created the PIN signs that client in: its device entry.
+}
+
+const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clientIdentifier) => {
+  const pin = checkedPin(ctx, clientIdentifier)
+  if (pin === undefined) return Http.plexTvError(ctx.json, 404, 1020, "Code not found or expired")
   const handedOut = (handed: PinEntry) => {
-    if (handed.authToken !== undefined && handed.accountId !== undefined) {
-      const identity = deviceIdentity(ctx, clientIdentifier, { product: handed.product })
-      ctx.store.signedIn(handed.accountId, identity, handed.authToken, ctx.now)
-    }
+    handOut(ctx, clientIdentifier, handed)
     return Http.plexTv(ctx.json, 200, "pin", pinPayload(ctx, handed))
   }
   if (pin.jwk === undefined) return handedOut(pin)
@@ -360,6 +391,72 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clien
   }
   return handedOut(pin)
 })
+
+/**
+ * A PIN as plex.tv's legacy (v1) PIN API writes it: one child element per field, not attributes. python-plexapi 3.5
+ * to 4.2's `MyPlexPinLogin` reads `<id>` and `<code>` (`_getCode`: `response.find('id').text`) and `<auth_token>`
+ * (`_checkLogin`: `response.find('auth_token').text`, no token while it is empty), as PlexKodiConnect's `PinLogin`
+ * does (`xml.find('auth_token')`); the other elements (Rails' typed XML, `nil="true"` for a null) are the fake's
+ * rendering of the PIN's other fields, not read by either. A JWT PIN (made through v2 with a `jwk`) hands out its
+ * token only for a device JWT, which this route does not take: its `<auth_token>` stays empty.
+ */
+const legacyPinXml = (pin: PinEntry): string => {
+  const field = (name: string, value: string | undefined, type?: string) => {
+    const typed = type === undefined ? "" : ` type="${type}"`
+    return value === undefined
+      ? `  <${name}${typed} nil="true"/>`
+      : `  <${name}${typed}>${Xml.escape(value)}</${name}>`
+  }
+  const token = pin.jwk === undefined ? pin.authToken : undefined
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<pin>`,
+    field("id", String(pin.id), "integer"),
+    field("code", pin.code),
+    field("expires-at", Payloads.isoDate(pin.expiresAt), "datetime"),
+    field("user-id", token === undefined ? undefined : String(pin.accountId), "integer"),
+    field("client-identifier", pin.clientIdentifier),
+    field("trusted", "false", "boolean"),
+    field("auth_token", token),
+    `</pin>`,
+    ``
+  ].join("\n")
+}
+
+/**
+ * plex.tv's legacy PIN API, which PlexKodiConnect's `PinLogin` calls, and python-plexapi 3.5 to 4.2's
+ * `MyPlexPinLogin` names (`PINS` `https://plex.tv/pins.xml`, POSTed with no body; `CHECKPINS`
+ * `https://plex.tv/pins/{pinid}.xml`, polled every second; 4.3 moved to `/api/v2/pins`, python-plexapi commit 9adf29f
+ * "Update MyPlexPinLogin for Plex API v2"). As released, that class fails in its constructor before any request
+ * (`_getPin` reads `self.pin` before it is set: AttributeError); given a class default `pin = None`, 4.2.0's code
+ * runs the whole login against the fake (`plex-auth fake-server`, checked 2026-12-07). XML whatever is asked (`<pin>`, {@link legacyPinXml}); the same PINs as
+ * `/api/v2/pins`: a PIN made here is approved at plex.tv/link (`PUT /api/v2/pins/link`), by `approvePin` or through
+ * the approval page like any other, and seen through either route, its token signing the client in as a v2 check
+ * does. 201 for a new PIN, 404 (`<errors><error>…</error></errors>`) for an unknown or expired one or another
+ * client's, as the v2 check refuses them.
+ */
+const legacyCreatePin = inFormat(
+  "xml",
+  plexTv("createPin", "POST", "/pins.xml", (ctx, clientIdentifier) =>
+    Http.bytes(201, Http.plexTvXml, legacyPinXml(newPin(ctx, clientIdentifier, asksStrong(ctx))))
+  )
+)
+
+const legacyCheckPin = inFormat(
+  "xml",
+  plexTv("checkPin", "GET", "/pins/:id.xml", (ctx, clientIdentifier) => {
+    const pin = checkedPin(ctx, clientIdentifier)
+    if (pin === undefined) {
+      return Http.bytes(
+        404,
+        Http.plexTvXml,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<errors>\n  <error>Code not found or expired</error>\n</errors>\n`
+      )
+    }
+    if (pin.jwk === undefined) handOut(ctx, clientIdentifier, pin)
+    return Http.bytes(200, Http.plexTvXml, legacyPinXml(pin))
+  })
+)
 
 /** The account's devices as `GET /api/v2/resources` lists them: its servers, those shared with it, its web player. */
 const resourceDevices = (ctx: Context, account: SeedAccount): Array<Record<string, unknown>> => {
@@ -625,6 +722,8 @@ export const routes: ReadonlyArray<Route> = [
   user,
   createPin,
   checkPin,
+  legacyCreatePin,
+  legacyCheckPin,
   resources,
   legacyResources,
   ping,

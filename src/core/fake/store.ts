@@ -7,7 +7,7 @@
 import type { Fault } from "./fault.js"
 import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import type { Seed, SeedAccount, SeedDevice, SeedServer } from "./seed.js"
+import type { Seed, SeedAccount, SeedDevice, SeedHome, SeedServer } from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -68,6 +68,26 @@ export interface PinEntry {
   accountId: number | undefined
   /** The device key a JWT PIN was created with: its token is a Plex JWT, handed out for a device JWT only. */
   readonly jwk?: DeviceKeyEntry | undefined
+}
+
+/**
+ * A pending invite to share a server (`POST /api/servers/{id}/shared_servers`): the invitee has not accepted it yet
+ * (`PUT /api/invites/requests/{id}`), nor the owner cancelled it (`DELETE /api/invites/requested/{id}`).
+ */
+export interface InviteEntry {
+  readonly fromAccountId: number
+  readonly toAccountId: number
+  readonly serverId: string
+  /** Seconds since the epoch. */
+  readonly createdAt: number
+}
+
+/** A share an invitee accepted while the fake ran: valid while the owner who invited owns the server. */
+export interface AddedShare {
+  readonly serverId: string
+  readonly ownerId: number
+  readonly accountId: number
+  readonly accessToken: string
 }
 
 export interface TransientEntry {
@@ -180,6 +200,14 @@ export class Store {
   readonly claims = new Map<string, number>()
   /** The seeded-claimed servers removed from their account since (their device revoked); claimable again. */
   readonly released = new Set<string>()
+  /** The shares ended since (the user left the shared server: `DELETE /api/servers/{id}`), by their access token. */
+  readonly endedShares = new Set<string>()
+  /** The accounts removed from their Plex Home since (`DELETE /api/home/users/{id}`): in no home from then on. */
+  readonly leftHomes = new Set<number>()
+  /** The invites to share a server sent and not yet accepted nor cancelled. */
+  invites: Array<InviteEntry> = []
+  /** The shares made by accepted invites. */
+  readonly addedShares: Array<AddedShare> = []
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -318,16 +346,27 @@ export class Store {
   }
 
   /**
-   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it.
-   * Claimed by another account since, it is shared with no one: the shares were the seeded owner's.
+   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it, and
+   * those invites made while its owner owns it, but those a user left. Claimed by another account since, the shares
+   * the previous owner made end.
    */
   sharesOf(server: SeedServer): SeedServer["shares"] {
-    return this.ownerOf(server) === server.ownerId ? server.shares : []
+    const owner = this.ownerOf(server)
+    const added = this.addedShares.filter(
+      (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
+    )
+    return [...(owner === server.ownerId ? server.shares : []), ...added].filter(
+      (share) => !this.endedShares.has(share.accessToken)
+    )
   }
 
-  /** The Plex Home an account belongs to. */
-  homeOf(accountId: number) {
-    return this.seed.homes.find((home) => home.memberIds.includes(accountId))
+  /** The Plex Home an account belongs to, without the users removed from it since. */
+  homeOf(accountId: number): SeedHome | undefined {
+    if (this.leftHomes.has(accountId)) return undefined
+    const home = this.seed.homes.find((h) => h.memberIds.includes(accountId))
+    return home === undefined
+      ? undefined
+      : { ...home, memberIds: home.memberIds.filter((id) => !this.leftHomes.has(id)) }
   }
 
   server(id: string): SeedServer | undefined {

@@ -9,7 +9,7 @@
  */
 
 /** Escaped for an attribute value or text; tab, CR and LF as character references (a reader turns them into spaces). */
-const escape = (text: string): string =>
+export const escape = (text: string): string =>
   text
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")

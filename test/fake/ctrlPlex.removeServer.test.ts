@@ -1,0 +1,158 @@
+/**
+ * plex.tv's `DELETE /api/servers/{machineIdentifier}`, sent as @ctrl/plex's `MyPlexResource.delete()` sends it
+ * (src/myplex.ts: `ofetch` with no header of its own, `X-Plex-Client-Identifier` and `X-Plex-Token` in the query,
+ * the token the resource's `accessToken` from `/api/v2/resources`): the owner removes the server from the account,
+ * a user it is shared with leaves the share.
+ */
+import { assert, describe, it } from "vitest"
+import { makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"
+import { parse, XmlError } from "../../src/core/xml.js"
+
+const CLIENT = "ctrl-plex-test"
+
+const fakeWithShare = () =>
+  makeFakePlex({
+    accounts: [{ username: "alice" }, { username: "carol" }, { username: "dave" }],
+    servers: [{ name: "Den", sharedWith: ["carol"] }]
+  })
+
+/** @ctrl/plex `MyPlexAccount.resources()`: `MyPlexResource.key`, `Accept: application/json`, the account's token. */
+const resources = async (fake: FakePlex, token: string) => {
+  const response = await fake.handler(
+    new Request(`${fake.plexTvUrl}/api/v2/resources?includeHttps=1&includeRelay=1&includeIPv6=1`, {
+      headers: { Accept: "application/json", "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": token }
+    })
+  )
+  assert.strictEqual(response.status, 200)
+  return (await response.json()) as Array<{ clientIdentifier: string; accessToken: string; owned: boolean }>
+}
+
+/** @ctrl/plex `MyPlexResource.delete()`. */
+const deleteResource = (fake: FakePlex, machineId: string, query: Record<string, string>) =>
+  fake.handler(
+    new Request(`${fake.plexTvUrl}/api/servers/${machineId}?${new URLSearchParams(query)}`, {
+      method: "DELETE"
+    })
+  )
+
+/** The server's `GET /` with a token: 200 while it accepts the token. */
+const serverAccepts = async (fake: FakePlex, token: string) =>
+  (await fake.handler(new Request(`${fake.serverUrl}/`, { headers: { "X-Plex-Token": token } }))).status
+
+const userIds = async (fake: FakePlex, token: string) => {
+  const response = await fake.handler(
+    new Request(`${fake.plexTvUrl}/api/users/`, {
+      headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": token }
+    })
+  )
+  const root = parse(await response.text())
+  if (root instanceof XmlError) throw new Error(root.message)
+  return root.children.map((u) => u.attributes["title"])
+}
+
+describe("core fake: DELETE /api/servers/{id} (@ctrl/plex MyPlexResource.delete)", () => {
+  it("the owner, with the server's accessToken: 204, the server leaves the account, unclaimed", async () => {
+    const fake = fakeWithShare()
+    const alice = fake.account("alice").token
+    const den = (await resources(fake, alice)).find((r) => r.clientIdentifier === fake.serverId)!
+    assert.isTrue(den.owned)
+    assert.strictEqual(den.accessToken, fake.serverToken)
+
+    const removed = await deleteResource(fake, den.clientIdentifier, {
+      "X-Plex-Client-Identifier": CLIENT,
+      "X-Plex-Token": den.accessToken
+    })
+    assert.strictEqual(removed.status, 204)
+    assert.isUndefined((await resources(fake, alice)).find((r) => r.clientIdentifier === fake.serverId))
+    assert.isUndefined(
+      (await resources(fake, fake.account("carol").token)).find((r) => r.clientIdentifier === fake.serverId)
+    )
+    const identity = await fake.handler(
+      new Request(`${fake.serverUrl}/identity`, { headers: { Accept: "application/json" } })
+    )
+    assert.isFalse(
+      ((await identity.json()) as { MediaContainer: { claimed: boolean } }).MediaContainer.claimed
+    )
+    assert.strictEqual(await serverAccepts(fake, alice), 401)
+  })
+
+  it("the owner, with an account token: the same", async () => {
+    const fake = fakeWithShare()
+    const alice = fake.account("alice").token
+    const removed = await deleteResource(fake, fake.serverId, {
+      "X-Plex-Client-Identifier": CLIENT,
+      "X-Plex-Token": alice
+    })
+    assert.strictEqual(removed.status, 204)
+    assert.deepStrictEqual(
+      (await resources(fake, alice)).map((r) => r.clientIdentifier).filter((id) => id === fake.serverId),
+      []
+    )
+  })
+
+  it("a user it is shared with, with the share's accessToken: 204, the share ends, the owner keeps the server", async () => {
+    const fake = fakeWithShare()
+    const alice = fake.account("alice").token
+    const carol = fake.account("carol").token
+    const shared = (await resources(fake, carol)).find((r) => r.clientIdentifier === fake.serverId)!
+    assert.isFalse(shared.owned)
+    assert.strictEqual(await serverAccepts(fake, shared.accessToken), 200)
+    assert.deepStrictEqual(await userIds(fake, alice), ["carol"])
+
+    const left = await deleteResource(fake, fake.serverId, {
+      "X-Plex-Client-Identifier": CLIENT,
+      "X-Plex-Token": shared.accessToken
+    })
+    assert.strictEqual(left.status, 204)
+    assert.isUndefined((await resources(fake, carol)).find((r) => r.clientIdentifier === fake.serverId))
+    assert.strictEqual(await serverAccepts(fake, shared.accessToken), 401)
+    assert.strictEqual(await serverAccepts(fake, carol), 401)
+    assert.deepStrictEqual(await userIds(fake, alice), [])
+    // The owner's server is untouched.
+    assert.isTrue((await resources(fake, alice)).some((r) => r.clientIdentifier === fake.serverId && r.owned))
+    assert.strictEqual(await serverAccepts(fake, alice), 200)
+    // Left once: the share's token names nothing now.
+    const again = await deleteResource(fake, fake.serverId, {
+      "X-Plex-Client-Identifier": CLIENT,
+      "X-Plex-Token": carol
+    })
+    assert.strictEqual(again.status, 404)
+  })
+
+  it("refusals, in XML: 404 for an unknown server or one the account has nothing of, 401 for a bad token, 400 without a client identifier", async () => {
+    const fake = fakeWithShare()
+    const refused = async (response: Response, status: number) => {
+      assert.strictEqual(response.status, status)
+      assert.strictEqual(response.headers.get("content-type"), "application/xml; charset=utf-8")
+      const root = parse(await response.text())
+      if (root instanceof XmlError) throw new Error(root.message)
+      assert.strictEqual(root.name, "errors")
+    }
+    const alice = fake.account("alice").token
+    await refused(
+      await deleteResource(fake, "0123456789abcdef", {
+        "X-Plex-Client-Identifier": CLIENT,
+        "X-Plex-Token": alice
+      }),
+      404
+    )
+    await refused(
+      await deleteResource(fake, fake.serverId, {
+        "X-Plex-Client-Identifier": CLIENT,
+        "X-Plex-Token": fake.account("dave").token
+      }),
+      404
+    )
+    await refused(
+      await deleteResource(fake, fake.serverId, {
+        "X-Plex-Client-Identifier": CLIENT,
+        "X-Plex-Token": "nope"
+      }),
+      401
+    )
+    await refused(await deleteResource(fake, fake.serverId, { "X-Plex-Token": fake.serverToken }), 400)
+    // Nothing was removed.
+    assert.isTrue((await resources(fake, alice)).some((r) => r.clientIdentifier === fake.serverId))
+    assert.strictEqual(await serverAccepts(fake, fake.serverToken), 200)
+  })
+})
