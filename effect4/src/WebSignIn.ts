@@ -1855,7 +1855,9 @@ const makeWith = (
         // A form of another site or a sibling host cannot sign a user out: browsers send `Origin` (and
         // `Sec-Fetch-Site`) with a POST.
         !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
-          ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+          ? Effect.succeed(
+              private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+            )
           : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
               onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
               onSuccess: ({ cookies }) =>

@@ -4343,6 +4343,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+        // Like the routes' other refusals and the sign-out's 500: the private headers (Cache-Control: no-store).
+        assert.strictEqual(crossSite.headers.get("cache-control"), "no-store")
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
@@ -4430,6 +4432,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
             })
           )
           assert.strictEqual(sibling.status, 403, site)
+          assert.strictEqual(sibling.headers.get("cache-control"), "no-store", site)
           assert.deepStrictEqual(sibling.headers.getSetCookie(), [], site)
         }
         assert.strictEqual((yield* service.authenticate(sessionCookie)).user.username, "alice")
