@@ -5701,6 +5701,57 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: settings' paths are as a URL writes them (raw non-ASCII percent-encoded): an app's redirect to settings.startPath answers, a form's POST to settings.signOutPath and plex.tv's return to settings.callbackPath reach their routes",
+    () =>
+      Effect.gen(function* () {
+        const { routes, settings } = yield* WebSignIn.WebSignIn
+        assert.deepStrictEqual(
+          [settings.startPath, settings.callbackPath, settings.signOutPath, settings.homePath],
+          [
+            "/anmelden/%E6%97%A5%E6%9C%AC",
+            "/zur%C3%BCck/plex",
+            "/abmelden/%E6%97%A5%E6%9C%AC",
+            "/heim/%E6%97%A5%E6%9C%AC"
+          ]
+        )
+        // An app's page sending a browser that is not signed in to the start (docs: "link (or send) a browser that
+        // is not signed in to startPath"): a Location holds no raw non-ASCII (a ByteString: a defect before).
+        const sent = yield* run(
+          Effect.succeed(HttpServerResponse.redirect(settings.startPath, { status: 303 })),
+          request("/")
+        )
+        assert.strictEqual(sent.headers.get("location"), "/anmelden/%E6%97%A5%E6%9C%AC")
+        // The browser follows it as written: the start route, which the router reaches by the path decoded.
+        const started = yield* run(routes, request(sent.headers.get("location") ?? ""))
+        assert.strictEqual(started.status, 303)
+        const forwardUrl = new URL(
+          authUrlParams(started.headers.get("location") ?? "").get("forwardUrl") ?? ""
+        )
+        assert.strictEqual(forwardUrl.pathname, settings.callbackPath)
+        // plex.tv's return to the callback's path (no PIN cookie: its page, from the callback route).
+        const back = yield* run(routes, request(`${settings.callbackPath}${forwardUrl.search}`))
+        assert.strictEqual(back.status, 400)
+        assert.include(yield* Effect.promise(() => back.text()), "Sign-in not started here")
+        // A form whose action is settings.signOutPath: the sign-out route.
+        const out = yield* run(
+          routes,
+          request(settings.signOutPath, { method: "POST", headers: { origin: APP } })
+        )
+        assert.strictEqual(out.status, 303)
+        assert.strictEqual(out.headers.get("location"), settings.homePath)
+      }).pipe(
+        Effect.provide(
+          env({
+            startPath: "/anmelden/日本",
+            callbackPath: "/zurück/plex",
+            signOutPath: "/abmelden/日本",
+            homePath: "/heim/日本"
+          })
+        )
+      )
+  )
+
+  it.effect(
     "routes: the router reads ;, : and * in a route's path otherwise than a URL: why make refuses ; and * in callbackPath, startPath or signOutPath, and registers : as ::",
     () =>
       Effect.gen(function* () {

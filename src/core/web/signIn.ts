@@ -88,11 +88,23 @@ export const routePathProblem = (path: string): string | undefined =>
         : undefined
 
 /**
- * A route's path as both routers take it ({@link routePathProblem} found nothing wrong with it): each `:` written
- * `::`, which they read as a literal `:` (a `:` alone begins a parameter: a route at `/a:b` would answer `/a` and any
- * path under it). The routes are registered at it; everything else (a URL, the settings shown) has the path as given.
+ * A route's path as both routers take it ({@link routePathProblem} found nothing wrong with it), from the path as
+ * given or as {@link urlPath} writes it (the settings shown): its %-escapes decoded as `decodeURI` does (the routers
+ * match a request's path, decoded, against a route's path as written: `/anmelden/%E6%97%A5` is registered as
+ * `/anmelden/日`, which a browser's request for `/anmelden/%E6%97%A5` reaches; a route's path as given has no `%`, so
+ * the only escapes are {@link urlPath}'s, of raw non-ASCII), and each `:` written `::`, which they read as a literal
+ * `:` (a `:` alone begins a parameter: a route at `/a:b` would answer `/a` and any path under it). The routes are
+ * registered at it; everything else (a URL, a `Location`, the settings shown) has the path as a URL writes it.
  */
-export const routePattern = (path: `/${string}`): `/${string}` => path.replaceAll(":", "::") as `/${string}`
+export const routePattern = (path: `/${string}`): `/${string}` => {
+  let decoded: string = path
+  try {
+    decoded = decodeURI(path)
+  } catch {
+    // A malformed escape (none in a path routePathProblem takes) is registered as written.
+  }
+  return decoded.replaceAll(":", "::") as `/${string}`
+}
 
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
