@@ -4449,6 +4449,62 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: the app's own sign-out as browsers send it (a form, a form under no-referrer, a fetch()), with only the session cookie: signed out, only that cookie deleted; behind a reverse proxy, Origin is compared with appUrl's, not the Host the app sees",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const store = yield* KeyValueStore.KeyValueStore
+        // The headers Chromium 156 sent from the app's own page (measured over http on 127.0.0.1): a form's POST, the
+        // same under Referrer-Policy: no-referrer, a fetch() (Sec-Fetch-Mode: cors), each with the page's cookies.
+        for (const [label, headers] of [
+          ["form", { origin: APP, "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate" }],
+          [
+            "form, no-referrer",
+            { origin: "null", "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate" }
+          ],
+          ["fetch()", { origin: APP, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" }],
+          // Over plain http on a host that is not this machine no Sec-Fetch-* is sent: Origin alone decides.
+          ["form, no Sec-Fetch-Site", { origin: APP }]
+        ] as const) {
+          const cookie = yield* session("alice")
+          const out = yield* serve(
+            app,
+            request("/auth/plex/sign-out", { method: "POST", headers: { ...headers, cookie } })
+          )
+          assert.strictEqual(out.status, 303, label)
+          // Only the session cookie was sent: only its deletion (no PIN cookie's).
+          assert.deepStrictEqual(
+            out.headers
+              .getSetCookie()
+              .map((line) => [
+                CoreCookies.parseSetCookie(line)?.name,
+                CoreCookies.parseSetCookie(line)?.attributes.maxAge
+              ]),
+            [["__Host-plex_session", 0]],
+            label
+          )
+          assert.strictEqual(yield* sessions(store), 0, label)
+        }
+        // Behind a reverse proxy the app sees another address (http://localhost:3000, the proxy's upstream): the
+        // browser's Origin, appUrl's, passes; the address the app sees is no origin of the app's pages.
+        const cookie = yield* session("alice")
+        const proxied = (origin: string) =>
+          HttpServerRequest.fromWeb(
+            new Request("http://localhost:3000/auth/plex/sign-out", {
+              method: "POST",
+              headers: { origin, "sec-fetch-site": "same-origin", cookie }
+            })
+          )
+        const upstream = yield* serve(app, proxied("http://localhost:3000"))
+        assert.strictEqual(upstream.status, 403)
+        assert.strictEqual(yield* sessions(store), 1)
+        const viaProxy = yield* serve(app, proxied(APP))
+        assert.strictEqual(viaProxy.status, 303)
+        assert.strictEqual(yield* sessions(store), 0)
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: a HEAD of the start or the callback route is 405 (Allow: GET) and asks plex.tv nothing: no PIN created, none checked",
     () =>
       Effect.gen(function* () {

@@ -281,7 +281,11 @@ export const stateOf = (url: string, origin: string): string | null => {
  * `Sec-Fetch-Site` (`fetchSite`), when the browser sends one: `same-origin` or `none`. `null` is also what a page of a
  * sibling host (another subdomain of the site, another port of this host) sends under `no-referrer`, and its `POST`
  * carries the session cookie (`SameSite=Lax` is by site), but with `Sec-Fetch-Site: same-site` (measured in
- * Chromium). A form of another site or of a sibling host cannot sign a user out.
+ * Chromium). A form of another site cannot sign a user out, nor one of a sibling host where browsers send
+ * `Sec-Fetch-Site`: only to https and loopback addresses (Chromium 156 sent no `Sec-Fetch-*` to `http://app.test`), so
+ * over plain http on another host `Origin` alone decides, and a sibling port's page under `no-referrer` passes. The
+ * app's own form or `fetch()` sends `same-origin` (measured in Chromium). Both are compared with `appOrigin` (the
+ * app's public URL's), never with the `Host` the app sees behind a reverse proxy.
  */
 export const sameOrigin = (
   originHeader: string | undefined,
