@@ -611,7 +611,9 @@ export interface WebSignInService {
    * browser's prefetch or prerender (`Sec-Purpose: prefetch`, the older `Purpose: prefetch`, `X-Moz: prefetch`,
    * `X-Purpose: preview`) is 503 with `Cache-Control: no-store`, no PIN created: the browser navigates for real when
    * the visitor follows the link. Past `startLimit` (or the visitor's `startLimitPerKey`), the start path answers 429
-   * with `Retry-After`.
+   * with `Retry-After`. A `POST` of the sign-out path from another origin (its `Origin`, `null` passing), or whose
+   * `Sec-Fetch-Site` is sent and is neither `same-origin` nor `none`, is 403 with `Cache-Control: no-store`, nothing
+   * deleted; browsers send `Sec-Fetch-Site` only to https and loopback addresses (docs/web-sign-in.md, Sign-out).
    */
   readonly routes: HttpRouter.HttpRouter
 }
@@ -1807,7 +1809,7 @@ const makeWith = (
         Core.routePattern(settings.signOutPath),
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           // A form of another site or a sibling host cannot sign a user out: browsers send `Origin` (and
-          // `Sec-Fetch-Site`) with a POST.
+          // `Sec-Fetch-Site`, to https and loopback addresses only: Core.sameOrigin) with a POST.
           !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
             ? Effect.succeed(
                 private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))

@@ -629,7 +629,12 @@ export interface WebSignInService {
    * `Cache-Control: no-store`, no PIN created: the browser navigates for real
    * when the visitor follows the link ({@link isPrefetch}). Past
    * `startLimit` (or the visitor's `startLimitPerKey`), the start path
-   * answers 429 with `Retry-After`.
+   * answers 429 with `Retry-After`. A `POST` of the sign-out path from
+   * another origin (its `Origin`, `null` passing), or whose `Sec-Fetch-Site`
+   * is sent and is neither `same-origin` nor `none`, is 403 with
+   * `Cache-Control: no-store`, nothing deleted; browsers send
+   * `Sec-Fetch-Site` only to https and loopback addresses
+   * (docs/web-sign-in.md, Sign-out).
    */
   readonly routes: ReadonlyArray<HttpRouter.Route<never, never>>
 }
@@ -1858,7 +1863,7 @@ const makeWith = (
       ),
       HttpRouter.route("POST", Core.routePattern(settings.signOutPath), (request) =>
         // A form of another site or a sibling host cannot sign a user out: browsers send `Origin` (and
-        // `Sec-Fetch-Site`) with a POST.
+        // `Sec-Fetch-Site`, to https and loopback addresses only: Core.sameOrigin) with a POST.
         !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
           ? Effect.succeed(
               private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
