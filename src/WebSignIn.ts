@@ -404,8 +404,8 @@ export interface Options {
   readonly sessionKey?: Config.Config<Redacted.Redacted<string>> | undefined
   /**
    * Where app.plex.tv returns to. Default `/auth/plex/callback`. This and the other paths: absolute, of the
-   * characters a URL's path holds (RFC 3986 pchar) and raw non-ASCII (written percent-encoded where it goes into a
-   * URL or header), no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so
+   * characters a URL's path holds (RFC 3986 pchar) and raw non-ASCII (percent-encoded in
+   * {@link WebSignInService.settings} and wherever it goes into a URL or header), no `//`, and no `.` or `..` segment (`%2e` forms too: a browser resolves them before asking, so
    * it would never reach the route); the routes' paths (this, `startPath`, `signOutPath`) no `%`-escape either (the
    * router matches a route's path as written, its `%` a literal `%`: a browser's request never matches it), nor `;`
    * or `*` (the router ends a path at `;`, reads `*` as a wildcard), else `InvalidInput` naming the field (a `:` is
@@ -559,7 +559,12 @@ export interface Authenticated {
  * @category models
  */
 export interface WebSignInService {
-  /** The app's settings (origin, paths, cookie names) as checked. */
+  /**
+   * The app's settings (origin, paths, cookie names) as checked. Each path as a URL writes it, raw non-ASCII
+   * percent-encoded (`startPath: "/anmelden/日本"` is `/anmelden/%E6%97%A5%E6%9C%AC`): ready for a link, a form's
+   * `action` or a redirect's `Location` (whose header holds no raw non-ASCII). A route of your own is registered at
+   * the path as you gave it (the router matches a request's path decoded: a route at the encoded path is never reached).
+   */
   readonly settings: Core.Settings & {
     readonly startPath: `/${string}`
     readonly signOutPath: `/${string}`
@@ -606,7 +611,9 @@ export interface WebSignInService {
    * browser's prefetch or prerender (`Sec-Purpose: prefetch`, the older `Purpose: prefetch`, `X-Moz: prefetch`,
    * `X-Purpose: preview`) is 503 with `Cache-Control: no-store`, no PIN created: the browser navigates for real when
    * the visitor follows the link. Past `startLimit` (or the visitor's `startLimitPerKey`), the start path answers 429
-   * with `Retry-After`.
+   * with `Retry-After`. A `POST` of the sign-out path from another origin (its `Origin`, `null` passing), or whose
+   * `Sec-Fetch-Site` is sent and is neither `same-origin` nor `none`, is 403 with `Cache-Control: no-store`, nothing
+   * deleted; browsers send `Sec-Fetch-Site` only to https and loopback addresses (docs/web-sign-in.md, Sign-out).
    */
   readonly routes: HttpRouter.HttpRouter
 }
@@ -1802,9 +1809,11 @@ const makeWith = (
         Core.routePattern(settings.signOutPath),
         Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
           // A form of another site or a sibling host cannot sign a user out: browsers send `Origin` (and
-          // `Sec-Fetch-Site`) with a POST.
+          // `Sec-Fetch-Site`, to https and loopback addresses only: Core.sameOrigin) with a POST.
           !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
-            ? Effect.succeed(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+            ? Effect.succeed(
+                private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+              )
             : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
                 onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
                 onSuccess: ({ cookies }) =>

@@ -1024,22 +1024,29 @@ describe("core/web: the flow's steps", () => {
     assert.strictEqual(SignIn.routePattern("/auth/plex/callback"), "/auth/plex/callback")
   })
 
-  it("app settings: a path with raw non-ASCII goes into URLs, Location and a cookie's Path percent-encoded; the routes keep it as written", async () => {
+  it("app settings: a path with raw non-ASCII goes into the settings, URLs, Location and a cookie's Path percent-encoded; the routes are registered at it decoded", async () => {
     const checked = Flow.appSettings({
       appUrl: "https://app.example",
       callbackPath: "/zurück/(plex)+1",
       startPath: "/anmelden/日本",
+      signOutPath: "/abmelden/ü:1",
       homePath: "/heim/ü'!"
     })
     if (checked._tag !== "Ok") return assert.fail(JSON.stringify(checked))
     const { settings } = checked
-    // The routes' paths as written: both routers decode what a browser asks for before they match.
+    // Each path as a URL writes it: what an app puts in a Location (a header holds no raw non-ASCII), an href or a
+    // form's action.
     assert.deepStrictEqual(
-      [settings.callbackPath, settings.startPath],
-      ["/zurück/(plex)+1", "/anmelden/日本"]
+      [settings.callbackPath, settings.startPath, settings.signOutPath, settings.homePath],
+      ["/zur%C3%BCck/(plex)+1", "/anmelden/%E6%97%A5%E6%9C%AC", "/abmelden/%C3%BC:1", "/heim/%C3%BC'!"]
     )
-    // homePath is a redirect's Location and a link: a header holds no raw non-ASCII.
-    assert.strictEqual(settings.homePath, "/heim/%C3%BC'!")
+    // The routes' paths decoded: both routers decode what a browser asks for before they match (its : a literal :).
+    assert.deepStrictEqual(
+      [settings.callbackPath, settings.startPath, settings.signOutPath].map(SignIn.routePattern),
+      ["/zurück/(plex)+1", "/anmelden/日本", "/abmelden/ü::1"]
+    )
+    // A path as given (no %: routePathProblem) is registered as it is.
+    assert.strictEqual(SignIn.routePattern("/anmelden/日本"), "/anmelden/日本")
     assert.strictEqual(SignIn.callbackUrl(settings, "n"), "https://app.example/zur%C3%BCck/(plex)+1?state=n")
     assert.strictEqual(
       Flow.retryPath(settings, "https://app.example/zur%C3%BCck/(plex)+1?state=n"),

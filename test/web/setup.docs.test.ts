@@ -42,18 +42,20 @@ const html = (body: string, status = 200) =>
 const home = Effect.gen(function* () {
   const signIn = yield* WebSignIn.WebSignIn
   const request = yield* HttpServerRequest.HttpServerRequest
+  // The paths as a URL writes them (non-ASCII percent-encoded), escaped for HTML as any text: a path may hold `&`
+  // (`/a&not-b` unescaped in an attribute is read as `/a¬-b`).
   const { signOutPath, startPath } = signIn.settings
   const result = yield* Effect.either(signIn.authenticate(request.headers["cookie"]))
   if (result._tag === "Right") {
     const { cookies, user } = result.right
     const page = html(`<p>${escapeHtml(user.title)} (${escapeHtml(user.access)})</p>
-<form method="post" action="${signOutPath}"><button>Sign out</button></form>`)
+<form method="post" action="${escapeHtml(signOutPath)}"><button>Sign out</button></form>`)
     // A renewed session's cookie goes out with the page.
     return WebSignIn.withCookies(page, cookies)
   }
   switch (result.left._tag) {
     case "Unauthenticated": // no session, or it ended: offer a sign-in
-      return html(`<a href="${startPath}">Sign in with Plex</a>`)
+      return html(`<a href="${escapeHtml(startPath)}">Sign in with Plex</a>`)
     case "AccessDenied": // the owner removed this user's access since the sign-in
       return html(`<p>${escapeHtml(result.left.username)}, the server is no longer shared with you.</p>`, 403)
     case "PlexUnavailable": // plex.tv could not be asked past accessGrace: not a refusal
@@ -69,24 +71,28 @@ const HomeLive = HttpApiBuilder.Router.use((router) =>
 )
 
 // As in the docs, but the fake (approving PINs by itself) for FetchHttpClient and the session key given here.
-const AppLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide(MeLive),
-  Layer.provide(Layer.mergeAll(WebSignIn.layerAuthentication, WebSignIn.layerHttpApiRoutes, HomeLive)),
-  Layer.provide(
-    WebSignIn.layer({
-      appUrl: "https://media.example.com",
-      machineIdentifier: FakePlex.defaults.serverId,
-      sessionKey: Config.succeed(Redacted.make("docs-setup-test-session-key-0123456789abcdef"))
-    })
-  ),
-  Layer.provide(
-    Layer.mergeAll(
-      FakePlex.layer({ autoApprovePins: true }),
-      KeyValueStore.layerMemory,
-      ClientIdentity.layer({ clientIdentifier: "my-app-install-id", product: "My App" })
+const appLive = (paths: Pick<WebSignIn.Options, "startPath" | "signOutPath"> = {}) =>
+  HttpApiBuilder.api(Api).pipe(
+    Layer.provide(MeLive),
+    Layer.provide(Layer.mergeAll(WebSignIn.layerAuthentication, WebSignIn.layerHttpApiRoutes, HomeLive)),
+    Layer.provide(
+      WebSignIn.layer({
+        appUrl: "https://media.example.com",
+        machineIdentifier: FakePlex.defaults.serverId,
+        sessionKey: Config.succeed(Redacted.make("docs-setup-test-session-key-0123456789abcdef")),
+        ...paths
+      })
+    ),
+    Layer.provide(
+      Layer.mergeAll(
+        FakePlex.layer({ autoApprovePins: true }),
+        KeyValueStore.layerMemory,
+        ClientIdentity.layer({ clientIdentifier: "my-app-install-id", product: "My App" })
+      )
     )
   )
-)
+
+const AppLive = appLive()
 
 describe("docs/web-sign-in.md Setup (Effect 3)", () => {
   it("serves: 401 without a session, the start route redirects to app.plex.tv", async () => {
@@ -127,6 +133,44 @@ describe("docs/web-sign-in.md Setup (Effect 3)", () => {
       const page = await signedIn.text()
       assert.include(page, "(Owner)</p>")
       assert.include(page, '<form method="post" action="/auth/plex/sign-out">')
+    } finally {
+      await dispose()
+    }
+  })
+
+  it("the home page, paths with & and non-ASCII: its link and its form's action are the settings' paths escaped for HTML, and reach the routes", async () => {
+    const paths = { startPath: "/anmelden/日本&not", signOutPath: "/abmelden&not-out" }
+    const { dispose, handler } = HttpApiBuilder.toWebHandler(
+      Layer.mergeAll(appLive(paths), HttpServer.layerContext)
+    )
+    // What a browser reads from the attribute (&#38; is &; an unescaped "&not" would be read as "¬").
+    const attribute = (page: string, name: string) =>
+      (new RegExp(`${name}="([^"]*)"`).exec(page)?.[1] ?? "").replaceAll("&#38;", "&")
+    try {
+      const signedOut = await (await handler(new Request("https://media.example.com/"))).text()
+      assert.include(signedOut, '<a href="/anmelden/%E6%97%A5%E6%9C%AC&#38;not">Sign in with Plex</a>')
+      const start = await handler(new Request(`https://media.example.com${attribute(signedOut, "href")}`))
+      assert.strictEqual(start.status, 303)
+      const pin = (start.headers.getSetCookie()[0] ?? "").split(";")[0] ?? ""
+      const fragment = new URLSearchParams(new URL(start.headers.get("location") ?? "").hash.slice(2))
+      const back = await handler(new Request(fragment.get("forwardUrl") ?? "", { headers: { cookie: pin } }))
+      const session =
+        back.headers
+          .getSetCookie()
+          .map((cookie) => cookie.split(";")[0] ?? "")
+          .find((cookie) => cookie.startsWith("__Host-plex_session=")) ?? ""
+      const signedIn = await (
+        await handler(new Request("https://media.example.com/", { headers: { cookie: session } }))
+      ).text()
+      assert.include(signedIn, '<form method="post" action="/abmelden&#38;not-out">')
+      const out = await handler(
+        new Request(`https://media.example.com${attribute(signedIn, "action")}`, {
+          method: "POST",
+          headers: { origin: "https://media.example.com", cookie: session }
+        })
+      )
+      assert.strictEqual(out.status, 303)
+      assert.include(out.headers.getSetCookie().join("\n"), "__Host-plex_session=;")
     } finally {
       await dispose()
     }

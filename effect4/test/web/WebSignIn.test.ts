@@ -4343,6 +4343,8 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+        // Like the routes' other refusals and the sign-out's 500: the private headers (Cache-Control: no-store).
+        assert.strictEqual(crossSite.headers.get("cache-control"), "no-store")
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
@@ -4430,6 +4432,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
             })
           )
           assert.strictEqual(sibling.status, 403, site)
+          assert.strictEqual(sibling.headers.get("cache-control"), "no-store", site)
           assert.deepStrictEqual(sibling.headers.getSetCookie(), [], site)
         }
         assert.strictEqual((yield* service.authenticate(sessionCookie)).user.username, "alice")
@@ -4442,6 +4445,62 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         )
         assert.strictEqual(own.status, 303)
         assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: the app's own sign-out as browsers send it (a form, a form under no-referrer, a fetch()), with only the session cookie: signed out, only that cookie deleted; behind a reverse proxy, Origin is compared with appUrl's, not the Host the app sees",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* appHandler
+        const store = yield* KeyValueStore.KeyValueStore
+        // The headers Chromium 156 sent from the app's own page (measured over http on 127.0.0.1): a form's POST, the
+        // same under Referrer-Policy: no-referrer, a fetch() (Sec-Fetch-Mode: cors), each with the page's cookies.
+        for (const [label, headers] of [
+          ["form", { origin: APP, "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate" }],
+          [
+            "form, no-referrer",
+            { origin: "null", "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate" }
+          ],
+          ["fetch()", { origin: APP, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" }],
+          // Over plain http on a host that is not this machine no Sec-Fetch-* is sent: Origin alone decides.
+          ["form, no Sec-Fetch-Site", { origin: APP }]
+        ] as const) {
+          const cookie = yield* session("alice")
+          const out = yield* serve(
+            app,
+            request("/auth/plex/sign-out", { method: "POST", headers: { ...headers, cookie } })
+          )
+          assert.strictEqual(out.status, 303, label)
+          // Only the session cookie was sent: only its deletion (no PIN cookie's).
+          assert.deepStrictEqual(
+            out.headers
+              .getSetCookie()
+              .map((line) => [
+                CoreCookies.parseSetCookie(line)?.name,
+                CoreCookies.parseSetCookie(line)?.attributes.maxAge
+              ]),
+            [["__Host-plex_session", 0]],
+            label
+          )
+          assert.strictEqual(yield* sessions(store), 0, label)
+        }
+        // Behind a reverse proxy the app sees another address (http://localhost:3000, the proxy's upstream): the
+        // browser's Origin, appUrl's, passes; the address the app sees is no origin of the app's pages.
+        const cookie = yield* session("alice")
+        const proxied = (origin: string) =>
+          HttpServerRequest.fromWeb(
+            new Request("http://localhost:3000/auth/plex/sign-out", {
+              method: "POST",
+              headers: { origin, "sec-fetch-site": "same-origin", cookie }
+            })
+          )
+        const upstream = yield* serve(app, proxied("http://localhost:3000"))
+        assert.strictEqual(upstream.status, 403)
+        assert.strictEqual(yield* sessions(store), 1)
+        const viaProxy = yield* serve(app, proxied(APP))
+        assert.strictEqual(viaProxy.status, 303)
+        assert.strictEqual(yield* sessions(store), 0)
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
@@ -5677,6 +5736,59 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           env({
             startPath: "/anmelden/日本@plex:v1",
             callbackPath: "/zurück/(plex)+1!$,=&':x",
+            homePath: "/heim/日本"
+          })
+        )
+      )
+  )
+
+  it.effect(
+    "routes: settings' paths are as a URL writes them (raw non-ASCII percent-encoded): an app's redirect to settings.startPath answers, a form's POST to settings.signOutPath and plex.tv's return to settings.callbackPath reach their routes",
+    () =>
+      Effect.gen(function* () {
+        const { settings } = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        assert.deepStrictEqual(
+          [settings.startPath, settings.callbackPath, settings.signOutPath, settings.homePath],
+          [
+            "/anmelden/%E6%97%A5%E6%9C%AC",
+            "/zur%C3%BCck/plex",
+            "/abmelden/%E6%97%A5%E6%9C%AC",
+            "/heim/%E6%97%A5%E6%9C%AC"
+          ]
+        )
+        // An app's page sending a browser that is not signed in to the start (docs: "link (or send) a browser that
+        // is not signed in to startPath"): a Location holds no raw non-ASCII (a ByteString: a defect before).
+        const sent = yield* serve(
+          Effect.succeed(HttpServerResponse.redirect(settings.startPath, { status: 303 })),
+          request("/")
+        )
+        assert.strictEqual(sent.headers.get("location"), "/anmelden/%E6%97%A5%E6%9C%AC")
+        // The browser follows it as written: the start route, which the router reaches by the path decoded.
+        const started = yield* serve(app, request(sent.headers.get("location") ?? ""))
+        assert.strictEqual(started.status, 303)
+        const forwardUrl = new URL(
+          authUrlParams(started.headers.get("location") ?? "").get("forwardUrl") ?? ""
+        )
+        assert.strictEqual(forwardUrl.pathname, settings.callbackPath)
+        // plex.tv's return to the callback's path (no PIN cookie: its page, from the callback route).
+        const back = yield* serve(app, request(`${settings.callbackPath}${forwardUrl.search}`))
+        assert.strictEqual(back.status, 400)
+        assert.include(yield* Effect.promise(() => back.text()), "Sign-in not started here")
+        // A form whose action is settings.signOutPath: the sign-out route.
+        const out = yield* serve(
+          app,
+          request(settings.signOutPath, { method: "POST", headers: { origin: APP } })
+        )
+        assert.strictEqual(out.status, 303)
+        assert.strictEqual(out.headers.get("location"), settings.homePath)
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          env({
+            startPath: "/anmelden/日本",
+            callbackPath: "/zurück/plex",
+            signOutPath: "/abmelden/日本",
             homePath: "/heim/日本"
           })
         )

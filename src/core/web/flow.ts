@@ -75,13 +75,18 @@ export const appSettings = (
         "must not be startPath (a browser signed in or out would be sent to start a new sign-in each time)"
     }
   }
+  // Each path as a URL writes it (raw non-ASCII percent-encoded, `/heim/ü` as `/heim/%C3%BC`): what an app puts in a
+  // Location (whose header holds no raw non-ASCII: a defect on both editions' servers), an href or a form's action.
+  // The routes are registered at the path the routers match, decoded (S.routePattern).
+  const url = (path: string) => S.urlPath(path) as `/${string}`
   return {
     _tag: "Ok",
     settings: {
       ...checked.settings,
-      ...(paths as Pick<AppSettings, "startPath" | "signOutPath">),
-      // Where the routes redirect (a Location, whose header holds no raw non-ASCII) and the pages link: as a URL has it.
-      homePath: S.urlPath(paths.homePath) as `/${string}`
+      callbackPath: url(checked.settings.callbackPath),
+      startPath: url(paths.startPath),
+      signOutPath: url(paths.signOutPath),
+      homePath: url(paths.homePath)
     }
   }
 }

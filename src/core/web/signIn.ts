@@ -88,11 +88,23 @@ export const routePathProblem = (path: string): string | undefined =>
         : undefined
 
 /**
- * A route's path as both routers take it ({@link routePathProblem} found nothing wrong with it): each `:` written
- * `::`, which they read as a literal `:` (a `:` alone begins a parameter: a route at `/a:b` would answer `/a` and any
- * path under it). The routes are registered at it; everything else (a URL, the settings shown) has the path as given.
+ * A route's path as both routers take it ({@link routePathProblem} found nothing wrong with it), from the path as
+ * given or as {@link urlPath} writes it (the settings shown): its %-escapes decoded as `decodeURI` does (the routers
+ * match a request's path, decoded, against a route's path as written: `/anmelden/%E6%97%A5` is registered as
+ * `/anmelden/日`, which a browser's request for `/anmelden/%E6%97%A5` reaches; a route's path as given has no `%`, so
+ * the only escapes are {@link urlPath}'s, of raw non-ASCII), and each `:` written `::`, which they read as a literal
+ * `:` (a `:` alone begins a parameter: a route at `/a:b` would answer `/a` and any path under it). The routes are
+ * registered at it; everything else (a URL, a `Location`, the settings shown) has the path as a URL writes it.
  */
-export const routePattern = (path: `/${string}`): `/${string}` => path.replaceAll(":", "::") as `/${string}`
+export const routePattern = (path: `/${string}`): `/${string}` => {
+  let decoded: string = path
+  try {
+    decoded = decodeURI(path)
+  } catch {
+    // A malformed escape (none in a path routePathProblem takes) is registered as written.
+  }
+  return decoded.replaceAll(":", "::") as `/${string}`
+}
 
 /** The app's URL and cookie names, checked once. */
 export interface Settings {
@@ -269,7 +281,11 @@ export const stateOf = (url: string, origin: string): string | null => {
  * `Sec-Fetch-Site` (`fetchSite`), when the browser sends one: `same-origin` or `none`. `null` is also what a page of a
  * sibling host (another subdomain of the site, another port of this host) sends under `no-referrer`, and its `POST`
  * carries the session cookie (`SameSite=Lax` is by site), but with `Sec-Fetch-Site: same-site` (measured in
- * Chromium). A form of another site or of a sibling host cannot sign a user out.
+ * Chromium). A form of another site cannot sign a user out, nor one of a sibling host where browsers send
+ * `Sec-Fetch-Site`: only to https and loopback addresses (Chromium 156 sent no `Sec-Fetch-*` to `http://app.test`), so
+ * over plain http on another host `Origin` alone decides, and a sibling port's page under `no-referrer` passes. The
+ * app's own form or `fetch()` sends `same-origin` (measured in Chromium). Both are compared with `appOrigin` (the
+ * app's public URL's), never with the `Host` the app sees behind a reverse proxy.
  */
 export const sameOrigin = (
   originHeader: string | undefined,
