@@ -66,7 +66,7 @@ const home = Effect.gen(function* () {
       `<h1>Welcome, <span id="name">${escape(user.title)}</span></h1>
 <p>Signed in with Plex as <span id="username">${escape(user.username)}</span>.</p>
 <p>Access to the server: <strong id="access">${escape(user.access)}</strong></p>
-<form method="post" action="${signOutPath}"><button id="sign-out" type="submit">Sign out</button></form>`
+<form method="post" action="${escape(signOutPath)}"><button id="sign-out" type="submit">Sign out</button></form>`
     )
     // A renewed session's cookie goes out with the page.
     return WebSignIn.withCookies(html(body), result.right.cookies)
@@ -85,7 +85,7 @@ const home = Effect.gen(function* () {
         page(
           "Sign in",
           `<h1>Web sign-in example</h1>
-<p><a id="sign-in" class="button" href="${startPath}">Sign in with Plex</a></p>`
+<p><a id="sign-in" class="button" href="${escape(startPath)}">Sign in with Plex</a></p>`
         )
       )
   }
