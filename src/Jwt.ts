@@ -47,6 +47,7 @@ import {
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
 import * as PinFacts from "./core/pin.js"
+import * as SignOutFacts from "./core/signOut.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/settings.js"
@@ -1563,7 +1564,10 @@ export const layerStored = <E, R>(
           ),
           scope
         )
-        yield* Effect.ignoreLogged(store.set(keyEntry, Redacted.value(exportKey(key))))
+        yield* StoredSignOut.logged(
+          store.set(keyEntry, Redacted.value(exportKey(key))),
+          SignOutFacts.storeFailed.key
+        )
         return { _tag: "Made", service: forgettingOnSignOut(key, service) } satisfies StoredFirst
       })
       const lease = ObtainLease.make({ store, key: tokenEntry, lookup: storedByOther })

@@ -2,6 +2,7 @@ import { assert, describe } from "@effect/vitest"
 import { SystemError } from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import {
+  Cause,
   Config,
   ConfigError,
   Deferred,
@@ -307,6 +308,69 @@ describe("Credentials.layerStored", () => {
         )
         assert.strictEqual(account.username, FakePlex.defaults.username)
         assert.deepStrictEqual(levels, ["DEBUG"])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a store that cannot keep the token, nor forget it at the sign-out (its removal dies): both still succeed, and each Debug line says what failed, with its cause (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const lines: Array<string> = []
+        const logger = Logger.make(({ cause, logLevel, message }) => {
+          const text = (Array.isArray(message) ? message : [message]).join(" ")
+          lines.push(`${logLevel.label} ${text}${Cause.isEmpty(cause) ? "" : " (with its cause)"}`)
+        })
+        // Its write fails (then the token reads as written, as a store that wrote it and failed to say so); its
+        // removal dies, a defect of the store.
+        let written = false
+        const broken = Layer.succeed(
+          KeyValueStore.KeyValueStore,
+          KeyValueStore.makeStringOnly({
+            get: (key) =>
+              Effect.succeed(
+                written && key === Credentials.defaultStoreKey
+                  ? Option.some(Redacted.value(FakePlex.defaults.token))
+                  : Option.none()
+              ),
+            set: (key) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.sync(() => {
+                    written = true
+                  }).pipe(
+                    Effect.zipRight(
+                      Effect.fail(
+                        new SystemError({ module: "KeyValueStore", method: "set", reason: "Unknown" })
+                      )
+                    )
+                  )
+                : Effect.void,
+            remove: (key) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.die(new Error("the store's own bug"))
+                : Effect.void,
+            clear: Effect.void,
+            size: Effect.succeed(0)
+          })
+        )
+        const program = Effect.gen(function* () {
+          const account = yield* PlexAuth.getTokenDetails()
+          yield* PlexAuth.signOut()
+          return account
+        })
+        const account = yield* program.pipe(
+          Effect.provide(
+            Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+              Layer.provide(broken)
+            )
+          ),
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.All)
+        )
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        assert.deepStrictEqual(lines, [
+          "DEBUG the store could not keep the token: it is used, not stored (with its cause)",
+          "DEBUG the store could not forget the signed-out token (the sign-out stands) (with its cause)"
+        ])
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

@@ -887,6 +887,14 @@ describe("RetryPolicy helpers", () => {
     )
   })
 
+  it("retryAfter reads a negative or NaN retryAfterMillis (an error built by hand) as no wait: 0 ms, in both editions", () => {
+    for (const retryAfterMillis of [-5, Number.NaN]) {
+      const limited = new PlexError.RateLimited({ ...ctx, status: 429, errors: [], retryAfterMillis })
+      assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(limited)!), 0, String(retryAfterMillis))
+      assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(unexpected(503, retryAfterMillis))!), 0)
+    }
+  })
+
   it("defaultStatusCodes are the seeds' 429, 500, 502, 503, 504", () => {
     assert.deepStrictEqual(RetryPolicy.defaultStatusCodes, [429, 500, 502, 503, 504])
   })

@@ -45,6 +45,7 @@ import {
 import * as Jose from "../../src/core/jose.js"
 import * as JwtFacts from "../../src/core/jwt.js"
 import * as PinFacts from "../../src/core/pin.js"
+import * as SignOutFacts from "../../src/core/signOut.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
@@ -1555,7 +1556,10 @@ export const layerStored = <E, R>(
             "Jwt.layerStored"
           )
         )
-        yield* Effect.ignore(store.set(keyEntry, Redacted.value(exportKey(key))), { log: "Debug" })
+        yield* StoredSignOut.logged(
+          store.set(keyEntry, Redacted.value(exportKey(key))),
+          SignOutFacts.storeFailed.key
+        )
         return { _tag: "Made", service: forgettingOnSignOut(key, service) } satisfies StoredFirst
       })
       const lease = ObtainLease.make<StoredFirst>({ store, key: tokenEntry, lookup: storedByOther })

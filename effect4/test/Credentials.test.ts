@@ -400,6 +400,72 @@ describe("Credentials.layerStored", () => {
         assert.deepStrictEqual(levels, ["Debug"])
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
+
+  it.effect(
+    "a store that cannot keep the token, nor forget it at the sign-out (its removal dies): both still succeed, and each Debug line says what failed, with its cause (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const lines: Array<string> = []
+        const logger = Logger.make(({ cause, logLevel, message }) => {
+          const text = (Array.isArray(message) ? message : [message]).join(" ")
+          lines.push(
+            `${logLevel.toUpperCase()} ${text}${cause.reasons.length === 0 ? "" : " (with its cause)"}`
+          )
+        })
+        // Its write fails (then the token reads as written, as a store that wrote it and failed to say so); its
+        // removal dies, a defect of the store.
+        let written = false
+        const broken = Layer.succeed(
+          KeyValueStore.KeyValueStore,
+          KeyValueStore.makeStringOnly({
+            get: (key) =>
+              Effect.succeed(
+                written && key === Credentials.defaultStoreKey
+                  ? Redacted.value(FakePlex.defaults.token)
+                  : undefined
+              ),
+            set: (key) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.sync(() => {
+                    written = true
+                  }).pipe(
+                    Effect.andThen(
+                      Effect.fail(
+                        new KeyValueStore.KeyValueStoreError({ message: "disk full", method: "set", key })
+                      )
+                    )
+                  )
+                : Effect.void,
+            remove: (key) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.die(new Error("the store's own bug"))
+                : Effect.void,
+            clear: Effect.void,
+            size: Effect.succeed(0),
+            keys: Effect.succeed([])
+          })
+        )
+        const program = Effect.gen(function* () {
+          const account = yield* PlexAuth.getTokenDetails()
+          yield* PlexAuth.signOut()
+          return account
+        })
+        const account = yield* program.pipe(
+          Effect.provide(
+            Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+              Layer.provide(broken)
+            )
+          ),
+          Effect.provide(Logger.layer([logger])),
+          Effect.provideService(References.MinimumLogLevel, "All")
+        )
+        assert.strictEqual(account.username, FakePlex.defaults.username)
+        assert.deepStrictEqual(lines, [
+          "DEBUG the store could not keep the token: it is used, not stored (with its cause)",
+          "DEBUG the store could not forget the signed-out token (the sign-out stands) (with its cause)"
+        ])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
 })
 
 // ---------------------------------------------------------------------------

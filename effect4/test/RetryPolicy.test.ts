@@ -251,6 +251,21 @@ describe("accessors", () => {
     assert.isUndefined(RetryPolicy.retryAfter(new PlexError.RateLimited({ ...ctx, status: 429 })))
     assert.strictEqual(Duration.toMillis(RetryPolicy.maxRetryAfter), 60_000)
   })
+
+  it("retryAfter reads a negative or NaN retryAfterMillis (an error built by hand) as no wait: 0 ms, in both editions", () => {
+    for (const retryAfterMillis of [-5, Number.NaN]) {
+      const limited = new PlexError.RateLimited({ ...ctx, status: 429, retryAfterMillis })
+      assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(limited)!), 0, String(retryAfterMillis))
+      const unexpected = new PlexError.Unexpected({
+        ...ctx,
+        reason: "Status",
+        status: 503,
+        detail: "d",
+        retryAfterMillis
+      })
+      assert.strictEqual(Duration.toMillis(RetryPolicy.retryAfter(unexpected)!), 0)
+    }
+  })
 })
 
 // ---------------------------------------------------------------------------

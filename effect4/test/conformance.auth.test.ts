@@ -7,7 +7,7 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { KeyValueStore } from "effect/persistence"
-import { Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Claim,
@@ -24,7 +24,7 @@ import {
 } from "effect4-plex-auth"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { it } from "./support/it.js"
-import { layerPendingSleeps, whenSleeping } from "./Jwt/support.js"
+import { layerPendingSleeps, PendingSleeps, whenSleeping } from "./Jwt/support.js"
 
 const signedIn = FakePlex.layerSignedIn()
 
@@ -527,6 +527,109 @@ describe("conformance (sign-in): Retry-After", () => {
         const routes = (yield* FakePlex.requests).map((r) => r.route)
         assert.deepStrictEqual(routes, ["getTokenDetails", "createPin", "checkPin"])
       }).pipe(Effect.provide(signedIn))
+  )
+
+  it.effect(
+    "RetryPolicy.backoff retries at the same times in both editions: its backoff, a Retry-After, maxElapsedTime and times",
+    () =>
+      Effect.gen(function* () {
+        // Each request's own timeout is 17 minutes, a wait no retry here makes: the clock is moved to the next
+        // retry's wait only, once the policy waits on it (never to a request's timeout while it is in flight).
+        const timeoutMillis = 17 * 60_000
+        const retried = (options: RetryPolicy.BackoffOptions, fault: Parameters<typeof FakePlex.fault>[1]) =>
+          Effect.gen(function* () {
+            yield* FakePlex.clearRequests
+            yield* FakePlex.fault("getTokenDetails", fault, { times: 50 })
+            const start = yield* Clock.currentTimeMillis
+            const fiber = yield* Effect.forkChild(
+              Effect.flip(
+                PlexAuth.getTokenDetails().pipe(
+                  PlexAuth.withRequestTimeout(timeoutMillis),
+                  RetryPolicy.withPolicy(RetryPolicy.backoff(options))
+                )
+              )
+            )
+            const sleeps = yield* PendingSleeps
+            while (true) {
+              yield* whenSleeping(fiber, ({ millis }) => millis !== timeoutMillis)
+              const now = yield* Clock.currentTimeMillis
+              const next = sleeps
+                .pending()
+                .filter((sleep) => sleep.millis !== timeoutMillis && sleep.at > now)
+              if (next.length === 0) break
+              yield* TestClock.adjust(Math.min(...next.map((sleep) => sleep.at)) - now)
+            }
+            const error = yield* Fiber.join(fiber)
+            yield* FakePlex.clearFaults
+            const requests = yield* FakePlex.requests
+            return [error._tag, ...requests.map((request) => request.receivedAt - start)]
+          })
+        const unavailable = Fault.status(503)
+        // Waits of 1, 2 and 4 s, then one capped at 5 s: that retry starts at 12 s, when maxElapsedTime ends.
+        assert.deepStrictEqual(
+          yield* retried(
+            {
+              initialInterval: "1 second",
+              exponent: 2,
+              maxInterval: "5 seconds",
+              maxElapsedTime: "12 seconds"
+            },
+            unavailable
+          ),
+          ["Unexpected", 0, 1_000, 3_000, 7_000, 12_000]
+        )
+        assert.deepStrictEqual(
+          yield* retried(
+            { initialInterval: "1 second", exponent: 1, maxElapsedTime: "3 seconds" },
+            unavailable
+          ),
+          ["Unexpected", 0, 1_000, 2_000, 3_000]
+        )
+        assert.deepStrictEqual(yield* retried({ initialInterval: "1 second", times: 2 }, unavailable), [
+          "Unexpected",
+          0,
+          1_000,
+          2_500
+        ])
+        assert.deepStrictEqual(
+          yield* retried({ initialInterval: "1 second", statusCodes: [500] }, unavailable),
+          ["Unexpected", 0]
+        )
+        // A Retry-After longer than the backoff is waited out; the backoff still grows under it (1.5 times).
+        assert.deepStrictEqual(
+          yield* retried(
+            { initialInterval: "1 second", maxElapsedTime: "20 seconds" },
+            Fault.rateLimited("3 seconds")
+          ),
+          ["RateLimited", 0, 3_000, 6_000, 9_000, 12_375, 17_438]
+        )
+        assert.deepStrictEqual(
+          yield* retried({ initialInterval: "1 second", times: 2 }, Fault.rateLimited("3 seconds")),
+          ["RateLimited", 0, 3_000, 6_000]
+        )
+        // A Retry-After that ends after maxElapsedTime ends the retries; one that ends on it does not.
+        assert.deepStrictEqual(
+          yield* retried(
+            { initialInterval: "1 second", maxElapsedTime: "12 seconds" },
+            Fault.rateLimited("20 seconds")
+          ),
+          ["RateLimited", 0]
+        )
+        assert.deepStrictEqual(
+          yield* retried(
+            { initialInterval: "1 second", maxElapsedTime: "12 seconds" },
+            Fault.rateLimited("12 seconds")
+          ),
+          ["RateLimited", 0, 12_000]
+        )
+        assert.deepStrictEqual(
+          yield* retried(
+            { initialInterval: "2 seconds", maxElapsedTime: "10 seconds" },
+            Fault.rateLimited("0 seconds")
+          ),
+          ["RateLimited", 0, 2_000, 5_000, 9_500]
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn, layerPendingSleeps)))
   )
 })
 

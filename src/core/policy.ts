@@ -156,13 +156,17 @@ export const maxRetryAfterMillis = 60_000
 /**
  * The wait (ms) a `Retry-After` asked for, if the error carries one (only `RateLimited` and `Unexpected` do).
  * A reader of whatever a caller caught (`RetryPolicy.retryAfter`): anything else (null, undefined, a
- * number, another error) asked for no wait.
+ * number, another error) asked for no wait. A negative or NaN wait (an error built by hand) is 0, as a
+ * `Retry-After` date in the past is ({@link parseRetryAfter}): the same in both editions (Effect 3's
+ * `Duration.millis` makes it zero, Effect 4's would keep it negative).
  */
 export const retryAfterMillis = (error: MayAskToWait): number | undefined => {
   if (typeof error !== "object" || error === null) return undefined
   const asked: unknown = error.retryAfterMillis
   return (error._tag === "RateLimited" || error._tag === "Unexpected") && typeof asked === "number"
-    ? asked
+    ? asked > 0
+      ? asked
+      : 0
     : undefined
 }
 

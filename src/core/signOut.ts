@@ -14,6 +14,20 @@
  */
 
 /**
+ * The Debug lines of the stored layers' best-effort writes (`Credentials.layerStored`, `Jwt.layerStored`), the same
+ * in both editions, each with the store's failure (its `Cause`, a defect too): a store that cannot keep or forget an
+ * entry fails neither the sign-in nor the sign-out (docs/tokens.md).
+ */
+export const storeFailed = {
+  /** Writing a new token failed: the layer uses it, a later run cannot. */
+  token: "the store could not keep the token: it is used, not stored",
+  /** A sign-out's removal of the stored token (and key) failed: the sign-out at plex.tv stands. */
+  forget: "the store could not forget the signed-out token (the sign-out stands)",
+  /** Writing a new device key failed (`Jwt.layerStored`): a later run makes a new key. */
+  key: "the store could not keep the device key: it is used, not stored"
+} as const
+
+/**
  * The tokens a sign-out of `signedOut` forgets besides those the layer held: it, and `before`, the token the
  * credentials held when the sign-out was told, when they hold another (`after`) once told: a refresh of the
  * signed-out token obtained it while the sign-out was on its way, and the sign-out dropped it (`refresh.ts`,

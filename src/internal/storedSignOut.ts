@@ -20,6 +20,16 @@ import * as RefreshFacts from "../core/refresh.js"
 import * as Facts from "../core/signOut.js"
 import type { CredentialsService } from "../Credentials.js"
 
+/**
+ * `effect`, best effort: its failure (a defect too) is not passed on but logged at Debug level with `message`
+ * (`core/signOut.ts`'s `storeFailed`), as the Effect 4 edition's twin logs it (`Effect.ignoreCause`).
+ */
+export const logged = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  message: string
+): Effect.Effect<void, never, R> =>
+  Effect.catchAllCause(Effect.asVoid(effect), (cause) => Effect.logDebug(message, cause))
+
 /** The sign-out of one stored layer, and the writes of its tokens. */
 export interface StoredSignOut {
   /** Records a token the layer holds (the one it started with, each it stored or took): a sign-out forgets it. */
@@ -71,7 +81,7 @@ export const make = (options: {
         Effect.flatMap(Ref.get(forgotten), (gone) =>
           gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
             ? Effect.void
-            : Effect.ignoreLogged(store.set(tokenEntry, Redacted.value(token)))
+            : logged(store.set(tokenEntry, Redacted.value(token)), Facts.storeFailed.token)
         )
       )
     const storedKeyIsThis = (isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined) =>
@@ -87,7 +97,7 @@ export const make = (options: {
       lock.withPermits(1)(
         Effect.zipRight(
           Ref.update(forgotten, (gone) => Facts.forgottenNext(gone, tokens, Redacted.value)),
-          Effect.ignoreLogged(
+          logged(
             Effect.gen(function* () {
               const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
               const keyIsThis = yield* storedKeyIsThis(isThisKey)
@@ -99,7 +109,8 @@ export const make = (options: {
               // exchanged for a new token.
               if (removal.key && keyEntry !== undefined) yield* store.remove(keyEntry)
               if (removal.token) yield* store.remove(tokenEntry)
-            })
+            }),
+            Facts.storeFailed.forget
           )
         )
       )

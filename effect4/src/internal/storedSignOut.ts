@@ -20,6 +20,15 @@ import * as RefreshFacts from "../../../src/core/refresh.js"
 import * as Facts from "../../../src/core/signOut.js"
 import type { CredentialsService } from "../Credentials.js"
 
+/**
+ * `effect`, best effort: its failure (a defect too) is not passed on but logged at Debug level with `message`
+ * (`core/signOut.ts`'s `storeFailed`), as the Effect 3 edition's twin logs it.
+ */
+export const logged = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  message: string
+): Effect.Effect<void, never, R> => Effect.ignoreCause(effect, { log: "Debug", message })
+
 /** The sign-out of one stored layer, and the writes of its tokens. */
 export interface StoredSignOut {
   /** Records a token the layer holds (the one it started with, each it stored or took): a sign-out forgets it. */
@@ -71,7 +80,7 @@ export const make = (options: {
         Effect.flatMap(Ref.get(forgotten), (gone) =>
           gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
             ? Effect.void
-            : Effect.ignore(store.set(tokenEntry, Redacted.value(token)), { log: "Debug" })
+            : logged(store.set(tokenEntry, Redacted.value(token)), Facts.storeFailed.token)
         )
       )
     const storedKeyIsThis = (isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined) =>
@@ -87,7 +96,7 @@ export const make = (options: {
       lock.withPermits(1)(
         Effect.andThen(
           Ref.update(forgotten, (gone) => Facts.forgottenNext(gone, tokens, Redacted.value)),
-          Effect.ignore(
+          logged(
             Effect.gen(function* () {
               const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
               const keyIsThis = yield* storedKeyIsThis(isThisKey)
@@ -100,7 +109,7 @@ export const make = (options: {
               if (removal.key && keyEntry !== undefined) yield* store.remove(keyEntry)
               if (removal.token) yield* store.remove(tokenEntry)
             }),
-            { log: "Debug" }
+            Facts.storeFailed.forget
           )
         )
       )
