@@ -270,7 +270,8 @@ export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | 
  * parameter `pin` when one is given (as python-plexapi and @ctrl/plex send
  * it; masked in errors, kept out of spans and logs). `user` is a listed `HomeUser`, or
  * its id, uuid, title, username or email (the home is listed first to find
- * it).
+ * it: a failure of that listing is `Home.users`'s, as in its span, and no
+ * switch was sent).
  *
  * Without a PIN the switch is sent even to a `protected` user: plex.tv
  * decides whether it needs the PIN (it does not for the signed-in user's

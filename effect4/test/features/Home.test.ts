@@ -361,6 +361,25 @@ describe("Home (Effect 4)", () => {
   })
 
   it.effect(
+    "a failed listing inside switchUser keeps its name, Home.users, as every flow's steps do: no switch was sent",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        yield* plex.fault("getHomeUsers", Fault.status(503), { times: 1 })
+        const down = yield* Effect.flip(as("alice")(Home.switchUser("Kids")))
+        assert.strictEqual(down._tag, "Unexpected")
+        // As Resources.connectByName's listing is Resources.servers' and Claim.claimServer's token Claim.token's
+        // (docs/tracing.md): the step that failed, the listing, so the switch (and its PIN) was never sent.
+        assert.strictEqual(down._tag === "Unexpected" ? down.operation : "", "Home.users")
+        assert.match(
+          down.message,
+          /^Home\.users: unexpected response from GET \S+\/api\/v2\/home\/users \(HTTP 503\)/
+        )
+        assert.isFalse((yield* plex.requests).some((r) => r.route === "switchHomeUser"))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched user's credentials whose new switch fails say to switch to the user again, not to sign in",
     () =>
       Effect.gen(function* () {
