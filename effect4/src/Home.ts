@@ -251,7 +251,13 @@ export interface Switched {
   readonly account: SwitchedAccount
   /** The home user's token, `Redacted`. */
   readonly token: Redacted.Redacted<string>
-  /** `Credentials` with {@link token}: what operations run as that user need. */
+  /**
+   * `Credentials` with {@link token}: what operations run as that user need. They do not switch again: a token
+   * plex.tv refuses later (its device revoked) is an `Unauthorized` whose `; sign in again` means, for a home
+   * user, switch to it again. To have that done, keep the token with `Credentials.layerStored` whose `obtain` is
+   * the switch (docs/home.md), whose failure then says `; re-authentication failed (InvalidHomePin): switch to
+   * the user again`.
+   */
   readonly layer: Layer.Layer<Credentials>
 }
 
