@@ -250,7 +250,13 @@ export interface Switched {
   readonly account: SwitchedAccount
   /** The home user's token, `Redacted`. */
   readonly token: Redacted.Redacted<string>
-  /** `Credentials` with {@link token}: what operations run as that user need. */
+  /**
+   * `Credentials` with {@link token}: what operations run as that user need. They do not switch again: a token
+   * plex.tv refuses later (its device revoked) is an `Unauthorized` whose `; sign in again` means, for a home
+   * user, switch to it again. To have that done, keep the token with `Credentials.layerStored` whose `obtain` is
+   * the switch (docs/home.md), whose failure then says `; re-authentication failed (InvalidHomePin): switch to
+   * the user again`.
+   */
   readonly layer: Layer.Layer<Credentials>
 }
 
@@ -270,7 +276,8 @@ export type SwitchError = HomeUserNotFound | HomePinRequired | InvalidHomePin | 
  * parameter `pin` when one is given (as python-plexapi and @ctrl/plex send
  * it; masked in errors, kept out of spans and logs). `user` is a listed `HomeUser`, or
  * its id, uuid, title, username or email (the home is listed first to find
- * it).
+ * it: a failure of that listing is `Home.users`'s, as in its span, and no
+ * switch was sent).
  *
  * Without a PIN the switch is sent even to a `protected` user: plex.tv
  * decides whether it needs the PIN (it does not for the signed-in user's

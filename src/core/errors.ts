@@ -85,6 +85,8 @@ export const badRequestMessage = (e: Answered): string =>
  * `CoolingDown`: their own way of signing in, `obtain`, a sign-in, a PIN login, already failed), it says so first,
  * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which,
  * and `reauthenticationError` what `obtain` failed with (a tag: `; re-authentication failed (NetworkError): ...`).
+ * When that is a Home error (`InvalidHomePin`, `HomePinRequired`, `HomeUserNotFound`: the credentials of a switched
+ * Home user whose `obtain` switches again, docs/home.md), no one signs in: it says to switch to the user again.
  */
 export const unauthorizedMessage = (
   e: Answered & {
@@ -99,7 +101,7 @@ export const unauthorizedMessage = (
       : e.url.endsWith("/users/signin")
         ? "check the login and password"
         : e.reauthentication && e.reauthentication !== "SignedOut"
-          ? `re-authentication failed${failed ? ` (${failed})` : ""}: sign in again`
+          ? `re-authentication failed${failed ? ` (${failed})` : ""}: ${failed?.includes("Home") ? "switch to the user" : "sign in"} again`
           : "sign in again"
   return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}; ${why}`
 }
@@ -119,10 +121,8 @@ export const notFoundMessage = (e: Answered): string =>
 /** `RateLimited`'s message. */
 export const rateLimitedMessage = (
   e: Answered & { readonly retryAfterMillis?: number | undefined }
-): string => {
-  const wait = e.retryAfterMillis !== undefined ? `, retry after ${e.retryAfterMillis} ms` : ""
-  return `${e.operation}: rate limited (HTTP ${e.status})${describeCodes(e.errors)}${wait}`
-}
+): string =>
+  `${e.operation}: rate limited (HTTP ${e.status})${describeCodes(e.errors)}${e.retryAfterMillis === undefined ? "" : `, retry after ${e.retryAfterMillis} ms`}`
 
 /** `Unexpected`'s message. */
 export const unexpectedMessage = (
@@ -131,10 +131,8 @@ export const unexpectedMessage = (
     readonly detail: string
     readonly errors: ReadonlyArray<Detail>
   }
-): string => {
-  const status = e.status !== undefined ? ` (HTTP ${e.status})` : ""
-  return `${e.operation}: unexpected response from ${e.method} ${e.url}${status}: ${e.detail}${describeCodes(e.errors)}`
-}
+): string =>
+  `${e.operation}: unexpected response from ${e.method} ${e.url}${e.status === undefined ? "" : ` (HTTP ${e.status})`}: ${e.detail}${describeCodes(e.errors)}`
 
 /** `NetworkError`'s message. */
 export const networkErrorMessage = (

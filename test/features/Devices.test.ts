@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Clock, Effect, Redacted, TestClock } from "effect"
 import {
   Claim,
   ClientIdentity,
@@ -202,6 +202,42 @@ describe("Devices: the account's servers (over loopback)", () => {
           { claimed: true, myPlexSigninState: "ok", myPlexUsername: carol.email }
         )
       }).pipe(Effect.provide(TestLive()))
+  )
+})
+
+describe("docs/tokens.md's device pruning (over loopback)", () => {
+  // The example's code, as docs/tokens.md has it.
+  const prune = Effect.gen(function* () {
+    const { clientIdentifier } = yield* ClientIdentity.ClientIdentity
+    const yearAgo = (yield* Clock.currentTimeMillis) / 1000 - 365 * 86400
+    for (const device of yield* Devices.list()) {
+      if (device.clientIdentifier === clientIdentifier) continue
+      if (device.provides?.split(",").includes("server")) continue
+      if (device.lastSeenAt !== undefined && device.lastSeenAt < yearAgo) yield* Devices.revoke(device.id)
+    }
+  })
+
+  it.scoped("signs out the devices not seen for a year by the Clock, never this app nor a server", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      // This app signs in: its device (the ClientIdentity's "features-test") last seen at the TestClock's 0, 1970.
+      const { authToken } = yield* onLoopback(
+        PlexAuth.postUsersSignInData({ login: "alice", password: loopback.fake.password })
+      )
+      const asThisApp = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        onLoopback(effect).pipe(Credentials.withToken(authToken))
+      const names = Effect.map(asThisApp(Devices.list()), (devices) =>
+        devices.map((d) => (d.clientIdentifier === "features-test" ? "this app" : d.name))
+      )
+      // The seeded devices were last seen 2025-01-01: on 2025-06-01, less than a year ago.
+      yield* TestClock.setTime(Date.UTC(2025, 5, 1))
+      yield* asThisApp(prune)
+      assert.deepStrictEqual(yield* names, ["Living Room TV", "Old Phone", "this app", "Den"])
+      // On 2026-01-02, over a year: signed out; this app (last seen in 1970) and the server kept.
+      yield* TestClock.setTime(Date.UTC(2026, 0, 2))
+      yield* asThisApp(prune)
+      assert.deepStrictEqual(yield* names, ["this app", "Den"])
+    }).pipe(Effect.provide(TestLive()))
   )
 })
 

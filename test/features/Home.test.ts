@@ -342,6 +342,51 @@ describe("Home over loopback", () => {
   })
 
   it.scoped(
+    "a failed listing inside switchUser keeps its name, Home.users, as every flow's steps do: no switch was sent",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        yield* loopback.fake.fault("getHomeUsers", Fault.status(503), { times: 1 })
+        const down = yield* failure(as("alice")(Home.switchUser("Kids")))
+        assert.strictEqual(down._tag, "Unexpected")
+        // As Resources.connectByName's listing is Resources.servers' and Claim.claimServer's token Claim.token's
+        // (docs/tracing.md): the step that failed, the listing, so the switch (and its PIN) was never sent.
+        assert.strictEqual(down._tag === "Unexpected" ? down.operation : "", "Home.users")
+        assert.match(
+          down.message,
+          /^Home\.users: unexpected response from GET \S+\/api\/v2\/home\/users \(HTTP 503\)/
+        )
+        assert.isFalse((yield* loopback.fake.requests).some((r) => r.route === "switchHomeUser"))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a switched user's credentials whose new switch fails say to switch to the user again, not to sign in",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // Kids' credentials switch again when plex.tv refuses Kids' token (docs/home.md), here with a wrong PIN.
+        const kids = yield* Credentials.makeRefreshing({
+          initial: switched.token,
+          obtain: as("alice")(Effect.map(Home.switchUser("kids", { pin: "0000" }), (again) => again.token))
+        })
+        yield* loopback.fake.revokeToken(switched.token)
+        const refused = yield* failure(
+          onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provideService(Credentials.Credentials, kids))
+        )
+        assert.strictEqual(refused._tag, "Unauthorized")
+        if (refused._tag !== "Unauthorized") return
+        assert.strictEqual(refused.reauthentication, "Failed")
+        assert.strictEqual(refused.reauthenticationError, "InvalidHomePin")
+        assert.match(
+          refused.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
     "a refused account token stays Unauthorized; plex.tv refusing connections is a NetworkError",
     () =>
       Effect.gen(function* () {
