@@ -77,7 +77,14 @@ export interface Success<A> {
   readonly value: A
   readonly status: number
   readonly contentType: string | undefined
-  readonly answered: { readonly headers: Headers.Headers; readonly secrets: ReadonlyArray<string> }
+  /**
+   * The headers as they came, handed to `scrub` with the request's secrets: a function, not the secrets
+   * themselves, so that the result, which the operation's span ends with, renders no secret under
+   * `JSON.stringify` or `util.inspect` (a tracer may render a span's exit).
+   */
+  readonly answered: (
+    scrub: (headers: Headers.Headers, secrets: ReadonlyArray<string>) => Headers.Headers
+  ) => Headers.Headers
 }
 
 /**
@@ -87,7 +94,7 @@ export interface Success<A> {
 export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
   value: success.value,
   status: success.status,
-  headers: scrubAnswerHeaders(success.answered.headers, success.answered.secrets),
+  headers: success.answered(scrubAnswerHeaders),
   contentType: success.contentType
 })
 
@@ -205,7 +212,7 @@ export const read = <A>(
   return Effect.flatMap(readText(ctx, response, headers, limit, Facts.readByStatus(status, spec)), (text) => {
     const contentType = headers["content-type"]
     if (status >= 200 && status < 300) {
-      const answered = { headers, secrets: ctx.secrets }
+      const answered: Success<A>["answered"] = (scrub) => scrub(headers, ctx.secrets)
       if (spec.noContent) return Effect.succeed({ value: undefined as A, status, contentType, answered })
       const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
       return "value" in body
