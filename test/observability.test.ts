@@ -534,6 +534,17 @@ describe("retries", () => {
       assert.deepStrictEqual(onlySpan(observed, "PlexAuth.getTokenDetails").events, [
         { name: "plex.retry", attributes: { "plex.retry_count": 1 } }
       ])
+      // The platform's span of the 503 ends in success, as that of the 200: the answer is its result (Effect 4's
+      // fails it, with the status as `error.type`: docs/tracing.md).
+      assert.deepStrictEqual(
+        observed.spans
+          .filter((span) => span.name === "http.client GET")
+          .map((span) => [span.exit?._tag, span.attributes.get("http.response.status_code")]),
+        [
+          ["Success", 503],
+          ["Success", 200]
+        ]
+      )
       assert.deepStrictEqual(observed.logs, [])
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))

@@ -568,6 +568,19 @@ describe("retries", () => {
           ["GET", true]
         ]
       )
+      // The platform's span of an answer with a 4xx or 5xx fails, with the status as `error.type` (Effect 3's ends
+      // in success: docs/tracing.md); the retry's event is at its sending, after the policy's wait (1 second).
+      assert.deepStrictEqual(
+        attempts.map((s) => [exitOf(s)?._tag, s.attributes.get("error.type")]),
+        [
+          ["Failure", "503"],
+          ["Success", undefined]
+        ]
+      )
+      assert.deepStrictEqual(
+        span.events.map(([, time]) => time - span.status.startTime),
+        [1_000_000_000n]
+      )
       assert.deepStrictEqual(observed.logs, [])
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
