@@ -809,6 +809,50 @@ describe("the platform's http.client span (docs/tracing.md)", () => {
     }).pipe(Effect.provide(Env))
   )
 
+  // Effect 3's response renders a JSON or text body by starting to read it (`HttpIncomingMessage.inspect`): a tracer
+  // that renders the platform span's exit, or a middleware that logs the response, reads it before the library does.
+  describe("a response rendered before the library reads its body (a logging middleware, a tracer)", () => {
+    /** The fake's `HttpClient`, with every response rendered as it comes (`JSON.stringify`, as a logger would). */
+    const Rendering = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(
+        HttpClient.HttpClient,
+        HttpClient.tap((response) => Effect.sync(() => JSON.stringify(response)))
+      )
+    ).pipe(Layer.provideMerge(FakePlex.layerSignedIn()))
+
+    it.effect("a redirect is followed: its body is discarded without a defect", () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.redirect({ to: "/api/v2/user" }), { times: 1 })
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((request) => request.status),
+          [302, 200]
+        )
+      }).pipe(Effect.provide(Rendering))
+    )
+
+    it.effect("a body without Content-Length (streamed) is read", () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // The fake's own answer, sent on as a stream of unknown length.
+        const streamed = Fault.respond((request) =>
+          Effect.map(Effect.orDie(fake.handle(request)), (answer) => {
+            assert.isNotNull(answer.body)
+            return new Response(answer.body, {
+              status: answer.status,
+              headers: { "content-type": "application/json" }
+            })
+          })
+        )
+        yield* FakePlex.fault("getTokenDetails", streamed, { times: 1 })
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "alice")
+      }).pipe(Effect.provide(Rendering))
+    )
+  })
+
   it.effect("HttpClient.currentTracerDisabledWhen turns it off; the library's own span stays", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex

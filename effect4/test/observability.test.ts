@@ -902,6 +902,50 @@ describe("the platform's HTTP client span (docs/tracing.md)", () => {
         assert.include(JSON.stringify(exit), token)
       }).pipe(Effect.provide(Env))
   )
+
+  // As in the Effect 3 edition, whose response renders a JSON or text body by starting to read it: a middleware that
+  // logs the response (or a tracer that renders the platform span's exit) before the library reads the body.
+  describe("a response rendered before the library reads its body (a logging middleware, a tracer)", () => {
+    /** The fake's `HttpClient`, with every response rendered as it comes (`JSON.stringify`, as a logger would). */
+    const Rendering = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(
+        HttpClient.HttpClient,
+        HttpClient.tap((response) => Effect.sync(() => JSON.stringify(response)))
+      )
+    ).pipe(Layer.provideMerge(FakePlex.layerSignedIn()))
+
+    it.effect("a redirect is followed: its body is discarded without a defect", () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.redirect({ to: "/api/v2/user" }), { times: 1 })
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((request) => request.status),
+          [302, 200]
+        )
+      }).pipe(Effect.provide(Rendering))
+    )
+
+    it.effect("a body without Content-Length (streamed) is read", () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // The fake's own answer, sent on as a stream of unknown length.
+        const streamed = Fault.respond((request) =>
+          Effect.map(Effect.orDie(fake.handle(request)), (answer) => {
+            assert.isNotNull(answer.body)
+            return new Response(answer.body, {
+              status: answer.status,
+              headers: { "content-type": "application/json" }
+            })
+          })
+        )
+        yield* FakePlex.fault("getTokenDetails", streamed, { times: 1 })
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "alice")
+      }).pipe(Effect.provide(Rendering))
+    )
+  })
 })
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import * as Headers from "@effect/platform/Headers"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
@@ -107,9 +108,14 @@ export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
 const quietly = <A, E>(self: Effect.Effect<A, E>) =>
   Effect.locally(self, FiberRef.unhandledErrorLogLevel, Option.none())
 
-/** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
+/**
+ * Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). Whatever
+ * comes of it is dropped too, a defect included: the stream of a body something else has started to read (the
+ * platform's response renders its body by reading it: a middleware that logs it, a tracer that renders a span's
+ * exit) dies with "ReadableStream is locked".
+ */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(quietly(Stream.runForEachChunk(response.stream, () => Effect.fail("enough"))))
+  Effect.exit(quietly(Stream.runForEachChunk(response.stream, () => Effect.fail("enough"))))
 
 /**
  * Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "", and so
@@ -160,7 +166,11 @@ export const readText = (
       return Effect.void
     }).pipe(
       Effect.map(() => text + decoder.decode()),
-      quietly
+      quietly,
+      // A body something else has started to read (the platform's response renders its body by reading it: a
+      // middleware that logs it, a tracer that renders a span's exit): its stream dies with "ReadableStream is
+      // locked", and the body is the text that reading makes (read whole by then: the limit can no longer help).
+      Effect.catchAllCause((cause) => (Cause.isDie(cause) ? response.text : Effect.failCause(cause)))
     )
   }).pipe(Effect.catchAll(failed))
 }
