@@ -91,6 +91,10 @@ const secretsOf = (fake: FakePlex.FakePlexService, extra: ReadonlyArray<Redacted
     return [...new Set(secrets.map(Redacted.value))]
   })
 
+/** A span's exit as a tracer that renders it would show it: `JSON.stringify` and `util.inspect`. */
+const exitTexts = (span: RecordedSpan): ReadonlyArray<string> =>
+  span.exit === undefined ? [] : [JSON.stringify(span.exit), util.inspect(span.exit, { depth: 10 })]
+
 /** No log line is louder than Debug, and no span or log line shows a secret. */
 const assertQuietAndSecretFree = (
   observed: Observed<unknown, unknown>,
@@ -107,6 +111,9 @@ const assertQuietAndSecretFree = (
   const texts = [
     ...observed.spans.map((span) => span.render()),
     ...observed.spans.flatMap((span) => [...span.attributes.keys()]),
+    // The library's own spans end with the operation's result (its secrets `Redacted`) and nothing of the
+    // engine's: a tracer that renders the exit shows no secret. (The platform's span holds the request, below.)
+    ...observed.spans.filter((span) => !span.name.startsWith("http.client")).flatMap(exitTexts),
     ...observed.logs.map((line) => line.text)
   ]
   for (const text of texts) {
@@ -527,6 +534,17 @@ describe("retries", () => {
       assert.deepStrictEqual(onlySpan(observed, "PlexAuth.getTokenDetails").events, [
         { name: "plex.retry", attributes: { "plex.retry_count": 1 } }
       ])
+      // The platform's span of the 503 ends in success, as that of the 200: the answer is its result (Effect 4's
+      // fails it, with the status as `error.type`: docs/tracing.md).
+      assert.deepStrictEqual(
+        observed.spans
+          .filter((span) => span.name === "http.client GET")
+          .map((span) => [span.exit?._tag, span.attributes.get("http.response.status_code")]),
+        [
+          ["Success", 503],
+          ["Success", 200]
+        ]
+      )
       assert.deepStrictEqual(observed.logs, [])
       assertQuietAndSecretFree(observed, yield* secretsOf(fake))
     }).pipe(Effect.provide(FakePlex.layerSignedIn()))
@@ -790,6 +808,50 @@ describe("the platform's http.client span (docs/tracing.md)", () => {
       assert.include(JSON.stringify(Exit.isSuccess(exit) ? exit.value : null), '"username"')
     }).pipe(Effect.provide(Env))
   )
+
+  // Effect 3's response renders a JSON or text body by starting to read it (`HttpIncomingMessage.inspect`): a tracer
+  // that renders the platform span's exit, or a middleware that logs the response, reads it before the library does.
+  describe("a response rendered before the library reads its body (a logging middleware, a tracer)", () => {
+    /** The fake's `HttpClient`, with every response rendered as it comes (`JSON.stringify`, as a logger would). */
+    const Rendering = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(
+        HttpClient.HttpClient,
+        HttpClient.tap((response) => Effect.sync(() => JSON.stringify(response)))
+      )
+    ).pipe(Layer.provideMerge(FakePlex.layerSignedIn()))
+
+    it.effect("a redirect is followed: its body is discarded without a defect", () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.redirect({ to: "/api/v2/user" }), { times: 1 })
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "alice")
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((request) => request.status),
+          [302, 200]
+        )
+      }).pipe(Effect.provide(Rendering))
+    )
+
+    it.effect("a body without Content-Length (streamed) is read", () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // The fake's own answer, sent on as a stream of unknown length.
+        const streamed = Fault.respond((request) =>
+          Effect.map(Effect.orDie(fake.handle(request)), (answer) => {
+            assert.isNotNull(answer.body)
+            return new Response(answer.body, {
+              status: answer.status,
+              headers: { "content-type": "application/json" }
+            })
+          })
+        )
+        yield* FakePlex.fault("getTokenDetails", streamed, { times: 1 })
+        const account = yield* PlexAuth.getTokenDetails()
+        assert.strictEqual(account.username, "alice")
+      }).pipe(Effect.provide(Rendering))
+    )
+  })
 
   it.effect("HttpClient.currentTracerDisabledWhen turns it off; the library's own span stays", () =>
     Effect.gen(function* () {

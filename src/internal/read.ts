@@ -11,6 +11,7 @@ import * as Headers from "@effect/platform/Headers"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
@@ -77,7 +78,14 @@ export interface Success<A> {
   readonly value: A
   readonly status: number
   readonly contentType: string | undefined
-  readonly answered: { readonly headers: Headers.Headers; readonly secrets: ReadonlyArray<string> }
+  /**
+   * The headers as they came, handed to `scrub` with the request's secrets: a function, not the secrets
+   * themselves, so that the result, which the operation's span ends with, renders no secret under
+   * `JSON.stringify` or `util.inspect` (a tracer may render a span's exit).
+   */
+  readonly answered: (
+    scrub: (headers: Headers.Headers, secrets: ReadonlyArray<string>) => Headers.Headers
+  ) => Headers.Headers
 }
 
 /**
@@ -87,7 +95,7 @@ export interface Success<A> {
 export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
   value: success.value,
   status: success.status,
-  headers: scrubAnswerHeaders(success.answered.headers, success.answered.secrets),
+  headers: success.answered(scrubAnswerHeaders),
   contentType: success.contentType
 })
 
@@ -100,9 +108,14 @@ export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
 const quietly = <A, E>(self: Effect.Effect<A, E>) =>
   Effect.locally(self, FiberRef.unhandledErrorLogLevel, Option.none())
 
-/** Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). */
+/**
+ * Drops a body nobody will read: started and, at its first chunk, cancelled (so the connection is freed). Whatever
+ * comes of it is dropped too, a defect included: the stream of a body something else has started to read (the
+ * platform's response renders its body by reading it: a middleware that logs it, a tracer that renders a span's
+ * exit) dies with "ReadableStream is locked".
+ */
 export const discardBody = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(quietly(Stream.runForEachChunk(response.stream, () => Effect.fail("enough"))))
+  Effect.exit(quietly(Stream.runForEachChunk(response.stream, () => Effect.fail("enough"))))
 
 /**
  * Reads a body as text, failing once it grows past `limit` bytes (`core/answer.ts`'s `bodyPlan`); empty is "", and so
@@ -153,7 +166,11 @@ export const readText = (
       return Effect.void
     }).pipe(
       Effect.map(() => text + decoder.decode()),
-      quietly
+      quietly,
+      // A body something else has started to read (the platform's response renders its body by reading it: a
+      // middleware that logs it, a tracer that renders a span's exit): its stream dies with "ReadableStream is
+      // locked", and the body is the text that reading makes (read whole by then: the limit can no longer help).
+      Effect.catchAllCause((cause) => (Cause.isDie(cause) ? response.text : Effect.failCause(cause)))
     )
   }).pipe(Effect.catchAll(failed))
 }
@@ -205,7 +222,7 @@ export const read = <A>(
   return Effect.flatMap(readText(ctx, response, headers, limit, Facts.readByStatus(status, spec)), (text) => {
     const contentType = headers["content-type"]
     if (status >= 200 && status < 300) {
-      const answered = { headers, secrets: ctx.secrets }
+      const answered: Success<A>["answered"] = (scrub) => scrub(headers, ctx.secrets)
       if (spec.noContent) return Effect.succeed({ value: undefined as A, status, contentType, answered })
       const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
       return "value" in body

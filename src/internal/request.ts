@@ -151,7 +151,7 @@ export const goneOnRetry: GoneOnRetry = () => {
           value: undefined as never,
           status: error.status,
           contentType: undefined,
-          answered: { headers: Headers.empty, secrets: [] }
+          answered: () => Headers.empty
         })
       }
       if (outcomeUnknown(error, neverReachedServer in error)) unknownOutcome = true

@@ -40,7 +40,14 @@ export interface Success<A> {
   readonly value: A
   readonly status: number
   readonly contentType: string | undefined
-  readonly answered: { readonly headers: Headers.Headers; readonly secrets: ReadonlyArray<string> }
+  /**
+   * The headers as they came, handed to `scrub` with the request's secrets: a function, not the secrets
+   * themselves, so that the result, which the operation's span ends with, renders no secret under
+   * `JSON.stringify` or `util.inspect` (a tracer may render a span's exit).
+   */
+  readonly answered: (
+    scrub: (headers: Headers.Headers, secrets: ReadonlyArray<string>) => Headers.Headers
+  ) => Headers.Headers
 }
 
 /**
@@ -211,7 +218,7 @@ export const decoded = <A>(
     ? { value: undefined as A }
     : decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
   return "value" in body
-    ? { value: body.value, status, contentType, answered: { headers, secrets: ctx.secrets } }
+    ? { value: body.value, status, contentType, answered: (scrub) => scrub(headers, ctx.secrets) }
     : new Errors.Unexpected({ ...fieldsOf(ctx), status, contentType, ...body })
 }
 
@@ -222,6 +229,6 @@ export const decoded = <A>(
 export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
   value: success.value,
   status: success.status,
-  headers: scrubAnswerHeaders(success.answered.headers, success.answered.secrets),
+  headers: success.answered(scrubAnswerHeaders),
   contentType: success.contentType
 })
