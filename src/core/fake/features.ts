@@ -730,9 +730,11 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   // `https://plex.tv/api/home/users/{userId}`, DELETE, the user's id from `/api/users/`): the Home's admin removes a
   // user from the Home. The user is in no Home from then on (the Home's listings, its payloads' `home`, `homeSize`,
   // a switch to it: 404), and the shares it had through the Home end (the servers leave its resources and refuse
-  // its tokens); a share of its own as a friend stays. The fake keeps a removed managed user's account (plex.tv
-  // deletes it): its tokens still work. 403 for a Home user not its admin, or the admin removing itself; 404 for a
-  // user not of the Home. Legacy: XML whatever is asked; no reference records plex.tv's success answer: 204.
+  // its tokens); a share of its own as a friend stays. A managed user, which has no account outside its Home, is
+  // deleted, as plex.tv deletes it (plexopedia's "Remove a User": "the ID of the user to be deleted"; what was
+  // associated with the user is gone): its tokens are refused from then on (store deleteAccess). 403 for a Home user
+  // not its admin, or the admin removing itself; 404 for a user not of the Home. Legacy: XML whatever is asked; no
+  // reference records plex.tv's success answer: 204.
   const removeHomeUser = legacy(
     b.plexTvAccount("removeHomeUser", "DELETE", "/api/home/users/:id", (ctx, account) => {
       const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
@@ -746,6 +748,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
         )
       }
       ctx.store.leftHomes.add(found.target.id)
+      if (found.target.managed) ctx.store.deleteAccess(found.target.id)
       for (const server of ctx.store.seed.servers) {
         for (const share of server.shares) {
           if (share.accountId === found.target.id && share.home === true)

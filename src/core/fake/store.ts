@@ -315,6 +315,16 @@ export class Store {
     }
   }
 
+  /**
+   * Deletes an account's access, as plex.tv deleting a managed Home user removed from its Home does: its devices
+   * go, every token it was handed is revoked (plex.tv's 422 "Invalid token"), its servers' tokens lapse.
+   */
+  deleteAccess(accountId: number): void {
+    for (const [id, device] of this.devices) if (device.accountId === accountId) this.revokeDevice(id)
+    for (const entry of this.tokens.values()) if (entry.accountId === accountId) entry.revoked = true
+    for (const [token, t] of this.transients) if (t.accountId === accountId) this.transients.delete(token)
+  }
+
   patchAccount(id: number, override: PayloadOverride): void {
     const account = this.accounts.get(id)
     if (account !== undefined) this.accounts.set(id, { ...account, payload: [...account.payload, override] })
