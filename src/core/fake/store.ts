@@ -317,9 +317,11 @@ export class Store {
 
   /**
    * Deletes an account's access, as plex.tv deleting a managed Home user removed from its Home does: its devices
-   * go, every token it was handed is revoked (plex.tv's 422 "Invalid token"), its servers' tokens lapse.
+   * go, every token it was handed is revoked (plex.tv's 422 "Invalid token"), its servers' tokens lapse, and the
+   * device keys it registered go, so that no device JWT mints it a token again.
    */
   deleteAccess(accountId: number): void {
+    for (const [kid, key] of this.deviceKeys) if (key.accountId === accountId) this.deviceKeys.delete(kid)
     for (const [id, device] of this.devices) if (device.accountId === accountId) this.revokeDevice(id)
     for (const entry of this.tokens.values()) if (entry.accountId === accountId) entry.revoked = true
     for (const [token, t] of this.transients) if (t.accountId === accountId) this.transients.delete(token)
