@@ -372,6 +372,17 @@ export class Store {
     )
   }
 
+  /**
+   * The invites pending: those whose server its inviter still owns. An invite lapses, as a share ends
+   * ({@link sharesOf}), when the server leaves the inviter (removed from the account, claimed by another).
+   */
+  pendingInvites(): ReadonlyArray<InviteEntry> {
+    return this.invites.filter((invite) => {
+      const server = this.server(invite.serverId)
+      return server !== undefined && this.ownerOf(server) === invite.fromAccountId
+    })
+  }
+
   /** The Plex Home an account belongs to, without the users removed from it since. */
   homeOf(accountId: number): SeedHome | undefined {
     if (this.leftHomes.has(accountId)) return undefined
