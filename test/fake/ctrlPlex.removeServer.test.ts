@@ -119,6 +119,45 @@ describe("core fake: DELETE /api/servers/{id} (@ctrl/plex MyPlexResource.delete)
     assert.strictEqual(again.status, 404)
   })
 
+  it("a managed Home user's token, its own or a switch's, neither unclaims the owner's server nor removes a friend", async () => {
+    const fake = makeFakePlex({
+      accounts: [
+        { username: "alice" },
+        { username: "kids", title: "Kids", managed: true },
+        { username: "carol" }
+      ],
+      homes: [{ members: ["kids"] }],
+      servers: [{ name: "Den", sharedWith: ["carol"] }]
+    })
+    const alice = fake.account("alice")
+    const carol = fake.account("carol")
+    const switched = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/home/users/${fake.account("kids").id}/switch`, {
+        method: "POST",
+        headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": alice.token }
+      })
+    )
+    const switchedToken = /authenticationToken="([^"]+)"/.exec(await switched.text())?.[1] ?? ""
+    assert.notStrictEqual(switchedToken, "")
+    for (const token of [fake.account("kids").token, switchedToken]) {
+      await deleteResource(fake, fake.serverId, { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": token })
+      const removeFriend = await fake.handler(
+        new Request(`${fake.plexTvUrl}/api/v2/sharings/${carol.id}`, {
+          method: "DELETE",
+          headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": token }
+        })
+      )
+      assert.strictEqual(removeFriend.status, 404)
+    }
+    assert.strictEqual(fake.server().ownerId, alice.id)
+    assert.isTrue(
+      (await resources(fake, alice.token)).some((r) => r.clientIdentifier === fake.serverId && r.owned)
+    )
+    assert.strictEqual(await serverAccepts(fake, fake.serverToken), 200)
+    assert.strictEqual(await serverAccepts(fake, carol.token), 200)
+    assert.deepStrictEqual(await userIds(fake, alice.token), ["Kids", "carol"])
+  })
+
   it("refusals, in XML: 404 for an unknown server or one the account has nothing of, 401 for a bad token, 400 without a client identifier", async () => {
     const fake = fakeWithShare()
     const refused = async (response: Response, status: number) => {

@@ -152,3 +152,23 @@ describe("core fake: Plex Home PINs (python-plexapi and @ctrl/plex setPin, setMa
     assert.strictEqual(await switchTo(fake, "alice", "kids", "4321"), 201)
   })
 })
+
+describe("core fake: the Home PIN routes' secrets in the request log", () => {
+  it("pin and currentPin (setPin, setManagedUserPin) are recorded as secrets, never in a request's JSON", async () => {
+    const fake = fakeWithHome()
+    assert.strictEqual((await setPin(fake, "alice", { pin: "2468" })).status, 204)
+    assert.strictEqual((await setPin(fake, "alice", { pin: "1357", currentPin: "2468" })).status, 204)
+    assert.strictEqual((await setManagedPin(fake, "alice", "kids", "pin=9753")).status, 204)
+    const recorded = fake
+      .requests()
+      .filter((r) => r.route === "setHomePin" || r.route === "setManagedUserPin")
+    assert.strictEqual(recorded.length, 3)
+    for (const request of recorded) {
+      assert.strictEqual(String(request.query["pin"]), "<redacted>")
+      assert.notInclude(JSON.stringify(request), "2468")
+      assert.notInclude(JSON.stringify(request), "1357")
+      assert.notInclude(JSON.stringify(request), "9753")
+    }
+    assert.strictEqual(String(recorded[1]!.query["currentPin"]), "<redacted>")
+  })
+})

@@ -155,6 +155,22 @@ describe("core fake: server invites (python-plexapi and @ctrl/plex inviteFriend,
     assert.deepStrictEqual(await resources(fake, "dave"), [])
   })
 
+  it("an invite lapses when its server leaves the inviter (removed from the account): no longer pending, nothing to accept", async () => {
+    const fake = fakeWithShare()
+    const alice = fake.account("alice")
+    assert.strictEqual((await invite(fake, "alice", "dave", "python-plexapi")).status, 204)
+    assert.strictEqual((await pending(fake, "dave", "requests", "python-plexapi")).length, 1)
+    assert.strictEqual(
+      (await send(fake, "DELETE", `/api/servers/${fake.serverId}`, "alice", "python-plexapi")).status,
+      204
+    )
+    assert.deepStrictEqual(await pending(fake, "dave", "requests", "python-plexapi"), [])
+    assert.deepStrictEqual(await pending(fake, "alice", "requested", "@ctrl/plex"), [])
+    const accepted = await send(fake, "PUT", `/api/invites/requests/${alice.id}`, "dave", "@ctrl/plex")
+    assert.strictEqual(accepted.status, 404)
+    assert.deepStrictEqual(await resources(fake, "dave"), [])
+  })
+
   it("refusals (XML): 404 for a server not the account's or an unknown user, 422 for a user shared with or invited already, or oneself", async () => {
     const fake = fakeWithShare()
     const refused = async (response: Response, status: number) => {

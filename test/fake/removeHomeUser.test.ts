@@ -108,6 +108,35 @@ describe("core fake: DELETE /api/home/users/{id} (python-plexapi and @ctrl/plex 
     assert.strictEqual(await kidsShare(), 401)
   })
 
+  it("a managed user removed is deleted, as plex.tv deletes it: its tokens (seeded, a switch's) are refused", async () => {
+    const fake = fakeWithHome()
+    const kids = fake.account("kids")
+    const switched = await send(fake, "POST", `/api/home/users/${kids.id}/switch`, "alice", "python-plexapi")
+    assert.strictEqual(switched.status, 201)
+    const switchedToken = /authenticationToken="([^"]+)"/.exec(await switched.text())?.[1] ?? ""
+    assert.notStrictEqual(switchedToken, "")
+    const userStatus = async (token: string) =>
+      (
+        await fake.handler(
+          new Request(`${fake.plexTvUrl}/api/v2/user`, {
+            headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": token, Accept: "application/json" }
+          })
+        )
+      ).status
+    assert.strictEqual(await userStatus(kids.token), 200)
+    assert.strictEqual(await userStatus(switchedToken), 200)
+
+    assert.strictEqual((await removeHomeUser(fake, "alice", "kids", "@ctrl/plex")).status, 204)
+    // plex.tv refuses a token it knew but no longer accepts with 422 "Invalid token" (routes.ts invalidToken).
+    assert.strictEqual(await userStatus(kids.token), 422)
+    assert.strictEqual(await userStatus(switchedToken), 422)
+    assert.isFalse(fake.isTokenValid(kids.token))
+    assert.isFalse(fake.isTokenValid(switchedToken))
+    // A full account removed from the Home is not deleted: its token works (bob's, in the tests above).
+    assert.strictEqual((await removeHomeUser(fake, "alice", "bob", "@ctrl/plex")).status, 204)
+    assert.isTrue(fake.isTokenValid(fake.account("bob").token))
+  })
+
   it("refusals, in XML: 403 for a user not the admin or the admin itself, 404 for a user not of the Home", async () => {
     const fake = fakeWithHome()
     const refused = async (response: Response, status: number) => {

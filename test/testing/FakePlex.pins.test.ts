@@ -1,9 +1,9 @@
 import { assert, describe } from "@effect/vitest"
 import { Effect, Random, Redacted, TestClock } from "effect"
-import { Credentials, PlexAuth } from "effect-plex-auth"
+import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
-import { CLIENT_ID, exchange } from "./support.js"
+import { CLIENT_ID, exchange, raw, send } from "./support.js"
 
 const layer = FakePlex.layerSignedIn({ accounts: [{}, { username: "bob" }] })
 
@@ -191,5 +191,27 @@ describe("FakePlex PINs", () => {
       assert.match(created.text, /<pin id="\d+" code="[a-z0-9]{25}" product="" trusted="0"/)
       assert.include(created.text, 'expiresIn="120"')
     }).pipe(Effect.provide(FakePlex.layer({ pinLifetime: { strong: "2 minutes" } })))
+  )
+})
+
+describe("FakePlex legacy PINs, as the library reads them", () => {
+  it.effect(
+    "a PIN made at POST /pins.xml and approved is the library's too: PinLogin.check reads its token",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const { clientIdentifier } = yield* ClientIdentity.ClientIdentity
+        const created = yield* send(
+          raw(`${fake.plexTvUrl}/pins.xml`, { method: "POST", clientId: clientIdentifier, accept: null })
+        )
+        assert.strictEqual(created.status, 201)
+        const id = Number(/<id[^>]*>(\d+)<\/id>/.exec(yield* Effect.promise(() => created.text()))?.[1])
+        assert.isNull((yield* PinLogin.check({ id })).authToken ?? null)
+        const token = yield* fake.approvePin(id, { account: "bob" })
+        const checked = yield* PinLogin.check({ id })
+        assert.strictEqual(Redacted.value(checked.authToken!), Redacted.value(token))
+        const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(checked.authToken!))
+        assert.strictEqual(account.username, "bob")
+      }).pipe(Effect.provide(layer))
   )
 })

@@ -548,7 +548,8 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   // (`inviteFriend`), the invite is pending on both sides (`pendingInvites`), the invitee accepts it
   // (`acceptInvite`), or the owner cancels it (`cancelInvite`). An accepted invite is a share like a seeded one
   // (store sharesOf): the server is in the invitee's resources and takes its tokens, the invitee is among the
-  // owner's users and friends. No reference records plex.tv's answers to these requests: 204 for each change.
+  // owner's users and friends. An invite lapses when its server leaves the inviter (store pendingInvites), as a
+  // share ends. No reference records plex.tv's answers to these requests: 204 for each change.
 
   // python-plexapi `inviteFriend` and @ctrl/plex `inviteFriend` (FRIENDINVITE, POST, JSON
   // `{"server_id", "shared_server": {"library_section_ids": [...], "invited_email": username or email}, ...}`;
@@ -572,7 +573,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       const already =
         invitee.id === account.id ||
         ctx.store.sharesOf(server).some((s) => s.accountId === invitee.id) ||
-        ctx.store.invites.some((i) => i.serverId === server.clientIdentifier && i.toAccountId === invitee.id)
+        ctx.store
+          .pendingInvites()
+          .some((i) => i.serverId === server.clientIdentifier && i.toAccountId === invitee.id)
       if (already) return b.unprocessable(ctx, "The server is shared with this user, or invited, already")
       ctx.store.invites.push({
         fromAccountId: account.id,
@@ -590,9 +593,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
    * `MyPlexServerShare` read them (`friend`, `server`, `home` flags; @ctrl/plex reads the same attributes).
    */
   const invitesWith = (ctx: Context, account: SeedAccount, direction: "sent" | "received") => {
-    const mine = ctx.store.invites.filter((i) =>
-      direction === "sent" ? i.fromAccountId === account.id : i.toAccountId === account.id
-    )
+    const mine = ctx.store
+      .pendingInvites()
+      .filter((i) => (direction === "sent" ? i.fromAccountId === account.id : i.toAccountId === account.id))
     const others = [...new Set(mine.map((i) => (direction === "sent" ? i.toAccountId : i.fromAccountId)))]
     const list = others.flatMap((otherId) => {
       const other = ctx.store.accounts.get(otherId)
@@ -636,15 +639,12 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const acceptInvite = legacy(
     b.plexTvAccount("acceptInvite", "PUT", "/api/invites/requests/:id", (ctx, account) => {
       const from = Number(ctx.params["id"])
-      const accepted = ctx.store.invites.filter(
-        (i) => i.fromAccountId === from && i.toAccountId === account.id
-      )
+      const accepted = ctx.store
+        .pendingInvites()
+        .filter((i) => i.fromAccountId === from && i.toAccountId === account.id)
       if (accepted.length === 0) return notFound(ctx, "Invite not found")
       ctx.store.invites = ctx.store.invites.filter((i) => !accepted.includes(i))
       for (const invite of accepted) {
-        const server = ctx.store.server(invite.serverId)
-        // An invite to a server its owner has lost since (claimed by another account, removed) shares nothing.
-        if (server === undefined || ctx.store.ownerOf(server) !== invite.fromAccountId) continue
         ctx.store.addedShares.push({
           serverId: invite.serverId,
           ownerId: invite.fromAccountId,
@@ -661,9 +661,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const cancelInvite = legacy(
     b.plexTvAccount("cancelInvite", "DELETE", "/api/invites/requested/:id", (ctx, account) => {
       const to = Number(ctx.params["id"])
-      const cancelled = ctx.store.invites.filter(
-        (i) => i.toAccountId === to && i.fromAccountId === account.id
-      )
+      const cancelled = ctx.store
+        .pendingInvites()
+        .filter((i) => i.toAccountId === to && i.fromAccountId === account.id)
       if (cancelled.length === 0) return notFound(ctx, "Invite not found")
       ctx.store.invites = ctx.store.invites.filter((i) => !cancelled.includes(i))
       return Http.empty(204)
@@ -730,9 +730,11 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   // `https://plex.tv/api/home/users/{userId}`, DELETE, the user's id from `/api/users/`): the Home's admin removes a
   // user from the Home. The user is in no Home from then on (the Home's listings, its payloads' `home`, `homeSize`,
   // a switch to it: 404), and the shares it had through the Home end (the servers leave its resources and refuse
-  // its tokens); a share of its own as a friend stays. The fake keeps a removed managed user's account (plex.tv
-  // deletes it): its tokens still work. 403 for a Home user not its admin, or the admin removing itself; 404 for a
-  // user not of the Home. Legacy: XML whatever is asked; no reference records plex.tv's success answer: 204.
+  // its tokens); a share of its own as a friend stays. A managed user, which has no account outside its Home, is
+  // deleted, as plex.tv deletes it (plexopedia's "Remove a User": "the ID of the user to be deleted"; what was
+  // associated with the user is gone): its tokens are refused from then on (store deleteAccess). 403 for a Home user
+  // not its admin, or the admin removing itself; 404 for a user not of the Home. Legacy: XML whatever is asked; no
+  // reference records plex.tv's success answer: 204.
   const removeHomeUser = legacy(
     b.plexTvAccount("removeHomeUser", "DELETE", "/api/home/users/:id", (ctx, account) => {
       const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
@@ -746,6 +748,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
         )
       }
       ctx.store.leftHomes.add(found.target.id)
+      if (found.target.managed) ctx.store.deleteAccess(found.target.id)
       for (const server of ctx.store.seed.servers) {
         for (const share of server.shares) {
           if (share.accountId === found.target.id && share.home === true)

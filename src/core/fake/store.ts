@@ -315,6 +315,18 @@ export class Store {
     }
   }
 
+  /**
+   * Deletes an account's access, as plex.tv deleting a managed Home user removed from its Home does: its devices
+   * go, every token it was handed is revoked (plex.tv's 422 "Invalid token"), its servers' tokens lapse, and the
+   * device keys it registered go, so that no device JWT mints it a token again.
+   */
+  deleteAccess(accountId: number): void {
+    for (const [kid, key] of this.deviceKeys) if (key.accountId === accountId) this.deviceKeys.delete(kid)
+    for (const [id, device] of this.devices) if (device.accountId === accountId) this.revokeDevice(id)
+    for (const entry of this.tokens.values()) if (entry.accountId === accountId) entry.revoked = true
+    for (const [token, t] of this.transients) if (t.accountId === accountId) this.transients.delete(token)
+  }
+
   patchAccount(id: number, override: PayloadOverride): void {
     const account = this.accounts.get(id)
     if (account !== undefined) this.accounts.set(id, { ...account, payload: [...account.payload, override] })
@@ -358,6 +370,17 @@ export class Store {
     return [...(owner === server.ownerId ? server.shares : []), ...added].filter(
       (share) => !this.endedShares.has(share.accessToken)
     )
+  }
+
+  /**
+   * The invites pending: those whose server its inviter still owns. An invite lapses, as a share ends
+   * ({@link sharesOf}), when the server leaves the inviter (removed from the account, claimed by another).
+   */
+  pendingInvites(): ReadonlyArray<InviteEntry> {
+    return this.invites.filter((invite) => {
+      const server = this.server(invite.serverId)
+      return server !== undefined && this.ownerOf(server) === invite.fromAccountId
+    })
   }
 
   /** The Plex Home an account belongs to, without the users removed from it since. */

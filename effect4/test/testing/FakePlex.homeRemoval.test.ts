@@ -1,0 +1,57 @@
+/**
+ * The Effect 4 kit sees the shared fake's Home removal as the Effect 3 tests do (test/fake/removeHomeUser.test.ts):
+ * python-plexapi's and @ctrl/plex's `removeHomeUser` (`DELETE /api/home/users/{id}`, sent through the kit's
+ * `handle`) takes the user out of the Home the library lists, and deletes a managed user, as plex.tv does: its token
+ * is refused from then on.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Home from "effect4-plex-auth/Home"
+import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import { FakePlex } from "effect4-plex-auth/testing"
+import { raw } from "./support.js"
+
+const seeded = FakePlex.layerSignedIn({
+  accounts: [{ username: "alice" }, { username: "kids", title: "Kids", managed: true }, { username: "bob" }],
+  homes: [{ members: ["kids", "bob"] }]
+})
+
+describe("FakePlex (Effect 4): removeHomeUser", () => {
+  it.effect("a managed user removed leaves Home.users and is deleted: its token is refused", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const kids = yield* fake.account("kids")
+      const titles = Effect.map(Home.users(), (users) => users.map((u) => u.title))
+      assert.deepStrictEqual(yield* titles, ["alice", "Kids", "bob"])
+      assert.strictEqual(
+        (yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(kids.token))).id,
+        kids.id
+      )
+
+      const removed = yield* fake.handle(
+        raw(`${fake.plexTvUrl}/api/home/users/${kids.id}`, {
+          method: "DELETE",
+          token: fake.token,
+          accept: null
+        })
+      )
+      assert.strictEqual(removed.status, 204)
+      assert.deepStrictEqual(yield* titles, ["alice", "bob"])
+      assert.isFalse(yield* fake.isTokenValid(kids.token))
+      const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(kids.token)))
+      assert.strictEqual(refused._tag, "Unauthorized")
+      // bob, a full account, leaves the Home but keeps his account.
+      const bob = yield* fake.account("bob")
+      yield* fake.handle(
+        raw(`${fake.plexTvUrl}/api/home/users/${bob.id}`, {
+          method: "DELETE",
+          token: fake.token,
+          accept: null
+        })
+      )
+      assert.deepStrictEqual(yield* titles, ["alice"])
+      assert.isTrue(yield* fake.isTokenValid(bob.token))
+    }).pipe(Effect.provide(seeded))
+  )
+})
