@@ -1564,10 +1564,11 @@ export const layerStored = <E, R>(
           ),
           scope
         )
-        yield* StoredSignOut.logged(
-          store.set(keyEntry, Redacted.value(exportKey(key))),
-          SignOutFacts.storeFailed.key
-        )
+        const keyText = Redacted.value(exportKey(key))
+        yield* StoredSignOut.logged(store.set(keyEntry, keyText), SignOutFacts.storeFailed.key, [
+          keyText,
+          Redacted.value(key.d)
+        ])
         return { _tag: "Made", service: forgettingOnSignOut(key, service) } satisfies StoredFirst
       })
       const lease = ObtainLease.make({ store, key: tokenEntry, lookup: storedByOther })

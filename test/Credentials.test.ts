@@ -312,13 +312,14 @@ describe("Credentials.layerStored", () => {
   )
 
   it.effect(
-    "a store that cannot keep the token, nor forget it at the sign-out (its removal dies): both still succeed, and each Debug line says what failed, with its cause (both editions)",
+    "a store that cannot keep the token, nor forget it at the sign-out (its removal dies): both still succeed, and each Debug line says what failed, and how (both editions)",
     () =>
       Effect.gen(function* () {
         const lines: Array<string> = []
-        const logger = Logger.make(({ cause, logLevel, message }) => {
-          const text = (Array.isArray(message) ? message : [message]).join(" ")
-          lines.push(`${logLevel.label} ${text}${Cause.isEmpty(cause) ? "" : " (with its cause)"}`)
+        // Each line's level, message and the first line of the failure's text (a stack trace follows).
+        const logger = Logger.make(({ logLevel, message }) => {
+          const [text, failure] = Array.isArray(message) ? message : [message]
+          lines.push(`${logLevel.label} ${text} | ${String(failure).split("\n")[0]}`)
         })
         // Its write fails (then the token reads as written, as a store that wrote it and failed to say so); its
         // removal dies, a defect of the store.
@@ -368,9 +369,73 @@ describe("Credentials.layerStored", () => {
         )
         assert.strictEqual(account.username, FakePlex.defaults.username)
         assert.deepStrictEqual(lines, [
-          "DEBUG the store could not keep the token: it is used, not stored (with its cause)",
-          "DEBUG the store could not forget the signed-out token (the sign-out stands) (with its cause)"
+          "DEBUG the store could not keep the token: it is used, not stored | SystemError: Unknown: KeyValueStore.set",
+          "DEBUG the store could not forget the signed-out token (the sign-out stands) | Error: the store's own bug"
         ])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a store whose failures quote the token (its write's, its removal's): the Debug lines never show it, whole or encoded (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const token = Redacted.value(FakePlex.defaults.token)
+        const lines: Array<string> = []
+        const logger = Logger.make(({ cause, message }) => {
+          lines.push(`${JSON.stringify(message)} ${Cause.pretty(cause, { renderErrorCause: true })}`)
+        })
+        // A store that says what it could not do, the value too (a client's `SET key value` echoed in its error).
+        const failing = (method: string, what: string) =>
+          new SystemError({
+            module: "KeyValueStore",
+            method,
+            reason: "Unknown",
+            description: `cannot ${what}`
+          })
+        let stored: string | undefined
+        const broken = Layer.succeed(
+          KeyValueStore.KeyValueStore,
+          KeyValueStore.makeStringOnly({
+            get: (key) =>
+              Effect.succeed(
+                key === Credentials.defaultStoreKey ? Option.fromNullable(stored) : Option.none()
+              ),
+            set: (key, value) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.sync(() => {
+                    stored = value
+                  }).pipe(Effect.zipRight(Effect.fail(failing("set", `SET ${key} ${value}`))))
+                : Effect.void,
+            remove: (key) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.die(new Error(`cannot DEL ${key} (${encodeURIComponent(stored ?? "")})`))
+                : Effect.void,
+            clear: Effect.void,
+            size: Effect.succeed(0)
+          })
+        )
+        yield* Effect.gen(function* () {
+          yield* PlexAuth.getTokenDetails()
+          yield* PlexAuth.signOut()
+        }).pipe(
+          Effect.provide(
+            Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+              Layer.provide(broken)
+            )
+          ),
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.All)
+        )
+        for (const line of lines) {
+          assert.notInclude(line, token)
+          assert.notInclude(line, encodeURIComponent(token))
+        }
+        // Both failures logged, with what the store said (its words kept, the token masked).
+        assert.strictEqual(lines.length, 2)
+        assert.include(lines[0], "the store could not keep the token")
+        assert.include(lines[0], `SET ${Credentials.defaultStoreKey} <redacted>`)
+        assert.include(lines[1], "the store could not forget the signed-out token")
+        assert.include(lines[1], `cannot DEL ${Credentials.defaultStoreKey} (<redacted>)`)
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

@@ -4,6 +4,7 @@
  * sign-in and stored layers, and `validate`, against the shared fake.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -402,15 +403,14 @@ describe("Credentials.layerStored", () => {
   )
 
   it.effect(
-    "a store that cannot keep the token, nor forget it at the sign-out (its removal dies): both still succeed, and each Debug line says what failed, with its cause (both editions)",
+    "a store that cannot keep the token, nor forget it at the sign-out (its removal dies): both still succeed, and each Debug line says what failed, and how (both editions)",
     () =>
       Effect.gen(function* () {
         const lines: Array<string> = []
-        const logger = Logger.make(({ cause, logLevel, message }) => {
-          const text = (Array.isArray(message) ? message : [message]).join(" ")
-          lines.push(
-            `${logLevel.toUpperCase()} ${text}${cause.reasons.length === 0 ? "" : " (with its cause)"}`
-          )
+        // Each line's level, message and the first line of the failure's text (a stack trace follows).
+        const logger = Logger.make(({ logLevel, message }) => {
+          const [text, failure] = Array.isArray(message) ? message : [message]
+          lines.push(`${logLevel.toUpperCase()} ${text} | ${String(failure).split("\n")[0]}`)
         })
         // Its write fails (then the token reads as written, as a store that wrote it and failed to say so); its
         // removal dies, a defect of the store.
@@ -461,9 +461,74 @@ describe("Credentials.layerStored", () => {
         )
         assert.strictEqual(account.username, FakePlex.defaults.username)
         assert.deepStrictEqual(lines, [
-          "DEBUG the store could not keep the token: it is used, not stored (with its cause)",
-          "DEBUG the store could not forget the signed-out token (the sign-out stands) (with its cause)"
+          "DEBUG the store could not keep the token: it is used, not stored | KeyValueStoreError: disk full",
+          "DEBUG the store could not forget the signed-out token (the sign-out stands) | Error: the store's own bug"
         ])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "a store whose failures quote the token (its write's, its removal's): the Debug lines never show it, whole or encoded (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const token = Redacted.value(FakePlex.defaults.token)
+        const lines: Array<string> = []
+        const logger = Logger.make(({ cause, message }) => {
+          lines.push(`${JSON.stringify(message)} ${Cause.pretty(cause)}`)
+        })
+        // A store that says what it could not do, the value too (a client's `SET key value` echoed in its error).
+        let stored: string | undefined
+        const broken = Layer.succeed(
+          KeyValueStore.KeyValueStore,
+          KeyValueStore.makeStringOnly({
+            get: (key) => Effect.succeed(key === Credentials.defaultStoreKey ? stored : undefined),
+            set: (key, value) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.sync(() => {
+                    stored = value
+                  }).pipe(
+                    Effect.andThen(
+                      Effect.fail(
+                        new KeyValueStore.KeyValueStoreError({
+                          message: `cannot SET ${key} ${value}`,
+                          method: "set",
+                          key
+                        })
+                      )
+                    )
+                  )
+                : Effect.void,
+            remove: (key) =>
+              key === Credentials.defaultStoreKey
+                ? Effect.die(new Error(`cannot DEL ${key} (${encodeURIComponent(stored ?? "")})`))
+                : Effect.void,
+            clear: Effect.void,
+            size: Effect.succeed(0),
+            keys: Effect.succeed([])
+          })
+        )
+        yield* Effect.gen(function* () {
+          yield* PlexAuth.getTokenDetails()
+          yield* PlexAuth.signOut()
+        }).pipe(
+          Effect.provide(
+            Credentials.layerStored({ obtain: Effect.succeed(FakePlex.defaults.token) }).pipe(
+              Layer.provide(broken)
+            )
+          ),
+          Effect.provide(Logger.layer([logger])),
+          Effect.provideService(References.MinimumLogLevel, "All")
+        )
+        for (const line of lines) {
+          assert.notInclude(line, token)
+          assert.notInclude(line, encodeURIComponent(token))
+        }
+        // Both failures logged, with what the store said (its words kept, the token masked).
+        assert.strictEqual(lines.length, 2)
+        assert.include(lines[0], "the store could not keep the token")
+        assert.include(lines[0], `SET ${Credentials.defaultStoreKey} <redacted>`)
+        assert.include(lines[1], "the store could not forget the signed-out token")
+        assert.include(lines[1], `cannot DEL ${Credentials.defaultStoreKey} (<redacted>)`)
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

@@ -16,19 +16,25 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
+import { scrub } from "../core/redact.js"
 import * as RefreshFacts from "../core/refresh.js"
 import * as Facts from "../core/signOut.js"
 import type { CredentialsService } from "../Credentials.js"
 
 /**
  * `effect`, best effort: its failure (a defect too) is not passed on but logged at Debug level with `message`
- * (`core/signOut.ts`'s `storeFailed`), as the Effect 4 edition's twin logs it (`Effect.ignoreCause`).
+ * (`core/signOut.ts`'s `storeFailed`) and the failure's text, `secrets` masked in it (`core/redact.ts`'s `scrub`: a
+ * store's error may quote the value it could not write, a token or a device key), as the Effect 4 edition's twin
+ * logs it. `secrets` is read once the effect failed (an array the effect fills as it reads what the store holds).
  */
 export const logged = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
-  message: string
+  message: string,
+  secrets: ReadonlyArray<string>
 ): Effect.Effect<void, never, R> =>
-  Effect.catchAllCause(Effect.asVoid(effect), (cause) => Effect.logDebug(message, cause))
+  Effect.catchAllCause(Effect.asVoid(effect), (cause) =>
+    Effect.logDebug(message, scrub(Cause.pretty(cause), secrets))
+  )
 
 /** The sign-out of one stored layer, and the writes of its tokens. */
 export interface StoredSignOut {
@@ -81,15 +87,22 @@ export const make = (options: {
         Effect.flatMap(Ref.get(forgotten), (gone) =>
           gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
             ? Effect.void
-            : logged(store.set(tokenEntry, Redacted.value(token)), Facts.storeFailed.token)
+            : logged(store.set(tokenEntry, Redacted.value(token)), Facts.storeFailed.token, [
+                Redacted.value(token)
+              ])
         )
       )
-    const storedKeyIsThis = (isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined) =>
+    const storedKeyIsThis = (
+      isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined,
+      secrets: Array<string>
+    ) =>
       keyEntry === undefined || isThisKey === undefined
         ? Effect.succeed(false)
-        : Effect.flatMap(store.get(keyEntry), (text) =>
-            Option.isNone(text) ? Effect.succeed(false) : isThisKey(text.value)
-          )
+        : Effect.flatMap(store.get(keyEntry), (text) => {
+            if (Option.isNone(text)) return Effect.succeed(false)
+            secrets.push(text.value)
+            return isThisKey(text.value)
+          })
     const forget = (
       tokens: ReadonlyArray<Redacted.Redacted<string>>,
       isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined
@@ -97,21 +110,28 @@ export const make = (options: {
       lock.withPermits(1)(
         Effect.zipRight(
           Ref.update(forgotten, (gone) => Facts.forgottenNext(gone, tokens, Redacted.value)),
-          logged(
-            Effect.gen(function* () {
-              const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
-              const keyIsThis = yield* storedKeyIsThis(isThisKey)
-              // The token entry read last, just before its removal: the window in which another process's write
-              // would be removed as well is as short as the store allows.
-              const stored = Option.getOrUndefined(yield* store.get(tokenEntry))
-              const removal = Facts.removal({ token: stored, keyIsThis }, (token) => mine.includes(token))
-              // The key first: a token left without it (its removal failed) is not used, a key left alone would be
-              // exchanged for a new token.
-              if (removal.key && keyEntry !== undefined) yield* store.remove(keyEntry)
-              if (removal.token) yield* store.remove(tokenEntry)
-            }),
-            Facts.storeFailed.forget
-          )
+          Effect.suspend(() => {
+            // What a failure's text may quote: each token the layer knew of, and what the store was read to hold.
+            const secrets: Array<string> = []
+            return logged(
+              Effect.gen(function* () {
+                const mine = [...tokens, ...(yield* Ref.get(held))].map((token) => Redacted.value(token))
+                secrets.push(...mine)
+                const keyIsThis = yield* storedKeyIsThis(isThisKey, secrets)
+                // The token entry read last, just before its removal: the window in which another process's write
+                // would be removed as well is as short as the store allows.
+                const stored = Option.getOrUndefined(yield* store.get(tokenEntry))
+                if (stored !== undefined) secrets.push(stored)
+                const removal = Facts.removal({ token: stored, keyIsThis }, (token) => mine.includes(token))
+                // The key first: a token left without it (its removal failed) is not used, a key left alone would be
+                // exchanged for a new token.
+                if (removal.key && keyEntry !== undefined) yield* store.remove(keyEntry)
+                if (removal.token) yield* store.remove(tokenEntry)
+              }),
+              Facts.storeFailed.forget,
+              secrets
+            )
+          })
         )
       )
     const signingOut = (

@@ -11,6 +11,7 @@ import {
   Deferred,
   Duration,
   Effect,
+  Exit,
   Fiber,
   Layer,
   Option,
@@ -709,6 +710,48 @@ describe("Jwt.layerStored", () => {
         )
         assert.deepStrictEqual(yield* store.get(tokenEntry), Option.some("another-process-token"))
         assert.isTrue(Option.isSome(yield* store.get(keyEntry)))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "a store whose failed writes quote the device key and the token: the Debug lines never show either (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const quoted: Array<string> = []
+        // Each write fails, its error quoting the value (a client's `SET key value` echoed in its error).
+        const store = KeyValueStore.make({
+          ...inner,
+          set: (key, value) =>
+            key.startsWith(Jwt.defaultStoreKey) && typeof value === "string"
+              ? Effect.zipRight(
+                  Effect.sync(() => quoted.push(value)),
+                  Effect.fail(
+                    new PlatformError.SystemError({
+                      module: "KeyValueStore",
+                      method: "set",
+                      reason: "Unknown",
+                      description: `cannot SET ${key} ${value}`
+                    })
+                  )
+                )
+              : inner.set(key, value)
+        })
+        const layer = Jwt.layerStored({
+          obtain: (key) => Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store)))
+        const { exit, lines } = yield* withCapturedLogs(Effect.scoped(Layer.build(layer)))
+        assert.isTrue(Exit.isSuccess(exit))
+        // The key (its private part `d` too) and the token it obtained.
+        const [keyText, token] = quoted
+        assert.isDefined(keyText)
+        assert.isDefined(token)
+        const secrets = [keyText, JSON.parse(keyText).d as string, token]
+        for (const line of lines) for (const secret of secrets) assert.notInclude(line, secret)
+        assert.deepStrictEqual(lines.filter((line) => line.includes("the store could not keep")).length, 2)
+        assert.isTrue(
+          lines.some((line) => line.includes(`cannot SET ${Jwt.defaultStoreKey}/device-key <redacted>`))
+        )
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 

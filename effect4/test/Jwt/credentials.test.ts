@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
@@ -698,6 +699,47 @@ describe("Jwt.layerStored", () => {
         )
         assert.strictEqual(yield* store.get(tokenEntry), "another-process-token")
         assert.isDefined(yield* store.get(keyEntry))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.effect(
+    "a store whose failed writes quote the device key and the token: the Debug lines never show either (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const inner = yield* KeyValueStore.KeyValueStore
+        const quoted: Array<string> = []
+        // Each write fails, its error quoting the value (a client's `SET key value` echoed in its error).
+        const store: KeyValueStore.KeyValueStore = {
+          ...inner,
+          set: (key, value) =>
+            key.startsWith(Jwt.defaultStoreKey) && typeof value === "string"
+              ? Effect.andThen(
+                  Effect.sync(() => quoted.push(value)),
+                  Effect.fail(
+                    new KeyValueStore.KeyValueStoreError({
+                      message: `cannot SET ${key} ${value}`,
+                      method: "set",
+                      key
+                    })
+                  )
+                )
+              : inner.set(key, value)
+        }
+        const layer = Jwt.layerStored({
+          obtain: (key) => Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+        }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store)))
+        const { exit, lines } = yield* withCapturedLogs(Effect.scoped(Layer.build(layer)))
+        assert.isTrue(Exit.isSuccess(exit))
+        // The key (its private part `d` too) and the token it obtained.
+        const [keyText, token] = quoted
+        assert.isDefined(keyText)
+        assert.isDefined(token)
+        const secrets = [keyText, JSON.parse(keyText).d as string, token]
+        for (const line of lines) for (const secret of secrets) assert.notInclude(line, secret)
+        assert.deepStrictEqual(lines.filter((line) => line.includes("the store could not keep")).length, 2)
+        assert.isTrue(
+          lines.some((line) => line.includes(`cannot SET ${Jwt.defaultStoreKey}/device-key <redacted>`))
+        )
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 
