@@ -30,7 +30,7 @@ export interface InstallLine {
 }
 
 /** A consumer's lockfile's packages, as the tests below edit them. */
-type LockPackages = Record<string, { peerDependencies?: Record<string, string> }>
+type LockPackages = Record<string, { version?: string; peerDependencies?: Record<string, string> }>
 
 /** A shell block: ```sh, or ```sh effect4 for the Effect 4 edition's lines. */
 /** The Effect 4 edition's package name. */
@@ -119,6 +119,8 @@ const allLines = async (): Promise<ReadonlyArray<InstallLine>> => {
 interface Trees {
   /** The problems of the consumers `valid`, `range`, `peer` and `missing`, in that order. */
   readonly failures: ReadonlyArray<ReadonlyArray<string>>
+  /** The problems of an app on the first `effect` 4.1 (4.1.0) that installs the Effect 4 edition. */
+  readonly effect4Floor: ReadonlyArray<string>
   /** The docs' lines, each written once, and each one's problems (a consumer that could not be written: why). */
   readonly lines: ReadonlyArray<{ readonly line: InstallLine; readonly problems: ReadonlyArray<string> }>
 }
@@ -169,6 +171,22 @@ const checkedTrees = (): Promise<Trees> =>
     })
     const failures = [valid!, range!, peer!, missing!]
 
+    // An app on `effect` 4.1.0, the first of the 4.1.x the README's table names, installing the Effect 4 edition:
+    // its lockfile holds that `effect` (our lockfile has 4.1.5; the tree check reads versions, not the files).
+    const effect4Floor = path.join(workspace, "effect4-floor")
+    await fs.mkdir(effect4Floor)
+    await writeConsumer(
+      effect4Floor,
+      editions[4].packed.tarball,
+      installLines("x.md", ["```sh effect4", `npm install ${effect4Self} effect@4.1.0`, "```"].join("\n"))[0]!
+        .wanted,
+      editions[4].names
+    )
+    await editLock(effect4Floor, (packages) => {
+      assert.match(packages["node_modules/effect"]!.version ?? "", /^4\.1\.\d+$/)
+      packages["node_modules/effect"]!.version = "4.1.0"
+    })
+
     // The docs' lines. The same line written twice is installed once; the others beside each other, each
     // edition's lines against its own tarball and its own Effect line (Effect 4: the copies in
     // effect4/node_modules).
@@ -189,11 +207,16 @@ const checkedTrees = (): Promise<Trees> =>
       )
     }
     // A line whose consumer could not be written (a package our lockfile lacks) has no tree to check.
-    const toCheck = [...failures, ...projects.filter((_, index) => written[index]!.length === 0)]
+    const toCheck = [
+      ...failures,
+      effect4Floor,
+      ...projects.filter((_, index) => written[index]!.length === 0)
+    ]
     const checked = await checkTrees(workspace, toCheck)
     const problemsOf = (project: string) => checked[toCheck.indexOf(project)]!
     return {
       failures: failures.map(problemsOf),
+      effect4Floor: problemsOf(effect4Floor),
       lines: unique.map((line, index) => ({
         line,
         problems: written[index]!.length > 0 ? written[index]! : problemsOf(projects[index]!)
@@ -292,6 +315,18 @@ describe("the install lines of the docs", () => {
         assert.match(fromPeer!.join("\n"), /invalid: effect@3\.22\.\d+ .*peer\/node_modules\/effect/)
         assert.match(fromMissing!.join("\n"), /missing: fast-check@.*required by effect@3\.22\.\d+/)
         for (const problems of [fromRange, fromPeer, fromMissing]) assert.strictEqual(problems!.length, 1)
+      }),
+    { timeout: buildTimeout + 180_000 }
+  )
+
+  // The README's table and docs/effect4.md say `effect` 4.1.x, as the Effect 3 edition takes any 3.22.x
+  // (`^3.22.0`): an app pinned to an earlier 4.1 than the one this repository develops on installs it too.
+  it.effect(
+    "the Effect 4 edition installs beside effect 4.1.0, the first 4.1.x, into a valid tree",
+    () =>
+      Effect.gen(function* () {
+        const { effect4Floor } = yield* Effect.promise(checkedTrees)
+        assert.deepStrictEqual(effect4Floor, [])
       }),
     { timeout: buildTimeout + 180_000 }
   )
