@@ -1346,7 +1346,9 @@ export interface StoredOptions<E, R> {
    * accepts): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
    */
   readonly obtain: (key: DeviceKey) => Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>
-  /** The key prefix; default {@link defaultStoreKey}. */
+  /**
+   * The key prefix; default {@link defaultStoreKey}. An empty or blank one fails the layer with `InvalidInput`.
+   */
   readonly key?: string | undefined
   readonly refreshMargin?: Duration.Input | undefined
   readonly verify?: boolean | undefined
@@ -1406,7 +1408,7 @@ export const layerStored = <E, R>(
     Credentials,
     Effect.gen(function* () {
       // Bad input fails before any request or store access: options an object, `obtain` a function, `key`
-      // a string and `verify` a boolean when given.
+      // a string (not empty nor blank) and `verify` a boolean when given.
       yield* V.checkField("Jwt.layerStored", JwtFacts.storedProblem(options))
       const refreshMargin = yield* checkRefreshMargin("Jwt.layerStored", options.refreshMargin)
       const store = yield* KeyValueStore.KeyValueStore
@@ -1578,7 +1580,7 @@ type StoredFirst =
  * Forgets what {@link layerStored} kept (device key and token).
  * `PlexAuth.signOut` through {@link layerStored} already forgets them.
  *
- * A key that is not a string fails with `InvalidInput`, removing nothing.
+ * A key that is not a string, or is empty or blank, fails with `InvalidInput`, removing nothing.
  *
  * @since 0.1.0
  * @category credentials
@@ -1586,8 +1588,9 @@ type StoredFirst =
 export const forgetStored = (
   key: string = defaultStoreKey
 ): Effect.Effect<void, KeyValueStore.KeyValueStoreError | InvalidInput, KeyValueStore.KeyValueStore> =>
-  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
-  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+  // A key that is not a string (untyped JavaScript) would remove some other entry, an empty or blank one (a variable
+  // not set) an entry no layer uses: refused instead.
+  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStoreKeyProblem(key)), forgetChecked(key))
 
 const forgetChecked = (
   key: string

@@ -31,6 +31,7 @@ import {
   notEffect,
   objectProblem,
   optionalBooleanProblem,
+  optionalStoreKeyProblem,
   optionalStringProblem,
   whenGiven,
   wiped,
@@ -746,13 +747,13 @@ export const credentialsProblem = (
   ])
 
 /**
- * `Jwt.layerStored`'s option at fault: the options (an object), `obtain` (a function), `key` (a string) and
- * `verify` (a boolean) when given. The `refreshMargin` is checked after.
+ * `Jwt.layerStored`'s option at fault: the options (an object), `obtain` (a function), `key` (a string, not empty
+ * nor blank) and `verify` (a boolean) when given. The `refreshMargin` is checked after.
  */
 export const storedProblem = (options: unknown): Problem | undefined =>
   firstProblem([
     ["options", () => objectProblem(options, false)],
     ["obtain", () => functionProblem(member(options, "obtain"))],
-    ["key", () => optionalStringProblem(member(options, "key"))],
+    ["key", () => optionalStoreKeyProblem(member(options, "key"))],
     ["verify", () => optionalBooleanProblem(member(options, "verify"))]
   ])
