@@ -21,9 +21,10 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -404,13 +405,21 @@ export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
  * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
  * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
  * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
- * unset.
+ * unset. The URL is checked as {@link layerHostConfig} checks it, and is the
+ * one it uses (without `/api/v2`): a malformed one (not http or https, a
+ * query string) fails with a `ConfigError` (invalid data) at the variable it
+ * came from, whose message is the layer's `InvalidInput` reason.
  *
  * @since 0.1.0
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.map(hostFromEnvironment, (host) => host.url)
+  Config.mapOrFail(hostFromEnvironment, (host) => {
+    const checked = JwtFacts.checkedHost(host)
+    return "url" in checked
+      ? Either.right(checked.url)
+      : Either.left(ConfigError.InvalidData([checked.field], checked.problem))
+  })
 )
 
 /** {@link hostConfig} with the variable the host came from (`JwtFacts.configuredHost`). */
@@ -460,9 +469,12 @@ export const layerHostConfig = (
   Layer.effect(
     JwtHost,
     url === undefined
-      ? Effect.flatMap(hostFromEnvironment, (host) =>
-          hostAt("Jwt.layerHostConfig", host.variable ?? "host", host.url)
-        )
+      ? Effect.flatMap(hostFromEnvironment, (host) => {
+          const checked = JwtFacts.checkedHost(host)
+          return "url" in checked
+            ? Effect.succeed({ url: checked.url })
+            : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
+        })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
   ) as Layer.Layer<never, ConfigError.ConfigError | InvalidInput>
 

@@ -32,6 +32,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import {
@@ -415,13 +416,30 @@ const hostFromEnvironment = /*#__PURE__*/ Config.all({
  * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
  * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
  * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
- * unset.
+ * unset. The URL is checked as {@link layerHostConfig} checks it, and is the
+ * one it uses (without `/api/v2`): a malformed one (not http or https, a
+ * query string) fails with a `ConfigError` (invalid value) at the variable it
+ * came from, whose message is the layer's `InvalidInput` reason.
  *
  * @since 0.1.0
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ hostFromEnvironment.pipe(
-  /*#__PURE__*/ Config.map((host) => host.url)
+  /*#__PURE__*/ Config.mapEffect((host) => {
+    const checked = JwtFacts.checkedHost(host)
+    return "url" in checked
+      ? Effect.succeed(checked.url)
+      : Effect.fail(
+          new Config.ConfigError(
+            new Schema.SchemaError(
+              new SchemaIssue.Pointer(
+                [checked.field],
+                new SchemaIssue.InvalidValue({ message: checked.problem })
+              )
+            )
+          )
+        )
+  })
 )
 
 /**
@@ -456,9 +474,12 @@ export const layerHostConfig = (
   Layer.effect(
     JwtHost,
     url === undefined
-      ? Effect.flatMap(hostFromEnvironment, (host) =>
-          hostAt("Jwt.layerHostConfig", host.variable ?? "host", host.url)
-        )
+      ? Effect.flatMap(hostFromEnvironment, (host) => {
+          const checked = JwtFacts.checkedHost(host)
+          return "url" in checked
+            ? Effect.succeed({ url: checked.url })
+            : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
+        })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
   ) as Layer.Layer<never, Config.ConfigError | InvalidInput>
 
