@@ -396,7 +396,7 @@ export const defaultStoreKey = "effect-plex-auth/token"
  * (a lease under `<key>:obtaining`, best effort; a web page that goes away
  * mid sign-in removes it on `pagehide`): the others wait for the token it
  * stores, so a PIN login asks for one approval. Options that are not an object, an
- * `obtain` that is not an Effect or a `key` that is not a string fail the
+ * `obtain` that is not an Effect or a `key` that is not a string (or is empty or blank) fail the
  * layer with `InvalidInput` when it is built, before any request. A token
  * `obtain` gives is checked as in {@link makeRefreshing}: one {@link make}
  * refuses is neither sent nor stored.
@@ -423,7 +423,7 @@ export const layerStored = <E, R>(options: {
     Credentials,
     Effect.gen(function* () {
       // Bad input fails before any store access or request: options an object, `obtain` an Effect, `key` a
-      // string when given.
+      // string, not empty nor blank, when given.
       yield* V.checkField("Credentials.layerStored", RefreshFacts.storedProblem(options, Effect.isEffect))
       const store = yield* KeyValueStore.KeyValueStore
       const key = options.key ?? defaultStoreKey
@@ -513,7 +513,7 @@ export const layerStored = <E, R>(options: {
  * Forgets a stored token. `PlexAuth.signOut` through {@link layerStored}
  * already forgets the token it signed out (and every other token it held).
  *
- * A key that is not a string fails with `InvalidInput`, removing nothing.
+ * A key that is not a string, or is empty or blank, fails with `InvalidInput`, removing nothing.
  *
  * @since 0.1.0
  * @category lifecycle
@@ -521,8 +521,12 @@ export const layerStored = <E, R>(options: {
 export const forgetStored = (
   key: string = defaultStoreKey
 ): Effect.Effect<void, PlatformError | InvalidInput, KeyValueStore.KeyValueStore> =>
-  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
-  Effect.andThen(V.check("Credentials.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+  // A key that is not a string (untyped JavaScript) would remove some other entry, an empty or blank one (a variable
+  // not set) an entry no layer uses: refused instead.
+  Effect.andThen(
+    V.check("Credentials.forgetStored", "key", V.optionalStoreKeyProblem(key)),
+    forgetChecked(key)
+  )
 
 const forgetChecked = (key: string): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.remove(key))

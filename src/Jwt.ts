@@ -21,9 +21,10 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -404,13 +405,21 @@ export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
  * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
  * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
  * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
- * unset.
+ * unset. The URL is checked as {@link layerHostConfig} checks it, and is the
+ * one it uses (without `/api/v2`): a malformed one (not http or https, a
+ * query string) fails with a `ConfigError` (invalid data) at the variable it
+ * came from, whose message is the layer's `InvalidInput` reason.
  *
  * @since 0.1.0
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.map(hostFromEnvironment, (host) => host.url)
+  Config.mapOrFail(hostFromEnvironment, (host) => {
+    const checked = JwtFacts.checkedHost(host)
+    return "url" in checked
+      ? Either.right(checked.url)
+      : Either.left(ConfigError.InvalidData([checked.field], checked.problem))
+  })
 )
 
 /** {@link hostConfig} with the variable the host came from (`JwtFacts.configuredHost`). */
@@ -460,9 +469,12 @@ export const layerHostConfig = (
   Layer.effect(
     JwtHost,
     url === undefined
-      ? Effect.flatMap(hostFromEnvironment, (host) =>
-          hostAt("Jwt.layerHostConfig", host.variable ?? "host", host.url)
-        )
+      ? Effect.flatMap(hostFromEnvironment, (host) => {
+          const checked = JwtFacts.checkedHost(host)
+          return "url" in checked
+            ? Effect.succeed({ url: checked.url })
+            : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
+        })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
   ) as Layer.Layer<never, ConfigError.ConfigError | InvalidInput>
 
@@ -1353,7 +1365,9 @@ export interface StoredOptions<E, R> {
    * accepts): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
    */
   readonly obtain: (key: DeviceKey) => Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>
-  /** The key prefix; default {@link defaultStoreKey}. */
+  /**
+   * The key prefix; default {@link defaultStoreKey}. An empty or blank one fails the layer with `InvalidInput`.
+   */
   readonly key?: string | undefined
   readonly refreshMargin?: Duration.DurationInput | undefined
   readonly verify?: boolean | undefined
@@ -1413,7 +1427,7 @@ export const layerStored = <E, R>(
     Credentials,
     Effect.gen(function* () {
       // Bad input fails before any request or store access: options an object, `obtain` a function, `key`
-      // a string and `verify` a boolean when given.
+      // a string (not empty nor blank) and `verify` a boolean when given.
       yield* V.checkField("Jwt.layerStored", JwtFacts.storedProblem(options))
       const refreshMargin = yield* checkRefreshMargin("Jwt.layerStored", options.refreshMargin)
       const store = yield* KeyValueStore.KeyValueStore
@@ -1587,7 +1601,7 @@ type StoredFirst =
  * Forgets what {@link layerStored} kept (device key and token).
  * `PlexAuth.signOut` through {@link layerStored} already forgets them.
  *
- * A key that is not a string fails with `InvalidInput`, removing nothing.
+ * A key that is not a string, or is empty or blank, fails with `InvalidInput`, removing nothing.
  *
  * @since 0.1.0
  * @category credentials
@@ -1595,8 +1609,9 @@ type StoredFirst =
 export const forgetStored = (
   key: string = defaultStoreKey
 ): Effect.Effect<void, PlatformError | InvalidInput, KeyValueStore.KeyValueStore> =>
-  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
-  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+  // A key that is not a string (untyped JavaScript) would remove some other entry, an empty or blank one (a variable
+  // not set) an entry no layer uses: refused instead.
+  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStoreKeyProblem(key)), forgetChecked(key))
 
 const forgetChecked = (key: string): Effect.Effect<void, PlatformError, KeyValueStore.KeyValueStore> =>
   Effect.flatMap(KeyValueStore.KeyValueStore, (store) =>

@@ -1022,9 +1022,11 @@ const makeWith = (
                 ended,
                 (storageKey) =>
                   // Disconnected: a removal that cannot be interrupted (a store call that finishes once started) is given up
-                  // all the same, and finishes on its own.
-                  Effect.ignoreLogged(
-                    Effect.timeout(disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis)
+                  // all the same, and finishes on its own. Its whole failure (a defect too) is logged at Debug with
+                  // what failed, as the Effect 4 edition's (Effect.ignoreCause), and the next removal goes on.
+                  Effect.catchAllCause(
+                    Effect.timeout(disconnect(remove(storageKey)), Flow.endedRemovalTimeoutMillis),
+                    (cause) => Effect.logDebug(Core.messages.endedSessionNotRemoved, cause)
                   ),
                 { discard: true }
               ).pipe(

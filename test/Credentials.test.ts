@@ -17,7 +17,7 @@ import {
   Ref,
   TestClock
 } from "effect"
-import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
+import { Credentials, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
@@ -243,6 +243,59 @@ describe("Credentials.withToken", () => {
 })
 
 describe("Credentials.layerStored", () => {
+  it.effect(
+    "an empty or blank key is InvalidInput naming key, before the store is asked or obtain runs: Credentials and Jwt, layerStored and forgetStored (both editions)",
+    () =>
+      Effect.gen(function* () {
+        // Every store call, by kind and key; none is expected.
+        const asked: Array<string> = []
+        const recording = Layer.effect(
+          KeyValueStore.KeyValueStore,
+          Effect.map(KeyValueStore.KeyValueStore, (inner) =>
+            KeyValueStore.make({
+              ...inner,
+              get: (key) => Effect.suspend(() => (asked.push(`get ${key}`), inner.get(key))),
+              set: (key, value) => Effect.suspend(() => (asked.push(`set ${key}`), inner.set(key, value))),
+              remove: (key) => Effect.suspend(() => (asked.push(`remove ${key}`), inner.remove(key)))
+            })
+          )
+        ).pipe(Layer.provide(KeyValueStore.layerMemory))
+        let obtained = 0
+        const obtain = Effect.sync(() => {
+          obtained++
+          return FakePlex.defaults.token
+        })
+        const built = <E, R>(layer: Layer.Layer<Credentials.Credentials, E, R>) =>
+          Effect.flip(Effect.scoped(Layer.build(Layer.provide(layer, recording))))
+        for (const key of ["", " ", "\t\n "]) {
+          const refusals = [
+            ["Credentials.layerStored", yield* built(Credentials.layerStored({ obtain, key }))],
+            ["Jwt.layerStored", yield* built(Jwt.layerStored({ obtain: () => obtain, key }))],
+            [
+              "Credentials.forgetStored",
+              yield* Effect.flip(Effect.provide(Credentials.forgetStored(key), recording))
+            ],
+            ["Jwt.forgetStored", yield* Effect.flip(Effect.provide(Jwt.forgetStored(key), recording))]
+          ] as const
+          for (const [operation, error] of refusals) {
+            assert.strictEqual(error._tag, "InvalidInput", operation)
+            if (error._tag !== "InvalidInput") continue
+            assert.deepStrictEqual(
+              { operation: error.operation, field: error.field, reason: error.reason },
+              {
+                operation,
+                field: "key",
+                reason: "must not be empty"
+              }
+            )
+          }
+        }
+        assert.deepStrictEqual(asked, [])
+        assert.strictEqual(obtained, 0)
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   it.effect(
     "started with no token stored, it reads the stored token once, then obtains one and stores it",
     () =>

@@ -141,6 +141,22 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       }).pipe(Effect.provide(signedIn))
   )
   it.effect(
+    "a sign-in from untyped JavaScript whose input is no object (null, a string, a number) is said to need { login, password }, not a login",
+    () =>
+      Effect.gen(function* () {
+        const untyped = (input: unknown) => input as PlexAuth.SignInInput
+        for (const input of [null, undefined, "alice", 42, true]) {
+          const error = yield* Effect.flip(PlexAuth.signIn(untyped(input)))
+          assert.deepStrictEqual(
+            error._tag === "InvalidInput" ? [error.field, error.message] : error._tag,
+            ["input", "PlexAuth.signIn: invalid input: must be { login, password }"],
+            String(input)
+          )
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(signedIn))
+  )
+  it.effect(
     "a negative or infinite duration option of PinLogin and Jwt is InvalidInput before any request",
     () =>
       Effect.gen(function* () {

@@ -32,6 +32,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import {
@@ -415,13 +416,30 @@ const hostFromEnvironment = /*#__PURE__*/ Config.all({
  * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
  * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
  * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
- * unset.
+ * unset. The URL is checked as {@link layerHostConfig} checks it, and is the
+ * one it uses (without `/api/v2`): a malformed one (not http or https, a
+ * query string) fails with a `ConfigError` (invalid value) at the variable it
+ * came from, whose message is the layer's `InvalidInput` reason.
  *
  * @since 0.1.0
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ hostFromEnvironment.pipe(
-  /*#__PURE__*/ Config.map((host) => host.url)
+  /*#__PURE__*/ Config.mapEffect((host) => {
+    const checked = JwtFacts.checkedHost(host)
+    return "url" in checked
+      ? Effect.succeed(checked.url)
+      : Effect.fail(
+          new Config.ConfigError(
+            new Schema.SchemaError(
+              new SchemaIssue.Pointer(
+                [checked.field],
+                new SchemaIssue.InvalidValue({ message: checked.problem })
+              )
+            )
+          )
+        )
+  })
 )
 
 /**
@@ -456,9 +474,12 @@ export const layerHostConfig = (
   Layer.effect(
     JwtHost,
     url === undefined
-      ? Effect.flatMap(hostFromEnvironment, (host) =>
-          hostAt("Jwt.layerHostConfig", host.variable ?? "host", host.url)
-        )
+      ? Effect.flatMap(hostFromEnvironment, (host) => {
+          const checked = JwtFacts.checkedHost(host)
+          return "url" in checked
+            ? Effect.succeed({ url: checked.url })
+            : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
+        })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
   ) as Layer.Layer<never, Config.ConfigError | InvalidInput>
 
@@ -1346,7 +1367,9 @@ export interface StoredOptions<E, R> {
    * accepts): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
    */
   readonly obtain: (key: DeviceKey) => Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>
-  /** The key prefix; default {@link defaultStoreKey}. */
+  /**
+   * The key prefix; default {@link defaultStoreKey}. An empty or blank one fails the layer with `InvalidInput`.
+   */
   readonly key?: string | undefined
   readonly refreshMargin?: Duration.Input | undefined
   readonly verify?: boolean | undefined
@@ -1406,7 +1429,7 @@ export const layerStored = <E, R>(
     Credentials,
     Effect.gen(function* () {
       // Bad input fails before any request or store access: options an object, `obtain` a function, `key`
-      // a string and `verify` a boolean when given.
+      // a string (not empty nor blank) and `verify` a boolean when given.
       yield* V.checkField("Jwt.layerStored", JwtFacts.storedProblem(options))
       const refreshMargin = yield* checkRefreshMargin("Jwt.layerStored", options.refreshMargin)
       const store = yield* KeyValueStore.KeyValueStore
@@ -1579,7 +1602,7 @@ type StoredFirst =
  * Forgets what {@link layerStored} kept (device key and token).
  * `PlexAuth.signOut` through {@link layerStored} already forgets them.
  *
- * A key that is not a string fails with `InvalidInput`, removing nothing.
+ * A key that is not a string, or is empty or blank, fails with `InvalidInput`, removing nothing.
  *
  * @since 0.1.0
  * @category credentials
@@ -1587,8 +1610,9 @@ type StoredFirst =
 export const forgetStored = (
   key: string = defaultStoreKey
 ): Effect.Effect<void, KeyValueStore.KeyValueStoreError | InvalidInput, KeyValueStore.KeyValueStore> =>
-  // A key that is not a string (untyped JavaScript) would remove some other entry: refused instead.
-  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStringProblem(key)), forgetChecked(key))
+  // A key that is not a string (untyped JavaScript) would remove some other entry, an empty or blank one (a variable
+  // not set) an entry no layer uses: refused instead.
+  Effect.andThen(V.check("Jwt.forgetStored", "key", V.optionalStoreKeyProblem(key)), forgetChecked(key))
 
 const forgetChecked = (
   key: string

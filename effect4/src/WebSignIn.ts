@@ -1074,13 +1074,15 @@ const makeWith = (
                   // Effect.disconnect, which Effect 4 does not have). Started at once, as the other three store calls
                   // `disconnected` serves: a store that answers at once has answered before the timeout starts, and
                   // the layer closing as the call starts (before the wait has begun) gives it up, as it does theirs.
-                  Effect.ignore(
+                  // Its whole failure (a defect too: Effect.ignore passes those on) is logged at Debug with what
+                  // failed, as the Effect 3 edition's, and the next removal goes on.
+                  Effect.ignoreCause(
                     disconnected(
                       remove(storageKey),
                       (joined) => Effect.timeout(joined, Flow.endedRemovalTimeoutMillis),
                       true
                     ),
-                    { log: "Debug" }
+                    { log: "Debug", message: Core.messages.endedSessionNotRemoved }
                   ),
                 { discard: true }
               ).pipe(

@@ -67,39 +67,42 @@ export interface Problem {
 }
 
 /**
- * The sign-in form, or the argument at fault. `password` and `code` are
- * whatever the edition holds them in (`Redacted`): `reveal` gives their text
+ * The sign-in form, or the argument at fault. `input` is the caller's: untyped JavaScript may pass anything, and
+ * what is not an object is the `input` at fault (as `Credentials.layerSignIn` says), not a missing `login`.
+ * `password` and `code` are its secrets in whatever the edition holds them in (`Redacted`: anything given is
+ * wrapped at once, so the check can say what it is, unseen): `reveal` gives their text
  * for the checks (the edition's `internal/validate.ts` `reveal`: a wiped one
  * reads as `wiped`, which the checks refuse; no password, `undefined`, as itself), and they are placed in the form as they are (the code
  * trimmed, a six-digit code typed in groups without its separators:
  * {@link verificationCodeToSend}, through `wrap`).
  */
 export const signInForm = <S>(
-  input: {
-    readonly login: unknown
-    readonly password: S | undefined
-    readonly rememberMe?: unknown
-    readonly verificationCode?: S | undefined
-  },
+  input: unknown,
+  password: S | undefined,
+  code: S | undefined,
   reveal: (secret: S | undefined) => unknown,
   wrap: (text: string) => S
 ): { readonly form: ReadonlyArray<readonly [string, string | S]> } | Problem => {
-  const login = loginProblem(input.login)
-  if (login !== undefined) return { field: "login", problem: login }
-  const password = passwordProblem(reveal(input.password))
-  if (password !== undefined) return { field: "password", problem: password }
-  if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
+  if (typeof input !== "object" || input === null) {
+    return { field: "input", problem: "must be { login, password }" }
+  }
+  const { login, rememberMe } = input as { readonly login?: unknown; readonly rememberMe?: unknown }
+  const loginRefused = loginProblem(login)
+  if (loginRefused) return { field: "login", problem: loginRefused }
+  const passwordRefused = passwordProblem(reveal(password))
+  if (passwordRefused) return { field: "password", problem: passwordRefused }
+  if (rememberMe !== undefined && typeof rememberMe !== "boolean") {
     return { field: "rememberMe", problem: "must be a boolean" }
   }
   const form: Array<readonly [string, string | S]> = [
-    ["login", (input.login as string).trim()],
-    ["password", input.password as S],
-    ["rememberMe", input.rememberMe ? "true" : "false"]
+    ["login", (login as string).trim()],
+    ["password", password as S],
+    ["rememberMe", rememberMe ? "true" : "false"]
   ]
-  if (input.verificationCode !== undefined) {
-    const raw = reveal(input.verificationCode)
+  if (code !== undefined) {
+    const raw = reveal(code)
     const problem = typeof raw === "string" ? verificationCodeProblem(raw) : notString(raw)
-    if (problem !== undefined) return { field: "verificationCode", problem }
+    if (problem) return { field: "verificationCode", problem }
     form.push(["verificationCode", wrap(verificationCodeToSend(raw as string))])
   }
   return { form }

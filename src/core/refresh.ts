@@ -269,7 +269,10 @@ export const refreshingProblem = (
     ]
   ])
 
-/** `Credentials.layerStored`'s option at fault: the options (an object), `obtain` (an `Effect`), `key` (a string). */
+/**
+ * `Credentials.layerStored`'s option at fault: the options (an object), `obtain` (an `Effect`), `key` (a string, not
+ * empty nor blank).
+ */
 export const storedProblem = (
   options: unknown,
   isEffect: (u: unknown) => boolean
@@ -277,7 +280,7 @@ export const storedProblem = (
   V.firstProblem([
     ["options", () => V.objectProblem(options, false)],
     ["obtain", () => V.must(isEffect, V.notEffect)(V.member(options, "obtain"))],
-    ["key", () => V.optionalStringProblem(V.member(options, "key"))]
+    ["key", () => V.optionalStoreKeyProblem(V.member(options, "key"))]
   ])
 
 /**

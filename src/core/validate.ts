@@ -112,6 +112,15 @@ export const optionalStringProblem = (value: unknown): string | undefined =>
   value === undefined || typeof value === "string" ? undefined : "must be a string"
 
 /**
+ * Why `value` cannot be an optional store key (`Credentials.layerStored`'s, `Jwt.layerStored`'s and their
+ * `forgetStored`'s `key`; `undefined` is fine: the default key), or undefined. An empty or blank key is a mistake
+ * (a variable not set), not an entry's name: it would read and write an entry no other run looks for.
+ */
+export const optionalStoreKeyProblem = (value: unknown): string | undefined =>
+  optionalStringProblem(value) ??
+  ((value as string | undefined)?.trim() === "" ? "must not be empty" : undefined)
+
+/**
  * Why `value` cannot be a body cap (`PlexAuth.withMaxBodyBytes`), or undefined: a whole number of bytes, 0 or
  * more. NaN or an infinite cap would turn the cap off, a negative one refuse every body, an empty one included.
  */

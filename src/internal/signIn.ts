@@ -27,15 +27,11 @@ type SignInSpec = Request.Spec<Schemas.SignedInAccount> & {
 const signInSpec = (operation: string, input: SignInInput): Effect.Effect<SignInSpec, InvalidInput> =>
   Effect.suspend(() => {
     const checked = Auth.signInForm(
-      {
-        login: input?.login,
-        // Whatever untyped JavaScript passes (a number, null) is wrapped at once too, so the check can say what
-        // it is, unseen.
-        password: input?.password === undefined ? undefined : V.toRedacted(input.password),
-        rememberMe: input?.rememberMe,
-        verificationCode:
-          input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode)
-      },
+      input,
+      // Whatever untyped JavaScript passes (a number, null) is wrapped at once too, so the check can say what it
+      // is, unseen; an input that is not an object is the core's to refuse.
+      input?.password === undefined ? undefined : V.toRedacted(input.password),
+      input?.verificationCode === undefined ? undefined : V.toRedacted(input.verificationCode),
       V.reveal,
       Redacted.make
     )

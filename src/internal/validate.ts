@@ -25,6 +25,7 @@ export {
   maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
+  optionalStoreKeyProblem,
   optionalStringProblem,
   recordsProblem
 } from "../core/validate.js"

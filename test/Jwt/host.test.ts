@@ -3,7 +3,7 @@
  * `https://clients.plex.tv` by default, whatever `PlexTv` says.
  */
 import { assert, describe } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { Config, ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -130,10 +130,8 @@ describe("Jwt.hostConfig and Jwt.layerHostConfig: the JWT host from the environm
     it.effect(name, () =>
       Effect.gen(function* () {
         assert.strictEqual(yield* hostFrom(entries), expected)
-        assert.strictEqual(
-          yield* Effect.provide(Jwt.hostConfig, fromEnv(entries)),
-          expected === "https://clients.example" ? "https://clients.example/api/v2" : expected
-        )
+        // Jwt.hostConfig reads the URL the layer uses (PLEX_CLIENTS_URL's /api/v2 dropped, as the layer drops it).
+        assert.strictEqual(yield* Effect.provide(Jwt.hostConfig, fromEnv(entries)), expected)
       })
     )
   }
@@ -164,10 +162,39 @@ describe("Jwt.hostConfig and Jwt.layerHostConfig: the JWT host from the environm
         const given = yield* Effect.flip(
           Effect.provide(
             Jwt.JwtHost,
-            Jwt.layerHostConfig(Jwt.hostConfig).pipe(Layer.provide(fromEnv([["PLEX_TV_URL", "ftp://x"]])))
+            Jwt.layerHostConfig(Jwt.hostConfig.pipe(Config.map((url) => `${url}?x`))).pipe(
+              Layer.provide(fromEnv([["PLEX_TV_URL", "http://127.0.0.1:32401"]]))
+            )
           )
         )
-        assert.strictEqual(given.message, "Jwt: invalid host: must use http or https, not ftp")
+        assert.strictEqual(given.message, "Jwt: invalid host: must not have a query string or fragment")
+      })
+  )
+
+  it.effect(
+    "Jwt.hostConfig checks the URL as Jwt.layerHostConfig() does: a malformed one fails both, at the variable it came from, with the same reason (both editions)",
+    () =>
+      Effect.gen(function* () {
+        const cases: ReadonlyArray<readonly [string, string, string]> = [
+          ["PLEX_CLIENTS_URL", "ftp://clients.example", "must use http or https, not ftp"],
+          [
+            "PLEX_CLIENTS_URL",
+            "https://clients.example/?region=eu",
+            "must not have a query string or fragment"
+          ],
+          ["PLEX_CLIENTS_URL", "clients.example", "is not an absolute URL (expected http(s)://host[:port])"],
+          ["PLEX_TV_URL", "http://127.0.0.1:32401/#top", "must not have a query string or fragment"]
+        ]
+        for (const [variable, value, reason] of cases) {
+          const layer = yield* Effect.flip(hostFrom([[variable, value]]))
+          assert.deepInclude(layer, { operation: "Jwt.layerHostConfig", field: variable, reason }, value)
+          const config = yield* Effect.flip(Effect.provide(Jwt.hostConfig, fromEnv([[variable, value]])))
+          assert.strictEqual(config._tag, "ConfigError", value)
+          // Its rendering (Cause.pretty, a log) names the variable and the reason; never the value.
+          assert.include(String(config), variable, value)
+          assert.include(String(config), reason, value)
+          assert.notInclude(String(config), value)
+        }
       })
   )
 

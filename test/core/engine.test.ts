@@ -182,7 +182,9 @@ describe("core/validate and core/auth", () => {
   it("builds the sign-in form, placing secrets as given and trimming the code", () => {
     const secret = (text: string) => ({ text })
     const checked = Auth.signInForm(
-      { login: " me ", password: secret("pw"), verificationCode: secret(" 123456 ") },
+      { login: " me " },
+      secret("pw"),
+      secret(" 123456 "),
       (s) => s?.text,
       secret
     )
@@ -195,9 +197,19 @@ describe("core/validate and core/auth", () => {
       ["verificationCode", { text: "123456" }]
     ])
     assert.deepStrictEqual(
-      Auth.signInForm({ login: "me", password: secret("") }, (s) => s?.text, secret),
+      Auth.signInForm({ login: "me" }, secret(""), undefined, (s) => s?.text, secret),
       { field: "password", problem: "must not be empty" }
     )
+    // Not an object (untyped JavaScript): the input is at fault, not a missing login.
+    for (const input of [null, undefined, "me", 42]) {
+      assert.deepStrictEqual(
+        Auth.signInForm(input, secret("pw"), undefined, (s) => s?.text, secret),
+        {
+          field: "input",
+          problem: "must be { login, password }"
+        }
+      )
+    }
     assert.deepStrictEqual(Auth.transientTokenQuery({}), {
       query: [
         ["type", "delegation"],

@@ -24,6 +24,7 @@ export {
   maxBodyBytesProblem,
   objectProblem,
   optionalBooleanProblem,
+  optionalStoreKeyProblem,
   optionalStringProblem,
   recordsProblem
 } from "../../../src/core/validate.js"

@@ -1105,6 +1105,53 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }
   )
 
+  it.effect(
+    "a removal of an ended session that fails, and one that dies: the sign-in and the clean-up go on, one Debug line each saying what failed (both editions)",
+    () => {
+      // The store's removals of sessions, in order: the first fails, the second dies (the store's own bug).
+      const removed: Array<string> = []
+      const BrokenEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          remove: (key) => {
+            if (!Index.isSessionKey(Core.defaultStorePrefix, key)) return inner.remove(key)
+            removed.push(key)
+            if (removed.length === 1) {
+              return Effect.fail(
+                new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "remove" })
+              )
+            }
+            return removed.length === 2 ? Effect.die(new Error("the store's own bug")) : inner.remove(key)
+          }
+        })
+      )
+      return Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        for (const username of ["bob", "carol", "alice"]) yield* session(username)
+        // Past sessionMax, bob's next sign-in starts removing the three: bob's fails, carol's dies, alice's is removed.
+        yield* TestClock.adjust("4 hours")
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            yield* session("bob")
+            yield* until(Effect.sync(() => removed.length >= 3))
+            yield* settle
+          })
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.strictEqual(removed.length, 3)
+        assert.strictEqual(new Set(removed).size, 3)
+        // The first two stay (for a later sign-in), beside the new one.
+        assert.strictEqual(yield* sessions(store), 3)
+        const notRemoved = lines.filter((line) => line.includes(Core.messages.endedSessionNotRemoved))
+        assert.strictEqual(notRemoved.length, 2)
+        for (const line of notRemoved) assert.include(line, "level=DEBUG")
+        // Each with its cause: the store's failure (as SessionStoreError), then the defect.
+        assert.include(notRemoved[0], "SessionStoreError")
+        assert.include(notRemoved[1], "the store's own bug")
+      }).pipe(Effect.provide(BrokenEnv))
+    }
+  )
+
   // A removal that never answers, and one that never answers nor can be interrupted (a store call that must finish
   // once started, as the Node file store's change does: given up, it goes on, disconnected, holding its session).
   for (const [kind, hang, ends] of [

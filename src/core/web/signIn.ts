@@ -706,6 +706,14 @@ export const messages = {
    * (plex.tv's answers, or a previous session's removal given up, took it all). The request fails with
    * `SessionStoreError` (the "Sign-in not saved" page) as when the store fails, so the operator learns why from the log.
    */
+  /**
+   * The Debug line logged when the store fails to remove a session past its `sessionMax` (the removal a sign-in starts
+   * in a fiber of its own), or does not answer within `Flow.endedRemovalTimeoutMillis`, or its call dies: the sign-in
+   * is not affected, the session stays listed for a later sign-in, and the other ended sessions are still removed. The
+   * failure (its `Cause`) is logged with it; the line names no key nor session. The same in both editions.
+   */
+  endedSessionNotRemoved:
+    "WebSignIn: the store did not remove a session past its sessionMax: it is left for a later sign-in",
   sessionStoreNotAsked: (operation: string): string =>
     `WebSignIn: the session store was not asked (${operation}): no time left of callbackWait: the request failed with SessionStoreError`,
   // Which bound refused (the option's name), never the visitor's key.
