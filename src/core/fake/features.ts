@@ -153,6 +153,9 @@ const pinRefusedMessage = "A valid PIN is required to perform this action"
 /** plex.tv's refusal of a claim token to a managed Home user (403). */
 export const managedClaimMessage = "A managed user cannot own a server"
 
+/** The fake's refusal of a Home user leaving a server the Home shares with it (403): only leaving the Home does. */
+const homeShareMessage = "A Home user leaves the Home's servers by leaving the Home (the fake's words)"
+
 /** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
 const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
   // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
@@ -505,7 +508,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
    * does (`deleteDevice`); a user it is shared with leaves the share (the server leaves the user's resources, the
    * user the owner's `/api/users/` and `/api/v2/friends` if nothing else is shared, and the share's token is refused
    * by the server). No reference records plex.tv's answer: 204, as `DELETE /devices/{id}.xml`; 404 (XML) for a
-   * server the account neither owns nor has a share of.
+   * server the account neither owns nor has a share of. A Home user's share through the Home is the Home's, not its
+   * own to leave (as `removeFriend` leaves it alone): it ends when the user leaves the Home (`removeHomeUser`), and
+   * this refuses it 403 (XML), the fake's choice, no reference recording plex.tv's answer.
    */
   const removeServer = (ctx: Context, accountId: number): Response => {
     const server = ctx.store.server(ctx.params["machineId"] ?? "")
@@ -518,6 +523,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     if (server === undefined || share === undefined || !ctx.store.isClaimed(server)) {
       return notFound(ctx, "Server not found")
     }
+    if (share.home === true) return Http.plexTvError(false, 403, undefined, homeShareMessage)
     ctx.store.endedShares.add(share.accessToken)
     return Http.empty(204)
   }
