@@ -156,6 +156,9 @@ export const managedClaimMessage = "A managed user cannot own a server"
 /** The fake's refusal of a Home user leaving a server the Home shares with it (403): only leaving the Home does. */
 const homeShareMessage = "A Home user leaves the Home's servers by leaving the Home (the fake's words)"
 
+/** The fake's refusal of a managed user's PIN set by anyone but its Home's admin (403). */
+const managedPinMessage = "Only the Home's admin sets a managed user's PIN"
+
 /** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
 const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
   // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
@@ -712,7 +715,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   // `https://plex.tv/api/home/users/{userId}`, PUT, the account's own id, `?pin=…[&currentPin=…]`; `pin` empty
   // removes it): the account's own Home PIN, which a switch to it then asks for. Changing or removing a PIN takes the
   // current one (403, code 1041, as a switch's wrong PIN, otherwise). Another user's id: 403 for one of the account's
-  // Home (an admin sets a managed user's PIN with the route below), 404 otherwise. Legacy: XML, 204.
+  // Home (an admin sets a managed user's PIN with the route below), 404 otherwise. A managed user's own id: 403, as
+  // the route below refuses anyone but the Home's admin (python-plexapi `setManagedUserPin`: "This must be done from
+  // the Plex Home admin account"; a managed user has no password, its PIN the one lock on it). Legacy: XML, 204.
   const setHomePin = legacy(
     b.plexTvAccount("setHomePin", "PUT", "/api/home/users/:id", (ctx, account) => {
       const wanted = ctx.params["id"] ?? ""
@@ -721,6 +726,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           ? notFound(ctx, "User could not be found")
           : Http.plexTvError(false, 403, undefined, "Only a user's own PIN is set here (the fake's words)")
       }
+      if (account.managed) return Http.plexTvError(false, 403, undefined, managedPinMessage)
       if (account.homePin !== undefined && (ctx.query.get("currentPin") ?? "") !== account.homePin) {
         return Http.plexTvError(false, 403, 1041, pinRefusedMessage)
       }
@@ -777,7 +783,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
       if (found === undefined || !found.target.managed) return notFound(ctx, "User could not be found")
       if (found.home.adminId !== account.id) {
-        return Http.plexTvError(ctx.json, 403, undefined, "Only the Home's admin sets a managed user's PIN")
+        return Http.plexTvError(ctx.json, 403, undefined, managedPinMessage)
       }
       const remove = /^(1|true)$/i.test(ctx.query.get("removePin") ?? "")
       const problem = remove ? undefined : homePinProblem(ctx.query.get("pin"))
