@@ -262,9 +262,12 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   }
 
-  /** A server shared with `other`, as `/api/users/` lists it (`<Server>`) and `/api/v2/friends` (`sharedServers`). */
-  const sharedServer = (ctx: Context, other: SeedAccount, s: SeedServer, i: number) => ({
-    id: 9100000 + (other.id % 1000) * 10 + i,
+  /**
+   * A server shared with an account, as `/api/users/` lists it (`<Server>`), `/api/v2/friends` (`sharedServers`)
+   * and a pending invite (`<Server pending="1">`): its `id` the share's (store shareId), as `getSharedServers` gives.
+   */
+  const sharedServer = (ctx: Context, sharedWith: number, s: SeedServer) => ({
+    id: ctx.store.shareId(s, sharedWith),
     serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
     machineIdentifier: s.clientIdentifier,
     name: s.name,
@@ -299,7 +302,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           filterMusic: "",
           filterTelevision: "",
           restricted: bit(other.managed),
-          Server: shared.map((s, i) => sharedServer(ctx, other, s, i))
+          Server: shared.map((s) => sharedServer(ctx, other.id, s))
         })
       }
       return container(200, {
@@ -328,7 +331,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       home: inHome,
       restricted: other.managed,
       status: "accepted",
-      sharedServers: shared.map((s, i) => sharedServer(ctx, other, s, i)),
+      sharedServers: shared.map((s) => sharedServer(ctx, other.id, s)),
       sharedSources: []
     }))
     return ctx.json
@@ -343,13 +346,13 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
         return notFound(ctx, "Server not found")
       }
-      const shared = ctx.store.sharesOf(server).flatMap((share, i) => {
+      const shared = ctx.store.sharesOf(server).flatMap((share) => {
         const user = ctx.store.accounts.get(share.accountId)
         return user === undefined
           ? []
           : [
               {
-                id: 6100000 + i,
+                id: ctx.store.shareId(server, user.id),
                 username: user.managed ? "" : user.username,
                 email: user.managed ? "" : user.email,
                 userID: user.id,
@@ -621,9 +624,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           server: 1,
           thumb: `https://plex.tv/users/${other.uuid}/avatar`,
           username: other.username,
-          Server: theirs.flatMap((i, n) => {
+          Server: theirs.flatMap((i) => {
             const server = ctx.store.server(i.serverId)
-            return server === undefined ? [] : [{ ...sharedServer(ctx, other, server, n), pending: 1 }]
+            return server === undefined ? [] : [{ ...sharedServer(ctx, i.toAccountId, server), pending: 1 }]
           })
         }
       ]

@@ -373,6 +373,17 @@ export class Store {
   }
 
   /**
+   * The id of the share of `server` with an account (`getSharedServers`' `SharedServer id`, and the `<Server id>` of
+   * `/api/users/`, which python-plexapi addresses FRIENDSERVERS `shared_servers/{serverId}` by): derived from the pair
+   * (their places in the seed), not from a position in a list, so it stays the same while other shares end or begin,
+   * a pending invite's is that of the share it becomes, and no two pairs share one.
+   */
+  shareId(server: SeedServer, accountId: number): number {
+    const account = this.seed.accounts.findIndex((a) => a.id === accountId)
+    return 6100000 + account * this.seed.servers.length + this.seed.servers.indexOf(server)
+  }
+
+  /**
    * The invites pending: those whose server its inviter still owns. An invite lapses, as a share ends
    * ({@link sharesOf}), when the server leaves the inviter (removed from the account, claimed by another).
    */
