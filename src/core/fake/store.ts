@@ -204,6 +204,8 @@ export class Store {
   readonly endedShares = new Set<string>()
   /** The accounts removed from their Plex Home since (`DELETE /api/home/users/{id}`): in no home from then on. */
   readonly leftHomes = new Set<number>()
+  /** The accounts deleted since (a managed user removed from its Home: {@link deleteAccess}), by id. */
+  readonly deleted = new Map<number, SeedAccount>()
   /** The invites to share a server sent and not yet accepted nor cancelled. */
   invites: Array<InviteEntry> = []
   /** The shares made by accepted invites. */
@@ -318,9 +320,15 @@ export class Store {
   /**
    * Deletes an account's access, as plex.tv deleting a managed Home user removed from its Home does: its devices
    * go, every token it was handed is revoked (plex.tv's 422 "Invalid token"), its servers' tokens lapse, and the
-   * device keys it registered go, so that no device JWT mints it a token again.
+   * device keys it registered go, so that no device JWT mints it a token again; the account itself goes
+   * ({@link deleted}).
    */
   deleteAccess(accountId: number): void {
+    // The account is gone (sign-in, the approval page, the fake's controls find it no more): kept aside by id, so
+    // that a control naming it says it was deleted rather than that it never was.
+    const account = this.accounts.get(accountId)
+    if (account !== undefined) this.deleted.set(accountId, account)
+    this.accounts.delete(accountId)
     for (const [kid, key] of this.deviceKeys) if (key.accountId === accountId) this.deviceKeys.delete(kid)
     for (const [id, device] of this.devices) if (device.accountId === accountId) this.revokeDevice(id)
     for (const entry of this.tokens.values()) if (entry.accountId === accountId) entry.revoked = true
