@@ -346,9 +346,11 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
         return notFound(ctx, "Server not found")
       }
-      const shared = ctx.store.sharesOf(server).flatMap((share) => {
+      // One SharedServer per user: a Home member who is a friend too is listed once (sharesOf's first, the friend's).
+      const shares = ctx.store.sharesOf(server)
+      const shared = shares.flatMap((share, i) => {
         const user = ctx.store.accounts.get(share.accountId)
-        return user === undefined
+        return user === undefined || shares.findIndex((s) => s.accountId === user.id) !== i
           ? []
           : [
               {
@@ -762,14 +764,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           "Only the Home's admin removes another user (the fake's words)"
         )
       }
+      // Its Home shares end with its membership (store sharesOf).
       ctx.store.leftHomes.add(found.target.id)
       if (found.target.managed) ctx.store.deleteAccess(found.target.id)
-      for (const server of ctx.store.seed.servers) {
-        for (const share of server.shares) {
-          if (share.accountId === found.target.id && share.home === true)
-            ctx.store.endedShares.add(share.accessToken)
-        }
-      }
       return Http.empty(204)
     })
   )

@@ -7,7 +7,14 @@
 import type { Fault } from "./fault.js"
 import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import type { Seed, SeedAccount, SeedDevice, SeedHome, SeedServer } from "./seed.js"
+import {
+  homeShareToken,
+  type Seed,
+  type SeedAccount,
+  type SeedDevice,
+  type SeedHome,
+  type SeedServer
+} from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -366,16 +373,27 @@ export class Store {
   }
 
   /**
-   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it, and
-   * those invites made while its owner owns it, but those a user left. Claimed by another account since, the shares
-   * the previous owner made end.
+   * A server's shares (its owner's Home's and its friends'): one with each user of the Home its owner is the admin
+   * of, whoever that owner is and whenever it claimed the server (a Home member reaches the admin's servers through
+   * the Home, those claimed since too); the seeded ones while the seeded owner owns it, and those invites made while
+   * its owner owns it, but those a user left. Claimed by another account since, the shares the previous owner made
+   * end. A user both in the Home and a friend has both, the friend's first (as listed before Home shares followed the
+   * owner): ending one (`removeFriend`, `removeHomeUser`) leaves the other.
    */
   sharesOf(server: SeedServer): SeedServer["shares"] {
     const owner = this.ownerOf(server)
+    if (owner === undefined) return []
+    const home = this.seed.homes.find((h) => h.adminId === owner)
+    const index = this.seed.servers.indexOf(server)
+    const homeShares = (home?.memberIds ?? []).flatMap((accountId, j) =>
+      accountId === owner || this.leftHomes.has(accountId)
+        ? []
+        : [{ accountId, accessToken: homeShareToken(index, j), home: true }]
+    )
     const added = this.addedShares.filter(
       (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
     )
-    return [...(owner === server.ownerId ? server.shares : []), ...added].filter(
+    return [...(owner === server.ownerId ? server.shares : []), ...added, ...homeShares].filter(
       (share) => !this.endedShares.has(share.accessToken)
     )
   }
