@@ -158,6 +158,35 @@ describe("core fake: DELETE /api/servers/{id} (@ctrl/plex MyPlexResource.delete)
     assert.deepStrictEqual(await userIds(fake, alice.token), ["Kids", "carol"])
   })
 
+  it("a Home user, managed or not, with its account token or the Home share's accessToken: 403, the Home share stays (it ends with leaving the Home)", async () => {
+    const fake = makeFakePlex({
+      accounts: [
+        { username: "alice" },
+        { username: "kids", title: "Kids", managed: true },
+        { username: "bob" }
+      ],
+      homes: [{ members: ["kids", "bob"] }],
+      servers: [{ name: "Den" }]
+    })
+    for (const login of ["kids", "bob"]) {
+      const token = fake.account(login).token
+      const den = (await resources(fake, token)).find((r) => r.clientIdentifier === fake.serverId)!
+      assert.isFalse(den.owned)
+      for (const presented of [token, den.accessToken]) {
+        const response = await deleteResource(fake, fake.serverId, {
+          "X-Plex-Client-Identifier": CLIENT,
+          "X-Plex-Token": presented
+        })
+        assert.strictEqual(response.status, 403)
+        assert.strictEqual(response.headers.get("content-type"), "application/xml; charset=utf-8")
+      }
+      assert.strictEqual(await serverAccepts(fake, den.accessToken), 200)
+      assert.strictEqual(await serverAccepts(fake, token), 200)
+      assert.isTrue((await resources(fake, token)).some((r) => r.clientIdentifier === fake.serverId))
+    }
+    assert.deepStrictEqual(await userIds(fake, fake.account("alice").token), ["Kids", "bob"])
+  })
+
   it("refusals, in XML: 404 for an unknown server or one the account has nothing of, 401 for a bad token, 400 without a client identifier", async () => {
     const fake = fakeWithShare()
     const refused = async (response: Response, status: number) => {

@@ -126,6 +126,26 @@ describe("core fake: Plex Home PINs (python-plexapi and @ctrl/plex setPin, setMa
     assert.strictEqual(await switchTo(fake, "alice", "bob"), 201)
   })
 
+  for (const client of ["python-plexapi", "@ctrl/plex"] as const) {
+    it(`${client} setPin/removePin by a managed user, for itself: 403 (XML), its PIN unchanged; the admin sets it`, async () => {
+      const fake = fakeWithHome()
+      for (const query of [
+        { pin: "1111", currentPin: "4321" },
+        { pin: "", currentPin: "4321" },
+        { pin: "1111" }
+      ]) {
+        const refused = await setPin(fake, "kids", query, client)
+        assert.strictEqual(refused.status, 403)
+        assert.strictEqual(refused.headers.get("content-type"), "application/xml; charset=utf-8")
+      }
+      assert.isTrue(await isProtected(fake, "alice", "kids"))
+      assert.strictEqual(await switchTo(fake, "alice", "kids", "1111"), 403)
+      assert.strictEqual(await switchTo(fake, "alice", "kids", "4321"), 201)
+      assert.strictEqual((await setManagedPin(fake, "alice", "kids", "pin=1111", client)).status, 204)
+      assert.strictEqual(await switchTo(fake, "alice", "kids", "1111"), 201)
+    })
+  }
+
   it("setManagedUserPin/removeManagedUserPin: the admin sets a managed user's PIN, no current PIN asked", async () => {
     const fake = fakeWithHome()
     assert.strictEqual(await switchTo(fake, "alice", "kids", "4321"), 201)

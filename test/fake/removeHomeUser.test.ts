@@ -4,7 +4,7 @@
  * who is then in no Home and loses what the Home shared with it.
  */
 import { assert, describe, it } from "vitest"
-import { makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"
+import { FakePlexError, makeFakePlex, type FakePlex } from "../../src/core/fake/index.js"
 
 const CLIENT = "remove-home-user-test"
 
@@ -96,12 +96,10 @@ describe("core fake: DELETE /api/home/users/{id} (python-plexapi and @ctrl/plex 
       return [...text.matchAll(/<User [^>]*title="([^"]*)"/g)].map((m) => m[1])
     }
     assert.deepStrictEqual(await users(), ["Kids", "bob", "carol"])
+    const kidsToken = fake.account("kids").token
     const kidsShare = async () =>
-      (
-        await fake.handler(
-          new Request(`${fake.serverUrl}/`, { headers: { "X-Plex-Token": fake.account("kids").token } })
-        )
-      ).status
+      (await fake.handler(new Request(`${fake.serverUrl}/`, { headers: { "X-Plex-Token": kidsToken } })))
+        .status
     assert.strictEqual(await kidsShare(), 200)
     assert.strictEqual((await removeHomeUser(fake, "alice", "kids", "python-plexapi")).status, 204)
     assert.deepStrictEqual(await users(), ["bob", "carol"])
@@ -135,6 +133,31 @@ describe("core fake: DELETE /api/home/users/{id} (python-plexapi and @ctrl/plex 
     // A full account removed from the Home is not deleted: its token works (bob's, in the tests above).
     assert.strictEqual((await removeHomeUser(fake, "alice", "bob", "@ctrl/plex")).status, 204)
     assert.isTrue(fake.isTokenValid(fake.account("bob").token))
+  })
+
+  it("a managed user removed is gone from the fake's controls: account, mintToken, approvePin, patchAccount say it was deleted", async () => {
+    const fake = fakeWithHome()
+    const kids = fake.account("kids")
+    assert.strictEqual((await removeHomeUser(fake, "alice", "kids", "@ctrl/plex")).status, 204)
+    const deleted = /the account kids was deleted \(a managed user removed from its Home\)/
+    for (const login of ["kids", kids.email, "KIDS"]) {
+      assert.throws(() => fake.account(login), FakePlexError, deleted)
+      assert.throws(() => fake.mintToken(login), FakePlexError, deleted)
+      assert.throws(() => fake.patchAccount(login, { title: "Kids 2" }), FakePlexError, deleted)
+      const refused = await fake.approvePin(1, { account: login }).then(
+        () => undefined,
+        (error: unknown) => error
+      )
+      assert.instanceOf(refused, FakePlexError)
+      assert.match((refused as Error).message, /^approvePin: the account kids was deleted/)
+    }
+    // The seeded accounts are listed as seeded; a full account removed from the Home is not deleted.
+    assert.include(
+      fake.accounts.map((a) => a.username),
+      "kids"
+    )
+    assert.strictEqual((await removeHomeUser(fake, "alice", "bob", "@ctrl/plex")).status, 204)
+    assert.isTrue(fake.isTokenValid(fake.mintToken("bob")))
   })
 
   it("refusals, in XML: 403 for a user not the admin or the admin itself, 404 for a user not of the Home", async () => {

@@ -41,6 +41,12 @@ describe("FakePlex (Effect 4): removeHomeUser", () => {
       assert.isFalse(yield* fake.isTokenValid(kids.token))
       const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Credentials.withToken(kids.token)))
       assert.strictEqual(refused._tag, "Unauthorized")
+      // The kit's controls find the deleted account no more, and say so.
+      for (const control of [Effect.asVoid(fake.account("kids")), Effect.asVoid(fake.mintToken("kids"))]) {
+        const gone = yield* Effect.flip(control)
+        assert.strictEqual(gone._tag, "FakePlexError")
+        assert.match(gone.message, /the account kids was deleted/)
+      }
       // bob, a full account, leaves the Home but keeps his account.
       const bob = yield* fake.account("bob")
       yield* fake.handle(

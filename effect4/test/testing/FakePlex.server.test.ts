@@ -3,9 +3,11 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
+import * as Claim from "effect4-plex-auth/Claim"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
+import * as ServerAccess from "effect4-plex-auth/ServerAccess"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { exchange, failsWith } from "./support.js"
 
@@ -318,6 +320,33 @@ describe("FakePlex server: its plex.tv sign-in (/myplex)", () => {
       }).pipe(
         Effect.provide(
           FakePlex.layer({ accounts: [{ username: "alice" }], servers: [{ name: "New", claimed: false }] })
+        )
+      )
+  )
+})
+
+describe("FakePlex server: the Home's servers", () => {
+  it.effect(
+    "a server the Home's admin claims (Claim.claimServer) is a HomeMember's to its members at once",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const attic = fake.servers.find((s) => s.name === "Attic")!
+        const bob = yield* fake.account("bob")
+        const access = Effect.map(
+          ServerAccess.check(attic.clientIdentifier).pipe(Credentials.withToken(bob.token)),
+          (a) => a._tag
+        )
+        assert.strictEqual(yield* access, "NoAccess")
+        yield* Claim.claimServer(attic.url)
+        assert.strictEqual(yield* access, "HomeMember")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [{ username: "alice" }, { username: "bob" }],
+            homes: [{ members: ["bob"] }],
+            servers: [{ name: "Den" }, { name: "Attic", claimed: false }]
+          })
         )
       )
   )

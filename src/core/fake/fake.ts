@@ -500,6 +500,17 @@ export const fromSeed = (
   const findAccount = (login: string | undefined, caller = ""): SeedAccount => {
     const found = login === undefined ? store.accounts.get(firstAccount.id) : store.accountByLogin(login)
     if (found === undefined) {
+      const wanted = login?.trim().toLowerCase()
+      const deleted = [...store.deleted.values()].find((account) =>
+        wanted === undefined
+          ? account.id === firstAccount.id
+          : account.username.toLowerCase() === wanted || account.email.toLowerCase() === wanted
+      )
+      if (deleted !== undefined) {
+        throw new FakePlexError(
+          `${caller}the account ${deleted.username} was deleted (a managed user removed from its Home): it signs in, mints and approves no more`
+        )
+      }
       const usernames = [...store.accounts.values()].map((account) => account.username)
       throw new FakePlexError(
         `${caller}no account with the login ${login} (the accounts: ${some(usernames)})`

@@ -153,6 +153,12 @@ const pinRefusedMessage = "A valid PIN is required to perform this action"
 /** plex.tv's refusal of a claim token to a managed Home user (403). */
 export const managedClaimMessage = "A managed user cannot own a server"
 
+/** The fake's refusal of a Home user leaving a server the Home shares with it (403): only leaving the Home does. */
+const homeShareMessage = "A Home user leaves the Home's servers by leaving the Home (the fake's words)"
+
+/** The fake's refusal of a managed user's PIN set by anyone but its Home's admin (403). */
+const managedPinMessage = "Only the Home's admin sets a managed user's PIN"
+
 /** Why a switch to `target` is refused for its PIN (403, code 1041), or undefined. */
 const pinRefusal = (ctx: Context, account: SeedAccount, target: SeedAccount) => {
   // The PIN is a query parameter (python-plexapi and @ctrl/plex `switchHomeUser`); a form field is read too.
@@ -256,9 +262,12 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     })
   }
 
-  /** A server shared with `other`, as `/api/users/` lists it (`<Server>`) and `/api/v2/friends` (`sharedServers`). */
-  const sharedServer = (ctx: Context, other: SeedAccount, s: SeedServer, i: number) => ({
-    id: 9100000 + (other.id % 1000) * 10 + i,
+  /**
+   * A server shared with an account, as `/api/users/` lists it (`<Server>`), `/api/v2/friends` (`sharedServers`)
+   * and a pending invite (`<Server pending="1">`): its `id` the share's (store shareId), as `getSharedServers` gives.
+   */
+  const sharedServer = (ctx: Context, sharedWith: number, s: SeedServer) => ({
+    id: ctx.store.shareId(s, sharedWith),
     serverId: 8100000 + ctx.store.seed.servers.indexOf(s),
     machineIdentifier: s.clientIdentifier,
     name: s.name,
@@ -293,7 +302,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           filterMusic: "",
           filterTelevision: "",
           restricted: bit(other.managed),
-          Server: shared.map((s, i) => sharedServer(ctx, other, s, i))
+          Server: shared.map((s) => sharedServer(ctx, other.id, s))
         })
       }
       return container(200, {
@@ -322,7 +331,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       home: inHome,
       restricted: other.managed,
       status: "accepted",
-      sharedServers: shared.map((s, i) => sharedServer(ctx, other, s, i)),
+      sharedServers: shared.map((s) => sharedServer(ctx, other.id, s)),
       sharedSources: []
     }))
     return ctx.json
@@ -337,13 +346,15 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (server === undefined || ctx.store.ownerOf(server) !== account.id) {
         return notFound(ctx, "Server not found")
       }
-      const shared = ctx.store.sharesOf(server).flatMap((share, i) => {
+      // One SharedServer per user: a Home member who is a friend too is listed once (sharesOf's first, the friend's).
+      const shares = ctx.store.sharesOf(server)
+      const shared = shares.flatMap((share, i) => {
         const user = ctx.store.accounts.get(share.accountId)
-        return user === undefined
+        return user === undefined || shares.findIndex((s) => s.accountId === user.id) !== i
           ? []
           : [
               {
-                id: 6100000 + i,
+                id: ctx.store.shareId(server, user.id),
                 username: user.managed ? "" : user.username,
                 email: user.managed ? "" : user.email,
                 userID: user.id,
@@ -505,7 +516,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
    * does (`deleteDevice`); a user it is shared with leaves the share (the server leaves the user's resources, the
    * user the owner's `/api/users/` and `/api/v2/friends` if nothing else is shared, and the share's token is refused
    * by the server). No reference records plex.tv's answer: 204, as `DELETE /devices/{id}.xml`; 404 (XML) for a
-   * server the account neither owns nor has a share of.
+   * server the account neither owns nor has a share of. A Home user's share through the Home is the Home's, not its
+   * own to leave (as `removeFriend` leaves it alone): it ends when the user leaves the Home (`removeHomeUser`), and
+   * this refuses it 403 (XML), the fake's choice, no reference recording plex.tv's answer.
    */
   const removeServer = (ctx: Context, accountId: number): Response => {
     const server = ctx.store.server(ctx.params["machineId"] ?? "")
@@ -518,6 +531,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     if (server === undefined || share === undefined || !ctx.store.isClaimed(server)) {
       return notFound(ctx, "Server not found")
     }
+    if (share.home === true) return Http.plexTvError(false, 403, undefined, homeShareMessage)
     ctx.store.endedShares.add(share.accessToken)
     return Http.empty(204)
   }
@@ -612,9 +626,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           server: 1,
           thumb: `https://plex.tv/users/${other.uuid}/avatar`,
           username: other.username,
-          Server: theirs.flatMap((i, n) => {
+          Server: theirs.flatMap((i) => {
             const server = ctx.store.server(i.serverId)
-            return server === undefined ? [] : [{ ...sharedServer(ctx, other, server, n), pending: 1 }]
+            return server === undefined ? [] : [{ ...sharedServer(ctx, i.toAccountId, server), pending: 1 }]
           })
         }
       ]
@@ -706,7 +720,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   // `https://plex.tv/api/home/users/{userId}`, PUT, the account's own id, `?pin=…[&currentPin=…]`; `pin` empty
   // removes it): the account's own Home PIN, which a switch to it then asks for. Changing or removing a PIN takes the
   // current one (403, code 1041, as a switch's wrong PIN, otherwise). Another user's id: 403 for one of the account's
-  // Home (an admin sets a managed user's PIN with the route below), 404 otherwise. Legacy: XML, 204.
+  // Home (an admin sets a managed user's PIN with the route below), 404 otherwise. A managed user's own id: 403, as
+  // the route below refuses anyone but the Home's admin (python-plexapi `setManagedUserPin`: "This must be done from
+  // the Plex Home admin account"; a managed user has no password, its PIN the one lock on it). Legacy: XML, 204.
   const setHomePin = legacy(
     b.plexTvAccount("setHomePin", "PUT", "/api/home/users/:id", (ctx, account) => {
       const wanted = ctx.params["id"] ?? ""
@@ -715,6 +731,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           ? notFound(ctx, "User could not be found")
           : Http.plexTvError(false, 403, undefined, "Only a user's own PIN is set here (the fake's words)")
       }
+      if (account.managed) return Http.plexTvError(false, 403, undefined, managedPinMessage)
       if (account.homePin !== undefined && (ctx.query.get("currentPin") ?? "") !== account.homePin) {
         return Http.plexTvError(false, 403, 1041, pinRefusedMessage)
       }
@@ -747,14 +764,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           "Only the Home's admin removes another user (the fake's words)"
         )
       }
+      // Its Home shares end with its membership (store sharesOf).
       ctx.store.leftHomes.add(found.target.id)
       if (found.target.managed) ctx.store.deleteAccess(found.target.id)
-      for (const server of ctx.store.seed.servers) {
-        for (const share of server.shares) {
-          if (share.accountId === found.target.id && share.home === true)
-            ctx.store.endedShares.add(share.accessToken)
-        }
-      }
       return Http.empty(204)
     })
   )
@@ -771,7 +783,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
       if (found === undefined || !found.target.managed) return notFound(ctx, "User could not be found")
       if (found.home.adminId !== account.id) {
-        return Http.plexTvError(ctx.json, 403, undefined, "Only the Home's admin sets a managed user's PIN")
+        return Http.plexTvError(ctx.json, 403, undefined, managedPinMessage)
       }
       const remove = /^(1|true)$/i.test(ctx.query.get("removePin") ?? "")
       const problem = remove ? undefined : homePinProblem(ctx.query.get("pin"))

@@ -126,6 +126,10 @@ export const pseudoHex = (text: string, length: number): string => {
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0")
 
+/** The token of the share of the server at `serverIndex` with the Home member at `memberIndex` of its owner's Home. */
+export const homeShareToken = (serverIndex: number, memberIndex: number): string =>
+  `fakeHomeToken${pad(serverIndex + 1, 2)}${pad(memberIndex, 5)}`
+
 const defaultServerId = "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e"
 
 const serverIdAt = (index: number) => (index === 0 ? defaultServerId : pseudoHex(`server-${index}`, 40))
@@ -601,20 +605,8 @@ export const resolve = (options: Options = {}): Seed => {
     }
   }
   const serverSeeds = options.servers ?? [{}]
-  const servers = serverSeeds.map((seed, i) => {
-    const built = server(seed, i, accounts)
-    // The owner's home members reach the owner's servers through the home.
-    const home = homes.find((h) => h.adminId === built.ownerId)
-    if (home === undefined || !built.claimed) return built
-    const extra = home.memberIds
-      .filter((id) => id !== built.ownerId && !built.shares.some((s) => s.accountId === id))
-      .map((id, j) => ({
-        accountId: id,
-        accessToken: `fakeHomeToken${pad(i + 1, 2)}${pad(j + 1, 5)}`,
-        home: true
-      }))
-    return { ...built, shares: [...built.shares, ...extra] }
-  })
+  // A server's shares through its owner's Home are not seeded: they follow who owns it (store sharesOf).
+  const servers = serverSeeds.map((seed, i) => server(seed, i, accounts))
   unique(
     servers.map((server, i) => [`servers[${i}]`, server.clientIdentifier]),
     (first, second, id) => `${first} and ${second} share the clientIdentifier ${id}`

@@ -7,7 +7,14 @@
 import type { Fault } from "./fault.js"
 import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import type { Seed, SeedAccount, SeedDevice, SeedHome, SeedServer } from "./seed.js"
+import {
+  homeShareToken,
+  type Seed,
+  type SeedAccount,
+  type SeedDevice,
+  type SeedHome,
+  type SeedServer
+} from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -204,6 +211,8 @@ export class Store {
   readonly endedShares = new Set<string>()
   /** The accounts removed from their Plex Home since (`DELETE /api/home/users/{id}`): in no home from then on. */
   readonly leftHomes = new Set<number>()
+  /** The accounts deleted since (a managed user removed from its Home: {@link deleteAccess}), by id. */
+  readonly deleted = new Map<number, SeedAccount>()
   /** The invites to share a server sent and not yet accepted nor cancelled. */
   invites: Array<InviteEntry> = []
   /** The shares made by accepted invites. */
@@ -318,9 +327,15 @@ export class Store {
   /**
    * Deletes an account's access, as plex.tv deleting a managed Home user removed from its Home does: its devices
    * go, every token it was handed is revoked (plex.tv's 422 "Invalid token"), its servers' tokens lapse, and the
-   * device keys it registered go, so that no device JWT mints it a token again.
+   * device keys it registered go, so that no device JWT mints it a token again; the account itself goes
+   * ({@link deleted}).
    */
   deleteAccess(accountId: number): void {
+    // The account is gone (sign-in, the approval page, the fake's controls find it no more): kept aside by id, so
+    // that a control naming it says it was deleted rather than that it never was.
+    const account = this.accounts.get(accountId)
+    if (account !== undefined) this.deleted.set(accountId, account)
+    this.accounts.delete(accountId)
     for (const [kid, key] of this.deviceKeys) if (key.accountId === accountId) this.deviceKeys.delete(kid)
     for (const [id, device] of this.devices) if (device.accountId === accountId) this.revokeDevice(id)
     for (const entry of this.tokens.values()) if (entry.accountId === accountId) entry.revoked = true
@@ -358,18 +373,40 @@ export class Store {
   }
 
   /**
-   * A server's shares (its friends' and its owner's home's): the seeded ones while the seeded owner owns it, and
-   * those invites made while its owner owns it, but those a user left. Claimed by another account since, the shares
-   * the previous owner made end.
+   * A server's shares (its owner's Home's and its friends'): one with each user of the Home its owner is the admin
+   * of, whoever that owner is and whenever it claimed the server (a Home member reaches the admin's servers through
+   * the Home, those claimed since too); the seeded ones while the seeded owner owns it, and those invites made while
+   * its owner owns it, but those a user left. Claimed by another account since, the shares the previous owner made
+   * end. A user both in the Home and a friend has both, the friend's first (as listed before Home shares followed the
+   * owner): ending one (`removeFriend`, `removeHomeUser`) leaves the other.
    */
   sharesOf(server: SeedServer): SeedServer["shares"] {
     const owner = this.ownerOf(server)
+    if (owner === undefined) return []
+    const home = this.seed.homes.find((h) => h.adminId === owner)
+    const index = this.seed.servers.indexOf(server)
+    const homeShares = (home?.memberIds ?? []).flatMap((accountId, j) =>
+      accountId === owner || this.leftHomes.has(accountId)
+        ? []
+        : [{ accountId, accessToken: homeShareToken(index, j), home: true }]
+    )
     const added = this.addedShares.filter(
       (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
     )
-    return [...(owner === server.ownerId ? server.shares : []), ...added].filter(
+    return [...(owner === server.ownerId ? server.shares : []), ...added, ...homeShares].filter(
       (share) => !this.endedShares.has(share.accessToken)
     )
+  }
+
+  /**
+   * The id of the share of `server` with an account (`getSharedServers`' `SharedServer id`, and the `<Server id>` of
+   * `/api/users/`, which python-plexapi addresses FRIENDSERVERS `shared_servers/{serverId}` by): derived from the pair
+   * (their places in the seed), not from a position in a list, so it stays the same while other shares end or begin,
+   * a pending invite's is that of the share it becomes, and no two pairs share one.
+   */
+  shareId(server: SeedServer, accountId: number): number {
+    const account = this.seed.accounts.findIndex((a) => a.id === accountId)
+    return 6100000 + account * this.seed.servers.length + this.seed.servers.indexOf(server)
   }
 
   /**
