@@ -30,14 +30,13 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import { unsendableHeader, unsendableProblem } from "./core/identity.js"
 import * as Policy from "./core/policy.js"
 import { withSecretHeaderNames } from "./core/redact.js"
 import * as Facts from "./core/serverClient.js"
-import { scrubAnswerHeaders } from "./internal/read.js"
+import { discardBody, scrubAnswerHeaders } from "./internal/read.js"
 import { guarded } from "./internal/send.js"
 import { TracePropagation } from "./internal/settings.js"
 import * as V from "./internal/validate.js"
@@ -122,10 +121,6 @@ const sanitizeError = (
         ...(error.description === undefined ? {} : { description: error.description })
       })
 
-/** Drops a body nobody will read. */
-const discard = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
-
 const refused = (
   request: HttpClientRequest.HttpClientRequest,
   response: HttpClientResponse.HttpClientResponse,
@@ -192,7 +187,7 @@ export const make = (
         // followed) or one hiding a redirect is not taken.
         const foreign = Policy.foreignAnswer(request.url, response.request.url, response.status)
         if (foreign !== undefined)
-          return Effect.zipRight(discard(response), Effect.fail(refused(request, response, foreign)))
+          return Effect.zipRight(discardBody(response), Effect.fail(refused(request, response, foreign)))
         const location = response.headers["location"]
         if (!Policy.isRedirect(response.status) || location === undefined) {
           return Effect.succeed(response)
@@ -209,7 +204,7 @@ export const make = (
           secret
         )
         if (hop._tag === "Refuse") {
-          return Effect.zipRight(discard(response), Effect.fail(refused(request, response, hop.detail)))
+          return Effect.zipRight(discardBody(response), Effect.fail(refused(request, response, hop.detail)))
         }
         const headers = Headers.remove(request.headers, Facts.droppedOnRedirect(hop))
         const method = hop.toGet ? "GET" : request.method
@@ -219,7 +214,7 @@ export const make = (
           hash: hop.hash,
           body: hop.toGet ? undefined : request.body
         })
-        return Effect.zipRight(discard(response), follow(next, hops + 1))
+        return Effect.zipRight(discardBody(response), follow(next, hops + 1))
       })
     const execute = (
       request: HttpClientRequest.HttpClientRequest

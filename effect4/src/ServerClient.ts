@@ -35,14 +35,13 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Redactable from "effect/Redactable"
 import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
 import { foreignAnswer, isRedirect } from "../../src/core/policy.js"
 import { guardFetch } from "../../src/core/fetchGuard.js"
 import { unsendableHeader, unsendableProblem } from "../../src/core/identity.js"
 import { withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
-import { scrubAnswerHeaders } from "./internal/read.js"
+import { discardBody, scrubAnswerHeaders } from "./internal/read.js"
 import * as Request from "./internal/request.js"
 import { clientContext } from "./internal/send.js"
 import * as V from "./internal/validate.js"
@@ -144,10 +143,6 @@ const sanitizeError = (
   }
 }
 
-/** Drops a body nobody will read. */
-const discard = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
-
 const refused = (
   request: HttpClientRequest.HttpClientRequest,
   response: HttpClientResponse.HttpClientResponse,
@@ -227,7 +222,7 @@ export const make = (
         // followed) or one hiding a redirect is not taken.
         const foreign = foreignAnswer(request.url, response.request.url, response.status)
         if (foreign !== undefined) {
-          return Effect.andThen(discard(response), Effect.fail(refused(request, response, foreign)))
+          return Effect.andThen(discardBody(response), Effect.fail(refused(request, response, foreign)))
         }
         const location = response.headers["location"]
         if (!isRedirect(response.status) || location === undefined) return Effect.succeed(response)
@@ -243,7 +238,7 @@ export const make = (
           secret
         )
         if (hop._tag === "Refuse") {
-          return Effect.andThen(discard(response), Effect.fail(refused(request, response, hop.detail)))
+          return Effect.andThen(discardBody(response), Effect.fail(refused(request, response, hop.detail)))
         }
         const url = new URL(hop.url)
         for (const [key, value] of hop.query) url.searchParams.append(key, value)
@@ -256,7 +251,7 @@ export const make = (
         if (hop.withToken) next = HttpClientRequest.setHeader(next, tokenHeader, secret)
         if (hop.toGet)
           next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
-        return Effect.andThen(discard(response), follow(next, hops + 1))
+        return Effect.andThen(discardBody(response), follow(next, hops + 1))
       })
     const execute = (
       request: HttpClientRequest.HttpClientRequest

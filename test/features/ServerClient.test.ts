@@ -1,3 +1,4 @@
+import { HttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { Resources, ServerClient } from "effect-plex-auth"
@@ -121,6 +122,40 @@ describe("ServerClient over loopback", () => {
           [next, "/identity"]
         ])
       }
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  // Effect 3's response renders a JSON or text body by starting to read it (`HttpIncomingMessage.inspect`): a
+  // middleware that logs the response, or a tracer that renders the platform span's exit, reads it before the client
+  // drops a redirect's body (the engine's twin: test/observability.test.ts).
+  it.scoped("a response rendered before the client drops its body (a logging middleware): no defect", () =>
+    Effect.gen(function* () {
+      const plex = (yield* FakePlexServer.FakePlexServer).fake
+      const connected = yield* as("alice")(Resources.connectByName("Den"))
+      const rendering = yield* Effect.map(
+        HttpClient.HttpClient,
+        HttpClient.tap((response) => Effect.sync(() => JSON.stringify(response)))
+      )
+      const client = yield* ServerClient.make(connected).pipe(
+        Effect.provideService(HttpClient.HttpClient, rendering)
+      )
+      // A redirect followed: its body dropped.
+      yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity" }), { times: 1 })
+      yield* plex.clearRequests
+      const followed = yield* client.get("/")
+      assert.strictEqual(followed.status, 200)
+      assert.deepStrictEqual(
+        (yield* plex.requests).map((r) => [r.path, r.status]),
+        [
+          ["/", 302],
+          ["/identity", 200]
+        ]
+      )
+      // A redirect refused (the sixth hop): its body dropped, the refusal a failure, not a defect.
+      yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/" }))
+      const loop = yield* Effect.flip(client.get("/"))
+      assert.strictEqual(loop._tag, "ResponseError")
+      assert.include(loop.message, "more than 5 redirects")
     }).pipe(Effect.provide(TestLive()))
   )
 

@@ -6,6 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
 import * as Redacted from "effect/Redacted"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
@@ -133,6 +134,39 @@ describe("ServerClient (Effect 4)", () => {
           [next, "/identity"]
         ])
       }
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  // As in the Effect 3 edition, whose response renders a JSON or text body by starting to read it: a middleware that
+  // logs the response (or a tracer that renders the platform span's exit) before the client drops a redirect's body.
+  it.effect("a response rendered before the client drops its body (a logging middleware): no defect", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const connected = yield* as("alice")(Resources.connectByName("Den"))
+      const rendering = yield* Effect.map(
+        HttpClient.HttpClient,
+        HttpClient.tap((response) => Effect.sync(() => JSON.stringify(response)))
+      )
+      const client = yield* ServerClient.make(connected).pipe(
+        Effect.provideService(HttpClient.HttpClient, rendering)
+      )
+      // A redirect followed: its body dropped.
+      yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity" }), { times: 1 })
+      yield* plex.clearRequests
+      const followed = yield* client.get("/")
+      assert.strictEqual(followed.status, 200)
+      assert.deepStrictEqual(
+        (yield* plex.requests).map((r) => [r.path, r.status]),
+        [
+          ["/", 302],
+          ["/identity", 200]
+        ]
+      )
+      // A redirect refused (the sixth hop): its body dropped, the refusal a failure, not a defect.
+      yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/" }))
+      const loop = yield* Effect.flip(client.get("/"))
+      assert.strictEqual(loop.reason._tag, "StatusCodeError")
+      assert.include(loop.message, "more than 5 redirects")
     }).pipe(Effect.provide(TestLive()))
   )
 
