@@ -8,7 +8,9 @@
  * It keeps the library's redirect and secret rules: redirects are followed
  * here (at most 5, http(s) only), the token goes only to the server's own
  * origin (never across origins, never in a URL), a request to another
- * origin is refused, and the `X-Plex-Token` header and a redirect's
+ * origin is refused, a redirect to another origin carries nothing that says
+ * who asks (no token, no `X-Plex-*` identity, no `Authorization` or
+ * `Cookie`, no trace headers), and the `X-Plex-Token` header and a redirect's
  * `Location` (which a server may point at a URL carrying the token) are
  * redacted in what the platform logs and traces. Responses and errors handed
  * back carry their request without the token, and the token scrubbed out of
@@ -164,9 +166,12 @@ export const make = (
     // with a line break or non-byte text would fail each request in `fetch`, as a transport error a retry repeats).
     // Names in lower case, as the engine's check reads them (`Headers` holds them so); spread first, as the engine
     // spreads them, so that no object at all is an identity without headers, not a defect in `Headers.fromInput`.
-    const unsendable = unsendableHeader(Headers.fromInput({ ...identity.headers }))
+    const identityHeaders = Headers.fromInput({ ...identity.headers })
+    const unsendable = unsendableHeader(identityHeaders)
     if (unsendable !== undefined)
       return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
+    // A redirect to another origin drops them (`Facts.droppedOnRedirect`).
+    const identityNames = Object.keys(identityHeaders)
     const client = yield* HttpClient.HttpClient
     const propagate = yield* TracePropagation
     // The token is read once, here: the client sends its own copy, so a caller's `Redacted` wiped after `make`
@@ -176,10 +181,18 @@ export const make = (
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
     // The caller's `Fetch` and `RequestInit` are those the client sends with, its layer's included.
-    const send = (request: HttpClientRequest.HttpClientRequest) =>
-      guarded(client, request, secrets, () => client.execute(request))
+    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them.
+    const send = (request: HttpClientRequest.HttpClientRequest) => {
+      const sent = guarded(client, request, secrets, () => client.execute(request))
+      return Policy.mayCarrySecrets(origin, request.url)
+        ? sent
+        : Effect.locally(sent, HttpClient.currentTracerPropagation, false)
+    }
+    // `onServer`: the headers for the server's origin (the token, the identity, the caller's), which a redirect
+    // elsewhere drops and one back to the server gives again.
     const follow = (
       request: HttpClientRequest.HttpClientRequest,
+      onServer: Headers.Headers,
       hops: number
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
       Effect.flatMap(send(request), (response) => {
@@ -206,15 +219,16 @@ export const make = (
         if (hop._tag === "Refuse") {
           return Effect.zipRight(discardBody(response), Effect.fail(refused(request, response, hop.detail)))
         }
-        const headers = Headers.remove(request.headers, Facts.droppedOnRedirect(hop))
+        const dropped = Facts.droppedOnRedirect(hop, Object.keys(onServer), identityNames)
         const method = hop.toGet ? "GET" : request.method
         const next = HttpClientRequest.make(method)(hop.url, {
-          headers: hop.withToken ? Headers.set(headers, tokenHeader, secret) : headers,
+          headers: Headers.remove(onServer, dropped),
           urlParams: hop.query,
           hash: hop.hash,
           body: hop.toGet ? undefined : request.body
         })
-        return Effect.zipRight(discardBody(response), follow(next, hops + 1))
+        const kept = hop.toGet ? Headers.remove(onServer, Facts.contentHeaders) : onServer
+        return Effect.zipRight(discardBody(response), follow(next, kept, hops + 1))
       })
     const execute = (
       request: HttpClientRequest.HttpClientRequest
@@ -226,7 +240,7 @@ export const make = (
         )
       }
       const url = target.url
-      let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
+      let headers = Headers.merge(identityHeaders, request.headers)
       if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
         headers: Headers.set(headers, tokenHeader, secret),
@@ -234,7 +248,7 @@ export const make = (
         hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
         body: request.body
       })
-      return follow(ready, 0).pipe(
+      return follow(ready, ready.headers, 0).pipe(
         Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
         Effect.mapError((error) => sanitizeError(error, secrets)),
         // What the platform logs or traces of these requests shows the token's header and a redirect's

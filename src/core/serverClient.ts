@@ -99,14 +99,30 @@ export const redirect = (
   }
 }
 
-/** The headers a redirected request drops. */
-export const droppedOnRedirect = (hop: {
-  readonly toGet: boolean
-  readonly withToken: boolean
-}): Array<string> => [
-  ...(hop.withToken ? [] : [tokenHeader]),
-  ...(hop.toGet ? ["content-type", "content-length"] : [])
-]
+/** The headers a request turned GET by a redirect drops with its body. */
+export const contentHeaders: ReadonlyArray<string> = ["content-type", "content-length"]
+
+/**
+ * Of the headers `names` (lower case) meant for the server's origin, those the next request of a redirect drops: a
+ * dropped body's content headers, and on another origin (no token there) every header that says who asks. The
+ * token; Plex's `X-Plex-*` headers and the identity's own (`identity`: the device's identifier and name tie the
+ * request to the user's device, and no other origin needs them); the caller's credentials (`Authorization`,
+ * `Proxy-Authorization`, `Cookie`, as undici's fetch and python-requests, python-plexapi's transport, drop them
+ * across hosts); trace context (`traceparent`, `tracestate`, `b3`, `X-B3-*`) set by the caller.
+ */
+export const droppedOnRedirect = (
+  hop: { readonly toGet: boolean; readonly withToken: boolean },
+  names: ReadonlyArray<string>,
+  identity: ReadonlyArray<string>
+): Array<string> =>
+  names.filter(
+    (name) =>
+      (hop.toGet && contentHeaders.includes(name)) ||
+      (!hop.withToken &&
+        (name.startsWith("x-plex-") || identity.includes(name) || notForOtherOrigins.test(name)))
+  )
+
+const notForOtherOrigins = /^(?:authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/
 
 /**
  * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the

@@ -276,11 +276,36 @@ describe("core/serverClient", () => {
       assert.isFalse(away.withToken)
       assert.isTrue(away.toGet)
       assert.deepStrictEqual(away.query, [["b", "2"]])
-      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away), [
+      // Elsewhere: the token, the identity (X-Plex-* and the identity's own), credentials, trace context; the
+      // content headers of the dropped body. What the request needs stays.
+      const names = [
         "x-plex-token",
+        "x-plex-client-identifier",
+        "x-plex-client-profile-extra",
+        "x-my-device",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "traceparent",
+        "tracestate",
+        "b3",
+        "x-b3-traceid",
         "content-type",
-        "content-length"
-      ])
+        "content-length",
+        "accept",
+        "range",
+        "x-mine"
+      ]
+      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away, names, ["x-my-device"]), names.slice(0, 13))
+      // On the server's origin only the content headers go, and those only with the body.
+      assert.deepStrictEqual(
+        ServerClient.droppedOnRedirect({ ...away, withToken: true }, names, ["x-my-device"]),
+        ["content-type", "content-length"]
+      )
+      assert.deepStrictEqual(
+        ServerClient.droppedOnRedirect({ toGet: false, withToken: true }, names, ["x-my-device"]),
+        []
+      )
     }
     const loop = ServerClient.redirect(origin, `${base}/`, "GET", 302, "/", 5, "T")
     assert.deepStrictEqual(loop, { _tag: "Refuse", detail: "more than 5 redirects" })

@@ -1,7 +1,7 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { Resources, ServerClient } from "effect-plex-auth"
+import { PlexAuth, Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -123,6 +123,73 @@ describe("ServerClient over loopback", () => {
         ])
       }
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a redirect to another origin carries no trace context, identity or credentials; back on the server, all again",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const connected = yield* as("alice")(Resources.connectByName("Den"))
+        // Trace propagation on (`PlexAuth.TracePropagation`), the request inside a span of the caller's.
+        const client = yield* ServerClient.make(connected).pipe(PlexAuth.withTracePropagation(true))
+        const headers = {
+          range: "bytes=0-99",
+          authorization: "Basic dTpw",
+          "proxy-authorization": "Basic cDpx",
+          cookie: "session=1",
+          tracestate: "vendor=1",
+          "x-plex-client-profile-extra": "add-transcode-target"
+        }
+        // The server sends the client elsewhere, which sends it back to the server.
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 307, to: `${plex.elsewhereUrl}/back` }), {
+          times: 1
+        })
+        yield* plex.fault(
+          { origin: plex.elsewhereUrl, path: "/back" },
+          Fault.redirect({ status: 307, to: `${connected.uri}/identity` }),
+          { times: 1 }
+        )
+        yield* plex.clearRequests
+        const response = yield* client.get("/", { headers }).pipe(Effect.withSpan("caller"))
+        assert.strictEqual(response.status, 200)
+        const hops = yield* plex.requests
+        assert.deepStrictEqual(
+          hops.map((r) => [r.host, r.path]),
+          [
+            ["server", "/"],
+            ["elsewhere", "/back"],
+            ["server", "/identity"]
+          ]
+        )
+        const [first, elsewhere, back] = hops
+        const identifying = (request: typeof first) =>
+          Object.keys(request?.headers ?? {}).filter((name) =>
+            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/.test(
+              name
+            )
+          )
+        const all = [
+          "authorization",
+          "b3",
+          "cookie",
+          "proxy-authorization",
+          "traceparent",
+          "tracestate",
+          "x-plex-client-identifier",
+          "x-plex-client-profile-extra",
+          "x-plex-token"
+        ]
+        // On the server's origin, all of it: the token, the identity, the caller's headers, the trace context.
+        for (const sent of [first, back]) {
+          assert.includeMembers(identifying(sent), all, sent?.path)
+          assert.strictEqual(sent?.headers["x-plex-client-identifier"], "features-test")
+        }
+        // Elsewhere, none of it; what the request needs stays.
+        assert.deepStrictEqual(identifying(elsewhere), [])
+        assert.strictEqual(elsewhere?.headers["range"], "bytes=0-99")
+        assert.strictEqual(elsewhere?.headers["accept"], "application/json")
+      }).pipe(Effect.provide(TestLive()))
   )
 
   // Effect 3's response renders a JSON or text body by starting to read it (`HttpIncomingMessage.inspect`): a
