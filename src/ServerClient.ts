@@ -245,7 +245,7 @@ export const make = (
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
         headers: Headers.set(headers, tokenHeader, secret),
         urlParams: Facts.query(url, request.urlParams, secret),
-        hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
+        hash: Facts.fragment(Option.getOrUndefined(request.hash) ?? url.hash.slice(1), secret),
         body: request.body
       })
       return follow(ready, ready.headers, 0).pipe(

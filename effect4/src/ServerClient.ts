@@ -280,7 +280,7 @@ export const make = (
         const url = target.url
         let headers = Headers.merge(identityHeaders, request.headers)
         if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
-        const hash = Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined)
+        const hash = Facts.fragment(Option.getOrUndefined(request.hash) ?? url.hash.slice(1), secret)
         // Built afresh: `setUrlParams` would keep the request's own parameters beside these.
         // The caller's method, as its request holds it.
         let ready = HttpClientRequest.make(request.method as HttpMethod)(`${url.origin}${url.pathname}`, {

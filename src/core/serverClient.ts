@@ -56,6 +56,13 @@ export const query = <V = string>(
     ([key, value]) => key.toLowerCase() !== tokenHeader && (token === undefined || value !== token)
   )
 
+/**
+ * A request's fragment (`hash`, without its `#`), unless it carries the token: a fragment is never sent, but the
+ * platform's span puts it in `url.full` and the request handed back keeps it. Empty is none.
+ */
+export const fragment = (hash: string | undefined, token: string): string | undefined =>
+  hash === undefined || hash === "" || hash.includes(token) ? undefined : hash
+
 /** The next hop of a redirect the server answered, or why it is refused. */
 export type Hop =
   | {
@@ -93,7 +100,7 @@ export const redirect = (
     _tag: "Follow",
     url: hop.target,
     query: redirectQuery(hop.url, !withToken, [token], []),
-    hash: hop.hash,
+    hash: fragment(hop.hash, token),
     toGet: hop.toGet,
     withToken
   }

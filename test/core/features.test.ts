@@ -307,6 +307,14 @@ describe("core/serverClient", () => {
         []
       )
     }
+    // A fragment carrying the token is dropped (never sent, but shown in a span's url.full); another is kept.
+    assert.include(ServerClient.redirect(origin, `${base}/`, "GET", 302, "/a#X-Plex-Token=T", 0, "T"), {
+      hash: undefined
+    })
+    assert.include(ServerClient.redirect(origin, `${base}/`, "GET", 302, "/a#k", 0, "T"), { hash: "k" })
+    assert.strictEqual(ServerClient.fragment("t=T", "T"), undefined)
+    assert.strictEqual(ServerClient.fragment("", "T"), undefined)
+    assert.strictEqual(ServerClient.fragment("k", "T"), "k")
     const loop = ServerClient.redirect(origin, `${base}/`, "GET", 302, "/", 5, "T")
     assert.deepStrictEqual(loop, { _tag: "Refuse", detail: "more than 5 redirects" })
     assert.strictEqual(

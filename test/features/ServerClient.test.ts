@@ -1,10 +1,11 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Exit, Option, Redacted } from "effect"
 import { PlexAuth, Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
+import { withRecordedSpans } from "../support/observe.js"
 import { as, TestLive } from "./support.js"
 
 /** alice's server "Den", connected as Resources.connect chooses, and a ready client for it. */
@@ -100,6 +101,39 @@ describe("ServerClient over loopback", () => {
         assert.strictEqual(loop._tag, "ResponseError")
         assert.include(loop.message, "more than 5 redirects")
         assert.notInclude(JSON.stringify(loop), secret)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "the token in a fragment (a redirect's, or the request's own) is dropped: in no span, in nothing handed back",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const { client, connected } = yield* ready
+        const secret = Redacted.value(connected.token)
+        // A fragment is never sent, but the platform's span puts it in url.full, and the request handed back keeps it.
+        yield* plex.fault(
+          { path: "/" },
+          Fault.redirect({ status: 302, to: `/identity#X-Plex-Token=${secret}` }),
+          {
+            times: 1
+          }
+        )
+        for (const send of [client.get("/"), client.get(`/identity#t=${secret}`)]) {
+          const { exit, spans } = yield* withRecordedSpans(send)
+          assert.isTrue(Exit.isSuccess(exit))
+          if (Exit.isSuccess(exit)) {
+            assert.strictEqual(exit.value.status, 200)
+            assert.notInclude(JSON.stringify(exit.value), secret)
+            assert.isTrue(Option.isNone(exit.value.request.hash))
+          }
+          assert.isNotEmpty(spans)
+          for (const span of spans) assert.notInclude(JSON.stringify([...span.attributes]), secret, span.name)
+        }
+        // A fragment without the token is kept.
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity#keep" }), { times: 1 })
+        const kept = yield* client.get("/")
+        assert.deepStrictEqual(kept.request.hash, Option.some("keep"))
       }).pipe(Effect.provide(TestLive()))
   )
 

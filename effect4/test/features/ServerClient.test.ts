@@ -6,13 +6,16 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as HttpClient from "effect/http/HttpClient"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { Fault } from "effect4-plex-auth/testing"
 import { inspect } from "node:util"
+import { withRecordedSpans } from "../support/observe.js"
 import { as, fake, TestLive } from "./support.js"
 
 /** alice's server "Den", connected as Resources.connect chooses, and a ready client for it. */
@@ -114,6 +117,39 @@ describe("ServerClient (Effect 4)", () => {
         // The request it carries has no token header at all (not only redacted when printed).
         assert.isFalse("x-plex-token" in loop.request.headers)
         assert.isFalse("x-plex-token" in loop.response!.request.headers)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "the token in a fragment (a redirect's, or the request's own) is dropped: in no span, in nothing handed back",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const { client, connected } = yield* ready
+        const secret = Redacted.value(connected.token)
+        // A fragment is never sent, but the platform's span puts it in url.full, and the request handed back keeps it.
+        yield* plex.fault(
+          { path: "/" },
+          Fault.redirect({ status: 302, to: `/identity#X-Plex-Token=${secret}` }),
+          {
+            times: 1
+          }
+        )
+        for (const send of [client.get("/"), client.get(`/identity#t=${secret}`)]) {
+          const { exit, spans } = yield* withRecordedSpans(send)
+          assert.isTrue(Exit.isSuccess(exit))
+          if (Exit.isSuccess(exit)) {
+            assert.strictEqual(exit.value.status, 200)
+            assert.notInclude(JSON.stringify(exit.value), secret)
+            assert.isTrue(Option.isNone(exit.value.request.hash))
+          }
+          assert.isNotEmpty(spans)
+          for (const span of spans) assert.notInclude(JSON.stringify([...span.attributes]), secret, span.name)
+        }
+        // A fragment without the token is kept.
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity#keep" }), { times: 1 })
+        const kept = yield* client.get("/")
+        assert.deepStrictEqual(kept.request.hash, Option.some("keep"))
       }).pipe(Effect.provide(TestLive()))
   )
 
