@@ -182,7 +182,7 @@ const absoluteUrl = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
 /**
  * The URL of `path` on the server `uri`, with `params` as its query, without
- * the token (a `X-Plex-Token` among `params` is dropped). A path that is not
+ * the token (a `X-Plex-Token` in the path's query or among `params` is dropped). A path that is not
  * absolute is made so; a URL on the server's origin (which
  * {@link mediaUrlProblem} checks) is taken as it is. The path goes after the
  * address as `ServerClient.make` reads it ({@link serverUrl}: spaces around it
@@ -199,6 +199,10 @@ export const mediaUrl = (
   const url = absoluteUrl.test(path)
     ? new URL(path)
     : new URL(`${base}${path.startsWith("/") ? path : `/${path}`}`)
+  // Never a token: neither one the path's own query brings (a URL as a server lists it) nor one among `params`.
+  for (const key of new Set(url.searchParams.keys())) {
+    if (key.toLowerCase() === tokenHeader) url.searchParams.delete(key)
+  }
   for (const [key, value] of Object.entries(params)) {
     if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
   }

@@ -296,6 +296,17 @@ describe("ServerClient over loopback", () => {
       "X-Plex-Token": "sneaky"
     })
     assert.strictEqual(plain, "http://192.168.1.10:32400/library/parts/1/file.mkv?download=1")
+    // Nor one the path brings in its query (a URL as a server lists it, copied with its token), under any case.
+    assert.strictEqual(
+      ServerClient.mediaUrl(
+        connection,
+        "/photo/:/transcode?url=%2Fa&X-Plex-Token=listed&x-plex-token=again",
+        {
+          width: "100"
+        }
+      ),
+      "http://192.168.1.10:32400/photo/:/transcode?url=%2Fa&width=100"
+    )
     const leaky = ServerClient.mediaUrlWithToken(connection, "library/parts/1/file.mkv")
     assert.isTrue(Redacted.isRedacted(leaky))
     assert.notInclude(String(leaky), "serverTokenABC")
