@@ -8,7 +8,9 @@
  * It keeps the library's redirect and secret rules: redirects are followed
  * here (at most 5, http(s) only), the token goes only to the server's own
  * origin (never across origins, never in a URL), a request to another
- * origin is refused, and the `X-Plex-Token` header and a redirect's
+ * origin is refused, a redirect to another origin carries nothing that says
+ * who asks (no token, no `X-Plex-*` identity, no `Authorization` or
+ * `Cookie`, no trace headers), and the `X-Plex-Token` header and a redirect's
  * `Location` (which a server may point at a URL carrying the token) are
  * redacted in what the platform logs and traces. Responses and errors handed
  * back carry their request without the token, and the token scrubbed out of
@@ -30,14 +32,13 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
 import { unsendableHeader, unsendableProblem } from "./core/identity.js"
 import * as Policy from "./core/policy.js"
 import { withSecretHeaderNames } from "./core/redact.js"
 import * as Facts from "./core/serverClient.js"
-import { scrubAnswerHeaders } from "./internal/read.js"
+import { discardBody, scrubAnswerHeaders } from "./internal/read.js"
 import { guarded } from "./internal/send.js"
 import { TracePropagation } from "./internal/settings.js"
 import * as V from "./internal/validate.js"
@@ -122,10 +123,6 @@ const sanitizeError = (
         ...(error.description === undefined ? {} : { description: error.description })
       })
 
-/** Drops a body nobody will read. */
-const discard = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
-
 const refused = (
   request: HttpClientRequest.HttpClientRequest,
   response: HttpClientResponse.HttpClientResponse,
@@ -169,9 +166,12 @@ export const make = (
     // with a line break or non-byte text would fail each request in `fetch`, as a transport error a retry repeats).
     // Names in lower case, as the engine's check reads them (`Headers` holds them so); spread first, as the engine
     // spreads them, so that no object at all is an identity without headers, not a defect in `Headers.fromInput`.
-    const unsendable = unsendableHeader(Headers.fromInput({ ...identity.headers }))
+    const identityHeaders = Headers.fromInput({ ...identity.headers })
+    const unsendable = unsendableHeader(identityHeaders)
     if (unsendable !== undefined)
       return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
+    // A redirect to another origin drops them (`Facts.droppedOnRedirect`).
+    const identityNames = Object.keys(identityHeaders)
     const client = yield* HttpClient.HttpClient
     const propagate = yield* TracePropagation
     // The token is read once, here: the client sends its own copy, so a caller's `Redacted` wiped after `make`
@@ -181,10 +181,18 @@ export const make = (
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
     // The caller's `Fetch` and `RequestInit` are those the client sends with, its layer's included.
-    const send = (request: HttpClientRequest.HttpClientRequest) =>
-      guarded(client, request, secrets, () => client.execute(request))
+    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them.
+    const send = (request: HttpClientRequest.HttpClientRequest) => {
+      const sent = guarded(client, request, secrets, () => client.execute(request))
+      return Policy.mayCarrySecrets(origin, request.url)
+        ? sent
+        : Effect.locally(sent, HttpClient.currentTracerPropagation, false)
+    }
+    // `onServer`: the headers for the server's origin (the token, the identity, the caller's), which a redirect
+    // elsewhere drops and one back to the server gives again.
     const follow = (
       request: HttpClientRequest.HttpClientRequest,
+      onServer: Headers.Headers,
       hops: number
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
       Effect.flatMap(send(request), (response) => {
@@ -192,7 +200,7 @@ export const make = (
         // followed) or one hiding a redirect is not taken.
         const foreign = Policy.foreignAnswer(request.url, response.request.url, response.status)
         if (foreign !== undefined)
-          return Effect.zipRight(discard(response), Effect.fail(refused(request, response, foreign)))
+          return Effect.zipRight(discardBody(response), Effect.fail(refused(request, response, foreign)))
         const location = response.headers["location"]
         if (!Policy.isRedirect(response.status) || location === undefined) {
           return Effect.succeed(response)
@@ -209,17 +217,18 @@ export const make = (
           secret
         )
         if (hop._tag === "Refuse") {
-          return Effect.zipRight(discard(response), Effect.fail(refused(request, response, hop.detail)))
+          return Effect.zipRight(discardBody(response), Effect.fail(refused(request, response, hop.detail)))
         }
-        const headers = Headers.remove(request.headers, Facts.droppedOnRedirect(hop))
+        const dropped = Facts.droppedOnRedirect(hop, Object.keys(onServer), identityNames)
         const method = hop.toGet ? "GET" : request.method
         const next = HttpClientRequest.make(method)(hop.url, {
-          headers: hop.withToken ? Headers.set(headers, tokenHeader, secret) : headers,
+          headers: Headers.remove(onServer, dropped),
           urlParams: hop.query,
           hash: hop.hash,
           body: hop.toGet ? undefined : request.body
         })
-        return Effect.zipRight(discard(response), follow(next, hops + 1))
+        const kept = hop.toGet ? Headers.remove(onServer, Facts.contentHeaders) : onServer
+        return Effect.zipRight(discardBody(response), follow(next, kept, hops + 1))
       })
     const execute = (
       request: HttpClientRequest.HttpClientRequest
@@ -231,15 +240,15 @@ export const make = (
         )
       }
       const url = target.url
-      let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
+      let headers = Headers.merge(identityHeaders, request.headers)
       if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
       const ready = HttpClientRequest.make(request.method)(`${url.origin}${url.pathname}`, {
         headers: Headers.set(headers, tokenHeader, secret),
         urlParams: Facts.query(url, request.urlParams, secret),
-        hash: Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined),
+        hash: Facts.fragment(Option.getOrUndefined(request.hash) ?? url.hash.slice(1), secret),
         body: request.body
       })
-      return follow(ready, 0).pipe(
+      return follow(ready, ready.headers, 0).pipe(
         Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
         Effect.mapError((error) => sanitizeError(error, secrets)),
         // What the platform logs or traces of these requests shows the token's header and a redirect's

@@ -8,7 +8,9 @@
  * It keeps the library's redirect and secret rules: redirects are followed
  * here (at most 5, http(s) only), the token goes only to the server's own
  * origin (never across origins, never in a URL), a request to another
- * origin is refused, and the `X-Plex-Token` header and a redirect's
+ * origin is refused, a redirect to another origin carries nothing that says
+ * who asks (no token, no `X-Plex-*` identity, no `Authorization` or
+ * `Cookie`, no trace headers), and the `X-Plex-Token` header and a redirect's
  * `Location` (which a server may point at a URL carrying the token) are
  * redacted in what the platform logs and traces. Responses and errors handed
  * back carry their request without the token, and the token scrubbed out of
@@ -35,14 +37,13 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Redactable from "effect/Redactable"
 import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
-import { foreignAnswer, isRedirect } from "../../src/core/policy.js"
+import { foreignAnswer, isRedirect, mayCarrySecrets } from "../../src/core/policy.js"
 import { guardFetch } from "../../src/core/fetchGuard.js"
 import { unsendableHeader, unsendableProblem } from "../../src/core/identity.js"
 import { withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Facts from "../../src/core/serverClient.js"
 import { ClientIdentity } from "./ClientIdentity.js"
-import { scrubAnswerHeaders } from "./internal/read.js"
+import { discardBody, scrubAnswerHeaders } from "./internal/read.js"
 import * as Request from "./internal/request.js"
 import { clientContext } from "./internal/send.js"
 import * as V from "./internal/validate.js"
@@ -144,10 +145,6 @@ const sanitizeError = (
   }
 }
 
-/** Drops a body nobody will read. */
-const discard = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.ignore(Stream.runDrain(Stream.take(response.stream, 1)))
-
 const refused = (
   request: HttpClientRequest.HttpClientRequest,
   response: HttpClientResponse.HttpClientResponse,
@@ -194,9 +191,12 @@ export const make = (
     // with a line break or non-byte text would fail each request in `fetch`, as a transport error a retry repeats).
     // Names in lower case, as the engine's check reads them (`Headers` holds them so); spread first, as the engine
     // spreads them, so that no object at all is an identity without headers, not a defect in `Headers.fromInput`.
-    const unsendable = unsendableHeader(Headers.fromInput({ ...identity.headers }))
+    const identityHeaders = Headers.fromInput({ ...identity.headers })
+    const unsendable = unsendableHeader(identityHeaders)
     if (unsendable !== undefined)
       return yield* Effect.fail(V.invalid("ServerClient.make", unsendable, unsendableProblem))
+    // A redirect to another origin drops them (`Facts.droppedOnRedirect`).
+    const identityNames = Object.keys(identityHeaders)
     const client = yield* HttpClient.HttpClient
     const propagate = yield* Request.TracePropagation
     // The token is read once, here: the client sends its own copy, so a caller's `Redacted` wiped after `make`
@@ -205,8 +205,9 @@ export const make = (
     const secrets = [secret]
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
-    const send = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(clientContext(client), (context) =>
+    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them.
+    const send = (request: HttpClientRequest.HttpClientRequest) => {
+      const sent = Effect.flatMap(clientContext(client), (context) =>
         client.execute(request).pipe(
           Effect.provideService(
             FetchHttpClient.Fetch,
@@ -218,8 +219,15 @@ export const make = (
           })
         )
       )
+      return mayCarrySecrets(origin, request.url)
+        ? sent
+        : Effect.provideService(sent, HttpClient.TracerPropagationEnabled, false)
+    }
+    // `onServer`: the headers for the server's origin (the token, the identity, the caller's), which a redirect
+    // elsewhere drops and one back to the server gives again.
     const follow = (
       request: HttpClientRequest.HttpClientRequest,
+      onServer: Headers.Headers,
       hops: number
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
       Effect.flatMap(send(request), (response) => {
@@ -227,7 +235,7 @@ export const make = (
         // followed) or one hiding a redirect is not taken.
         const foreign = foreignAnswer(request.url, response.request.url, response.status)
         if (foreign !== undefined) {
-          return Effect.andThen(discard(response), Effect.fail(refused(request, response, foreign)))
+          return Effect.andThen(discardBody(response), Effect.fail(refused(request, response, foreign)))
         }
         const location = response.headers["location"]
         if (!isRedirect(response.status) || location === undefined) return Effect.succeed(response)
@@ -243,20 +251,21 @@ export const make = (
           secret
         )
         if (hop._tag === "Refuse") {
-          return Effect.andThen(discard(response), Effect.fail(refused(request, response, hop.detail)))
+          return Effect.andThen(discardBody(response), Effect.fail(refused(request, response, hop.detail)))
         }
         const url = new URL(hop.url)
         for (const [key, value] of hop.query) url.searchParams.append(key, value)
         if (hop.hash !== undefined) url.hash = hop.hash
-        // The URL's query and fragment replace the request's; the dropped headers go, the token only as allowed.
-        let next = Facts.droppedOnRedirect(hop).reduce(
+        // The URL's query and fragment replace the request's; the headers are those for the server, less the
+        // dropped ones (the request's are among them).
+        let next = Facts.droppedOnRedirect(hop, Object.keys(onServer), identityNames).reduce(
           HttpClientRequest.removeHeader,
-          HttpClientRequest.setUrl(request, url)
+          HttpClientRequest.setHeaders(HttpClientRequest.setUrl(request, url), onServer)
         )
-        if (hop.withToken) next = HttpClientRequest.setHeader(next, tokenHeader, secret)
         if (hop.toGet)
           next = HttpClientRequest.setBody(HttpClientRequest.setMethod(next, "GET"), HttpBody.empty)
-        return Effect.andThen(discard(response), follow(next, hops + 1))
+        const kept = hop.toGet ? Headers.removeMany(onServer, Facts.contentHeaders) : onServer
+        return Effect.andThen(discardBody(response), follow(next, kept, hops + 1))
       })
     const execute = (
       request: HttpClientRequest.HttpClientRequest
@@ -269,9 +278,9 @@ export const make = (
           })
         }
         const url = target.url
-        let headers = Headers.merge(Headers.fromInput(identity.headers), request.headers)
+        let headers = Headers.merge(identityHeaders, request.headers)
         if (!("accept" in request.headers)) headers = Headers.set(headers, "accept", Facts.defaultAccept)
-        const hash = Option.getOrUndefined(request.hash) ?? (url.hash.slice(1) || undefined)
+        const hash = Facts.fragment(Option.getOrUndefined(request.hash) ?? url.hash.slice(1), secret)
         // Built afresh: `setUrlParams` would keep the request's own parameters beside these.
         // The caller's method, as its request holds it.
         let ready = HttpClientRequest.make(request.method as HttpMethod)(`${url.origin}${url.pathname}`, {
@@ -281,7 +290,7 @@ export const make = (
         })
         if (hash !== undefined) ready = HttpClientRequest.setHash(ready, hash)
         const redacted = yield* Headers.CurrentRedactedNames
-        return yield* follow(ready, 0).pipe(
+        return yield* follow(ready, ready.headers, 0).pipe(
           Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
           Effect.mapError((error) => sanitizeError(error, secrets)),
           // What the platform logs or traces of these requests shows the token's header and a redirect's

@@ -56,6 +56,13 @@ export const query = <V = string>(
     ([key, value]) => key.toLowerCase() !== tokenHeader && (token === undefined || value !== token)
   )
 
+/**
+ * A request's fragment (`hash`, without its `#`), unless it carries the token: a fragment is never sent, but the
+ * platform's span puts it in `url.full` and the request handed back keeps it. Empty is none.
+ */
+export const fragment = (hash: string | undefined, token: string): string | undefined =>
+  hash === undefined || hash === "" || hash.includes(token) ? undefined : hash
+
 /** The next hop of a redirect the server answered, or why it is refused. */
 export type Hop =
   | {
@@ -93,20 +100,36 @@ export const redirect = (
     _tag: "Follow",
     url: hop.target,
     query: redirectQuery(hop.url, !withToken, [token], []),
-    hash: hop.hash,
+    hash: fragment(hop.hash, token),
     toGet: hop.toGet,
     withToken
   }
 }
 
-/** The headers a redirected request drops. */
-export const droppedOnRedirect = (hop: {
-  readonly toGet: boolean
-  readonly withToken: boolean
-}): Array<string> => [
-  ...(hop.withToken ? [] : [tokenHeader]),
-  ...(hop.toGet ? ["content-type", "content-length"] : [])
-]
+/** The headers a request turned GET by a redirect drops with its body. */
+export const contentHeaders: ReadonlyArray<string> = ["content-type", "content-length"]
+
+/**
+ * Of the headers `names` (lower case) meant for the server's origin, those the next request of a redirect drops: a
+ * dropped body's content headers, and on another origin (no token there) every header that says who asks. The
+ * token; Plex's `X-Plex-*` headers and the identity's own (`identity`: the device's identifier and name tie the
+ * request to the user's device, and no other origin needs them); the caller's credentials (`Authorization`,
+ * `Proxy-Authorization`, `Cookie`, as undici's fetch and python-requests, python-plexapi's transport, drop them
+ * across hosts); trace context (`traceparent`, `tracestate`, `b3`, `X-B3-*`) set by the caller.
+ */
+export const droppedOnRedirect = (
+  hop: { readonly toGet: boolean; readonly withToken: boolean },
+  names: ReadonlyArray<string>,
+  identity: ReadonlyArray<string>
+): Array<string> =>
+  names.filter(
+    (name) =>
+      (hop.toGet && contentHeaders.includes(name)) ||
+      (!hop.withToken &&
+        (name.startsWith("x-plex-") || identity.includes(name) || notForOtherOrigins.test(name)))
+  )
+
+const notForOtherOrigins = /^(?:authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/
 
 /**
  * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the
@@ -159,7 +182,7 @@ const absoluteUrl = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
 /**
  * The URL of `path` on the server `uri`, with `params` as its query, without
- * the token (a `X-Plex-Token` among `params` is dropped). A path that is not
+ * the token (a `X-Plex-Token` in the path's query or among `params` is dropped). A path that is not
  * absolute is made so; a URL on the server's origin (which
  * {@link mediaUrlProblem} checks) is taken as it is. The path goes after the
  * address as `ServerClient.make` reads it ({@link serverUrl}: spaces around it
@@ -176,6 +199,10 @@ export const mediaUrl = (
   const url = absoluteUrl.test(path)
     ? new URL(path)
     : new URL(`${base}${path.startsWith("/") ? path : `/${path}`}`)
+  // Never a token: neither one the path's own query brings (a URL as a server lists it) nor one among `params`.
+  for (const key of new Set(url.searchParams.keys())) {
+    if (key.toLowerCase() === tokenHeader) url.searchParams.delete(key)
+  }
   for (const [key, value] of Object.entries(params)) {
     if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
   }

@@ -276,12 +276,45 @@ describe("core/serverClient", () => {
       assert.isFalse(away.withToken)
       assert.isTrue(away.toGet)
       assert.deepStrictEqual(away.query, [["b", "2"]])
-      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away), [
+      // Elsewhere: the token, the identity (X-Plex-* and the identity's own), credentials, trace context; the
+      // content headers of the dropped body. What the request needs stays.
+      const names = [
         "x-plex-token",
+        "x-plex-client-identifier",
+        "x-plex-client-profile-extra",
+        "x-my-device",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "traceparent",
+        "tracestate",
+        "b3",
+        "x-b3-traceid",
         "content-type",
-        "content-length"
-      ])
+        "content-length",
+        "accept",
+        "range",
+        "x-mine"
+      ]
+      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away, names, ["x-my-device"]), names.slice(0, 13))
+      // On the server's origin only the content headers go, and those only with the body.
+      assert.deepStrictEqual(
+        ServerClient.droppedOnRedirect({ ...away, withToken: true }, names, ["x-my-device"]),
+        ["content-type", "content-length"]
+      )
+      assert.deepStrictEqual(
+        ServerClient.droppedOnRedirect({ toGet: false, withToken: true }, names, ["x-my-device"]),
+        []
+      )
     }
+    // A fragment carrying the token is dropped (never sent, but shown in a span's url.full); another is kept.
+    assert.include(ServerClient.redirect(origin, `${base}/`, "GET", 302, "/a#X-Plex-Token=T", 0, "T"), {
+      hash: undefined
+    })
+    assert.include(ServerClient.redirect(origin, `${base}/`, "GET", 302, "/a#k", 0, "T"), { hash: "k" })
+    assert.strictEqual(ServerClient.fragment("t=T", "T"), undefined)
+    assert.strictEqual(ServerClient.fragment("", "T"), undefined)
+    assert.strictEqual(ServerClient.fragment("k", "T"), "k")
     const loop = ServerClient.redirect(origin, `${base}/`, "GET", 302, "/", 5, "T")
     assert.deepStrictEqual(loop, { _tag: "Refuse", detail: "more than 5 redirects" })
     assert.strictEqual(

@@ -1,9 +1,11 @@
+import { HttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
-import { Resources, ServerClient } from "effect-plex-auth"
+import { Effect, Exit, Option, Redacted } from "effect"
+import { PlexAuth, Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
+import { withRecordedSpans } from "../support/observe.js"
 import { as, TestLive } from "./support.js"
 
 /** alice's server "Den", connected as Resources.connect chooses, and a ready client for it. */
@@ -102,6 +104,39 @@ describe("ServerClient over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "the token in a fragment (a redirect's, or the request's own) is dropped: in no span, in nothing handed back",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const { client, connected } = yield* ready
+        const secret = Redacted.value(connected.token)
+        // A fragment is never sent, but the platform's span puts it in url.full, and the request handed back keeps it.
+        yield* plex.fault(
+          { path: "/" },
+          Fault.redirect({ status: 302, to: `/identity#X-Plex-Token=${secret}` }),
+          {
+            times: 1
+          }
+        )
+        for (const send of [client.get("/"), client.get(`/identity#t=${secret}`)]) {
+          const { exit, spans } = yield* withRecordedSpans(send)
+          assert.isTrue(Exit.isSuccess(exit))
+          if (Exit.isSuccess(exit)) {
+            assert.strictEqual(exit.value.status, 200)
+            assert.notInclude(JSON.stringify(exit.value), secret)
+            assert.isTrue(Option.isNone(exit.value.request.hash))
+          }
+          assert.isNotEmpty(spans)
+          for (const span of spans) assert.notInclude(JSON.stringify([...span.attributes]), secret, span.name)
+        }
+        // A fragment without the token is kept.
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity#keep" }), { times: 1 })
+        const kept = yield* client.get("/")
+        assert.deepStrictEqual(kept.request.hash, Option.some("keep"))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a 303 makes a POST a GET, but a HEAD stays a HEAD (as fetch has it)", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
@@ -121,6 +156,107 @@ describe("ServerClient over loopback", () => {
           [next, "/identity"]
         ])
       }
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a redirect to another origin carries no trace context, identity or credentials; back on the server, all again",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const connected = yield* as("alice")(Resources.connectByName("Den"))
+        // Trace propagation on (`PlexAuth.TracePropagation`), the request inside a span of the caller's.
+        const client = yield* ServerClient.make(connected).pipe(PlexAuth.withTracePropagation(true))
+        const headers = {
+          range: "bytes=0-99",
+          authorization: "Basic dTpw",
+          "proxy-authorization": "Basic cDpx",
+          cookie: "session=1",
+          tracestate: "vendor=1",
+          "x-plex-client-profile-extra": "add-transcode-target"
+        }
+        // The server sends the client elsewhere, which sends it back to the server.
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 307, to: `${plex.elsewhereUrl}/back` }), {
+          times: 1
+        })
+        yield* plex.fault(
+          { origin: plex.elsewhereUrl, path: "/back" },
+          Fault.redirect({ status: 307, to: `${connected.uri}/identity` }),
+          { times: 1 }
+        )
+        yield* plex.clearRequests
+        const response = yield* client.get("/", { headers }).pipe(Effect.withSpan("caller"))
+        assert.strictEqual(response.status, 200)
+        const hops = yield* plex.requests
+        assert.deepStrictEqual(
+          hops.map((r) => [r.host, r.path]),
+          [
+            ["server", "/"],
+            ["elsewhere", "/back"],
+            ["server", "/identity"]
+          ]
+        )
+        const [first, elsewhere, back] = hops
+        const identifying = (request: typeof first) =>
+          Object.keys(request?.headers ?? {}).filter((name) =>
+            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/.test(
+              name
+            )
+          )
+        const all = [
+          "authorization",
+          "b3",
+          "cookie",
+          "proxy-authorization",
+          "traceparent",
+          "tracestate",
+          "x-plex-client-identifier",
+          "x-plex-client-profile-extra",
+          "x-plex-token"
+        ]
+        // On the server's origin, all of it: the token, the identity, the caller's headers, the trace context.
+        for (const sent of [first, back]) {
+          assert.includeMembers(identifying(sent), all, sent?.path)
+          assert.strictEqual(sent?.headers["x-plex-client-identifier"], "features-test")
+        }
+        // Elsewhere, none of it; what the request needs stays.
+        assert.deepStrictEqual(identifying(elsewhere), [])
+        assert.strictEqual(elsewhere?.headers["range"], "bytes=0-99")
+        assert.strictEqual(elsewhere?.headers["accept"], "application/json")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  // Effect 3's response renders a JSON or text body by starting to read it (`HttpIncomingMessage.inspect`): a
+  // middleware that logs the response, or a tracer that renders the platform span's exit, reads it before the client
+  // drops a redirect's body (the engine's twin: test/observability.test.ts).
+  it.scoped("a response rendered before the client drops its body (a logging middleware): no defect", () =>
+    Effect.gen(function* () {
+      const plex = (yield* FakePlexServer.FakePlexServer).fake
+      const connected = yield* as("alice")(Resources.connectByName("Den"))
+      const rendering = yield* Effect.map(
+        HttpClient.HttpClient,
+        HttpClient.tap((response) => Effect.sync(() => JSON.stringify(response)))
+      )
+      const client = yield* ServerClient.make(connected).pipe(
+        Effect.provideService(HttpClient.HttpClient, rendering)
+      )
+      // A redirect followed: its body dropped.
+      yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/identity" }), { times: 1 })
+      yield* plex.clearRequests
+      const followed = yield* client.get("/")
+      assert.strictEqual(followed.status, 200)
+      assert.deepStrictEqual(
+        (yield* plex.requests).map((r) => [r.path, r.status]),
+        [
+          ["/", 302],
+          ["/identity", 200]
+        ]
+      )
+      // A redirect refused (the sixth hop): its body dropped, the refusal a failure, not a defect.
+      yield* plex.fault({ path: "/" }, Fault.redirect({ status: 302, to: "/" }))
+      const loop = yield* Effect.flip(client.get("/"))
+      assert.strictEqual(loop._tag, "ResponseError")
+      assert.include(loop.message, "more than 5 redirects")
     }).pipe(Effect.provide(TestLive()))
   )
 
@@ -160,6 +296,17 @@ describe("ServerClient over loopback", () => {
       "X-Plex-Token": "sneaky"
     })
     assert.strictEqual(plain, "http://192.168.1.10:32400/library/parts/1/file.mkv?download=1")
+    // Nor one the path brings in its query (a URL as a server lists it, copied with its token), under any case.
+    assert.strictEqual(
+      ServerClient.mediaUrl(
+        connection,
+        "/photo/:/transcode?url=%2Fa&X-Plex-Token=listed&x-plex-token=again",
+        {
+          width: "100"
+        }
+      ),
+      "http://192.168.1.10:32400/photo/:/transcode?url=%2Fa&width=100"
+    )
     const leaky = ServerClient.mediaUrlWithToken(connection, "library/parts/1/file.mkv")
     assert.isTrue(Redacted.isRedacted(leaky))
     assert.notInclude(String(leaky), "serverTokenABC")
