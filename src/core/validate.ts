@@ -303,11 +303,11 @@ export const httpUrl = (
   }
   // Exactly two slashes, then the host (which no slash or backslash starts).
   if (!/^\/\/[^/\\]/.test(rest)) return { problem: `two slashes must follow ${url.protocol}` }
-  if (url.username !== "" || url.password !== "") {
+  if (url.username || url.password) {
     return { problem: credentialsInUrlProblem }
   }
   if (options.query) return { url: url.toString() }
-  if (url.search !== "" || url.hash !== "") return { problem: "must not have a query string or fragment" }
+  if (url.search || url.hash) return { problem: "must not have a query string or fragment" }
   return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` }
 }
 
