@@ -312,7 +312,7 @@ export const shadowsPrototype = (key: string): boolean => key !== "__proto__" &&
  * (the 2025-08 account's `pin` hash, an `authentication_token`, a
  * `client_secret`, a `password`).
  */
-export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?:or)?d/i.test(key)
+export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(or)?d/i.test(key)
 
 /** What {@link unknownData} returns for a value nesting too deep. */
 const tooDeep = {}

@@ -17,7 +17,7 @@ export const tokenMissing = (variable: string): string =>
   `Expected ${variable} to be set: the Plex token of the account to act as (X-Plex-Token; \`plex-auth fake-server\` prints one for its fake)`
 
 /** Control characters, which no header value, login or identity field may contain. */
-export const controlChars = /[\u0000-\u001f\u007f]/
+export const controlChars = /[\x00-\x1f\x7f]/
 
 /**
  * The size limits on what the library sends to Plex, in UTF-16 code units
