@@ -129,7 +129,7 @@ export interface Secrets<S = any> {
 
 /** `value[key]` when `value` is an object (an array included), else undefined: a field of whatever was caught. */
 export const fieldOf = (value: unknown, key: string): unknown =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined
 
 /** Whether `u` is a plain record (not `null`, not an array). */
 export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> =>
@@ -142,7 +142,7 @@ export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>
  */
 const put = (out: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown): void => {
   if (key === "__proto__")
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, key, { value, writable: true, configurable: true, enumerable: true })
   else out[key] = value
 }
 

@@ -204,7 +204,7 @@ export const read = <A>(
   const status = response.status
   return Effect.flatMap(readText(ctx, response, headers, limit, Facts.readByStatus(status, spec)), (text) => {
     const contentType = headers["content-type"]
-    if (status >= 200 && status < 300) {
+    if (status > 199 && status < 300) {
       const answered = { headers, secrets: ctx.secrets }
       if (spec.noContent) return Effect.succeed({ value: undefined as A, status, contentType, answered })
       const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))

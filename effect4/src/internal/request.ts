@@ -324,7 +324,7 @@ export const execute = <S extends Spec<any>>(
           return Effect.flatMap(
             readText(ctx, response, headers, limit, readByStatus(status, spec)),
             (text) => {
-              if (status < 200 || status >= 300) {
+              if (status < 200 || status > 299) {
                 const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
                 return Effect.fail(refused(spec, ctx, status, headers, text, now))
               }
