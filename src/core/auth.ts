@@ -85,9 +85,9 @@ export const signInForm = <S>(
   wrap: (text: string) => S
 ): { readonly form: ReadonlyArray<readonly [string, string | S]> } | Problem => {
   const login = loginProblem(input.login)
-  if (login !== undefined) return { field: "login", problem: login }
+  if (login) return { field: "login", problem: login }
   const password = passwordProblem(reveal(input.password))
-  if (password !== undefined) return { field: "password", problem: password }
+  if (password) return { field: "password", problem: password }
   if (input.rememberMe !== undefined && typeof input.rememberMe !== "boolean") {
     return { field: "rememberMe", problem: "must be a boolean" }
   }
@@ -99,7 +99,7 @@ export const signInForm = <S>(
   if (input.verificationCode !== undefined) {
     const raw = reveal(input.verificationCode)
     const problem = typeof raw === "string" ? verificationCodeProblem(raw) : notString(raw)
-    if (problem !== undefined) return { field: "verificationCode", problem }
+    if (problem) return { field: "verificationCode", problem }
     form.push(["verificationCode", wrap(verificationCodeToSend(raw as string))])
   }
   return { form }
@@ -128,7 +128,7 @@ export const sourceQuery = (input: {
   readonly refresh?: unknown
 }): { readonly query: ReadonlyArray<readonly [string, string]> } | Problem => {
   const problem = sourceProblem(input.source)
-  if (problem !== undefined) return { field: "source", problem }
+  if (problem) return { field: "source", problem }
   // From untyped JavaScript, `"true"` or `"false"`: refused as every boolean option is, not ignored.
   if (input.refresh !== undefined && typeof input.refresh !== "boolean") {
     return { field: "refresh", problem: "must be a boolean" }

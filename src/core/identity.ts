@@ -266,7 +266,7 @@ export const buildIdentity = (
     const value = defaulted ?? given
     if (value === undefined && key !== "clientIdentifier" && key !== "product") continue
     const problem = headerProblem(value)
-    if (problem !== undefined) {
+    if (problem) {
       // A value the runtime offered that could not be a header is left out, never an error.
       if (defaulted !== undefined) continue
       return { _tag: "Invalid", field: key, problem }
