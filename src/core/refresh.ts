@@ -225,11 +225,11 @@ export const reauthenticationOf = (
   | undefined => {
   const reauthentication = reasonOf(failure)
   const reauthenticationError = obtainFailureOf(failure)
-  return reauthentication === undefined || reauthentication === "Closed"
+  return !reauthentication || reauthentication === "Closed"
     ? undefined
-    : reauthenticationError === undefined
-      ? { reauthentication }
-      : { reauthentication, reauthenticationError }
+    : reauthenticationError
+      ? { reauthentication, reauthenticationError }
+      : { reauthentication }
 }
 
 /**

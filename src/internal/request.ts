@@ -369,7 +369,10 @@ export const withToken = <S extends Spec<any>>(operation: string, spec: S & Carr
         return Effect.catchIf(
           execute(operation, spec, baseUrl, token, undefined, () => (acted = spec.idempotent === false)),
           (error): error is Errors.Unauthorized =>
-            credentials.refresh !== undefined && error._tag === "Unauthorized" && error.status !== 403 && !acted,
+            credentials.refresh !== undefined &&
+            error._tag === "Unauthorized" &&
+            error.status !== 403 &&
+            !acted,
           (refused) =>
             afterRefusal(credentials.refresh!, token, refused, (fresh) =>
               sendable(operation, fresh, (fresh) => execute(operation, spec, baseUrl, fresh))
