@@ -488,7 +488,7 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
         if (decoded instanceof Failure) {
           if (field.required) return new Failure([field.from, ...decoded.path], decoded.missing || !present)
           if (present) delete out[field.from]
-          if (field.fallback !== undefined) put(out, field.key, field.fallback())
+          if (field.fallback) put(out, field.key, field.fallback())
         } else if (field.from !== field.key) {
           delete out[field.from]
           put(out, field.key, decoded)

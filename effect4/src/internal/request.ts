@@ -267,12 +267,12 @@ export const execute = <S extends Spec<any>>(
     const built = HttpClientRequest.makeWith(
       spec.method,
       out.url,
-      out.query === undefined ? UrlParams.empty : UrlParams.fromInput(out.query),
+      out.query ? UrlParams.fromInput(out.query) : UrlParams.empty,
       Option.none(),
       headers,
       HttpBody.empty
     )
-    const request = out.body === undefined ? built : HttpClientRequest.setBody(built, out.body)
+    const request = out.body ? HttpClientRequest.setBody(built, out.body) : built
     const onTimeout = () =>
       Effect.fail(
         new Errors.NetworkError({
