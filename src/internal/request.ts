@@ -230,8 +230,8 @@ export const execute = <S extends Spec<any>>(
           acted = true
           onActed?.()
         })
-        if (attempts++ === 0) return sent
-        const retries = attempts - 1
+        const retries = attempts++
+        if (!retries) return sent
         span?.attribute("plex.retry_count", retries)
         // One `plex.retry` event per retry, and no log line, as the Effect 4 edition records it (docs/tracing.md):
         // a Debug line was a second event of the span (Effect 3's tracer logger records each line logged in a span).
