@@ -304,9 +304,10 @@ export const execute = <S extends Spec<any>>(
       Effect.suspend(() => {
         if (span) {
           span.attribute("plex.retry_count", attempts)
-          if (attempts > 0) {
-            const now = Context.get(context, Clock.Clock).currentTimeNanosUnsafe()
-            span.event("plex.retry", now, { "plex.retry_count": attempts })
+          if (attempts) {
+            span.event("plex.retry", Context.get(context, Clock.Clock).currentTimeNanosUnsafe(), {
+              "plex.retry_count": attempts
+            })
           }
         }
         attempts++
