@@ -134,6 +134,6 @@ export const sourceQuery = (input: {
     return { field: "refresh", problem: "must be a boolean" }
   }
   const query: Array<readonly [string, string]> = [["source", (input.source as string).trim()]]
-  if (input.refresh === true) query.push(["refresh", "1"])
+  if (input.refresh) query.push(["refresh", "1"])
   return { query }
 }
