@@ -162,6 +162,18 @@ describe("PlexServer.layerConfig", () => {
   )
 
   it.effect(
+    'a PLEX_SERVER_URL in quotes (PLEX_SERVER_URL="http://h:32400" from an env file) fails saying so, not to put http:// before it',
+    () =>
+      Effect.gen(function* () {
+        const bad = yield* Effect.flip(urlOf(PlexServer.layerConfig()))
+        assert.strictEqual(
+          bad.message,
+          "PlexServer.layerConfig: invalid PLEX_SERVER_URL: must not be in quotes"
+        )
+      }).pipe(withEnv({ PLEX_SERVER_URL: '"http://h:32400"' }))
+  )
+
+  it.effect(
     "a PLEX_SERVER_URL that misses http(s)://'s colon (http//) or a slash (https:/), or has one too many (http:///), says which, not to put http:// before it",
     () =>
       Effect.gen(function* () {

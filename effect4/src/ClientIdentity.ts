@@ -112,7 +112,7 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
   Effect.suspend(() => {
     // Untyped JavaScript may pass anything: fail with InvalidInput, never a TypeError.
     const notObject = V.objectProblem(input, false)
-    if (notObject !== undefined) return Effect.fail(V.invalid("ClientIdentity", "input", notObject))
+    if (notObject) return Effect.fail(V.invalid("ClientIdentity", "input", notObject))
     const built = Identity.buildIdentity(input)
     return built._tag === "Invalid"
       ? Effect.fail(V.invalid("ClientIdentity", built.field, built.problem))

@@ -1035,7 +1035,7 @@ describe("conformance: NoReachableConnection's message", () => {
           `${LOCAL} (local), ${REMOTE} (remote): NetworkError/Transport (could not reach GET <address>/identity: ` +
           "the connection to <address> was refused: ECONNREFUSED: connect ECONNREFUSED <address>); " +
           `${RELAY} (relay): Unexpected/Status (unexpected response from GET ${RELAY}/identity (HTTP 503): ` +
-          "unexpected status 503)"
+          "unexpected status 503; try again later)"
       )
       // Each attempt keeps its own detail, its own address in it.
       assert.deepStrictEqual(
@@ -1056,7 +1056,7 @@ describe("conformance: NoReachableConnection's message", () => {
           [
             RELAY,
             "Unexpected/Status",
-            `Resources.connect: unexpected response from GET ${RELAY}/identity (HTTP 503): unexpected status 503`
+            `Resources.connect: unexpected response from GET ${RELAY}/identity (HTTP 503): unexpected status 503; try again later`
           ]
         ]
       )

@@ -38,7 +38,7 @@ export const transportFailure = (cause: unknown): { readonly text: string; reado
   const inner = fieldOf(cause, "cause")
   const code = fieldOf(inner, "code")
   const parts = [fieldOf(cause, "message"), code, fieldOf(inner, "message")]
-  const text = parts.filter((p): p is string => typeof p === "string" && p !== "").join(": ")
+  const text = parts.filter((p) => typeof p === "string" && p).join(": ")
   return { text, code }
 }
 
@@ -84,7 +84,7 @@ export const decodedBody = <A>(
   xml: XmlAnswers | undefined,
   decode: (json: unknown) => A | Failure
 ): { readonly value: A } | { readonly reason: "ContentType" | "Decode"; readonly detail: string } => {
-  const body = xml === undefined ? jsonBody(contentType, text) : xml.body(contentType, text)
+  const body = xml ? xml.body(contentType, text) : jsonBody(contentType, text)
   if (!("json" in body)) return body
   const value = decode(body.json)
   return value instanceof Failure
@@ -168,8 +168,7 @@ export const refusal = (
   }
 ): RefusalFacts => {
   const contentType = headers["content-type"]
-  const entries =
-    expects.xml === undefined ? errorEntries(contentType, text) : expects.xml.errors(contentType, text)
+  const entries = expects.xml ? expects.xml.errors(contentType, text) : errorEntries(contentType, text)
   const errors = entries.map((e) =>
     e.message === undefined ? e : { ...e, message: scrub(e.message, secrets) }
   )

@@ -131,12 +131,12 @@ export const sourceQuery = (input: {
   readonly refresh?: unknown
 }): { readonly query: ReadonlyArray<readonly [string, string]> } | Problem => {
   const problem = sourceProblem(input.source)
-  if (problem !== undefined) return { field: "source", problem }
+  if (problem) return { field: "source", problem }
   // From untyped JavaScript, `"true"` or `"false"`: refused as every boolean option is, not ignored.
   if (input.refresh !== undefined && typeof input.refresh !== "boolean") {
     return { field: "refresh", problem: "must be a boolean" }
   }
   const query: Array<readonly [string, string]> = [["source", (input.source as string).trim()]]
-  if (input.refresh === true) query.push(["refresh", "1"])
+  if (input.refresh) query.push(["refresh", "1"])
   return { query }
 }

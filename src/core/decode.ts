@@ -129,7 +129,7 @@ export interface Secrets<S = any> {
 
 /** `value[key]` when `value` is an object (an array included), else undefined: a field of whatever was caught. */
 export const fieldOf = (value: unknown, key: string): unknown =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined
 
 /** Whether `u` is a plain record (not `null`, not an array). */
 export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> =>
@@ -142,7 +142,7 @@ export const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>
  */
 const put = (out: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown): void => {
   if (key === "__proto__")
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, key, { value, writable: true, configurable: true, enumerable: true })
   else out[key] = value
 }
 
@@ -312,7 +312,7 @@ export const shadowsPrototype = (key: string): boolean => key !== "__proto__" &&
  * (the 2025-08 account's `pin` hash, an `authentication_token`, a
  * `client_secret`, a `password`).
  */
-export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(?:or)?d/i.test(key)
+export const isSecretKey = (key: string): boolean => /^pin$|token|secret|passw(or)?d/i.test(key)
 
 /** What {@link unknownData} returns for a value nesting too deep. */
 const tooDeep = {}
@@ -488,7 +488,7 @@ export const struct = <F extends Fields>(fields: F, secrets: Secrets): Codec<Str
         if (decoded instanceof Failure) {
           if (field.required) return new Failure([field.from, ...decoded.path], decoded.missing || !present)
           if (present) delete out[field.from]
-          if (field.fallback !== undefined) put(out, field.key, field.fallback())
+          if (field.fallback) put(out, field.key, field.fallback())
         } else if (field.from !== field.key) {
           delete out[field.from]
           put(out, field.key, decoded)

@@ -124,7 +124,10 @@ export const rateLimitedMessage = (
 ): string =>
   `${e.operation}: rate limited (HTTP ${e.status})${describeCodes(e.errors)}${e.retryAfterMillis === undefined ? "" : `, retry after ${e.retryAfterMillis} ms`}`
 
-/** `Unexpected`'s message. */
+/**
+ * `Unexpected`'s message; for a server's failure (a 5xx) it ends with what to do, `; try again later`
+ * (docs/errors.md, "When plex.tv is down"). (`status! > 499`: an absent status is not above it.)
+ */
 export const unexpectedMessage = (
   e: Sent & {
     readonly status?: number | undefined
@@ -132,13 +135,17 @@ export const unexpectedMessage = (
     readonly errors: ReadonlyArray<Detail>
   }
 ): string =>
-  `${e.operation}: unexpected response from ${e.method} ${e.url}${e.status === undefined ? "" : ` (HTTP ${e.status})`}: ${e.detail}${describeCodes(e.errors)}`
+  `${e.operation}: unexpected response from ${e.method} ${e.url}${e.status === undefined ? "" : ` (HTTP ${e.status})`}: ${e.detail}${describeCodes(e.errors)}${e.status! > 499 ? "; try again later" : ""}`
 
-/** `NetworkError`'s message. */
+/**
+ * `NetworkError`'s message; when no answer came in time, or one was cut off, it ends with `; try again later`. Not
+ * when no answer came at all (`could not reach`): the address, the network or a browser's CORS refusal may be at
+ * fault as much as the server, and the detail says which.
+ */
 export const networkErrorMessage = (
   e: Sent & { readonly reason: string; readonly detail: string; readonly status?: number | undefined }
 ): string =>
-  `${e.operation}: ${e.reason === "Timeout" ? "timed out" : e.status === undefined ? "could not reach" : `the body was cut off in an answer (HTTP ${e.status}) from`} ${e.method} ${e.url}: ${e.detail}`
+  `${e.operation}: ${e.reason === "Timeout" ? "timed out" : e.status === undefined ? "could not reach" : `the body was cut off in an answer (HTTP ${e.status}) from`} ${e.method} ${e.url}: ${e.detail}${e.reason === "Timeout" || e.status ? "; try again later" : ""}`
 
 /** `PinExpired`'s message. */
 export const pinExpiredMessage = (e: {

@@ -98,7 +98,7 @@ export const guardFetch =
     const response = await (inner ?? fetch)(input, init).catch((error: unknown) => {
       throw init?.signal?.aborted ? error : scrubbedError(error, secrets)
     })
-    if (response.url !== "" && !mayCarrySecrets(intended(), response.url)) {
+    if (response.url && !mayCarrySecrets(intended(), response.url)) {
       throw new CrossOrigin(`the answer came from another origin (${new URL(response.url).origin})`)
     }
     return response

@@ -192,11 +192,11 @@ export const runtimeDefaults = (runtime: unknown = globalThis): RuntimeDefaults 
   const { Bun, Deno, navigator, process } = (runtime ?? {}) as RuntimeLike
   const bun = attempt(() => Bun?.version)
   const node = attempt(() => process?.versions?.node)
-  if (Deno !== undefined || bun !== undefined || node !== undefined) {
+  if (Deno !== undefined || bun || node) {
     // Node 20.16+ and Bun hand out their os module without an import: nothing for a bundler to follow.
     const os = () => process?.getBuiltinModule?.("os")
     const raw = attempt(() => (Deno === undefined ? process?.platform : Deno.build?.os))
-    const platform = raw === undefined ? raw : (osNames[raw] ?? raw)
+    const platform = raw && (osNames[raw] ?? raw)
     return {
       ...base,
       platform,
@@ -209,13 +209,13 @@ export const runtimeDefaults = (runtime: unknown = globalThis): RuntimeDefaults 
       model:
         Deno !== undefined
           ? `Deno ${attempt(() => Deno.version?.deno) ?? ""}`.trim()
-          : bun !== undefined
+          : bun
             ? `Bun ${bun}`
             : `Node.js ${node}`
     }
   }
   const ua = attempt(() => navigator?.userAgent)
-  if (ua === undefined) return base
+  if (!ua) return base
   const browser = browsers.find(([, pattern]) => pattern.test(ua))
   const platform = browser?.[0]
   return {
@@ -266,7 +266,7 @@ export const buildIdentity = (
     const value = defaulted ?? given
     if (value === undefined && key !== "clientIdentifier" && key !== "product") continue
     const problem = headerProblem(value)
-    if (problem !== undefined) {
+    if (problem) {
       // A value the runtime offered that could not be a header is left out, never an error.
       if (defaulted !== undefined) continue
       return { _tag: "Invalid", field: key, problem }

@@ -205,7 +205,7 @@ export const classify = (
   }
 ): Refusal => {
   const twoFactor = expects.twoFactor?.(status, codes, messages)
-  if (twoFactor !== undefined) return twoFactor
+  if (twoFactor) return twoFactor
   if (status === 429 || codes.includes(1003) || codes.includes(1031)) return "RateLimited"
   // Widened, not asserted: an endpoint without a `refusedInput` code finds none among Plex's numbers.
   const known: ReadonlyArray<number | undefined> = codes

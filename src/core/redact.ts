@@ -102,7 +102,7 @@ export const revealWith = (
   found: Array<string>
 ): unknown => {
   const secret = open(value)
-  if (secret !== undefined) {
+  if (secret) {
     if (typeof secret.value === "string") found.push(secret.value)
     return secret.value
   }

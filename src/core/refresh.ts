@@ -198,17 +198,17 @@ export const obtainFailureOf = (failure: unknown): string | undefined => {
   if (reason === "Failed") return cause === undefined ? undefined : errorWord(cause)
   // A cooldown's refusal: what the attempt that started it failed with (a word this module gave, nothing else).
   const error = fieldOf(failure, "error")
+  // A tag of the list or "Other" (`includes` matches no value that is not a string).
   return reason === "CoolingDown" &&
-    typeof error === "string" &&
-    (error === "Other" || plexErrorTags.includes(error))
-    ? error
+    (error === "Other" || (plexErrorTags as ReadonlyArray<unknown>).includes(error))
+    ? (error as string)
     : undefined
 }
 
 /** What an error `obtain` failed with is called ({@link obtainFailureOf}): this library's tag, else `"Other"`. */
 export const errorWord = (error: unknown): string => {
   const tag = fieldOf(error, "_tag")
-  return typeof tag === "string" && plexErrorTags.includes(tag) ? tag : "Other"
+  return (plexErrorTags as ReadonlyArray<unknown>).includes(tag) ? (tag as string) : "Other"
 }
 
 /**
@@ -225,11 +225,11 @@ export const reauthenticationOf = (
   | undefined => {
   const reauthentication = reasonOf(failure)
   const reauthenticationError = obtainFailureOf(failure)
-  return reauthentication === undefined || reauthentication === "Closed"
+  return !reauthentication || reauthentication === "Closed"
     ? undefined
-    : reauthenticationError === undefined
-      ? { reauthentication }
-      : { reauthentication, reauthenticationError }
+    : reauthenticationError
+      ? { reauthentication, reauthenticationError }
+      : { reauthentication }
 }
 
 /**

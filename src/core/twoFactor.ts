@@ -26,7 +26,7 @@ export const twoFactorOutcome = (
       ? "VerificationCodeRequired"
       : status !== 401 || !/verification code/i.test(messages)
         ? undefined
-        : /\b(?:invalid|incorrect|wrong|expired)\b/i.test(messages)
+        : /\b(invalid|incorrect|wrong|expired)\b/i.test(messages)
           ? "InvalidVerificationCode"
           : "VerificationCodeRequired"
 

@@ -17,7 +17,7 @@ export const tokenMissing = (variable: string): string =>
   `Expected ${variable} to be set: the Plex token of the account to act as (X-Plex-Token; \`plex-auth fake-server\` prints one for its fake)`
 
 /** Control characters, which no header value, login or identity field may contain. */
-export const controlChars = /[\u0000-\u001f\u007f]/
+export const controlChars = /[\x00-\x1f\x7f]/
 
 /**
  * The size limits on what the library sends to Plex, in UTF-16 code units
@@ -269,7 +269,8 @@ const notAbsolute = "is not an absolute URL (expected http(s)://host[:port])"
  * returned whole (a `forwardUrl`). Either the URL or why it is refused.
  * A near miss of http(s):// is refused saying what is wrong: `http//host`
  * (the colon), `https:/host` or `http:host` (the slashes, where the URL
- * parser would mend it).
+ * parser would mend it), and a URL in quotes (`"http://host:32400"`, as an
+ * env file's line keeps them) that it is in quotes.
  */
 export const httpUrl = (
   value: unknown,
@@ -285,14 +286,18 @@ export const httpUrl = (
     const scheme = /^(https?)(:|[/\\])/i.exec(text)
     // With a colon, a host and port the URL parser cannot read as a scheme (`192.168.1.5:32400`, `[::1]:32400`): its
     // scheme is missing too (a regex of host and port cost 8 B more gzipped on the server operations' bundles).
+    // In quotes (`PLEX_SERVER_URL="http://h:32400"`, from an env file that keeps them: docker's `--env-file`), no
+    // URL parses either: said so, not to put http:// before a URL that has it.
     return {
-      problem: scheme
-        ? scheme[2] === ":"
-          ? notAbsolute
-          : `the colon after ${scheme[1]} is missing`
-        : text.includes(":")
-          ? noScheme
-          : notAbsolute
+      problem: /^["']/.test(text)
+        ? "must not be in quotes"
+        : scheme
+          ? scheme[2] === ":"
+            ? notAbsolute
+            : `the colon after ${scheme[1]} is missing`
+          : text.includes(":")
+            ? noScheme
+            : notAbsolute
     }
   }
   if (typeof value !== "string") return { problem: "must be a URL string" }
@@ -312,11 +317,11 @@ export const httpUrl = (
   }
   // Exactly two slashes, then the host (which no slash or backslash starts).
   if (!/^\/\/[^/\\]/.test(rest)) return { problem: `two slashes must follow ${url.protocol}` }
-  if (url.username !== "" || url.password !== "") {
+  if (url.username || url.password) {
     return { problem: credentialsInUrlProblem }
   }
   if (options.query) return { url: url.toString() }
-  if (url.search !== "" || url.hash !== "") return { problem: "must not have a query string or fragment" }
+  if (url.search || url.hash) return { problem: "must not have a query string or fragment" }
   return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` }
 }
 

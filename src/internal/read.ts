@@ -221,12 +221,18 @@ export const read = <A>(
   const status = response.status
   return Effect.flatMap(readText(ctx, response, headers, limit, Facts.readByStatus(status, spec)), (text) => {
     const contentType = headers["content-type"]
-    if (status >= 200 && status < 300) {
-      const answered: Success<A>["answered"] = (scrub) => scrub(headers, ctx.secrets)
-      if (spec.noContent) return Effect.succeed({ value: undefined as A, status, contentType, answered })
-      const body = Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
+    if (status > 199 && status < 300) {
+      // As the Effect 4 engine reads a success (its read.ts `success`).
+      const body = spec.noContent
+        ? { value: undefined as A }
+        : Facts.decodedBody(contentType, text, spec.xml, (json) => L.decodePlain(spec.schema, json))
       return "value" in body
-        ? Effect.succeed({ value: body.value, status, contentType, answered })
+        ? Effect.succeed({
+            value: body.value,
+            status,
+            contentType,
+            answered: (scrub) => scrub(headers, ctx.secrets)
+          })
         : Effect.fail(new Errors.Unexpected({ ...Facts.fieldsOf(ctx), status, contentType, ...body }))
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {

@@ -418,7 +418,7 @@ export const afterRefusal = <A, E, R>(
         ),
       onFailure: (failure) => {
         const why = Core.reauthenticationOf(failure)
-        return Effect.fail(why === undefined ? refused : new Unauthorized({ ...refused, ...why }))
+        return Effect.fail(why ? new Unauthorized({ ...refused, ...why }) : refused)
       }
     })
   )

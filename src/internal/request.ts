@@ -210,7 +210,7 @@ export const execute = <S extends Spec<any>>(
     // `Layer.succeed`) with a line break, non-byte text or no identifier fails before any request, not as a
     // `NetworkError` from `fetch` that the policy would retry, nor as plex.tv's 400.
     const unsendable = Identity.unsendableHeader(request.headers)
-    if (unsendable !== undefined) {
+    if (unsendable) {
       return Effect.fail(V.invalid(operation, unsendable, Identity.unsendableProblem))
     }
     const client = Context.get(context, HttpClient.HttpClient)
@@ -230,8 +230,8 @@ export const execute = <S extends Spec<any>>(
           acted = true
           onActed?.()
         })
-        if (attempts++ === 0) return sent
-        const retries = attempts - 1
+        const retries = attempts++
+        if (!retries) return sent
         span?.attribute("plex.retry_count", retries)
         // One `plex.retry` event per retry, and no log line, as the Effect 4 edition records it (docs/tracing.md):
         // a Debug line was a second event of the span (Effect 3's tracer logger records each line logged in a span).
@@ -290,7 +290,7 @@ export const execute = <S extends Spec<any>>(
             })
           ),
         // A removal retried after an attempt whose outcome is unknown: a 404 says that attempt removed it.
-        (timed) => (gone === undefined ? timed : gone(timed, () => span))
+        (timed) => (gone ? gone(timed, () => span) : timed)
       )
       // The token's header and a redirect's `Location` (which may carry the token) are redacted wherever the
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query
@@ -351,7 +351,7 @@ const sendable = <A, E, R>(
   run: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | Errors.InvalidInput, R> => {
   const problem = V.redactedProblem(token)
-  return problem === undefined ? run(token) : Effect.fail(V.invalid(operation, "token", problem))
+  return problem ? Effect.fail(V.invalid(operation, "token", problem)) : run(token)
 }
 
 /**

@@ -80,7 +80,7 @@ export const follow = (
             Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
           )
         const foreign = foreignAnswer(current.url, response.request.url, status)
-        if (foreign !== undefined) return refuse(foreign)
+        if (foreign) return refuse(foreign)
         const location = isRedirect(status) ? response.headers["location"] : undefined
         if (location === undefined) return Effect.succeed(response)
         const hop = nextHop(

@@ -143,7 +143,7 @@ export const token = (
 ): Effect.Effect<Redacted.Redacted<string>, InvalidInput> => {
   const raw = reveal(value)
   const problem = Core.tokenProblem(raw)
-  if (problem !== undefined) return Effect.fail(invalid(operation, field, problem))
+  if (problem) return Effect.fail(invalid(operation, field, problem))
   return Effect.succeed(
     Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(raw as string)
   )

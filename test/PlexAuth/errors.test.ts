@@ -223,6 +223,11 @@ for (const op of operations) {
             `<html><body><h1>${status} Server Error</h1> <p>upstream down</p></body></html>`
           )
           assert.include(error.message, `HTTP ${status}`)
+          // A server's failure: the message says what to do (docs/errors.md, "When plex.tv is down").
+          assert.isTrue(
+            error.message.endsWith(`(HTTP ${status}): unexpected status ${status}; try again later`),
+            error.message
+          )
         }).pipe(
           run(() =>
             MockHttp.html(
@@ -338,6 +343,8 @@ for (const op of operations) {
         assert.strictEqual(error.reason, "Status")
         assert.strictEqual(error.status, 409)
         assert.isUndefined(error.bodyExcerpt)
+        // Not a server's failure (below 500): no "try again later".
+        assert.isTrue(error.message.endsWith("(HTTP 409): unexpected status 409"), error.message)
       }).pipe(run(() => new Response(null, { status: 409 })))
     )
 
@@ -454,6 +461,7 @@ for (const op of operations) {
         assert.strictEqual(error._tag, "NetworkError")
         assert.strictEqual(error._tag === "NetworkError" && error.reason, "Timeout")
         assert.include(error.message, "timed out")
+        assert.isTrue(error.message.endsWith("; try again later"), error.message)
         yield* expectRequests(1)
       }).pipe(run(() => MockHttp.hang))
     )

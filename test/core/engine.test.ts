@@ -90,6 +90,11 @@ describe("core/validate and core/auth", () => {
       )
       assert.deepStrictEqual(V.serverUrl(hostAndPort), V.httpUrl(hostAndPort))
     }
+    // In quotes (an env file's `PLEX_SERVER_URL="http://h:32400"`): said so, not to put http:// before it.
+    for (const quoted of ['"http://h:32400"', "'https://plex.local'", ' "plex.local:32400" ', '"http://h']) {
+      assert.deepStrictEqual(V.httpUrl(quoted), { problem: "must not be in quotes" }, quoted)
+      assert.deepStrictEqual(V.serverUrl(quoted), V.httpUrl(quoted), quoted)
+    }
     // With no colon, nothing says it is a host and port: no absolute URL, with the form expected.
     for (const other of ["plex.tv", "192.168.1.5", ""]) {
       assert.deepStrictEqual(

@@ -28,8 +28,37 @@ describe("core/errors", () => {
     )
     assert.strictEqual(
       Errors.networkErrorMessage({ ...sent, reason: "Timeout", detail: "after 10 s" }),
-      "PlexAuth.getTokenDetails: timed out GET https://plex.tv/api/v2/user: after 10 s"
+      "PlexAuth.getTokenDetails: timed out GET https://plex.tv/api/v2/user: after 10 s; try again later"
     )
+    // A server's failure (5xx), no answer in time or one cut off: what to do is said (docs/errors.md, "When plex.tv
+    // is down"). Not when no answer came: the address, the network or a browser's CORS may be at fault, and the
+    // detail says which.
+    assert.strictEqual(
+      Errors.networkErrorMessage({ ...sent, reason: "Transport", detail: "terminated", status: 200 }),
+      "PlexAuth.getTokenDetails: the body was cut off in an answer (HTTP 200) from GET https://plex.tv/api/v2/user: terminated; try again later"
+    )
+    assert.strictEqual(
+      Errors.networkErrorMessage({ ...sent, reason: "Transport", detail: "fetch failed" }),
+      "PlexAuth.getTokenDetails: could not reach GET https://plex.tv/api/v2/user: fetch failed"
+    )
+    const unexpected = { ...sent, errors: [] }
+    assert.strictEqual(
+      Errors.unexpectedMessage({ ...unexpected, status: 503, detail: "unexpected status 503", errors }),
+      "PlexAuth.getTokenDetails: unexpected response from GET https://plex.tv/api/v2/user (HTTP 503): unexpected status 503 (1001 User could not be authenticated); try again later"
+    )
+    assert.strictEqual(
+      Errors.unexpectedMessage({ ...unexpected, status: 500, detail: "unexpected status 500" }),
+      "PlexAuth.getTokenDetails: unexpected response from GET https://plex.tv/api/v2/user (HTTP 500): unexpected status 500; try again later"
+    )
+    // Anything else is no server's failure: no advice to wait (a 4xx, a 2xx that did not decode, no status).
+    for (const [status, detail] of [
+      [409, "unexpected status 409"],
+      [499, "unexpected status 499"],
+      [200, "the body is not valid JSON (3 characters)"],
+      [undefined, "the request URL is invalid"]
+    ] as const) {
+      assert.notInclude(Errors.unexpectedMessage({ ...unexpected, status, detail }), "try again", detail)
+    }
     assert.strictEqual(
       Errors.pinExpiredMessage({
         operation: "PinLogin.poll",

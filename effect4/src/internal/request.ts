@@ -258,7 +258,7 @@ export const execute = <S extends Spec<any>>(
     // `NetworkError` from `fetch` that the policy would retry, nor as plex.tv's 400 (as the Effect 3 engine).
     const headers = Headers.fromInput(out.headers)
     const unsendable = unsendableHeader(headers)
-    if (unsendable !== undefined) {
+    if (unsendable) {
       return Effect.fail(V.invalid(operation, unsendable, unsendableProblem))
     }
     // What `HttpClientRequest.make(method)(url, { headers, urlParams, body })` builds, made at once: `make` makes a
@@ -267,12 +267,12 @@ export const execute = <S extends Spec<any>>(
     const built = HttpClientRequest.makeWith(
       spec.method,
       out.url,
-      out.query === undefined ? UrlParams.empty : UrlParams.fromInput(out.query),
+      out.query ? UrlParams.fromInput(out.query) : UrlParams.empty,
       Option.none(),
       headers,
       HttpBody.empty
     )
-    const request = out.body === undefined ? built : HttpClientRequest.setBody(built, out.body)
+    const request = out.body ? HttpClientRequest.setBody(built, out.body) : built
     const onTimeout = () =>
       Effect.fail(
         new Errors.NetworkError({
@@ -302,11 +302,12 @@ export const execute = <S extends Spec<any>>(
     // interrupts it (the platform then aborts the request through the signal it passed to `fetch`).
     const attempt = (allow: (url: string) => void) =>
       Effect.suspend(() => {
-        if (span !== undefined) {
+        if (span) {
           span.attribute("plex.retry_count", attempts)
-          if (attempts > 0) {
-            const now = Context.get(context, Clock.Clock).currentTimeNanosUnsafe()
-            span.event("plex.retry", now, { "plex.retry_count": attempts })
+          if (attempts) {
+            span.event("plex.retry", Context.get(context, Clock.Clock).currentTimeNanosUnsafe(), {
+              "plex.retry_count": attempts
+            })
           }
         }
         attempts++
@@ -324,7 +325,7 @@ export const execute = <S extends Spec<any>>(
           return Effect.flatMap(
             readText(ctx, response, headers, limit, readByStatus(status, spec)),
             (text) => {
-              if (status < 200 || status >= 300) {
+              if (status < 200 || status > 299) {
                 const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
                 return Effect.fail(refused(spec, ctx, status, headers, text, now))
               }
@@ -336,7 +337,7 @@ export const execute = <S extends Spec<any>>(
         // What `Effect.timeoutOrElse` does, without wrapping the attempt's value in an `Option` and back.
         (attempt) => Effect.raceFirst(attempt, timer),
         // A removal retried after an attempt whose outcome is unknown: a 404 says that attempt removed it.
-        (timed) => (gone === undefined ? timed : gone(timed, () => span))
+        (timed) => (gone ? gone(timed, () => span) : timed)
       )
     const redacted = Context.get(context, Headers.CurrentRedactedNames)
     const redactedAll = withSecretHeaderNames(redacted)
@@ -363,7 +364,7 @@ export const execute = <S extends Spec<any>>(
           // the rest, not `Effect.withParentSpan`, which also pushes a stack frame for the span (a context entry
           // that renews the fiber's context cache and annotates every interruption, as the timeout's): about 10 kB
           // allocated per request, more than the span itself (an A/B of the two in one process).
-          if (span !== undefined) next = Context.add(next, Tracer.ParentSpan, span)
+          if (span) next = Context.add(next, Tracer.ParentSpan, span)
           return out.secretQuery ? Context.add(next, HttpClient.TracerDisabledWhen, constTrue) : next
         }
       )
@@ -416,7 +417,7 @@ const sendable = <A, E, R>(
   run: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | Errors.InvalidInput, R> => {
   const problem = V.redactedProblem(token)
-  return problem === undefined ? run(token) : Effect.fail(V.invalid(operation, "token", problem))
+  return problem ? Effect.fail(V.invalid(operation, "token", problem)) : run(token)
 }
 
 /**

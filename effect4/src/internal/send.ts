@@ -95,7 +95,7 @@ export const follow = (
             Effect.fail(new Unexpected({ ...fieldsOf(ctx), status, reason: "Redirect", detail }))
           )
         const foreign = foreignAnswer(current.url, response.request.url, status)
-        if (foreign !== undefined) return refuse(foreign)
+        if (foreign) return refuse(foreign)
         const headers = response.headers
         const location = headers["location"]
         if (!isRedirect(status) || location === undefined) {

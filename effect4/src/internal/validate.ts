@@ -60,7 +60,7 @@ const checked = <A>(
   problem: string | undefined,
   value: () => A
 ): Effect.Effect<A, InvalidInput> =>
-  problem === undefined ? Effect.succeed(value()) : Effect.fail(invalid(operation, field, problem))
+  problem ? Effect.fail(invalid(operation, field, problem)) : Effect.succeed(value())
 
 /** A header-safe, non-empty string. */
 export const headerValue = (operation: string, field: string, value: unknown) =>
