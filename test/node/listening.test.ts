@@ -1,6 +1,7 @@
 import { rejects } from "node:assert/strict"
 import { type Server, createServer } from "node:net"
-import { existsSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { assertClosed, listeningSockets } from "./listening.js"
 import { refusingPort } from "./refusingPort.js"
@@ -44,6 +45,33 @@ describe("test/node/listening.ts", () => {
     const port = await refusingPort()
     if (hasProc) assert.throws(() => listeningSockets([`http://127.0.0.1:${port}`]), `port ${port}`)
   })
+
+  it.runIf(hasProc)(
+    "a socket the server has closed that a child process still holds is closed: only this process's sockets count",
+    async () => {
+      // A child process being started holds a copy of every descriptor until its exec closes them; here a child
+      // that keeps one for good (sent to it over IPC: the same socket, the same inode, listening in the child).
+      const server = await listen(0)
+      const listening = listeningSockets([`http://127.0.0.1:${portOf(server)}`])
+      const child = spawn(
+        process.execPath,
+        ["-e", `process.on("message", (_, handle) => { globalThis.held = handle; process.send("held") })`],
+        { stdio: ["ignore", "ignore", "ignore", "ipc"] }
+      )
+      try {
+        const held = new Promise((resolve) => child.once("message", resolve))
+        child.send("hold", server)
+        await held
+        await close(server)
+        // Still listening in the machine's table (the child's copy), but not this process's: closed.
+        const listeningNow = readFileSync("/proc/net/tcp", "utf8")
+        assert.include(listeningNow, ` ${listening.inodes![0]} `)
+        await assertClosed(listening)
+      } finally {
+        child.kill()
+      }
+    }
+  )
 
   it.runIf(hasProc)(
     "a closed server's port another listener took at once is closed: the server's own socket is checked, not whoever has the port",

@@ -111,18 +111,31 @@ const refused = (port: number): Promise<boolean> =>
 
 /**
  * Throws unless every socket of `listening` has stopped listening: none of its inodes is still a listening
- * socket (whoever listens on its ports now). Without /proc: unless every one of its ports refuses a
- * connection. Sockets found through /proc that /proc no longer shows (`table`, the listening sockets as read now:
- * undefined when they could not be read) throw too: no table read is no socket found closed.
+ * socket this process holds (whoever listens on its ports now). Without /proc: unless every one of its ports
+ * refuses a connection. Sockets found through /proc that /proc no longer shows (`table`, the listening sockets as
+ * read now, and `own`, this process's sockets: undefined when they could not be read) throw too: no table read is
+ * no socket found closed.
+ *
+ * Only this process's own sockets count: a child process this one is starting holds a copy of every descriptor
+ * (fork copies them all; the exec that follows closes them, as Node opens its sockets close-on-exec), so in that
+ * short window a socket the server has closed still listens, in the child. Under vitest's threads pool every test
+ * file shares this process, and the others start children all the time (the CLI, npm, tsc): seen once on a loaded
+ * machine ("still listening on port …" after the server had closed and waited for its connections).
  */
 export const assertClosed = async (
   listening: Listening,
-  table: () => ReadonlyArray<readonly [number, string]> | undefined = listeningTable
+  table: () => ReadonlyArray<readonly [number, string]> | undefined = listeningTable,
+  own: () => ReadonlySet<string> | undefined = ownSockets
 ): Promise<void> => {
   if (listening.inodes !== undefined) {
     const now = table()
-    if (now === undefined) throw new Error("/proc/net/tcp and /proc/net/tcp6 could not be read to check")
-    const still = now.filter(([, inode]) => listening.inodes!.includes(inode)).map(([port]) => port)
+    const mine = own()
+    if (now === undefined || mine === undefined) {
+      throw new Error("/proc/net/tcp, /proc/net/tcp6 and /proc/self/fd could not be read to check")
+    }
+    const still = now
+      .filter(([, inode]) => listening.inodes!.includes(inode) && mine.has(inode))
+      .map(([port]) => port)
     if (still.length > 0) throw new Error(`still listening on port ${[...new Set(still)].join(", ")}`)
     return
   }
