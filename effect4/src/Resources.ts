@@ -581,21 +581,15 @@ const decodeDuration = (
   if (input === undefined) return Effect.succeed(fallback)
   // Duration reads a negative number, NaN or "-1 seconds" as zero: reject those here.
   const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : fromInput(input)
-  if (
-    Option.isNone(decoded) ||
-    !Duration.isFinite(decoded.value) ||
-    Duration.toMillis(decoded.value) < 0 ||
-    (!allowZero && Duration.toMillis(decoded.value) === 0)
-  ) {
-    return Effect.fail(
-      V.invalid(
-        operation,
-        field,
-        allowZero ? "must be a finite duration of zero or more" : "must be a positive, finite duration"
-      )
-    )
-  }
-  return Effect.succeed(decoded.value)
+  const finite = Option.filter(decoded, Duration.isFinite)
+  const problem = Facts.durationProblem(
+    Option.isSome(finite) ? Duration.toMillis(finite.value) : undefined,
+    allowZero
+  )
+  // No problem: a finite duration was decoded.
+  return problem === undefined
+    ? Effect.succeed(Option.getOrThrow(finite))
+    : Effect.fail(V.invalid(operation, field, problem))
 }
 
 /**
