@@ -53,6 +53,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Core from "../core/refresh.js"
+import { failedWarning } from "../core/refreshRun.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Unauthorized } from "../PlexError.js"
 
@@ -220,11 +221,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         Effect.flatMap(([outcome, warn]) =>
           warn !== undefined && Either.isLeft(outcome)
             ? Effect.as(
-                Effect.logWarning(
-                  warn === "expired"
-                    ? `refreshing the expired ${options.name ?? "token"} failed (${Core.errorWord(outcome.left.cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
-                    : `refreshing the ${options.name ?? "token"} failed (${Core.errorWord(outcome.left.cause)}); keeping the current one`
-                ),
+                Effect.logWarning(failedWarning(warn === "expired", options.name, outcome.left.cause)),
                 outcome
               )
             : Effect.succeed(outcome)

@@ -52,6 +52,7 @@ import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Core from "../../../src/core/refresh.js"
+import { failedWarning } from "../../../src/core/refreshRun.js"
 import type { CredentialsService } from "../Credentials.js"
 
 /**
@@ -218,11 +219,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         Effect.flatMap(([outcome, warn]) =>
           warn !== undefined && Result.isFailure(outcome)
             ? Effect.as(
-                Effect.logWarning(
-                  warn === "expired"
-                    ? `refreshing the expired ${options.name ?? "token"} failed (${Core.errorWord(outcome.failure.cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
-                    : `refreshing the ${options.name ?? "token"} failed (${Core.errorWord(outcome.failure.cause)}); keeping the current one`
-                ),
+                Effect.logWarning(failedWarning(warn === "expired", options.name, outcome.failure.cause)),
                 outcome
               )
             : Effect.succeed(outcome)
