@@ -1,12 +1,13 @@
 /**
  * The pieces of the one token-refresh mechanism that only its running part (each edition's `internal/refresh.ts`
- * `make`) uses: what it logs when a refresh a reader waited for gave no new token. In a module of its own, beside
+ * `make`) uses: who waits for a refresh in flight, what its failure leaves in the state for them, and what it
+ * logs when a refresh a reader waited for gave no new token. In a module of its own, beside
  * `core/refresh.ts`, so that the request path's bundles, which take only the refused call's pieces of that module,
  * carry none of it (a new export there renames their minified symbols: a byte or more each, measured).
  *
  * @internal
  */
-import { errorWord } from "./refresh.js"
+import { errorWord, type Spent } from "./refresh.js"
 
 /**
  * The warning of a refresh that gave no new token when a reader of the token waited for it: of the expired token
@@ -18,3 +19,44 @@ export const failedWarning = (expired: boolean, name: string | undefined, cause:
   expired
     ? `refreshing the expired ${name ?? "token"} failed (${errorWord(cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
     : `refreshing the ${name ?? "token"} failed (${errorWord(cause)}); keeping the current one`
+
+/** Why a caller waits for a refresh: its token was refused, it reads a token due ahead of expiry, or an expired one. */
+export type Want = "refused" | "ahead" | "expired"
+
+/** Who waits for a refresh in flight. */
+export interface Waiters {
+  /** A caller refused with the token waits for it: a failure counts for the cooldown. */
+  readonly refused: boolean
+  /** A reader refreshing ahead of expiry waits for it: a failure is retried on a read after the cooldown. */
+  readonly ahead: boolean
+  /** A reader of the expired token waits for it: a failure is logged as such. */
+  readonly expired: boolean
+}
+
+/**
+ * Who waits for a refresh once a caller who wants it `as` starts it (`waiters` undefined) or joins it. The expired
+ * token's refresh counts as a refusal's: its failure holds off another for the cooldown.
+ */
+export const waiting = (as: Want, waiters?: Waiters): Waiters => ({
+  refused: waiters?.refused === true || as !== "ahead",
+  ahead: waiters?.ahead === true || as === "ahead",
+  expired: waiters?.expired === true || as === "expired"
+})
+
+/**
+ * What a refresh that gave no new token leaves in the state for who waited for it: a refused token's failure
+ * (`spent`) holds off another refresh of it for the cooldown; one ahead of expiry only delays the next one ahead
+ * (`aheadFailedAt`: a refusal still refreshes at once).
+ */
+export const afterFailure = (
+  waiters: Waiters,
+  spent: Spent | undefined,
+  now: number
+): { readonly spent?: Spent | undefined; readonly aheadFailedAt?: number } => ({
+  ...(waiters.refused ? { spent } : {}),
+  ...(waiters.ahead ? { aheadFailedAt: now } : {})
+})
+
+/** Which warning ({@link failedWarning}) a refresh that gave no new token logs: the expired token's, one ahead of expiry, or none (a refusal's). */
+export const warningOf = (waiters: Waiters): "ahead" | "expired" | undefined =>
+  waiters.expired ? "expired" : waiters.ahead ? "ahead" : undefined

@@ -53,7 +53,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Core from "../core/refresh.js"
-import { failedWarning } from "../core/refreshRun.js"
+import * as Run from "../core/refreshRun.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Unauthorized } from "../PlexError.js"
 
@@ -108,22 +108,16 @@ export interface Options<E> {
   readonly onRenewed?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
-/** A refresh in flight: the fiber running `obtain` for `stale`, and who waits for it. */
-interface Pending {
+/** A refresh in flight: the fiber running `obtain` for `stale`, and who waits for it (`Run.Waiters`). */
+interface Pending extends Run.Waiters {
   /** This refresh (a fiber that settles checks it is still the one in flight). */
   readonly id: object
   readonly stale: Redacted.Redacted<string>
   readonly fiber: Fiber.Fiber<Outcome>
-  /** A caller refused with `stale` waits for it: a failure counts for the cooldown. */
-  readonly refused: boolean
-  /** A reader refreshing ahead of expiry waits for it: a failure is retried on a read after the cooldown. */
-  readonly ahead: boolean
-  /** A reader of the expired token waits for it: a failure is logged as such. */
-  readonly expired: boolean
 }
 
-/** Which warning a failed refresh logs: one ahead of expiry, one of the expired token, or none (a refusal's). */
-type Warn = "ahead" | "expired" | undefined
+/** Which warning a failed refresh logs (`Run.warningOf`). */
+type Warn = ReturnType<typeof Run.warningOf>
 
 type Outcome = Either.Either<Redacted.Redacted<string>, RefreshFailed>
 
@@ -204,12 +198,9 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             const cause = Either.isLeft(fresh) ? fresh.left : undefined
             const next: State = {
               ...rest,
-              // A refused token's failure holds off another refresh of it for the cooldown; one ahead of
-              // expiry only delays the next one ahead (a refusal still refreshes at once).
-              ...(pending.refused ? { spent } : {}),
-              ...(pending.ahead ? { aheadFailedAt: now } : {})
+              ...Run.afterFailure(pending, spent, now)
             }
-            const warn: Warn = pending.expired ? "expired" : pending.ahead ? "ahead" : undefined
+            const warn = Run.warningOf(pending)
             return [[Either.left(failed(spent?.reason ?? "Failed", cause)), warn], next]
           }
           return [
@@ -221,7 +212,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         Effect.flatMap(([outcome, warn]) =>
           warn !== undefined && Either.isLeft(outcome)
             ? Effect.as(
-                Effect.logWarning(failedWarning(warn === "expired", options.name, outcome.left.cause)),
+                Effect.logWarning(Run.failedWarning(warn === "expired", options.name, outcome.left.cause)),
                 outcome
               )
             : Effect.succeed(outcome)
@@ -237,15 +228,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      * one in flight. Runs inside `SynchronizedRef.modifyEffect`, uninterruptible
      * (see `step`): the fiber is forked and recorded as one step.
      */
-    const startOrJoin = (s: State, as: "refused" | "ahead" | "expired") =>
+    const startOrJoin = (s: State, as: Run.Want) =>
       Effect.gen(function* () {
         if (s.pending !== undefined) {
-          const pending = {
-            ...s.pending,
-            refused: s.pending.refused || as !== "ahead",
-            ahead: s.pending.ahead || as === "ahead",
-            expired: s.pending.expired || as === "expired"
-          }
+          const pending = { ...s.pending, ...Run.waiting(as, s.pending) }
           return [{ _tag: "Wait", fiber: s.pending.fiber } as Step, { ...s, pending }] as const
         }
         const id = {}
@@ -273,10 +259,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           id,
           stale: s.token,
           fiber,
-          // The expired token's refresh counts as a refusal's: its failure holds off another for the cooldown.
-          refused: as !== "ahead",
-          ahead: as === "ahead",
-          expired: as === "expired"
+          ...Run.waiting(as)
         }
         return [{ _tag: "Wait", fiber } as Step, { ...s, pending }] as const
       })
