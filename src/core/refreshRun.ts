@@ -1,13 +1,34 @@
 /**
  * The pieces of the one token-refresh mechanism that only its running part (each edition's `internal/refresh.ts`
- * `make`) uses: who waits for a refresh in flight, what its failure leaves in the state for them, and what it
+ * `make`) uses: why a refresh gave no new token (its `RefreshFailed`), who waits for a refresh in flight, what its failure leaves in the state for them, and what it
  * logs when a refresh a reader waited for gave no new token. In a module of its own, beside
  * `core/refresh.ts`, so that the request path's bundles, which take only the refused call's pieces of that module,
  * carry none of it (a new export there renames their minified symbols: a byte or more each, measured).
  *
  * @internal
  */
-import { errorWord, type Spent } from "./refresh.js"
+import { errorWord, type Reason, type Spent } from "./refresh.js"
+
+/**
+ * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
+ * caller refused) and put on the operation's `Unauthorized` as its
+ * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
+ */
+export interface RefreshFailed {
+  readonly _tag: "RefreshFailed"
+  readonly reason: Reason
+  readonly cause?: unknown
+  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
+  readonly error?: string
+}
+
+/** A {@link RefreshFailed} for `reason`, with what `obtain` failed with (`cause`) or, in a cooldown, its word (`error`). */
+export const failed = (reason: Reason, cause?: unknown, error?: string): RefreshFailed =>
+  cause !== undefined
+    ? { _tag: "RefreshFailed", reason, cause }
+    : error !== undefined
+      ? { _tag: "RefreshFailed", reason, error }
+      : { _tag: "RefreshFailed", reason }
 
 /**
  * The warning of a refresh that gave no new token when a reader of the token waited for it: of the expired token

@@ -57,25 +57,8 @@ import * as Run from "../core/refreshRun.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Unauthorized } from "../PlexError.js"
 
-/**
- * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
- * caller refused) and put on the operation's `Unauthorized` as its
- * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
- */
-export interface RefreshFailed {
-  readonly _tag: "RefreshFailed"
-  readonly reason: Core.Reason
-  readonly cause?: unknown
-  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
-  readonly error?: string
-}
-
-const failed = (reason: RefreshFailed["reason"], cause?: unknown, error?: string): RefreshFailed =>
-  cause !== undefined
-    ? { _tag: "RefreshFailed", reason, cause }
-    : error !== undefined
-      ? { _tag: "RefreshFailed", reason, error }
-      : { _tag: "RefreshFailed", reason }
+/** Why a refresh gave no new token (`core/refreshRun.ts`, made there by `failed`). */
+export type RefreshFailed = Run.RefreshFailed
 
 /** What {@link make} needs. */
 export interface Options<E> {
@@ -180,12 +163,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           const now = clock.unsafeCurrentTimeMillis()
           const pending = s.pending
           if (pending === undefined || pending.id !== id)
-            return [[Either.left(failed("Failed")), undefined], s]
+            return [[Either.left(Run.failed("Failed")), undefined], s]
           const rest: State = { ...s, pending: undefined }
           const stale = Redacted.value(pending.stale)
           // Signed out while the refresh ran: the sign-out wins, the new token is dropped.
           if (s.spent?.token === stale && s.spent.reason === "SignedOut") {
-            return [[Either.left(failed("SignedOut")), undefined], rest]
+            return [[Either.left(Run.failed("SignedOut")), undefined], rest]
           }
           const spent = Core.renewed(
             stale,
@@ -201,7 +184,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
               ...Run.afterFailure(pending, spent, now)
             }
             const warn = Run.warningOf(pending)
-            return [[Either.left(failed(spent?.reason ?? "Failed", cause)), warn], next]
+            return [[Either.left(Run.failed(spent?.reason ?? "Failed", cause)), warn], next]
           }
           return [
             [Either.right(fresh.right), undefined],
@@ -294,12 +277,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         if (decision._tag === "UseCurrent") return Effect.succeed([done(Either.right(s.token)), s] as const)
         if (decision._tag === "Blocked")
           return Effect.succeed([
-            done(Either.left(failed(decision.reason, undefined, decision.error))),
+            done(Either.left(Run.failed(decision.reason, undefined, decision.error))),
             s
           ] as const)
         if (decision._tag === "FreshTokenRefused") {
           return Effect.succeed([
-            done(Either.left(failed("FreshTokenRefused"))),
+            done(Either.left(Run.failed("FreshTokenRefused"))),
             { ...s, spent: decision.spent }
           ] as const)
         }
@@ -324,12 +307,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
         return Effect.succeed([
-          done(Either.left(failed(decision.reason, undefined, decision.error))),
+          done(Either.left(Run.failed(decision.reason, undefined, decision.error))),
           s
         ] as const)
       if (decision._tag === "FreshTokenRefused") {
         return Effect.succeed([
-          done(Either.left(failed("FreshTokenRefused"))),
+          done(Either.left(Run.failed("FreshTokenRefused"))),
           { ...s, spent: decision.spent }
         ] as const)
       }

@@ -55,25 +55,8 @@ import * as Core from "../../../src/core/refresh.js"
 import * as Run from "../../../src/core/refreshRun.js"
 import type { CredentialsService } from "../Credentials.js"
 
-/**
- * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
- * caller refused) and put on the operation's `Unauthorized` as its
- * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
- */
-export interface RefreshFailed {
-  readonly _tag: "RefreshFailed"
-  readonly reason: Core.Reason
-  readonly cause?: unknown
-  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
-  readonly error?: string
-}
-
-const failed = (reason: RefreshFailed["reason"], cause?: unknown, error?: string): RefreshFailed =>
-  cause !== undefined
-    ? { _tag: "RefreshFailed", reason, cause }
-    : error !== undefined
-      ? { _tag: "RefreshFailed", reason, error }
-      : { _tag: "RefreshFailed", reason }
+/** Why a refresh gave no new token (`core/refreshRun.ts`, made there by `failed`). */
+export type RefreshFailed = Run.RefreshFailed
 
 /** What {@link make} needs. */
 export interface Options<E> {
@@ -178,12 +161,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           const now = clock.currentTimeMillisUnsafe()
           const pending = s.pending
           if (pending === undefined || pending.id !== id)
-            return [[Result.fail(failed("Failed")), undefined], s]
+            return [[Result.fail(Run.failed("Failed")), undefined], s]
           const rest: State = { ...s, pending: undefined }
           const stale = Redacted.value(pending.stale)
           // Signed out while the refresh ran: the sign-out wins, the new token is dropped.
           if (s.spent?.token === stale && s.spent.reason === "SignedOut") {
-            return [[Result.fail(failed("SignedOut")), undefined], rest]
+            return [[Result.fail(Run.failed("SignedOut")), undefined], rest]
           }
           const spent = Core.renewed(
             stale,
@@ -199,7 +182,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
               ...Run.afterFailure(pending, spent, now)
             }
             const warn = Run.warningOf(pending)
-            return [[Result.fail(failed(spent?.reason ?? "Failed", cause)), warn], next]
+            return [[Result.fail(Run.failed(spent?.reason ?? "Failed", cause)), warn], next]
           }
           return [
             [Result.succeed(fresh.success), undefined],
@@ -299,12 +282,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         if (decision._tag === "UseCurrent") return Effect.succeed([done(Result.succeed(s.token)), s] as const)
         if (decision._tag === "Blocked")
           return Effect.succeed([
-            done(Result.fail(failed(decision.reason, undefined, decision.error))),
+            done(Result.fail(Run.failed(decision.reason, undefined, decision.error))),
             s
           ] as const)
         if (decision._tag === "FreshTokenRefused") {
           return Effect.succeed([
-            done(Result.fail(failed("FreshTokenRefused"))),
+            done(Result.fail(Run.failed("FreshTokenRefused"))),
             { ...s, spent: decision.spent }
           ] as const)
         }
@@ -329,12 +312,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
         return Effect.succeed([
-          done(Result.fail(failed(decision.reason, undefined, decision.error))),
+          done(Result.fail(Run.failed(decision.reason, undefined, decision.error))),
           s
         ] as const)
       if (decision._tag === "FreshTokenRefused") {
         return Effect.succeed([
-          done(Result.fail(failed("FreshTokenRefused"))),
+          done(Result.fail(Run.failed("FreshTokenRefused"))),
           { ...s, spent: decision.spent }
         ] as const)
       }
