@@ -328,7 +328,7 @@ export const decode = (
           new InvalidJwt({
             operation: "Jwt.decode",
             reason: "Malformed",
-            detail: "not a compact JWS with JSON claims"
+            detail: JwtFacts.malformedDetail
           })
         ),
       onSome: () => Effect.succeed(toPlexJwt(redacted))
@@ -1425,10 +1425,7 @@ export const layerStored = <E, R>(
             importKey(Redacted.make(text)).pipe(
               Effect.asSome,
               Effect.catchAll((error) =>
-                Effect.as(
-                  Effect.logWarning(`Jwt: ignoring the stored device key: ${error.reason}`),
-                  Option.none()
-                )
+                Effect.as(Effect.logWarning(JwtFacts.storedKeyIgnoredMessage(error.reason)), Option.none())
               )
             )
         })

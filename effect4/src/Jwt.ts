@@ -326,7 +326,7 @@ export const decode = (
           new InvalidJwt({
             operation: "Jwt.decode",
             reason: "Malformed",
-            detail: "not a compact JWS with JSON claims"
+            detail: JwtFacts.malformedDetail
           })
         ),
       onSome: () => Effect.succeed(toPlexJwt(redacted))
@@ -1418,10 +1418,7 @@ export const layerStored = <E, R>(
             importKey(Redacted.make(text)).pipe(
               Effect.asSome,
               Effect.catch((error) =>
-                Effect.as(
-                  Effect.logWarning(`Jwt: ignoring the stored device key: ${error.reason}`),
-                  Option.none()
-                )
+                Effect.as(Effect.logWarning(JwtFacts.storedKeyIgnoredMessage(error.reason)), Option.none())
               )
             )
         })
