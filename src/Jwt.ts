@@ -46,6 +46,7 @@ import {
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
+import { obtainedTokenProblem } from "./core/refreshRun.js"
 import * as PinFacts from "./core/pin.js"
 import * as SignOutFacts from "./core/signOut.js"
 import * as L from "./internal/lenient.js"
@@ -1168,7 +1169,7 @@ const obtainedJwt = (
 ): Effect.Effect<PlexJwt, InvalidInput> => {
   const jwt = !Redacted.isRedacted(value) && Predicate.hasProperty(value, "token") ? value : undefined
   return V.token(operation, "obtain", jwt === undefined ? value : jwt.token).pipe(
-    Effect.mapError((error) => V.invalid(operation, "obtain", `its token ${error.reason}`)),
+    Effect.mapError((error) => V.invalid(operation, "obtain", obtainedTokenProblem(error.reason))),
     // Its own copy (`V.own`): the refresh reads the token's expiry at each read, after the caller may have wiped it.
     Effect.map(V.own),
     Effect.map((token) => (jwt === undefined ? toPlexJwt(token) : { ...jwt, token }))

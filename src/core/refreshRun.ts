@@ -1,9 +1,11 @@
 /**
- * The pieces of the one token-refresh mechanism that only its running part (each edition's `internal/refresh.ts`
- * `make`) uses: why a refresh gave no new token (its `RefreshFailed`), who waits for a refresh in flight, what its failure leaves in the state for them, and what it
- * logs when a refresh a reader waited for gave no new token. In a module of its own, beside
- * `core/refresh.ts`, so that the request path's bundles, which take only the refused call's pieces of that module,
- * carry none of it (a new export there renames their minified symbols: a byte or more each, measured).
+ * The pieces of the one token-refresh mechanism that only its running part uses (each edition's
+ * `internal/refresh.ts` `make`, and the `obtain` check of `Credentials.makeRefreshing` and the `Jwt` credentials):
+ * why a refresh gave no new token (its `RefreshFailed`), who waits for a refresh in flight, what its failure leaves
+ * in the state for them, what it logs when a refresh a reader waited for gave no new token, and why a token `obtain`
+ * gave is refused. In a module of its own, beside `core/refresh.ts`, so that the request path's bundles, which take
+ * only the refused call's pieces of that module, carry none of it (a new export there renames their minified
+ * symbols: a byte or more each, measured).
  *
  * @internal
  */
@@ -29,6 +31,12 @@ export const failed = (reason: Reason, cause?: unknown, error?: string): Refresh
     : error !== undefined
       ? { _tag: "RefreshFailed", reason, error }
       : { _tag: "RefreshFailed", reason }
+
+/**
+ * Why a token `obtain` gave is refused (`reason`: why the token check refused it, as for the `token` option), on
+ * the `InvalidInput` naming `obtain` (`Credentials.makeRefreshing` and the `Jwt` credentials).
+ */
+export const obtainedTokenProblem = (reason: string): string => `its token ${reason}`
 
 /**
  * The warning of a refresh that gave no new token when a reader of the token waited for it: of the expired token
