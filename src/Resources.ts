@@ -297,14 +297,7 @@ export interface CandidateOptions {
  */
 export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
   refuseSync("Resources.candidates", "device", V.objectProblem(device, false))
-  refuseSync(
-    "Resources.candidates",
-    "connections",
-    Array.isArray(device.connections) &&
-      device.connections.every((connection) => typeof connection === "object" && connection !== null)
-      ? undefined
-      : "must be an array of connections"
-  )
+  refuseSync("Resources.candidates", "connections", Facts.connectionsProblem(device.connections))
   refuseSync("Resources.candidates", "options", V.objectProblem(options, true))
   // What `connect` refuses of them too: a rank that is not an Order, flags that are not booleans.
   const problem = Facts.optionsProblem(options ?? {})

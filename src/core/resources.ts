@@ -519,6 +519,13 @@ export const optionsProblem = (options: {
   return undefined
 }
 
+/** Why a device's `connections` cannot be ranked (`Resources.candidates`), or undefined: an array of objects. */
+export const connectionsProblem = (connections: unknown): string | undefined =>
+  Array.isArray(connections) &&
+  connections.every((connection) => typeof connection === "object" && connection !== null)
+    ? undefined
+    : "must be an array of connections"
+
 /** Why `nameOrId` cannot name a server for `Resources.connectByName`, or undefined: a non-empty string. */
 export const nameProblem = (nameOrId: unknown): string | undefined =>
   typeof nameOrId !== "string"
