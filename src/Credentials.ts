@@ -20,6 +20,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "./core/auth.js"
 import * as RefreshFacts from "./core/refresh.js"
+import { obtainedTokenProblem } from "./core/refreshRun.js"
 import * as CoreValidate from "./core/validate.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
@@ -213,7 +214,7 @@ const checkObtained =
   (operation: string) =>
   (token: Redacted.Redacted<string>): Effect.Effect<Redacted.Redacted<string>, InvalidInput> =>
     Effect.mapError(V.token(operation, "obtain", token), (error) =>
-      V.invalid(operation, "obtain", `its token ${error.reason}`)
+      V.invalid(operation, "obtain", obtainedTokenProblem(error.reason))
     )
 
 /** {@link makeRefreshing}, its options checked. */

@@ -47,6 +47,7 @@ import {
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
+import { obtainedTokenProblem } from "./core/refreshRun.js"
 import * as PinFacts from "./core/pin.js"
 import * as SignOutFacts from "./core/signOut.js"
 import * as L from "./internal/lenient.js"
@@ -329,7 +330,7 @@ export const decode = (
           new InvalidJwt({
             operation: "Jwt.decode",
             reason: "Malformed",
-            detail: "not a compact JWS with JSON claims"
+            detail: JwtFacts.malformedDetail
           })
         ),
       onSome: () => Effect.succeed(toPlexJwt(redacted))
@@ -1180,7 +1181,7 @@ const obtainedJwt = (
 ): Effect.Effect<PlexJwt, InvalidInput> => {
   const jwt = !Redacted.isRedacted(value) && Predicate.hasProperty(value, "token") ? value : undefined
   return V.token(operation, "obtain", jwt === undefined ? value : jwt.token).pipe(
-    Effect.mapError((error) => V.invalid(operation, "obtain", `its token ${error.reason}`)),
+    Effect.mapError((error) => V.invalid(operation, "obtain", obtainedTokenProblem(error.reason))),
     // Its own copy (`V.own`): the refresh reads the token's expiry at each read, after the caller may have wiped it.
     Effect.map(V.own),
     Effect.map((token) => (jwt === undefined ? toPlexJwt(token) : { ...jwt, token }))
@@ -1439,10 +1440,7 @@ export const layerStored = <E, R>(
             importKey(Redacted.make(text)).pipe(
               Effect.asSome,
               Effect.catchAll((error) =>
-                Effect.as(
-                  Effect.logWarning(`Jwt: ignoring the stored device key: ${error.reason}`),
-                  Option.none()
-                )
+                Effect.as(Effect.logWarning(JwtFacts.storedKeyIgnoredMessage(error.reason)), Option.none())
               )
             )
         })

@@ -32,6 +32,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -269,10 +270,12 @@ const decodeTtl = (
   fallback: Duration.Duration
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (input === undefined) return Effect.succeed(fallback)
-  const decoded = Validate.isNegativeDurationInput(input) ? undefined : Duration.decodeUnknown(input)
-  return decoded !== undefined && decoded._tag === "Some" && Duration.toMillis(decoded.value) >= 0
-    ? Effect.succeed(decoded.value)
-    : Effect.fail(V.invalid(operation, field, "must be a duration of zero or more"))
+  const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
+  const problem = Facts.ttlProblem(Option.isSome(decoded) ? Duration.toMillis(decoded.value) : undefined)
+  // No problem: a duration was decoded.
+  return problem === undefined
+    ? Effect.succeed(Option.getOrThrow(decoded))
+    : Effect.fail(V.invalid(operation, field, problem))
 }
 
 const cacheSettings = (operation: string, options: CacheOptions) =>
@@ -281,9 +284,8 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
     if (options?.ttl === undefined) return yield* V.invalid(operation, "ttl", "is required")
     const unknownTtl = yield* decodeTtl(operation, "unknownTtl", options.unknownTtl, Duration.zero)
     const capacity = options.capacity ?? Facts.defaultCapacity
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      return yield* V.invalid(operation, "capacity", "must be a positive integer")
-    }
+    const capacityProblem = Facts.capacityProblem(capacity)
+    if (capacityProblem !== undefined) return yield* V.invalid(operation, "capacity", capacityProblem)
     return { ttl, unknownTtl, capacity }
   })
 

@@ -17,6 +17,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "../../src/core/auth.js"
 import * as RefreshFacts from "../../src/core/refresh.js"
+import { obtainedTokenProblem } from "../../src/core/refreshRun.js"
 import * as CoreValidate from "../../src/core/validate.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
@@ -210,7 +211,7 @@ const checkObtained =
   (operation: string) =>
   (token: Redacted.Redacted<string>): Effect.Effect<Redacted.Redacted<string>, InvalidInput> =>
     Effect.mapError(V.token(operation, "obtain", token), (error) =>
-      V.invalid(operation, "obtain", `its token ${error.reason}`)
+      V.invalid(operation, "obtain", obtainedTokenProblem(error.reason))
     )
 
 /** {@link makeRefreshing}, its options checked. */

@@ -297,14 +297,7 @@ export interface CandidateOptions {
  */
 export const candidates = (device: Device, options: CandidateOptions = {}): ReadonlyArray<Candidate> => {
   refuseSync("Resources.candidates", "device", V.objectProblem(device, false))
-  refuseSync(
-    "Resources.candidates",
-    "connections",
-    Array.isArray(device.connections) &&
-      device.connections.every((connection) => typeof connection === "object" && connection !== null)
-      ? undefined
-      : "must be an array of connections"
-  )
+  refuseSync("Resources.candidates", "connections", Facts.connectionsProblem(device.connections))
   refuseSync("Resources.candidates", "options", V.objectProblem(options, true))
   // What `connect` refuses of them too: a rank that is not an Order, flags that are not booleans.
   const problem = Facts.optionsProblem(options ?? {})
@@ -581,21 +574,15 @@ const decodeDuration = (
   if (input === undefined) return Effect.succeed(fallback)
   // Duration reads a negative number, NaN or "-1 seconds" as zero: reject those here.
   const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : fromInput(input)
-  if (
-    Option.isNone(decoded) ||
-    !Duration.isFinite(decoded.value) ||
-    Duration.toMillis(decoded.value) < 0 ||
-    (!allowZero && Duration.toMillis(decoded.value) === 0)
-  ) {
-    return Effect.fail(
-      V.invalid(
-        operation,
-        field,
-        allowZero ? "must be a finite duration of zero or more" : "must be a positive, finite duration"
-      )
-    )
-  }
-  return Effect.succeed(decoded.value)
+  const finite = Option.filter(decoded, Duration.isFinite)
+  const problem = Facts.durationProblem(
+    Option.isSome(finite) ? Duration.toMillis(finite.value) : undefined,
+    allowZero
+  )
+  // No problem: a finite duration was decoded.
+  return problem === undefined
+    ? Effect.succeed(Option.getOrThrow(finite))
+    : Effect.fail(V.invalid(operation, field, problem))
 }
 
 /**

@@ -235,14 +235,7 @@ export const make = <Out>(
 ): RetryPolicy => {
   // A Schedule cannot fail with a typed error: input of the wrong kind (untyped JavaScript) gives a
   // refused policy, as {@link backoff} does, whose installation fails with InvalidInput.
-  const optionsProblem = V.objectProblem(options, true)
-  const problem = !Schedule.isSchedule(schedule)
-    ? { field: "schedule", reason: "must be a Schedule" }
-    : optionsProblem !== undefined
-      ? { field: "options", reason: optionsProblem }
-      : options.while !== undefined && typeof options.while !== "function"
-        ? { field: "while", reason: "must be a function" }
-        : undefined
+  const problem = Backoff.makeProblem(Schedule.isSchedule(schedule), options)
   if (problem !== undefined)
     return Internal.refused(V.invalid("RetryPolicy.make", problem.field, problem.reason))
   const predicate = options?.while ?? ((error: PlexError) => matches(error))

@@ -275,17 +275,17 @@ const decodeTtl = (
   fallback: Duration.Duration
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (input === undefined) return Effect.succeed(fallback)
-  let decoded: Duration.Duration | undefined
+  let decoded: Option.Option<Duration.Duration>
   try {
-    decoded = Validate.isNegativeDurationInput(input)
-      ? undefined
-      : Option.getOrUndefined(Duration.fromInput(input))
+    decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.fromInput(input)
   } catch {
-    decoded = undefined
+    decoded = Option.none()
   }
-  return decoded !== undefined && Duration.toMillis(decoded) >= 0
-    ? Effect.succeed(decoded)
-    : Effect.fail(V.invalid(operation, field, "must be a duration of zero or more"))
+  const problem = Facts.ttlProblem(Option.isSome(decoded) ? Duration.toMillis(decoded.value) : undefined)
+  // No problem: a duration was decoded.
+  return problem === undefined
+    ? Effect.succeed(Option.getOrThrow(decoded))
+    : Effect.fail(V.invalid(operation, field, problem))
 }
 
 const cacheSettings = (operation: string, options: CacheOptions) =>
@@ -294,9 +294,8 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
     if (options?.ttl === undefined) return yield* V.invalid(operation, "ttl", "is required")
     const unknownTtl = yield* decodeTtl(operation, "unknownTtl", options.unknownTtl, Duration.zero)
     const capacity = options.capacity ?? Facts.defaultCapacity
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      return yield* V.invalid(operation, "capacity", "must be a positive integer")
-    }
+    const capacityProblem = Facts.capacityProblem(capacity)
+    if (capacityProblem !== undefined) return yield* V.invalid(operation, "capacity", capacityProblem)
     return { ttl, unknownTtl, capacity }
   })
 

@@ -397,6 +397,8 @@ describe("Credentials.layerStored", () => {
         const made = yield* Effect.flip(Effect.scoped(Credentials.makeRefreshing({ obtain: bad })))
         assert.deepStrictEqual(named(made), ["Credentials.makeRefreshing", "obtain"])
         assert.notInclude(String(made), Redacted.value(fake.token))
+        // Why, in the token check's words about the token obtain gave.
+        assert.match(made instanceof PlexError.InvalidInput ? made.reason : "", /^its token /)
         // Kept in a store: the layer fails, and nothing is stored.
         const stored = yield* Effect.flip(
           Effect.scoped(Layer.build(Credentials.layerStored({ obtain: bad })))

@@ -7,7 +7,8 @@
  *
  * @internal
  */
-import { booleanProblem } from "./validate.js"
+import { notSchedule } from "./pin.js"
+import { booleanProblem, functionProblem, objectProblem } from "./validate.js"
 
 /** The statuses `RetryPolicy.backoff` retries by default: a rate limit and the 5xx answers a retry may cure. */
 export const defaultStatusCodes: ReadonlyArray<number> = [429, 500, 502, 503, 504]
@@ -122,6 +123,20 @@ export const selectionProblem = (options: unknown): OptionsProblem | undefined =
   }
   const reason = statusCodes === undefined ? undefined : statusCodesProblem(statusCodes)
   return reason === undefined ? undefined : { field: "statusCodes", reason }
+}
+
+/**
+ * Why `RetryPolicy.make`'s arguments cannot make a policy, or undefined: `isSchedule` says whether the schedule
+ * given is one (the edition's `Schedule.isSchedule`); `options` is an object or undefined, whose `while`, when
+ * given, is a function.
+ */
+export const makeProblem = (isSchedule: boolean, options: unknown): OptionsProblem | undefined => {
+  if (!isSchedule) return { field: "schedule", reason: notSchedule }
+  const optionsReason = objectProblem(options, true)
+  if (optionsReason !== undefined) return { field: "options", reason: optionsReason }
+  const predicate = options === undefined ? undefined : (options as Record<string, unknown>)["while"]
+  const reason = predicate === undefined ? undefined : functionProblem(predicate)
+  return reason === undefined ? undefined : { field: "while", reason }
 }
 
 /**

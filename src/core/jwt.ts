@@ -154,6 +154,9 @@ export type VerifyFailure = {
   readonly detail: string
 }
 
+/** Why `Jwt.decode` refuses a token as `Malformed`: its claims could not be read. */
+export const malformedDetail = "not a compact JWS with JSON claims"
+
 /** When a Plex JWT expires (epoch milliseconds), from its `exp` claim. */
 export const expiresAt = (claims: ClaimFacts): number | undefined =>
   claims.exp === undefined ? undefined : claims.exp * 1000
@@ -578,6 +581,13 @@ export const storeEntries = (prefix: string): { readonly deviceKey: string; read
   deviceKey: `${prefix}/device-key`,
   token: `${prefix}/token`
 })
+
+/**
+ * What `Jwt.layerStored` logs (a warning) when the device key it stored cannot be imported (`reason`: why, never
+ * the key): it goes on without it, as with no stored key.
+ */
+export const storedKeyIgnoredMessage = (reason: string): string =>
+  `Jwt: ignoring the stored device key: ${reason}`
 
 /** What the decisions on a stored Plex JWT read of it (an edition's `PlexJwt`): the key it is bound to, its expiry. */
 export interface StoredToken {

@@ -193,7 +193,7 @@ export const pinFields = <S>(secret: D.CodecLike<S>) => ({
   authToken: D.optional(secret)
 })
 
-/** Why a poll's `schedule` that is not a `Schedule` is refused (`PinLogin.poll`, `login`, `Jwt.pinLogin`). */
+/** Why a `schedule` that is not a `Schedule` is refused (`PinLogin.poll`, `login`, `Jwt.pinLogin`, `RetryPolicy.make`). */
 export const notSchedule = "must be a Schedule"
 
 /** The options of a new PIN at fault (`PinLogin.create`, `login`): an object or undefined, `strong` a boolean. */

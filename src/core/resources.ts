@@ -92,6 +92,18 @@ export const defaultTimeoutMillis = 10_000
 /** How long to wait for a better-ranked candidate once one has answered, by default: 250 ms. */
 export const defaultGraceMillis = 250
 
+/**
+ * Why `Resources.connect`'s `timeout` (positive) or, with `zero`, `grace` (zero or more) cannot be one, or undefined:
+ * `millis` is what the edition's `Duration` decoded it to, undefined when it is no duration, or an infinite one,
+ * or the input is negative as given (`core/validate.ts`'s `isNegativeDurationInput`, which Effect reads as zero).
+ */
+export const durationProblem = (millis: number | undefined, zero: boolean): string | undefined =>
+  millis !== undefined && (zero ? millis >= 0 : millis > 0)
+    ? undefined
+    : zero
+      ? "must be a finite duration of zero or more"
+      : "must be a positive, finite duration"
+
 /** Whether a device's `provides` (comma-separated) says `server`; anything but a string does not. */
 export const providesServer = (provides: unknown): boolean =>
   typeof provides === "string" && provides.split(",").some((p) => p.trim().toLowerCase() === "server")
@@ -506,6 +518,13 @@ export const optionsProblem = (options: {
   }
   return undefined
 }
+
+/** Why a device's `connections` cannot be ranked (`Resources.candidates`), or undefined: an array of objects. */
+export const connectionsProblem = (connections: unknown): string | undefined =>
+  Array.isArray(connections) &&
+  connections.every((connection) => typeof connection === "object" && connection !== null)
+    ? undefined
+    : "must be an array of connections"
 
 /** Why `nameOrId` cannot name a server for `Resources.connectByName`, or undefined: a non-empty string. */
 export const nameProblem = (nameOrId: unknown): string | undefined =>

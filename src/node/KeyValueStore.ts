@@ -43,7 +43,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Store from "../core/node/store.js"
-import { objectProblem } from "../core/validate.js"
 
 /**
  * The service {@link layerFile} provides: the `KeyValueStore` tag of
@@ -133,9 +132,7 @@ const change = <A>(f: (waiting: Store.Waiting) => Promise<A>): Effect.Effect<A, 
         signal,
         sleep: (millis) => Runtime.runPromise(runtime)(Effect.sleep(Duration.millis(millis)), { signal }),
         onWait: (method, holder) =>
-          Runtime.runSync(runtime)(
-            Effect.logDebug(`KeyValueStore: ${method} waits for the lock held by ${holder}`)
-          )
+          Runtime.runSync(runtime)(Effect.logDebug(Store.lockWaitMessage(method, holder)))
       })
     )
   )
@@ -168,14 +165,6 @@ export const defaultDirectory: Effect.Effect<string, PlatformError.SystemError> 
     })
 )
 
-/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string, not empty), or undefined. */
-const badOptions = (options: unknown): string | undefined => {
-  const problem = objectProblem(options, true)
-  if (problem !== undefined) return `invalid options: ${problem}`
-  const directory = Store.directoryProblem((options as Options | undefined)?.directory)
-  return directory === undefined ? undefined : `invalid directory: ${directory}`
-}
-
 const badArgument = (method: string, description: string): PlatformError.PlatformError =>
   new PlatformError.BadArgument({ module: "KeyValueStore", method, description })
 
@@ -202,7 +191,7 @@ const makeAs = (
   Effect.gen(function* () {
     // From untyped JavaScript, `null` or a number: refused before the default directory is read. The store is
     // the platform's KeyValueStore, so the platform's error for rejected input (its type stays PlatformError).
-    const problem = badOptions(options)
+    const problem = Store.optionsProblem(options)
     if (problem !== undefined) return yield* Effect.fail(badArgument(method, problem))
     const store = Store.open(options.directory ?? (yield* defaultDirectory), {
       isDefault: options.directory === undefined

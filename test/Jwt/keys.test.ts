@@ -326,6 +326,10 @@ describe("Jwt device JWT", () => {
       const error = yield* Effect.flip(Jwt.decode(Redacted.make("not-a-jwt")))
       assert.strictEqual(error._tag, "InvalidJwt")
       assert.strictEqual(error.reason, "Malformed")
+      assert.strictEqual(
+        error._tag === "InvalidJwt" ? error.detail : undefined,
+        "not a compact JWS with JSON claims"
+      )
     })
   )
 })

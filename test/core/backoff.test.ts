@@ -45,4 +45,24 @@ describe("core/backoff", () => {
     assert.isTrue(Backoff.startsInTime(29_000, 1_000, 30_000))
     assert.isFalse(Backoff.startsInTime(29_000, 1_001, 30_000))
   })
+
+  it("RetryPolicy.make's arguments: a Schedule first, then options an object or undefined whose while is a function", () => {
+    const noop = () => true
+    assert.isUndefined(Backoff.makeProblem(true, undefined))
+    assert.isUndefined(Backoff.makeProblem(true, {}))
+    assert.isUndefined(Backoff.makeProblem(true, { while: noop }))
+    assert.isUndefined(Backoff.makeProblem(true, { while: undefined }))
+    assert.deepStrictEqual(Backoff.makeProblem(false, { while: true }), {
+      field: "schedule",
+      reason: "must be a Schedule"
+    })
+    assert.deepStrictEqual(Backoff.makeProblem(true, null), {
+      field: "options",
+      reason: "must be an object, not null"
+    })
+    assert.deepStrictEqual(Backoff.makeProblem(true, { while: true }), {
+      field: "while",
+      reason: "must be a function"
+    })
+  })
 })

@@ -348,4 +348,12 @@ describe("core/resources payload tables", () => {
     )
     assert.isTrue(identity.decode({ version: "1.40" }) instanceof D.Failure)
   })
+
+  it("connectionsProblem: an array of objects, else the one refusal text", () => {
+    assert.isUndefined(R.connectionsProblem([]))
+    assert.isUndefined(R.connectionsProblem([{ uri: "https://a" }]))
+    for (const value of [undefined, null, {}, "a", [null], [{}, 1]]) {
+      assert.strictEqual(R.connectionsProblem(value), "must be an array of connections", String(value))
+    }
+  })
 })

@@ -96,6 +96,37 @@ describe("ServerAccess over loopback", () => {
   )
 
   it.scoped(
+    "a cached checker refuses a negative or undecodable ttl / unknownTtl and a capacity that is no positive integer",
+    () =>
+      Effect.gen(function* () {
+        const id = yield* denId
+        const refused = (options: ServerAccess.CacheOptions) =>
+          Effect.map(Effect.flip(onLoopback(ServerAccess.makeChecker(id, options))), (error) => [
+            error.field,
+            error.reason
+          ])
+        const zeroOrMore = "must be a duration of zero or more"
+        assert.deepStrictEqual(yield* refused({ ttl: -1 }), ["ttl", zeroOrMore])
+        assert.deepStrictEqual(yield* refused({ ttl: "-1 seconds" }), ["ttl", zeroOrMore])
+        assert.deepStrictEqual(yield* refused({ ttl: "1 minute", unknownTtl: "soon" as never }), [
+          "unknownTtl",
+          zeroOrMore
+        ])
+        assert.deepStrictEqual(yield* refused({ ttl: "1 minute", capacity: 0 }), [
+          "capacity",
+          "must be a positive integer"
+        ])
+        assert.deepStrictEqual(yield* refused({ ttl: "1 minute", capacity: 1.5 }), [
+          "capacity",
+          "must be a positive integer"
+        ])
+        // Zero and an infinite TTL are accepted (no caching; kept for good), with nothing asked of plex.tv.
+        yield* onLoopback(ServerAccess.makeChecker(id, { ttl: 0, unknownTtl: Infinity }))
+        assert.strictEqual(yield* resourceRequests, 0)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
     "the cached checker asks once per token within the TTL, again after it; Unknown is not kept",
     () =>
       Effect.gen(function* () {

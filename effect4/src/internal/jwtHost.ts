@@ -5,6 +5,7 @@
  * @internal
  */
 import * as Context from "effect/Context"
+import { defaultHost } from "../../../src/core/jwt.js"
 
 /** What the `JwtHost` reference holds. */
 export interface JwtHostService {
@@ -13,10 +14,11 @@ export interface JwtHostService {
 }
 
 // python-plexapi (`MyPlexJWTLogin.AUTH`/`PINS`) and @ctrl/plex (`src/jwt.ts` `AUTH_URL`) both send
-// every `/api/v2/auth/*` call and the JWT PIN flow to clients.plex.tv, as Plex's developer guide does.
+// every `/api/v2/auth/*` call and the JWT PIN flow to clients.plex.tv (`core/jwt` `defaultHost`), as Plex's
+// developer guide does.
 export const JwtHost: Context.Reference<JwtHostService> = /*#__PURE__*/ Context.Reference<JwtHostService>(
   "effect-plex-auth/JwtHost",
-  { defaultValue: (): JwtHostService => ({ url: "https://clients.plex.tv" }) }
+  { defaultValue: (): JwtHostService => ({ url: defaultHost }) }
 )
 
 /** The type of the {@link JwtHost} reference. */

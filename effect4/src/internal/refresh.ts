@@ -52,27 +52,11 @@ import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Core from "../../../src/core/refresh.js"
+import * as Run from "../../../src/core/refreshRun.js"
 import type { CredentialsService } from "../Credentials.js"
 
-/**
- * Why a refresh gave no new token. Logged at Debug level by `refresh` (each
- * caller refused) and put on the operation's `Unauthorized` as its
- * `reauthentication` (and `obtain`'s error's tag as `reauthenticationError`).
- */
-export interface RefreshFailed {
-  readonly _tag: "RefreshFailed"
-  readonly reason: Core.Reason
-  readonly cause?: unknown
-  /** `CoolingDown`: what the attempt that started the cooldown failed with (a tag of this library's, or `Other`). */
-  readonly error?: string
-}
-
-const failed = (reason: RefreshFailed["reason"], cause?: unknown, error?: string): RefreshFailed =>
-  cause !== undefined
-    ? { _tag: "RefreshFailed", reason, cause }
-    : error !== undefined
-      ? { _tag: "RefreshFailed", reason, error }
-      : { _tag: "RefreshFailed", reason }
+/** Why a refresh gave no new token (`core/refreshRun.ts`, made there by `failed`). */
+export type RefreshFailed = Run.RefreshFailed
 
 /** What {@link make} needs. */
 export interface Options<E> {
@@ -105,22 +89,16 @@ export interface Options<E> {
   readonly onRenewed?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
 }
 
-/** A refresh in flight: the fiber running `obtain` for `stale`, and who waits for it. */
-interface Pending {
+/** A refresh in flight: the fiber running `obtain` for `stale`, and who waits for it (`Run.Waiters`). */
+interface Pending extends Run.Waiters {
   /** This refresh (a fiber that settles checks it is still the one in flight). */
   readonly id: object
   readonly stale: Redacted.Redacted<string>
   readonly fiber: Fiber.Fiber<Outcome>
-  /** A caller refused with `stale` waits for it: a failure counts for the cooldown. */
-  readonly refused: boolean
-  /** A reader refreshing ahead of expiry waits for it: a failure is retried on a read after the cooldown. */
-  readonly ahead: boolean
-  /** A reader of the expired token waits for it: a failure is logged as such. */
-  readonly expired: boolean
 }
 
-/** Which warning a failed refresh logs: one ahead of expiry, one of the expired token, or none (a refusal's). */
-type Warn = "ahead" | "expired" | undefined
+/** Which warning a failed refresh logs (`Run.warningOf`). */
+type Warn = ReturnType<typeof Run.warningOf>
 
 type Outcome = Result.Result<Redacted.Redacted<string>, RefreshFailed>
 
@@ -183,12 +161,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           const now = clock.currentTimeMillisUnsafe()
           const pending = s.pending
           if (pending === undefined || pending.id !== id)
-            return [[Result.fail(failed("Failed")), undefined], s]
+            return [[Result.fail(Run.failed("Failed")), undefined], s]
           const rest: State = { ...s, pending: undefined }
           const stale = Redacted.value(pending.stale)
           // Signed out while the refresh ran: the sign-out wins, the new token is dropped.
           if (s.spent?.token === stale && s.spent.reason === "SignedOut") {
-            return [[Result.fail(failed("SignedOut")), undefined], rest]
+            return [[Result.fail(Run.failed("SignedOut")), undefined], rest]
           }
           const spent = Core.renewed(
             stale,
@@ -201,13 +179,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             const cause = Result.isFailure(fresh) ? fresh.failure : undefined
             const next: State = {
               ...rest,
-              // A refused token's failure holds off another refresh of it for the cooldown; one ahead of
-              // expiry only delays the next one ahead (a refusal still refreshes at once).
-              ...(pending.refused ? { spent } : {}),
-              ...(pending.ahead ? { aheadFailedAt: now } : {})
+              ...Run.afterFailure(pending, spent, now)
             }
-            const warn: Warn = pending.expired ? "expired" : pending.ahead ? "ahead" : undefined
-            return [[Result.fail(failed(spent?.reason ?? "Failed", cause)), warn], next]
+            const warn = Run.warningOf(pending)
+            return [[Result.fail(Run.failed(spent?.reason ?? "Failed", cause)), warn], next]
           }
           return [
             [Result.succeed(fresh.success), undefined],
@@ -218,11 +193,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         Effect.flatMap(([outcome, warn]) =>
           warn !== undefined && Result.isFailure(outcome)
             ? Effect.as(
-                Effect.logWarning(
-                  warn === "expired"
-                    ? `refreshing the expired ${options.name ?? "token"} failed (${Core.errorWord(outcome.failure.cause)}); it is tried again after the cooldown, and requests with the expired one are refused until then`
-                    : `refreshing the ${options.name ?? "token"} failed (${Core.errorWord(outcome.failure.cause)}); keeping the current one`
-                ),
+                Effect.logWarning(Run.failedWarning(warn === "expired", options.name, outcome.failure.cause)),
                 outcome
               )
             : Effect.succeed(outcome)
@@ -238,15 +209,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      * one in flight. Runs inside `SynchronizedRef.modifyEffect`, uninterruptible
      * (see `step`): the fiber is forked and recorded as one step.
      */
-    const startOrJoin = (s: State, as: "refused" | "ahead" | "expired") =>
+    const startOrJoin = (s: State, as: Run.Want) =>
       Effect.gen(function* () {
         if (s.pending !== undefined) {
-          const pending = {
-            ...s.pending,
-            refused: s.pending.refused || as !== "ahead",
-            ahead: s.pending.ahead || as === "ahead",
-            expired: s.pending.expired || as === "expired"
-          }
+          const pending = { ...s.pending, ...Run.waiting(as, s.pending) }
           return [{ _tag: "Wait", fiber: s.pending.fiber } as Step, { ...s, pending }] as const
         }
         const id = {}
@@ -284,10 +250,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           id,
           stale: s.token,
           fiber,
-          // The expired token's refresh counts as a refusal's: its failure holds off another for the cooldown.
-          refused: as !== "ahead",
-          ahead: as === "ahead",
-          expired: as === "expired"
+          ...Run.waiting(as)
         }
         return [{ _tag: "Wait", fiber } as Step, { ...s, pending }] as const
       })
@@ -319,12 +282,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         if (decision._tag === "UseCurrent") return Effect.succeed([done(Result.succeed(s.token)), s] as const)
         if (decision._tag === "Blocked")
           return Effect.succeed([
-            done(Result.fail(failed(decision.reason, undefined, decision.error))),
+            done(Result.fail(Run.failed(decision.reason, undefined, decision.error))),
             s
           ] as const)
         if (decision._tag === "FreshTokenRefused") {
           return Effect.succeed([
-            done(Result.fail(failed("FreshTokenRefused"))),
+            done(Result.fail(Run.failed("FreshTokenRefused"))),
             { ...s, spent: decision.spent }
           ] as const)
         }
@@ -349,12 +312,12 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
         return Effect.succeed([
-          done(Result.fail(failed(decision.reason, undefined, decision.error))),
+          done(Result.fail(Run.failed(decision.reason, undefined, decision.error))),
           s
         ] as const)
       if (decision._tag === "FreshTokenRefused") {
         return Effect.succeed([
-          done(Result.fail(failed("FreshTokenRefused"))),
+          done(Result.fail(Run.failed("FreshTokenRefused"))),
           { ...s, spent: decision.spent }
         ] as const)
       }

@@ -46,7 +46,6 @@ import * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
 import * as Semaphore from "effect/Semaphore"
 import * as Store from "../../../src/core/node/store.js"
-import { objectProblem } from "../../../src/core/validate.js"
 
 /**
  * The service {@link layerFile} provides: the `KeyValueStore` service of
@@ -139,9 +138,7 @@ const change = <A>(
         signal,
         sleep: (millis) => Effect.runPromiseWith(context)(Effect.sleep(Duration.millis(millis)), { signal }),
         onWait: (method, holder) =>
-          Effect.runSyncWith(context)(
-            Effect.logDebug(`KeyValueStore: ${method} waits for the lock held by ${holder}`)
-          )
+          Effect.runSyncWith(context)(Effect.logDebug(Store.lockWaitMessage(method, holder)))
       })
     )
   )
@@ -189,14 +186,6 @@ const storeError =
         })
     )
 
-/** Why `options` cannot be {@link make}'s (an object, or undefined, whose `directory` is a string, not empty), or undefined. */
-const badOptions = (options: unknown): string | undefined => {
-  const problem = objectProblem(options, true)
-  if (problem !== undefined) return `invalid options: ${problem}`
-  const directory = Store.directoryProblem((options as Options | undefined)?.directory)
-  return directory === undefined ? undefined : `invalid directory: ${directory}`
-}
-
 const badArgument = (method: string, description: string): PlatformError.PlatformError =>
   PlatformError.badArgument({ module: "KeyValueStore", method, description })
 
@@ -224,7 +213,7 @@ const makeAs = (
   Effect.gen(function* () {
     // From untyped JavaScript, `null` or a number: refused before the default directory is read. The store is
     // the platform's KeyValueStore, so the platform's error for rejected input (its type stays PlatformError).
-    const problem = badOptions(options)
+    const problem = Store.optionsProblem(options)
     if (problem !== undefined) return yield* Effect.fail(badArgument(method, problem))
     const store = Store.open(options.directory ?? (yield* defaultDirectory), {
       isDefault: options.directory === undefined

@@ -174,7 +174,7 @@ const ask = <A>(
   )
 
 const nonEmpty = (what: string) => (value: string) =>
-  value.trim().length > 0 ? Effect.succeed(value) : Effect.fail(`${what} must not be empty`)
+  value.trim().length > 0 ? Effect.succeed(value) : Effect.fail(Render.emptyAnswerMessage(what))
 
 // ---------------------------------------------------------------------------
 // login
@@ -203,7 +203,7 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean 
         `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
+    return yield* withProgress(Render.pinWaitLabel)(PinLogin.poll(pin))
   })
 
 /** `PLEX_2FA_CODE`, when set: the two-factor code is never taken from the command line. */
@@ -217,7 +217,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
     const login = Option.isSome(options.login)
       ? options.login.value
       : yield* ask(
-          Prompt.text({ message: "Plex login (email or username)", validate: nonEmpty("The login") }),
+          Prompt.text({ message: Render.loginQuestion, validate: nonEmpty("The login") }),
           "pass --login"
         )
     const fromEnv = yield* Config.option(Config.redacted("PLEX_PASSWORD")).pipe(
@@ -257,7 +257,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
         Effect.flatMap(
           ask(
             Prompt.password({
-              message: "Two-factor code (or a backup code)",
+              message: Render.twoFactorQuestion,
               validate: (value) =>
                 value.trim().length > 0 ? Effect.succeed(value.trim()) : Effect.fail("The code, please")
             }),
@@ -269,7 +269,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
       Effect.catchTag("Unauthorized", () =>
         Effect.fail(
           new CliFailure({
-            message: "Sign-in failed: wrong login or password.",
+            message: Render.wrongPasswordMessage,
             exitCode: ExitCode.Unauthorized
           })
         )
@@ -326,21 +326,21 @@ const login = Command.make(
           const validity = before.value.validity
           if (validity._tag === "Invalid") {
             previous = "invalid"
-            yield* say("The saved token is no longer valid (plex.tv refused it): signing in again.")
+            yield* say(Render.savedTokenRefusedText)
           } else {
             yield* say(
-              validity._tag === "Valid"
-                ? `Already logged in as ${CoreFailure.describeAccount(validity.account)}.`
-                : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
+              Render.alreadyLoggedInText(
+                validity._tag === "Valid" ? CoreFailure.describeAccount(validity.account) : undefined
+              )
             )
             decision = Option.isSome(options.oldToken)
               ? options.oldToken.value
               : yield* ask(
                   Prompt.confirm({
-                    message: "Sign in again and revoke the old token? (no: keep it valid)",
+                    message: Render.revokeOldQuestion,
                     initial: false
                   }),
-                  "pass --old-token revoke or --old-token keep"
+                  Render.oldTokenChoice
                 ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
           }
         }
@@ -357,7 +357,7 @@ const login = Command.make(
               Credentials.withToken(old),
               Effect.as(true),
               Effect.catchAll((error) =>
-                Effect.as(say(`Could not revoke the old token: ${fromPlexError(error).message}`), false)
+                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
               )
             )
             previous = revoked ? "revoked" : "revoke-failed"
@@ -463,7 +463,7 @@ const transientToken = (server: Option.Option<string>, from: CoreFailure.GivenBy
         }
         const chosen = pickServer(yield* Resources.servers())
         if (chosen === undefined) {
-          return yield* new CliFailure({ message: "The account has no server.", exitCode: ExitCode.Generic })
+          return yield* new CliFailure({ message: Render.noServerText, exitCode: ExitCode.Generic })
         }
         return yield* Resources.connect(chosen)
       })
@@ -510,7 +510,7 @@ const servers = Command.make("servers", { globals: globalOptions }, (options) =>
     Effect.gen(function* () {
       const list = yield* plexFailure(Resources.servers())
       if (list.length === 0) {
-        yield* run.json ? Output.json({ servers: [] }) : Output.line("The account has no server.")
+        yield* run.json ? Output.json({ servers: [] }) : Output.line(Render.noServerText)
         return
       }
       const results = yield* withProgress(Render.probingLabel(list.length))(
@@ -653,7 +653,7 @@ const fakeServer = Command.make(
       if (before.fake) return yield* usage(Render.fakeServerOptionMessage("--fake"))
       if (Option.isSome(before.plexTv)) return yield* usage(Render.fakeServerOptionMessage("--plex-tv"))
       if (Option.isSome(before.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
-      if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
+      if (options.approvePinsAfter < 0) return yield* usage(Render.approvePinsAfterMessage)
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const allowOrigins: Array<string> = []
       for (const value of options.allowOrigin) {

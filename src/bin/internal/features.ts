@@ -256,7 +256,7 @@ export const commands = (shared: Shared) => {
                       exitCode: ExitCode.Generic
                     })
                   ),
-                InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+                InvalidInput: (error) => Effect.fail(usage(Render.invalidDeviceIdMessage(error.reason)))
               })
             )
           )

@@ -162,7 +162,7 @@ export const startFake = (options: {
       Effect.mapError(
         (error) =>
           new CliFailure({
-            message: `Could not start the fake: ${error.message}.`,
+            message: Render.fakeStartFailedMessage(error.message),
             exitCode: ExitCode.Generic
           })
       )
@@ -275,10 +275,10 @@ export const layer = (
   Layer.scopedContext(
     Effect.gen(function* () {
       if (globals.fake && Option.isSome(globals.plexTv)) {
-        return yield* usage("--plex-tv cannot be combined with --fake.")
+        return yield* usage(Render.withFakeMessage("--plex-tv"))
       }
       if (globals.fake && Option.isSome(globals.authAppUrl)) {
-        return yield* usage("--auth-app-url cannot be combined with --fake.")
+        return yield* usage(Render.withFakeMessage("--auth-app-url"))
       }
       // Checked as the library checks a PIN login's authAppUrl, before any request (and before the store).
       const authApp = Option.map(globals.authAppUrl, (value) =>

@@ -254,6 +254,39 @@ export const loggedInText = (
   ...(previous === "kept" ? ["The old token is still valid (it is no longer saved)."] : [])
 ]
 
+/** The label `login` shows while it waits for a PIN to be approved. */
+export const pinWaitLabel = "Waiting for the sign-in to be approved"
+
+/** `login`'s questions for a password sign-in: the login, and a two-factor code when plex.tv asks for one. */
+export const loginQuestion = "Plex login (email or username)"
+export const twoFactorQuestion = "Two-factor code (or a backup code)"
+
+/** Why a password sign-in failed when plex.tv refused the login or the password. */
+export const wrongPasswordMessage = "Sign-in failed: wrong login or password."
+
+/** Why an answer to a question is refused when it is blank (`what`: `The login`, ...). */
+export const emptyAnswerMessage = (what: string): string => `${what} must not be empty`
+
+/** What `login` says when plex.tv refused the saved token. */
+export const savedTokenRefusedText =
+  "The saved token is no longer valid (plex.tv refused it): signing in again."
+
+/**
+ * What `login` says when a token is saved already: of whom (`account`, as {@link loggedInText} takes it), or, when
+ * plex.tv could not be asked, that it is not known whether it is still valid.
+ */
+export const alreadyLoggedInText = (account: string | undefined): string =>
+  account !== undefined
+    ? `Already logged in as ${account}.`
+    : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
+
+/** `login`'s question about the saved token, and what to pass instead where it cannot ask. */
+export const revokeOldQuestion = "Sign in again and revoke the old token? (no: keep it valid)"
+export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
+
+/** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
+export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
+
 /**
  * The entries `logout` removes from the credentials file (read again, `current`: the token under `tokenKey` now) after
  * it signed out the token it read first (`saved`), or with `--local`: the token while the file still holds that one
@@ -363,6 +396,9 @@ export const serverText = ({ connected, error, server }: ServerResult): string =
       ].join("\n")
     : `${head}\n  ${neutralise(error.message)}`
 }
+
+/** What `server` and `servers` say when the account has no server. */
+export const noServerText = "The account has no server."
 
 /** `servers`' progress line. */
 export const probingLabel = (count: number): string =>
@@ -479,6 +515,9 @@ export const isOwnDevice = (
  */
 export const revokedOwnText = (id: number): string =>
   `Device ${id} was this CLI's own (its client identifier): the saved token no longer works, so it is forgotten. Run \`plex-auth login\` to sign in again.`
+
+/** Why `devices revoke` refuses a device id (`reason`: the library's `InvalidInput` reason). */
+export const invalidDeviceIdMessage = (reason: string): string => `Invalid device id: ${reason}.`
 
 // ---------------------------------------------------------------------------
 // fake-server
@@ -646,6 +685,16 @@ export const portMessage = "--port must be a whole number from 0 to 65535."
 
 /** Added to the failure of a `fake-server --port <n>` (n > 0) that could not listen, in use say. */
 export const portHint = "Choose another --port, or 0 for a free one."
+
+/** Why `fake-server` refuses a negative `--approve-pins-after`. */
+export const approvePinsAfterMessage = "--approve-pins-after must be 0 or more."
+
+/** Why a global option is refused beside `--fake`, whose fake is a plex.tv (and an approval page) of its own. */
+export const withFakeMessage = (option: "--plex-tv" | "--auth-app-url"): string =>
+  `${option} cannot be combined with --fake.`
+
+/** Why `--fake` could not start its fake (`message`: the failure's). */
+export const fakeStartFailedMessage = (message: string): string => `Could not start the fake: ${message}.`
 
 // ---------------------------------------------------------------------------
 // Global options given twice

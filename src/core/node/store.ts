@@ -34,6 +34,7 @@ import { constants as fsConstants } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as nodePath from "node:path"
+import { objectProblem } from "../validate.js"
 
 /** The name of the store's file inside its directory. */
 export const fileName = "store.json"
@@ -181,6 +182,21 @@ export const directoryProblem = (value: unknown): string | undefined =>
       : value.trim() === ""
         ? "must not be empty (leave it out for the default directory)"
         : undefined
+
+/**
+ * Why `options` cannot be a store binding's (`KeyValueStore.make` of each edition: an object, or undefined, whose
+ * `directory` passes {@link directoryProblem}), or undefined; in the words of the `BadArgument` it fails with.
+ */
+export const optionsProblem = (options: unknown): string | undefined => {
+  const problem = objectProblem(options, true)
+  if (problem !== undefined) return `invalid options: ${problem}`
+  const directory = directoryProblem((options as { readonly directory?: unknown } | undefined)?.directory)
+  return directory === undefined ? undefined : `invalid directory: ${directory}`
+}
+
+/** What a binding logs (at Debug) when a change waits for another process's lock ({@link Waiting}'s `onWait`). */
+export const lockWaitMessage = (method: string, holder: string): string =>
+  `KeyValueStore: ${method} waits for the lock held by ${holder}`
 
 /** The environment variables {@link defaultDirectory} reads (the bindings read them through `Config`). */
 export const directoryVariables = ["HOME", "USERPROFILE", "APPDATA", "XDG_CONFIG_HOME"] as const

@@ -153,7 +153,7 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
         `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress("Waiting for the sign-in to be approved")(PinLogin.poll(pin))
+    return yield* withProgress(Render.pinWaitLabel)(PinLogin.poll(pin))
   })
 
 const passwordLogin = (options: { readonly login: Option.Option<string>; readonly rememberMe: boolean }) =>
@@ -161,7 +161,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
     const login = Option.isSome(options.login)
       ? options.login.value
       : yield* ask(
-          Prompt.String({ message: "Plex login (email or username)", validate: nonEmpty("The login") }),
+          Prompt.String({ message: Render.loginQuestion, validate: nonEmpty("The login") }),
           "pass --login"
         )
     const fromEnv = yield* secretFromEnv("PLEX_PASSWORD")
@@ -195,7 +195,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
         Effect.flatMap(
           ask(
             Prompt.Password({
-              message: "Two-factor code (or a backup code)",
+              message: Render.twoFactorQuestion,
               validate: (value) =>
                 value.trim().length > 0 ? Effect.succeed(value.trim()) : Effect.fail("The code, please")
             }),
@@ -207,7 +207,7 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
       Effect.catchTag("Unauthorized", () =>
         Effect.fail(
           new CliFailure({
-            message: "Sign-in failed: wrong login or password.",
+            message: Render.wrongPasswordMessage,
             exitCode: ExitCode.Unauthorized
           })
         )
@@ -251,21 +251,21 @@ const login = Command.make(
             const validity = yield* Credentials.validate.pipe(Credentials.withToken(before), Effect.orDie)
             if (validity._tag === "Invalid") {
               previous = "invalid"
-              yield* say("The saved token is no longer valid (plex.tv refused it): signing in again.")
+              yield* say(Render.savedTokenRefusedText)
             } else {
               yield* say(
-                validity._tag === "Valid"
-                  ? `Already logged in as ${Core.describeAccount(validity.account)}.`
-                  : "Already logged in (plex.tv could not be asked whether the saved token is still valid)."
+                Render.alreadyLoggedInText(
+                  validity._tag === "Valid" ? Core.describeAccount(validity.account) : undefined
+                )
               )
               decision = Option.isSome(options.oldToken)
                 ? options.oldToken.value
                 : yield* ask(
                     Prompt.Confirm({
-                      message: "Sign in again and revoke the old token? (no: keep it valid)",
+                      message: Render.revokeOldQuestion,
                       initial: false
                     }),
-                    "pass --old-token revoke or --old-token keep"
+                    Render.oldTokenChoice
                   ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
             }
           }
@@ -281,7 +281,7 @@ const login = Command.make(
                 Credentials.withToken(before),
                 Effect.as(true),
                 Effect.catch((error) =>
-                  Effect.as(say(`Could not revoke the old token: ${fromPlexError(error).message}`), false)
+                  Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
                 )
               )
               previous = revoked ? "revoked" : "revoke-failed"
@@ -344,7 +344,7 @@ const servers = Command.make("servers", {}, () =>
     Effect.gen(function* () {
       const list = yield* plexFailure(Resources.servers())
       if (list.length === 0) {
-        return yield* session.json ? json({ servers: [] }) : line("The account has no server.")
+        return yield* session.json ? json({ servers: [] }) : line(Render.noServerText)
       }
       const results = yield* withProgress(Render.probingLabel(list.length))(
         Effect.forEach(list, (server) => Effect.result(Resources.connect(server)), {
@@ -412,7 +412,7 @@ const transientToken = (server: Option.Option<string>, from: Core.GivenBy) =>
         const list = yield* Resources.servers()
         const chosen = list.find((candidate) => candidate.owned) ?? list[0]
         if (chosen === undefined) {
-          return yield* new CliFailure({ message: "The account has no server.", exitCode: ExitCode.Generic })
+          return yield* new CliFailure({ message: Render.noServerText, exitCode: ExitCode.Generic })
         }
         return yield* Resources.connect(chosen)
       })
@@ -548,7 +548,7 @@ const fakeServer = Command.make(
       if (typed.fake) return yield* usage(Render.fakeServerOptionMessage("--fake"))
       if (Option.isSome(typed.plexTv)) return yield* usage(Render.fakeServerOptionMessage("--plex-tv"))
       if (Option.isSome(typed.configDir)) return yield* usage(Render.fakeServerOptionMessage("--config-dir"))
-      if (options.approvePinsAfter < 0) return yield* usage("--approve-pins-after must be 0 or more.")
+      if (options.approvePinsAfter < 0) return yield* usage(Render.approvePinsAfterMessage)
       if (options.port < 0 || options.port > 65_535) return yield* usage(Render.portMessage)
       const allowOrigins: Array<string> = []
       for (const value of options.allowOrigin) {
@@ -779,7 +779,7 @@ const revokeDevice = Command.make(
                     exitCode: ExitCode.Generic
                   })
                 ),
-              InvalidInput: (error) => Effect.fail(usage(`Invalid device id: ${error.reason}.`))
+              InvalidInput: (error) => Effect.fail(usage(Render.invalidDeviceIdMessage(error.reason)))
             })
           )
         )

@@ -55,7 +55,7 @@ export const onPromptQuit = (terminal: Terminal.Terminal, onQuit: Effect.Effect<
 
 /** Validation of a prompt's answer: not empty. */
 export const nonEmpty = (what: string) => (value: string) =>
-  value.trim().length > 0 ? Effect.succeed(value) : Effect.fail(`${what} must not be empty`)
+  value.trim().length > 0 ? Effect.succeed(value) : Effect.fail(Render.emptyAnswerMessage(what))
 
 /**
  * Runs `self` while showing `label` on stderr: on a terminal a spinner with
