@@ -384,4 +384,31 @@ describe("ServerClient over loopback", () => {
       assert.notInclude(JSON.stringify(withToken), "serverTokenABC")
     }
   })
+
+  it("media URLs: a server address in any quotes (typographic ones, pasted from a chat or a document) is refused saying so", () => {
+    // Not "put http:// before it", which it has: the reason an env file's ASCII quotes get (db8d536b).
+    for (const uri of [
+      "\u201chttp://192.168.1.10:32400\u201d",
+      "\u2018http://h:32400\u2019",
+      "\u201ehttp://h:32400\u201c",
+      "\u00abhttp://h\u00bb"
+    ]) {
+      let refused: unknown
+      try {
+        ServerClient.mediaUrl({ uri }, "/a")
+      } catch (error) {
+        refused = error
+      }
+      assert.deepInclude(
+        refused,
+        {
+          _tag: "InvalidInput",
+          field: "uri",
+          reason: "must not be in quotes",
+          operation: "ServerClient.mediaUrl"
+        },
+        uri
+      )
+    }
+  })
 })
