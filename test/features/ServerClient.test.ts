@@ -173,6 +173,8 @@ describe("ServerClient over loopback", () => {
           "proxy-authorization": "Basic cDpx",
           cookie: "session=1",
           tracestate: "vendor=1",
+          // W3C baggage (OpenTelemetry's default propagators send it beside traceparent) may name the user.
+          baggage: "user.id=alice",
           "x-plex-client-profile-extra": "add-transcode-target"
         }
         // The server sends the client elsewhere, which sends it back to the server.
@@ -199,13 +201,14 @@ describe("ServerClient over loopback", () => {
         const [first, elsewhere, back] = hops
         const identifying = (request: typeof first) =>
           Object.keys(request?.headers ?? {}).filter((name) =>
-            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/.test(
+            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|baggage|b3|x-b3-.*)$/.test(
               name
             )
           )
         const all = [
           "authorization",
           "b3",
+          "baggage",
           "cookie",
           "proxy-authorization",
           "traceparent",

@@ -188,6 +188,8 @@ describe("ServerClient (Effect 4)", () => {
           "proxy-authorization": "Basic cDpx",
           cookie: "session=1",
           tracestate: "vendor=1",
+          // W3C baggage (OpenTelemetry's default propagators send it beside traceparent) may name the user.
+          baggage: "user.id=alice",
           "x-plex-client-profile-extra": "add-transcode-target"
         }
         // The server sends the client elsewhere, which sends it back to the server.
@@ -214,13 +216,14 @@ describe("ServerClient (Effect 4)", () => {
         const [first, elsewhere, back] = hops
         const identifying = (request: typeof first) =>
           Object.keys(request?.headers ?? {}).filter((name) =>
-            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/.test(
+            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|baggage|b3|x-b3-.*)$/.test(
               name
             )
           )
         const all = [
           "authorization",
           "b3",
+          "baggage",
           "cookie",
           "proxy-authorization",
           "traceparent",
