@@ -115,7 +115,8 @@ export const contentHeaders: ReadonlyArray<string> = ["content-type", "content-l
  * token; Plex's `X-Plex-*` headers and the identity's own (`identity`: the device's identifier and name tie the
  * request to the user's device, and no other origin needs them); the caller's credentials (`Authorization`,
  * `Proxy-Authorization`, `Cookie`, as undici's fetch and python-requests, python-plexapi's transport, drop them
- * across hosts); trace context (`traceparent`, `tracestate`, `b3`, `X-B3-*`) set by the caller.
+ * across hosts); trace context (`traceparent`, `tracestate`, `b3`, `X-B3-*`) set by the caller, and W3C `baggage`
+ * (OpenTelemetry's default propagators send it with `traceparent`; its entries may name the user).
  */
 export const droppedOnRedirect = (
   hop: { readonly toGet: boolean; readonly withToken: boolean },
@@ -129,7 +130,8 @@ export const droppedOnRedirect = (
         (name.startsWith("x-plex-") || identity.includes(name) || notForOtherOrigins.test(name)))
   )
 
-const notForOtherOrigins = /^(?:authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/
+const notForOtherOrigins =
+  /^(?:authorization|proxy-authorization|cookie|traceparent|tracestate|baggage|b3|x-b3-.*)$/
 
 /**
  * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the

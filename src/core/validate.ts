@@ -270,7 +270,7 @@ const notAbsolute = "is not an absolute URL (expected http(s)://host[:port])"
  * A near miss of http(s):// is refused saying what is wrong: `http//host`
  * (the colon), `https:/host` or `http:host` (the slashes, where the URL
  * parser would mend it), and a URL in quotes (`"http://host:32400"`, as an
- * env file's line keeps them) that it is in quotes.
+ * env file's line keeps them, or typographic ones) that it is in quotes.
  */
 export const httpUrl = (
   value: unknown,
@@ -287,9 +287,10 @@ export const httpUrl = (
     // With a colon, a host and port the URL parser cannot read as a scheme (`192.168.1.5:32400`, `[::1]:32400`): its
     // scheme is missing too (a regex of host and port cost 8 B more gzipped on the server operations' bundles).
     // In quotes (`PLEX_SERVER_URL="http://h:32400"`, from an env file that keeps them: docker's `--env-file`), no
-    // URL parses either: said so, not to put http:// before a URL that has it.
+    // URL parses either: said so, not to put http:// before a URL that has it. Any quotation mark (Unicode's QMark:
+    // typographic ones too, “…” or „…“ as a URL pasted from a chat or a document brings; 4 B, `["']` and two of them 19).
     return {
-      problem: /^["']/.test(text)
+      problem: /^\p{QMark}/u.test(text)
         ? "must not be in quotes"
         : scheme
           ? scheme[2] === ":"

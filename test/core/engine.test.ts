@@ -91,7 +91,18 @@ describe("core/validate and core/auth", () => {
       assert.deepStrictEqual(V.serverUrl(hostAndPort), V.httpUrl(hostAndPort))
     }
     // In quotes (an env file's `PLEX_SERVER_URL="http://h:32400"`): said so, not to put http:// before it.
-    for (const quoted of ['"http://h:32400"', "'https://plex.local'", ' "plex.local:32400" ', '"http://h']) {
+    // Typographic quotes too (a URL pasted from a chat or a document): any quotation mark (Unicode's QMark).
+    for (const quoted of [
+      '"http://h:32400"',
+      "'https://plex.local'",
+      ' "plex.local:32400" ',
+      '"http://h',
+      "\u201chttp://h:32400\u201d",
+      "\u2018http://h:32400\u2019",
+      "\u201ehttp://h:32400\u201c",
+      "\u00abhttp://h\u00bb",
+      "\u300chttp://h\u300d"
+    ]) {
       assert.deepStrictEqual(V.httpUrl(quoted), { problem: "must not be in quotes" }, quoted)
       assert.deepStrictEqual(V.serverUrl(quoted), V.httpUrl(quoted), quoted)
     }

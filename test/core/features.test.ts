@@ -276,7 +276,7 @@ describe("core/serverClient", () => {
       assert.isFalse(away.withToken)
       assert.isTrue(away.toGet)
       assert.deepStrictEqual(away.query, [["b", "2"]])
-      // Elsewhere: the token, the identity (X-Plex-* and the identity's own), credentials, trace context; the
+      // Elsewhere: the token, the identity (X-Plex-* and the identity's own), credentials, trace context (W3C baggage too); the
       // content headers of the dropped body. What the request needs stays.
       const names = [
         "x-plex-token",
@@ -290,13 +290,14 @@ describe("core/serverClient", () => {
         "tracestate",
         "b3",
         "x-b3-traceid",
+        "baggage",
         "content-type",
         "content-length",
         "accept",
         "range",
         "x-mine"
       ]
-      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away, names, ["x-my-device"]), names.slice(0, 13))
+      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away, names, ["x-my-device"]), names.slice(0, 14))
       // On the server's origin only the content headers go, and those only with the body.
       assert.deepStrictEqual(
         ServerClient.droppedOnRedirect({ ...away, withToken: true }, names, ["x-my-device"]),

@@ -188,6 +188,8 @@ describe("ServerClient (Effect 4)", () => {
           "proxy-authorization": "Basic cDpx",
           cookie: "session=1",
           tracestate: "vendor=1",
+          // W3C baggage (OpenTelemetry's default propagators send it beside traceparent) may name the user.
+          baggage: "user.id=alice",
           "x-plex-client-profile-extra": "add-transcode-target"
         }
         // The server sends the client elsewhere, which sends it back to the server.
@@ -214,13 +216,14 @@ describe("ServerClient (Effect 4)", () => {
         const [first, elsewhere, back] = hops
         const identifying = (request: typeof first) =>
           Object.keys(request?.headers ?? {}).filter((name) =>
-            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|b3|x-b3-.*)$/.test(
+            /^(x-plex-.*|authorization|proxy-authorization|cookie|traceparent|tracestate|baggage|b3|x-b3-.*)$/.test(
               name
             )
           )
         const all = [
           "authorization",
           "b3",
+          "baggage",
           "cookie",
           "proxy-authorization",
           "traceparent",
@@ -398,6 +401,33 @@ describe("ServerClient (Effect 4)", () => {
       })
       assert.include(String((plain as { message?: string }).message), "http://192.168.1.10:32400")
       assert.notInclude(JSON.stringify(withToken), "serverTokenABC")
+    }
+  })
+
+  it("media URLs: a server address in any quotes (typographic ones, pasted from a chat or a document) is refused saying so", () => {
+    // Not "put http:// before it", which it has: the reason an env file's ASCII quotes get (db8d536b).
+    for (const uri of [
+      "\u201chttp://192.168.1.10:32400\u201d",
+      "\u2018http://h:32400\u2019",
+      "\u201ehttp://h:32400\u201c",
+      "\u00abhttp://h\u00bb"
+    ]) {
+      let refused: unknown
+      try {
+        ServerClient.mediaUrl({ uri }, "/a")
+      } catch (error) {
+        refused = error
+      }
+      assert.deepInclude(
+        refused,
+        {
+          _tag: "InvalidInput",
+          field: "uri",
+          reason: "must not be in quotes",
+          operation: "ServerClient.mediaUrl"
+        },
+        uri
+      )
     }
   })
 })
