@@ -37,6 +37,7 @@ const shellBlocks = (markdown: string): ReadonlyArray<string> =>
 const expected: ReadonlyArray<readonly [string, RegExp]> = [
   ["pass show plex", /Logged in as alice \(alice@example\.com\)/],
   ["case $status", /logged in/],
+  ["effect-plex-auth/token", /^the account token is in PLEX_TOKEN$/m],
   ["JSON.parse(text).username", /^alice$/m],
   ["JSON.parse(text).devices", /^\d+ Living Room TV$/m],
   ["JSON.parse(text).error.kind", /^Generic$/m],
@@ -62,7 +63,7 @@ const chains: ReadonlyArray<ReadonlyArray<string>> = [
   // The loopback fake: a PIN sign-in kept in ~/.plex-work.
   ["~/.plex-work"],
   // The loopback fake, the default directory: a password sign-in, then what uses its token.
-  ["pass show plex", "plex-auth token transient", "case $status"],
+  ["pass show plex", "plex-auth token transient", "case $status", "effect-plex-auth/token"],
   ["./demo"],
   // `plex-auth fake-server`, each its own (the CLI picks a free port), and its own file.
   ["fake.json"],

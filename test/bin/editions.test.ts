@@ -460,6 +460,31 @@ const checks: ReadonlyArray<Check> = [
   // Environment variables empty or blank: unset in both (render.ts envSet).
   { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: " " }, exit: 3 },
   { args: ["whoami", "--config-dir", "$X"], kind: "same", env: { PLEX_TV_URL: "" }, exit: 3 },
+  // PLEX_TOKEN (the library's Credentials.layerConfig reads it, fake-server prints it) is not read by the CLI: when
+  // it is set and nothing is saved, "not logged in" says so, without its value (core/cli/failure.ts notLoggedIn).
+  {
+    args: ["whoami", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_TOKEN: "env-token-unread" },
+    exit: 3,
+    says: "plex-auth: Not logged in. Run `plex-auth login` first. PLEX_TOKEN is set, but plex-auth does not read it",
+    secrets: ["env-token-unread"]
+  },
+  {
+    args: ["servers", "--config-dir", "$X", "--json"],
+    kind: "same",
+    env: { PLEX_TOKEN: "env-token-unread" },
+    exit: 3,
+    says: "PLEX_TOKEN is set, but plex-auth does not read it",
+    secrets: ["env-token-unread"]
+  },
+  {
+    args: ["whoami", "--config-dir", "$X"],
+    kind: "same",
+    env: { PLEX_TOKEN: " " },
+    exit: 3,
+    says: "plex-auth: Not logged in. Run `plex-auth login` first.\n"
+  },
   {
     args: fake("login", "--password", "--login", "alice"),
     kind: "same",

@@ -574,6 +574,10 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       assertExit(run, 3)
       assert.include(run.stderr, "plex-auth: Sign-in failed: wrong login or password.")
       noSecretIn(run, "not-the-password")
+      // Off a terminal (stdin a pipe) the prompt is one line asked and one answered, not redrawn onto its line at
+      // every key read (core/cli/render.ts promptDisplay).
+      assert.match(run.stderr, /^\? Password › \n✔ Password … \*+\n/m)
+      assert.lengthOf(run.stderr.match(/Password ›/g) ?? [], 1)
       const stored = yield* readStore(dir)
       assert.notProperty(stored?.entries ?? {}, fakeTokenKey)
     })

@@ -11,6 +11,53 @@ import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
 
 describe("core/cli", () => {
+  it("promptDisplay: off a terminal one line asked and one answered, not a redraw per key; on one, as drawn", () => {
+    const erase = "\x1b[2K\x1b[1G"
+    const asked = "\x1b[0;96m?\x1b[0m \x1b[0;1mPassword\x1b[0m › "
+    const typed = (n: number) => `${asked}\x1b[0;96;4m${"*".repeat(n)}\x1b[0m`
+    const answered = "\x1b[0;32m✔\x1b[0m \x1b[0;1mPassword\x1b[0m … ***\n"
+    const refused = `${asked}\n\x1b[0;31m› The password must not be empty\x1b[0m`
+    const pipe = { isTTY: false }
+    // @effect/cli (Effect 3) displays a redraw's erasing alone, then the frame; effect/cli (Effect 4) both at once.
+    const effect3 = [
+      asked,
+      erase,
+      typed(1),
+      erase,
+      refused,
+      erase,
+      typed(2),
+      erase,
+      typed(3),
+      erase,
+      answered,
+      "\x1b[?25h"
+    ]
+    const effect4 = [
+      asked,
+      erase + typed(1),
+      erase + refused,
+      erase + typed(2),
+      erase + typed(3),
+      erase + answered
+    ]
+    const expected = "? Password › \n? Password › \n› The password must not be empty\n✔ Password … ***\n"
+    for (const frames of [effect3, effect4]) {
+      const draw = Render.promptDisplay(pipe)
+      assert.strictEqual(frames.map((frame) => draw(frame, false)).join(""), expected)
+    }
+    // A second prompt after an answer: asked on its own line, as the first.
+    const draw = Render.promptDisplay(pipe)
+    const twice = [asked, erase + answered, asked, erase + answered]
+      .map((frame) => draw(frame, false))
+      .join("")
+    assert.strictEqual(twice, "? Password › \n✔ Password … ***\n? Password › \n✔ Password … ***\n")
+    // On a terminal every frame is drawn: with its colours, or without them (NO_COLOR) but with its cursor moves.
+    const tty = Render.promptDisplay({ isTTY: true })
+    assert.strictEqual(tty(erase + typed(1), true), erase + typed(1))
+    assert.strictEqual(tty(erase + typed(1), false), `${erase}? Password › *`)
+  })
+
   it("cliPlatform: the runtime and its version, not the Node version Bun and Deno emulate; never throws", () => {
     const os = { release: () => "6.1.0", hostname: () => "box" }
     const node = { process: { versions: { node: "20.11.1" }, platform: "linux", getBuiltinModule: () => os } }

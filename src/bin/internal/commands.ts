@@ -145,7 +145,7 @@ const storedCredentials = Layer.effect(
     const store = yield* KeyValueStore.KeyValueStore
     const stored = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
     const token = CoreFailure.usableSavedToken(Option.getOrUndefined(stored))
-    if (token === undefined) return yield* notLoggedIn()
+    if (token === undefined) return yield* notLoggedIn
     return yield* Effect.mapError(Credentials.make(token), fromPlexError)
   })
 )

@@ -4,9 +4,14 @@
  * are written here from the errors' fields, and URLs are cut to their origin.
  */
 import type * as PlatformError from "@effect/platform/Error"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as PlexError from "../../PlexError.js"
 import * as CoreFailure from "../../core/cli/failure.js"
+import * as Render from "../../core/cli/render.js"
 
 /** The exit codes, documented in docs/cli.md. */
 export const ExitCode = CoreFailure.ExitCode
@@ -22,11 +27,19 @@ export class CliFailure extends Schema.TaggedError<CliFailure>("effect-plex-auth
 
 export const usage = (message: string) => new CliFailure({ message, exitCode: ExitCode.Usage })
 
-export const notLoggedIn = () =>
-  new CliFailure({
-    message: CoreFailure.notLoggedInMessage,
-    exitCode: ExitCode.Unauthorized
-  })
+/** "Not logged in" (exit 3), saying so when `PLEX_TOKEN` is set, which the CLI does not read (core/cli/failure.ts). */
+export const notLoggedIn = Config.option(Config.redacted("PLEX_TOKEN")).pipe(
+  Effect.map(Option.exists((token) => Render.envSet(Redacted.value(token)))),
+  Effect.orElseSucceed(() => false),
+  Effect.flatMap((plexTokenSet) =>
+    Effect.fail(
+      new CliFailure({
+        message: CoreFailure.notLoggedIn(plexTokenSet),
+        exitCode: ExitCode.Unauthorized
+      })
+    )
+  )
+)
 
 /** The origin of a URL (never its path or query), or the text as it is when it does not parse. */
 export const originOf = CoreFailure.originOf

@@ -21,7 +21,7 @@ import * as Layer from "effect/Layer"
 import * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
 import * as Render from "../../core/cli/render.js"
-import { colourAllowed, plain } from "./output.js"
+import { colourAllowed } from "./output.js"
 
 /** What the CLI needs to know of an output stream. */
 export interface StreamInfo {
@@ -67,15 +67,16 @@ const writeStderr = (text: string) => Effect.flatMap(Io, (io) => io.writeStderr(
  * taken out without a terminal or with `NO_COLOR`.
  */
 export const onStderr = (base: Terminal.Terminal): Effect.Effect<Terminal.Terminal, never, Io> =>
-  Effect.map(Io, (io) =>
-    Terminal.Terminal.of({
+  Effect.map(Io, (io) => {
+    const draw = Render.promptDisplay(io.stderr)
+    return Terminal.Terminal.of({
       ...base,
       columns: Effect.sync(() => io.stderr.columns ?? 0),
       rows: Effect.sync(() => io.stderr.rows ?? 0),
       isTTY: Effect.sync(() => Boolean(io.stderr.isTTY)),
-      display: (text) => io.writeStderr(colourAllowed(io.stderr, io.env) ? text : plain(text, io.stderr))
+      display: (text) => io.writeStderr(draw(text, colourAllowed(io.stderr, io.env)))
     })
-  )
+  })
 
 /** NodeTerminal, drawing on stderr and ending its input when stdin ends. */
 export const layer: Layer.Layer<Terminal.Terminal, never, Io> = Layer.scoped(

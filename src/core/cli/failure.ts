@@ -44,6 +44,16 @@ export const promptUnanswered = (stdinEnded: boolean, missing?: string): Failure
 export const notLoggedInMessage = "Not logged in. Run `plex-auth login` first."
 
 /**
+ * "Not logged in", saying so when `PLEX_TOKEN` is set (not blank): the CLI does not read it (the library's
+ * `Credentials.layerConfig` does, and `plex-auth fake-server` prints it as a line of its environment), so a script
+ * that exported it would otherwise be told to log in with no word on why its token went unused.
+ */
+export const notLoggedIn = (plexTokenSet: boolean): string =>
+  plexTokenSet
+    ? `${notLoggedInMessage} PLEX_TOKEN is set, but plex-auth does not read it: it uses the token \`plex-auth login\` saves in its configuration directory (--config-dir).`
+    : notLoggedInMessage
+
+/**
  * The saved token a command signs in with, read from the credentials file (`stored`: the entry, if any); undefined
  * when there is none, or one no token can be (spoilt by hand): both "not logged in". Both CLIs read it once and use
  * it as it is (`Credentials.withToken`): they have nothing to obtain, so no `Credentials.layerStored`, whose lease of

@@ -71,6 +71,35 @@ const csi = /\x1b\[[0-9;?]*[ -/]*[@-~]/g
 export const plain = (text: string, stream: { readonly isTTY?: boolean | undefined }): string =>
   stream.isTTY ? text.replace(sgr, "") : text.replace(csi, "")
 
+const leadingControls = /^(?:\x1b\[[0-9;?]*[ -/]*[@-~])*/
+
+/**
+ * How a prompt is drawn on a stream: on a terminal as it is, or as {@link plain} draws it (`colour` false); off one
+ * (a log, a pipe), as a log should show it. A prompt redraws itself at every key it reads (a hidden answer's `*`
+ * too): it erases its line (a display of control sequences only), then draws the line anew. Off a terminal the
+ * sequences are taken out, so each redraw would be appended to the line before it, once per key read from a piped
+ * stdin (`? Password › ? Password › *? Password › **...`, the answer's length with it). Off a terminal, then, a
+ * redraw of the prompt's one line is left out; a redraw that ends the prompt (its last frame, ending in a newline)
+ * or says more (a line under it: why an answer was refused) is shown on a line of its own. One function a stream:
+ * it remembers whether the last frame shown ended its line.
+ */
+export const promptDisplay = (stream: { readonly isTTY?: boolean | undefined }) => {
+  let redraw = false
+  let atLineStart = true
+  return (text: string, colour: boolean): string => {
+    if (stream.isTTY) return colour ? text : plain(text, stream)
+    // The control sequences before its first character: a redraw erases there (in the same display or alone).
+    if (/\x1b\[[0-9;]*[JK]/.test(leadingControls.exec(text)?.[0] ?? "")) redraw = true
+    const shown = text.replace(csi, "")
+    if (shown === "") return ""
+    if (redraw && !shown.includes("\n")) return ""
+    const out = redraw && !atLineStart ? `\n${shown}` : shown
+    redraw = false
+    atLineStart = out.endsWith("\n")
+    return out
+  }
+}
+
 /** The spinner's frames while the CLI waits (on a terminal). */
 export const spinnerFrames: ReadonlyArray<string> = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 

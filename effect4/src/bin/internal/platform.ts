@@ -118,6 +118,8 @@ const readInput = Effect.gen(function* () {
   return input as Queue.Dequeue<Terminal.UserInput, Cause.Done>
 })
 
+const drawPrompt = Render.promptDisplay(process.stderr)
+
 const terminal = Terminal.make({
   columns: Effect.sync(() => process.stderr.columns ?? 80),
   rows: Effect.sync(() => process.stderr.rows ?? 24),
@@ -132,13 +134,12 @@ const terminal = Terminal.make({
     rl.once("close", () => resume(Effect.fail(new Terminal.QuitError())))
     return Effect.sync(() => rl.close())
   }),
-  // Prompts are drawn with colours and cursor moves: no colour without a terminal or with NO_COLOR.
+  // Prompts are drawn with colours and cursor moves: no colour without a terminal or with NO_COLOR; off a
+  // terminal, one line a prompt (Render.promptDisplay).
   display: (text) =>
     Effect.try({
       try: () =>
-        void process.stderr.write(
-          Render.colourAllowed(process.stderr, process.env) ? text : Render.plain(text, process.stderr)
-        ),
+        void process.stderr.write(drawPrompt(text, Render.colourAllowed(process.stderr, process.env))),
       catch: (cause) =>
         PlatformError.systemError({ _tag: "Unknown", module: "Terminal", method: "display", cause })
     })

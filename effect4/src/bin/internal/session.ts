@@ -364,10 +364,17 @@ export const inFakeTerms = (session: Session, failure: CliFailure): CliFailure =
 export const savedToken = (session: Session) =>
   Effect.flatMap(Effect.mapError(session.store.get(session.tokenKey), fromStoreError), (saved) => {
     const token = Core.usableSavedToken(saved)
-    return token === undefined
-      ? Effect.fail(new CliFailure({ message: Core.notLoggedInMessage, exitCode: ExitCode.Unauthorized }))
-      : Effect.succeed(Redacted.make(token))
+    return token === undefined ? notLoggedIn : Effect.succeed(Redacted.make(token))
   })
+
+/** "Not logged in" (exit 3), saying so when `PLEX_TOKEN` is set, which the CLI does not read (core/cli/failure.ts). */
+const notLoggedIn = Config.option(Config.Redacted("PLEX_TOKEN")).pipe(
+  Effect.map(Option.exists((token) => Render.envSet(Redacted.value(token)))),
+  Effect.orElseSucceed(() => false),
+  Effect.flatMap((plexTokenSet) =>
+    Effect.fail(new CliFailure({ message: Core.notLoggedIn(plexTokenSet), exitCode: ExitCode.Unauthorized }))
+  )
+)
 
 /** Saves a token as the session's. */
 export const saveToken = (session: Session, token: Redacted.Redacted<string>) =>
