@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
 import * as Identity from "./core/identity.js"
+import * as Configured from "./core/configured.js"
 
 /**
  * The identity fields. Only `clientIdentifier` and `product` are required.
@@ -147,12 +148,21 @@ export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, I
  * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
  * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
  * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. A variable set
- * to the empty string counts as unset.
+ * to the empty string counts as unset. The values are checked as {@link layerConfig}
+ * checks them, and are the ones it uses (spaces around a value dropped): a
+ * malformed one (a blank `PLEX_CLIENT_IDENTIFIER`, a control character) fails
+ * with a `ConfigError` at its variable, whose message is the layer's
+ * `InvalidInput` reason, never the value.
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.suspend(() =>
+  V.checkedConfig(fromEnvironment, Configured.identity)
+)
+
+/** The variables as set: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
+const fromEnvironment: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.suspend(() =>
   Config.all({
     clientIdentifier: V.variable("PLEX_CLIENT_IDENTIFIER"),
     product: V.variable("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
@@ -181,7 +191,7 @@ export const layerConfig = (
 ): Layer.Layer<ClientIdentity, InvalidInput | ConfigError.ConfigError> =>
   Layer.effect(
     ClientIdentity,
-    V.configured("ClientIdentity.layerConfig", identity, config, Identity.variables, make)
+    V.configured("ClientIdentity.layerConfig", identity, fromEnvironment, Identity.variables, make)
   )
 
 /**
@@ -220,7 +230,9 @@ const firstRuns = /*#__PURE__*/ Effect.unsafeMakeSemaphore(1)
  * First runs at once in one process agree (one reads what the other
  * stored); in two processes a run writes its own, then uses what the store
  * keeps (read back), which agrees unless one read back before the other
- * wrote: a `KeyValueStore` has no write-if-absent.
+ * wrote: a `KeyValueStore` has no write-if-absent. `key` (default
+ * {@link defaultStoreKey}) must not be empty or blank (`InvalidInput`, before
+ * the store is read): such a key is a variable left unset, not an entry's name.
  *
  * @since 0.1.0
  * @category constructors
@@ -233,7 +245,7 @@ export const makePersisted = (
     // Input of the wrong kind (untyped JavaScript) fails before the store is read or written.
     yield* V.object("ClientIdentity.makePersisted", "input", input)
     yield* V.object("ClientIdentity.makePersisted", "options", options, true)
-    yield* V.check("ClientIdentity.makePersisted", "key", V.optionalStringProblem(options?.key))
+    yield* V.check("ClientIdentity.makePersisted", "key", V.optionalStoreKeyProblem(options?.key))
     const store = yield* KeyValueStore.KeyValueStore
     const key = options?.key ?? defaultStoreKey
     const read = Effect.map(

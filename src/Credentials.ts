@@ -263,7 +263,7 @@ export const layerSignIn = (
   Layer.scoped(
     Credentials,
     // Input that is not an object (untyped JavaScript) fails the layer when it is built, before any request.
-    Effect.flatMap(V.object("Credentials.layerSignIn", "input", input), () =>
+    Effect.flatMap(V.check("Credentials.layerSignIn", "input", Auth.signInInputProblem(input)), () =>
       makeRefreshing({
         // Named after what the caller called: its spans and errors say Credentials.layerSignIn.
         obtain: Effect.map(

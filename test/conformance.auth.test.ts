@@ -141,7 +141,7 @@ describe("conformance (sign-in): bad input fails before any request", () => {
       }).pipe(Effect.provide(signedIn))
   )
   it.effect(
-    "a sign-in from untyped JavaScript whose input is no object (null, a string, a number) is said to need { login, password }, not a login",
+    "a sign-in from untyped JavaScript whose input is no object (null, a string, a number) is said to need { login, password }, not a login (PlexAuth.signIn and Credentials.layerSignIn alike)",
     () =>
       Effect.gen(function* () {
         const untyped = (input: unknown) => input as PlexAuth.SignInInput
@@ -150,6 +150,14 @@ describe("conformance (sign-in): bad input fails before any request", () => {
           assert.deepStrictEqual(
             error._tag === "InvalidInput" ? [error.field, error.message] : error._tag,
             ["input", "PlexAuth.signIn: invalid input: must be { login, password }"],
+            String(input)
+          )
+          const layer = yield* Effect.flip(
+            Effect.scoped(Layer.build(Credentials.layerSignIn(untyped(input))))
+          )
+          assert.deepStrictEqual(
+            layer._tag === "InvalidInput" ? [layer.field, layer.message] : layer._tag,
+            ["input", "Credentials.layerSignIn: invalid input: must be { login, password }"],
             String(input)
           )
         }

@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
 import * as Urls from "../../src/core/urls.js"
 import * as V from "./internal/validate.js"
+import * as Configured from "../../src/core/configured.js"
 
 /**
  * What the `PlexTv` reference holds.
@@ -75,18 +76,28 @@ export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
  */
 export const layer = (url: string): Layer.Layer<never, InvalidInput> => Layer.effect(PlexTv, make(url))
 
+/** `PLEX_TV_URL` as set, else {@link defaultUrl}: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
+const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_TV_URL").pipe(
+  /*#__PURE__*/ Config.withDefault(defaultUrl),
+  /*#__PURE__*/ Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
+)
+
 /**
  * The plex.tv base URL from `Config`: by default the `PLEX_TV_URL`
  * environment variable, and `https://plex.tv` when it is not set or empty. Lets an
  * unchanged program run against the fake (`plex-auth fake-server` prints
- * the URL to set).
+ * the URL to set). The URL is checked as {@link layerConfig} checks it, and is
+ * the one it uses (without `/api/v2`): a malformed one (not http or https, a
+ * query string, credentials in it) fails with a `ConfigError` at
+ * `PLEX_TV_URL`, whose message is the layer's `InvalidInput` reason, never
+ * the value.
  *
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_TV_URL").pipe(
-  /*#__PURE__*/ Config.withDefault(defaultUrl),
-  /*#__PURE__*/ Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
+export const config: Config.Config<string> = /*#__PURE__*/ V.checkedConfig(
+  fromEnvironment,
+  Configured.plexTvUrl
 )
 
 /**
@@ -111,7 +122,7 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_T
 export const layerConfig = (
   url?: Config.Config<string>
 ): Layer.Layer<never, Config.ConfigError | InvalidInput> =>
-  Layer.effect(PlexTv, V.configured("PlexTv.layerConfig", url, config, { url: "PLEX_TV_URL" }, make))
+  Layer.effect(PlexTv, V.configured("PlexTv.layerConfig", url, fromEnvironment, { url: "PLEX_TV_URL" }, make))
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

@@ -112,9 +112,10 @@ export const optionalStringProblem = (value: unknown): string | undefined =>
   value === undefined || typeof value === "string" ? undefined : "must be a string"
 
 /**
- * Why `value` cannot be an optional store key (`Credentials.layerStored`'s, `Jwt.layerStored`'s and their
- * `forgetStored`'s `key`; `undefined` is fine: the default key), or undefined. An empty or blank key is a mistake
- * (a variable not set), not an entry's name: it would read and write an entry no other run looks for.
+ * Why `value` cannot be an optional store key (`Credentials.layerStored`'s, `Jwt.layerStored`'s, their
+ * `forgetStored`'s and `ClientIdentity.makePersisted`'s `key`; `undefined` is fine: the default key), or undefined.
+ * An empty or blank key is a mistake (a variable not set), not an entry's name: it would read and write an entry no
+ * other run looks for.
  */
 export const optionalStoreKeyProblem = (value: unknown): string | undefined =>
   optionalStringProblem(value) ??

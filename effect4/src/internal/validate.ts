@@ -281,6 +281,33 @@ export const requiredSecret = (
   )
 
 /**
+ * `config`, checked as its `layerConfig` checks what it reads (`check`: the value the layer uses, or the variable at
+ * fault and why, never the value). A `Config` can only fail with a `ConfigError`: a schema issue at that variable,
+ * whose message is the layer's `InvalidInput` reason, as `Jwt.hostConfig` fails.
+ */
+export const checkedConfig = <A, B>(
+  config: Config.Config<A>,
+  check: (value: A) => { readonly value: B } | { readonly field: string; readonly problem: string }
+): Config.Config<B> =>
+  config.pipe(
+    Config.mapEffect((value) => {
+      const checked = check(value)
+      return "value" in checked
+        ? Effect.succeed(checked.value)
+        : Effect.fail(
+            new Config.ConfigError(
+              new Schema.SchemaError(
+                new SchemaIssue.Pointer(
+                  [checked.field],
+                  new SchemaIssue.InvalidValue({ message: checked.problem })
+                )
+              )
+            )
+          )
+    })
+  )
+
+/**
  * What a `layerConfig` builds from `given`, a `Config` of the caller's, else from `fallback`, its default: `make`
  * checks the value. Read from the default, an `InvalidInput` is reported by `operation` under the variable the
  * value came from ({@link fromVariables}: `PlexTv.layerConfig: invalid PLEX_TV_URL: ...`); from a `Config` of the

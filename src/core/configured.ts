@@ -1,0 +1,36 @@
+/**
+ * The settings a `Config` of the library reads, checked as the layer reading them checks them: each edition's
+ * `config` fails with a `ConfigError` at the variable at fault (its `internal/validate.ts` `checkedConfig`), its
+ * `layerConfig()` with `InvalidInput` naming it; both give the same reason, never the value (a URL may carry
+ * credentials or a token in its query).
+ */
+import { type ClientIdentityInput, type HeaderField, buildIdentity, variables } from "./identity.js"
+import { plexTvVariable } from "./jwt.js"
+import { withoutApiV2 } from "./urls.js"
+import { httpUrl } from "./validate.js"
+
+/** A setting as its layer uses it, or the variable at fault and why. */
+export type Checked<A> = { readonly value: A } | { readonly field: string; readonly problem: string }
+
+/**
+ * A plex.tv base URL read from `PLEX_TV_URL`, checked as `PlexTv.make` checks one (`validate.ts` `httpUrl`): the URL
+ * `PlexTv.layerConfig()` uses (without `/api/v2`), or the variable and why.
+ */
+export const plexTvUrl = (url: string): Checked<string> => {
+  const checked = httpUrl(url)
+  return "url" in checked
+    ? { value: withoutApiV2(checked.url) }
+    : { field: plexTvVariable, problem: checked.problem }
+}
+
+/**
+ * An identity read from `identity.ts`'s `variables`, checked as `ClientIdentity.make` checks one (`buildIdentity`,
+ * without the runtime's defaults, which the layer adds): the fields as the layer uses them (spaces around a value
+ * dropped), or the variable at fault and why.
+ */
+export const identity = (input: ClientIdentityInput): Checked<ClientIdentityInput> => {
+  const built = buildIdentity({ ...input, runtimeDefaults: false })
+  return built._tag === "Built"
+    ? { value: built.fields }
+    : { field: variables[built.field as HeaderField] ?? built.field, problem: built.problem }
+}

@@ -1,0 +1,122 @@
+// Every `Config` the library exports checks what it reads as the layer reading it checks it (config36): a malformed
+// value fails the `Config` with a `ConfigError` at its variable, whose message is the layer's `InvalidInput` reason,
+// never the value (a URL may carry credentials or a token in its query), as `Jwt.hostConfig` does
+// (test/Jwt/host.test.ts). And `ClientIdentity.makePersisted` refuses an empty or blank store key, as the credential
+// stores do. effect4/test/config-checked.test.ts asserts the same in the Effect 4 edition.
+import { KeyValueStore } from "@effect/platform"
+import { assert, describe } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { ClientIdentity, PlexTv } from "effect-plex-auth"
+import { it } from "./support/it.js"
+
+const withEnv = (entries: Record<string, string>) =>
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))
+
+/** What building `layer` fails with, under `entries`. */
+const layerFailure = <A, E>(layer: Layer.Layer<A, E>, entries: Record<string, string>) =>
+  Layer.build(layer).pipe(Effect.scoped, Effect.flip, withEnv(entries))
+
+describe("PlexTv.config checks PLEX_TV_URL as PlexTv.layerConfig() does", () => {
+  const malformed: ReadonlyArray<readonly [string, string]> = [
+    ["ftp://plex.example", "must use http or https, not ftp"],
+    ["https://plex.example/?X-Plex-Token=secret-token", "must not have a query string or fragment"],
+    ["https://me:hunter2@plex.example", "must not embed credentials; use Credentials for the token"],
+    ["plex.example", "is not an absolute URL (expected http(s)://host[:port])"]
+  ]
+  for (const [value, reason] of malformed) {
+    it.effect(`${reason}: a ConfigError at PLEX_TV_URL with the layer's reason, never the value`, () =>
+      Effect.gen(function* () {
+        const entries = { PLEX_TV_URL: value }
+        const layer = yield* layerFailure(PlexTv.layerConfig(), entries)
+        assert.deepInclude(layer, { _tag: "InvalidInput", field: "PLEX_TV_URL", reason })
+        const config = yield* Effect.flip(PlexTv.config.pipe(withEnv(entries)))
+        assert.strictEqual(config._tag, "ConfigError")
+        assert.include(String(config), "PLEX_TV_URL")
+        assert.include(String(config), reason)
+        assert.notInclude(String(config), value)
+        assert.notInclude(String(config), "secret-token")
+        assert.notInclude(String(config), "hunter2")
+      })
+    )
+  }
+
+  it.effect(
+    "reads the URL the layer uses: without /api/v2 or a trailing slash; unset or empty, plex.tv",
+    () =>
+      Effect.gen(function* () {
+        const read = (entries: Record<string, string>) => PlexTv.config.pipe(withEnv(entries))
+        assert.strictEqual(
+          yield* read({ PLEX_TV_URL: " http://127.0.0.1:32401/api/v2/ " }),
+          "http://127.0.0.1:32401"
+        )
+        assert.strictEqual(yield* read({}), "https://plex.tv")
+        assert.strictEqual(yield* read({ PLEX_TV_URL: "" }), "https://plex.tv")
+      })
+  )
+})
+
+describe("ClientIdentity.config checks its variables as ClientIdentity.layerConfig() does", () => {
+  const malformed: ReadonlyArray<readonly [string, string, string]> = [
+    ["PLEX_CLIENT_IDENTIFIER", "   ", "must not be empty"],
+    ["PLEX_PRODUCT", " ", "must not be empty"],
+    ["PLEX_DEVICE_NAME", "living\u0007room", "must not contain control characters"],
+    ["PLEX_PLATFORM_VERSION", "20\n.1", "must not contain control characters"]
+  ]
+  for (const [variable, value, reason] of malformed) {
+    it.effect(`a malformed ${variable}: a ConfigError at it with the layer's reason, never the value`, () =>
+      Effect.gen(function* () {
+        const entries = { PLEX_CLIENT_IDENTIFIER: "client-id", [variable]: value }
+        const layer = yield* layerFailure(ClientIdentity.layerConfig(), entries)
+        assert.deepInclude(layer, { _tag: "InvalidInput", field: variable })
+        const config = yield* Effect.flip(ClientIdentity.config.pipe(withEnv(entries)))
+        assert.strictEqual(config._tag, "ConfigError")
+        assert.include(String(config), variable)
+        assert.include(String(config), (layer as { reason: string }).reason)
+        assert.include((layer as { reason: string }).reason, reason)
+        // (A blank value has nothing of its own to leak.)
+        if (value.trim() !== "") assert.notInclude(String(config), value)
+      })
+    )
+  }
+
+  it.effect("reads the values the layer uses (spaces around them dropped), not the runtime's defaults", () =>
+    Effect.gen(function* () {
+      const read = yield* ClientIdentity.config.pipe(
+        withEnv({ PLEX_CLIENT_IDENTIFIER: " client-id ", PLEX_DEVICE_NAME: " Living Room " })
+      )
+      assert.deepStrictEqual(read, {
+        clientIdentifier: "client-id",
+        product: "effect-plex-auth",
+        deviceName: "Living Room"
+      })
+      // What the layer builds from that Config is what layerConfig() builds from the variables.
+      const entries = { PLEX_CLIENT_IDENTIFIER: " client-id ", PLEX_DEVICE_NAME: " Living Room " }
+      const viaConfig = yield* Effect.provide(
+        ClientIdentity.ClientIdentity,
+        ClientIdentity.layerConfig(ClientIdentity.config)
+      ).pipe(withEnv(entries))
+      const direct = yield* Effect.provide(ClientIdentity.ClientIdentity, ClientIdentity.layerConfig()).pipe(
+        withEnv(entries)
+      )
+      assert.deepStrictEqual(viaConfig, direct)
+    })
+  )
+})
+
+describe("ClientIdentity.makePersisted refuses an empty or blank key", () => {
+  for (const key of ["", "  "]) {
+    it.effect(`key ${JSON.stringify(key)}: InvalidInput before the store is read or written`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(ClientIdentity.makePersisted({ product: "p" }, { key }))
+        assert.deepInclude(error, {
+          _tag: "InvalidInput",
+          operation: "ClientIdentity.makePersisted",
+          field: "key",
+          reason: "must not be empty"
+        })
+        const store = yield* KeyValueStore.KeyValueStore
+        assert.strictEqual(yield* store.size, 0)
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    )
+  }
+})
