@@ -1227,3 +1227,52 @@ describe("Jwt.layerStored", () => {
       )
   )
 })
+
+describe("Jwt.layerStored: a stored device key it cannot use", () => {
+  it.effect(
+    "is ignored with one warning naming why (never the key, its d, nor the stored token): a new key is made and obtained",
+    () =>
+      Effect.gen(function* () {
+        const { key: storedKey, plexJwt } = yield* registeredKey
+        const other = JSON.parse(Redacted.value(Jwt.exportKey(yield* Jwt.generateKey))) as { x: string }
+        const stored = JSON.parse(Redacted.value(Jwt.exportKey(storedKey))) as { d: string }
+        const storedToken = Redacted.value(plexJwt.token)
+        const given = FakePlex.defaults.token
+        const obtainedToken = Redacted.isRedacted(given) ? Redacted.value(given) : given
+        const cases = [
+          // Its public member x is another key's: Web Crypto refuses the pair.
+          { keyText: JSON.stringify({ ...stored, x: other.x }), why: "was refused by Web Crypto" },
+          // Its private part d alone, as text that is no JSON.
+          { keyText: stored.d, why: "is not JSON" }
+        ]
+        for (const { keyText, why } of cases) {
+          const store = yield* KeyValueStore.KeyValueStore
+          yield* store.clear
+          yield* store.set(`${Jwt.defaultStoreKey}/device-key`, keyText)
+          yield* store.set(`${Jwt.defaultStoreKey}/token`, storedToken)
+          const obtained = yield* Ref.make(0)
+          const layer = Jwt.layerStored({
+            obtain: (key) =>
+              Ref.update(obtained, (n) => n + 1).pipe(
+                Effect.zipRight(Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token)))
+              )
+          }).pipe(Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store)))
+          const { exit, lines } = yield* withCapturedLogs(Effect.scoped(Layer.build(layer)))
+          assert.isTrue(Exit.isSuccess(exit))
+          const warnings = lines.filter((line) => line.includes("ignoring the stored device key"))
+          assert.strictEqual(warnings.length, 1, why)
+          assert.include(warnings[0], "level=WARN")
+          assert.include(warnings[0], `message="Jwt: ignoring the stored device key: ${why}"`)
+          for (const line of lines) {
+            for (const secret of [keyText, stored.d, storedToken, obtainedToken]) {
+              assert.notInclude(line, secret)
+            }
+          }
+          // The key was not used: a new one was made, stored and obtained for.
+          assert.strictEqual(yield* Ref.get(obtained), 1, why)
+          const kept = yield* store.get(`${Jwt.defaultStoreKey}/device-key`)
+          assert.isTrue(Option.isSome(kept) && kept.value !== keyText, why)
+        }
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
