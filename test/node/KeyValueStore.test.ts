@@ -13,6 +13,7 @@ import { Error as PlatformError, KeyValueStore as PlatformKeyValueStore } from "
 import { KeyValueStore } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
 import * as Store from "../../src/core/node/store.js"
+import { withCapturedLogs } from "../support/observe.js"
 
 const posix = process.platform !== "win32"
 
@@ -387,6 +388,38 @@ describe("KeyValueStore.layerFile", () => {
         })
         assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
       })
+    )
+
+    it.scoped(
+      "a change that waits for the lock logs it once at Debug, naming the holder, never the value",
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const store = yield* storeIn(directory)
+          yield* holdLock(directory)
+          const secret = "a-plex-token-that-must-not-be-logged"
+          const { exit, lines } = yield* withCapturedLogs(
+            Effect.flatMap(Effect.fork(store.set("token", secret)), (fiber) =>
+              stepUntilDone(fiber, (step) =>
+                step === 3
+                  ? Effect.promise(() => fs.rm(path.join(directory, "store.json.lock")))
+                  : Effect.void
+              )
+            )
+          )
+          assert.isTrue(Exit.isSuccess(exit) && Exit.isSuccess(exit.value))
+          const waits = lines.filter((line) => line.includes("waits for the lock"))
+          assert.strictEqual(waits.length, 1, "once per change, not once per pause")
+          assert.include(waits[0], "level=DEBUG")
+          assert.include(
+            waits[0],
+            `message="KeyValueStore: set waits for the lock held by process ${process.pid} of another host"`
+          )
+          for (const line of lines) assert.notInclude(line, secret)
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+            token: secret
+          })
+        })
     )
 
     it.scoped(

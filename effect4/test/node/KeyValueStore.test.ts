@@ -13,10 +13,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as PersistenceKeyValueStore from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import * as TestClock from "effect/testing/TestClock"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect4-plex-auth"
 import { FakePlex } from "effect4-plex-auth/testing"
@@ -316,6 +318,47 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
         })
         assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
       })
+    )
+
+    it.effect(
+      "a change that waits for the lock logs it once at Debug, naming the holder, never the value",
+      () =>
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const store = yield* storeIn(directory)
+          yield* holdLock(directory)
+          const secret = "a-plex-token-that-must-not-be-logged"
+          // The lines logged so far: the lock is released only once the change said it waits for it (a release at a
+          // fixed step could come before the change's first attempt at the lock, on a loaded machine).
+          const lines: Array<string> = []
+          const capture = Logger.make((options) => {
+            lines.push(Logger.formatSimple.log(options))
+          })
+          const waited = () => lines.some((line) => line.includes("waits for the lock"))
+          const exit = yield* Effect.forkChild(store.set("token", secret)).pipe(
+            Effect.flatMap((fiber) =>
+              stepUntilDone(fiber, () =>
+                waited()
+                  ? Effect.promise(() => fs.rm(path.join(directory, "store.json.lock"), { force: true }))
+                  : Effect.void
+              )
+            ),
+            Effect.provide(Logger.layer([capture])),
+            Effect.provideService(References.MinimumLogLevel, "All")
+          )
+          assert.isTrue(Exit.isSuccess(exit))
+          const waits = lines.filter((line) => line.includes("waits for the lock"))
+          assert.strictEqual(waits.length, 1, "once per change, not once per pause")
+          assert.include(waits[0], "level=DEBUG")
+          assert.include(
+            waits[0],
+            `message="KeyValueStore: set waits for the lock held by process ${process.pid} of another host"`
+          )
+          for (const line of lines) assert.notInclude(line, secret)
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), {
+            token: secret
+          })
+        })
     )
 
     it.effect(
