@@ -2,8 +2,9 @@
 // Runs a command on a Node >= 22.19 (the Effect 4 edition's floor): the system Node when it is new
 // enough, else the binary scripts/prepare.mjs installed from the npm registry. Usage:
 //   node scripts/node22.mjs <script.js> [args...]
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
+import { constants } from "node:os"
 import { fileURLToPath } from "node:url"
 
 export const bundledNode = fileURLToPath(
@@ -35,6 +36,20 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     )
     process.exit(1)
   }
-  const result = spawnSync(node, process.argv.slice(2), { stdio: "inherit" })
-  process.exit(result.status ?? 1)
+  // A signal sent to this starter alone (`kill`, `timeout`, npm's own forwarding) is passed on to the child, so
+  // that none is left running; this starter exits as the child did: with its code, or by its signal.
+  const child = spawn(node, process.argv.slice(2), { stdio: "inherit" })
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"]
+  const forward = (signal) => child.kill(signal)
+  for (const signal of signals) process.on(signal, forward)
+  child.on("error", (error) => {
+    console.error(`node22: cannot start ${node}: ${error.message}`)
+    process.exit(1)
+  })
+  child.on("exit", (code, signal) => {
+    if (signal === null) process.exit(code ?? 1)
+    for (const each of signals) process.off(each, forward)
+    process.kill(process.pid, signal)
+    process.exit(128 + (constants.signals[signal] ?? 0)) // a signal this process ignores (SIGPIPE)
+  })
 }

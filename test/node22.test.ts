@@ -5,6 +5,7 @@
  * suite falls back to this Node rather than starting a binary that is not there (prepare.mjs installs it only
  * on linux-x64, after `npm ci`).
  */
+import { spawn } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -30,5 +31,68 @@ describe("scripts/node22.mjs findNode22", () => {
 
   it("defaults to the binary scripts/prepare.mjs installs", () => {
     assert.strictEqual(findNode22(), findNode22(bundledNode))
+  })
+})
+
+describe("scripts/node22.mjs as a starter", () => {
+  const script = path.join(import.meta.dirname, "..", "scripts", "node22.mjs")
+  const isAlive = (pid: number) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Starts node22.mjs on a child script that prints its pid and waits (handling SIGTERM by exiting with
+   * `onTerm`'s code, or not at all), sends SIGTERM to node22.mjs alone once the child is up, and returns the
+   * child's pid, whether it is still running once node22.mjs has exited, and node22.mjs's exit status.
+   */
+  const terminate = async (onTerm: number | undefined) => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth node22 "))
+    let childPid: number | undefined
+    try {
+      const child = path.join(dir, "child.mjs")
+      await fs.writeFile(
+        child,
+        [
+          onTerm === undefined ? "" : `process.on("SIGTERM", () => process.exit(${onTerm}))`,
+          "setInterval(() => {}, 1000)",
+          "process.stdout.write(`${process.pid}\\n`)"
+        ].join("\n")
+      )
+      const starter = spawn(process.execPath, [script, child], { stdio: ["ignore", "pipe", "inherit"] })
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        starter.on("exit", (code, signal) => resolve({ code, signal }))
+      )
+      childPid = await new Promise<number>((resolve, reject) => {
+        let text = ""
+        starter.stdout.on("data", (chunk: Buffer) => {
+          text += chunk.toString()
+          if (text.includes("\n")) resolve(Number(text.trim()))
+        })
+        starter.on("exit", () => reject(new Error(`node22.mjs exited before its child started: ${text}`)))
+      })
+      starter.kill("SIGTERM")
+      const status = await exited
+      return { alive: isAlive(childPid), status }
+    } finally {
+      if (childPid !== undefined && isAlive(childPid)) process.kill(childPid, "SIGKILL")
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it("passes SIGTERM on to its child and ends by that signal when the child does", async () => {
+    const { alive, status } = await terminate(undefined)
+    assert.isFalse(alive)
+    assert.deepStrictEqual(status, { code: null, signal: "SIGTERM" })
+  })
+
+  it("exits with its child's code when the child handles the signal", async () => {
+    const { alive, status } = await terminate(130)
+    assert.isFalse(alive)
+    assert.deepStrictEqual(status, { code: 130, signal: null })
   })
 })

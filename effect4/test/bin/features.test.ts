@@ -212,6 +212,23 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
           assertExit(transient, 0)
           assert.match((JSON.parse(transient.stdout) as { token: string }).token, /^transient-/)
 
+          // A server's name given with spaces around it names that server (core/cli/render.ts serverArg).
+          const named = yield* cli(
+            [
+              "token",
+              "--fake",
+              "--config-dir",
+              dir,
+              "--json",
+              "transient",
+              "--server",
+              " Fake Media Server "
+            ],
+            { env }
+          )
+          assertExit(named, 0)
+          assert.match((JSON.parse(named.stdout) as { token: string }).token, /^transient-/)
+
           const devices = yield* cli(["devices", "--config-dir", dir, "--fake", "revoke", "2", "--json"], {
             env
           })

@@ -426,8 +426,9 @@ const isUrl = Render.isUrl
  * server (else the first shared with it), found through plex.tv and asked
  * with that server's own token.
  */
-const transientToken = (server: Option.Option<string>, from: CoreFailure.GivenBy) =>
+const transientToken = (given: Option.Option<string>, from: CoreFailure.GivenBy) =>
   Effect.gen(function* () {
+    const server = Option.map(given, Render.serverArg)
     const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && isUrl(server.value)) {
       return yield* ask.pipe(

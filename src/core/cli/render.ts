@@ -171,6 +171,9 @@ export const envSet = (value: string): boolean => value.trim().length > 0
 
 export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
 
+/** A `--server` (or `PLEX_SERVER_URL`) as given, without the spaces around it: `" Living Room "` names `Living Room`. */
+export const serverArg = (text: string): string => text.trim()
+
 /**
  * How `home switch` says to give a Home PIN when it cannot ask for one (stdin closed or ended): set
  * `PLEX_HOME_PIN`; or, when it is set but blank (`blankSet`), that a blank one counts as none ({@link envSet}),

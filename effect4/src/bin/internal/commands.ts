@@ -384,8 +384,9 @@ const servers = Command.make("servers", {}, () =>
  * server (else the first shared with it), found through plex.tv and asked
  * with that server's own token.
  */
-const transientToken = (server: Option.Option<string>, from: Core.GivenBy) =>
+const transientToken = (given: Option.Option<string>, from: Core.GivenBy) =>
   Effect.gen(function* () {
+    const server = Option.map(given, Render.serverArg)
     const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
     if (Option.isSome(server) && Render.isUrl(server.value)) {
       return yield* ask.pipe(
