@@ -36,11 +36,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     )
     process.exit(1)
   }
-  // A signal sent to this starter alone (`kill`, `timeout`, npm's own forwarding) is passed on to the child, so
-  // that none is left running; this starter exits as the child did: with its code, or by its signal.
+  // A SIGTERM or SIGHUP sent to this starter alone (`kill`, a supervisor) is passed on to the child, so that
+  // none is left running; this starter exits as the child did: with its code, or by its signal. Not SIGINT:
+  // Ctrl-C sends it to the terminal's whole process group, the child included, and a second one passed on would
+  // reach the child twice (Effect's runMain, as both CLIs, takes a second signal as "stop now", skipping its
+  // finalizers); this starter only waits for the child then.
   const child = spawn(node, process.argv.slice(2), { stdio: "inherit" })
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"]
-  const forward = (signal) => child.kill(signal)
+  const forward = (signal) => {
+    if (signal !== "SIGINT") child.kill(signal)
+  }
   for (const signal of signals) process.on(signal, forward)
   child.on("error", (error) => {
     console.error(`node22: cannot start ${node}: ${error.message}`)

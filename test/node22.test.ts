@@ -90,6 +90,42 @@ describe("scripts/node22.mjs as a starter", () => {
     assert.deepStrictEqual(status, { code: null, signal: "SIGTERM" })
   })
 
+  it("does not pass SIGINT on (Ctrl-C reaches the child from the terminal), and waits for the child", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth node22 "))
+    let childPid: number | undefined
+    try {
+      const child = path.join(dir, "child.mjs")
+      // The child says which signals it got when SIGTERM ends it.
+      await fs.writeFile(
+        child,
+        [
+          "const got = []",
+          'process.on("SIGINT", () => got.push("SIGINT"))',
+          'process.on("SIGTERM", () => { process.stdout.write(`got ${got.join(",")}.\\n`, () => process.exit(0)) })',
+          "setInterval(() => {}, 1000)",
+          "process.stdout.write(`${process.pid}\\n`)"
+        ].join("\n")
+      )
+      const starter = spawn(process.execPath, [script, child], { stdio: ["ignore", "pipe", "inherit"] })
+      let text = ""
+      const exited = new Promise<number | null>((resolve) => starter.on("exit", (code) => resolve(code)))
+      childPid = await new Promise<number>((resolve) => {
+        starter.stdout.on("data", (chunk: Buffer) => {
+          text += chunk.toString()
+          if (/^\d+\n/.test(text)) resolve(Number(text.slice(0, text.indexOf("\n"))))
+        })
+      })
+      // SIGINT to the starter alone, then SIGTERM: the SIGTERM passed on ends the child, which has had no SIGINT.
+      starter.kill("SIGINT")
+      starter.kill("SIGTERM")
+      assert.strictEqual(await exited, 0)
+      assert.include(text, "got .")
+    } finally {
+      if (childPid !== undefined && isAlive(childPid)) process.kill(childPid, "SIGKILL")
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it("exits with its child's code when the child handles the signal", async () => {
     const { alive, status } = await terminate(130)
     assert.isFalse(alive)
