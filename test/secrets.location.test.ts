@@ -43,6 +43,15 @@ const cases: ReadonlyArray<Case> = [
     location: (_fake, token) => `plex://app/x?X-Plex-Token=${token}`
   },
   {
+    name: "on the same origin, the token in its fragment, in a loop (refused past five hops)",
+    location: (_fake, token) => `#X-Plex-Token=${token}`,
+    loop: true
+  },
+  {
+    name: "to another origin, the token in its fragment",
+    location: (fake, token) => `${fake.elsewhereUrl}/x#auth=${token}`
+  },
+  {
     name: "on the same origin, the token in its X-Plex-Token query, in a loop (refused past five hops)",
     location: (_fake, token) => `?X-Plex-Token=${token}`,
     loop: true

@@ -95,11 +95,11 @@ export const follow = (
         )
         if (hop._tag === "Refuse") return refuse(hop.detail)
         if (hop.toGet) onActed?.()
-        // Built afresh: `setHeaders` would merge, not replace.
+        // Built afresh: `setHeaders` would merge, not replace. Without the Location's fragment: never sent, it would only
+        // put what it carries (a token a server wrote there) in the span's `url.full` and the error's URL.
         const next = HttpClientRequest.make(hop.method)(hop.target, {
           headers: Headers.remove(current.headers, hop.drop),
           urlParams: hop.query,
-          hash: hop.hash,
           body: hop.toGet ? undefined : current.body
         })
         return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))

@@ -113,11 +113,11 @@ export const follow = (
         )
         if (hop._tag === "Refuse") return refuse(hop.detail)
         if (hop.toGet) onActed?.()
-        // Built afresh: `setHeaders` would merge, not replace. The method is one an operation declared.
+        // Built afresh: `setHeaders` would merge, not replace. Without the Location's fragment: never sent, it would only
+        // put what it carries (a token a server wrote there) in the span's `url.full` and the error's URL. The method is one an operation declared.
         const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
           headers: Headers.removeMany(current.headers, hop.drop),
           urlParams: hop.query,
-          hash: hop.hash,
           body: hop.toGet ? undefined : current.body
         })
         return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
