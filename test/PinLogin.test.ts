@@ -264,6 +264,8 @@ describe("poll", () => {
         error.message,
         /^PinLogin\.poll: PIN \d+ expired while its last check got no usable answer from plex\.tv \(last check: .*HTTP 503/
       )
+      // And what to do, as every refusal says it.
+      assert.match(error.message, /\); create a new PIN to try again$/)
       // plex-auth's words (exit 4): the last check got a 503, so an approval after the first answer was not seen.
       assert.strictEqual(
         error._tag === "PinExpired" && CliFailure.failureOf(error).message,

@@ -175,7 +175,7 @@ export const pinExpiredMessage = (e: {
           ? "expired while plex.tv could not be reached to check it"
           : "expired while no check got a usable answer from plex.tv"
   const last = e.lastError === undefined ? "" : ` (last check: ${e.lastError.message})`
-  return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}`
+  return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}; create a new PIN to try again`
 }
 
 /** `InvalidJwt`'s message. */

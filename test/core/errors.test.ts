@@ -67,7 +67,7 @@ describe("core/errors", () => {
         errors: [],
         lastError: { message: "offline" }
       }),
-      "PinLogin.poll: PIN 7 expired while plex.tv could not be reached to check it (last check: offline)"
+      "PinLogin.poll: PIN 7 expired while plex.tv could not be reached to check it (last check: offline); create a new PIN to try again"
     )
     // The last check got an answer (its status), none it could use: plex.tv was reached.
     for (const [status, last] of [
@@ -83,7 +83,7 @@ describe("core/errors", () => {
           errors: [],
           lastError: { message: last, status }
         }),
-        `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${last})`
+        `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${last}); create a new PIN to try again`
       )
     }
     // A timeout (no status, perhaps as the answer's body arrived): not said unreachable, as plex.tv may have answered.
@@ -96,7 +96,7 @@ describe("core/errors", () => {
         errors: [],
         lastError: timedOut
       }),
-      `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${timedOut.message})`
+      `PinLogin.poll: PIN 7 expired while no check got a usable answer from plex.tv (last check: ${timedOut.message}); create a new PIN to try again`
     )
     assert.strictEqual(
       Errors.pinExpiredMessage({
@@ -106,25 +106,25 @@ describe("core/errors", () => {
         errors: [],
         lastError: timedOut
       }),
-      `PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: ${timedOut.message})`
+      `PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: ${timedOut.message}); create a new PIN to try again`
     )
     // Expired: "before it was approved" only when the last check answered (pending); after a last check that failed,
     // an approval since the last answer would not have been seen.
     const expired = { operation: "PinLogin.poll", pinId: 7, reason: "Expired", errors: [] }
     assert.strictEqual(
       Errors.pinExpiredMessage(expired),
-      "PinLogin.poll: PIN 7 expired before it was approved"
+      "PinLogin.poll: PIN 7 expired before it was approved; create a new PIN to try again"
     )
     assert.strictEqual(
       Errors.pinExpiredMessage({ ...expired, lastError: { message: "offline" } }),
-      "PinLogin.poll: PIN 7 expired while its last check could not reach plex.tv (last check: offline)"
+      "PinLogin.poll: PIN 7 expired while its last check could not reach plex.tv (last check: offline); create a new PIN to try again"
     )
     assert.strictEqual(
       Errors.pinExpiredMessage({
         ...expired,
         lastError: { message: "unexpected response (HTTP 503)", status: 503 }
       }),
-      "PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: unexpected response (HTTP 503))"
+      "PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: unexpected response (HTTP 503)); create a new PIN to try again"
     )
     assert.deepStrictEqual(Errors.codesOf([{ code: 1 }, { message: "m" }, { code: 2 }]), [1, 2])
   })
