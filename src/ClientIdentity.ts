@@ -181,7 +181,9 @@ const fromEnvironment: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config
  * {@link config}). A malformed value (a blank `PLEX_CLIENT_IDENTIFIER`, a
  * control character) fails with `InvalidInput` when the layer is built; read
  * from the default variables, it names the variable
- * (`ClientIdentity.layerConfig: invalid PLEX_DEVICE_NAME: ...`).
+ * (`ClientIdentity.layerConfig: invalid PLEX_DEVICE_NAME: ...`). Given
+ * {@link config} itself, which checks the values as it reads them, the layer
+ * fails with that `Config`'s `ConfigError` instead.
  *
  * @since 0.1.0
  * @category layers

@@ -101,10 +101,12 @@ export const config: Config.Config<string> = /*#__PURE__*/ V.checkedConfig(
 )
 
 /**
- * A layer from `Config` (by default {@link config}: `PLEX_TV_URL`, else
- * `https://plex.tv`). A malformed URL fails with `InvalidInput` when the
- * layer is built; read from `PLEX_TV_URL`, it names the variable
- * (`PlexTv.layerConfig: invalid PLEX_TV_URL: ...`).
+ * A layer from `Config` (by default the variable {@link config} reads:
+ * `PLEX_TV_URL`, else `https://plex.tv`). A malformed URL fails with
+ * `InvalidInput` when the layer is built; read from `PLEX_TV_URL`, it names
+ * the variable (`PlexTv.layerConfig: invalid PLEX_TV_URL: ...`). Given
+ * {@link config} itself, which checks the URL as it reads it, the layer fails
+ * with that `Config`'s `ConfigError` instead.
  *
  * @example
  * ```ts

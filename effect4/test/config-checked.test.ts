@@ -40,6 +40,10 @@ describe("PlexTv.config checks PLEX_TV_URL as PlexTv.layerConfig() does", () => 
         assert.notInclude(String(config), value)
         assert.notInclude(String(config), "secret-token")
         assert.notInclude(String(config), "hunter2")
+        // Given PlexTv.config itself (as its JSDoc says), the layer fails with that Config's ConfigError.
+        const given = yield* layerFailure(PlexTv.layerConfig(PlexTv.config), entries)
+        assert.strictEqual(given._tag, "ConfigError")
+        assert.include(String(given), reason)
       })
     )
   }
@@ -79,6 +83,9 @@ describe("ClientIdentity.config checks its variables as ClientIdentity.layerConf
         assert.include((layer as { reason: string }).reason, reason)
         // (A blank value has nothing of its own to leak.)
         if (value.trim() !== "") assert.notInclude(String(config), value)
+        // Given ClientIdentity.config itself (as its JSDoc says), the layer fails with that Config's ConfigError.
+        const given = yield* layerFailure(ClientIdentity.layerConfig(ClientIdentity.config), entries)
+        assert.strictEqual(given._tag, "ConfigError")
       })
     )
   }
