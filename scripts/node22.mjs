@@ -3,7 +3,7 @@
 // enough, else the binary scripts/prepare.mjs installed from the npm registry. Usage:
 //   node scripts/node22.mjs <script.js> [args...]
 import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { constants } from "node:os"
 import { fileURLToPath } from "node:url"
 
@@ -28,6 +28,22 @@ export const findNode22 = (bundled = bundledNode) => {
   return existsSync(node) ? node : undefined
 }
 
+/**
+ * Whether this process is in the foreground process group of its terminal, where a Ctrl-C reaches every member
+ * (the child too): on Linux `/proc/self/stat`'s process group and the terminal's foreground group (-1 with no
+ * terminal); elsewhere, whether it has a terminal at all. Asked at each signal: job control moves groups.
+ */
+export const inTerminalForeground = () => {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8")
+    // After "pid (comm) ": state, ppid, pgrp, session, tty_nr, tpgid.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return fields[2] === fields[5]
+  } catch {
+    return Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY)
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const node = findNode22()
   if (node === undefined) {
@@ -37,14 +53,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1)
   }
   // A SIGTERM or SIGHUP sent to this starter alone (`kill`, a supervisor) is passed on to the child, so that
-  // none is left running; this starter exits as the child did: with its code, or by its signal. Not SIGINT:
-  // Ctrl-C sends it to the terminal's whole process group, the child included, and a second one passed on would
-  // reach the child twice (Effect's runMain, as both CLIs, takes a second signal as "stop now", skipping its
-  // finalizers); this starter only waits for the child then.
+  // none is left running; this starter exits as the child did: with its code, or by its signal. SIGINT too, but
+  // not in the terminal's foreground group: Ctrl-C sends it to that whole group, the child included, and a second
+  // one passed on would reach the child twice (Effect's runMain, as both CLIs, takes a second signal as "stop
+  // now", skipping its finalizers); this starter only waits for the child then. A signal sent to a whole group
+  // by other means (`kill -- -PGID`) still reaches the child twice.
   const child = spawn(node, process.argv.slice(2), { stdio: "inherit" })
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"]
   const forward = (signal) => {
-    if (signal !== "SIGINT") child.kill(signal)
+    if (signal !== "SIGINT" || !inTerminalForeground()) child.kill(signal)
   }
   for (const signal of signals) process.on(signal, forward)
   child.on("error", (error) => {

@@ -6,10 +6,11 @@
  * on linux-x64, after `npm ci`).
  */
 import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, onTestFinished } from "@effect/vitest"
 import { bundledNode, findNode22, systemNodeIsEnough } from "../scripts/node22.mjs"
 
 describe("scripts/node22.mjs findNode22", () => {
@@ -90,40 +91,79 @@ describe("scripts/node22.mjs as a starter", () => {
     assert.deepStrictEqual(status, { code: null, signal: "SIGTERM" })
   })
 
-  it("does not pass SIGINT on (Ctrl-C reaches the child from the terminal), and waits for the child", async () => {
+  it("passes SIGINT on when it has no terminal (a supervisor, `kill -INT`), so the child stops once", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "effect-plex-auth node22 "))
-    let childPid: number | undefined
-    try {
-      const child = path.join(dir, "child.mjs")
-      // The child says which signals it got when SIGTERM ends it.
-      await fs.writeFile(
-        child,
-        [
-          "const got = []",
-          'process.on("SIGINT", () => got.push("SIGINT"))',
-          'process.on("SIGTERM", () => { process.stdout.write(`got ${got.join(",")}.\\n`, () => process.exit(0)) })',
-          "setInterval(() => {}, 1000)",
-          "process.stdout.write(`${process.pid}\\n`)"
-        ].join("\n")
-      )
-      const starter = spawn(process.execPath, [script, child], { stdio: ["ignore", "pipe", "inherit"] })
-      let text = ""
-      const exited = new Promise<number | null>((resolve) => starter.on("exit", (code) => resolve(code)))
-      childPid = await new Promise<number>((resolve) => {
-        starter.stdout.on("data", (chunk: Buffer) => {
-          text += chunk.toString()
-          if (/^\d+\n/.test(text)) resolve(Number(text.slice(0, text.indexOf("\n"))))
-        })
-      })
-      // SIGINT to the starter alone, then SIGTERM: the SIGTERM passed on ends the child, which has had no SIGINT.
-      starter.kill("SIGINT")
-      starter.kill("SIGTERM")
-      assert.strictEqual(await exited, 0)
-      assert.include(text, "got .")
-    } finally {
-      if (childPid !== undefined && isAlive(childPid)) process.kill(childPid, "SIGKILL")
+    const child = path.join(dir, "child.mjs")
+    // The child says when it gets a SIGINT, and how many it had when SIGTERM ends it.
+    await fs.writeFile(
+      child,
+      [
+        "let got = 0",
+        'process.on("SIGINT", () => { got++; process.stdout.write("SIGINT\\n") })',
+        'process.on("SIGTERM", () => { process.stdout.write(`got ${got}.\\n`, () => process.exit(0)) })',
+        "setInterval(() => {}, 1000)",
+        "process.stdout.write(`${process.pid}\\n`)"
+      ].join("\n")
+    )
+    // `detached`: a session of its own, with no terminal, whatever runs this test.
+    const starter = spawn(process.execPath, [script, child], {
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true
+    })
+    const pids = [starter.pid]
+    // Also when the test fails (a SIGINT never passed on: the wait below ends by the test's timeout).
+    onTestFinished(async () => {
+      for (const pid of pids) if (pid !== undefined && isAlive(pid)) process.kill(pid, "SIGKILL")
       await fs.rm(dir, { recursive: true, force: true })
-    }
+    })
+    let text = ""
+    const checks: Array<() => void> = []
+    starter.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString()
+      for (const check of checks) check()
+    })
+    const exited = new Promise<number | null>((resolve) => starter.on("exit", (code) => resolve(code)))
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => pattern.test(text) && resolve()
+        checks.push(check)
+        check()
+      })
+    await seen(/^\d+\n/)
+    pids.push(Number(text.slice(0, text.indexOf("\n"))))
+    starter.kill("SIGINT")
+    await seen(/SIGINT\n/)
+    // Then SIGTERM, passed on: the child has had the one SIGINT.
+    starter.kill("SIGTERM")
+    assert.strictEqual(await exited, 0)
+    assert.include(text, "got 1.")
+  })
+
+  /** What `inTerminalForeground()` says in a process `command` and `args` start (in a session of its own). */
+  const foreground = (command: string, args: (probe: Array<string>) => Array<string>) =>
+    new Promise<string>((resolve, reject) => {
+      const probe = [
+        process.execPath,
+        "--input-type=module",
+        "-e",
+        `import { inTerminalForeground } from ${JSON.stringify(script)}; console.log(String(inTerminalForeground()))`
+      ]
+      const run = spawn(command, args(probe), { stdio: ["ignore", "pipe", "inherit"], detached: true })
+      let text = ""
+      run.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()))
+      run.on("exit", () => resolve(text.trim()))
+      run.on("error", reject)
+    })
+
+  it("knows it is not in a terminal's foreground group in a session with no terminal", async () => {
+    assert.strictEqual(await foreground(process.execPath, (probe) => probe.slice(1)), "false")
+  })
+
+  // util-linux's `script` (Debian's essential bsdutils) runs the probe on a terminal of its own, in its foreground.
+  it.runIf(existsSync("/usr/bin/script"))("knows it is in the foreground group of a terminal", async () => {
+    const quoted = (probe: Array<string>) => probe.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ")
+    const out = await foreground("/usr/bin/script", (probe) => ["-qec", quoted(probe), "/dev/null"])
+    assert.strictEqual(out, "true")
   })
 
   it("exits with its child's code when the child handles the signal", async () => {
