@@ -178,9 +178,14 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         })
         assertExit(run, 0)
         // app.plex.tv knows nothing of the fake's PINs: the link is the fake's own sign-in page; the fake approves it.
-        assert.notInclude(run.stdout, "app.plex.tv")
-        assert.match(run.stdout, /^The fake approves this PIN by itself in a moment: no browser needed\./m)
-        assert.match(run.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=[^\n]*code=/)
+        assert.notInclude(run.stderr, "app.plex.tv")
+        assert.match(run.stderr, /^The fake approves this PIN by itself in a moment: no browser needed\./m)
+        assert.match(run.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=[^\n]*code=/)
+        // The link and what to do are instructions, on stderr: stdout is the result alone, for a script capturing it.
+        assert.match(
+          run.stdout,
+          /^Logged in as alice \(alice@example\.com\)\. The token is saved in [^\n]*\.\n$/
+        )
         // PLEX_AUTH_FAKE=expire-pin: the fake does not approve it, and says so. Its PIN lives 1.5 s, not the CLI's
         // 2 (the line and link are what this tests; the built binary waits the 2 s out in docs.test.ts's expire-pin).
         const expiring = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
@@ -188,13 +193,13 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
           fakePinsExpireAfter: "1500 millis"
         })
         assertExit(expiring, 4)
-        assert.notInclude(expiring.stdout, "app.plex.tv")
+        assert.notInclude(expiring.stderr, "app.plex.tv")
         // The lifetime said is the fake's own (1.5 s here), not the CLI's default 2 s as fixed text.
         assert.include(
-          expiring.stdout,
+          expiring.stderr,
           "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 1.5 seconds)."
         )
-        assert.match(expiring.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
+        assert.match(expiring.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
       })
   )
 
@@ -206,9 +211,9 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       })
       assertExit(run, 0)
       // plex.tv/link is named for the real plex.tv only: the fake has no page for the code, only the API.
-      assert.match(run.stdout, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
-      assert.include(run.stdout, "PUT /api/v2/pins/link")
-      assert.notInclude(run.stdout, "go to https://plex.tv/link")
+      assert.match(run.stderr, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
+      assert.include(run.stderr, "PUT /api/v2/pins/link")
+      assert.notInclude(run.stderr, "go to https://plex.tv/link")
       // Another plex.tv (--plex-tv, here a fake started apart, as `plex-auth fake-server` runs): named by its origin.
       const server = yield* FakePlexServer.make({ autoApprovePins: true })
       const other = yield* cli([
@@ -221,10 +226,10 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       ])
       assertExit(other, 0)
       assert.match(
-        other.stdout,
+        other.stderr,
         new RegExp(`^The short code is [0-9A-Z]{4}, made at ${server.plexTvUrl}, not plex\\.tv `, "m")
       )
-      assert.notInclude(other.stdout, "go to https://plex.tv/link")
+      assert.notInclude(other.stderr, "go to https://plex.tv/link")
       const old = yield* cli(["--fake", "--config-dir", dir, "login", "--code"])
       assertExit(old, 2)
       assert.include(old.stderr, "--code is now --link-code")
@@ -249,8 +254,8 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
           "login"
         ])
         assertExit(byOption, 0)
-        assert.include(byOption.stdout, `\n  ${page}#?clientID=`)
-        assert.notInclude(byOption.stdout, "app.plex.tv")
+        assert.include(byOption.stderr, `\n  ${page}#?clientID=`)
+        assert.notInclude(byOption.stderr, "app.plex.tv")
         // The variable, with the other global options after the command's name.
         const byVariable = yield* cli(
           ["login", "--config-dir", yield* configDir, "--plex-tv", server.plexTvUrl],
@@ -259,8 +264,8 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
           }
         )
         assertExit(byVariable, 0)
-        assert.include(byVariable.stdout, `\n  ${page}#?clientID=`)
-        assert.notInclude(byVariable.stdout, "app.plex.tv")
+        assert.include(byVariable.stderr, `\n  ${page}#?clientID=`)
+        assert.notInclude(byVariable.stderr, "app.plex.tv")
         // A bad value: a usage error in the library's words, naming the option or the variable, before any request.
         const sent = (yield* server.fake.requests).length
         const query = yield* cli([
@@ -306,7 +311,7 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
           fakeApprovesAfter: 0
         })
         assertExit(fakeVariable, 0)
-        assert.match(fakeVariable.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
+        assert.match(fakeVariable.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
         // Set empty or blank, the variable counts as unset (as PLEX_TV_URL): app.plex.tv's link, not a usage error.
         for (const blank of ["", " "]) {
           const unset = yield* cli(
@@ -316,7 +321,7 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
             }
           )
           assertExit(unset, 0)
-          assert.include(unset.stdout, "\n  https://app.plex.tv/auth#?clientID=")
+          assert.include(unset.stderr, "\n  https://app.plex.tv/auth#?clientID=")
         }
       })
   )
@@ -623,7 +628,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         fakePinsExpireAfter: "1500 millis"
       })
       assertExit(run, 4)
-      assert.match(run.stdout, /The short code is [0-9A-Z]{4}\b/)
+      assert.match(run.stderr, /The short code is [0-9A-Z]{4}\b/)
       // Expired (the CLI's deadline, expiresIn rounded down, comes first), or NotFound should a check sent just before it
       // reach the fake after the PIN's 1.5 s (a stalled process): each reason in its own true words.
       assert.match(

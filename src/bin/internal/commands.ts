@@ -180,11 +180,12 @@ const nonEmpty = (what: string) => (value: string) =>
 // login
 // ---------------------------------------------------------------------------
 
-const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean }) =>
+const pinLogin = (options: { readonly linkCode: boolean }) =>
   Effect.gen(function* () {
     const session = yield* Session.Session
-    // Under --json stdout carries the result only: the instructions go to stderr.
-    const tell = (text: string) => (options.json ? say(text) : Output.line(text))
+    // The sign-in link and the code are instructions, not the result: on stderr, with or without --json, so that
+    // stdout holds the result alone (`Logged in as ...`, or the JSON document) for a script that captures it.
+    const tell = say
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const fake = Option.isSome(session.fake)
       ? {
@@ -346,7 +347,7 @@ const login = Command.make(
         }
         const token = yield* options.password
           ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
-          : plexFailure(pinLogin({ linkCode: options.linkCode, json: run.json }))
+          : plexFailure(pinLogin({ linkCode: options.linkCode }))
         yield* saveToken(token)
         if (Option.isSome(before) && decision !== undefined) {
           const old = before.value.token

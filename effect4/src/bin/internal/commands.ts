@@ -132,8 +132,9 @@ const secretFromEnv = (name: string) =>
 
 const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
   Effect.gen(function* () {
-    // Under --json stdout carries the result only: the instructions go to stderr.
-    const tell = (text: string) => (session.json ? say(text) : line(text))
+    // The sign-in link and the code are instructions, not the result: on stderr, with or without --json, so that
+    // stdout holds the result alone (`Logged in as ...`, or the JSON document) for a script that captures it.
+    const tell = say
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const fake =
       session.fake === undefined
