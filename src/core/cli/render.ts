@@ -109,15 +109,84 @@ export const progressText = (label: string, frame: number | undefined, seconds: 
     ? `${label}...\n`
     : `\r\x1b[K${spinnerFrames[frame % spinnerFrames.length]} ${label} ${seconds}s`
 
-/** Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded. */
+/** Combining marks (nonspacing, enclosing) and invisible format characters: no column of their own. */
+const zeroWidth = /^[\p{Mn}\p{Me}\p{Cf}]$/u
+
+/** Emoji shown as emoji by default (U+1F600, U+231A, ...): two columns, as East Asian Wide. */
+const emojiWide = /^\p{Emoji_Presentation}$/u
+
+/** East Asian Wide (W) and Fullwidth (F) code points of Unicode's EastAsianWidth.txt, by block, besides emoji. */
+const wideRanges: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f], // Hangul Jamo (initial consonants)
+  [0x2329, 0x232a], // angle brackets
+  [0x2e80, 0x303e], // CJK radicals, Kangxi radicals, ideographic description, CJK symbols and punctuation
+  [0x3041, 0x33ff], // Hiragana, Katakana, Bopomofo, Hangul compatibility Jamo, Kanbun, CJK strokes, enclosed CJK
+  [0x3400, 0x4dbf], // CJK Unified Ideographs Extension A
+  [0x4e00, 0x9fff], // CJK Unified Ideographs
+  [0xa000, 0xa4cf], // Yi
+  [0xa960, 0xa97f], // Hangul Jamo Extended-A
+  [0xac00, 0xd7a3], // Hangul syllables
+  [0xf900, 0xfaff], // CJK compatibility ideographs
+  [0xfe10, 0xfe19], // vertical forms
+  [0xfe30, 0xfe6f], // CJK compatibility forms, small form variants
+  [0xff00, 0xff60], // fullwidth forms
+  [0xffe0, 0xffe6], // fullwidth signs
+  [0x16fe0, 0x18cff], // Tangut, Khitan
+  [0x1b000, 0x1b2ff], // Kana supplement and extensions, Nushu
+  [0x1f200, 0x1f2ff], // enclosed ideographic supplement
+  [0x20000, 0x3fffd] // CJK extensions B and later (planes 2 and 3)
+]
+
+/** The columns one code point takes on a terminal: 0, 1 or 2. */
+const codePointWidth = (char: string): number => {
+  if (zeroWidth.test(char)) return 0
+  const code = char.codePointAt(0) ?? 0
+  if (emojiWide.test(char)) return 2
+  return wideRanges.some(([from, to]) => code >= from && code <= to) ? 2 : 1
+}
+
+const graphemes =
+  typeof Intl === "object" && typeof Intl.Segmenter === "function"
+    ? new Intl.Segmenter(undefined, { granularity: "grapheme" })
+    : undefined
+
+/**
+ * The columns `text` takes on a terminal, for padding a table: East Asian wide and fullwidth characters and emoji
+ * take 2, combining marks and invisible format characters 0, others 1 (as wcwidth counts them). A grapheme cluster
+ * (a letter with its accents, an emoji sequence joined with U+200D, a flag, an emoji with U+FE0F) is as wide as its
+ * widest code point, at most 2, or 2 when U+FE0F asks for an emoji's picture. Terminals differ on a few (an
+ * ambiguous-width symbol, a rare sequence); these are the columns most draw.
+ */
+export const displayWidth = (text: string): number => {
+  let width = 0
+  const clusters =
+    graphemes === undefined ? Array.from(text) : Array.from(graphemes.segment(text), (s) => s.segment)
+  for (const cluster of clusters) {
+    let widest = 0
+    for (const char of cluster) widest = Math.max(widest, codePointWidth(char))
+    width +=
+      widest === 1 && cluster.includes("\ufe0f") && /\p{Extended_Pictographic}/u.test(cluster) ? 2 : widest
+  }
+  return width
+}
+
+/** `text` followed by spaces up to `width` columns on a terminal ({@link displayWidth}, not its length). */
+export const padToWidth = (text: string, width: number): string =>
+  text + " ".repeat(Math.max(0, width - displayWidth(text)))
+
+/**
+ * Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded to its column's width on
+ * a terminal ({@link displayWidth}): a name in CJK characters or with an emoji does not push the next column.
+ */
 export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const cells = rows.map((row) => row.map(neutralise))
   const widths: Array<number> = []
-  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  for (const row of cells)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))))
   return cells
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .map((cell, i) => (i === row.length - 1 ? cell : padToWidth(cell, widths[i] ?? 0)))
         .join("  ")
         .trimEnd()
     )
