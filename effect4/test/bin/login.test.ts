@@ -630,7 +630,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       Effect.scoped(
         Effect.gen(function* () {
           const dir = yield* configDir
-          // The first run stores a client identifier (a change: the file is read again under its lock).
+          // Not even the first run stores a client identifier (a command that cannot run leaves no trace).
           assertExit(yield* fake(dir, ["whoami"]), 3)
           const before = yield* readStore(dir)
           const [run, reads, writes] = yield* storeReads(dir, fake(dir, ["whoami"]))
@@ -640,6 +640,45 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           // claimed, read back and removed (written twice, the file read again under its lock for each).
           assert.deepStrictEqual([reads, writes], [1, 0])
           assert.deepStrictEqual(yield* readStore(dir), before)
+        })
+      )
+  )
+
+  it.live(
+    "a command that needs the saved token, run without one, fails Not logged in having written nothing: no directory, no client identifier",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const home = yield* configDir
+          // The default directory ($XDG_CONFIG_HOME/effect-plex-auth) in a fresh home, or a --config-dir not made yet.
+          const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") }
+          const given = path.join(home, "given")
+          const commands = [
+            ["whoami"],
+            ["servers"],
+            ["token", "transient"],
+            ["token", "transient", "--server", "http://127.0.0.1:9"],
+            ["home"],
+            ["home", "switch", "Kids"],
+            ["claim-token"],
+            ["claim", "http://127.0.0.1:9"],
+            ["devices"],
+            ["devices", "revoke", "1"]
+          ]
+          for (const args of commands) {
+            for (const globals of [
+              [],
+              ["--fake"],
+              ["--config-dir", given],
+              ["--fake", "--config-dir", given]
+            ]) {
+              const what = [...globals, ...args].join(" ")
+              const run = yield* cli([...globals, ...args], { env })
+              assertExit(run, 3)
+              assert.strictEqual(run.stderr, "plex-auth: Not logged in. Run `plex-auth login` first.\n", what)
+              assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(home)), [], what)
+            }
+          }
         })
       )
   )

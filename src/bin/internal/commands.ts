@@ -117,10 +117,12 @@ const globals = (
 /**
  * Runs a command's work in its session (store, identity, HTTP, fake), given
  * the global options that followed the command's name (`authAppVariable`:
- * read `PLEX_AUTH_APP_URL`, for a PIN `login`).
+ * read `PLEX_AUTH_APP_URL`, for a PIN `login`; `signedIn`: the command needs
+ * the saved token, and without one fails "Not logged in" having written
+ * nothing, Session.layer).
  */
 const inSession =
-  (after: GlobalValues, options: { readonly authAppVariable?: boolean } = {}) =>
+  (after: GlobalValues, options: { readonly authAppVariable?: boolean; readonly signedIn?: boolean } = {}) =>
   <A, E, R>(work: (globals: RunGlobals) => Effect.Effect<A, E, R>) =>
     Effect.flatMap(globals(after, options.authAppVariable === true), (merged) =>
       Effect.provide(
@@ -129,7 +131,7 @@ const inSession =
             error instanceof CliFailure ? Session.inFakeTerms(session, error) : error
           )
         ),
-        Session.layer(merged)
+        Session.layer(merged, { signedIn: options.signedIn })
       )
     )
 
@@ -392,7 +394,7 @@ const login = Command.make(
 // ---------------------------------------------------------------------------
 
 const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
-  inSession(options.globals)((run) =>
+  inSession(options.globals, { signedIn: true })((run) =>
     Effect.gen(function* () {
       const validity = yield* Credentials.validate
       switch (validity._tag) {
@@ -490,7 +492,7 @@ const transient = Command.make(
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals)((run) =>
+    inSession(options.globals, { signedIn: true })((run) =>
       Effect.gen(function* () {
         const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
         const from = Option.isSome(options.server) ? "option" : "variable"
@@ -508,7 +510,7 @@ const transient = Command.make(
 // ---------------------------------------------------------------------------
 
 const servers = Command.make("servers", { globals: globalOptions }, (options) =>
-  inSession(options.globals)((run) =>
+  inSession(options.globals, { signedIn: true })((run) =>
     Effect.gen(function* () {
       const list = yield* plexFailure(Resources.servers())
       if (list.length === 0) {

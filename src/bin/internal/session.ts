@@ -25,7 +25,7 @@ import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Store from "../../core/node/store.js"
 import * as Render from "../../core/cli/render.js"
-import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
+import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import { version } from "./version.js"
 
 /** The options every command accepts. */
@@ -267,7 +267,13 @@ const commandStore = (
 
 /** Everything a command needs, for the given global options. */
 export const layer = (
-  globals: Globals
+  globals: Globals,
+  /**
+   * `signedIn`: the command needs the saved token (`whoami`, `servers`, `token transient`, ...). Without one it
+   * fails "Not logged in" before anything is written (no configuration directory, no client identifier) or
+   * started (the fake), once the options are checked: a command that cannot run leaves no trace.
+   */
+  options: { readonly signedIn?: boolean | undefined } = {}
 ): Layer.Layer<
   Session | KeyValueStore.KeyValueStore | ClientIdentity.ClientIdentity | HttpClient.HttpClient,
   CliFailure
@@ -293,6 +299,25 @@ export const layer = (
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
       const { reading, store } = yield* commandStore(directory)
+      const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
+      const checkedPlexTv = (url: string) =>
+        Effect.mapError(PlexTv.make(url), (error) =>
+          usage(
+            CoreFailure.invalidMessage(
+              CoreFailure.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+              error.reason
+            )
+          )
+        )
+      // plex.tv's URL checked before the saved token is looked for (a bad one is a usage error, logged in or not);
+      // the fake's, once it has started.
+      const given = globals.fake
+        ? undefined
+        : yield* checkedPlexTv(Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl))
+      const tokenKey = globals.fake ? fakeTokenKey : Credentials.defaultStoreKey
+      if (options.signedIn === true && CoreFailure.usableSavedToken(reading.peek(tokenKey)) === undefined) {
+        return yield* notLoggedIn
+      }
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(KeyValueStore.KeyValueStore, store),
         Effect.catchTags({
@@ -301,23 +326,13 @@ export const layer = (
           BadArgument: (error) => Effect.fail(fromStoreError(error))
         })
       )
-      const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
       const fake = globals.fake ? Option.some(yield* startSessionFake(reading, scenarios)) : Option.none()
-      const plexTvUrl = Option.isSome(fake)
-        ? fake.value.plexTvUrl
-        : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
-      const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(
-          CoreFailure.invalidMessage(
-            CoreFailure.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
-            error.reason
-          )
-        )
-      )
+      const plexTv =
+        given ?? (yield* checkedPlexTv(Option.isSome(fake) ? fake.value.plexTvUrl : PlexTv.defaultUrl))
       return Context.make(Session, {
         directory,
         file: path.join(directory, FileStore.fileName),
-        tokenKey: globals.fake ? fakeTokenKey : Credentials.defaultStoreKey,
+        tokenKey,
         fake,
         scenarios,
         authAppUrl

@@ -108,16 +108,26 @@ const globals = (authAppVariable: boolean) =>
     } satisfies Globals
   })
 
-/** Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for a PIN `login`). */
+/**
+ * Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for a PIN `login`;
+ * `signedIn`: the command needs the saved token, session.ts inSession).
+ */
 const run = <A, E, R>(
   work: (session: Session) => Effect.Effect<A, E, R>,
-  options: { readonly authAppVariable?: boolean } = {}
-) => Effect.flatMap(globals(options.authAppVariable === true), (globals) => inSession(globals, work))
+  options: { readonly authAppVariable?: boolean; readonly signedIn?: boolean } = {}
+) =>
+  Effect.flatMap(globals(options.authAppVariable === true), (globals) =>
+    inSession(globals, work, { signedIn: options.signedIn })
+  )
 
-/** Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one). */
+/**
+ * Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one, before
+ * the session writes anything).
+ */
 const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
-  run((session) =>
-    Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session)))
+  run(
+    (session) => Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session))),
+    { signedIn: true }
   )
 
 const secretFromEnv = (name: string) =>

@@ -273,8 +273,17 @@ export interface Session {
   readonly authAppUrl: string | undefined
 }
 
-/** Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. */
-export const inSession = <A, E, R>(globals: Globals, work: (session: Session) => Effect.Effect<A, E, R>) =>
+/**
+ * Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. `signedIn`: the
+ * command needs the saved token (`whoami`, `servers`, `token transient`, ...); without one it fails "Not logged
+ * in" before anything is written (no configuration directory, no client identifier) or started (the fake), once
+ * the options are checked: a command that cannot run leaves no trace. As src/bin/internal/session.ts has it.
+ */
+export const inSession = <A, E, R>(
+  globals: Globals,
+  work: (session: Session) => Effect.Effect<A, E, R>,
+  options: { readonly signedIn?: boolean | undefined } = {}
+) =>
   Effect.scoped(
     Effect.gen(function* () {
       if (globals.fake && Option.isSome(globals.plexTv))
@@ -294,14 +303,31 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
       const { reading, store } = yield* commandStore(directory)
+      const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
+      const checkedPlexTv = (url: string) =>
+        Effect.mapError(PlexTv.make(url), (error) =>
+          usage(
+            Core.invalidMessage(
+              Core.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+              error.reason
+            )
+          )
+        )
+      // plex.tv's URL checked before the saved token is looked for (a bad one is a usage error, logged in or not);
+      // the fake's, once it has started.
+      const given = globals.fake
+        ? undefined
+        : yield* checkedPlexTv(Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl))
+      const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
+      if (options.signedIn === true && Core.usableSavedToken(reading.peek(tokenKey)) === undefined) {
+        return yield* notLoggedIn
+      }
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(FileStore.KeyValueStore, store),
         Effect.mapError((error) =>
           error._tag === "InvalidInput" ? fromPlexError(error) : fromStoreError(error)
         )
       )
-      const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
-      const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
       let fake: FakePlexServer.FakePlexServerService | undefined
       if (globals.fake) {
         // The fake starts afresh on every run, seeded with what a previous --fake run saved, as the session's
@@ -312,16 +338,7 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
           savedUser: reading.peek(FakeSeed.fakeUserKey)
         })
       }
-      const plexTv = yield* Effect.mapError(
-        PlexTv.make(fake?.plexTvUrl ?? Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)),
-        (error) =>
-          usage(
-            Core.invalidMessage(
-              Core.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
-              error.reason
-            )
-          )
-      )
+      const plexTv = given ?? (yield* checkedPlexTv(fake?.plexTvUrl ?? PlexTv.defaultUrl))
       const session: Session = {
         file: nodePath.join(directory, FileStore.fileName),
         tokenKey,
