@@ -11,6 +11,47 @@ import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
 
 describe("core/cli", () => {
+  it("replacedTokenOutcome: the token login's save really replaced decides, not the one read as it started", () => {
+    const base = {
+      before: "t0",
+      beforeInvalid: false,
+      decision: "revoke",
+      oldToken: undefined,
+      token: "new"
+    } as const
+    const outcome = Render.replacedTokenOutcome
+    // The token read at the start, replaced: as answered.
+    assert.deepStrictEqual(outcome({ ...base, replaced: "t0" }), { previous: "revoked", revoke: true })
+    assert.deepStrictEqual(outcome({ ...base, decision: "keep", replaced: "t0" }), {
+      previous: "kept",
+      revoke: false
+    })
+    assert.deepStrictEqual(outcome({ ...base, beforeInvalid: true, decision: undefined, replaced: "t0" }), {
+      previous: "invalid",
+      revoke: false
+    })
+    assert.deepStrictEqual(outcome({ ...base, replaced: "new" }), { previous: "same", revoke: false })
+    // Removed meanwhile (a logout): nothing to revoke.
+    assert.deepStrictEqual(outcome({ ...base, replaced: undefined }), { previous: "none", revoke: false })
+    // Another login's token, saved meanwhile: as --old-token says, else the answer, else kept; said each time.
+    const other = outcome({ ...base, replaced: "theirs" })
+    assert.deepStrictEqual([other.previous, other.revoke], ["revoked", true])
+    assert.strictEqual(other.note, Render.concurrentLoginText("revoke"))
+    const keptByOption = outcome({ ...base, oldToken: "keep", replaced: "theirs" })
+    assert.deepStrictEqual([keptByOption.previous, keptByOption.revoke], ["kept", false])
+    const unasked = outcome({ ...base, before: undefined, decision: undefined, replaced: "theirs" })
+    assert.deepStrictEqual([unasked.previous, unasked.revoke], ["kept", false])
+    assert.include(unasked.note, "--old-token revoke")
+    const revokedByOption = outcome({
+      ...base,
+      before: undefined,
+      decision: undefined,
+      oldToken: "revoke",
+      replaced: "theirs"
+    })
+    assert.deepStrictEqual([revokedByOption.previous, revokedByOption.revoke], ["revoked", true])
+  })
+
   it("displayWidth: the columns a terminal draws (wide and fullwidth 2, combining marks 0); table pads by them", () => {
     const cases: ReadonlyArray<readonly [string, number]> = [
       ["", 0],

@@ -682,4 +682,83 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         })
       )
   )
+
+  it.live(
+    "three logins at once on one store with --old-token revoke: every token replaced is revoked, the one saved is the one left",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          const dir = yield* configDir
+          const env = { PLEX_PASSWORD: password }
+          const signIn = ["login", "--password", "--login", "alice", "--old-token", "revoke"]
+          // The token the three find saved.
+          assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+          const first = (yield* readStore(dir))![tokenKey]!
+          // plex.tv for the three: the fake behind a loopback stand-in that answers no sign-in until all three have
+          // asked (each has read the saved token by then, and checked it), and notes the tokens handed out.
+          const logins = 3
+          const held: Array<() => void> = []
+          const issued: Array<string> = []
+          const plexTv = yield* loopbackPlexTv(async (request, response) => {
+            const chunks: Array<Buffer> = []
+            for await (const chunk of request) chunks.push(chunk as Buffer)
+            const signingIn = request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")
+            if (signingIn) {
+              await new Promise<void>((resolve) => {
+                held.push(resolve)
+                if (held.length === logins) for (const release of held) release()
+              })
+            }
+            const headers = new Headers()
+            for (const [name, value] of Object.entries(request.headers)) {
+              if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+                headers.set(name, value)
+              }
+            }
+            const answer = await fetch(`${server.plexTvUrl}${request.url}`, {
+              method: request.method!,
+              headers,
+              ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+            })
+            const body = Buffer.from(await answer.arrayBuffer())
+            if (signingIn && answer.ok)
+              issued.push((JSON.parse(body.toString("utf8")) as { authToken: string }).authToken)
+            response.writeHead(answer.status, {
+              "content-type": answer.headers.get("content-type") ?? "text/plain"
+            })
+            response.end(body)
+          })
+          const runs = yield* Effect.all(
+            Array.from({ length: logins }, () =>
+              cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn], { env })
+            ),
+            { concurrency: "unbounded" }
+          )
+          for (const run of runs) assertExit(run, 0)
+          assert.lengthOf(issued, logins)
+          const saved = (yield* readStore(dir))![tokenKey]!
+          assert.include(issued, saved)
+          // Each token replaced (the first, then two of the three) is revoked once, by the login that replaced it.
+          for (const token of [first, ...issued]) {
+            assert.strictEqual(
+              yield* server.fake.isTokenValid(token),
+              token === saved,
+              token === first ? "first" : "new"
+            )
+          }
+          // The two logins that replaced another's token say so.
+          const said = runs.filter((run) =>
+            run.stderr.includes(
+              "Another login saved a token while this one signed in: this login's token replaces it, and revokes it."
+            )
+          )
+          assert.lengthOf(said, logins - 1)
+          for (const run of runs) {
+            assert.include(run.stdout, "The old token is revoked.")
+            noSecretIn(run, first, ...issued)
+          }
+        })
+      )
+  )
 })

@@ -350,21 +350,28 @@ const login = Command.make(
         const token = yield* options.password
           ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
           : plexFailure(pinLogin({ linkCode: options.linkCode }))
-        yield* saveToken(token)
-        if (Option.isSome(before) && decision !== undefined) {
-          const old = before.value.token
-          if (Redacted.value(old) === Redacted.value(token)) previous = "same"
-          else if (decision === "keep") previous = "kept"
-          else {
-            const revoked = yield* PlexAuth.signOut().pipe(
-              Credentials.withToken(old),
-              Effect.as(true),
-              Effect.catchAll((error) =>
-                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
-              )
+        // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
+        // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
+        const replaced = yield* session.swapToken(token)
+        const outcome = Render.replacedTokenOutcome({
+          before: Option.isSome(before) ? Redacted.value(before.value.token) : undefined,
+          beforeInvalid: previous === "invalid",
+          decision,
+          oldToken: Option.getOrUndefined(options.oldToken),
+          replaced: replaced === undefined ? undefined : Redacted.value(replaced),
+          token: Redacted.value(token)
+        })
+        if (outcome.note !== undefined) yield* say(outcome.note)
+        previous = outcome.previous
+        if (outcome.revoke && replaced !== undefined) {
+          const revoked = yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(replaced),
+            Effect.as(true),
+            Effect.catchAll((error) =>
+              Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
             )
-            previous = revoked ? "revoked" : "revoke-failed"
-          }
+          )
+          previous = revoked ? "revoked" : "revoke-failed"
         }
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
         if (Option.isSome(session.fake)) {

@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as ClientIdentity from "../../ClientIdentity.js"
@@ -63,6 +64,13 @@ export class Session extends Context.Tag("plex-auth/Session")<
     readonly scenarios: ReadonlySet<FakeScenario>
     /** The page the PIN login's link points at (`--auth-app-url`, checked); undefined: app.plex.tv's. */
     readonly authAppUrl: string | undefined
+    /**
+     * Saves `token` as the session's token and answers the token it replaced (undefined: none), read and written
+     * in one change under the store's lock: of logins run at once, each learns what it really replaced.
+     */
+    readonly swapToken: (
+      token: Redacted.Redacted<string>
+    ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
   }
 >() {}
 
@@ -215,7 +223,11 @@ export const inFakeTerms = (session: Context.Tag.Service<Session>, failure: CliF
 const commandStore = (
   directory: string
 ): Effect.Effect<
-  { readonly store: KeyValueStore.KeyValueStore; readonly reading: Store.FirstReads },
+  {
+    readonly store: KeyValueStore.KeyValueStore
+    readonly reading: Store.FirstReads
+    readonly swap: (key: string, value: string) => Effect.Effect<string | undefined, CliFailure>
+  },
   CliFailure
 > =>
   Effect.gen(function* () {
@@ -262,7 +274,35 @@ const commandStore = (
       modify: (key, f) => onFile(key, (store) => store.modify(key, f)),
       modifyUint8Array: (key, f) => onFile(key, (store) => store.modifyUint8Array(key, f))
     })
-    return { store, reading }
+    // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
+    // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
+    const core = Store.open(directory)
+    const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
+      Effect.suspend(() => {
+        reading.forget(key)
+        return Effect.async<string | undefined, CliFailure>((resume) => {
+          const controller = new AbortController()
+          const done = core.swap(key, value, { signal: controller.signal }).then(
+            (previous) => resume(Effect.succeed(previous)),
+            (error: unknown) =>
+              resume(
+                error instanceof Store.StoreError
+                  ? Effect.fail(
+                      new CliFailure({
+                        message: CoreFailure.storeFailureMessage(error),
+                        exitCode: ExitCode.Generic
+                      })
+                    )
+                  : Effect.die(error)
+              )
+          )
+          return Effect.promise(() => {
+            controller.abort()
+            return done
+          })
+        })
+      })
+    return { store, reading, swap }
   })
 
 /** Everything a command needs, for the given global options. */
@@ -298,7 +338,7 @@ export const layer = (
       const directory = Option.isSome(globals.configDir)
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const { reading, store } = yield* commandStore(directory)
+      const { reading, store, swap } = yield* commandStore(directory)
       const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
       const checkedPlexTv = (url: string) =>
         Effect.mapError(PlexTv.make(url), (error) =>
@@ -335,7 +375,11 @@ export const layer = (
         tokenKey,
         fake,
         scenarios,
-        authAppUrl
+        authAppUrl,
+        swapToken: (token) =>
+          Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
+            previous === undefined ? undefined : Redacted.make(previous)
+          )
       }).pipe(
         Context.add(KeyValueStore.KeyValueStore, store),
         Context.add(ClientIdentity.ClientIdentity, client),

@@ -385,6 +385,50 @@ export const alreadyLoggedInText = (account: string | undefined): string =>
 export const revokeOldQuestion = "Sign in again and revoke the old token? (no: keep it valid)"
 export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
 
+/**
+ * What `login` does with the token its save replaced, `replaced`: read from the file under the store's lock as the
+ * new `token` was written there (its `swap`), not the one the command read as it started (`before`, which plex.tv
+ * refused when `beforeInvalid`), so that of logins run at once on one store each learns the token it really
+ * replaced and none is lost unrevoked. `decision` is what was answered for `before` (the question, or
+ * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile is dealt with as
+ * `--old-token` (else the answer) says, and kept when neither said (it was not asked about): `note` then says so.
+ * Nothing replaced (another program removed the token meanwhile): nothing to do.
+ */
+export const replacedTokenOutcome = (input: {
+  readonly before: string | undefined
+  readonly beforeInvalid: boolean
+  readonly decision: "revoke" | "keep" | undefined
+  readonly oldToken: "revoke" | "keep" | undefined
+  readonly replaced: string | undefined
+  readonly token: string
+}): { readonly previous: Previous; readonly revoke: boolean; readonly note?: string } => {
+  const { before, replaced } = input
+  if (replaced === undefined || replaced === "") return { previous: "none", revoke: false }
+  if (replaced === input.token) return { previous: "same", revoke: false }
+  if (replaced === before) {
+    if (input.beforeInvalid) return { previous: "invalid", revoke: false }
+    return input.decision === "revoke"
+      ? { previous: "revoked", revoke: true }
+      : { previous: "kept", revoke: false }
+  }
+  const choice = input.oldToken ?? input.decision
+  return {
+    previous: choice === "revoke" ? "revoked" : "kept",
+    revoke: choice === "revoke",
+    note: concurrentLoginText(choice)
+  }
+}
+
+/** What `login` says when another login saved a token while it signed in (`choice`: `--old-token`, or the answer). */
+export const concurrentLoginText = (choice: "revoke" | "keep" | undefined): string =>
+  `Another login saved a token while this one signed in: this login's token replaces it${
+    choice === "revoke"
+      ? ", and revokes it."
+      : choice === "keep"
+        ? "; it is still valid (--old-token keep), no longer saved."
+        : "; it is still valid, no longer saved (--old-token revoke revokes a token a login replaces)."
+  }`
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 

@@ -283,20 +283,28 @@ const login = Command.make(
           const token = yield* options.password
             ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
             : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
-          yield* saveToken(session, token)
-          if (before !== undefined && decision !== undefined) {
-            if (Redacted.value(before) === Redacted.value(token)) previous = "same"
-            else if (decision === "keep") previous = "kept"
-            else {
-              const revoked = yield* PlexAuth.signOut().pipe(
-                Credentials.withToken(before),
-                Effect.as(true),
-                Effect.catch((error) =>
-                  Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
-                )
+          // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
+          // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
+          const replaced = yield* session.swapToken(token)
+          const outcome = Render.replacedTokenOutcome({
+            before: before === undefined ? undefined : Redacted.value(before),
+            beforeInvalid: previous === "invalid",
+            decision,
+            oldToken: Option.getOrUndefined(options.oldToken),
+            replaced: replaced === undefined ? undefined : Redacted.value(replaced),
+            token: Redacted.value(token)
+          })
+          if (outcome.note !== undefined) yield* say(outcome.note)
+          previous = outcome.previous
+          if (outcome.revoke && replaced !== undefined) {
+            const revoked = yield* PlexAuth.signOut().pipe(
+              Credentials.withToken(replaced),
+              Effect.as(true),
+              Effect.catch((error) =>
+                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
               )
-              previous = revoked ? "revoked" : "revoke-failed"
-            }
+            )
+            previous = revoked ? "revoked" : "revoke-failed"
           }
           const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
           if (session.fake !== undefined) {

@@ -255,7 +255,32 @@ const commandStore = (directory: string) =>
       modify: (key, f) => onFile("modify", key, (store) => store.modify(key, f)),
       modifyUint8Array: (key, f) => onFile("modifyUint8Array", key, (store) => store.modifyUint8Array(key, f))
     })
-    return { store, reading }
+    // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
+    // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
+    const core = Store.open(directory)
+    const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
+      Effect.suspend(() => {
+        reading.forget(key)
+        return Effect.callback<string | undefined, CliFailure>((resume) => {
+          const controller = new AbortController()
+          const done = core.swap(key, value, { signal: controller.signal }).then(
+            (previous) => resume(Effect.succeed(previous)),
+            (error: unknown) =>
+              resume(
+                error instanceof Store.StoreError
+                  ? Effect.fail(
+                      new CliFailure({ message: Core.storeFailureMessage(error), exitCode: ExitCode.Generic })
+                    )
+                  : Effect.die(error)
+              )
+          )
+          return Effect.promise(() => {
+            controller.abort()
+            return done
+          })
+        })
+      })
+    return { store, reading, swap }
   })
 
 /** What a command runs with. */
@@ -271,6 +296,13 @@ export interface Session {
   readonly json: boolean
   /** The page the PIN login's link points at (`--auth-app-url`, checked); undefined: app.plex.tv's. */
   readonly authAppUrl: string | undefined
+  /**
+   * Saves `token` as the session's token and answers the token it replaced (undefined: none), read and written in
+   * one change under the store's lock: of logins run at once, each learns what it really replaced.
+   */
+  readonly swapToken: (
+    token: Redacted.Redacted<string>
+  ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
 }
 
 /**
@@ -302,7 +334,7 @@ export const inSession = <A, E, R>(
       const directory = Option.isSome(globals.configDir)
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const { reading, store } = yield* commandStore(directory)
+      const { reading, store, swap } = yield* commandStore(directory)
       const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
       const checkedPlexTv = (url: string) =>
         Effect.mapError(PlexTv.make(url), (error) =>
@@ -346,7 +378,11 @@ export const inSession = <A, E, R>(
         fake,
         scenarios,
         json: globals.json,
-        authAppUrl
+        authAppUrl,
+        swapToken: (token) =>
+          Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
+            previous === undefined ? undefined : Redacted.make(previous)
+          )
       }
       return yield* work(session).pipe(
         Effect.mapError((error) => (error instanceof CliFailure ? inFakeTerms(session, error) : error)),
