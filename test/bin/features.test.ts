@@ -467,4 +467,70 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
       assert.include(switched.stdout, "Switched to Eve\\x1b[2J.")
     })
   )
+
+  it.scoped(
+    "devices: a name in CJK characters, with an emoji or a combining accent keeps the columns aligned (padded by display width)",
+    () =>
+      Effect.gen(function* () {
+        // The account's server and devices named as a user may name them: 東京サーバー is 6 characters, 12 columns.
+        const server = yield* FakePlexServer.make({
+          accounts: [
+            {
+              username: "alice",
+              password: "alice-secret-password",
+              devices: [
+                { name: "東京の居間", product: "Plex for LG" },
+                { name: "🎬 Cinema", product: "Plex Web" },
+                { name: "Cafe\u0301 TV", product: "Plex for iOS" }
+              ]
+            }
+          ],
+          servers: [{ name: "東京サーバー" }]
+        })
+        const dir = yield* configDir
+        const at = (args: ReadonlyArray<string>, options?: Parameters<typeof cli>[1]) =>
+          cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...args], options)
+        assertExit(
+          yield* at(["login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" }
+          }),
+          0
+        )
+        const json = yield* at(["devices", "--json"])
+        assertExit(json, 0)
+        const listed = JSON.parse(json.stdout).devices as ReadonlyArray<{
+          readonly name: string
+          readonly product: string | null
+        }>
+        const text = yield* at(["devices"])
+        assertExit(text, 0)
+        // Columns as a terminal draws them, counted here on their own: CJK and emoji 2, a combining mark 0.
+        const columns = (s: string) =>
+          Array.from(s).reduce(
+            (width, char) =>
+              width +
+              (/\p{Mn}/u.test(char)
+                ? 0
+                : /[\u3000-\u9fff\uff00-\uff60\u{1f300}-\u{1faff}]/u.test(char)
+                  ? 2
+                  : 1),
+            0
+          )
+        const lines = text.stdout.trimEnd().split("\n")
+        assert.lengthOf(lines, listed.length)
+        // Where each row's product column starts, on screen: the same column in every row.
+        const starts = listed.map((device) => {
+          assert.isNotNull(device.product, device.name)
+          const line = lines.find((l) => l.includes(`${device.name}  `))
+          assert.isDefined(line, device.name)
+          const at = line!.indexOf(`  ${device.product}`, line!.indexOf(device.name) + device.name.length - 1)
+          return columns(line!.slice(0, at))
+        })
+        assert.includeMembers(
+          listed.map((device) => device.name),
+          ["東京サーバー", "東京の居間", "🎬 Cinema", "Cafe\u0301 TV"]
+        )
+        assert.lengthOf(new Set(starts), 1, text.stdout)
+      })
+  )
 })

@@ -80,7 +80,7 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
 
       const login = yield* plexAuth(["login", "--fake", "--config-dir", dir])
       assertExit(login, 0)
-      assert.match(login.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
+      assert.match(login.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
       assert.include(login.stdout, "Logged in as alice (alice@example.com)")
       assert.include(login.stderr, "Waiting for the sign-in to be approved")
 
@@ -90,7 +90,7 @@ describe.concurrent("plex-auth", { timeout: 120_000 }, () => {
       const clientId = stored!.entries[clientIdKey]!
       assert.match(token, /^\S{20}$/)
       assert.match(clientId, /^[0-9a-f-]{36}$/)
-      assert.include(login.stdout, `clientID=${clientId}`)
+      assert.include(login.stderr, `clientID=${clientId}`)
       assert.strictEqual(yield* storeMode(dir), 0o600)
       assert.notInclude(stored!.text, password)
       noSecretIn(login, token)

@@ -11,6 +11,77 @@ import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
 
 describe("core/cli", () => {
+  it("replacedTokenOutcome: the token login's save really replaced decides, not the one read as it started", () => {
+    const base = {
+      before: "t0",
+      beforeInvalid: false,
+      decision: "revoke",
+      oldToken: undefined,
+      token: "new"
+    } as const
+    const outcome = Render.replacedTokenOutcome
+    // The token read at the start, replaced: as answered.
+    assert.deepStrictEqual(outcome({ ...base, replaced: "t0" }), { previous: "revoked", revoke: true })
+    assert.deepStrictEqual(outcome({ ...base, decision: "keep", replaced: "t0" }), {
+      previous: "kept",
+      revoke: false
+    })
+    assert.deepStrictEqual(outcome({ ...base, beforeInvalid: true, decision: undefined, replaced: "t0" }), {
+      previous: "invalid",
+      revoke: false
+    })
+    assert.deepStrictEqual(outcome({ ...base, replaced: "new" }), { previous: "same", revoke: false })
+    // Removed meanwhile (a logout): nothing to revoke.
+    assert.deepStrictEqual(outcome({ ...base, replaced: undefined }), { previous: "none", revoke: false })
+    // Another login's token, saved meanwhile: as --old-token says, else the answer, else kept; said each time.
+    const other = outcome({ ...base, replaced: "theirs" })
+    assert.deepStrictEqual([other.previous, other.revoke], ["revoked", true])
+    assert.strictEqual(other.note, Render.concurrentLoginText("revoke"))
+    const keptByOption = outcome({ ...base, oldToken: "keep", replaced: "theirs" })
+    assert.deepStrictEqual([keptByOption.previous, keptByOption.revoke], ["kept", false])
+    const unasked = outcome({ ...base, before: undefined, decision: undefined, replaced: "theirs" })
+    assert.deepStrictEqual([unasked.previous, unasked.revoke], ["kept", false])
+    assert.include(unasked.note, "--old-token revoke")
+    const revokedByOption = outcome({
+      ...base,
+      before: undefined,
+      decision: undefined,
+      oldToken: "revoke",
+      replaced: "theirs"
+    })
+    assert.deepStrictEqual([revokedByOption.previous, revokedByOption.revoke], ["revoked", true])
+  })
+
+  it("displayWidth: the columns a terminal draws (wide and fullwidth 2, combining marks 0); table pads by them", () => {
+    const cases: ReadonlyArray<readonly [string, number]> = [
+      ["", 0],
+      ["Living Room", 11],
+      ["東京サーバー", 12], // CJK ideographs and katakana: wide
+      ["한국", 4], // Hangul syllables
+      ["\u1112\u1161\u11ab", 2], // 한 as conjoining jamo: one cluster, one wide character
+      ["ｆｕｌｌ", 8], // fullwidth Latin
+      ["Cafe\u0301", 4], // e with a combining acute accent
+      ["\u20dd", 0], // an enclosing mark alone
+      ["🎬 Cinema", 9], // an emoji (default emoji presentation)
+      ["\u2764\ufe0f", 2], // a text symbol asked to be an emoji (U+FE0F)
+      ["\u2764", 1], // the same symbol as text
+      ["🇯🇵", 2], // a flag: two regional indicators, one cluster
+      ["👨\u200d👩\u200d👧", 2] // a family: emoji joined with U+200D, one cluster
+    ]
+    for (const [text, width] of cases)
+      assert.strictEqual(Render.displayWidth(text), width, JSON.stringify(text))
+    assert.strictEqual(Render.padToWidth("東京", 6), "東京  ")
+    assert.strictEqual(Render.padToWidth("東京サーバー", 6), "東京サーバー")
+    assert.strictEqual(
+      Render.table([
+        ["東京サーバー", "1", "owned"],
+        ["🎬 Cinema", "22", "shared"],
+        ["Cafe\u0301", "3", ""]
+      ]),
+      ["東京サーバー  1   owned", "🎬 Cinema     22  shared", "Cafe\u0301          3"].join("\n")
+    )
+  })
+
   it("promptDisplay: off a terminal one line asked and one answered, not a redraw per key; on one, as drawn", () => {
     const erase = "\x1b[2K\x1b[1G"
     const asked = "\x1b[0;96m?\x1b[0m \x1b[0;1mPassword\x1b[0m › "

@@ -62,6 +62,28 @@ describe("core/node/store firstReads (the CLI's one reading a command)", () => {
   })
 })
 
+describe("core/node/store swap (the CLI's login saving its token)", () => {
+  it.scoped(
+    "sets the key and answers what it replaced; swaps at once each replace another value, none lost",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const store = Store.open(directory)
+        assert.isUndefined(yield* Effect.promise(() => store.swap("token", "t0")))
+        assert.strictEqual(yield* Effect.promise(() => store.swap("token", "t1")), "t0")
+        // Eight at once (one process: the lock file alone orders them): the values replaced are t1 and seven of the
+        // eight new ones, each once, and the one left is the eighth.
+        const values = Array.from({ length: 8 }, (_, i) => `n${i}`)
+        const replaced = yield* Effect.promise(() =>
+          Promise.all(values.map((value) => store.swap("token", value)))
+        )
+        const left = yield* Effect.promise(() => store.get("token"))
+        assert.sameMembers([...replaced, left], ["t1", ...values])
+        assert.lengthOf(new Set(replaced), 8)
+      })
+  )
+})
+
 describe("KeyValueStore.layerFile", () => {
   it.scoped("stores, reads, modifies and removes values", () =>
     Effect.gen(function* () {

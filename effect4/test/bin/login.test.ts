@@ -190,21 +190,26 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
           })
           assertExit(run, 0)
           // app.plex.tv knows nothing of the fake's PINs: the link is the fake's own sign-in page; the fake approves it.
-          assert.notInclude(run.stdout, "app.plex.tv")
-          assert.match(run.stdout, /^The fake approves this PIN by itself in a moment: no browser needed\./m)
-          assert.match(run.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=[^\n]*code=/)
+          assert.notInclude(run.stderr, "app.plex.tv")
+          assert.match(run.stderr, /^The fake approves this PIN by itself in a moment: no browser needed\./m)
+          assert.match(run.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=[^\n]*code=/)
+          // The link and what to do are instructions, on stderr: stdout is the result alone, for a script capturing it.
+          assert.match(
+            run.stdout,
+            /^Logged in as alice \(alice@example\.com\)\. The token is saved in [^\n]*\.\n$/
+          )
           // PLEX_AUTH_FAKE=expire-pin: the fake does not approve it, and says so. Its PIN lives the CLI's own 2 s
           // here, the only run of this edition that waits them out (no built-binary test runs expire-pin).
           const expiring = yield* cli(["--fake", "--config-dir", yield* configDir, "login"], {
             env: { PLEX_AUTH_FAKE: "expire-pin" }
           })
           assertExit(expiring, 4)
-          assert.notInclude(expiring.stdout, "app.plex.tv")
+          assert.notInclude(expiring.stderr, "app.plex.tv")
           assert.include(
-            expiring.stdout,
+            expiring.stderr,
             "The fake does not approve this PIN by itself (PLEX_AUTH_FAKE=expire-pin: it expires after 2 seconds)."
           )
-          assert.match(expiring.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
+          assert.match(expiring.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
         })
       )
   )
@@ -218,9 +223,9 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
         })
         assertExit(run, 0)
         // plex.tv/link is named for the real plex.tv only: the fake has no page for the code, only the API.
-        assert.match(run.stdout, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
-        assert.include(run.stdout, "PUT /api/v2/pins/link")
-        assert.notInclude(run.stdout, "go to https://plex.tv/link")
+        assert.match(run.stderr, /^The short code is [0-9A-Z]{4}\. The fake has no page to type it at /m)
+        assert.include(run.stderr, "PUT /api/v2/pins/link")
+        assert.notInclude(run.stderr, "go to https://plex.tv/link")
         // Another plex.tv (--plex-tv, here a fake started apart, as `plex-auth fake-server` runs): named by its origin.
         const server = yield* FakePlexServer.make({ autoApprovePins: true })
         const other = yield* cli([
@@ -233,10 +238,10 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
         ])
         assertExit(other, 0)
         assert.match(
-          other.stdout,
+          other.stderr,
           new RegExp(`^The short code is [0-9A-Z]{4}, made at ${server.plexTvUrl}, not plex\\.tv `, "m")
         )
-        assert.notInclude(other.stdout, "go to https://plex.tv/link")
+        assert.notInclude(other.stderr, "go to https://plex.tv/link")
         const old = yield* cli(["--fake", "--config-dir", dir, "login", "--code"])
         assertExit(old, 2)
         assert.include(old.stderr, "--code is now --link-code")
@@ -263,8 +268,8 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
             "login"
           ])
           assertExit(byOption, 0)
-          assert.include(byOption.stdout, `\n  ${page}#?clientID=`)
-          assert.notInclude(byOption.stdout, "app.plex.tv")
+          assert.include(byOption.stderr, `\n  ${page}#?clientID=`)
+          assert.notInclude(byOption.stderr, "app.plex.tv")
           // The variable, with the other global options after the command's name.
           const byVariable = yield* cli(
             ["login", "--config-dir", yield* configDir, "--plex-tv", server.plexTvUrl],
@@ -273,8 +278,8 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
             }
           )
           assertExit(byVariable, 0)
-          assert.include(byVariable.stdout, `\n  ${page}#?clientID=`)
-          assert.notInclude(byVariable.stdout, "app.plex.tv")
+          assert.include(byVariable.stderr, `\n  ${page}#?clientID=`)
+          assert.notInclude(byVariable.stderr, "app.plex.tv")
           // A bad value: a usage error in the library's words, naming the option or the variable, before any request.
           const sent = (yield* server.fake.requests).length
           const query = yield* cli([
@@ -320,7 +325,7 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
             fakeApprovesAfter: Duration.zero
           })
           assertExit(fakeVariable, 0)
-          assert.match(fakeVariable.stdout, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
+          assert.match(fakeVariable.stderr, /\n {2}http:\/\/127\.0\.0\.1:\d+\/auth#\?clientID=/)
           // Set empty or blank, the variable counts as unset (as PLEX_TV_URL): app.plex.tv's link, not a usage error.
           for (const blank of ["", " "]) {
             const unset = yield* cli(
@@ -330,7 +335,7 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
               }
             )
             assertExit(unset, 0)
-            assert.include(unset.stdout, "\n  https://app.plex.tv/auth#?clientID=")
+            assert.include(unset.stderr, "\n  https://app.plex.tv/auth#?clientID=")
           }
         })
       )
@@ -551,8 +556,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         })
         assertExit(run, 4)
         // The lifetime said is the fake's own (1.5 s here), not the CLI's default 2 s as fixed text.
-        assert.include(run.stdout, "(PLEX_AUTH_FAKE=expire-pin: it expires after 1.5 seconds).")
-        assert.match(run.stdout, /The short code is [0-9A-Z]{4}\b/)
+        assert.include(run.stderr, "(PLEX_AUTH_FAKE=expire-pin: it expires after 1.5 seconds).")
+        assert.match(run.stderr, /The short code is [0-9A-Z]{4}\b/)
         // Expired (the CLI's deadline, expiresIn rounded down, comes first), or NotFound should a check sent just before it
         // reach the fake after the PIN's 1.5 s (a stalled process): each reason in its own true words.
         assert.match(
@@ -625,7 +630,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       Effect.scoped(
         Effect.gen(function* () {
           const dir = yield* configDir
-          // The first run stores a client identifier (a change: the file is read again under its lock).
+          // Not even the first run stores a client identifier (a command that cannot run leaves no trace).
           assertExit(yield* fake(dir, ["whoami"]), 3)
           const before = yield* readStore(dir)
           const [run, reads, writes] = yield* storeReads(dir, fake(dir, ["whoami"]))
@@ -635,6 +640,124 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           // claimed, read back and removed (written twice, the file read again under its lock for each).
           assert.deepStrictEqual([reads, writes], [1, 0])
           assert.deepStrictEqual(yield* readStore(dir), before)
+        })
+      )
+  )
+
+  it.live(
+    "a command that needs the saved token, run without one, fails Not logged in having written nothing: no directory, no client identifier",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const home = yield* configDir
+          // The default directory ($XDG_CONFIG_HOME/effect-plex-auth) in a fresh home, or a --config-dir not made yet.
+          const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") }
+          const given = path.join(home, "given")
+          const commands = [
+            ["whoami"],
+            ["servers"],
+            ["token", "transient"],
+            ["token", "transient", "--server", "http://127.0.0.1:9"],
+            ["home"],
+            ["home", "switch", "Kids"],
+            ["claim-token"],
+            ["claim", "http://127.0.0.1:9"],
+            ["devices"],
+            ["devices", "revoke", "1"]
+          ]
+          for (const args of commands) {
+            for (const globals of [
+              [],
+              ["--fake"],
+              ["--config-dir", given],
+              ["--fake", "--config-dir", given]
+            ]) {
+              const what = [...globals, ...args].join(" ")
+              const run = yield* cli([...globals, ...args], { env })
+              assertExit(run, 3)
+              assert.strictEqual(run.stderr, "plex-auth: Not logged in. Run `plex-auth login` first.\n", what)
+              assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(home)), [], what)
+            }
+          }
+        })
+      )
+  )
+
+  it.live(
+    "three logins at once on one store with --old-token revoke: every token replaced is revoked, the one saved is the one left",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          const dir = yield* configDir
+          const env = { PLEX_PASSWORD: password }
+          const signIn = ["login", "--password", "--login", "alice", "--old-token", "revoke"]
+          // The token the three find saved.
+          assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+          const first = (yield* readStore(dir))![tokenKey]!
+          // plex.tv for the three: the fake behind a loopback stand-in that answers no sign-in until all three have
+          // asked (each has read the saved token by then, and checked it), and notes the tokens handed out.
+          const logins = 3
+          const held: Array<() => void> = []
+          const issued: Array<string> = []
+          const plexTv = yield* loopbackPlexTv(async (request, response) => {
+            const chunks: Array<Buffer> = []
+            for await (const chunk of request) chunks.push(chunk as Buffer)
+            const signingIn = request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")
+            if (signingIn) {
+              await new Promise<void>((resolve) => {
+                held.push(resolve)
+                if (held.length === logins) for (const release of held) release()
+              })
+            }
+            const headers = new Headers()
+            for (const [name, value] of Object.entries(request.headers)) {
+              if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+                headers.set(name, value)
+              }
+            }
+            const answer = await fetch(`${server.plexTvUrl}${request.url}`, {
+              method: request.method!,
+              headers,
+              ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+            })
+            const body = Buffer.from(await answer.arrayBuffer())
+            if (signingIn && answer.ok)
+              issued.push((JSON.parse(body.toString("utf8")) as { authToken: string }).authToken)
+            response.writeHead(answer.status, {
+              "content-type": answer.headers.get("content-type") ?? "text/plain"
+            })
+            response.end(body)
+          })
+          const runs = yield* Effect.all(
+            Array.from({ length: logins }, () =>
+              cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn], { env })
+            ),
+            { concurrency: "unbounded" }
+          )
+          for (const run of runs) assertExit(run, 0)
+          assert.lengthOf(issued, logins)
+          const saved = (yield* readStore(dir))![tokenKey]!
+          assert.include(issued, saved)
+          // Each token replaced (the first, then two of the three) is revoked once, by the login that replaced it.
+          for (const token of [first, ...issued]) {
+            assert.strictEqual(
+              yield* server.fake.isTokenValid(token),
+              token === saved,
+              token === first ? "first" : "new"
+            )
+          }
+          // The two logins that replaced another's token say so.
+          const said = runs.filter((run) =>
+            run.stderr.includes(
+              "Another login saved a token while this one signed in: this login's token replaces it, and revokes it."
+            )
+          )
+          assert.lengthOf(said, logins - 1)
+          for (const run of runs) {
+            assert.include(run.stdout, "The old token is revoked.")
+            noSecretIn(run, first, ...issued)
+          }
         })
       )
   )

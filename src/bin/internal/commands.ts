@@ -117,10 +117,12 @@ const globals = (
 /**
  * Runs a command's work in its session (store, identity, HTTP, fake), given
  * the global options that followed the command's name (`authAppVariable`:
- * read `PLEX_AUTH_APP_URL`, for a PIN `login`).
+ * read `PLEX_AUTH_APP_URL`, for a PIN `login`; `signedIn`: the command needs
+ * the saved token, and without one fails "Not logged in" having written
+ * nothing, Session.layer).
  */
 const inSession =
-  (after: GlobalValues, options: { readonly authAppVariable?: boolean } = {}) =>
+  (after: GlobalValues, options: { readonly authAppVariable?: boolean; readonly signedIn?: boolean } = {}) =>
   <A, E, R>(work: (globals: RunGlobals) => Effect.Effect<A, E, R>) =>
     Effect.flatMap(globals(after, options.authAppVariable === true), (merged) =>
       Effect.provide(
@@ -129,7 +131,7 @@ const inSession =
             error instanceof CliFailure ? Session.inFakeTerms(session, error) : error
           )
         ),
-        Session.layer(merged)
+        Session.layer(merged, { signedIn: options.signedIn })
       )
     )
 
@@ -180,11 +182,12 @@ const nonEmpty = (what: string) => (value: string) =>
 // login
 // ---------------------------------------------------------------------------
 
-const pinLogin = (options: { readonly linkCode: boolean; readonly json: boolean }) =>
+const pinLogin = (options: { readonly linkCode: boolean }) =>
   Effect.gen(function* () {
     const session = yield* Session.Session
-    // Under --json stdout carries the result only: the instructions go to stderr.
-    const tell = (text: string) => (options.json ? say(text) : Output.line(text))
+    // The sign-in link and the code are instructions, not the result: on stderr, with or without --json, so that
+    // stdout holds the result alone (`Logged in as ...`, or the JSON document) for a script that captures it.
+    const tell = say
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const fake = Option.isSome(session.fake)
       ? {
@@ -346,22 +349,29 @@ const login = Command.make(
         }
         const token = yield* options.password
           ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
-          : plexFailure(pinLogin({ linkCode: options.linkCode, json: run.json }))
-        yield* saveToken(token)
-        if (Option.isSome(before) && decision !== undefined) {
-          const old = before.value.token
-          if (Redacted.value(old) === Redacted.value(token)) previous = "same"
-          else if (decision === "keep") previous = "kept"
-          else {
-            const revoked = yield* PlexAuth.signOut().pipe(
-              Credentials.withToken(old),
-              Effect.as(true),
-              Effect.catchAll((error) =>
-                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
-              )
+          : plexFailure(pinLogin({ linkCode: options.linkCode }))
+        // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
+        // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
+        const replaced = yield* session.swapToken(token)
+        const outcome = Render.replacedTokenOutcome({
+          before: Option.isSome(before) ? Redacted.value(before.value.token) : undefined,
+          beforeInvalid: previous === "invalid",
+          decision,
+          oldToken: Option.getOrUndefined(options.oldToken),
+          replaced: replaced === undefined ? undefined : Redacted.value(replaced),
+          token: Redacted.value(token)
+        })
+        if (outcome.note !== undefined) yield* say(outcome.note)
+        previous = outcome.previous
+        if (outcome.revoke && replaced !== undefined) {
+          const revoked = yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(replaced),
+            Effect.as(true),
+            Effect.catchAll((error) =>
+              Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
             )
-            previous = revoked ? "revoked" : "revoke-failed"
-          }
+          )
+          previous = revoked ? "revoked" : "revoke-failed"
         }
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
         if (Option.isSome(session.fake)) {
@@ -391,7 +401,7 @@ const login = Command.make(
 // ---------------------------------------------------------------------------
 
 const whoami = Command.make("whoami", { globals: globalOptions }, (options) =>
-  inSession(options.globals)((run) =>
+  inSession(options.globals, { signedIn: true })((run) =>
     Effect.gen(function* () {
       const validity = yield* Credentials.validate
       switch (validity._tag) {
@@ -489,7 +499,7 @@ const transient = Command.make(
     globals: globalOptions
   },
   (options) =>
-    inSession(options.globals)((run) =>
+    inSession(options.globals, { signedIn: true })((run) =>
       Effect.gen(function* () {
         const server = Option.isSome(options.server) ? options.server : yield* serverFromEnv
         const from = Option.isSome(options.server) ? "option" : "variable"
@@ -507,7 +517,7 @@ const transient = Command.make(
 // ---------------------------------------------------------------------------
 
 const servers = Command.make("servers", { globals: globalOptions }, (options) =>
-  inSession(options.globals)((run) =>
+  inSession(options.globals, { signedIn: true })((run) =>
     Effect.gen(function* () {
       const list = yield* plexFailure(Resources.servers())
       if (list.length === 0) {

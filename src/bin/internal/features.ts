@@ -57,7 +57,8 @@ export interface Shared {
    * (`run.json`: print one JSON document instead of text).
    */
   readonly inSession: (
-    after: RunGlobals
+    after: RunGlobals,
+    options?: { readonly signedIn?: boolean }
   ) => <A, E, R>(
     work: (run: RunGlobals) => Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | CliFailure, Exclude<R, SessionServices> | Command.Command.Context<"plex-auth">>
@@ -97,7 +98,7 @@ export const commands = (shared: Shared) => {
     "switch",
     { user: Args.text({ name: "user" }).pipe(Args.withDescription(Help.user)), globals: globalOptions },
     (options) =>
-      inSession(options.globals)((run) =>
+      inSession(options.globals, { signedIn: true })((run) =>
         Effect.gen(function* () {
           const blank = CoreFailure.homeUserArgumentProblem(options.user)
           if (blank !== undefined) return yield* new CliFailure({ message: blank, exitCode: ExitCode.Usage })
@@ -155,7 +156,7 @@ export const commands = (shared: Shared) => {
   ).pipe(Command.withDescription(Help.switchCommand))
 
   const home = Command.make("home", { globals: globalOptions }, (options) =>
-    inSession(options.globals)((run) =>
+    inSession(options.globals, { signedIn: true })((run) =>
       Effect.gen(function* () {
         const list = yield* plex(Home.users())
         yield* run.json
@@ -170,7 +171,7 @@ export const commands = (shared: Shared) => {
   // -------------------------------------------------------------------------
 
   const claimToken = Command.make("claim-token", { globals: globalOptions }, (options) =>
-    inSession(options.globals)((run) =>
+    inSession(options.globals, { signedIn: true })((run) =>
       Effect.gen(function* () {
         const token = yield* plex(Claim.token())
         // A secret printed on purpose: on stdout, alone (or alone in its JSON document),
@@ -187,7 +188,7 @@ export const commands = (shared: Shared) => {
       globals: globalOptions
     },
     (options) =>
-      inSession(options.globals)((run) =>
+      inSession(options.globals, { signedIn: true })((run) =>
         Effect.gen(function* () {
           const session = yield* Session.Session
           // With --fake, the fake's unclaimed server answers on loopback, not at the address it is seeded with.
@@ -238,7 +239,7 @@ export const commands = (shared: Shared) => {
     "revoke",
     { id: Args.integer({ name: "id" }).pipe(Args.withDescription(Help.id)), globals: globalOptions },
     (options) =>
-      inSession(options.globals)((run) =>
+      inSession(options.globals, { signedIn: true })((run) =>
         Effect.gen(function* () {
           // The CLI's own device (its client identifier): its saved token stops working with it (asked first:
           // once revoked, the device is no longer listed). An id the library refuses is refused before any request.
@@ -281,7 +282,7 @@ export const commands = (shared: Shared) => {
   ).pipe(Command.withDescription(Help.revokeCommand))
 
   const devices = Command.make("devices", { globals: globalOptions }, (options) =>
-    inSession(options.globals)((run) =>
+    inSession(options.globals, { signedIn: true })((run) =>
       Effect.gen(function* () {
         const list = yield* plex(Devices.list())
         // Never a device's token.

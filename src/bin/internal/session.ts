@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as ClientIdentity from "../../ClientIdentity.js"
@@ -25,7 +26,7 @@ import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Store from "../../core/node/store.js"
 import * as Render from "../../core/cli/render.js"
-import { CliFailure, ExitCode, fromPlexError, fromStoreError, usage } from "./failure.js"
+import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
 import { version } from "./version.js"
 
 /** The options every command accepts. */
@@ -63,6 +64,13 @@ export class Session extends Context.Tag("plex-auth/Session")<
     readonly scenarios: ReadonlySet<FakeScenario>
     /** The page the PIN login's link points at (`--auth-app-url`, checked); undefined: app.plex.tv's. */
     readonly authAppUrl: string | undefined
+    /**
+     * Saves `token` as the session's token and answers the token it replaced (undefined: none), read and written
+     * in one change under the store's lock: of logins run at once, each learns what it really replaced.
+     */
+    readonly swapToken: (
+      token: Redacted.Redacted<string>
+    ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
   }
 >() {}
 
@@ -215,7 +223,11 @@ export const inFakeTerms = (session: Context.Tag.Service<Session>, failure: CliF
 const commandStore = (
   directory: string
 ): Effect.Effect<
-  { readonly store: KeyValueStore.KeyValueStore; readonly reading: Store.FirstReads },
+  {
+    readonly store: KeyValueStore.KeyValueStore
+    readonly reading: Store.FirstReads
+    readonly swap: (key: string, value: string) => Effect.Effect<string | undefined, CliFailure>
+  },
   CliFailure
 > =>
   Effect.gen(function* () {
@@ -262,12 +274,46 @@ const commandStore = (
       modify: (key, f) => onFile(key, (store) => store.modify(key, f)),
       modifyUint8Array: (key, f) => onFile(key, (store) => store.modifyUint8Array(key, f))
     })
-    return { store, reading }
+    // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
+    // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
+    const core = Store.open(directory)
+    const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
+      Effect.suspend(() => {
+        reading.forget(key)
+        return Effect.async<string | undefined, CliFailure>((resume) => {
+          const controller = new AbortController()
+          const done = core.swap(key, value, { signal: controller.signal }).then(
+            (previous) => resume(Effect.succeed(previous)),
+            (error: unknown) =>
+              resume(
+                error instanceof Store.StoreError
+                  ? Effect.fail(
+                      new CliFailure({
+                        message: CoreFailure.storeFailureMessage(error),
+                        exitCode: ExitCode.Generic
+                      })
+                    )
+                  : Effect.die(error)
+              )
+          )
+          return Effect.promise(() => {
+            controller.abort()
+            return done
+          })
+        })
+      })
+    return { store, reading, swap }
   })
 
 /** Everything a command needs, for the given global options. */
 export const layer = (
-  globals: Globals
+  globals: Globals,
+  /**
+   * `signedIn`: the command needs the saved token (`whoami`, `servers`, `token transient`, ...). Without one it
+   * fails "Not logged in" before anything is written (no configuration directory, no client identifier) or
+   * started (the fake), once the options are checked: a command that cannot run leaves no trace.
+   */
+  options: { readonly signedIn?: boolean | undefined } = {}
 ): Layer.Layer<
   Session | KeyValueStore.KeyValueStore | ClientIdentity.ClientIdentity | HttpClient.HttpClient,
   CliFailure
@@ -292,7 +338,26 @@ export const layer = (
       const directory = Option.isSome(globals.configDir)
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const { reading, store } = yield* commandStore(directory)
+      const { reading, store, swap } = yield* commandStore(directory)
+      const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
+      const checkedPlexTv = (url: string) =>
+        Effect.mapError(PlexTv.make(url), (error) =>
+          usage(
+            CoreFailure.invalidMessage(
+              CoreFailure.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+              error.reason
+            )
+          )
+        )
+      // plex.tv's URL checked before the saved token is looked for (a bad one is a usage error, logged in or not);
+      // the fake's, once it has started.
+      const given = globals.fake
+        ? undefined
+        : yield* checkedPlexTv(Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl))
+      const tokenKey = globals.fake ? fakeTokenKey : Credentials.defaultStoreKey
+      if (options.signedIn === true && CoreFailure.usableSavedToken(reading.peek(tokenKey)) === undefined) {
+        return yield* notLoggedIn
+      }
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(KeyValueStore.KeyValueStore, store),
         Effect.catchTags({
@@ -301,26 +366,20 @@ export const layer = (
           BadArgument: (error) => Effect.fail(fromStoreError(error))
         })
       )
-      const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
       const fake = globals.fake ? Option.some(yield* startSessionFake(reading, scenarios)) : Option.none()
-      const plexTvUrl = Option.isSome(fake)
-        ? fake.value.plexTvUrl
-        : Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)
-      const plexTv = yield* Effect.mapError(PlexTv.make(plexTvUrl), (error) =>
-        usage(
-          CoreFailure.invalidMessage(
-            CoreFailure.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
-            error.reason
-          )
-        )
-      )
+      const plexTv =
+        given ?? (yield* checkedPlexTv(Option.isSome(fake) ? fake.value.plexTvUrl : PlexTv.defaultUrl))
       return Context.make(Session, {
         directory,
         file: path.join(directory, FileStore.fileName),
-        tokenKey: globals.fake ? fakeTokenKey : Credentials.defaultStoreKey,
+        tokenKey,
         fake,
         scenarios,
-        authAppUrl
+        authAppUrl,
+        swapToken: (token) =>
+          Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
+            previous === undefined ? undefined : Redacted.make(previous)
+          )
       }).pipe(
         Context.add(KeyValueStore.KeyValueStore, store),
         Context.add(ClientIdentity.ClientIdentity, client),

@@ -109,15 +109,84 @@ export const progressText = (label: string, frame: number | undefined, seconds: 
     ? `${label}...\n`
     : `\r\x1b[K${spinnerFrames[frame % spinnerFrames.length]} ${label} ${seconds}s`
 
-/** Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded. */
+/** Combining marks (nonspacing, enclosing) and invisible format characters: no column of their own. */
+const zeroWidth = /^[\p{Mn}\p{Me}\p{Cf}]$/u
+
+/** Emoji shown as emoji by default (U+1F600, U+231A, ...): two columns, as East Asian Wide. */
+const emojiWide = /^\p{Emoji_Presentation}$/u
+
+/** East Asian Wide (W) and Fullwidth (F) code points of Unicode's EastAsianWidth.txt, by block, besides emoji. */
+const wideRanges: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f], // Hangul Jamo (initial consonants)
+  [0x2329, 0x232a], // angle brackets
+  [0x2e80, 0x303e], // CJK radicals, Kangxi radicals, ideographic description, CJK symbols and punctuation
+  [0x3041, 0x33ff], // Hiragana, Katakana, Bopomofo, Hangul compatibility Jamo, Kanbun, CJK strokes, enclosed CJK
+  [0x3400, 0x4dbf], // CJK Unified Ideographs Extension A
+  [0x4e00, 0x9fff], // CJK Unified Ideographs
+  [0xa000, 0xa4cf], // Yi
+  [0xa960, 0xa97f], // Hangul Jamo Extended-A
+  [0xac00, 0xd7a3], // Hangul syllables
+  [0xf900, 0xfaff], // CJK compatibility ideographs
+  [0xfe10, 0xfe19], // vertical forms
+  [0xfe30, 0xfe6f], // CJK compatibility forms, small form variants
+  [0xff00, 0xff60], // fullwidth forms
+  [0xffe0, 0xffe6], // fullwidth signs
+  [0x16fe0, 0x18cff], // Tangut, Khitan
+  [0x1b000, 0x1b2ff], // Kana supplement and extensions, Nushu
+  [0x1f200, 0x1f2ff], // enclosed ideographic supplement
+  [0x20000, 0x3fffd] // CJK extensions B and later (planes 2 and 3)
+]
+
+/** The columns one code point takes on a terminal: 0, 1 or 2. */
+const codePointWidth = (char: string): number => {
+  if (zeroWidth.test(char)) return 0
+  const code = char.codePointAt(0) ?? 0
+  if (emojiWide.test(char)) return 2
+  return wideRanges.some(([from, to]) => code >= from && code <= to) ? 2 : 1
+}
+
+const graphemes =
+  typeof Intl === "object" && typeof Intl.Segmenter === "function"
+    ? new Intl.Segmenter(undefined, { granularity: "grapheme" })
+    : undefined
+
+/**
+ * The columns `text` takes on a terminal, for padding a table: East Asian wide and fullwidth characters and emoji
+ * take 2, combining marks and invisible format characters 0, others 1 (as wcwidth counts them). A grapheme cluster
+ * (a letter with its accents, an emoji sequence joined with U+200D, a flag, an emoji with U+FE0F) is as wide as its
+ * widest code point, at most 2, or 2 when U+FE0F asks for an emoji's picture. Terminals differ on a few (an
+ * ambiguous-width symbol, a rare sequence); these are the columns most draw.
+ */
+export const displayWidth = (text: string): number => {
+  let width = 0
+  const clusters =
+    graphemes === undefined ? Array.from(text) : Array.from(graphemes.segment(text), (s) => s.segment)
+  for (const cluster of clusters) {
+    let widest = 0
+    for (const char of cluster) widest = Math.max(widest, codePointWidth(char))
+    width +=
+      widest === 1 && cluster.includes("\ufe0f") && /\p{Extended_Pictographic}/u.test(cluster) ? 2 : widest
+  }
+  return width
+}
+
+/** `text` followed by spaces up to `width` columns on a terminal ({@link displayWidth}, not its length). */
+export const padToWidth = (text: string, width: number): string =>
+  text + " ".repeat(Math.max(0, width - displayWidth(text)))
+
+/**
+ * Rows of columns for a human: each cell neutralised (it comes from plex.tv), then padded to its column's width on
+ * a terminal ({@link displayWidth}): a name in CJK characters or with an emoji does not push the next column.
+ */
 export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const cells = rows.map((row) => row.map(neutralise))
   const widths: Array<number> = []
-  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  for (const row of cells)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))))
   return cells
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .map((cell, i) => (i === row.length - 1 ? cell : padToWidth(cell, widths[i] ?? 0)))
         .join("  ")
         .trimEnd()
     )
@@ -315,6 +384,50 @@ export const alreadyLoggedInText = (account: string | undefined): string =>
 /** `login`'s question about the saved token, and what to pass instead where it cannot ask. */
 export const revokeOldQuestion = "Sign in again and revoke the old token? (no: keep it valid)"
 export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
+
+/**
+ * What `login` does with the token its save replaced, `replaced`: read from the file under the store's lock as the
+ * new `token` was written there (its `swap`), not the one the command read as it started (`before`, which plex.tv
+ * refused when `beforeInvalid`), so that of logins run at once on one store each learns the token it really
+ * replaced and none is lost unrevoked. `decision` is what was answered for `before` (the question, or
+ * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile is dealt with as
+ * `--old-token` (else the answer) says, and kept when neither said (it was not asked about): `note` then says so.
+ * Nothing replaced (another program removed the token meanwhile): nothing to do.
+ */
+export const replacedTokenOutcome = (input: {
+  readonly before: string | undefined
+  readonly beforeInvalid: boolean
+  readonly decision: "revoke" | "keep" | undefined
+  readonly oldToken: "revoke" | "keep" | undefined
+  readonly replaced: string | undefined
+  readonly token: string
+}): { readonly previous: Previous; readonly revoke: boolean; readonly note?: string } => {
+  const { before, replaced } = input
+  if (replaced === undefined || replaced === "") return { previous: "none", revoke: false }
+  if (replaced === input.token) return { previous: "same", revoke: false }
+  if (replaced === before) {
+    if (input.beforeInvalid) return { previous: "invalid", revoke: false }
+    return input.decision === "revoke"
+      ? { previous: "revoked", revoke: true }
+      : { previous: "kept", revoke: false }
+  }
+  const choice = input.oldToken ?? input.decision
+  return {
+    previous: choice === "revoke" ? "revoked" : "kept",
+    revoke: choice === "revoke",
+    note: concurrentLoginText(choice)
+  }
+}
+
+/** What `login` says when another login saved a token while it signed in (`choice`: `--old-token`, or the answer). */
+export const concurrentLoginText = (choice: "revoke" | "keep" | undefined): string =>
+  `Another login saved a token while this one signed in: this login's token replaces it${
+    choice === "revoke"
+      ? ", and revokes it."
+      : choice === "keep"
+        ? "; it is still valid (--old-token keep), no longer saved."
+        : "; it is still valid, no longer saved (--old-token revoke revokes a token a login replaces)."
+  }`
 
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`

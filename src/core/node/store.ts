@@ -643,6 +643,12 @@ export interface FileStore {
   readonly keys: () => Promise<ReadonlyArray<string>>
   readonly size: () => Promise<number>
   readonly set: (key: string, value: string | Uint8Array, waiting?: Waiting) => Promise<void>
+  /**
+   * Sets `key` to `value` and resolves to the text it replaced (undefined when there was none), in one change
+   * under the lock: of two processes swapping the same key at once, each learns what it really replaced (the
+   * other's value, or the one before both), never the same value twice.
+   */
+  readonly swap: (key: string, value: string, waiting?: Waiting) => Promise<string | undefined>
   readonly remove: (key: string, waiting?: Waiting) => Promise<void>
   readonly clear: (waiting?: Waiting) => Promise<void>
   /** Replaces the text of `key` with `f` of it; the new text, or undefined when there is no such key. */
@@ -806,6 +812,18 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
         (entries) => {
           entries.set(key, toStored(value))
           return [undefined, true]
+        },
+        waiting
+      ),
+    swap: (key, value, waiting) =>
+      update<string | undefined>(
+        "set",
+        () => true,
+        undefined,
+        (entries) => {
+          const previous = entries.get(key)
+          entries.set(key, value)
+          return [previous === undefined ? undefined : asString(previous), true]
         },
         waiting
       ),

@@ -108,16 +108,26 @@ const globals = (authAppVariable: boolean) =>
     } satisfies Globals
   })
 
-/** Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for a PIN `login`). */
+/**
+ * Runs a command's work in its session (`authAppVariable`: read `PLEX_AUTH_APP_URL`, for a PIN `login`;
+ * `signedIn`: the command needs the saved token, session.ts inSession).
+ */
 const run = <A, E, R>(
   work: (session: Session) => Effect.Effect<A, E, R>,
-  options: { readonly authAppVariable?: boolean } = {}
-) => Effect.flatMap(globals(options.authAppVariable === true), (globals) => inSession(globals, work))
+  options: { readonly authAppVariable?: boolean; readonly signedIn?: boolean } = {}
+) =>
+  Effect.flatMap(globals(options.authAppVariable === true), (globals) =>
+    inSession(globals, work, { signedIn: options.signedIn })
+  )
 
-/** Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one). */
+/**
+ * Runs a command's work in its session, with the saved token as `Credentials` ("not logged in" without one, before
+ * the session writes anything).
+ */
 const signedIn = <A, E, R>(work: (session: Session) => Effect.Effect<A, E, R>) =>
-  run((session) =>
-    Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session)))
+  run(
+    (session) => Effect.flatMap(savedToken(session), (token) => Credentials.withToken(token)(work(session))),
+    { signedIn: true }
   )
 
 const secretFromEnv = (name: string) =>
@@ -132,8 +142,9 @@ const secretFromEnv = (name: string) =>
 
 const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
   Effect.gen(function* () {
-    // Under --json stdout carries the result only: the instructions go to stderr.
-    const tell = (text: string) => (session.json ? say(text) : line(text))
+    // The sign-in link and the code are instructions, not the result: on stderr, with or without --json, so that
+    // stdout holds the result alone (`Logged in as ...`, or the JSON document) for a script that captures it.
+    const tell = say
     const pin = yield* PinLogin.create({ strong: !options.linkCode })
     const fake =
       session.fake === undefined
@@ -272,20 +283,28 @@ const login = Command.make(
           const token = yield* options.password
             ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
             : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
-          yield* saveToken(session, token)
-          if (before !== undefined && decision !== undefined) {
-            if (Redacted.value(before) === Redacted.value(token)) previous = "same"
-            else if (decision === "keep") previous = "kept"
-            else {
-              const revoked = yield* PlexAuth.signOut().pipe(
-                Credentials.withToken(before),
-                Effect.as(true),
-                Effect.catch((error) =>
-                  Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
-                )
+          // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
+          // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
+          const replaced = yield* session.swapToken(token)
+          const outcome = Render.replacedTokenOutcome({
+            before: before === undefined ? undefined : Redacted.value(before),
+            beforeInvalid: previous === "invalid",
+            decision,
+            oldToken: Option.getOrUndefined(options.oldToken),
+            replaced: replaced === undefined ? undefined : Redacted.value(replaced),
+            token: Redacted.value(token)
+          })
+          if (outcome.note !== undefined) yield* say(outcome.note)
+          previous = outcome.previous
+          if (outcome.revoke && replaced !== undefined) {
+            const revoked = yield* PlexAuth.signOut().pipe(
+              Credentials.withToken(replaced),
+              Effect.as(true),
+              Effect.catch((error) =>
+                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
               )
-              previous = revoked ? "revoked" : "revoke-failed"
-            }
+            )
+            previous = revoked ? "revoked" : "revoke-failed"
           }
           const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
           if (session.fake !== undefined) {

@@ -255,7 +255,32 @@ const commandStore = (directory: string) =>
       modify: (key, f) => onFile("modify", key, (store) => store.modify(key, f)),
       modifyUint8Array: (key, f) => onFile("modifyUint8Array", key, (store) => store.modifyUint8Array(key, f))
     })
-    return { store, reading }
+    // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
+    // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
+    const core = Store.open(directory)
+    const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
+      Effect.suspend(() => {
+        reading.forget(key)
+        return Effect.callback<string | undefined, CliFailure>((resume) => {
+          const controller = new AbortController()
+          const done = core.swap(key, value, { signal: controller.signal }).then(
+            (previous) => resume(Effect.succeed(previous)),
+            (error: unknown) =>
+              resume(
+                error instanceof Store.StoreError
+                  ? Effect.fail(
+                      new CliFailure({ message: Core.storeFailureMessage(error), exitCode: ExitCode.Generic })
+                    )
+                  : Effect.die(error)
+              )
+          )
+          return Effect.promise(() => {
+            controller.abort()
+            return done
+          })
+        })
+      })
+    return { store, reading, swap }
   })
 
 /** What a command runs with. */
@@ -271,10 +296,26 @@ export interface Session {
   readonly json: boolean
   /** The page the PIN login's link points at (`--auth-app-url`, checked); undefined: app.plex.tv's. */
   readonly authAppUrl: string | undefined
+  /**
+   * Saves `token` as the session's token and answers the token it replaced (undefined: none), read and written in
+   * one change under the store's lock: of logins run at once, each learns what it really replaced.
+   */
+  readonly swapToken: (
+    token: Redacted.Redacted<string>
+  ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
 }
 
-/** Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. */
-export const inSession = <A, E, R>(globals: Globals, work: (session: Session) => Effect.Effect<A, E, R>) =>
+/**
+ * Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. `signedIn`: the
+ * command needs the saved token (`whoami`, `servers`, `token transient`, ...); without one it fails "Not logged
+ * in" before anything is written (no configuration directory, no client identifier) or started (the fake), once
+ * the options are checked: a command that cannot run leaves no trace. As src/bin/internal/session.ts has it.
+ */
+export const inSession = <A, E, R>(
+  globals: Globals,
+  work: (session: Session) => Effect.Effect<A, E, R>,
+  options: { readonly signedIn?: boolean | undefined } = {}
+) =>
   Effect.scoped(
     Effect.gen(function* () {
       if (globals.fake && Option.isSome(globals.plexTv))
@@ -293,15 +334,32 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
       const directory = Option.isSome(globals.configDir)
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const { reading, store } = yield* commandStore(directory)
+      const { reading, store, swap } = yield* commandStore(directory)
+      const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
+      const checkedPlexTv = (url: string) =>
+        Effect.mapError(PlexTv.make(url), (error) =>
+          usage(
+            Core.invalidMessage(
+              Core.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
+              error.reason
+            )
+          )
+        )
+      // plex.tv's URL checked before the saved token is looked for (a bad one is a usage error, logged in or not);
+      // the fake's, once it has started.
+      const given = globals.fake
+        ? undefined
+        : yield* checkedPlexTv(Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl))
+      const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
+      if (options.signedIn === true && Core.usableSavedToken(reading.peek(tokenKey)) === undefined) {
+        return yield* notLoggedIn
+      }
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(FileStore.KeyValueStore, store),
         Effect.mapError((error) =>
           error._tag === "InvalidInput" ? fromPlexError(error) : fromStoreError(error)
         )
       )
-      const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
-      const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
       let fake: FakePlexServer.FakePlexServerService | undefined
       if (globals.fake) {
         // The fake starts afresh on every run, seeded with what a previous --fake run saved, as the session's
@@ -312,16 +370,7 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
           savedUser: reading.peek(FakeSeed.fakeUserKey)
         })
       }
-      const plexTv = yield* Effect.mapError(
-        PlexTv.make(fake?.plexTvUrl ?? Option.getOrElse(globals.plexTv, () => PlexTv.defaultUrl)),
-        (error) =>
-          usage(
-            Core.invalidMessage(
-              Core.givenBy(globals.plexTvFrom, "--plex-tv URL", "PLEX_TV_URL"),
-              error.reason
-            )
-          )
-      )
+      const plexTv = given ?? (yield* checkedPlexTv(fake?.plexTvUrl ?? PlexTv.defaultUrl))
       const session: Session = {
         file: nodePath.join(directory, FileStore.fileName),
         tokenKey,
@@ -329,7 +378,11 @@ export const inSession = <A, E, R>(globals: Globals, work: (session: Session) =>
         fake,
         scenarios,
         json: globals.json,
-        authAppUrl
+        authAppUrl,
+        swapToken: (token) =>
+          Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
+            previous === undefined ? undefined : Redacted.make(previous)
+          )
       }
       return yield* work(session).pipe(
         Effect.mapError((error) => (error instanceof CliFailure ? inFakeTerms(session, error) : error)),
