@@ -1262,7 +1262,11 @@ describe("Jwt.layerStored: a stored device key it cannot use", () => {
           const warnings = lines.filter((line) => line.includes("ignoring the stored device key"))
           assert.strictEqual(warnings.length, 1, why)
           assert.include(warnings[0], "level=WARN")
-          assert.include(warnings[0], `message="Jwt: ignoring the stored device key: ${why}"`)
+          assert.include(
+            warnings[0],
+            `message="Jwt: ignoring the stored device key (${why}): making a new key, which obtain registers ` +
+              '(a new sign-in); it replaces the stored one once obtain gives its token"'
+          )
           for (const line of lines) {
             for (const secret of [keyText, stored.d, storedToken, obtainedToken]) {
               assert.notInclude(line, secret)
