@@ -1238,12 +1238,20 @@ interface Standby {
 /**
  * {@link makeCredentials}, with `standby` ({@link Standby}). When no first token can be obtained (plex.tv
  * unreachable, say) and plex.tv did not refuse the key, it serves, and the refresh ahead of its expiry is
- * retried after the cooldown.
+ * retried after the cooldown. With `renewal` ({@link layerStored}: the key exchanged, else, once plex.tv refuses
+ * the key, `obtain`), a refresh runs it instead of the exchange alone.
  */
 const credentialsWith = <E, R>(
   options: CredentialsOptions<E, R>,
   standby: Standby | undefined,
-  operation = "Jwt.makeCredentials"
+  operation = "Jwt.makeCredentials",
+  renewal?:
+    | Effect.Effect<
+        PlexJwt | Redacted.Redacted<string>,
+        CredentialsError<E>,
+        R | HttpClient.HttpClient | ClientIdentity
+      >
+    | undefined
 ): Effect.Effect<
   CredentialsService,
   CredentialsError<E>,
@@ -1261,16 +1269,23 @@ const credentialsWith = <E, R>(
       })
     )
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
-    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
+    const context = yield* Effect.context<R | HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError | InvalidInput> =>
       options.verify
         ? Effect.as(Effect.provide(verifyFetched(jwt.token, options.key, defaultClockSkew), context), jwt)
         : Effect.succeed(jwt)
-    const renew: Effect.Effect<PlexJwt, ResponseError | InvalidJwt | InvalidInput> = Effect.provide(
-      exchangeFor(options.key, undefined, defaultDeviceJwtLifetime),
-      context
-    ).pipe(Effect.flatMap(checked), Effect.withSpan("Jwt.refresh"))
+    const renewed: Effect.Effect<
+      PlexJwt,
+      CredentialsError<E>,
+      R | HttpClient.HttpClient | ClientIdentity
+    > = renewal === undefined
+      ? exchangeFor(options.key, undefined, defaultDeviceJwtLifetime)
+      : Effect.flatMap(renewal, (value) => obtainedJwt(operation, value))
+    const renew: Effect.Effect<PlexJwt, CredentialsError<E>> = Effect.provide(renewed, context).pipe(
+      Effect.flatMap(checked),
+      Effect.withSpan("Jwt.refresh")
+    )
     const obtainFirst =
       options.obtain === undefined
         ? Effect.tap(renew, (jwt) => onToken(jwt))
@@ -1365,7 +1380,7 @@ export interface StoredOptions<E, R> {
   /**
    * How to get a Plex JWT for the key when the stored one cannot be used and
    * the key cannot be exchanged (a new key, or one plex.tv no longer
-   * accepts): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
+   * accepts, at the start or at a refresh): e.g. `(key) => Jwt.pinLogin({ key, onPin })`.
    */
   readonly obtain: (key: DeviceKey) => Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>
   /**
@@ -1394,7 +1409,12 @@ export interface StoredOptions<E, R> {
  * as it expires); only with no stored token, or an expired one, does that
  * failure fail the layer. When plex.tv refused the key (the exchange failed
  * with `Unauthorized`), the stored token, bound to that key, never serves:
- * `obtain` runs, and its failure fails the layer. Processes sharing the
+ * `obtain` runs, and its failure fails the layer. So does a refresh during
+ * the run (the token due, or refused: a revoked device) whose exchange
+ * plex.tv refuses: `obtain` runs, under the same lease, and its failure
+ * fails that call with `Unauthorized` (`reauthentication`: `"Failed"`); the
+ * next run, whose stored token is that refused one, comes to `obtain` again
+ * at its first call. Processes sharing the
  * store that start together with no key run `obtain` one at a time (the
  * lease of `Credentials.layerStored`, under `<prefix>/token:obtaining`): the
  * others wait for the key and token it stores and use them, so a PIN login
@@ -1465,28 +1485,20 @@ export const layerStored = <E, R>(
             (stored) => stored?.thumbprint === key.thumbprint
           )
         )
-      // The credentials of a stored key: its stored token while fresh, else the key exchanged, else `obtain`.
-      const fromStoredKey = (key: DeviceKey) =>
+      // The key exchanged for a new token, else, once plex.tv refuses it (`Unauthorized`), `obtain` for it: at the start
+      // (no usable stored token) and at each refresh (the token due, or refused: a revoked device), so that a refused
+      // key is never a dead end while the stored token it is bound to is fresh. `obtain` runs under the lease of a
+      // start with no key (processes sharing the store whose key is refused together ask for one approval): a process
+      // that waits takes the token the holder stores, one bound to this key, still good, and not one this layer held
+      // (the token it started with, or one it stored: the one refused).
+      const refusedKeyObtain = (key: DeviceKey) =>
         Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const storedText = yield* store.get(tokenEntry)
-          // A stored token is only good with the stored key it is bound to, and until it expires.
-          const storedJwt = Option.filter(
-            Option.map(Option.fromUndefinedOr(storedText), (raw) => toPlexJwt(Redacted.make(raw))),
-            (jwt) => JwtFacts.storedTokenStillValid(jwt, key.thumbprint, now)
-          )
-          // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
-          const storedToken = Option.filter(storedJwt, (jwt) =>
-            JwtFacts.storedTokenUsable(jwt, key.thumbprint, now, margin)
-          )
-          // Set when plex.tv refuses the stored key (then `obtain` runs, and the stored token never serves).
+          // Set when plex.tv refuses the key (then `obtain` runs, and the stored token never serves).
           const keyRefused = yield* Ref.make(false)
-          // `obtain` for the refused key under the lease of a start with no key (processes sharing the store whose
-          // key is refused together ask for one approval): a process that waits takes the token the holder stores,
-          // one bound to this key, still good, and not the one stored when this layer started.
           const storedSince = Effect.gen(function* () {
             const raw = yield* Effect.orElseSucceed(store.get(tokenEntry), () => undefined)
-            if (raw === undefined || raw === storedText) return undefined
+            const held = (yield* signOut.held).map((token) => Redacted.value(token))
+            if (raw === undefined || held.includes(raw)) return undefined
             const jwt = toPlexJwt(Redacted.make(raw))
             return JwtFacts.storedTokenStillValid(jwt, key.thumbprint, yield* Clock.currentTimeMillis)
               ? jwt
@@ -1523,6 +1535,23 @@ export const layerStored = <E, R>(
                 ? signOut.hold(jwt.token)
                 : keep(jwt)
             )
+          return { obtain, keepOwn, keyRefused: Ref.get(keyRefused) }
+        })
+      // The credentials of a stored key: its stored token while fresh, else the key exchanged, else `obtain`.
+      const fromStoredKey = (key: DeviceKey) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const storedText = yield* store.get(tokenEntry)
+          // A stored token is only good with the stored key it is bound to, and until it expires.
+          const storedJwt = Option.filter(
+            Option.map(Option.fromUndefinedOr(storedText), (raw) => toPlexJwt(Redacted.make(raw))),
+            (jwt) => JwtFacts.storedTokenStillValid(jwt, key.thumbprint, now)
+          )
+          // Used as it is while more than the margin is left; else renewed first, and served only if that fails.
+          const storedToken = Option.filter(storedJwt, (jwt) =>
+            JwtFacts.storedTokenUsable(jwt, key.thumbprint, now, margin)
+          )
+          const { keepOwn, keyRefused, obtain } = yield* refusedKeyObtain(key)
           // The token stored beside this key when the layer started is one it knew of, still good or not: a sign-out
           // forgets it. An expired one is still there when the write of the token that replaced it failed, and,
           // left, it would keep the key beside it, which the next run would exchange for a new token.
@@ -1538,8 +1567,9 @@ export const layerStored = <E, R>(
             },
             Option.isSome(storedToken) || Option.isNone(storedJwt)
               ? undefined
-              : { token: storedJwt.value.token, keyRefused: Ref.get(keyRefused) },
-            "Jwt.layerStored"
+              : { token: storedJwt.value.token, keyRefused },
+            "Jwt.layerStored",
+            obtain
           )
           return forgettingOnSignOut(key, service)
         })
@@ -1570,11 +1600,19 @@ export const layerStored = <E, R>(
         const before = yield* Effect.orElseSucceed(store.get(tokenEntry), () => undefined)
         if (before !== undefined) yield* signOut.hold(Redacted.make(before))
         const key = yield* generateKey
+        const renewal = yield* refusedKeyObtain(key)
         const service = yield* Scope.provide(scope)(
           credentialsWith(
-            { key, obtain: options.obtain(key), refreshMargin, verify: options.verify, onToken: keep },
+            {
+              key,
+              obtain: options.obtain(key),
+              refreshMargin,
+              verify: options.verify,
+              onToken: renewal.keepOwn
+            },
             undefined,
-            "Jwt.layerStored"
+            "Jwt.layerStored",
+            renewal.obtain
           )
         )
         const keyText = Redacted.value(exportKey(key))

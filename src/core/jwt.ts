@@ -584,10 +584,12 @@ export const storeEntries = (prefix: string): { readonly deviceKey: string; read
 
 /**
  * What `Jwt.layerStored` logs (a warning) when the device key it stored cannot be imported (`reason`: why, never
- * the key): it goes on without it, as with no stored key.
+ * the key): it goes on without it, as with no stored key, and says what that means: a new key, registered by
+ * `obtain` (a new sign-in: a PIN to approve), which replaces the unreadable one once `obtain` gave its token.
  */
 export const storedKeyIgnoredMessage = (reason: string): string =>
-  `Jwt: ignoring the stored device key: ${reason}`
+  `Jwt: ignoring the stored device key (${reason}): making a new key, which obtain registers (a new sign-in); ` +
+  "it replaces the stored one once obtain gives its token"
 
 /** What the decisions on a stored Plex JWT read of it (an edition's `PlexJwt`): the key it is bound to, its expiry. */
 export interface StoredToken {

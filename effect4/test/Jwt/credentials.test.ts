@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -1231,7 +1232,11 @@ describe("Jwt.layerStored: a stored device key it cannot use", () => {
           const warnings = lines.filter((line) => line.includes("ignoring the stored device key"))
           assert.strictEqual(warnings.length, 1, why)
           assert.include(warnings[0], "level=WARN")
-          assert.include(warnings[0], `message="Jwt: ignoring the stored device key: ${why}"`)
+          assert.include(
+            warnings[0],
+            `message="Jwt: ignoring the stored device key (${why}): making a new key, which obtain registers ` +
+              '(a new sign-in); it replaces the stored one once obtain gives its token"'
+          )
           for (const line of lines) {
             for (const secret of [keyText, stored.d, storedToken, obtainedToken]) {
               assert.notInclude(line, secret)
@@ -1242,6 +1247,65 @@ describe("Jwt.layerStored: a stored device key it cannot use", () => {
           const kept = yield* store.get(`${Jwt.defaultStoreKey}/device-key`)
           assert.isTrue(kept !== undefined && kept !== keyText, why)
         }
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
+
+/** What an unattended job's `obtain` fails with when no one is there to sign in. */
+class SignInNeeded extends Data.TaggedError("SignInNeeded")<{}> {}
+
+describe("Jwt.layerStored: a key plex.tv refuses while its stored token is fresh (a revoked device)", () => {
+  it.effect(
+    "a refresh runs obtain, as a start does: refused with obtain failing, the call fails with Unauthorized; the next run's obtain signs in and its token is stored",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const fake = yield* FakePlex.FakePlex
+        const tokenEntry = `${Jwt.defaultStoreKey}/token`
+        // An unattended job's obtain: it registers the key with a classic token when one is given, else fails.
+        const canSignIn = yield* Ref.make(true)
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.gen(function* () {
+              yield* Ref.update(obtained, (n) => n + 1)
+              if (!(yield* Ref.get(canSignIn))) {
+                return yield* Effect.fail(new SignInNeeded())
+              }
+              return yield* Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            })
+        })
+        const run = Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) =>
+            Effect.andThen(
+              PlexAuth.getTokenDetails().pipe(Effect.provideContext(context)),
+              Context.get(context, Credentials.Credentials).token
+            )
+          )
+        )
+        const first = yield* run
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+
+        // The device revoked (its token refused) and its key refused at the next exchange, no one to sign in.
+        assert.isTrue(yield* fake.revokeToken(first))
+        yield* Ref.set(canSignIn, false)
+        const refusal = Fault.status(422, { message: "Signature verification failed" })
+        yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+        const failed = yield* Effect.flip(run)
+        assert.strictEqual(failed._tag, "Unauthorized")
+        assert.strictEqual(failed._tag === "Unauthorized" ? failed.reauthentication : undefined, "Failed")
+        assert.strictEqual(yield* Ref.get(obtained), 2)
+        // The refused token is still the stored one (fresh by its expiry): the next run is refused as this one.
+        assert.strictEqual(yield* store.get(tokenEntry), Redacted.value(first))
+
+        // The next run, someone there to sign in: the refused stored token leads to obtain again, not to the same
+        // failure until the token goes stale; the new token serves and is stored.
+        yield* Ref.set(canSignIn, true)
+        yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+        const next = yield* run
+        assert.strictEqual(yield* Ref.get(obtained), 3)
+        assert.notStrictEqual(Redacted.value(next), Redacted.value(first))
+        assert.strictEqual(yield* store.get(tokenEntry), Redacted.value(next))
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 })
