@@ -703,6 +703,36 @@ describe("WebSignIn.callback", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "an abandoned return (its request gone: the tab closed) checks the PIN no more: nothing polls plex.tv for it",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const checks = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "checkPin").length
+        )
+        const fiber = yield* Effect.fork(
+          service.callback({
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+        // The return waits for an approval (a long approvalWait): checked again and again while its request lasts.
+        yield* untilFirstCheck
+        while ((yield* checks) < 3) yield* toNextSleep()
+        // The browser goes away: the server interrupts the request's fiber (the platform's Node server does on a
+        // closed connection). No check is sent after it, however long the approval wait had left.
+        yield* Fiber.interrupt(fiber)
+        const before = yield* checks
+        yield* TestClock.adjust("2 minutes")
+        assert.strictEqual(yield* checks, before)
+        assert.strictEqual((yield* FakePlex.requests).filter((r) => r.route === "checkPin").length, before)
+      }).pipe(Effect.provide(env({ approvalWait: "60 seconds", callbackWait: "61 seconds" })))
+  )
+
   it.effect("callbackWait bounds the callback's wait for plex.tv: 1 second", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
