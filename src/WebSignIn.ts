@@ -594,7 +594,9 @@ export interface WebSignInService {
    * Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv);
    * the cookies delete it, and the PIN cookie of a sign-in pending in the browser (whose return, its PIN perhaps
    * approved, would otherwise sign the browser in again after the sign-out): each only when `cookie` holds it (the
-   * browser sent it), so a request from another site, which carries no cookie, deletes none.
+   * browser sent it), so a request from another site, which carries no cookie, deletes none. A sign-out wins over
+   * that pending sign-in: its return, in flight or still to come, opens no session (`SignInNotStarted`, `NoCookie`),
+   * and a session one of its returns opened already, whose cookie the browser had not received, ends too.
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -1355,6 +1357,9 @@ const makeWith = (
     // return runs, then is dropped; at most Flow.maxReturnsInFlight (past it a return runs on its own, as without).
     type Outcome = Option.Option<Exit.Exit<Authenticated, CallbackError>>
     const returnsInFlight = new Map<string, Deferred.Deferred<Outcome>>()
+    // The sign-ins this browser's sign-out ended while their return was in flight or still to come (Flow.SignOuts):
+    // a sign-out wins over them.
+    const signOuts = new Flow.SignOuts()
     // One attempt: the return's own outcome (Some), or None when the one it waited for was interrupted. Taking
     // the entry, running, and dropping it are one uninterruptible region (the return itself stays interruptible),
     // so an interruption between the lookup and the run cannot leave an entry that nothing will ever complete.
@@ -1508,6 +1513,15 @@ const makeWith = (
         // failed one does: the routes' 503 page, whose "Try again" is this return (the session, should it be written
         // later, removed at sessionMax).
         yield* withinStoreWait("set", yield* leftOf(deadline, Flow.storeWaitMillis))(save(storageKey, record))
+        // A sign-out of this browser (its PIN cookie sent) while this return ran ends the sign-in: the session just
+        // written is removed (one the store fails to remove is never answered, and goes at sessionMax) and none is
+        // opened. Otherwise it is kept for a sign-out sent before its cookie reaches the browser (which removes it).
+        const at = yield* Clock.currentTimeMillis
+        if (!(yield* Effect.sync(() => signOuts.opened(pin.nonce, storageKey, at + pinMillis, at)))) {
+          yield* Effect.ignore(withinStoreWait("remove")(remove(storageKey)))
+          yield* Effect.logInfo("WebSignIn: a sign-in ended by a sign-out of its browser opened no session")
+          return yield* new SignInNotStarted({ reason: "NoCookie" })
+        }
         yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
@@ -1519,6 +1533,9 @@ const makeWith = (
         const now = yield* Clock.currentTimeMillis
         const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
         if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
+        // A sign-in this browser's sign-out ended: its PIN cookie (whose deletion had not reached the browser) is as
+        // if deleted.
+        if (signOuts.ended(started.pin.nonce, now)) return yield* new SignInNotStarted({ reason: "NoCookie" })
         // Two returns of one sign-in at once share one outcome: one session.
         return yield* oneReturnAtATime(started.pin.nonce, finish(request, started.pin, now))
       }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.callback", { captureStackTrace: false }))
@@ -1638,9 +1655,16 @@ const makeWith = (
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* Effect.option(sessionIdOf(cookie, now))
+        // The sign-ins pending in this browser (their PIN cookies sent) end first (Flow.SignOuts): a return of one, in
+        // flight or to come, opens no session; a session one opened already, its cookie not yet at the browser, ends
+        // with this sign-out, as the session of the request's cookie does.
+        const pending = yield* Effect.promise(() => Flow.pendingNonces(key, settings, cookie, now))
+        const storageKeys = pending.flatMap((nonce) => signOuts.end(nonce, now + pinMillis, now) ?? [])
+        if (Option.isSome(sessionId))
+          storageKeys.unshift(yield* Effect.promise(() => Core.storageKey(prefix, sessionId.value)))
         let revoked = false
-        if (Option.isSome(sessionId)) {
-          const storageKey = yield* Effect.promise(() => Core.storageKey(prefix, sessionId.value))
+        let failed: SessionStoreError | undefined
+        for (const storageKey of new Set(storageKeys)) {
           const found = yield* withinStoreWait("get")(load(storageKey, Core.messages.signedOutDamaged))
           // Waited for at most Flow.storeWaitMillis each, as a request's: a store that hangs (or the session's lock
           // held by a call that does) fails the sign-out as a failing store does (SessionStoreError: the route's 500).
@@ -1652,7 +1676,7 @@ const makeWith = (
             const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
             if (signOutOptions.revoke === true) {
-              revoked = yield* PlexAuth.signOut().pipe(
+              const revokedThis = yield* PlexAuth.signOut().pipe(
                 Effect.provideService(Credentials, { token: Effect.succeed(token) }),
                 Effect.provide(context),
                 Effect.as(true),
@@ -1675,12 +1699,15 @@ const makeWith = (
                   })
                 )
               )
+              revoked ||= revokedThis
             }
             if (Either.isRight(removed))
               yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }
-          if (Either.isLeft(removed)) return yield* Effect.fail(removed.left)
+          // The first failure fails the sign-out, once every session has been tried.
+          if (Either.isLeft(removed)) failed ??= removed.left
         }
+        if (failed !== undefined) return yield* Effect.fail(failed)
         // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
         // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the
         // sign-out (history, "Try again") would sign the browser in again. Only the cookies the request sent

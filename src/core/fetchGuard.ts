@@ -85,13 +85,16 @@ export const guardFetch =
       // throwing on a stray %), as a query or a form writes a secret percent-encoded (a claim token is any visible
       // ASCII: "a+b" is "a%2Bb" in the query). %XX reads as one character each: a secret in a URL is ASCII (tokens,
       // claim tokens, a Home PIN, a device JWT, by their checks). Each part on its own: a secret with a space (a
-      // password) is not found across two parts ("Node" and "20" are no "Node 20").
-      const sent: Array<string> = []
-      const add = (text: string) => sent.push(text, unescape(text))
-      add(url)
-      add(typeof body === "string" ? body : body == null ? "" : secrets.join(" "))
-      new Headers(init?.headers).forEach(add)
-      if (secrets.some((secret) => secret !== "" && sent.some((text) => text.includes(secret)))) {
+      // password) is not found across two parts ("Node" and "20" are no "Node 20"). A secret is found where `scrub`
+      // would mask it (one rule for both): one of 6 characters or more anywhere, a shorter one only standing alone,
+      // no letter, digit or "_" glued to it (a value of its own: a header's, a query's, a JSON string, a path
+      // segment), so that a 4-character PIN code "AB12" is not found in "/assets/AB12cd.png" nor in "XAB12".
+      const sent = [
+        url,
+        typeof body === "string" ? body : body == null ? "" : secrets.join(" "),
+        ...new Headers(init?.headers).values()
+      ].flatMap((text) => [text, unescape(text)])
+      if (sent.some((text) => scrub(text, secrets) !== text)) {
         throw new CrossOrigin(`refused to send credentials to another origin (${new URL(url).origin})`)
       }
     }

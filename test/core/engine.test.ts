@@ -515,6 +515,56 @@ describe("core/redact and core/fetchGuard", () => {
     }
     assert.strictEqual(sent.length, 3)
   })
+
+  it("the guarded fetch finds a short secret where it stands alone, not inside a word or a number", async () => {
+    // A 4-character secret (a PIN's code, a Home PIN, a short password) is other text inside "AB12cd" or "2026AB12":
+    // those are sent. Standing alone, as a value of its own (a path segment, a query's or a form's value, a JSON
+    // string, a header's value, after "Bearer "), it is the secret: refused. One of 6 characters or more (a token, a
+    // 2FA code) is found anywhere, as before.
+    const sent: Array<string> = []
+    const inner = (async (input: RequestInfo | URL) => {
+      sent.push(String(input))
+      return new Response("{}")
+    }) as typeof globalThis.fetch
+    const guarded = guardFetch(inner, () => "https://plex.tv/api/v2/pins/1", ["AB12"])
+    const refused = async (url: string, init?: RequestInit) => {
+      try {
+        await guarded(url, init)
+      } catch (error) {
+        return error instanceof CrossOrigin
+      }
+      return false
+    }
+    const unrelated: ReadonlyArray<[string, RequestInit?]> = [
+      ["https://cdn.example/assets/AB12cd.png"],
+      ["https://cdn.example/v/2026AB12?x=XAB12Y"],
+      ["https://cdn.example/a", { headers: { "user-agent": "Agent/AB123 (AB12_x)" } }],
+      ["https://cdn.example/a", { method: "POST", body: '{"note":"AB12345"}' }]
+    ]
+    for (const [url, init] of unrelated) assert.isFalse(await refused(url, init), url)
+    assert.strictEqual(sent.length, unrelated.length)
+    const alone: ReadonlyArray<[string, RequestInit?]> = [
+      ["https://cdn.example/pin/AB12/x"],
+      ["https://cdn.example/a?code=AB12&b=1"],
+      ["https://cdn.example/a?code=%41B12"],
+      ["https://cdn.example/a", { headers: { authorization: "Bearer AB12" } }],
+      ["https://cdn.example/a", { method: "POST", body: '{"code":"AB12"}' }],
+      ["https://cdn.example/a", { method: "POST", body: "code=AB12" }],
+      ["https://cdn.example/a", { method: "POST", body: new Uint8Array(1) }]
+    ]
+    for (const [url, init] of alone) assert.isTrue(await refused(url, init), `${url} ${String(init?.body)}`)
+    assert.strictEqual(sent.length, unrelated.length)
+    // A secret of 6 characters or more is found inside other text too: "x739214y" carries the code 739214.
+    const code = guardFetch(inner, () => "https://plex.tv/api/v2/users/signin", ["739214"])
+    let refusedCode: unknown
+    try {
+      await code("https://cdn.example/a?x739214y")
+    } catch (error) {
+      refusedCode = error
+    }
+    assert.instanceOf(refusedCode, CrossOrigin)
+    assert.strictEqual(sent.length, unrelated.length)
+  })
 })
 
 describe("core/refresh", () => {

@@ -1305,3 +1305,46 @@ describe("core/web: the sign-in's defaults, shared by both editions", () => {
     })
   })
 })
+
+describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", () => {
+  it("ends a sign-in until its PIN cookie expires; hands over the session its return opened; stays bounded", () => {
+    const signOuts = new Flow.SignOuts()
+    // A return that opened its session before any sign-out: kept, named to a later sign-out.
+    assert.isTrue(signOuts.opened("a", "session-a", 1000, 0))
+    assert.isFalse(signOuts.ended("a", 10))
+    assert.strictEqual(signOuts.end("a", 1010, 10), "session-a")
+    assert.isTrue(signOuts.ended("a", 20))
+    // Ended, a return of it opens nothing (its session is not named again).
+    assert.isFalse(signOuts.opened("a", "session-a2", 1020, 20))
+    assert.isUndefined(signOuts.end("a", 1030, 30))
+    // Once the PIN cookie has expired no return can come: forgotten.
+    assert.isFalse(signOuts.ended("a", 1030))
+    // A sign-out ending a sign-in nothing opened yet: nothing to remove, and its return opens nothing.
+    assert.isUndefined(signOuts.end("b", 2000, 0))
+    assert.isFalse(signOuts.opened("b", "session-b", 2000, 1))
+    // At most Flow.maxSignOutEntries: the oldest goes first.
+    for (let i = 0; i < Flow.maxSignOutEntries; i++) signOuts.end(`n${i}`, 5000, 2)
+    assert.isFalse(signOuts.ended("b", 3))
+    assert.isTrue(signOuts.ended("n0", 3))
+    assert.isTrue(signOuts.ended(`n${Flow.maxSignOutEntries - 1}`, 3))
+  })
+
+  it("reads the nonces of the PIN cookies a Cookie header sends that verify, whatever return they are for", async () => {
+    const key = await Signed.importKey("unit-test-session-key-0123456789abcdefgh")
+    const checked = SignIn.settings({ appUrl: "https://media.example.com" })
+    if (checked._tag !== "Ok") return assert.fail(checked.message)
+    const settings = checked.settings
+    const value = await Signed.sign(
+      key,
+      SignIn.pinPurpose,
+      SignIn.pinData({ id: 7, code: "AB12", nonce: "n-7" }),
+      1000
+    )
+    const name = settings.pinCookie
+    assert.deepStrictEqual(await Flow.pendingNonces(key, settings, `${name}=${value}; other=1`, 0), ["n-7"])
+    // Expired, tampered, or none at all: no sign-in to end.
+    assert.deepStrictEqual(await Flow.pendingNonces(key, settings, `${name}=${value}`, 2000 * 1000), [])
+    assert.deepStrictEqual(await Flow.pendingNonces(key, settings, `${name}=${value}x`, 0), [])
+    assert.deepStrictEqual(await Flow.pendingNonces(key, settings, undefined, 0), [])
+  })
+})

@@ -703,6 +703,36 @@ describe("WebSignIn.callback", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "an abandoned return (its request gone: the tab closed) checks the PIN no more: nothing polls plex.tv for it",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const checks = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "checkPin").length
+        )
+        const fiber = yield* Effect.fork(
+          service.callback({
+            cookie: `${started.cookie.name}=${started.cookie.value}`,
+            url: params.get("forwardUrl") ?? ""
+          })
+        )
+        // The return waits for an approval (a long approvalWait): checked again and again while its request lasts.
+        yield* untilFirstCheck
+        while ((yield* checks) < 3) yield* toNextSleep()
+        // The browser goes away: the server interrupts the request's fiber (the platform's Node server does on a
+        // closed connection). No check is sent after it, however long the approval wait had left.
+        yield* Fiber.interrupt(fiber)
+        const before = yield* checks
+        yield* TestClock.adjust("2 minutes")
+        assert.strictEqual(yield* checks, before)
+        assert.strictEqual((yield* FakePlex.requests).filter((r) => r.route === "checkPin").length, before)
+      }).pipe(Effect.provide(env({ approvalWait: "60 seconds", callbackWait: "61 seconds" })))
+  )
+
   it.effect("callbackWait bounds the callback's wait for plex.tv: 1 second", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
@@ -2295,6 +2325,68 @@ describe("WebSignIn sessions", () => {
       assert.isFalse(yield* fake.isTokenValid(t2 ?? ""))
       assert.strictEqual(yield* Effect.flatMap(KeyValueStore.KeyValueStore, sessions), 0)
     }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out wins over a return in flight: waiting on plex.tv when the browser signs out, it opens no session",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const signedIn = yield* session("alice")
+        // A second sign-in (another account, say) comes back before Plex shows its PIN approved: the return waits.
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${signedIn}; ${started.cookie.name}=${started.cookie.value}`
+        const fiber = yield* Effect.fork(
+          Effect.either(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
+        )
+        yield* untilFirstCheck
+        // The user signs out in another tab meanwhile (the browser sends both cookies), then Plex approves the PIN.
+        const out = yield* service.signOut(browser)
+        const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
+        assert.includeMembers(deleted, [service.settings.sessionCookie, service.settings.pinCookie])
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        assert.isTrue(Either.isLeft(result), "the return opened a session after the sign-out")
+        const refused = Either.isLeft(result) ? result.left : undefined
+        assert.strictEqual(refused?._tag, "SignInNotStarted")
+        assert.strictEqual(refused?._tag === "SignInNotStarted" && refused.reason, "NoCookie")
+        // It got as far as writing bob's session, and removed it: the store holds none.
+        assert.isTrue((yield* FakePlex.requests).some((r) => r.route === "getServerResources"))
+        assert.strictEqual(yield* sessions(store), 0)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out sent before the return's session cookie reached the browser ends that session too",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        const url = params.get("forwardUrl") ?? ""
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const { cookies } = yield* service.callback({ cookie: pinCookie, url })
+        const opened = header(cookies, service.settings.sessionCookie) ?? ""
+        // The browser has not received the return's answer yet: its sign-out sends the PIN cookie, no session cookie.
+        const out = yield* service.signOut(pinCookie)
+        const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
+        assert.include(deleted, service.settings.pinCookie)
+        assert.notInclude(deleted, service.settings.sessionCookie)
+        assert.strictEqual((yield* failure(service.authenticate(opened)))._tag, "Unauthenticated")
+        assert.strictEqual(yield* sessions(store), 0)
+        // The same return again (the PIN cookie's deletion not yet at the browser, "Try again"): no session either.
+        const again = yield* failure(service.callback({ cookie: pinCookie, url }))
+        assert.strictEqual(again._tag, "SignInNotStarted")
+        assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
+        assert.strictEqual(yield* sessions(store), 0)
+        // Another sign-in of that browser afterwards signs in as ever.
+        assert.strictEqual((yield* signIn("carol")).user.access, "Shared")
+      }).pipe(Effect.provide(env()))
   )
 
   // A hung plex.tv held the sign-out for the per-attempt timeout (30 s) and its retries: it waits at most 5 s.

@@ -424,6 +424,80 @@ export const maxPinCookieValues = 8
 export const maxReturnsInFlight = 1024
 
 /**
+ * The PIN nonces of the sign-ins pending in a `Cookie` header: each value under the PIN cookie's name (at most
+ * {@link maxPinCookieValues}) whose signature verifies and that has not expired, whatever return it is for. A sign-out
+ * ends them ({@link SignOuts}).
+ */
+export const pendingNonces = async (
+  key: CryptoKey,
+  settings: S.Settings,
+  cookie: string | undefined,
+  now: number
+): Promise<ReadonlyArray<string>> => {
+  const nonces: Array<string> = []
+  for (const raw of Cookies.cookieValues(cookie, settings.pinCookie).slice(0, maxPinCookieValues)) {
+    const verified = await Signed.verify([key], S.pinPurpose, raw, now)
+    const pin = verified._tag === "Invalid" ? undefined : S.readPinData(verified.data)
+    if (pin !== undefined) nonces.push(pin.nonce)
+  }
+  return nonces
+}
+
+/** How many sign-ins {@link SignOuts} keeps, ended or with the session their return opened; past it, the oldest go. */
+export const maxSignOutEntries = 1024
+
+/**
+ * Sign-out wins over a sign-in in flight in the same browser. A sign-out that sends a pending sign-in's PIN cookie
+ * ends that sign-in ({@link SignOuts.end}), by its PIN's nonce: its return, in flight (waiting on plex.tv, the store)
+ * or still to come (the cookie's deletion not yet at the browser), opens no session ({@link SignOuts.ended}), and a
+ * session one of its returns opened already, whose cookie had not reached the browser when it sent the sign-out, is
+ * handed to the sign-out to remove ({@link SignOuts.opened} then `end`). Each entry is kept until the PIN cookie that
+ * names it has expired (`until`: a sign-out or a return at `now` reads a cookie issued at the latest at `now`, so
+ * `now` plus `pinLifetime`), at most {@link maxSignOutEntries} (the oldest forgotten past it). In memory: a sign-out
+ * reaches the returns of this process (another process over the same store is not told).
+ */
+export class SignOuts {
+  private readonly entries = new Map<
+    string,
+    { readonly until: number; readonly storageKey?: string | undefined }
+  >()
+
+  private put(nonce: string, entry: { readonly until: number; readonly storageKey?: string }, now: number) {
+    for (const [key, { until }] of this.entries) if (until <= now) this.entries.delete(key)
+    this.entries.delete(nonce)
+    if (this.entries.size >= maxSignOutEntries) this.entries.delete(this.entries.keys().next().value!)
+    this.entries.set(nonce, entry)
+  }
+
+  /**
+   * A sign-out that sent the PIN cookie of `nonce`: that sign-in ends (until `until`). Answers the storage key of the
+   * session one of its returns opened, if any, for the sign-out to remove.
+   */
+  end(nonce: string, until: number, now: number): string | undefined {
+    const entry = this.entries.get(nonce)
+    this.put(nonce, { until }, now)
+    return entry !== undefined && entry.until > now ? entry.storageKey : undefined
+  }
+
+  /** Whether a sign-out ended the sign-in of `nonce` (a return of it opens no session). */
+  ended(nonce: string, now: number): boolean {
+    const entry = this.entries.get(nonce)
+    return entry !== undefined && entry.until > now && entry.storageKey === undefined
+  }
+
+  /**
+   * A return of `nonce` has written its session (`storageKey`): `false`, nothing kept, when a sign-out ended the
+   * sign-in meanwhile (the return removes the session and opens none); `true` otherwise, the session kept for a
+   * sign-out sent before its cookie reached the browser. One step: no sign-out falls between the two.
+   */
+  opened(nonce: string, storageKey: string, until: number, now: number): boolean {
+    if (this.ended(nonce, now)) return false
+    this.put(nonce, { until, storageKey }, now)
+    return true
+  }
+}
+
+/**
  * How long the removal of one ended session (past `sessionMax`, by the fiber a sign-in starts) may take before it
  * is given up, the session left listed for a later sign-in: a store call that hangs must not stop that clean-up
  * for good (one removal fiber at a time).

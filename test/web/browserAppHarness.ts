@@ -1,0 +1,139 @@
+/**
+ * The harness of the browser-only app tests, shared by both editions (test/web/browserApp.test.ts,
+ * effect4/test/web/browserApp.test.ts): the app of docs/pin-login.md's "A browser app" (each edition's
+ * fixtures/browserApp.ts) bundled for the browser with esbuild, served from its own loopback origin with the page
+ * that carries the fake's URLs, headless Chromium (Debian's `chromium`, driven by `playwright-core`), and the steps
+ * a user takes. Effect-free: each edition's test runs its own `FakePlexServer`. No sleeps: every wait is on a page
+ * event or a selector.
+ */
+import { existsSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import * as esbuild from "esbuild"
+import type { Browser, Page } from "playwright-core"
+import { chromium } from "playwright-core"
+
+export const CHROMIUM = "/usr/bin/chromium"
+export const available = existsSync(CHROMIUM)
+
+/** Why the tests of `file` are skipped: said once, when Chromium is missing. */
+export const warnIfMissing = (file: string) => {
+  if (!available) {
+    console.warn(
+      `${file}: ${CHROMIUM} is missing, so the browser tests are SKIPPED. ` +
+        "Install Debian's chromium package: `node scripts/chromium.mjs` as root (npm ci runs it)."
+    )
+  }
+}
+
+/**
+ * The app at `entry` bundled as a browser app is (ESM, for the browser), the library `packageName` (and its
+ * subpaths, `packageName/PinLogin`) from its sources in `src` (a directory, ending in `/`).
+ */
+export const bundleApp = async (entry: string, packageName: string, src: string): Promise<string> => {
+  const subpath = new RegExp(`^${packageName.replace(/[-/\\^$*+?.()|[\]{}]/g, "\\$&")}/[A-Z]\\w*$`)
+  const bundle = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    logLevel: "silent",
+    alias: { [packageName]: `${src}index.ts` },
+    plugins: [
+      {
+        name: "subpaths",
+        setup: (build) =>
+          build.onResolve({ filter: subpath }, (args) => ({
+            path: `${src}${args.path.slice(packageName.length + 1)}.ts`
+          }))
+      }
+    ]
+  })
+  return bundle.outputFiles[0]!.text
+}
+
+/** The app's origin: its page (set once the fake runs, whose origin allows this one), its script and `forwardUrl`. */
+export interface AppServer {
+  readonly appUrl: string
+  readonly setPage: (plexTvUrl: string) => void
+  readonly close: () => Promise<void>
+}
+
+/** Serves `script` and its page from a loopback port the system picks (bound once, and kept). */
+export const serveApp = async (script: string): Promise<AppServer> => {
+  let page = ""
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://app").pathname
+    if (path === "/app.js") {
+      res.writeHead(200, { "content-type": "text/javascript" }).end(script)
+    } else if (path === "/plex-signed-in.html") {
+      res.writeHead(200, { "content-type": "text/html" }).end("<script>window.close()</script>")
+    } else if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" }).end(page)
+    } else {
+      res.writeHead(404).end()
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    appUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setPage: (plexTvUrl) => {
+      page = [
+        `<!doctype html><html data-plex-tv="${plexTvUrl}" data-auth-app="${plexTvUrl}/auth"><body>`,
+        '<button id="sign-in">Sign in with Plex</button><a id="plex-link">Open Plex</a>',
+        '<button id="sign-out">Sign out</button><p id="user"></p><ul id="servers"></ul><p id="status"></p>',
+        '<script type="module" src="/app.js"></script></body></html>'
+      ].join("")
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve()))
+  }
+}
+
+export const launch = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+  })
+
+/** A fresh page at `appUrl` (its own context: its own localStorage) and everything it logs and requests. */
+export const open = async (browser: Browser, appUrl: string) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const consoleLines: Array<string> = []
+  const requested: Array<string> = []
+  context.on("console", (message) => consoleLines.push(message.text()))
+  context.on("request", (request) => requested.push(request.url()))
+  await page.goto(appUrl)
+  return { context, page, consoleLines, requested }
+}
+
+/** Clicks "Sign in with Plex": the PIN window the click opened, once its approval page is ready. */
+export const signIn = async (page: Page) => {
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#sign-in")])
+  await popup.waitForSelector("#approve[data-ready='true']")
+  return popup
+}
+
+/** Clicks "Allow" in the PIN window, which then closes (the app's `forwardUrl` page, and the login's end). */
+export const approve = async (popup: Page) => {
+  const closed = popup.waitForEvent("close")
+  // The window may close before the click's own wait is over: that is the outcome waited for below.
+  await popup.click("#allow").catch((error: unknown) => {
+    if (!popup.isClosed()) throw error
+  })
+  await closed
+}
+
+/** The app's status once it matches `expected` (or says it failed). */
+export const statusOf = async (page: Page, expected: RegExp) => {
+  await page.waitForFunction(
+    (source) => new RegExp(source).test(document.getElementById("status")?.textContent ?? ""),
+    `${expected.source}|failed`
+  )
+  return (await page.textContent("#status")) ?? ""
+}
+
+/** The `localStorage` value under `key` of `page`'s origin. */
+export const stored = (page: Page, key: string) => page.evaluate((name) => localStorage.getItem(name), key)
