@@ -21,8 +21,8 @@ export const isJson = (contentType: string | undefined): boolean =>
  * values, secret body) of one meant for `intended`: only to the same origin.
  */
 export const mayCarrySecrets = (intended: string | URL, to: string | URL): boolean => {
-  // The same URL string: the same origin, without parsing either (the common case, checked per request).
-  if (typeof intended === "string" && intended === to) return true
+  // The same URL (string, or object): the same origin, without parsing either (the common case, checked per request).
+  if (intended === to) return true
   try {
     return new URL(intended).origin === new URL(to).origin
   } catch {
@@ -41,9 +41,8 @@ export type Hop<M extends string = string> =
       /** The next request's method, and its URL without query nor fragment, which follow. */
       readonly method: M | "GET"
       readonly target: string
-      /** The query, without what must not travel ({@link redirectQuery}). */
+      /** The query, without what must not travel ({@link redirectQuery}). The fragment is `url`'s (never sent). */
       readonly query: Array<[string, string]>
-      readonly hash: string | undefined
       /** The headers the next request drops: the token on another origin, a dropped body's content headers. */
       readonly drop: ReadonlyArray<string>
     }
@@ -64,8 +63,8 @@ export const nextHop = <M extends string>(
   location: string,
   hops: number,
   secretBody: boolean,
-  secrets: ReadonlyArray<string> = [],
-  inQuery: ReadonlyArray<string> = secrets
+  secrets: ReadonlyArray<string>,
+  inQuery: ReadonlyArray<string>
 ): Hop<M> => {
   const refuse = (detail: string): Hop<M> => ({ _tag: "Refuse", detail })
   if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
@@ -93,7 +92,6 @@ export const nextHop = <M extends string>(
     method: toGet ? "GET" : method,
     target: url.origin + url.pathname,
     query: redirectQuery(url, crossOrigin, secrets, inQuery),
-    hash: url.hash.slice(1) || undefined,
     // The token on another origin; the content headers when the body is dropped.
     drop: ["x-plex-token", "content-type", "content-length"].filter((_, i) => (i ? toGet : crossOrigin))
   }
@@ -111,7 +109,7 @@ export const redirectQuery = (
   url: URL,
   crossOrigin: boolean,
   secrets: ReadonlyArray<string>,
-  inQuery: ReadonlyArray<string> = secrets
+  inQuery: ReadonlyArray<string>
 ): Array<[string, string]> =>
   [...url.searchParams].filter(
     ([key, value]) =>

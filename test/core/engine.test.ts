@@ -952,7 +952,7 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
     )
   })
 
-  it("a followed redirect gives the next request: method, target, query and hash, the headers it drops", () => {
+  it("a followed redirect gives the next request: method, target, query and URL (its hash), the headers it drops", () => {
     const hop = Policy.nextHop(
       "https://plex.tv/a",
       "POST",
@@ -960,25 +960,38 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       "https://other.example/b?x=1&X-Plex-Token=t&jwt=s3cret#frag",
       0,
       false,
+      ["s3cret"],
       ["s3cret"]
     )
-    assert.deepStrictEqual(hop._tag === "Follow" && [hop.method, hop.target, hop.query, hop.hash, hop.drop], [
-      "GET",
-      "https://other.example/b",
-      [["x", "1"]],
-      "frag",
-      ["x-plex-token", "content-type", "content-length"]
-    ])
-    const same = Policy.nextHop("https://plex.tv/a", "PUT", 307, "/c?jwt=s3cret", 0, true, ["s3cret"])
-    assert.deepStrictEqual(same._tag === "Follow" && [same.method, same.query, same.hash, same.drop], [
+    assert.deepStrictEqual(
+      hop._tag === "Follow" && [hop.method, hop.target, hop.query, hop.url.hash, hop.drop],
+      [
+        "GET",
+        "https://other.example/b",
+        [["x", "1"]],
+        "#frag",
+        ["x-plex-token", "content-type", "content-length"]
+      ]
+    )
+    const same = Policy.nextHop(
+      "https://plex.tv/a",
+      "PUT",
+      307,
+      "/c?jwt=s3cret",
+      0,
+      true,
+      ["s3cret"],
+      ["s3cret"]
+    )
+    assert.deepStrictEqual(same._tag === "Follow" && [same.method, same.query, same.url.hash, same.drop], [
       "PUT",
       [["jwt", "s3cret"]],
-      undefined,
+      "",
       []
     ])
     // Each drop on its own: the token for another origin only, the content headers for a body dropped only.
     const drops = (from: string, method: string, status: number, location: string) => {
-      const hop = Policy.nextHop(from, method, status, location, 0, false)
+      const hop = Policy.nextHop(from, method, status, location, 0, false, [], [])
       return hop._tag === "Follow" && [hop.method, hop.drop]
     }
     assert.deepStrictEqual(drops("https://plex.tv/a", "POST", 303, "/b"), [
@@ -1023,7 +1036,7 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       ["x", "1"]
     ])
     assert.deepStrictEqual(
-      Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true),
+      Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true, [], []),
       {
         _tag: "Refuse",
         detail: "refused to send credentials to another origin (https://other.example)"
