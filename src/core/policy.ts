@@ -35,7 +35,6 @@ export type Hop<M extends string = string> =
   | {
       readonly _tag: "Follow"
       readonly url: URL
-      readonly crossOrigin: boolean
       /** A 303 (but after a HEAD, which stays one), or a 301/302 after a POST: a GET without the body. */
       readonly toGet: boolean
       /** The next request's method, and its URL without query nor fragment, which follow. */
@@ -43,8 +42,6 @@ export type Hop<M extends string = string> =
       readonly target: string
       /** The query, without what must not travel ({@link redirectQuery}). The fragment is `url`'s (never sent). */
       readonly query: Array<[string, string]>
-      /** The headers the next request drops: the token on another origin, a dropped body's content headers. */
-      readonly drop: ReadonlyArray<string>
     }
   | { readonly _tag: "Refuse"; readonly detail: string }
 
@@ -87,13 +84,10 @@ export const nextHop = <M extends string>(
   return {
     _tag: "Follow",
     url,
-    crossOrigin,
     toGet,
     method: toGet ? "GET" : method,
     target: url.origin + url.pathname,
-    query: redirectQuery(url, crossOrigin, secrets, inQuery),
-    // The token on another origin; the content headers when the body is dropped.
-    drop: ["x-plex-token", "content-type", "content-length"].filter((_, i) => (i ? toGet : crossOrigin))
+    query: redirectQuery(url, crossOrigin, secrets, inQuery)
   }
 }
 

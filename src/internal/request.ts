@@ -226,7 +226,7 @@ export const execute = <S extends Spec<any>>(
       // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
       // interrupts it (the platform then aborts the request).
       const attempt = Effect.suspend(() => {
-        const sent = follow(client, ctx, request, out.secretBody, allow, () => {
+        const sent = follow(client, ctx, request, out.secretBody, propagate, allow, () => {
           acted = true
           onActed?.()
         })
@@ -297,7 +297,6 @@ export const execute = <S extends Spec<any>>(
       // carries a secret.
       const run = retrying(attempt, policy, idempotent, () => acted).pipe(
         Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
-        Effect.locally(HttpClient.currentTracerPropagation, propagate),
         out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
       )
       // The guarded transport and the operation's span as the parent of what the attempts record (the
