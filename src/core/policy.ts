@@ -10,7 +10,7 @@ import type { TwoFactorReader } from "./twoFactor.js"
 export const maxRedirects = 5
 
 /** Whether `status` is a redirect the engine follows (when it carries a `Location`). */
-export const isRedirect = (status: number): boolean => [301, 302, 303, 307, 308].includes(status)
+export const isRedirect = (status: number): boolean => /^30[12378]$/.test(`${status}`)
 
 /** Whether a `Content-Type` says JSON (`application/json`, `application/problem+json`, `text/json`). */
 export const isJson = (contentType: string | undefined): boolean =>
@@ -256,21 +256,19 @@ export const mayRetry = (
   neverReachedServer: boolean,
   acted?: boolean
 ): boolean => {
-  // A server acted on it, then redirected it: what the page it went on to answered proves nothing.
-  if (!idempotent && acted) return false
-  const status = error.status
-  switch (error._tag) {
-    case "RateLimited":
-      return true
-    case "NetworkError":
-      // A reset or a broken body may come after the server acted; only a refused connection proves it did not.
-      return idempotent || neverReachedServer
-    case "Unexpected":
-      if (error.reason !== "Status" || status === undefined) return false
-      if (!idempotent) return status === 503
-      // 501 and 505 say the server cannot do this at all: a retry would get the same answer.
-      return status === 408 || status === 425 || (status >= 500 && status !== 501 && status !== 505)
-    default:
-      return false
-  }
+  const status = error.status ?? 0
+  // A server acted on it, then redirected it: what the page it went on to answered proves nothing. A reset or a
+  // broken body may come after the server acted; only a refused connection proves it did not. 501 and 505 say the
+  // server cannot do this at all: a retry would get the same answer.
+  return (
+    !(acted && !idempotent) &&
+    (error._tag === "RateLimited" ||
+      (error._tag === "NetworkError"
+        ? idempotent || neverReachedServer
+        : error._tag === "Unexpected" &&
+          error.reason === "Status" &&
+          (idempotent
+            ? status === 408 || status === 425 || (status > 499 && status !== 501 && status !== 505)
+            : status === 503)))
+  )
 }

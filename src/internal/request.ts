@@ -235,12 +235,10 @@ export const execute = <S extends Spec<any>>(
         span?.attribute("plex.retry_count", retries)
         // One `plex.retry` event per retry, and no log line, as the Effect 4 edition records it (docs/tracing.md):
         // a Debug line was a second event of the span (Effect 3's tracer logger records each line logged in a span).
-        return Effect.zipRight(
-          Effect.map(Clock.currentTimeMillis, (now) =>
-            span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
-          ),
-          sent
-        )
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
+          return sent
+        })
       }).pipe(
         Effect.flatMap((response) => {
           span?.attribute("http.response.status_code", response.status)
@@ -283,7 +281,7 @@ export const execute = <S extends Spec<any>>(
                             detail: Facts.timeoutDetail(Duration.toMillis(timeout))
                           })
                         )
-                      : Effect.flatMap(outcome, identity)
+                      : Effect.flatten(outcome)
                   )
                 )
               )
