@@ -15,6 +15,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -34,6 +35,7 @@ import type { Endpoint } from "../core/endpoint.js"
 import * as Identity from "../core/identity.js"
 import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer, outcomeUnknown } from "../core/policy.js"
+import { scrubbedError } from "../core/fetchGuard.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
@@ -294,6 +296,11 @@ export const execute = <S extends Spec<any>>(
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query
       // carries a secret.
       const run = retrying(attempt, policy, idempotent, () => acted).pipe(
+        // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as errors are.
+        Effect.mapErrorCause((cause) => {
+          const defect = Cause.dieOption(cause)
+          return defect._tag === "Some" ? Cause.die(scrubbedError(defect.value, ctx.secrets)) : cause
+        }),
         Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
         out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
       )
