@@ -218,7 +218,7 @@ export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
 
 /** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
 export const neverSent = (code: unknown): boolean =>
-  typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
+  typeof code === "string" && /^E(CONNREFUSED|NOTFOUND|AI_AGAIN|(HOST|NET)UNREACH)$/.test(code)
 
 /**
  * Whether a failed attempt leaves it unknown whether the server acted on
