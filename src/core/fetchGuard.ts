@@ -30,9 +30,10 @@ export class CrossOrigin extends Error {}
  * `policy.ts`'s `neverSent` read) and the error's prototype (a `TypeError`
  * stays one), except where the message is not the error's own (a
  * `DOMException`'s: its accessors work only on the original), which becomes
- * a plain `Error` with that name.
+ * a plain `Error` with that name. The engines mask a defect with it too (a caller's `HttpClient` dying with an
+ * error that quotes the token), before it reaches a span or the caller.
  */
-const scrubbedError = (value: unknown, secrets: ReadonlyArray<string>, depth = 0): unknown => {
+export const scrubbedError = (value: unknown, secrets: ReadonlyArray<string>, depth = 0): unknown => {
   if (typeof value === "string") return scrub(value, secrets)
   const error = value instanceof Error
   const array = Array.isArray(value)

@@ -10,7 +10,7 @@ import type { TwoFactorReader } from "./twoFactor.js"
 export const maxRedirects = 5
 
 /** Whether `status` is a redirect the engine follows (when it carries a `Location`). */
-export const isRedirect = (status: number): boolean => [301, 302, 303, 307, 308].includes(status)
+export const isRedirect = (status: number): boolean => /^30[12378]$/.test(`${status}`)
 
 /** Whether a `Content-Type` says JSON (`application/json`, `application/problem+json`, `text/json`). */
 export const isJson = (contentType: string | undefined): boolean =>
@@ -21,8 +21,8 @@ export const isJson = (contentType: string | undefined): boolean =>
  * values, secret body) of one meant for `intended`: only to the same origin.
  */
 export const mayCarrySecrets = (intended: string | URL, to: string | URL): boolean => {
-  // The same URL string: the same origin, without parsing either (the common case, checked per request).
-  if (typeof intended === "string" && intended === to) return true
+  // The same URL (string, or object): the same origin, without parsing either (the common case, checked per request).
+  if (intended === to) return true
   try {
     return new URL(intended).origin === new URL(to).origin
   } catch {
@@ -35,17 +35,13 @@ export type Hop<M extends string = string> =
   | {
       readonly _tag: "Follow"
       readonly url: URL
-      readonly crossOrigin: boolean
       /** A 303 (but after a HEAD, which stays one), or a 301/302 after a POST: a GET without the body. */
       readonly toGet: boolean
       /** The next request's method, and its URL without query nor fragment, which follow. */
       readonly method: M | "GET"
       readonly target: string
-      /** The query, without what must not travel ({@link redirectQuery}). */
+      /** The query, without what must not travel ({@link redirectQuery}). The fragment is `url`'s (never sent). */
       readonly query: Array<[string, string]>
-      readonly hash: string | undefined
-      /** The headers the next request drops: the token on another origin, a dropped body's content headers. */
-      readonly drop: ReadonlyArray<string>
     }
   | { readonly _tag: "Refuse"; readonly detail: string }
 
@@ -64,8 +60,8 @@ export const nextHop = <M extends string>(
   location: string,
   hops: number,
   secretBody: boolean,
-  secrets: ReadonlyArray<string> = [],
-  inQuery: ReadonlyArray<string> = secrets
+  secrets: ReadonlyArray<string>,
+  inQuery: ReadonlyArray<string>
 ): Hop<M> => {
   const refuse = (detail: string): Hop<M> => ({ _tag: "Refuse", detail })
   if (hops >= maxRedirects) return refuse(`more than ${maxRedirects} redirects`)
@@ -88,14 +84,10 @@ export const nextHop = <M extends string>(
   return {
     _tag: "Follow",
     url,
-    crossOrigin,
     toGet,
     method: toGet ? "GET" : method,
     target: url.origin + url.pathname,
-    query: redirectQuery(url, crossOrigin, secrets, inQuery),
-    hash: url.hash.slice(1) || undefined,
-    // The token on another origin; the content headers when the body is dropped.
-    drop: ["x-plex-token", "content-type", "content-length"].filter((_, i) => (i ? toGet : crossOrigin))
+    query: redirectQuery(url, crossOrigin, secrets, inQuery)
   }
 }
 
@@ -111,7 +103,7 @@ export const redirectQuery = (
   url: URL,
   crossOrigin: boolean,
   secrets: ReadonlyArray<string>,
-  inQuery: ReadonlyArray<string> = secrets
+  inQuery: ReadonlyArray<string>
 ): Array<[string, string]> =>
   [...url.searchParams].filter(
     ([key, value]) =>
@@ -226,7 +218,7 @@ export const neverReachedServer: unique symbol = /*#__PURE__*/ Symbol.for(
 
 /** Connection failures that prove the request never reached the server (refused, unresolved, unroutable). */
 export const neverSent = (code: unknown): boolean =>
-  typeof code === "string" && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
+  typeof code === "string" && /^E(CONNREFUSED|NOTFOUND|AI_AGAIN|(HOST|NET)UNREACH)$/.test(code)
 
 /**
  * Whether a failed attempt leaves it unknown whether the server acted on
@@ -264,21 +256,19 @@ export const mayRetry = (
   neverReachedServer: boolean,
   acted?: boolean
 ): boolean => {
-  // A server acted on it, then redirected it: what the page it went on to answered proves nothing.
-  if (!idempotent && acted) return false
-  const status = error.status
-  switch (error._tag) {
-    case "RateLimited":
-      return true
-    case "NetworkError":
-      // A reset or a broken body may come after the server acted; only a refused connection proves it did not.
-      return idempotent || neverReachedServer
-    case "Unexpected":
-      if (error.reason !== "Status" || status === undefined) return false
-      if (!idempotent) return status === 503
-      // 501 and 505 say the server cannot do this at all: a retry would get the same answer.
-      return status === 408 || status === 425 || (status >= 500 && status !== 501 && status !== 505)
-    default:
-      return false
-  }
+  const status = error.status ?? 0
+  // A server acted on it, then redirected it: what the page it went on to answered proves nothing. A reset or a
+  // broken body may come after the server acted; only a refused connection proves it did not. 501 and 505 say the
+  // server cannot do this at all: a retry would get the same answer.
+  return (
+    !(acted && !idempotent) &&
+    (error._tag === "RateLimited" ||
+      (error._tag === "NetworkError"
+        ? idempotent || neverReachedServer
+        : error._tag === "Unexpected" &&
+          error.reason === "Status" &&
+          (idempotent
+            ? status === 408 || status === 425 || (status > 499 && status !== 501 && status !== 505)
+            : status === 503)))
+  )
 }

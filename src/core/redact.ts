@@ -180,5 +180,5 @@ export const scrubbedAnswerHeaders = (
 /** `names` with {@link secretHeaderNames} added; `names` itself when they are all there. */
 export const withSecretHeaderNames = <N>(names: ReadonlyArray<N | string>): ReadonlyArray<N | string> => {
   const missing = secretHeaderNames.filter((name) => !names.includes(name))
-  return missing.length === 0 ? names : [...names, ...missing]
+  return missing[0] ? [...names, ...missing] : names
 }

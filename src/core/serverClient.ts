@@ -93,14 +93,14 @@ export const redirect = (
   hops: number,
   token: string
 ): Hop => {
-  const hop = nextHop(from, method, status, location, hops, false)
+  const hop = nextHop(from, method, status, location, hops, false, [], [])
   if (hop._tag === "Refuse") return hop
   const withToken = mayCarrySecrets(origin, hop.url)
   return {
     _tag: "Follow",
     url: hop.target,
     query: redirectQuery(hop.url, !withToken, [token], []),
-    hash: fragment(hop.hash, token),
+    hash: fragment(hop.url.hash.slice(1), token),
     toGet: hop.toGet,
     withToken
   }

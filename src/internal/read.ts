@@ -37,10 +37,13 @@ export const networkError = (
   answered?: { readonly status: number }
 ): Errors.NetworkError | Errors.Unexpected => {
   const cause = error.cause
-  if (cause instanceof CrossOrigin || (error._tag === "RequestError" && error.reason === "InvalidUrl")) {
-    const detail = cause instanceof CrossOrigin ? cause.message : "the request URL is invalid"
-    return new Errors.Unexpected({ ...Facts.fieldsOf(ctx), reason: "Redirect", detail })
-  }
+  const refused =
+    cause instanceof CrossOrigin
+      ? cause.message
+      : error._tag === "RequestError" && error.reason === "InvalidUrl"
+        ? "the request URL is invalid"
+        : undefined
+  if (refused) return new Errors.Unexpected({ ...Facts.fieldsOf(ctx), reason: "Redirect", detail: refused })
   const { code, text } = Facts.transportFailure(cause)
   const detail = scrub(text || error.reason, ctx.secrets)
   const failure = new Errors.NetworkError({

@@ -15,6 +15,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -34,6 +35,7 @@ import type { Endpoint } from "../core/endpoint.js"
 import * as Identity from "../core/identity.js"
 import * as Facts from "../core/answer.js"
 import { mayRetry, neverReachedServer, outcomeUnknown } from "../core/policy.js"
+import { scrubbedError } from "../core/fetchGuard.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
@@ -226,7 +228,7 @@ export const execute = <S extends Spec<any>>(
       // An attempt sends, reads the body under the limit and interprets the answer, within the timeout, which
       // interrupts it (the platform then aborts the request).
       const attempt = Effect.suspend(() => {
-        const sent = follow(client, ctx, request, out.secretBody, allow, () => {
+        const sent = follow(client, ctx, request, out.secretBody, propagate, allow, () => {
           acted = true
           onActed?.()
         })
@@ -235,12 +237,10 @@ export const execute = <S extends Spec<any>>(
         span?.attribute("plex.retry_count", retries)
         // One `plex.retry` event per retry, and no log line, as the Effect 4 edition records it (docs/tracing.md):
         // a Debug line was a second event of the span (Effect 3's tracer logger records each line logged in a span).
-        return Effect.zipRight(
-          Effect.map(Clock.currentTimeMillis, (now) =>
-            span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
-          ),
-          sent
-        )
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          span?.event("plex.retry", BigInt(now) * 1_000_000n, { "plex.retry_count": retries })
+          return sent
+        })
       }).pipe(
         Effect.flatMap((response) => {
           span?.attribute("http.response.status_code", response.status)
@@ -283,7 +283,7 @@ export const execute = <S extends Spec<any>>(
                             detail: Facts.timeoutDetail(Duration.toMillis(timeout))
                           })
                         )
-                      : Effect.flatMap(outcome, identity)
+                      : Effect.flatten(outcome)
                   )
                 )
               )
@@ -296,8 +296,12 @@ export const execute = <S extends Spec<any>>(
       // platform logs or traces a request; trace headers only when asked for; no platform span when the query
       // carries a secret.
       const run = retrying(attempt, policy, idempotent, () => acted).pipe(
+        // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as errors are.
+        Effect.mapErrorCause((cause) => {
+          const defect = Cause.dieOption(cause)
+          return defect._tag === "Some" ? Cause.die(scrubbedError(defect.value, ctx.secrets)) : cause
+        }),
         Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
-        Effect.locally(HttpClient.currentTracerPropagation, propagate),
         out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
       )
       // The guarded transport and the operation's span as the parent of what the attempts record (the

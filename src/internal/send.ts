@@ -11,7 +11,7 @@
  * @internal
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -22,7 +22,7 @@ import * as Option from "effect/Option"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { fieldsOf, type RequestContext } from "../core/answer.js"
 import { guardFetch } from "../core/fetchGuard.js"
-import { foreignAnswer, isRedirect, nextHop } from "../core/policy.js"
+import { foreignAnswer, isRedirect, mayCarrySecrets, nextHop } from "../core/policy.js"
 import { discardBody, networkError } from "./read.js"
 
 /**
@@ -49,27 +49,33 @@ const clientContext = (client: HttpClient.HttpClient, request: HttpClientRequest
 /**
  * Sends `request` through `client`, following redirects by the policy, in a
  * context made by the guard `allow` belongs to ({@link guard}):
- * each hop is allowed before it is sent.
+ * each hop is allowed before it is sent. A hop to another origin than `request`'s carries nothing that says who
+ * asks: of its headers, Accept alone, and no trace headers (propagation off for it, whatever `propagate` says).
  */
 export const follow = (
   client: HttpClient.HttpClient,
   ctx: RequestContext,
   request: HttpClientRequest.HttpClientRequest,
   secretBody: boolean,
+  // Whether the platform adds its trace headers (`PlexAuth.TracePropagation`): only on the first origin.
+  propagate: boolean,
   allow: (url: string) => void,
   // Told when a hop's server acted on the request before redirecting it (a 303, a POST turned GET).
   onActed?: () => void
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> => {
   // The secrets the request's own query carries, which a redirect on the same origin may keep in its query.
   const inQuery = ctx.secrets.filter((secret) => request.urlParams.some(([, value]) => value === secret))
+  // `home`: whether `current` goes to the first request's origin.
   const loop = (
     current: HttpClientRequest.HttpClientRequest,
     hops: number,
-    secretBody: boolean
+    secretBody: boolean,
+    home: boolean
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, NetworkError | Unexpected> =>
     Effect.suspend(() => {
       allow(current.url)
-      return client.execute(current)
+      // The platform's trace headers (added as it sends) only to the first origin, as the identity's.
+      return Effect.locally(client.execute(current), HttpClient.currentTracerPropagation, propagate && home)
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
@@ -95,17 +101,22 @@ export const follow = (
         )
         if (hop._tag === "Refuse") return refuse(hop.detail)
         if (hop.toGet) onActed?.()
-        // Built afresh: `setHeaders` would merge, not replace. Without the Location's fragment: never sent, it would only
-        // put what it carries (a token a server wrote there) in the span's `url.full` and the error's URL.
+        const home = mayCarrySecrets(request.url, hop.url)
+        // Built afresh from the first request's headers (a hop back to its origin has them all again). On another
+        // origin, its Accept alone: every other header the engine sends says who asks (the identity's, the
+        // endpoint's X-Plex-*, the token), which ServerClient's `droppedOnRedirect` (core/serverClient.ts) drops there
+        // too; a body kept brings its content headers (`make` sets a body's), an empty one takes them off. Without
+        // the Location's fragment: never sent, it would only put what it carries (a token a server wrote there) in
+        // the span's `url.full` and the error's URL.
         const next = HttpClientRequest.make(hop.method)(hop.target, {
-          headers: Headers.remove(current.headers, hop.drop),
+          headers: home ? request.headers : { accept: request.headers["accept"]! },
           urlParams: hop.query,
-          body: hop.toGet ? undefined : current.body
+          body: hop.toGet ? HttpBody.empty : current.body
         })
-        return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+        return Effect.zipRight(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet, home))
       })
     )
-  return loop(request, 0, secretBody)
+  return loop(request, 0, secretBody, true)
 }
 
 /**

@@ -11,7 +11,9 @@ import { Failure } from "../../src/core/decode.js"
 import { errorEntries } from "../../src/core/errorCodes.js"
 import { CrossOrigin, guardFetch } from "../../src/core/fetchGuard.js"
 import * as Identity from "../../src/core/identity.js"
+import * as Devices from "../../src/core/devices.js"
 import * as Policy from "../../src/core/policy.js"
+import * as ServerClientFacts from "../../src/core/serverClient.js"
 import {
   excerpt,
   minLengthAnywhere,
@@ -1002,7 +1004,36 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
     )
   })
 
-  it("a followed redirect gives the next request: method, target, query and hash, the headers it drops", () => {
+  it("on another origin the engines keep Accept alone of their headers: what ServerClient's droppedOnRedirect leaves", () => {
+    // Every header an engine sends (the identity's, an endpoint's own, Accept, the token) is one that says who asks
+    // but Accept: the engines' rule (send.ts) and ServerClient's list (core/serverClient.ts) agree on them.
+    const built = Identity.buildIdentity({
+      clientIdentifier: "id",
+      product: "p",
+      deviceName: "d",
+      platform: "x",
+      language: "en",
+      runtimeDefaults: false
+    })
+    assert.strictEqual(built._tag, "Built")
+    const out = Request.outgoing(
+      "Devices.link",
+      { endpoint: "link", method: "PUT", path: "/api/v2/pins/link", headers: Devices.linkHeaders },
+      "https://plex.tv",
+      built._tag === "Built" ? built.headers : {},
+      new Box("t0ken"),
+      open
+    )
+    const names = Object.keys(out.headers).map((name) => name.toLowerCase())
+    assert.isAbove(names.length, 4)
+    const dropped = ServerClientFacts.droppedOnRedirect({ toGet: false, withToken: false }, names, [])
+    assert.deepStrictEqual(
+      names.filter((name) => !dropped.includes(name)),
+      ["accept"]
+    )
+  })
+
+  it("a followed redirect gives the next request: method, target, query, URL (its hash) and whether the body goes", () => {
     const hop = Policy.nextHop(
       "https://plex.tv/a",
       "POST",
@@ -1010,53 +1041,42 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       "https://other.example/b?x=1&X-Plex-Token=t&jwt=s3cret#frag",
       0,
       false,
+      ["s3cret"],
       ["s3cret"]
     )
-    assert.deepStrictEqual(hop._tag === "Follow" && [hop.method, hop.target, hop.query, hop.hash, hop.drop], [
-      "GET",
-      "https://other.example/b",
-      [["x", "1"]],
-      "frag",
-      ["x-plex-token", "content-type", "content-length"]
-    ])
-    const same = Policy.nextHop("https://plex.tv/a", "PUT", 307, "/c?jwt=s3cret", 0, true, ["s3cret"])
-    assert.deepStrictEqual(same._tag === "Follow" && [same.method, same.query, same.hash, same.drop], [
+    assert.deepStrictEqual(
+      hop._tag === "Follow" && [hop.method, hop.target, hop.query, hop.url.hash, hop.toGet],
+      ["GET", "https://other.example/b", [["x", "1"]], "#frag", true]
+    )
+    const same = Policy.nextHop(
+      "https://plex.tv/a",
+      "PUT",
+      307,
+      "/c?jwt=s3cret",
+      0,
+      true,
+      ["s3cret"],
+      ["s3cret"]
+    )
+    assert.deepStrictEqual(same._tag === "Follow" && [same.method, same.query, same.url.hash, same.toGet], [
       "PUT",
       [["jwt", "s3cret"]],
-      undefined,
-      []
+      "",
+      false
     ])
-    // Each drop on its own: the token for another origin only, the content headers for a body dropped only.
-    const drops = (from: string, method: string, status: number, location: string) => {
-      const hop = Policy.nextHop(from, method, status, location, 0, false)
-      return hop._tag === "Follow" && [hop.method, hop.drop]
+    // Each method rule on its own: a 303 makes any request but a HEAD a GET, a 301 or 302 a POST.
+    const turns = (method: string, status: number, location: string) => {
+      const hop = Policy.nextHop("https://plex.tv/a", method, status, location, 0, false, [], [])
+      return hop._tag === "Follow" && [hop.method, hop.toGet]
     }
-    assert.deepStrictEqual(drops("https://plex.tv/a", "POST", 303, "/b"), [
-      "GET",
-      ["content-type", "content-length"]
-    ])
-    assert.deepStrictEqual(drops("https://plex.tv/a", "POST", 301, "/b"), [
-      "GET",
-      ["content-type", "content-length"]
-    ])
-    assert.deepStrictEqual(drops("https://plex.tv/a", "PUT", 307, "https://other.example/b"), [
-      "PUT",
-      ["x-plex-token"]
-    ])
-    assert.deepStrictEqual(drops("https://plex.tv/a", "GET", 302, "https://other.example/b"), [
-      "GET",
-      ["x-plex-token"]
-    ])
-    assert.deepStrictEqual(drops("https://plex.tv/a", "GET", 303, "https://other.example/b"), [
-      "GET",
-      ["x-plex-token", "content-type", "content-length"]
-    ])
-    // A HEAD stays one after a 303 (fetch keeps it), and has no body's headers to drop.
-    assert.deepStrictEqual(drops("https://plex.tv/a", "HEAD", 303, "https://other.example/b"), [
-      "HEAD",
-      ["x-plex-token"]
-    ])
-    assert.deepStrictEqual(drops("https://plex.tv/a", "HEAD", 302, "/b"), ["HEAD", []])
+    assert.deepStrictEqual(turns("POST", 303, "/b"), ["GET", true])
+    assert.deepStrictEqual(turns("POST", 301, "/b"), ["GET", true])
+    assert.deepStrictEqual(turns("PUT", 307, "https://other.example/b"), ["PUT", false])
+    assert.deepStrictEqual(turns("GET", 302, "https://other.example/b"), ["GET", false])
+    assert.deepStrictEqual(turns("GET", 303, "https://other.example/b"), ["GET", true])
+    // A HEAD stays one after a 303 (fetch keeps it).
+    assert.deepStrictEqual(turns("HEAD", 303, "https://other.example/b"), ["HEAD", false])
+    assert.deepStrictEqual(turns("HEAD", 302, "/b"), ["HEAD", false])
     // On the same origin, only the secrets the request's own query carried stay in the query: not the token.
     const token = Policy.nextHop(
       "https://plex.tv/a",
@@ -1073,7 +1093,7 @@ describe("core/request, core/policy's nextHop: the engines' shared steps", () =>
       ["x", "1"]
     ])
     assert.deepStrictEqual(
-      Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true),
+      Policy.nextHop("https://plex.tv/a", "POST", 307, "https://other.example/", 0, true, [], []),
       {
         _tag: "Refuse",
         detail: "refused to send credentials to another origin (https://other.example)"

@@ -23,7 +23,8 @@ const send = (
   context: RequestContext,
   sent: typeof request,
   secretBody: boolean
-) => guarded(client, sent, context.secrets, (allow) => follow(client, context, sent, secretBody, allow))
+) =>
+  guarded(client, sent, context.secrets, (allow) => follow(client, context, sent, secretBody, false, allow))
 
 /** A web `Response` that says it came from `url` (a `Response` made by hand has an empty `url`). */
 const answerFrom = (url: string, body: string | null, init: ResponseInit): Response =>

@@ -33,6 +33,7 @@ import type { Endpoint } from "../../../src/core/endpoint.js"
 import { unsendableHeader, unsendableProblem } from "../../../src/core/identity.js"
 import { mayRetry, outcomeUnknown } from "../../../src/core/policy.js"
 import { readByStatus, timeoutDetail } from "../../../src/core/answer.js"
+import { scrubbedError } from "../../../src/core/fetchGuard.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../../../src/core/redact.js"
 import { reauthenticationOf } from "../../../src/core/refresh.js"
 import type { TwoFactorReader } from "../../../src/core/twoFactor.js"
@@ -344,12 +345,13 @@ export const execute = <S extends Spec<any>>(
     // The run under the transport's guard (`send.ts`), probed once (inside the span, before the attempts).
     const run = guard(client, request, ctx.secrets, (allow, provide) =>
       Effect.updateContext(
+        // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as errors are.
         retrying(
           attempt(allow),
           probe ? none : Context.get(context, CurrentRetryPolicy),
           idempotent,
           () => acted
-        ),
+        ).pipe(Effect.catchDefect((defect) => Effect.die(scrubbedError(defect, ctx.secrets)))),
         // The guarded transport; the token's header and a redirect's `Location` (which may carry the token) are
         // redacted wherever the platform logs or traces a request; trace headers only when asked for; no platform
         // span when the query carries a secret; the operation's span as the parent. One context for them all.

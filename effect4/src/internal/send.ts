@@ -23,13 +23,14 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import * as Headers from "effect/http/Headers"
-import type * as HttpClient from "effect/http/HttpClient"
+import type * as Headers from "effect/http/Headers"
+import * as HttpBody from "effect/http/HttpBody"
+import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpMethod } from "effect/http/HttpMethod"
 import { guardFetch } from "../../../src/core/fetchGuard.js"
-import { foreignAnswer, isRedirect, nextHop } from "../../../src/core/policy.js"
+import { foreignAnswer, isRedirect, mayCarrySecrets, nextHop } from "../../../src/core/policy.js"
 import { type NetworkError, Unexpected } from "../PlexError.js"
 import { type Context as Ctx, discardBody, fieldsOf, networkError } from "./read.js"
 
@@ -62,7 +63,8 @@ const clientContext = (client: HttpClient.HttpClient) =>
 /**
  * Sends `request` through `client`, following redirects by the policy, in a
  * context made by the guard `allow` belongs to ({@link guard}): each hop is
- * allowed before it is sent.
+ * allowed before it is sent. A hop to another origin than `request`'s carries nothing that says who asks: of
+ * its headers, Accept alone, and no trace headers (propagation off for it).
  */
 export const follow = (
   client: HttpClient.HttpClient,
@@ -77,14 +79,18 @@ export const follow = (
   const inQuery = ctx.secrets.filter((secret) =>
     request.urlParams.params.some(([, value]) => value === secret)
   )
+  // `home`: whether `current` goes to the first request's origin.
   const loop = (
     current: HttpClientRequest.HttpClientRequest,
     hops: number,
-    secretBody: boolean
+    secretBody: boolean,
+    home: boolean
   ): Effect.Effect<Answer, NetworkError | Unexpected> =>
     Effect.suspend(() => {
       allow(current.url)
-      return client.execute(current)
+      const sent = client.execute(current)
+      // The platform's trace headers (added as it sends) only to the first origin, as the identity's.
+      return home ? sent : Effect.provideService(sent, HttpClient.TracerPropagationEnabled, false)
     }).pipe(
       Effect.mapError((error) => networkError(ctx, error)),
       Effect.flatMap((response) => {
@@ -113,17 +119,22 @@ export const follow = (
         )
         if (hop._tag === "Refuse") return refuse(hop.detail)
         if (hop.toGet) onActed?.()
-        // Built afresh: `setHeaders` would merge, not replace. Without the Location's fragment: never sent, it would only
-        // put what it carries (a token a server wrote there) in the span's `url.full` and the error's URL. The method is one an operation declared.
+        const home = mayCarrySecrets(request.url, hop.url)
+        // Built afresh from the first request's headers (a hop back to its origin has them all again). On another
+        // origin, its Accept alone: every other header the engine sends says who asks (the identity's, the
+        // endpoint's X-Plex-*, the token), which ServerClient's `droppedOnRedirect` (core/serverClient.ts) drops there
+        // too; a body kept brings its content headers (`make` sets a body's), an empty one takes them off. Without
+        // the Location's fragment: never sent, it would only put what it carries (a token a server wrote there) in
+        // the span's `url.full` and the error's URL. The method is one an operation declared.
         const next = HttpClientRequest.make(hop.method as HttpMethod)(hop.target, {
-          headers: Headers.removeMany(current.headers, hop.drop),
+          headers: home ? request.headers : { accept: request.headers["accept"]! },
           urlParams: hop.query,
-          body: hop.toGet ? undefined : current.body
+          body: hop.toGet ? HttpBody.empty : current.body
         })
-        return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet))
+        return Effect.andThen(discardBody(response), loop(next, hops + 1, secretBody && !hop.toGet, home))
       })
     )
-  return loop(request, 0, secretBody)
+  return loop(request, 0, secretBody, true)
 }
 
 /**

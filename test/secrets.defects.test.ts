@@ -1,0 +1,107 @@
+/**
+ * A defect that quotes a secret of the request: a caller's `HttpClient` dying with an error whose message (and
+ * stack) carries the token, or the password of a sign-in. The engine masks it as it masks errors (core
+ * fetchGuard.ts's `scrubbedError`, `redact.ts`'s `scrub`) before it reaches the operation's span or the caller: the
+ * defect is still a defect (a `Die`, an `Error` with its name), its text without the secret. Mirrored in
+ * effect4/test/secrets.defects.test.ts.
+ */
+import { HttpClient } from "@effect/platform"
+import { inspect } from "node:util"
+import { assert, describe } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { type ClientIdentity, type Credentials, PlexAuth } from "effect-plex-auth"
+import { it } from "./support/it.js"
+import { CredentialsLive, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
+import { assertNoSecrets, withCapturedLogs, withRecordedSpans } from "./support/observe.js"
+
+/** A request body's bytes as text (the sign-in's form is raw bytes). */
+const bodyText = (body: unknown): string => {
+  const bytes = (body as { readonly body?: unknown }).body
+  return bytes instanceof Uint8Array ? new TextDecoder().decode(bytes) : ""
+}
+
+/** A caller's client that dies, quoting what the request carries: its token, or its whole body (the password). */
+const dying = (
+  quote: (request: { readonly headers: Record<string, string>; readonly body: string }) => string
+) =>
+  Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) =>
+      Effect.die(
+        new TypeError(
+          `refused to send ${quote({
+            headers: request.headers,
+            body: bodyText(request.body)
+          })}`
+        )
+      )
+    )
+  )
+
+interface Case {
+  readonly name: string
+  readonly run: Effect.Effect<
+    unknown,
+    unknown,
+    HttpClient.HttpClient | ClientIdentity.ClientIdentity | Credentials.Credentials
+  >
+  readonly client: Layer.Layer<HttpClient.HttpClient>
+  readonly secret: string
+}
+
+const cases: ReadonlyArray<Case> = [
+  {
+    name: "the token, by the operation's client dying with it (getTokenDetails)",
+    run: PlexAuth.getTokenDetails(),
+    client: dying((request) => `X-Plex-Token: ${request.headers["x-plex-token"]}`),
+    secret: TOKEN
+  },
+  {
+    name: "the password, by the client dying with the sign-in's form",
+    run: PlexAuth.postUsersSignInData({ login: "someone", password: PASSWORD }),
+    client: dying((request) => `form ${request.body}`),
+    secret: PASSWORD
+  }
+]
+
+describe("a defect quoting a secret of the request", () => {
+  for (const c of cases) {
+    it.effect(`${c.name}: masked in the Cause, its JSON, the logs and the spans`, () =>
+      Effect.gen(function* () {
+        const { exit: logged, lines } = yield* withCapturedLogs(
+          withRecordedSpans(
+            c.run.pipe(
+              // A caller that logs what went wrong, as callers do.
+              Effect.tapErrorCause((cause) => Effect.logError("the request failed", cause))
+            )
+          )
+        )
+        const { exit, spans } = Exit.isSuccess(logged) ? logged.value : assert.fail("observing failed")
+        assert.isTrue(Exit.isFailure(exit), "the client died")
+        const cause = Exit.isFailure(exit) ? exit.cause : assert.fail("expected a failure")
+        // Still a defect.
+        const defect = Option.getOrThrow(Cause.dieOption(cause)) as Error
+        assertNoSecrets(
+          {
+            "Cause.pretty": Cause.pretty(cause),
+            "JSON.stringify": JSON.stringify(cause),
+            "util.inspect": inspect(cause, { depth: 10 }),
+            "defect.stack": defect.stack ?? "",
+            logs: lines.join("\n"),
+            spans: spans
+              .filter((span) => span.name.startsWith("PlexAuth."))
+              .map((span) => span.render())
+              .join("\n---\n")
+          },
+          [c.secret]
+        )
+        // Still the error it was (its name), its message masked.
+        assert.strictEqual(defect.name, "TypeError")
+        assert.include(defect.message, "<redacted>")
+        assert.isAbove(lines.length, 0)
+        // The operation's own span ended with it.
+        assert.isDefined(spans.find((span) => span.name.startsWith("PlexAuth.")))
+      }).pipe(Effect.provide(Layer.mergeAll(c.client, IdentityLive, CredentialsLive)))
+    )
+  }
+})
