@@ -366,7 +366,6 @@ describe("Jwt.pinLogin", () => {
       yield* step(fiber, 3)
       const fake = yield* FakePlex.FakePlex
       const [pin] = yield* fake.pins
-      yield* FakePlex.approvePin(pin!.id)
       // plex.tv answers the approved PIN with a token that is no JWT (a classic token, say).
       yield* FakePlex.fault(
         "checkPin",
@@ -378,6 +377,9 @@ describe("Jwt.pinLogin", () => {
         ),
         { times: 1 }
       )
+      // Approved once the fault is in place: a check already on its way (the last step woke the poller) is
+      // answered with the fault's token whether it comes before or after the approval, never with the fake's own.
+      yield* FakePlex.approvePin(pin!.id)
       const error = yield* stepToEnd(fiber)
       assert.strictEqual(error._tag, "Unexpected")
       assert.strictEqual(error._tag === "Unexpected" && error.reason, "Decode")
@@ -399,7 +401,6 @@ describe("Jwt.pinLogin", () => {
         yield* step(fiber, 3)
         const fake = yield* FakePlex.FakePlex
         const [pin] = yield* fake.pins
-        yield* FakePlex.approvePin(pin!.id)
         const segment = (json: object) => Buffer.from(JSON.stringify(json)).toString("base64url")
         const token = `${segment({ alg: "EdDSA" })}.${segment({ iss: "plex.tv", thumbprint: key.thumbprint })}.c2ln`
         yield* FakePlex.fault(
@@ -412,6 +413,9 @@ describe("Jwt.pinLogin", () => {
           ),
           { times: 1 }
         )
+        // Approved once the fault is in place: a check already on its way (the last step woke the poller) is
+        // answered with the fault's token whether it comes before or after the approval, never with the fake's own.
+        yield* FakePlex.approvePin(pin!.id)
         const error = yield* stepToEnd(fiber)
         assert.strictEqual(error._tag, "Unexpected")
         assert.strictEqual(error._tag === "Unexpected" && error.reason, "Decode")
