@@ -402,7 +402,9 @@ describe("FakePlex faults: redirects", () => {
       assert.strictEqual(second?.origin, fake.elsewhereUrl)
       assert.strictEqual(second?.host, "elsewhere")
       assert.strictEqual(second?.path, "/api/v2/user")
-      assert.strictEqual(second?.headers["x-plex-client-identifier"], FakePlex.testIdentity.clientIdentifier)
+      // Nothing that says who asks goes to another origin: no token, no X-Plex-* identity (docs/hosts.md).
+      assert.notProperty(second?.headers, "x-plex-client-identifier")
+      assert.notProperty(second?.headers, "x-plex-token")
     }).pipe(Effect.provide(layer))
   )
 
@@ -432,23 +434,27 @@ describe("FakePlex faults: redirects", () => {
     }).pipe(Effect.provide(layer))
   )
 
-  it.effect("the client does not carry X-Plex-Token to another host", () =>
-    Effect.gen(function* () {
-      yield* FakePlex.fault(
-        "getTokenDetails",
-        Fault.redirect({ to: "https://clients.plex.tv/api/v2/user" }),
-        {
-          times: 1
-        }
-      )
-      yield* failsWith(
-        PlexAuth.getTokenDetails().pipe(PlexTv.withUrl(FakePlex.defaults.plexTvUrl)),
-        "Unauthorized"
-      )
-      const [, second] = yield* FakePlex.requests
-      assert.strictEqual(second?.origin, "https://clients.plex.tv")
-      assert.notProperty(second?.headers, "x-plex-token")
-    }).pipe(Effect.provide(layer))
+  it.effect(
+    "the client does not carry X-Plex-Token nor its identity to another host, plex.tv's alias included",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault(
+          "getTokenDetails",
+          Fault.redirect({ to: "https://clients.plex.tv/api/v2/user" }),
+          {
+            times: 1
+          }
+        )
+        yield* failsWith(
+          PlexAuth.getTokenDetails().pipe(PlexTv.withUrl(FakePlex.defaults.plexTvUrl)),
+          // The alias answers as plex.tv does a request with no identity.
+          "BadRequest"
+        )
+        const [, second] = yield* FakePlex.requests
+        assert.strictEqual(second?.origin, "https://clients.plex.tv")
+        assert.notProperty(second?.headers, "x-plex-token")
+        assert.notProperty(second?.headers, "x-plex-client-identifier")
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect(
