@@ -746,6 +746,45 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
   )
 
   it.scoped(
+    "logout with no token saved does nothing and writes nothing (no directory, no client identifier); a PLEX_TOKEN set is said not read, still valid",
+    () =>
+      Effect.gen(function* () {
+        const home = yield* configDir
+        // The default directory ($XDG_CONFIG_HOME/effect-plex-auth) in a fresh home, or a --config-dir not made yet.
+        const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") }
+        const given = path.join(home, "given")
+        const notRead =
+          "PLEX_TOKEN is set, but plex-auth does not read it: logout revokes only the token `plex-auth login` saves in its configuration directory (--config-dir), so the token in PLEX_TOKEN is still valid."
+        for (const globals of [[], ["--fake"], ["--config-dir", given], ["--fake", "--config-dir", given]]) {
+          for (const plexToken of [undefined, "exported-token"]) {
+            for (const json of [false, true]) {
+              const args = [...globals, "logout", ...(json ? ["--json"] : [])]
+              const what = `${args.join(" ")}${plexToken === undefined ? "" : " (PLEX_TOKEN set)"}`
+              const run = yield* cli(args, {
+                env: plexToken === undefined ? env : { ...env, PLEX_TOKEN: plexToken }
+              })
+              assertExit(run, 0)
+              if (json) {
+                assert.deepStrictEqual(JSON.parse(run.stdout), { revoked: false, forgotten: false }, what)
+                assert.strictEqual(run.stderr, plexToken === undefined ? "" : `${notRead}\n`, what)
+              } else {
+                assert.strictEqual(run.stdout, "", what)
+                assert.strictEqual(
+                  run.stderr,
+                  `Not logged in: nothing to do.${plexToken === undefined ? "" : ` ${notRead}`}\n`,
+                  what
+                )
+              }
+              noSecretIn(run, "exported-token")
+              // Nothing written: no configuration directory, no client identifier.
+              assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(home)), [], what)
+            }
+          }
+        }
+      })
+  )
+
+  it.scoped(
     "three logins at once on one store with --old-token revoke: every token replaced is revoked, the one saved is the one left",
     () =>
       Effect.gen(function* () {

@@ -454,14 +454,23 @@ export const logoutText = (result: {
   readonly revoked: boolean
   readonly forgotten: boolean
   readonly local: boolean
+  /** `PLEX_TOKEN` is set (not blank): with nothing saved, said not read (its token is left valid). */
+  readonly plexTokenSet?: boolean | undefined
 }): string =>
   !result.forgotten
-    ? "Not logged in: nothing to do."
+    ? `Not logged in: nothing to do.${result.plexTokenSet === true ? ` ${plexTokenNotRevokedText}` : ""}`
     : result.local
       ? "Forgot the saved token (it was not revoked)."
       : result.revoked
         ? "Signed out: the token is revoked and forgotten."
         : "The saved token was already invalid; forgot it."
+
+/**
+ * What `logout` with no token saved adds when `PLEX_TOKEN` is set (on stderr under `--json` too): the CLI does not read
+ * it (as `Not logged in` says, core/cli/failure.ts notLoggedIn), so the token in it was not revoked and is still valid.
+ */
+export const plexTokenNotRevokedText =
+  "PLEX_TOKEN is set, but plex-auth does not read it: logout revokes only the token `plex-auth login` saves in its configuration directory (--config-dir), so the token in PLEX_TOKEN is still valid."
 
 /**
  * `logout`'s message when plex.tv could not revoke the token: try again, unless the saved token is one the library
