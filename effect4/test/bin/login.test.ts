@@ -730,6 +730,47 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
   )
 
   it.live(
+    "login whose token cannot be saved revokes it: exit 1, the store's failure said, no valid token left behind",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          const dir = yield* configDir
+          // A client identifier saved already (the session writes nothing before the sign-in) and, in place of the
+          // store's lock file, a directory, which the store refuses: the save fails once plex.tv has handed the token out.
+          yield* writeStore(dir, {
+            "effect-plex-auth/client-identifier": "3381b62b-9ab7-4e37-827b-203e9809eb58"
+          })
+          yield* Effect.promise(() => fs.mkdir(path.join(dir, "store.json.lock")))
+          const run = yield* cli(
+            ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+            { env: { PLEX_PASSWORD: password } }
+          )
+          assertExit(run, 1)
+          assert.include(run.stderr, "Could not use the credentials file")
+          assert.include(
+            run.stderr,
+            "The new token could not be saved, so it is revoked: no valid token is left behind."
+          )
+          const requests = yield* server.fake.requests
+          assert.lengthOf(
+            requests.filter((r) => r.route === "postUsersSignInData"),
+            1
+          )
+          // The token the sign-in handed out, signed out: no valid token that nothing holds.
+          const signOuts = requests.filter(
+            (r) => r.method === "DELETE" && r.path.startsWith("/api/v2/users/signout")
+          )
+          assert.lengthOf(signOuts, 1)
+          const revoked = String(signOuts[0]!.headers["x-plex-token"])
+          assert.isFalse(yield* server.fake.isTokenValid(revoked))
+          assert.notProperty((yield* readStore(dir)) ?? {}, tokenKey)
+          noSecretIn(run, revoked, password)
+        })
+      )
+  )
+
+  it.live(
     "three logins at once on one store with --old-token revoke: every token replaced is revoked, the one saved is the one left",
     () =>
       Effect.scoped(

@@ -429,6 +429,16 @@ export const concurrentLoginText = (choice: "revoke" | "keep" | undefined): stri
         : "; it is still valid, no longer saved (--old-token revoke revokes a token a login replaces)."
   }`
 
+/**
+ * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1): that
+ * token is revoked at once, as nothing holds it (it was never shown), or, when plex.tv could not revoke it
+ * (`revokeFailure`: why, as the CLI words an error), that it stays valid.
+ */
+export const unsavedTokenText = (revokeFailure: string | undefined): string =>
+  revokeFailure === undefined
+    ? "The new token could not be saved, so it is revoked: no valid token is left behind."
+    : `The new token could not be saved, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 

@@ -294,7 +294,17 @@ const login = Command.make(
             : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
           // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
           // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-          const replaced = yield* session.swapToken(token)
+          // Not saved (the store failed): the new token is revoked, never left valid with nothing holding it.
+          const replaced = yield* session.swapToken(token).pipe(
+            Effect.tapError(() =>
+              PlexAuth.signOut().pipe(
+                Credentials.withToken(token),
+                Effect.as(undefined),
+                Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+                Effect.flatMap((failure) => say(Render.unsavedTokenText(failure)))
+              )
+            )
+          )
           const outcome = Render.replacedTokenOutcome({
             before: before === undefined ? undefined : Redacted.value(before),
             beforeInvalid: previous === "invalid",
