@@ -19,6 +19,7 @@ import { FakePlex } from "effect-plex-auth/testing"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import * as Output from "../../src/bin/internal/output.js"
+import { hostTag } from "../../src/core/node/store.js"
 
 const password = Redacted.value(FakePlex.defaults.password)
 
@@ -820,6 +821,39 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         assert.isFalse(yield* server.fake.isTokenValid(revoked))
         assert.notProperty((yield* readStore(dir))?.entries ?? {}, tokenKey)
         noSecretIn(run, revoked, password)
+      })
+  )
+
+  it.scoped(
+    "login after one killed while saving: the dead login's lock is taken over and its temporary file removed",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        // What a login killed in the middle of its save leaves: its lock (this host, a pid above Linux's pid_max,
+        // never alive) and its temporary file, which may hold a token.
+        yield* writeStore(dir, {
+          "effect-plex-auth/client-identifier": "3381b62b-9ab7-4e37-827b-203e9809eb58"
+        })
+        const deadPid = 4_194_305
+        yield* Effect.promise(() =>
+          fs.writeFile(
+            path.join(dir, "store.json.lock"),
+            JSON.stringify({ pid: deadPid, host: hostTag(), nonce: "dead" })
+          )
+        )
+        const leftover = `.store.json.${hostTag()}.${deadPid}.0123456789abcdef.tmp`
+        yield* Effect.promise(() => fs.writeFile(path.join(dir, leftover), "half-written-token"))
+        const run = yield* cli(
+          ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+          { env: { PLEX_PASSWORD: password } }
+        )
+        assertExit(run, 0)
+        const saved = (yield* readStore(dir))!.entries[tokenKey]
+        assert.isDefined(saved)
+        assert.isTrue(yield* server.fake.isTokenValid(saved!))
+        // The dead login's lock taken over, its file removed: nothing but the store is left.
+        assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(dir)), ["store.json"])
       })
   )
 

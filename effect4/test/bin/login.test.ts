@@ -22,6 +22,7 @@ import * as Redacted from "effect/Redacted"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
+import { hostTag } from "../../../src/core/node/store.js"
 
 /**
  * `run`, how often it opened `dir`'s store.json (read the credentials file) and how often it replaced it (wrote
@@ -766,6 +767,41 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.isFalse(yield* server.fake.isTokenValid(revoked))
           assert.notProperty((yield* readStore(dir)) ?? {}, tokenKey)
           noSecretIn(run, revoked, password)
+        })
+      )
+  )
+
+  it.live(
+    "login after one killed while saving: the dead login's lock is taken over and its temporary file removed",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          const dir = yield* configDir
+          // What a login killed in the middle of its save leaves: its lock (this host, a pid above Linux's pid_max,
+          // never alive) and its temporary file, which may hold a token.
+          yield* writeStore(dir, {
+            "effect-plex-auth/client-identifier": "3381b62b-9ab7-4e37-827b-203e9809eb58"
+          })
+          const deadPid = 4_194_305
+          yield* Effect.promise(() =>
+            fs.writeFile(
+              path.join(dir, "store.json.lock"),
+              JSON.stringify({ pid: deadPid, host: hostTag(), nonce: "dead" })
+            )
+          )
+          const leftover = `.store.json.${hostTag()}.${deadPid}.0123456789abcdef.tmp`
+          yield* Effect.promise(() => fs.writeFile(path.join(dir, leftover), "half-written-token"))
+          const run = yield* cli(
+            ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+            { env: { PLEX_PASSWORD: password } }
+          )
+          assertExit(run, 0)
+          const saved = (yield* readStore(dir))![tokenKey]
+          assert.isDefined(saved)
+          assert.isTrue(yield* server.fake.isTokenValid(saved!))
+          // The dead login's lock taken over, its file removed: nothing but the store is left.
+          assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(dir)), ["store.json"])
         })
       )
   )
