@@ -174,7 +174,10 @@ export const pinExpiredMessage = (e: {
           e.lastError?.status === undefined && e.lastError?.reason !== "Timeout"
           ? "expired while plex.tv could not be reached to check it"
           : "expired while no check got a usable answer from plex.tv"
-  const last = e.lastError === undefined ? "" : ` (last check: ${e.lastError.message})`
+  // The last check's own advice (`; try again later`: that request, a PIN no longer has) left out: one piece of
+  // advice, the one true for an expired PIN.
+  const last =
+    e.lastError === undefined ? "" : ` (last check: ${e.lastError.message.replace("; try again later", "")})`
   return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}; create a new PIN to try again`
 }
 

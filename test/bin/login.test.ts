@@ -19,6 +19,7 @@ import { FakePlex } from "effect-plex-auth/testing"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import * as Output from "../../src/bin/internal/output.js"
+import { hostTag } from "../../src/core/node/store.js"
 
 const password = Redacted.value(FakePlex.defaults.password)
 
@@ -742,6 +743,117 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(home)), [], what)
           }
         }
+      })
+  )
+
+  it.scoped(
+    "logout with no token saved does nothing and writes nothing (no directory, no client identifier); a PLEX_TOKEN set is said not read, still valid",
+    () =>
+      Effect.gen(function* () {
+        const home = yield* configDir
+        // The default directory ($XDG_CONFIG_HOME/effect-plex-auth) in a fresh home, or a --config-dir not made yet.
+        const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") }
+        const given = path.join(home, "given")
+        const notRead =
+          "PLEX_TOKEN is set, but plex-auth does not read it: logout revokes only the token `plex-auth login` saves in its configuration directory (--config-dir), so the token in PLEX_TOKEN is still valid."
+        for (const globals of [[], ["--fake"], ["--config-dir", given], ["--fake", "--config-dir", given]]) {
+          for (const plexToken of [undefined, "exported-token"]) {
+            for (const json of [false, true]) {
+              const args = [...globals, "logout", ...(json ? ["--json"] : [])]
+              const what = `${args.join(" ")}${plexToken === undefined ? "" : " (PLEX_TOKEN set)"}`
+              const run = yield* cli(args, {
+                env: plexToken === undefined ? env : { ...env, PLEX_TOKEN: plexToken }
+              })
+              assertExit(run, 0)
+              if (json) {
+                assert.deepStrictEqual(JSON.parse(run.stdout), { revoked: false, forgotten: false }, what)
+                assert.strictEqual(run.stderr, plexToken === undefined ? "" : `${notRead}\n`, what)
+              } else {
+                assert.strictEqual(run.stdout, "", what)
+                assert.strictEqual(
+                  run.stderr,
+                  `Not logged in: nothing to do.${plexToken === undefined ? "" : ` ${notRead}`}\n`,
+                  what
+                )
+              }
+              noSecretIn(run, "exported-token")
+              // Nothing written: no configuration directory, no client identifier.
+              assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(home)), [], what)
+            }
+          }
+        }
+      })
+  )
+
+  it.scoped(
+    "login whose token cannot be saved revokes it: exit 1, the store's failure said, no valid token left behind",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        // A client identifier saved already (the session writes nothing before the sign-in) and, in place of the
+        // store's lock file, a directory, which the store refuses: the save fails once plex.tv has handed the token out.
+        yield* writeStore(dir, {
+          "effect-plex-auth/client-identifier": "3381b62b-9ab7-4e37-827b-203e9809eb58"
+        })
+        yield* Effect.promise(() => fs.mkdir(path.join(dir, "store.json.lock")))
+        const run = yield* cli(
+          ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+          { env: { PLEX_PASSWORD: password } }
+        )
+        assertExit(run, 1)
+        assert.include(run.stderr, "Could not use the credentials file")
+        assert.include(
+          run.stderr,
+          "The new token could not be saved, so it is revoked: no valid token is left behind."
+        )
+        const requests = yield* server.fake.requests
+        assert.lengthOf(
+          requests.filter((r) => r.route === "postUsersSignInData"),
+          1
+        )
+        // The token the sign-in handed out, signed out: no valid token that nothing holds.
+        const signOuts = requests.filter(
+          (r) => r.method === "DELETE" && r.path.startsWith("/api/v2/users/signout")
+        )
+        assert.lengthOf(signOuts, 1)
+        const revoked = String(signOuts[0]!.headers["x-plex-token"])
+        assert.isFalse(yield* server.fake.isTokenValid(revoked))
+        assert.notProperty((yield* readStore(dir))?.entries ?? {}, tokenKey)
+        noSecretIn(run, revoked, password)
+      })
+  )
+
+  it.scoped(
+    "login after one killed while saving: the dead login's lock is taken over and its temporary file removed",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        // What a login killed in the middle of its save leaves: its lock (this host, a pid above Linux's pid_max,
+        // never alive) and its temporary file, which may hold a token.
+        yield* writeStore(dir, {
+          "effect-plex-auth/client-identifier": "3381b62b-9ab7-4e37-827b-203e9809eb58"
+        })
+        const deadPid = 4_194_305
+        yield* Effect.promise(() =>
+          fs.writeFile(
+            path.join(dir, "store.json.lock"),
+            JSON.stringify({ pid: deadPid, host: hostTag(), nonce: "dead" })
+          )
+        )
+        const leftover = `.store.json.${hostTag()}.${deadPid}.0123456789abcdef.tmp`
+        yield* Effect.promise(() => fs.writeFile(path.join(dir, leftover), "half-written-token"))
+        const run = yield* cli(
+          ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+          { env: { PLEX_PASSWORD: password } }
+        )
+        assertExit(run, 0)
+        const saved = (yield* readStore(dir))!.entries[tokenKey]
+        assert.isDefined(saved)
+        assert.isTrue(yield* server.fake.isTokenValid(saved!))
+        // The dead login's lock taken over, its file removed: nothing but the store is left.
+        assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(dir)), ["store.json"])
       })
   )
 

@@ -126,6 +126,25 @@ describe("core/errors", () => {
       }),
       "PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: unexpected response (HTTP 503)); create a new PIN to try again"
     )
+    // The last check's own advice (a 5xx, a timeout: "; try again later") is not kept: the one thing to do is a new PIN.
+    for (const lastError of [
+      {
+        message: Errors.unexpectedMessage({ ...unexpected, status: 503, detail: "unexpected status 503" }),
+        status: 503
+      },
+      {
+        message: Errors.networkErrorMessage({ ...sent, reason: "Timeout", detail: "after 30 s" }),
+        reason: "Timeout"
+      }
+    ]) {
+      assert.include(lastError.message, "; try again later")
+      const message = Errors.pinExpiredMessage({ ...expired, lastError })
+      assert.notInclude(message, "try again later")
+      assert.strictEqual(
+        message,
+        `PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: ${lastError.message.slice(0, -"; try again later".length)}); create a new PIN to try again`
+      )
+    }
     assert.deepStrictEqual(Errors.codesOf([{ code: 1 }, { message: "m" }, { code: 2 }]), [1, 2])
   })
 })

@@ -4,8 +4,9 @@
  * node_modules. Only what needs that process is run here, each run a Node
  * start (about a third of a CPU-second): the bundle itself (its version:
  * compile-cache.test.ts), a PIN sign-in, signals (fake-server stopped by
- * SIGTERM), and a real stdin (a PIN typed, the wizard). What the commands print and how they
- * fail (help, usage errors, not logged in, password and two-factor
+ * SIGTERM), and a real stdin (a PIN typed, the wizard, a password piped in
+ * off a terminal). What the commands print and how they fail (help, usage
+ * errors, not logged in, password and two-factor
  * sign-in, no secret shown) is tested in process (inProcess.ts):
  * commands.test.ts, features.test.ts, wizard.test.ts.
  */
@@ -238,6 +239,47 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
       assert.strictEqual(code, 0, stderr)
       assert.include(stdout, "Switched to Kids.")
       assert.notInclude(stdout + stderr, "1234")
+    },
+    spawnTimeout * 2
+  )
+
+  it(
+    "a password piped in off a terminal: the prompt is one line asked and one answered, not redrawn per key",
+    async () => {
+      const dir = await freshDirectory()
+      // stdin and stderr pipes, as in a script (printf '%s\n' "$PW" | plex-auth login --password ...): the Node
+      // terminal of platform.ts, which the in-process tests replace with a scripted one. test/bin/login.test.ts's
+      // wrong-password run is the Effect 3 twin.
+      const child = spawn(
+        process.execPath,
+        [bin, "login", "--password", "--login", "alice", "--fake", "--config-dir", dir],
+        { env: { PATH: process.env["PATH"] ?? "", HOME: work }, stdio: ["pipe", "pipe", "pipe"] }
+      )
+      let stdout = ""
+      let stderr = ""
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+      const timer = setTimeout(() => child.kill("SIGKILL"), spawnTimeout)
+      child.stdin.end("not-the-password\n")
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve))
+      clearTimeout(timer)
+      assert.strictEqual(code, 3, stderr)
+      assert.include(stderr, "plex-auth: Sign-in failed: wrong login or password.")
+      assert.notInclude(stdout + stderr, "not-the-password")
+      // One line asked and one answered (core/cli/render.ts promptDisplay), not the prompt drawn again onto its line
+      // at every key read ('? Password › ? Password › *? Password › **...', the password's length spelled out).
+      assert.match(stderr, /^\? Password › \n✔ Password … \*+\n/m)
+      assert.lengthOf(stderr.match(/Password ›/g) ?? [], 1)
+      assert.notMatch(stderr, /\x1b/)
+      assert.isFalse(
+        await fs.stat(path.join(dir, "store.json")).then(
+          async () =>
+            JSON.parse(await fs.readFile(path.join(dir, "store.json"), "utf8"))[
+              "effect-plex-auth/fake/token"
+            ] !== undefined,
+          () => false
+        )
+      )
     },
     spawnTimeout * 2
   )

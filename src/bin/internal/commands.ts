@@ -23,7 +23,15 @@ import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Render from "../../core/cli/render.js"
-import { CliFailure, ExitCode, fromPlexError, fromStoreError, notLoggedIn, usage } from "./failure.js"
+import {
+  CliFailure,
+  ExitCode,
+  fromPlexError,
+  fromStoreError,
+  notLoggedIn,
+  plexTokenSet,
+  usage
+} from "./failure.js"
 import * as Features from "./features.js"
 import * as Session from "./session.js"
 import * as Output from "./output.js"
@@ -125,13 +133,38 @@ const inSession =
   (after: GlobalValues, options: { readonly authAppVariable?: boolean; readonly signedIn?: boolean } = {}) =>
   <A, E, R>(work: (globals: RunGlobals) => Effect.Effect<A, E, R>) =>
     Effect.flatMap(globals(after, options.authAppVariable === true), (merged) =>
-      Effect.provide(
-        Effect.flatMap(Session.Session, (session) =>
-          Effect.mapError(work(merged), (error) =>
-            error instanceof CliFailure ? Session.inFakeTerms(session, error) : error
-          )
-        ),
-        Session.layer(merged, { signedIn: options.signedIn })
+      inLayer(merged, Session.layer(merged, { signedIn: options.signedIn }), work)
+    )
+
+/** `work` in the session `layer` makes, its failures in a `--fake` run's terms. */
+const inLayer = <A, E, R>(
+  merged: RunGlobals,
+  layer: ReturnType<typeof Session.layer>,
+  work: (globals: RunGlobals) => Effect.Effect<A, E, R>
+) =>
+  Effect.provide(
+    Effect.flatMap(Session.Session, (session) =>
+      Effect.mapError(work(merged), (error) =>
+        error instanceof CliFailure ? Session.inFakeTerms(session, error) : error
+      )
+    ),
+    layer
+  )
+
+/**
+ * {@link inSession} for a command that acts on the saved token alone (`logout`): with none in the file,
+ * `nothingSaved` runs instead, nothing written (no configuration directory, no client identifier) or started (the
+ * fake), Session.layer's `ifSaved`.
+ */
+const inSessionIfSaved =
+  <R2>(after: GlobalValues, nothingSaved: (globals: RunGlobals) => Effect.Effect<void, CliFailure, R2>) =>
+  <E, R>(work: (globals: RunGlobals) => Effect.Effect<void, E, R>) =>
+    Effect.flatMap(globals(after, false), (merged) =>
+      inLayer(merged, Session.layer(merged, { ifSaved: true }), work).pipe(
+        Effect.catchIf(
+          (error): error is Session.NothingSaved => error instanceof Session.NothingSaved,
+          () => nothingSaved(merged)
+        )
       )
     )
 
@@ -352,7 +385,17 @@ const login = Command.make(
           : plexFailure(pinLogin({ linkCode: options.linkCode }))
         // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
         // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-        const replaced = yield* session.swapToken(token)
+        // Not saved (the store failed): the new token is revoked, never left valid with nothing holding it.
+        const replaced = yield* session.swapToken(token).pipe(
+          Effect.tapError(() =>
+            PlexAuth.signOut().pipe(
+              Credentials.withToken(token),
+              Effect.as(undefined),
+              Effect.catchAll((error) => Effect.succeed(fromPlexError(error).message)),
+              Effect.flatMap((failure) => say(Render.unsavedTokenText(failure)))
+            )
+          )
+        )
         const outcome = Render.replacedTokenOutcome({
           before: Option.isSome(before) ? Redacted.value(before.value.token) : undefined,
           beforeInvalid: previous === "invalid",
@@ -569,19 +612,35 @@ const logout = Command.make(
     local: Options.boolean("local").pipe(Options.withDescription(Help.local)),
     globals: globalOptions
   },
-  (options) =>
-    inSession(options.globals)((run) =>
+  (options) => {
+    const done = (run: RunGlobals, result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
+      const text = Render.logoutText({ ...result, local: options.local })
+      return run.json ? Output.json(result) : Output.line(text)
+    }
+    // Nothing saved: nothing written, nothing to do; said on stderr, with why a PLEX_TOKEN set is still valid.
+    const nothingSaved = (run: RunGlobals) =>
+      Effect.gen(function* () {
+        const plexToken = yield* plexTokenSet
+        const text = Render.logoutText({
+          revoked: false,
+          forgotten: false,
+          local: options.local,
+          plexTokenSet: plexToken
+        })
+        if (!run.json) return yield* say(text)
+        yield* Output.json({ revoked: false, forgotten: false })
+        if (plexToken) yield* say(Render.plexTokenNotRevokedText)
+      })
+    return inSessionIfSaved(
+      options.globals,
+      nothingSaved
+    )((run) =>
       Effect.gen(function* () {
         const session = yield* Session.Session
         const store = yield* KeyValueStore.KeyValueStore
-        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
-          const text = Render.logoutText({ ...result, local: options.local })
-          return run.json ? Output.json(result) : result.forgotten ? Output.line(text) : say(text)
-        }
         const saved = yield* Effect.mapError(store.get(session.tokenKey), fromStoreError)
-        if (Option.isNone(saved)) {
-          return yield* done({ revoked: false, forgotten: false })
-        }
+        // Removed since the session read the file (another process): nothing to do, as with none at the start.
+        if (Option.isNone(saved)) return yield* nothingSaved(run)
         // What the token's sign-out leaves of this session in the file (render.ts logoutRemovals).
         const forget = Effect.mapError(
           Effect.flatMap(store.get(session.tokenKey), (current) =>
@@ -600,7 +659,7 @@ const logout = Command.make(
         )
         if (options.local) {
           yield* forget
-          return yield* done({ revoked: false, forgotten: true })
+          return yield* done(run, { revoked: false, forgotten: true })
         }
         const revoked = yield* PlexAuth.signOut().pipe(
           Credentials.withToken(saved.value),
@@ -615,9 +674,10 @@ const logout = Command.make(
           })
         )
         yield* forget
-        yield* done({ revoked, forgotten: true })
+        yield* done(run, { revoked, forgotten: true })
       })
     )
+  }
 ).pipe(Command.withDescription(Help.logoutCommand))
 
 // ---------------------------------------------------------------------------

@@ -27,14 +27,18 @@ export class CliFailure extends Schema.TaggedError<CliFailure>("effect-plex-auth
 
 export const usage = (message: string) => new CliFailure({ message, exitCode: ExitCode.Usage })
 
-/** "Not logged in" (exit 3), saying so when `PLEX_TOKEN` is set, which the CLI does not read (core/cli/failure.ts). */
-export const notLoggedIn = Config.option(Config.redacted("PLEX_TOKEN")).pipe(
+/** Whether `PLEX_TOKEN` is set (not blank): the CLI does not read it, and says so where it matters. */
+export const plexTokenSet = Config.option(Config.redacted("PLEX_TOKEN")).pipe(
   Effect.map(Option.exists((token) => Render.envSet(Redacted.value(token)))),
-  Effect.orElseSucceed(() => false),
-  Effect.flatMap((plexTokenSet) =>
+  Effect.orElseSucceed(() => false)
+)
+
+/** "Not logged in" (exit 3), saying so when `PLEX_TOKEN` is set, which the CLI does not read (core/cli/failure.ts). */
+export const notLoggedIn = plexTokenSet.pipe(
+  Effect.flatMap((set) =>
     Effect.fail(
       new CliFailure({
-        message: CoreFailure.notLoggedIn(plexTokenSet),
+        message: CoreFailure.notLoggedIn(set),
         exitCode: ExitCode.Unauthorized
       })
     )

@@ -305,15 +305,24 @@ const commandStore = (
     return { store, reading, swap }
   })
 
+/**
+ * What {@link layer} fails with, given `ifSaved`, when the file holds no token: nothing was written or started. A
+ * `CliFailure` (exit 0), so that the layer keeps its one error type; the command that asked (`logout`) catches it
+ * and says there is nothing to do.
+ */
+export class NothingSaved extends CliFailure {}
+
 /** Everything a command needs, for the given global options. */
 export const layer = (
   globals: Globals,
   /**
    * `signedIn`: the command needs the saved token (`whoami`, `servers`, `token transient`, ...). Without one it
    * fails "Not logged in" before anything is written (no configuration directory, no client identifier) or
-   * started (the fake), once the options are checked: a command that cannot run leaves no trace.
+   * started (the fake), once the options are checked: a command that cannot run leaves no trace. `ifSaved`: the
+   * command acts on the saved token alone (`logout`); with none in the file (the key absent) it fails with
+   * {@link NothingSaved}, as early and leaving as little.
    */
-  options: { readonly signedIn?: boolean | undefined } = {}
+  options: { readonly signedIn?: boolean | undefined; readonly ifSaved?: boolean | undefined } = {}
 ): Layer.Layer<
   Session | KeyValueStore.KeyValueStore | ClientIdentity.ClientIdentity | HttpClient.HttpClient,
   CliFailure
@@ -357,6 +366,12 @@ export const layer = (
       const tokenKey = globals.fake ? fakeTokenKey : Credentials.defaultStoreKey
       if (options.signedIn === true && CoreFailure.usableSavedToken(reading.peek(tokenKey)) === undefined) {
         return yield* notLoggedIn
+      }
+      if (options.ifSaved === true && reading.peek(tokenKey) === undefined) {
+        return yield* new NothingSaved({
+          message: Render.logoutText({ revoked: false, forgotten: false, local: false }),
+          exitCode: ExitCode.Ok
+        })
       }
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(KeyValueStore.KeyValueStore, store),

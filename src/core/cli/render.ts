@@ -429,6 +429,16 @@ export const concurrentLoginText = (choice: "revoke" | "keep" | undefined): stri
         : "; it is still valid, no longer saved (--old-token revoke revokes a token a login replaces)."
   }`
 
+/**
+ * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1): that
+ * token is revoked at once, as nothing holds it (it was never shown), or, when plex.tv could not revoke it
+ * (`revokeFailure`: why, as the CLI words an error), that it stays valid.
+ */
+export const unsavedTokenText = (revokeFailure: string | undefined): string =>
+  revokeFailure === undefined
+    ? "The new token could not be saved, so it is revoked: no valid token is left behind."
+    : `The new token could not be saved, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 
@@ -454,14 +464,23 @@ export const logoutText = (result: {
   readonly revoked: boolean
   readonly forgotten: boolean
   readonly local: boolean
+  /** `PLEX_TOKEN` is set (not blank): with nothing saved, said not read (its token is left valid). */
+  readonly plexTokenSet?: boolean | undefined
 }): string =>
   !result.forgotten
-    ? "Not logged in: nothing to do."
+    ? `Not logged in: nothing to do.${result.plexTokenSet === true ? ` ${plexTokenNotRevokedText}` : ""}`
     : result.local
       ? "Forgot the saved token (it was not revoked)."
       : result.revoked
         ? "Signed out: the token is revoked and forgotten."
         : "The saved token was already invalid; forgot it."
+
+/**
+ * What `logout` with no token saved adds when `PLEX_TOKEN` is set (on stderr under `--json` too): the CLI does not read
+ * it (as `Not logged in` says, core/cli/failure.ts notLoggedIn), so the token in it was not revoked and is still valid.
+ */
+export const plexTokenNotRevokedText =
+  "PLEX_TOKEN is set, but plex-auth does not read it: logout revokes only the token `plex-auth login` saves in its configuration directory (--config-dir), so the token in PLEX_TOKEN is still valid."
 
 /**
  * `logout`'s message when plex.tv could not revoke the token: try again, unless the saved token is one the library

@@ -40,6 +40,7 @@ import {
   plexFailure,
   readScenarios,
   saveToken,
+  plexTokenSet,
   savedToken,
   type Session,
   startFake,
@@ -114,10 +115,18 @@ const globals = (authAppVariable: boolean) =>
  */
 const run = <A, E, R>(
   work: (session: Session) => Effect.Effect<A, E, R>,
-  options: { readonly authAppVariable?: boolean; readonly signedIn?: boolean } = {}
+  options: {
+    readonly authAppVariable?: boolean
+    readonly signedIn?: boolean
+    /** Run instead of `work` when no token is saved, nothing written or started (session.ts inSession). */
+    readonly nothingSaved?: (json: boolean) => Effect.Effect<A, E>
+  } = {}
 ) =>
   Effect.flatMap(globals(options.authAppVariable === true), (globals) =>
-    inSession(globals, work, { signedIn: options.signedIn })
+    inSession(globals, work, {
+      signedIn: options.signedIn,
+      nothingSaved: options.nothingSaved?.(globals.json)
+    })
   )
 
 /**
@@ -285,7 +294,17 @@ const login = Command.make(
             : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
           // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
           // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-          const replaced = yield* session.swapToken(token)
+          // Not saved (the store failed): the new token is revoked, never left valid with nothing holding it.
+          const replaced = yield* session.swapToken(token).pipe(
+            Effect.tapError(() =>
+              PlexAuth.signOut().pipe(
+                Credentials.withToken(token),
+                Effect.as(undefined),
+                Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+                Effect.flatMap((failure) => say(Render.unsavedTokenText(failure)))
+              )
+            )
+          )
           const outcome = Render.replacedTokenOutcome({
             before: before === undefined ? undefined : Redacted.value(before),
             beforeInvalid: previous === "invalid",
@@ -481,51 +500,69 @@ const logout = Command.make(
   {
     local: Flag.Boolean("local").pipe(Flag.withDescription(Help.local), Flag.withDefault(false))
   },
-  (options) =>
-    run((session) =>
+  (options) => {
+    // Nothing saved: nothing written, nothing to do; said on stderr, with why a PLEX_TOKEN set is still valid.
+    const nothingSaved = (asJson: boolean) =>
       Effect.gen(function* () {
-        const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
-          const text = Render.logoutText({ ...result, local: options.local })
-          return session.json ? json(result) : result.forgotten ? line(text) : say(text)
-        }
-        const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
-        if (saved === undefined) return yield* done({ revoked: false, forgotten: false })
-        // What the token's sign-out leaves of this session in the file (render.ts logoutRemovals).
-        const forget = Effect.mapError(
-          Effect.flatMap(session.store.get(session.tokenKey), (current) =>
-            Effect.forEach(
-              Render.logoutRemovals({
-                tokenKey: session.tokenKey,
-                saved,
-                current,
-                fake: session.fake !== undefined
-              }),
-              (key) => session.store.remove(key),
-              { discard: true }
-            )
-          ),
-          fromStoreError
-        )
-        if (options.local) {
-          yield* forget
-          return yield* done({ revoked: false, forgotten: true })
-        }
-        const revoked = yield* PlexAuth.signOut().pipe(
-          Credentials.withToken(saved),
-          Effect.as(true),
-          Effect.catchTag("Unauthorized", () => Effect.succeed(false)),
-          Effect.mapError((error) => {
-            const failure = Core.failureOf(error)
-            return new CliFailure({
-              message: Render.logoutFailedMessage(failure.message, error),
-              exitCode: failure.exitCode
-            })
-          })
-        )
-        yield* forget
-        yield* done({ revoked, forgotten: true })
+        const plexToken = yield* plexTokenSet
+        const text = Render.logoutText({
+          revoked: false,
+          forgotten: false,
+          local: options.local,
+          plexTokenSet: plexToken
+        })
+        if (!asJson) return yield* say(text)
+        yield* json({ revoked: false, forgotten: false })
+        if (plexToken) yield* say(Render.plexTokenNotRevokedText)
       })
+    return run(
+      (session) =>
+        Effect.gen(function* () {
+          const done = (result: { readonly revoked: boolean; readonly forgotten: boolean }) => {
+            const text = Render.logoutText({ ...result, local: options.local })
+            return session.json ? json(result) : line(text)
+          }
+          const saved = yield* Effect.mapError(session.store.get(session.tokenKey), fromStoreError)
+          // Removed since the session read the file (another process): nothing to do, as with none at the start.
+          if (saved === undefined) return yield* nothingSaved(session.json)
+          // What the token's sign-out leaves of this session in the file (render.ts logoutRemovals).
+          const forget = Effect.mapError(
+            Effect.flatMap(session.store.get(session.tokenKey), (current) =>
+              Effect.forEach(
+                Render.logoutRemovals({
+                  tokenKey: session.tokenKey,
+                  saved,
+                  current,
+                  fake: session.fake !== undefined
+                }),
+                (key) => session.store.remove(key),
+                { discard: true }
+              )
+            ),
+            fromStoreError
+          )
+          if (options.local) {
+            yield* forget
+            return yield* done({ revoked: false, forgotten: true })
+          }
+          const revoked = yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(saved),
+            Effect.as(true),
+            Effect.catchTag("Unauthorized", () => Effect.succeed(false)),
+            Effect.mapError((error) => {
+              const failure = Core.failureOf(error)
+              return new CliFailure({
+                message: Render.logoutFailedMessage(failure.message, error),
+                exitCode: failure.exitCode
+              })
+            })
+          )
+          yield* forget
+          yield* done({ revoked, forgotten: true })
+        }),
+      { nothingSaved }
     )
+  }
 ).pipe(Command.withDescription(Help.logoutCommand))
 
 // ---------------------------------------------------------------------------

@@ -309,12 +309,17 @@ export interface Session {
  * Runs `work` with the store, the client identity, plex.tv (or the fake) and an `HttpClient`. `signedIn`: the
  * command needs the saved token (`whoami`, `servers`, `token transient`, ...); without one it fails "Not logged
  * in" before anything is written (no configuration directory, no client identifier) or started (the fake), once
- * the options are checked: a command that cannot run leaves no trace. As src/bin/internal/session.ts has it.
+ * the options are checked: a command that cannot run leaves no trace. `nothingSaved`: the command acts on the
+ * saved token alone (`logout`); with none in the file (the key absent), `nothingSaved` runs instead of `work`, as
+ * early and leaving as little. As src/bin/internal/session.ts has it.
  */
 export const inSession = <A, E, R>(
   globals: Globals,
   work: (session: Session) => Effect.Effect<A, E, R>,
-  options: { readonly signedIn?: boolean | undefined } = {}
+  options: {
+    readonly signedIn?: boolean | undefined
+    readonly nothingSaved?: Effect.Effect<A, E> | undefined
+  } = {}
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -353,6 +358,9 @@ export const inSession = <A, E, R>(
       const tokenKey = globals.fake ? FakeSeed.fakeTokenKey : Credentials.defaultStoreKey
       if (options.signedIn === true && Core.usableSavedToken(reading.peek(tokenKey)) === undefined) {
         return yield* notLoggedIn
+      }
+      if (options.nothingSaved !== undefined && reading.peek(tokenKey) === undefined) {
+        return yield* options.nothingSaved
       }
       const client = yield* ClientIdentity.makePersisted(cliIdentity()).pipe(
         Effect.provideService(FileStore.KeyValueStore, store),
@@ -420,12 +428,16 @@ export const savedToken = (session: Session) =>
     return token === undefined ? notLoggedIn : Effect.succeed(Redacted.make(token))
   })
 
-/** "Not logged in" (exit 3), saying so when `PLEX_TOKEN` is set, which the CLI does not read (core/cli/failure.ts). */
-const notLoggedIn = Config.option(Config.Redacted("PLEX_TOKEN")).pipe(
+/** Whether `PLEX_TOKEN` is set (not blank): the CLI does not read it, and says so where it matters. */
+export const plexTokenSet = Config.option(Config.Redacted("PLEX_TOKEN")).pipe(
   Effect.map(Option.exists((token) => Render.envSet(Redacted.value(token)))),
-  Effect.orElseSucceed(() => false),
-  Effect.flatMap((plexTokenSet) =>
-    Effect.fail(new CliFailure({ message: Core.notLoggedIn(plexTokenSet), exitCode: ExitCode.Unauthorized }))
+  Effect.orElseSucceed(() => false)
+)
+
+/** "Not logged in" (exit 3), saying so when `PLEX_TOKEN` is set, which the CLI does not read (core/cli/failure.ts). */
+const notLoggedIn = plexTokenSet.pipe(
+  Effect.flatMap((set) =>
+    Effect.fail(new CliFailure({ message: Core.notLoggedIn(set), exitCode: ExitCode.Unauthorized }))
   )
 )
 
