@@ -36,8 +36,10 @@ import * as Facts from "./core/home.js"
 // ---------------------------------------------------------------------------
 
 /**
- * The Plex Home user asked for is not in the signed-in account's home (or
- * the account is in no home): list the home's users with `Home.users()`.
+ * The Plex Home user asked for is not in the signed-in account's home (an
+ * account in no home has one user, itself), or plex.tv no longer knows a
+ * user listed before (removed from the home since): list the home's users
+ * with `Home.users()`.
  *
  * @since 0.1.0
  * @category errors
@@ -179,7 +181,8 @@ export type UsersError = InvalidInput | ResponseError
 
 /**
  * The users of the signed-in account's Plex Home, the admin among them: plex.tv
- * `GET /api/v2/home/users`. An account in no home is a home of one.
+ * `GET /api/v2/home/users`. An account in no home is a home of one: it
+ * lists itself, and a switch to itself gives a token of its own.
  *
  * @example
  * ```ts

@@ -115,6 +115,30 @@ describe("Home over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "an account in no home switches to the one user it lists, itself: listing and switching agree",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const carol = yield* loopback.fake.account("carol")
+        const [self] = yield* as("carol")(Home.users())
+        assert.strictEqual(self?.id, carol.id)
+        // By name (listed first) and by the listed user: a token of carol's own, in no home, not HomeUserNotFound
+        // with advice to list the users again (which lists carol again).
+        for (const user of ["carol", self!] as const) {
+          const switched = yield* as("carol")(Home.switchUser(user))
+          assert.strictEqual(switched.account.id, carol.id)
+          assert.isFalse(switched.account.home)
+          const me = yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
+          assert.strictEqual(me.id, carol.id)
+        }
+        // Someone not listed is still not found, the advice naming who is.
+        const missing = yield* Effect.flip(as("carol")(Home.switchUser("Kids")))
+        assert.strictEqual(missing._tag, "HomeUserNotFound")
+        assert.include(missing.message, '(the home has: "carol"); switch to one of those')
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("switching with the PIN gives that user's token, usable at once as Credentials", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
