@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Redacted, Ref } from "effect"
+import { Effect, Exit, Redacted, Ref, TestClock } from "effect"
 import { Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
@@ -136,6 +136,56 @@ describe("Home over loopback", () => {
         const missing = yield* Effect.flip(as("carol")(Home.switchUser("Kids")))
         assert.strictEqual(missing._tag, "HomeUserNotFound")
         assert.include(missing.message, '(the home has: "carol"); switch to one of those')
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a switched layer whose token plex.tv refuses switches again; a switch refused for the user is not sent again",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const kids = yield* loopback.fake.account("kids")
+        const switches = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const asKids = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          onLoopback(effect).pipe(Effect.provide(switched.layer))
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        // Kids' device signed out at plex.tv: the layer switches again (the admin's credentials, the PIN) and goes on,
+        // where it said "sign in again", which no one can do for a managed user.
+        yield* loopback.fake.revokeDevice("features-test")
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        assert.strictEqual(yield* switches, 2)
+        // Another build of the layer starts from the newest token: no switch.
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        assert.strictEqual(yield* switches, 2)
+
+        // Signed out again, and plex.tv refuses the PIN now (changed since): the Unauthorized says what to do.
+        yield* loopback.fake.revokeDevice("features-test")
+        yield* loopback.fake.fault(
+          "switchHomeUser",
+          Fault.status(403, { code: 1041, message: "Invalid PIN" }),
+          {
+            times: 1
+          }
+        )
+        const refused = yield* Effect.flip(asKids(PlexAuth.getTokenDetails()))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        assert.match(
+          refused.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+        assert.strictEqual(yield* switches, 3)
+        // After the cooldown, still no switch with that PIN (towards a lockout): the same refusal at once.
+        yield* TestClock.adjust("10 minutes")
+        const again = yield* Effect.flip(asKids(PlexAuth.getTokenDetails()))
+        assert.match(
+          again.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+        assert.strictEqual(yield* switches, 3)
       }).pipe(Effect.provide(TestLive()))
   )
 

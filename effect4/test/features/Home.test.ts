@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
+import { TestClock } from "effect/testing"
 import { inspect } from "node:util"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Home from "effect4-plex-auth/Home"
@@ -173,6 +174,52 @@ describe("Home (Effect 4)", () => {
         const missing = yield* Effect.flip(as("carol")(Home.switchUser("Kids")))
         assert.strictEqual(missing._tag, "HomeUserNotFound")
         assert.include(missing.message, '(the home has: "carol"); switch to one of those')
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a switched layer whose token plex.tv refuses switches again; a switch refused for the user is not sent again",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const kids = yield* plex.account("kids")
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const asKids = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          effect.pipe(Effect.provide(switched.layer))
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        // Kids' device signed out at plex.tv: the layer switches again (the admin's credentials, the PIN) and goes on,
+        // where it said "sign in again", which no one can do for a managed user.
+        yield* plex.revokeDevice("features-test")
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        assert.strictEqual(yield* switches, 2)
+        // Another build of the layer starts from the newest token: no switch.
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        assert.strictEqual(yield* switches, 2)
+
+        // Signed out again, and plex.tv refuses the PIN now (changed since): the Unauthorized says what to do.
+        yield* plex.revokeDevice("features-test")
+        yield* plex.fault("switchHomeUser", Fault.status(403, { code: 1041, message: "Invalid PIN" }), {
+          times: 1
+        })
+        const refused = yield* Effect.flip(asKids(PlexAuth.getTokenDetails()))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        assert.match(
+          refused.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+        assert.strictEqual(yield* switches, 3)
+        // After the cooldown, still no switch with that PIN (towards a lockout): the same refusal at once.
+        yield* TestClock.adjust("10 minutes")
+        const again = yield* Effect.flip(asKids(PlexAuth.getTokenDetails()))
+        assert.match(
+          again.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+        assert.strictEqual(yield* switches, 3)
       }).pipe(Effect.provide(TestLive()))
   )
 
