@@ -189,6 +189,23 @@ describe("Home over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const alice = yield* loopback.fake.account("alice")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        yield* loopback.fake.revokeToken(alice.token)
+        yield* loopback.fake.revokeDevice("features-test")
+        const refused = yield* Effect.flip(
+          onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
+        )
+        assert.strictEqual(refused._tag, "Unauthorized")
+        assert.match(refused.message, /; re-authentication failed \(Unauthorized\): sign in again$/)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("switching with the PIN gives that user's token, usable at once as Credentials", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

@@ -223,6 +223,21 @@ describe("Home (Effect 4)", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.effect(
+    "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* plex.account("alice")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        yield* plex.revokeToken(alice.token)
+        yield* plex.revokeDevice("features-test")
+        const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer)))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        assert.match(refused.message, /; re-authentication failed \(Unauthorized\): sign in again$/)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("switching with the PIN gives that user's token, usable at once as Credentials", () =>
     Effect.gen(function* () {
       const plex = yield* fake
