@@ -13,9 +13,11 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as Schema from "effect/Schema"
 import {
@@ -362,8 +364,11 @@ export const switchUser = (
       })
     )
     const account = (yield* request).value
-    // The services of this switch (the signed-in account's credentials among them), for the switches again.
-    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    // The services of this switch (the signed-in account's credentials among them), for the switches again; not its
+    // span, long ended by then: a switch again is a child of the span where the layer's refresh runs.
+    const context = Context.omit(Tracer.ParentSpan)(
+      yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    )
     const again = Effect.map(request, (success) => success.value.authToken).pipe(Effect.provide(context))
     return { user: target, account, token: account.authToken, layer: switchedLayer(account.authToken, again) }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.

@@ -12,10 +12,12 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import * as Schema from "effect/Schema"
 import { tagNamed } from "./internal/errorName.js"
 import * as Facts from "../../src/core/home.js"
@@ -363,8 +365,11 @@ export const switchUser = (
       })
     )
     const account = (yield* request).value
-    // The services of this switch (the signed-in account's credentials among them), for the switches again.
-    const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    // The services of this switch (the signed-in account's credentials among them), for the switches again; not its
+    // span, long ended by then: a switch again is a child of the span where the layer's refresh runs.
+    const context = Context.omit(Tracer.ParentSpan)(
+      yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    )
     const again = Effect.map(request, (success) => success.value.authToken).pipe(
       Effect.provideContext(context)
     )

@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Redacted, Ref, TestClock } from "effect"
+import { Effect, Exit, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
 import { Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
@@ -203,6 +203,37 @@ describe("Home over loopback", () => {
         )
         assert.strictEqual(refused._tag, "Unauthorized")
         assert.match(refused.message, /; re-authentication failed \(Unauthorized\): sign in again$/)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a switch again is traced where the layer is used, not under the first switch's long-ended span",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const { exit, spans } = yield* withRecordedSpans(
+          Effect.gen(function* () {
+            const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+            yield* loopback.fake.revokeDevice("features-test")
+            return yield* onLoopback(PlexAuth.getTokenDetails()).pipe(
+              Effect.provide(switched.layer),
+              Effect.withSpan("as-kids")
+            )
+          })
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        const first = spans.find((s) => s.name === "Home.switchUser")!
+        const again = spans.filter((s) => s.name === "Home.switchUser" && s.kind === "client").at(-1)!
+        const ancestors = (span: Tracer.AnySpan): ReadonlyArray<string> =>
+          span._tag === "Span" && Option.isSome(span.parent)
+            ? [span.parent.value.spanId, ...ancestors(span.parent.value)]
+            : []
+        assert.notStrictEqual(
+          again,
+          spans.filter((s) => s.name === "Home.switchUser" && s.kind === "client")[0]
+        )
+        assert.notInclude(ancestors(again), first.spanId)
+        assert.include(ancestors(again), spans.find((s) => s.name === "as-kids")!.spanId)
       }).pipe(Effect.provide(TestLive()))
   )
 

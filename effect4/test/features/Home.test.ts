@@ -238,6 +238,40 @@ describe("Home (Effect 4)", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.effect(
+    "a switch again is traced where the layer is used, not under the first switch's long-ended span",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const spans: Array<Tracer.NativeSpan> = []
+        const tracer = Tracer.make({
+          span: (options) => {
+            const span = new Tracer.NativeSpan(options)
+            spans.push(span)
+            return span
+          }
+        })
+        yield* Effect.gen(function* () {
+          const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+          yield* plex.revokeDevice("features-test")
+          return yield* PlexAuth.getTokenDetails().pipe(
+            Effect.provide(switched.layer),
+            Effect.withSpan("as-kids")
+          )
+        }).pipe(Effect.withTracer(tracer))
+        const first = spans.find((s) => s.name === "Home.switchUser")!
+        const clients = spans.filter((s) => s.name === "Home.switchUser" && s.kind === "client")
+        const again = clients.at(-1)!
+        const ancestors = (span: Tracer.AnySpan): ReadonlyArray<string> =>
+          span._tag === "Span" && Option.isSome(span.parent)
+            ? [span.parent.value.spanId, ...ancestors(span.parent.value)]
+            : []
+        assert.notStrictEqual(again, clients[0])
+        assert.notInclude(ancestors(again), first.spanId)
+        assert.include(ancestors(again), spans.find((s) => s.name === "as-kids")!.spanId)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("switching with the PIN gives that user's token, usable at once as Credentials", () =>
     Effect.gen(function* () {
       const plex = yield* fake
