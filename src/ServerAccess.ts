@@ -386,13 +386,22 @@ const FriendsResponse = /*#__PURE__*/ L.struct(
 
 /**
  * A user with access to the owner's server: a home user or a friend, and
- * the share.
+ * the share. Tagged as every answer of this module is: `_tag` is
+ * `HomeMember` or `Shared`, as in {@link Access} and {@link OwnerAccess},
+ * so one `switch (x._tag)` serves them all.
  *
  * @since 0.1.0
  * @category models
  */
 export interface AccessUser {
+  /** `HomeMember` (a user of the owner's Plex Home) or `Shared` (a friend the server is shared with). */
+  readonly _tag: "HomeMember" | "Shared"
   readonly user: Friend
+  /**
+   * The same word as `_tag`, kept for callers that read it.
+   *
+   * @deprecated Read `_tag`, as of every answer of this module.
+   */
   readonly access: "HomeMember" | "Shared"
   readonly share: ServerShare
 }
@@ -437,9 +446,42 @@ export const usersOf = (
 }
 
 /**
+ * The users with access to the server `id`, and whether the credentials' account owns it, for the public function
+ * `operation`: `GET /api/users/` and `GET /api/v2/resources` (as `Resources.list` asks it), at once. `notOwned` is
+ * the `ServerNotFound` when the account does not own the server (the server with that `clientIdentifier`, `owned`,
+ * as python-plexapi `MyPlexAccount.resource` and `MyPlexResource.owned` read it): a typo in its identifier (case
+ * included: both references compare it exactly), or a server only shared with the account, would otherwise list no
+ * one, as if no one had access.
+ */
+const ownersView = (operation: string, id: string) =>
+  Effect.map(
+    Effect.all(
+      {
+        users: Effect.map(friendsAs(operation), (list) => usersOf(list, id)),
+        devices: Effect.map(
+          Request.plexTv(operation, withSchema(ResourceFacts.getServerResources, Resources.Devices)),
+          (s) => s.value
+        )
+      },
+      { concurrency: 2 }
+    ),
+    ({ devices, users }) => ({
+      users,
+      notOwned: Facts.ownsServer(devices, id)
+        ? undefined
+        : new ServerNotFound({ operation, server: id, available: Facts.ownedServerNames(devices) })
+    })
+  )
+
+/**
  * The owner's friends and home users who have access to the server
  * `machineIdentifier` (the `Credentials` in context: the owner's token). A
- * pending invitation is not access.
+ * pending invitation is not access. Fails with `ServerNotFound` when the
+ * credentials' account does not own the server (a typo in its identifier,
+ * case included, or a server only shared with that account), naming the
+ * servers it owns, as `makeOwnerChecker`'s `users` does: listing no one
+ * would say no one has access. It reads the account's resources for that
+ * (`GET /api/v2/resources`, alongside `GET /api/users/`).
  *
  * @example
  * ```ts
@@ -447,7 +489,7 @@ export const usersOf = (
  * import { ServerAccess } from "effect-plex-auth"
  *
  * const names = ServerAccess.users("5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e").pipe(
- *   Effect.map((users) => users.map(({ access, user }) => `${user.title} (${access})`))
+ *   Effect.map((users) => users.map(({ _tag, user }) => `${user.title} (${_tag})`))
  * )
  * ```
  *
@@ -458,11 +500,13 @@ export const users = (
   machineIdentifier: string
 ): Effect.Effect<
   ReadonlyArray<AccessUser>,
-  ResponseError | InvalidInput,
+  ResponseError | ServerNotFound | InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(machineId("ServerAccess.users", machineIdentifier), (id) =>
-    Effect.map(friendsAs("ServerAccess.users"), (list) => usersOf(list, id))
+    Effect.flatMap(ownersView("ServerAccess.users", id), (view) =>
+      view.notOwned === undefined ? Effect.succeed(view.users) : Effect.fail(view.notOwned)
+    )
   )
 
 /**
@@ -545,8 +589,6 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
-    // `GET /api/v2/resources`, as `Resources.list` asks it.
-    const resourcesSpec = withSchema(ResourceFacts.getServerResources, Resources.Devices)
     const cache = yield* sharedCache({
       capacity: 1,
       keyOf: () => undefined,
@@ -556,22 +598,15 @@ export const makeOwnerChecker = (
             {
               // The checker's own requests: named after the function that made the checker.
               ownerId: Effect.map(Request.plexTv(operation, ownerSpec), (s) => s.value.id),
-              users: Effect.map(friendsAs(operation), (list) => usersOf(list, id)),
-              devices: Effect.map(Request.plexTv(operation, resourcesSpec), (s) => s.value)
+              view: ownersView(operation, id)
             },
-            { concurrency: 3 }
+            { concurrency: 2 }
           ),
           // The credentials must own the server: a typo in its identifier, or a server only shared with the
           // account, would otherwise answer Owner for the account and NoAccess for everyone else. Not owning it is
           // an answer, kept for `ttl` as any other (a fact of the configuration, not a passing failure: kept only
           // for `unknownTtl`, 0 by default, a typo would send three requests to plex.tv at every check).
-          ({ devices, ownerId, users }) => ({
-            ownerId,
-            users,
-            notOwned: Facts.ownsServer(devices, id)
-              ? undefined
-              : new ServerNotFound({ operation, server: id, available: Facts.ownedServerNames(devices) })
-          })
+          ({ ownerId, view }) => ({ ownerId, ...view })
         ),
       timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl)
     })

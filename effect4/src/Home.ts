@@ -12,15 +12,17 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import * as Schema from "effect/Schema"
 import { tagNamed } from "./internal/errorName.js"
 import * as Facts from "../../src/core/home.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import { Credentials } from "./Credentials.js"
+import { Credentials, makeRefreshing } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
@@ -37,8 +39,10 @@ import {
 // ---------------------------------------------------------------------------
 
 /**
- * The Plex Home user asked for is not in the signed-in account's home (or
- * the account is in no home): list the home's users with `Home.users()`.
+ * The Plex Home user asked for is not in the signed-in account's home (an
+ * account in no home has one user, itself), or plex.tv no longer knows a
+ * user listed before (removed from the home since): list the home's users
+ * with `Home.users()`.
  *
  * @since 0.1.0
  * @category errors
@@ -180,7 +184,8 @@ export type UsersError = InvalidInput | ResponseError
 
 /**
  * The users of the signed-in account's Plex Home, the admin among them: plex.tv
- * `GET /api/v2/home/users`. An account in no home is a home of one.
+ * `GET /api/v2/home/users`. An account in no home is a home of one: it
+ * lists itself, and a switch to itself gives a token of its own.
  *
  * @example
  * ```ts
@@ -252,11 +257,14 @@ export interface Switched {
   /** The home user's token, `Redacted`. */
   readonly token: Redacted.Redacted<string>
   /**
-   * `Credentials` with {@link token}: what operations run as that user need. They do not switch again: a token
-   * plex.tv refuses later (its device revoked) is an `Unauthorized` whose `; sign in again` means, for a home
-   * user, switch to it again. To have that done, keep the token with `Credentials.layerStored` whose `obtain` is
-   * the switch (docs/home.md), whose failure then says `; re-authentication failed (InvalidHomePin): switch to
-   * the user again`.
+   * `Credentials` with {@link token}: what operations run as that user need. A token plex.tv refuses later (its
+   * device revoked, signed out at plex.tv) is replaced by the same switch again, with the signed-in account's
+   * credentials and the PIN of this one (kept, `Redacted`, for as long as the layer is), and the refused call is
+   * retried once; each build of the layer starts from the newest token. When that switch fails, the call's
+   * `Unauthorized` says what to do: `; re-authentication failed (InvalidHomePin): switch to the user again` (a
+   * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
+   * again` (the signed-in account's own token refused). To keep the token across restarts, see
+   * `Credentials.layerStored` in docs/home.md.
    */
   readonly layer: Layer.Layer<Credentials>
 }
@@ -348,22 +356,66 @@ export const switchUser = (
       refusals: Request.notFoundRefusals,
       schema: SwitchedAccount
     }
-    const success = yield* Request.plexTv(operation, spec).pipe(
+    // The switch; sent again as it is (the PIN its own copy) by the layer, when plex.tv later refuses the token.
+    const request = Request.plexTv(operation, spec).pipe(
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
         Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
         BadRequest: (error) => Effect.fail(pinError(operation, target, pin, error))
       })
     )
-    const account = success.value
-    return {
-      user: target,
-      account,
-      token: account.authToken,
-      layer: Layer.succeed(Credentials, { token: Effect.succeed(account.authToken) })
-    }
+    const account = (yield* request).value
+    // The services of this switch (the signed-in account's credentials among them), for the switches again; not its
+    // span, long ended by then: a switch again is a child of the span where the layer's refresh runs.
+    const context = Context.omit(Tracer.ParentSpan)(
+      yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
+    )
+    const again = Effect.map(request, (success) => success.value.authToken).pipe(
+      Effect.provideContext(context)
+    )
+    return { user: target, account, token: account.authToken, layer: switchedLayer(account.authToken, again) }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
   }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
+
+/**
+ * The `Credentials` of a switched user ({@link Switched}'s `layer`): its token; when plex.tv refuses it (its device
+ * revoked, signed out at plex.tv), `again`, the same switch with the signed-in account's credentials and the PIN of
+ * the first, gets a new one, through `Credentials.makeRefreshing` (once for concurrent callers, the refused call
+ * retried once, a cooldown after a failure). Each build of the layer starts from the newest token a switch got. A
+ * switch plex.tv refused for the user (`InvalidHomePin`, `HomePinRequired`: the PIN changed; `HomeUserNotFound`: the
+ * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
+ * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
+ * user again`, what the caller can do.
+ */
+const switchedLayer = (
+  first: Redacted.Redacted<string>,
+  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>
+): Layer.Layer<Credentials> => {
+  let newest = first
+  let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
+  const obtain = Effect.suspend(() => (refused === undefined ? again : Effect.fail(refused))).pipe(
+    Effect.tap((token) => Effect.sync(() => void (newest = token))),
+    Effect.tapError((error) =>
+      Effect.sync(() => {
+        if (
+          error._tag === "HomeUserNotFound" ||
+          error._tag === "HomePinRequired" ||
+          error._tag === "InvalidHomePin"
+        ) {
+          refused = error
+        }
+      })
+    )
+  )
+  return Layer.effect(
+    Credentials,
+    Effect.suspend(() => makeRefreshing({ initial: newest, obtain })).pipe(
+      // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as one.
+      // Were it one makeRefreshing refuses, the token alone, as before.
+      Effect.catch(() => Effect.succeed({ token: Effect.sync(() => newest) }))
+    )
+  )
+}
 
 /** A refusal about the PIN as `HomePinRequired` or `InvalidHomePin`; any other refusal as it is. */
 const pinError = <E extends Unauthorized | BadRequest>(
@@ -385,7 +437,8 @@ const pinError = <E extends Unauthorized | BadRequest>(
 /**
  * A layer of the home user's `Credentials`: switches (see {@link switchUser})
  * when it is built, with the signed-in account's `Credentials`, and provides
- * the home user's token in their place.
+ * the home user's token in their place; a token plex.tv refuses later is
+ * replaced by the same switch again (see {@link Switched}'s `layer`).
  *
  * @example
  * ```ts

@@ -145,9 +145,15 @@ export interface FriendFacts {
   }>
 }
 
-/** A user with access to the owner's server, and the share. */
+/**
+ * A user with access to the owner's server, and the share: tagged as the answers of the checks are (`_tag`
+ * `HomeMember` or `Shared`, so one `switch` serves both); `access` is the same word, kept for callers that
+ * read it.
+ */
 export interface AccessUser<F extends FriendFacts> {
+  readonly _tag: "HomeMember" | "Shared"
   readonly user: F
+  /** The same as `_tag` (read `_tag`, as of every answer). */
   readonly access: "HomeMember" | "Shared"
   readonly share: F["servers"][number]
 }
@@ -163,7 +169,8 @@ export const usersOf = <F extends FriendFacts>(
       ? user.servers
       : []
     const share = servers.find((s) => s?.machineIdentifier === machineIdentifier && s.pending !== true)
-    return share == null ? [] : [{ user, access: user.home ? "HomeMember" : "Shared", share } as const]
+    const tag = user.home ? "HomeMember" : "Shared"
+    return share == null ? [] : [{ _tag: tag, user, access: tag, share } as const]
   })
 
 /** The owner's answer for the account `accountId`. */
@@ -196,7 +203,7 @@ export const ownerDecision = <F extends FriendFacts, U extends AccessUser<F>>(
   if (accountId === ownerId) return { _tag: "Owner" }
   const user = users.find((u) => u.user.id === accountId)
   if (user === undefined) return { _tag: "NoAccess" }
-  return user.access === "HomeMember" ? { _tag: "HomeMember", user } : { _tag: "Shared", user }
+  return user._tag === "HomeMember" ? { _tag: "HomeMember", user } : { _tag: "Shared", user }
 }
 
 // ---------------------------------------------------------------------------

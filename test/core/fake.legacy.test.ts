@@ -436,6 +436,31 @@ describe("core fake: Plex Home switch, the PIN in the query, a secret in the rec
     })
   })
 
+  it("an account in no home lists itself and switches to itself (legacy, as PlexKodiConnect calls it, and v2)", async () => {
+    const fake = fakeWithHome()
+    const carol = fake.account("carol")
+    const alice = fake.account("alice")
+    const listed = await xml(await send(fake, "/api/home/users/", { token: carol.token }))
+    assert.deepStrictEqual(
+      listed.children.map((u) => [u.attributes["id"], u.attributes["admin"]]),
+      [[String(carol.id), "1"]]
+    )
+    for (const path of [`/api/home/users/${carol.id}/switch`, `/api/v2/home/users/${carol.uuid}/switch`]) {
+      const switched = await send(fake, path, { method: "POST", token: carol.token })
+      assert.strictEqual(switched.status, 201, path)
+      const user = await xml(switched)
+      assert.strictEqual(user.attributes["id"], String(carol.id), path)
+      assert.strictEqual(user.attributes["home"], "0", path)
+      assert.isTrue(fake.isTokenValid(user.attributes["authToken"]!), path)
+    }
+    // Anyone else is no user of carol's (a home of one): 404, as before.
+    const other = await send(fake, `/api/home/users/${alice.id}/switch`, {
+      method: "POST",
+      token: carol.token
+    })
+    assert.strictEqual(other.status, 404)
+  })
+
   it("homePinListed: false lists a user with a PIN as not protected (v2 and legacy); its switch still asks for the PIN", async () => {
     const fake = makeFakePlex({
       accounts: [

@@ -155,10 +155,10 @@ describe("core/access", () => {
     ]
     const users = Access.usersOf(friends, "m1")
     assert.deepStrictEqual(
-      users.map((u) => [u.user.id, u.access]),
+      users.map((u) => [u.user.id, u._tag, u.access]),
       [
-        [2, "HomeMember"],
-        [3, "Shared"]
+        [2, "HomeMember", "HomeMember"],
+        [3, "Shared", "Shared"]
       ]
     )
     assert.deepStrictEqual(Access.ownerDecision(1, 1, users), { _tag: "Owner" })

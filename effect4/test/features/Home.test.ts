@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
+import { TestClock } from "effect/testing"
 import { inspect } from "node:util"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Home from "effect4-plex-auth/Home"
@@ -150,6 +151,125 @@ describe("Home (Effect 4)", () => {
         ["carol"]
       )
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "an account in no home switches to the one user it lists, itself: listing and switching agree",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const carol = yield* plex.account("carol")
+        const [self] = yield* as("carol")(Home.users())
+        assert.strictEqual(self?.id, carol.id)
+        // By name (listed first) and by the listed user: a token of carol's own, in no home, not HomeUserNotFound
+        // with advice to list the users again (which lists carol again).
+        for (const user of ["carol", self!] as const) {
+          const switched = yield* as("carol")(Home.switchUser(user))
+          assert.strictEqual(switched.account.id, carol.id)
+          assert.isFalse(switched.account.home)
+          const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+          assert.strictEqual(me.id, carol.id)
+        }
+        // Someone not listed is still not found, the advice naming who is.
+        const missing = yield* Effect.flip(as("carol")(Home.switchUser("Kids")))
+        assert.strictEqual(missing._tag, "HomeUserNotFound")
+        assert.include(missing.message, '(the home has: "carol"); switch to one of those')
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a switched layer whose token plex.tv refuses switches again; a switch refused for the user is not sent again",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const kids = yield* plex.account("kids")
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const asKids = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          effect.pipe(Effect.provide(switched.layer))
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        // Kids' device signed out at plex.tv: the layer switches again (the admin's credentials, the PIN) and goes on,
+        // where it said "sign in again", which no one can do for a managed user.
+        yield* plex.revokeDevice("features-test")
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        assert.strictEqual(yield* switches, 2)
+        // Another build of the layer starts from the newest token: no switch.
+        assert.strictEqual((yield* asKids(PlexAuth.getTokenDetails())).id, kids.id)
+        assert.strictEqual(yield* switches, 2)
+
+        // Signed out again, and plex.tv refuses the PIN now (changed since): the Unauthorized says what to do.
+        yield* plex.revokeDevice("features-test")
+        yield* plex.fault("switchHomeUser", Fault.status(403, { code: 1041, message: "Invalid PIN" }), {
+          times: 1
+        })
+        const refused = yield* Effect.flip(asKids(PlexAuth.getTokenDetails()))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        assert.match(
+          refused.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+        assert.strictEqual(yield* switches, 3)
+        // After the cooldown, still no switch with that PIN (towards a lockout): the same refusal at once.
+        yield* TestClock.adjust("10 minutes")
+        const again = yield* Effect.flip(asKids(PlexAuth.getTokenDetails()))
+        assert.match(
+          again.message,
+          /; re-authentication failed \(InvalidHomePin\): switch to the user again$/
+        )
+        assert.strictEqual(yield* switches, 3)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* plex.account("alice")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        yield* plex.revokeToken(alice.token)
+        yield* plex.revokeDevice("features-test")
+        const refused = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer)))
+        assert.strictEqual(refused._tag, "Unauthorized")
+        assert.match(refused.message, /; re-authentication failed \(Unauthorized\): sign in again$/)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a switch again is traced where the layer is used, not under the first switch's long-ended span",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const spans: Array<Tracer.NativeSpan> = []
+        const tracer = Tracer.make({
+          span: (options) => {
+            const span = new Tracer.NativeSpan(options)
+            spans.push(span)
+            return span
+          }
+        })
+        yield* Effect.gen(function* () {
+          const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+          yield* plex.revokeDevice("features-test")
+          return yield* PlexAuth.getTokenDetails().pipe(
+            Effect.provide(switched.layer),
+            Effect.withSpan("as-kids")
+          )
+        }).pipe(Effect.withTracer(tracer))
+        const first = spans.find((s) => s.name === "Home.switchUser")!
+        const clients = spans.filter((s) => s.name === "Home.switchUser" && s.kind === "client")
+        const again = clients.at(-1)!
+        const ancestors = (span: Tracer.AnySpan): ReadonlyArray<string> =>
+          span._tag === "Span" && Option.isSome(span.parent)
+            ? [span.parent.value.spanId, ...ancestors(span.parent.value)]
+            : []
+        assert.notStrictEqual(again, clients[0])
+        assert.notInclude(ancestors(again), first.spanId)
+        assert.include(ancestors(again), spans.find((s) => s.name === "as-kids")!.spanId)
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.effect("switching with the PIN gives that user's token, usable at once as Credentials", () =>

@@ -262,11 +262,13 @@ describe("ServerAccess (Effect 4)", () => {
         const plex = yield* fake
         const id = yield* denId
         const users = yield* as("alice")(ServerAccess.users(id))
-        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u._tag]).sort(), [
           ["Kids", "HomeMember"],
           ["bob", "HomeMember"],
           ["carol", "Shared"]
         ])
+        // Tagged as every answer is (Access, OwnerAccess): one switch serves them; `access` is kept, the same word.
+        assert.isTrue(users.every((u) => u.access === u._tag))
         assert.isTrue(users.every((u) => u.share.machineIdentifier === id))
         // The same from the whole list, and the pure decisions over lists already fetched.
         const friends = yield* as("alice")(ServerAccess.friends())
@@ -275,8 +277,9 @@ describe("ServerAccess (Effect 4)", () => {
         const devices = yield* as("carol")(Resources.list())
         assert.strictEqual(ServerAccess.accessIn(devices, id)._tag, "Shared")
         assert.strictEqual(ServerAccess.accessIn(devices, "elsewhere")._tag, "NoAccess")
-        // Someone else's server: nobody.
-        assert.deepStrictEqual(yield* as("carol")(ServerAccess.users(id)), [])
+        // Someone else's server (only shared with carol): not carol's to list, ServerNotFound, never "no one".
+        const notOwned = yield* Effect.flip(as("carol")(ServerAccess.users(id)))
+        assert.strictEqual(notOwned._tag, "ServerNotFound")
 
         const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
         const ids: Record<string, number> = {}
@@ -360,6 +363,44 @@ describe("ServerAccess (Effect 4)", () => {
           const failed = yield* Effect.flip(checker.users)
           assert.strictEqual(failed._tag, "ServerNotFound")
         }
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a machine identifier not the owner's, case included, is heard: users fails ServerNotFound, as the owner checker does",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const name = plex.servers[0]!.name
+        // Compared exactly, as python-plexapi (MyPlexAccount.resource, updateFriend) and @ctrl/plex (resource,
+        // updateFriend) compare it: plex.tv and the server's /identity spell it one way, lower case.
+        const upper = id.toUpperCase()
+        assert.notStrictEqual(upper, id)
+        for (const [login, server] of [
+          ["alice", upper],
+          ["alice", `${id}x`],
+          ["carol", id]
+        ] as const) {
+          const failed = yield* Effect.flip(as(login)(ServerAccess.users(server)))
+          assert.strictEqual(failed._tag, "ServerNotFound", `${login} ${server}`)
+          if (failed._tag === "ServerNotFound") {
+            assert.strictEqual(failed.operation, "ServerAccess.users")
+            assert.strictEqual(failed.server, server)
+            // The servers the account owns: alice's by name, none for carol.
+            assert.deepStrictEqual(failed.available, login === "alice" ? [name] : [])
+          }
+        }
+        // The owner's identifier as plex.tv spells it: listed, each tagged as the checks' answers are.
+        const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+        const bob = yield* plex.account("bob")
+        const answer = yield* owner.check(bob.id)
+        assert.strictEqual(answer._tag, "HomeMember")
+        if (answer._tag === "HomeMember") assert.strictEqual(answer.user._tag, "HomeMember")
+        const upperChecker = yield* as("alice")(ServerAccess.makeOwnerChecker(upper, { ttl: "5 minutes" }))
+        assert.strictEqual((yield* Effect.flip(upperChecker.users))._tag, "ServerNotFound")
+        // With the user's token there is no error to hear: NoAccess, as the docs say (check it with the owner's).
+        assert.strictEqual((yield* as("alice")(ServerAccess.check(upper)))._tag, "NoAccess")
       }).pipe(Effect.provide(TestLive()))
   )
 

@@ -145,6 +145,22 @@ const homeTarget = (ctx: Context, account: SeedAccount, wanted: string) => {
 }
 
 /**
+ * The user a switch of `account` to `wanted` (its uuid or id) reaches, and the Plex Home the switch answers with:
+ * {@link homeTarget}, or, for an account in no home, the account itself, the one user `GET /api/v2/home/users` lists
+ * for it (a home of one), answered with no home. A user listed can be switched to. PlexKodiConnect lists
+ * `GET /api/home/users/` and switches to the user picked (`POST /api/home/users/{id}/switch`) for every signed-in
+ * account, in a home or not, the one user listed for an account in no home (croneter/PlexKodiConnect
+ * `service_entry._do_auth`, `windows/userselect.py`, `plex_tv.switch_home_user`): a switch plex.tv refused there
+ * would have kept every such account from signing in.
+ */
+const switchTarget = (ctx: Context, account: SeedAccount, wanted: string) =>
+  ctx.store.homeOf(account.id) === undefined
+    ? account.uuid === wanted || String(account.id) === wanted
+      ? { home: undefined, target: account }
+      : undefined
+    : homeTarget(ctx, account, wanted)
+
+/**
  * plex.tv's refusal of a switch for its PIN, missing or wrong alike: 403 (anthonycaccese/240-MP pull request 244)
  * with code 1041 and this message (Plex Web's switch, as captured in a public note of its requests).
  */
@@ -185,7 +201,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     Http.plexTv(ctx.json, 200, "home", homeData(membersOf(ctx, account).home))
   )
 
-  const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount) => {
+  const switchedPayload = async (ctx: Context, home: SeedHome | undefined, target: SeedAccount) => {
     const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
     // The token is handed to the client that asked: it becomes (or is again) one of the target's devices, so that
     // revoking that device signs the switched session out, as it does a session signed in any other way.
@@ -202,7 +218,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     "POST",
     "/api/v2/home/users/:id/switch",
     async (ctx, account) => {
-      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      const found = switchTarget(ctx, account, ctx.params["id"] ?? "")
       if (found === undefined) return notFound(ctx, "User could not be found")
       const refused = pinRefusal(ctx, account, found.target)
       if (refused !== undefined) return refused
@@ -232,7 +248,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
 
   const legacySwitchUser = legacy(
     b.plexTvAccount("switchHomeUser", "POST", "/api/home/users/:id/switch", async (ctx, account) => {
-      const found = homeTarget(ctx, account, ctx.params["id"] ?? "")
+      const found = switchTarget(ctx, account, ctx.params["id"] ?? "")
       if (found === undefined) return notFound(ctx, "User could not be found")
       const refused = pinRefusal(ctx, account, found.target)
       if (refused !== undefined) return refused
