@@ -417,6 +417,16 @@ export type NotStartedReason = "NoCookie" | "Invalid" | "Expired" | "StateMismat
 export const maxPinCookieValues = 8
 
 /**
+ * The values of the PIN cookie a `Cookie` header sends that are read: the first {@link maxPinCookieValues} not empty.
+ * One list for the return ({@link readPin}) and the sign-out ({@link pendingNonces}): a value the return may take is
+ * one the sign-out ends.
+ */
+const pinCookieValues = (cookie: string | undefined, settings: S.Settings): ReadonlyArray<string> =>
+  Cookies.cookieValues(cookie, settings.pinCookie)
+    .filter((value) => value !== "")
+    .slice(0, maxPinCookieValues)
+
+/**
  * How many sign-in returns a service keeps in flight by their PIN's nonce, so that a return that comes while the
  * same one runs (two "Try again" clicks) waits for its outcome instead of opening a second session. Past it, a
  * return runs on its own: the table stays bounded however many sign-ins are started at once.
@@ -435,7 +445,7 @@ export const pendingNonces = async (
   now: number
 ): Promise<ReadonlyArray<string>> => {
   const nonces: Array<string> = []
-  for (const raw of Cookies.cookieValues(cookie, settings.pinCookie).slice(0, maxPinCookieValues)) {
+  for (const raw of pinCookieValues(cookie, settings)) {
     const verified = await Signed.verify([key], S.pinPurpose, raw, now)
     const pin = verified._tag === "Invalid" ? undefined : S.readPinData(verified.data)
     if (pin !== undefined) nonces.push(pin.nonce)
@@ -576,9 +586,7 @@ export const readPin = async (
   | { readonly _tag: "Ok"; readonly pin: S.PinState }
   | { readonly _tag: "NotStarted"; readonly reason: NotStartedReason }
 > => {
-  const values = Cookies.cookieValues(request.cookie, settings.pinCookie)
-    .filter((value) => value !== "")
-    .slice(0, maxPinCookieValues)
+  const values = pinCookieValues(request.cookie, settings)
   let first: { readonly _tag: "NotStarted"; readonly reason: NotStartedReason } | undefined
   let pending = false
   for (const raw of values) {
