@@ -1398,3 +1398,57 @@ describe("Jwt.layerStored: a sign-out while a refresh runs obtain for a refused 
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 })
+
+describe("Jwt.layerStored: a refresh ahead of expiry whose key plex.tv refuses", () => {
+  it.effect(
+    "serves the token still good, obtain not run (no caller held by a PIN login); once that token is refused, or has expired, obtain runs",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.zipRight(
+              Ref.update(obtained, (n) => n + 1),
+              Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            )
+        })
+        const first = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const exp = (segments(first).payload["exp"] as number) * 1000
+        const refusal = Fault.status(422, { message: "Signature verification failed" })
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            const credentials = Context.get(context, Credentials.Credentials)
+            // An hour before its expiry (within the day's margin) the token is due; its key is refused at the
+            // exchange: the token, still good, is served, and obtain (a PIN login that may wait for minutes) does not run.
+            yield* TestClock.setTime(exp - 3_600_000)
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+            assert.strictEqual(yield* Ref.get(obtained), 1, "a refresh ahead of expiry ran obtain")
+            // plex.tv refuses that token: the refresh runs obtain, whose token serves.
+            yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            yield* PlexAuth.getTokenDetails().pipe(Effect.provide(context))
+            assert.strictEqual(yield* Ref.get(obtained), 2)
+            assert.notStrictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+          })
+        )
+        // Another run: its token expires while it runs, and its key is refused: the read past the expiry runs obtain.
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            const credentials = Context.get(context, Credentials.Credentials)
+            const second = yield* credentials.token
+            yield* TestClock.setTime((segments(second).payload["exp"] as number) * 1000 + 1)
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            const third = yield* credentials.token
+            assert.strictEqual(yield* Ref.get(obtained), 3)
+            assert.notStrictEqual(Redacted.value(third), Redacted.value(second))
+          })
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
