@@ -1421,3 +1421,48 @@ describe("Jwt.layerStored: a refresh ahead of expiry whose key plex.tv refuses",
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 })
+
+describe("Jwt.layerStored: calls refused together while the key is refused", () => {
+  it.effect(
+    "share one refresh: obtain runs once for all of them, and each call succeeds with its token",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.andThen(
+              Ref.update(obtained, (n) => n + 1),
+              Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            )
+        })
+        const first = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 5 })
+            yield* FakePlex.fault(
+              "exchangeJwt",
+              Fault.status(422, { message: "Signature verification failed" }),
+              {
+                times: 1
+              }
+            )
+            const accounts = yield* Effect.all(
+              Array.from({ length: 5 }, () =>
+                PlexAuth.getTokenDetails().pipe(Effect.provideContext(context))
+              ),
+              { concurrency: "unbounded" }
+            )
+            assert.strictEqual(accounts.length, 5)
+            assert.strictEqual(yield* Ref.get(obtained), 2)
+            assert.notStrictEqual(
+              Redacted.value(yield* Context.get(context, Credentials.Credentials).token),
+              Redacted.value(first)
+            )
+          })
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
