@@ -1239,18 +1239,23 @@ interface Standby {
  * {@link makeCredentials}, with `standby` ({@link Standby}). When no first token can be obtained (plex.tv
  * unreachable, say) and plex.tv did not refuse the key, it serves, and the refresh ahead of its expiry is
  * retried after the cooldown. With `renewal` ({@link layerStored}: the key exchanged, else, once plex.tv refuses
- * the key, `obtain`), a refresh runs it instead of the exchange alone.
+ * the key, `obtain` when `mayObtain` says so), a refresh runs it instead of the exchange alone: `obtain` only for a
+ * token plex.tv refused or one that has expired, never ahead of the expiry of a token still good (a PIN login may
+ * wait minutes for the user, and every caller waits for a refresh ahead of expiry): there the refused key fails the
+ * refresh, the token is served, and the refresh is retried after the cooldown, as with the exchange alone.
  */
 const credentialsWith = <E, R>(
   options: CredentialsOptions<E, R>,
   standby: Standby | undefined,
   operation = "Jwt.makeCredentials",
   renewal?:
-    | Effect.Effect<
+    | ((
+        mayObtain: Effect.Effect<boolean>
+      ) => Effect.Effect<
         PlexJwt | Redacted.Redacted<string>,
         CredentialsError<E>,
         R | HttpClient.HttpClient | ClientIdentity
-      >
+      >)
     | undefined
 ): Effect.Effect<
   CredentialsService,
@@ -1271,6 +1276,21 @@ const credentialsWith = <E, R>(
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<R | HttpClient.HttpClient | ClientIdentity>()
     const onToken = options.onToken ?? (() => Effect.void)
+    // The token in use and the last one a caller's refusal named (`refresh`): `renewal` may obtain for the one in use
+    // only once it was refused or has expired.
+    const inUse = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
+    const refusedToken = yield* Ref.make<string | undefined>(undefined)
+    const mayObtain = Effect.flatMap(
+      Effect.all([Ref.get(inUse), Ref.get(refusedToken), Clock.currentTimeMillis]),
+      ([token, refused, now]) => {
+        const expiresAt = token === undefined ? undefined : toPlexJwt(token).expiresAt
+        return Effect.succeed(
+          token === undefined ||
+            refused === Redacted.value(token) ||
+            (expiresAt !== undefined && expiresAt <= now)
+        )
+      }
+    )
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError | InvalidInput> =>
       options.verify
         ? Effect.as(Effect.provide(verifyFetched(jwt.token, options.key, defaultClockSkew), context), jwt)
@@ -1281,7 +1301,7 @@ const credentialsWith = <E, R>(
       R | HttpClient.HttpClient | ClientIdentity
     > = renewal === undefined
       ? exchangeFor(options.key, undefined, defaultDeviceJwtLifetime)
-      : Effect.flatMap(renewal, (value) => obtainedJwt(operation, value))
+      : Effect.flatMap(renewal(mayObtain), (value) => obtainedJwt(operation, value))
     const renew: Effect.Effect<PlexJwt, CredentialsError<E>> = Effect.provide(renewed, context).pipe(
       Effect.flatMap(checked),
       Effect.withSpan("Jwt.refresh")
@@ -1323,8 +1343,9 @@ const credentialsWith = <E, R>(
               )
             )
 
+    yield* Ref.set(inUse, first.jwt.token)
     // The one refresh mechanism (single flight, cooldown, sign-out aware), ahead of expiry too.
-    return yield* Refresh.make({
+    const service = yield* Refresh.make({
       initial: first.jwt.token,
       aheadFailedAt: first.aheadFailedAt,
       obtain: Effect.map(renew, (jwt) => jwt.token),
@@ -1333,8 +1354,16 @@ const credentialsWith = <E, R>(
       cooldown: retryAfterFailure,
       name: "Plex JWT",
       // Only a token the credentials keep: not one a sign-out during its refresh dropped.
-      onRenewed: (token) => onToken(toPlexJwt(token))
+      onRenewed: (token) => Effect.andThen(Ref.set(inUse, token), onToken(toPlexJwt(token)))
     })
+    const refresh = service.refresh
+    return renewal === undefined || refresh === undefined
+      ? service
+      : {
+          ...service,
+          refresh: (stale: Redacted.Redacted<string>) =>
+            Effect.andThen(Ref.set(refusedToken, Redacted.value(stale)), refresh(stale))
+        }
   })
 
 /**
@@ -1410,11 +1439,14 @@ export interface StoredOptions<E, R> {
  * failure fail the layer. When plex.tv refused the key (the exchange failed
  * with `Unauthorized`), the stored token, bound to that key, never serves:
  * `obtain` runs, and its failure fails the layer. So does a refresh during
- * the run (the token due, or refused: a revoked device) whose exchange
- * plex.tv refuses: `obtain` runs, under the same lease, and its failure
- * fails that call with `Unauthorized` (`reauthentication`: `"Failed"`); the
- * next run, whose stored token is that refused one, comes to `obtain` again
- * at its first call. Processes sharing the
+ * the run for a token plex.tv refused (a revoked device) or one that has
+ * expired, whose exchange plex.tv refuses: `obtain` runs, under the same
+ * lease, and its failure fails that call with `Unauthorized`
+ * (`reauthentication`: `"Failed"`); the next run, whose stored token is that
+ * refused one, comes to `obtain` again at its first call. A refresh ahead of
+ * the expiry of a token still good does not run `obtain` (a PIN login would
+ * hold every caller until it ends): the refused exchange fails it, the token
+ * serves, and it is retried a minute later. Processes sharing the
  * store that start together with no key run `obtain` one at a time (the
  * lease of `Credentials.layerStored`, under `<prefix>/token:obtaining`): the
  * others wait for the key and token it stores and use them, so a PIN login
@@ -1486,8 +1518,9 @@ export const layerStored = <E, R>(
           )
         )
       // The key exchanged for a new token, else, once plex.tv refuses it (`Unauthorized`), `obtain` for it: at the start
-      // (no usable stored token) and at each refresh (the token due, or refused: a revoked device), so that a refused
-      // key is never a dead end while the stored token it is bound to is fresh. `obtain` runs under the lease of a
+      // (no usable stored token) and at a refresh of a token refused (a revoked device) or expired (`obtainWhen`: not
+      // ahead of the expiry of a token still good), so that a refused key is never a dead end while the stored token
+      // it is bound to is fresh. `obtain` runs under the lease of a
       // start with no key (processes sharing the store whose key is refused together ask for one approval): a process
       // that waits takes the token the holder stores, one bound to this key, still good, and not one this layer held
       // (the token it started with, or one it stored: the one refused).
@@ -1512,30 +1545,38 @@ export const layerStored = <E, R>(
           // The token taken from the store, another process's (set once `obtain` took it): not written back. That
           // process stored it already, and may have stored a newer one since, or removed it (a sign-out).
           const taken = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
-          const obtain = exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
-            Effect.catchIf(
-              (error) => error._tag === "Unauthorized",
-              () =>
-                Effect.andThen(
-                  Ref.set(keyRefused, true),
-                  Effect.flatMap(lease.obtainShared(options.obtain(key)), ({ taken: fromOther, value }) =>
-                    Effect.as(
-                      fromOther
-                        ? Ref.set(taken, Redacted.isRedacted(value) ? value : value.token)
-                        : Effect.void,
-                      value
+          // `obtain` only when `mayObtain` says so (a refresh: the token refused or expired), else the refusal fails.
+          const obtainWhen = (mayObtain: Effect.Effect<boolean>) =>
+            exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
+              Effect.catchIf(
+                (error) => error._tag === "Unauthorized",
+                (error) =>
+                  Effect.andThen(
+                    Effect.flatMap(mayObtain, (may): Effect.Effect<void, typeof error> =>
+                      may ? Effect.void : Effect.fail(error)
+                    ),
+                    Effect.andThen(
+                      Ref.set(keyRefused, true),
+                      Effect.flatMap(lease.obtainShared(options.obtain(key)), ({ taken: fromOther, value }) =>
+                        Effect.as(
+                          fromOther
+                            ? Ref.set(taken, Redacted.isRedacted(value) ? value : value.token)
+                            : Effect.void,
+                          value
+                        )
+                      )
                     )
                   )
-                )
+              )
             )
-          )
+          const obtain = obtainWhen(Effect.succeed(true))
           const keepOwn = (jwt: PlexJwt) =>
             Effect.flatMap(Ref.get(taken), (fromOther) =>
               fromOther !== undefined && Redacted.value(fromOther) === Redacted.value(jwt.token)
                 ? signOut.hold(jwt.token)
                 : keep(jwt)
             )
-          return { obtain, keepOwn, keyRefused: Ref.get(keyRefused) }
+          return { obtain, obtainWhen, keepOwn, keyRefused: Ref.get(keyRefused) }
         })
       // The credentials of a stored key: its stored token while fresh, else the key exchanged, else `obtain`.
       const fromStoredKey = (key: DeviceKey) =>
@@ -1551,7 +1592,7 @@ export const layerStored = <E, R>(
           const storedToken = Option.filter(storedJwt, (jwt) =>
             JwtFacts.storedTokenUsable(jwt, key.thumbprint, now, margin)
           )
-          const { keepOwn, keyRefused, obtain } = yield* refusedKeyObtain(key)
+          const { keepOwn, keyRefused, obtain, obtainWhen } = yield* refusedKeyObtain(key)
           // The token stored beside this key when the layer started is one it knew of, still good or not: a sign-out
           // forgets it. An expired one is still there when the write of the token that replaced it failed, and,
           // left, it would keep the key beside it, which the next run would exchange for a new token.
@@ -1569,7 +1610,7 @@ export const layerStored = <E, R>(
               ? undefined
               : { token: storedJwt.value.token, keyRefused },
             "Jwt.layerStored",
-            obtain
+            obtainWhen
           )
           return forgettingOnSignOut(key, service)
         })
@@ -1612,7 +1653,7 @@ export const layerStored = <E, R>(
             },
             undefined,
             "Jwt.layerStored",
-            renewal.obtain
+            renewal.obtainWhen
           )
         )
         const keyText = Redacted.value(exportKey(key))

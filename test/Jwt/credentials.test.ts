@@ -1344,3 +1344,158 @@ describe("Jwt.layerStored: a key plex.tv refuses while its stored token is fresh
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 })
+
+describe("Jwt.layerStored: a sign-out while a refresh runs obtain for a refused key", () => {
+  it.effect(
+    "the token obtain brings after the sign-out is dropped: neither it nor the key is stored, and obtain does not run again",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const tokenEntry = `${Jwt.defaultStoreKey}/token`
+        const keyEntry = `${Jwt.defaultStoreKey}/device-key`
+        const obtained = yield* Ref.make(0)
+        const reached = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.gen(function* () {
+              const n = yield* Ref.updateAndGet(obtained, (m) => m + 1)
+              // The refresh's obtain (a PIN login the user has not approved yet): held until the test lets it go.
+              if (n > 1) yield* Effect.zipRight(Deferred.succeed(reached, undefined), Deferred.await(gate))
+              return yield* Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            })
+        })
+        yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            // The stored token refused once (plex.tv's word, the token still good) and the key refused at the
+            // exchange: the refresh runs obtain.
+            yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+            const refusal = Fault.status(422, { message: "Signature verification failed" })
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            const call = yield* Effect.fork(
+              Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(context)))
+            )
+            yield* Deferred.await(reached)
+            // The user signs out while that obtain waits: plex.tv revokes the token, the store forgets it and the key.
+            yield* PlexAuth.signOut().pipe(Effect.provide(context))
+            assert.isTrue(Option.isNone(yield* store.get(tokenEntry)))
+            assert.isTrue(Option.isNone(yield* store.get(keyEntry)))
+            // The obtain completes after it (the PIN approved late): the sign-out wins, its token is dropped.
+            yield* Deferred.succeed(gate, undefined)
+            const exit = yield* Fiber.join(call)
+            assert.isTrue(Exit.isFailure(exit), "the obtain's token served after the sign-out")
+            assert.isTrue(Option.isNone(yield* store.get(tokenEntry)))
+            assert.isTrue(Option.isNone(yield* store.get(keyEntry)))
+            // Signed out: the next call fails, obtain not run again (no sign-in without the user).
+            const again = yield* Effect.flip(PlexAuth.getTokenDetails().pipe(Effect.provide(context)))
+            assert.strictEqual(again._tag, "Unauthorized")
+            assert.strictEqual(yield* Ref.get(obtained), 2)
+            assert.isTrue(Option.isNone(yield* store.get(tokenEntry)))
+            assert.isTrue(Option.isNone(yield* store.get(keyEntry)))
+          })
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
+
+describe("Jwt.layerStored: a refresh ahead of expiry whose key plex.tv refuses", () => {
+  it.effect(
+    "serves the token still good, obtain not run (no caller held by a PIN login); once that token is refused, or has expired, obtain runs",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.zipRight(
+              Ref.update(obtained, (n) => n + 1),
+              Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            )
+        })
+        const first = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const exp = (segments(first).payload["exp"] as number) * 1000
+        const refusal = Fault.status(422, { message: "Signature verification failed" })
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            const credentials = Context.get(context, Credentials.Credentials)
+            // An hour before its expiry (within the day's margin) the token is due; its key is refused at the
+            // exchange: the token, still good, is served, and obtain (a PIN login that may wait for minutes) does not run.
+            yield* TestClock.setTime(exp - 3_600_000)
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+            assert.strictEqual(yield* Ref.get(obtained), 1, "a refresh ahead of expiry ran obtain")
+            // plex.tv refuses that token: the refresh runs obtain, whose token serves.
+            yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            yield* PlexAuth.getTokenDetails().pipe(Effect.provide(context))
+            assert.strictEqual(yield* Ref.get(obtained), 2)
+            assert.notStrictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+          })
+        )
+        // Another run: its token expires while it runs, and its key is refused: the read past the expiry runs obtain.
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            const credentials = Context.get(context, Credentials.Credentials)
+            const second = yield* credentials.token
+            yield* TestClock.setTime((segments(second).payload["exp"] as number) * 1000 + 1)
+            yield* FakePlex.fault("exchangeJwt", refusal, { times: 1 })
+            const third = yield* credentials.token
+            assert.strictEqual(yield* Ref.get(obtained), 3)
+            assert.notStrictEqual(Redacted.value(third), Redacted.value(second))
+          })
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
+
+describe("Jwt.layerStored: calls refused together while the key is refused", () => {
+  it.effect(
+    "share one refresh: obtain runs once for all of them, and each call succeeds with its token",
+    () =>
+      Effect.gen(function* () {
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.zipRight(
+              Ref.update(obtained, (n) => n + 1),
+              Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            )
+        })
+        const first = yield* Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) => Context.get(context, Credentials.Credentials).token)
+        )
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(layer)
+            yield* FakePlex.fault("getTokenDetails", Fault.status(401), { times: 5 })
+            yield* FakePlex.fault(
+              "exchangeJwt",
+              Fault.status(422, { message: "Signature verification failed" }),
+              {
+                times: 1
+              }
+            )
+            const accounts = yield* Effect.all(
+              Array.from({ length: 5 }, () => PlexAuth.getTokenDetails().pipe(Effect.provide(context))),
+              { concurrency: "unbounded" }
+            )
+            assert.strictEqual(accounts.length, 5)
+            assert.strictEqual(yield* Ref.get(obtained), 2)
+            assert.notStrictEqual(
+              Redacted.value(yield* Context.get(context, Credentials.Credentials).token),
+              Redacted.value(first)
+            )
+          })
+        )
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})

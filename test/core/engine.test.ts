@@ -567,6 +567,50 @@ describe("core/redact and core/fetchGuard", () => {
     assert.instanceOf(refusedCode, CrossOrigin)
     assert.strictEqual(sent.length, unrelated.length)
   })
+
+  it("the guarded fetch finds a short secret in each form and place a request carries it in", async () => {
+    // What a redirect to another origin resends: the secret as the library writes it, standing alone, in any casing of
+    // percent-encoding, next to "-" or ".", in a header however given, in a body it does not read as text.
+    const sent: Array<string> = []
+    const inner = (async (input: RequestInfo | URL) => {
+      sent.push(String(input))
+      return new Response("{}")
+    }) as typeof globalThis.fetch
+    const refused = async (secret: string, url: string, init?: RequestInit) => {
+      const guarded = guardFetch(inner, () => "https://plex.tv/api/v2/pins/1", [secret])
+      try {
+        await guarded(url, init)
+      } catch (error) {
+        return error instanceof CrossOrigin
+      }
+      return false
+    }
+    const cases: ReadonlyArray<[string, string, RequestInit?]> = [
+      ["AB12", "https://cdn.example/a?code=%41%42%31%32"],
+      ["JK12", "https://cdn.example/a?code=%4a%4B12"],
+      ["AB12", "https://cdn.example/a/AB12-x.png"],
+      ["AB12", "https://cdn.example/a/x.AB12"],
+      ["1234", "https://cdn.example/api/home/users/1/switch?pin=1234"],
+      ["p w", "https://cdn.example/a?p=p+w"],
+      ["p w", "https://cdn.example/a?p=p%20w"],
+      ["é1", "https://cdn.example/a?p=%C3%A91"],
+      ["AB12", "https://cdn.example/a", { headers: [["x-plex-token", "AB12"]] }],
+      ["AB12", "https://cdn.example/a", { headers: new Headers({ "x-plex-token": "AB12" }) }],
+      ["AB12", "https://cdn.example/a", { headers: { cookie: "t=AB12; u=1" } }],
+      ["AB12", "https://cdn.example/a", { method: "POST", body: new URLSearchParams({ code: "AB12" }) }],
+      ["AB12", "https://cdn.example/a", { method: "POST", body: new Blob(["AB12"]) }],
+      ["AB12", "https://cdn.example/a", { method: "POST", body: new FormData() }],
+      [
+        "AB12",
+        "https://cdn.example/a",
+        { method: "POST", body: new ReadableStream(), duplex: "half" } as RequestInit
+      ],
+      ["AB12", "https://cdn.example/a", { method: "POST", body: new TextEncoder().encode("AB12") }]
+    ]
+    for (const [secret, url, init] of cases)
+      assert.isTrue(await refused(secret, url, init), `${secret} ${url}`)
+    assert.deepStrictEqual(sent, [])
+  })
 })
 
 describe("core/refresh", () => {

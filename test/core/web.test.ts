@@ -1329,6 +1329,29 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.isTrue(signOuts.ended(`n${Flow.maxSignOutEntries - 1}`, 3))
   })
 
+  it("past the bound, a session a return opened goes first: ordinary sign-ins never make a sign-out forgotten", () => {
+    const signOuts = new Flow.SignOuts()
+    signOuts.end("ended", 5000, 0)
+    // More returns open sessions than the bound: each pushes out the oldest session recorded, never the ended sign-in.
+    for (let i = 0; i <= Flow.maxSignOutEntries; i++)
+      assert.isTrue(signOuts.opened(`o${i}`, `s${i}`, 5000, 1))
+    assert.isTrue(signOuts.ended("ended", 2))
+    assert.isFalse(signOuts.opened("ended", "late", 5000, 2))
+    // The oldest sessions were forgotten, the newest are still handed to a sign-out.
+    assert.isUndefined(signOuts.end("o0", 5000, 3))
+    assert.strictEqual(signOuts.end(`o${Flow.maxSignOutEntries}`, 5000, 3), `s${Flow.maxSignOutEntries}`)
+    // Full of ended sign-ins: a session opened is not recorded (nothing ended is pushed out for it).
+    const full = new Flow.SignOuts()
+    for (let i = 0; i < Flow.maxSignOutEntries; i++) full.end(`e${i}`, 5000, 0)
+    assert.isTrue(full.opened("new", "s-new", 5000, 1))
+    assert.isTrue(full.ended("e0", 2))
+    assert.isUndefined(full.end("new", 5000, 2))
+    // Ended ones make room for each other, the oldest first.
+    full.end("e-last", 5000, 3)
+    assert.isFalse(full.ended("e0", 4))
+    assert.isTrue(full.ended("e-last", 4))
+  })
+
   it("reads the nonces of the PIN cookies a Cookie header sends that verify, whatever return they are for", async () => {
     const key = await Signed.importKey("unit-test-session-key-0123456789abcdefgh")
     const checked = SignIn.settings({ appUrl: "https://media.example.com" })
@@ -1346,5 +1369,12 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.deepStrictEqual(await Flow.pendingNonces(key, settings, `${name}=${value}`, 2000 * 1000), [])
     assert.deepStrictEqual(await Flow.pendingNonces(key, settings, `${name}=${value}x`, 0), [])
     assert.deepStrictEqual(await Flow.pendingNonces(key, settings, undefined, 0), [])
+    // Empty values are skipped before the first Flow.maxPinCookieValues are taken, as the return (readPin) skips them:
+    // a value the return takes is one the sign-out ends.
+    const empties = Array.from({ length: Flow.maxPinCookieValues }, () => `${name}=`).join("; ")
+    const browser = `${empties}; ${name}=${value}`
+    const url = `https://media.example.com/auth/callback?state=n-7`
+    assert.strictEqual((await Flow.readPin(key, settings, { cookie: browser, url }, 0))._tag, "Ok")
+    assert.deepStrictEqual(await Flow.pendingNonces(key, settings, browser, 0), ["n-7"])
   })
 })

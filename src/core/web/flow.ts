@@ -417,6 +417,16 @@ export type NotStartedReason = "NoCookie" | "Invalid" | "Expired" | "StateMismat
 export const maxPinCookieValues = 8
 
 /**
+ * The values of the PIN cookie a `Cookie` header sends that are read: the first {@link maxPinCookieValues} not empty.
+ * One list for the return ({@link readPin}) and the sign-out ({@link pendingNonces}): a value the return may take is
+ * one the sign-out ends.
+ */
+const pinCookieValues = (cookie: string | undefined, settings: S.Settings): ReadonlyArray<string> =>
+  Cookies.cookieValues(cookie, settings.pinCookie)
+    .filter((value) => value !== "")
+    .slice(0, maxPinCookieValues)
+
+/**
  * How many sign-in returns a service keeps in flight by their PIN's nonce, so that a return that comes while the
  * same one runs (two "Try again" clicks) waits for its outcome instead of opening a second session. Past it, a
  * return runs on its own: the table stays bounded however many sign-ins are started at once.
@@ -435,7 +445,7 @@ export const pendingNonces = async (
   now: number
 ): Promise<ReadonlyArray<string>> => {
   const nonces: Array<string> = []
-  for (const raw of Cookies.cookieValues(cookie, settings.pinCookie).slice(0, maxPinCookieValues)) {
+  for (const raw of pinCookieValues(cookie, settings)) {
     const verified = await Signed.verify([key], S.pinPurpose, raw, now)
     const pin = verified._tag === "Invalid" ? undefined : S.readPinData(verified.data)
     if (pin !== undefined) nonces.push(pin.nonce)
@@ -443,7 +453,10 @@ export const pendingNonces = async (
   return nonces
 }
 
-/** How many sign-ins {@link SignOuts} keeps, ended or with the session their return opened; past it, the oldest go. */
+/**
+ * How many sign-ins {@link SignOuts} keeps, ended or with the session their return opened; past it, the oldest with a
+ * session goes first, an ended one only for another ended one.
+ */
 export const maxSignOutEntries = 1024
 
 /**
@@ -453,8 +466,12 @@ export const maxSignOutEntries = 1024
  * session one of its returns opened already, whose cookie had not reached the browser when it sent the sign-out, is
  * handed to the sign-out to remove ({@link SignOuts.opened} then `end`). Each entry is kept until the PIN cookie that
  * names it has expired (`until`: a sign-out or a return at `now` reads a cookie issued at the latest at `now`, so
- * `now` plus `pinLifetime`), at most {@link maxSignOutEntries} (the oldest forgotten past it). In memory: a sign-out
- * reaches the returns of this process (another process over the same store is not told).
+ * `now` plus `pinLifetime`), at most {@link maxSignOutEntries}. Every return that opens a session records it, so past
+ * the bound (a site whose `startLimit` lets more sign-ins through in a PIN's lifetime) the oldest of those goes first
+ * (its cookie has most likely reached its browser by then); a sign-in a sign-out ended goes only to make room for
+ * another one ended, never for a session opened (ordinary traffic must not make a sign-out forgotten: its return
+ * would open a session after it), and when every entry is an ended one the session opened is not recorded. In
+ * memory: a sign-out reaches the returns of this process (another process over the same store is not told).
  */
 export class SignOuts {
   private readonly entries = new Map<
@@ -465,7 +482,17 @@ export class SignOuts {
   private put(nonce: string, entry: { readonly until: number; readonly storageKey?: string }, now: number) {
     for (const [key, { until }] of this.entries) if (until <= now) this.entries.delete(key)
     this.entries.delete(nonce)
-    if (this.entries.size >= maxSignOutEntries) this.entries.delete(this.entries.keys().next().value!)
+    if (this.entries.size >= maxSignOutEntries) {
+      // The oldest with a session first; an ended sign-in only for another ended one.
+      let oldest: string | undefined
+      for (const [key, { storageKey }] of this.entries)
+        if (storageKey !== undefined) {
+          oldest = key
+          break
+        }
+      if (oldest === undefined && entry.storageKey !== undefined) return
+      this.entries.delete(oldest ?? this.entries.keys().next().value!)
+    }
     this.entries.set(nonce, entry)
   }
 
@@ -559,9 +586,7 @@ export const readPin = async (
   | { readonly _tag: "Ok"; readonly pin: S.PinState }
   | { readonly _tag: "NotStarted"; readonly reason: NotStartedReason }
 > => {
-  const values = Cookies.cookieValues(request.cookie, settings.pinCookie)
-    .filter((value) => value !== "")
-    .slice(0, maxPinCookieValues)
+  const values = pinCookieValues(request.cookie, settings)
   let first: { readonly _tag: "NotStarted"; readonly reason: NotStartedReason } | undefined
   let pending = false
   for (const raw of values) {
