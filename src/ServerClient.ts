@@ -254,10 +254,19 @@ export const make = (
         Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
         Effect.mapError((error) => sanitizeError(error, secrets)),
         // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as the engine masks
-        // one (`internal/request.ts`): the core's `scrubbedError`, still a defect.
+        // one (`internal/request.ts`): the core's `scrubbedError`, still a defect. One that is an `HttpClientError`
+        // (a client's failure made a defect, `Effect.orDie`) first gets its request without the token, as a
+        // failure does: the platform prints the token's header of a request redacted only within this client.
         Effect.mapErrorCause((cause) => {
           const defect = Cause.dieOption(cause)
-          return defect._tag === "Some" ? Cause.die(scrubbedError(defect.value, secrets)) : cause
+          if (defect._tag === "None") return cause
+          const value = defect.value
+          return Cause.die(
+            scrubbedError(
+              HttpClientError.isHttpClientError(value) ? sanitizeError(value, secrets) : value,
+              secrets
+            )
+          )
         }),
         // What the platform logs or traces of these requests shows the token's header and a redirect's
         // `Location` (which may carry the token) redacted.
