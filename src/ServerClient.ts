@@ -28,12 +28,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { ClientIdentity } from "./ClientIdentity.js"
 import type { InvalidInput } from "./PlexError.js"
+import { scrubbedError } from "./core/fetchGuard.js"
 import { unsendableHeader, unsendableProblem } from "./core/identity.js"
 import * as Policy from "./core/policy.js"
 import { withSecretHeaderNames } from "./core/redact.js"
@@ -251,6 +253,21 @@ export const make = (
       return follow(ready, ready.headers, 0).pipe(
         Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
         Effect.mapError((error) => sanitizeError(error, secrets)),
+        // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as the engine masks
+        // one (`internal/request.ts`): the core's `scrubbedError`, still a defect. One that is an `HttpClientError`
+        // (a client's failure made a defect, `Effect.orDie`) first gets its request without the token, as a
+        // failure does: the platform prints the token's header of a request redacted only within this client.
+        Effect.mapErrorCause((cause) => {
+          const defect = Cause.dieOption(cause)
+          if (defect._tag === "None") return cause
+          const value = defect.value
+          return Cause.die(
+            scrubbedError(
+              HttpClientError.isHttpClientError(value) ? sanitizeError(value, secrets) : value,
+              secrets
+            )
+          )
+        }),
         // What the platform logs or traces of these requests shows the token's header and a redirect's
         // `Location` (which may carry the token) redacted.
         Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),

@@ -38,7 +38,7 @@ import * as Option from "effect/Option"
 import * as Redactable from "effect/Redactable"
 import * as Redacted from "effect/Redacted"
 import { foreignAnswer, isRedirect, mayCarrySecrets } from "../../src/core/policy.js"
-import { guardFetch } from "../../src/core/fetchGuard.js"
+import { guardFetch, scrubbedError } from "../../src/core/fetchGuard.js"
 import { unsendableHeader, unsendableProblem } from "../../src/core/identity.js"
 import { withSecretHeaderNames } from "../../src/core/redact.js"
 import * as Facts from "../../src/core/serverClient.js"
@@ -293,6 +293,9 @@ export const make = (
         return yield* follow(ready, ready.headers, 0).pipe(
           Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
           Effect.mapError((error) => sanitizeError(error, secrets)),
+          // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as the engine masks
+          // one (`internal/request.ts`): the core's `scrubbedError`, still a defect.
+          Effect.catchDefect((defect) => Effect.die(scrubbedError(defect, secrets))),
           // What the platform logs or traces of these requests shows the token's header and a redirect's
           // `Location` (which may carry the token) redacted.
           Effect.provideService(Headers.CurrentRedactedNames, withSecretHeaderNames(redacted)),

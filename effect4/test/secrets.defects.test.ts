@@ -11,10 +11,14 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import type * as Credentials from "effect4-plex-auth/Credentials"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { CredentialsLive, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
 import { withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 import { assertNoSecrets, renderSpan } from "./support/secrets.js"
@@ -28,20 +32,52 @@ const bodyText = (body: unknown): string => {
 /** A caller's client that dies, quoting what the request carries: its token, or its whole body (the password). */
 const dying = (
   quote: (request: { readonly headers: Record<string, string>; readonly body: string }) => string
+) => dyingWith((request) => new TypeError(`refused to send ${quote(request)}`))
+
+/** A caller's client that dies with what `defect` makes of the request it was given. */
+const dyingWith = (
+  defect: (request: {
+    readonly headers: Record<string, string>
+    readonly body: string
+    readonly request: HttpClientRequest.HttpClientRequest
+  }) => unknown
 ) =>
   Layer.succeed(
     HttpClient.HttpClient,
     HttpClient.make((request) =>
-      Effect.die(
-        new TypeError(
-          `refused to send ${quote({
-            headers: request.headers,
-            body: bodyText(request.body)
-          })}`
-        )
-      )
+      Effect.die(defect({ headers: request.headers, body: bodyText(request.body), request }))
     )
   )
+
+/** An error of a caller's own, with a field of its own. */
+class ProxyError extends Error {
+  constructor(
+    message: string,
+    readonly sent: { readonly url: string },
+    options?: ErrorOptions
+  ) {
+    super(message, options)
+    this.name = "ProxyError"
+  }
+}
+
+/**
+ * The token in every place an error may hold it: in a message (as a query writes it), a field of an `Error` subclass,
+ * down a nested `cause`, among an `AggregateError`'s errors.
+ */
+const nested = (request: { readonly headers: Record<string, string> }) => {
+  const token = request.headers["x-plex-token"] ?? ""
+  const encoded = encodeURIComponent(token)
+  return new AggregateError(
+    [
+      new ProxyError("the proxy refused it", { url: `http://proxy.invalid/?X-Plex-Token=${encoded}` }),
+      new Error("gave up", { cause: new Error("upstream", { cause: { header: `X-Plex-Token: ${token}` } }) })
+    ],
+    `2 attempts failed (${encoded})`
+  )
+}
+
+const server = { uri: "http://127.0.0.1:32400", token: Redacted.make(TOKEN) }
 
 interface Case {
   readonly name: string
@@ -52,6 +88,12 @@ interface Case {
   >
   readonly client: Layer.Layer<HttpClient.HttpClient>
   readonly secret: string
+  /** The name the library's span starts with (none for ServerClient's requests, which have no span of their own). */
+  readonly span?: string
+  /** The defect's name, as the client made it. */
+  readonly defect?: string
+  /** Whether the defect's message quotes the secret (it does unless false). */
+  readonly inMessage?: false
 }
 
 const cases: ReadonlyArray<Case> = [
@@ -59,13 +101,52 @@ const cases: ReadonlyArray<Case> = [
     name: "the token, by the operation's client dying with it (getTokenDetails)",
     run: PlexAuth.getTokenDetails(),
     client: dying((request) => `X-Plex-Token: ${request.headers["x-plex-token"]}`),
+    secret: TOKEN,
+    span: "PlexAuth."
+  },
+  {
+    name: "the token in an error's message and field, a nested cause, an AggregateError's errors (getTokenDetails)",
+    run: PlexAuth.getTokenDetails(),
+    client: dyingWith(nested),
+    secret: TOKEN,
+    span: "PlexAuth.",
+    defect: "AggregateError"
+  },
+  {
+    name: "the server's token, by ServerClient's client dying with it",
+    run: Effect.flatMap(ServerClient.make(server), (client) => client.get("/library/sections")),
+    client: dying((request) => `X-Plex-Token: ${request.headers["x-plex-token"]}`),
     secret: TOKEN
+  },
+  {
+    name: "the server's token in an error's message and field, a nested cause, an AggregateError's errors (ServerClient)",
+    run: Effect.flatMap(ServerClient.make(server), (client) => client.get("/library/sections")),
+    client: dyingWith(nested),
+    secret: TOKEN,
+    defect: "AggregateError"
+  },
+  {
+    // A client that turns its failures into defects (\`Effect.orDie\`): the error's request holds the token's header,
+    // which the platform redacts only where the engine asks it to (\`Headers.currentRedactedNames\`), not where
+    // the caller prints the cause.
+    name: "the server's token in the request of an HttpClientError the client dies with (ServerClient)",
+    run: Effect.flatMap(ServerClient.make(server), (client) => client.get("/library/sections")),
+    client: dyingWith(
+      ({ request }) =>
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.TransportError({ request, description: "the proxy is down" })
+        })
+    ),
+    secret: TOKEN,
+    defect: "HttpClientError",
+    inMessage: false
   },
   {
     name: "the password, by the client dying with the sign-in's form",
     run: PlexAuth.postUsersSignInData({ login: "someone", password: PASSWORD }),
     client: dying((request) => `form ${request.body}`),
-    secret: PASSWORD
+    secret: PASSWORD,
+    span: "PlexAuth."
   }
 ]
 
@@ -92,20 +173,24 @@ describe("a defect quoting a secret of the request", () => {
             "JSON.stringify": JSON.stringify(cause),
             "util.inspect": inspect(cause, { depth: 10 }),
             "defect.stack": defect.stack ?? "",
+            // The defect itself, as a caller prints it (each rendering must work, not throw).
+            "String(defect)": String(defect),
+            "JSON.stringify(defect)": JSON.stringify(defect) ?? "",
+            "util.inspect(defect)": inspect(defect, { depth: 10 }),
             logs: lines.join("\n"),
             spans: spans
-              .filter((span) => span.name.startsWith("PlexAuth."))
+              .filter((span) => c.span !== undefined && span.name.startsWith(c.span))
               .map((span) => renderSpan(span))
               .join("\n---\n")
           },
           [c.secret]
         )
         // Still the error it was (its name), its message masked.
-        assert.strictEqual(defect.name, "TypeError")
-        assert.include(defect.message, "<redacted>")
+        assert.strictEqual(defect.name, c.defect ?? "TypeError")
+        if (c.inMessage !== false) assert.include(defect.message, "<redacted>")
         assert.isAbove(lines.length, 0)
         // The operation's own span ended with it.
-        assert.isDefined(spans.find((span) => span.name.startsWith("PlexAuth.")))
+        if (c.span !== undefined) assert.isDefined(spans.find((span) => span.name.startsWith(c.span!)))
       }).pipe(Effect.provide(Layer.mergeAll(c.client, IdentityLive, CredentialsLive)))
     )
   }
