@@ -40,12 +40,15 @@ export const scrubbedError = (value: unknown, secrets: ReadonlyArray<string>, de
   // Down an error and plain data (an array or a plain object, as a payload nests it); any other value is kept.
   if (depth > 9 || !(error || isPlainData(value))) return value
   const object = value as Record<string, unknown>
+  const keys = new Set(Object.getOwnPropertyNames(object))
+  // A symbol-keyed own property (`Reflect.ownKeys` lists them after the names) is state it keeps out of sight.
   const copy = array
     ? []
     : Object.create(
-        error && !Object.hasOwn(object, "message") ? Error.prototype : Object.getPrototypeOf(object)
+        error && (!keys.has("message") || Object.getOwnPropertySymbols(object)[0])
+          ? Error.prototype
+          : Object.getPrototypeOf(object)
       )
-  const keys = new Set(Object.getOwnPropertyNames(object))
   if (array) keys.delete("length")
   if (error) keys.add("name").add("message")
   let changed = false
@@ -78,7 +81,7 @@ export const guardFetch =
     secrets: ReadonlyArray<string>
   ): typeof globalThis.fetch =>
   async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input)
+    const url = String((input as Request).url ?? input)
     if (!mayCarrySecrets(intended(), url)) {
       const body = init?.body
       // A body it does not read as text (bytes, a stream, a form) is taken to carry every secret.
@@ -92,7 +95,7 @@ export const guardFetch =
       // segment), so that a 4-character PIN code "AB12" is not found in "/assets/AB12cd.png" nor in "XAB12".
       const sent = [
         url,
-        typeof body === "string" ? body : body == null ? "" : secrets.join(" "),
+        typeof body === "string" ? body : body ? secrets.join(" ") : "",
         ...new Headers(init?.headers).values()
       ].flatMap((text) => [text, unescape(text)])
       if (sent.some((text) => scrub(text, secrets) !== text)) {

@@ -109,6 +109,34 @@ describe("core/fetchGuard: a failed fetch", () => {
     assert.strictEqual(thrown.message, "blocked <redacted>")
   })
 
+  it("an error keeping state under a symbol (Effect 3's FiberFailure its cause) becomes an Error of that name", async () => {
+    // Its own methods read that state, which a copy of its names alone lacks: they would throw (a caller's
+    // logger rendering the defect), and a copy with it would show the secret it holds unmasked.
+    const state = Symbol("state")
+    class Keeping extends Error {
+      readonly [state]: { readonly detail: string }
+      constructor(detail: string) {
+        super(`failed: ${detail}`)
+        this.name = "Keeping"
+        this[state] = { detail }
+      }
+      override toString() {
+        return `Keeping: ${this[state].detail}`
+      }
+      toJSON() {
+        return { detail: this[state].detail }
+      }
+    }
+    const thrown = (await rejection(new Keeping(`refused ${TOKEN}`))) as Error
+    assertClean(thrown)
+    assert.notInclude(JSON.stringify(thrown), TOKEN)
+    assert.instanceOf(thrown, Error)
+    assert.notInstanceOf(thrown, Keeping)
+    assert.strictEqual(thrown.name, "Keeping")
+    assert.strictEqual(thrown.message, "failed: refused <redacted>")
+    assert.deepStrictEqual(Object.getOwnPropertySymbols(thrown), [])
+  })
+
   it("nothing to mask: the very same error", async () => {
     const original = nodeFailure("connect ECONNREFUSED 127.0.0.1:32400", "ECONNREFUSED")
     assert.strictEqual(await rejection(original), original)
