@@ -92,18 +92,6 @@ export const defaultTimeoutMillis = 10_000
 /** How long to wait for a better-ranked candidate once one has answered, by default: 250 ms. */
 export const defaultGraceMillis = 250
 
-/**
- * Why `Resources.connect`'s `timeout` (positive) or, with `zero`, `grace` (zero or more) cannot be one, or undefined:
- * `millis` is what the edition's `Duration` decoded it to, undefined when it is no duration, or an infinite one,
- * or the input is negative as given (`core/validate.ts`'s `isNegativeDurationInput`, which Effect reads as zero).
- */
-export const durationProblem = (millis: number | undefined, zero: boolean): string | undefined =>
-  millis !== undefined && (zero ? millis >= 0 : millis > 0)
-    ? undefined
-    : zero
-      ? "must be a finite duration of zero or more"
-      : "must be a positive, finite duration"
-
 /** Whether a device's `provides` (comma-separated) says `server`; anything but a string does not. */
 export const providesServer = (provides: unknown): boolean =>
   typeof provides === "string" && provides.split(",").some((p) => p.trim().toLowerCase() === "server")

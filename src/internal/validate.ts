@@ -212,21 +212,23 @@ export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
 
 /**
  * An optional duration option, decoded: `fallback` when it is undefined;
- * otherwise it must decode as a `Duration` (not NaN), be finite, and be
- * positive (or, with `zero`, zero or more). A negative number or text (`-5`,
- * `"-1 seconds"`, which Effect would read as zero) is refused.
+ * otherwise it must decode as a `Duration` (not NaN), be finite (or, with
+ * `infinite`, may be infinite), and be positive (or, with `zero`, zero or
+ * more). A negative number, text or `Duration` (`-5`, `"-1 seconds"`, which
+ * Effect may read as zero) is refused. The one check and its wording:
+ * `core/validate.ts`'s `durationProblem`.
  */
 export const durationOption = (
   operation: string,
   field: string,
   value: unknown,
   fallback: Duration.Duration,
-  options: { readonly zero?: boolean } = {}
+  options: { readonly zero?: boolean; readonly infinite?: boolean } = {}
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (value === undefined) return Effect.succeed(fallback)
   const decoded = Duration.decodeUnknown(value)
   const problem = Core.durationProblem(value, durationFacts(decoded), {
-    infinite: "must be finite",
+    infinite: options.infinite ? undefined : "must be finite",
     zero: options.zero
   })
   // Decoded: a value that decodes as none is refused as no duration.
