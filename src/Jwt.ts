@@ -21,10 +21,9 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -61,6 +60,7 @@ import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import * as Configured from "./core/configured.js"
 
 // ---------------------------------------------------------------------------
 // Device keys
@@ -415,12 +415,7 @@ export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.mapOrFail(hostFromEnvironment, (host) => {
-    const checked = JwtFacts.checkedHost(host)
-    return "url" in checked
-      ? Either.right(checked.url)
-      : Either.left(ConfigError.InvalidData([checked.field], checked.problem))
-  })
+  V.checkedConfig(hostFromEnvironment, Configured.jwtHost)
 )
 
 /** {@link hostConfig} with the variable the host came from (`JwtFacts.configuredHost`). */
@@ -471,9 +466,9 @@ export const layerHostConfig = (
     JwtHost,
     url === undefined
       ? Effect.flatMap(hostFromEnvironment, (host) => {
-          const checked = JwtFacts.checkedHost(host)
-          return "url" in checked
-            ? Effect.succeed({ url: checked.url })
+          const checked = Configured.jwtHost(host)
+          return "value" in checked
+            ? Effect.succeed({ url: checked.value })
             : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
         })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)

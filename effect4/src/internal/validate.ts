@@ -285,7 +285,8 @@ export const requiredSecret = (
 /**
  * `config`, checked as its `layerConfig` checks what it reads (`check`: the value the layer uses, or the variable at
  * fault and why, never the value). A `Config` can only fail with a `ConfigError`: a schema issue at that variable,
- * whose message is the layer's `InvalidInput` reason, as `Jwt.hostConfig` fails.
+ * whose message is the layer's `InvalidInput` reason. The one way `PlexTv.config`, `ClientIdentity.config` and
+ * `Jwt.hostConfig` check what they read (`core/configured.ts`).
  */
 export const checkedConfig = <A, B>(
   config: Config.Config<A>,
