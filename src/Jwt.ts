@@ -899,7 +899,7 @@ export const verifyWith = (
 
 // A `clockSkew`: zero or more and finite (default a minute), checked before any request.
 const checkClockSkew = (operation: string, clockSkew: unknown) =>
-  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { zero: true })
+  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { least: 0 })
 
 /** {@link verifyWith} with a checked clock skew. */
 const verifyAgainst = (
@@ -1121,7 +1121,7 @@ export const defaultRefreshMargin: Duration.Duration = /*#__PURE__*/ Duration.mi
 
 // A `refreshMargin`: zero or more, finite (default a day), checked before any request.
 const checkRefreshMargin = (operation: string, refreshMargin: unknown) =>
-  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { zero: true })
+  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { least: 0 })
 
 /** After a failed refresh on read, the current token is served this long before trying again. */
 const retryAfterFailure = /*#__PURE__*/ Duration.millis(JwtFacts.refreshCooldownMillis)

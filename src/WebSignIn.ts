@@ -635,21 +635,20 @@ export class WebSignIn
 
 const operation = "WebSignIn.make"
 
+/**
+ * A sign-in duration option in milliseconds: its default when not given, else at least its least value
+ * (`Core.durations`), finite, and not negative as written (`-1`, `"-1 second"`, which Effect may read as zero): the one
+ * duration check (`internal/validate.ts`'s `durationOption`).
+ */
 const duration = (
   field: keyof typeof Core.durations,
   input: Duration.DurationInput | undefined
 ): Effect.Effect<number, InvalidInput> => {
-  const { defaultMillis: fallback, minimumMillis: minimum } = Core.durations[field]
-  // A duration written negative or NaN (-1, NaN, "-1 second", -1n, [-1, 0]) is refused as written: Duration
-  // would read it as zero (accepted where zero is).
-  const decoded = Validate.isNegativeDurationInput(input)
-    ? Option.none()
-    : Duration.decodeUnknown(input ?? fallback)
-  return Option.isSome(decoded) &&
-    Duration.isFinite(decoded.value) &&
-    Duration.toMillis(decoded.value) >= minimum
-    ? Effect.succeed(Duration.toMillis(decoded.value))
-    : Effect.fail(V.invalid(operation, field, "must be a finite, positive duration"))
+  const { defaultMillis, minimumMillis } = Core.durations[field]
+  return Effect.map(
+    V.durationOption(operation, field, input, Duration.millis(defaultMillis), { least: minimumMillis }),
+    Duration.toMillis
+  )
 }
 
 /**

@@ -563,7 +563,7 @@ const checkOptions = (operation: string, options: ConnectOptions) =>
   Effect.gen(function* () {
     yield* V.object(operation, "options", options, true)
     const timeout = yield* V.durationOption(operation, "timeout", options.timeout, defaultTimeout)
-    const grace = yield* V.durationOption(operation, "grace", options.grace, defaultGrace, { zero: true })
+    const grace = yield* V.durationOption(operation, "grace", options.grace, defaultGrace, { least: 0 })
     const problem = Facts.optionsProblem(options)
     if (problem !== undefined) return yield* Effect.fail(V.invalid(operation, problem.field, problem.problem))
     return { timeout, grace: Duration.toMillis(grace) }

@@ -267,7 +267,7 @@ export interface Checker {
 }
 
 /** A checker's `ttl` or `unknownTtl`: zero or more; an infinite one keeps answers for good. */
-const ttlRange = { zero: true, infinite: true }
+const ttlRange = { least: 0, infinite: true }
 
 const cacheSettings = (operation: string, options: CacheOptions) =>
   Effect.gen(function* () {

@@ -213,8 +213,8 @@ export const refusal = (policy: RetryPolicy): InvalidInput | undefined =>
 /**
  * An optional duration option, decoded: `fallback` when it is undefined;
  * otherwise it must decode as a `Duration` (not NaN), be finite (or, with
- * `infinite`, may be infinite), and be positive (or, with `zero`, zero or
- * more). A negative number, text or `Duration` (`-5`, `"-1 seconds"`, which
+ * `infinite`, may be infinite), and be positive (or, with `least`, that many
+ * milliseconds or more). A negative number, text or `Duration` (`-5`, `"-1 seconds"`, which
  * Effect may read as zero) is refused. The one check and its wording:
  * `core/validate.ts`'s `durationProblem`.
  */
@@ -223,13 +223,13 @@ export const durationOption = (
   field: string,
   value: unknown,
   fallback: Duration.Duration,
-  options: { readonly zero?: boolean; readonly infinite?: boolean } = {}
+  options: { readonly least?: number; readonly infinite?: boolean } = {}
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (value === undefined) return Effect.succeed(fallback)
   const decoded = Duration.decodeUnknown(value)
   const problem = Core.durationProblem(value, durationFacts(decoded), {
     infinite: options.infinite ? undefined : "must be finite",
-    zero: options.zero
+    least: options.least
   })
   // Decoded: a value that decodes as none is refused as no duration.
   return problem === undefined
