@@ -298,6 +298,13 @@ export const heldNext = <T>(held: ReadonlyArray<T>, token: T): ReadonlyArray<T> 
   [...held, token].slice(-heldLimit)
 
 /**
+ * The `KeyValueStore` key under which `Credentials.layerStored` keeps the token by default (each edition's
+ * `Credentials.defaultStoreKey`; the CLI's saved login): the same in both editions, so that a store written by one is
+ * read by the other.
+ */
+export const tokenStoreKey = "effect-plex-auth/token"
+
+/**
  * What `Credentials.layerStored` re-authenticates with before it runs `obtain`: the token now in its store when
  * another process put it there (a `plex-auth login`, another run's re-authentication, both keeping the same
  * file), that is, when it is a token and not one this layer has held (`isHeld`: the one it started with and
