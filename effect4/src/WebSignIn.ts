@@ -746,7 +746,7 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  */
 // A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
-  V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
+  V.requiredSecret(Signed.keyVariable, Signed.keyMissing(Signed.keyVariable))
 
 /**
  * Starts the service's background work (the removal of ended sessions, the sessions' index) in a fiber of its own,
@@ -835,7 +835,7 @@ const makeWith = (
     const problem = typeof raw === "string" ? Signed.keyProblem(raw) : Validate.notString(raw)
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.
-      const field = options.sessionKey === undefined ? "PLEX_SESSION_KEY" : "sessionKey"
+      const field = options.sessionKey === undefined ? Signed.keyVariable : "sessionKey"
       return yield* V.invalid(operation, field, problem)
     }
     const key = yield* Effect.promise(() => Signed.importKey(Redacted.value(secret)))
