@@ -1794,7 +1794,7 @@ const makeWith = (
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
             status: Pages.refusalStatus(r),
-            contentType: "text/html; charset=utf-8"
+            contentType: Pages.contentType
           }),
           extra
         )
@@ -1827,7 +1827,7 @@ const makeWith = (
         onSuccess: ({ cookie, url }) =>
           private_(
             withCookies(
-              HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
+              HttpServerResponse.redirect(Redacted.value(url), { status: Flow.redirectStatus }),
               withLegacyPin([cookie])
             )
           )
@@ -1863,7 +1863,7 @@ const makeWith = (
                   seen.home
                     ? private_(
                         withCookies(
-                          HttpServerResponse.redirect(settings.homePath, { status: 303 }),
+                          HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
                           withLegacyPin([deletePin])
                         )
                       )
@@ -1881,7 +1881,12 @@ const makeWith = (
           },
           onSuccess: ({ cookies }) =>
             Effect.succeed(
-              private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
+              private_(
+                withCookies(
+                  HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
+                  cookies
+                )
+              )
             )
         })
       ),
@@ -1890,13 +1895,23 @@ const makeWith = (
         // `Sec-Fetch-Site`, to https and loopback addresses only: Core.sameOrigin) with a POST.
         !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
           ? Effect.succeed(
-              private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+              private_(
+                HttpServerResponse.text(Flow.crossOriginSignOut.text, {
+                  status: Flow.crossOriginSignOut.status
+                })
+              )
             )
           : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
-              onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
+              onFailure: () =>
+                private_(
+                  HttpServerResponse.text(Flow.signOutFailed.text, { status: Flow.signOutFailed.status })
+                ),
               onSuccess: ({ cookies }) =>
                 private_(
-                  withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies)
+                  withCookies(
+                    HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
+                    cookies
+                  )
                 )
             })
       )

@@ -4575,6 +4575,7 @@ describe("WebSignIn middleware and routes", () => {
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+        assert.strictEqual(yield* Effect.promise(() => crossSite.text()), "Cross-origin sign-out refused")
         // Like the routes' other refusals and the sign-out's 500: the private headers (Cache-Control: no-store).
         assert.strictEqual(crossSite.headers.get("cache-control"), "no-store")
       }).pipe(Effect.provide(env()))

@@ -4516,6 +4516,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+        assert.strictEqual(yield* Effect.promise(() => crossSite.text()), "Cross-origin sign-out refused")
         // Like the routes' other refusals and the sign-out's 500: the private headers (Cache-Control: no-store).
         assert.strictEqual(crossSite.headers.get("cache-control"), "no-store")
       }).pipe(Effect.scoped, Effect.provide(env()))
