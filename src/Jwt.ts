@@ -731,7 +731,7 @@ const exchangeFor = (
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
         // On the span, with no log line, as in the Effect 4 edition and as an operation's retries (docs/tracing.md).
-        Effect.zipRight(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
+        Effect.zipRight(Effect.annotateCurrentSpan(JwtFacts.nonceRefusedAttribute, true), attempt)
       )
     )
   ).pipe(

@@ -689,7 +689,7 @@ export const connect = (
     if (options.verifyToken !== false) {
       // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).
       yield* Request.execute("Resources.connect", tokenCheckSpec, candidate.uri, token)
-      yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
+      yield* Effect.annotateCurrentSpan(Facts.tokenVerifiedAttribute, true)
     }
     return {
       server,

@@ -728,7 +728,7 @@ const exchangeFor = (
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
         // On the span only: as its retries, an operation's fresh attempt writes no log line (both editions).
-        Effect.andThen(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
+        Effect.andThen(Effect.annotateCurrentSpan(JwtFacts.nonceRefusedAttribute, true), attempt)
       )
     )
   ).pipe(

@@ -127,6 +127,9 @@ export const alreadyRegistered = (error: Refusal): boolean => refused422(error, 
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
 export const nonceRefused = (error: Refusal): boolean => refused422(error, /nonce/i)
 
+/** The span attribute of an exchange retried once with a new nonce after plex.tv refused one ({@link nonceRefused}): true. */
+export const nonceRefusedAttribute = "plex.nonce_refused"
+
 /** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
 export const keyRefused = (error: Refusal): boolean =>
   !nonceRefused(error) && refused422(error, /signature|\bkey\b|\bjwk\b|\bkid\b|thumbprint/i)

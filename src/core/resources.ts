@@ -581,6 +581,9 @@ export const chosenAttributes = (
   "plex.connection.elapsed_ms": elapsedMillis
 })
 
+/** `Resources.connect`'s span attribute once the chosen connection accepted the token (`verifyToken`): true. */
+export const tokenVerifiedAttribute = "plex.connection.token_verified"
+
 /** The attempts as span attributes: `plex.probe.<i>.uri`, `.outcome`, `.millis` and `.reason` when there is one. */
 export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record<string, string | number> =>
   Object.fromEntries(

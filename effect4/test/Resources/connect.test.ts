@@ -976,6 +976,8 @@ describe("Resources.connect: tokens and safety", () => {
       assert.strictEqual(attributes["plex.candidates"], 3)
       assert.strictEqual(attributes["plex.connection.uri"], REMOTE)
       assert.strictEqual(attributes["plex.connection.location"], "remote")
+      // The chosen connection accepted the token (verifyToken, on by default).
+      assert.strictEqual(attributes["plex.connection.token_verified"], true)
       assert.strictEqual(attributes["plex.probe.0.uri"], LOCAL)
       assert.strictEqual(attributes["plex.probe.0.outcome"], "Failed")
       assert.strictEqual(attributes["plex.probe.0.reason"], "NetworkError/Transport")
