@@ -214,7 +214,7 @@ export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sy
  * @since 0.1.0
  * @category constants
  */
-export const defaultStoreKey = "effect-plex-auth/client-identifier"
+export const defaultStoreKey = Identity.identifierStoreKey
 
 /**
  * {@link makePersisted}'s first runs (no identifier stored yet), one at a

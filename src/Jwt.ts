@@ -21,10 +21,9 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -61,6 +60,7 @@ import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import * as Configured from "./core/configured.js"
 
 // ---------------------------------------------------------------------------
 // Device keys
@@ -415,12 +415,7 @@ export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
  * @category host
  */
 export const hostConfig: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.mapOrFail(hostFromEnvironment, (host) => {
-    const checked = JwtFacts.checkedHost(host)
-    return "url" in checked
-      ? Either.right(checked.url)
-      : Either.left(ConfigError.InvalidData([checked.field], checked.problem))
-  })
+  V.checkedConfig(hostFromEnvironment, Configured.jwtHost)
 )
 
 /** {@link hostConfig} with the variable the host came from (`JwtFacts.configuredHost`). */
@@ -471,9 +466,9 @@ export const layerHostConfig = (
     JwtHost,
     url === undefined
       ? Effect.flatMap(hostFromEnvironment, (host) => {
-          const checked = JwtFacts.checkedHost(host)
-          return "url" in checked
-            ? Effect.succeed({ url: checked.url })
+          const checked = Configured.jwtHost(host)
+          return "value" in checked
+            ? Effect.succeed({ url: checked.value })
             : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
         })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
@@ -736,7 +731,7 @@ const exchangeFor = (
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
         // On the span, with no log line, as in the Effect 4 edition and as an operation's retries (docs/tracing.md).
-        Effect.zipRight(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
+        Effect.zipRight(Effect.annotateCurrentSpan(JwtFacts.nonceRefusedAttribute, true), attempt)
       )
     )
   ).pipe(
@@ -904,7 +899,7 @@ export const verifyWith = (
 
 // A `clockSkew`: zero or more and finite (default a minute), checked before any request.
 const checkClockSkew = (operation: string, clockSkew: unknown) =>
-  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { zero: true })
+  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { least: 0 })
 
 /** {@link verifyWith} with a checked clock skew. */
 const verifyAgainst = (
@@ -1126,7 +1121,7 @@ export const defaultRefreshMargin: Duration.Duration = /*#__PURE__*/ Duration.mi
 
 // A `refreshMargin`: zero or more, finite (default a day), checked before any request.
 const checkRefreshMargin = (operation: string, refreshMargin: unknown) =>
-  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { zero: true })
+  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { least: 0 })
 
 /** After a failed refresh on read, the current token is served this long before trying again. */
 const retryAfterFailure = /*#__PURE__*/ Duration.millis(JwtFacts.refreshCooldownMillis)

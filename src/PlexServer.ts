@@ -115,8 +115,8 @@ export const layerConfig = (
     V.configured(
       "PlexServer.layerConfig",
       url,
-      V.variable("PLEX_SERVER_URL"),
-      { serverUrl: "PLEX_SERVER_URL" },
+      V.variable(Urls.serverUrlVariable),
+      { serverUrl: Urls.serverUrlVariable },
       make
     )
   )

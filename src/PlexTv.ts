@@ -16,6 +16,7 @@ import type { InvalidInput } from "./PlexError.js"
 import * as Urls from "./core/urls.js"
 import * as V from "./internal/validate.js"
 import * as Configured from "./core/configured.js"
+import { plexTvVariable } from "./core/jwt.js"
 
 /**
  * What the `PlexTv` reference holds.
@@ -87,7 +88,7 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
 
 /** `PLEX_TV_URL` as set, else {@link defaultUrl}: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
 const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.string("PLEX_TV_URL").pipe(
+  Config.string(plexTvVariable).pipe(
     Config.withDefault(defaultUrl),
     Config.map((url) => (url.trim() === "" ? defaultUrl : url))
   )
@@ -117,7 +118,10 @@ const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =
 export const layerConfig = (
   url?: Config.Config<string>
 ): Layer.Layer<PlexTv, InvalidInput | ConfigError.ConfigError> =>
-  Layer.effect(PlexTv, V.configured("PlexTv.layerConfig", url, fromEnvironment, { url: "PLEX_TV_URL" }, make))
+  Layer.effect(
+    PlexTv,
+    V.configured("PlexTv.layerConfig", url, fromEnvironment, { url: plexTvVariable }, make)
+  )
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

@@ -42,7 +42,6 @@ import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import { withSchema } from "./core/endpoint.js"
 import * as Facts from "./core/resources.js"
-import * as Validate from "./core/validate.js"
 
 // ---------------------------------------------------------------------------
 // Schemas
@@ -554,27 +553,6 @@ const attemptOf = (
     )
   )
 
-const decodeDuration = (
-  operation: string,
-  field: string,
-  input: Duration.DurationInput | undefined,
-  fallback: Duration.Duration,
-  allowZero: boolean
-): Effect.Effect<Duration.Duration, InvalidInput> => {
-  if (input === undefined) return Effect.succeed(fallback)
-  // Duration reads a negative number, NaN or "-1 seconds" as zero: reject those here.
-  const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.decodeUnknown(input)
-  const finite = Option.filter(decoded, Duration.isFinite)
-  const problem = Facts.durationProblem(
-    Option.isSome(finite) ? Duration.toMillis(finite.value) : undefined,
-    allowZero
-  )
-  // No problem: a finite duration was decoded.
-  return problem === undefined
-    ? Effect.succeed(Option.getOrThrow(finite))
-    : Effect.fail(V.invalid(operation, field, problem))
-}
-
 /**
  * The options of {@link connect} checked before any request (untyped JavaScript may pass anything: fail
  * with InvalidInput, never a TypeError, and never after a request was sent): an object, the durations,
@@ -583,8 +561,8 @@ const decodeDuration = (
 const checkOptions = (operation: string, options: ConnectOptions) =>
   Effect.gen(function* () {
     yield* V.object(operation, "options", options, true)
-    const timeout = yield* decodeDuration(operation, "timeout", options.timeout, defaultTimeout, false)
-    const grace = yield* decodeDuration(operation, "grace", options.grace, defaultGrace, true)
+    const timeout = yield* V.durationOption(operation, "timeout", options.timeout, defaultTimeout)
+    const grace = yield* V.durationOption(operation, "grace", options.grace, defaultGrace, { least: 0 })
     const problem = Facts.optionsProblem(options)
     if (problem !== undefined) return yield* Effect.fail(V.invalid(operation, problem.field, problem.problem))
     return { timeout, grace: Duration.toMillis(grace) }
@@ -711,7 +689,7 @@ export const connect = (
     if (options.verifyToken !== false) {
       // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).
       yield* Request.execute("Resources.connect", tokenCheckSpec, candidate.uri, token)
-      yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
+      yield* Effect.annotateCurrentSpan(Facts.tokenVerifiedAttribute, true)
     }
     return {
       server,

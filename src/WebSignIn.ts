@@ -635,21 +635,20 @@ export class WebSignIn
 
 const operation = "WebSignIn.make"
 
+/**
+ * A sign-in duration option in milliseconds: its default when not given, else at least its least value
+ * (`Core.durations`), finite, and not negative as written (`-1`, `"-1 second"`, which Effect may read as zero): the one
+ * duration check (`internal/validate.ts`'s `durationOption`).
+ */
 const duration = (
   field: keyof typeof Core.durations,
   input: Duration.DurationInput | undefined
 ): Effect.Effect<number, InvalidInput> => {
-  const { defaultMillis: fallback, minimumMillis: minimum } = Core.durations[field]
-  // A duration written negative or NaN (-1, NaN, "-1 second", -1n, [-1, 0]) is refused as written: Duration
-  // would read it as zero (accepted where zero is).
-  const decoded = Validate.isNegativeDurationInput(input)
-    ? Option.none()
-    : Duration.decodeUnknown(input ?? fallback)
-  return Option.isSome(decoded) &&
-    Duration.isFinite(decoded.value) &&
-    Duration.toMillis(decoded.value) >= minimum
-    ? Effect.succeed(Duration.toMillis(decoded.value))
-    : Effect.fail(V.invalid(operation, field, "must be a finite, positive duration"))
+  const { defaultMillis, minimumMillis } = Core.durations[field]
+  return Effect.map(
+    V.durationOption(operation, field, input, Duration.millis(defaultMillis), { least: minimumMillis }),
+    Duration.toMillis
+  )
 }
 
 /**
@@ -728,7 +727,7 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  */
 // A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
-  V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
+  V.requiredSecret(Signed.keyVariable, Signed.keyMissing(Signed.keyVariable))
 
 /**
  * Starts the service's background work (the removal of ended sessions, the sessions' index) in a fiber of its own,
@@ -801,7 +800,7 @@ const makeWith = (
     const problem = typeof raw === "string" ? Signed.keyProblem(raw) : Validate.notString(raw)
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.
-      const field = options.sessionKey === undefined ? "PLEX_SESSION_KEY" : "sessionKey"
+      const field = options.sessionKey === undefined ? Signed.keyVariable : "sessionKey"
       return yield* V.invalid(operation, field, problem)
     }
     const key = yield* Effect.promise(() => Signed.importKey(Redacted.value(secret)))
@@ -1733,7 +1732,7 @@ const makeWith = (
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
             status: Pages.refusalStatus(r),
-            contentType: "text/html; charset=utf-8"
+            contentType: Pages.contentType
           }),
           extra
         )
@@ -1766,7 +1765,7 @@ const makeWith = (
         onSuccess: ({ cookie, url }) =>
           private_(
             withCookies(
-              HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
+              HttpServerResponse.redirect(Redacted.value(url), { status: Flow.redirectStatus }),
               withLegacyPin([cookie])
             )
           )
@@ -1809,7 +1808,7 @@ const makeWith = (
                       seen.home
                         ? private_(
                             withCookies(
-                              HttpServerResponse.redirect(settings.homePath, { status: 303 }),
+                              HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
                               withLegacyPin([deletePin])
                             )
                           )
@@ -1828,7 +1827,10 @@ const makeWith = (
             onSuccess: ({ cookies }) =>
               Effect.succeed(
                 private_(
-                  withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies)
+                  withCookies(
+                    HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
+                    cookies
+                  )
                 )
               )
           })
@@ -1841,13 +1843,23 @@ const makeWith = (
           // `Sec-Fetch-Site`, to https and loopback addresses only: Core.sameOrigin) with a POST.
           !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
             ? Effect.succeed(
-                private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+                private_(
+                  HttpServerResponse.text(Flow.crossOriginSignOut.text, {
+                    status: Flow.crossOriginSignOut.status
+                  })
+                )
               )
             : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
-                onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
+                onFailure: () =>
+                  private_(
+                    HttpServerResponse.text(Flow.signOutFailed.text, { status: Flow.signOutFailed.status })
+                  ),
                 onSuccess: ({ cookies }) =>
                   private_(
-                    withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies)
+                    withCookies(
+                      HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
+                      cookies
+                    )
                   )
               })
         )

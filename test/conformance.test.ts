@@ -10,6 +10,7 @@ import { assert, describe } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect"
 import {
+  ClientIdentity,
   Credentials,
   Devices,
   Home,
@@ -223,6 +224,15 @@ describe("conformance: defaults", () => {
       assert.strictEqual(Jwt.defaultStoreKey, "effect-plex-auth/jwt")
       assert.strictEqual(Duration.toMillis(Jwt.defaultClockSkew), 60_000)
     })
+  )
+
+  it.effect(
+    "store keys: the token's and the client identifier's, the same in both editions (core/refresh.ts, core/identity.ts)",
+    () =>
+      Effect.sync(() => {
+        assert.strictEqual(Credentials.defaultStoreKey, "effect-plex-auth/token")
+        assert.strictEqual(ClientIdentity.defaultStoreKey, "effect-plex-auth/client-identifier")
+      })
   )
 
   it.effect("a request that never answers fails with NetworkError Timeout after 30 s", () =>

@@ -377,7 +377,7 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
  * @since 0.1.0
  * @category constants
  */
-export const defaultStoreKey = "effect-plex-auth/token"
+export const defaultStoreKey = RefreshFacts.tokenStoreKey
 
 /**
  * Credentials kept in a `KeyValueStore` (a file on Node, `localStorage` in

@@ -32,7 +32,6 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as SchemaIssue from "effect/SchemaIssue"
 import { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import {
@@ -59,6 +58,7 @@ import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
+import * as Configured from "../../src/core/configured.js"
 
 // ---------------------------------------------------------------------------
 // Device keys
@@ -425,22 +425,9 @@ const hostFromEnvironment = /*#__PURE__*/ Config.all({
  * @since 0.1.0
  * @category host
  */
-export const hostConfig: Config.Config<string> = /*#__PURE__*/ hostFromEnvironment.pipe(
-  /*#__PURE__*/ Config.mapEffect((host) => {
-    const checked = JwtFacts.checkedHost(host)
-    return "url" in checked
-      ? Effect.succeed(checked.url)
-      : Effect.fail(
-          new Config.ConfigError(
-            new Schema.SchemaError(
-              new SchemaIssue.Pointer(
-                [checked.field],
-                new SchemaIssue.InvalidValue({ message: checked.problem })
-              )
-            )
-          )
-        )
-  })
+export const hostConfig: Config.Config<string> = /*#__PURE__*/ V.checkedConfig(
+  hostFromEnvironment,
+  Configured.jwtHost
 )
 
 /**
@@ -476,9 +463,9 @@ export const layerHostConfig = (
     JwtHost,
     url === undefined
       ? Effect.flatMap(hostFromEnvironment, (host) => {
-          const checked = JwtFacts.checkedHost(host)
-          return "url" in checked
-            ? Effect.succeed({ url: checked.url })
+          const checked = Configured.jwtHost(host)
+          return "value" in checked
+            ? Effect.succeed({ url: checked.value })
             : Effect.fail(V.invalid("Jwt.layerHostConfig", checked.field, checked.problem))
         })
       : Effect.flatMap(V.config("Jwt.layerHostConfig", url), makeHost)
@@ -741,7 +728,7 @@ const exchangeFor = (
     attempt.pipe(
       Effect.catchIf(nonceRefused, () =>
         // On the span only: as its retries, an operation's fresh attempt writes no log line (both editions).
-        Effect.andThen(Effect.annotateCurrentSpan("plex.nonce_refused", true), attempt)
+        Effect.andThen(Effect.annotateCurrentSpan(JwtFacts.nonceRefusedAttribute, true), attempt)
       )
     )
   ).pipe(
@@ -909,7 +896,7 @@ export const verifyWith = (
 
 // A `clockSkew`: zero or more and finite (default a minute), checked before any request.
 const checkClockSkew = (operation: string, clockSkew: unknown) =>
-  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { zero: true })
+  V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { least: 0 })
 
 /** {@link verifyWith} with a checked clock skew. */
 const verifyAgainst = (
@@ -1131,7 +1118,7 @@ export const defaultRefreshMargin: Duration.Duration = /*#__PURE__*/ Duration.mi
 
 // A `refreshMargin`: zero or more, finite (default a day), checked before any request.
 const checkRefreshMargin = (operation: string, refreshMargin: unknown) =>
-  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { zero: true })
+  V.durationOption(operation, "refreshMargin", refreshMargin, defaultRefreshMargin, { least: 0 })
 
 /** After a failed refresh on read, the current token is served this long before trying again. */
 const retryAfterFailure = /*#__PURE__*/ Duration.millis(JwtFacts.refreshCooldownMillis)

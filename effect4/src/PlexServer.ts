@@ -114,8 +114,8 @@ export const layerConfig = (
     V.configured(
       "PlexServer.layerConfig",
       url,
-      Config.String("PLEX_SERVER_URL"),
-      { serverUrl: "PLEX_SERVER_URL" },
+      Config.String(Urls.serverUrlVariable),
+      { serverUrl: Urls.serverUrlVariable },
       make
     )
   )

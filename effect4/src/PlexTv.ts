@@ -15,6 +15,7 @@ import type { InvalidInput } from "./PlexError.js"
 import * as Urls from "../../src/core/urls.js"
 import * as V from "./internal/validate.js"
 import * as Configured from "../../src/core/configured.js"
+import { plexTvVariable } from "../../src/core/jwt.js"
 
 /**
  * What the `PlexTv` reference holds.
@@ -77,7 +78,7 @@ export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
 export const layer = (url: string): Layer.Layer<never, InvalidInput> => Layer.effect(PlexTv, make(url))
 
 /** `PLEX_TV_URL` as set, else {@link defaultUrl}: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
-const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.String("PLEX_TV_URL").pipe(
+const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.String(plexTvVariable).pipe(
   /*#__PURE__*/ Config.withDefault(defaultUrl),
   /*#__PURE__*/ Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
 )
@@ -124,7 +125,10 @@ export const config: Config.Config<string> = /*#__PURE__*/ V.checkedConfig(
 export const layerConfig = (
   url?: Config.Config<string>
 ): Layer.Layer<never, Config.ConfigError | InvalidInput> =>
-  Layer.effect(PlexTv, V.configured("PlexTv.layerConfig", url, fromEnvironment, { url: "PLEX_TV_URL" }, make))
+  Layer.effect(
+    PlexTv,
+    V.configured("PlexTv.layerConfig", url, fromEnvironment, { url: plexTvVariable }, make)
+  )
 
 /**
  * Points one effect at another plex.tv base URL (the seeds' per-call

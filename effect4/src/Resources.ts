@@ -42,7 +42,6 @@ import { PlexServer } from "./PlexServer.js"
 import * as V from "./internal/validate.js"
 import { withSchema } from "../../src/core/endpoint.js"
 import * as Facts from "../../src/core/resources.js"
-import * as Validate from "../../src/core/validate.js"
 
 // ---------------------------------------------------------------------------
 // Schemas
@@ -555,36 +554,6 @@ const attemptOf = (
     )
   )
 
-/** A `Duration` from untyped input, or none (whatever JavaScript passes). */
-const fromInput = (input: unknown): Option.Option<Duration.Duration> => {
-  try {
-    return Duration.fromInput(input as Duration.Input)
-  } catch {
-    return Option.none()
-  }
-}
-
-const decodeDuration = (
-  operation: string,
-  field: string,
-  input: Duration.Input | undefined,
-  fallback: Duration.Duration,
-  allowZero: boolean
-): Effect.Effect<Duration.Duration, InvalidInput> => {
-  if (input === undefined) return Effect.succeed(fallback)
-  // Duration reads a negative number, NaN or "-1 seconds" as zero: reject those here.
-  const decoded = Validate.isNegativeDurationInput(input) ? Option.none() : fromInput(input)
-  const finite = Option.filter(decoded, Duration.isFinite)
-  const problem = Facts.durationProblem(
-    Option.isSome(finite) ? Duration.toMillis(finite.value) : undefined,
-    allowZero
-  )
-  // No problem: a finite duration was decoded.
-  return problem === undefined
-    ? Effect.succeed(Option.getOrThrow(finite))
-    : Effect.fail(V.invalid(operation, field, problem))
-}
-
 /**
  * The options of {@link connect} checked before any request (untyped JavaScript may pass anything: fail
  * with InvalidInput, never a TypeError, and never after a request was sent): an object, the durations,
@@ -593,8 +562,8 @@ const decodeDuration = (
 const checkOptions = (operation: string, options: ConnectOptions) =>
   Effect.gen(function* () {
     yield* V.object(operation, "options", options, true)
-    const timeout = yield* decodeDuration(operation, "timeout", options.timeout, defaultTimeout, false)
-    const grace = yield* decodeDuration(operation, "grace", options.grace, defaultGrace, true)
+    const timeout = yield* V.durationOption(operation, "timeout", options.timeout, defaultTimeout)
+    const grace = yield* V.durationOption(operation, "grace", options.grace, defaultGrace, { least: 0 })
     const problem = Facts.optionsProblem(options)
     if (problem !== undefined) return yield* Effect.fail(V.invalid(operation, problem.field, problem.problem))
     return { timeout, grace: Duration.toMillis(grace) }
@@ -721,7 +690,7 @@ export const connect = (
     if (options.verifyToken !== false) {
       // Its client span, named `Resources.connect` too, sits inside this one (`plex.operation`: verifyServerToken).
       yield* Request.execute("Resources.connect", tokenCheckSpec, candidate.uri, Option.some(token))
-      yield* Effect.annotateCurrentSpan("plex.connection.token_verified", true)
+      yield* Effect.annotateCurrentSpan(Facts.tokenVerifiedAttribute, true)
     }
     return {
       server,

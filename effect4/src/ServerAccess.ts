@@ -33,14 +33,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as HttpClient from "effect/http/HttpClient"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import * as Facts from "../../src/core/access.js"
 import { withSchema } from "../../src/core/endpoint.js"
 import * as ResourceFacts from "../../src/core/resources.js"
-import * as Validate from "../../src/core/validate.js"
 import * as P from "../../src/core/decodeSchemas.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials } from "./Credentials.js"
@@ -268,31 +266,20 @@ export interface Checker {
   readonly invalidateAll: Effect.Effect<void>
 }
 
-const decodeTtl = (
-  operation: string,
-  field: string,
-  input: Duration.Input | undefined,
-  fallback: Duration.Duration
-): Effect.Effect<Duration.Duration, InvalidInput> => {
-  if (input === undefined) return Effect.succeed(fallback)
-  let decoded: Option.Option<Duration.Duration>
-  try {
-    decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.fromInput(input)
-  } catch {
-    decoded = Option.none()
-  }
-  const problem = Facts.ttlProblem(Option.isSome(decoded) ? Duration.toMillis(decoded.value) : undefined)
-  // No problem: a duration was decoded.
-  return problem === undefined
-    ? Effect.succeed(Option.getOrThrow(decoded))
-    : Effect.fail(V.invalid(operation, field, problem))
-}
+/** A checker's `ttl` or `unknownTtl`: zero or more; an infinite one keeps answers for good. */
+const ttlRange = { least: 0, infinite: true }
 
 const cacheSettings = (operation: string, options: CacheOptions) =>
   Effect.gen(function* () {
-    const ttl = yield* decodeTtl(operation, "ttl", options?.ttl, Duration.zero)
+    const ttl = yield* V.durationOption(operation, "ttl", options?.ttl, Duration.zero, ttlRange)
     if (options?.ttl === undefined) return yield* V.invalid(operation, "ttl", "is required")
-    const unknownTtl = yield* decodeTtl(operation, "unknownTtl", options.unknownTtl, Duration.zero)
+    const unknownTtl = yield* V.durationOption(
+      operation,
+      "unknownTtl",
+      options.unknownTtl,
+      Duration.zero,
+      ttlRange
+    )
     const capacity = options.capacity ?? Facts.defaultCapacity
     const capacityProblem = Facts.capacityProblem(capacity)
     if (capacityProblem !== undefined) return yield* V.invalid(operation, "capacity", capacityProblem)

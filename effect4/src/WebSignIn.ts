@@ -656,24 +656,20 @@ export class WebSignIn
 
 const operation = "WebSignIn.make"
 
+/**
+ * A sign-in duration option in milliseconds: its default when not given, else at least its least value
+ * (`Core.durations`), finite, and not negative as written (`-1`, `"-1 second"`, which Effect may read as zero): the one
+ * duration check (`internal/validate.ts`'s `durationOption`).
+ */
 const duration = (
   field: keyof typeof Core.durations,
   input: Duration.Input | undefined
 ): Effect.Effect<number, InvalidInput> => {
-  const { defaultMillis: fallback, minimumMillis: minimum } = Core.durations[field]
-  // A duration written negative or NaN (-1, NaN, "-1 second", -1n, [-1, 0]) is refused as written, as Effect 3
-  // would read it as zero (accepted where zero is).
-  let decoded: Option.Option<Duration.Duration>
-  try {
-    decoded = Validate.isNegativeDurationInput(input) ? Option.none() : Duration.fromInput(input ?? fallback)
-  } catch {
-    decoded = Option.none()
-  }
-  return Option.isSome(decoded) &&
-    Duration.isFinite(decoded.value) &&
-    Duration.toMillis(decoded.value) >= minimum
-    ? Effect.succeed(Duration.toMillis(decoded.value))
-    : Effect.fail(V.invalid(operation, field, "must be a finite, positive duration"))
+  const { defaultMillis, minimumMillis } = Core.durations[field]
+  return Effect.map(
+    V.durationOption(operation, field, input, Duration.millis(defaultMillis), { least: minimumMillis }),
+    Duration.toMillis
+  )
 }
 
 /**
@@ -750,7 +746,7 @@ const private_ = (response: HttpServerResponse.HttpServerResponse) =>
  */
 // A function, not a value built at load: a call at the top level stays in every bundle that imports the module.
 const sessionKeyVariable = (): Effect.Effect<Redacted.Redacted<string>, Config.ConfigError> =>
-  V.requiredSecret("PLEX_SESSION_KEY", Signed.keyMissing("PLEX_SESSION_KEY"))
+  V.requiredSecret(Signed.keyVariable, Signed.keyMissing(Signed.keyVariable))
 
 /**
  * Starts the service's background work (the removal of ended sessions, the sessions' index) in a fiber of its own,
@@ -839,7 +835,7 @@ const makeWith = (
     const problem = typeof raw === "string" ? Signed.keyProblem(raw) : Validate.notString(raw)
     if (problem !== undefined) {
       // From the environment, the variable the user set; from a Config of the caller's, the option.
-      const field = options.sessionKey === undefined ? "PLEX_SESSION_KEY" : "sessionKey"
+      const field = options.sessionKey === undefined ? Signed.keyVariable : "sessionKey"
       return yield* V.invalid(operation, field, problem)
     }
     const key = yield* Effect.promise(() => Signed.importKey(Redacted.value(secret)))
@@ -1798,7 +1794,7 @@ const makeWith = (
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
             status: Pages.refusalStatus(r),
-            contentType: "text/html; charset=utf-8"
+            contentType: Pages.contentType
           }),
           extra
         )
@@ -1831,7 +1827,7 @@ const makeWith = (
         onSuccess: ({ cookie, url }) =>
           private_(
             withCookies(
-              HttpServerResponse.redirect(Redacted.value(url), { status: 303 }),
+              HttpServerResponse.redirect(Redacted.value(url), { status: Flow.redirectStatus }),
               withLegacyPin([cookie])
             )
           )
@@ -1867,7 +1863,7 @@ const makeWith = (
                   seen.home
                     ? private_(
                         withCookies(
-                          HttpServerResponse.redirect(settings.homePath, { status: 303 }),
+                          HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
                           withLegacyPin([deletePin])
                         )
                       )
@@ -1885,7 +1881,12 @@ const makeWith = (
           },
           onSuccess: ({ cookies }) =>
             Effect.succeed(
-              private_(withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies))
+              private_(
+                withCookies(
+                  HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
+                  cookies
+                )
+              )
             )
         })
       ),
@@ -1894,13 +1895,23 @@ const makeWith = (
         // `Sec-Fetch-Site`, to https and loopback addresses only: Core.sameOrigin) with a POST.
         !Core.sameOrigin(request.headers["origin"], settings.origin, request.headers["sec-fetch-site"])
           ? Effect.succeed(
-              private_(HttpServerResponse.text("Cross-origin sign-out refused", { status: 403 }))
+              private_(
+                HttpServerResponse.text(Flow.crossOriginSignOut.text, {
+                  status: Flow.crossOriginSignOut.status
+                })
+              )
             )
           : Effect.match(signOut(request.headers["cookie"], { revoke: options.revokeOnSignOut === true }), {
-              onFailure: () => private_(HttpServerResponse.text("Sign-out failed", { status: 500 })),
+              onFailure: () =>
+                private_(
+                  HttpServerResponse.text(Flow.signOutFailed.text, { status: Flow.signOutFailed.status })
+                ),
               onSuccess: ({ cookies }) =>
                 private_(
-                  withCookies(HttpServerResponse.redirect(settings.homePath, { status: 303 }), cookies)
+                  withCookies(
+                    HttpServerResponse.redirect(settings.homePath, { status: Flow.redirectStatus }),
+                    cookies
+                  )
                 )
             })
       )

@@ -49,14 +49,6 @@ export const machineIdentifierProblem =
 /** How many answers a cached checker keeps by default. */
 export const defaultCapacity = 10_000
 
-/**
- * Why a checker's `ttl` or `unknownTtl` cannot be one, or undefined: `millis` is what the edition's `Duration`
- * decoded it to, undefined when it is no duration or negative as given (`core/validate.ts`'s
- * `isNegativeDurationInput`, which Effect reads as zero). Zero or more; an infinite one keeps answers for good.
- */
-export const ttlProblem = (millis: number | undefined): string | undefined =>
-  millis !== undefined && millis >= 0 ? undefined : "must be a duration of zero or more"
-
 /** Why a checker's `capacity` cannot be one, or undefined: a positive integer. */
 export const capacityProblem = (capacity: unknown): string | undefined =>
   Number.isInteger(capacity) && (capacity as number) >= 1 ? undefined : "must be a positive integer"

@@ -5,7 +5,7 @@
  * credentials or a token in its query).
  */
 import { type ClientIdentityInput, type HeaderField, buildIdentity, variables } from "./identity.js"
-import { plexTvVariable } from "./jwt.js"
+import { hostUrl, plexTvVariable } from "./jwt.js"
 import { withoutApiV2 } from "./urls.js"
 import { httpUrl } from "./validate.js"
 
@@ -33,4 +33,20 @@ export const identity = (input: ClientIdentityInput): Checked<ClientIdentityInpu
   return built._tag === "Built"
     ? { value: built.fields }
     : { field: variables[built.field as HeaderField] ?? built.field, problem: built.problem }
+}
+
+/**
+ * The JWT host `jwt.ts`'s `configuredHost` found, checked as `Jwt.layerHost` checks a host (`validate.ts` `httpUrl`):
+ * the URL the JWT calls go to (`jwt.ts`'s `hostUrl`: without `/api/v2`), or the variable at fault and why (never the
+ * value). `Jwt.hostConfig` (its `ConfigError`, at the variable) and `Jwt.layerHostConfig()` (its `InvalidInput`,
+ * naming the variable) say the same.
+ */
+export const jwtHost = (host: {
+  readonly url: string
+  readonly variable: string | undefined
+}): Checked<string> => {
+  const checked = httpUrl(host.url)
+  return "url" in checked
+    ? { value: hostUrl(checked.url) }
+    : { field: host.variable ?? "host", problem: checked.problem }
 }

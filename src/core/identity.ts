@@ -65,6 +65,13 @@ export const variables: Readonly<Partial<Record<HeaderField, string>>> = {
   deviceName: "PLEX_DEVICE_NAME"
 }
 
+/**
+ * The `KeyValueStore` key under which `ClientIdentity.layerPersisted` keeps the client identifier by default (each
+ * edition's `ClientIdentity.defaultStoreKey`): the same in both editions, so that a store written by one is read by the
+ * other and the device stays one device.
+ */
+export const identifierStoreKey = "effect-plex-auth/client-identifier"
+
 /** The identity fields, in the order their headers are sent. */
 export const headerFields: ReadonlyArray<HeaderField> = [
   "clientIdentifier",

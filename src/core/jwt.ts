@@ -26,7 +26,6 @@ import {
   type FieldProblem as Problem,
   firstProblem,
   functionProblem,
-  httpUrl,
   member,
   must,
   notEffect,
@@ -127,6 +126,9 @@ export const alreadyRegistered = (error: Refusal): boolean => refused422(error, 
 
 /** plex.tv refused the device JWT's nonce (unknown, already used, expired): a fresh one may do. */
 export const nonceRefused = (error: Refusal): boolean => refused422(error, /nonce/i)
+
+/** The span attribute of an exchange retried once with a new nonce after plex.tv refused one ({@link nonceRefused}): true. */
+export const nonceRefusedAttribute = "plex.nonce_refused"
 
 /** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
 export const keyRefused = (error: Refusal): boolean =>
@@ -533,7 +535,7 @@ const isPlexTv = (url: string): boolean => {
  * `PLEX_CLIENTS_URL` when set; else `PLEX_TV_URL` when it names somewhere other than plex.tv (a fake such as
  * `plex-auth fake-server`, which answers the JWT flow on its plex.tv origin, or a proxy), so that JWT sign-in goes
  * where the account API goes; else clients.plex.tv (for plex.tv itself too: Plex sends the JWT flow there; no
- * variable). Blank values count as unset. The value is validated by {@link checkedHost} (naming `variable`: a
+ * variable). Blank values count as unset. The value is validated by `configured.ts`'s `jwtHost` (naming `variable`: a
  * malformed `PLEX_TV_URL` is reported as the user's `PLEX_TV_URL`, not as a JWT host they never set).
  */
 export const configuredHost = (variables: {
@@ -546,22 +548,6 @@ export const configuredHost = (variables: {
   return plexTv !== "" && !isPlexTv(plexTv)
     ? { url: plexTv, variable: plexTvVariable }
     : { url: defaultHost, variable: undefined }
-}
-
-/**
- * The JWT host {@link configuredHost} found, checked as `Jwt.layerHost` checks a host (`validate.ts` `httpUrl`):
- * the URL the JWT calls go to ({@link hostUrl}: without `/api/v2`), or the variable at fault and why (never the
- * value). `Jwt.hostConfig` (its `ConfigError`, at the variable) and `Jwt.layerHostConfig()` (its `InvalidInput`,
- * naming the variable) say the same.
- */
-export const checkedHost = (host: {
-  readonly url: string
-  readonly variable: string | undefined
-}): { readonly url: string } | { readonly field: string; readonly problem: string } => {
-  const checked = httpUrl(host.url)
-  return "url" in checked
-    ? { url: hostUrl(checked.url) }
-    : { field: host.variable ?? "host", problem: checked.problem }
 }
 
 /**

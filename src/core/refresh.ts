@@ -298,6 +298,13 @@ export const heldNext = <T>(held: ReadonlyArray<T>, token: T): ReadonlyArray<T> 
   [...held, token].slice(-heldLimit)
 
 /**
+ * The `KeyValueStore` key under which `Credentials.layerStored` keeps the token by default (each edition's
+ * `Credentials.defaultStoreKey`; the CLI's saved login): the same in both editions, so that a store written by one is
+ * read by the other.
+ */
+export const tokenStoreKey = "effect-plex-auth/token"
+
+/**
  * What `Credentials.layerStored` re-authenticates with before it runs `obtain`: the token now in its store when
  * another process put it there (a `plex-auth login`, another run's re-authentication, both keeping the same
  * file), that is, when it is a token and not one this layer has held (`isHeld`: the one it started with and
@@ -312,14 +319,17 @@ export const storedReplacement = (
 
 /**
  * While one process runs `obtain` for `Credentials.layerStored` (a PIN login the user approves, a sign-in), or for
- * `Jwt.layerStored` started with no key (the lease under its token's entry; the waiting processes take the key and
- * token it stores), it keeps a lease in the store under {@link obtainingKey}, renewed every `renewMillis` and good for `leaseMillis`: another
- * process sharing the store that needs a token too (refused at the same moment, or started with none) waits for the
- * token the first stores, looking every `pollMillis`, instead of running `obtain` as well (a second PIN for the user
- * to approve). A lease not renewed (its process died) ends after `leaseMillis`; a poll later (one more look for the
- * token, which a holder stores just after it releases the lease) the next waiting process takes it. Best effort, as the store allows: a store that cannot keep the lease leaves each process to run `obtain`.
- * A lease whose end is up to `skewMillis` further than a lease lasts is still good ({@link liveLeaseHolder}): written
- * by a clock a little ahead (another machine over a shared store) or just before this one was set back.
+ * `Jwt.layerStored` (the lease under its token's entry) when it starts with no key (the waiting processes take the key
+ * and token it stores) or when plex.tv refuses its key, at the start or at a refresh (its `refusedKeyObtain`: the
+ * waiting processes take the token it stores, bound to their key), it keeps a lease in the store under
+ * {@link obtainingKey}, renewed every `renewMillis` and good for `leaseMillis`: another process sharing the store that
+ * needs a token too (refused at the same moment, or started with none) waits for the token the first stores, looking
+ * every `pollMillis`, instead of running `obtain` as well (a second PIN for the user to approve). A lease not renewed
+ * (its process died) ends after `leaseMillis`; a poll later (one more look for the token, which a holder stores just
+ * after it releases the lease) the next waiting process takes it. Best effort, as the store allows: a store that cannot
+ * keep the lease leaves each process to run `obtain`. A lease whose end is up to `skewMillis` further than a lease
+ * lasts is still good ({@link liveLeaseHolder}): written by a clock a little ahead (another machine over a shared
+ * store) or just before this one was set back.
  */
 export const obtainLease = {
   leaseMillis: 30_000,

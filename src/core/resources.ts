@@ -92,18 +92,6 @@ export const defaultTimeoutMillis = 10_000
 /** How long to wait for a better-ranked candidate once one has answered, by default: 250 ms. */
 export const defaultGraceMillis = 250
 
-/**
- * Why `Resources.connect`'s `timeout` (positive) or, with `zero`, `grace` (zero or more) cannot be one, or undefined:
- * `millis` is what the edition's `Duration` decoded it to, undefined when it is no duration, or an infinite one,
- * or the input is negative as given (`core/validate.ts`'s `isNegativeDurationInput`, which Effect reads as zero).
- */
-export const durationProblem = (millis: number | undefined, zero: boolean): string | undefined =>
-  millis !== undefined && (zero ? millis >= 0 : millis > 0)
-    ? undefined
-    : zero
-      ? "must be a finite duration of zero or more"
-      : "must be a positive, finite duration"
-
 /** Whether a device's `provides` (comma-separated) says `server`; anything but a string does not. */
 export const providesServer = (provides: unknown): boolean =>
   typeof provides === "string" && provides.split(",").some((p) => p.trim().toLowerCase() === "server")
@@ -592,6 +580,9 @@ export const chosenAttributes = (
   "plex.connection.location": candidate.location,
   "plex.connection.elapsed_ms": elapsedMillis
 })
+
+/** `Resources.connect`'s span attribute once the chosen connection accepted the token (`verifyToken`): true. */
+export const tokenVerifiedAttribute = "plex.connection.token_verified"
 
 /** The attempts as span attributes: `plex.probe.<i>.uri`, `.outcome`, `.millis` and `.reason` when there is one. */
 export const attemptAttributes = (attempts: ReadonlyArray<AttemptFacts>): Record<string, string | number> =>

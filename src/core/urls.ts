@@ -6,6 +6,9 @@
  */
 import { objectProblem, portNumber } from "./validate.js"
 
+/** The variable `PlexServer.layerConfig()` reads the server's URL from, in both editions. */
+export const serverUrlVariable = "PLEX_SERVER_URL"
+
 /** The port a Plex Media Server listens on unless told otherwise. */
 export const defaultServerPort = 32400
 

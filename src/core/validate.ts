@@ -392,21 +392,27 @@ export interface DecodedDuration {
 /**
  * Why a duration option cannot be one, or undefined, from the `value` given and what the edition's `Duration`
  * decoded it to (`decoded`, undefined when it is no duration): a duration (not NaN), finite unless no `infinite`
- * reason is given (a limit, where infinite means none), and positive, or with `zero` zero or more. A negative input
- * is refused whatever Effect reads it as ({@link isNegativeDurationInput}).
+ * reason is given (a limit, where infinite means none), and positive, or with `least` that many milliseconds or more.
+ * A negative input is refused whatever Effect reads it as ({@link isNegativeDurationInput}). The one check of every
+ * duration option, in both editions, and its words: what is wrong (no duration, infinite, too short) and what is
+ * accepted.
  */
 export const durationProblem = (
   value: unknown,
   decoded: DecodedDuration | undefined,
-  rules: { readonly infinite?: string | undefined; readonly zero?: boolean | undefined } = {}
+  rules: { readonly infinite?: string | undefined; readonly least?: number | undefined } = {}
 ): string | undefined => {
   if (decoded === undefined || (typeof value === "number" && Number.isNaN(value)))
     return 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
   if (rules.infinite !== undefined && !decoded.finite) return rules.infinite
-  const tooSmall =
-    isNegativeDurationInput(value) || (rules.zero === true ? decoded.millis < 0 : !(decoded.millis > 0))
-  if (!tooSmall) return undefined
-  return rules.zero === true ? "must be a duration of zero or more" : "must be positive"
+  const { least } = rules
+  if (!isNegativeDurationInput(value) && (least === undefined ? decoded.millis > 0 : decoded.millis >= least))
+    return undefined
+  return least === undefined
+    ? "must be positive"
+    : least === 0
+      ? "must be a duration of zero or more"
+      : `must be at least ${least} ms`
 }
 
 /**

@@ -2,7 +2,8 @@
  * `obtain`, one process at a time among those sharing a `KeyValueStore` (the decisions in `core/refresh.ts`,
  * `obtainLease`): while another process holds the lease (its user approving a PIN), this one waits for what that
  * process stores instead of asking for a second approval. The one lease mechanism of the stored layers
- * (`Credentials.layerStored`, and `Jwt.layerStored` when it starts with no key); the Effect 4 edition's twin is
+ * (`Credentials.layerStored`, and `Jwt.layerStored`: when it starts with no key, and when plex.tv refuses its key,
+ * at the start or at a refresh, its `refusedKeyObtain`); the Effect 4 edition's twin is
  * `effect4/src/internal/obtainLease.ts`.
  *
  * @internal

@@ -636,18 +636,19 @@ describe("Resources.connect: failures", () => {
       assert.strictEqual(zero.field, "timeout")
       const negative = yield* failsWith(Resources.connect(server, { grace: -5 }), "InvalidInput")
       assert.strictEqual(negative.field, "grace")
-      const infinite = yield* failsWith(
-        Resources.connect(server, { timeout: "Infinity" as never }),
-        "InvalidInput"
-      )
+      const infinite = yield* failsWith(Resources.connect(server, { timeout: Infinity }), "InvalidInput")
       assert.strictEqual(infinite.field, "timeout")
-      // The reason says what is wrong: a grace of -5 was "must be a finite duration", which it is.
+      const soon = yield* failsWith(Resources.connect(server, { grace: "soon" as never }), "InvalidInput")
+      assert.strictEqual(soon.field, "grace")
+      // The reason says what is wrong and what is accepted, in the words of every duration option
+      // (core/validate.ts's durationProblem): a grace of -5 is no more "must be a finite duration", which it is.
       assert.deepStrictEqual(
-        [zero.reason, negative.reason, infinite.reason],
+        [zero.reason, negative.reason, infinite.reason, soon.reason],
         [
-          "must be a positive, finite duration",
-          "must be a finite duration of zero or more",
-          "must be a positive, finite duration"
+          "must be positive",
+          "must be a duration of zero or more",
+          "must be finite",
+          'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
         ]
       )
       assert.deepStrictEqual(
@@ -949,6 +950,8 @@ describe("Resources.connect: tokens and safety", () => {
       assert.strictEqual(attributes["plex.candidates"], 3)
       assert.strictEqual(attributes["plex.connection.uri"], REMOTE)
       assert.strictEqual(attributes["plex.connection.location"], "remote")
+      // The chosen connection accepted the token (verifyToken, on by default).
+      assert.strictEqual(attributes["plex.connection.token_verified"], true)
       assert.strictEqual(attributes["plex.probe.0.uri"], LOCAL)
       assert.strictEqual(attributes["plex.probe.0.outcome"], "Failed")
       assert.strictEqual(attributes["plex.probe.0.reason"], "NetworkError/Transport")

@@ -87,7 +87,7 @@ describe("core defaults both editions share", () => {
     }
   })
 
-  it("a duration option: a duration, finite where a limit must be, positive or with zero zero or more; a timeout too", () => {
+  it("a duration option: a duration, finite where a limit must be, positive or with least that many ms or more; a timeout too", () => {
     const finite = (millis: number): Validate.DecodedDuration => ({ finite: true, millis })
     const infinite: Validate.DecodedDuration = { finite: false, millis: Number.POSITIVE_INFINITY }
     const notDuration = 'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
@@ -105,15 +105,26 @@ describe("core defaults both editions share", () => {
       Validate.durationProblem(infinite, infinite, { infinite: "must be finite" }),
       "must be finite"
     )
-    // With zero: zero accepted, a negative one refused saying so.
-    assert.isUndefined(Validate.durationProblem(0, finite(0), { zero: true }))
+    // With least 0: zero accepted, a negative one refused saying so.
+    assert.isUndefined(Validate.durationProblem(0, finite(0), { least: 0 }))
     assert.strictEqual(
-      Validate.durationProblem("-1 seconds", finite(0), { zero: true }),
+      Validate.durationProblem("-1 seconds", finite(0), { least: 0 }),
       "must be a duration of zero or more"
     )
     assert.strictEqual(
-      Validate.durationProblem(-1, finite(-1), { infinite: "must be finite", zero: true }),
+      Validate.durationProblem(-1, finite(-1), { infinite: "must be finite", least: 0 }),
       "must be a duration of zero or more"
+    )
+    // With least 1000 (WebSignIn's sessionIdle): 999 ms refused saying what is accepted, a second accepted, a negative
+    // one refused though Effect read it as zero.
+    assert.strictEqual(
+      Validate.durationProblem(999, finite(999), { least: 1000 }),
+      "must be at least 1000 ms"
+    )
+    assert.isUndefined(Validate.durationProblem("1 second", finite(1000), { least: 1000 }))
+    assert.strictEqual(
+      Validate.durationProblem("-1 seconds", finite(0), { least: 1000 }),
+      "must be at least 1000 ms"
     )
     // A timeout: positive and finite, an infinite number refused as such before it is decoded.
     assert.isUndefined(Validate.timeoutProblem(1000, finite(1000)))

@@ -108,9 +108,14 @@ describe("ServerAccess over loopback", () => {
         const zeroOrMore = "must be a duration of zero or more"
         assert.deepStrictEqual(yield* refused({ ttl: -1 }), ["ttl", zeroOrMore])
         assert.deepStrictEqual(yield* refused({ ttl: "-1 seconds" }), ["ttl", zeroOrMore])
+        // The words of every duration option (core/validate.ts's durationProblem): what is wrong, what is accepted.
         assert.deepStrictEqual(yield* refused({ ttl: "1 minute", unknownTtl: "soon" as never }), [
           "unknownTtl",
-          zeroOrMore
+          'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
+        ])
+        assert.deepStrictEqual(yield* refused({ ttl: Number.NaN }), [
+          "ttl",
+          'must be a Duration, a number of milliseconds, or a text like "5 seconds"'
         ])
         assert.deepStrictEqual(yield* refused({ ttl: "1 minute", capacity: 0 }), [
           "capacity",

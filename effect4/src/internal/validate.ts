@@ -177,22 +177,24 @@ export const tokenSync = (value: unknown): Redacted.Redacted<string> | undefined
 
 /**
  * An optional duration option, decoded: `fallback` when it is undefined;
- * otherwise it must decode as a `Duration` (not NaN), be finite, and be
- * positive (or, with `zero`, zero or more). A negative number, text or
- * `Duration` (`-5`, `"-1 seconds"`) is refused.
+ * otherwise it must decode as a `Duration` (not NaN), be finite (or, with
+ * `infinite`, may be infinite), and be positive (or, with `least`, that many
+ * milliseconds or more). A negative number, text or `Duration` (`-5`, `"-1 seconds"`, which
+ * Effect may read as zero) is refused. The one check and its wording:
+ * `core/validate.ts`'s `durationProblem`.
  */
 export const durationOption = (
   operation: string,
   field: string,
   value: unknown,
   fallback: Duration.Duration,
-  options: { readonly zero?: boolean } = {}
+  options: { readonly least?: number; readonly infinite?: boolean } = {}
 ): Effect.Effect<Duration.Duration, InvalidInput> => {
   if (value === undefined) return Effect.succeed(fallback)
   const decoded = decodeDuration(value)
   const problem = Core.durationProblem(value, durationFacts(decoded), {
-    infinite: "must be finite",
-    zero: options.zero
+    infinite: options.infinite ? undefined : "must be finite",
+    least: options.least
   })
   // Decoded: a value that decodes as none is refused as no duration.
   return problem === undefined
@@ -283,7 +285,8 @@ export const requiredSecret = (
 /**
  * `config`, checked as its `layerConfig` checks what it reads (`check`: the value the layer uses, or the variable at
  * fault and why, never the value). A `Config` can only fail with a `ConfigError`: a schema issue at that variable,
- * whose message is the layer's `InvalidInput` reason, as `Jwt.hostConfig` fails.
+ * whose message is the layer's `InvalidInput` reason. The one way `PlexTv.config`, `ClientIdentity.config` and
+ * `Jwt.hostConfig` check what they read (`core/configured.ts`).
  */
 export const checkedConfig = <A, B>(
   config: Config.Config<A>,

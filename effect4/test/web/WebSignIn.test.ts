@@ -3270,6 +3270,37 @@ describe("WebSignIn sessions (Effect 4)", () => {
         build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "3999 millis" })
       )
       assert.include(short.message, "must be at least approvalWait (3000 ms) plus 1000 ms")
+      // A duration option says what is wrong and what it accepts, in the words of every duration option
+      // (core/validate.ts's durationProblem; it was "must be a finite, positive duration", said of 500 ms too).
+      const reasons = yield* Effect.forEach(
+        [
+          { sessionIdle: "500 millis" },
+          { accessWait: 0 },
+          { approvalWait: -1 },
+          { sessionMax: Infinity },
+          { pinLifetime: "soon" as never }
+        ] as const,
+        (bad) =>
+          Effect.map(
+            Effect.flip(build({ appUrl: APP, machineIdentifier: "abc", sessionKey, ...bad })),
+            (error) => (error._tag === "InvalidInput" ? [error.field, error.reason] : [error._tag])
+          )
+      )
+      assert.deepStrictEqual(reasons, [
+        ["sessionIdle", "must be at least 1000 ms"],
+        ["accessWait", "must be at least 1 ms"],
+        ["approvalWait", "must be a duration of zero or more"],
+        ["sessionMax", "must be finite"],
+        ["pinLifetime", 'must be a Duration, a number of milliseconds, or a text like "5 seconds"']
+      ])
+      // The least of each is accepted.
+      yield* build({
+        appUrl: APP,
+        machineIdentifier: "abc",
+        sessionKey,
+        sessionIdle: "1 second",
+        accessWait: 1
+      })
       yield* build({ appUrl: APP, machineIdentifier: "abc", sessionKey, callbackWait: "4 seconds" })
       yield* build({
         appUrl: APP,
@@ -4514,6 +4545,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           request("/auth/plex/sign-out", { method: "POST", headers: { origin: "https://evil.example" } })
         )
         assert.strictEqual(crossSite.status, 403)
+        assert.strictEqual(yield* Effect.promise(() => crossSite.text()), "Cross-origin sign-out refused")
         // Like the routes' other refusals and the sign-out's 500: the private headers (Cache-Control: no-store).
         assert.strictEqual(crossSite.headers.get("cache-control"), "no-store")
       }).pipe(Effect.scoped, Effect.provide(env()))

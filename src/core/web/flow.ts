@@ -124,6 +124,21 @@ const routeKey = (path: string): string => {
 export const headRefused = { status: 405, allow: "GET" } as const
 
 /**
+ * How the routes send a browser on (to the auth app from the start route, home after a sign-in or a sign-out): 303 See
+ * Other, which a browser follows with a `GET` whatever it sent (the sign-out route's `POST`).
+ */
+export const redirectStatus = 303
+
+/**
+ * The sign-out route's answer to a `POST` from another origin or a sibling site (`signIn.ts`'s `sameOrigin` false):
+ * 403, a plain text; no session is looked at.
+ */
+export const crossOriginSignOut = { status: 403, text: "Cross-origin sign-out refused" } as const
+
+/** The sign-out route's answer when the sign-out failed (the session store did not answer): 500, a plain text. */
+export const signOutFailed = { status: 500, text: "Sign-out failed" } as const
+
+/**
  * Whether a request of the start route is a browser's speculative load, not a visitor's navigation: a prefetch or
  * a prerender (`Sec-Purpose: prefetch`, `prefetch;prerender`: speculation rules and `<link rel=prefetch>`), Chrome's
  * older `Purpose: prefetch`, Firefox's older `X-Moz: prefetch`, Safari's `X-Purpose: preview` (its Top Sites

@@ -258,6 +258,9 @@ export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/")
   )
 }
 
+/** The content type of the pages the routes answer (a refusal). */
+export const contentType = "text/html; charset=utf-8"
+
 /** The headers of a page that holds or follows a secret: not stored, no referrer sent on. */
 export const privateHeaders: Readonly<Record<string, string>> = {
   "cache-control": "no-store",

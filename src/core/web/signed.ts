@@ -16,6 +16,9 @@ import * as B64 from "./base64url.js"
 /** The shortest key accepted: 32 bytes (256 bits), HMAC-SHA256's own size. */
 export const minimumKeyBytes = 32
 
+/** The variable `WebSignIn.make` reads the key that signs cookies from, unless given `sessionKey`, in both editions. */
+export const keyVariable = "PLEX_SESSION_KEY"
+
 /**
  * What the error of a key not configured says, `variable` (`PLEX_SESSION_KEY`) unset or empty: what to set it to,
  * and how to make one (docs/web-sign-in.md says so too). Effect's own says only that a string was expected there.
