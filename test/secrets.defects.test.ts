@@ -131,6 +131,20 @@ const cases: ReadonlyArray<Case> = [
     inMessage: false
   },
   {
+    // The same through the engine: the defect becomes the operation's NetworkError (what the failure would have been),
+    // which holds no request.
+    name: "the token in the request of an HttpClientError the client dies with (getTokenDetails)",
+    run: PlexAuth.getTokenDetails(),
+    client: dyingWith(
+      ({ request }) =>
+        new HttpClientError.RequestError({ request, reason: "Transport", description: "the proxy is down" })
+    ),
+    secret: TOKEN,
+    span: "PlexAuth.",
+    defect: "NetworkError",
+    inMessage: false
+  },
+  {
     name: "the password, by the client dying with the sign-in's form",
     run: PlexAuth.postUsersSignInData({ login: "someone", password: PASSWORD }),
     client: dying((request) => `form ${request.body}`),

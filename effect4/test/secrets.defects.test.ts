@@ -142,6 +142,22 @@ const cases: ReadonlyArray<Case> = [
     inMessage: false
   },
   {
+    // The same through the engine. Effect 4's request redacts its token header wherever it is printed: the defect
+    // stays the client's (the Effect 3 edition makes it the operation's NetworkError, which holds no request).
+    name: "the token in the request of an HttpClientError the client dies with (getTokenDetails)",
+    run: PlexAuth.getTokenDetails(),
+    client: dyingWith(
+      ({ request }) =>
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.TransportError({ request, description: "the proxy is down" })
+        })
+    ),
+    secret: TOKEN,
+    span: "PlexAuth.",
+    defect: "HttpClientError",
+    inMessage: false
+  },
+  {
     name: "the password, by the client dying with the sign-in's form",
     run: PlexAuth.postUsersSignInData({ login: "someone", password: PASSWORD }),
     client: dying((request) => `form ${request.body}`),

@@ -14,6 +14,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -39,7 +40,15 @@ import { scrubbedError } from "../core/fetchGuard.js"
 import { revealWith, sealedBody, withSecretHeaderNames } from "../core/redact.js"
 import { outgoing } from "../core/request.js"
 import type { TwoFactorReader } from "../core/twoFactor.js"
-import { notFoundRefusals, read, type Refusals, signInRefusals, type Success, withResponse } from "./read.js"
+import {
+  networkError,
+  notFoundRefusals,
+  read,
+  type Refusals,
+  signInRefusals,
+  type Success,
+  withResponse
+} from "./read.js"
 import { afterRefusal } from "./refresh.js"
 import * as V from "./validate.js"
 import { follow, guard } from "./send.js"
@@ -299,7 +308,18 @@ export const execute = <S extends Spec<any>>(
         // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as errors are.
         Effect.mapErrorCause((cause) => {
           const defect = Cause.dieOption(cause)
-          return defect._tag === "Some" ? Cause.die(scrubbedError(defect.value, ctx.secrets)) : cause
+          return defect._tag === "Some"
+            ? Cause.die(
+                scrubbedError(
+                  // An `HttpClientError` (a client ending its failures as defects) holds the request, its token
+                  // header shown by `JSON.stringify` and `inspect` away from this fiber's redacted names.
+                  HttpClientError.isHttpClientError(defect.value)
+                    ? networkError(ctx, defect.value)
+                    : defect.value,
+                  ctx.secrets
+                )
+              )
+            : cause
         }),
         Effect.locallyWith(Headers.currentRedactedNames, withSecretHeaderNames),
         out.secretQuery ? Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue) : identity
