@@ -587,6 +587,12 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
         )
         assert.strictEqual(refused.status, 422)
         assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+        // Its device key goes with it: a device JWT signed with it is refused as one of a key never registered.
+        const fake = yield* FakePlex.FakePlex
+        assert.deepStrictEqual(yield* fake.deviceKeys, [])
+        const keyRefused = yield* failsWith(Jwt.exchange(key), "Unauthorized")
+        assert.strictEqual(keyRefused.status, 422)
+        assert.match(keyRefused.message, /Signature verification failed/)
       }).pipe(
         Effect.provide(
           FakePlex.layerSignedIn({
@@ -602,5 +608,33 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
           })
         )
       )
+  )
+
+  it.effect(
+    "unregisterDeviceKey: a device JWT signed with the key is refused (422), the Plex JWTs it minted still work",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const other = yield* Jwt.generateKey
+        const plexJwt = yield* Jwt.upgrade(key)
+        yield* Jwt.upgrade(other)
+        const [registered, kept] = yield* fake.deviceKeys
+        assert.isDefined(registered)
+        assert.isDefined(kept)
+        assert.isTrue(yield* fake.unregisterDeviceKey(registered.kid))
+        assert.isFalse(yield* fake.unregisterDeviceKey(registered.kid))
+        assert.deepStrictEqual(
+          (yield* fake.deviceKeys).map((k) => k.kid),
+          [kept.kid]
+        )
+        const refused = yield* failsWith(Jwt.exchange(key), "Unauthorized")
+        assert.strictEqual(refused.status, 422)
+        assert.match(refused.message, /Signature verification failed/)
+        // The other key still trades, and the Plex JWT the unregistered key minted is still a token.
+        yield* Jwt.exchange(other)
+        const details = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(plexJwt.token))
+        assert.strictEqual(details.username, "alice")
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

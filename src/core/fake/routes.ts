@@ -566,7 +566,8 @@ const registerJwk = plexTvAccount("registerJwk", "POST", "/api/v2/auth/jwk", asy
       ? unprocessable(ctx, "JWK already registered")
       : unprocessable(ctx, "The key belongs to another account")
   }
-  ctx.store.deviceKeys.set(key.kid, { ...key, accountId: account.id })
+  const client = plexValue(ctx, "X-Plex-Client-Identifier") ?? ""
+  ctx.store.deviceKeys.set(key.kid, { ...key, accountId: account.id, clients: new Set([client]) })
   return Http.empty(204)
 })
 
@@ -588,6 +589,8 @@ const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", async (c
   if (failure !== undefined) return unprocessable(ctx, failure)
   const nonce = String(parsed.payload["nonce"])
   ctx.store.nonces.delete(nonce)
+  // The key is this client's too now: removing its device unregisters the key (store revokeDevice).
+  key.clients.add(clientIdentifier)
   const minted = await Jwts.mint(
     ctx.store,
     key.accountId,

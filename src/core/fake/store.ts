@@ -22,6 +22,12 @@ export type Host =
   | { readonly kind: "server"; readonly server: SeedServer }
   | { readonly kind: "elsewhere" }
 
+/** A device key registered for an account, and the client identifiers that used it. */
+export interface RegisteredKey extends DeviceKeyEntry {
+  readonly accountId: number
+  readonly clients: Set<string>
+}
+
 export interface TokenEntry {
   readonly accountId: number
   readonly issuedAt: number
@@ -193,8 +199,11 @@ export class Store {
   readonly tokens = new Map<string, TokenEntry>()
   readonly pins = new Map<number, PinEntry>()
   readonly transients = new Map<string, TransientEntry>()
-  /** JWT device authentication: registered device keys by `kid`, with their account. */
-  readonly deviceKeys = new Map<string, DeviceKeyEntry & { readonly accountId: number }>()
+  /**
+   * JWT device authentication: registered device keys by `kid`, with their account and the clients (their
+   * `X-Plex-Client-Identifier`) that registered the key or traded a device JWT signed with it.
+   */
+  readonly deviceKeys = new Map<string, RegisteredKey>()
   /** Issued nonces and when they expire; a nonce is deleted once used. */
   readonly nonces = new Map<string, number>()
   /** The Plex JWTs minted. */
@@ -314,13 +323,23 @@ export class Store {
     return device
   }
 
-  /** Removes an authorized device and revokes every token handed to it (its session is signed out). */
+  /**
+   * Removes an authorized device and revokes every token handed to it (its session is signed out), and
+   * unregisters the account's device keys that device registered or traded a device JWT with: a device JWT
+   * signed with one is refused from then on as one of a key never registered (422 "Signature verification
+   * failed"), so that the device's key mints it no token again. No reference records what plex.tv does with a
+   * removed device's key; the fake's choice is that removing a device ends its access, the key's included.
+   */
   revokeDevice(id: number): void {
     const device = this.devices.get(id)
     if (device === undefined) return
     this.devices.delete(id)
     for (const [token, entry] of this.tokens) {
       if (entry.deviceId === id || token === device.token) entry.revoked = true
+    }
+    for (const [kid, key] of this.deviceKeys) {
+      if (key.accountId === device.accountId && key.clients.has(device.clientIdentifier))
+        this.deviceKeys.delete(kid)
     }
   }
 

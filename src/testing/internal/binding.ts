@@ -347,6 +347,7 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   restartServer: (id) => control(() => core.restartServer(id)),
   rotateJwtKey: (options = {}) => Effect.orDie(controlPromise(() => core.rotateJwtKey(options))),
   deviceKeys: Effect.sync(() => core.deviceKeys()),
+  unregisterDeviceKey: (kid) => Effect.sync(() => core.unregisterDeviceKey(kid)),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.runtime<never>(), (runtime) =>
       // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.

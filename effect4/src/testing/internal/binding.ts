@@ -316,6 +316,7 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   rotateJwtKey: (options) =>
     Effect.orDie(Effect.tryPromise({ try: () => fake.rotateJwtKey(options), catch: controlError })),
   deviceKeys: Effect.sync(() => fake.deviceKeys()),
+  unregisterDeviceKey: (kid) => Effect.sync(() => fake.unregisterDeviceKey(kid)),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.context<never>(), (context) =>
       // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.
