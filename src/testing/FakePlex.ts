@@ -519,6 +519,7 @@ export interface FakePlexService {
   readonly serverId: string
   /** The default server's own access token. */
   readonly serverToken: Redacted.Redacted<string>
+  /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
   readonly accounts: ReadonlyArray<FakeAccount>
   /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>

@@ -60,4 +60,53 @@ describe("FakePlex (Effect 4): removeHomeUser", () => {
       assert.isTrue(yield* fake.isTokenValid(bob.token))
     }).pipe(Effect.provide(seeded))
   )
+
+  it.effect(
+    "accounts lists a deleted managed user no more; a full account removed stays, and keeps its own tokens",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const usernames = () => fake.accounts.map((a) => a.username)
+        const [kids, bob] = [yield* fake.account("kids"), yield* fake.account("bob")]
+        const remove = (id: number) =>
+          fake.handle(
+            raw(`${fake.plexTvUrl}/api/home/users/${id}`, {
+              method: "DELETE",
+              token: fake.token,
+              accept: null
+            })
+          )
+        // Tokens a Home switch hands out: alice (the kit's token) to bob, bob to alice.
+        const asBob = yield* Home.switchUser("bob")
+        const asAlice = yield* Home.switchUser("alice").pipe(Credentials.withToken(bob.token))
+        assert.isTrue(yield* fake.isTokenValid(asBob.token))
+        assert.isTrue(yield* fake.isTokenValid(asAlice.token))
+        assert.deepStrictEqual(usernames(), ["alice", "kids", "bob"])
+
+        assert.strictEqual((yield* remove(kids.id)).status, 204)
+        assert.deepStrictEqual(usernames(), ["alice", "bob"])
+        assert.strictEqual((yield* remove(bob.id)).status, 204)
+        // bob is an account of his own: listed, his own token valid; what the Home gave between him and alice ends.
+        assert.deepStrictEqual(usernames(), ["alice", "bob"])
+        assert.isTrue(yield* fake.isTokenValid(bob.token))
+        assert.isTrue(yield* fake.isTokenValid(fake.token))
+        assert.isFalse(yield* fake.isTokenValid(asBob.token))
+        assert.isFalse(yield* fake.isTokenValid(asAlice.token))
+        const refused = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(asBob.token))
+        )
+        assert.strictEqual(refused._tag, "Unauthorized")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              { username: "alice" },
+              { username: "kids", title: "Kids", managed: true },
+              { username: "bob" }
+            ],
+            homes: [{ members: ["kids", "bob"] }]
+          })
+        )
+      )
+  )
 })

@@ -62,6 +62,7 @@ export interface FakePlex {
   /** The default server's client identifier and own access token. */
   readonly serverId: string
   readonly serverToken: string
+  /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
   readonly accounts: ReadonlyArray<FakeAccount>
   /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
@@ -738,7 +739,10 @@ export const fromSeed = (
     token: firstAccount.token,
     serverId: firstServer?.clientIdentifier ?? "",
     serverToken: firstServer?.accessToken ?? "",
-    accounts: seed.accounts.map(accountView),
+    // Read when asked: a managed user deleted since (removed from its Home: store deleteAccess) is not listed.
+    get accounts() {
+      return [...store.accounts.values()].map(accountView)
+    },
     // Read when asked, so each server's owner is the current one.
     get servers() {
       return seed.servers.map((s) => serverView(store, s))

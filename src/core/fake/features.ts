@@ -185,8 +185,11 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     Http.plexTv(ctx.json, 200, "home", homeData(membersOf(ctx, account).home))
   )
 
-  const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount) => {
+  const switchedPayload = async (ctx: Context, home: SeedHome, target: SeedAccount, by: SeedAccount) => {
     const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
+    // Handed out through the Home: revoked when either of the two leaves it (store leaveHome).
+    const entry = ctx.store.tokens.get(minted)
+    if (entry !== undefined) entry.switchedBy = by.id
     // The token is handed to the client that asked: it becomes (or is again) one of the target's devices, so that
     // revoking that device signs the switched session out, as it does a session signed in any other way.
     b.signedIn(ctx, target.id, minted)
@@ -206,7 +209,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (found === undefined) return notFound(ctx, "User could not be found")
       const refused = pinRefusal(ctx, account, found.target)
       if (refused !== undefined) return refused
-      return Http.plexTv(ctx.json, 201, "user", await switchedPayload(ctx, found.home, found.target))
+      return Http.plexTv(ctx.json, 201, "user", await switchedPayload(ctx, found.home, found.target, account))
     }
   )
 
@@ -236,7 +239,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (found === undefined) return notFound(ctx, "User could not be found")
       const refused = pinRefusal(ctx, account, found.target)
       if (refused !== undefined) return refused
-      const payload = Payloads.accountForXml(await switchedPayload(ctx, found.home, found.target))
+      const payload = Payloads.accountForXml(await switchedPayload(ctx, found.home, found.target, account))
       return Http.plexTv(false, 201, "user", { ...payload, authenticationToken: payload["authToken"] })
     })
   )
@@ -764,8 +767,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           "Only the Home's admin removes another user (the fake's words)"
         )
       }
-      // Its Home shares end with its membership (store sharesOf).
-      ctx.store.leftHomes.add(found.target.id)
+      // Its Home shares end with its membership (store sharesOf), and the tokens Home switches handed out between
+      // it and the Home's other users (store leaveHome).
+      ctx.store.leaveHome(found.target.id)
       if (found.target.managed) ctx.store.deleteAccess(found.target.id)
       return Http.empty(204)
     })

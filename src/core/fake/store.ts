@@ -35,6 +35,8 @@ export interface TokenEntry {
   revoked: boolean
   /** The authorized device it was handed to (its `X-Plex-Client-Identifier`'s entry), if any. */
   deviceId?: number | undefined
+  /** The account that switched to this token's account through their Home (a Home switch minted it), if any. */
+  switchedBy?: number | undefined
 }
 
 /**
@@ -340,6 +342,24 @@ export class Store {
     for (const [kid, key] of this.deviceKeys) {
       if (key.accountId === device.accountId && key.clients.has(device.clientIdentifier))
         this.deviceKeys.delete(kid)
+    }
+  }
+
+  /**
+   * An account leaves its Plex Home (`DELETE /api/home/users/{id}`): it is in no Home from then on (its Home shares
+   * end: {@link sharesOf}), and the tokens a Home switch handed out between it and another user of the Home are
+   * revoked (plex.tv's 422 "Invalid token"), both those of its account another user switched to and those of
+   * another user it switched to: what the Home gave goes with the membership. A full account keeps its own tokens
+   * (its sign-ins, PINs, device JWTs): it is an account of its own, out of the Home too. No reference records what
+   * plex.tv does with a switched token once its user has left the Home; this is the fake's choice.
+   */
+  leaveHome(accountId: number): void {
+    this.leftHomes.add(accountId)
+    for (const entry of this.tokens.values()) {
+      const by = entry.switchedBy
+      if (by !== undefined && by !== entry.accountId && (entry.accountId === accountId || by === accountId)) {
+        entry.revoked = true
+      }
     }
   }
 

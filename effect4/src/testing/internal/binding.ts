@@ -272,7 +272,10 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   token: Redacted.make(fake.token),
   serverId: fake.serverId,
   serverToken: Redacted.make(fake.serverToken),
-  accounts: fake.accounts.map(accountOf),
+  // Read when asked, as the core's: a managed user deleted since is not listed.
+  get accounts() {
+    return fake.accounts.map(accountOf)
+  },
   // Read when asked, as the core's: each server's owner is the current one.
   get servers() {
     return fake.servers.map(serverOf)
