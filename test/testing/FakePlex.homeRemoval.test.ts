@@ -92,3 +92,48 @@ describe("FakePlex: a managed user removed from its Home", () => {
       )
   )
 })
+
+describe("FakePlex: DELETE /api/servers/{id} by a user both in the owner's Home and a friend", () => {
+  it.effect(
+    "the account token leaves the friend share (204), the Home share stays; the Home share's token is 403",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const bob = yield* fake.account("bob")
+        const leave = (token: string) =>
+          fake.handle(
+            raw(`${fake.plexTvUrl}/api/servers/${fake.serverId}`, { method: "DELETE", token, accept: null })
+          )
+        const onServer = (token: string) =>
+          Effect.map(fake.handle(raw(`${fake.serverUrl}/`, { token, clientId: null })), (r) => r.status)
+        const den = Effect.gen(function* () {
+          const response = yield* fake.handle(raw(`${fake.plexTvUrl}/api/v2/resources`, { token: bob.token }))
+          const devices = (yield* Effect.promise(() => response.json())) as Array<Record<string, unknown>>
+          return devices.find((d) => d["clientIdentifier"] === fake.serverId)
+        })
+        const friendToken = String((yield* den)?.["accessToken"])
+        // The Home share's token (the seed's: first server, bob second in the Home after its admin) names that share:
+        // refused, and the friend share stays.
+        const homeToken = "fakeHomeToken0100001"
+        assert.notStrictEqual(friendToken, homeToken)
+        assert.strictEqual((yield* leave(homeToken)).status, 403)
+        assert.strictEqual(yield* onServer(friendToken), 200)
+        // The account's own token leaves the share that is its own: the friend's.
+        assert.strictEqual((yield* leave(Redacted.value(bob.token))).status, 204)
+        assert.strictEqual(yield* onServer(friendToken), 401)
+        assert.strictEqual(yield* onServer(homeToken), 200)
+        const stays = yield* den
+        assert.strictEqual(stays?.["accessToken"], homeToken)
+        assert.strictEqual(stays?.["home"], true)
+        assert.strictEqual((yield* leave(Redacted.value(bob.token))).status, 403)
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [{ username: "alice" }, { username: "bob" }],
+            homes: [{ members: ["bob"] }],
+            servers: [{ name: "Den", sharedWith: ["bob"] }]
+          })
+        )
+      )
+  )
+})

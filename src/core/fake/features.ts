@@ -521,16 +521,21 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
    * by the server). No reference records plex.tv's answer: 204, as `DELETE /devices/{id}.xml`; 404 (XML) for a
    * server the account neither owns nor has a share of. A Home user's share through the Home is the Home's, not its
    * own to leave (as `removeFriend` leaves it alone): it ends when the user leaves the Home (`removeHomeUser`), and
-   * this refuses it 403 (XML), the fake's choice, no reference recording plex.tv's answer.
+   * this refuses it 403 (XML), the fake's choice, no reference recording plex.tv's answer. A user both in the Home and
+   * a friend leaves the share that is its own, the friend's (204), whatever order the shares are listed in, and keeps
+   * the Home's (the server stays in its resources, through the Home), as `removeFriend` and `removeHomeUser` each end
+   * one and leave the other; the Home share's own token names that share, and is refused 403.
    */
-  const removeServer = (ctx: Context, accountId: number): Response => {
+  const removeServer = (ctx: Context, accountId: number, presented?: string): Response => {
     const server = ctx.store.server(ctx.params["machineId"] ?? "")
     if (server !== undefined && ctx.store.ownerOf(server) === accountId) {
       ctx.store.release(server)
       return Http.empty(204)
     }
+    const shares =
+      server === undefined ? [] : ctx.store.sharesOf(server).filter((s) => s.accountId === accountId)
     const share =
-      server === undefined ? undefined : ctx.store.sharesOf(server).find((s) => s.accountId === accountId)
+      shares.find((s) => s.accessToken === presented) ?? shares.find((s) => s.home !== true) ?? shares[0]
     if (server === undefined || share === undefined || !ctx.store.isClaimed(server)) {
       return notFound(ctx, "Server not found")
     }
@@ -555,7 +560,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (server !== undefined && presented !== undefined) {
         if (owner !== undefined && presented === server.accessToken) return removeServer(ctx, owner)
         const share = ctx.store.sharesOf(server).find((s) => s.accessToken === presented)
-        if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId)
+        if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId, presented)
       }
       return removeServerByAccount.handle(ctx)
     })
