@@ -1,5 +1,6 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { KeyValueStore } from "@effect/platform"
+import { Effect, Layer, Redacted, TestClock } from "effect"
 import { Credentials, Devices, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -606,6 +607,33 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
               runtimeDefaults: false
             }
           })
+        )
+      )
+  )
+
+  it.effect(
+    "Jwt.layerStored whose device is revoked: its key is refused at the exchange, and it signs in anew with a PIN",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const CredentialsLive = Jwt.layerStored({
+          obtain: (key) => Jwt.pinLogin({ key, onPin: () => Effect.void })
+        })
+        const whoAmI = Effect.map(
+          PlexAuth.getTokenDetails().pipe(Effect.provide(CredentialsLive)),
+          (a) => a.username
+        )
+        assert.strictEqual(yield* whoAmI, "alice")
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        assert.strictEqual(yield* whoAmI, "alice")
+        const routes = (yield* FakePlex.requests)
+          .filter((r) => r.route === "createPin" || r.route === "exchangeJwt")
+          .map((r) => `${r.route} ${r.status}`)
+        // The stored token refused (422), the stored key too: a new PIN login, not a token minted for the old key.
+        assert.deepStrictEqual(routes, ["createPin 201", "exchangeJwt 422", "createPin 201"])
+      }).pipe(
+        Effect.provide(
+          Layer.merge(FakePlex.layerSignedIn({ autoApprovePins: true }), KeyValueStore.layerMemory)
         )
       )
   )

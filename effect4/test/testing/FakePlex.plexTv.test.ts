@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { KeyValueStore } from "effect/persistence"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -611,6 +613,33 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
               runtimeDefaults: false
             }
           })
+        )
+      )
+  )
+
+  it.effect(
+    "Jwt.layerStored whose device is revoked: its key is refused at the exchange, and it signs in anew with a PIN",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const CredentialsLive = Jwt.layerStored({
+          obtain: (key) => Jwt.pinLogin({ key, onPin: () => Effect.void })
+        })
+        const whoAmI = Effect.map(
+          PlexAuth.getTokenDetails().pipe(Effect.provide(CredentialsLive)),
+          (a) => a.username
+        )
+        assert.strictEqual(yield* whoAmI, "alice")
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        assert.strictEqual(yield* whoAmI, "alice")
+        const routes = (yield* FakePlex.requests)
+          .filter((r) => r.route === "createPin" || r.route === "exchangeJwt")
+          .map((r) => `${r.route} ${r.status}`)
+        // The stored token refused (422), the stored key too: a new PIN login, not a token minted for the old key.
+        assert.deepStrictEqual(routes, ["createPin 201", "exchangeJwt 422", "createPin 201"])
+      }).pipe(
+        Effect.provide(
+          Layer.merge(FakePlex.layerSignedIn({ autoApprovePins: true }), KeyValueStore.layerMemory)
         )
       )
   )
