@@ -1,7 +1,7 @@
 import { assert, describe } from "@effect/vitest"
 import { KeyValueStore } from "@effect/platform"
 import { Effect, Layer, Redacted, TestClock } from "effect"
-import { Credentials, Devices, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
+import { Credentials, Devices, Jwt, PinLogin, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { exchange, failsWith } from "./support.js"
@@ -636,6 +636,26 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
           Layer.merge(FakePlex.layerSignedIn({ autoApprovePins: true }), KeyValueStore.layerMemory)
         )
       )
+  )
+
+  it.effect(
+    "an approved JWT PIN checked again after its device is revoked: its key is refused (422, BadRequest), no token",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const pin = yield* Jwt.createPin(key)
+        yield* fake.approvePin(pin.id)
+        const approved = yield* PinLogin.check(pin, { deviceJwt: yield* Jwt.deviceJwt(key) })
+        assert.isDefined(approved.authToken)
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        // Another scope would have the fake mint the PIN's token anew: refused instead, as the exchange refuses the key.
+        const deviceJwt = yield* Jwt.deviceJwt(key, { scope: "username" })
+        const refused = yield* failsWith(PinLogin.check(pin, { deviceJwt }), "BadRequest")
+        assert.strictEqual(refused.status, 422)
+        assert.match(refused.message, /Signature verification failed/)
+        assert.isFalse(yield* fake.isTokenValid(approved.authToken!))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
   it.effect(

@@ -7,6 +7,7 @@ import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Devices from "effect4-plex-auth/Devices"
 import * as Jwt from "effect4-plex-auth/Jwt"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as PlexError from "effect4-plex-auth/PlexError"
 import { FakePlex } from "effect4-plex-auth/testing"
@@ -642,6 +643,26 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
           Layer.merge(FakePlex.layerSignedIn({ autoApprovePins: true }), KeyValueStore.layerMemory)
         )
       )
+  )
+
+  it.effect(
+    "an approved JWT PIN checked again after its device is revoked: its key is refused (422, BadRequest), no token",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const pin = yield* Jwt.createPin(key)
+        yield* fake.approvePin(pin.id)
+        const approved = yield* PinLogin.check(pin, { deviceJwt: yield* Jwt.deviceJwt(key) })
+        assert.isDefined(approved.authToken)
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        // Another scope would have the fake mint the PIN's token anew: refused instead, as the exchange refuses the key.
+        const deviceJwt = yield* Jwt.deviceJwt(key, { scope: "username" })
+        const refused = yield* failsWith(PinLogin.check(pin, { deviceJwt }), "BadRequest")
+        assert.strictEqual(refused.status, 422)
+        assert.match(refused.message, /Signature verification failed/)
+        assert.isFalse(yield* fake.isTokenValid(approved.authToken!))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
   it.effect(

@@ -380,6 +380,11 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clien
   if (presented === null) return withheld
   const parsed = Jose.parse(presented)
   if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
+  // Approved, the PIN's key was registered: unregistered since (its device revoked, unregisterDeviceKey), a device
+  // JWT signed with it is refused here as at the exchange, so that an approved PIN checked again mints no token.
+  if (pin.authToken !== undefined && ctx.store.deviceKeys.get(pin.jwk.kid)?.x !== pin.jwk.x) {
+    return unprocessable(ctx, "Signature verification failed")
+  }
   const failure = await Jwts.checkDeviceJwt(ctx.store, parsed, pin.jwk, clientIdentifier, ctx.now)
   if (failure !== undefined) return unprocessable(ctx, failure)
   if (pin.authToken === undefined || pin.accountId === undefined) return withheld
