@@ -1,7 +1,10 @@
 /**
  * A managed Home user removed from its Home (python-plexapi's and @ctrl/plex's `removeHomeUser`,
  * `DELETE /api/home/users/{id}`, sent through the kit's `handle`) is deleted, as plex.tv deletes it: nothing of it
- * signs in again, not even a device key it registered (JWT device authentication, `Jwt.exchange`).
+ * signs in again, not even a device key it registered (JWT device authentication, `Jwt.exchange`), and
+ * `FakePlex.accounts` lists it no more. A full account removed keeps its account and own tokens; the tokens Home
+ * switches handed out between it and the Home end. A user both in the owner's Home and a friend leaves the friend
+ * share (`DELETE /api/servers/{id}`), not the Home's.
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"

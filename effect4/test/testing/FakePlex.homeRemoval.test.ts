@@ -2,7 +2,9 @@
  * The Effect 4 kit sees the shared fake's Home removal as the Effect 3 tests do (test/fake/removeHomeUser.test.ts):
  * python-plexapi's and @ctrl/plex's `removeHomeUser` (`DELETE /api/home/users/{id}`, sent through the kit's
  * `handle`) takes the user out of the Home the library lists, and deletes a managed user, as plex.tv does: its token
- * is refused from then on.
+ * is refused from then on, and `FakePlex.accounts` lists it no more. A full account removed keeps its account and
+ * own tokens; the tokens Home switches handed out between it and the Home end. A user both in the owner's Home and
+ * a friend leaves the friend share (`DELETE /api/servers/{id}`), not the Home's.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
