@@ -51,6 +51,10 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The PIN logins read PLEX_AUTH_APP_URL when given no authAppUrl (the page their link opens), and
+    // `plex-auth fake-server` prints it among the lines a shell may export: blank (unset) here, so that a
+    // developer's exported value changes no test's link (the tests that want it provide a ConfigProvider).
+    env: { PLEX_AUTH_APP_URL: "" },
     sequence: { sequencer: BuildUsersLaterSequencer },
     // The files share their worker's modules (Effect, the library, the fakes are loaded once per worker,
     // not once per file): no test file changes a module's state or a global it does not put back, and

@@ -18,6 +18,10 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The PIN logins read PLEX_AUTH_APP_URL when given no authAppUrl (the page their link opens), and
+    // `plex-auth fake-server` prints it among the lines a shell may export: blank (unset) here, so that a
+    // developer's exported value changes no test's link (the tests that want it provide a ConfigProvider).
+    env: { PLEX_AUTH_APP_URL: "" },
     // As in the Effect 3 edition's config: the files share their worker's modules (Effect 4, the
     // library, the fakes are loaded once per worker, not once per file). No test file changes a
     // module's state or a global it does not put back, and every test builds its own layers. With

@@ -61,6 +61,7 @@ import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import { Credentials, type CredentialsService } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Configured from "./core/configured.js"
+import * as AuthAppUrl from "./internal/authAppUrl.js"
 
 // ---------------------------------------------------------------------------
 // Device keys
@@ -1057,10 +1058,7 @@ export const pinLogin = (
       options.forwardUrl === undefined
         ? undefined
         : yield* V.httpUrl("Jwt.pinLogin", "forwardUrl", options.forwardUrl, { query: true })
-    const authAppUrl =
-      options.authAppUrl === undefined
-        ? undefined
-        : yield* V.httpUrl("Jwt.pinLogin", "authAppUrl", options.authAppUrl)
+    const authAppUrl = yield* AuthAppUrl.resolve("Jwt.pinLogin", options.authAppUrl)
     const lifetime = yield* V.durationOption(
       "Jwt.pinLogin",
       "deviceJwtLifetime",

@@ -32,6 +32,7 @@ import { honourRetryAfter } from "./internal/retry.js"
 import { PinReadAt } from "./internal/pinReadAt.js"
 import { RenewDeviceJwt } from "./internal/renewDeviceJwt.js"
 import * as V from "./internal/validate.js"
+import * as AuthAppUrl from "./internal/authAppUrl.js"
 import * as JwtFacts from "./core/jwt.js"
 import * as PinFacts from "./core/pin.js"
 
@@ -187,9 +188,11 @@ export interface AuthUrlOptions {
   /**
    * Where Plex's sign-in page is, as `WebSignIn`'s `authAppUrl`: an absolute
    * http(s) URL without query or fragment, the parameters going after it in
-   * its fragment (`#?clientID=...`). Default `https://app.plex.tv/auth`.
-   * Against the fake Plex, its `authAppUrl` (`<plexTvUrl>/auth`), a page
-   * where the PIN is approved by hand.
+   * its fragment (`#?clientID=...`). Without it, `PLEX_AUTH_APP_URL` from
+   * `Config` (the environment by default) when set and not blank (a
+   * malformed one: `InvalidInput` at that field), else
+   * `https://app.plex.tv/auth`. Against the fake Plex, its `authAppUrl`
+   * (`<plexTvUrl>/auth`), a page where the PIN is approved by hand.
    */
   readonly authAppUrl?: string | undefined
 }
@@ -256,13 +259,10 @@ const checkForwardUrl = (
     ? Effect.succeed(undefined)
     : V.httpUrl(operation, "forwardUrl", forwardUrl, { query: true })
 
-// An `authAppUrl` (an absolute http(s) URL without query or fragment, as `WebSignIn` checks it), for the
-// public function `operation`: `login` checks it before it creates a PIN (`Jwt.pinLogin` alike).
-const checkAuthAppUrl = (
-  operation: string,
-  authAppUrl: string | undefined
-): Effect.Effect<string | undefined, InvalidInput> =>
-  authAppUrl === undefined ? Effect.succeed(undefined) : V.httpUrl(operation, "authAppUrl", authAppUrl)
+// An `authAppUrl` (an absolute http(s) URL without query or fragment, as `WebSignIn` checks it), else
+// `PLEX_AUTH_APP_URL`, for the public function `operation`: `login` checks it before it creates a PIN
+// (`Jwt.pinLogin` alike).
+const checkAuthAppUrl = AuthAppUrl.resolve
 
 /**
  * Options of {@link poll}.

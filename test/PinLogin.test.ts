@@ -3,8 +3,8 @@
  * 429, expiry, 404 code 1020, interruption) and the Credentials layer.
  */
 import { assert, describe } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
-import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
+import { ConfigProvider, Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
+import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
 import { afterAdjusting, expectRequests, failsWith, onlyRequest } from "./support/assertions.js"
@@ -89,6 +89,59 @@ describe("authUrl", () => {
       assert.strictEqual(error._tag, "InvalidInput")
       assert.strictEqual(error.field, "forwardUrl")
     }).pipe(Effect.provide(IdentityLive), Effect.orDie)
+  )
+})
+
+describe("the sign-in page from PLEX_AUTH_APP_URL", () => {
+  const withVariable = (value: string) =>
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["PLEX_AUTH_APP_URL", value]])))
+
+  it.effect(
+    "authUrl: the variable's page when no authAppUrl is given; the option first; blank is unset",
+    () =>
+      Effect.gen(function* () {
+        const page = "http://127.0.0.1:32401/auth"
+        const url = yield* PinLogin.authUrl({ code: "ABCD" }).pipe(withVariable(page))
+        assert.isTrue(url.startsWith(`${page}#?clientID=`), url)
+        const given = yield* PinLogin.authUrl(
+          { code: "ABCD" },
+          { authAppUrl: "http://localhost:9/auth" }
+        ).pipe(withVariable(page))
+        assert.isTrue(given.startsWith("http://localhost:9/auth#?"), given)
+        const blank = yield* PinLogin.authUrl({ code: "ABCD" }).pipe(withVariable("  "))
+        assert.isTrue(blank.startsWith("https://app.plex.tv/auth#?"), blank)
+        const malformed = yield* Effect.flip(
+          PinLogin.authUrl({ code: "ABCD" }).pipe(withVariable("ftp://x/auth"))
+        )
+        assert.strictEqual(malformed._tag, "InvalidInput")
+        assert.strictEqual(malformed.field, "PLEX_AUTH_APP_URL")
+      }).pipe(Effect.provide(IdentityLive), Effect.orDie)
+  )
+
+  it.effect(
+    "login and Jwt.pinLogin against the fake: onPin's link is its page; a malformed one fails before any request",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const urls: Array<string> = []
+        const onPin = ({ url }: { readonly url: string }) => Effect.sync(() => void urls.push(url))
+        yield* PinLogin.login({ onPin }).pipe(withVariable(fake.authAppUrl))
+        const key = yield* Jwt.generateKey
+        yield* Jwt.pinLogin({ key, onPin }).pipe(withVariable(fake.authAppUrl))
+        assert.strictEqual(urls.length, 2)
+        for (const url of urls) assert.isTrue(url.startsWith(`${fake.authAppUrl}#?clientID=`), url)
+        yield* FakePlex.clearRequests
+        const malformed = withVariable("http://127.0.0.1:32401/auth?x=1")
+        const refusals = [
+          yield* Effect.flip(PinLogin.login({ onPin }).pipe(malformed)),
+          yield* Effect.flip(Jwt.pinLogin({ key, onPin }).pipe(malformed))
+        ]
+        for (const error of refusals) {
+          assert.strictEqual(error._tag, "InvalidInput")
+          if (error._tag === "InvalidInput") assert.strictEqual(error.field, "PLEX_AUTH_APP_URL")
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+      }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))
   )
 })
 

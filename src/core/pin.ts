@@ -101,6 +101,13 @@ export const authUrl = (
     appUrl
   })
 
+/**
+ * The variable a PIN login's sign-in page is read from when no `authAppUrl` is given (`plex-auth login` reads it
+ * too): set to the fake Plex's page (`plex-auth fake-server`'s `<plexTvUrl>/auth`), the link a PIN login prints
+ * opens a page that can approve the fake's PIN; unset or blank, app.plex.tv's.
+ */
+export const authAppUrlVariable = "PLEX_AUTH_APP_URL"
+
 /** How long a PIN that says nothing of its lifetime is polled: 15 minutes. */
 export const fallbackLifetimeMillis = 15 * 60 * 1000
 

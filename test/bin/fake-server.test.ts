@@ -39,6 +39,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
       Effect.gen(function* () {
         let seen: Record<string, string> = {}
         let username = ""
+        let link = ""
         let jwtUsername = ""
         let listening: Listening | undefined
         const run = yield* InProcess.cli(["fake-server"], {
@@ -53,7 +54,9 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
                 )
                 // A program that reads PLEX_TV_URL from its environment, as a newcomer's would.
                 const program = Effect.gen(function* () {
-                  const token = yield* PinLogin.login({ onPin: () => Effect.void })
+                  const token = yield* PinLogin.login({
+                    onPin: ({ url }) => Effect.sync(() => void (link = url))
+                  })
                   return (yield* PlexAuth.account().pipe(Credentials.withToken(token))).username
                 }).pipe(
                   Effect.provide(
@@ -63,7 +66,13 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
                       PlexTv.layerConfig()
                     )
                   ),
-                  Effect.withConfigProvider(ConfigProvider.fromJson({ PLEX_TV_URL: seen["PLEX_TV_URL"] }))
+                  // With the printed PLEX_AUTH_APP_URL, the PIN's link is the fake's sign-in page, not app.plex.tv's.
+                  Effect.withConfigProvider(
+                    ConfigProvider.fromJson({
+                      PLEX_TV_URL: seen["PLEX_TV_URL"],
+                      PLEX_AUTH_APP_URL: seen["PLEX_AUTH_APP_URL"]
+                    })
+                  )
                 )
                 username = await Effect.runPromise(program)
                 // A JWT sign-in from the environment as printed: PLEX_CLIENTS_URL is where the fake answers the
@@ -99,6 +108,8 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         assert.match(seen["PLEX_SERVER_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
         assert.strictEqual(seen["PLEX_LOGIN"], FakePlex.defaults.login)
         assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
+        assert.strictEqual(seen["PLEX_AUTH_APP_URL"], `${seen["PLEX_TV_URL"]}/auth`)
+        assert.isTrue(link.startsWith(`${seen["PLEX_TV_URL"]}/auth#?clientID=fake-server-test&`), link)
         assert.strictEqual(username, FakePlex.defaults.username)
         assert.strictEqual(jwtUsername, FakePlex.defaults.username)
         assert.include(run.stderr, `its JWT host clients.plex.tv at ${seen["PLEX_CLIENTS_URL"]},`)
@@ -106,7 +117,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         // The approval page, for a PIN login's or WebSignIn's authAppUrl (PINs approved by hand).
         assert.include(
           run.stderr,
-          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth: pass it to plex-auth login as --auth-app-url (or PLEX_AUTH_APP_URL).`
+          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth: PLEX_AUTH_APP_URL above, which a PIN login (plex-auth login's too) links to.`
         )
         // The seeded unclaimed server's loopback URL, labelled (neither plex.tv's nor the claimed server's).
         const unclaimed =

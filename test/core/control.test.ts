@@ -4,6 +4,7 @@
  * revoking a token or a device, the request log without secrets.
  */
 import { assert, describe, it } from "vitest"
+import * as Jose from "../../src/core/jose.js"
 import { makeFakePlex } from "../../src/core/fake/index.js"
 
 const CLIENT = "control-test-client"
@@ -148,6 +149,39 @@ describe("the fake's control API (/__fake/ on plex.tv)", () => {
     assert.deepStrictEqual(await (await control("POST", "revoke", { device: "nobody" })).json(), {
       revoked: false
     })
+  })
+
+  it("POST /__fake/revoke a device key (by kid): it is unregistered, as unregisterDeviceKey does", async () => {
+    const { control, fake } = setup()
+    const { x } = await Jose.generate()
+    const jwk = { kty: "OKP", crv: "Ed25519", x, kid: "control-test-key", use: "sig", alg: "EdDSA" }
+    const registered = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/auth/jwk`, {
+        method: "POST",
+        headers: { ...plexHeaders(fake.token), "Content-Type": "application/json" },
+        body: JSON.stringify({ jwk })
+      })
+    )
+    assert.strictEqual(registered.status, 204)
+    assert.deepStrictEqual(
+      fake.deviceKeys().map((k) => k.kid),
+      ["control-test-key"]
+    )
+    assert.deepStrictEqual(
+      await (await control("POST", "revoke", { deviceKey: "control-test-key" })).json(),
+      {
+        revoked: true
+      }
+    )
+    assert.deepStrictEqual(fake.deviceKeys(), [])
+    assert.deepStrictEqual(
+      await (await control("POST", "revoke", { deviceKey: "control-test-key" })).json(),
+      {
+        revoked: false
+      }
+    )
+    const both = await control("POST", "revoke", { deviceKey: "control-test-key", device: CLIENT })
+    assert.strictEqual(both.status, 400)
   })
 
   it("GET /__fake/requests: the log as JSON with every secret redacted; DELETE forgets it", async () => {

@@ -1,15 +1,18 @@
 /**
  * A managed Home user removed from its Home (python-plexapi's and @ctrl/plex's `removeHomeUser`,
  * `DELETE /api/home/users/{id}`, sent through the kit's `handle`) is deleted, as plex.tv deletes it: nothing of it
- * signs in again, not even a device key it registered (JWT device authentication, `Jwt.exchange`).
+ * signs in again, not even a device key it registered (JWT device authentication, `Jwt.exchange`), and
+ * `FakePlex.accounts` lists it no more. A full account removed keeps its account and own tokens; the tokens Home
+ * switches handed out between it and the Home end. A user both in the owner's Home and a friend leaves the friend
+ * share (`DELETE /api/servers/{id}`), not the Home's.
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { Credentials, Jwt } from "effect-plex-auth"
+import { Credentials, Home, Jwt, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { signedIn } from "../Jwt/support.js"
-import { CLIENT_ID, send } from "./support.js"
+import { CLIENT_ID, raw, send } from "./support.js"
 
 const home = signedIn({
   accounts: [{ username: "alice" }, { username: "kids", title: "Kids", managed: true }],
@@ -41,5 +44,99 @@ describe("FakePlex: a managed user removed from its Home", () => {
         []
       )
     }).pipe(Effect.provide(home))
+  )
+
+  it.effect(
+    "accounts lists a deleted managed user no more; a full account removed stays, and keeps its own tokens",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const usernames = () => fake.accounts.map((a) => a.username)
+        const [kids, bob] = [yield* fake.account("kids"), yield* fake.account("bob")]
+        const remove = (id: number) =>
+          send(
+            raw(`${fake.plexTvUrl}/api/home/users/${id}`, {
+              method: "DELETE",
+              token: fake.token,
+              accept: null
+            })
+          )
+        // Tokens a Home switch hands out: alice (the kit's token) to bob, bob to alice.
+        const asBob = yield* Home.switchUser("bob")
+        const asAlice = yield* Home.switchUser("alice").pipe(Credentials.withToken(bob.token))
+        assert.isTrue(yield* fake.isTokenValid(asBob.token))
+        assert.isTrue(yield* fake.isTokenValid(asAlice.token))
+        assert.deepStrictEqual(usernames(), ["alice", "kids", "bob"])
+
+        assert.strictEqual((yield* remove(kids.id)).status, 204)
+        assert.deepStrictEqual(usernames(), ["alice", "bob"])
+        assert.strictEqual((yield* remove(bob.id)).status, 204)
+        // bob is an account of his own: listed, his own token valid; what the Home gave between him and alice ends.
+        assert.deepStrictEqual(usernames(), ["alice", "bob"])
+        assert.isTrue(yield* fake.isTokenValid(bob.token))
+        assert.isTrue(yield* fake.isTokenValid(fake.token))
+        assert.isFalse(yield* fake.isTokenValid(asBob.token))
+        assert.isFalse(yield* fake.isTokenValid(asAlice.token))
+        const refused = yield* Effect.flip(
+          PlexAuth.getTokenDetails().pipe(Credentials.withToken(asBob.token))
+        )
+        assert.strictEqual(refused._tag, "Unauthorized")
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [
+              { username: "alice" },
+              { username: "kids", title: "Kids", managed: true },
+              { username: "bob" }
+            ],
+            homes: [{ members: ["kids", "bob"] }]
+          })
+        )
+      )
+  )
+})
+
+describe("FakePlex: DELETE /api/servers/{id} by a user both in the owner's Home and a friend", () => {
+  it.effect(
+    "the account token leaves the friend share (204), the Home share stays; the Home share's token is 403",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const bob = yield* fake.account("bob")
+        const leave = (token: string) =>
+          fake.handle(
+            raw(`${fake.plexTvUrl}/api/servers/${fake.serverId}`, { method: "DELETE", token, accept: null })
+          )
+        const onServer = (token: string) =>
+          Effect.map(fake.handle(raw(`${fake.serverUrl}/`, { token, clientId: null })), (r) => r.status)
+        const den = Effect.gen(function* () {
+          const response = yield* fake.handle(raw(`${fake.plexTvUrl}/api/v2/resources`, { token: bob.token }))
+          const devices = (yield* Effect.promise(() => response.json())) as Array<Record<string, unknown>>
+          return devices.find((d) => d["clientIdentifier"] === fake.serverId)
+        })
+        const friendToken = String((yield* den)?.["accessToken"])
+        // The Home share's token (the seed's: first server, bob second in the Home after its admin) names that share:
+        // refused, and the friend share stays.
+        const homeToken = "fakeHomeToken0100001"
+        assert.notStrictEqual(friendToken, homeToken)
+        assert.strictEqual((yield* leave(homeToken)).status, 403)
+        assert.strictEqual(yield* onServer(friendToken), 200)
+        // The account's own token leaves the share that is its own: the friend's.
+        assert.strictEqual((yield* leave(Redacted.value(bob.token))).status, 204)
+        assert.strictEqual(yield* onServer(friendToken), 401)
+        assert.strictEqual(yield* onServer(homeToken), 200)
+        const stays = yield* den
+        assert.strictEqual(stays?.["accessToken"], homeToken)
+        assert.strictEqual(stays?.["home"], true)
+        assert.strictEqual((yield* leave(Redacted.value(bob.token))).status, 403)
+      }).pipe(
+        Effect.provide(
+          FakePlex.layerSignedIn({
+            accounts: [{ username: "alice" }, { username: "bob" }],
+            homes: [{ members: ["bob"] }],
+            servers: [{ name: "Den", sharedWith: ["bob"] }]
+          })
+        )
+      )
   )
 })

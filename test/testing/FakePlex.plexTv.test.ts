@@ -1,6 +1,7 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
-import { Credentials, Devices, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
+import { KeyValueStore } from "@effect/platform"
+import { Effect, Layer, Redacted, TestClock } from "effect"
+import { Credentials, Devices, Jwt, PinLogin, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { exchange, failsWith } from "./support.js"
@@ -587,6 +588,12 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
         )
         assert.strictEqual(refused.status, 422)
         assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
+        // Its device key goes with it: a device JWT signed with it is refused as one of a key never registered.
+        const fake = yield* FakePlex.FakePlex
+        assert.deepStrictEqual(yield* fake.deviceKeys, [])
+        const keyRefused = yield* failsWith(Jwt.exchange(key), "Unauthorized")
+        assert.strictEqual(keyRefused.status, 422)
+        assert.match(keyRefused.message, /Signature verification failed/)
       }).pipe(
         Effect.provide(
           FakePlex.layerSignedIn({
@@ -602,5 +609,80 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
           })
         )
       )
+  )
+
+  it.effect(
+    "Jwt.layerStored whose device is revoked: its key is refused at the exchange, and it signs in anew with a PIN",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const CredentialsLive = Jwt.layerStored({
+          obtain: (key) => Jwt.pinLogin({ key, onPin: () => Effect.void })
+        })
+        const whoAmI = Effect.map(
+          PlexAuth.getTokenDetails().pipe(Effect.provide(CredentialsLive)),
+          (a) => a.username
+        )
+        assert.strictEqual(yield* whoAmI, "alice")
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        assert.strictEqual(yield* whoAmI, "alice")
+        const routes = (yield* FakePlex.requests)
+          .filter((r) => r.route === "createPin" || r.route === "exchangeJwt")
+          .map((r) => `${r.route} ${r.status}`)
+        // The stored token refused (422), the stored key too: a new PIN login, not a token minted for the old key.
+        assert.deepStrictEqual(routes, ["createPin 201", "exchangeJwt 422", "createPin 201"])
+      }).pipe(
+        Effect.provide(
+          Layer.merge(FakePlex.layerSignedIn({ autoApprovePins: true }), KeyValueStore.layerMemory)
+        )
+      )
+  )
+
+  it.effect(
+    "an approved JWT PIN checked again after its device is revoked: its key is refused (422, BadRequest), no token",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const pin = yield* Jwt.createPin(key)
+        yield* fake.approvePin(pin.id)
+        const approved = yield* PinLogin.check(pin, { deviceJwt: yield* Jwt.deviceJwt(key) })
+        assert.isDefined(approved.authToken)
+        assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
+        // Another scope would have the fake mint the PIN's token anew: refused instead, as the exchange refuses the key.
+        const deviceJwt = yield* Jwt.deviceJwt(key, { scope: "username" })
+        const refused = yield* failsWith(PinLogin.check(pin, { deviceJwt }), "BadRequest")
+        assert.strictEqual(refused.status, 422)
+        assert.match(refused.message, /Signature verification failed/)
+        assert.isFalse(yield* fake.isTokenValid(approved.authToken!))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.effect(
+    "unregisterDeviceKey: a device JWT signed with the key is refused (422), the Plex JWTs it minted still work",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Jwt.generateKey
+        const other = yield* Jwt.generateKey
+        const plexJwt = yield* Jwt.upgrade(key)
+        yield* Jwt.upgrade(other)
+        const [registered, kept] = yield* fake.deviceKeys
+        assert.isDefined(registered)
+        assert.isDefined(kept)
+        assert.isTrue(yield* fake.unregisterDeviceKey(registered.kid))
+        assert.isFalse(yield* fake.unregisterDeviceKey(registered.kid))
+        assert.deepStrictEqual(
+          (yield* fake.deviceKeys).map((k) => k.kid),
+          [kept.kid]
+        )
+        const refused = yield* failsWith(Jwt.exchange(key), "Unauthorized")
+        assert.strictEqual(refused.status, 422)
+        assert.match(refused.message, /Signature verification failed/)
+        // The other key still trades, and the Plex JWT the unregistered key minted is still a token.
+        yield* Jwt.exchange(other)
+        const details = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(plexJwt.token))
+        assert.strictEqual(details.username, "alice")
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

@@ -530,6 +530,7 @@ export interface FakePlexService {
   readonly serverId: string
   /** The default server's own access token. */
   readonly serverToken: Redacted.Redacted<string>
+  /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
   readonly accounts: ReadonlyArray<FakeAccount>
   /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
@@ -551,8 +552,10 @@ export interface FakePlexService {
   /**
    * Revokes every token handed to the devices with this client identifier (a sign-in, an approved PIN it
    * checked, a Home switch), as the user removing the device at plex.tv does: plex.tv then refuses them with
-   * 422 "Invalid token" (`Unauthorized`, and credentials that can re-authenticate do). False when no such
-   * device held a token not revoked yet (an unknown client identifier included).
+   * 422 "Invalid token" (`Unauthorized`, and credentials that can re-authenticate do). The device keys that
+   * device registered or traded a device JWT with are unregistered too: a device JWT signed with one is refused
+   * with 422 "Signature verification failed", as one of a key never registered. False when no such device held
+   * a token not revoked yet (an unknown client identifier included).
    */
   readonly revokeDevice: (clientIdentifier: string) => Effect.Effect<boolean>
   /** Whether plex.tv accepts a token. */
@@ -591,6 +594,13 @@ export interface FakePlexService {
   readonly deviceKeys: Effect.Effect<
     ReadonlyArray<{ readonly kid: string; readonly thumbprint: string; readonly accountId: number }>
   >
+  /**
+   * Unregisters a device key (by `kid`), as if it had never been registered: plex.tv then refuses a device JWT
+   * signed with it with 422 "Signature verification failed" (`Jwt.exchange` fails with `Unauthorized`), as it
+   * refuses the key of a device removed at plex.tv (`revokeDevice`). The tokens it minted keep working until
+   * they expire. False when no key has that `kid`.
+   */
+  readonly unregisterDeviceKey: (kid: string) => Effect.Effect<boolean>
 
   /**
    * Scripts a fault for the requests `target` selects. A target that can

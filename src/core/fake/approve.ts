@@ -56,7 +56,8 @@ export const approve = async (
   } else {
     const owner = store.deviceKeys.get(bound.kid)
     if (owner !== undefined && owner.accountId !== account.id) return { refused: "KeyOfAnotherAccount" }
-    store.deviceKeys.set(bound.kid, { ...bound, accountId: account.id })
+    const clients = new Set([...(owner?.clients ?? []), pin.clientIdentifier])
+    store.deviceKeys.set(bound.kid, { ...bound, accountId: account.id, clients })
     token = await Jwts.mint(store, account.id, bound.kid, pin.clientIdentifier, now)
   }
   pin.authToken = token

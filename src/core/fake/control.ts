@@ -3,7 +3,7 @@
  * (`plex-auth fake-server`, a loopback `serve()`, a test in any language):
  * JSON endpoints on plex.tv's origin under `/__fake/`, a prefix Plex never
  * uses. Each is a thin reading of a control call the in-process kits have
- * (`fault`, `clearFaults`, `revokeToken`, `revokeDevice`, `requests`,
+ * (`fault`, `clearFaults`, `revokeToken`, `revokeDevice`, `unregisterDeviceKey`, `requests`,
  * `clearRequests`): no logic of its own. Control requests are neither
  * recorded nor faulted (a fault on every plex.tv request still lets the test
  * clear it), and a token sent to revoke is never echoed.
@@ -14,8 +14,9 @@
  *   "retryAfterMillis": 30000}`, `{"type": "delay", "millis": 2000, "then": {...}}`, `{"type": "hang"}`,
  *   `{"type": "reset"}`, ...), `times` default every request. 204; 400 `{"error"}` for a fault the fake refuses.
  * - `DELETE /__fake/faults`: clears every fault. 204.
- * - `POST /__fake/revoke` `{"token": "..."}` or `{"device": "<client identifier>"}`: plex.tv then refuses the
- *   token (every token handed to the device). 200 `{"revoked": true|false}` (false: unknown or already revoked).
+ * - `POST /__fake/revoke` `{"token": "..."}`, `{"device": "<client identifier>"}` or `{"deviceKey": "<kid>"}`:
+ *   plex.tv then refuses the token (every token handed to the device, and its device keys), or a device JWT signed
+ *   with the key (`unregisterDeviceKey`). 200 `{"revoked": true|false}` (false: unknown or already revoked).
  * - `GET /__fake/requests`: the request log as JSON, every secret `"<redacted>"`. `DELETE` forgets it. 204.
  *
  * A request that changes the fake (every `POST` and `DELETE`, with a body or without) must carry `Content-Type:
@@ -152,9 +153,16 @@ const routes = {
     POST: (fake, _store, body) => {
       const request = objectOf(body)
       if (typeof request === "string") return refused(request)
-      const { device, token, ...rest } = request
-      if (Object.keys(rest).length > 0 || (token === undefined) === (device === undefined)) {
-        return refused('the body must be {"token": "..."} or {"device": "<client identifier>"}')
+      const { device, deviceKey, token, ...rest } = request
+      const given = [token, device, deviceKey].filter((value) => value !== undefined).length
+      if (Object.keys(rest).length > 0 || given !== 1) {
+        return refused(
+          'the body must be {"token": "..."}, {"device": "<client identifier>"} or {"deviceKey": "<kid>"}'
+        )
+      }
+      if (deviceKey !== undefined) {
+        if (typeof deviceKey !== "string") return refused("the deviceKey must be its kid (a string)")
+        return json(200, { revoked: fake.unregisterDeviceKey(deviceKey) })
       }
       if (token !== undefined) {
         if (typeof token !== "string") return refused("the token must be a string")

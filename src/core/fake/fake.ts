@@ -62,6 +62,7 @@ export interface FakePlex {
   /** The default server's client identifier and own access token. */
   readonly serverId: string
   readonly serverToken: string
+  /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
   readonly accounts: ReadonlyArray<FakeAccount>
   /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
@@ -80,8 +81,9 @@ export interface FakePlex {
   /**
    * Revokes every token handed to the devices with this client identifier (a sign-in, an approved PIN it
    * checked, a Home switch), as the user removing the device at plex.tv (`deleteDevice`) does: plex.tv then
-   * refuses them with 422 "Invalid token"; the account's other tokens keep working. False when no such device
-   * held a token not revoked yet (an unknown client identifier included).
+   * refuses them with 422 "Invalid token"; the account's other tokens keep working. The device keys it registered
+   * or traded a device JWT with are unregistered (store revokeDevice). False when no such device held a token not
+   * revoked yet (an unknown client identifier included).
    */
   readonly revokeDevice: (clientIdentifier: string) => boolean
   /** Whether plex.tv accepts a token. */
@@ -107,6 +109,12 @@ export interface FakePlex {
   readonly rotateJwtKey: (options?: { readonly retainPrevious?: boolean | undefined }) => Promise<string>
   /** The device keys registered for JWT authentication. */
   readonly deviceKeys: () => ReadonlyArray<FakeDeviceKey>
+  /**
+   * Unregisters a device key (by `kid`): plex.tv then refuses a device JWT signed with it with 422 "Signature
+   * verification failed", as one of a key never registered; the tokens it minted keep working until they expire.
+   * False when no key has that `kid`.
+   */
+  readonly unregisterDeviceKey: (kid: string) => boolean
   /** Scripts a fault for the requests `target` selects. */
   readonly fault: (target: FaultTarget, fault: Fault, options?: FaultOptions) => void
   /** Removes every scripted fault. */
@@ -731,7 +739,10 @@ export const fromSeed = (
     token: firstAccount.token,
     serverId: firstServer?.clientIdentifier ?? "",
     serverToken: firstServer?.accessToken ?? "",
-    accounts: seed.accounts.map(accountView),
+    // Read when asked: a managed user deleted since (removed from its Home: store deleteAccess) is not listed.
+    get accounts() {
+      return [...store.accounts.values()].map(accountView)
+    },
     // Read when asked, so each server's owner is the current one.
     get servers() {
       return seed.servers.map((s) => serverView(store, s))
@@ -803,6 +814,7 @@ export const fromSeed = (
         thumbprint: k.thumbprint,
         accountId: k.accountId
       })),
+    unregisterDeviceKey: (kid) => store.deviceKeys.delete(kid),
     fault: (where, fault, scripted = {}) => {
       // A target that selects nothing would make the fault silently never happen: refuse it loudly.
       const problem = faultProblem(where, fault, scripted)

@@ -201,8 +201,16 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     Http.plexTv(ctx.json, 200, "home", homeData(membersOf(ctx, account).home))
   )
 
-  const switchedPayload = async (ctx: Context, home: SeedHome | undefined, target: SeedAccount) => {
+  const switchedPayload = async (
+    ctx: Context,
+    home: SeedHome | undefined,
+    target: SeedAccount,
+    by: SeedAccount
+  ) => {
     const minted = await b.mintToken(ctx.store, target.id, ctx.now, "control")
+    // Handed out through the Home: revoked when either of the two leaves it (store leaveHome).
+    const entry = ctx.store.tokens.get(minted)
+    if (entry !== undefined) entry.switchedBy = by.id
     // The token is handed to the client that asked: it becomes (or is again) one of the target's devices, so that
     // revoking that device signs the switched session out, as it does a session signed in any other way.
     b.signedIn(ctx, target.id, minted)
@@ -222,7 +230,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (found === undefined) return notFound(ctx, "User could not be found")
       const refused = pinRefusal(ctx, account, found.target)
       if (refused !== undefined) return refused
-      return Http.plexTv(ctx.json, 201, "user", await switchedPayload(ctx, found.home, found.target))
+      return Http.plexTv(ctx.json, 201, "user", await switchedPayload(ctx, found.home, found.target, account))
     }
   )
 
@@ -252,7 +260,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (found === undefined) return notFound(ctx, "User could not be found")
       const refused = pinRefusal(ctx, account, found.target)
       if (refused !== undefined) return refused
-      const payload = Payloads.accountForXml(await switchedPayload(ctx, found.home, found.target))
+      const payload = Payloads.accountForXml(await switchedPayload(ctx, found.home, found.target, account))
       return Http.plexTv(false, 201, "user", { ...payload, authenticationToken: payload["authToken"] })
     })
   )
@@ -534,16 +542,21 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
    * by the server). No reference records plex.tv's answer: 204, as `DELETE /devices/{id}.xml`; 404 (XML) for a
    * server the account neither owns nor has a share of. A Home user's share through the Home is the Home's, not its
    * own to leave (as `removeFriend` leaves it alone): it ends when the user leaves the Home (`removeHomeUser`), and
-   * this refuses it 403 (XML), the fake's choice, no reference recording plex.tv's answer.
+   * this refuses it 403 (XML), the fake's choice, no reference recording plex.tv's answer. A user both in the Home and
+   * a friend leaves the share that is its own, the friend's (204), whatever order the shares are listed in, and keeps
+   * the Home's (the server stays in its resources, through the Home), as `removeFriend` and `removeHomeUser` each end
+   * one and leave the other; the Home share's own token names that share, and is refused 403.
    */
-  const removeServer = (ctx: Context, accountId: number): Response => {
+  const removeServer = (ctx: Context, accountId: number, presented?: string): Response => {
     const server = ctx.store.server(ctx.params["machineId"] ?? "")
     if (server !== undefined && ctx.store.ownerOf(server) === accountId) {
       ctx.store.release(server)
       return Http.empty(204)
     }
+    const shares =
+      server === undefined ? [] : ctx.store.sharesOf(server).filter((s) => s.accountId === accountId)
     const share =
-      server === undefined ? undefined : ctx.store.sharesOf(server).find((s) => s.accountId === accountId)
+      shares.find((s) => s.accessToken === presented) ?? shares.find((s) => s.home !== true) ?? shares[0]
     if (server === undefined || share === undefined || !ctx.store.isClaimed(server)) {
       return notFound(ctx, "Server not found")
     }
@@ -568,7 +581,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (server !== undefined && presented !== undefined) {
         if (owner !== undefined && presented === server.accessToken) return removeServer(ctx, owner)
         const share = ctx.store.sharesOf(server).find((s) => s.accessToken === presented)
-        if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId)
+        if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId, presented)
       }
       return removeServerByAccount.handle(ctx)
     })
@@ -780,8 +793,9 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
           "Only the Home's admin removes another user (the fake's words)"
         )
       }
-      // Its Home shares end with its membership (store sharesOf).
-      ctx.store.leftHomes.add(found.target.id)
+      // Its Home shares end with its membership (store sharesOf), and the tokens Home switches handed out between
+      // it and the Home's other users (store leaveHome).
+      ctx.store.leaveHome(found.target.id)
       if (found.target.managed) ctx.store.deleteAccess(found.target.id)
       return Http.empty(204)
     })

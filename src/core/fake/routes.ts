@@ -380,6 +380,11 @@ const checkPin = plexTv("checkPin", "GET", "/api/v2/pins/:id", async (ctx, clien
   if (presented === null) return withheld
   const parsed = Jose.parse(presented)
   if (parsed === undefined) return unprocessable(ctx, "Malformed device JWT")
+  // Approved, the PIN's key was registered: unregistered since (its device revoked, unregisterDeviceKey), a device
+  // JWT signed with it is refused here as at the exchange, so that an approved PIN checked again mints no token.
+  if (pin.authToken !== undefined && ctx.store.deviceKeys.get(pin.jwk.kid)?.x !== pin.jwk.x) {
+    return unprocessable(ctx, "Signature verification failed")
+  }
   const failure = await Jwts.checkDeviceJwt(ctx.store, parsed, pin.jwk, clientIdentifier, ctx.now)
   if (failure !== undefined) return unprocessable(ctx, failure)
   if (pin.authToken === undefined || pin.accountId === undefined) return withheld
@@ -566,7 +571,8 @@ const registerJwk = plexTvAccount("registerJwk", "POST", "/api/v2/auth/jwk", asy
       ? unprocessable(ctx, "JWK already registered")
       : unprocessable(ctx, "The key belongs to another account")
   }
-  ctx.store.deviceKeys.set(key.kid, { ...key, accountId: account.id })
+  const client = plexValue(ctx, "X-Plex-Client-Identifier") ?? ""
+  ctx.store.deviceKeys.set(key.kid, { ...key, accountId: account.id, clients: new Set([client]) })
   return Http.empty(204)
 })
 
@@ -588,6 +594,8 @@ const exchangeJwt = plexTv("exchangeJwt", "POST", "/api/v2/auth/token", async (c
   if (failure !== undefined) return unprocessable(ctx, failure)
   const nonce = String(parsed.payload["nonce"])
   ctx.store.nonces.delete(nonce)
+  // The key is this client's too now: removing its device unregisters the key (store revokeDevice).
+  key.clients.add(clientIdentifier)
   const minted = await Jwts.mint(
     ctx.store,
     key.accountId,

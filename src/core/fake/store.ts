@@ -22,6 +22,12 @@ export type Host =
   | { readonly kind: "server"; readonly server: SeedServer }
   | { readonly kind: "elsewhere" }
 
+/** A device key registered for an account, and the client identifiers that used it. */
+export interface RegisteredKey extends DeviceKeyEntry {
+  readonly accountId: number
+  readonly clients: Set<string>
+}
+
 export interface TokenEntry {
   readonly accountId: number
   readonly issuedAt: number
@@ -29,6 +35,8 @@ export interface TokenEntry {
   revoked: boolean
   /** The authorized device it was handed to (its `X-Plex-Client-Identifier`'s entry), if any. */
   deviceId?: number | undefined
+  /** The account that switched to this token's account through their Home (a Home switch minted it), if any. */
+  switchedBy?: number | undefined
 }
 
 /**
@@ -193,8 +201,11 @@ export class Store {
   readonly tokens = new Map<string, TokenEntry>()
   readonly pins = new Map<number, PinEntry>()
   readonly transients = new Map<string, TransientEntry>()
-  /** JWT device authentication: registered device keys by `kid`, with their account. */
-  readonly deviceKeys = new Map<string, DeviceKeyEntry & { readonly accountId: number }>()
+  /**
+   * JWT device authentication: registered device keys by `kid`, with their account and the clients (their
+   * `X-Plex-Client-Identifier`) that registered the key or traded a device JWT signed with it.
+   */
+  readonly deviceKeys = new Map<string, RegisteredKey>()
   /** Issued nonces and when they expire; a nonce is deleted once used. */
   readonly nonces = new Map<string, number>()
   /** The Plex JWTs minted. */
@@ -314,13 +325,41 @@ export class Store {
     return device
   }
 
-  /** Removes an authorized device and revokes every token handed to it (its session is signed out). */
+  /**
+   * Removes an authorized device and revokes every token handed to it (its session is signed out), and
+   * unregisters the account's device keys that device registered or traded a device JWT with: a device JWT
+   * signed with one is refused from then on as one of a key never registered (422 "Signature verification
+   * failed"), so that the device's key mints it no token again. No reference records what plex.tv does with a
+   * removed device's key; the fake's choice is that removing a device ends its access, the key's included.
+   */
   revokeDevice(id: number): void {
     const device = this.devices.get(id)
     if (device === undefined) return
     this.devices.delete(id)
     for (const [token, entry] of this.tokens) {
       if (entry.deviceId === id || token === device.token) entry.revoked = true
+    }
+    for (const [kid, key] of this.deviceKeys) {
+      if (key.accountId === device.accountId && key.clients.has(device.clientIdentifier))
+        this.deviceKeys.delete(kid)
+    }
+  }
+
+  /**
+   * An account leaves its Plex Home (`DELETE /api/home/users/{id}`): it is in no Home from then on (its Home shares
+   * end: {@link sharesOf}), and the tokens a Home switch handed out between it and another user of the Home are
+   * revoked (plex.tv's 422 "Invalid token"), both those of its account another user switched to and those of
+   * another user it switched to: what the Home gave goes with the membership. A full account keeps its own tokens
+   * (its sign-ins, PINs, device JWTs): it is an account of its own, out of the Home too. No reference records what
+   * plex.tv does with a switched token once its user has left the Home; this is the fake's choice.
+   */
+  leaveHome(accountId: number): void {
+    this.leftHomes.add(accountId)
+    for (const entry of this.tokens.values()) {
+      const by = entry.switchedBy
+      if (by !== undefined && by !== entry.accountId && (entry.accountId === accountId || by === accountId)) {
+        entry.revoked = true
+      }
     }
   }
 

@@ -314,7 +314,10 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   token: Redacted.make(core.token),
   serverId: core.serverId,
   serverToken: Redacted.make(core.serverToken),
-  accounts: core.accounts.map(accountView),
+  // Read when asked, as the core's: a managed user deleted since is not listed.
+  get accounts() {
+    return core.accounts.map(accountView)
+  },
   // Read when asked, as the core's: each server's owner is the current one.
   get servers() {
     return core.servers.map(serverView)
@@ -347,6 +350,7 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   restartServer: (id) => control(() => core.restartServer(id)),
   rotateJwtKey: (options = {}) => Effect.orDie(controlPromise(() => core.rotateJwtKey(options))),
   deviceKeys: Effect.sync(() => core.deviceKeys()),
+  unregisterDeviceKey: (kid) => Effect.sync(() => core.unregisterDeviceKey(kid)),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.runtime<never>(), (runtime) =>
       // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.

@@ -272,7 +272,10 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   token: Redacted.make(fake.token),
   serverId: fake.serverId,
   serverToken: Redacted.make(fake.serverToken),
-  accounts: fake.accounts.map(accountOf),
+  // Read when asked, as the core's: a managed user deleted since is not listed.
+  get accounts() {
+    return fake.accounts.map(accountOf)
+  },
   // Read when asked, as the core's: each server's owner is the current one.
   get servers() {
     return fake.servers.map(serverOf)
@@ -316,6 +319,7 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   rotateJwtKey: (options) =>
     Effect.orDie(Effect.tryPromise({ try: () => fake.rotateJwtKey(options), catch: controlError })),
   deviceKeys: Effect.sync(() => fake.deviceKeys()),
+  unregisterDeviceKey: (kid) => Effect.sync(() => fake.unregisterDeviceKey(kid)),
   fault: (target, fault, options) =>
     Effect.flatMap(Effect.context<never>(), (context) =>
       // A refused fault dies with the kit's `FakePlexError` (the one `FakePlex` exports), not the core's.
