@@ -1579,6 +1579,8 @@ const makeWith = (
         const at = yield* Clock.currentTimeMillis
         if (!(yield* Effect.sync(() => signOuts.opened(pin.nonce, storageKey, at + pinMillis, at)))) {
           yield* Effect.ignore(withinStoreWait("remove")(remove(storageKey)))
+          // The token it obtained, which nobody holds now, revoked if that sign-out revokes the session's.
+          if (signOuts.revokes(pin.nonce)) yield* revokeToken(Redacted.make(record.token))
           yield* Effect.logInfo("WebSignIn: a sign-in ended by a sign-out of its browser opened no session")
           return yield* new SignInNotStarted({ reason: "NoCookie" })
         }
@@ -1709,6 +1711,33 @@ const makeWith = (
         return { home: Flow.returnLeadsHome(seen), signedInAs: Flow.signedInAs(seen) }
       }).pipe(Effect.orElseSucceed(() => ({ home: false, signedInAs: undefined })))
 
+    // -- revoking a session's Plex token (a sign-out that asks) ----------------
+    /** Revokes `token` at plex.tv, waiting at most Flow.revokeWaitMillis: whether it was (a failure is logged). */
+    const revokeToken = (token: Redacted.Redacted<string>) =>
+      PlexAuth.signOut().pipe(
+        Effect.provideService(Credentials, { token: Effect.succeed(token) }),
+        Effect.provideContext(context),
+        Effect.as(true),
+        Effect.catch((e) =>
+          Effect.as(Effect.logWarning(`WebSignIn: the Plex token was not revoked (${e._tag})`), false)
+        ),
+        // At most Flow.revokeWaitMillis: a plex.tv that does not answer does not hold the sign-out for the
+        // per-attempt timeout (30 s) and its retries.
+        Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+        Effect.flatMap(
+          Option.match({
+            onNone: () =>
+              Effect.as(
+                Effect.logWarning(
+                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv within ${Flow.revokeWaitMillis / 1000} s)`
+                ),
+                false
+              ),
+            onSome: Effect.succeed
+          })
+        )
+      )
+
     // -- sign-out ------------------------------------------------------------
     const signOut = (
       cookie: string | undefined,
@@ -1721,7 +1750,9 @@ const makeWith = (
         // flight or to come, opens no session; a session one opened already, its cookie not yet at the browser, ends
         // with this sign-out, as the session of the request's cookie does.
         const pending = yield* Effect.promise(() => Flow.pendingNonces(key, settings, cookie, now))
-        const storageKeys = pending.flatMap((nonce) => signOuts.end(nonce, now + pinMillis, now) ?? [])
+        const storageKeys = pending.flatMap(
+          (nonce) => signOuts.end(nonce, now + pinMillis, now, signOutOptions.revoke === true) ?? []
+        )
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))
         let revoked = false
         let failed: SessionStoreError | undefined
@@ -1736,32 +1767,7 @@ const makeWith = (
           if (found._tag === "Found") {
             const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
-            if (signOutOptions.revoke === true) {
-              const revokedThis = yield* PlexAuth.signOut().pipe(
-                Effect.provideService(Credentials, { token: Effect.succeed(token) }),
-                Effect.provideContext(context),
-                Effect.as(true),
-                Effect.catch((e) =>
-                  Effect.as(Effect.logWarning(`WebSignIn: the Plex token was not revoked (${e._tag})`), false)
-                ),
-                // At most Flow.revokeWaitMillis: a plex.tv that does not answer does not hold the sign-out for the
-                // per-attempt timeout (30 s) and its retries.
-                Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
-                Effect.flatMap(
-                  Option.match({
-                    onNone: () =>
-                      Effect.as(
-                        Effect.logWarning(
-                          `WebSignIn: the Plex token was not revoked (no answer from plex.tv within ${Flow.revokeWaitMillis / 1000} s)`
-                        ),
-                        false
-                      ),
-                    onSome: Effect.succeed
-                  })
-                )
-              )
-              revoked ||= revokedThis
-            }
+            if (signOutOptions.revoke === true) revoked = (yield* revokeToken(token)) || revoked
             if (Result.isSuccess(removed))
               yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }

@@ -1312,18 +1312,23 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     // A return that opened its session before any sign-out: kept, named to a later sign-out.
     assert.isTrue(signOuts.opened("a", "session-a", 1000, 0))
     assert.isFalse(signOuts.ended("a", 10))
-    assert.strictEqual(signOuts.end("a", 1010, 10), "session-a")
+    assert.strictEqual(signOuts.end("a", 1010, 10, false), "session-a")
     assert.isTrue(signOuts.ended("a", 20))
     // Ended, a return of it opens nothing (its session is not named again).
     assert.isFalse(signOuts.opened("a", "session-a2", 1020, 20))
-    assert.isUndefined(signOuts.end("a", 1030, 30))
+    assert.isUndefined(signOuts.end("a", 1030, 30, false))
     // Once the PIN cookie has expired no return can come: forgotten.
     assert.isFalse(signOuts.ended("a", 1030))
     // A sign-out ending a sign-in nothing opened yet: nothing to remove, and its return opens nothing.
-    assert.isUndefined(signOuts.end("b", 2000, 0))
+    assert.isUndefined(signOuts.end("b", 2000, 0, false))
     assert.isFalse(signOuts.opened("b", "session-b", 2000, 1))
+    assert.isFalse(signOuts.revokes("b"))
+    // One that revokes: the token its return obtains is revoked.
+    assert.isUndefined(signOuts.end("c", 2000, 0, true))
+    assert.isFalse(signOuts.opened("c", "session-c", 2000, 1))
+    assert.isTrue(signOuts.revokes("c"))
     // At most Flow.maxSignOutEntries: the oldest goes first.
-    for (let i = 0; i < Flow.maxSignOutEntries; i++) signOuts.end(`n${i}`, 5000, 2)
+    for (let i = 0; i < Flow.maxSignOutEntries; i++) signOuts.end(`n${i}`, 5000, 2, false)
     assert.isFalse(signOuts.ended("b", 3))
     assert.isTrue(signOuts.ended("n0", 3))
     assert.isTrue(signOuts.ended(`n${Flow.maxSignOutEntries - 1}`, 3))
@@ -1331,23 +1336,23 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
 
   it("past the bound, a session a return opened goes first: ordinary sign-ins never make a sign-out forgotten", () => {
     const signOuts = new Flow.SignOuts()
-    signOuts.end("ended", 5000, 0)
+    signOuts.end("ended", 5000, 0, false)
     // More returns open sessions than the bound: each pushes out the oldest session recorded, never the ended sign-in.
     for (let i = 0; i <= Flow.maxSignOutEntries; i++)
       assert.isTrue(signOuts.opened(`o${i}`, `s${i}`, 5000, 1))
     assert.isTrue(signOuts.ended("ended", 2))
     assert.isFalse(signOuts.opened("ended", "late", 5000, 2))
     // The oldest sessions were forgotten, the newest are still handed to a sign-out.
-    assert.isUndefined(signOuts.end("o0", 5000, 3))
-    assert.strictEqual(signOuts.end(`o${Flow.maxSignOutEntries}`, 5000, 3), `s${Flow.maxSignOutEntries}`)
+    assert.isUndefined(signOuts.end("o0", 5000, 3, false))
+    assert.strictEqual(signOuts.end(`o${Flow.maxSignOutEntries}`, 5000, 3, false), `s${Flow.maxSignOutEntries}`)
     // Full of ended sign-ins: a session opened is not recorded (nothing ended is pushed out for it).
     const full = new Flow.SignOuts()
-    for (let i = 0; i < Flow.maxSignOutEntries; i++) full.end(`e${i}`, 5000, 0)
+    for (let i = 0; i < Flow.maxSignOutEntries; i++) full.end(`e${i}`, 5000, 0, false)
     assert.isTrue(full.opened("new", "s-new", 5000, 1))
     assert.isTrue(full.ended("e0", 2))
-    assert.isUndefined(full.end("new", 5000, 2))
+    assert.isUndefined(full.end("new", 5000, 2, false))
     // Ended ones make room for each other, the oldest first.
-    full.end("e-last", 5000, 3)
+    full.end("e-last", 5000, 3, false)
     assert.isFalse(full.ended("e0", 4))
     assert.isTrue(full.ended("e-last", 4))
   })

@@ -2360,6 +2360,43 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a sign-out that revokes, winning over a return in flight: the token that return obtained is revoked too",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const signedIn = yield* session("alice")
+        // A second sign-in (another account, say) comes back before Plex shows its PIN approved: the return waits.
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${signedIn}; ${started.cookie.name}=${started.cookie.value}`
+        const fiber = yield* Effect.fork(
+          Effect.either(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
+        )
+        yield* untilFirstCheck
+        // The user signs out in another tab meanwhile (the browser sends both cookies), then Plex approves the PIN.
+        const out = yield* service.signOut(browser, { revoke: true })
+        const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
+        assert.includeMembers(deleted, [service.settings.sessionCookie, service.settings.pinCookie])
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        assert.isTrue(Either.isLeft(result), "the return opened a session after the sign-out")
+        const refused = Either.isLeft(result) ? result.left : undefined
+        assert.strictEqual(refused?._tag, "SignInNotStarted")
+        assert.strictEqual(refused?._tag === "SignInNotStarted" && refused.reason, "NoCookie")
+        // It got as far as writing bob's session, and removed it: the store holds none.
+        assert.isTrue((yield* FakePlex.requests).some((r) => r.route === "getServerResources"))
+        assert.strictEqual(yield* sessions(store), 0)
+        // alice's session revoked by the sign-out itself; bob's token, obtained by the return afterwards, by the return.
+        const fake = yield* FakePlex.FakePlex
+        const pin = (yield* fake.pins).find((p) => p.code === params.get("code"))
+        assert.isDefined(pin?.authToken)
+        assert.isFalse(yield* fake.isTokenValid(pin?.authToken ?? ""), "bob's token is still valid")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {

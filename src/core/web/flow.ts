@@ -491,10 +491,14 @@ export const maxSignOutEntries = 1024
 export class SignOuts {
   private readonly entries = new Map<
     string,
-    { readonly until: number; readonly storageKey?: string | undefined }
+    { readonly until: number; readonly storageKey?: string | undefined; readonly revoke?: boolean }
   >()
 
-  private put(nonce: string, entry: { readonly until: number; readonly storageKey?: string }, now: number) {
+  private put(
+    nonce: string,
+    entry: { readonly until: number; readonly storageKey?: string; readonly revoke?: boolean },
+    now: number
+  ) {
     for (const [key, { until }] of this.entries) if (until <= now) this.entries.delete(key)
     this.entries.delete(nonce)
     if (this.entries.size >= maxSignOutEntries) {
@@ -512,12 +516,13 @@ export class SignOuts {
   }
 
   /**
-   * A sign-out that sent the PIN cookie of `nonce`: that sign-in ends (until `until`). Answers the storage key of the
-   * session one of its returns opened, if any, for the sign-out to remove.
+   * A sign-out that sent the PIN cookie of `nonce`: that sign-in ends (until `until`), its token to be revoked by a
+   * return that obtains it when the sign-out revokes (`revoke`). Answers the storage key of the session one of its
+   * returns opened, if any, for the sign-out to remove.
    */
-  end(nonce: string, until: number, now: number): string | undefined {
+  end(nonce: string, until: number, now: number, revoke: boolean): string | undefined {
     const entry = this.entries.get(nonce)
-    this.put(nonce, { until }, now)
+    this.put(nonce, { until, revoke }, now)
     return entry !== undefined && entry.until > now ? entry.storageKey : undefined
   }
 
@@ -536,6 +541,11 @@ export class SignOuts {
     if (this.ended(nonce, now)) return false
     this.put(nonce, { until, storageKey }, now)
     return true
+  }
+
+  /** Whether the sign-out that ended the sign-in of `nonce` revokes: the token its return obtained is revoked. */
+  revokes(nonce: string): boolean {
+    return this.entries.get(nonce)?.revoke === true
   }
 }
 
