@@ -148,4 +148,26 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     assert.isFalse(consoleLines.some((line) => line.includes(RefreshFacts.leaseWaitMessage)))
     await context.close()
   })
+
+  it("a page whose click finds another page signing in takes that one's token and closes the window it opened", async () => {
+    const { context, page } = await open()
+    const first = await signIn(page)
+    // A second tab of the app, clicked while the first's PIN window is open: no token is stored yet, so its click
+    // opens a window too, and its sign-in waits for the first's token instead of asking for a second approval.
+    const other = await context.newPage()
+    await other.goto(appUrl)
+    const waiting = other.waitForEvent("console", (message) =>
+      message.text().includes(RefreshFacts.leaseWaitMessage)
+    )
+    const [unused] = await Promise.all([other.waitForEvent("popup"), other.click("#sign-in")])
+    await waiting
+    await approve(first)
+    assert.strictEqual(await statusOf(page, /signed in/), "signed in")
+    assert.strictEqual(await statusOf(other, /signed in/), "signed in")
+    assert.strictEqual(await other.textContent("#user"), FakePlex.defaults.username)
+    // Its window, never used (no PIN of its own), is closed with its sign-in, not left open and blank.
+    if (!unused.isClosed()) await unused.waitForEvent("close")
+    assert.isTrue(unused.isClosed())
+    await context.close()
+  })
 })
