@@ -135,4 +135,26 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     assert.isTrue(unused.isClosed())
     await context.close()
   })
+
+  it("a PIN window the browser blocked: its link opens the sign-in in a new tab, and this page signs in", async () => {
+    const { context, page } = await open(browser!, appUrl)
+    // A popup blocker: window.open gives null. The app falls back to a link the user clicks (docs/pin-login.md).
+    await page.addInitScript(() => {
+      window.open = () => null
+    })
+    await page.reload()
+    await page.click("#sign-in")
+    await page.waitForSelector("#plex-link[href]")
+    // The link opens app.plex.tv in a tab of its own: this page, whose login polls for the approval, stays.
+    const [tab] = await Promise.all([context.waitForEvent("page"), page.click("#plex-link")])
+    await tab.waitForSelector("#approve[data-ready='true']")
+    // The forwardUrl page may close the tab (or not: a tab the user opened is not the script's to close).
+    await tab.click("#allow").catch((error: unknown) => {
+      if (!tab.isClosed()) throw error
+    })
+    assert.strictEqual(await statusOf(page, /signed in/), "signed in")
+    assert.strictEqual(await page.textContent("#user"), FakePlex.defaults.username)
+    assert.isNull(await stored(page, leaseKey))
+    await context.close()
+  })
 })
