@@ -137,11 +137,13 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     const first = await signIn(page)
     // The PIN window is open: this page holds the lease that keeps other pages from a second approval.
     assert.isString(await stored(page, leaseKey))
-    await first.close()
-    // The user gives up and reloads. The page ran no finalizer, but its lease went with it (pagehide): left, it held
-    // the reloaded page's sign-in off for 30 seconds, the PIN window blank ("Another process ... is signing in").
+    // The user gives up and reloads, the PIN window still open (closed, the app's watch of it would end the login and
+    // its lease within a second: not what this test is about). The page ran no finalizer, but its lease went with
+    // it (pagehide): left, it held the reloaded page's sign-in off for 30 seconds, the PIN window blank ("Another
+    // process ... is signing in").
     await page.reload()
     assert.isNull(await stored(page, leaseKey))
+    await first.close()
     const second = await signIn(page)
     await approve(second)
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
