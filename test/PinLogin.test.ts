@@ -333,6 +333,33 @@ describe("poll", () => {
     )
   )
 
+  it.effect("a PIN that expires after a 5xx whose own words say 'try again later' keeps those words", () =>
+    Effect.gen(function* () {
+      const short = { ...pin, expiresIn: 30 }
+      const fiber = yield* Effect.fork(Effect.flip(PinLogin.poll(short)))
+      yield* whenWaiting(fiber, "1 second")
+      yield* TestClock.adjust("31 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+      // The server's text is quoted as it came; only the last check's own advice, at its end, is left out.
+      assert.match(
+        error.message,
+        /\(HTTP 503\)[^)]*\(1001 Maintenance; try again later\)\); create a new PIN to try again$/
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.merge(
+          env(
+            MockHttp.sequence(pending, () =>
+              MockHttp.json(503, { errors: [{ code: 1001, message: "Maintenance; try again later" }] })
+            )
+          ),
+          layerPendingSleeps
+        )
+      )
+    )
+  )
+
   it.effect("slows down when rate limited (429 code 1003), honouring Retry-After", () =>
     Effect.gen(function* () {
       yield* PinLogin.poll(pin).pipe(afterAdjusting("1 minute"))

@@ -337,6 +337,27 @@ describe("poll", () => {
     }).pipe(Effect.provide(env()))
   )
 
+  it.effect("a PIN that expires after a 5xx whose own words say 'try again later' keeps those words", () =>
+    Effect.gen(function* () {
+      const pin = yield* created()
+      const fiber = yield* Effect.forkChild(Effect.flip(PinLogin.poll({ ...pin, expiresIn: 30 })))
+      yield* whenWaiting(fiber, "1 second")
+      yield* TestClock.adjust("500 millis")
+      yield* FakePlex.fault(
+        "checkPin",
+        Fault.status(503, { code: 1001, message: "Maintenance; try again later" })
+      )
+      yield* TestClock.adjust("31 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.lastError?._tag, "Unexpected")
+      // The server's text is quoted as it came; only the last check's own advice, at its end, is left out.
+      assert.match(
+        error.message,
+        /\(HTTP 503\)[^)]*\(1001 Maintenance; try again later\)\); create a new PIN to try again$/
+      )
+    }).pipe(Effect.provide(env()))
+  )
+
   it.effect("slows down when rate limited (429 code 1003), honouring Retry-After", () =>
     Effect.gen(function* () {
       const pin = yield* created()

@@ -175,9 +175,10 @@ export const pinExpiredMessage = (e: {
           ? "expired while plex.tv could not be reached to check it"
           : "expired while no check got a usable answer from plex.tv"
   // The last check's own advice (`; try again later`: that request, a PIN no longer has) left out: one piece of
-  // advice, the one true for an expired PIN.
+  // advice, the one true for an expired PIN. Only at the end, where the message adds it: a server's words that
+  // say the same (its error's message, quoted before it) are kept as they came.
   const last =
-    e.lastError === undefined ? "" : ` (last check: ${e.lastError.message.replace("; try again later", "")})`
+    e.lastError === undefined ? "" : ` (last check: ${e.lastError.message.replace(/; try again later$/, "")})`
   return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}; create a new PIN to try again`
 }
 

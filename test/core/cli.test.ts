@@ -33,15 +33,24 @@ describe("core/cli", () => {
     assert.deepStrictEqual(outcome({ ...base, replaced: "new" }), { previous: "same", revoke: false })
     // Removed meanwhile (a logout): nothing to revoke.
     assert.deepStrictEqual(outcome({ ...base, replaced: undefined }), { previous: "none", revoke: false })
-    // Another login's token, saved meanwhile: as --old-token says, else the answer, else kept; said each time.
+    // Another login's token, saved meanwhile: as --old-token says, else kept; said each time. The answer "revoke"
+    // was about t0, never about this token (a script may have saved it for another account): not applied to it.
     const other = outcome({ ...base, replaced: "theirs" })
-    assert.deepStrictEqual([other.previous, other.revoke], ["revoked", true])
-    assert.strictEqual(other.note, Render.concurrentLoginText("revoke"))
+    assert.deepStrictEqual([other.previous, other.revoke], ["kept", false])
+    assert.strictEqual(other.note, Render.concurrentLoginText(undefined, true))
+    assert.include(other.note, "it is not the token you chose to revoke, so it is kept")
+    const revokedByOptionAsked = outcome({ ...base, oldToken: "revoke", replaced: "theirs" })
+    assert.deepStrictEqual([revokedByOptionAsked.previous, revokedByOptionAsked.revoke], ["revoked", true])
+    assert.strictEqual(revokedByOptionAsked.note, Render.concurrentLoginText("revoke"))
     const keptByOption = outcome({ ...base, oldToken: "keep", replaced: "theirs" })
     assert.deepStrictEqual([keptByOption.previous, keptByOption.revoke], ["kept", false])
     const unasked = outcome({ ...base, before: undefined, decision: undefined, replaced: "theirs" })
     assert.deepStrictEqual([unasked.previous, unasked.revoke], ["kept", false])
     assert.include(unasked.note, "--old-token revoke")
+    assert.notInclude(unasked.note, "you chose")
+    const answeredKeep = outcome({ ...base, decision: "keep", replaced: "theirs" })
+    assert.deepStrictEqual([answeredKeep.previous, answeredKeep.revoke], ["kept", false])
+    assert.strictEqual(answeredKeep.note, unasked.note)
     const revokedByOption = outcome({
       ...base,
       before: undefined,

@@ -145,6 +145,18 @@ describe("core/errors", () => {
         `PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: ${lastError.message.slice(0, -"; try again later".length)}); create a new PIN to try again`
       )
     }
+    // Only that advice, at the end: a server's own words that say the same are quoted as they came.
+    const quoted = Errors.unexpectedMessage({
+      ...unexpected,
+      status: 503,
+      detail: "unexpected status 503",
+      errors: [{ code: 1001, message: "Maintenance; try again later" }]
+    })
+    assert.strictEqual(
+      Errors.pinExpiredMessage({ ...expired, lastError: { message: quoted, status: 503 } }),
+      `PinLogin.poll: PIN 7 expired while its last check got no usable answer from plex.tv (last check: ${quoted.slice(0, -"; try again later".length)}); create a new PIN to try again`
+    )
+    assert.include(quoted, "(1001 Maintenance; try again later); try again later")
     assert.deepStrictEqual(Errors.codesOf([{ code: 1 }, { message: "m" }, { code: 2 }]), [1, 2])
   })
 })

@@ -113,4 +113,48 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     }
     await context.close()
   })
+
+  it("a page whose click finds another page signing in takes that one's token and closes the window it opened", async () => {
+    const { context, page } = await open(browser!, appUrl)
+    const first = await signIn(page)
+    // A second tab of the app, clicked while the first's PIN window is open: no token is stored yet, so its click
+    // opens a window too, and its sign-in waits for the first's token instead of asking for a second approval.
+    const other = await context.newPage()
+    await other.goto(appUrl)
+    const waiting = other.waitForEvent("console", (message) =>
+      message.text().includes(RefreshFacts.leaseWaitMessage)
+    )
+    const [unused] = await Promise.all([other.waitForEvent("popup"), other.click("#sign-in")])
+    await waiting
+    await approve(first)
+    assert.strictEqual(await statusOf(page, /signed in/), "signed in")
+    assert.strictEqual(await statusOf(other, /signed in/), "signed in")
+    assert.strictEqual(await other.textContent("#user"), FakePlex.defaults.username)
+    // Its window, never used (no PIN of its own), is closed with its sign-in, not left open and blank.
+    if (!unused.isClosed()) await unused.waitForEvent("close")
+    assert.isTrue(unused.isClosed())
+    await context.close()
+  })
+
+  it("a PIN window the browser blocked: its link opens the sign-in in a new tab, and this page signs in", async () => {
+    const { context, page } = await open(browser!, appUrl)
+    // A popup blocker: window.open gives null. The app falls back to a link the user clicks (docs/pin-login.md).
+    await page.addInitScript(() => {
+      window.open = () => null
+    })
+    await page.reload()
+    await page.click("#sign-in")
+    await page.waitForSelector("#plex-link[href]")
+    // The link opens app.plex.tv in a tab of its own: this page, whose login polls for the approval, stays.
+    const [tab] = await Promise.all([context.waitForEvent("page"), page.click("#plex-link")])
+    await tab.waitForSelector("#approve[data-ready='true']")
+    // The forwardUrl page may close the tab (or not: a tab the user opened is not the script's to close).
+    await tab.click("#allow").catch((error: unknown) => {
+      if (!tab.isClosed()) throw error
+    })
+    assert.strictEqual(await statusOf(page, /signed in/), "signed in")
+    assert.strictEqual(await page.textContent("#user"), FakePlex.defaults.username)
+    assert.isNull(await stored(page, leaseKey))
+    await context.close()
+  })
 })

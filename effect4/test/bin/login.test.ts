@@ -884,4 +884,70 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         })
       )
   )
+
+  it.live(
+    "a token another login saved while this one signed in is kept when the question about the old token was answered revoke",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const elsewhere = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["login", "--password", "--login", "alice"]
+        // The token this login is asked about, and one a script signs in for itself in another directory.
+        assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        assertExit(
+          yield* cli(["--config-dir", elsewhere, "--plex-tv", server.plexTvUrl, ...signIn], { env }),
+          0
+        )
+        const theirs = (yield* readStore(elsewhere))![tokenKey]!
+        // plex.tv: the fake, behind a loopback stand-in that, as this login signs in (its question answered), has
+        // the script save its token in this login's file, as another login finishing first would.
+        const file = path.join(dir, "store.json")
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          if (request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")) {
+            const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
+            await fs.writeFile(`${file}.script`, JSON.stringify({ ...entries, [tokenKey]: theirs }), {
+              mode: 0o600
+            })
+            await fs.rename(`${file}.script`, file)
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const answer = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(answer.status, {
+            "content-type": answer.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await answer.arrayBuffer()))
+        })
+        const run = yield* cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn], {
+          env,
+          answers: [{ when: /revoke the old token/, answer: "y" }]
+        })
+        assertExit(run, 0)
+        assert.include(run.stderr, "Already logged in as alice")
+        const saved = (yield* readStore(dir))![tokenKey]!
+        assert.notInclude([old, theirs], saved)
+        assert.isTrue(yield* server.fake.isTokenValid(saved))
+        // The answer was about the old token; the script's, which nobody was asked about, is left valid, and said so.
+        assert.isTrue(yield* server.fake.isTokenValid(theirs), "the script's token")
+        assert.include(
+          run.stderr,
+          "Another login saved a token while this one signed in: this login's token replaces it; it is still valid, no longer saved: it is not the token you chose to revoke, so it is kept (--old-token revoke revokes whichever token a login replaces)."
+        )
+        assert.include(run.stdout, "The old token is still valid (it is no longer saved).")
+        noSecretIn(run, old, theirs, saved)
+      })
+  )
 })

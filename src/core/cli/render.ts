@@ -390,9 +390,11 @@ export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
  * new `token` was written there (its `swap`), not the one the command read as it started (`before`, which plex.tv
  * refused when `beforeInvalid`), so that of logins run at once on one store each learns the token it really
  * replaced and none is lost unrevoked. `decision` is what was answered for `before` (the question, or
- * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile is dealt with as
- * `--old-token` (else the answer) says, and kept when neither said (it was not asked about): `note` then says so.
- * Nothing replaced (another program removed the token meanwhile): nothing to do.
+ * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile (a script's, another
+ * account's) is revoked only by `--old-token revoke`, which is about whichever token the login replaces; the
+ * question's answer was about `before` alone, so without the option that token is kept, and `note` says so (and,
+ * after a "revoke" answer, that the answer was not applied to it). Nothing replaced (another program removed the
+ * token meanwhile): nothing to do.
  */
 export const replacedTokenOutcome = (input: {
   readonly before: string | undefined
@@ -411,22 +413,27 @@ export const replacedTokenOutcome = (input: {
       ? { previous: "revoked", revoke: true }
       : { previous: "kept", revoke: false }
   }
-  const choice = input.oldToken ?? input.decision
+  const choice = input.oldToken
   return {
     previous: choice === "revoke" ? "revoked" : "kept",
     revoke: choice === "revoke",
-    note: concurrentLoginText(choice)
+    note: concurrentLoginText(choice, choice === undefined && input.decision === "revoke")
   }
 }
 
-/** What `login` says when another login saved a token while it signed in (`choice`: `--old-token`, or the answer). */
-export const concurrentLoginText = (choice: "revoke" | "keep" | undefined): string =>
+/**
+ * What `login` says when another login saved a token while it signed in (`choice`: `--old-token`). `answeredRevoke`:
+ * the question about the token saved before was answered "revoke", which is not applied to this other token.
+ */
+export const concurrentLoginText = (choice: "revoke" | "keep" | undefined, answeredRevoke = false): string =>
   `Another login saved a token while this one signed in: this login's token replaces it${
     choice === "revoke"
       ? ", and revokes it."
       : choice === "keep"
         ? "; it is still valid (--old-token keep), no longer saved."
-        : "; it is still valid, no longer saved (--old-token revoke revokes a token a login replaces)."
+        : answeredRevoke
+          ? "; it is still valid, no longer saved: it is not the token you chose to revoke, so it is kept (--old-token revoke revokes whichever token a login replaces)."
+          : "; it is still valid, no longer saved (--old-token revoke revokes a token a login replaces)."
   }`
 
 /**
