@@ -1344,7 +1344,10 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.isFalse(signOuts.opened("ended", "late", 5000, 2))
     // The oldest sessions were forgotten, the newest are still handed to a sign-out.
     assert.isUndefined(signOuts.end("o0", 5000, 3, false))
-    assert.strictEqual(signOuts.end(`o${Flow.maxSignOutEntries}`, 5000, 3, false), `s${Flow.maxSignOutEntries}`)
+    assert.strictEqual(
+      signOuts.end(`o${Flow.maxSignOutEntries}`, 5000, 3, false),
+      `s${Flow.maxSignOutEntries}`
+    )
     // Full of ended sign-ins: a session opened is not recorded (nothing ended is pushed out for it).
     const full = new Flow.SignOuts()
     for (let i = 0; i < Flow.maxSignOutEntries; i++) full.end(`e${i}`, 5000, 0, false)
