@@ -327,6 +327,27 @@ describe("Home over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "Home.layer switches again too when plex.tv refuses its token, once, inside the layer's use",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const kids = yield* loopback.fake.account("kids")
+        const switches = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const ids = yield* Effect.gen(function* () {
+          const first = yield* PlexAuth.getTokenDetails()
+          yield* loopback.fake.revokeDevice("features-test")
+          const second = yield* PlexAuth.getTokenDetails()
+          return [first.id, second.id]
+        }).pipe(onLoopback, Effect.provide(Home.layer("kids", { pin: KIDS_PIN })), as("alice"))
+        assert.deepStrictEqual(ids, [kids.id, kids.id])
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a wrong PIN, a missing PIN and a user not in the home are distinct errors", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

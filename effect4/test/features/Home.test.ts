@@ -356,6 +356,27 @@ describe("Home (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  it.effect(
+    "Home.layer switches again too when plex.tv refuses its token, once, inside the layer's use",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const kids = yield* plex.account("kids")
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const ids = yield* Effect.gen(function* () {
+          const first = yield* PlexAuth.getTokenDetails()
+          yield* plex.revokeDevice("features-test")
+          const second = yield* PlexAuth.getTokenDetails()
+          return [first.id, second.id]
+        }).pipe(Effect.provide(Home.layer("kids", { pin: KIDS_PIN })), as("alice"))
+        assert.deepStrictEqual(ids, [kids.id, kids.id])
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("a wrong PIN, a missing PIN and a user not in the home are distinct errors", () =>
     Effect.gen(function* () {
       const plex = yield* fake
