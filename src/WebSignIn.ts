@@ -346,12 +346,17 @@ export const AuthenticateError = /*#__PURE__*/ Schema.Union(
 export type AccessLevel = Core.AccessLevel
 
 /**
- * The signed-in Plex user, as handlers see them.
+ * The signed-in Plex user, as handlers see them. Tagged with how the user
+ * reaches the app owner's server, as `ServerAccess`'s answers and its
+ * `AccessUser` are: `_tag` is `Owner`, `HomeMember` or `Shared`, so one
+ * `switch (user._tag)` serves them all.
  *
  * @since 0.1.0
  * @category models
  */
 export interface PlexUserService {
+  /** How the user reaches the app owner's server: `Owner`, `HomeMember` (the owner's Plex Home) or `Shared`. */
+  readonly _tag: AccessLevel
   /** The Plex account id. */
   readonly id: number
   readonly uuid: string
@@ -360,7 +365,11 @@ export interface PlexUserService {
   readonly title: string
   /** The avatar's URL, when Plex has one. */
   readonly thumb: string | undefined
-  /** How the user reaches the app owner's server. */
+  /**
+   * The same word as `_tag`, kept for callers that read it.
+   *
+   * @deprecated Read `_tag`, as of `ServerAccess`'s answers.
+   */
   readonly access: AccessLevel
   /**
    * The user's Plex token, `Redacted` (kept in the session store, never in a cookie), for calls on the user's
@@ -1343,6 +1352,7 @@ const makeWith = (
       )
 
     const userOf = (record: Core.SessionRecord, access: AccessLevel): PlexUserService => ({
+      _tag: access,
       ...record.user,
       access,
       token: Redacted.make(record.token)
@@ -2105,7 +2115,7 @@ const errorResponse = (error: AuthenticateError) =>
  *     WebSignIn.requireUser(
  *       // What the page needs: not the whole user, whose token stays on the server.
  *       Effect.flatMap(WebSignIn.PlexUser, (user) =>
- *         HttpServerResponse.json({ username: user.username, access: user.access })
+ *         HttpServerResponse.json({ username: user.username, access: user._tag })
  *       )
  *     )
  *   )

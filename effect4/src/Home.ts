@@ -22,7 +22,7 @@ import * as Schema from "effect/Schema"
 import { tagNamed } from "./internal/errorName.js"
 import * as Facts from "../../src/core/home.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
-import { Credentials, makeRefreshing } from "./Credentials.js"
+import { Credentials, type CredentialsService, makeRefreshing } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
@@ -385,7 +385,9 @@ export const switchUser = (
  * switch plex.tv refused for the user (`InvalidHomePin`, `HomePinRequired`: the PIN changed; `HomeUserNotFound`: the
  * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
- * user again`, what the caller can do.
+ * user again`, what the caller can do. A token signed out through the layer (`PlexAuth.signOut`) is never replaced,
+ * in that build or a later one: each later build starts from it, signed out, so the user is not switched back in
+ * with the PIN the layer holds.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
@@ -393,6 +395,8 @@ const switchedLayer = (
 ): Layer.Layer<Credentials> => {
   let newest = first
   let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
+  // The token signed out through a build of the layer: later builds start from it, signed out too.
+  let signedOut: Redacted.Redacted<string> | undefined
   const obtain = Effect.suspend(() => (refused === undefined ? again : Effect.fail(refused))).pipe(
     Effect.tap((token) => Effect.sync(() => void (newest = token))),
     Effect.tapError((error) =>
@@ -409,11 +413,27 @@ const switchedLayer = (
   )
   return Layer.effect(
     Credentials,
-    Effect.suspend(() => makeRefreshing({ initial: newest, obtain })).pipe(
-      // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as one.
-      // Were it one makeRefreshing refuses, the token alone, as before.
-      Effect.catch(() => Effect.succeed({ token: Effect.sync(() => newest) }))
-    )
+    Effect.suspend(() => {
+      const initial = signedOut ?? newest
+      return makeRefreshing({ initial, obtain }).pipe(
+        Effect.tap((service) =>
+          signedOut === undefined || service.signedOut === undefined
+            ? Effect.void
+            : service.signedOut(initial)
+        ),
+        Effect.map((service): CredentialsService => ({
+          ...service,
+          signedOut: (token) =>
+            Effect.andThen(
+              Effect.sync(() => void (signedOut = token)),
+              service.signedOut === undefined ? Effect.void : service.signedOut(token)
+            )
+        })),
+        // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as
+        // one. Were it one makeRefreshing refuses, the token alone, as before.
+        Effect.catch(() => Effect.succeed({ token: Effect.succeed(initial) }))
+      )
+    })
   )
 }
 

@@ -327,6 +327,31 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  it.scoped(
+    "users reads the account's resources alongside its users; a failure of that read fails users with its error",
+    () =>
+      Effect.gen(function* () {
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const id = yield* denId
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const before = [yield* count("getUsers"), yield* count("getServerResources")]
+        assert.isAbove((yield* as("alice")(ServerAccess.users(id))).length, 0)
+        // One request each, sent together (the users' list and the account's resources).
+        assert.deepStrictEqual(
+          [yield* count("getUsers"), yield* count("getServerResources")],
+          [before[0]! + 1, before[1]! + 1]
+        )
+        // plex.tv cannot answer the resources: users fails with that error, named after it, never ServerNotFound
+        // (it says nothing of the server) nor an empty list; the next call, answered, lists the users.
+        yield* plex.fault("getServerResources", Fault.status(503), { times: 1 })
+        const failed = yield* Effect.flip(as("alice")(ServerAccess.users(id)))
+        assert.notStrictEqual(failed._tag, "ServerNotFound")
+        assert.match(failed.message, /^ServerAccess\.users: /)
+        assert.isAbove((yield* as("alice")(ServerAccess.users(id))).length, 0)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("shared users' server tokens for the owner: each works on the server as that user", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

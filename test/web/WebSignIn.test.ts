@@ -280,6 +280,8 @@ describe("WebSignIn.callback", () => {
       ] as const) {
         const { cookies, user } = yield* signIn(username)
         assert.strictEqual(user.username, username)
+        // Tagged as ServerAccess's answers are (one switch serves them); `access` is kept, the same word.
+        assert.strictEqual(user._tag, access)
         assert.strictEqual(user.access, access)
         const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
         assert.deepStrictEqual(names, [
@@ -2126,6 +2128,7 @@ describe("WebSignIn sessions", () => {
         yield* FakePlex.fault("getServerResources", Fault.reset)
         yield* TestClock.adjust("10 minutes")
         assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
         yield* TestClock.adjust("1 hour")
         assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
         yield* FakePlex.clearFaults

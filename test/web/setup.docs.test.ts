@@ -48,7 +48,7 @@ const home = Effect.gen(function* () {
   const result = yield* Effect.either(signIn.authenticate(request.headers["cookie"]))
   if (result._tag === "Right") {
     const { cookies, user } = result.right
-    const page = html(`<p>${escapeHtml(user.title)} (${escapeHtml(user.access)})</p>
+    const page = html(`<p>${escapeHtml(user.title)} (${escapeHtml(user._tag)})</p>
 <form method="post" action="${escapeHtml(signOutPath)}"><button>Sign out</button></form>`)
     // A renewed session's cookie goes out with the page.
     return WebSignIn.withCookies(page, cookies)

@@ -224,6 +224,55 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a switched layer switches again once for concurrent refusals, and never for a token signed out through it",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const kids = yield* plex.account("kids")
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const asKids = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          effect.pipe(Effect.provide(switched.layer))
+        // Five calls refused at once with the revoked token: one switch again, each call retried with its token.
+        yield* plex.revokeDevice("features-test")
+        const five = yield* asKids(
+          Effect.all(
+            Array.from({ length: 5 }, () => PlexAuth.getTokenDetails()),
+            { concurrency: 5 }
+          )
+        )
+        assert.deepStrictEqual(
+          five.map((me) => me.id),
+          Array.from({ length: 5 }, () => kids.id)
+        )
+        assert.strictEqual(yield* switches, 2)
+        // Signed out through the layer: the same build does not switch again, and neither does a later build, which
+        // starts from that token (switching again would sign the user back in with the PIN the app holds).
+        const refusal = <E extends { readonly _tag: string }>(exit: Exit.Exit<unknown, E>) => {
+          const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+          return Option.isSome(error) ? error.value._tag : `not refused: ${exit._tag}`
+        }
+        const sameBuild = yield* asKids(
+          Effect.andThen(PlexAuth.signOut(), Effect.exit(PlexAuth.getTokenDetails()))
+        )
+        assert.strictEqual(refusal(sameBuild), "Unauthorized", "the build that signed out")
+        assert.strictEqual(yield* switches, 2)
+        const laterBuild = yield* Effect.exit(asKids(PlexAuth.getTokenDetails()))
+        assert.strictEqual(refusal(laterBuild), "Unauthorized", "a later build")
+        yield* TestClock.adjust("10 minutes")
+        assert.strictEqual(refusal(yield* Effect.exit(asKids(PlexAuth.getTokenDetails()))), "Unauthorized")
+        assert.strictEqual(yield* switches, 2)
+        // What the caller can do: switch anew.
+        const anew = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(anew.layer))
+        assert.strictEqual(me.id, kids.id)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
@@ -305,6 +354,27 @@ describe("Home (Effect 4)", () => {
       const byEmail = yield* as("alice")(Home.switchUser(bob.email.toUpperCase()))
       assert.strictEqual(byEmail.account.id, bob.id)
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "Home.layer switches again too when plex.tv refuses its token, once, inside the layer's use",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const kids = yield* plex.account("kids")
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const ids = yield* Effect.gen(function* () {
+          const first = yield* PlexAuth.getTokenDetails()
+          yield* plex.revokeDevice("features-test")
+          const second = yield* PlexAuth.getTokenDetails()
+          return [first.id, second.id]
+        }).pipe(Effect.provide(Home.layer("kids", { pin: KIDS_PIN })), as("alice"))
+        assert.deepStrictEqual(ids, [kids.id, kids.id])
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.effect("a wrong PIN, a missing PIN and a user not in the home are distinct errors", () =>

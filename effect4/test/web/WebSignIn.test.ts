@@ -247,6 +247,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
       ] as const) {
         const { cookies, user } = yield* signIn(username)
         assert.strictEqual(user.username, username)
+        // Tagged as ServerAccess's answers are (one switch serves them); `access` is kept, the same word.
+        assert.strictEqual(user._tag, access)
         assert.strictEqual(user.access, access)
         const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
         assert.deepStrictEqual(names, [
@@ -2095,6 +2097,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         yield* FakePlex.fault("getServerResources", Fault.reset)
         yield* TestClock.adjust("10 minutes")
         assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
         yield* TestClock.adjust("1 hour")
         const error = yield* failure(service.authenticate(cookie))
         assert.strictEqual(error._tag, "PlexUnavailable")

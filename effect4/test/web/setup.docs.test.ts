@@ -43,7 +43,7 @@ const home = Effect.gen(function* () {
   const result = yield* Effect.result(signIn.authenticate(request.headers["cookie"]))
   if (result._tag === "Success") {
     const { cookies, user } = result.success
-    const page = html(`<p>${escapeHtml(user.title)} (${escapeHtml(user.access)})</p>
+    const page = html(`<p>${escapeHtml(user.title)} (${escapeHtml(user._tag)})</p>
 <form method="post" action="${escapeHtml(signOutPath)}"><button>Sign out</button></form>`)
     // A renewed session's cookie goes out with the page.
     return WebSignIn.withCookies(page, cookies)
