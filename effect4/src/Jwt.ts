@@ -39,7 +39,6 @@ import {
   InvalidJwt,
   type InvalidInput,
   type ResponseError,
-  Unauthorized,
   Unexpected
 } from "./PlexError.js"
 import * as Jose from "../../src/core/jose.js"
@@ -51,6 +50,7 @@ import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy, none as noRetry } from "./internal/retry.js"
 import { JwtHost, type JwtHostService } from "./internal/jwtHost.js"
+import { keyRefusedUnauthorized } from "./internal/keyRefused.js"
 import * as ObtainLease from "./internal/obtainLease.js"
 import * as Refresh from "./internal/refresh.js"
 import * as StoredSignOut from "./internal/storedSignOut.js"
@@ -687,9 +687,6 @@ export const deviceJwt = (
 const nonceRefused = (error: ResponseError | InvalidInput): error is BadRequest =>
   JwtFacts.nonceRefused(error)
 
-/** plex.tv refused the device JWT's signature or its key (unknown, not registered, revoked). */
-const keyRefused = (error: ResponseError | InvalidInput): error is BadRequest => JwtFacts.keyRefused(error)
-
 const retryingExchange = <A, R>(
   run: Effect.Effect<A, ResponseError | InvalidInput, R>
 ): Effect.Effect<A, ResponseError | InvalidInput, R> =>
@@ -732,20 +729,7 @@ const exchangeFor = (
         Effect.andThen(Effect.annotateCurrentSpan(JwtFacts.nonceRefusedAttribute, true), attempt)
       )
     )
-  ).pipe(
-    Effect.catchIf(keyRefused, (error) =>
-      Effect.fail(
-        new Unauthorized({
-          operation: error.operation,
-          method: error.method,
-          url: error.url,
-          status: error.status,
-          errors: error.errors
-        })
-      )
-    ),
-    Effect.withSpan("Jwt.exchange")
-  )
+  ).pipe(keyRefusedUnauthorized, Effect.withSpan("Jwt.exchange"))
 }
 /**
  * Trades a device JWT for a Plex JWT: a nonce, a signed device JWT, then
@@ -1033,7 +1017,10 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * `onPin` takes is part of it). The device JWT never appears in errors or
  * spans. An approved PIN whose `authToken` is not a JWT, or has no `exp`,
  * fails with `Unexpected` (`Decode`; the detail says so, never the token),
- * as {@link exchange} does: it would never be refreshed ahead.
+ * as {@link exchange} does: it would never be refreshed ahead. A key
+ * plex.tv refuses at a check (422 "Signature verification failed": its
+ * device revoked while the poll waits) fails with `Unauthorized`, as at
+ * {@link exchange}.
  *
  * @since 0.1.0
  * @category pin login

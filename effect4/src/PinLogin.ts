@@ -27,6 +27,7 @@ import {
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { JwtHost } from "./internal/jwtHost.js"
+import { keyRefusedUnauthorized } from "./internal/keyRefused.js"
 import { PlexTv } from "./PlexTv.js"
 import { honourRetryAfter } from "./internal/retry.js"
 import { PinReadAt } from "./internal/pinReadAt.js"
@@ -138,7 +139,10 @@ const checkPinId = (operation: string, id: unknown): Effect.Effect<void, Invalid
 
 /**
  * Reads a PIN again: plex.tv `GET /api/v2/pins/{id}`. A PIN that is unknown
- * or expired (404, code 1020) fails with `PinExpired`. An id that is not a
+ * or expired (404, code 1020) fails with `PinExpired`. A `deviceJwt` whose
+ * signature or key plex.tv refuses (422 "Signature verification failed": a
+ * key unregistered, its device revoked) fails with `Unauthorized`, as at
+ * `Jwt.exchange`: sign the device in again. An id that is not a
  * positive integer, a `pin` or options that are not objects, or a
  * `deviceJwt` that is not a `Redacted` token fail with `InvalidInput` before
  * any request.
@@ -167,6 +171,8 @@ const readPin = (
     schema: Pin
   }).pipe(
     Effect.map((success) => success.value),
+    // A device JWT whose key plex.tv refuses: \`Unauthorized\`, as at \`Jwt.exchange\` (sign in again).
+    keyRefusedUnauthorized,
     Effect.catchTag("NotFound", (error) =>
       Effect.fail(
         new PinExpired({

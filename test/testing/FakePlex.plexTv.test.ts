@@ -639,7 +639,7 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
   )
 
   it.effect(
-    "an approved JWT PIN checked again after its device is revoked: its key is refused (422, BadRequest), no token",
+    "an approved JWT PIN checked again after its device is revoked: its key is refused (422, Unauthorized), no token",
     () =>
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
@@ -651,7 +651,7 @@ describe("FakePlex plex.tv: the devices clients sign in from", () => {
         assert.isTrue(yield* fake.revokeDevice(FakePlex.testIdentity.clientIdentifier))
         // Another scope would have the fake mint the PIN's token anew: refused instead, as the exchange refuses the key.
         const deviceJwt = yield* Jwt.deviceJwt(key, { scope: "username" })
-        const refused = yield* failsWith(PinLogin.check(pin, { deviceJwt }), "BadRequest")
+        const refused = yield* failsWith(PinLogin.check(pin, { deviceJwt }), "Unauthorized")
         assert.strictEqual(refused.status, 422)
         assert.match(refused.message, /Signature verification failed/)
         assert.isFalse(yield* fake.isTokenValid(approved.authToken!))

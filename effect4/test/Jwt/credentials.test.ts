@@ -26,7 +26,7 @@ import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { failsWith } from "../testing/support.js"
 import { withCapturedLogs } from "../support/observe.js"
-import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd } from "./support.js"
+import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd, whenWaiting } from "./support.js"
 
 const hours = (n: number) => Duration.hours(n)
 
@@ -466,6 +466,37 @@ describe("Jwt.pinLogin", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "a key refused mid-poll (its device revoked: 422 Signature verification failed) is Unauthorized, as at Jwt.exchange",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const fake = yield* FakePlex.FakePlex
+        const fiber = yield* Effect.forkChild(Effect.flip(Jwt.pinLogin({ key, onPin: () => Effect.void })))
+        yield* step(fiber, 3)
+        // Between two checks (none in flight), the user approves, and the device is revoked at once: the key the
+        // approval registered is unregistered before the next check.
+        yield* whenWaiting(fiber)
+        const [pin] = yield* fake.pins
+        yield* FakePlex.approvePin(pin!.id)
+        assert.isTrue(yield* fake.unregisterDeviceKey(key.thumbprint))
+        const error = yield* stepToEnd(fiber)
+        // Not BadRequest, which would tell the caller to fix the request: the device must sign in again.
+        assert.strictEqual(error._tag, "Unauthorized")
+        assert.strictEqual(error._tag === "Unauthorized" && error.status, 422)
+        assert.match(error.message, /Signature verification failed/)
+        const checks = (yield* FakePlex.requests).filter((r) => r.route === "checkPin").map((r) => r.status)
+        assert.strictEqual(checks.at(-1), 422, "the poll ends at the first refusal")
+        assert.deepStrictEqual(
+          checks.slice(0, -1).filter((status) => status !== 200),
+          []
+        )
+        // The same refusal reads the same at the exchange.
+        const exchanged = yield* failsWith(Jwt.exchange(key), "Unauthorized")
+        assert.strictEqual(exchanged.status, 422)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("a long wait re-signs the device JWT before it expires", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey
@@ -520,7 +551,8 @@ describe("Jwt.pinLogin", () => {
       assert.isUndefined(plain.authToken, "no deviceJWT, no token")
       const impostor = yield* Jwt.generateKey
       const forged = yield* Jwt.deviceJwt(impostor)
-      const error = yield* failsWith(PinLogin.check(pin, { deviceJwt: forged }), "BadRequest")
+      // Its signature refused (422 "Signature verification failed"): Unauthorized, as at Jwt.exchange.
+      const error = yield* failsWith(PinLogin.check(pin, { deviceJwt: forged }), "Unauthorized")
       assert.strictEqual(error.status, 422)
       const bound = yield* PinLogin.check(pin, { deviceJwt: yield* Jwt.deviceJwt(key) })
       assert.isDefined(bound.authToken)
