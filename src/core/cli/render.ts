@@ -437,14 +437,27 @@ export const concurrentLoginText = (choice: "revoke" | "keep" | undefined, answe
   }`
 
 /**
- * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1): that
- * token is revoked at once, as nothing holds it (it was never shown), or, when plex.tv could not revoke it
- * (`revokeFailure`: why, as the CLI words an error), that it stays valid.
+ * How long `login` waits for plex.tv to revoke the new token it could not save (the store failed, or Ctrl-C came while
+ * the save waited for the store's lock): a plex.tv that does not answer must not hold the exit (Ctrl-C waits for this
+ * revocation) for the per-attempt timeout (30 s) and its retries.
  */
-export const unsavedTokenText = (revokeFailure: string | undefined): string =>
-  revokeFailure === undefined
-    ? "The new token could not be saved, so it is revoked: no valid token is left behind."
-    : `The new token could not be saved, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+export const unsavedRevokeWaitMillis = 5_000
+
+/** Why that revocation was given up, as {@link unsavedTokenText}'s `revokeFailure`. */
+export const unsavedRevokeTimeoutText = `plex.tv did not answer within ${unsavedRevokeWaitMillis / 1000} s`
+
+/**
+ * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1), or
+ * was not because the save was interrupted (`interrupted`: Ctrl-C, exit 130): that token is revoked at once, as
+ * nothing holds it (it was never shown), or, when plex.tv could not revoke it (`revokeFailure`: why, as the CLI
+ * words an error), that it stays valid.
+ */
+export const unsavedTokenText = (revokeFailure: string | undefined, interrupted = false): string => {
+  const why = interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved"
+  return revokeFailure === undefined
+    ? `${why}, so it is revoked: no valid token is left behind.`
+    : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+}
 
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
