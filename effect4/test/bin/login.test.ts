@@ -1005,6 +1005,13 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(yield* server.fake.isTokenValid(saved))
         // The answer was about the old token; the script's, which nobody was asked about, is left valid, and said so.
         assert.isTrue(yield* server.fake.isTokenValid(theirs), "the script's token")
+        // The token asked about, answered "revoke", which the script's save replaced (saved nowhere, still valid): the
+        // user's, revoked as answered, and said so.
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the token asked about")
+        assert.include(
+          run.stderr,
+          "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+        )
         assert.include(
           run.stderr,
           "Another login saved a token while this one signed in: this login's token replaces it; it is still valid, no longer saved: it is not the token you chose to revoke, so it is kept (--old-token revoke revokes whichever token a login replaces)."

@@ -433,6 +433,22 @@ const login = Command.make(
           )
           previous = revoked ? "revoked" : "revoke-failed"
         }
+        // The token the user answered "revoke" about, replaced meanwhile by another login that kept it: theirs, and
+        // still valid with nothing holding it (Render.replacedTokenOutcome).
+        if (outcome.revokeAsked === true && Option.isSome(before)) {
+          const result = yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(before.value.token),
+            Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
+            Effect.catchAll((error) =>
+              Effect.succeed(
+                error._tag === "Unauthorized"
+                  ? ("refused" as const)
+                  : { failure: fromPlexError(error).message }
+              )
+            )
+          )
+          yield* say(Render.askedTokenRevokedText(result))
+        }
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
         if (Option.isSome(session.fake)) {
           // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).
