@@ -39,17 +39,23 @@ describe("core/cli", () => {
     assert.deepStrictEqual([other.previous, other.revoke], ["kept", false])
     assert.strictEqual(other.note, Render.concurrentLoginText(undefined, true))
     assert.include(other.note, "it is not the token you chose to revoke, so it is kept")
+    // ...but applied to t0, the token asked about, which that other login replaced (and kept): the user's to revoke.
+    assert.isTrue(other.revokeAsked)
     const revokedByOptionAsked = outcome({ ...base, oldToken: "revoke", replaced: "theirs" })
     assert.deepStrictEqual([revokedByOptionAsked.previous, revokedByOptionAsked.revoke], ["revoked", true])
     assert.strictEqual(revokedByOptionAsked.note, Render.concurrentLoginText("revoke"))
     const keptByOption = outcome({ ...base, oldToken: "keep", replaced: "theirs" })
     assert.deepStrictEqual([keptByOption.previous, keptByOption.revoke], ["kept", false])
+    assert.isUndefined(keptByOption.revokeAsked)
+    assert.isUndefined(revokedByOptionAsked.revokeAsked)
     const unasked = outcome({ ...base, before: undefined, decision: undefined, replaced: "theirs" })
     assert.deepStrictEqual([unasked.previous, unasked.revoke], ["kept", false])
     assert.include(unasked.note, "--old-token revoke")
     assert.notInclude(unasked.note, "you chose")
     const answeredKeep = outcome({ ...base, decision: "keep", replaced: "theirs" })
     assert.deepStrictEqual([answeredKeep.previous, answeredKeep.revoke], ["kept", false])
+    assert.isUndefined(answeredKeep.revokeAsked)
+    assert.isUndefined(unasked.revokeAsked)
     assert.strictEqual(answeredKeep.note, unasked.note)
     const revokedByOption = outcome({
       ...base,

@@ -60,7 +60,15 @@ export interface Options {
    * code Ctrl-C gives; the real signal is tested on the built binary (plex-auth.test.ts).
    */
   readonly whileRunning?:
-    | { readonly until: RegExp; readonly andThen: (stdout: string) => Effect.Effect<void> }
+    | {
+        readonly until: RegExp
+        readonly andThen: (stdout: string) => Effect.Effect<void>
+        /**
+         * `until` is looked for on stderr too: logs of `--log-level` (the Effect 3 CLI logs to stderr, the Effect 4
+         * CLI's default logger to stdout).
+         */
+        readonly orStderr?: boolean | undefined
+      }
     | undefined
 }
 
@@ -171,7 +179,11 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
             command,
             Effect.gen(function* () {
               // Turns of the event loop (the server answers on real sockets), not time: no clock involved.
-              while (!whileRunning.until.test(stdout.join(""))) {
+              while (
+                !whileRunning.until.test(
+                  stdout.join("") + (whileRunning.orStderr === true ? stderr.join("") : "")
+                )
+              ) {
                 yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
               }
               yield* whileRunning.andThen(stdout.join(""))

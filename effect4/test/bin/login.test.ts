@@ -772,6 +772,69 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
   )
 
   it.live(
+    "login interrupted while its save waits for the store's lock (Ctrl-C) revokes the new token: none left valid and unsaved",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          const dir = yield* configDir
+          // A client identifier saved already, and the store's lock held by a live process (this one): the save
+          // waits for it, and Ctrl-C comes then (logged at Debug: the store's wait, Store.lockWaitMessage).
+          yield* writeStore(dir, {
+            "effect-plex-auth/client-identifier": "3381b62b-9ab7-4e37-827b-203e9809eb58"
+          })
+          yield* Effect.promise(() =>
+            fs.writeFile(
+              path.join(dir, "store.json.lock"),
+              JSON.stringify({ pid: process.pid, host: hostTag(), nonce: "held" })
+            )
+          )
+          const run = yield* cli(
+            [
+              "--log-level",
+              "debug",
+              "--config-dir",
+              dir,
+              "--plex-tv",
+              server.plexTvUrl,
+              "login",
+              "--password",
+              "--login",
+              "alice"
+            ],
+            {
+              env: { PLEX_PASSWORD: password },
+              whileRunning: {
+                orStderr: true,
+                until: /waits for the lock held by process/,
+                andThen: () => Effect.void
+              }
+            }
+          )
+          assertExit(run, 130)
+          assert.include(
+            run.stderr,
+            "The new token was not saved (interrupted), so it is revoked: no valid token is left behind."
+          )
+          const requests = yield* server.fake.requests
+          assert.lengthOf(
+            requests.filter((r) => r.route === "postUsersSignInData"),
+            1
+          )
+          // The token the sign-in handed out, signed out: no valid token that nothing holds.
+          const signOuts = requests.filter(
+            (r) => r.method === "DELETE" && r.path.startsWith("/api/v2/users/signout")
+          )
+          assert.lengthOf(signOuts, 1)
+          const revoked = String(signOuts[0]!.headers["x-plex-token"])
+          assert.isFalse(yield* server.fake.isTokenValid(revoked))
+          assert.notProperty((yield* readStore(dir)) ?? {}, tokenKey)
+          noSecretIn(run, revoked, password)
+        })
+      )
+  )
+
+  it.live(
     "login after one killed while saving: the dead login's lock is taken over and its temporary file removed",
     () =>
       Effect.scoped(
@@ -942,6 +1005,13 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(yield* server.fake.isTokenValid(saved))
         // The answer was about the old token; the script's, which nobody was asked about, is left valid, and said so.
         assert.isTrue(yield* server.fake.isTokenValid(theirs), "the script's token")
+        // The token asked about, answered "revoke", which the script's save replaced (saved nowhere, still valid): the
+        // user's, revoked as answered, and said so.
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the token asked about")
+        assert.include(
+          run.stderr,
+          "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+        )
         assert.include(
           run.stderr,
           "Another login saved a token while this one signed in: this login's token replaces it; it is still valid, no longer saved: it is not the token you chose to revoke, so it is kept (--old-token revoke revokes whichever token a login replaces)."

@@ -16,7 +16,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import { FakePlexServer } from "effect4-plex-auth/node"
-import { FakePlex } from "effect4-plex-auth/testing"
+import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll } from "vitest"
 import * as RefreshFacts from "../../../src/core/refresh.js"
@@ -192,6 +192,28 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     assert.strictEqual(await page.textContent("#user"), FakePlex.defaults.username)
     assert.isNull(await stored(page, leaseKey))
+    await context.close()
+  })
+
+  it("a PIN check failing as the window closes ends nothing: the login's poll goes on, and an approval signs in", async () => {
+    const { context, page } = await open()
+    const first = await signIn(page)
+    // plex.tv hiccups on every PIN check from now on: the one made as the window closes, and the login's own.
+    await runtime!.runPromise(fake.fake.fault("checkPin", Fault.status(503)))
+    const warned = page
+      .waitForEvent("console", (message) =>
+        message.text().includes("The PIN check made as the Plex window closed")
+      )
+      .then(() => "warned")
+    await first.close()
+    // The check failed (logged), and the sign-in was not ended by it (no "failed", no "cancelled").
+    const outcome = await Promise.race([warned, statusOf(page, /cancelled|signed in/)])
+    assert.strictEqual(outcome, "warned")
+    // The login polls on: plex.tv answers again, and the PIN, approved meanwhile (on another device), signs in.
+    await runtime!.runPromise(fake.fake.clearFaults)
+    const pins = await runtime!.runPromise(fake.fake.pins)
+    await runtime!.runPromise(fake.fake.approvePin(pins.at(-1)!.id))
+    assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     await context.close()
   })
 })

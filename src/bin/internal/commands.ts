@@ -5,6 +5,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -355,6 +356,7 @@ const login = Command.make(
           Render.loginValueProblem(Option.getOrUndefined(options.login))
         if (problem !== undefined) return yield* usage(problem)
         const session = yield* Session.Session
+        const store = yield* KeyValueStore.KeyValueStore
         const before = yield* savedLogin
         let decision: "revoke" | "keep" | undefined
         let previous: Previous = "none"
@@ -385,14 +387,29 @@ const login = Command.make(
           : plexFailure(pinLogin({ linkCode: options.linkCode }))
         // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
         // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-        // Not saved (the store failed): the new token is revoked, never left valid with nothing holding it.
+        // Not saved (the store failed, or Ctrl-C): the new token is revoked, never left valid and held by nothing.
         const replaced = yield* session.swapToken(token).pipe(
-          Effect.tapError(() =>
-            PlexAuth.signOut().pipe(
-              Credentials.withToken(token),
-              Effect.as(undefined),
-              Effect.catchAll((error) => Effect.succeed(fromPlexError(error).message)),
-              Effect.flatMap((failure) => say(Render.unsavedTokenText(failure)))
+          // On a failure and on an interruption alike (Ctrl-C while the save waits for the store's lock), unless
+          // the store holds the token all the same (Ctrl-C once the lock was taken: the change runs to its end).
+          // The revocation is bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
+          Effect.onError((cause) =>
+            Effect.flatMap(
+              Effect.map(Effect.option(store.get(session.tokenKey)), (saved) =>
+                Option.getOrUndefined(Option.flatten(saved))
+              ),
+              (saved) =>
+                saved === Redacted.value(token)
+                  ? Effect.void
+                  : PlexAuth.signOut().pipe(
+                      Credentials.withToken(token),
+                      Effect.as(undefined),
+                      Effect.catchAll((error) => Effect.succeed(fromPlexError(error).message)),
+                      Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+                      Effect.map(Option.getOrElse(() => Render.unsavedRevokeTimeoutText)),
+                      Effect.flatMap((failure) =>
+                        say(Render.unsavedTokenText(failure, Cause.isInterruptedOnly(cause)))
+                      )
+                    )
             )
           )
         )
@@ -416,10 +433,25 @@ const login = Command.make(
           )
           previous = revoked ? "revoked" : "revoke-failed"
         }
+        // The token the user answered "revoke" about, replaced meanwhile by another login that kept it: theirs, and
+        // still valid with nothing holding it (Render.replacedTokenOutcome).
+        if (outcome.revokeAsked === true && Option.isSome(before)) {
+          const result = yield* PlexAuth.signOut().pipe(
+            Credentials.withToken(before.value.token),
+            Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
+            Effect.catchAll((error) =>
+              Effect.succeed(
+                error._tag === "Unauthorized"
+                  ? ("refused" as const)
+                  : { failure: fromPlexError(error).message }
+              )
+            )
+          )
+          yield* say(Render.askedTokenRevokedText(result))
+        }
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
         if (Option.isSome(session.fake)) {
           // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).
-          const store = yield* KeyValueStore.KeyValueStore
           const user = FakeSeed.fakeLoggedInUser(Option.getOrUndefined(account)?.username)
           yield* Effect.mapError(
             user === undefined ? store.remove(FakeSeed.fakeUserKey) : store.set(FakeSeed.fakeUserKey, user),

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as ClientIdentity from "../../ClientIdentity.js"
@@ -278,11 +279,14 @@ const commandStore = (
     // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
     const core = Store.open(directory)
     const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
-      Effect.suspend(() => {
+      Effect.flatMap(Effect.runtime<never>(), (runtime) => {
         reading.forget(key)
         return Effect.async<string | undefined, CliFailure>((resume) => {
           const controller = new AbortController()
-          const done = core.swap(key, value, { signal: controller.signal }).then(
+          // A wait for another process's lock is logged at Debug (--log-level debug), as the library's store logs it.
+          const onWait = (method: string, holder: string) =>
+            Runtime.runSync(runtime)(Effect.logDebug(Store.lockWaitMessage(method, holder)))
+          const done = core.swap(key, value, { signal: controller.signal, onWait }).then(
             (previous) => resume(Effect.succeed(previous)),
             (error: unknown) =>
               resume(

@@ -393,8 +393,9 @@ export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
  * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile (a script's, another
  * account's) is revoked only by `--old-token revoke`, which is about whichever token the login replaces; the
  * question's answer was about `before` alone, so without the option that token is kept, and `note` says so (and,
- * after a "revoke" answer, that the answer was not applied to it). Nothing replaced (another program removed the
- * token meanwhile): nothing to do.
+ * after a "revoke" answer, that the answer was not applied to it). That answer is honoured for `before` itself
+ * (`revokeAsked`): replaced meanwhile by another login (`--old-token keep`), it is still valid and saved nowhere, and
+ * it is the user's to revoke. Nothing replaced (another program removed the token meanwhile): nothing to do.
  */
 export const replacedTokenOutcome = (input: {
   readonly before: string | undefined
@@ -403,7 +404,12 @@ export const replacedTokenOutcome = (input: {
   readonly oldToken: "revoke" | "keep" | undefined
   readonly replaced: string | undefined
   readonly token: string
-}): { readonly previous: Previous; readonly revoke: boolean; readonly note?: string } => {
+}): {
+  readonly previous: Previous
+  readonly revoke: boolean
+  readonly note?: string
+  readonly revokeAsked?: true
+} => {
   const { before, replaced } = input
   if (replaced === undefined || replaced === "") return { previous: "none", revoke: false }
   if (replaced === input.token) return { previous: "same", revoke: false }
@@ -414,12 +420,26 @@ export const replacedTokenOutcome = (input: {
       : { previous: "kept", revoke: false }
   }
   const choice = input.oldToken
+  const answeredRevoke = choice === undefined && input.decision === "revoke" && before !== undefined
   return {
     previous: choice === "revoke" ? "revoked" : "kept",
     revoke: choice === "revoke",
-    note: concurrentLoginText(choice, choice === undefined && input.decision === "revoke")
+    note: concurrentLoginText(choice, answeredRevoke),
+    ...(answeredRevoke ? { revokeAsked: true as const } : {})
   }
 }
+
+/**
+ * What `login` says of the token it asked about, answered "revoke", that another login replaced meanwhile
+ * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv no longer accepts it: revoked
+ * already, by that other login), or why it could not be (as the CLI words an error).
+ */
+export const askedTokenRevokedText = (result: "revoked" | "refused" | { readonly failure: string }): string =>
+  result === "revoked"
+    ? "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+    : result === "refused"
+      ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+      : `Could not revoke the token you chose to revoke (replaced meanwhile by another login): ${result.failure}`
 
 /**
  * What `login` says when another login saved a token while it signed in (`choice`: `--old-token`). `answeredRevoke`:
@@ -437,14 +457,27 @@ export const concurrentLoginText = (choice: "revoke" | "keep" | undefined, answe
   }`
 
 /**
- * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1): that
- * token is revoked at once, as nothing holds it (it was never shown), or, when plex.tv could not revoke it
- * (`revokeFailure`: why, as the CLI words an error), that it stays valid.
+ * How long `login` waits for plex.tv to revoke the new token it could not save (the store failed, or Ctrl-C came while
+ * the save waited for the store's lock): a plex.tv that does not answer must not hold the exit (Ctrl-C waits for this
+ * revocation) for the per-attempt timeout (30 s) and its retries.
  */
-export const unsavedTokenText = (revokeFailure: string | undefined): string =>
-  revokeFailure === undefined
-    ? "The new token could not be saved, so it is revoked: no valid token is left behind."
-    : `The new token could not be saved, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+export const unsavedRevokeWaitMillis = 5_000
+
+/** Why that revocation was given up, as {@link unsavedTokenText}'s `revokeFailure`. */
+export const unsavedRevokeTimeoutText = `plex.tv did not answer within ${unsavedRevokeWaitMillis / 1000} s`
+
+/**
+ * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1), or
+ * was not because the save was interrupted (`interrupted`: Ctrl-C, exit 130): that token is revoked at once, as
+ * nothing holds it (it was never shown), or, when plex.tv could not revoke it (`revokeFailure`: why, as the CLI
+ * words an error), that it stays valid.
+ */
+export const unsavedTokenText = (revokeFailure: string | undefined, interrupted = false): string => {
+  const why = interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved"
+  return revokeFailure === undefined
+    ? `${why}, so it is revoked: no valid token is left behind.`
+    : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+}
 
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`

@@ -8,6 +8,7 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Prompt from "effect/cli/Prompt"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -294,14 +295,27 @@ const login = Command.make(
             : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
           // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
           // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-          // Not saved (the store failed): the new token is revoked, never left valid with nothing holding it.
+          // Not saved (the store failed, or Ctrl-C): the new token is revoked, never left valid and held by nothing.
           const replaced = yield* session.swapToken(token).pipe(
-            Effect.tapError(() =>
-              PlexAuth.signOut().pipe(
-                Credentials.withToken(token),
-                Effect.as(undefined),
-                Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
-                Effect.flatMap((failure) => say(Render.unsavedTokenText(failure)))
+            // On a failure and on an interruption alike (Ctrl-C while the save waits for the store's lock), unless
+            // the store holds the token all the same (Ctrl-C once the lock was taken: the change runs to its end).
+            // The revocation is bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
+            Effect.onError((cause) =>
+              Effect.flatMap(
+                Effect.map(Effect.option(session.store.get(session.tokenKey)), Option.getOrUndefined),
+                (saved) =>
+                  saved === Redacted.value(token)
+                    ? Effect.void
+                    : PlexAuth.signOut().pipe(
+                        Credentials.withToken(token),
+                        Effect.as(undefined),
+                        Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+                        Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+                        Effect.map(Option.getOrElse(() => Render.unsavedRevokeTimeoutText)),
+                        Effect.flatMap((failure) =>
+                          say(Render.unsavedTokenText(failure, Cause.hasInterruptsOnly(cause)))
+                        )
+                      )
               )
             )
           )
@@ -324,6 +338,22 @@ const login = Command.make(
               )
             )
             previous = revoked ? "revoked" : "revoke-failed"
+          }
+          // The token the user answered "revoke" about, replaced meanwhile by another login that kept it: theirs, and
+          // still valid with nothing holding it (Render.replacedTokenOutcome).
+          if (outcome.revokeAsked === true && before !== undefined) {
+            const result = yield* PlexAuth.signOut().pipe(
+              Credentials.withToken(before),
+              Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
+              Effect.catch((error) =>
+                Effect.succeed(
+                  error._tag === "Unauthorized"
+                    ? ("refused" as const)
+                    : { failure: fromPlexError(error).message }
+                )
+              )
+            )
+            yield* say(Render.askedTokenRevokedText(result))
           }
           const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
           if (session.fake !== undefined) {

@@ -259,11 +259,14 @@ const commandStore = (directory: string) =>
     // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
     const core = Store.open(directory)
     const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
-      Effect.suspend(() => {
+      Effect.flatMap(Effect.context<never>(), (context) => {
         reading.forget(key)
         return Effect.callback<string | undefined, CliFailure>((resume) => {
           const controller = new AbortController()
-          const done = core.swap(key, value, { signal: controller.signal }).then(
+          // A wait for another process's lock is logged at Debug (--log-level debug), as the library's store logs it.
+          const onWait = (method: string, holder: string) =>
+            Effect.runSyncWith(context)(Effect.logDebug(Store.lockWaitMessage(method, holder)))
+          const done = core.swap(key, value, { signal: controller.signal, onWait }).then(
             (previous) => resume(Effect.succeed(previous)),
             (error: unknown) =>
               resume(
