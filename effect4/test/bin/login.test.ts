@@ -816,6 +816,9 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             run.stderr,
             "The new token was not saved (interrupted), so it is revoked: no valid token is left behind."
           )
+          // The Debug line of the wait on stderr: stdout carries results only.
+          assert.match(run.stderr, /waits for the lock held by process/)
+          assert.notMatch(run.stdout, /waits for the lock/)
           const requests = yield* server.fake.requests
           assert.lengthOf(
             requests.filter((r) => r.route === "postUsersSignInData"),

@@ -11,6 +11,7 @@ import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Terminal from "effect/Terminal"
 import * as Core from "../../../../src/core/cli/failure.js"
@@ -137,6 +138,8 @@ export const run = (typed: ReadonlyArray<string>): Effect.Effect<number, never, 
     Effect.onInterrupt(() => report(cancelled)),
     // All of effect/cli's built-in options: --help, --version, --wizard, --completions, --log-level.
     Effect.provide(CliConfig.layer(CliConfig.defaults)),
+    // Logs (--log-level debug: the store's lock waits) go to stderr, as the Effect 3 CLI's: stdout carries results only.
+    Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(CliOutput.layerPresenter(presenter(asJson)))
   )
 }
