@@ -168,6 +168,20 @@ const untilFirstCheck = Effect.gen(function* () {
   }
 })
 
+/** How many PIN checks plex.tv has had: {@link untilCheckAfter}'s `before`. */
+const checksSoFar = Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === "checkPin").length)
+
+/**
+ * Waits (no time passing, as untilFirstCheck) until plex.tv has had more than `before` PIN checks: the first check of a
+ * return forked once earlier sign-ins of the test have checked theirs (untilFirstCheck would not wait then).
+ */
+const untilCheckAfter = (before: number) =>
+  Effect.gen(function* () {
+    while ((yield* checksSoFar) <= before) {
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+  })
+
 /**
  * Waits (no time passing, no bound on the turns, as untilFirstCheck) until plex.tv has been asked for the user's
  * resources more than `before` times.
@@ -2341,10 +2355,12 @@ describe("WebSignIn sessions", () => {
         const started = yield* service.start
         const params = authUrlParams(Redacted.value(started.url))
         const browser = `${signedIn}; ${started.cookie.name}=${started.cookie.value}`
+        const checked = yield* checksSoFar
+        const accessAsked = (yield* FakePlex.requests).filter((r) => r.route === "getServerResources").length
         const fiber = yield* Effect.fork(
           Effect.either(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
         )
-        yield* untilFirstCheck
+        yield* untilCheckAfter(checked)
         // The user signs out in another tab meanwhile (the browser sends both cookies), then Plex approves the PIN.
         const out = yield* service.signOut(browser)
         const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
@@ -2357,7 +2373,10 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual(refused?._tag, "SignInNotStarted")
         assert.strictEqual(refused?._tag === "SignInNotStarted" && refused.reason, "NoCookie")
         // It got as far as writing bob's session, and removed it: the store holds none.
-        assert.isTrue((yield* FakePlex.requests).some((r) => r.route === "getServerResources"))
+        assert.isAbove(
+          (yield* FakePlex.requests).filter((r) => r.route === "getServerResources").length,
+          accessAsked
+        )
         assert.strictEqual(yield* sessions(store), 0)
       }).pipe(Effect.provide(env()))
   )
@@ -2373,10 +2392,12 @@ describe("WebSignIn sessions", () => {
         const started = yield* service.start
         const params = authUrlParams(Redacted.value(started.url))
         const browser = `${signedIn}; ${started.cookie.name}=${started.cookie.value}`
+        const checked = yield* checksSoFar
+        const accessAsked = (yield* FakePlex.requests).filter((r) => r.route === "getServerResources").length
         const fiber = yield* Effect.fork(
           Effect.either(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
         )
-        yield* untilFirstCheck
+        yield* untilCheckAfter(checked)
         // The user signs out in another tab meanwhile (the browser sends both cookies), then Plex approves the PIN.
         const out = yield* service.signOut(browser, { revoke: true })
         const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
@@ -2389,7 +2410,10 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual(refused?._tag, "SignInNotStarted")
         assert.strictEqual(refused?._tag === "SignInNotStarted" && refused.reason, "NoCookie")
         // It got as far as writing bob's session, and removed it: the store holds none.
-        assert.isTrue((yield* FakePlex.requests).some((r) => r.route === "getServerResources"))
+        assert.isAbove(
+          (yield* FakePlex.requests).filter((r) => r.route === "getServerResources").length,
+          accessAsked
+        )
         assert.strictEqual(yield* sessions(store), 0)
         // alice's session revoked by the sign-out itself; bob's token, obtained by the return afterwards, by the return.
         const fake = yield* FakePlex.FakePlex
