@@ -383,8 +383,8 @@ export const switchUser = (
  * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
  * user again`, what the caller can do. A token signed out through the layer (`PlexAuth.signOut`) is never replaced,
- * in that build or a later one: each later build starts from it, signed out, so the user is not switched back in
- * with the PIN the layer holds.
+ * in that build, in a later one (each starts from it, signed out) nor in one alive meanwhile (each is told), so the
+ * user is not switched back in with the PIN the layer holds.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
@@ -394,6 +394,9 @@ const switchedLayer = (
   let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
   // The token signed out through a build of the layer: later builds start from it, signed out too.
   let signedOut: Redacted.Redacted<string> | undefined
+  // The builds alive (each removed when its scope closes): a sign-out through one is told to every one, so that a
+  // build alive meanwhile (an app's runtime) does not switch again when the token signed out is refused.
+  const live = new Set<CredentialsService>()
   const obtain = Effect.suspend(() => (refused === undefined ? again : Effect.fail(refused))).pipe(
     Effect.tap((token) => Effect.sync(() => void (newest = token))),
     Effect.tapError((error) =>
@@ -418,13 +421,22 @@ const switchedLayer = (
             ? Effect.void
             : service.signedOut(initial)
         ),
+        Effect.tap((service) =>
+          Effect.acquireRelease(
+            Effect.sync(() => void live.add(service)),
+            () => Effect.sync(() => void live.delete(service))
+          )
+        ),
         Effect.map((service): CredentialsService => ({
           ...service,
           signedOut: (token) =>
-            Effect.andThen(
-              Effect.sync(() => void (signedOut = token)),
-              service.signedOut === undefined ? Effect.void : service.signedOut(token)
-            )
+            Effect.suspend(() => {
+              signedOut = token
+              const told = new Set([...live, service])
+              return Effect.forEach(told, (build) => build.signedOut?.(token) ?? Effect.void, {
+                discard: true
+              })
+            })
         })),
         // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as
         // one. Were it one makeRefreshing refuses, the token alone, as before.

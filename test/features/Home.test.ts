@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
+import { Effect, Exit, Layer, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
 import { Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
@@ -235,6 +235,33 @@ describe("Home over loopback", () => {
         const anew = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
         const me = yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(anew.layer))
         assert.strictEqual(me.id, kids.id)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a token signed out through one build of a switched layer is not replaced by another build alive meanwhile",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const switches = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // A long-lived build (an app's runtime) holding the switched token, and a call that signs out through a
+        // build of its own.
+        const running = yield* Layer.build(switched.layer)
+        yield* onLoopback(PlexAuth.signOut()).pipe(Effect.provide(switched.layer))
+        // The running build, its token now refused, must not switch the user back in with the PIN it holds.
+        const exit = yield* Effect.exit(onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(running)))
+        assert.strictEqual(
+          Exit.isFailure(exit) && exit.cause._tag === "Fail"
+            ? exit.cause.error._tag
+            : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the build alive during the sign-out"
+        )
+        assert.strictEqual(yield* switches, 1)
       }).pipe(Effect.provide(TestLive()))
   )
 

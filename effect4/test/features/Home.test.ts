@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -269,6 +270,32 @@ describe("Home (Effect 4)", () => {
         const anew = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
         const me = yield* PlexAuth.getTokenDetails().pipe(Effect.provide(anew.layer))
         assert.strictEqual(me.id, kids.id)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a token signed out through one build of a switched layer is not replaced by another build alive meanwhile",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // A long-lived build (an app's runtime) holding the switched token, and a call that signs out through a
+        // build of its own.
+        const running = yield* Layer.build(switched.layer)
+        yield* PlexAuth.signOut().pipe(Effect.provide(switched.layer))
+        // The running build, its token now refused, must not switch the user back in with the PIN it holds.
+        const exit = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(running)))
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.strictEqual(
+          Option.isSome(error) ? error.value._tag : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the build alive during the sign-out"
+        )
+        assert.strictEqual(yield* switches, 1)
       }).pipe(Effect.provide(TestLive()))
   )
 
