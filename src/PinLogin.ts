@@ -168,7 +168,7 @@ const readPin = (
     schema: Pin
   }).pipe(
     Effect.map((success) => success.value),
-    // A device JWT whose key plex.tv refuses: \`Unauthorized\`, as at \`Jwt.exchange\` (sign in again).
+    // A device JWT whose key plex.tv refuses: `Unauthorized`, as at `Jwt.exchange` (sign in again).
     keyRefusedUnauthorized,
     Effect.catchTag("NotFound", (error) =>
       Effect.fail(
