@@ -976,7 +976,9 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         assert.lengthOf(issued, logins)
         const saved = (yield* readStore(dir))!.entries[tokenKey]!
         assert.include(issued, saved)
-        // Each token replaced (the first, then two of the three) is revoked once, by the login that replaced it.
+        // Each token replaced (the first, then two of the three) is revoked by the login that replaced it; the first
+        // also by the two others, as the token their --old-token revoke is about (whichever gets there first revokes
+        // it, the others find it revoked already: a 401, no failure).
         for (const token of [first, ...issued]) {
           assert.strictEqual(
             yield* server.fake.isTokenValid(token),
@@ -991,7 +993,14 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           )
         )
         assert.lengthOf(said, logins - 1)
+        for (const run of said) {
+          assert.match(
+            run.stderr,
+            /The token you chose to revoke, replaced meanwhile by another login, (is revoked|was revoked already)\./
+          )
+        }
         for (const run of runs) {
+          assert.notInclude(run.stderr, "Could not revoke")
           assert.include(run.stdout, "The old token is revoked.")
           noSecretIn(run, first, ...issued)
         }
@@ -1060,7 +1069,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         assert.isFalse(yield* server.fake.isTokenValid(old), "the token asked about")
         assert.include(
           run.stderr,
-          "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+          "The token you chose to revoke, replaced meanwhile by another login, is revoked."
         )
         assert.include(
           run.stderr,
@@ -1068,6 +1077,98 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         )
         assert.include(run.stdout, "The old token is still valid (it is no longer saved).")
         noSecretIn(run, old, theirs, saved)
+      })
+  )
+
+  it.scoped(
+    "the token asked about, replaced meanwhile by another login: revoked by --old-token revoke as by the answer; revoked already by that login, said so",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["login", "--password", "--login", "alice"]
+        const cases = [
+          // --old-token revoke, about the token saved as the login started (as the answer "revoke" is), and about
+          // the one it replaces: the other login kept the first, this one revokes both.
+          {
+            what: "--old-token revoke",
+            option: ["--old-token", "revoke"],
+            answer: undefined,
+            revokedThere: false
+          },
+          // The other login revoked the token asked about: plex.tv refuses it (401), which is said, not a failure.
+          { what: "revoked already", option: [], answer: "y", revokedThere: true }
+        ] as const
+        for (const { what, option, answer, revokedThere } of cases) {
+          const dir = yield* configDir
+          const elsewhere = yield* configDir
+          // The token this login is asked about, and one a script signs in for itself in another directory.
+          assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+          const old = (yield* readStore(dir))!.entries[tokenKey]!
+          assertExit(
+            yield* cli(["--config-dir", elsewhere, "--plex-tv", server.plexTvUrl, ...signIn], { env }),
+            0
+          )
+          const theirs = (yield* readStore(elsewhere))!.entries[tokenKey]!
+          // plex.tv: the fake, behind a loopback stand-in that, as this login signs in, has the script save its
+          // token in this login's file (and revoke the one there, `revokedThere`), as another login finishing first would.
+          const file = path.join(dir, "store.json")
+          const plexTv = yield* loopbackPlexTv(async (request, response) => {
+            const chunks: Array<Buffer> = []
+            for await (const chunk of request) chunks.push(chunk as Buffer)
+            if (request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")) {
+              const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
+              await fs.writeFile(`${file}.script`, JSON.stringify({ ...entries, [tokenKey]: theirs }), {
+                mode: 0o600
+              })
+              await fs.rename(`${file}.script`, file)
+              if (revokedThere) await Effect.runPromise(server.fake.revokeToken(old))
+            }
+            const headers = new Headers()
+            for (const [name, value] of Object.entries(request.headers)) {
+              if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+                headers.set(name, value)
+              }
+            }
+            const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+              method: request.method!,
+              headers,
+              ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+            })
+            response.writeHead(forwarded.status, {
+              "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+            })
+            response.end(Buffer.from(await forwarded.arrayBuffer()))
+          })
+          const run = yield* cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn, ...option], {
+            env,
+            answers: answer === undefined ? [] : [{ when: /revoke the old token/, answer }]
+          })
+          assertExit(run, 0)
+          const saved = (yield* readStore(dir))!.entries[tokenKey]!
+          assert.notInclude([old, theirs], saved, what)
+          assert.isTrue(yield* server.fake.isTokenValid(saved), what)
+          // The token asked about is revoked either way, by this login or by the other one.
+          assert.isFalse(yield* server.fake.isTokenValid(old), what)
+          assert.include(
+            run.stderr,
+            revokedThere
+              ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+              : "The token you chose to revoke, replaced meanwhile by another login, is revoked.",
+            what
+          )
+          assert.notInclude(run.stderr, "Could not revoke", what)
+          // The script's token: revoked by --old-token revoke (whichever token the login replaces), kept otherwise.
+          assert.strictEqual(yield* server.fake.isTokenValid(theirs), revokedThere, what)
+          assert.include(
+            run.stdout,
+            revokedThere
+              ? "The old token is still valid (it is no longer saved)."
+              : "The old token is revoked.",
+            what
+          )
+          noSecretIn(run, old, theirs, saved)
+        }
       })
   )
 })

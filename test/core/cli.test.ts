@@ -47,7 +47,13 @@ describe("core/cli", () => {
     const keptByOption = outcome({ ...base, oldToken: "keep", replaced: "theirs" })
     assert.deepStrictEqual([keptByOption.previous, keptByOption.revoke], ["kept", false])
     assert.isUndefined(keptByOption.revokeAsked)
-    assert.isUndefined(revokedByOptionAsked.revokeAsked)
+    // --old-token revoke is about t0 as the answer is: t0 revoked too, besides the token this login replaced.
+    assert.isTrue(revokedByOptionAsked.revokeAsked)
+    // t0 refused at the start (decision undefined then): nothing asked about it.
+    assert.isUndefined(
+      outcome({ ...base, beforeInvalid: true, decision: undefined, oldToken: "revoke", replaced: "theirs" })
+        .revokeAsked
+    )
     const unasked = outcome({ ...base, before: undefined, decision: undefined, replaced: "theirs" })
     assert.deepStrictEqual([unasked.previous, unasked.revoke], ["kept", false])
     assert.include(unasked.note, "--old-token revoke")
@@ -65,6 +71,7 @@ describe("core/cli", () => {
       replaced: "theirs"
     })
     assert.deepStrictEqual([revokedByOption.previous, revokedByOption.revoke], ["revoked", true])
+    assert.isUndefined(revokedByOption.revokeAsked)
   })
 
   it("displayWidth: the columns a terminal draws (wide and fullwidth 2, combining marks 0); table pads by them", () => {

@@ -393,9 +393,10 @@ export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
  * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile (a script's, another
  * account's) is revoked only by `--old-token revoke`, which is about whichever token the login replaces; the
  * question's answer was about `before` alone, so without the option that token is kept, and `note` says so (and,
- * after a "revoke" answer, that the answer was not applied to it). That answer is honoured for `before` itself
- * (`revokeAsked`): replaced meanwhile by another login (`--old-token keep`), it is still valid and saved nowhere, and
- * it is the user's to revoke. Nothing replaced (another program removed the token meanwhile): nothing to do.
+ * after a "revoke" answer, that the answer was not applied to it). "revoke", answered or passed, is honoured for
+ * `before` itself (`revokeAsked`): replaced meanwhile by another login (`--old-token keep`), it is still valid and
+ * saved nowhere, and it is the user's to revoke (revoked by that login already, plex.tv refuses it: no harm). Nothing
+ * replaced (another program removed the token meanwhile): nothing to do.
  */
 export const replacedTokenOutcome = (input: {
   readonly before: string | undefined
@@ -420,23 +421,24 @@ export const replacedTokenOutcome = (input: {
       : { previous: "kept", revoke: false }
   }
   const choice = input.oldToken
-  const answeredRevoke = choice === undefined && input.decision === "revoke" && before !== undefined
+  // "revoke", answered or passed (the option wins), is about `before` either way.
+  const revokeAsked = (choice ?? input.decision) === "revoke" && before !== undefined && !input.beforeInvalid
   return {
     previous: choice === "revoke" ? "revoked" : "kept",
     revoke: choice === "revoke",
-    note: concurrentLoginText(choice, answeredRevoke),
-    ...(answeredRevoke ? { revokeAsked: true as const } : {})
+    note: concurrentLoginText(choice, choice === undefined && revokeAsked),
+    ...(revokeAsked ? { revokeAsked: true as const } : {})
   }
 }
 
 /**
- * What `login` says of the token it asked about, answered "revoke", that another login replaced meanwhile
+ * What `login` says of the token it asked about, answered "revoke" (or `--old-token revoke`), that another login replaced meanwhile
  * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv no longer accepts it: revoked
  * already, by that other login), or why it could not be (as the CLI words an error).
  */
 export const askedTokenRevokedText = (result: "revoked" | "refused" | { readonly failure: string }): string =>
   result === "revoked"
-    ? "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+    ? "The token you chose to revoke, replaced meanwhile by another login, is revoked."
     : result === "refused"
       ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
       : `Could not revoke the token you chose to revoke (replaced meanwhile by another login): ${result.failure}`

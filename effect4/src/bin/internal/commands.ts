@@ -330,17 +330,21 @@ const login = Command.make(
           if (outcome.note !== undefined) yield* say(outcome.note)
           previous = outcome.previous
           if (outcome.revoke && replaced !== undefined) {
+            // Refused (401): revoked already, by a login that replaced that token too and revoked it as the token it
+            // was asked about (revokeAsked below; of logins run at once with --old-token revoke): not valid, as asked.
             const revoked = yield* PlexAuth.signOut().pipe(
               Credentials.withToken(replaced),
               Effect.as(true),
               Effect.catch((error) =>
-                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
+                error._tag === "Unauthorized"
+                  ? Effect.succeed(true)
+                  : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
               )
             )
             previous = revoked ? "revoked" : "revoke-failed"
           }
-          // The token the user answered "revoke" about, replaced meanwhile by another login that kept it: theirs, and
-          // still valid with nothing holding it (Render.replacedTokenOutcome).
+          // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by another
+          // login: the user's, saved nowhere, and valid unless that login revoked it (Render.replacedTokenOutcome).
           if (outcome.revokeAsked === true && before !== undefined) {
             const result = yield* PlexAuth.signOut().pipe(
               Credentials.withToken(before),
