@@ -582,7 +582,10 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       noSecretIn(run, "not-the-password")
       // Off a terminal (stdin a pipe) the prompt is one line asked and one answered, not redrawn onto its line at
       // every key read (core/cli/render.ts promptDisplay).
-      assert.match(run.stderr, /^\? Password › \n✔ Password … \*+\n/m)
+      // The answer's last frame shows neither the password nor its length (core/cli/render.ts hiddenAnswerText), not
+      // one `*` a character.
+      assert.match(run.stderr, /^\? Password › \n✔ Password … \(hidden\)\n/m)
+      assert.notInclude(run.stderr, "*")
       assert.lengthOf(run.stderr.match(/Password ›/g) ?? [], 1)
       const stored = yield* readStore(dir)
       assert.notProperty(stored?.entries ?? {}, fakeTokenKey)
