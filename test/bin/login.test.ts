@@ -13,11 +13,12 @@ import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe } from "@effect/vitest"
 import { it } from "../support/it.js"
-import { Effect, Redacted } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex } from "effect-plex-auth/testing"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
+import { signInThenSave } from "../../src/bin/internal/commands.js"
 import * as Output from "../../src/bin/internal/output.js"
 import { hostTag } from "../../src/core/node/store.js"
 
@@ -1172,6 +1173,56 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           )
           noSecretIn(run, old, theirs, saved)
         }
+      })
+  )
+
+  it.live(
+    "login's token is the CLI's from the sign-in's answer: Ctrl-C before the save starts hands it over to be revoked",
+    () =>
+      Effect.gen(function* () {
+        // What runs between plex.tv's answer and the save: here, as the PIN login's progress line (withProgress) has
+        // it, a finalizer after the answer, uninterruptible, held until Ctrl-C came (a pending interruption then).
+        const token = Redacted.make("handed-out")
+        const finalizing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const saved: Array<string> = []
+        const unsaved: Array<readonly [string, boolean]> = []
+        const login = yield* Effect.fork(
+          signInThenSave(
+            (hold) =>
+              Effect.ensuring(
+                hold(Effect.succeed(token)),
+                Effect.zipRight(Deferred.succeed(finalizing, undefined), Deferred.await(release))
+              ),
+            (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+            (token, cause) =>
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.isInterruptedOnly(cause)]))
+          )
+        )
+        yield* Deferred.await(finalizing)
+        // Ctrl-C (its interruption told at once), then what follows the answer ends.
+        login.unsafeInterruptAsFork(login.id())
+        yield* Deferred.succeed(release, undefined)
+        const exit = yield* Fiber.await(login)
+        assert.isTrue(Exit.isInterrupted(exit))
+        assert.deepStrictEqual(saved, [])
+        assert.deepStrictEqual(unsaved, [["handed-out", true]])
+        // A sign-in that fails hands nothing over; one that is saved neither.
+        const refused = yield* Effect.exit(
+          signInThenSave(
+            (hold) => hold(Effect.fail("refused")),
+            () => Effect.void,
+            () => Effect.sync(() => void unsaved.push(["refused", false]))
+          )
+        )
+        assert.isTrue(Exit.isFailure(refused))
+        yield* signInThenSave(
+          (hold) => hold(Effect.succeed(token)),
+          (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+          () => Effect.sync(() => void unsaved.push(["saved", false]))
+        )
+        assert.deepStrictEqual(saved, ["handed-out"])
+        assert.deepStrictEqual(unsaved, [["handed-out", true]])
       })
   )
 })

@@ -16,13 +16,18 @@ import { syncBuiltinESMExports } from "node:module"
 import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
 import { hostTag } from "../../../src/core/node/store.js"
+import { signInThenSave } from "../../src/bin/internal/commands.js"
 
 /**
  * `run`, how often it opened `dir`'s store.json (read the credentials file) and how often it replaced it (wrote
@@ -1122,6 +1127,56 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           )
           noSecretIn(run, old, theirs, saved)
         }
+      })
+  )
+
+  it.live(
+    "login's token is the CLI's from the sign-in's answer: Ctrl-C before the save starts hands it over to be revoked",
+    () =>
+      Effect.gen(function* () {
+        // What runs between plex.tv's answer and the save: here, as the PIN login's progress line (withProgress) has
+        // it, a finalizer after the answer, uninterruptible, held until Ctrl-C came (a pending interruption then).
+        const token = Redacted.make("handed-out")
+        const finalizing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const saved: Array<string> = []
+        const unsaved: Array<readonly [string, boolean]> = []
+        const login = yield* Effect.forkChild(
+          signInThenSave(
+            (hold) =>
+              Effect.ensuring(
+                hold(Effect.succeed(token)),
+                Effect.andThen(Deferred.succeed(finalizing, undefined), Deferred.await(release))
+              ),
+            (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+            (token, cause) =>
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)]))
+          )
+        )
+        yield* Deferred.await(finalizing)
+        // Ctrl-C (its interruption told at once), then what follows the answer ends.
+        login.interruptUnsafe()
+        yield* Deferred.succeed(release, undefined)
+        const exit = yield* Fiber.await(login)
+        assert.isTrue(Exit.hasInterrupts(exit))
+        assert.deepStrictEqual(saved, [])
+        assert.deepStrictEqual(unsaved, [["handed-out", true]])
+        // A sign-in that fails hands nothing over; one that is saved neither.
+        const refused = yield* Effect.exit(
+          signInThenSave(
+            (hold) => hold(Effect.fail("refused")),
+            () => Effect.void,
+            () => Effect.sync(() => void unsaved.push(["refused", false]))
+          )
+        )
+        assert.isTrue(Exit.isFailure(refused))
+        yield* signInThenSave(
+          (hold) => hold(Effect.succeed(token)),
+          (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+          () => Effect.sync(() => void unsaved.push(["saved", false]))
+        )
+        assert.deepStrictEqual(saved, ["handed-out"])
+        assert.deepStrictEqual(unsaved, [["handed-out", true]])
       })
   )
 })
