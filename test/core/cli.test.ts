@@ -47,7 +47,13 @@ describe("core/cli", () => {
     const keptByOption = outcome({ ...base, oldToken: "keep", replaced: "theirs" })
     assert.deepStrictEqual([keptByOption.previous, keptByOption.revoke], ["kept", false])
     assert.isUndefined(keptByOption.revokeAsked)
-    assert.isUndefined(revokedByOptionAsked.revokeAsked)
+    // --old-token revoke is about t0 as the answer is: t0 revoked too, besides the token this login replaced.
+    assert.isTrue(revokedByOptionAsked.revokeAsked)
+    // t0 refused at the start (decision undefined then): nothing asked about it.
+    assert.isUndefined(
+      outcome({ ...base, beforeInvalid: true, decision: undefined, oldToken: "revoke", replaced: "theirs" })
+        .revokeAsked
+    )
     const unasked = outcome({ ...base, before: undefined, decision: undefined, replaced: "theirs" })
     assert.deepStrictEqual([unasked.previous, unasked.revoke], ["kept", false])
     assert.include(unasked.note, "--old-token revoke")
@@ -65,6 +71,7 @@ describe("core/cli", () => {
       replaced: "theirs"
     })
     assert.deepStrictEqual([revokedByOption.previous, revokedByOption.revoke], ["revoked", true])
+    assert.isUndefined(revokedByOption.revokeAsked)
   })
 
   it("displayWidth: the columns a terminal draws (wide and fullwidth 2, combining marks 0); table pads by them", () => {
@@ -127,7 +134,8 @@ describe("core/cli", () => {
       erase + typed(3),
       erase + answered
     ]
-    const expected = "? Password › \n? Password › \n› The password must not be empty\n✔ Password … ***\n"
+    // The answer's last frame shows a fixed text, not one `*` a character (the password's length).
+    const expected = "? Password › \n? Password › \n› The password must not be empty\n✔ Password … (hidden)\n"
     for (const frames of [effect3, effect4]) {
       const draw = Render.promptDisplay(pipe)
       assert.strictEqual(frames.map((frame) => draw(frame, false)).join(""), expected)
@@ -137,11 +145,23 @@ describe("core/cli", () => {
     const twice = [asked, erase + answered, asked, erase + answered]
       .map((frame) => draw(frame, false))
       .join("")
-    assert.strictEqual(twice, "? Password › \n✔ Password … ***\n? Password › \n✔ Password … ***\n")
+    assert.strictEqual(twice, "? Password › \n✔ Password … (hidden)\n? Password › \n✔ Password … (hidden)\n")
     // On a terminal every frame is drawn: with its colours, or without them (NO_COLOR) but with its cursor moves.
     const tty = Render.promptDisplay({ isTTY: true })
     assert.strictEqual(tty(erase + typed(1), true), erase + typed(1))
     assert.strictEqual(tty(erase + typed(1), false), `${erase}? Password › *`)
+    // ...but for a password's answer in the last frame, there too (it stays on the screen, in a terminal's log).
+    const coloured = "\x1b[0;32m✔\x1b[0m \x1b[0;1mPassword\x1b[0m \x1b[0;90m…\x1b[0m \x1b[0;1m*****\x1b[0m\n"
+    assert.strictEqual(
+      tty(erase + coloured, true),
+      `${erase}\x1b[0;32m✔\x1b[0m \x1b[0;1mPassword\x1b[0m \x1b[0;90m…\x1b[0m \x1b[0;1m(hidden)\x1b[0m\n`
+    )
+    assert.strictEqual(tty(erase + answered, false), `${erase}✔ Password … (hidden)\n`)
+    // A prompt that shows its answer (a login) is drawn as it is.
+    assert.strictEqual(
+      Render.promptDisplay(pipe)("\x1b[0;32m✔\x1b[0m \x1b[0;1mLogin\x1b[0m … alice*\n", false),
+      "✔ Login … alice*\n"
+    )
   })
 
   it("cliPlatform: the runtime and its version, not the Node version Bun and Deno emulate; never throws", () => {

@@ -16,13 +16,18 @@ import { syncBuiltinESMExports } from "node:module"
 import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
 import { hostTag } from "../../../src/core/node/store.js"
+import { signInThenSave } from "../../src/bin/internal/commands.js"
 
 /**
  * `run`, how often it opened `dir`'s store.json (read the credentials file) and how often it replaced it (wrote
@@ -928,7 +933,9 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.lengthOf(issued, logins)
           const saved = (yield* readStore(dir))![tokenKey]!
           assert.include(issued, saved)
-          // Each token replaced (the first, then two of the three) is revoked once, by the login that replaced it.
+          // Each token replaced (the first, then two of the three) is revoked by the login that replaced it; the first
+          // also by the two others, as the token their --old-token revoke is about (whichever gets there first revokes
+          // it, the others find it revoked already: a 401, no failure).
           for (const token of [first, ...issued]) {
             assert.strictEqual(
               yield* server.fake.isTokenValid(token),
@@ -943,7 +950,14 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             )
           )
           assert.lengthOf(said, logins - 1)
+          for (const run of said) {
+            assert.match(
+              run.stderr,
+              /The token you chose to revoke, replaced meanwhile by another login, (is revoked|was revoked already)\./
+            )
+          }
           for (const run of runs) {
+            assert.notInclude(run.stderr, "Could not revoke")
             assert.include(run.stdout, "The old token is revoked.")
             noSecretIn(run, first, ...issued)
           }
@@ -1013,7 +1027,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isFalse(yield* server.fake.isTokenValid(old), "the token asked about")
         assert.include(
           run.stderr,
-          "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+          "The token you chose to revoke, replaced meanwhile by another login, is revoked."
         )
         assert.include(
           run.stderr,
@@ -1021,6 +1035,148 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         )
         assert.include(run.stdout, "The old token is still valid (it is no longer saved).")
         noSecretIn(run, old, theirs, saved)
+      })
+  )
+
+  it.live(
+    "the token asked about, replaced meanwhile by another login: revoked by --old-token revoke as by the answer; revoked already by that login, said so",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["login", "--password", "--login", "alice"]
+        const cases = [
+          // --old-token revoke, about the token saved as the login started (as the answer "revoke" is), and about
+          // the one it replaces: the other login kept the first, this one revokes both.
+          {
+            what: "--old-token revoke",
+            option: ["--old-token", "revoke"],
+            answer: undefined,
+            revokedThere: false
+          },
+          // The other login revoked the token asked about: plex.tv refuses it (401), which is said, not a failure.
+          { what: "revoked already", option: [], answer: "y", revokedThere: true }
+        ] as const
+        for (const { what, option, answer, revokedThere } of cases) {
+          const dir = yield* configDir
+          const elsewhere = yield* configDir
+          // The token this login is asked about, and one a script signs in for itself in another directory.
+          assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+          const old = (yield* readStore(dir))![tokenKey]!
+          assertExit(
+            yield* cli(["--config-dir", elsewhere, "--plex-tv", server.plexTvUrl, ...signIn], { env }),
+            0
+          )
+          const theirs = (yield* readStore(elsewhere))![tokenKey]!
+          // plex.tv: the fake, behind a loopback stand-in that, as this login signs in, has the script save its
+          // token in this login's file (and revoke the one there, `revokedThere`), as another login finishing first would.
+          const file = path.join(dir, "store.json")
+          const plexTv = yield* loopbackPlexTv(async (request, response) => {
+            const chunks: Array<Buffer> = []
+            for await (const chunk of request) chunks.push(chunk as Buffer)
+            if (request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")) {
+              const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
+              await fs.writeFile(`${file}.script`, JSON.stringify({ ...entries, [tokenKey]: theirs }), {
+                mode: 0o600
+              })
+              await fs.rename(`${file}.script`, file)
+              if (revokedThere) await Effect.runPromise(server.fake.revokeToken(old))
+            }
+            const headers = new Headers()
+            for (const [name, value] of Object.entries(request.headers)) {
+              if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+                headers.set(name, value)
+              }
+            }
+            const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+              method: request.method!,
+              headers,
+              ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+            })
+            response.writeHead(forwarded.status, {
+              "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+            })
+            response.end(Buffer.from(await forwarded.arrayBuffer()))
+          })
+          const run = yield* cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn, ...option], {
+            env,
+            answers: answer === undefined ? [] : [{ when: /revoke the old token/, answer }]
+          })
+          assertExit(run, 0)
+          const saved = (yield* readStore(dir))![tokenKey]!
+          assert.notInclude([old, theirs], saved, what)
+          assert.isTrue(yield* server.fake.isTokenValid(saved), what)
+          // The token asked about is revoked either way, by this login or by the other one.
+          assert.isFalse(yield* server.fake.isTokenValid(old), what)
+          assert.include(
+            run.stderr,
+            revokedThere
+              ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+              : "The token you chose to revoke, replaced meanwhile by another login, is revoked.",
+            what
+          )
+          assert.notInclude(run.stderr, "Could not revoke", what)
+          // The script's token: revoked by --old-token revoke (whichever token the login replaces), kept otherwise.
+          assert.strictEqual(yield* server.fake.isTokenValid(theirs), revokedThere, what)
+          assert.include(
+            run.stdout,
+            revokedThere
+              ? "The old token is still valid (it is no longer saved)."
+              : "The old token is revoked.",
+            what
+          )
+          noSecretIn(run, old, theirs, saved)
+        }
+      })
+  )
+
+  it.live(
+    "login's token is the CLI's from the sign-in's answer: Ctrl-C before the save starts hands it over to be revoked",
+    () =>
+      Effect.gen(function* () {
+        // What runs between plex.tv's answer and the save: here, as the PIN login's progress line (withProgress) has
+        // it, a finalizer after the answer, uninterruptible, held until Ctrl-C came (a pending interruption then).
+        const token = Redacted.make("handed-out")
+        const finalizing = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const saved: Array<string> = []
+        const unsaved: Array<readonly [string, boolean]> = []
+        const login = yield* Effect.forkChild(
+          signInThenSave(
+            (hold) =>
+              Effect.ensuring(
+                hold(Effect.succeed(token)),
+                Effect.andThen(Deferred.succeed(finalizing, undefined), Deferred.await(release))
+              ),
+            (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+            (token, cause) =>
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)]))
+          )
+        )
+        yield* Deferred.await(finalizing)
+        // Ctrl-C (its interruption told at once), then what follows the answer ends.
+        login.interruptUnsafe()
+        yield* Deferred.succeed(release, undefined)
+        const exit = yield* Fiber.await(login)
+        assert.isTrue(Exit.hasInterrupts(exit))
+        assert.deepStrictEqual(saved, [])
+        assert.deepStrictEqual(unsaved, [["handed-out", true]])
+        // A sign-in that fails hands nothing over; one that is saved neither.
+        const refused = yield* Effect.exit(
+          signInThenSave(
+            (hold) => hold(Effect.fail("refused")),
+            () => Effect.void,
+            () => Effect.sync(() => void unsaved.push(["refused", false]))
+          )
+        )
+        assert.isTrue(Exit.isFailure(refused))
+        yield* signInThenSave(
+          (hold) => hold(Effect.succeed(token)),
+          (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+          () => Effect.sync(() => void unsaved.push(["saved", false]))
+        )
+        assert.deepStrictEqual(saved, ["handed-out"])
+        assert.deepStrictEqual(unsaved, [["handed-out", true]])
       })
   )
 })

@@ -268,7 +268,10 @@ describe.concurrent("plex-auth (Effect 4 edition, built bundle)", () => {
       assert.notInclude(stdout + stderr, "not-the-password")
       // One line asked and one answered (core/cli/render.ts promptDisplay), not the prompt drawn again onto its line
       // at every key read ('? Password › ? Password › *? Password › **...', the password's length spelled out).
-      assert.match(stderr, /^\? Password › \n✔ Password … \*+\n/m)
+      // The answer's last frame shows neither the password nor its length (core/cli/render.ts hiddenAnswerText), not
+      // one `*` a character.
+      assert.match(stderr, /^\? Password › \n✔ Password … \(hidden\)\n/m)
+      assert.notInclude(stderr, "*")
       assert.lengthOf(stderr.match(/Password ›/g) ?? [], 1)
       assert.notMatch(stderr, /\x1b/)
       assert.isFalse(

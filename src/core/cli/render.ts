@@ -74,6 +74,17 @@ export const plain = (text: string, stream: { readonly isTTY?: boolean | undefin
 const leadingControls = /^(?:\x1b\[[0-9;?]*[ -/]*[@-~])*/
 
 /**
+ * The answer of a password prompt as its last frame shows it (`✔ Password … ****`, colour codes between, one `*` a
+ * character, with @effect/cli and effect/cli alike): the answer's length, which stays on the screen and reaches a log.
+ * {@link promptDisplay} shows {@link hiddenAnswerText} in its place. An answer of `*` alone to a prompt that shows
+ * what is typed would be shown so too: no harm.
+ */
+const hiddenAnswer = /(\u2714[^\n]*?\u2026(?:\x1b\[[0-9;]*m| )*)\*+(?=(?:\x1b\[[0-9;]*m)*(?:\r?\n|$))/g
+
+/** What a password prompt's last frame shows instead of one `*` a character: the same whatever the answer. */
+export const hiddenAnswerText = "(hidden)"
+
+/**
  * How a prompt is drawn on a stream: on a terminal as it is, or as {@link plain} draws it (`colour` false); off one
  * (a log, a pipe), as a log should show it. A prompt redraws itself at every key it reads (a hidden answer's `*`
  * too): it erases its line (a display of control sequences only), then draws the line anew. Off a terminal the
@@ -81,12 +92,14 @@ const leadingControls = /^(?:\x1b\[[0-9;?]*[ -/]*[@-~])*/
  * stdin (`? Password › ? Password › *? Password › **...`, the answer's length with it). Off a terminal, then, a
  * redraw of the prompt's one line is left out; a redraw that ends the prompt (its last frame, ending in a newline)
  * or says more (a line under it: why an answer was refused) is shown on a line of its own. One function a stream:
- * it remembers whether the last frame shown ended its line.
+ * it remembers whether the last frame shown ended its line. A password prompt's last frame, on a terminal or off it,
+ * shows {@link hiddenAnswerText} for the answer, not one `*` a character.
  */
 export const promptDisplay = (stream: { readonly isTTY?: boolean | undefined }) => {
   let redraw = false
   let atLineStart = true
-  return (text: string, colour: boolean): string => {
+  return (drawn: string, colour: boolean): string => {
+    const text = drawn.replace(hiddenAnswer, `$1${hiddenAnswerText}`)
     if (stream.isTTY) return colour ? text : plain(text, stream)
     // The control sequences before its first character: a redraw erases there (in the same display or alone).
     if (/\x1b\[[0-9;]*[JK]/.test(leadingControls.exec(text)?.[0] ?? "")) redraw = true
@@ -393,9 +406,10 @@ export const oldTokenChoice = "pass --old-token revoke or --old-token keep"
  * `--old-token`), `oldToken` the option as given. A token another login saved meanwhile (a script's, another
  * account's) is revoked only by `--old-token revoke`, which is about whichever token the login replaces; the
  * question's answer was about `before` alone, so without the option that token is kept, and `note` says so (and,
- * after a "revoke" answer, that the answer was not applied to it). That answer is honoured for `before` itself
- * (`revokeAsked`): replaced meanwhile by another login (`--old-token keep`), it is still valid and saved nowhere, and
- * it is the user's to revoke. Nothing replaced (another program removed the token meanwhile): nothing to do.
+ * after a "revoke" answer, that the answer was not applied to it). "revoke", answered or passed, is honoured for
+ * `before` itself (`revokeAsked`): replaced meanwhile by another login (`--old-token keep`), it is still valid and
+ * saved nowhere, and it is the user's to revoke (revoked by that login already, plex.tv refuses it: no harm). Nothing
+ * replaced (another program removed the token meanwhile): nothing to do.
  */
 export const replacedTokenOutcome = (input: {
   readonly before: string | undefined
@@ -420,23 +434,24 @@ export const replacedTokenOutcome = (input: {
       : { previous: "kept", revoke: false }
   }
   const choice = input.oldToken
-  const answeredRevoke = choice === undefined && input.decision === "revoke" && before !== undefined
+  // "revoke", answered or passed (the option wins), is about `before` either way.
+  const revokeAsked = (choice ?? input.decision) === "revoke" && before !== undefined && !input.beforeInvalid
   return {
     previous: choice === "revoke" ? "revoked" : "kept",
     revoke: choice === "revoke",
-    note: concurrentLoginText(choice, answeredRevoke),
-    ...(answeredRevoke ? { revokeAsked: true as const } : {})
+    note: concurrentLoginText(choice, choice === undefined && revokeAsked),
+    ...(revokeAsked ? { revokeAsked: true as const } : {})
   }
 }
 
 /**
- * What `login` says of the token it asked about, answered "revoke", that another login replaced meanwhile
+ * What `login` says of the token it asked about, answered "revoke" (or `--old-token revoke`), that another login replaced meanwhile
  * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv no longer accepts it: revoked
  * already, by that other login), or why it could not be (as the CLI words an error).
  */
 export const askedTokenRevokedText = (result: "revoked" | "refused" | { readonly failure: string }): string =>
   result === "revoked"
-    ? "The token you chose to revoke, replaced meanwhile by another login, is revoked as you answered."
+    ? "The token you chose to revoke, replaced meanwhile by another login, is revoked."
     : result === "refused"
       ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
       : `Could not revoke the token you chose to revoke (replaced meanwhile by another login): ${result.failure}`

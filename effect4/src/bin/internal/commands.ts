@@ -150,7 +150,39 @@ const secretFromEnv = (name: string) =>
 // login
 // ---------------------------------------------------------------------------
 
-const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
+/** Wrapped around the request that answers with a new token: the token is recorded the moment it answers. */
+type Hold = <E, R>(
+  answer: Effect.Effect<Redacted.Redacted<string>, E, R>
+) => Effect.Effect<Redacted.Redacted<string>, E, R>
+
+/**
+ * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
+ * wrapped around the request that answers, records it before anything else runs (uninterruptibly: what follows the
+ * answer, as the progress line's finalizer, would otherwise let a Ctrl-C drop it), and a failure or an interruption
+ * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: revoke it
+ * unless the store holds it). As src/bin/internal/commands.ts has it.
+ */
+export const signInThenSave = <A, E, R, E2, R2, R3>(
+  signIn: (hold: Hold) => Effect.Effect<Redacted.Redacted<string>, E, R>,
+  save: (token: Redacted.Redacted<string>) => Effect.Effect<A, E2, R2>,
+  unsaved: (token: Redacted.Redacted<string>, cause: Cause.Cause<E | E2>) => Effect.Effect<void, never, R3>
+): Effect.Effect<readonly [Redacted.Redacted<string>, A], E | E2, R | R2 | R3> =>
+  Effect.suspend(() => {
+    let obtained: Redacted.Redacted<string> | undefined
+    const hold: Hold = (answer) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.tap(restore(answer), (token) =>
+          Effect.sync(() => {
+            obtained = token
+          })
+        )
+      )
+    return Effect.flatMap(signIn(hold), (token) =>
+      Effect.map(save(token), (saved) => [token, saved] as const)
+    ).pipe(Effect.onError((cause) => (obtained === undefined ? Effect.void : unsaved(obtained, cause))))
+  })
+
+const pinLogin = (session: Session, options: { readonly linkCode: boolean; readonly hold: Hold }) =>
   Effect.gen(function* () {
     // The sign-in link and the code are instructions, not the result: on stderr, with or without --json, so that
     // stdout holds the result alone (`Logged in as ...`, or the JSON document) for a script that captures it.
@@ -174,10 +206,14 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean }) =>
         `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress(Render.pinWaitLabel)(PinLogin.poll(pin))
+    return yield* withProgress(Render.pinWaitLabel)(options.hold(PinLogin.poll(pin)))
   })
 
-const passwordLogin = (options: { readonly login: Option.Option<string>; readonly rememberMe: boolean }) =>
+const passwordLogin = (options: {
+  readonly login: Option.Option<string>
+  readonly rememberMe: boolean
+  readonly hold: Hold
+}) =>
   Effect.gen(function* () {
     const login = Option.isSome(options.login)
       ? options.login.value
@@ -201,17 +237,23 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
       password: passwordFrom
     } as const
     const signIn = (verificationCode: Redacted.Redacted<string> | undefined, code: "variable" | "prompt") =>
-      PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode }).pipe(
-        Effect.catchTag("InvalidInput", (error) =>
-          Effect.fail(
-            usage(Core.invalidMessage(Core.signInInputName(error.field, { ...sources, code }), error.reason))
+      options
+        .hold(
+          Effect.map(
+            PlexAuth.signIn({ login, password, rememberMe: options.rememberMe, verificationCode }),
+            (account) => account.authToken
           )
         )
-      )
-    const account = yield* signIn(
-      Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE")),
-      "variable"
-    ).pipe(
+        .pipe(
+          Effect.catchTag("InvalidInput", (error) =>
+            Effect.fail(
+              usage(
+                Core.invalidMessage(Core.signInInputName(error.field, { ...sources, code }), error.reason)
+              )
+            )
+          )
+        )
+    return yield* signIn(Option.getOrUndefined(yield* secretFromEnv("PLEX_2FA_CODE")), "variable").pipe(
       Effect.catchTag("VerificationCodeRequired", () =>
         Effect.flatMap(
           ask(
@@ -234,7 +276,6 @@ const passwordLogin = (options: { readonly login: Option.Option<string>; readonl
         )
       )
     )
-    return account.authToken
   })
 
 const login = Command.make(
@@ -290,17 +331,28 @@ const login = Command.make(
                   ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
             }
           }
-          const token = yield* options.password
-            ? plexFailure(passwordLogin({ login: options.login, rememberMe: !options.noRememberMe }))
-            : plexFailure(pinLogin(session, { linkCode: options.linkCode }))
           // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
           // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-          // Not saved (the store failed, or Ctrl-C): the new token is revoked, never left valid and held by nothing.
-          const replaced = yield* session.swapToken(token).pipe(
-            // On a failure and on an interruption alike (Ctrl-C while the save waits for the store's lock), unless
-            // the store holds the token all the same (Ctrl-C once the lock was taken: the change runs to its end).
-            // The revocation is bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
-            Effect.onError((cause) =>
+          // Not saved (the store failed, or Ctrl-C from the sign-in's answer on): the new token is revoked, never
+          // left valid and held by nothing.
+          const [token, replaced] = yield* signInThenSave(
+            (
+              hold
+            ): Effect.Effect<
+              Redacted.Redacted<string>,
+              CliFailure,
+              Effect.Services<ReturnType<typeof passwordLogin | typeof pinLogin>>
+            > =>
+              options.password
+                ? plexFailure(
+                    passwordLogin({ login: options.login, rememberMe: !options.noRememberMe, hold })
+                  )
+                : plexFailure(pinLogin(session, { linkCode: options.linkCode, hold })),
+            (token) => session.swapToken(token),
+            // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save waits
+            // for the store's lock), unless the store holds the token all the same (Ctrl-C once the lock was taken:
+            // the change runs to its end). The revocation is bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits.
+            (token, cause) =>
               Effect.flatMap(
                 Effect.map(Effect.option(session.store.get(session.tokenKey)), Option.getOrUndefined),
                 (saved) =>
@@ -317,7 +369,6 @@ const login = Command.make(
                         )
                       )
               )
-            )
           )
           const outcome = Render.replacedTokenOutcome({
             before: before === undefined ? undefined : Redacted.value(before),
@@ -330,17 +381,21 @@ const login = Command.make(
           if (outcome.note !== undefined) yield* say(outcome.note)
           previous = outcome.previous
           if (outcome.revoke && replaced !== undefined) {
+            // Refused (401): revoked already, by a login that replaced that token too and revoked it as the token it
+            // was asked about (revokeAsked below; of logins run at once with --old-token revoke): not valid, as asked.
             const revoked = yield* PlexAuth.signOut().pipe(
               Credentials.withToken(replaced),
               Effect.as(true),
               Effect.catch((error) =>
-                Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
+                error._tag === "Unauthorized"
+                  ? Effect.succeed(true)
+                  : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
               )
             )
             previous = revoked ? "revoked" : "revoke-failed"
           }
-          // The token the user answered "revoke" about, replaced meanwhile by another login that kept it: theirs, and
-          // still valid with nothing holding it (Render.replacedTokenOutcome).
+          // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by another
+          // login: the user's, saved nowhere, and valid unless that login revoked it (Render.replacedTokenOutcome).
           if (outcome.revokeAsked === true && before !== undefined) {
             const result = yield* PlexAuth.signOut().pipe(
               Credentials.withToken(before),
