@@ -350,7 +350,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         })
       )
 
-    return { token, refresh, signedOut }
+    return { token, current, refresh, signedOut }
   })
 
 /**

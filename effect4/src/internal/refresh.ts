@@ -357,5 +357,5 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         })
       )
 
-    return { token, refresh, signedOut }
+    return { token, current, refresh, signedOut }
   })
