@@ -434,6 +434,8 @@ describe("PlexAuth.signOut and a refresh in flight", () => {
             sent.map((request) => request.headers["x-plex-token"]),
             ["old-token"]
           )
+          // Nor does a read of the token after it: the signed-out token is served as it is (an expired one waited).
+          assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
           // The user approves the login after the sign-out: its token is never used, nor kept.
           yield* Deferred.succeed(release, undefined)
           assert.strictEqual(Redacted.value(yield* Fiber.join(reader)), "old-token")
