@@ -511,8 +511,8 @@ export const ping = (): Effect.Effect<
  * refuses the token (`Unauthorized`, which the call still fails with): it is
  * already invalid, the user is not signed in with it. It revokes the token
  * the credentials hold (`current`), never waiting for a re-authentication in
- * flight or due (a PIN login may wait minutes): that one's token is dropped. plex.tv's answer is
- * the commit point: once it accepted the revoke (a 2xx), the sign-out
+ * flight or due (a PIN login may wait minutes): that one's token is dropped.
+ * plex.tv's answer is the commit point: once it accepted the revoke (a 2xx), the sign-out
  * succeeds (its body failing to arrive changes nothing) and the credentials
  * are told (`signedOut`, in a fiber of its own run to its end) even when
  * the caller is interrupted while the answer is read or just after; the
@@ -552,7 +552,8 @@ export const signOut = (): Effect.Effect<
       )
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. Told once
-      // plex.tv accepted (or refused the token, `refused`: already invalid, the user is not signed in with it), even when the caller is interrupted while the answer is read or just after; waited for
+      // plex.tv accepted (or refused the token, `refused`: already invalid, the user is not signed in with it),
+      // even when the caller is interrupted while the answer is read or just after; waited for
       // interruptibly (a caller that goes away ends the wait and stops only what `signedOut` makes interruptible):
       // `tellSignedOut.ts`.
       return told === undefined

@@ -32,7 +32,8 @@ export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Re
 /**
  * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the
  * revoke, or refused the token, `refused`: `self` failed with `Unauthorized`, the token already invalid, so the user
- * is not signed in with it, and an `obtain` in flight must not sign in again; else nothing), as `Effect.onExit` does, even when the caller is interrupted while `self` runs or just after; but
+ * is not signed in with it, and an `obtain` in flight must not sign in again; else nothing), as `Effect.onExit`
+ * does, even when the caller is interrupted while `self` runs or just after; but
  * in a fiber of its own, started uninterruptible (it runs to its end, but for the regions it makes interruptible),
  * and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
