@@ -39,14 +39,6 @@ export interface CredentialsService {
   /** The current token, `Redacted`. */
   readonly token: Effect.Effect<Redacted.Redacted<string>>
   /**
-   * The token held now, never refreshed first: a refresh in flight (a PIN
-   * login may wait minutes for the user) or due ahead of expiry is not
-   * waited for. `PlexAuth.signOut` revokes it, so a sign-out returns at once;
-   * the refresh's token is then dropped, never stored nor used. Absent:
-   * `token` is read.
-   */
-  readonly current?: Effect.Effect<Redacted.Redacted<string>> | undefined
-  /**
    * Obtains a new token after `stale` was refused, when this layer can
    * (sign-in, PIN, JWT refresh). Concurrent callers holding the same stale
    * token share one refresh. Absent when the layer cannot re-authenticate.
@@ -58,8 +50,7 @@ export interface CredentialsService {
    * Told that `token` was signed out (plex.tv revoked it at the caller's
    * request): a layer that can re-authenticate must not sign in again when
    * that token is later refused. Absent when there is nothing to remember.
-   * `PlexAuth.signOut` runs it once plex.tv accepted the revoke (or refused
-   * the token: `Unauthorized`, already invalid), in a fiber of
+   * `PlexAuth.signOut` runs it once plex.tv accepted the revoke, in a fiber of
    * its own started uninterruptible, and waits for it interruptibly: a caller
    * that goes away (its timeout) ends the wait and interrupts that fiber, which
    * stops only the regions `signedOut` makes interruptible; the rest runs to

@@ -507,12 +507,8 @@ export const ping = (): Effect.Effect<
  * re-authenticates to sign out a token that was already refused. Once it
  * succeeds, credentials that can re-authenticate (`Credentials.layerSignIn`,
  * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
- * the operations that use it fail with `Unauthorized`. So too when plex.tv
- * refuses the token (`Unauthorized`, which the call still fails with): it is
- * already invalid, the user is not signed in with it. It revokes the token
- * the credentials hold (`current`), never waiting for a re-authentication in
- * flight or due (a PIN login may wait minutes): that one's token is dropped.
- * plex.tv's answer is the commit point: once it accepted the revoke (a 2xx), the sign-out
+ * the operations that use it fail with `Unauthorized`. plex.tv's answer is
+ * the commit point: once it accepted the revoke (a 2xx), the sign-out
  * succeeds (its body failing to arrive changes nothing) and the credentials
  * are told (`signedOut`, in a fiber of its own run to its end) even when
  * the caller is interrupted while the answer is read or just after; the
@@ -533,7 +529,7 @@ export const signOut = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(Effect.service(CredentialsTag), (credentials) =>
-    Effect.flatMap(SignedOut.held(credentials), (token) => {
+    Effect.flatMap(credentials.token, (token) => {
       // Set when plex.tv accepts the revoke (a 2xx, before its body is read): the token is revoked from then on.
       let accepted = false
       const revoke = Effect.asVoid(
@@ -552,13 +548,12 @@ export const signOut = (): Effect.Effect<
       )
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. Told once
-      // plex.tv accepted (or refused the token, `refused`: already invalid, the user is not signed in with it),
-      // even when the caller is interrupted while the answer is read or just after; waited for
+      // plex.tv accepted, even when the caller is interrupted while the answer is read or just after; waited for
       // interruptibly (a caller that goes away ends the wait and stops only what `signedOut` makes interruptible):
       // `tellSignedOut.ts`.
       return told === undefined
         ? revoke
-        : SignedOut.onExit(revoke, (refused) => (accepted || refused ? told(token) : Effect.void))
+        : SignedOut.onExit(revoke, () => (accepted ? told(token) : Effect.void))
     })
   )
 

@@ -149,13 +149,11 @@ export const make = (options: {
       // with it, the revoked token left in the store), it runs in the teller's fiber, its store work interruptible: the
       // caller stops it by going away (`PlexAuth.signOut` then interrupts that fiber).
       signedOut: (token) => {
-        // The token held, read without waiting for a refresh in flight (`current`): the sign-out never waits for one.
-        const held = service.current ?? service.token
         const signOut = (storing: (work: Effect.Effect<void>) => Effect.Effect<void>) =>
-          Effect.flatMap(held, (before) =>
+          Effect.flatMap(service.token, (before) =>
             Effect.zipRight(
               service.signedOut?.(token) ?? Effect.void,
-              Effect.flatMap(held, (after) =>
+              Effect.flatMap(service.token, (after) =>
                 storing(
                   forget(
                     Facts.forgottenTokens(

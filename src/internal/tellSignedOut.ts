@@ -17,23 +17,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import type * as Redacted from "effect/Redacted"
-import type { CredentialsService } from "../Credentials.js"
 
 /**
- * The token `PlexAuth.signOut` revokes: the one the credentials hold now (`current`), never waiting for a refresh in
- * flight or due ahead of expiry (a PIN login may wait minutes for the user): the sign-out returns at once, and the
- * refresh's token is dropped once the credentials are told (`refresh.ts`). Credentials without `current` (a caller's
- * own): their `token`.
- */
-export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Redacted<string>> =>
-  credentials.current ?? credentials.token
-
-/**
- * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the
- * revoke, or refused the token, `refused`: `self` failed with `Unauthorized`, the token already invalid, so the user
- * is not signed in with it, and an `obtain` in flight must not sign in again; else nothing), as `Effect.onExit`
- * does, even when the caller is interrupted while `self` runs or just after; but
+ * Runs `self`, then `finalizer()` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the revoke,
+ * else nothing), as `Effect.onExit` does, even when the caller is interrupted while `self` runs or just after; but
  * in a fiber of its own, started uninterruptible (it runs to its end, but for the regions it makes interruptible),
  * and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
@@ -43,17 +30,13 @@ export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Re
  * (`Fiber.interruptFork`): a region whose wait answers just after does not start the next one in between. The
  * result is `self`'s; a finalizer that dies makes the call die, as with `Effect.onExit`.
  */
-export const onExit = <E extends { readonly _tag: string }, R>(
+export const onExit = <E, R>(
   self: Effect.Effect<void, E, R>,
-  finalizer: (refused: boolean) => Effect.Effect<void>
+  finalizer: () => Effect.Effect<void>
 ): Effect.Effect<void, E, R> =>
-  Effect.uninterruptibleMask((restore) => {
-    let refused = false
-    const run = Effect.tapError(self, (error) =>
-      Effect.sync(() => void (refused = error._tag === "Unauthorized"))
-    )
-    return Effect.flatMap(Effect.exit(restore(run)), (exit) =>
-      Effect.flatMap(Effect.forkDaemon(finalizer(refused)), (fiber) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.exit(restore(self)), (exit) =>
+      Effect.flatMap(Effect.forkDaemon(finalizer()), (fiber) =>
         Effect.zipRight(
           restore(Fiber.join(fiber)).pipe(
             Effect.onInterrupt(() => Effect.fiberIdWith((id) => Fiber.interruptAsFork(fiber, id)))
@@ -62,4 +45,4 @@ export const onExit = <E extends { readonly _tag: string }, R>(
         )
       )
     )
-  })
+  )

@@ -30,8 +30,7 @@
  *   every caller is gone it still completes and its token is kept for the
  *   next call (a sign-in Plex may have processed is never sent twice because
  *   its caller went away);
- * - a sign-out during a refresh wins: `signedOut` does not wait for it, nor
- *   does a read of the signed-out token (expired, it is served as it is), and
+ * - a sign-out during a refresh wins: `signedOut` does not wait for it, and
  *   when the refresh of the signed-out token completes its token is dropped
  *   (its waiters fail with `SignedOut`);
  * - scoped: closing that scope (the app shutting down) interrupts a refresh
@@ -307,13 +306,8 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      * expiry, and bounded as a refusal's refresh is (the server would refuse it); when none comes it is served.
      */
     const renewExpired: Effect.Effect<Redacted.Redacted<string>> = step((s, now) => {
-      // Replaced while this reader waited for the lock; or signed out, while a refresh of it may be in flight (a
-      // PIN login waiting for the user): served as it is, never waiting for a refresh whose token is dropped.
-      if (
-        !Core.expired(s, now) ||
-        (s.spent?.reason === "SignedOut" && s.spent.token === Redacted.value(s.token))
-      )
-        return Effect.succeed([done(Result.succeed(s.token)), s] as const)
+      // Replaced while this reader waited for the lock.
+      if (!Core.expired(s, now)) return Effect.succeed([done(Result.succeed(s.token)), s] as const)
       if (s.pending !== undefined) return startOrJoin(s, "expired")
       const decision = Core.onRefusal(s, Redacted.value(s.token), Redacted.value(s.token), now, cooldown)
       if (decision._tag === "Blocked")
@@ -363,5 +357,5 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         })
       )
 
-    return { token, current, refresh, signedOut }
+    return { token, refresh, signedOut }
   })

@@ -23,9 +23,6 @@ import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
-import * as PlexAuth from "effect4-plex-auth/PlexAuth"
-import { IdentityLive } from "../support/env.js"
-import * as MockHttp from "../support/MockHttp.js"
 import * as Refresh from "../../src/internal/refresh.js"
 import * as StoredSignOut from "../../src/internal/storedSignOut.js"
 import { withCapturedLogs } from "../support/observe.js"
@@ -396,117 +393,7 @@ describe("refresh: the warning of a failed refresh ahead of expiry", () => {
   )
 })
 
-describe("PlexAuth.signOut and a refresh in flight", () => {
-  /** Runs `PlexAuth.signOut` with `credentials` against plex.tv answering the DELETE with `status`. */
-  const signOutWith = (credentials: Credentials.CredentialsService, status: number) => {
-    const mock = MockHttp.layer((request) =>
-      request.url.pathname === "/api/v2/users/signout"
-        ? status === 204
-          ? new Response(null, { status })
-          : MockHttp.plexErrors(status, [{ code: 1001, message: "User could not be authenticated" }])
-        : MockHttp.json(500, {})
-    )
-    return Effect.gen(function* () {
-      const result = yield* Effect.result(PlexAuth.signOut())
-      const sent = yield* MockHttp.requests
-      return { result, sent }
-    }).pipe(
-      Effect.provideService(Credentials.Credentials, credentials),
-      Effect.provide(Layer.merge(mock, IdentityLive))
-    )
-  }
-
-  for (const [expiry, label] of [
-    ["ahead", "due ahead of expiry"],
-    ["expired", "expired"]
-  ] as const) {
-    it.effect(
-      `a token ${label} whose refresh is in flight (a PIN login waiting for the user): the sign-out revokes the token held at once, and the refresh's token is dropped`,
-      () =>
-        Effect.gen(function* () {
-          const { credentials, release, signIns, started } = yield* held(yield* Effect.scope, expiry)
-          const reader = yield* Effect.forkChild(credentials.token)
-          yield* Deferred.await(started)
-          // The refresh is still held (`release` not given): the sign-out does not wait for it (it did: a hang).
-          const { result, sent } = yield* signOutWith(credentials, 204)
-          assert.isTrue(Result.isSuccess(result))
-          assert.deepStrictEqual(
-            sent.map((request) => request.headers["x-plex-token"]),
-            ["old-token"]
-          )
-          // Nor does a read of the token after it: the signed-out token is served as it is (an expired one waited).
-          assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
-          // The user approves the login after the sign-out: its token is never used, nor kept.
-          yield* Deferred.succeed(release, undefined)
-          assert.strictEqual(Redacted.value(yield* Fiber.join(reader)), "old-token")
-          assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
-          const again = yield* Effect.result(credentials.refresh!(OLD))
-          assert.isTrue(Result.isFailure(again) && reasonOf(again.failure) === "SignedOut")
-          assert.strictEqual(yield* Ref.get(signIns), 1)
-        })
-    )
-  }
-
-  for (const status of [401, 403, 498]) {
-    it.effect(
-      `a sign-out plex.tv answers ${status} (the token already refused) reports Unauthorized and signs the layer out: the refresh in flight is dropped, none starts again`,
-      () =>
-        Effect.gen(function* () {
-          const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)
-          // A refusal elsewhere started a sign-in (a PIN login the user has yet to approve).
-          const waiter = yield* Effect.forkChild(refresh(OLD))
-          yield* Deferred.await(started)
-          const { result } = yield* signOutWith(credentials, status)
-          assert.isTrue(Result.isFailure(result) && result.failure._tag === "Unauthorized")
-          // The user approves it after the sign-out: its token is dropped, its waiter told why.
-          yield* Deferred.succeed(release, undefined)
-          const joined = yield* Effect.result(Fiber.join(waiter))
-          assert.isTrue(Result.isFailure(joined) && reasonOf(joined.failure) === "SignedOut")
-          assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
-          const again = yield* Effect.result(refresh(OLD))
-          assert.isTrue(Result.isFailure(again) && reasonOf(again.failure) === "SignedOut")
-          assert.strictEqual(yield* Ref.get(signIns), 1)
-        })
-    )
-  }
-
-  it.effect(
-    "a sign-out plex.tv fails to answer (a 500) leaves the layer signed in: the refresh's token is kept",
-    () =>
-      Effect.gen(function* () {
-        const { credentials, refresh, release, signIns, started } = yield* held(yield* Effect.scope)
-        const waiter = yield* Effect.forkChild(refresh(OLD))
-        yield* Deferred.await(started)
-        const { result } = yield* signOutWith(credentials, 500)
-        assert.isTrue(Result.isFailure(result))
-        yield* Deferred.succeed(release, undefined)
-        assert.strictEqual(Redacted.value(yield* Fiber.join(waiter)), "new-token-1")
-        assert.strictEqual(yield* Ref.get(signIns), 1)
-      })
-  )
-})
-
 describe("the stored layers' sign-out (internal/storedSignOut.ts)", () => {
-  it.effect(
-    "told while a refresh of the expired token is in flight, it does not wait for it, and forgets the stored token",
-    () =>
-      Effect.gen(function* () {
-        const store = yield* KeyValueStore.KeyValueStore
-        yield* store.set("token", "old-token")
-        const signOut = yield* StoredSignOut.make({ store, tokenEntry: "token" })
-        yield* signOut.hold(OLD)
-        const { credentials, release, started } = yield* held(yield* Effect.scope, "expired")
-        const service = signOut.signingOut(credentials)
-        const reader = yield* Effect.forkChild(service.token)
-        yield* Deferred.await(started)
-        // The refresh is still held: the sign-out reads the token held, not the refreshed one (it did: a hang).
-        yield* service.signedOut!(OLD)
-        assert.isUndefined(yield* store.get("token"))
-        yield* Deferred.succeed(release, undefined)
-        assert.strictEqual(Redacted.value(yield* Fiber.join(reader)), "old-token")
-      }).pipe(Effect.provide(KeyValueStore.layerMemory))
-  )
-
   it.effect(
     "a token a sign-out forgot is never written after it: a refresh's write that comes late is dropped",
     () =>
