@@ -65,7 +65,14 @@ export default defineConfig({
     // tsc), and another file runs meanwhile. Vitest's default is one worker per core less one.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 20_000,
+    // Also bounds @effect/vitest's interruption of a test's fiber when the test ends (an onTestFinished hook):
+    // a fiber that cannot be interrupted (an uninterruptible wait) fails the test "Hook timed out" after 20 s.
     hookTimeout: 20_000,
+    // Vitest's default, written out: once the run has ended, the workers get this long to stop, and a main
+    // process that something (a leaked server, an interval) keeps alive exits after it with the run's result
+    // ("close timed out"). It cannot end a main process whose thread is busy (its timer never fires): a failure
+    // that vitest spun printing (test/support/it.ts `reportable`) is fixed where it came from.
+    teardownTimeout: 10_000,
     // Worker threads rather than child processes: the same work for about a sixth less CPU (measured:
     // the 80 files other than the packaging, CLI-spawn, browser and secrets ones, 59.7 s against 71.2 s
     // user + sys, same machine). The one test that changes the process's umask (a process-wide setting a

@@ -29,7 +29,14 @@ export default defineConfig({
     // same machine), most of it loading the same modules again for each of the 36 files.
     isolate: false,
     testTimeout: 20_000,
+    // Also bounds the wait @effect/vitest adds (an onTestFinished hook) for a timed-out test's finalizers: one
+    // that never ends (an uninterruptible wait) fails the test "Hook timed out" after 20 s, not the run.
     hookTimeout: 20_000,
+    // Vitest's default, written out: once the run has ended, the workers get this long to stop, and a main
+    // process that something (a leaked server, an interval) keeps alive exits after it with the run's result
+    // ("close timed out"). It cannot end a main process whose thread is busy (its timer never fires): a failure
+    // that vitest spun printing (test/support/it.ts `reportable`) is fixed where it came from.
+    teardownTimeout: 10_000,
     // Worker threads rather than child processes, as in the Effect 3 edition's config: the suite took a
     // ninth less CPU (33.7 s against 37.8 s, user + sys, same machine, without the umask test). The one
     // test that changes the process's umask (a process-wide setting a worker thread may not change) runs

@@ -446,6 +446,44 @@ describe("conformance: faults as docs/testing.md lists them", () => {
       assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause), String(exit))
     }).pipe(Effect.provide(signedIn))
   )
+
+  it.effect(
+    "Fault.respond without times: a respond that hands its request to the fake gets the answer beneath it, not itself again",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        let calls = 0
+        yield* FakePlex.fault(
+          "getTokenDetails",
+          Fault.respond((request) =>
+            // Bounded, so that the test fails (not runs out of memory) when the fault answers its own request again.
+            ++calls > 2
+              ? Effect.die(new Error("the respond got its own request again"))
+              : Effect.map(Effect.orDie(fake.handle(request)), (response) => {
+                  const headers = new Headers(response.headers)
+                  headers.set("x-wrapped", "yes")
+                  return new Response(response.body, { status: response.status, headers })
+                })
+          )
+        )
+        const first = yield* PlexAuth.getTokenDetailsWithResponse()
+        const second = yield* PlexAuth.getTokenDetailsWithResponse()
+        assert.strictEqual(first.value.username, FakePlex.defaults.username)
+        assert.deepStrictEqual(
+          [first.headers["x-wrapped"], second.headers["x-wrapped"], calls],
+          ["yes", "yes", 2]
+        )
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route, r.fault, r.outcome]),
+          [
+            ["getTokenDetails", "Respond", "Responded"],
+            ["getTokenDetails", undefined, "Responded"],
+            ["getTokenDetails", "Respond", "Responded"],
+            ["getTokenDetails", undefined, "Responded"]
+          ]
+        )
+      }).pipe(Effect.provide(signedIn))
+  )
 })
 
 describe("conformance: fault targets and times", () => {

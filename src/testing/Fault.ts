@@ -359,7 +359,11 @@ export const oversized: (options?: {
 /**
  * Answer with a response of your own. The Effect runs with the services of
  * the `FakePlex.fault` call that scripted it, and is interrupted with the
- * request; a defect or interruption of it is the request's.
+ * request; a defect or interruption of it is the request's. The request it
+ * is given, handed to the fake (`fake.handle(request)`), skips this fault
+ * (and the faults that handed it on): it gets the answer beneath them, to
+ * wrap or change. Only that very `Request` does: a new one (`request.clone()`,
+ * `new Request(request)`) meets the fault again, and without `times` again.
  *
  * @since 0.1.0
  * @category constructors

@@ -4,17 +4,21 @@
  */
 import { assert, describe, it as effectVitest } from "@effect/vitest"
 import {
+  Cause,
   Clock,
   Deferred,
   Effect,
+  Exit,
   Fiber,
   FiberRef,
   Logger,
+  Redacted,
   TestAnnotation,
   TestClock,
   TestServices
 } from "effect"
-import { it } from "./it.js"
+import { PlexError } from "effect-plex-auth"
+import { it, reportFailures } from "./it.js"
 
 /** What a test sees of its environment: the clock, the test services' settings, the loggers. */
 const environment = Effect.gen(function* () {
@@ -78,3 +82,35 @@ for (const [name, api] of [
     )
   })
 }
+
+describe("test/support/it: a failure that is not an Error", () => {
+  // What @effect/vitest throws for a failed test: the first of Cause.prettyErrors (it copies every key of a
+  // failure that is not an Error onto it; vitest then never ended printing one with a plex.tv account).
+  const reported = <E>(self: Effect.Effect<never, E>) =>
+    Effect.map(Effect.exit(reportFailures(self)), (exit) => {
+      assert.isTrue(Exit.isFailure(exit))
+      return Exit.isFailure(exit) ? Cause.prettyErrors(exit.cause)[0]! : new Error("succeeded")
+    })
+
+  effectVitest.effect("a value from Effect.flip (failed or died with) reaches vitest as a plain Error", () =>
+    Effect.gen(function* () {
+      const value = { account: { id: 1, authToken: Redacted.make("secret") }, list: [1, 2] }
+      for (const error of [yield* reported(Effect.fail(value)), yield* reported(Effect.die(value))]) {
+        // makePrettyError sets `name` on every Error it makes; the value's own keys (`account`, `list`) are not copied.
+        assert.deepStrictEqual(Object.keys(error), ["name"])
+        assert.strictEqual(error.message, '{"account":{"id":1,"authToken":"<redacted>"},"list":[1,2]}')
+      }
+    })
+  )
+
+  effectVitest.effect("an Error, a string, an interruption are reported as they were", () =>
+    Effect.gen(function* () {
+      const error = new PlexError.InvalidInput({ operation: "Test.op", field: "x", reason: "bad" })
+      const exit = yield* Effect.exit(reportFailures(Effect.fail(error)))
+      assert.deepStrictEqual(exit, Exit.fail(error))
+      assert.deepStrictEqual(yield* Effect.exit(reportFailures(Effect.die("text"))), Exit.die("text"))
+      const interrupted = yield* Effect.exit(reportFailures(Effect.interrupt))
+      assert.isTrue(Exit.isInterrupted(interrupted))
+    })
+  )
+})

@@ -17,6 +17,7 @@ import { it as base } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import type { Scope } from "effect"
 import {
+  Cause,
   Effect,
   FiberRef,
   HashSet,
@@ -59,9 +60,40 @@ const withTestEnv = <A, E>(effect: Effect.Effect<A, E, TestServices.TestServices
       Effect.provideService(TestSized.TestSized, sized),
       Effect.provideService(TestConfig.TestConfig, config),
       Effect.locallyWith(FiberRef.currentLoggers, HashSet.remove(Logger.defaultLogger)),
-      Effect.provide(clockAndAnnotations)
+      Effect.provide(clockAndAnnotations),
+      reportFailures
     )
   })
+
+/**
+ * A test's failure or defect that is not an `Error` (a value from `Effect.flip` of an operation that
+ * succeeded: an account, a `Home.switchUser` result), as a plain `Error` with the message @effect/vitest
+ * would give it. @effect/vitest (Effect 3) reports a failure through `Cause.prettyErrors`, which copies
+ * every key of such a value onto the reported `Error`; with a plex.tv account among them (`switchUser`'s
+ * `account`), vitest printed the test's name and then never ended (the run spun at full CPU until
+ * killed). Errors (the library's, assertions') are reported as they are.
+ */
+const reportable = (value: unknown): unknown =>
+  typeof value !== "object" || value === null || value instanceof Error
+    ? value
+    : new Error(Cause.prettyErrors(Cause.fail(value))[0]!.message)
+
+const reportableCause = (cause: Cause.Cause<unknown>): Cause.Cause<unknown> =>
+  Cause.match(cause, {
+    onEmpty: Cause.empty,
+    onFail: (error) => Cause.fail(reportable(error)),
+    onDie: (defect) => Cause.die(reportable(defect)),
+    onInterrupt: (fiberId) => Cause.interrupt(fiberId),
+    onSequential: (left, right) => Cause.sequential(left, right),
+    onParallel: (left, right) => Cause.parallel(left, right)
+  })
+
+/**
+ * `self`, its failures and defects that are not `Error`s made plain `Error`s (see {@link reportable}); the
+ * failure type is left as it is for the runner, which reads only the `Cause`. Exported for it.test.ts.
+ */
+export const reportFailures = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.catchAllCause(self, (cause) => Effect.failCause(reportableCause(cause) as Cause.Cause<E>))
 
 type Wrap<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, never>
 

@@ -630,6 +630,9 @@ export const fromSeed = (
     }
   }
 
+  /** The faults behind each request given to a fault (its `respond`'s): see `handle`. */
+  const respondedBy = new WeakMap<Request, ReadonlySet<Fault>>()
+
   const handle = async (request: Request, context: HandlerContext): Promise<Response> => {
     const clock = context.clock ?? defaultClock
     const signal = context.signal ?? request.signal
@@ -702,7 +705,11 @@ export const fromSeed = (
       }
       if (route === "checkPin") await autoApprove(Number(matched?.params["id"]), now)
       const normal = async () => (matched === undefined ? Http.htmlPage(404) : matched.route.handle(ctx))
-      const fault = store.takeFault({ route, path: url.pathname, origin, method })
+      // A request a `respond` fault hands back to the fake (`fake.handle(request)`) skips that fault, and those
+      // before it: it gets the answer beneath them, not the same `respond` again, over and over until memory ran out.
+      const behind = respondedBy.get(request)
+      const fault = store.takeFault({ route, path: url.pathname, origin, method }, behind)
+      if (fault !== undefined) respondedBy.set(copy, new Set([...(behind ?? []), fault]))
       entry.fault = fault?._tag
       // Only the fault may wait on what the fake does not control (a `respond` promise, a clock's sleep): given up
       // on at the abort. The answer made, the abort is too late for it: answered and recorded as `Responded`.

@@ -325,7 +325,10 @@ export const oversized = (
   return { _tag: "Oversized", bytes: bytes ?? 9 * 1024 * 1024, declareLength: declareLength ?? true }
 }
 
-/** Answer with a response of your own. */
+/**
+ * Answer with a response of your own. The request it is given, handed back to the fake, skips this fault (and those
+ * that handed it on): see fake.ts `handle`.
+ */
 export const respond = (respond: Respond["respond"]): Respond => {
   checkRespond(respond)
   return { _tag: "Respond", respond }

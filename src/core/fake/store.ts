@@ -500,14 +500,22 @@ export class Store {
       : undefined
   }
 
-  /** Takes the first scripted fault matching a request, counting it down. */
-  takeFault(request: {
-    route: string | undefined
-    path: string
-    origin: string
-    method: string
-  }): Fault | undefined {
-    const index = this.faults.findIndex((f) => f.remaining > 0 && matches(f.target, request))
+  /**
+   * Takes the first scripted fault matching a request, counting it down; none of `skip` (the faults whose
+   * `respond` handed the request back to the fake).
+   */
+  takeFault(
+    request: {
+      route: string | undefined
+      path: string
+      origin: string
+      method: string
+    },
+    skip?: ReadonlySet<Fault>
+  ): Fault | undefined {
+    const index = this.faults.findIndex(
+      (f) => f.remaining > 0 && skip?.has(f.fault) !== true && matches(f.target, request)
+    )
     const scripted = this.faults[index]
     if (scripted === undefined) return undefined
     scripted.remaining--
