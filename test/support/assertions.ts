@@ -1,6 +1,7 @@
 /**
  * Small assertion helpers over Effect results.
  */
+import { inspect } from "node:util"
 import { assert } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Effect, Fiber, TestClock } from "effect"
@@ -15,7 +16,10 @@ export const failsWith = <const Tag extends PlexError.PlexError["_tag"], A, R>(
   tag: Tag
 ): Effect.Effect<Extract<PlexError.PlexError, { readonly _tag: Tag }>, never, R> =>
   Effect.matchEffect(effect, {
-    onSuccess: (value) => Effect.dieMessage(`expected ${tag}, got a success: ${String(value)}`),
+    onSuccess: (value) =>
+      Effect.dieMessage(
+        `expected ${tag}, got a success: ${inspect(value, { depth: 2, breakLength: Infinity })}`
+      ),
     onFailure: (error) => {
       assert.strictEqual(error._tag, tag, `expected ${tag}, got ${error._tag}: ${error.message}`)
       return Effect.succeed(error as Extract<PlexError.PlexError, { readonly _tag: Tag }>)

@@ -2,6 +2,7 @@
  * Small assertion helpers over Effect results. The Effect 4 edition of
  * test/support/assertions.ts.
  */
+import { inspect } from "node:util"
 import { assert } from "@effect/vitest"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -18,7 +19,10 @@ export const failsWith = <const Tag extends PlexError.PlexError["_tag"], A, R>(
   tag: Tag
 ): Effect.Effect<Extract<PlexError.PlexError, { readonly _tag: Tag }>, never, R> =>
   Effect.matchEffect(effect, {
-    onSuccess: (value) => Effect.die(new Error(`expected ${tag}, got a success: ${String(value)}`)),
+    onSuccess: (value) =>
+      Effect.die(
+        new Error(`expected ${tag}, got a success: ${inspect(value, { depth: 2, breakLength: Infinity })}`)
+      ),
     onFailure: (error) => {
       assert.strictEqual(error._tag, tag, `expected ${tag}, got ${error._tag}: ${error.message}`)
       return Effect.succeed(error as Extract<PlexError.PlexError, { readonly _tag: Tag }>)

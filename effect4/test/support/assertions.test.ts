@@ -1,0 +1,24 @@
+/**
+ * effect4/test/support/assertions.ts's `failsWith`, as a failing test reports it: an unexpected success is shown (its fields,
+ * a `Redacted` as such), not `[object Object]`. The Effect 4 edition of test/support/assertions.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
+import { failsWith } from "./assertions.js"
+
+describe("test/support/assertions failsWith", () => {
+  it.effect("an unexpected success is shown by its fields, a Redacted one masked", () =>
+    Effect.gen(function* () {
+      const success = { username: "alice", token: Redacted.make("secret-token-value") }
+      const exit = yield* Effect.exit(failsWith(Effect.succeed(success), "Unauthorized"))
+      assert.isTrue(Exit.isFailure(exit))
+      const shown = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
+      assert.include(shown, "expected Unauthorized, got a success: { username: 'alice'")
+      assert.notInclude(shown, "[object Object]")
+      assert.notInclude(shown, "secret-token-value")
+    })
+  )
+})
