@@ -286,7 +286,9 @@ export const make = (
  * The URL of a path on the server, for a player or a download: `path` (with
  * `params` as its query) on the connection's base URL, without the token.
  * Pure; a path that is not absolute (`/...`) is made so, and a URL on the
- * connection's origin is taken as it is. Being a plain
+ * connection's origin is taken as it is. The path's own query is kept as
+ * written (only a token in it is dropped); `params` are added in form
+ * encoding, each in the place of a key of the same name the query had. Being a plain
  * function, not an Effect, it throws `InvalidInput` (never a `TypeError`)
  * for input it cannot use: a connection whose `uri` {@link make} would
  * refuse (not http(s), with credentials, a query or a fragment), a path

@@ -201,15 +201,39 @@ export const mediaUrl = (
   const url = absoluteUrl.test(path)
     ? new URL(path)
     : new URL(`${base}${path.startsWith("/") ? path : `/${path}`}`)
-  // Never a token: neither one the path's own query brings (a URL as a server lists it) nor one among `params`.
-  for (const key of new Set(url.searchParams.keys())) {
-    if (key.toLowerCase() === tokenHeader) url.searchParams.delete(key)
+  // Never a token: neither one the path's own query brings (a URL as a server lists it) nor one among `params`. The
+  // rest of the path's query is kept as written, byte for byte (python-plexapi's `PlexServer.url` appends the token to
+  // the key as written): `URLSearchParams` would write all of it again in form encoding (`%20` as `+`, `/` and
+  // `:` escaped). A key named in `params` takes its value in the place of its first occurrence, as `set` does.
+  const given = new Map(Object.entries(params).filter(([key]) => key.toLowerCase() !== tokenHeader))
+  const query: Array<string> = []
+  const placed = new Set<string>()
+  for (const pair of url.search.slice(1).split("&")) {
+    const key = queryKey(pair)
+    if (pair === "" || key.toLowerCase() === tokenHeader) continue
+    if (!given.has(key)) query.push(pair)
+    else if (!placed.has(key)) {
+      placed.add(key)
+      query.push(queryPair(key, given.get(key)!))
+    }
   }
-  for (const [key, value] of Object.entries(params)) {
-    if (key.toLowerCase() !== tokenHeader) url.searchParams.set(key, value)
-  }
+  for (const [key, value] of given) if (!placed.has(key)) query.push(queryPair(key, value))
+  url.search = query.join("&")
   return url.toString()
 }
+
+/** A query pair's key as `URLSearchParams` reads it (`+` a space, percent-decoded); the text as written if malformed. */
+const queryKey = (pair: string): string => {
+  const raw = pair.split("=", 1)[0]!.replace(/\+/g, " ")
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
+/** `key=value` in form encoding, as `URLSearchParams` writes one. */
+const queryPair = (key: string, value: string): string => new URLSearchParams([[key, value]]).toString()
 
 /** {@link mediaUrl} with the token in its query (`X-Plex-Token`): it leaks the token if shared. */
 export const mediaUrlWithToken = (
@@ -219,6 +243,8 @@ export const mediaUrlWithToken = (
   token: string
 ): string => {
   const url = new URL(mediaUrl(uri, path, params))
-  url.searchParams.set("X-Plex-Token", token)
+  // Added to the query as written (mediaUrl dropped any token in it), not through `searchParams`, which would write
+  // the rest again in form encoding.
+  url.search = [url.search.slice(1), queryPair("X-Plex-Token", token)].filter((part) => part !== "").join("&")
   return url.toString()
 }

@@ -331,6 +331,29 @@ describe("core/serverClient", () => {
     )
     assert.strictEqual(ServerClient.mediaUrlWithToken(base, "/a", {}, "T"), `${base}/a?X-Plex-Token=T`)
   })
+
+  it("media URLs: the rest of the path's query is kept as written when a token is dropped, added or a param set", () => {
+    // A transcoder URL as a server lists it: its nested path percent-encoded, a space as %20, a colon as written.
+    const path =
+      "/photo/:/transcode?url=/library/metadata/1/thumb/2%3Fa%3Db&width=100&x-plex-token=LISTED&q=a%20b:c"
+    assert.strictEqual(
+      ServerClient.mediaUrl(base, path),
+      `${base}/photo/:/transcode?url=/library/metadata/1/thumb/2%3Fa%3Db&width=100&q=a%20b:c`
+    )
+    // A param named in the query takes its place (its first occurrence; a second goes), others are added after.
+    assert.strictEqual(
+      ServerClient.mediaUrl(base, path, { width: "200", height: "1 2", "X-Plex-Token": "no" }),
+      `${base}/photo/:/transcode?url=/library/metadata/1/thumb/2%3Fa%3Db&width=200&q=a%20b:c&height=1+2`
+    )
+    assert.strictEqual(ServerClient.mediaUrl(base, "/a?k=1&k=2&b=%20", { k: "3" }), `${base}/a?k=3&b=%20`)
+    // A token under any spelling of its name, encoded or with an empty value, is dropped; an empty query goes.
+    assert.strictEqual(ServerClient.mediaUrl(base, "/a?X%2DPlex%2DToken=T&X-PLEX-TOKEN&"), `${base}/a`)
+    assert.strictEqual(ServerClient.mediaUrl(base, "/a?bad=%E0%A4%A&k=1"), `${base}/a?bad=%E0%A4%A&k=1`)
+    assert.strictEqual(
+      ServerClient.mediaUrlWithToken(base, `${path}&t=%2F`, {}, "T/+"),
+      `${base}/photo/:/transcode?url=/library/metadata/1/thumb/2%3Fa%3Db&width=100&q=a%20b:c&t=%2F&X-Plex-Token=T%2F%2B`
+    )
+  })
 })
 
 describe("payload tables of the features", () => {
