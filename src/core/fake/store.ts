@@ -349,17 +349,31 @@ export class Store {
    * An account leaves its Plex Home (`DELETE /api/home/users/{id}`): it is in no Home from then on (its Home shares
    * end: {@link sharesOf}), and the tokens a Home switch handed out between it and another user of the Home are
    * revoked (plex.tv's 422 "Invalid token"), both those of its account another user switched to and those of
-   * another user it switched to: what the Home gave goes with the membership. A full account keeps its own tokens
+   * another user it switched to: what the Home gave goes with the membership, the device entries those switches made
+   * too (a device with no other token). A full account keeps its own tokens
    * (its sign-ins, PINs, device JWTs): it is an account of its own, out of the Home too. No reference records what
    * plex.tv does with a switched token once its user has left the Home; this is the fake's choice.
    */
   leaveHome(accountId: number): void {
     this.leftHomes.add(accountId)
+    const switchedDevices = new Set<number>()
     for (const entry of this.tokens.values()) {
       const by = entry.switchedBy
       if (by !== undefined && by !== entry.accountId && (entry.accountId === accountId || by === accountId)) {
         entry.revoked = true
+        if (entry.deviceId !== undefined) switchedDevices.add(entry.deviceId)
       }
+    }
+    // The device entries those switches made ({@link signedIn}: the client that switched became a device of the
+    // account it switched to) go with their sessions, as a device removed does ({@link revokeDevice}), unless a token
+    // of the client's own (a sign-in of that account on that client) still signs it in.
+    for (const id of switchedDevices) {
+      const device = this.devices.get(id)
+      if (device === undefined) continue
+      const live = [...this.tokens].some(
+        ([token, entry]) => !entry.revoked && (entry.deviceId === id || token === device.token)
+      )
+      if (!live) this.revokeDevice(id)
     }
   }
 
