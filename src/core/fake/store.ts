@@ -7,14 +7,7 @@
 import type { Fault } from "./fault.js"
 import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import {
-  homeShareToken,
-  type Seed,
-  type SeedAccount,
-  type SeedDevice,
-  type SeedHome,
-  type SeedServer
-} from "./seed.js"
+import type { Seed, SeedAccount, SeedDevice, SeedHome, SeedServer } from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -228,6 +221,12 @@ export class Store {
   invites: Array<InviteEntry> = []
   /** The shares made by accepted invites. */
   readonly addedShares: Array<AddedShare> = []
+  /**
+   * The tokens of the shares through a Home ({@link sharesOf}), by server, owner and user: each minted
+   * (`randomString`, as an accepted invite's) the first time that share is seen, so that no two fakes, servers,
+   * owners or users share one, and one ended (its user left the Home) is refused from then on.
+   */
+  private readonly homeShareTokens = new Map<string, string>()
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -437,11 +436,10 @@ export class Store {
     const owner = this.ownerOf(server)
     if (owner === undefined) return []
     const home = this.seed.homes.find((h) => h.adminId === owner)
-    const index = this.seed.servers.indexOf(server)
-    const homeShares = (home?.memberIds ?? []).flatMap((accountId, j) =>
+    const homeShares = (home?.memberIds ?? []).flatMap((accountId) =>
       accountId === owner || this.leftHomes.has(accountId)
         ? []
-        : [{ accountId, accessToken: homeShareToken(index, j), home: true }]
+        : [{ accountId, accessToken: this.homeShareToken(server, owner, accountId), home: true }]
     )
     const added = this.addedShares.filter(
       (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
@@ -449,6 +447,16 @@ export class Store {
     return [...(owner === server.ownerId ? server.shares : []), ...added, ...homeShares].filter(
       (share) => !this.endedShares.has(share.accessToken)
     )
+  }
+
+  /** The token of the share of `server` its owner's Home gives `accountId` (minted the first time: {@link homeShareTokens}). */
+  private homeShareToken(server: SeedServer, owner: number, accountId: number): string {
+    const key = `${server.clientIdentifier} ${owner} ${accountId}`
+    const known = this.homeShareTokens.get(key)
+    if (known !== undefined) return known
+    const minted = this.randomString(20)
+    this.homeShareTokens.set(key, minted)
+    return minted
   }
 
   /**
