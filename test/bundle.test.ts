@@ -1,5 +1,5 @@
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import {
   budgets,
@@ -16,6 +16,7 @@ import {
   withSection
 } from "../scripts/bundle-budget.js"
 import { buildTimeout, packed } from "./support/packed.js"
+import { it } from "./support/it.js"
 
 // esbuild and the in-memory tsc emit take a few seconds each on 2 cores.
 const slow = { timeout: 120_000 }

@@ -14,11 +14,12 @@
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
 import { type CheckOptions, checkDocs } from "../scripts/check-docs.js"
 import { root, run } from "./support/build.js"
+import { it } from "./support/it.js"
 
 /** The fixture projects live under this project's .tmp/ (git-ignored), so that node_modules are found. */
 const base = path.join(root, ".tmp", "check-docs-test")

@@ -13,11 +13,12 @@
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import { checkTrees, NotInLockfile, self, type Wanted, writeConsumer } from "./support/consumer.js"
 import { root } from "./support/build.js"
 import { buildTimeout, packed, packedEffect4 } from "./support/packed.js"
+import { it } from "./support/it.js"
 
 /** An install line: where it is written and what it installs. */
 export interface InstallLine {

@@ -16,10 +16,11 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
 import { root, run } from "./support/build.js"
+import { it } from "./support/it.js"
 
 /** oxlint's launcher (it starts the native linter of this platform, an optional dependency). */
 const oxlint = path.join(root, "node_modules", "oxlint", "bin", "oxlint")

@@ -34,6 +34,11 @@ export interface LoopbackServer {
   readonly fake: Handler
   /** plex.tv on loopback, e.g. `http://127.0.0.1:41231`. */
   readonly plexTvUrl: string
+  /**
+   * The fake's sign-in page, `<plexTvUrl>/auth` (as `fake.authAppUrl`): the page a PIN login's link opens to
+   * approve the PIN by hand (`plex-auth fake-server` prints it as `PLEX_AUTH_APP_URL`).
+   */
+  readonly authAppUrl: string
   /** clients.plex.tv (the JWT host) on loopback. */
   readonly clientsUrl: string
   /** The default server's first connection on loopback. */
@@ -123,6 +128,7 @@ export const serve = async (options: ServeOptions = {}): Promise<LoopbackServer>
   return {
     fake,
     plexTvUrl: fake.plexTvUrl,
+    authAppUrl: fake.authAppUrl,
     clientsUrl: fake.clientsUrl,
     serverUrl: fake.serverUrl,
     urls: [...loopback.urls.values()],

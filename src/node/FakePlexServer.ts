@@ -57,6 +57,13 @@ export interface FakePlexServerService {
   readonly fake: FakePlex.FakePlexService
   /** plex.tv on loopback, e.g. `http://127.0.0.1:41231`. */
   readonly plexTvUrl: string
+  /**
+   * The fake's sign-in page, `<plexTvUrl>/auth` (as `fake.authAppUrl`): the `authAppUrl` of a PIN login
+   * (`PinLogin.authUrl`, `PinLogin.login`, `Jwt.pinLogin`) or a `WebSignIn` whose link is to approve a PIN
+   * by hand, in a browser or by a test's `GET` and `POST` (`plex-auth fake-server` prints it as
+   * `PLEX_AUTH_APP_URL`). Not a default: without it, a link goes to app.plex.tv.
+   */
+  readonly authAppUrl: string
   /** clients.plex.tv (the JWT host) on loopback, for `Jwt.layerHost`. */
   readonly clientsUrl: string
   /** The default server's first connection on loopback. */
@@ -194,6 +201,7 @@ export const make = (options: Options = {}): Effect.Effect<FakePlexServerService
     return {
       fake,
       plexTvUrl: fake.plexTvUrl,
+      authAppUrl: fake.authAppUrl,
       clientsUrl: fake.clientsUrl,
       serverUrl: fake.serverUrl,
       urls: [...loopback.urls.values()],

@@ -1,5 +1,5 @@
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { FakePlex } from "effect-plex-auth/testing"
 import { afterAll, beforeAll } from "vitest"
@@ -18,6 +18,7 @@ import {
 } from "./run.js"
 import { packageVersion } from "../../scripts/cli-bundle.js"
 import * as InProcess from "./inProcess.js"
+import { it } from "../support/it.js"
 
 // The run's one build (test/support/packed.ts) holds the CLI bundle `npm run build` makes: every test but
 // the first (which runs the source with tsx, as `npm run cli` does) starts it.

@@ -88,4 +88,42 @@ describe("core fake: Home shares follow the admin's servers", () => {
       assert.strictEqual(await reach(fake, "Den", "bob"), 200)
     })
   }
+
+  it("a Home share's token is minted as an invite's is: no two fakes, servers or users share one, and it ends with the share", async () => {
+    const seed = {
+      accounts: [{ username: "alice" }, { username: "bob" }, { username: "carol" }],
+      homes: [{ members: ["bob", "carol"] }],
+      servers: [{ name: "Den" }, { name: "Attic" }]
+    }
+    const [fake, other] = [makeFakePlex(seed), makeFakePlex(seed)]
+    /** The `accessToken` of each server `login` reaches, by name. */
+    const tokens = async (fake: FakePlex, login: string) => {
+      const response = await send(fake, `${fake.plexTvUrl}/api/v2/resources`, fake.account(login).token)
+      const list = (await response.json()) as Array<{ name: string; provides: string; accessToken: string }>
+      return Object.fromEntries(
+        list.filter((r) => r.provides.includes("server")).map((r) => [r.name, r.accessToken])
+      )
+    }
+    const onServer = async (name: string, token: string) =>
+      (await send(fake, `${fake.servers.find((s) => s.name === name)!.url}/`, token)).status
+    const bob = await tokens(fake, "bob")
+    const carol = await tokens(fake, "carol")
+    const elsewhere = await tokens(other, "bob")
+    const all = [bob["Den"], bob["Attic"], carol["Den"], carol["Attic"], elsewhere["Den"], elsewhere["Attic"]]
+    assert.strictEqual(new Set(all).size, 6, all.join(" "))
+    for (const token of all) assert.match(token!, /^[A-Za-z0-9]{20}$/)
+    // The same share keeps its token; each server takes its own share's.
+    assert.deepStrictEqual(await tokens(fake, "bob"), bob)
+    assert.strictEqual(await onServer("Den", bob["Den"]!), 200)
+    assert.strictEqual(await onServer("Attic", bob["Den"]!), 401)
+    const removed = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/home/users/${fake.account("bob").id}`, {
+        method: "DELETE",
+        headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": fake.account("alice").token }
+      })
+    )
+    assert.strictEqual(removed.status, 204)
+    assert.strictEqual(await onServer("Den", bob["Den"]!), 401)
+    assert.strictEqual(await onServer("Den", carol["Den"]!), 200)
+  })
 })

@@ -177,4 +177,101 @@ describe("core fake: DELETE /api/home/users/{id} (python-plexapi and @ctrl/plex 
     await refused(await removeHomeUser(fake, "carol", "bob", "python-plexapi"), 404)
     assert.deepStrictEqual(await homeUserIds(fake, "alice"), ["alice", "Kids", "bob"])
   })
+
+  it("a full account removed: the devices its Home switches made go, both ways; a client's own sign-in stays; a friend share stays", async () => {
+    const fake = makeFakePlex({
+      accounts: [{ username: "alice" }, { username: "bob" }],
+      homes: [{ members: ["bob"] }],
+      servers: [{ name: "Den", sharedWith: ["bob"] }, { name: "Attic" }]
+    })
+    const request = (path: string, token: string, client: string, init: RequestInit = {}) =>
+      fake.handler(
+        new Request(`${fake.plexTvUrl}${path}`, {
+          ...init,
+          headers: { "X-Plex-Client-Identifier": client, "X-Plex-Token": token, Accept: "application/json" }
+        })
+      )
+    const switched = async (from: string, to: string, client: string) => {
+      const response = await request(
+        `/api/v2/home/users/${fake.account(to).id}/switch`,
+        fake.account(from).token,
+        client,
+        {
+          method: "POST"
+        }
+      )
+      assert.strictEqual(response.status, 201)
+      return ((await response.json()) as { authToken: string }).authToken
+    }
+    /** The client identifiers of `login`'s devices (`/devices.xml`, python-plexapi `devices()`). */
+    const devices = async (login: string) => {
+      const text = await (
+        await fake.handler(
+          new Request(`${fake.plexTvUrl}/devices.xml`, {
+            headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": fake.account(login).token }
+          })
+        )
+      ).text()
+      return [...text.matchAll(/<Device [^>]*clientIdentifier="([^"]*)"/g)].map((m) => m[1]).sort()
+    }
+    const resources = async (login: string) => {
+      const response = await request("/api/v2/resources", fake.account(login).token, CLIENT)
+      const list = (await response.json()) as Array<{
+        name: string
+        provides: string
+        home: boolean
+        accessToken: string
+      }>
+      return Object.fromEntries(list.filter((r) => r.provides.includes("server")).map((r) => [r.name, r]))
+    }
+    // bob signs in on his own client, which then switches to alice and back (the same device of bob's holds both
+    // tokens); alice switches to bob on a client of hers; bob to alice on another.
+    const signIn = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/users/signin`, {
+        method: "POST",
+        headers: { "X-Plex-Client-Identifier": "bob-own", Accept: "application/json" },
+        body: new URLSearchParams({
+          login: fake.account("bob").email,
+          password: fake.account("bob").password
+        })
+      })
+    )
+    assert.strictEqual(signIn.status, 201)
+    const bobOwn = ((await signIn.json()) as { authToken: string }).authToken
+    const asBob = await switched("alice", "bob", "alice-switch")
+    const asAlice = await switched("bob", "alice", "bob-switch")
+    await switched("alice", "bob", "bob-own")
+    const seededAlice = await devices("alice")
+    const seededBob = (await devices("bob")).filter((id) => !["alice-switch", "bob-own"].includes(id!))
+    assert.includeMembers(await devices("bob"), ["alice-switch", "bob-own"])
+    assert.include(await devices("alice"), "bob-switch")
+    const before = await resources("bob")
+    assert.isFalse(before["Den"]!.home)
+    assert.isTrue(before["Attic"]!.home)
+
+    assert.strictEqual((await removeHomeUser(fake, "alice", "bob", "@ctrl/plex")).status, 204)
+    // The switches' devices are gone from both accounts; bob's own client keeps its device and its token.
+    assert.deepStrictEqual(await devices("bob"), [...seededBob, "bob-own"].sort())
+    assert.deepStrictEqual(
+      await devices("alice"),
+      seededAlice.filter((id) => id !== "bob-switch")
+    )
+    assert.isFalse(fake.isTokenValid(asBob))
+    assert.isFalse(fake.isTokenValid(asAlice))
+    assert.isTrue(fake.isTokenValid(bobOwn))
+    // The friend share is bob's own, not the Home's: it stays, its token taken; the Home's share of Attic ends.
+    const after = await resources("bob")
+    assert.deepStrictEqual(Object.keys(after), ["Den"])
+    assert.strictEqual(after["Den"]!.accessToken, before["Den"]!.accessToken)
+    const status = async (name: string, token: string) =>
+      (
+        await fake.handler(
+          new Request(`${fake.servers.find((s) => s.name === name)!.url}/`, {
+            headers: { "X-Plex-Token": token }
+          })
+        )
+      ).status
+    assert.strictEqual(await status("Den", after["Den"]!.accessToken), 200)
+    assert.strictEqual(await status("Attic", before["Attic"]!.accessToken), 401)
+  })
 })

@@ -267,6 +267,10 @@ export const loopbackCases = (test: (name: string, f: () => Promise<void>) => vo
         })
       )
       assert.equal(((await response.json()) as { username: string }).username, "alice")
+      // Its sign-in page, named as FakePlexServer's service names it, served there.
+      assert.equal(server.authAppUrl, `${server.plexTvUrl}/auth`)
+      assert.equal(server.authAppUrl, server.fake.authAppUrl)
+      assert.equal((await get(server.authAppUrl, agent)).status, 200)
     } finally {
       await server.close()
     }

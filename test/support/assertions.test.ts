@@ -2,9 +2,10 @@
  * test/support/assertions.ts's `failsWith`, as a failing test reports it: an unexpected success is shown (its fields,
  * a `Redacted` as such), not `[object Object]`. Mirrored in effect4/test/support/assertions.test.ts.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import { failsWith } from "./assertions.js"
+import { it } from "./it.js"
 
 describe("test/support/assertions failsWith", () => {
   it.effect("an unexpected success is shown by its fields, a Redacted one masked", () =>

@@ -2,6 +2,9 @@
  * test/support/it.ts gives each test what @effect/vitest's `it.effect` and `it.scoped` give it: each check
  * runs under both, with the same outcome.
  */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { assert, describe, it as effectVitest } from "@effect/vitest"
 import {
   Cause,
@@ -111,6 +114,28 @@ describe("test/support/it: a failure that is not an Error", () => {
       assert.deepStrictEqual(yield* Effect.exit(reportFailures(Effect.die("text"))), Exit.die("text"))
       const interrupted = yield* Effect.exit(reportFailures(Effect.interrupt))
       assert.isTrue(Exit.isInterrupted(interrupted))
+    })
+  )
+})
+
+describe("test/support/it: the Effect 3 test files take it.effect and it.scoped from here", () => {
+  // A file that imports @effect/vitest's own `it` and runs Effects with it skips reportFailures (and builds a whole
+  // TestContext per test): a failure that is not an Error could spin vitest again. This file alone compares the two,
+  // under another name.
+  it.effect("no test file imports @effect/vitest's it and calls it.effect or it.scoped", () =>
+    Effect.promise(async () => {
+      const dir = fileURLToPath(new URL("..", import.meta.url))
+      const files = (await fs.readdir(dir, { recursive: true })).filter((file) => /\.tsx?$/.test(file))
+      const direct: Array<string> = []
+      for (const file of files) {
+        const text = await fs.readFile(path.join(dir, file), "utf8")
+        const names = [...text.matchAll(/^import\s*\{([^}]*)\}\s*from\s*"@effect\/vitest"/gm)].flatMap((m) =>
+          m[1]!.split(",").map((name) => name.trim())
+        )
+        if (names.includes("it") && /^\s*it\.(effect|scoped)\b/m.test(text)) direct.push(file)
+      }
+      assert.isAbove(files.length, 100)
+      assert.deepStrictEqual(direct, [])
     })
   )
 })

@@ -4,11 +4,12 @@
  * `ServerAccess.check` with the user's token (`GET /api/v2/resources`) and `ServerAccess.users` with the owner's
  * (`GET /api/users/`) agree with every change.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { Credentials, ServerAccess } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { CLIENT_ID, send } from "./support.js"
+import { it } from "../support/it.js"
 
 const seeded = FakePlex.layerSignedIn({
   accounts: [{ username: "alice" }, { username: "carol" }, { username: "dave" }],

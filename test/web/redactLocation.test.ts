@@ -5,9 +5,10 @@
  * `HttpRouter.toWebHandler` takes it merged only: effect4/test/web/redactLocation.test.ts.
  */
 import { Headers, HttpApp, HttpLayerRouter, HttpRouter, HttpServerResponse } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, FiberRef, Layer } from "effect"
 import { WebSignIn } from "effect-plex-auth"
+import { it } from "../support/it.js"
 
 /** Answers the redacted header names its request runs with. */
 const names = Effect.map(FiberRef.get(Headers.currentRedactedNames), (names) =>

@@ -59,6 +59,17 @@ describe("FakePlexServer", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.live("authAppUrl is its sign-in page, <plexTvUrl>/auth (the fake's), served on loopback", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.FakePlexServer
+      assert.strictEqual(server.authAppUrl, `${server.plexTvUrl}/auth`)
+      assert.strictEqual(server.authAppUrl, server.fake.authAppUrl)
+      const page = yield* Effect.promise(() => fetch(server.authAppUrl))
+      assert.strictEqual(page.status, 200)
+      assert.include(yield* Effect.promise(() => page.text()), "<form")
+    }).pipe(Effect.provide(layer))
+  )
+
   it.live("tokens follow the Random of the Effect that started it: one seed, the same tokens", () =>
     Effect.gen(function* () {
       const minted = Effect.scoped(

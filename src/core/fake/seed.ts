@@ -126,10 +126,6 @@ export const pseudoHex = (text: string, length: number): string => {
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0")
 
-/** The token of the share of the server at `serverIndex` with the Home member at `memberIndex` of its owner's Home. */
-export const homeShareToken = (serverIndex: number, memberIndex: number): string =>
-  `fakeHomeToken${pad(serverIndex + 1, 2)}${pad(memberIndex, 5)}`
-
 const defaultServerId = "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e"
 
 const serverIdAt = (index: number) => (index === 0 ? defaultServerId : pseudoHex(`server-${index}`, 40))

@@ -7,14 +7,7 @@
 import type { Fault } from "./fault.js"
 import type { FaultTarget, Outcome, PayloadOverride } from "./types.js"
 import type { DeviceKeyEntry, PlexJwtEntry, SigningKey } from "./jwt.js"
-import {
-  homeShareToken,
-  type Seed,
-  type SeedAccount,
-  type SeedDevice,
-  type SeedHome,
-  type SeedServer
-} from "./seed.js"
+import type { Seed, SeedAccount, SeedDevice, SeedHome, SeedServer } from "./seed.js"
 
 /** What answers on an origin. */
 export type Host =
@@ -228,6 +221,12 @@ export class Store {
   invites: Array<InviteEntry> = []
   /** The shares made by accepted invites. */
   readonly addedShares: Array<AddedShare> = []
+  /**
+   * The tokens of the shares through a Home ({@link sharesOf}), by server, owner and user: each minted
+   * (`randomString`, as an accepted invite's) the first time that share is seen, so that no two fakes, servers,
+   * owners or users share one, and one ended (its user left the Home) is refused from then on.
+   */
+  private readonly homeShareTokens = new Map<string, string>()
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -349,17 +348,31 @@ export class Store {
    * An account leaves its Plex Home (`DELETE /api/home/users/{id}`): it is in no Home from then on (its Home shares
    * end: {@link sharesOf}), and the tokens a Home switch handed out between it and another user of the Home are
    * revoked (plex.tv's 422 "Invalid token"), both those of its account another user switched to and those of
-   * another user it switched to: what the Home gave goes with the membership. A full account keeps its own tokens
+   * another user it switched to: what the Home gave goes with the membership, the device entries those switches made
+   * too (a device with no other token). A full account keeps its own tokens
    * (its sign-ins, PINs, device JWTs): it is an account of its own, out of the Home too. No reference records what
    * plex.tv does with a switched token once its user has left the Home; this is the fake's choice.
    */
   leaveHome(accountId: number): void {
     this.leftHomes.add(accountId)
+    const switchedDevices = new Set<number>()
     for (const entry of this.tokens.values()) {
       const by = entry.switchedBy
       if (by !== undefined && by !== entry.accountId && (entry.accountId === accountId || by === accountId)) {
         entry.revoked = true
+        if (entry.deviceId !== undefined) switchedDevices.add(entry.deviceId)
       }
+    }
+    // The device entries those switches made ({@link signedIn}: the client that switched became a device of the
+    // account it switched to) go with their sessions, as a device removed does ({@link revokeDevice}), unless a token
+    // of the client's own (a sign-in of that account on that client) still signs it in.
+    for (const id of switchedDevices) {
+      const device = this.devices.get(id)
+      if (device === undefined) continue
+      const live = [...this.tokens].some(
+        ([token, entry]) => !entry.revoked && (entry.deviceId === id || token === device.token)
+      )
+      if (!live) this.revokeDevice(id)
     }
   }
 
@@ -423,11 +436,10 @@ export class Store {
     const owner = this.ownerOf(server)
     if (owner === undefined) return []
     const home = this.seed.homes.find((h) => h.adminId === owner)
-    const index = this.seed.servers.indexOf(server)
-    const homeShares = (home?.memberIds ?? []).flatMap((accountId, j) =>
+    const homeShares = (home?.memberIds ?? []).flatMap((accountId) =>
       accountId === owner || this.leftHomes.has(accountId)
         ? []
-        : [{ accountId, accessToken: homeShareToken(index, j), home: true }]
+        : [{ accountId, accessToken: this.homeShareToken(server, owner, accountId), home: true }]
     )
     const added = this.addedShares.filter(
       (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
@@ -435,6 +447,16 @@ export class Store {
     return [...(owner === server.ownerId ? server.shares : []), ...added, ...homeShares].filter(
       (share) => !this.endedShares.has(share.accessToken)
     )
+  }
+
+  /** The token of the share of `server` its owner's Home gives `accountId` (minted the first time: {@link homeShareTokens}). */
+  private homeShareToken(server: SeedServer, owner: number, accountId: number): string {
+    const key = `${server.clientIdentifier} ${owner} ${accountId}`
+    const known = this.homeShareTokens.get(key)
+    if (known !== undefined) return known
+    const minted = this.randomString(20)
+    this.homeShareTokens.set(key, minted)
+    return minted
   }
 
   /**
