@@ -20,7 +20,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import * as PinLogin from "./PinLogin.js"
 import * as Auth from "./core/auth.js"
 import * as RefreshFacts from "./core/refresh.js"
-import { obtainedTokenProblem } from "./core/refreshRun.js"
+import { obtainedTokenProblem, tokenRefusedBy } from "./core/refreshRun.js"
 import * as CoreValidate from "./core/validate.js"
 import * as PlexAuth from "./PlexAuth.js"
 import type { GetTokenDetailsError, InvalidInput, SignInError, Unauthorized } from "./PlexError.js"
@@ -326,8 +326,8 @@ export const withToken: {
 )
 
 /**
- * What a validity check found. `Unknown` means Plex gave no verdict (a 5xx,
- * a timeout, no answer): keep the token.
+ * What a validity check found. `Unknown` means Plex gave no verdict on the
+ * token (a 5xx, a 403, a timeout, no answer): keep the token.
  *
  * @since 0.1.0
  * @category models
@@ -335,16 +335,19 @@ export const withToken: {
 export type Validity =
   | { readonly _tag: "Valid"; readonly account: Schemas.Account }
   | { readonly _tag: "Invalid"; readonly error: Unauthorized | InvalidInput }
-  | { readonly _tag: "Unknown"; readonly error: Exclude<GetTokenDetailsError, Unauthorized | InvalidInput> }
+  | { readonly _tag: "Unknown"; readonly error: Exclude<GetTokenDetailsError, InvalidInput> }
 
 /**
  * Checks the current token without re-authenticating: plex.tv answering 200
- * means `Valid`, a refused token (`Unauthorized`: 401, 403, 498 for an
- * expired Plex JWT, or its 422 "Invalid token") `Invalid`, as is a token
- * that cannot be sent (`InvalidInput`: empty, or with whitespace, control or
- * non-ASCII characters, which only `Credentials` of your own making can give;
- * nothing is sent), anything else — or no answer — `Unknown`, which says
- * nothing about the token.
+ * means `Valid` (a managed Home user's token too), a refused token
+ * (`Unauthorized`: 401, 498 for an expired Plex JWT, or its 422 "Invalid
+ * token") `Invalid`, as is a token that cannot be sent (`InvalidInput`:
+ * empty, or with whitespace, control or non-ASCII characters, which only
+ * `Credentials` of your own making can give; nothing is sent), anything else
+ * — or no answer — `Unknown`, which says nothing about the token. A 403 is
+ * `Unknown` too (its error an `Unauthorized` with `status` 403): plex.tv
+ * refuses a valid token with it what the account may not do, not a token
+ * here, so it is never thrown away for one.
  *
  * @example
  * ```ts
@@ -367,7 +370,7 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
       Effect.match({
         onSuccess: (account): Validity => ({ _tag: "Valid", account }),
         onFailure: (error): Validity =>
-          error._tag === "Unauthorized" || error._tag === "InvalidInput"
+          error._tag === "InvalidInput" || (error._tag === "Unauthorized" && tokenRefusedBy(error.status))
             ? { _tag: "Invalid", error }
             : { _tag: "Unknown", error }
       })

@@ -242,6 +242,35 @@ describe("Credentials.withToken", () => {
   )
 })
 
+/** A managed Home user's token in the fake (its seed names it). */
+const managedToken = "managed-kids-token"
+
+describe("Credentials.validate", () => {
+  it.effect(
+    "a managed Home user's token is Valid (plex.tv, and the fake, answer it 200); revoked, Invalid",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const valid = yield* Credentials.validate
+        assert.strictEqual(valid._tag, "Valid")
+        assert.strictEqual(valid._tag === "Valid" && valid.account.restricted, true)
+        yield* fake.revokeToken(managedToken)
+        assert.strictEqual((yield* Credentials.validate)._tag, "Invalid")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer({
+              accounts: [{ username: "alice" }, { username: "kids", managed: true, token: managedToken }],
+              homes: [{ members: ["kids"] }]
+            }),
+            IdentityLive,
+            Credentials.layer(managedToken)
+          ).pipe(Layer.orDie)
+        )
+      )
+  )
+})
+
 describe("Credentials.layerStored", () => {
   it.effect(
     "an empty or blank key is InvalidInput naming key, before the store is asked or obtain runs: Credentials and Jwt, layerStored and forgetStored (both editions)",

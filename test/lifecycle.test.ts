@@ -42,7 +42,8 @@ describe("Credentials.validate", () => {
 
   for (const [name, reply] of [
     ["401", refused],
-    ["422 Invalid token", () => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])]
+    ["422 Invalid token", () => MockHttp.plexErrors(422, [{ code: 1001, message: "Invalid token" }])],
+    ["498 (an expired Plex JWT)", () => MockHttp.plexErrors(498, [{ code: 498, message: "Token expired" }])]
   ] as const) {
     it.effect(`${name} is Invalid`, () =>
       Effect.gen(function* () {
@@ -64,6 +65,24 @@ describe("Credentials.validate", () => {
       Effect.gen(function* () {
         const validity = yield* Credentials.validate
         assert.strictEqual(validity._tag, "Unknown")
+      }).pipe(Effect.provide(env(MockHttp.always(reply))))
+    )
+  }
+
+  // plex.tv answers GET /api/v2/user with 200 for every token it accepts (a managed Home user's too) and 401 for
+  // one it does not: a 403 refuses the account something (or is a proxy's), not the token there. Called Invalid,
+  // a valid token would be thrown away and its user asked to sign in again.
+  for (const [name, reply] of [
+    ["a 403 from plex.tv", () => MockHttp.plexErrors(403, [{ code: 1000, message: "Forbidden" }])],
+    ["a 403 page (a proxy)", () => MockHttp.text(403, "<html><body>Forbidden</body></html>", "text/html")]
+  ] as const) {
+    it.effect(`${name} is Unknown, its error the Unauthorized of status 403: the token is kept`, () =>
+      Effect.gen(function* () {
+        const validity = yield* Credentials.validate
+        assert.strictEqual(validity._tag, "Unknown")
+        const error = validity._tag === "Unknown" ? validity.error : undefined
+        assert.strictEqual(error?._tag, "Unauthorized")
+        assert.strictEqual(error?._tag === "Unauthorized" && error.status, 403)
       }).pipe(Effect.provide(env(MockHttp.always(reply))))
     )
   }

@@ -253,6 +253,9 @@ describe("Credentials.layerSignIn", () => {
   )
 })
 
+/** A managed Home user's token in the fake (its seed names it). */
+const managedToken = "managed-kids-token"
+
 describe("Credentials.validate", () => {
   it.effect("Valid with the account, Invalid for a revoked token, Unknown when Plex gives no verdict", () =>
     Effect.gen(function* () {
@@ -266,6 +269,28 @@ describe("Credentials.validate", () => {
     }).pipe(
       Effect.provide(Layer.merge(anonymous(), Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie)))
     )
+  )
+  it.effect(
+    "a managed Home user's token is Valid (plex.tv, and the fake, answer it 200); revoked, Invalid",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* Effect.service(FakePlex.FakePlex)
+        const valid = yield* Credentials.validate
+        assert.strictEqual(valid._tag, "Valid")
+        assert.strictEqual(valid._tag === "Valid" && valid.account.restricted, true)
+        yield* fake.revokeToken(managedToken)
+        assert.strictEqual((yield* Credentials.validate)._tag, "Invalid")
+      }).pipe(
+        Effect.provide(
+          Layer.merge(
+            anonymous({
+              accounts: [{ username: "alice" }, { username: "kids", managed: true, token: managedToken }],
+              homes: [{ members: ["kids"] }]
+            }),
+            Credentials.layer(managedToken).pipe(Layer.orDie)
+          )
+        )
+      )
   )
 })
 

@@ -37,6 +37,17 @@ export const forgottenTokens = (signedOut: string, before: string, after: string
   before === after || before === signedOut ? [signedOut] : [signedOut, before]
 
 /**
+ * Whether a sign-out of `signedOut` ends the layer's writes of a token: when the credentials hold the signed-out
+ * token once told (`after`), which nothing replaces any more (`refresh.ts`: a signed-out token is never refreshed),
+ * the layer stores no token after it. A write still to come is then of a token a refresh obtained before the
+ * sign-out, which the sign-out dropped: perhaps one it never saw, the refresh having settled between its read of
+ * the token before it was told (`before` of {@link forgottenTokens}) and the telling, its write coming later. When
+ * the credentials hold another token (a sign-out of one they no longer hold), the layer goes on, and only the
+ * tokens the sign-out forgot are never written again.
+ */
+export const endsWrites = (signedOut: string, after: string): boolean => signedOut === after
+
+/**
  * How many of the tokens its sign-outs forgot a stored layer remembers ({@link forgottenNext}), never to write them
  * again. A forgotten token matters to a write already on its way when its sign-out was told (the refresh that
  * obtained it settled just before; its write follows at once, one at a time with the sign-out), not to anything

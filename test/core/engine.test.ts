@@ -706,6 +706,11 @@ describe("core/signOut: what the stored layers' sign-out forgets", () => {
     assert.deepStrictEqual(SignOut.forgottenTokens("a", "c", "c"), ["a"])
   })
 
+  it("ends the layer's writes when the credentials are left holding the signed-out token, not when they hold another", () => {
+    assert.isTrue(SignOut.endsWrites("a", "a"))
+    assert.isFalse(SignOut.endsWrites("a", "c"))
+  })
+
   it("the forgotten tokens are each kept once, the last forgottenLimit: they never grow with the process", () => {
     let forgotten: ReadonlyArray<string> = []
     for (let n = 0; n < 100; n++) forgotten = SignOut.forgottenNext(forgotten, [`t${n}`, "again"], (t) => t)

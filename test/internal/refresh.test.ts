@@ -418,12 +418,89 @@ describe("the stored layers' sign-out (internal/storedSignOut.ts)", () => {
         // The refresh's write of "fresh", after the sign-out: it would sign the next run in again.
         yield* signOut.keep(Redacted.make("fresh"))
         assert.isTrue(Option.isNone(yield* store.get("token")))
-        // A token no sign-out forgot is written.
+        // Signed out for good (the credentials hold "good", never replaced): no token is written after it.
         yield* signOut.keep(Redacted.make("later"))
-        assert.deepStrictEqual(yield* store.get("token"), Option.some("later"))
+        assert.isTrue(Option.isNone(yield* store.get("token")))
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
   )
 
+  it.scoped(
+    "a sign-out of a token the credentials no longer hold forgets it, and the layer goes on storing its tokens",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const signOut = yield* StoredSignOut.make({ store, tokenEntry: "token" })
+        yield* signOut.hold(Redacted.make("old"))
+        // Credentials that hold "current" (not a refresh of "old"), before and after the sign-out of "old".
+        const service = signOut.signingOut({
+          token: Effect.succeed(Redacted.make("current")),
+          signedOut: () => Effect.void
+        })
+        yield* service.signedOut!(Redacted.make("old"))
+        yield* signOut.keep(Redacted.make("old"))
+        assert.strictEqual(Option.getOrUndefined(yield* store.get("token")), undefined)
+        yield* signOut.keep(Redacted.make("later"))
+        assert.strictEqual(Option.getOrUndefined(yield* store.get("token")), "later")
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
+
+  it.scoped(
+    "a refresh that settles between the sign-out's two reads of the token: the token it obtained, dropped, is never written after the sign-out",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set("token", "good")
+        const signOut = yield* StoredSignOut.make({ store, tokenEntry: "token" })
+        yield* signOut.hold(Redacted.make("good"))
+        const obtaining = yield* Deferred.make<void>()
+        const obtained = yield* Deferred.make<void>()
+        const settled = yield* Deferred.make<void>()
+        const writing = yield* Deferred.make<void>()
+        // The refresh of "good", as Credentials.layerStored's: the token it obtained held, then kept (written).
+        const service = yield* Refresh.make({
+          initial: Redacted.make("good"),
+          obtain: Deferred.succeed(obtaining, undefined).pipe(
+            Effect.zipRight(Deferred.await(obtained)),
+            Effect.as(Redacted.make("fresh"))
+          ),
+          // Settled (the credentials hold "fresh"), the refresh's fiber comes to its write only once the sign-out has
+          // ended: nothing orders the two fibers, and a scheduler may set this one aside there.
+          onRenewed: (token) =>
+            Deferred.succeed(settled, undefined).pipe(
+              Effect.zipRight(Deferred.await(writing)),
+              Effect.zipRight(signOut.hold(token)),
+              Effect.zipRight(signOut.keep(token))
+            )
+        })
+        // The sign-out's first read of the token ("good") is followed at once by the refresh settling ("fresh"): the
+        // sign-out, told next, drops "fresh" and reads "good" again. It never saw "fresh".
+        let first = true
+        const credentials = signOut.signingOut({
+          ...service,
+          token: Effect.flatMap(service.token, (read) => {
+            if (!first) return Effect.succeed(read)
+            first = false
+            return Deferred.succeed(obtained, undefined).pipe(
+              Effect.zipRight(Deferred.await(settled)),
+              Effect.as(read)
+            )
+          })
+        })
+        const refreshing = yield* Effect.fork(credentials.refresh!(Redacted.make("good")))
+        yield* Deferred.await(obtaining)
+        yield* credentials.signedOut!(Redacted.make("good"))
+        // Signed out: the credentials went back to "good", never replaced; the store holds none of the layer's tokens.
+        assert.strictEqual(Redacted.value(yield* service.token), "good")
+        assert.isTrue(Option.isNone(yield* store.get("token")))
+        yield* Deferred.succeed(writing, undefined)
+        yield* Fiber.await(refreshing)
+        // "fresh" would sign the next run in again, without the user, after they signed out.
+        assert.isTrue(
+          Option.isNone(yield* store.get("token")),
+          "the dropped token was written after the sign-out"
+        )
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
   it.scoped("a layer told of sign-outs over and over remembers a bounded number of forgotten tokens", () =>
     Effect.gen(function* () {
       const store = yield* KeyValueStore.KeyValueStore

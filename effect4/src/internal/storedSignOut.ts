@@ -46,7 +46,7 @@ export interface StoredSignOut {
   readonly forgotten: Effect.Effect<ReadonlyArray<Redacted.Redacted<string>>>
   /**
    * Stores `token` (best effort: a failure is logged at Debug), one write at a time with the sign-out, unless a
-   * sign-out forgot it already.
+   * sign-out forgot it already, or left the layer signed out (`core/signOut.ts` `endsWrites`).
    */
   readonly keep: (token: Redacted.Redacted<string>) => Effect.Effect<void>
   /**
@@ -78,14 +78,17 @@ export const make = (options: {
     // The tokens a sign-out forgot: never stored again (a write on its way when the sign-out began). Redacted, as
     // every token; each once, the last `Facts.forgottenLimit` (`core/signOut.ts` says why that is enough).
     const forgotten = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
+    // Set by a sign-out that left the credentials signed out for good (`Facts.endsWrites`): no token is stored after
+    // it, not even one it never saw (a refresh that settled between its two reads of the token, its write to come).
+    const ended = yield* Ref.make(false)
     // The layer's writes of a token and its sign-outs, one at a time.
     const lock = yield* Semaphore.make(1)
     const hold = (token: Redacted.Redacted<string>) =>
       Ref.update(held, (tokens) => RefreshFacts.heldNext(tokens, token))
     const keep = (token: Redacted.Redacted<string>) =>
       lock.withPermits(1)(
-        Effect.flatMap(Ref.get(forgotten), (gone) =>
-          gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
+        Effect.flatMap(Effect.all([Ref.get(ended), Ref.get(forgotten)]), ([isEnded, gone]) =>
+          isEnded || gone.some((forgot) => Redacted.value(forgot) === Redacted.value(token))
             ? Effect.void
             : logged(store.set(tokenEntry, Redacted.value(token)), Facts.storeFailed.token, [
                 Redacted.value(token)
@@ -105,11 +108,15 @@ export const make = (options: {
           })
     const forget = (
       tokens: ReadonlyArray<Redacted.Redacted<string>>,
-      isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined
+      isThisKey: ((text: string) => Effect.Effect<boolean>) | undefined,
+      ends: boolean
     ) =>
       lock.withPermits(1)(
         Effect.andThen(
-          Ref.update(forgotten, (gone) => Facts.forgottenNext(gone, tokens, Redacted.value)),
+          Effect.andThen(
+            Ref.update(forgotten, (gone) => Facts.forgottenNext(gone, tokens, Redacted.value)),
+            ends ? Ref.set(ended, true) : Effect.void
+          ),
           Effect.suspend(() => {
             // What a failure's text may quote: each token the layer knew of, and what the store was read to hold.
             const secrets: Array<string> = []
@@ -161,7 +168,8 @@ export const make = (options: {
                       Redacted.value(before),
                       Redacted.value(after)
                     ).map((text) => Redacted.make(text)),
-                    isThisKey
+                    isThisKey,
+                    Facts.endsWrites(Redacted.value(token), Redacted.value(after))
                   )
                 )
               )
