@@ -383,8 +383,8 @@ export const switchUser = (
  * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
  * user again`, what the caller can do. A token signed out through the layer (`PlexAuth.signOut`) is never replaced,
- * in that build, in a later one (each starts from it, signed out) nor in one alive meanwhile (each is told), so the
- * user is not switched back in with the PIN the layer holds.
+ * in that build, in a later one (each starts from it, signed out) nor in one alive meanwhile (each is told, whichever
+ * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
@@ -411,6 +411,19 @@ const switchedLayer = (
       })
     )
   )
+  // Tells `build` that `token` was signed out and, when it holds another token (an older one, from before a switch
+  // again through another build, refused too), that one: its refusal, or its refresh in flight, must not switch again.
+  const tell = (build: CredentialsService, token: Redacted.Redacted<string>): Effect.Effect<void> =>
+    build.signedOut === undefined
+      ? Effect.void
+      : Effect.andThen(
+          build.signedOut(token),
+          Effect.flatMap(build.token, (held) =>
+            Redacted.value(held) === Redacted.value(token) || build.signedOut === undefined
+              ? Effect.void
+              : build.signedOut(held)
+          )
+        )
   return Layer.scoped(
     Credentials,
     Effect.suspend(() => {
@@ -433,9 +446,7 @@ const switchedLayer = (
             Effect.suspend(() => {
               signedOut = token
               const told = new Set([...live, service])
-              return Effect.forEach(told, (build) => build.signedOut?.(token) ?? Effect.void, {
-                discard: true
-              })
+              return Effect.forEach(told, (build) => tell(build, token), { discard: true })
             })
         })),
         // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as

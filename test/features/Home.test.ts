@@ -266,6 +266,36 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out through one build of a switched layer is not undone by another build alive meanwhile holding an older token",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const switches = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // A long-lived build (an app's runtime) holding the first token; the device revoked, a call through a build
+        // of its own switches again, and another signs out the token that switch got.
+        const running = yield* Layer.build(switched.layer)
+        yield* loopback.fake.revokeDevice("features-test")
+        yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
+        assert.strictEqual(yield* switches, 2)
+        yield* onLoopback(PlexAuth.signOut()).pipe(Effect.provide(switched.layer))
+        // The running build's token is refused too: it must not switch the user back in with the PIN it holds.
+        const exit = yield* Effect.exit(onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(running)))
+        assert.strictEqual(
+          Exit.isFailure(exit) && exit.cause._tag === "Fail"
+            ? exit.cause.error._tag
+            : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the build alive during the sign-out, holding an older token"
+        )
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
