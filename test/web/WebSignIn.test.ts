@@ -2402,6 +2402,9 @@ describe("WebSignIn sessions", () => {
         const out = yield* service.signOut(browser, { revoke: true })
         const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
         assert.includeMembers(deleted, [service.settings.sessionCookie, service.settings.pinCookie])
+        // A third tab's sign-out that does not revoke, sent with the same cookies before their deletion reached it,
+        // takes nothing back.
+        yield* service.signOut(browser)
         yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
         yield* TestClock.adjust("1 second")
         const result = yield* Fiber.join(fiber)
