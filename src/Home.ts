@@ -378,7 +378,8 @@ export const switchUser = (
  * The `Credentials` of a switched user ({@link Switched}'s `layer`): its token; when plex.tv refuses it (its device
  * revoked, signed out at plex.tv), `again`, the same switch with the signed-in account's credentials and the PIN of
  * the first, gets a new one, through `Credentials.makeRefreshing` (once for concurrent callers, the refused call
- * retried once, a cooldown after a failure). Each build of the layer starts from the newest token a switch got. A
+ * retried once, a cooldown after a failure). Each build of the layer starts from the newest token a switch got, and
+ * one refused after another build switched again takes that build's token, sending no switch of its own. A
  * switch plex.tv refused for the user (`InvalidHomePin`, `HomePinRequired`: the PIN changed; `HomeUserNotFound`: the
  * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
@@ -428,7 +429,13 @@ const switchedLayer = (
     Credentials,
     Effect.suspend(() => {
       const initial = signedOut ?? newest
-      return makeRefreshing({ initial, obtain }).pipe(
+      // The token this build holds: refused when another build has switched again since, it takes that build's
+      // token rather than sending a switch of its own (one token for the layer, which a sign-out through any ends).
+      let held = initial
+      const obtainHere = Effect.suspend(() =>
+        Redacted.value(held) === Redacted.value(newest) ? obtain : Effect.succeed(newest)
+      ).pipe(Effect.tap((token) => Effect.sync(() => void (held = token))))
+      return makeRefreshing({ initial, obtain: obtainHere }).pipe(
         Effect.tap((service) =>
           signedOut === undefined || service.signedOut === undefined
             ? Effect.void
