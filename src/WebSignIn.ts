@@ -605,7 +605,8 @@ export interface WebSignInService {
    * approved, would otherwise sign the browser in again after the sign-out): each only when `cookie` holds it (the
    * browser sent it), so a request from another site, which carries no cookie, deletes none. A sign-out wins over
    * that pending sign-in: its return, in flight or still to come, opens no session (`SignInNotStarted`, `NoCookie`),
-   * and a session one of its returns opened already, whose cookie the browser had not received, ends too.
+   * and a session one of its returns opened already, whose cookie the browser had not received, ends too. With
+   * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it).
    */
   readonly signOut: (
     cookie: string | undefined,
