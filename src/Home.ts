@@ -378,13 +378,14 @@ export const switchUser = (
  * The `Credentials` of a switched user ({@link Switched}'s `layer`): its token; when plex.tv refuses it (its device
  * revoked, signed out at plex.tv), `again`, the same switch with the signed-in account's credentials and the PIN of
  * the first, gets a new one, through `Credentials.makeRefreshing` (once for concurrent callers, the refused call
- * retried once, a cooldown after a failure). Each build of the layer starts from the newest token a switch got. A
+ * retried once, a cooldown after a failure). Each build of the layer starts from the newest token a switch got, and
+ * one refused after another build switched again takes that build's token, sending no switch of its own. A
  * switch plex.tv refused for the user (`InvalidHomePin`, `HomePinRequired`: the PIN changed; `HomeUserNotFound`: the
  * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
  * user again`, what the caller can do. A token signed out through the layer (`PlexAuth.signOut`) is never replaced,
- * in that build, in a later one (each starts from it, signed out) nor in one alive meanwhile (each is told), so the
- * user is not switched back in with the PIN the layer holds.
+ * in that build, in a later one (each starts from it, signed out) nor in one alive meanwhile (each is told, whichever
+ * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
@@ -411,11 +412,30 @@ const switchedLayer = (
       })
     )
   )
+  // Tells `build` that `token` was signed out and, when it holds another token (an older one, from before a switch
+  // again through another build, refused too), that one: its refusal, or its refresh in flight, must not switch again.
+  const tell = (build: CredentialsService, token: Redacted.Redacted<string>): Effect.Effect<void> =>
+    build.signedOut === undefined
+      ? Effect.void
+      : Effect.andThen(
+          build.signedOut(token),
+          Effect.flatMap(build.token, (held) =>
+            Redacted.value(held) === Redacted.value(token) || build.signedOut === undefined
+              ? Effect.void
+              : build.signedOut(held)
+          )
+        )
   return Layer.scoped(
     Credentials,
     Effect.suspend(() => {
       const initial = signedOut ?? newest
-      return makeRefreshing({ initial, obtain }).pipe(
+      // The token this build holds: refused when another build has switched again since, it takes that build's
+      // token rather than sending a switch of its own (one token for the layer, which a sign-out through any ends).
+      let held = initial
+      const obtainHere = Effect.suspend(() =>
+        Redacted.value(held) === Redacted.value(newest) ? obtain : Effect.succeed(newest)
+      ).pipe(Effect.tap((token) => Effect.sync(() => void (held = token))))
+      return makeRefreshing({ initial, obtain: obtainHere }).pipe(
         Effect.tap((service) =>
           signedOut === undefined || service.signedOut === undefined
             ? Effect.void
@@ -433,9 +453,7 @@ const switchedLayer = (
             Effect.suspend(() => {
               signedOut = token
               const told = new Set([...live, service])
-              return Effect.forEach(told, (build) => build.signedOut?.(token) ?? Effect.void, {
-                discard: true
-              })
+              return Effect.forEach(told, (build) => tell(build, token), { discard: true })
             })
         })),
         // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as

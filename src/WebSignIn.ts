@@ -605,7 +605,8 @@ export interface WebSignInService {
    * approved, would otherwise sign the browser in again after the sign-out): each only when `cookie` holds it (the
    * browser sent it), so a request from another site, which carries no cookie, deletes none. A sign-out wins over
    * that pending sign-in: its return, in flight or still to come, opens no session (`SignInNotStarted`, `NoCookie`),
-   * and a session one of its returns opened already, whose cookie the browser had not received, ends too.
+   * and a session one of its returns opened already, whose cookie the browser had not received, ends too. With
+   * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it).
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -1421,7 +1422,9 @@ const makeWith = (
     const finish = (
       request: { readonly cookie: string | undefined; readonly url: string },
       pin: Core.PinState,
-      now: number
+      now: number,
+      // The token plex.tv gave for the PIN, once it has (see the end).
+      obtained: { token?: Redacted.Redacted<string> } = {}
     ) =>
       Effect.gen(function* () {
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
@@ -1471,6 +1474,7 @@ const makeWith = (
         }
         const token = approved.authToken
         if (token === undefined) return yield* new SignInNotApproved()
+        obtained.token = token
 
         const account = yield* PlexAuth.getTokenDetails().pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
@@ -1528,8 +1532,6 @@ const makeWith = (
         const at = yield* Clock.currentTimeMillis
         if (!(yield* Effect.sync(() => signOuts.opened(pin.nonce, storageKey, at + pinMillis, at)))) {
           yield* Effect.ignore(withinStoreWait("remove")(remove(storageKey)))
-          // The token it obtained, which nobody holds now, revoked if that sign-out revokes the session's.
-          if (signOuts.revokes(pin.nonce)) yield* revokeToken(Redacted.make(record.token))
           yield* Effect.logInfo("WebSignIn: a sign-in ended by a sign-out of its browser opened no session")
           return yield* new SignInNotStarted({ reason: "NoCookie" })
         }
@@ -1537,7 +1539,18 @@ const makeWith = (
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
         return { user: userOf(record, access._tag), cookies: [...withLegacyPin([deletePin]), cookie] }
-      })
+      }).pipe(
+        // A return that obtained a token and then ends without a session (a sign-out of its browser won, or a later
+        // step failed or was interrupted after one) when a sign-out that revokes ended its sign-in: that token, which
+        // nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the session's.
+        Effect.onError(() =>
+          Effect.flatMap(Clock.currentTimeMillis, (at) =>
+            obtained.token !== undefined && signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce)
+              ? Effect.asVoid(revokeToken(obtained.token))
+              : Effect.void
+          )
+        )
+      )
 
     const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {

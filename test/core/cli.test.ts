@@ -157,10 +157,21 @@ describe("core/cli", () => {
       `${erase}\x1b[0;32m✔\x1b[0m \x1b[0;1mPassword\x1b[0m \x1b[0;90m…\x1b[0m \x1b[0;1m(hidden)\x1b[0m\n`
     )
     assert.strictEqual(tty(erase + answered, false), `${erase}✔ Password … (hidden)\n`)
+    // On Windows both CLIs draw the tick and the ellipsis as `√` and `...`: the answer is hidden there too.
+    const windows = "\x1b[0;32m√\x1b[0m \x1b[0;1mPassword\x1b[0m \x1b[0;90m...\x1b[0m \x1b[0;1m*****\x1b[0m\n"
+    assert.strictEqual(
+      tty(erase + windows, true),
+      `${erase}\x1b[0;32m√\x1b[0m \x1b[0;1mPassword\x1b[0m \x1b[0;90m...\x1b[0m \x1b[0;1m(hidden)\x1b[0m\n`
+    )
+    assert.strictEqual(Render.promptDisplay(pipe)(erase + windows, false), "√ Password ... (hidden)\n")
     // A prompt that shows its answer (a login) is drawn as it is.
     assert.strictEqual(
       Render.promptDisplay(pipe)("\x1b[0;32m✔\x1b[0m \x1b[0;1mLogin\x1b[0m … alice*\n", false),
       "✔ Login … alice*\n"
+    )
+    assert.strictEqual(
+      Render.promptDisplay(pipe)("\x1b[0;32m√\x1b[0m \x1b[0;1mLogin\x1b[0m ... alice*\n", false),
+      "√ Login ... alice*\n"
     )
   })
 

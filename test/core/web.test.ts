@@ -1327,6 +1327,12 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.isUndefined(signOuts.end("c", 2000, 0, true))
     assert.isFalse(signOuts.opened("c", "session-c", 2000, 1))
     assert.isTrue(signOuts.revokes("c"))
+    // A later sign-out of that browser that does not revoke (a second tab's, sent with the same PIN cookie) does not
+    // take back the revocation the first asked for: the token its return obtains is still revoked.
+    assert.isUndefined(signOuts.end("d", 2000, 0, true))
+    assert.isUndefined(signOuts.end("d", 2000, 1, false))
+    assert.isFalse(signOuts.opened("d", "session-d", 2000, 2))
+    assert.isTrue(signOuts.revokes("d"))
     // At most Flow.maxSignOutEntries: the oldest goes first.
     for (let i = 0; i < Flow.maxSignOutEntries; i++) signOuts.end(`n${i}`, 5000, 2, false)
     assert.isFalse(signOuts.ended("b", 3))

@@ -266,6 +266,68 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out through one build of a switched layer is not undone by another build alive meanwhile holding an older token",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const switches = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // A long-lived build (an app's runtime) holding the first token; the device revoked, a call through a build
+        // of its own switches again, and another signs out the token that switch got.
+        const running = yield* Layer.build(switched.layer)
+        yield* loopback.fake.revokeDevice("features-test")
+        yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(switched.layer))
+        assert.strictEqual(yield* switches, 2)
+        yield* onLoopback(PlexAuth.signOut()).pipe(Effect.provide(switched.layer))
+        // The running build's token is refused too: it must not switch the user back in with the PIN it holds.
+        const exit = yield* Effect.exit(onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(running)))
+        assert.strictEqual(
+          Exit.isFailure(exit) && exit.cause._tag === "Fail"
+            ? exit.cause.error._tag
+            : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the build alive during the sign-out, holding an older token"
+        )
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "builds of a switched layer share its switch again: a build refused after another switched takes that token",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const switches = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // Two long-lived builds (an app's runtimes) holding the first token; the device revoked, each is refused in
+        // turn: the second takes the token the first one's switch got, and sends no switch of its own.
+        const first = yield* Layer.build(switched.layer)
+        const second = yield* Layer.build(switched.layer)
+        yield* loopback.fake.revokeDevice("features-test")
+        yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(first))
+        yield* onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(second))
+        assert.strictEqual(yield* switches, 2)
+        // So a sign-out through one signs the user out of both: the other holds no token of its own, still valid.
+        yield* onLoopback(PlexAuth.signOut()).pipe(Effect.provide(first))
+        const exit = yield* Effect.exit(onLoopback(PlexAuth.getTokenDetails()).pipe(Effect.provide(second)))
+        assert.strictEqual(
+          Exit.isFailure(exit) && exit.cause._tag === "Fail"
+            ? exit.cause.error._tag
+            : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the other build, after a sign-out through the first"
+        )
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {

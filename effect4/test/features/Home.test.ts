@@ -300,6 +300,66 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out through one build of a switched layer is not undone by another build alive meanwhile holding an older token",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // A long-lived build (an app's runtime) holding the first token; the device revoked, a call through a build
+        // of its own switches again, and another signs out the token that switch got.
+        const running = yield* Layer.build(switched.layer)
+        yield* plex.revokeDevice("features-test")
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        assert.strictEqual(yield* switches, 2)
+        yield* PlexAuth.signOut().pipe(Effect.provide(switched.layer))
+        // The running build's token is refused too: it must not switch the user back in with the PIN it holds.
+        const exit = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(running)))
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.strictEqual(
+          Option.isSome(error) ? error.value._tag : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the build alive during the sign-out, holding an older token"
+        )
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "builds of a switched layer share its switch again: a build refused after another switched takes that token",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // Two long-lived builds (an app's runtimes) holding the first token; the device revoked, each is refused in
+        // turn: the second takes the token the first one's switch got, and sends no switch of its own.
+        const first = yield* Layer.build(switched.layer)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeDevice("features-test")
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideContext(first))
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideContext(second))
+        assert.strictEqual(yield* switches, 2)
+        // So a sign-out through one signs the user out of both: the other holds no token of its own, still valid.
+        yield* PlexAuth.signOut().pipe(Effect.provideContext(first))
+        const exit = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.strictEqual(
+          Option.isSome(error) ? error.value._tag : `not refused: ${exit._tag}`,
+          "Unauthorized",
+          "the other build, after a sign-out through the first"
+        )
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {

@@ -2373,6 +2373,9 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const out = yield* service.signOut(browser, { revoke: true })
         const deleted = out.cookies.filter((c) => c.value === "").map((c) => c.name)
         assert.includeMembers(deleted, [service.settings.sessionCookie, service.settings.pinCookie])
+        // A third tab's sign-out that does not revoke, sent with the same cookies before their deletion reached it,
+        // takes nothing back.
+        yield* service.signOut(browser)
         yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
         yield* TestClock.adjust("1 second")
         const result = yield* Fiber.join(fiber)
@@ -2392,6 +2395,48 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.isDefined(pin?.authToken)
         assert.isFalse(yield* fake.isTokenValid(pin?.authToken ?? ""), "bob's token is still valid")
       }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revokes, winning over a return in flight whose save then fails: that return's token is revoked",
+    () => {
+      // A store whose writes of a session fail once `failSaves` is set.
+      let failSaves = false
+      const FailingEnv = envOver((inner) =>
+        KeyValueStore.make({
+          ...inner,
+          set: (key, value) =>
+            failSaves && Index.isSessionKey(Core.defaultStorePrefix, key)
+              ? Effect.fail(
+                  new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "set" })
+                )
+              : inner.set(key, value)
+        })
+      )
+      return Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const checked = yield* checksSoFar
+        const fiber = yield* Effect.forkChild(
+          Effect.result(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
+        )
+        yield* untilCheckAfter(checked)
+        // The browser signs out (revoking) while its return waits; Plex approves the PIN, and the store then fails
+        // the return's save: the return ends before it learns of the sign-out, its token held by nobody.
+        yield* service.signOut(browser, { revoke: true })
+        failSaves = true
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        yield* TestClock.adjust("1 second")
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(Result.isFailure(result) ? result.failure._tag : "a session", "SessionStoreError")
+        const fake = yield* FakePlex.FakePlex
+        const pin = (yield* fake.pins).find((p) => p.code === params.get("code"))
+        assert.isDefined(pin?.authToken)
+        assert.isFalse(yield* fake.isTokenValid(pin?.authToken ?? ""), "bob's token is still valid")
+      }).pipe(Effect.provide(FailingEnv))
+    }
   )
 
   it.effect(

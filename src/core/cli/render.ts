@@ -75,11 +75,12 @@ const leadingControls = /^(?:\x1b\[[0-9;?]*[ -/]*[@-~])*/
 
 /**
  * The answer of a password prompt as its last frame shows it (`✔ Password … ****`, colour codes between, one `*` a
- * character, with @effect/cli and effect/cli alike): the answer's length, which stays on the screen and reaches a log.
- * {@link promptDisplay} shows {@link hiddenAnswerText} in its place. An answer of `*` alone to a prompt that shows
- * what is typed would be shown so too: no harm.
+ * character, with @effect/cli and effect/cli alike; on Windows their figures are `√` and `...`): the answer's length,
+ * which stays on the screen and reaches a log. {@link promptDisplay} shows {@link hiddenAnswerText} in its place. An
+ * answer of `*` alone to a prompt that shows what is typed would be shown so too: no harm.
  */
-const hiddenAnswer = /(\u2714[^\n]*?\u2026(?:\x1b\[[0-9;]*m| )*)\*+(?=(?:\x1b\[[0-9;]*m)*(?:\r?\n|$))/g
+const hiddenAnswer =
+  /([\u2714\u221a][^\n]*?(?:\u2026|\.\.\.)(?:\x1b\[[0-9;]*m| )*)\*+(?=(?:\x1b\[[0-9;]*m)*(?:\r?\n|$))/g
 
 /** What a password prompt's last frame shows instead of one `*` a character: the same whatever the answer. */
 export const hiddenAnswerText = "(hidden)"

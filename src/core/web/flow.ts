@@ -517,13 +517,15 @@ export class SignOuts {
 
   /**
    * A sign-out that sent the PIN cookie of `nonce`: that sign-in ends (until `until`), its token to be revoked by a
-   * return that obtains it when the sign-out revokes (`revoke`). Answers the storage key of the session one of its
-   * returns opened, if any, for the sign-out to remove.
+   * return that obtains it when the sign-out revokes (`revoke`), or an earlier one of it did (a later sign-out that
+   * does not, another tab's, takes nothing back). Answers the storage key of the session one of its returns opened,
+   * if any, for the sign-out to remove.
    */
   end(nonce: string, until: number, now: number, revoke: boolean): string | undefined {
     const entry = this.entries.get(nonce)
-    this.put(nonce, { until, revoke }, now)
-    return entry !== undefined && entry.until > now ? entry.storageKey : undefined
+    const live = entry !== undefined && entry.until > now
+    this.put(nonce, { until, revoke: revoke || (live && entry.revoke === true) }, now)
+    return live ? entry.storageKey : undefined
   }
 
   /** Whether a sign-out ended the sign-in of `nonce` (a return of it opens no session). */
