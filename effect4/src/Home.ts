@@ -432,11 +432,11 @@ const switchedLayer = (
         ),
         Effect.map((service): CredentialsService => ({
           ...service,
-          signedOut: (token) =>
+          signedOut: (token, revoke) =>
             Effect.suspend(() => {
               signedOut = token
               const told = new Set([...live, service])
-              return Effect.forEach(told, (build) => build.signedOut?.(token) ?? Effect.void, {
+              return Effect.forEach(told, (build) => build.signedOut?.(token, revoke) ?? Effect.void, {
                 discard: true
               })
             })
