@@ -1704,4 +1704,53 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
+
+  it.scoped(
+    "a dropped token that cannot be revoked is left, and said so in a warning that names no token",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const obtain = Effect.map(
+          PlexAuth.signIn({ login: fake.login, password: fake.password }),
+          (account) => account.authToken
+        )
+        const credentials = yield* Credentials.makeRefreshing({ obtain })
+        const first = yield* credentials.token
+        // The sign-out's DELETE is held until `release`; a DELETE with any other token fails (503).
+        const started = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond((request) =>
+            request.headers.get("x-plex-token") === Redacted.value(first)
+              ? Deferred.succeed(started, undefined).pipe(
+                  Effect.zipRight(Deferred.await(release)),
+                  Effect.zipRight(Effect.orDie(fake.handle(request)))
+                )
+              : Effect.succeed(new Response(null, { status: 503 }))
+          )
+        )
+        const signingOut = yield* Effect.fork(
+          withCapturedLogs(
+            PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+          )
+        )
+        yield* Deferred.await(started)
+        const fresh = yield* credentials.refresh!(first)
+        yield* Deferred.succeed(release, undefined)
+        const { exit, lines } = yield* Fiber.join(signingOut)
+        // The sign-out itself succeeded: plex.tv revoked the token it sent.
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.isFalse(yield* fake.isTokenValid(first))
+        // The dropped token could not be revoked: never used, but valid at plex.tv, and the warning says so.
+        assert.isTrue(yield* fake.isTokenValid(fresh))
+        assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+        const warning = lines.filter((line) => line.includes("could not be revoked"))
+        assert.strictEqual(warning.length, 1, lines.join("\n"))
+        assert.isFalse(warning[0]!.includes("(Other)"), warning[0])
+        for (const line of lines) {
+          assert.isFalse(line.includes(Redacted.value(fresh)) || line.includes(Redacted.value(first)), line)
+        }
+      }).pipe(Effect.provide(signedIn()))
+  )
 })
