@@ -32,9 +32,9 @@ import { RequestTimeout } from "./settings.js"
 
 /**
  * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the
- * revoke, or refused the token, `refused`: `self` failed with `Unauthorized`; else nothing), as `Effect.onExit` does, even when the caller is interrupted while `self` runs or just after; but
- * in a fiber of its own, started uninterruptible (it runs to its end, but for the regions it makes interruptible),
- * and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
+ * revoke, or refused the token, `refused`: `self` failed with `Unauthorized`; else nothing), as `Effect.onExit`
+ * does, even when the caller is interrupted while `self` runs or just after; but in a fiber of its own, started
+ * uninterruptible (it runs to its end, but for the regions it makes interruptible), and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
  * interruptible stop (the store work of a stored layer already closed, run in this fiber; an open layer's runs in
  * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away
@@ -66,11 +66,12 @@ export const onExit = <E extends { readonly _tag: string }, R>(
 
 /**
  * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has
- * settled, even one after a refusal), waited for no longer than the per-attempt timeout (`PlexAuth.withRequestTimeout`,
- * 30 seconds unless set). A quick re-authentication (a password sign-in, a JWT exchange) gives its new token within
- * it, and that one is revoked; a slow one (a PIN login waiting for the user) does not hold the sign-out: the token
- * held then (`current`) is revoked, and telling the credentials abandons the refresh (`refresh.ts`). Credentials
- * without `current` (a caller's own): their `settled` or `token`, however long it waits.
+ * settled, even one after a refusal), waited for no longer than the per-attempt timeout
+ * (`PlexAuth.withRequestTimeout`, 30 seconds unless set). A quick re-authentication (a password sign-in, a JWT
+ * exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
+ * does not hold the sign-out: the token held then (`current`) is revoked, and telling the credentials abandons the
+ * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long
+ * it waits.
  */
 export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Redacted<string>> => {
   const { current } = credentials
