@@ -515,7 +515,14 @@ export const ping = (): Effect.Effect<
  * re-authenticates to sign out a token that was already refused. Once it
  * succeeds, credentials that can re-authenticate (`Credentials.layerSignIn`,
  * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
- * the operations that use it fail with `Unauthorized`. plex.tv's answer is
+ * the operations that use it fail with `Unauthorized`. So too when plex.tv
+ * refuses the token (`Unauthorized`, which the call still fails with): it is
+ * already invalid, the user is not signed in with it. A re-authentication in
+ * flight is waited for no longer than the per-attempt timeout
+ * (`withRequestTimeout`, 30 seconds by default): a quick one's new token is
+ * revoked; a slow one (a PIN login) is abandoned, the token held then is
+ * revoked, and a token it still gives is dropped and revoked, never used nor
+ * stored (docs/tokens.md, "Re-authentication"). plex.tv's answer is
  * the commit point: once it accepted the revoke (a 2xx), the sign-out
  * succeeds (its body failing to arrive changes nothing) and the credentials
  * are told (`signedOut`, in a fiber of its own run to its end) even when
@@ -537,7 +544,7 @@ export const signOut = (): Effect.Effect<
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
   Effect.flatMap(CredentialsTag, (credentials) =>
-    Effect.flatMap(credentials.token, (token) => {
+    Effect.flatMap(SignedOut.held(credentials), (token) => {
       // Set when plex.tv accepts the revoke (a 2xx, before its body is read): the token is revoked from then on.
       let accepted = false
       const revoke = Effect.asVoid(
@@ -559,12 +566,15 @@ export const signOut = (): Effect.Effect<
       )
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. Told once
-      // plex.tv accepted, even when the caller is interrupted while the answer is read or just after; waited for
-      // interruptibly (a caller that goes away ends the wait and stops only what `signedOut` makes interruptible):
-      // `tellSignedOut.ts`.
+      // plex.tv accepted (or refused the token, `refused`: already invalid, the user is not signed in with it), even
+      // when the caller is interrupted while the answer is read or just after, with a revoke for the token a refresh
+      // of it obtains; waited for interruptibly (a caller that goes away ends the wait and stops only what
+      // `signedOut` makes interruptible): `tellSignedOut.ts`.
       return told === undefined
         ? revoke
-        : SignedOut.onExit(revoke, () => (accepted ? told(token) : Effect.void))
+        : SignedOut.onExit(revoke, (refused) =>
+            accepted || refused ? SignedOut.tell(told, token) : Effect.void
+          )
     })
   )
 

@@ -39,6 +39,20 @@ export interface CredentialsService {
   /** The current token, `Redacted`. */
   readonly token: Effect.Effect<Redacted.Redacted<string>>
   /**
+   * The token held now, never refreshed first and never waiting (`token`
+   * waits for a refresh in flight, or due ahead of expiry). Absent: `token`.
+   */
+  readonly current?: Effect.Effect<Redacted.Redacted<string>> | undefined
+  /**
+   * The token once the refresh in flight, if any, has settled (even one
+   * after a refusal, which `token` does not wait for); else `token`: what
+   * `PlexAuth.signOut` revokes, so that a quick re-authentication's new
+   * token is revoked, not left valid. The sign-out waits for it no longer
+   * than the per-attempt timeout: then it revokes `current`, and telling
+   * `signedOut` abandons the refresh. Absent: `token`.
+   */
+  readonly settled?: Effect.Effect<Redacted.Redacted<string>> | undefined
+  /**
    * Obtains a new token after `stale` was refused, when this layer can
    * (sign-in, PIN, JWT refresh). Concurrent callers holding the same stale
    * token share one refresh. Absent when the layer cannot re-authenticate.
@@ -48,15 +62,25 @@ export interface CredentialsService {
     | undefined
   /**
    * Told that `token` was signed out (plex.tv revoked it at the caller's
-   * request): a layer that can re-authenticate must not sign in again when
-   * that token is later refused. Absent when there is nothing to remember.
-   * `PlexAuth.signOut` runs it once plex.tv accepted the revoke, in a fiber of
-   * its own started uninterruptible, and waits for it interruptibly: a caller
-   * that goes away (its timeout) ends the wait and interrupts that fiber, which
-   * stops only the regions `signedOut` makes interruptible; the rest runs to
-   * its end.
+   * request, or refused it: already invalid): a layer that can
+   * re-authenticate must not sign in again when that token is later
+   * refused. Absent when there is nothing to remember. `PlexAuth.signOut`
+   * runs it once plex.tv accepted the revoke (or refused the token:
+   * `Unauthorized`), in a fiber of its own started uninterruptible, and waits
+   * for it interruptibly: a caller that goes away (its timeout) ends the wait
+   * and interrupts that fiber, which stops only the regions `signedOut` makes
+   * interruptible; the rest runs to its end. `revoke`, given by
+   * `PlexAuth.signOut`, revokes another token at plex.tv (best effort: it
+   * never fails, a failure is logged): a layer that re-authenticates revokes
+   * with it the token a refresh of the signed-out token obtains (it is never
+   * used nor stored), so no token stays valid and unheld.
    */
-  readonly signedOut?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
+  readonly signedOut?:
+    | ((
+        token: Redacted.Redacted<string>,
+        revoke?: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+      ) => Effect.Effect<void>)
+    | undefined
 }
 
 export {

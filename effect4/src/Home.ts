@@ -417,15 +417,20 @@ const switchedLayer = (
   )
   // Tells `build` that `token` was signed out and, when it holds another token (an older one, from before a switch
   // again through another build, refused too), that one: its refusal, or its refresh in flight, must not switch again.
-  const tell = (build: CredentialsService, token: Redacted.Redacted<string>): Effect.Effect<void> =>
+  const tell = (
+    build: CredentialsService,
+    token: Redacted.Redacted<string>,
+    revoke?: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+  ): Effect.Effect<void> =>
     build.signedOut === undefined
       ? Effect.void
       : Effect.andThen(
-          build.signedOut(token),
-          Effect.flatMap(build.token, (held) =>
+          build.signedOut(token, revoke),
+          // The token the build holds now (never waiting for a refresh the sign-out just abandoned).
+          Effect.flatMap(build.current ?? build.token, (held) =>
             Redacted.value(held) === Redacted.value(token) || build.signedOut === undefined
               ? Effect.void
-              : build.signedOut(held)
+              : build.signedOut(held, revoke)
           )
         )
   return Layer.effect(
@@ -452,11 +457,11 @@ const switchedLayer = (
         ),
         Effect.map((service): CredentialsService => ({
           ...service,
-          signedOut: (token) =>
+          signedOut: (token, revoke) =>
             Effect.suspend(() => {
               signedOut = token
               const told = new Set([...live, service])
-              return Effect.forEach(told, (build) => tell(build, token), { discard: true })
+              return Effect.forEach(told, (build) => tell(build, token, revoke), { discard: true })
             })
         })),
         // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as

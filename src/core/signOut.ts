@@ -92,3 +92,11 @@ export const removal = (
   const token = stored.token !== undefined && known(stored.token)
   return { token, key: stored.keyIsThis === true && (token || stored.token === undefined) }
 }
+
+/**
+ * The warning `PlexAuth.signOut`'s `revoke` logs (both editions' `internal/tellSignedOut.ts`) when it could not revoke
+ * a token a refresh obtained for a signed-out token (`refresh.ts`: dropped, never used nor stored), with what the
+ * revoke failed with said as a word (`core/refresh.ts` `errorWord`), never its message nor the token.
+ */
+export const lateRevokeFailed = (error: string): string =>
+  `the token a re-authentication obtained for the signed-out token could not be revoked (${error}): it is not used nor stored, but plex.tv may still accept it until it expires`

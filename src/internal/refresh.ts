@@ -31,8 +31,11 @@
  *   next call (a sign-in Plex may have processed is never sent twice because
  *   its caller went away);
  * - a sign-out during a refresh wins: `signedOut` does not wait for it, and
- *   when the refresh of the signed-out token completes its token is dropped
- *   (its waiters fail with `SignedOut`);
+ *   abandons it: `obtain` is interrupted (a PIN login no one will approve is
+ *   not polled on), and its waiters fail with `SignedOut`; a token it gives
+ *   all the same (it settled first) is dropped, never used nor stored, and
+ *   revoked with the `revoke` the sign-out gave (`PlexAuth.signOut`'s), as is
+ *   the token a refresh installed while the sign-out was on its way;
  * - scoped: closing that scope (the app shutting down) interrupts a refresh
  *   in flight and waits for it to stop; its waiters are interrupted too.
  *   After that no refresh starts (`Closed`): a refusal fails at once, a read
@@ -42,6 +45,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -97,6 +101,10 @@ interface Pending extends Run.Waiters {
   readonly id: object
   readonly stale: Redacted.Redacted<string>
   readonly fiber: Fiber.Fiber<Outcome>
+  /** Completed by a sign-out of `stale` (or of the token it replaced): `obtain` is interrupted. */
+  readonly abandon: Deferred.Deferred<void>
+  /** A sign-out abandoned it: whatever it gives is dropped (and revoked). */
+  readonly dropped?: boolean | undefined
 }
 
 /** Which warning a failed refresh logs (`Run.warningOf`). */
@@ -156,7 +164,11 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
      * Records what `obtain` gave for the refresh `id` (unless a sign-out came first) and hands it to its waiters.
      * A token it `reused` gets no `refreshedAt`: its refusal is not a fresh token's.
      */
-    const settle = (id: object, fresh: Either.Either<Redacted.Redacted<string>, E>, reused: boolean) =>
+    const settle = (
+      id: object,
+      fresh: Either.Either<Redacted.Redacted<string>, E | undefined>,
+      reused: boolean
+    ) =>
       // The time read under the lock, as {@link step} reads it.
       Clock.clockWith((clock) =>
         SynchronizedRef.modify(state, (s): readonly [readonly [Outcome, Warn], State] => {
@@ -166,8 +178,8 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
             return [[Either.left(Run.failed("Failed")), undefined], s]
           const rest: State = { ...s, pending: undefined }
           const stale = Redacted.value(pending.stale)
-          // Signed out while the refresh ran: the sign-out wins, the new token is dropped.
-          if (s.spent?.token === stale && s.spent.reason === "SignedOut") {
+          // Signed out while the refresh ran: the sign-out wins, the new token is dropped (and revoked, below).
+          if (pending.dropped === true || (s.spent?.token === stale && s.spent.reason === "SignedOut")) {
             return [[Either.left(Run.failed("SignedOut")), undefined], rest]
           }
           const spent = Core.renewed(
@@ -198,8 +210,27 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
                 Effect.logWarning(Run.failedWarning(warn === "expired", options.name, outcome.left.cause)),
                 outcome
               )
-            : Effect.succeed(outcome)
+            : // A token obtained but dropped by a sign-out: revoked before the waiters hear of it, so none is left
+              // valid and unheld (best effort: `revoke` logs its failure).
+              Either.isLeft(outcome) && outcome.left.reason === "SignedOut" && Either.isRight(fresh)
+              ? Effect.as(revokeDropped(fresh.right), outcome)
+              : Effect.succeed(outcome)
         )
+      )
+
+    // The revoke the last sign-out gave (`PlexAuth.signOut`'s): revokes the tokens the sign-out dropped.
+    let revoke: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
+    const revokeDropped = (token: Redacted.Redacted<string>) =>
+      Effect.suspend(() => revoke?.(token) ?? Effect.void)
+
+    /**
+     * `obtain`, unless a sign-out abandons the refresh first (`abandon`): `obtain` is then interrupted (a PIN login
+     * stops polling), and the refresh settles with no token (`undefined`), dropped by the sign-out.
+     */
+    const obtainUnlessAbandoned = (abandon: Deferred.Deferred<void>) =>
+      Effect.raceFirst(
+        Effect.either(options.obtain),
+        Effect.as(Deferred.await(abandon), Either.left<E | undefined>(undefined))
       )
 
     /** Forgets the refresh `id` when its fiber ends without settling (interrupted, or `obtain` died). */
@@ -218,9 +249,10 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           return [{ _tag: "Wait", fiber: s.pending.fiber } as Step, { ...s, pending }] as const
         }
         const id = {}
+        const abandon = yield* Deferred.make<void>()
         // Forked from an uninterruptible region, the fiber starts uninterruptible: `onExit` is in place
         // before anything runs; only `obtain` and the bookkeeping after it are interruptible (by the scope).
-        const fiber = yield* Effect.either(options.obtain).pipe(
+        const fiber = yield* obtainUnlessAbandoned(abandon).pipe(
           Effect.flatMap((fresh) =>
             Effect.flatMap(
               Either.isRight(fresh) && options.reused !== undefined
@@ -242,6 +274,7 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
           id,
           stale: s.token,
           fiber,
+          abandon,
           ...Run.waiting(as)
         }
         return [{ _tag: "Wait", fiber } as Step, { ...s, pending }] as const
@@ -339,18 +372,51 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
                   )
           )
 
-    const signedOut = (token: Redacted.Redacted<string>): Effect.Effect<void> =>
+    /**
+     * The sign-out of `token` wins over a refresh: one of it in flight is abandoned (`obtain` interrupted, its token,
+     * if it still gives one, dropped and revoked), and a token a refresh of it installed while the sign-out was on
+     * its way is dropped and revoked (`revoke`, when the sign-out gives one), the credentials going back to `token`.
+     */
+    const signedOut = (
+      token: Redacted.Redacted<string>,
+      revokeWith?: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+    ): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (at) =>
-        SynchronizedRef.update(state, (s) => {
-          const spent = { token: Redacted.value(token), reason: "SignedOut" as const, at }
-          // Sent before a refresh replaced its token: the sign-out wins, the refreshed token is dropped.
-          return Core.signOutDrops(s, Redacted.value(s.token), spent.token)
-            ? { ...expiring(token), spent }
-            : { ...s, spent }
-        })
+        SynchronizedRef.modify(
+          state,
+          (s): readonly [readonly [Redacted.Redacted<string> | undefined, Pending | undefined], State] => {
+            if (revokeWith !== undefined) revoke = revokeWith
+            const spent = { token: Redacted.value(token), reason: "SignedOut" as const, at }
+            // Sent before a refresh replaced its token: the sign-out wins, the refreshed token is dropped.
+            const drops = Core.signOutDrops(s, Redacted.value(s.token), spent.token)
+            // The refresh in flight of the signed-out token, or of the token it drops: abandoned.
+            const abandoned =
+              s.pending !== undefined && (drops || Redacted.value(s.pending.stale) === spent.token)
+                ? { ...s.pending, dropped: true }
+                : undefined
+            const pending = abandoned ?? s.pending
+            return [
+              [drops ? s.token : undefined, abandoned],
+              drops ? { ...expiring(token), spent, pending } : { ...s, spent, pending }
+            ]
+          }
+        ).pipe(
+          Effect.flatMap(([dropped, abandoned]) =>
+            Effect.zipRight(
+              abandoned === undefined ? Effect.void : Deferred.succeed(abandoned.abandon, undefined),
+              dropped === undefined ? Effect.void : revokeDropped(dropped)
+            )
+          )
+        )
       )
 
-    return { token, refresh, signedOut }
+    // The token once the refresh in flight, if any, has settled: a sign-out revokes the new token of a quick one.
+    const settled: Effect.Effect<Redacted.Redacted<string>> = Effect.flatMap(
+      SynchronizedRef.get(state),
+      (s) => (s.pending === undefined ? token : Effect.zipRight(Fiber.await(s.pending.fiber), token))
+    )
+
+    return { token, current, settled, refresh, signedOut }
   })
 
 /**

@@ -156,12 +156,14 @@ export const make = (options: {
       // region). Told after the layer closed (a fiber forked into a closed scope is interrupted at once, and its caller
       // with it, the revoked token left in the store), it runs in the teller's fiber, its store work interruptible: the
       // caller stops it by going away (`PlexAuth.signOut` then interrupts that fiber).
-      signedOut: (token) => {
+      signedOut: (token, revoke) => {
+        // The token held, read without waiting for a refresh in flight (`current`): the sign-out abandons that one.
+        const held = service.current ?? service.token
         const signOut = (storing: (work: Effect.Effect<void>) => Effect.Effect<void>) =>
-          Effect.flatMap(service.token, (before) =>
+          Effect.flatMap(held, (before) =>
             Effect.zipRight(
-              service.signedOut?.(token) ?? Effect.void,
-              Effect.flatMap(service.token, (after) =>
+              service.signedOut?.(token, revoke) ?? Effect.void,
+              Effect.flatMap(held, (after) =>
                 storing(
                   forget(
                     Facts.forgottenTokens(

@@ -26,7 +26,16 @@ import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { failsWith } from "../support/assertions.js"
 import { withCapturedLogs } from "../support/observe.js"
-import { CLIENT_ID, registeredKey, segments, signedIn, step, stepToEnd, whenWaiting } from "./support.js"
+import {
+  CLIENT_ID,
+  registeredKey,
+  segments,
+  signedIn,
+  step,
+  stepToEnd,
+  whenSleeping,
+  whenWaiting
+} from "./support.js"
 
 const hours = (n: number) => Duration.hours(n)
 
@@ -1413,11 +1422,16 @@ describe("Jwt.layerStored: a sign-out while a refresh runs obtain for a refused 
               Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(context)))
             )
             yield* Deferred.await(reached)
-            // The user signs out while that obtain waits: plex.tv revokes the token, the store forgets it and the key.
-            yield* PlexAuth.signOut().pipe(Effect.provide(context))
+            // The user signs out while that obtain waits: the sign-out waits for it no longer than the per-attempt
+            // timeout (30 seconds), then plex.tv revokes the token held, the store forgets it and the key, and the
+            // obtain is abandoned.
+            yield* stepToEnd(
+              yield* Effect.fork(PlexAuth.signOut().pipe(Effect.provide(context))),
+              "30 seconds"
+            )
             assert.isTrue(Option.isNone(yield* store.get(tokenEntry)))
             assert.isTrue(Option.isNone(yield* store.get(keyEntry)))
-            // The obtain completes after it (the PIN approved late): the sign-out wins, its token is dropped.
+            // The PIN approved late changes nothing: the sign-out won, no token of that obtain is served nor stored.
             yield* Deferred.succeed(gate, undefined)
             const exit = yield* Fiber.join(call)
             assert.isTrue(Exit.isFailure(exit), "the obtain's token served after the sign-out")
@@ -1529,5 +1543,214 @@ describe("Jwt.layerStored: calls refused together while the key is refused", () 
           })
         )
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
+
+describe("PlexAuth.signOut during a re-authentication", () => {
+  /** The distinct tokens a route was sent (a request a fault handed on to the fake is recorded twice). */
+  const distinctSentTo = (route: string) => Effect.map(tokensSentTo(route), (tokens) => [...new Set(tokens)])
+
+  /** `effect` held at the fake until `release` (then answered as the fake would), `started` once it arrived. */
+  const holding = (route: string) =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      yield* FakePlex.fault(
+        route,
+        Fault.respond((request) =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(Effect.orDie(fake.handle(request)))
+          )
+        ),
+        { times: 1 }
+      )
+      return { started, release }
+    })
+
+  it.scoped(
+    "a refresh held open (an expired JWT's exchange that never answers): the sign-out returns once its wait (the per-attempt timeout) is over, and the layer stays signed out",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        const exchanges = yield* count("exchangeJwt")
+        // The refresh's nonce request is never answered (a slow re-authentication, as a PIN login's may be).
+        const { started } = yield* holding("getNonce")
+        yield* TestClock.adjust(hours(7 * 24 + 1)) // expired
+        const reader = yield* Effect.fork(credentials.token)
+        yield* Deferred.await(started)
+        const before = yield* Clock.currentTimeMillis
+        const signingOut = yield* Effect.fork(
+          run(PlexAuth.signOut().pipe(PlexAuth.withRequestTimeout("5 seconds")))
+        )
+        // Its wait for the refresh (5 seconds, the per-attempt timeout it runs with) is the only sleep that short.
+        yield* whenSleeping(signingOut, ({ millis }) => millis === 5_000)
+        yield* TestClock.adjust("5 seconds")
+        // It revoked the token held, the expired one, which plex.tv refuses (498): the user is not signed in with
+        // it, and the layer is signed out all the same.
+        const refused = yield* failsWith(Fiber.join(signingOut), "Unauthorized")
+        assert.strictEqual(refused.status, 498)
+        assert.strictEqual((yield* Clock.currentTimeMillis) - before, 5_000)
+        assert.deepStrictEqual(yield* tokensSentTo("signOut"), [Redacted.value(plexJwt.token)])
+        // The refresh was abandoned: its reader is served the token held, and no exchange follows.
+        assert.strictEqual(Redacted.value(yield* Fiber.join(reader)), Redacted.value(plexJwt.token))
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges, "no exchange after the sign-out")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
+    "a PIN login no one approves: the sign-out returns after its wait, the PIN is no longer polled, and the layer stays signed out",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: PinLogin.login({ onPin: () => Effect.void })
+        })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        // The token revoked elsewhere: a call refused with it runs the PIN login again, which the user never approves.
+        yield* fake.revokeToken(fake.token)
+        const call = yield* Effect.fork(run(PlexAuth.getTokenDetails()))
+        yield* whenWaiting(call, "1 second")
+        assert.strictEqual(yield* count("createPin"), 1)
+        const signingOut = yield* Effect.fork(
+          run(PlexAuth.signOut().pipe(PlexAuth.withRequestTimeout("5 seconds")))
+        )
+        yield* step(signingOut, 10)
+        // Revoked already: plex.tv refuses it, and the layer is signed out all the same.
+        yield* failsWith(Fiber.join(signingOut), "Unauthorized")
+        const error = yield* failsWith(Fiber.join(call), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        // The PIN login was abandoned: it is not polled on.
+        const polls = yield* count("checkPin")
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual(yield* count("checkPin"), polls, "polled after the sign-out")
+        const again = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(again.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("createPin"), 1)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
+    "a quick re-authentication (a password sign-in) in flight: the sign-out waits for it and revokes its new token, none left valid",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const context = yield* Layer.build(
+          Credentials.layerSignIn({ login: fake.login, password: fake.password })
+        )
+        const first = yield* Context.get(context, Credentials.Credentials).token
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provide(effect, context as Context.Context<Credentials.Credentials>)
+        yield* fake.revokeToken(first)
+        const { release, started } = yield* holding("postUsersSignInData")
+        const call = yield* Effect.fork(Effect.either(run(PlexAuth.getTokenDetails())))
+        yield* Deferred.await(started)
+        const signingOut = yield* Effect.fork(run(PlexAuth.signOut()))
+        yield* Effect.yieldNow()
+        yield* Deferred.succeed(release, undefined)
+        // It revoked the sign-in's token, the one the layer holds: it succeeds.
+        yield* Fiber.join(signingOut)
+        const sent = yield* distinctSentTo("signOut")
+        assert.strictEqual(sent.length, 1)
+        assert.notStrictEqual(sent[0], Redacted.value(first))
+        assert.isFalse(yield* fake.isTokenValid(sent[0]!), "the new token left valid")
+        yield* Fiber.join(call)
+        const signIns = yield* count("postUsersSignInData")
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("postUsersSignInData"), signIns, "signed in again")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
+    "a refresh that settles while the sign-out is on its way: its token is revoked, and not kept in the store",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const store = yield* KeyValueStore.KeyValueStore
+        const obtain = Effect.map(
+          PlexAuth.signIn({ login: fake.login, password: fake.password }),
+          (account) => account.authToken
+        )
+        const context = yield* Layer.build(Credentials.layerStored({ obtain }))
+        const credentials = Context.get(context, Credentials.Credentials)
+        const first = yield* credentials.token
+        const { release, started } = yield* holding("signOut")
+        const signingOut = yield* Effect.fork(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        yield* Deferred.await(started)
+        // The token refused elsewhere (a server's word) while the sign-out's DELETE is on its way: a refresh runs and
+        // settles first.
+        const fresh = yield* credentials.refresh!(first)
+        assert.isTrue(yield* fake.isTokenValid(fresh))
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(signingOut)
+        assert.deepStrictEqual(yield* distinctSentTo("signOut"), [
+          Redacted.value(first),
+          Redacted.value(fresh)
+        ])
+        assert.isFalse(yield* fake.isTokenValid(first))
+        assert.isFalse(yield* fake.isTokenValid(fresh), "the refresh's token left valid")
+        assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+        assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped(
+    "a dropped token that cannot be revoked is left, and said so in a warning that names no token",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const obtain = Effect.map(
+          PlexAuth.signIn({ login: fake.login, password: fake.password }),
+          (account) => account.authToken
+        )
+        const credentials = yield* Credentials.makeRefreshing({ obtain })
+        const first = yield* credentials.token
+        // The sign-out's DELETE is held until `release`; a DELETE with any other token fails (503).
+        const started = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond((request) =>
+            request.headers.get("x-plex-token") === Redacted.value(first)
+              ? Deferred.succeed(started, undefined).pipe(
+                  Effect.zipRight(Deferred.await(release)),
+                  Effect.zipRight(Effect.orDie(fake.handle(request)))
+                )
+              : Effect.succeed(new Response(null, { status: 503 }))
+          )
+        )
+        const signingOut = yield* Effect.fork(
+          withCapturedLogs(
+            PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+          )
+        )
+        yield* Deferred.await(started)
+        const fresh = yield* credentials.refresh!(first)
+        yield* Deferred.succeed(release, undefined)
+        const { exit, lines } = yield* Fiber.join(signingOut)
+        // The sign-out itself succeeded: plex.tv revoked the token it sent.
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.isFalse(yield* fake.isTokenValid(first))
+        // The dropped token could not be revoked: never used, but valid at plex.tv, and the warning says so.
+        assert.isTrue(yield* fake.isTokenValid(fresh))
+        assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+        const warning = lines.filter((line) => line.includes("could not be revoked"))
+        assert.strictEqual(warning.length, 1, lines.join("\n"))
+        assert.isFalse(warning[0]!.includes("(Other)"), warning[0])
+        for (const line of lines) {
+          assert.isFalse(line.includes(Redacted.value(fresh)) || line.includes(Redacted.value(first)), line)
+        }
+      }).pipe(Effect.provide(signedIn()))
   )
 })

@@ -15,15 +15,27 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import type * as HttpClient from "effect/http/HttpClient"
+import type * as Redacted from "effect/Redacted"
+import * as Auth from "../../../src/core/auth.js"
+import { errorWord } from "../../../src/core/refresh.js"
+import { lateRevokeFailed } from "../../../src/core/signOut.js"
+import type { ClientIdentity } from "../ClientIdentity.js"
+import type { CredentialsService } from "../Credentials.js"
+import { Credentials as CredentialsTag } from "./credentials.js"
+import * as L from "./lenient.js"
+import * as Request from "./request.js"
+import { RequestTimeout } from "./settings.js"
 import { interruptWithoutWaiting } from "./interruptWithoutWaiting.js"
 
 /**
- * Runs `self`, then `finalizer()` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the revoke,
- * else nothing), as `Effect.onExit` does, even when the caller is interrupted while `self` runs or just after; but
- * in a fiber of its own, started uninterruptible (it runs to its end, but for the regions it makes interruptible),
- * and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
+ * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the
+ * revoke, or refused the token, `refused`: `self` failed with `Unauthorized`; else nothing), as `Effect.onExit`
+ * does, even when the caller is interrupted while `self` runs or just after; but in a fiber of its own, started
+ * uninterruptible (it runs to its end, but for the regions it makes interruptible), and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
  * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
  * interruptible stop (the store work of a stored layer already closed, run in this fiber; an open layer's runs in
  * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away, and
@@ -32,17 +44,65 @@ import { interruptWithoutWaiting } from "./interruptWithoutWaiting.js"
  * `Fiber.interrupt` in a fiber of its own, which would wait as long as the finalizer runs (for good, one that never
  * ends). The result is `self`'s; a finalizer that dies makes the call die, as with `Effect.onExit`.
  */
-export const onExit = <E, R>(
+export const onExit = <E extends { readonly _tag: string }, R>(
   self: Effect.Effect<void, E, R>,
-  finalizer: () => Effect.Effect<void>
+  finalizer: (refused: boolean) => Effect.Effect<void, never, R>
 ): Effect.Effect<void, E, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.exit(restore(self)), (exit) =>
-      Effect.flatMap(Effect.forkDetach(finalizer(), { uninterruptible: true }), (fiber) =>
+  Effect.uninterruptibleMask((restore) => {
+    // Set when `self` fails with `Unauthorized` (401, 403, 498): plex.tv refused the token, already invalid.
+    let refused = false
+    const run = Effect.tapError(self, (error) =>
+      Effect.sync(() => void (refused = error._tag === "Unauthorized"))
+    )
+    return Effect.flatMap(Effect.exit(restore(run)), (exit) =>
+      Effect.flatMap(Effect.forkDetach(finalizer(refused), { uninterruptible: true }), (fiber) =>
         Effect.andThen(
           restore(Fiber.join(fiber)).pipe(Effect.onInterrupt(() => interruptWithoutWaiting(fiber))),
           exit
         )
+      )
+    )
+  })
+
+/**
+ * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has
+ * settled, even one after a refusal), waited for no longer than the per-attempt timeout
+ * (`PlexAuth.withRequestTimeout`, 30 seconds unless set). A quick re-authentication (a password sign-in, a JWT
+ * exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
+ * does not hold the sign-out: the token held then (`current`) is revoked, and telling the credentials abandons the
+ * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long
+ * it waits.
+ */
+export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Redacted<string>> => {
+  const { current } = credentials
+  const settled = credentials.settled ?? credentials.token
+  return current === undefined
+    ? settled
+    : Effect.flatMap(Effect.service(RequestTimeout), (bound) =>
+        Effect.raceFirst(settled, Effect.delay(current, bound))
+      )
+}
+
+/**
+ * Tells the credentials (`told`, their `signedOut`) that `token` was signed out, with a `revoke` for the token a
+ * refresh of it obtains (`refresh.ts`: dropped, never used nor stored): the same `DELETE /api/v2/users/signout` as
+ * `PlexAuth.signOut`'s, with the caller's services (its client, identity and settings), best effort: its failure is
+ * logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails.
+ */
+export const tell = (
+  told: NonNullable<CredentialsService["signedOut"]>,
+  token: Redacted.Redacted<string>
+): Effect.Effect<void, never, HttpClient.HttpClient | ClientIdentity> =>
+  Effect.flatMap(Effect.context<HttpClient.HttpClient | ClientIdentity>(), (context) =>
+    told(token, (late) =>
+      Effect.catchCause(
+        Effect.asVoid(
+          Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: L.Unknown }).pipe(
+            Effect.provideService(CredentialsTag, { token: Effect.succeed(late) }),
+            Effect.provideContext(context)
+          )
+        ),
+        (cause) => Effect.logWarning(lateRevokeFailed(errorWord(Cause.squash(cause))))
       )
     )
   )

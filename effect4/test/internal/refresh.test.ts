@@ -182,6 +182,62 @@ describe("refresh: callers interrupted mid-refresh", () => {
       })
   )
 
+  it.effect(
+    "a sign-out during the refresh abandons it: obtain is interrupted and its waiters fail at once, nothing to revoke",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, interrupted, refresh, signIns, started } = yield* held(yield* Effect.scope)
+        const revoked = yield* Ref.make<ReadonlyArray<string>>([])
+        const revoke = (token: Redacted.Redacted<string>) =>
+          Ref.update(revoked, (all) => [...all, Redacted.value(token)])
+        const waiter = yield* Effect.forkChild(refresh(OLD))
+        yield* Deferred.await(started)
+        // Never released (a PIN no one approves): the sign-out does not wait for it, and ends it.
+        yield* credentials.signedOut!(OLD, revoke)
+        const result = yield* Effect.result(Fiber.join(waiter))
+        assert.isTrue(Result.isFailure(result) && reasonOf(result.failure) === "SignedOut")
+        assert.isTrue(yield* Ref.get(interrupted), "obtain interrupted")
+        assert.deepStrictEqual(yield* Ref.get(revoked), [])
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+        assert.strictEqual(yield* Ref.get(signIns), 1)
+      })
+  )
+
+  it.effect(
+    "a sign-out sent before a refresh replaced its token revokes the refreshed token with the sign-out's revoke",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, refresh, release } = yield* held(yield* Effect.scope)
+        const revoked = yield* Ref.make<ReadonlyArray<string>>([])
+        const revoke = (token: Redacted.Redacted<string>) =>
+          Ref.update(revoked, (all) => [...all, Redacted.value(token)])
+        const signingOut = yield* credentials.token
+        const waiter = yield* Effect.forkChild(refresh(OLD))
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(waiter)), "new-token-1")
+        yield* credentials.signedOut!(signingOut, revoke)
+        // Dropped, and revoked before the sign-out returns: not left valid at plex.tv.
+        assert.deepStrictEqual(yield* Ref.get(revoked), ["new-token-1"])
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+      })
+  )
+
+  it.effect(
+    "`current` never waits for a refresh in flight; `settled` waits for a refusal's, which `token` does not",
+    () =>
+      Effect.gen(function* () {
+        const { credentials, refresh, release, started } = yield* held(yield* Effect.scope)
+        const waiter = yield* Effect.forkChild(refresh(OLD))
+        yield* Deferred.await(started)
+        assert.strictEqual(Redacted.value(yield* credentials.current!), "old-token")
+        assert.strictEqual(Redacted.value(yield* credentials.token), "old-token")
+        const settled = yield* Effect.forkChild(credentials.settled!)
+        yield* Deferred.succeed(release, undefined)
+        assert.strictEqual(Redacted.value(yield* Fiber.join(settled)), "new-token-1")
+        assert.strictEqual(Redacted.value(yield* Fiber.join(waiter)), "new-token-1")
+      })
+  )
+
   for (const [expiry, label] of [
     ["ahead", "ahead of expiry"],
     ["expired", "expired"]
