@@ -110,8 +110,12 @@ export interface Launched {
  * starts it, which says why: Chromium builds that popup as a web page of its own, in a renderer process, in every
  * window, and each test here opens three or four windows). Set in the profile's "Local State" (its chrome://flags
  * entries), which needs a profile of ours: a persistent context, whose one browser context the tests share (`open`
- * gives each a fresh start in it). A browser launched with a browser context per test took more CPU (this file's
- * commit says how much).
+ * gives each a fresh start in it). A `--disable-features` argument would not do: Chromium keeps the last such switch,
+ * and Playwright's own list (which it passes before ours) would be lost. Where a browser with a browser context and
+ * a new tab per test took 18.3-19.0 CPU-s for test/web/browserApp.test.ts and 17.9-21.4 for its Effect 4 twin, this
+ * takes 13.5-14.2 and 14.1-16.3 (user + system, Chromium's processes included, three runs each, loaded 2-core
+ * machine, 2026-12-07). `--single-process` saved about 1 CPU-s of 15 in test/web/browser.test.ts (three interleaved
+ * runs each), none here: not worth a mode Chromium does not support.
  */
 export const launch = async (): Promise<Launched> => {
   const profile = mkdtempSync(join(tmpdir(), "browser-app-chromium-"))
