@@ -15,13 +15,13 @@ import { ManagedRuntime, Redacted } from "effect"
 import { Credentials } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
-import type { Browser } from "playwright-core"
 import * as RefreshFacts from "../../src/core/refresh.js"
 import {
   approve,
   available,
   bundleApp,
   CHROMIUM,
+  type Launched,
   launch,
   open,
   serveApp,
@@ -47,7 +47,7 @@ const src = fileURLToPath(new URL("../../src/", import.meta.url))
 const leaseKey = RefreshFacts.obtainingKey(Credentials.defaultStoreKey)
 
 describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", { timeout: 90_000 }, () => {
-  let browser: Browser | undefined
+  let browser: Launched | undefined
   let appUrl = ""
   let closeApp = () => Promise.resolve()
   let runtime: ManagedRuntime.ManagedRuntime<FakePlexServer.FakePlexServer, unknown> | undefined
@@ -77,7 +77,7 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
   }, 60_000)
 
   it("a closed PIN window ends its sign-in; the next signs in, lists and connects the servers, signs out", async () => {
-    const { context, page, consoleLines, requested } = await open(browser!, appUrl)
+    const { page, consoleLines, requested, close } = await open(browser!, appUrl)
     // The user closes the first PIN window: the app ends that login (it would poll on until the PIN expired, holding
     // the lease), after one last check of its PIN.
     const first = await signIn(page)
@@ -111,11 +111,11 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     for (const secret of secrets) {
       for (const line of [...requested, ...consoleLines]) assert.notInclude(line, secret)
     }
-    await context.close()
+    await close()
   })
 
   it("a page whose click finds another page signing in takes that one's token and closes the window it opened", async () => {
-    const { context, page } = await open(browser!, appUrl)
+    const { context, page, close } = await open(browser!, appUrl)
     const first = await signIn(page)
     // A second tab of the app, clicked while the first's PIN window is open: no token is stored yet, so its click
     // opens a window too, and its sign-in waits for the first's token instead of asking for a second approval.
@@ -133,15 +133,13 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     // Its window, never used (no PIN of its own), is closed with its sign-in, not left open and blank.
     if (!unused.isClosed()) await unused.waitForEvent("close")
     assert.isTrue(unused.isClosed())
-    await context.close()
+    await close()
   })
 
   it("a PIN window the browser blocked: its link opens the sign-in in a new tab, and this page signs in", async () => {
-    const { context, page } = await open(browser!, appUrl)
+    const { context, page, blockPopups, close } = await open(browser!, appUrl)
     // A popup blocker: window.open gives null. The app falls back to a link the user clicks (docs/pin-login.md).
-    await page.addInitScript(() => {
-      window.open = () => null
-    })
+    await blockPopups()
     await page.reload()
     await page.click("#sign-in")
     await page.waitForSelector("#plex-link[href]")
@@ -155,11 +153,11 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     assert.strictEqual(await page.textContent("#user"), FakePlex.defaults.username)
     assert.isNull(await stored(page, leaseKey))
-    await context.close()
+    await close()
   })
 
   it("a PIN check failing as the window closes ends nothing: the login's poll goes on, and an approval signs in", async () => {
-    const { context, page } = await open(browser!, appUrl)
+    const { page, close } = await open(browser!, appUrl)
     const first = await signIn(page)
     // plex.tv hiccups on every PIN check from now on: the one made as the window closes, and the login's own.
     await runtime!.runPromise(fake.fake.fault("checkPin", Fault.status(503)))
@@ -177,6 +175,6 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     const pins = await runtime!.runPromise(fake.fake.pins)
     await runtime!.runPromise(fake.fake.approvePin(pins.at(-1)!.id))
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
-    await context.close()
+    await close()
   })
 })

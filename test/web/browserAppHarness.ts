@@ -6,11 +6,13 @@
  * a user takes. Effect-free: each edition's test runs its own `FakePlexServer`. No sleeps: every wait is on a page
  * event or a selector.
  */
-import { existsSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as esbuild from "esbuild"
-import type { Browser, Page } from "playwright-core"
+import type { BrowserContext, ConsoleMessage, Page, Request } from "playwright-core"
 import { chromium } from "playwright-core"
 
 export const CHROMIUM = "/usr/bin/chromium"
@@ -67,6 +69,10 @@ export const serveApp = async (script: string): Promise<AppServer> => {
     const path = new URL(req.url ?? "/", "http://app").pathname
     if (path === "/app.js") {
       res.writeHead(200, { "content-type": "text/javascript" }).end(script)
+    } else if (path === "/clear-storage") {
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end("<script>localStorage.clear(); sessionStorage.clear()</script>")
     } else if (path === "/plex-signed-in.html") {
       res.writeHead(200, { "content-type": "text/html" }).end("<script>window.close()</script>")
     } else if (path === "/") {
@@ -90,23 +96,105 @@ export const serveApp = async (script: string): Promise<AppServer> => {
   }
 }
 
-export const launch = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-  })
+/** Chromium, started once per file: its one browser context (the profile's), shared by the tests one after another. */
+export interface Launched {
+  readonly context: BrowserContext
+  /** Ends the session `open` began last (if any), closes the browser and removes its profile. */
+  readonly close: () => Promise<void>
+  /** @internal the session `open` began last: ended by the next `open`, or by `close`. */
+  end: () => Promise<void>
+}
 
-/** A fresh page at `appUrl` (its own context: its own localStorage) and everything it logs and requests. */
-export const open = async (browser: Browser, appUrl: string) => {
-  const context = await browser.newContext()
-  const page = await context.newPage()
+/**
+ * Headless Chromium on a profile of its own, the address bar's suggestion popup off (as test/web/browser.test.ts
+ * starts it, which says why: Chromium builds that popup as a web page of its own, in a renderer process, in every
+ * window, and each test here opens three or four windows). Set in the profile's "Local State" (its chrome://flags
+ * entries), which needs a profile of ours: a persistent context, whose one browser context the tests share (`open`
+ * gives each a fresh start in it). A `--disable-features` argument would not do: Chromium keeps the last such switch,
+ * and Playwright's own list (which it passes before ours) would be lost. Where a browser with a browser context and
+ * a new tab per test took 18.3-19.0 CPU-s for test/web/browserApp.test.ts and 17.9-21.4 for its Effect 4 twin, this
+ * takes 13.5-14.2 and 14.1-16.3 (user + system, Chromium's processes included, three runs each, loaded 2-core
+ * machine, 2026-12-07). `--single-process` saved about 1 CPU-s of 15 in test/web/browser.test.ts (three interleaved
+ * runs each), none here: not worth a mode Chromium does not support.
+ */
+export const launch = async (): Promise<Launched> => {
+  const profile = mkdtempSync(join(tmpdir(), "browser-app-chromium-"))
+  try {
+    writeFileSync(
+      join(profile, "Local State"),
+      JSON.stringify({
+        browser: { enabled_labs_experiments: ["webui-omnibox-popup@2", "webui-omnibox-aim-popup@2"] }
+      })
+    )
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    })
+    const launched: Launched = {
+      context,
+      end: () => Promise.resolve(),
+      close: async () => {
+        try {
+          await launched.end()
+        } finally {
+          try {
+            await context.close()
+          } finally {
+            rmSync(profile, { recursive: true, force: true })
+          }
+        }
+      }
+    }
+    return launched
+  } catch (error) {
+    rmSync(profile, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/**
+ * The app's page, fresh at `appUrl`, and everything the browser logs and requests from now on, as a browser context
+ * of its own would give it: the windows of the test before are closed, and the app's origin has an empty
+ * `localStorage` and `sessionStorage` (the app's only state: its token, client identifier, lease), cleared before the
+ * app's page loads. The page is the tab the browser opened at launch, again for each test: a new tab each time is a
+ * new window, which costs CPU of its own (as test/web/browser.test.ts found). `blockPopups` makes the page's
+ * `window.open` give null from its next load on (a popup blocker), until the test ends. `close` ends the recording and
+ * closes the test's windows (the next `open` does it, when a failed test left it undone).
+ */
+export const open = async (browser: Launched, appUrl: string) => {
+  await browser.end()
+  const { context } = browser
+  const [first, ...others] = context.pages()
+  for (const other of others) await other.close()
+  const page = first ?? (await context.newPage())
+  await page.goto(`${appUrl}/clear-storage`)
   const consoleLines: Array<string> = []
   const requested: Array<string> = []
-  context.on("console", (message) => consoleLines.push(message.text()))
-  context.on("request", (request) => requested.push(request.url()))
+  const initScripts: Array<{ readonly dispose: () => Promise<void> }> = []
+  const onConsole = (message: ConsoleMessage) => consoleLines.push(message.text())
+  const onRequest = (request: Request) => requested.push(request.url())
+  context.on("console", onConsole)
+  context.on("request", onRequest)
+  const close = async () => {
+    browser.end = () => Promise.resolve()
+    context.off("console", onConsole)
+    context.off("request", onRequest)
+    for (const script of initScripts.splice(0)) await script.dispose()
+    const [kept, ...opened] = context.pages()
+    for (const other of opened) await other.close()
+    await kept?.goto("about:blank")
+  }
+  browser.end = close
+  const blockPopups = async () => {
+    initScripts.push(
+      await page.addInitScript(() => {
+        window.open = () => null
+      })
+    )
+  }
   await page.goto(appUrl)
-  return { context, page, consoleLines, requested }
+  return { context, page, consoleLines, requested, blockPopups, close }
 }
 
 /** Clicks "Sign in with Plex": the PIN window the click opened, once its approval page is ready. */

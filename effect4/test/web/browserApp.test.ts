@@ -17,7 +17,6 @@ import * as Redacted from "effect/Redacted"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
-import type { Browser } from "playwright-core"
 import { afterAll, beforeAll } from "vitest"
 import * as RefreshFacts from "../../../src/core/refresh.js"
 import {
@@ -25,6 +24,7 @@ import {
   available,
   bundleApp,
   CHROMIUM,
+  type Launched,
   launch,
   open as openAt,
   serveApp,
@@ -50,7 +50,7 @@ const src = fileURLToPath(new URL("../../src/", import.meta.url))
 const leaseKey = RefreshFacts.obtainingKey(Credentials.defaultStoreKey)
 
 describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", { timeout: 90_000 }, () => {
-  let browser: Browser
+  let browser: Launched | undefined
   let appUrl = ""
   let closeApp = () => Promise.resolve()
   let runtime: ManagedRuntime.ManagedRuntime<FakePlexServer.FakePlexServer, unknown> | undefined
@@ -80,10 +80,10 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     }
   }, 60_000)
 
-  const open = () => openAt(browser, appUrl)
+  const open = () => openAt(browser!, appUrl)
 
   it("signs in through the PIN window, lists and connects the servers, signs out: CORS enforced", async () => {
-    const { context, page, consoleLines, requested } = await open()
+    const { page, consoleLines, requested, close } = await open()
     const popup = await signIn(page)
     await approve(popup)
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
@@ -108,11 +108,11 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     for (const secret of secrets) {
       for (const line of [...requested, ...consoleLines]) assert.notInclude(line, secret)
     }
-    await context.close()
+    await close()
   })
 
   it("a PIN window closed by the user ends its sign-in (no polling on), then Sign in again signs in", async () => {
-    const { context, page, consoleLines } = await open()
+    const { page, consoleLines, close } = await open()
     // The fake is shared by the tests of this file: the PINs this one creates are those after these.
     const before = (await runtime!.runPromise(fake.fake.pins)).length
     const first = await signIn(page)
@@ -129,11 +129,11 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     // Two PINs, the first sign-in's and the second's (at least 2 in all held whatever this test did, after the first
     // test's).
     assert.strictEqual((await runtime!.runPromise(fake.fake.pins)).length - before, 2)
-    await context.close()
+    await close()
   })
 
   it("a page reloaded while its PIN window is open leaves no lease: the next sign-in starts at once", async () => {
-    const { context, page, consoleLines } = await open()
+    const { page, consoleLines, close } = await open()
     const first = await signIn(page)
     // The PIN window is open: this page holds the lease that keeps other pages from a second approval.
     assert.isString(await stored(page, leaseKey))
@@ -148,11 +148,11 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     await approve(second)
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     assert.isFalse(consoleLines.some((line) => line.includes(RefreshFacts.leaseWaitMessage)))
-    await context.close()
+    await close()
   })
 
   it("a page whose click finds another page signing in takes that one's token and closes the window it opened", async () => {
-    const { context, page } = await open()
+    const { context, page, close } = await open()
     const first = await signIn(page)
     // A second tab of the app, clicked while the first's PIN window is open: no token is stored yet, so its click
     // opens a window too, and its sign-in waits for the first's token instead of asking for a second approval.
@@ -170,15 +170,13 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     // Its window, never used (no PIN of its own), is closed with its sign-in, not left open and blank.
     if (!unused.isClosed()) await unused.waitForEvent("close")
     assert.isTrue(unused.isClosed())
-    await context.close()
+    await close()
   })
 
   it("a PIN window the browser blocked: its link opens the sign-in in a new tab, and this page signs in", async () => {
-    const { context, page } = await open()
+    const { context, page, blockPopups, close } = await open()
     // A popup blocker: window.open gives null. The app falls back to a link the user clicks (docs/pin-login.md).
-    await page.addInitScript(() => {
-      window.open = () => null
-    })
+    await blockPopups()
     await page.reload()
     await page.click("#sign-in")
     await page.waitForSelector("#plex-link[href]")
@@ -192,11 +190,11 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
     assert.strictEqual(await page.textContent("#user"), FakePlex.defaults.username)
     assert.isNull(await stored(page, leaseKey))
-    await context.close()
+    await close()
   })
 
   it("a PIN check failing as the window closes ends nothing: the login's poll goes on, and an approval signs in", async () => {
-    const { context, page } = await open()
+    const { page, close } = await open()
     const first = await signIn(page)
     // plex.tv hiccups on every PIN check from now on: the one made as the window closes, and the login's own.
     await runtime!.runPromise(fake.fake.fault("checkPin", Fault.status(503)))
@@ -214,6 +212,6 @@ describe.runIf(available)("a browser-only app in Chromium (docs/pin-login.md)", 
     const pins = await runtime!.runPromise(fake.fake.pins)
     await runtime!.runPromise(fake.fake.approvePin(pins.at(-1)!.id))
     assert.strictEqual(await statusOf(page, /signed in/), "signed in")
-    await context.close()
+    await close()
   })
 })
