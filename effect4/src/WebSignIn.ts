@@ -63,6 +63,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
+import * as AuthAppUrl from "./internal/authAppUrl.js"
 import { tagNamed } from "./internal/errorName.js"
 import { interruptWithoutWaiting } from "./internal/interruptWithoutWaiting.js"
 import * as Access from "../../src/core/access.js"
@@ -406,7 +407,8 @@ export class PlexUser
 /**
  * How the sign-in is set up. Only `appUrl` and `machineIdentifier` are
  * required; the session key comes from `Config` (`PLEX_SESSION_KEY` by
- * default).
+ * default), and so does the sign-in page when `authAppUrl` is not given
+ * (`PLEX_AUTH_APP_URL`, else app.plex.tv's).
  *
  * @since 0.1.0
  * @category models
@@ -502,7 +504,14 @@ export interface Options {
    * to remove them once `sessionMax` has passed). Default `plex-session:`.
    */
   readonly storePrefix?: string | undefined
-  /** Where Plex's sign-in page is. Default `https://app.plex.tv/auth` (the fake's `authAppUrl` in tests). */
+  /**
+   * Where Plex's sign-in page is (where the start sends the browser), as a PIN login's `authAppUrl`: an absolute
+   * http(s) URL without query or fragment. Without it, `PLEX_AUTH_APP_URL` from `Config` (the environment by
+   * default; empty or blank counting as unset), which `plex-auth fake-server` prints as its sign-in page: an app run
+   * with the fake's lines exported sends its visitors to the fake's approval page. Neither: app.plex.tv's,
+   * `https://app.plex.tv/auth`. A malformed one fails `make` with `InvalidInput` naming `authAppUrl` or
+   * `PLEX_AUTH_APP_URL`, before any request. In production leave both unset.
+   */
   readonly authAppUrl?: string | undefined
   /**
    * The most PINs {@link WebSignInService.start} (the start route) creates at plex.tv per `startLimitWindow`: a
@@ -833,10 +842,9 @@ const makeWith = (
       perKey: options.startLimitPerKey ?? Flow.defaultStartLimitPerKey
     }
     const startLimitKey = options.startLimitKey
-    const authAppUrl =
-      options.authAppUrl === undefined
-        ? AuthUrl.defaultAppUrl
-        : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
+    // The option, else PLEX_AUTH_APP_URL (as the PIN logins read it: `plex-auth fake-server` prints it), else
+    // app.plex.tv's page; a malformed one is InvalidInput naming the option or the variable, before any request.
+    const authAppUrl = (yield* AuthAppUrl.resolve(operation, options.authAppUrl)) ?? AuthUrl.defaultAppUrl
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
     const secret = yield* options.sessionKey ?? sessionKeyVariable()
@@ -1937,7 +1945,9 @@ const makeWith = (
   })
 
 /**
- * Builds the service. Fails with `InvalidInput` for a bad option or a
+ * Builds the service. Fails with `InvalidInput` for a bad option, a
+ * malformed `PLEX_AUTH_APP_URL` (read when `authAppUrl` is not given; the
+ * error names the variable) or a
  * session key shorter than 32 bytes (the key is never shown; read from
  * `PLEX_SESSION_KEY`, the error names the variable), and with a
  * `ConfigError` when the key is not configured. The service keeps the
