@@ -418,6 +418,8 @@ export interface Options {
    * The app's public URL, e.g. `https://media.example.com`: app.plex.tv returns there; https makes cookies `Secure`.
    * Plain http on a host that is not this machine (`http://192.168.1.20:8080`) is accepted, with a warning logged
    * once as the service is built (its cookies are not `Secure`); `localhost`, 127.0.0.0/8 and `[::1]` stay quiet.
+   * The origin alone: a path, query or fragment is `InvalidInput` (the paths below are from the root: an app served
+   * under a path gives them with it, `callbackPath: "/myapp/auth/plex/callback"`).
    */
   readonly appUrl: string
   /** The app owner's Plex Media Server (its machine identifier): who may sign in. */
@@ -815,7 +817,8 @@ const makeWith = (
     const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
     const settings = checked.settings
-    if (Access.machineIdentifier(options.machineIdentifier) === undefined) {
+    const machineIdentifier = Access.machineIdentifier(options.machineIdentifier)
+    if (machineIdentifier === undefined) {
       return yield* V.invalid(operation, "machineIdentifier", Access.machineIdentifierProblem)
     }
     // From untyped JavaScript, a revokeOnSignOut of "true" would be read as false: the token not revoked.
@@ -1556,7 +1559,7 @@ const makeWith = (
         )
         switch (access._tag) {
           case "NoAccess":
-            yield* Effect.logWarning(`WebSignIn: refused ${account.username}: no access to the server`)
+            yield* Effect.logWarning(Core.messages.refused(account.username, machineIdentifier))
             return yield* new AccessDenied({ username: account.username })
           case "InvalidToken":
             return yield* new SignInNotApproved()

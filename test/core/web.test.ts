@@ -184,7 +184,7 @@ describe("core/web: the sign-in flow's facts", () => {
   })
 
   it("derives Secure and a __Host- session cookie from an https app URL", () => {
-    const https = ok({ appUrl: "https://media.example.com/some/page" })
+    const https = ok({ appUrl: "https://media.example.com/" })
     assert.deepStrictEqual(https, {
       origin: "https://media.example.com",
       callbackPath: "/auth/plex/callback",
@@ -210,6 +210,36 @@ describe("core/web: the sign-in flow's facts", () => {
     ]) {
       assert.strictEqual(SignIn.settings(bad)._tag, "Invalid", JSON.stringify(bad))
     }
+  })
+
+  it("appUrl is the origin alone: a path, query or fragment is refused (the routes are from the root), saying what to give", () => {
+    for (const appUrl of [
+      "https://media.example.com",
+      "https://media.example.com/",
+      "http://127.0.0.1:8080/"
+    ]) {
+      assert.strictEqual(SignIn.settings({ appUrl })._tag, "Ok", appUrl)
+    }
+    for (const appUrl of [
+      "https://media.example.com/myapp",
+      "https://media.example.com/myapp/",
+      "https://media.example.com/some/page",
+      "https://media.example.com/?x=1",
+      "https://media.example.com?x=1",
+      "https://media.example.com/#top"
+    ]) {
+      const checked = SignIn.settings({ appUrl })
+      assert.deepStrictEqual(
+        checked,
+        { _tag: "Invalid", field: "appUrl", message: SignIn.appUrlPathProblem("https://media.example.com") },
+        appUrl
+      )
+    }
+    assert.include(SignIn.appUrlPathProblem("https://media.example.com"), "(https://media.example.com)")
+    assert.include(
+      SignIn.appUrlPathProblem("https://media.example.com"),
+      'callbackPath "/myapp/auth/plex/callback"'
+    )
   })
 
   it("the PIN cookie is HttpOnly, SameSite=Lax, Path=/, __Host- and Secure over https (as the session's)", () => {

@@ -138,6 +138,13 @@ export interface SettingsInput {
  */
 export const documentedSessionCookie = "__Host-plex_session"
 
+/**
+ * Why an `appUrl` with a path, query or fragment is refused: the service uses its origin alone, and the routes' paths
+ * are from the root.
+ */
+export const appUrlPathProblem = (origin: string): string =>
+  `must be the app's origin alone (${origin}), without a path, query or fragment: callbackPath, startPath, signOutPath and homePath are from the root, so an app served under a path gives them with it (callbackPath "/myapp/auth/plex/callback")`
+
 /** The settings, or what is wrong with the input (never echoing a secret: there is none here). */
 export const settings = (
   input: SettingsInput
@@ -155,6 +162,11 @@ export const settings = (
   }
   if (url.username !== "" || url.password !== "") {
     return { _tag: "Invalid", field: "appUrl", message: "must not carry credentials" }
+  }
+  // Only the origin is used: a path would be dropped without a word (an app served under /myapp would send plex.tv's
+  // return to /auth/plex/callback at the root, another app's or nobody's), so it is refused, saying what to give.
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "") {
+    return { _tag: "Invalid", field: "appUrl", message: appUrlPathProblem(url.origin) }
   }
   const callbackPath = input.callbackPath ?? "/auth/plex/callback"
   if (!isPath(callbackPath)) {
@@ -659,6 +671,13 @@ export const messages = {
   signInNotApproved: "WebSignIn.callback: Plex has not approved the sign-in",
   signInExpired: "WebSignIn.callback: the sign-in expired at Plex",
   accessDenied: (username: string): string => `WebSignIn: ${username} has no access to the server`,
+  /**
+   * The Warning logged when a sign-in is refused (`AccessDenied`): the server `machineIdentifier` names (not a
+   * secret) and what to check when the account should have access (its owner refused too: the option names another
+   * server).
+   */
+  refused: (username: string, machineIdentifier: string): string =>
+    `WebSignIn: refused ${username}: no access to the server ${machineIdentifier} (machineIdentifier): plex.tv lists it neither as theirs, nor in their Plex Home, nor shared with them (an invitation not accepted yet is no access). If they should have access (the server's owner is refused too), machineIdentifier names another server: give your server's, the clientIdentifier Resources.servers() lists for it or the machineIdentifier at its /identity`,
   plexUnavailable: (operation: string, failure: string): string =>
     `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
   unauthenticated: (reason: string): string =>

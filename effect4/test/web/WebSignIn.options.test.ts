@@ -1,16 +1,21 @@
 /**
- * Where WebSignIn sends the browser to sign in: `authAppUrl`, else `PLEX_AUTH_APP_URL` from `Config` (as the PIN
- * logins read it: `plex-auth fake-server` prints it as its sign-in page), else app.plex.tv's; a malformed one is
- * `InvalidInput` of `WebSignIn.make` naming the option or the variable, before any request. The variable is given by a
- * `ConfigProvider` of the test's (the vitest config blanks the environment's). Twin of test/web/'s (Effect 3).
+ * The mistakes of a first setup, said where they are made:
+ * - where WebSignIn sends the browser to sign in: `authAppUrl`, else `PLEX_AUTH_APP_URL` from `Config` (as the PIN
+ *   logins read it: `plex-auth fake-server` prints it as its sign-in page), else app.plex.tv's; a malformed one is
+ *   `InvalidInput` of `WebSignIn.make` naming the option or the variable, before any request. The variable is given by
+ *   a `ConfigProvider` of the test's (the vitest config blanks the environment's);
+ * - an `appUrl` with a path (an app served under one), refused rather than cut to its origin;
+ * - a refused sign-in's Warning, naming the server `machineIdentifier` names and what to check (every user refused,
+ *   the owner too, is a `machineIdentifier` of another server). Twin of test/web/'s (Effect 3).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { KeyValueStore } from "effect/persistence"
 import { ClientIdentity, WebSignIn } from "effect4-plex-auth"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { authUrlParams } from "../../../src/core/authUrl.js"
 import { seed } from "./seed.js"
+import { withCapturedLogs } from "../support/observe.js"
 
 const Base = Layer.mergeAll(
   FakePlex.layer(seed),
@@ -118,6 +123,76 @@ describe("WebSignIn's sign-in page from PLEX_AUTH_APP_URL", () => {
       assert.strictEqual(option._tag, "InvalidInput")
       if (option._tag === "InvalidInput") assert.strictEqual(option.field, "authAppUrl")
       assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(Base))
+  )
+})
+
+describe("WebSignIn's appUrl and machineIdentifier, as a first setup gets them wrong", () => {
+  it.effect(
+    "an appUrl with a path, query or fragment is InvalidInput naming appUrl, saying what to give",
+    () =>
+      Effect.gen(function* () {
+        for (const appUrl of ["https://media.example.com/myapp", "https://media.example.com/?from=plex"]) {
+          const refused = yield* Effect.flip(WebSignIn.make({ ...options, appUrl }))
+          assert.strictEqual(refused._tag, "InvalidInput")
+          if (refused._tag === "InvalidInput") {
+            assert.strictEqual(refused.field, "appUrl")
+            assert.strictEqual(
+              refused.message,
+              'WebSignIn.make: invalid appUrl: must be the app\'s origin alone (https://media.example.com), without a path, query or fragment: callbackPath, startPath, signOutPath and homePath are from the root, so an app served under a path gives them with it (callbackPath "/myapp/auth/plex/callback")'
+            )
+          }
+        }
+        // An app under /myapp: its origin, and the paths with the prefix.
+        const underPath = yield* WebSignIn.make({
+          ...options,
+          appUrl: "https://media.example.com/",
+          callbackPath: "/myapp/auth/plex/callback",
+          startPath: "/myapp/auth/plex/start",
+          signOutPath: "/myapp/auth/plex/sign-out",
+          homePath: "/myapp/"
+        })
+        const forwardUrl = authUrlParams(Redacted.value((yield* underPath.start).url)).get("forwardUrl") ?? ""
+        assert.isTrue(
+          forwardUrl.startsWith("https://media.example.com/myapp/auth/plex/callback?state="),
+          forwardUrl
+        )
+      }).pipe(Effect.provide(Base))
+  )
+
+  it.effect("a refused sign-in logs the server machineIdentifier names and what to check", () =>
+    Effect.gen(function* () {
+      const refusal = (username: string, machineIdentifier: string) =>
+        Effect.gen(function* () {
+          const service = yield* WebSignIn.make({ ...options, machineIdentifier })
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: username })
+          const { exit, lines } = yield* withCapturedLogs(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          )
+          assert.isTrue(Exit.isFailure(exit) && Cause.squash(exit.cause) instanceof WebSignIn.AccessDenied)
+          return lines.filter((line) => line.includes("refused"))
+        })
+      const serverId = FakePlex.defaults.serverId
+      const dave = yield* refusal("dave", serverId)
+      assert.strictEqual(dave.length, 1)
+      assert.include(
+        dave[0],
+        `WebSignIn: refused dave: no access to the server ${serverId} (machineIdentifier): plex.tv lists it neither as theirs, nor in their Plex Home, nor shared with them (an invitation not accepted yet is no access). If they should have access (the server's owner is refused too), machineIdentifier names another server: give your server's, the clientIdentifier Resources.servers() lists for it or the machineIdentifier at its /identity`
+      )
+      // The newcomer's mistake: another server's identifier (or a typo), and even the owner is refused.
+      const other = "0123456789abcdef0123456789abcdef01234567"
+      const alice = yield* refusal("alice", ` ${other} `)
+      assert.strictEqual(alice.length, 1)
+      assert.include(
+        alice[0],
+        `WebSignIn: refused alice: no access to the server ${other} (machineIdentifier)`
+      )
+      assert.notInclude(alice[0], "fakeAccountToken")
     }).pipe(Effect.provide(Base))
   )
 })
