@@ -920,7 +920,9 @@ const makeWith = (
           Effect.timeoutFail({
             duration: Duration.millis(Flow.startWaitMillis),
             onTimeout: () => new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure })
-          })
+          }),
+          // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
+          Effect.tapError((error) => Effect.logWarning(Core.messages.startUnavailable(error.failure)))
         )
         const now = yield* Clock.currentTimeMillis
         const { cookie, url } = yield* Effect.promise(() =>

@@ -964,7 +964,9 @@ const makeWith = (
             duration: Duration.millis(Flow.startWaitMillis),
             orElse: () =>
               Effect.fail(new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure }))
-          })
+          }),
+          // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
+          Effect.tapError((error) => Effect.logWarning(Core.messages.startUnavailable(error.failure)))
         )
         const now = yield* Clock.currentTimeMillis
         const { cookie, url } = yield* Effect.promise(() =>

@@ -5,6 +5,7 @@
  *   `InvalidInput` of `WebSignIn.make` naming the option or the variable, before any request. The variable is given by
  *   a `ConfigProvider` of the test's (the vitest config blanks the environment's);
  * - an `appUrl` with a path (an app served under one), refused rather than cut to its origin;
+ * - a start's Warning when plex.tv could not create its PIN (the visitor sees only "Plex could not be reached");
  * - a refused sign-in's Warning, naming the server `machineIdentifier` names and what to check (every user refused,
  *   the owner too, is a `machineIdentifier` of another server). Twin: effect4/test/web/.
  */
@@ -12,7 +13,7 @@ import { KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { ClientIdentity, WebSignIn } from "effect-plex-auth"
-import { FakePlex } from "effect-plex-auth/testing"
+import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { withCapturedLogs } from "../support/observe.js"
 import { seed } from "../../examples/web-sign-in/seed.js"
@@ -191,5 +192,35 @@ describe("WebSignIn's appUrl and machineIdentifier, as a first setup gets them w
       )
       assert.notInclude(alice[0], "fakeAccountToken")
     }).pipe(Effect.provide(Base))
+  )
+})
+
+describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
+  it.effect(
+    "logs one Warning a failed start, naming the failure and what to check; a start that creates its PIN, none",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.make(options)
+        const startLines = Effect.map(withCapturedLogs(service.start), ({ exit, lines }) => ({
+          failure: Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined,
+          lines: lines.filter((line) => line.includes("WebSignIn"))
+        }))
+        assert.deepStrictEqual((yield* startLines).lines, [])
+        // A plex.tv URL that is not plex.tv's (a Plex Media Server's answers 404 there), then plex.tv failing.
+        for (const status of [404, 503]) {
+          yield* FakePlex.fault("createPin", Fault.status(status))
+          const { failure, lines } = yield* startLines
+          assert.instanceOf(failure, WebSignIn.PlexUnavailable)
+          const tag = failure instanceof WebSignIn.PlexUnavailable ? failure.failure : ""
+          assert.strictEqual(lines.length, 1, String(lines))
+          assert.include(lines[0], "level=WARN")
+          assert.include(
+            lines[0],
+            `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${tag}): the start failed with PlexUnavailable`
+          )
+          assert.include(lines[0], "PLEX_TV_URL")
+          yield* FakePlex.clearFaults
+        }
+      }).pipe(Effect.provide(Base))
   )
 })
