@@ -847,7 +847,8 @@ const makeWith = (
     const startLimitKey = options.startLimitKey
     // The option, else PLEX_AUTH_APP_URL (as the PIN logins read it: `plex-auth fake-server` prints it), else
     // app.plex.tv's page; a malformed one is InvalidInput naming the option or the variable, before any request.
-    const authAppUrl = (yield* AuthAppUrl.resolve(operation, options.authAppUrl)) ?? AuthUrl.defaultAppUrl
+    const resolvedAppUrl = yield* AuthAppUrl.resolve(operation, options.authAppUrl)
+    const authAppUrl = resolvedAppUrl ?? AuthUrl.defaultAppUrl
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
     const secret = yield* options.sessionKey ?? sessionKeyVariable()
@@ -862,6 +863,10 @@ const makeWith = (
     // Accepted (apps on a LAN are served so), but said once, as the service is built: cookies that are not Secure.
     const plainHttp = Core.plainHttpWarning(settings)
     if (plainHttp !== undefined) yield* Effect.logWarning(plainHttp)
+    // Said once too: every start goes to the variable's page (a value left from `plex-auth fake-server` is seen).
+    if (options.authAppUrl === undefined && resolvedAppUrl !== undefined) {
+      yield* Effect.logInfo(Core.messages.authAppUrlFromVariable(resolvedAppUrl))
+    }
 
     const checker = yield* ServerAccess.makeChecker(options.machineIdentifier, {
       ttl: Duration.millis(accessTtl)

@@ -95,6 +95,31 @@ describe("WebSignIn's sign-in page from PLEX_AUTH_APP_URL", () => {
     }).pipe(Effect.provide(Base))
   )
 
+  it.effect(
+    "the variable's page is said once, at Info, as the service is made; not when authAppUrl is given or the variable unset",
+    () =>
+      Effect.gen(function* () {
+        const said = (given: Partial<WebSignIn.Options>, variable: string | undefined) =>
+          Effect.map(
+            withCapturedLogs(WebSignIn.make({ ...options, ...given }).pipe(withVariable(variable))),
+            ({ lines }) => lines.filter((line) => line.includes("PLEX_AUTH_APP_URL"))
+          )
+        const lines = yield* said({}, "http://127.0.0.1:9/auth/")
+        assert.strictEqual(lines.length, 1, String(lines))
+        assert.include(lines[0], "level=INFO")
+        assert.include(
+          lines[0],
+          "WebSignIn: the sign-in page is PLEX_AUTH_APP_URL's, http://127.0.0.1:9/auth, not app.plex.tv's"
+        )
+        assert.deepStrictEqual(
+          yield* said({ authAppUrl: "http://localhost:9/auth" }, "http://127.0.0.1:9/auth"),
+          []
+        )
+        assert.deepStrictEqual(yield* said({}, undefined), [])
+        assert.deepStrictEqual(yield* said({}, " "), [])
+      }).pipe(Effect.provide(Base))
+  )
+
   it.effect("a malformed variable is InvalidInput naming it, of make and layer, before any request", () =>
     Effect.gen(function* () {
       yield* FakePlex.clearRequests

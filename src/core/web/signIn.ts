@@ -672,6 +672,16 @@ export const messages = {
   signInExpired: "WebSignIn.callback: the sign-in expired at Plex",
   accessDenied: (username: string): string => `WebSignIn: ${username} has no access to the server`,
   /**
+   * The Info line logged once as the service is made when its sign-in page comes from `PLEX_AUTH_APP_URL` (no
+   * `authAppUrl` given): where every start sends the browser, so that a value left in the environment (from
+   * `plex-auth fake-server`) is seen. Its origin and path (the variable is refused with credentials, query or
+   * fragment).
+   */
+  authAppUrlFromVariable: (authAppUrl: string): string => {
+    const url = new URL(authAppUrl)
+    return `WebSignIn: the sign-in page is PLEX_AUTH_APP_URL's, ${url.origin}${url.pathname}, not app.plex.tv's: every start sends the browser there (unset it, or give authAppUrl, for app.plex.tv's)`
+  },
+  /**
    * The Warning logged when a start's PIN could not be created (`PlexUnavailable`, `createPin`): the visitor sees
    * only "Plex could not be reached", so this line is the operator's clue, the failure's tag only (never a secret).
    * One that does not pass (`NotFound`, `Unexpected`, `BadRequest`) is most often a plex.tv URL that is not
