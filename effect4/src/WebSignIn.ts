@@ -983,7 +983,7 @@ const makeWith = (
     // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none:
     // the first start without one logs a warning (Flow.noStartKeyWarning), once for the service.
     let warnedNoKey = false
-    const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
+    const startKeyed = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
       startLimitKey === undefined
         ? start
         : Effect.suspend(() => {
@@ -992,6 +992,16 @@ const makeWith = (
             warnedNoKey = true
             return Effect.andThen(Effect.logWarning(Flow.noStartKeyWarning), startWith(undefined))
           })
+    // A start asked at another loopback name than appUrl's (127.0.0.1 for localhost): its return will be refused, said
+    // once for the service (Core.hostMismatchWarning).
+    let warnedHost = false
+    const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
+      Effect.suspend(() => {
+        const mismatch = warnedHost ? undefined : Core.hostMismatchWarning(settings, request.headers["host"])
+        if (mismatch === undefined) return startKeyed(request)
+        warnedHost = true
+        return Effect.andThen(Effect.logWarning(mismatch), startKeyed(request))
+      })
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>

@@ -6,10 +6,11 @@
  *   a `ConfigProvider` of the test's (the vitest config blanks the environment's);
  * - an `appUrl` with a path (an app served under one), refused rather than cut to its origin;
  * - a start's Warning when plex.tv could not create its PIN (the visitor sees only "Plex could not be reached");
+ * - a start asked at another loopback name than appUrl's (127.0.0.1 for localhost), whose return would be refused;
  * - a refused sign-in's Warning, naming the server `machineIdentifier` names and what to check (every user refused,
  *   the owner too, is a `machineIdentifier` of another server). Twin: effect4/test/web/.
  */
-import { KeyValueStore } from "@effect/platform"
+import { HttpServerRequest, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { ClientIdentity, WebSignIn } from "effect-plex-auth"
@@ -247,5 +248,38 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
           yield* FakePlex.clearFaults
         }
       }).pipe(Effect.provide(Base))
+  )
+})
+
+describe("WebSignIn's start asked at another name of this machine than appUrl's", () => {
+  it.effect("is warned of once for the service (its return would be refused), and still started", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.make({ ...options, appUrl: "http://localhost:3000" })
+      const startAt = (host: string) =>
+        Effect.map(
+          withCapturedLogs(
+            service.startFor(
+              HttpServerRequest.fromWeb(
+                new Request("http://localhost:3000/auth/plex/start", { headers: { host } })
+              )
+            )
+          ),
+          ({ exit, lines }) => ({
+            started: Exit.isSuccess(exit),
+            lines: lines.filter((line) => line.includes("WebSignIn"))
+          })
+        )
+      assert.deepStrictEqual(yield* startAt("localhost:3000"), { started: true, lines: [] })
+      const first = yield* startAt("127.0.0.1:3000")
+      assert.isTrue(first.started)
+      assert.strictEqual(first.lines.length, 1, String(first.lines))
+      assert.include(first.lines[0], "level=WARN")
+      assert.include(
+        first.lines[0],
+        "WebSignIn: a sign-in was started at http://127.0.0.1:3000 while appUrl is http://localhost:3000"
+      )
+      // Once for the service.
+      assert.deepStrictEqual(yield* startAt("127.0.0.1:3000"), { started: true, lines: [] })
+    }).pipe(Effect.provide(Base))
   )
 })

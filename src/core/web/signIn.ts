@@ -205,6 +205,28 @@ export const settings = (
 }
 
 /**
+ * The Warning a start logs (once for the service) when the browser asked for it at another name of this machine
+ * than `appUrl`'s, on `appUrl`'s port (`http://127.0.0.1:3000` for `http://localhost:3000`, as a developer opens an
+ * app): the PIN cookie is kept for the host asked, while plex.tv sends the browser back to `appUrl`'s, where it has
+ * none, so the return is refused ("Sign-in not started here"). Only loopback names on the same port over http: a
+ * proxy in front of the app (which may send another `Host`) is never taken for the mistake. `host` is the request's
+ * `Host` header.
+ */
+export const hostMismatchWarning = (s: Settings, host: string | undefined): string | undefined => {
+  if (s.secure || host === undefined) return undefined
+  let asked: URL
+  try {
+    asked = new URL(`http://${host}`)
+  } catch {
+    return undefined
+  }
+  const app = new URL(s.origin)
+  if (asked.port !== app.port || asked.hostname === app.hostname) return undefined
+  if (!isLoopbackHost(asked.hostname) || !isLoopbackHost(app.hostname)) return undefined
+  return `WebSignIn: a sign-in was started at ${asked.origin} while appUrl is ${s.origin}: the browser keeps the PIN cookie for ${asked.hostname} and comes back from Plex to ${app.hostname}, where it has none, so the return is refused ("Sign-in not started here"). Open the app at ${s.origin}, or give the address you open as appUrl`
+}
+
+/**
  * Whether a URL's `hostname` is this machine: `localhost` (and names under it, which browsers resolve to it),
  * 127.0.0.0/8 (the URL parser writes any IPv4 form as four decimal numbers), `[::1]` (any way it is written) or
  * 127.0.0.0/8 mapped into IPv6 (`[::ffff:127.0.0.1]`, which the URL parser writes `[::ffff:7f00:1]`).
