@@ -51,7 +51,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    // The PIN logins read PLEX_AUTH_APP_URL when given no authAppUrl (the page their link opens), and
+    // The PIN logins and WebSignIn read PLEX_AUTH_APP_URL when given no authAppUrl (the page their link opens), and
     // `plex-auth fake-server` prints it among the lines a shell may export: blank (unset) here, so that a
     // developer's exported value changes no test's link (the tests that want it provide a ConfigProvider).
     env: { PLEX_AUTH_APP_URL: "" },

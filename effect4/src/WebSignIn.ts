@@ -63,6 +63,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
+import * as AuthAppUrl from "./internal/authAppUrl.js"
 import { tagNamed } from "./internal/errorName.js"
 import { interruptWithoutWaiting } from "./internal/interruptWithoutWaiting.js"
 import * as Access from "../../src/core/access.js"
@@ -406,7 +407,8 @@ export class PlexUser
 /**
  * How the sign-in is set up. Only `appUrl` and `machineIdentifier` are
  * required; the session key comes from `Config` (`PLEX_SESSION_KEY` by
- * default).
+ * default), and so does the sign-in page when `authAppUrl` is not given
+ * (`PLEX_AUTH_APP_URL`, else app.plex.tv's).
  *
  * @since 0.1.0
  * @category models
@@ -416,6 +418,8 @@ export interface Options {
    * The app's public URL, e.g. `https://media.example.com`: app.plex.tv returns there; https makes cookies `Secure`.
    * Plain http on a host that is not this machine (`http://192.168.1.20:8080`) is accepted, with a warning logged
    * once as the service is built (its cookies are not `Secure`); `localhost`, 127.0.0.0/8 and `[::1]` stay quiet.
+   * The origin alone: a path, query or fragment is `InvalidInput` (the paths below are from the root: an app served
+   * under a path gives them with it, `callbackPath: "/myapp/auth/plex/callback"`).
    */
   readonly appUrl: string
   /** The app owner's Plex Media Server (its machine identifier): who may sign in. */
@@ -502,7 +506,14 @@ export interface Options {
    * to remove them once `sessionMax` has passed). Default `plex-session:`.
    */
   readonly storePrefix?: string | undefined
-  /** Where Plex's sign-in page is. Default `https://app.plex.tv/auth` (the fake's `authAppUrl` in tests). */
+  /**
+   * Where Plex's sign-in page is (where the start sends the browser), as a PIN login's `authAppUrl`: an absolute
+   * http(s) URL without query or fragment. Without it, `PLEX_AUTH_APP_URL` from `Config` (the environment by
+   * default; empty or blank counting as unset), which `plex-auth fake-server` prints as its sign-in page: an app run
+   * with the fake's lines exported sends its visitors to the fake's approval page. Neither: app.plex.tv's,
+   * `https://app.plex.tv/auth`. A malformed one fails `make` with `InvalidInput` naming `authAppUrl` or
+   * `PLEX_AUTH_APP_URL`, before any request. In production leave both unset.
+   */
   readonly authAppUrl?: string | undefined
   /**
    * The most PINs {@link WebSignInService.start} (the start route) creates at plex.tv per `startLimitWindow`: a
@@ -807,7 +818,8 @@ const makeWith = (
     const checked = Flow.appSettings(options)
     if (checked._tag === "Invalid") return yield* V.invalid(operation, checked.field, checked.message)
     const settings = checked.settings
-    if (Access.machineIdentifier(options.machineIdentifier) === undefined) {
+    const machineIdentifier = Access.machineIdentifier(options.machineIdentifier)
+    if (machineIdentifier === undefined) {
       return yield* V.invalid(operation, "machineIdentifier", Access.machineIdentifierProblem)
     }
     // From untyped JavaScript, a revokeOnSignOut of "true" would be read as false: the token not revoked.
@@ -834,10 +846,10 @@ const makeWith = (
       perKey: options.startLimitPerKey ?? Flow.defaultStartLimitPerKey
     }
     const startLimitKey = options.startLimitKey
-    const authAppUrl =
-      options.authAppUrl === undefined
-        ? AuthUrl.defaultAppUrl
-        : yield* V.httpUrl(operation, "authAppUrl", options.authAppUrl)
+    // The option, else PLEX_AUTH_APP_URL (as the PIN logins read it: `plex-auth fake-server` prints it), else
+    // app.plex.tv's page; a malformed one is InvalidInput naming the option or the variable, before any request.
+    const resolvedAppUrl = yield* AuthAppUrl.resolve(operation, options.authAppUrl)
+    const authAppUrl = resolvedAppUrl ?? AuthUrl.defaultAppUrl
     const prefix = options.storePrefix ?? Core.defaultStorePrefix
 
     const secret = yield* options.sessionKey ?? sessionKeyVariable()
@@ -852,6 +864,10 @@ const makeWith = (
     // Accepted (apps on a LAN are served so), but said once, as the service is built: cookies that are not Secure.
     const plainHttp = Core.plainHttpWarning(settings)
     if (plainHttp !== undefined) yield* Effect.logWarning(plainHttp)
+    // Said once too: every start goes to the variable's page (a value left from `plex-auth fake-server` is seen).
+    if (options.authAppUrl === undefined && resolvedAppUrl !== undefined) {
+      yield* Effect.logInfo(Core.messages.authAppUrlFromVariable(resolvedAppUrl))
+    }
 
     const checker = yield* ServerAccess.makeChecker(options.machineIdentifier, {
       ttl: Duration.millis(accessTtl)
@@ -954,7 +970,9 @@ const makeWith = (
             duration: Duration.millis(Flow.startWaitMillis),
             orElse: () =>
               Effect.fail(new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure }))
-          })
+          }),
+          // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
+          Effect.tapError((error) => Effect.logWarning(Core.messages.startUnavailable(error.failure)))
         )
         const now = yield* Clock.currentTimeMillis
         const { cookie, url } = yield* Effect.promise(() =>
@@ -966,7 +984,7 @@ const makeWith = (
     // The visitor's key of a start request (Flow.startKey: a string, not empty, its first 256 characters), or none:
     // the first start without one logs a warning (Flow.noStartKeyWarning), once for the service.
     let warnedNoKey = false
-    const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
+    const startKeyed = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
       startLimitKey === undefined
         ? start
         : Effect.suspend(() => {
@@ -975,6 +993,16 @@ const makeWith = (
             warnedNoKey = true
             return Effect.andThen(Effect.logWarning(Flow.noStartKeyWarning), startWith(undefined))
           })
+    // A start asked at another loopback name than appUrl's (127.0.0.1 for localhost): its return will be refused, said
+    // once for the service (Core.hostMismatchWarning).
+    let warnedHost = false
+    const startFor = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Started, StartError> =>
+      Effect.suspend(() => {
+        const mismatch = warnedHost ? undefined : Core.hostMismatchWarning(settings, request.headers["host"])
+        if (mismatch === undefined) return startKeyed(request)
+        warnedHost = true
+        return Effect.andThen(Effect.logWarning(mismatch), startKeyed(request))
+      })
 
     // -- sessions ------------------------------------------------------------
     const sessionCookie = (sessionId: string, expiresAt: number, now: number) =>
@@ -1552,7 +1580,7 @@ const makeWith = (
         )
         switch (access._tag) {
           case "NoAccess":
-            yield* Effect.logWarning(`WebSignIn: refused ${account.username}: no access to the server`)
+            yield* Effect.logWarning(Core.messages.refused(account.username, machineIdentifier))
             return yield* new AccessDenied({ username: account.username })
           case "InvalidToken":
             return yield* new SignInNotApproved()
@@ -1950,7 +1978,9 @@ const makeWith = (
   })
 
 /**
- * Builds the service. Fails with `InvalidInput` for a bad option or a
+ * Builds the service. Fails with `InvalidInput` for a bad option, a
+ * malformed `PLEX_AUTH_APP_URL` (read when `authAppUrl` is not given; the
+ * error names the variable) or a
  * session key shorter than 32 bytes (the key is never shown; read from
  * `PLEX_SESSION_KEY`, the error names the variable), and with a
  * `ConfigError` when the key is not configured. The service keeps the

@@ -117,7 +117,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         // The approval page, for a PIN login's or WebSignIn's authAppUrl (PINs approved by hand).
         assert.include(
           run.stderr,
-          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth: PLEX_AUTH_APP_URL above, which a PIN login (plex-auth login's too) links to.`
+          `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${seen["PLEX_TV_URL"]}/auth: PLEX_AUTH_APP_URL above, which a PIN login (plex-auth login's too) and WebSignIn go to when given no authAppUrl.`
         )
         // The seeded unclaimed server's loopback URL, labelled (neither plex.tv's nor the claimed server's).
         const unclaimed =

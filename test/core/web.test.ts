@@ -184,7 +184,7 @@ describe("core/web: the sign-in flow's facts", () => {
   })
 
   it("derives Secure and a __Host- session cookie from an https app URL", () => {
-    const https = ok({ appUrl: "https://media.example.com/some/page" })
+    const https = ok({ appUrl: "https://media.example.com/" })
     assert.deepStrictEqual(https, {
       origin: "https://media.example.com",
       callbackPath: "/auth/plex/callback",
@@ -210,6 +210,63 @@ describe("core/web: the sign-in flow's facts", () => {
     ]) {
       assert.strictEqual(SignIn.settings(bad)._tag, "Invalid", JSON.stringify(bad))
     }
+  })
+
+  it("a start asked at another loopback name than appUrl's, on its port, is warned of; a proxy's Host, https or the same name never", () => {
+    const local = ok({ appUrl: "http://localhost:3000" })
+    const warning = SignIn.hostMismatchWarning(local, "127.0.0.1:3000")
+    assert.strictEqual(
+      warning,
+      'WebSignIn: a sign-in was started at http://127.0.0.1:3000 while appUrl is http://localhost:3000: the browser keeps the PIN cookie for 127.0.0.1 and comes back from Plex to localhost, where it has none, so the return is refused ("Sign-in not started here"). Open the app at http://localhost:3000, or give the address you open as appUrl'
+    )
+    assert.include(SignIn.hostMismatchWarning(local, "[::1]:3000"), "started at http://[::1]:3000")
+    assert.include(
+      SignIn.hostMismatchWarning(ok({ appUrl: "http://127.0.0.1" }), "localhost"),
+      "appUrl is http://127.0.0.1:"
+    )
+    for (const host of [
+      undefined,
+      "localhost:3000",
+      "LOCALHOST:3000",
+      "127.0.0.1:5173",
+      "media.lan:3000",
+      "a b",
+      ""
+    ]) {
+      assert.isUndefined(SignIn.hostMismatchWarning(local, host), String(host))
+    }
+    assert.isUndefined(SignIn.hostMismatchWarning(ok({ appUrl: "https://localhost:3000" }), "127.0.0.1:3000"))
+    assert.isUndefined(SignIn.hostMismatchWarning(ok({ appUrl: "http://media.lan:3000" }), "127.0.0.1:3000"))
+  })
+
+  it("appUrl is the origin alone: a path, query or fragment is refused (the routes are from the root), saying what to give", () => {
+    for (const appUrl of [
+      "https://media.example.com",
+      "https://media.example.com/",
+      "http://127.0.0.1:8080/"
+    ]) {
+      assert.strictEqual(SignIn.settings({ appUrl })._tag, "Ok", appUrl)
+    }
+    for (const appUrl of [
+      "https://media.example.com/myapp",
+      "https://media.example.com/myapp/",
+      "https://media.example.com/some/page",
+      "https://media.example.com/?x=1",
+      "https://media.example.com?x=1",
+      "https://media.example.com/#top"
+    ]) {
+      const checked = SignIn.settings({ appUrl })
+      assert.deepStrictEqual(
+        checked,
+        { _tag: "Invalid", field: "appUrl", message: SignIn.appUrlPathProblem("https://media.example.com") },
+        appUrl
+      )
+    }
+    assert.include(SignIn.appUrlPathProblem("https://media.example.com"), "(https://media.example.com)")
+    assert.include(
+      SignIn.appUrlPathProblem("https://media.example.com"),
+      'callbackPath "/myapp/auth/plex/callback"'
+    )
   })
 
   it("the PIN cookie is HttpOnly, SameSite=Lax, Path=/, __Host- and Secure over https (as the session's)", () => {

@@ -28,7 +28,12 @@ class Me extends HttpApiGroup.make("me")
   .middleware(WebSignIn.Authentication) {}
 class Api extends HttpApi.make("app").add(Me) {}
 
-const MeLive = HttpApiBuilder.group(Api, "me", (h) => h.handle("me", () => WebSignIn.PlexUser))
+// What the browser may see of the user, never its token; `_tag` says how they reach the server.
+const MeLive = HttpApiBuilder.group(Api, "me", (h) =>
+  h.handle("me", () =>
+    Effect.map(WebSignIn.PlexUser, (user) => ({ username: user.username, access: user._tag }))
+  )
+)
 
 // "The home page", as in the docs.
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -133,6 +138,12 @@ describe("docs/web-sign-in.md Setup (Effect 3)", () => {
       const page = await signedIn.text()
       assert.include(page, "(Owner)</p>")
       assert.include(page, '<form method="post" action="/auth/plex/sign-out">')
+      // The setup's endpoint: the user as it picks them, `access` their `_tag`, no token.
+      const me = await handler(
+        new Request("https://media.example.com/api/me", { headers: { cookie: session ?? "" } })
+      )
+      assert.strictEqual(me.status, 200)
+      assert.deepStrictEqual(await me.json(), { username: "alice", access: "Owner" })
     } finally {
       await dispose()
     }

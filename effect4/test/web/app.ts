@@ -16,7 +16,7 @@ import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "e
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { WebSignIn } from "effect4-plex-auth"
 
-/** The signed-in user, as `/api/me` answers. */
+/** The signed-in user, as `/api/me` answers: what the app picks from `PlexUser` (never its token); `access` is its `_tag`. */
 export const Me = Schema.Struct({
   id: Schema.Number,
   uuid: Schema.String,
@@ -32,8 +32,18 @@ export class UserApi extends HttpApiGroup.make("user")
 
 export class Api extends HttpApi.make("web-sign-in-example").add(UserApi) {}
 
+/** `PlexUser` as `/api/me` answers it. */
+const me = (user: WebSignIn.PlexUserService): typeof Me.Type => ({
+  id: user.id,
+  uuid: user.uuid,
+  username: user.username,
+  title: user.title,
+  thumb: user.thumb,
+  access: user._tag
+})
+
 const UserLive = HttpApiBuilder.group(Api, "user", (handlers) =>
-  handlers.handle("me", () => Effect.service(WebSignIn.PlexUser))
+  handlers.handle("me", () => Effect.map(Effect.service(WebSignIn.PlexUser), me))
 )
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -59,7 +69,7 @@ const home = Effect.gen(function* () {
       "Signed in",
       `<h1>Welcome, <span id="name">${escape(user.title)}</span></h1>
 <p>Signed in with Plex as <span id="username">${escape(user.username)}</span>.</p>
-<p>Access to the server: <strong id="access">${escape(user.access)}</strong></p>
+<p>Access to the server: <strong id="access">${escape(user._tag)}</strong></p>
 <form method="post" action="${escape(signOutPath)}"><button id="sign-out" type="submit">Sign out</button></form>`
     )
     // A renewed session's cookie goes out with the page.
@@ -93,7 +103,7 @@ const PagesLive = Layer.mergeAll(
     "/api/router-me",
     WebSignIn.requireUser(
       Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) =>
-        HttpServerResponse.json({ username: user.username, access: user.access })
+        HttpServerResponse.json({ username: user.username, access: user._tag })
       )
     )
   )

@@ -21,8 +21,14 @@ class Me extends HttpApiGroup.make("me")
   .middleware(WebSignIn.Authentication) {}
 class Api extends HttpApi.make("app").add(Me) {}
 
+// What the browser may see of the user, never its token; `_tag` says how they reach the server.
 const MeLive = HttpApiBuilder.group(Api, "me", (h) =>
-  h.handle("me", () => Effect.service(WebSignIn.PlexUser))
+  h.handle("me", () =>
+    Effect.map(Effect.service(WebSignIn.PlexUser), (user) => ({
+      username: user.username,
+      access: user._tag
+    }))
+  )
 )
 
 // "The home page", as in the docs.
@@ -134,6 +140,12 @@ describe("docs/web-sign-in.md Setup (Effect 4)", () => {
       const page = await signedIn.text()
       assert.include(page, "(Owner)</p>")
       assert.include(page, '<form method="post" action="/auth/plex/sign-out">')
+      // The setup's endpoint: the user as it picks them, `access` their `_tag`, no token.
+      const me = await handler(
+        new Request("https://media.example.com/api/me", { headers: { cookie: session ?? "" } })
+      )
+      assert.strictEqual(me.status, 200)
+      assert.deepStrictEqual(await me.json(), { username: "alice", access: "Owner" })
     } finally {
       await dispose()
     }

@@ -814,8 +814,8 @@ export const fakeServerText = (
   stdout: [
     `PLEX_TV_URL=${details.plexTvUrl}`,
     `PLEX_CLIENTS_URL=${details.clientsUrl}`,
-    // Its sign-in page: a program's PIN login (PinLogin.login, Jwt.pinLogin, plex-auth login) links to it, not to
-    // app.plex.tv, which knows nothing of the fake's PINs.
+    // Its sign-in page: a program's PIN login (PinLogin.login, Jwt.pinLogin, plex-auth login) links to it, and a
+    // WebSignIn sends its visitors there, not to app.plex.tv, which knows nothing of the fake's PINs.
     `PLEX_AUTH_APP_URL=${ApprovalPage.urlOf(details.plexTvUrl)}`,
     `PLEX_SERVER_URL=${details.serverUrl}`,
     `PLEX_TOKEN=${details.token}`,
@@ -826,7 +826,7 @@ export const fakeServerText = (
     "",
     `The fake Plex is listening on 127.0.0.1 (plex.tv at ${details.plexTvUrl}, its JWT host clients.plex.tv at ${details.clientsUrl}, its server "${details.serverName}" at ${details.serverUrl}).`,
     `Its unclaimed server, for plex-auth claim, is at ${details.unclaimedServerUrl}.`,
-    `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: PLEX_AUTH_APP_URL above, which a PIN login (plex-auth login's too) links to.`,
+    `Its sign-in page, to approve a PIN by hand (a PIN login's or WebSignIn's authAppUrl), is at ${ApprovalPage.urlOf(details.plexTvUrl)}: PLEX_AUTH_APP_URL above, which a PIN login (plex-auth login's too) and WebSignIn go to when given no authAppUrl.`,
     fakeServerHomeNote,
     `Its Home member ${details.homeMember.username} (login ${details.homeMember.login}, password ${details.homeMember.password}) signs in too: approved as them, a web sign-in is HomeMember.`,
     `Its server is shared with ${details.sharedUser.username} (login ${details.sharedUser.login}, password ${details.sharedUser.password}); ${details.stranger.username} (login ${details.stranger.login}, password ${details.stranger.password}) has no access to it: approved as them, a web sign-in is Shared, or refused (AccessDenied).`,

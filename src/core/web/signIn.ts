@@ -138,6 +138,13 @@ export interface SettingsInput {
  */
 export const documentedSessionCookie = "__Host-plex_session"
 
+/**
+ * Why an `appUrl` with a path, query or fragment is refused: the service uses its origin alone, and the routes' paths
+ * are from the root.
+ */
+export const appUrlPathProblem = (origin: string): string =>
+  `must be the app's origin alone (${origin}), without a path, query or fragment: callbackPath, startPath, signOutPath and homePath are from the root, so an app served under a path gives them with it (callbackPath "/myapp/auth/plex/callback")`
+
 /** The settings, or what is wrong with the input (never echoing a secret: there is none here). */
 export const settings = (
   input: SettingsInput
@@ -155,6 +162,11 @@ export const settings = (
   }
   if (url.username !== "" || url.password !== "") {
     return { _tag: "Invalid", field: "appUrl", message: "must not carry credentials" }
+  }
+  // Only the origin is used: a path would be dropped without a word (an app served under /myapp would send plex.tv's
+  // return to /auth/plex/callback at the root, another app's or nobody's), so it is refused, saying what to give.
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "") {
+    return { _tag: "Invalid", field: "appUrl", message: appUrlPathProblem(url.origin) }
   }
   const callbackPath = input.callbackPath ?? "/auth/plex/callback"
   if (!isPath(callbackPath)) {
@@ -190,6 +202,28 @@ export const settings = (
       pinCookie: secure ? `__Host-${base}_pin` : `${base}_pin`
     }
   }
+}
+
+/**
+ * The Warning a start logs (once for the service) when the browser asked for it at another name of this machine
+ * than `appUrl`'s, on `appUrl`'s port (`http://127.0.0.1:3000` for `http://localhost:3000`, as a developer opens an
+ * app): the PIN cookie is kept for the host asked, while plex.tv sends the browser back to `appUrl`'s, where it has
+ * none, so the return is refused ("Sign-in not started here"). Only loopback names on the same port over http: a
+ * proxy in front of the app (which may send another `Host`) is never taken for the mistake. `host` is the request's
+ * `Host` header.
+ */
+export const hostMismatchWarning = (s: Settings, host: string | undefined): string | undefined => {
+  if (s.secure || host === undefined) return undefined
+  let asked: URL
+  try {
+    asked = new URL(`http://${host}`)
+  } catch {
+    return undefined
+  }
+  const app = new URL(s.origin)
+  if (asked.port !== app.port || asked.hostname === app.hostname) return undefined
+  if (!isLoopbackHost(asked.hostname) || !isLoopbackHost(app.hostname)) return undefined
+  return `WebSignIn: a sign-in was started at ${asked.origin} while appUrl is ${s.origin}: the browser keeps the PIN cookie for ${asked.hostname} and comes back from Plex to ${app.hostname}, where it has none, so the return is refused ("Sign-in not started here"). Open the app at ${s.origin}, or give the address you open as appUrl`
 }
 
 /**
@@ -659,6 +693,31 @@ export const messages = {
   signInNotApproved: "WebSignIn.callback: Plex has not approved the sign-in",
   signInExpired: "WebSignIn.callback: the sign-in expired at Plex",
   accessDenied: (username: string): string => `WebSignIn: ${username} has no access to the server`,
+  /**
+   * The Info line logged once as the service is made when its sign-in page comes from `PLEX_AUTH_APP_URL` (no
+   * `authAppUrl` given): where every start sends the browser, so that a value left in the environment (from
+   * `plex-auth fake-server`) is seen. Its origin and path (the variable is refused with credentials, query or
+   * fragment).
+   */
+  authAppUrlFromVariable: (authAppUrl: string): string => {
+    const url = new URL(authAppUrl)
+    return `WebSignIn: the sign-in page is PLEX_AUTH_APP_URL's, ${url.origin}${url.pathname}, not app.plex.tv's: every start sends the browser there (unset it, or give authAppUrl, for app.plex.tv's)`
+  },
+  /**
+   * The Warning logged when a start's PIN could not be created (`PlexUnavailable`, `createPin`): the visitor sees
+   * only "Plex could not be reached", so this line is the operator's clue, the failure's tag only (never a secret).
+   * One that does not pass (`NotFound`, `Unexpected`, `BadRequest`) is most often a plex.tv URL that is not
+   * plex.tv's.
+   */
+  startUnavailable: (failure: string): string =>
+    `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${failure}): the start failed with PlexUnavailable (the start route's 503 page, "Plex could not be reached"). If it lasts, check the plex.tv URL the app uses (PlexTv.layerConfig() reads PLEX_TV_URL: plex.tv's, or plex-auth fake-server's PLEX_TV_URL, not a Plex Media Server's) and its network`,
+  /**
+   * The Warning logged when a sign-in is refused (`AccessDenied`): the server `machineIdentifier` names (not a
+   * secret) and what to check when the account should have access (its owner refused too: the option names another
+   * server).
+   */
+  refused: (username: string, machineIdentifier: string): string =>
+    `WebSignIn: refused ${username}: no access to the server ${machineIdentifier} (machineIdentifier): plex.tv lists it neither as theirs, nor in their Plex Home, nor shared with them (an invitation not accepted yet is no access). If they should have access (the server's owner is refused too), machineIdentifier names another server: give your server's, the clientIdentifier Resources.servers() lists for it or the machineIdentifier at its /identity`,
   plexUnavailable: (operation: string, failure: string): string =>
     `WebSignIn: plex.tv could not be asked (${operation}: ${failure})`,
   unauthenticated: (reason: string): string =>
