@@ -2218,6 +2218,26 @@ describe("WebSignIn sessions", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // plex.tv refuses with a 403 what a valid token's account may not do (or a proxy does), not the token: the session
+  // stays for accessGrace, then plex.tv has no answer (503), never a sign-out; a sign-in then is unavailable, not
+  // refused.
+  it.effect(
+    "a 403 from plex.tv at the access check is no sign-out: the session is kept, never TokenRevoked",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        yield* FakePlex.fault("getServerResources", Fault.status(403, { code: 1000, message: "Forbidden" }))
+        yield* TestClock.adjust("301 seconds")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+        assert.strictEqual((yield* failure(signIn("alice")))._tag, "PlexUnavailable")
+        yield* TestClock.adjust("2 hours")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
+        yield* FakePlex.clearFaults
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
