@@ -903,6 +903,21 @@ describe("WebSignIn.callback (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // plex.tv refuses a token with 401 (422 "Invalid token", 498), and with a 403 what a valid token's account may not
+  // do (or a proxy does): no verdict on the new token, so the sign-in is unavailable for now, not refused.
+  it.effect(
+    "a 403 reading the new token's account is PlexUnavailable (getTokenDetails), not SignInNotApproved",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(403, { code: 1000, message: "Forbidden" }))
+        const error = yield* failure(signIn("alice"))
+        assert.deepStrictEqual(
+          [error._tag, error._tag === "PlexUnavailable" && error.operation],
+          ["PlexUnavailable", "getTokenDetails"]
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getServerResources", Fault.reset)
