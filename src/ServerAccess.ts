@@ -10,9 +10,10 @@
  * - with the server owner's token ({@link users}): the owner's friends and
  *   home users who have access to that server.
  *
- * A failure to ask is never an answer: a network failure, a 5xx or an
- * unreadable body is `Unknown` (with the error), and a refused user token
- * is `InvalidToken`, never `NoAccess`. {@link makeChecker} and
+ * A failure to ask is never an answer: a network failure, a 5xx, a 403 or
+ * an unreadable body is `Unknown` (with the error), and a refused user token
+ * (401, 498, or plex.tv's 422 "Invalid token") is `InvalidToken`, never
+ * `NoAccess`. {@link makeChecker} and
  * {@link makeOwnerChecker} cache the answers with Effect's `Cache` for a
  * time the caller sets, so a web app can ask on every request.
  *
@@ -118,8 +119,12 @@ export interface NoAccess {
 }
 
 /**
- * plex.tv refused the user's token: the user is not signed in, which says
- * nothing about the server.
+ * plex.tv refused the user's token (401, 498 for an expired Plex JWT, or
+ * its 422 "Invalid token"): the user is not signed in, which says nothing
+ * about the server. A 403 is not this but `Unknown`: plex.tv answers the
+ * resources of every token it accepts, a managed Home user's too, and
+ * refuses with a 403 what an account may not do (or a proxy does), so it
+ * says nothing about the token.
  *
  * @since 0.1.0
  * @category models
@@ -131,7 +136,9 @@ export interface InvalidToken {
 
 /**
  * plex.tv could not be asked (a network failure, a timeout, a 5xx, an
- * unreadable answer, rate limiting): no answer, and never `NoAccess`.
+ * unreadable answer, rate limiting) or answered a 403 (an `Unauthorized`
+ * of `status` 403, which refuses no token): no answer, and never
+ * `NoAccess`.
  *
  * @since 0.1.0
  * @category models
@@ -179,9 +186,9 @@ export const accessIn = (
   return Facts.accessIn(devices, machineIdentifier)
 }
 
-/** The answer a failure gives: a refused token is `InvalidToken`, anything else `Unknown`. */
+/** The answer a failure gives: a refused token is `InvalidToken`, anything else (a 403 too) `Unknown`. */
 const failed = (error: PlexError): InvalidToken | Unknown =>
-  error._tag === "Unauthorized" && Facts.failure(error._tag) === "InvalidToken"
+  error._tag === "Unauthorized" && Facts.failure(error._tag, error.status) === "InvalidToken"
     ? { _tag: "InvalidToken", error }
     : { _tag: "Unknown", error }
 

@@ -67,6 +67,7 @@ import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
 import * as Index from "./core/web/sessionIndex.js"
 import * as Pages from "./core/web/pages.js"
+import { tokenRefusedBy } from "./core/refreshRun.js"
 import * as Validate from "./core/validate.js"
 import * as Core from "./core/web/signIn.js"
 import * as Signed from "./core/web/signed.js"
@@ -109,7 +110,8 @@ export class SignInNotStarted
 
 /**
  * Plex has not approved the PIN (the user came back without approving, or
- * plex.tv refused the token it gave). Start again.
+ * plex.tv refused the token it gave: 401, 498 or its 422 "Invalid token"; a
+ * 403 refuses no token, and is `PlexUnavailable`). Start again.
  *
  * @since 0.1.0
  * @category errors
@@ -1507,7 +1509,8 @@ const makeWith = (
         const account = yield* PlexAuth.getTokenDetails().pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
           Effect.catchAll((e): Effect.Effect<never, SignInNotApproved | PlexUnavailable> =>
-            e._tag === "Unauthorized"
+            // A 403 refuses no token (core/refreshRun.ts tokenRefusedBy): plex.tv has no answer for now.
+            e._tag === "Unauthorized" && tokenRefusedBy(e.status)
               ? Effect.fail(new SignInNotApproved())
               : Effect.fail(unavailable("getTokenDetails")(e))
           ),

@@ -120,7 +120,12 @@ export class BadRequest
 /**
  * The credentials were refused: a missing, wrong, expired or revoked token
  * (401, plex.tv's 422 "Invalid token", a PMS 403, a JWT 498), or a wrong
- * login or password at sign-in (401, code 1001). Obtain a new token.
+ * login or password at sign-in (401, code 1001). Obtain a new token. But a
+ * 403 from plex.tv (`status` 403) refuses the account what it may not do (a
+ * managed Home user's claim token), or is a proxy's, and refuses no token:
+ * keep the token. The library never re-authenticates on a 403, nor calls it
+ * `Invalid` (`Credentials.validate`), `InvalidToken` (`ServerAccess`) or a
+ * sign-out (`WebSignIn`).
  *
  * @since 0.1.0
  * @category errors

@@ -72,6 +72,7 @@ import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
 import * as Index from "../../src/core/web/sessionIndex.js"
 import * as Pages from "../../src/core/web/pages.js"
+import { tokenRefusedBy } from "../../src/core/refreshRun.js"
 import * as Validate from "../../src/core/validate.js"
 import * as Core from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
@@ -120,7 +121,8 @@ export class SignInNotStarted
 
 /**
  * Plex has not approved the PIN (the user came back without approving, or
- * plex.tv refused the token it gave). Start again.
+ * plex.tv refused the token it gave: 401, 498 or its 422 "Invalid token"; a
+ * 403 refuses no token, and is `PlexUnavailable`). Start again.
  *
  * @since 0.1.0
  * @category errors
@@ -1568,7 +1570,8 @@ const makeWith = (
         const account = yield* PlexAuth.getTokenDetails().pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
           Effect.catch((e): Effect.Effect<never, SignInNotApproved | PlexUnavailable> =>
-            e._tag === "Unauthorized"
+            // A 403 refuses no token (core/refreshRun.ts tokenRefusedBy): plex.tv has no answer for now.
+            e._tag === "Unauthorized" && tokenRefusedBy(e.status)
               ? Effect.fail(new SignInNotApproved())
               : Effect.fail(unavailable("getTokenDetails")(e))
           ),

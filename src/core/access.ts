@@ -22,6 +22,7 @@
 import { tokenDetails } from "./auth.js"
 import type { Endpoint } from "./endpoint.js"
 import { providesServer } from "./resources.js"
+import { tokenRefusedBy } from "./refreshRun.js"
 import * as Xml from "./xml.js"
 import * as D from "./decode.js"
 
@@ -119,13 +120,21 @@ export const answerGrantsAccess = (access: unknown): boolean =>
   typeof access === "object" && access !== null && grantsAccess(String((access as { _tag?: unknown })._tag))
 
 /**
- * The answer a failure to ask gives: a refused token is `InvalidToken` (the
- * user is not signed in, which says nothing about the server); anything
+ * The answer a failure to ask gives: a refused token (an `Unauthorized` of
+ * HTTP `status` 401, 498 or plex.tv's 422 "Invalid token") is `InvalidToken`
+ * (the user is not signed in, which says nothing about the server); anything
  * else (a network failure, a timeout, a 5xx, an unreadable answer, a rate
- * limit) is `Unknown`, never `NoAccess`.
+ * limit) is `Unknown`, never `NoAccess`. So is a 403 ({@link tokenRefusedBy}):
+ * plex.tv answers `GET /api/v2/resources` 200 for every token it accepts, a
+ * managed Home user's too (python-plexapi's `switchHomeUser` gives a
+ * `MyPlexAccount` whose `resources()` reads it with that user's token;
+ * @ctrl/plex's alike), and refuses with a 403 what a valid token's account may
+ * not do, or a proxy does; python-plexapi's `MyPlexAccount.query` reads a 403
+ * as `BadRequest`, not `Unauthorized`. Read as `InvalidToken`, it would sign a
+ * valid managed user out (`WebSignIn`), who cannot sign in again on their own.
  */
-export const failure = (errorTag: string): "InvalidToken" | "Unknown" =>
-  errorTag === "Unauthorized" ? "InvalidToken" : "Unknown"
+export const failure = (errorTag: string, status: number): "InvalidToken" | "Unknown" =>
+  errorTag === "Unauthorized" && tokenRefusedBy(status) ? "InvalidToken" : "Unknown"
 
 /** What the owner's decisions read of a friend or home user. */
 export interface FriendFacts {

@@ -184,7 +184,8 @@ export type Refusal =
  * two-factor prompts (only where `expects.twoFactor` reads them: a sign-in), 1003/1031 and 429 rate limits;
  * the endpoint's `refusedInput` code (a Home PIN's 1041), a 400 and any 422
  * but an "invalid token" are bad requests; 401, 403, 498 and a 422 "invalid
- * token" refuse the credentials; a 404 is `NotFound` where it is expected.
+ * token" refuse the credentials (`Unauthorized`; of these, plex.tv's 403 refuses the account, not its token:
+ * `refreshRun.ts` `tokenRefusedBy`); a 404 is `NotFound` where it is expected.
  */
 export const classify = (
   status: number,

@@ -3,8 +3,8 @@
  * `internal/refresh.ts` `make`, and the `obtain` check of `Credentials.makeRefreshing` and the `Jwt` credentials):
  * why a refresh gave no new token (its `RefreshFailed`), who waits for a refresh in flight, what its failure leaves
  * in the state for them, what it logs when a refresh a reader waited for gave no new token, and why a token `obtain`
- * gave is refused; and whether a refusal of a validity check (`Credentials.validate`) says the token is no good. In a
- * module of its own, beside `core/refresh.ts`, so that the request path's bundles, which take
+ * gave is refused; and whether a refusal of a validity check (`Credentials.validate`, `ServerAccess.check`) says the
+ * token is no good. In a module of its own, beside `core/refresh.ts`, so that the request path's bundles, which take
  * only the refused call's pieces of that module, carry none of it (a new export there renames their minified
  * symbols: a byte or more each, measured).
  *
@@ -93,7 +93,8 @@ export const warningOf = (waiters: Waiters): "ahead" | "expired" | undefined =>
 
 /**
  * Whether plex.tv's refusal of `GET /api/v2/user` (`PlexAuth.getTokenDetails`) with HTTP `status`, an `Unauthorized`,
- * says the token is no good (`Credentials.validate`'s `Invalid`: sign in again). plex.tv refuses a token there with
+ * says the token is no good (`Credentials.validate`'s `Invalid`: sign in again); the same for `GET /api/v2/resources`
+ * (`ServerAccess.check`'s `InvalidToken`, core `access.ts` `failure`), which plex.tv answers 200 for a managed user too. plex.tv refuses a token there with
  * 401 (code 1001, "User could not be authenticated"), 498 (a Plex JWT expired) or 422 "Invalid token" (a revoked
  * one), and answers 200 to every token it accepts, a managed Home user's too: python-plexapi's and @ctrl/plex's
  * `switchHomeUser` read the switched user's account at this endpoint with that user's token

@@ -15,7 +15,7 @@ import { assert, describe } from "@effect/vitest"
 import { it } from "../support/it.js"
 import { Cause, Deferred, Effect, Exit, Fiber, Redacted } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
-import { FakePlex } from "effect-plex-auth/testing"
+import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import { signInThenSave } from "../../src/bin/internal/commands.js"
@@ -89,6 +89,35 @@ const signInForms = (server: FakePlexServer.FakePlexServerService) =>
   )
 
 describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
+  // Revoking the old token (--old-token revoke): a 401 says it is invalid already (as good as revoked); a 403 refuses
+  // the account, not the token, which may be valid still: said not revoked, never "revoked".
+  it.scoped(
+    "login --old-token revoke: a 403 to the old token's sign-out is said, not taken for revoked",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const args = [
+          "--config-dir",
+          dir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(args, { env }), 0)
+        yield* server.fake.fault("signOut", Fault.status(403, { code: 1000, message: "Forbidden here" }))
+        const again = yield* cli([...args, "--old-token", "revoke"], { env })
+        assertExit(again, 0)
+        assert.notInclude(again.stdout, "The old token is revoked.")
+        assert.include(again.stdout + again.stderr, "Could not revoke the old token")
+        assert.include(again.stdout + again.stderr, "HTTP 403")
+      })
+  )
+
   it.scoped(
     "login --password asks for a long-lived session (rememberMe=true); --no-remember-me does not",
     () =>
@@ -509,6 +538,37 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
         const json = yield* run(["whoami", "--json"])
         assert.strictEqual(JSON.parse(json.stdout).username, hostileUser)
         assert.notInclude(json.stdout, "\x1b")
+      })
+  )
+
+  // plex.tv refuses a token with 401 (422 "Invalid token", 498): invalid already, forgotten. A 403 refuses the account
+  // what it may not do (or is a proxy's), not the token: forgetting it unrevoked would leave it valid, held by no one.
+  it.scoped(
+    "logout: a token plex.tv refuses (401) is forgotten as invalid; a 403 keeps it, exit 3, said",
+    () =>
+      Effect.gen(function* () {
+        for (const status of [401, 403]) {
+          const dir = yield* configDir
+          yield* writeStore(dir, { [tokenKey]: "saved-token" })
+          const url = yield* loopbackPlexTv(async (request, response) => {
+            const signOut = request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")
+            response
+              .writeHead(signOut ? status : 404, { "content-type": "application/json" })
+              .end(JSON.stringify({ errors: [{ code: 1000, message: "Forbidden here" }] }))
+          })
+          const logout = yield* cli(["--config-dir", dir, "--plex-tv", url, "logout"])
+          const saved = (yield* readStore(dir))?.entries[tokenKey]
+          if (status === 401) {
+            assertExit(logout, 0)
+            assert.include(logout.stdout, "already invalid")
+            assert.isUndefined(saved)
+          } else {
+            assertExit(logout, 3)
+            assert.include(logout.stderr, "HTTP 403")
+            assert.include(logout.stderr, "The token is still saved")
+            assert.strictEqual(saved, "saved-token")
+          }
+        }
       })
   )
 

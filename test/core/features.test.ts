@@ -131,10 +131,15 @@ describe("core/access", () => {
   })
 
   it("a failure to ask is never NoAccess: a refused token is InvalidToken, anything else Unknown", () => {
-    assert.strictEqual(Access.failure("Unauthorized"), "InvalidToken")
+    for (const status of [401, 422, 498])
+      assert.strictEqual(Access.failure("Unauthorized", status), "InvalidToken")
     for (const tag of ["NetworkError", "Unexpected", "RateLimited", "BadRequest"]) {
-      assert.strictEqual(Access.failure(tag), "Unknown")
+      assert.strictEqual(Access.failure(tag, 500), "Unknown")
     }
+  })
+
+  it("a 403 is Unknown, not InvalidToken: plex.tv refuses a valid token's account with it, not the token", () => {
+    assert.strictEqual(Access.failure("Unauthorized", 403), "Unknown")
   })
 
   it("machine identifiers: trimmed letters, digits, - and _; anything else refused", () => {

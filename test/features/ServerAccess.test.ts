@@ -50,6 +50,31 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  // plex.tv answers GET /api/v2/resources 200 for every token it accepts (a managed Home user's too) and refuses a
+  // token with 401: a 403 refuses the account something, or is a proxy's, and says nothing about the token. As
+  // InvalidToken, WebSignIn would sign a valid managed user out, who cannot sign in again on their own.
+  it.scoped(
+    "a 403 is Unknown with its Unauthorized of status 403, never InvalidToken nor NoAccess; not cached",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const checker = yield* as("kids")(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+        const kids = yield* token("kids")
+        yield* loopback.fake.fault(
+          "getServerResources",
+          Fault.status(403, { code: 1000, message: "Forbidden" }),
+          { times: 1 }
+        )
+        const forbidden = yield* checker.check(kids)
+        assert.strictEqual(forbidden._tag, "Unknown")
+        const error = forbidden._tag === "Unknown" ? forbidden.error : undefined
+        assert.strictEqual(error?._tag, "Unauthorized")
+        assert.strictEqual(error?._tag === "Unauthorized" && error.status, 403)
+        assert.strictEqual((yield* checker.check(kids))._tag, "HomeMember")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

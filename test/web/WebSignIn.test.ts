@@ -914,6 +914,21 @@ describe("WebSignIn.callback", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // plex.tv refuses a token with 401 (422 "Invalid token", 498), and with a 403 what a valid token's account may not
+  // do (or a proxy does): no verdict on the new token, so the sign-in is unavailable for now, not refused.
+  it.effect(
+    "a 403 reading the new token's account is PlexUnavailable (getTokenDetails), not SignInNotApproved",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("getTokenDetails", Fault.status(403, { code: 1000, message: "Forbidden" }))
+        const error = yield* failure(signIn("alice"))
+        assert.deepStrictEqual(
+          [error._tag, error._tag === "PlexUnavailable" && error.operation],
+          ["PlexUnavailable", "getTokenDetails"]
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getServerResources", Fault.reset)
@@ -2215,6 +2230,26 @@ describe("WebSignIn sessions", () => {
         yield* FakePlex.clearFaults
         yield* TestClock.adjust("6 minutes")
         assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+      }).pipe(Effect.provide(env()))
+  )
+
+  // plex.tv refuses with a 403 what a valid token's account may not do (or a proxy does), not the token: the session
+  // stays for accessGrace, then plex.tv has no answer (503), never a sign-out; a sign-in then is unavailable, not
+  // refused.
+  it.effect(
+    "a 403 from plex.tv at the access check is no sign-out: the session is kept, never TokenRevoked",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        yield* FakePlex.fault("getServerResources", Fault.status(403, { code: 1000, message: "Forbidden" }))
+        yield* TestClock.adjust("301 seconds")
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+        assert.strictEqual((yield* failure(signIn("alice")))._tag, "PlexUnavailable")
+        yield* TestClock.adjust("2 hours")
+        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
+        yield* FakePlex.clearFaults
+        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
       }).pipe(Effect.provide(env()))
   )
 

@@ -24,6 +24,7 @@ import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Render from "../../core/cli/render.js"
+import { tokenRefusedBy } from "../../core/refreshRun.js"
 import {
   CliFailure,
   ExitCode,
@@ -480,7 +481,7 @@ const login = Command.make(
             Credentials.withToken(replaced),
             Effect.as(true),
             Effect.catchAll((error) =>
-              error._tag === "Unauthorized"
+              error._tag === "Unauthorized" && tokenRefusedBy(error.status)
                 ? Effect.succeed(true)
                 : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
             )
@@ -495,7 +496,7 @@ const login = Command.make(
             Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
             Effect.catchAll((error) =>
               Effect.succeed(
-                error._tag === "Unauthorized"
+                error._tag === "Unauthorized" && tokenRefusedBy(error.status)
                   ? ("refused" as const)
                   : { failure: fromPlexError(error).message }
               )
@@ -750,7 +751,12 @@ const logout = Command.make(
         const revoked = yield* PlexAuth.signOut().pipe(
           Credentials.withToken(saved.value),
           Effect.as(true),
-          Effect.catchTag("Unauthorized", () => Effect.succeed(false)),
+          // Refused (401, 422 "Invalid token", 498): invalid already. A 403 refuses no token (core/refreshRun.ts
+          // tokenRefusedBy): the token may be valid, so it is not forgotten unrevoked but kept, and the failure said.
+          Effect.catchIf(
+            (error) => error._tag === "Unauthorized" && tokenRefusedBy(error.status),
+            () => Effect.succeed(false)
+          ),
           Effect.mapError((error) => {
             const failure = fromPlexError(error)
             return new CliFailure({

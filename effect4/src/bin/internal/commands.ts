@@ -20,6 +20,7 @@ import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
 import * as Render from "../../../../src/core/cli/render.js"
+import { tokenRefusedBy } from "../../../../src/core/refreshRun.js"
 import * as Claim from "../../Claim.js"
 import * as ClientIdentity from "../../ClientIdentity.js"
 import * as Credentials from "../../Credentials.js"
@@ -387,7 +388,7 @@ const login = Command.make(
               Credentials.withToken(replaced),
               Effect.as(true),
               Effect.catch((error) =>
-                error._tag === "Unauthorized"
+                error._tag === "Unauthorized" && tokenRefusedBy(error.status)
                   ? Effect.succeed(true)
                   : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
               )
@@ -402,7 +403,7 @@ const login = Command.make(
               Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
               Effect.catch((error) =>
                 Effect.succeed(
-                  error._tag === "Unauthorized"
+                  error._tag === "Unauthorized" && tokenRefusedBy(error.status)
                     ? ("refused" as const)
                     : { failure: fromPlexError(error).message }
                 )
@@ -633,7 +634,12 @@ const logout = Command.make(
           const revoked = yield* PlexAuth.signOut().pipe(
             Credentials.withToken(saved),
             Effect.as(true),
-            Effect.catchTag("Unauthorized", () => Effect.succeed(false)),
+            // Refused (401, 422 "Invalid token", 498): invalid already. A 403 refuses no token (core/refreshRun.ts
+            // tokenRefusedBy): the token may be valid, so it is not forgotten unrevoked but kept, and the failure said.
+            Effect.catchIf(
+              (error) => error._tag === "Unauthorized" && tokenRefusedBy(error.status),
+              () => Effect.succeed(false)
+            ),
             Effect.mapError((error) => {
               const failure = Core.failureOf(error)
               return new CliFailure({
