@@ -119,6 +119,9 @@ export const comparator = (chai: Chai, equalSymbol: string | symbol): Comparator
  * a symbol, Effect 4: a string key), which values that deep-eql cannot look into (`Redacted`) compare by.
  */
 export const installDeepEquality = (chai: Chai, expect: Expect, equalSymbol: string | symbol): void => {
+  // Once per worker: the setup file runs before every test file, and the files share their worker's chai and
+  // expect (isolate: false), whose equality testers would otherwise pile up, one more per file.
+  if (chai.config.deepEqual !== null) return
   const compare = comparator(chai, equalSymbol)
   chai.config.deepEqual = (left, right) => chai.util.eql(left, right, { comparator: compare })
   // `expect(...).toEqual` tells Effect values and errors apart by itself, but not keyless ones.
