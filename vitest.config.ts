@@ -80,6 +80,9 @@ export default defineConfig({
     // (test/node/KeyValueStore.test.ts, fixtures/umask-child.ts), not in a vitest child-process worker,
     // which loaded vitest, Effect and the library anew for it (3.6 against 0.6 CPU-s).
     pool: "threads",
+    // chai's deep equality (assert.deepStrictEqual and the rest) made able to tell Effect values and errors
+    // apart: deep-eql alone compared Option.none() equal to Option.some(1) (test/support/deepEquality.ts).
+    setupFiles: ["test/setup.ts"],
     // One build and one packed tarball for the files that need them (test/support/packed.ts).
     globalSetup: ["test/globalSetup.ts"]
   }

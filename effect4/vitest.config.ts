@@ -42,6 +42,9 @@ export default defineConfig({
     // test that changes the process's umask (a process-wide setting a worker thread may not change) runs
     // that part in a plain Node child process (test/node/KeyValueStore.test.ts, fixtures/umask-child.ts),
     // not its whole file in a vitest child-process worker, which loaded vitest, Effect and the library anew.
-    pool: "threads"
+    pool: "threads",
+    // chai's deep equality (assert.deepStrictEqual and the rest) made able to tell Effect values and errors
+    // apart: deep-eql alone compared Option.none() equal to Option.some(1) (../test/support/deepEquality.ts).
+    setupFiles: ["test/setup.ts"]
   }
 })

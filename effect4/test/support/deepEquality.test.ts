@@ -1,0 +1,95 @@
+/**
+ * The suite's deep equality (effect4/test/setup.ts, test/support/deepEquality.ts): `assert.deepStrictEqual` and the rest
+ * fail for Effect values, errors and Redacted values that differ, which chai's deep-eql alone let pass (`Option.none()` against
+ * `Option.some(1)`), and still pass for equal ones. Mirrors test/support/deepEquality.test.ts.
+ */
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Data, Exit, Option, Redacted, Result, Schema } from "effect"
+
+class Failed extends Schema.TaggedError<Failed>()("Failed", { reason: Schema.String }) {}
+class Other extends Schema.TaggedError<Other>()("Other", { reason: Schema.String }) {}
+class Point extends Schema.Class<Point>("Point")({ x: Schema.Number }) {}
+class Pair extends Data.Class<{ readonly a: number; readonly b: ReadonlyArray<number> }> {}
+
+/** Every deep assertion of the suite, each given `left` and `right` that differ: each must throw. */
+const differ = (left: unknown, right: unknown) => {
+  const checks: ReadonlyArray<readonly [string, () => void]> = [
+    ["assert.deepStrictEqual", () => assert.deepStrictEqual(left, right)],
+    ["assert.deepEqual", () => assert.deepEqual(left, right)],
+    ["assert.deepInclude", () => assert.deepInclude([left], right)],
+    ["assert.sameDeepMembers", () => assert.sameDeepMembers([left], [right])],
+    ["expect.toEqual", () => expect(left).toEqual(right)],
+    ["expect.toStrictEqual", () => expect(left).toStrictEqual(right)]
+  ]
+  for (const [name, check] of checks) {
+    assert.throws(check, undefined, undefined, `${name} passed for values that differ`)
+  }
+  assert.notDeepEqual(left, right)
+}
+
+/** Every deep assertion of the suite, given equal `left` and `right`: none may throw. */
+const equal = (left: unknown, right: unknown) => {
+  assert.deepStrictEqual(left, right)
+  assert.deepEqual(left, right)
+  assert.deepInclude([left], right)
+  assert.sameDeepMembers([left], [right])
+  expect(left).toEqual(right)
+  assert.throws(() => assert.notDeepEqual(left, right))
+}
+
+describe("the suite's deep equality", () => {
+  it("Option.none() and Option.some(1) differ, in either order and nested", () => {
+    differ(Option.none(), Option.some(1))
+    differ(Option.some(1), Option.none())
+    differ({ a: Option.none() }, { a: Option.some(1) })
+    differ([Option.some({ b: 1 })], [Option.none()])
+    differ(Option.some(Option.none()), Option.some(Option.some(1)))
+  })
+
+  it("a failure and a success Result differ, so do successes holding Options that differ", () => {
+    differ(Result.fail(1), Result.succeed(1))
+    differ(Result.succeed(Option.none()), Result.succeed(Option.some(1)))
+  })
+
+  it("an Exit success and an Exit failure differ, so do failures whose errors differ", () => {
+    differ(Exit.succeed(1), Exit.fail(1))
+    differ(Exit.void, Exit.fail(new Failed({ reason: "a" })))
+    differ(Exit.fail(new Failed({ reason: "a" })), Exit.fail(new Failed({ reason: "b" })))
+  })
+
+  it("errors differ by class and by fields, not only by name and message", () => {
+    differ(new Failed({ reason: "a" }), new Failed({ reason: "b" }))
+    differ(new Failed({ reason: "a" }), new Other({ reason: "a" }))
+    differ(new Failed({ reason: "a" }), new Error(new Failed({ reason: "a" }).message))
+    differ(new Error("a", { cause: 1 }), new Error("a", { cause: 2 }))
+  })
+
+  it("Redacted values differ by what they hide, also nested", () => {
+    differ(Redacted.make("a"), Redacted.make("b"))
+    differ({ token: Redacted.make("a") }, { token: Redacted.make("b") })
+    differ(Option.some(Redacted.make("a")), Option.some(Redacted.make("b")))
+    equal(Redacted.make("a"), Redacted.make("a"))
+    equal({ token: Redacted.make("a") }, { token: Redacted.make("a") })
+  })
+
+  it("an Effect value and a plain object of its fields differ (for chai's assertions: expect's compare constructors)", () => {
+    assert.throws(() => assert.deepStrictEqual<unknown>(Option.some(1), { value: 1 }))
+    assert.throws(() => assert.deepStrictEqual<unknown>({ value: 1 }, Option.some(1)))
+    assert.notDeepEqual<unknown>(Option.some(1), { value: 1 })
+  })
+
+  it("equal Effect values, errors, Data and Schema classes still compare equal", () => {
+    equal(Option.some(1), Option.some(1))
+    equal(Option.none(), Option.none())
+    equal({ a: Option.some([1, { b: 2 }]) }, { a: Option.some([1, { b: 2 }]) })
+    equal(Result.fail("x"), Result.fail("x"))
+    equal(Exit.succeed({ a: 1 }), Exit.succeed({ a: 1 }))
+    equal(Exit.fail(new Failed({ reason: "a" })), Exit.fail(new Failed({ reason: "a" })))
+    equal(new Failed({ reason: "a" }), new Failed({ reason: "a" }))
+    equal(new Error("a", { cause: { c: 1 } }), new Error("a", { cause: { c: 1 } }))
+    equal(new Point({ x: 1 }), new Point({ x: 1 }))
+    equal(new Pair({ a: 1, b: [2] }), new Pair({ a: 1, b: [2] }))
+    differ(new Point({ x: 1 }), new Point({ x: 2 }))
+    differ(new Pair({ a: 1, b: [2] }), new Pair({ a: 1, b: [3] }))
+  })
+})

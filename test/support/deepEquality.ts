@@ -1,0 +1,129 @@
+/**
+ * chai's deep equality made able to tell Effect values and errors apart, for both editions' suites
+ * (installed by each edition's vitest setup file, `test/setup.ts` and `effect4/test/setup.ts`; Effect-free,
+ * so that one implementation serves Effect 3 and Effect 4).
+ *
+ * chai's `assert.deepStrictEqual`, `deepEqual`, `notDeepStrictEqual`, `deepInclude`, `sameDeepMembers`,
+ * `expect(...).to.eql` all call `chai.config.deepEqual` (default: deep-eql). Two blind spots of deep-eql let
+ * an assertion pass that should fail:
+ *
+ * - Objects with different numbers of own enumerable keys are compared by their iterator entries instead
+ *   (deep-eql's `objectEqual`). Every Effect value (Option, Either, Exit, Effect…) is iterable and yields one
+ *   wrapper with no enumerable keys, so `Option.none()` and `Option.some(1)` compared equal, in either order
+ *   and nested (`{ a: Option.none() }` against `{ a: Option.some(1) }`), in the Effect 3 suite.
+ * - Errors are compared by `name`, `message` and `code` only: two `Schema.TaggedError`s of one class with
+ *   different fields (and so the same empty message) compared equal, in the Effect 4 suite.
+ *
+ * - Objects with no own enumerable keys on either side compare equal: any two `Redacted` values did.
+ *
+ * The comparator below decides those cases and leaves every other comparison to deep-eql (with itself
+ * applied at every depth): iterable objects (the Effect values) are equal only with the same prototype and
+ * the same own enumerable keys; errors only with the same prototype, `name`, `message`, own `cause` and own
+ * enumerable keys (what Node's `util.isDeepStrictEqual` compares); objects with no own enumerable keys on
+ * either side by their Effect equality (`Equal.symbol`), if they have one. Plain data (objects, arrays, `Data` and
+ * `Schema.Class` instances, which are not iterable) is compared as before, so a class instance still equals
+ * a plain object with the same fields. chai builds its messages and diffs as before.
+ */
+
+/** The part of chai this needs (chai 5 under vitest 3, chai 6 under vitest 5: the same API). */
+export interface Chai {
+  readonly config: { deepEqual: ((left: unknown, right: unknown) => unknown) | null }
+  readonly util: {
+    readonly eql: (left: unknown, right: unknown, options?: { readonly comparator?: Comparator }) => boolean
+  }
+}
+
+/** The part of vitest's `expect` this needs (the same in vitest 3 and 5). */
+export interface Expect {
+  readonly addEqualityTesters: (
+    testers: Array<(left: unknown, right: unknown) => boolean | undefined>
+  ) => void
+}
+
+type Comparator = (left: unknown, right: unknown) => boolean | null
+
+const ownKeys = (value: object): Array<string | symbol> => [
+  ...Object.keys(value),
+  ...Object.getOwnPropertySymbols(value).filter((key) =>
+    Object.prototype.propertyIsEnumerable.call(value, key)
+  )
+]
+
+const sameKeySet = (left: object, right: object): boolean => {
+  const keys = ownKeys(left)
+  const rightKeys = ownKeys(right)
+  return keys.length === rightKeys.length && keys.every((key) => rightKeys.includes(key))
+}
+
+const isObject = (value: unknown): value is Record<string | symbol, unknown> =>
+  typeof value === "object" && value !== null
+
+/** deep-eql's type of a value (its `Symbol.toStringTag`, else `Object.prototype.toString`'s tag). */
+const typeOf = (value: Record<string | symbol, unknown>): string => {
+  const tag = value[Symbol.toStringTag]
+  return typeof tag === "string" ? tag : Object.prototype.toString.call(value).slice(8, -1)
+}
+
+const isError = (value: Record<string | symbol, unknown>): boolean =>
+  value instanceof Error || typeOf(value) === "Error"
+
+/**
+ * Two objects with no own enumerable keys, which deep-eql (and expect's equality) see nothing in to compare
+ * (`Redacted.make("a")` and `Redacted.make("b")`): Effect's own equality where both have one, else `null`.
+ */
+const opaqueEqual = (equalSymbol: string | symbol, left: unknown, right: unknown): boolean | null => {
+  if (!isObject(left) || !isObject(right)) return null
+  const method = left[equalSymbol]
+  if (typeof method !== "function" || typeof right[equalSymbol] !== "function") return null
+  if (ownKeys(left).length > 0 || ownKeys(right).length > 0) return null
+  return method.call(left, right) === true
+}
+
+/** The comparator: `true` or `false` where it decides, `null` where deep-eql's own algorithm is right. */
+export const comparator = (chai: Chai, equalSymbol: string | symbol): Comparator => {
+  const equal = (left: unknown, right: unknown): boolean =>
+    chai.util.eql(left, right, { comparator: compare })
+  const sameOwnKeys = (left: object, right: object, also: ReadonlyArray<string> = []): boolean =>
+    sameKeySet(left, right) &&
+    [...ownKeys(left), ...also].every((key) =>
+      equal((left as Record<string | symbol, unknown>)[key], (right as Record<string | symbol, unknown>)[key])
+    )
+  const compare: Comparator = (left, right) => {
+    if (!isObject(left) || !isObject(right) || left === right) return null
+    const leftError = isError(left)
+    if (leftError || isError(right)) {
+      if (!leftError || !isError(right)) return false
+      if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return false
+      if (Object.hasOwn(left, "cause") !== Object.hasOwn(right, "cause")) return false
+      return (
+        left.name === right.name &&
+        left.message === right.message &&
+        sameOwnKeys(left, right, Object.hasOwn(left, "cause") ? ["cause"] : [])
+      )
+    }
+    const opaque = opaqueEqual(equalSymbol, left, right)
+    if (opaque !== null) return opaque
+    const iterable =
+      typeof left[Symbol.iterator] === "function" || typeof right[Symbol.iterator] === "function"
+    if (!iterable || typeOf(left) !== "Object" || typeOf(right) !== "Object") return null
+    // The same prototype and own keys: deep-eql compares the keys' values (or, keyless, what they yield).
+    return Object.getPrototypeOf(left) === Object.getPrototypeOf(right) && sameKeySet(left, right)
+      ? null
+      : false
+  }
+  return compare
+}
+
+/**
+ * Makes every deep equality of this chai use the comparator. `equalSymbol`: the edition's `Equal.symbol` (Effect 3:
+ * a symbol, Effect 4: a string key), which values that deep-eql cannot look into (`Redacted`) compare by.
+ */
+export const installDeepEquality = (chai: Chai, expect: Expect, equalSymbol: string | symbol): void => {
+  // Once per worker: the setup file runs before every test file, and the files share their worker's chai and
+  // expect (isolate: false), whose equality testers would otherwise pile up, one more per file.
+  if (chai.config.deepEqual !== null) return
+  const compare = comparator(chai, equalSymbol)
+  chai.config.deepEqual = (left, right) => chai.util.eql(left, right, { comparator: compare })
+  // `expect(...).toEqual` tells Effect values and errors apart by itself, but not keyless ones.
+  expect.addEqualityTesters([(left, right) => opaqueEqual(equalSymbol, left, right) ?? undefined])
+}
