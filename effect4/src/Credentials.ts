@@ -66,7 +66,7 @@ export interface CredentialsService {
    * re-authenticate must not sign in again when that token is later
    * refused. Absent when there is nothing to remember. `PlexAuth.signOut`
    * runs it once plex.tv accepted the revoke (or refused the token:
-   * `Unauthorized`), in a fiber of its own started uninterruptible, and waits
+   * `Unauthorized`, not a 403), in a fiber of its own started uninterruptible, and waits
    * for it interruptibly: a caller that goes away (its timeout) ends the wait
    * and interrupts that fiber, which stops only the regions `signedOut` makes
    * interruptible; the rest runs to its end. `revoke`, given by

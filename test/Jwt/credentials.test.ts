@@ -1706,6 +1706,35 @@ describe("PlexAuth.signOut during a re-authentication", () => {
   )
 
   it.scoped(
+    "a sign-out plex.tv answers 403 (not allowed: it says nothing about the token) leaves the layer signed in with it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const obtain = Effect.map(
+          PlexAuth.signIn({ login: fake.login, password: fake.password }),
+          (account) => account.authToken
+        )
+        const credentials = yield* Credentials.makeRefreshing({ obtain })
+        const first = yield* credentials.token
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond(() => Effect.succeed(new Response(null, { status: 403 })))
+        )
+        const refused = yield* failsWith(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials)),
+          "Unauthorized"
+        )
+        assert.strictEqual(refused.status, 403)
+        // Not revoked: the token is still valid at plex.tv, and the layer was not told it was signed out (it would
+        // stop using a valid token): a later refusal of it (a server's word) re-authenticates, as before.
+        assert.isTrue(yield* fake.isTokenValid(first))
+        const exit = yield* Effect.exit(credentials.refresh!(first))
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        assert.notStrictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
     "a dropped token that cannot be revoked is left, and said so in a warning that names no token",
     () =>
       Effect.gen(function* () {
