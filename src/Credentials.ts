@@ -51,8 +51,9 @@ export interface CredentialsService {
    * after a refusal, which `token` does not wait for); else `token`: what
    * `PlexAuth.signOut` revokes, so that a quick re-authentication's new
    * token is revoked, not left valid. The sign-out waits for it no longer
-   * than the per-attempt timeout: then it revokes `current`, and telling
-   * `signedOut` abandons the refresh. Absent: `token`.
+   * than 5 seconds (or the per-attempt timeout, when shorter): then it
+   * revokes `current`, and telling `signedOut` abandons the refresh.
+   * Absent: `token`.
    */
   readonly settled?: Effect.Effect<Redacted.Redacted<string>> | undefined
   /**

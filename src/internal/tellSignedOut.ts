@@ -17,13 +17,14 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Redacted from "effect/Redacted"
 import * as Auth from "../core/auth.js"
 import * as Decode from "../core/decode.js"
 import { errorWord } from "../core/refresh.js"
-import { lateRevokeFailed } from "../core/signOut.js"
+import { lateRevokeFailed, refreshWaitMillis } from "../core/signOut.js"
 import { tokenRefusedBy } from "../core/refreshRun.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
 import type { CredentialsService } from "../Credentials.js"
@@ -68,20 +69,25 @@ export const onExit = <E extends { readonly _tag: string; readonly status?: numb
   })
 
 /**
- * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has
- * settled, even one after a refusal), waited for no longer than the per-attempt timeout
- * (`PlexAuth.withRequestTimeout`, 30 seconds unless set). A quick re-authentication (a password sign-in, a JWT
- * exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
+ * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has settled,
+ * even one after a refusal), waited for no longer than 5 seconds (`core/signOut.ts` `refreshWaitMillis`), or the
+ * per-attempt timeout (`PlexAuth.withRequestTimeout`) when shorter. A quick re-authentication (a password sign-in, a
+ * JWT exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
  * does not hold the sign-out: the token held then (`current`) is revoked, and telling the credentials abandons the
- * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long
- * it waits.
+ * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long it
+ * waits.
  */
 export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Redacted<string>> => {
   const { current } = credentials
   const settled = credentials.settled ?? credentials.token
   return current === undefined
     ? settled
-    : Effect.flatMap(RequestTimeout, (bound) => Effect.raceFirst(settled, Effect.delay(current, bound)))
+    : Effect.flatMap(RequestTimeout, (timeout) =>
+        Effect.raceFirst(
+          settled,
+          Effect.delay(current, Duration.min(timeout, Duration.millis(refreshWaitMillis)))
+        )
+      )
 }
 
 /**

@@ -28,6 +28,7 @@ import { failsWith } from "../testing/support.js"
 import { withCapturedLogs } from "../support/observe.js"
 import {
   CLIENT_ID,
+  PendingSleeps,
   registeredKey,
   segments,
   signedIn,
@@ -1391,8 +1392,7 @@ describe("Jwt.layerStored: a sign-out while a refresh runs obtain for a refused 
               Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(context)))
             )
             yield* Deferred.await(reached)
-            // The user signs out while that obtain waits: the sign-out waits for it no longer than the per-attempt
-            // timeout (30 seconds), then plex.tv revokes the token held, the store forgets it and the key, and the
+            // The user signs out while that obtain waits: the sign-out waits for it no longer than 5 seconds, then plex.tv revokes the token held, the store forgets it and the key, and the
             // obtain is abandoned.
             yield* stepToEnd(
               yield* Effect.forkChild(PlexAuth.signOut().pipe(Effect.provideContext(context))),
@@ -1541,7 +1541,7 @@ describe("PlexAuth.signOut during a re-authentication", () => {
     })
 
   it.effect(
-    "a refresh held open (an expired JWT's exchange that never answers): the sign-out returns once its wait (the per-attempt timeout) is over, and the layer stays signed out",
+    "a refresh held open (an expired JWT's exchange that never answers): the sign-out returns once its wait (here the per-attempt timeout, 5 s) is over, and the layer stays signed out",
     () =>
       Effect.gen(function* () {
         const { key, plexJwt } = yield* registeredKey
@@ -1606,6 +1606,43 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         const again = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
         assert.strictEqual(again.reauthentication, "SignedOut")
         assert.strictEqual(yield* count("createPin"), 1)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "with the default settings, a sign-out waits for a re-authentication at most 5 seconds, not the 30-second per-attempt timeout",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const sleeps = yield* PendingSleeps
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: PinLogin.login({ onPin: () => Effect.void })
+        })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        // The token revoked elsewhere: a call refused with it runs a PIN login, which the user never approves.
+        yield* fake.revokeToken(fake.token)
+        const call = yield* Effect.forkChild(run(PlexAuth.getTokenDetails()))
+        yield* whenWaiting(call, "1 second")
+        const before = yield* Clock.currentTimeMillis
+        const signingOut = yield* Effect.forkChild(run(PlexAuth.signOut()))
+        // Its wait for the PIN login: the one sleep of 5 to 30 seconds started with it (the PIN is between polls).
+        const wait = ({ at, millis }: { readonly at: number; readonly millis: number }) =>
+          millis >= 5_000 && millis <= 30_000 && at === before + millis
+        yield* whenSleeping(signingOut, wait)
+        assert.deepStrictEqual(
+          sleeps
+            .pending()
+            .filter(wait)
+            .map(({ millis }) => millis),
+          [5_000]
+        )
+        yield* step(signingOut, 10)
+        yield* failsWith(Fiber.join(signingOut), "Unauthorized")
+        assert.isAtMost((yield* Clock.currentTimeMillis) - before, 6_000)
+        const error = yield* failsWith(Fiber.join(call), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
       }).pipe(Effect.provide(signedIn()))
   )
 
