@@ -34,6 +34,7 @@ import {
   signedIn,
   step,
   stepToEnd,
+  whenPending,
   whenSleeping,
   whenWaiting
 } from "./support.js"
@@ -1643,6 +1644,50 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         assert.isAtMost((yield* Clock.currentTimeMillis) - before, 6_000)
         const error = yield* failsWith(Fiber.join(call), "Unauthorized")
         assert.strictEqual(error.reauthentication, "SignedOut")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "a re-authentication that settles just as the sign-out's wait ends: whichever wins, its token is revoked and the layer stays signed out",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const obtained = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
+        // A password sign-in that takes exactly the sign-out's wait (5 seconds).
+        const obtain = Effect.delay(
+          Effect.tap(
+            Effect.map(
+              PlexAuth.signIn({ login: fake.login, password: fake.password }),
+              (account) => account.authToken
+            ),
+            (token) => Ref.update(obtained, (all) => [...all, token])
+          ),
+          "5 seconds"
+        )
+        const credentials = yield* Credentials.makeRefreshing({ initial: fake.token, obtain })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        yield* fake.revokeToken(fake.token)
+        const call = yield* Effect.forkChild(Effect.exit(run(PlexAuth.getTokenDetails())))
+        yield* whenPending(1, "5 seconds")
+        const signingOut = yield* Effect.forkChild(Effect.exit(run(PlexAuth.signOut())))
+        // The sign-in's 5 seconds and the sign-out's wait end at the same instant.
+        yield* whenPending(2, "5 seconds")
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(signingOut)
+        yield* Fiber.join(call)
+        // Either the sign-out came first (no sign-in sent) or the sign-in did (its token revoked): no sign-in whose
+        // token went unseen, none left valid.
+        const tokens = yield* Ref.get(obtained)
+        assert.strictEqual(yield* count("postUsersSignInData"), tokens.length)
+        assert.isAtMost(tokens.length, 1)
+        for (const token of tokens) {
+          assert.isFalse(yield* fake.isTokenValid(token), "the re-authentication's token left valid")
+        }
+        const signIns = yield* count("postUsersSignInData")
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("postUsersSignInData"), signIns, "signed in again")
       }).pipe(Effect.provide(signedIn()))
   )
 
