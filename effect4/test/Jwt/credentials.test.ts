@@ -1692,6 +1692,45 @@ describe("PlexAuth.signOut during a re-authentication", () => {
   )
 
   it.effect(
+    "a timeout of the caller's own that ends within the wait ends the sign-out before anything is revoked; withRequestTimeout bounds the wait",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: PinLogin.login({ onPin: () => Effect.void })
+        })
+        // A server's word that the token is refused: a PIN login runs, which the user never approves.
+        const refreshing = yield* Effect.forkChild(credentials.refresh!(fake.token))
+        yield* whenWaiting(refreshing, "1 second")
+        const signingOut = yield* Effect.forkChild(
+          Effect.exit(
+            PlexAuth.signOut().pipe(
+              Effect.provideService(Credentials.Credentials, credentials),
+              Effect.timeout("2 seconds")
+            )
+          )
+        )
+        yield* step(signingOut, 3)
+        assert.isTrue(Exit.isFailure(yield* Fiber.join(signingOut)))
+        assert.strictEqual(yield* count("signOut"), 0)
+        assert.isTrue(yield* fake.isTokenValid(fake.token))
+        // The per-attempt timeout around it bounds the wait instead: the token is revoked, the PIN login abandoned.
+        const bounded = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            PlexAuth.withRequestTimeout("2 seconds")
+          )
+        )
+        yield* step(bounded, 3)
+        yield* Fiber.join(bounded)
+        assert.isFalse(yield* fake.isTokenValid(fake.token))
+        const refused: unknown = yield* Effect.flip(Fiber.join(refreshing))
+        assert.deepInclude(refused as object, { _tag: "RefreshFailed", reason: "SignedOut" })
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
     "a quick re-authentication (a password sign-in) in flight: the sign-out waits for it and revokes its new token, none left valid",
     () =>
       Effect.gen(function* () {
