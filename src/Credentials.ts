@@ -51,8 +51,9 @@ export interface CredentialsService {
    * after a refusal, which `token` does not wait for); else `token`: what
    * `PlexAuth.signOut` revokes, so that a quick re-authentication's new
    * token is revoked, not left valid. The sign-out waits for it no longer
-   * than the per-attempt timeout: then it revokes `current`, and telling
-   * `signedOut` abandons the refresh. Absent: `token`.
+   * than 5 seconds (or the per-attempt timeout, when shorter): then it
+   * revokes `current`, and telling `signedOut` abandons the refresh.
+   * Absent: `token`.
    */
   readonly settled?: Effect.Effect<Redacted.Redacted<string>> | undefined
   /**
@@ -69,7 +70,7 @@ export interface CredentialsService {
    * re-authenticate must not sign in again when that token is later
    * refused. Absent when there is nothing to remember. `PlexAuth.signOut`
    * runs it once plex.tv accepted the revoke (or refused the token:
-   * `Unauthorized`), in a fiber of its own started uninterruptible, and waits
+   * `Unauthorized`, not a 403), in a fiber of its own started uninterruptible, and waits
    * for it interruptibly: a caller that goes away (its timeout) ends the wait
    * and interrupts that fiber, which stops only the regions `signedOut` makes
    * interruptible; the rest runs to its end. `revoke`, given by

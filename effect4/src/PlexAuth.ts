@@ -509,10 +509,11 @@ export const ping = (): Effect.Effect<
  * `layerPinLogin`, `makeRefreshing`, ...) no longer do so for that token:
  * the operations that use it fail with `Unauthorized`. So too when plex.tv
  * refuses the token (`Unauthorized`, which the call still fails with): it is
- * already invalid, the user is not signed in with it. A re-authentication in
- * flight is waited for no longer than the per-attempt timeout
- * (`withRequestTimeout`, 30 seconds by default): a quick one's new token is
- * revoked; a slow one (a PIN login) is abandoned, the token held then is
+ * already invalid, the user is not signed in with it. Not after a 403 ("not
+ * allowed"): it says nothing about the token, which stays valid and in
+ * use. A re-authentication in flight is waited for no longer than 5
+ * seconds (or the per-attempt timeout, `withRequestTimeout`, when shorter):
+ * a quick one's new token is revoked; a slow one (a PIN login) is abandoned, the token held then is
  * revoked, and a token it still gives is dropped and revoked, never used nor
  * stored (docs/tokens.md, "Re-authentication"). plex.tv's answer is
  * the commit point: once it accepted the revoke (a 2xx), the sign-out

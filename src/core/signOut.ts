@@ -100,3 +100,12 @@ export const removal = (
  */
 export const lateRevokeFailed = (error: string): string =>
   `the token a re-authentication obtained for the signed-out token could not be revoked (${error}): it is not used nor stored, but plex.tv may still accept it until it expires`
+
+/**
+ * The longest `PlexAuth.signOut` waits for a re-authentication in flight (both editions' `internal/tellSignedOut.ts`
+ * `held`), or the per-attempt timeout when that is shorter: long enough for a quick one (a password sign-in, a JWT
+ * exchange) to give the token it revokes; short enough that a PIN login no one approves does not hold a user's "sign
+ * out" for the per-attempt timeout (30 s). As long as a web sign-out waits for plex.tv (`WebSignIn`'s 5 s). After it, the token held is revoked and the re-authentication abandoned; a token it still gives
+ * is revoked by the layer (`refresh.ts`).
+ */
+export const refreshWaitMillis = 5_000

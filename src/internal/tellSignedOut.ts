@@ -17,13 +17,15 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Redacted from "effect/Redacted"
 import * as Auth from "../core/auth.js"
 import * as Decode from "../core/decode.js"
 import { errorWord } from "../core/refresh.js"
-import { lateRevokeFailed } from "../core/signOut.js"
+import { lateRevokeFailed, refreshWaitMillis } from "../core/signOut.js"
+import { tokenRefusedBy } from "../core/refreshRun.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Credentials as CredentialsTag } from "./credentials.js"
@@ -31,26 +33,28 @@ import * as Request from "./request.js"
 import { RequestTimeout } from "./settings.js"
 
 /**
- * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the
- * revoke, or refused the token, `refused`: `self` failed with `Unauthorized`; else nothing), as `Effect.onExit`
+ * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the revoke,
+ * or refused the token, `refused`: `self` failed with `Unauthorized`, not a 403; else nothing), as `Effect.onExit`
  * does, even when the caller is interrupted while `self` runs or just after; but in a fiber of its own, started
- * uninterruptible (it runs to its end, but for the regions it makes interruptible), and waited for interruptibly. A caller that goes away (a timeout of its own) stops waiting, rather than being held
- * by a `signedOut` that takes long or never ends, and the finalizer's fiber is interrupted: the regions it makes
- * interruptible stop (the store work of a stored layer already closed, run in this fiber; an open layer's runs in
- * the layer's scope and goes on, only its wait stops). That interruption is signalled as the caller goes away
- * (`Fiber.interruptAsFork`, as Effect.disconnect does), not a scheduler turn later by a fiber forked to do it
- * (`Fiber.interruptFork`): a region whose wait answers just after does not start the next one in between. The
- * result is `self`'s; a finalizer that dies makes the call die, as with `Effect.onExit`.
+ * uninterruptible (it runs to its end, but for the regions it makes interruptible), and waited for interruptibly. A
+ * caller that goes away (a timeout of its own) stops waiting, rather than being held by a `signedOut` that takes long
+ * or never ends, and the finalizer's fiber is interrupted: the regions it makes interruptible stop (the store work of a
+ * stored layer already closed, run in this fiber; an open layer's runs in the layer's scope and goes on, only its wait
+ * stops). That interruption is signalled as the caller goes away (`Fiber.interruptAsFork`, as Effect.disconnect does),
+ * not a scheduler turn later by a fiber forked to do it (`Fiber.interruptFork`): a region whose wait answers just after
+ * does not start the next one in between. The result is `self`'s; a finalizer that dies makes the call die, as with
+ * `Effect.onExit`.
  */
-export const onExit = <E extends { readonly _tag: string }, R>(
+export const onExit = <E extends { readonly _tag: string; readonly status?: number | undefined }, R>(
   self: Effect.Effect<void, E, R>,
   finalizer: (refused: boolean) => Effect.Effect<void, never, R>
 ): Effect.Effect<void, E, R> =>
   Effect.uninterruptibleMask((restore) => {
-    // Set when `self` fails with `Unauthorized` (401, 403, 498): plex.tv refused the token, already invalid.
+    // Set when `self` fails with an `Unauthorized` that refuses the token (401, 498, a 422 "invalid token"): already
+    // invalid. Not a 403 (`tokenRefusedBy`): "not allowed" says nothing about the token, which stays valid, unrevoked.
     let refused = false
     const run = Effect.tapError(self, (error) =>
-      Effect.sync(() => void (refused = error._tag === "Unauthorized"))
+      Effect.sync(() => void (refused = error._tag === "Unauthorized" && tokenRefusedBy(error.status ?? 0)))
     )
     return Effect.flatMap(Effect.exit(restore(run)), (exit) =>
       Effect.flatMap(Effect.forkDaemon(finalizer(refused)), (fiber) =>
@@ -65,20 +69,25 @@ export const onExit = <E extends { readonly _tag: string }, R>(
   })
 
 /**
- * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has
- * settled, even one after a refusal), waited for no longer than the per-attempt timeout
- * (`PlexAuth.withRequestTimeout`, 30 seconds unless set). A quick re-authentication (a password sign-in, a JWT
- * exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
+ * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has settled,
+ * even one after a refusal), waited for no longer than 5 seconds (`core/signOut.ts` `refreshWaitMillis`), or the
+ * per-attempt timeout (`PlexAuth.withRequestTimeout`) when shorter. A quick re-authentication (a password sign-in, a
+ * JWT exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
  * does not hold the sign-out: the token held then (`current`) is revoked, and telling the credentials abandons the
- * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long
- * it waits.
+ * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long it
+ * waits.
  */
 export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Redacted<string>> => {
   const { current } = credentials
   const settled = credentials.settled ?? credentials.token
   return current === undefined
     ? settled
-    : Effect.flatMap(RequestTimeout, (bound) => Effect.raceFirst(settled, Effect.delay(current, bound)))
+    : Effect.flatMap(RequestTimeout, (timeout) =>
+        Effect.raceFirst(
+          settled,
+          Effect.delay(current, Duration.min(timeout, Duration.millis(refreshWaitMillis)))
+        )
+      )
 }
 
 /**

@@ -28,11 +28,13 @@ import { failsWith } from "../support/assertions.js"
 import { withCapturedLogs } from "../support/observe.js"
 import {
   CLIENT_ID,
+  PendingSleeps,
   registeredKey,
   segments,
   signedIn,
   step,
   stepToEnd,
+  whenPending,
   whenSleeping,
   whenWaiting
 } from "./support.js"
@@ -1422,8 +1424,7 @@ describe("Jwt.layerStored: a sign-out while a refresh runs obtain for a refused 
               Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(context)))
             )
             yield* Deferred.await(reached)
-            // The user signs out while that obtain waits: the sign-out waits for it no longer than the per-attempt
-            // timeout (30 seconds), then plex.tv revokes the token held, the store forgets it and the key, and the
+            // The user signs out while that obtain waits: the sign-out waits for it no longer than 5 seconds, then plex.tv revokes the token held, the store forgets it and the key, and the
             // obtain is abandoned.
             yield* stepToEnd(
               yield* Effect.fork(PlexAuth.signOut().pipe(Effect.provide(context))),
@@ -1570,7 +1571,7 @@ describe("PlexAuth.signOut during a re-authentication", () => {
     })
 
   it.scoped(
-    "a refresh held open (an expired JWT's exchange that never answers): the sign-out returns once its wait (the per-attempt timeout) is over, and the layer stays signed out",
+    "a refresh held open (an expired JWT's exchange that never answers): the sign-out returns once its wait (here the per-attempt timeout, 5 s) is over, and the layer stays signed out",
     () =>
       Effect.gen(function* () {
         const { key, plexJwt } = yield* registeredKey
@@ -1639,6 +1640,126 @@ describe("PlexAuth.signOut during a re-authentication", () => {
   )
 
   it.scoped(
+    "with the default settings, a sign-out waits for a re-authentication at most 5 seconds, not the 30-second per-attempt timeout",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const sleeps = yield* PendingSleeps
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: PinLogin.login({ onPin: () => Effect.void })
+        })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        // The token revoked elsewhere: a call refused with it runs a PIN login, which the user never approves.
+        yield* fake.revokeToken(fake.token)
+        const call = yield* Effect.fork(run(PlexAuth.getTokenDetails()))
+        yield* whenWaiting(call, "1 second")
+        const before = yield* Clock.currentTimeMillis
+        const signingOut = yield* Effect.fork(run(PlexAuth.signOut()))
+        // Its wait for the PIN login: the one sleep of 5 to 30 seconds started with it (the PIN is between polls).
+        const wait = ({ at, millis }: { readonly at: number; readonly millis: number }) =>
+          millis >= 5_000 && millis <= 30_000 && at === before + millis
+        yield* whenSleeping(signingOut, wait)
+        assert.deepStrictEqual(
+          sleeps
+            .pending()
+            .filter(wait)
+            .map(({ millis }) => millis),
+          [5_000]
+        )
+        yield* step(signingOut, 10)
+        yield* failsWith(Fiber.join(signingOut), "Unauthorized")
+        assert.isAtMost((yield* Clock.currentTimeMillis) - before, 6_000)
+        const error = yield* failsWith(Fiber.join(call), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
+    "a re-authentication that settles just as the sign-out's wait ends: whichever wins, its token is revoked and the layer stays signed out",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const obtained = yield* Ref.make<ReadonlyArray<Redacted.Redacted<string>>>([])
+        // A password sign-in that takes exactly the sign-out's wait (5 seconds).
+        const obtain = Effect.delay(
+          Effect.tap(
+            Effect.map(
+              PlexAuth.signIn({ login: fake.login, password: fake.password }),
+              (account) => account.authToken
+            ),
+            (token) => Ref.update(obtained, (all) => [...all, token])
+          ),
+          "5 seconds"
+        )
+        const credentials = yield* Credentials.makeRefreshing({ initial: fake.token, obtain })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        yield* fake.revokeToken(fake.token)
+        const call = yield* Effect.fork(Effect.exit(run(PlexAuth.getTokenDetails())))
+        yield* whenPending(1, "5 seconds")
+        const signingOut = yield* Effect.fork(Effect.exit(run(PlexAuth.signOut())))
+        // The sign-in's 5 seconds and the sign-out's wait end at the same instant.
+        yield* whenPending(2, "5 seconds")
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(signingOut)
+        yield* Fiber.join(call)
+        // Either the sign-out came first (no sign-in sent) or the sign-in did (its token revoked): no sign-in whose
+        // token went unseen, none left valid.
+        const tokens = yield* Ref.get(obtained)
+        assert.strictEqual(yield* count("postUsersSignInData"), tokens.length)
+        assert.isAtMost(tokens.length, 1)
+        for (const token of tokens) {
+          assert.isFalse(yield* fake.isTokenValid(token), "the re-authentication's token left valid")
+        }
+        const signIns = yield* count("postUsersSignInData")
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("postUsersSignInData"), signIns, "signed in again")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
+    "a timeout of the caller's own that ends within the wait ends the sign-out before anything is revoked; withRequestTimeout bounds the wait",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const credentials = yield* Credentials.makeRefreshing({
+          initial: fake.token,
+          obtain: PinLogin.login({ onPin: () => Effect.void })
+        })
+        // A server's word that the token is refused: a PIN login runs, which the user never approves.
+        const refreshing = yield* Effect.fork(credentials.refresh!(fake.token))
+        yield* whenWaiting(refreshing, "1 second")
+        const signingOut = yield* Effect.fork(
+          Effect.exit(
+            PlexAuth.signOut().pipe(
+              Effect.provideService(Credentials.Credentials, credentials),
+              Effect.timeout("2 seconds")
+            )
+          )
+        )
+        yield* step(signingOut, 3)
+        assert.isTrue(Exit.isFailure(yield* Fiber.join(signingOut)))
+        assert.strictEqual(yield* count("signOut"), 0)
+        assert.isTrue(yield* fake.isTokenValid(fake.token))
+        // The per-attempt timeout around it bounds the wait instead: the token is revoked, the PIN login abandoned.
+        const bounded = yield* Effect.fork(
+          PlexAuth.signOut().pipe(
+            Effect.provideService(Credentials.Credentials, credentials),
+            PlexAuth.withRequestTimeout("2 seconds")
+          )
+        )
+        yield* step(bounded, 3)
+        yield* Fiber.join(bounded)
+        assert.isFalse(yield* fake.isTokenValid(fake.token))
+        const refused: unknown = yield* Effect.flip(Fiber.join(refreshing))
+        assert.deepInclude(refused as object, { _tag: "RefreshFailed", reason: "SignedOut" })
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.scoped(
     "a quick re-authentication (a password sign-in) in flight: the sign-out waits for it and revokes its new token, none left valid",
     () =>
       Effect.gen(function* () {
@@ -1703,6 +1824,35 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         assert.strictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
         assert.isTrue(Option.isNone(yield* store.get(Credentials.defaultStoreKey)))
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+
+  it.scoped(
+    "a sign-out plex.tv answers 403 (not allowed: it says nothing about the token) leaves the layer signed in with it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const obtain = Effect.map(
+          PlexAuth.signIn({ login: fake.login, password: fake.password }),
+          (account) => account.authToken
+        )
+        const credentials = yield* Credentials.makeRefreshing({ obtain })
+        const first = yield* credentials.token
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond(() => Effect.succeed(new Response(null, { status: 403 })))
+        )
+        const refused = yield* failsWith(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials)),
+          "Unauthorized"
+        )
+        assert.strictEqual(refused.status, 403)
+        // Not revoked: the token is still valid at plex.tv, and the layer was not told it was signed out (it would
+        // stop using a valid token): a later refusal of it (a server's word) re-authenticates, as before.
+        assert.isTrue(yield* fake.isTokenValid(first))
+        const exit = yield* Effect.exit(credentials.refresh!(first))
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        assert.notStrictEqual(Redacted.value(yield* credentials.token), Redacted.value(first))
+      }).pipe(Effect.provide(signedIn()))
   )
 
   it.scoped(
