@@ -23,6 +23,8 @@ export const identity = { clientIdentifier: CLIENT_ID, product: "JWT tests", ver
  * expires` saw it unanswered. {@link layerPendingSleeps} provides a `Clock`
  * that delegates everything to the test's `TestClock` and records each
  * `sleep` only while it is pending (as the Effect 4 edition's does).
+ * The tests' `TestClock` (test/support/testClock.ts) now forgets an
+ * interrupted sleep too; this one also tells each sleep's length.
  */
 export class PendingSleeps extends Context.Tag("effect-plex-auth/test/Jwt/PendingSleeps")<
   PendingSleeps,

@@ -375,9 +375,11 @@ describe("KeyValueStore.layerFile", () => {
     ) =>
       Effect.gen(function* () {
         for (let step = 0; ; step++) {
-          // Real file system work is in flight between timers: yield to the event loop until a timer is set.
+          // Real file system work is in flight between timers: yield to the event loop until a timer is set. By a
+          // 1 ms timer, not setImmediate: turns of setImmediate spun the test's thread (its CPU) for as long as the
+          // file system calls ran on libuv's pool (about 200 times in the Busy test below).
           while (fiber.unsafePoll() === null && (yield* TestClock.sleeps()).length === 0) {
-            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 1)))
           }
           if (fiber.unsafePoll() !== null) return yield* Fiber.await(fiber)
           yield* onWait(step)

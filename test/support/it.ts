@@ -6,12 +6,13 @@
  * about 5-9 ms of CPU to build in Effect 3, mostly the layer machinery around its parts (measured, 300
  * tests that each move the clock once: 1.6-2.7 CPU-s; with this module's environment 0.8-0.9 CPU-s);
  * Effect 4's @effect/vitest builds a lighter one (0.3 ms). Here each test still gets services of its own
- * where they hold state: a new `TestClock` at 0 (`TestClock.defaultTestClock`), new `TestAnnotations`, a
- * new `TestSized` (100) and TestContext's `TestConfig` (plain values). Only `TestLive` is built once per
- * worker: it holds the live services (`TestContext.LiveContext`) and nothing that a test changes. The
- * tests run through @effect/vitest's own `it.live` (its runner, its failure reports), with this environment
- * provided; the scope of `it.scoped` closes inside it, as @effect/vitest's does. test/support/it.test.ts
- * checks the environment.
+ * where they hold state: a new `TestClock` at 0 (test/support/testClock.ts: Effect 3's, except that it
+ * forgets an interrupted sleep, which Effect 3's kept, and woke at a cost when the clock passed it), new
+ * `TestAnnotations`, a new `TestSized` (100) and TestContext's `TestConfig` (plain values). Only `TestLive`
+ * is built once per worker: it holds the live services (`TestContext.LiveContext`) and nothing that a test
+ * changes. The tests run through @effect/vitest's own `it.live` (its runner, its failure reports), with
+ * this environment provided; the scope of `it.scoped` closes inside it, as @effect/vitest's does.
+ * test/support/it.test.ts checks the environment.
  */
 import { it as base } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
@@ -23,12 +24,12 @@ import {
   HashSet,
   Layer,
   Logger,
-  TestClock,
   TestConfig,
   TestContext,
   TestServices,
   TestSized
 } from "effect"
+import * as ForgetfulTestClock from "./testClock.js"
 
 /** `TestLive` over the live services (and the live services themselves, as TestContext provides them). */
 const live = Layer.succeedContext(
@@ -38,7 +39,7 @@ const live = Layer.succeedContext(
 )
 
 /** The clock and the annotations of one test (new ones each time), over the shared `TestLive`. */
-const clockAndAnnotations = TestClock.defaultTestClock.pipe(
+const clockAndAnnotations = ForgetfulTestClock.layer.pipe(
   Layer.provideMerge(TestServices.annotationsLayer()),
   Layer.provideMerge(live)
 )
