@@ -72,6 +72,18 @@ describe("the suite's deep equality", () => {
     equal({ token: Redacted.make("a") }, { token: Redacted.make("a") })
   })
 
+  it("labelled Redacted values differ by what they hide too (the label is their one own key), and by label", () => {
+    differ(Redacted.make("a", { label: "token" }), Redacted.make("b", { label: "token" }))
+    differ(
+      { token: Redacted.make("a", { label: "token" }) },
+      { token: Redacted.make("b", { label: "token" }) }
+    )
+    differ(Redacted.make("a", { label: "token" }), Redacted.make("a", { label: "key" }))
+    differ(Redacted.make("a", { label: "token" }), Redacted.make("a"))
+    equal(Redacted.make("a", { label: "token" }), Redacted.make("a", { label: "token" }))
+    equal([Redacted.make("a", { label: "token" })], [Redacted.make("a", { label: "token" })])
+  })
+
   it("an Effect value and a plain object of its fields differ (for chai's assertions: expect's compare constructors)", () => {
     assert.throws(() => assert.deepStrictEqual<unknown>(Option.some(1), { value: 1 }))
     assert.throws(() => assert.deepStrictEqual<unknown>({ value: 1 }, Option.some(1)))
