@@ -103,6 +103,8 @@ export const comparator = (
     [...ownKeys(left), ...also].every((key) =>
       equal((left as Record<string | symbol, unknown>)[key], (right as Record<string | symbol, unknown>)[key])
     )
+  // The pairs of errors being compared (each left one against its right ones).
+  const comparing = new Map<object, Set<object>>()
   const compare: Comparator = (left, right) => {
     if (!isObject(left) || !isObject(right) || left === right) return null
     const leftError = isError(left)
@@ -110,11 +112,19 @@ export const comparator = (
       if (!leftError || !isError(right)) return false
       if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return false
       if (Object.hasOwn(left, "cause") !== Object.hasOwn(right, "cause")) return false
-      return (
-        left.name === right.name &&
-        left.message === right.message &&
-        sameOwnKeys(left, right, Object.hasOwn(left, "cause") ? ["cause"] : [])
-      )
+      if (left.name !== right.name || left.message !== right.message) return false
+      // Its keys are compared by calls of their own, which deep-eql's memory of the pairs it is comparing does not
+      // reach: a pair met again within itself (an error that holds itself, as its cause or deeper) is equal so far,
+      // as deep-eql takes a cycle, instead of a recursion without end.
+      const against = comparing.get(left) ?? new Set<object>()
+      if (against.has(right)) return true
+      comparing.set(left, against.add(right))
+      try {
+        return sameOwnKeys(left, right, Object.hasOwn(left, "cause") ? ["cause"] : [])
+      } finally {
+        against.delete(right)
+        if (against.size === 0) comparing.delete(left)
+      }
     }
     const opaque = opaqueEqual(equalSymbol, hidden, left, right)
     if (opaque !== null) return opaque
