@@ -24,7 +24,9 @@
  * either side, and `Redacted` values, by their Effect equality (`Equal.symbol`), if they have one (a `Redacted`'s
  * own keys, its `label`, compared as well). Plain data (objects, arrays, `Data` and
  * `Schema.Class` instances, which are not iterable) is compared as before, so a class instance still equals
- * a plain object with the same fields. chai builds its messages and diffs as before.
+ * a plain object with the same fields under Effect 3 (not under Effect 4, as with chai alone: its classes inherit
+ * enumerable methods, `toString` and `pipe`, which deep-eql counts as keys). chai builds its messages and diffs as
+ * before.
  */
 
 /** The part of chai this needs (chai 5 under vitest 3, chai 6 under vitest 5: the same API). */
