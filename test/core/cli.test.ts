@@ -1166,6 +1166,18 @@ describe("core/cli", () => {
       Render.logoutFailedMessage("plex.tv did not answer.", { _tag: "NetworkError" }),
       "try again, or use `plex-auth logout --local`"
     )
+    // logout answered 403 (the token kept): what the 403 says of the token, not failureOf's advice to sign in as
+    // another account (a login would replace the token the user asked to revoke).
+    const forbidden = {
+      _tag: "Unauthorized",
+      message: "",
+      status: 403,
+      errors: [{ code: 1000, message: "Forbidden here" }]
+    }
+    assert.strictEqual(
+      Render.logoutFailedMessage(Failure.failureOf(forbidden).message, forbidden),
+      "plex.tv refused to revoke the saved token (HTTP 403, Plex code 1000: Forbidden here): a 403 refuses what an account may not do, or is a proxy's, and does not say the token is invalid: it may still be valid. The token is still saved: try again, or use `plex-auth logout --local`."
+    )
     // Other reasons are the CLI's words already.
     assert.strictEqual(
       Failure.invalidMessage("server URL", "must use http or https, not ftp"),

@@ -64,6 +64,20 @@ describe("the suite's deep equality", () => {
     differ(new Error("a", { cause: 1 }), new Error("a", { cause: 2 }))
   })
 
+  it("errors that hold themselves (as their cause, or in a field) compare without a recursion without end", () => {
+    const holding = (reason: string, field: "cause" | "self") => {
+      const error = new Error("a") as Error & { reason?: string; self?: unknown }
+      error.reason = reason
+      if (field === "cause") error.cause = { inner: error }
+      else error.self = [error]
+      return error
+    }
+    equal(holding("x", "cause"), holding("x", "cause"))
+    equal(holding("x", "self"), holding("x", "self"))
+    differ(holding("x", "cause"), holding("y", "cause"))
+    differ(holding("x", "self"), holding("y", "self"))
+  })
+
   it("Redacted values differ by what they hide, also nested", () => {
     differ(Redacted.make("a"), Redacted.make("b"))
     differ({ token: Redacted.make("a") }, { token: Redacted.make("b") })

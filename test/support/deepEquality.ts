@@ -14,15 +14,19 @@
  * - Errors are compared by `name`, `message` and `code` only: two `Schema.TaggedError`s of one class with
  *   different fields (and so the same empty message) compared equal, in the Effect 4 suite.
  *
- * - Objects with no own enumerable keys on either side compare equal: any two `Redacted` values did.
+ * - Objects with no own enumerable keys on either side compare equal: any two `Redacted` values did, and two
+ *   Effect 4 `Redacted` values of one `label` (their one own key) still do: the secret is not in the object.
  *
  * The comparator below decides those cases and leaves every other comparison to deep-eql (with itself
  * applied at every depth): iterable objects (the Effect values) are equal only with the same prototype and
  * the same own enumerable keys; errors only with the same prototype, `name`, `message`, own `cause` and own
  * enumerable keys (what Node's `util.isDeepStrictEqual` compares); objects with no own enumerable keys on
- * either side by their Effect equality (`Equal.symbol`), if they have one. Plain data (objects, arrays, `Data` and
+ * either side, and `Redacted` values, by their Effect equality (`Equal.symbol`), if they have one (a `Redacted`'s
+ * own keys, its `label`, compared as well). Plain data (objects, arrays, `Data` and
  * `Schema.Class` instances, which are not iterable) is compared as before, so a class instance still equals
- * a plain object with the same fields. chai builds its messages and diffs as before.
+ * a plain object with the same fields under Effect 3 (not under Effect 4, as with chai alone: its classes inherit
+ * enumerable methods, `toString` and `pipe`, which deep-eql counts as keys). chai builds its messages and diffs as
+ * before.
  */
 
 /** The part of chai this needs (chai 5 under vitest 3, chai 6 under vitest 5: the same API). */
@@ -69,18 +73,31 @@ const isError = (value: Record<string | symbol, unknown>): boolean =>
 
 /**
  * Two objects with no own enumerable keys, which deep-eql (and expect's equality) see nothing in to compare
- * (`Redacted.make("a")` and `Redacted.make("b")`): Effect's own equality where both have one, else `null`.
+ * (`Redacted.make("a")` and `Redacted.make("b")`): Effect's own equality where both have one, else `null`. Two values
+ * that keep what they hold out of their own keys (`hidden`: a `Redacted`, whose Effect 4 `label` is its one own key):
+ * `false` where Effect's equality tells them apart, else `null` (their own keys are compared as any object's).
  */
-const opaqueEqual = (equalSymbol: string | symbol, left: unknown, right: unknown): boolean | null => {
+const opaqueEqual = (
+  equalSymbol: string | symbol,
+  hidden: (value: unknown) => boolean,
+  left: unknown,
+  right: unknown
+): boolean | null => {
   if (!isObject(left) || !isObject(right)) return null
   const method = left[equalSymbol]
   if (typeof method !== "function" || typeof right[equalSymbol] !== "function") return null
-  if (ownKeys(left).length > 0 || ownKeys(right).length > 0) return null
-  return method.call(left, right) === true
+  const keyless = ownKeys(left).length === 0 && ownKeys(right).length === 0
+  if (!keyless && !(hidden(left) && hidden(right))) return null
+  const same = method.call(left, right) === true
+  return keyless || !same ? same : null
 }
 
 /** The comparator: `true` or `false` where it decides, `null` where deep-eql's own algorithm is right. */
-export const comparator = (chai: Chai, equalSymbol: string | symbol): Comparator => {
+export const comparator = (
+  chai: Chai,
+  equalSymbol: string | symbol,
+  hidden: (value: unknown) => boolean
+): Comparator => {
   const equal = (left: unknown, right: unknown): boolean =>
     chai.util.eql(left, right, { comparator: compare })
   const sameOwnKeys = (left: object, right: object, also: ReadonlyArray<string> = []): boolean =>
@@ -88,6 +105,8 @@ export const comparator = (chai: Chai, equalSymbol: string | symbol): Comparator
     [...ownKeys(left), ...also].every((key) =>
       equal((left as Record<string | symbol, unknown>)[key], (right as Record<string | symbol, unknown>)[key])
     )
+  // The pairs of errors being compared (each left one against its right ones).
+  const comparing = new Map<object, Set<object>>()
   const compare: Comparator = (left, right) => {
     if (!isObject(left) || !isObject(right) || left === right) return null
     const leftError = isError(left)
@@ -95,13 +114,21 @@ export const comparator = (chai: Chai, equalSymbol: string | symbol): Comparator
       if (!leftError || !isError(right)) return false
       if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return false
       if (Object.hasOwn(left, "cause") !== Object.hasOwn(right, "cause")) return false
-      return (
-        left.name === right.name &&
-        left.message === right.message &&
-        sameOwnKeys(left, right, Object.hasOwn(left, "cause") ? ["cause"] : [])
-      )
+      if (left.name !== right.name || left.message !== right.message) return false
+      // Its keys are compared by calls of their own, which deep-eql's memory of the pairs it is comparing does not
+      // reach: a pair met again within itself (an error that holds itself, as its cause or deeper) is equal so far,
+      // as deep-eql takes a cycle, instead of a recursion without end.
+      const against = comparing.get(left) ?? new Set<object>()
+      if (against.has(right)) return true
+      comparing.set(left, against.add(right))
+      try {
+        return sameOwnKeys(left, right, Object.hasOwn(left, "cause") ? ["cause"] : [])
+      } finally {
+        against.delete(right)
+        if (against.size === 0) comparing.delete(left)
+      }
     }
-    const opaque = opaqueEqual(equalSymbol, left, right)
+    const opaque = opaqueEqual(equalSymbol, hidden, left, right)
     if (opaque !== null) return opaque
     const iterable =
       typeof left[Symbol.iterator] === "function" || typeof right[Symbol.iterator] === "function"
@@ -116,14 +143,20 @@ export const comparator = (chai: Chai, equalSymbol: string | symbol): Comparator
 
 /**
  * Makes every deep equality of this chai use the comparator. `equalSymbol`: the edition's `Equal.symbol` (Effect 3:
- * a symbol, Effect 4: a string key), which values that deep-eql cannot look into (`Redacted`) compare by.
+ * a symbol, Effect 4: a string key), which values that deep-eql cannot look into (`Redacted`) compare by; `hidden`:
+ * the edition's `Redacted.isRedacted`, the values that hold what they compare by outside their own keys.
  */
-export const installDeepEquality = (chai: Chai, expect: Expect, equalSymbol: string | symbol): void => {
+export const installDeepEquality = (
+  chai: Chai,
+  expect: Expect,
+  equalSymbol: string | symbol,
+  hidden: (value: unknown) => boolean
+): void => {
   // Once per worker: the setup file runs before every test file, and the files share their worker's chai and
   // expect (isolate: false), whose equality testers would otherwise pile up, one more per file.
   if (chai.config.deepEqual !== null) return
-  const compare = comparator(chai, equalSymbol)
+  const compare = comparator(chai, equalSymbol, hidden)
   chai.config.deepEqual = (left, right) => chai.util.eql(left, right, { comparator: compare })
-  // `expect(...).toEqual` tells Effect values and errors apart by itself, but not keyless ones.
-  expect.addEqualityTesters([(left, right) => opaqueEqual(equalSymbol, left, right) ?? undefined])
+  // `expect(...).toEqual` tells Effect values and errors apart by itself, but not keyless ones, nor Redacted ones.
+  expect.addEqualityTesters([(left, right) => opaqueEqual(equalSymbol, hidden, left, right) ?? undefined])
 }

@@ -64,12 +64,38 @@ describe("the suite's deep equality", () => {
     differ(new Error("a", { cause: 1 }), new Error("a", { cause: 2 }))
   })
 
+  it("errors that hold themselves (as their cause, or in a field) compare without a recursion without end", () => {
+    const holding = (reason: string, field: "cause" | "self") => {
+      const error = new Error("a") as Error & { reason?: string; self?: unknown }
+      error.reason = reason
+      if (field === "cause") error.cause = { inner: error }
+      else error.self = [error]
+      return error
+    }
+    equal(holding("x", "cause"), holding("x", "cause"))
+    equal(holding("x", "self"), holding("x", "self"))
+    differ(holding("x", "cause"), holding("y", "cause"))
+    differ(holding("x", "self"), holding("y", "self"))
+  })
+
   it("Redacted values differ by what they hide, also nested", () => {
     differ(Redacted.make("a"), Redacted.make("b"))
     differ({ token: Redacted.make("a") }, { token: Redacted.make("b") })
     differ(Option.some(Redacted.make("a")), Option.some(Redacted.make("b")))
     equal(Redacted.make("a"), Redacted.make("a"))
     equal({ token: Redacted.make("a") }, { token: Redacted.make("a") })
+  })
+
+  it("labelled Redacted values differ by what they hide too (the label is their one own key), and by label", () => {
+    differ(Redacted.make("a", { label: "token" }), Redacted.make("b", { label: "token" }))
+    differ(
+      { token: Redacted.make("a", { label: "token" }) },
+      { token: Redacted.make("b", { label: "token" }) }
+    )
+    differ(Redacted.make("a", { label: "token" }), Redacted.make("a", { label: "key" }))
+    differ(Redacted.make("a", { label: "token" }), Redacted.make("a"))
+    equal(Redacted.make("a", { label: "token" }), Redacted.make("a", { label: "token" }))
+    equal([Redacted.make("a", { label: "token" })], [Redacted.make("a", { label: "token" })])
   })
 
   it("an Effect value and a plain object of its fields differ (for chai's assertions: expect's compare constructors)", () => {

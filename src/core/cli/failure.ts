@@ -107,6 +107,13 @@ const messagesOf = (errors: ReadonlyArray<Detail> | undefined): string => {
   return messages.length > 0 ? `: ${messages.join("; ")}` : ""
 }
 
+/**
+ * `logout`'s words for a sign-out plex.tv answers 403, whose token it keeps: not `failureOf`'s "sign in as an account
+ * that may do it" (a login would replace the token the user asked to revoke), but what the 403 says of the token.
+ */
+export const signOutForbiddenMessage = (errors: ReadonlyArray<Detail> | undefined): string =>
+  `plex.tv refused to revoke the saved token (HTTP 403${codesOf(errors)}${messagesOf(errors)}): a 403 refuses what an account may not do, or is a proxy's, and does not say the token is invalid: it may still be valid.`
+
 const inputNames: Record<string, string> = {
   login: "--login",
   password: "password (PLEX_PASSWORD or the prompt)",

@@ -21,6 +21,8 @@ import {
   invalidMessage,
   neutralise,
   originOf,
+  type PlexErrorLike,
+  signOutForbiddenMessage,
   trueWords
 } from "./failure.js"
 
@@ -540,12 +542,16 @@ export const plexTokenNotRevokedText =
 
 /**
  * `logout`'s message when plex.tv could not revoke the token: try again, unless the saved token is one the library
- * refuses to send (`InvalidInput`: a file spoilt by hand), which only forgetting it mends.
+ * refuses to send (`InvalidInput`: a file spoilt by hand), which only forgetting it mends. A 403 is said in words of
+ * its own (`signOutForbiddenMessage`), not `message`'s advice to sign in as another account.
  */
-export const logoutFailedMessage = (message: string, failed: { readonly _tag: string }): string =>
+export const logoutFailedMessage = (
+  message: string,
+  failed: Pick<PlexErrorLike, "_tag" | "status" | "errors">
+): string =>
   failed._tag === "InvalidInput"
     ? `${message} The token is still saved: use \`plex-auth logout --local\` to forget it.`
-    : `${message} The token is still saved: try again, or use \`plex-auth logout --local\`.`
+    : `${failed._tag === "Unauthorized" && failed.status === 403 ? signOutForbiddenMessage(failed.errors) : message} The token is still saved: try again, or use \`plex-auth logout --local\`.`
 
 // ---------------------------------------------------------------------------
 // servers
