@@ -3,7 +3,7 @@
  * such an error out wrapped in a Proxy, which chai printed without end (`RangeError: Maximum call stack size
  * exceeded` instead of the assertion's message). Mirrored in effect4/test/support/errorDisplay.test.ts.
  */
-import { assert, describe } from "@effect/vitest"
+import { assert, describe, expect } from "@effect/vitest"
 import { Data, Effect, Schema } from "effect"
 import { chai } from "vitest"
 import { it } from "./it.js"
@@ -36,6 +36,10 @@ describe("failing assertions on errors failed inside a span", () => {
       )
       assert.match(
         failure(() => assert.deepStrictEqual(error, other)),
+        /^expected Failed: \{ "reason": "a" \} .* to deeply equal Failed: \{ "reason": "b" \}/
+      )
+      assert.match(
+        failure(() => expect(error).toEqual(other)),
         /^expected Failed: \{ "reason": "a" \} .* to deeply equal Failed: \{ "reason": "b" \}/
       )
       assert.match(

@@ -4,7 +4,7 @@
  * Effect 3 suite installs test/support/errorDisplay.ts for it). Effect 4 does not wrap them, and needs nothing
  * installed: this checks that it stays so. Mirrors test/support/errorDisplay.test.ts.
  */
-import { assert, describe } from "@effect/vitest"
+import { assert, describe, expect } from "@effect/vitest"
 import { Data, Effect, Schema } from "effect"
 import { chai } from "vitest"
 import { it } from "./it.js"
@@ -37,6 +37,10 @@ describe("failing assertions on errors failed inside a span", () => {
       )
       assert.match(
         failure(() => assert.deepStrictEqual(error, other)),
+        /^expected Failed \{ _tag: 'Failed', reason: 'a' \} to deeply equal Failed \{ _tag: 'Failed', reason: 'b' \}/
+      )
+      assert.match(
+        failure(() => expect(error).toEqual(other)),
         /^expected Failed \{ _tag: 'Failed', reason: 'a' \} to deeply equal Failed \{ _tag: 'Failed', reason: 'b' \}/
       )
       assert.match(
