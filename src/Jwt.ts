@@ -748,7 +748,9 @@ const exchangeFor = (
  * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
  * the key (422: signature verification failed, an unknown key) fails with
  * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`. A 200 whose `auth_token` is not a JWT (three
+ * stays a `BadRequest`. A 401 or 498 is `Unauthorized` too, and so is a
+ * 403 (`status` 403), which refuses what the key may not do, not the key
+ * ({@link layerStored} starts no new login on it). A 200 whose `auth_token` is not a JWT (three
  * base64url parts with a JSON header and payload), or is one without a
  * numeric `exp`, fails with `Unexpected` (`Decode`; the detail says so,
  * never the token): it would never be refreshed ahead, and {@link verify}
