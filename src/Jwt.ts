@@ -45,7 +45,7 @@ import {
 } from "./PlexError.js"
 import * as Jose from "./core/jose.js"
 import * as JwtFacts from "./core/jwt.js"
-import { obtainedTokenProblem } from "./core/refreshRun.js"
+import { obtainedTokenProblem, tokenRefusedBy } from "./core/refreshRun.js"
 import * as PinFacts from "./core/pin.js"
 import * as SignOutFacts from "./core/signOut.js"
 import * as L from "./internal/lenient.js"
@@ -748,7 +748,9 @@ const exchangeFor = (
  * too, the 422 stays a `BadRequest`. Only plex.tv refusing the signature or
  * the key (422: signature verification failed, an unknown key) fails with
  * `Unauthorized`: the device's credentials were refused. Any other 422
- * stays a `BadRequest`. A 200 whose `auth_token` is not a JWT (three
+ * stays a `BadRequest`. A 401 or 498 is `Unauthorized` too, and so is a
+ * 403 (`status` 403), which refuses what the key may not do, not the key
+ * ({@link layerStored} starts no new login on it). A 200 whose `auth_token` is not a JWT (three
  * base64url parts with a JSON header and payload), or is one without a
  * numeric `exp`, fails with `Unexpected` (`Decode`; the detail says so,
  * never the token): it would never be refreshed ahead, and {@link verify}
@@ -1407,7 +1409,8 @@ export interface StoredOptions<E, R> {
  * the exchange gives no new token for any reason but a refused key (plex.tv
  * out of reach: `NetworkError`; `RateLimited`; a server error or an answer
  * that cannot be read, an `auth_token` that is no JWT too: `Unexpected`; a
- * `BadRequest`; with `verify`, a new
+ * `BadRequest`; an `Unauthorized` with status 403, what a valid key may
+ * not do, not a refused one; with `verify`, a new
  * token that does not verify: `InvalidJwt`, or its keys not fetched), none
  * of which says the stored token or its key is bad, and the stored token,
  * though within `refreshMargin` of expiring, has not expired by then, the
@@ -1415,7 +1418,8 @@ export interface StoredOptions<E, R> {
  * refresh ahead of expiry is retried on a read a minute later (or as soon
  * as it expires); only with no stored token, or an expired one, does that
  * failure fail the layer. When plex.tv refused the key (the exchange failed
- * with `Unauthorized`), the stored token, bound to that key, never serves:
+ * with `Unauthorized`: 422 "Signature verification failed", 401 or 498,
+ * never a 403), the stored token, bound to that key, never serves:
  * `obtain` runs, and its failure fails the layer. So does a refresh during
  * the run for a token plex.tv refused (a revoked device) or one that has
  * expired, whose exchange plex.tv refuses: `obtain` runs, under the same
@@ -1495,7 +1499,7 @@ export const layerStored = <E, R>(
             (stored) => Option.isSome(stored) && stored.value.thumbprint === key.thumbprint
           )
         )
-      // The key exchanged for a new token, else, once plex.tv refuses it (`Unauthorized`), `obtain` for it: at the start
+      // The key exchanged for a new token, else, once plex.tv refuses it (`Unauthorized`, not a 403), `obtain` for it: at the start
       // (no usable stored token) and at a refresh of a token refused (a revoked device) or expired (`obtainWhen`: not
       // ahead of the expiry of a token still good), so that a refused key is never a dead end while the stored token
       // it is bound to is fresh. `obtain` runs under the lease of a
@@ -1527,7 +1531,9 @@ export const layerStored = <E, R>(
           const obtainWhen = (mayObtain: Effect.Effect<boolean>) =>
             exchangeFor(key, undefined, defaultDeviceJwtLifetime).pipe(
               Effect.catchIf(
-                (error) => error._tag === "Unauthorized",
+                // Only a refused key or token (422 "Signature verification failed", 401, 498): a 403 refuses what a
+                // valid key may not do (core/refreshRun.ts tokenRefusedBy), and a new key would not change that.
+                (error) => error._tag === "Unauthorized" && tokenRefusedBy(error.status),
                 (error) =>
                   Effect.zipRight(
                     Effect.filterOrFail(

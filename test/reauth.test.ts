@@ -8,7 +8,7 @@ import { Effect, Layer, Redacted, Ref, TestClock } from "effect"
 import { Credentials, Home, PlexAuth } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
-import { env, IdentityLive, PASSWORD, TOKEN } from "./support/env.js"
+import { env, IdentityLive, PASSWORD, ServerLive, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
 
 const account = { id: 7, uuid: "u-7", username: "tester", title: "Tester" }
@@ -38,6 +38,20 @@ const signInLayer = (handler: MockHttp.Handler) => {
     Layer.provide(Layer.merge(http, IdentityLive))
   )
   return Layer.mergeAll(http, IdentityLive, credentials).pipe(Layer.orDie)
+}
+
+/** A server whose `/security/token` answers `status` (an HTML page) to every token but the second sign-in's. */
+const serverRefusing = (status: number): MockHttp.Handler => {
+  let issued = 0
+  return (request) => {
+    if (request.url.pathname === "/api/v2/users/signin") {
+      issued++
+      return MockHttp.json(201, { ...account, authToken: `token-${issued}` })
+    }
+    return request.headers["x-plex-token"] === "token-2"
+      ? MockHttp.json(200, { MediaContainer: { token: "transient-1" } })
+      : MockHttp.html(status, `<html><body>${status}</body></html>`)
+  }
 }
 
 const paths = (requests: ReadonlyArray<MockHttp.RecordedRequest>) => requests.map((r) => r.url.pathname)
@@ -228,6 +242,29 @@ describe("what does not trigger re-authentication", () => {
         )
       )
     )
+  )
+
+  // A server's 403 may refuse the token or what it may not do (docs/errors.md): never read as a refused token, as
+  // plex.tv's; its 401 is one, as plex.tv's.
+  it.effect("a server's 403 is reported as is, without a new sign-in", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(PlexAuth.getTransientToken(), "Unauthorized")
+      assert.strictEqual(error.status, 403)
+      assert.deepStrictEqual(paths(yield* expectRequests(2)), ["/api/v2/users/signin", "/security/token"])
+    }).pipe(Effect.provide(Layer.merge(signInLayer(serverRefusing(403)), ServerLive)))
+  )
+
+  it.effect("a server's 401 signs in again, and the call is retried once with the new token", () =>
+    Effect.gen(function* () {
+      const result = yield* PlexAuth.getTransientToken()
+      assert.strictEqual(Redacted.value(result.token), "transient-1")
+      assert.deepStrictEqual(paths(yield* expectRequests(4)), [
+        "/api/v2/users/signin",
+        "/security/token",
+        "/api/v2/users/signin",
+        "/security/token"
+      ])
+    }).pipe(Effect.provide(Layer.merge(signInLayer(serverRefusing(401)), ServerLive)))
   )
 })
 

@@ -119,6 +119,33 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   )
 
   it.scoped(
+    "login --password: a 403 at the sign-in is said as plex.tv refusing it, not as a wrong password",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        yield* server.fake.fault(
+          "postUsersSignInData",
+          Fault.status(403, { code: 1000, message: "Not allowed from here" }),
+          { times: 1 }
+        )
+        const run = yield* cli(
+          ["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login", "--password", "--login", "alice"],
+          { env }
+        )
+        assertExit(run, 3)
+        assert.include(
+          run.stderr,
+          "plex-auth: Sign-in failed: plex.tv refused it (HTTP 403, Plex code 1000: Not allowed from here). A 403 refuses what an account may not do, or is a proxy's: it does not say the login or password is wrong."
+        )
+        assert.notInclude(run.stderr, "wrong login or password")
+        noSecretIn(run, password)
+        assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
+      })
+  )
+
+  it.scoped(
     "login --password asks for a long-lived session (rememberMe=true); --no-remember-me does not",
     () =>
       Effect.gen(function* () {

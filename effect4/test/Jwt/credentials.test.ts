@@ -1357,6 +1357,59 @@ describe("Jwt.layerStored: a key plex.tv refuses while its stored token is fresh
   )
 })
 
+describe("Jwt.layerStored: a 403 at the exchange (not allowed: the key is not refused)", () => {
+  it.effect(
+    "fails the refresh and keeps the key: obtain does not run, and the next run exchanges the same key",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        const fake = yield* FakePlex.FakePlex
+        const keyEntry = `${Jwt.defaultStoreKey}/device-key`
+        const obtained = yield* Ref.make(0)
+        const layer = Jwt.layerStored({
+          obtain: (key) =>
+            Effect.andThen(
+              Ref.update(obtained, (n) => n + 1),
+              Jwt.upgrade(key).pipe(Credentials.withToken(FakePlex.defaults.token))
+            )
+        })
+        const run = Effect.scoped(
+          Effect.flatMap(Layer.build(layer), (context) =>
+            Effect.andThen(
+              PlexAuth.getTokenDetails().pipe(Effect.provideContext(context)),
+              Context.get(context, Credentials.Credentials).token
+            )
+          )
+        )
+        const first = yield* run
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        const key = yield* store.get(keyEntry)
+        assert.isDefined(key)
+
+        // The token revoked, and plex.tv answering the exchange that would replace it 403 once.
+        assert.isTrue(yield* fake.revokeToken(first))
+        yield* FakePlex.fault(
+          "exchangeJwt",
+          Fault.respond(() => Effect.succeed(new Response(null, { status: 403 }))),
+          { times: 1 }
+        )
+        // The call fails with the refusal of its token (a re-authentication that failed), and no login starts.
+        const failed = yield* Effect.flip(run)
+        assert.strictEqual(failed._tag, "Unauthorized")
+        assert.strictEqual(failed._tag === "Unauthorized" ? failed.status : undefined, 422)
+        assert.strictEqual(failed._tag === "Unauthorized" ? failed.reauthentication : undefined, "Failed")
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        assert.strictEqual(yield* store.get(keyEntry), key)
+
+        // The next run: the same key exchanged for a new token, with no login.
+        const next = yield* run
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+        assert.notStrictEqual(Redacted.value(next), Redacted.value(first))
+        assert.strictEqual(yield* store.get(keyEntry), key)
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
+
 describe("Jwt.layerStored: a sign-out while a refresh runs obtain for a refused key", () => {
   it.effect(
     "the token obtain brings after the sign-out is dropped: neither it nor the key is stored, and obtain does not run again",

@@ -240,6 +240,17 @@ describe("Jwt.exchange: refusals", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect("a 403 is Unauthorized with status 403, its status kept (not a refused key), no retry", () =>
+    Effect.gen(function* () {
+      const { key } = yield* registeredKey
+      yield* reset
+      yield* FakePlex.fault("exchangeJwt", Fault.status(403, { message: "Not allowed" }), { times: 1 })
+      const error = yield* failsWith(RetryPolicy.withPolicy(Jwt.exchange(key), policy), "Unauthorized")
+      assert.strictEqual(error.status, 403)
+      assert.deepStrictEqual(yield* jwtRoutes, ["getNonce 200", "exchangeJwt 403"])
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("another 422 (an issuer the fake does not accept) stays a BadRequest", () =>
     Effect.gen(function* () {
       const { key } = yield* registeredKey

@@ -347,10 +347,10 @@ const passwordLogin = (options: {
           (code) => signIn(code, "prompt")
         )
       ),
-      Effect.catchTag("Unauthorized", () =>
+      Effect.catchTag("Unauthorized", (error) =>
         Effect.fail(
           new CliFailure({
-            message: Render.wrongPasswordMessage,
+            message: Render.signInRefusedMessage(error),
             exitCode: ExitCode.Unauthorized
           })
         )

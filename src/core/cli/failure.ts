@@ -107,6 +107,10 @@ const messagesOf = (errors: ReadonlyArray<Detail> | undefined): string => {
   return messages.length > 0 ? `: ${messages.join("; ")}` : ""
 }
 
+/** What Plex said in a refusal's entries, to follow its `HTTP 403`: `, Plex code 1000: Forbidden here`, or "". */
+export const plexSaid = (errors: ReadonlyArray<Detail> | undefined): string =>
+  `${codesOf(errors)}${messagesOf(errors)}`
+
 /**
  * `logout`'s words for a sign-out plex.tv answers 403, whose token it keeps: not `failureOf`'s "sign in as an account
  * that may do it" (a login would replace the token the user asked to revoke), but what the 403 says of the token.

@@ -22,6 +22,7 @@ import {
   neutralise,
   originOf,
   type PlexErrorLike,
+  plexSaid,
   signOutForbiddenMessage,
   trueWords
 } from "./failure.js"
@@ -378,8 +379,16 @@ export const pinWaitLabel = "Waiting for the sign-in to be approved"
 export const loginQuestion = "Plex login (email or username)"
 export const twoFactorQuestion = "Two-factor code (or a backup code)"
 
-/** Why a password sign-in failed when plex.tv refused the login or the password. */
-export const wrongPasswordMessage = "Sign-in failed: wrong login or password."
+/**
+ * Why a password sign-in failed with `Unauthorized` (HTTP `status`, Plex's `errors`): plex.tv refused the login or the
+ * password (401, code 1001), except for a 403, which refuses what an account may not do, or is a proxy's, whatever the
+ * password (docs/errors.md "A 403 is not signed out"; python-plexapi's `MyPlexAccount.query` reads a 403 as
+ * `BadRequest`, not `Unauthorized`): said so, with Plex's words, and with the PIN sign-in as the way on.
+ */
+export const signInRefusedMessage = (failed: Pick<PlexErrorLike, "status" | "errors">): string =>
+  failed.status === 403
+    ? `Sign-in failed: plex.tv refused it (HTTP 403${plexSaid(failed.errors)}). A 403 refuses what an account may not do, or is a proxy's: it does not say the login or password is wrong. Try again later, or sign in with a PIN (\`plex-auth login\` without --password).`
+    : "Sign-in failed: wrong login or password."
 
 /** Why an answer to a question is refused when it is blank (`what`: `The login`, ...). */
 export const emptyAnswerMessage = (what: string): string => `${what} must not be empty`
