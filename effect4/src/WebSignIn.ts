@@ -187,7 +187,10 @@ export class AccessDenied
 
 /**
  * plex.tv could not be asked (a network failure, a timeout, a 5xx, rate
- * limiting): neither a grant nor a refusal. Answer 503; try again.
+ * limiting): neither a grant nor a refusal. Answer 503; try again. At the
+ * start (`createPin`), plex.tv may also have refused the request for good (a
+ * 400, a 401, a 404 from a host that is not plex.tv's: `status`): the start
+ * route's page then tells the visitor that trying again will not help.
  *
  * @since 0.1.0
  * @category errors
@@ -200,7 +203,9 @@ export class PlexUnavailable
         /** What could not be done, e.g. `createPin`, `checkPin`, `checkAccess`. */
         operation: Schema.String,
         /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
-        failure: Schema.String
+        failure: Schema.String,
+        /** The HTTP status plex.tv answered with, when it answered (a 503; a 404 from a host that is not plex.tv's). */
+        status: /*#__PURE__*/ Schema.optional(Schema.Number)
       },
       /*#__PURE__*/ status(503)
     )
@@ -879,8 +884,9 @@ const makeWith = (
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
 
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
-    const unavailable = (op: string) => (error: { readonly _tag: string }) =>
-      new PlexUnavailable({ operation: op, failure: error._tag })
+    const unavailable =
+      (op: string) => (error: { readonly _tag: string; readonly status?: number | undefined }) =>
+        new PlexUnavailable({ operation: op, failure: error._tag, status: error.status })
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
     // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent.
@@ -974,7 +980,9 @@ const makeWith = (
               Effect.fail(new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure }))
           }),
           // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
-          Effect.tapError((error) => Effect.logWarning(Core.messages.startUnavailable(error.failure)))
+          Effect.tapError((error) =>
+            Effect.logWarning(Core.messages.startUnavailable(error.failure, error.status))
+          )
         )
         const now = yield* Clock.currentTimeMillis
         const { cookie, url } = yield* Effect.promise(() =>

@@ -508,6 +508,56 @@ describe("core/web: what the bindings decide the same way", () => {
     const startPage = Pages.refusalPage(atStart, "/start")
     assert.include(startPage, "Plex did not answer, so your sign-in could not be started.")
     assert.notInclude(startPage, "access")
+    // plex.tv answered the start with what trying again does not change (a 400, a 401, a 404 from a host that is not
+    // plex.tv's, a page where JSON was due): no "Plex did not answer", no button to start again; a 5xx, a 408, a 429 or
+    // no answer stay "try again in a moment".
+    const refused = (failure: string, status?: number) =>
+      Pages.refusalFor({ _tag: "PlexUnavailable", operation: "createPin", failure, status })
+    for (const [failure, status] of [
+      ["BadRequest", 400],
+      ["Unauthorized", 401],
+      ["Unauthorized", 403],
+      ["Unexpected", 404],
+      ["Unexpected", 200]
+    ] as const) {
+      assert.deepStrictEqual(
+        refused(failure, status),
+        { _tag: "Unavailable", atStart: true, refused: true },
+        failure
+      )
+    }
+    for (const [failure, status] of [
+      ["Unexpected", 503],
+      ["Unexpected", 500],
+      ["Unexpected", 408],
+      ["Unexpected", undefined],
+      ["RateLimited", 429],
+      ["NetworkError", undefined],
+      ["NetworkError", 200]
+    ] as const) {
+      assert.deepStrictEqual(
+        refused(failure, status),
+        { _tag: "Unavailable", atStart: true },
+        `${failure} ${status}`
+      )
+    }
+    // Only at the start: a return's failure keeps its own page (its PIN cookie decides, Flow.retriesAtReturn).
+    assert.deepStrictEqual(
+      Pages.refusalFor({
+        _tag: "PlexUnavailable",
+        operation: "checkPin",
+        failure: "Unexpected",
+        status: 404
+      }),
+      { _tag: "Unavailable" }
+    )
+    const refusedPage = Pages.refusalPage(refused("Unexpected", 404), "/start", "/home")
+    assert.include(refusedPage, '<h1 id="refused" data-reason="Unavailable">Sign-in not available</h1>')
+    assert.include(refusedPage, "Plex refused to start a sign-in for this app")
+    assert.include(refusedPage, "Trying again will not help: please tell the app&#39;s owner.")
+    assert.notInclude(refusedPage, "did not answer")
+    assert.include(refusedPage, '<p><a class="button" href="/home">Home</a></p>')
+    assert.notInclude(refusedPage, 'href="/start"')
     // A return failed for good (the PIN cookie gone): not finished, to start again.
     const finalPage = Pages.refusalPage(
       Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkPin" }),

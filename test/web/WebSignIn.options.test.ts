@@ -238,11 +238,16 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
           const { failure, lines } = yield* startLines
           assert.instanceOf(failure, WebSignIn.PlexUnavailable)
           const tag = failure instanceof WebSignIn.PlexUnavailable ? failure.failure : ""
+          // The error and its Warning carry the status plex.tv answered with: a 404 and a 503 are both `Unexpected`.
+          assert.strictEqual(
+            failure instanceof WebSignIn.PlexUnavailable ? failure.status : undefined,
+            status
+          )
           assert.strictEqual(lines.length, 1, String(lines))
           assert.include(lines[0], "level=WARN")
           assert.include(
             lines[0],
-            `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${tag}): the start failed with PlexUnavailable`
+            `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${tag} ${status}): the start failed with PlexUnavailable`
           )
           assert.include(lines[0], "PLEX_TV_URL")
           yield* FakePlex.clearFaults

@@ -5062,6 +5062,28 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: plex.tv refusing the PIN for good (a 404 from a host that is not plex.tv's, a 400): the start route's page says trying again will not help, no button to start again, no cookie",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        for (const status of [404, 400]) {
+          yield* FakePlex.fault("createPin", Fault.status(status))
+          const refused = yield* run(service.routes, request("/auth/plex/start"))
+          assert.strictEqual(refused.status, 503)
+          assert.deepStrictEqual(refused.headers.getSetCookie(), [])
+          const page = yield* Effect.promise(() => refused.text())
+          assert.include(page, 'data-reason="Unavailable"')
+          assert.include(page, "Sign-in not available")
+          assert.include(page, "Trying again will not help: please tell the app&#39;s owner.")
+          assert.notInclude(page, "did not answer")
+          assert.notInclude(page, 'href="/auth/plex/start"')
+          assert.include(page, '<a class="button" href="/">Home</a>')
+          yield* FakePlex.clearFaults
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: at most startLimit PINs per startLimitWindow; past it the start route answers 429 with Retry-After and a page, asks plex.tv nothing, and warns once a window",
     () =>
       Effect.gen(function* () {

@@ -60,6 +60,12 @@ export type Refusal =
       readonly retryPath?: string
       /** At the start: plex.tv could not be asked for a PIN (`createPin`), so the sign-in was not started. */
       readonly atStart?: true
+      /**
+       * At the start: plex.tv answered the PIN request with a refusal that trying again does not change
+       * ({@link refusedForGood}: a 400, a 401, a 404 from a host that is not plex.tv's): the visitor cannot fix it,
+       * the app's owner can (the start's Warning in the log names the failure).
+       */
+      readonly refused?: true
     }
   | {
       /** At a return, the app's session store failed to save the new session: `retryPath` as `Unavailable`'s. */
@@ -86,6 +92,8 @@ export const refusalFor = (
     readonly username?: string
     readonly reason?: string
     readonly operation?: string
+    readonly failure?: string
+    readonly status?: number | undefined
   },
   retryPath?: string,
   noState?: boolean,
@@ -115,10 +123,26 @@ export const refusalFor = (
       return retryPath !== undefined
         ? { _tag: "Unavailable", retryPath }
         : error.operation === "createPin"
-          ? { _tag: "Unavailable", atStart: true }
+          ? refusedForGood(error)
+            ? { _tag: "Unavailable", atStart: true, refused: true }
+            : { _tag: "Unavailable", atStart: true }
           : { _tag: "Unavailable" }
   }
 }
+
+/**
+ * Whether a `PlexUnavailable`'s `failure` (and the `status` plex.tv answered with) is one that trying again in a
+ * moment does not change: plex.tv refused the request (`BadRequest`, `Unauthorized`), or answered what a request to
+ * it never gets (`Unexpected` with a status below 500 other than 408: a 404 from a host that is not plex.tv's, a page
+ * where JSON was due). Not a 5xx, a 408, `RateLimited` or `NetworkError` (no answer, or none in time): those pass.
+ */
+export const refusedForGood = (error: {
+  readonly failure?: string
+  readonly status?: number | undefined
+}): boolean =>
+  error.failure === "BadRequest" ||
+  error.failure === "Unauthorized" ||
+  (error.failure === "Unexpected" && error.status !== undefined && error.status < 500 && error.status !== 408)
 
 /** The HTTP status each refusal is answered with. */
 export const refusalStatus = (refusal: Refusal): number => {
@@ -188,15 +212,22 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
               "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
               "your sign-in is kept for a few minutes, and finishes once Plex answers."
           }
-        : refusal.atStart === true
+        : refusal.refused === true
           ? {
-              title: "Plex could not be reached",
-              text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
+              title: "Sign-in not available",
+              text:
+                "Plex refused to start a sign-in for this app, so you cannot sign in here for now. Trying again will " +
+                "not help: please tell the app's owner."
             }
-          : {
-              title: "Plex could not be reached",
-              text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
-            }
+          : refusal.atStart === true
+            ? {
+                title: "Plex could not be reached",
+                text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
+              }
+            : {
+                title: "Plex could not be reached",
+                text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
+              }
     case "NotSaved":
       return refusal.retryPath !== undefined
         ? {
@@ -240,21 +271,25 @@ export const startLabel = (refusal: Refusal): string => {
 
 /**
  * The refusal page; `startPath` is where its button leads, in {@link startLabel}'s words (an `Unavailable` or
- * `NotSaved` refusal's `retryPath` instead, "Try again", then with a "Start again" link to `startPath`), `homePath`
- * (the app's `homePath`) where "Home" does.
+ * `NotSaved` refusal's `retryPath` instead, "Try again", then with a "Start again" link to `startPath`; none after an
+ * `Unavailable` start plex.tv `refused`, whose button is "Home"), `homePath` (the app's `homePath`) where "Home" does.
  */
 export const refusalPage = (refusal: Refusal, startPath: string, homePath = "/"): string => {
   const { text, title } = texts(refusal)
   const retry = refusal._tag === "Unavailable" || refusal._tag === "NotSaved" ? refusal.retryPath : undefined
+  const home = escapeHtml(homePath)
+  // A start plex.tv refused for good offers no button to start again (it would be refused again): only "Home".
   const links =
-    retry === undefined
-      ? `<a class="button" href="${escapeHtml(startPath)}">${startLabel(refusal)}</a>`
-      : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a>`
+    refusal._tag === "Unavailable" && refusal.refused === true
+      ? `<a class="button" href="${home}">Home</a>`
+      : retry === undefined
+        ? `<a class="button" href="${escapeHtml(startPath)}">${startLabel(refusal)}</a> <a href="${home}">Home</a>`
+        : `<a class="button" href="${escapeHtml(retry)}">Try again</a> <a href="${escapeHtml(startPath)}">Start again</a> <a href="${home}">Home</a>`
   return page(
     title,
     `<h1 id="refused" data-reason="${escapeHtml(refusal._tag)}">${escapeHtml(title)}</h1>
 <p id="reason">${escapeHtml(text)}</p>
-<p>${links} <a href="${escapeHtml(homePath)}">Home</a></p>`
+<p>${links}</p>`
   )
 }
 
