@@ -294,9 +294,10 @@ describe("WebSignIn.callback", () => {
       ] as const) {
         const { cookies, user } = yield* signIn(username)
         assert.strictEqual(user.username, username)
-        // Tagged as ServerAccess's answers are (one switch serves them); `access` is kept, the same word.
+        // Tagged as ServerAccess's answers are (one switch serves them). The deprecated `access` is kept, the same
+        // word: the one test that reads it (every other reads `_tag`).
         assert.strictEqual(user._tag, access)
-        assert.strictEqual(user.access, access)
+        assert.strictEqual(user.access, user._tag)
         const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
         assert.deepStrictEqual(names, [
           "__Host-plex_session_pin:deleted",
@@ -531,7 +532,7 @@ describe("WebSignIn.callback", () => {
       yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
       yield* TestClock.adjust("1 second")
       const { user } = yield* Fiber.join(fiber)
-      assert.strictEqual(user.access, "Shared")
+      assert.strictEqual(user._tag, "Shared")
     }).pipe(Effect.provide(env()))
   )
 
@@ -2139,9 +2140,9 @@ describe("WebSignIn sessions", () => {
           )
         )
         // Still within the TTL: the cached answer stands.
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
         yield* TestClock.adjust("4 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
         yield* TestClock.adjust("61 seconds")
         const error = yield* failure(service.authenticate(cookie))
         assert.strictEqual(error._tag, "AccessDenied")
@@ -2156,12 +2157,12 @@ describe("WebSignIn sessions", () => {
         const cookie = yield* session("bob")
         yield* FakePlex.fault("getServerResources", Fault.reset)
         yield* TestClock.adjust("10 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
         assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
         yield* TestClock.adjust("1 hour")
         assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
         yield* FakePlex.clearFaults
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
       }).pipe(Effect.provide(env()))
   )
 
@@ -2183,7 +2184,7 @@ describe("WebSignIn sessions", () => {
         yield* TestClock.adjust("17 seconds")
         const answered = yield* Fiber.join(within)
         assert.isTrue(Option.isSome(answered), "answered within accessWait")
-        if (Option.isSome(answered)) assert.strictEqual(answered.value.user.access, "HomeMember")
+        if (Option.isSome(answered)) assert.strictEqual(answered.value.user._tag, "HomeMember")
         // Past accessGrace: the same bounded wait, then 503 (no answer in time, as a timeout would say).
         yield* TestClock.adjust("1 hour")
         const beforeLate = yield* accessAsked
@@ -2229,7 +2230,7 @@ describe("WebSignIn sessions", () => {
         // Once plex.tv answers again, its answer decides.
         yield* FakePlex.clearFaults
         yield* TestClock.adjust("6 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
       }).pipe(Effect.provide(env()))
   )
 
@@ -2244,12 +2245,12 @@ describe("WebSignIn sessions", () => {
         const cookie = yield* session("alice")
         yield* FakePlex.fault("getServerResources", Fault.status(403, { code: 1000, message: "Forbidden" }))
         yield* TestClock.adjust("301 seconds")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
         assert.strictEqual((yield* failure(signIn("alice")))._tag, "PlexUnavailable")
         yield* TestClock.adjust("2 hours")
         assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
         yield* FakePlex.clearFaults
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
       }).pipe(Effect.provide(env()))
   )
 
@@ -2534,7 +2535,7 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
         assert.strictEqual(yield* sessions(store), 0)
         // Another sign-in of that browser afterwards signs in as ever.
-        assert.strictEqual((yield* signIn("carol")).user.access, "Shared")
+        assert.strictEqual((yield* signIn("carol")).user._tag, "Shared")
       }).pipe(Effect.provide(env()))
   )
 
@@ -4565,7 +4566,7 @@ describe("WebSignIn middleware and routes", () => {
       Effect.gen(function* () {
         const app = WebSignIn.requireUser(
           Effect.flatMap(WebSignIn.PlexUser, (user) =>
-            HttpServerResponse.json({ name: user.username, access: user.access })
+            HttpServerResponse.json({ name: user.username, access: user._tag })
           )
         )
         const anonymous = yield* run(app, request("/me"))
@@ -5915,7 +5916,7 @@ describe("WebSignIn middleware and routes", () => {
         // plex.tv grants access again (authenticate lets Carol in, deniedAt cleared): homePath again.
         yield* FakePlex.clearFaults
         yield* TestClock.adjust("6 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
         assert.strictEqual((yield* run(app, request(path, { headers: { cookie } }))).status, 303)
       }).pipe(Effect.provide(env({ homePath: "/app" })))
   )
@@ -6400,7 +6401,7 @@ describe("the fake's app.plex.tv stand-in", () => {
         url: approved.headers.get("location") ?? ""
       })
       assert.strictEqual(user.username, "carol")
-      assert.strictEqual(user.access, "Shared")
+      assert.strictEqual(user._tag, "Shared")
       assert.deepStrictEqual(
         (yield* FakePlex.requests).filter((r) => r.route === "approvalPage").map((r) => r.method),
         ["GET", "POST"]

@@ -261,9 +261,10 @@ describe("WebSignIn.callback (Effect 4)", () => {
       ] as const) {
         const { cookies, user } = yield* signIn(username)
         assert.strictEqual(user.username, username)
-        // Tagged as ServerAccess's answers are (one switch serves them); `access` is kept, the same word.
+        // Tagged as ServerAccess's answers are (one switch serves them). The deprecated `access` is kept, the same
+        // word: the one test that reads it (every other reads `_tag`).
         assert.strictEqual(user._tag, access)
-        assert.strictEqual(user.access, access)
+        assert.strictEqual(user.access, user._tag)
         const names = cookies.map((c) => `${c.name}:${c.value === "" ? "deleted" : "set"}`)
         assert.deepStrictEqual(names, [
           "__Host-plex_session_pin:deleted",
@@ -497,7 +498,7 @@ describe("WebSignIn.callback (Effect 4)", () => {
       yield* FakePlex.approvePin(params.get("code") ?? "", { account: "carol" })
       yield* TestClock.adjust("1 second")
       const { user } = yield* Fiber.join(fiber)
-      assert.strictEqual(user.access, "Shared")
+      assert.strictEqual(user._tag, "Shared")
     }).pipe(Effect.provide(env()))
   )
 
@@ -2108,9 +2109,9 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const cookie = yield* session("carol")
         yield* removedByOwner
         // Still within the TTL: the cached answer stands.
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
         yield* TestClock.adjust("4 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
         yield* TestClock.adjust("61 seconds")
         const error = yield* failure(service.authenticate(cookie))
         assert.strictEqual(error._tag, "AccessDenied")
@@ -2125,14 +2126,14 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const cookie = yield* session("bob")
         yield* FakePlex.fault("getServerResources", Fault.reset)
         yield* TestClock.adjust("10 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
         assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
         yield* TestClock.adjust("1 hour")
         const error = yield* failure(service.authenticate(cookie))
         assert.strictEqual(error._tag, "PlexUnavailable")
         assert.strictEqual(error._tag === "PlexUnavailable" ? error.failure : "", "NetworkError")
         yield* FakePlex.clearFaults
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "HomeMember")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "HomeMember")
       }).pipe(Effect.provide(env()))
   )
 
@@ -2154,7 +2155,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         yield* TestClock.adjust("17 seconds")
         const answered = yield* Fiber.join(within)
         assert.isTrue(Option.isSome(answered), "answered within accessWait")
-        if (Option.isSome(answered)) assert.strictEqual(answered.value.user.access, "HomeMember")
+        if (Option.isSome(answered)) assert.strictEqual(answered.value.user._tag, "HomeMember")
         // Past accessGrace: the same bounded wait, then 503 (no answer in time, as a timeout would say).
         yield* TestClock.adjust("1 hour")
         const beforeLate = yield* accessAsked
@@ -2193,7 +2194,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // Once plex.tv answers again, its answer decides.
         yield* FakePlex.clearFaults
         yield* TestClock.adjust("6 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
       }).pipe(Effect.provide(env()))
   )
 
@@ -2208,12 +2209,12 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const cookie = yield* session("alice")
         yield* FakePlex.fault("getServerResources", Fault.status(403, { code: 1000, message: "Forbidden" }))
         yield* TestClock.adjust("301 seconds")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
         assert.strictEqual((yield* failure(signIn("alice")))._tag, "PlexUnavailable")
         yield* TestClock.adjust("2 hours")
         assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
         yield* FakePlex.clearFaults
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Owner")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
       }).pipe(Effect.provide(env()))
   )
 
@@ -2500,7 +2501,7 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
         assert.strictEqual(yield* sessions(store), 0)
         // Another sign-in of that browser afterwards signs in as ever.
-        assert.strictEqual((yield* signIn("carol")).user.access, "Shared")
+        assert.strictEqual((yield* signIn("carol")).user._tag, "Shared")
       }).pipe(Effect.provide(env()))
   )
 
@@ -4523,7 +4524,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
       Effect.gen(function* () {
         const app = WebSignIn.requireUser(
           Effect.flatMap(Effect.service(WebSignIn.PlexUser), (user) =>
-            HttpServerResponse.json({ name: user.username, access: user.access })
+            HttpServerResponse.json({ name: user.username, access: user._tag })
           )
         )
         const anonymous = yield* serve(app, request("/me"))
@@ -5890,7 +5891,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         // plex.tv grants access again (authenticate lets Carol in, deniedAt cleared): homePath again.
         yield* FakePlex.clearFaults
         yield* TestClock.adjust("6 minutes")
-        assert.strictEqual((yield* service.authenticate(cookie)).user.access, "Shared")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
         assert.strictEqual((yield* serve(app, request(path, { headers: { cookie } }))).status, 303)
       }).pipe(Effect.scoped, Effect.provide(env({ homePath: "/app" })))
   )
@@ -6370,7 +6371,7 @@ describe("the fake's app.plex.tv stand-in (Effect 4)", () => {
         url: approved.headers.get("location") ?? ""
       })
       assert.strictEqual(user.username, "carol")
-      assert.strictEqual(user.access, "Shared")
+      assert.strictEqual(user._tag, "Shared")
       assert.deepStrictEqual(
         (yield* FakePlex.requests).filter((r) => r.route === "approvalPage").map((r) => r.method),
         ["GET", "POST"]
