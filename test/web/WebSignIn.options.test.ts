@@ -256,6 +256,42 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
   )
 })
 
+describe("WebSignIn's start link's version", () => {
+  it.effect(
+    "is the PIN request's X-Plex-Version: the app's when its ClientIdentity names one, else effect-plex-auth's (as python-plexapi and @ctrl/plex do), none when the identity sends none",
+    () =>
+      Effect.gen(function* () {
+        const linkAndHeader = (identity: ClientIdentity.ClientIdentityInput) =>
+          Effect.gen(function* () {
+            const service = yield* WebSignIn.make(options).pipe(
+              Effect.provide(ClientIdentity.layer(identity))
+            )
+            const link = authUrlParams(Redacted.value((yield* service.start).url)).get(
+              "context[device][version]"
+            )
+            const pins = (yield* FakePlex.requests).filter((r) => r.route === "createPin")
+            return { link, header: pins[pins.length - 1]?.headers["x-plex-version"] }
+          })
+        // The test identity's version (0.1.0) is the library's too: an app's own, then none.
+        const { version: _version, runtimeDefaults: _defaults, ...noVersion } = FakePlex.testIdentity
+        assert.deepStrictEqual(yield* linkAndHeader({ ...noVersion, version: "2.5.0" }), {
+          link: "2.5.0",
+          header: "2.5.0"
+        })
+        // None given, the runtime defaults filled in (the default): the library's version, in the link and the header.
+        assert.deepStrictEqual(yield* linkAndHeader(noVersion), {
+          link: ClientIdentity.libraryVersion,
+          header: ClientIdentity.libraryVersion
+        })
+        // `runtimeDefaults: false` sends only what is given: no version in either.
+        assert.deepStrictEqual(yield* linkAndHeader({ ...noVersion, runtimeDefaults: false }), {
+          link: null,
+          header: undefined
+        })
+      }).pipe(Effect.provide(Base))
+  )
+})
+
 describe("WebSignIn's start asked at another name of this machine than appUrl's", () => {
   it.effect("is warned of once for the service (its return would be refused), and still started", () =>
     Effect.gen(function* () {

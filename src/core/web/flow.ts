@@ -410,6 +410,8 @@ export const start = async (options: {
   // by default, the server's own: `vm`, `6.18.44-...`): this URL goes to every visitor who presses the button, signed
   // in or not, and would tell each the app server's host name and kernel release. plex.tv has the whole identity
   // from the PIN request's headers all the same (the account's devices list shows it).
+  // The version is the PIN request's X-Plex-Version (the app's, else ClientIdentity's default, the library's own), as
+  // python-plexapi's MyPlexPinLogin.oauthUrl and @ctrl/plex's MyPlexPinLogin.oauthUrl put their X-Plex-Version there.
   const url = AuthUrl.authUrl({
     clientIdentifier: identity.clientIdentifier,
     product: identity.product,
