@@ -218,7 +218,15 @@ export const mediaUrl = (
     }
   }
   for (const [key, value] of given) if (!placed.has(key)) query.push(queryPair(key, value))
-  url.search = query.join("&")
+  return withQuery(url, query)
+}
+
+/**
+ * `url` with `pairs` as its query, as written. The `search` setter drops a leading `?` of what it is given: a first key
+ * `?X-Plex-Token` (a doubled `?`) would become the token, so the query's own `?` goes first.
+ */
+const withQuery = (url: URL, pairs: ReadonlyArray<string>): string => {
+  url.search = pairs.length > 0 ? `?${pairs.join("&")}` : ""
   return url.toString()
 }
 
@@ -245,6 +253,8 @@ export const mediaUrlWithToken = (
   const url = new URL(mediaUrl(uri, path, params))
   // Added to the query as written (mediaUrl dropped any token in it), not through `searchParams`, which would write
   // the rest again in form encoding.
-  url.search = [url.search.slice(1), queryPair("X-Plex-Token", token)].filter((part) => part !== "").join("&")
-  return url.toString()
+  return withQuery(
+    url,
+    [url.search.slice(1), queryPair("X-Plex-Token", token)].filter((part) => part !== "")
+  )
 }

@@ -359,6 +359,20 @@ describe("core/serverClient", () => {
       `${base}/photo/:/transcode?url=/library/metadata/1/thumb/2%3Fa%3Db&width=100&q=a%20b:c&t=%2F&X-Plex-Token=T%2F%2B`
     )
   })
+
+  it("media URLs: a query whose first key starts with '?' keeps it (a doubled '?' never turns into a token)", () => {
+    // `?X-Plex-Token` is a key of its own, not the token, and stays one: the URL's `search` setter drops a leading
+    // `?` of what it is given, which would make it `X-Plex-Token`, the token in a URL meant to carry none.
+    const doubled = "/library/parts/1/file.mp4??X-Plex-Token=SECRET"
+    const url = ServerClient.mediaUrl(base, doubled)
+    assert.deepStrictEqual(new URL(url).searchParams.getAll("X-Plex-Token"), [])
+    assert.strictEqual(url, `${base}/library/parts/1/file.mp4??X-Plex-Token=SECRET`)
+    assert.strictEqual(ServerClient.mediaUrl(base, "/a??=k", { k: "1" }), `${base}/a??=k&k=1`)
+    assert.strictEqual(
+      ServerClient.mediaUrlWithToken(base, "/a??k=1", {}, "T"),
+      `${base}/a??k=1&X-Plex-Token=T`
+    )
+  })
 })
 
 describe("payload tables of the features", () => {

@@ -42,7 +42,8 @@ export const installErrorDisplay = (original: <E>(error: E) => E): void => {
       if (unwrapped !== this) return options.inspect(unwrapped, options)
       const custom = this[nodeInspect]
       if (typeof custom !== "function") return ""
-      const display: unknown = custom.call(this, options.depth, options)
+      // With loupe's own `inspect` as third argument, as loupe (and Node) call such a method.
+      const display: unknown = custom.call(this, options.depth, options, options.inspect)
       return display === this ? "" : display
     }
   })

@@ -74,6 +74,30 @@ for (const [name, clock] of clocks) {
         }).pipe(Effect.provide(clock))
     )
 
+    it.effect(
+      "sleeps lists the pending sleeps in Effect 3's order: the last asked for first, sorted once one woke",
+      () =>
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          yield* sleeper(log, "b", 2000)
+          yield* sleeper(log, "c", 3000)
+          yield* sleeper(log, "a", 1000)
+          yield* TestClock.adjust(0)
+          assert.deepStrictEqual(Chunk.toReadonlyArray(yield* TestClock.sleeps()), [1000, 3000, 2000])
+          // Waking "a" leaves the rest sorted; a sleep asked for later goes first again.
+          yield* TestClock.adjust("1 second")
+          yield* sleeper(log, "d", 1500)
+          yield* TestClock.adjust(0)
+          assert.deepStrictEqual(Chunk.toReadonlyArray(yield* TestClock.sleeps()), [2500, 2000, 3000])
+          // A save keeps that order.
+          const restore = yield* TestClock.save()
+          yield* TestClock.adjust("5 seconds")
+          assert.deepStrictEqual(log, ["a@1000", "b@2000", "d@2500", "c@3000"])
+          yield* restore
+          assert.deepStrictEqual(Chunk.toReadonlyArray(yield* TestClock.sleeps()), [2500, 2000, 3000])
+        }).pipe(Effect.provide(clock))
+    )
+
     it.effect("adjustWith moves the clock while the effect runs", () =>
       Effect.gen(function* () {
         const now = yield* Effect.zipRight(Effect.sleep("1 minute"), Clock.currentTimeMillis).pipe(

@@ -15,7 +15,8 @@
  * `setTimeout(0)` timer), then wake the sleeps due by the new time one at a time, earliest first (of two due at
  * the same instant, the later one asked for first, as Effect 3's sort leaves them), each followed by a
  * `yieldNow` and that wait again, the time set to each sleep's instant as it is woken; `sleeps` lists the
- * pending sleeps' instants, the last asked for first. Left out: Effect 3's warnings (a fiber of the live clock
+ * pending sleeps' instants as Effect 3's does, the last asked for first, except that waking a sleep leaves those
+ * still pending sorted by instant (those asked for after it go in front again). Left out: Effect 3's warnings (a fiber of the live clock
  * forked per sleep and per `adjust`, logging after 5 s that the clock is not moved or a fiber not suspending),
  * which the tests' loggers drop. Checked against Effect's TestClock in testClock.test.ts.
  */
@@ -39,7 +40,10 @@ const awaitSuspended = Effect.zipRight(yieldTimer, Effect.zipRight(yieldTimer, y
 class ForgetfulTestClock implements TestClock.TestClock {
   readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
   private instant = 0
-  /** The pending sleeps, in the order they were asked for. */
+  /**
+   * The pending sleeps in Effect 3's order: each new one first, the rest sorted by instant once a sleep was woken (its
+   * `run` keeps the stable sort it woke the earliest from), which `sleeps` lists and which breaks ties.
+   */
   private pending: Array<Sleep> = []
 
   unsafeCurrentTimeMillis(): number {
@@ -57,7 +61,7 @@ class ForgetfulTestClock implements TestClock.TestClock {
         const at = this.instant + D.toMillis(D.decode(duration))
         if (!(at > this.instant)) return Effect.void
         const sleep: Sleep = { at, deferred: Deferred.unsafeMake<void>(FiberId.none) }
-        this.pending.push(sleep)
+        this.pending.unshift(sleep)
         return Effect.onInterrupt(restore(Deferred.await(sleep.deferred)), () =>
           Effect.sync(() => {
             this.pending = this.pending.filter((other) => other !== sleep)
@@ -68,7 +72,7 @@ class ForgetfulTestClock implements TestClock.TestClock {
   }
 
   readonly sleeps: Effect.Effect<Chunk.Chunk<number>> = Effect.sync(() =>
-    Chunk.fromIterable(this.pending.map((sleep) => sleep.at).reverse())
+    Chunk.fromIterable(this.pending.map((sleep) => sleep.at))
   )
 
   get save(): Effect.Effect<Effect.Effect<void>> {
@@ -100,15 +104,15 @@ class ForgetfulTestClock implements TestClock.TestClock {
   private run(end: (instant: number) => number): Effect.Effect<void> {
     return Effect.flatMap(awaitSuspended, () => {
       const until = end(this.instant)
-      let next: Sleep | undefined
-      for (const sleep of this.pending) if (next === undefined || sleep.at <= next.at) next = sleep
-      if (next === undefined || next.at > until) {
+      // Array.prototype.sort is stable, as Effect 3's Chunk.sort: of two due at once, the one nearer the front first.
+      const sorted = [...this.pending].sort((a, b) => a.at - b.at)
+      const woken = sorted[0]
+      if (woken === undefined || woken.at > until) {
         this.instant = until
         return Effect.void
       }
-      const woken = next
       this.instant = woken.at
-      this.pending = this.pending.filter((sleep) => sleep !== woken)
+      this.pending = sorted.slice(1)
       return Deferred.succeed(woken.deferred, undefined).pipe(
         Effect.zipRight(Effect.yieldNow()),
         Effect.zipRight(this.run(() => until))

@@ -74,6 +74,28 @@ describe("failing assertions on errors failed inside a span", () => {
     })
   )
 
+  it("hand a Node display method of another error-like value loupe's inspect, as loupe does", () => {
+    // Not an `Error` to chai (its own string tag), with Node's display method, which may use the third argument Node
+    // and loupe pass: their `inspect`.
+    class Tagged extends Error {
+      readonly detail = { reason: "a" }
+      get [Symbol.toStringTag]() {
+        return "Tagged"
+      }
+      [Symbol.for("nodejs.util.inspect.custom")](
+        _depth: number,
+        options: unknown,
+        inspect: (value: unknown, options: unknown) => string
+      ) {
+        return `Tagged(${inspect(this.detail, options)})`
+      }
+    }
+    assert.match(
+      failure(() => assert.isNull(new Tagged())),
+      /^expected Tagged\(\{ reason: 'a' \}\) to equal null/
+    )
+  })
+
   it("print an error wrapped in a Proxy", () => {
     const error = new Proxy(new Failed({ reason: "a" }), {})
     assert.match(
