@@ -307,6 +307,27 @@ describe("Jwt credentials: re-authentication", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
+  it.scoped(
+    "PlexAuth.signOut of a token due ahead of expiry revokes it as held: no exchange first, none after",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        yield* TestClock.adjust(hours(6 * 24 + 1)) // 23 hours left: inside the 1-day margin, a read would refresh
+        const exchanges = yield* count("exchangeJwt")
+        const nonces = yield* count("getNonce")
+        yield* run(PlexAuth.signOut())
+        assert.deepStrictEqual(yield* tokensSentTo("signOut"), [Redacted.value(plexJwt.token)])
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges, "no exchange to sign out")
+        assert.strictEqual(yield* count("getNonce"), nonces, "no nonce either")
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("Jwt.layer without a token exchanges a registered key; with verify, checks the new token", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey

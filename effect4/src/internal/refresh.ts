@@ -416,10 +416,15 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         )
       )
 
-    // The token once the refresh in flight, if any, has settled: a sign-out revokes the new token of a quick one.
+    // The token held once the refresh in flight, if any, has settled: a sign-out revokes the new token of a quick
+    // one. Never `token`, which refreshes one due ahead of (or past) its expiry: a sign-out would first exchange it
+    // (a JWT's nonce, device JWT and exchange at plex.tv) just to revoke the new one, and fail when that failed.
     const settled: Effect.Effect<Redacted.Redacted<string>> = Effect.flatMap(
       SynchronizedRef.get(state),
-      (s) => (s.pending === undefined ? token : Effect.andThen(Fiber.await(s.pending.fiber), token))
+      (s) =>
+        s.pending === undefined
+          ? Effect.succeed(s.token)
+          : Effect.andThen(Fiber.await(s.pending.fiber), current)
     )
 
     return { token, current, settled, refresh, signedOut }
