@@ -37,7 +37,9 @@
  *   revoked with the `revoke` the sign-out gave (`PlexAuth.signOut`'s), as is
  *   the token a refresh installed while the sign-out was on its way;
  * - scoped: closing that scope (the app shutting down) interrupts a refresh
- *   in flight and waits for it to stop; its waiters are interrupted too.
+ *   in flight and waits for it to stop; its waiters are interrupted too. The
+ *   revoke of a token a sign-out dropped is not cut short: the close waits
+ *   for it (bounded by the sign-out's per-attempt timeout).
  *   After that no refresh starts (`Closed`): a refusal fails at once, a read
  *   serves the current token. A refresh whose `obtain` dies hands the defect
  *   to its waiters and the next refusal starts a new one.
@@ -215,10 +217,14 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         )
       )
 
-    // The revoke the last sign-out gave (`PlexAuth.signOut`'s): revokes the tokens the sign-out dropped.
+    // The revoke the last sign-out gave (`PlexAuth.signOut`'s): revokes the tokens the sign-out dropped. It runs to
+    // its end, uninterruptible: the scope closing while the refresh that obtained the token revokes it (in its fiber)
+    // waits for the revoke rather than cutting it short, silently, the token left valid. `PlexAuth.signOut`'s is
+    // bounded all the same, by its per-attempt timeout (`internal/request.ts`: its timer ends a hung attempt even in
+    // an uninterruptible region), and logs its failure.
     let revoke: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
     const revokeDropped = (token: Redacted.Redacted<string>) =>
-      Effect.suspend(() => revoke?.(token) ?? Effect.void)
+      Effect.uninterruptible(Effect.suspend(() => revoke?.(token) ?? Effect.void))
 
     /**
      * `obtain`, unless a sign-out abandons the refresh first (`abandon`): `obtain` is then interrupted (a PIN login
