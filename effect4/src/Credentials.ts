@@ -45,7 +45,8 @@ export interface CredentialsService {
   readonly current?: Effect.Effect<Redacted.Redacted<string>> | undefined
   /**
    * The token once the refresh in flight, if any, has settled (even one
-   * after a refusal, which `token` does not wait for); else `token`: what
+   * after a refusal, which `token` does not wait for); else the token held,
+   * never refreshed first (not even one due ahead of its expiry): what
    * `PlexAuth.signOut` revokes, so that a quick re-authentication's new
    * token is revoked, not left valid. The sign-out waits for it no longer
    * than 5 seconds (or the per-attempt timeout, when shorter): then it

@@ -229,6 +229,45 @@ describe("refresh: callers interrupted mid-refresh", () => {
       })
   )
 
+  it.effect(
+    "a token a refresh gives after a sign-out abandoned it is revoked to its end, even when the scope closes during the revoke",
+    () =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const obtained = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const revoking = yield* Deferred.make<void>()
+        const answer = yield* Deferred.make<void>()
+        const revoked = yield* Ref.make<ReadonlyArray<string>>([])
+        // `obtain` gives its token; the refresh is held just after (in `reused`, where `layerStored` reads its
+        // store), before it settles: the sign-out comes then, too late to interrupt `obtain`, and drops the token.
+        const credentials = yield* Refresh.make({
+          initial: OLD,
+          obtain: Effect.succeed(Redacted.make("new-token")),
+          reused: () =>
+            Effect.as(Effect.zipRight(Deferred.succeed(obtained, undefined), Deferred.await(gate)), false)
+        }).pipe(Scope.extend(scope))
+        // The revoke's request is on its way (held until `answer`) when the scope closes.
+        const revoke = (token: Redacted.Redacted<string>) =>
+          Deferred.succeed(revoking, undefined).pipe(
+            Effect.zipRight(Deferred.await(answer)),
+            Effect.zipRight(Ref.update(revoked, (all) => [...all, Redacted.value(token)]))
+          )
+        yield* Effect.fork(credentials.refresh!(OLD))
+        yield* Deferred.await(obtained)
+        yield* credentials.signedOut!(OLD, revoke)
+        yield* Deferred.succeed(gate, undefined)
+        yield* Deferred.await(revoking)
+        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow()
+        // Cut short, the revoke would leave the token valid at plex.tv: the close waits for it.
+        assert.isTrue(Option.isNone(yield* Fiber.poll(closing)), "the close waits for the revoke")
+        yield* Deferred.succeed(answer, undefined)
+        yield* Fiber.join(closing)
+        assert.deepStrictEqual(yield* Ref.get(revoked), ["new-token"])
+      })
+  )
+
   it.scoped(
     "`current` never waits for a refresh in flight; `settled` waits for a refusal's, which `token` does not",
     () =>

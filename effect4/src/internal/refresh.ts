@@ -37,7 +37,9 @@
  *   revoked with the `revoke` the sign-out gave (`PlexAuth.signOut`'s), as is
  *   the token a refresh installed while the sign-out was on its way;
  * - scoped: closing that scope (the app shutting down) interrupts a refresh
- *   in flight and waits for it to stop; its waiters are interrupted too.
+ *   in flight and waits for it to stop; its waiters are interrupted too. The
+ *   revoke of a token a sign-out dropped is not cut short: the close waits
+ *   for it (bounded by the sign-out's per-attempt timeout).
  *   After that no refresh starts (`Closed`): a refusal fails at once, a read
  *   serves the current token. A refresh whose `obtain` dies hands the defect
  *   to its waiters and the next refusal starts a new one.
@@ -215,10 +217,14 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         )
       )
 
-    // The revoke the last sign-out gave (`PlexAuth.signOut`'s): revokes the tokens the sign-out dropped.
+    // The revoke the last sign-out gave (`PlexAuth.signOut`'s): revokes the tokens the sign-out dropped. It runs to
+    // its end, uninterruptible: the scope closing while the refresh that obtained the token revokes it (in its fiber)
+    // waits for the revoke rather than cutting it short, silently, the token left valid. `PlexAuth.signOut`'s is
+    // bounded all the same, by its per-attempt timeout (`internal/request.ts`: its timer ends a hung attempt even in
+    // an uninterruptible region), and logs its failure.
     let revoke: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
     const revokeDropped = (token: Redacted.Redacted<string>) =>
-      Effect.suspend(() => revoke?.(token) ?? Effect.void)
+      Effect.uninterruptible(Effect.suspend(() => revoke?.(token) ?? Effect.void))
 
     /**
      * `obtain`, unless a sign-out abandons the refresh first (`abandon`): `obtain` is then interrupted (a PIN login
@@ -416,10 +422,15 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
         )
       )
 
-    // The token once the refresh in flight, if any, has settled: a sign-out revokes the new token of a quick one.
+    // The token held once the refresh in flight, if any, has settled: a sign-out revokes the new token of a quick
+    // one. Never `token`, which refreshes one due ahead of (or past) its expiry: a sign-out would first exchange it
+    // (a JWT's nonce, device JWT and exchange at plex.tv) just to revoke the new one, and fail when that failed.
     const settled: Effect.Effect<Redacted.Redacted<string>> = Effect.flatMap(
       SynchronizedRef.get(state),
-      (s) => (s.pending === undefined ? token : Effect.andThen(Fiber.await(s.pending.fiber), token))
+      (s) =>
+        s.pending === undefined
+          ? Effect.succeed(s.token)
+          : Effect.andThen(Fiber.await(s.pending.fiber), current)
     )
 
     return { token, current, settled, refresh, signedOut }

@@ -69,8 +69,8 @@ export const onExit = <E extends { readonly _tag: string; readonly status?: numb
   })
 
 /**
- * The token `PlexAuth.signOut` revokes: the credentials' `settled` (their `token` once a refresh in flight has settled,
- * even one after a refusal), waited for no longer than 5 seconds (`core/signOut.ts` `refreshWaitMillis`), or the
+ * The token `PlexAuth.signOut` revokes: the credentials' `settled` (the token they hold once a refresh in flight has
+ * settled, even one after a refusal; never one renewed ahead of its expiry just to be revoked), waited for no longer than 5 seconds (`core/signOut.ts` `refreshWaitMillis`), or the
  * per-attempt timeout (`PlexAuth.withRequestTimeout`) when shorter. A quick re-authentication (a password sign-in, a
  * JWT exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
  * does not hold the sign-out: the token held then (`current`) is revoked, and telling the credentials abandons the

@@ -17,6 +17,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Jwt from "effect4-plex-auth/Jwt"
@@ -26,6 +27,7 @@ import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { FakePlex, Fault } from "effect4-plex-auth/testing"
 import { failsWith } from "../testing/support.js"
 import { withCapturedLogs } from "../support/observe.js"
+import * as Refresh from "../../src/internal/refresh.js"
 import {
   CLIENT_ID,
   PendingSleeps,
@@ -305,6 +307,27 @@ describe("Jwt credentials: re-authentication", () => {
       yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
       assert.strictEqual(yield* count("exchangeJwt"), exchanges)
     }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect(
+    "PlexAuth.signOut of a token due ahead of expiry revokes it as held: no exchange first, none after",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        yield* TestClock.adjust(hours(6 * 24 + 1)) // 23 hours left: inside the 1-day margin, a read would refresh
+        const exchanges = yield* count("exchangeJwt")
+        const nonces = yield* count("getNonce")
+        yield* run(PlexAuth.signOut())
+        assert.deepStrictEqual(yield* tokensSentTo("signOut"), [Redacted.value(plexJwt.token)])
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges, "no exchange to sign out")
+        assert.strictEqual(yield* count("getNonce"), nonces, "no nonce either")
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges)
+      }).pipe(Effect.provide(signedIn()))
   )
 
   it.effect("Jwt.layer without a token exchanges a registered key; with verify, checks the new token", () =>
@@ -1925,6 +1948,65 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         for (const line of lines) {
           assert.isFalse(line.includes(Redacted.value(fresh)) || line.includes(Redacted.value(first)), line)
         }
+      }).pipe(Effect.provide(signedIn()))
+  )
+  it.effect(
+    "a dropped token's revoke still on its way when the layer closes: the close waits for it, no longer than the sign-out's per-attempt timeout, and warns",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const scope = yield* Scope.make()
+        const obtained = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const revoking = yield* Deferred.make<void>()
+        // `obtain` gives its token; the refresh is held just after (in `reused`, where `layerStored` reads its
+        // store): the sign-out comes then, too late to interrupt `obtain`, and drops the token, revoked once it settles.
+        const credentials = yield* Refresh.make({
+          initial: fake.token,
+          obtain: Effect.succeed(Redacted.make("late-token")),
+          reused: () =>
+            Effect.as(Effect.andThen(Deferred.succeed(obtained, undefined), Deferred.await(gate)), false)
+        }).pipe(Scope.provide(scope))
+        // The sign-out's DELETE is answered; the late revoke's never is.
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond((request) =>
+            request.headers.get("x-plex-token") === Redacted.value(fake.token)
+              ? Effect.orDie(fake.handle(request))
+              : Effect.andThen(Deferred.succeed(revoking, undefined), Effect.never)
+          )
+        )
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            yield* Effect.forkChild(credentials.refresh!(fake.token))
+            yield* Deferred.await(obtained)
+            const signingOut = yield* Effect.forkChild(
+              PlexAuth.signOut().pipe(
+                PlexAuth.withRequestTimeout("5 seconds"),
+                Effect.provideService(Credentials.Credentials, credentials)
+              )
+            )
+            // The sign-out's wait for the refresh (5 s) ends; it revokes the token held, and drops the refresh's.
+            yield* whenSleeping(signingOut, ({ millis }) => millis === 5_000)
+            yield* TestClock.adjust("5 seconds")
+            yield* Fiber.join(signingOut)
+            yield* Deferred.succeed(gate, undefined)
+            yield* Deferred.await(revoking)
+            const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+            for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow
+            assert.isUndefined(closing.pollUnsafe(), "the close waits for the revoke")
+            // Until the revoke's per-attempt timeout (the sign-out's: 5 s, its timer's first sleep all but 1 ms) ends it.
+            yield* whenSleeping(closing, ({ millis }) => millis === 4_999)
+            yield* TestClock.adjust("5 seconds")
+            yield* Fiber.join(closing)
+          })
+        )
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        assert.isFalse(yield* fake.isTokenValid(fake.token))
+        const warning = lines.filter((line) => line.includes("could not be revoked"))
+        assert.strictEqual(warning.length, 1, lines.join("\n"))
+        assert.isTrue(warning[0]!.includes("(NetworkError)"), warning[0])
+        for (const line of lines) assert.isFalse(line.includes("late-token"), line)
       }).pipe(Effect.provide(signedIn()))
   )
 })
