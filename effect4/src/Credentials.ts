@@ -75,7 +75,10 @@ export interface CredentialsService {
    * `PlexAuth.signOut`, revokes another token at plex.tv (best effort: it
    * never fails, a failure is logged): a layer that re-authenticates revokes
    * with it the token a refresh of the signed-out token obtains (it is never
-   * used nor stored), so no token stays valid and unheld.
+   * used nor stored), so no token stays valid and unheld. That revoke runs
+   * to its end (closing the layer waits for it): a `revoke` of your own,
+   * calling `signedOut` yourself, must bound itself (`PlexAuth.signOut`'s is
+   * a request with the per-attempt timeout).
    */
   readonly signedOut?:
     | ((
