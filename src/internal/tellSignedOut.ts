@@ -30,7 +30,7 @@ import type { ClientIdentity } from "../ClientIdentity.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Credentials as CredentialsTag } from "./credentials.js"
 import * as Request from "./request.js"
-import { RequestTimeout } from "./settings.js"
+import { CurrentRetryPolicy, none, RequestTimeout } from "./settings.js"
 
 /**
  * Runs `self`, then `finalizer(refused)` (`PlexAuth.signOut`'s: tell the credentials when plex.tv accepted the revoke,
@@ -93,8 +93,8 @@ export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Re
 /**
  * Tells the credentials (`told`, their `signedOut`) that `token` was signed out, with a `revoke` for the token a
  * refresh of it obtains (`refresh.ts`: dropped, never used nor stored): the same `DELETE /api/v2/users/signout` as
- * `PlexAuth.signOut`'s, with the caller's services (its client, identity and settings), best effort: its failure is
- * logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails.
+ * `PlexAuth.signOut`'s, with the caller's services (its client, identity and settings; one attempt, never retried:
+ * a layer's close waits for it), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails.
  */
 export const tell = (
   told: NonNullable<CredentialsService["signedOut"]>,
@@ -106,6 +106,9 @@ export const tell = (
         Effect.asVoid(
           Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown }).pipe(
             Effect.provideService(CredentialsTag, { token: Effect.succeed(late) }),
+            // One attempt, never the caller's retries: a layer's close waits for this revoke (uninterruptible,
+            // `refresh.ts`), bounded so by the per-attempt timeout alone, not by a backoff's sleeps (up to an hour).
+            Effect.provideService(CurrentRetryPolicy, none),
             Effect.provide(context)
           )
         ),

@@ -2009,4 +2009,61 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         for (const line of lines) assert.isFalse(line.includes("late-token"), line)
       }).pipe(Effect.provide(signedIn()))
   )
+  it.effect(
+    "a dropped token's late revoke is sent once, never retried by the caller's policy: a layer's close is not held by a backoff's sleeps",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const scope = yield* Scope.make()
+        const obtained = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const revoking = yield* Deferred.make<void>()
+        let lateAttempts = 0
+        const credentials = yield* Refresh.make({
+          initial: fake.token,
+          obtain: Effect.succeed(Redacted.make("late-token")),
+          reused: () =>
+            Effect.as(Effect.andThen(Deferred.succeed(obtained, undefined), Deferred.await(gate)), false)
+        }).pipe(Scope.provide(scope))
+        // The sign-out's DELETE is answered; the late revoke's gets a 503, which RetryPolicy.backoff retries.
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond((request) =>
+            request.headers.get("x-plex-token") === Redacted.value(fake.token)
+              ? Effect.orDie(fake.handle(request))
+              : Effect.sync(() => {
+                  lateAttempts++
+                  return new Response(null, { status: 503 })
+                }).pipe(Effect.tap(() => Deferred.succeed(revoking, undefined)))
+          )
+        )
+        const { exit, lines } = yield* withCapturedLogs(
+          Effect.gen(function* () {
+            yield* Effect.forkChild(credentials.refresh!(fake.token))
+            yield* Deferred.await(obtained)
+            const signingOut = yield* Effect.forkChild(
+              PlexAuth.signOut().pipe(
+                PlexAuth.withRequestTimeout("5 seconds"),
+                RetryPolicy.withPolicy(RetryPolicy.backoff()),
+                Effect.provideService(Credentials.Credentials, credentials)
+              )
+            )
+            yield* whenSleeping(signingOut, ({ millis }) => millis === 5_000)
+            yield* TestClock.adjust("5 seconds")
+            yield* Fiber.join(signingOut)
+            yield* Deferred.succeed(gate, undefined)
+            yield* Deferred.await(revoking)
+            const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+            // Retried, the revoke would sleep (the backoff's 500 ms or so) and the close wait for it, uninterruptible.
+            yield* whenSleeping(closing, ({ millis }) => millis !== 4_999 && millis !== 5_000)
+            assert.isDefined(closing.pollUnsafe(), "the close is not held by a retry's sleep")
+          })
+        )
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        assert.strictEqual(lateAttempts, 1)
+        const warning = lines.filter((line) => line.includes("could not be revoked"))
+        assert.strictEqual(warning.length, 1, lines.join("\n"))
+        for (const line of lines) assert.isFalse(line.includes("late-token"), line)
+      }).pipe(Effect.provide(signedIn()))
+  )
 })
