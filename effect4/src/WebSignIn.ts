@@ -886,7 +886,13 @@ const makeWith = (
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable =
       (op: string) => (error: { readonly _tag: string; readonly status?: number | undefined }) =>
-        new PlexUnavailable({ operation: op, failure: error._tag, status: error.status })
+        // `status` only when plex.tv answered: no key otherwise, so the error's JSON body stays what it was (Effect
+        // 4's HttpApi JSON codec writes a `status` key holding undefined as `"status":null`; Effect 3's drops it).
+        new PlexUnavailable(
+          error.status === undefined
+            ? { operation: op, failure: error._tag }
+            : { operation: op, failure: error._tag, status: error.status }
+        )
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
     // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent.

@@ -12,7 +12,7 @@
  */
 import { HttpServerRequest, KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
-import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
 import { ClientIdentity, WebSignIn } from "effect-plex-auth"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -252,6 +252,19 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
           assert.include(lines[0], "PLEX_TV_URL")
           yield* FakePlex.clearFaults
         }
+        // No answer (a reset connection): no status, and no `status` key, so the error's JSON body (what the HttpApi
+        // sends: Schema.encode of AuthenticateError, then JSON.stringify) is the one it always was, the same in both editions.
+        yield* FakePlex.fault("createPin", Fault.reset)
+        const { failure } = yield* startLines
+        assert.instanceOf(failure, WebSignIn.PlexUnavailable)
+        assert.isFalse(
+          failure !== null && typeof failure === "object" && "status" in failure,
+          "no status key"
+        )
+        assert.strictEqual(
+          JSON.stringify(Schema.encodeUnknownSync(WebSignIn.AuthenticateError)(failure)),
+          '{"_tag":"PlexUnavailable","operation":"createPin","failure":"NetworkError"}'
+        )
       }).pipe(Effect.provide(Base))
   )
 })

@@ -11,7 +11,7 @@
  *   the owner too, is a `machineIdentifier` of another server). Twin of test/web/'s (Effect 3).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { ClientIdentity, WebSignIn } from "effect4-plex-auth"
@@ -256,6 +256,19 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
           assert.include(lines[0], "PLEX_TV_URL")
           yield* FakePlex.clearFaults
         }
+        // No answer (a reset connection): no status, and no `status` key, so the error's JSON body (what the HttpApi
+        // sends, Schema.toCodecJson) is the one it always was, the same in both editions.
+        yield* FakePlex.fault("createPin", Fault.reset)
+        const { failure } = yield* startLines
+        assert.instanceOf(failure, WebSignIn.PlexUnavailable)
+        assert.isFalse(
+          failure !== null && typeof failure === "object" && "status" in failure,
+          "no status key"
+        )
+        assert.strictEqual(
+          JSON.stringify(Schema.encodeUnknownSync(Schema.toCodecJson(WebSignIn.PlexUnavailable))(failure)),
+          '{"_tag":"PlexUnavailable","operation":"createPin","failure":"NetworkError"}'
+        )
       }).pipe(Effect.provide(Base))
   )
 })
