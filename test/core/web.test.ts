@@ -530,6 +530,8 @@ describe("core/web: what the bindings decide the same way", () => {
       ["Unexpected", 503],
       ["Unexpected", 500],
       ["Unexpected", 408],
+      ["Unexpected", 421],
+      ["Unexpected", 425],
       ["Unexpected", undefined],
       ["RateLimited", 429],
       ["NetworkError", undefined],

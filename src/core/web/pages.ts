@@ -133,8 +133,9 @@ export const refusalFor = (
 /**
  * Whether a `PlexUnavailable`'s `failure` (and the `status` plex.tv answered with) is one that trying again in a
  * moment does not change: plex.tv refused the request (`BadRequest`, `Unauthorized`), or answered what a request to
- * it never gets (`Unexpected` with a status below 500 other than 408: a 404 from a host that is not plex.tv's, a page
- * where JSON was due). Not a 5xx, a 408, `RateLimited` or `NetworkError` (no answer, or none in time): those pass.
+ * it never gets (`Unexpected` with a status below 500 but 408, 421 and 425: a 404 from a host that is not plex.tv's, a page
+ * where JSON was due). Not a 5xx, a 408, 421 or 425, `RateLimited` or `NetworkError` (no answer, or none in time): those
+ * pass.
  */
 export const refusedForGood = (error: {
   readonly failure?: string
@@ -142,7 +143,11 @@ export const refusedForGood = (error: {
 }): boolean =>
   error.failure === "BadRequest" ||
   error.failure === "Unauthorized" ||
-  (error.failure === "Unexpected" && error.status !== undefined && error.status < 500 && error.status !== 408)
+  (error.failure === "Unexpected" &&
+    error.status !== undefined &&
+    error.status < 500 &&
+    // A timeout (408), a request sent on a connection that cannot serve it (421), one too early (425): a retry cures them.
+    ![408, 421, 425].includes(error.status))
 
 /** The HTTP status each refusal is answered with. */
 export const refusalStatus = (refusal: Refusal): number => {
