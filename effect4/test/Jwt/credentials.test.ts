@@ -330,6 +330,31 @@ describe("Jwt credentials: re-authentication", () => {
       }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "PlexAuth.signOut of an expired JWT, no refresh in flight, revokes it as held: Unauthorized 498, no new JWT minted, signed out",
+    () =>
+      Effect.gen(function* () {
+        const { key, plexJwt } = yield* registeredKey
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
+        const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.provideService(effect, Credentials.Credentials, credentials)
+        yield* TestClock.adjust(hours(7 * 24 + 1)) // expired an hour ago; nothing read it since
+        const exchanges = yield* count("exchangeJwt")
+        const nonces = yield* count("getNonce")
+        // plex.tv refuses the expired JWT (498): revoked nothing, and nothing was minted to be revoked or left valid.
+        const refused = yield* failsWith(run(PlexAuth.signOut()), "Unauthorized")
+        assert.strictEqual(refused.status, 498)
+        assert.deepStrictEqual(yield* tokensSentTo("signOut"), [Redacted.value(plexJwt.token)])
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges, "no exchange to sign out")
+        assert.strictEqual(yield* count("getNonce"), nonces, "no nonce either")
+        // Told as after a success: signed out, the key never exchanged again.
+        const error = yield* failsWith(run(PlexAuth.getTokenDetails()), "Unauthorized")
+        assert.strictEqual(error.reauthentication, "SignedOut")
+        assert.strictEqual(yield* count("exchangeJwt"), exchanges)
+        assert.strictEqual(yield* count("getNonce"), nonces)
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("Jwt.layer without a token exchanges a registered key; with verify, checks the new token", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey
