@@ -1605,8 +1605,18 @@ const makeWith = (
         // A sign-in this browser's sign-out ended: its PIN cookie (whose deletion had not reached the browser) is as
         // if deleted.
         if (signOuts.ended(started.pin.nonce, now)) return yield* new SignInNotStarted({ reason: "NoCookie" })
-        // Two returns of one sign-in at once share one outcome: one session.
-        return yield* oneReturnAtATime(started.pin.nonce, finish(request, started.pin, now))
+        // Two returns of one sign-in at once share one outcome: one session. A return plex.tv failed logs why, once
+        // (the browser sees only the 503 page), as a failed start does.
+        return yield* oneReturnAtATime(
+          started.pin.nonce,
+          Effect.tapError(finish(request, started.pin, now), (error) =>
+            error._tag === "PlexUnavailable"
+              ? Effect.logWarning(
+                  Core.messages.callbackUnavailable(error.operation, error.failure, error.status)
+                )
+              : Effect.void
+          )
+        )
       }).pipe(Effect.provide(context), Effect.withSpan("WebSignIn.callback", { captureStackTrace: false }))
 
     // -- authenticate --------------------------------------------------------

@@ -930,6 +930,38 @@ describe("WebSignIn.callback", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a return plex.tv fails (PlexUnavailable) logs one Warning naming the operation and the failure, as a failed start does, without a secret",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        for (const [route, operation, fault, failed] of [
+          ["getServerResources", "checkAccess", Fault.reset, "NetworkError"],
+          ["checkPin", "checkPin", Fault.status(503), "Unexpected 503"]
+        ] as const) {
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          const code = params.get("code") ?? ""
+          const token = Redacted.value(yield* FakePlex.approvePin(code, { account: "alice" }))
+          yield* FakePlex.fault(route, fault)
+          const { exit, lines } = yield* withCapturedLogs(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          )
+          yield* FakePlex.clearFaults
+          const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+          assert.instanceOf(error, WebSignIn.PlexUnavailable)
+          const said = lines.filter((line) => line.includes("during a sign-in's return"))
+          assert.strictEqual(said.length, 1, String(lines))
+          assert.include(said[0], "level=WARN")
+          assert.include(said[0], `(${operation}: ${failed}): the return failed with PlexUnavailable`)
+          assertNoSecrets(lines, [token, code, started.cookie.value, params.get("forwardUrl") ?? ""])
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("plex.tv failing during the access check is PlexUnavailable, never AccessDenied", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getServerResources", Fault.reset)

@@ -713,6 +713,14 @@ export const messages = {
   startUnavailable: (failure: string, status?: number): string =>
     `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${failure}${status === undefined ? "" : ` ${status}`}): the start failed with PlexUnavailable (the start route's 503 page). If it lasts, check the plex.tv URL the app uses (PlexTv.layerConfig() reads PLEX_TV_URL: plex.tv's, or plex-auth fake-server's PLEX_TV_URL, not a Plex Media Server's) and its network`,
   /**
+   * The Warning logged when a sign-in's return failed with `PlexUnavailable` (the PIN check, the user, the access
+   * check): the browser sees only the callback route's 503 page, so this line is the operator's clue, as
+   * {@link messages.startUnavailable} is at the start: the operation, the failure's tag and the status plex.tv
+   * answered with (never a secret).
+   */
+  callbackUnavailable: (operation: string, failure: string, status?: number): string =>
+    `WebSignIn: plex.tv could not be asked during a sign-in's return (${operation}: ${failure}${status === undefined ? "" : ` ${status}`}): the return failed with PlexUnavailable (the callback route's 503 page)`,
+  /**
    * The Warning logged when a sign-in is refused (`AccessDenied`): the server `machineIdentifier` names (not a
    * secret) and what to check when the account should have access (its owner refused too: the option names another
    * server).
