@@ -494,6 +494,9 @@ export interface Options {
   /**
    * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds:
    * past that the revocation is given up (the token perhaps still valid, a warning logged) and the session ended all the same.
+   * The token of an approved PIN of a sign-in pending in the browser (its tab closed before the return, or its return
+   * failed after obtaining the token, keeping the PIN cookie) is revoked too: plex.tv is asked for the PIN once, at
+   * most 5 seconds, and what it found is logged (docs/web-sign-in.md, "Security choices, and why").
    */
   readonly revokeOnSignOut?: boolean | undefined
   /**
@@ -624,7 +627,8 @@ export interface WebSignInService {
    * browser sent it), so a request from another site, which carries no cookie, deletes none. A sign-out wins over
    * that pending sign-in: its return, in flight or still to come, opens no session (`SignInNotStarted`, `NoCookie`),
    * and a session one of its returns opened already, whose cookie the browser had not received, ends too. With
-   * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it).
+   * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it), and so is the token of that
+   * sign-in's PIN if plex.tv shows it approved (asked once, at most 5 s; never a failure of the sign-out, logged).
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -1753,6 +1757,41 @@ const makeWith = (
         )
       )
 
+    // The PIN of a sign-in pending in a browser that signs out with `revoke` (Flow.checksPendingPin), checked once at
+    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). Whether it was;
+    // never a failure: what happened is logged (Flow.pendingPinLog), never a secret.
+    const revokePending = (pin: Core.PinState) =>
+      PinLogin.check({ id: pin.id }).pipe(
+        Effect.provide(context),
+        Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+        Effect.flatMap((checked): Effect.Effect<Flow.PendingPinOutcome> =>
+          Option.isNone(checked)
+            ? Effect.succeed({
+                _tag: "Unchecked",
+                failure: `no answer within ${Flow.revokeWaitMillis / 1000} s`
+              })
+            : checked.value.authToken === undefined || !Flow.samePin(pin, checked.value.code)
+              ? Effect.succeed({ _tag: "NotApproved" })
+              : Effect.map(revokeToken(checked.value.authToken), (done) => ({
+                  _tag: done ? "Revoked" : "NotRevoked"
+                }))
+        ),
+        Effect.catchAll((e): Effect.Effect<Flow.PendingPinOutcome> =>
+          Effect.succeed(
+            e._tag === "PinExpired" ? { _tag: "Expired" } : { _tag: "Unchecked", failure: e._tag }
+          )
+        ),
+        Effect.tap((outcome) => {
+          const line = Flow.pendingPinLog(outcome)
+          return line === undefined
+            ? Effect.void
+            : line.level === "Info"
+              ? Effect.logInfo(line.message)
+              : Effect.logWarning(line.message)
+        }),
+        Effect.map((outcome) => outcome._tag === "Revoked")
+      )
+
     // -- sign-out ------------------------------------------------------------
     const signOut = (
       cookie: string | undefined,
@@ -1764,10 +1803,20 @@ const makeWith = (
         // The sign-ins pending in this browser (their PIN cookies sent) end first (Flow.SignOuts): a return of one, in
         // flight or to come, opens no session; a session one opened already, its cookie not yet at the browser, ends
         // with this sign-out, as the session of the request's cookie does.
-        const pending = yield* Effect.promise(() => Flow.pendingNonces(key, settings, cookie, now))
-        const storageKeys = pending.flatMap(
-          (nonce) => signOuts.end(nonce, now + pinMillis, now, signOutOptions.revoke === true) ?? []
-        )
+        const pending = yield* Effect.promise(() => Flow.pendingPins(key, settings, cookie, now))
+        const storageKeys: Array<string> = []
+        // And with `revoke`, the PINs whose token nothing else revokes (Flow.checksPendingPin): approved, the tab closed
+        // before the return, or the return failed after obtaining the token (its cookie kept for "Try again").
+        const toCheck: Array<Core.PinState> = []
+        for (const pin of pending) {
+          const revokedBefore = signOuts.revokedBefore(pin.nonce, now)
+          const opened = signOuts.end(pin.nonce, now + pinMillis, now, signOutOptions.revoke === true)
+          if (opened !== undefined) storageKeys.push(opened)
+          const inFlight = returnsInFlight.has(pin.nonce)
+          const revoke = signOutOptions.revoke === true
+          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight, revokedBefore }))
+            toCheck.push(pin)
+        }
         if (Option.isSome(sessionId))
           storageKeys.unshift(yield* Effect.promise(() => Core.storageKey(prefix, sessionId.value)))
         let revoked = false
@@ -1790,6 +1839,9 @@ const makeWith = (
           // The first failure fails the sign-out, once every session has been tried.
           if (Either.isLeft(removed)) failed ??= removed.left
         }
+        // Before a store failure fails the sign-out, as a session's token is: the sign-out tried again would not
+        // find them (their sign-ins ended).
+        for (const pin of toCheck) revoked = (yield* revokePending(pin)) || revoked
         if (failed !== undefined) return yield* Effect.fail(failed)
         // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
         // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the

@@ -1499,5 +1499,33 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     const url = `https://media.example.com/auth/callback?state=n-7`
     assert.strictEqual((await Flow.readPin(key, settings, { cookie: browser, url }, 0))._tag, "Ok")
     assert.deepStrictEqual(await Flow.pendingNonces(key, settings, browser, 0), ["n-7"])
+    // The same PINs whole, for a sign-out that revokes to check at plex.tv.
+    assert.deepStrictEqual(await Flow.pendingPins(key, settings, browser, 0), [
+      { id: 7, code: "AB12", nonce: "n-7" }
+    ])
+  })
+
+  it("a sign-out asks plex.tv for a pending PIN only when it revokes and nothing else revokes that PIN's token", () => {
+    const none = { revoke: true, opened: false, inFlight: false, revokedBefore: false }
+    assert.isTrue(Flow.checksPendingPin(none))
+    // Not revoking; its session's token revoked instead; its return in flight revokes what it obtains; asked before.
+    for (const field of ["opened", "inFlight", "revokedBefore"] as const) {
+      assert.isFalse(Flow.checksPendingPin({ ...none, [field]: true }), field)
+    }
+    assert.isFalse(Flow.checksPendingPin({ ...none, revoke: false }))
+    const signOuts = new Flow.SignOuts()
+    signOuts.end("n", 5000, 0, false)
+    assert.isFalse(signOuts.revokedBefore("n", 1))
+    signOuts.end("n", 5000, 1, true)
+    assert.isTrue(signOuts.revokedBefore("n", 2))
+    assert.isFalse(signOuts.revokedBefore("n", 5000), "past its PIN cookie's expiry")
+    // What it found is logged, a failure to ask as a Warning, the revocation's own failure by its own Warning.
+    assert.strictEqual(Flow.pendingPinLog({ _tag: "Revoked" })?.level, "Info")
+    assert.strictEqual(Flow.pendingPinLog({ _tag: "NotApproved" })?.level, "Info")
+    assert.strictEqual(Flow.pendingPinLog({ _tag: "Expired" })?.level, "Info")
+    assert.isUndefined(Flow.pendingPinLog({ _tag: "NotRevoked" }))
+    const unchecked = Flow.pendingPinLog({ _tag: "Unchecked", failure: "RateLimited" })
+    assert.strictEqual(unchecked?.level, "Warning")
+    assert.include(unchecked?.message, "(RateLimited)")
   })
 })

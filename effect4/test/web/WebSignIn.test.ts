@@ -2507,6 +2507,119 @@ describe("WebSignIn sessions (Effect 4)", () => {
     }
   )
 
+  // A return that obtained its token and then failed in a way "Try again" may cure keeps the PIN cookie: the browser's
+  // later sign-out that revokes sends it, and the token that return obtained (nobody holds it) is revoked.
+  for (const kind of ["its session's save failed", "its access check failed"] as const) {
+    it.effect(
+      `a return that obtained its token and failed (${kind}): a later sign-out that revokes revokes that token`,
+      () => {
+        let failSaves = false
+        const FailingEnv = envOver((inner) =>
+          KeyValueStore.make({
+            ...inner,
+            set: (key, value) =>
+              failSaves && Index.isSessionKey(Core.defaultStorePrefix, key)
+                ? Effect.fail(
+                    new KeyValueStore.KeyValueStoreError({ message: "the store is down", method: "set" })
+                  )
+                : inner.set(key, value)
+          })
+        )
+        return Effect.gen(function* () {
+          const service = yield* WebSignIn.WebSignIn
+          const fake = yield* FakePlex.FakePlex
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          const browser = `${started.cookie.name}=${started.cookie.value}`
+          const token = Redacted.value(
+            yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+          )
+          if (kind === "its session's save failed") failSaves = true
+          else yield* FakePlex.fault("getServerResources", Fault.reset)
+          const error = yield* failure(
+            service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+          )
+          assert.strictEqual(
+            error._tag,
+            kind === "its session's save failed" ? "SessionStoreError" : "PlexUnavailable"
+          )
+          // Kept for "Try again" (the route keeps the PIN cookie): the token is valid, held by nobody.
+          assert.isTrue(Flow.keepsPinCookieAfter(error))
+          assert.isTrue(yield* fake.isTokenValid(token))
+          yield* FakePlex.clearFaults
+          const out = yield* service.signOut(browser, { revoke: true })
+          assert.isTrue(out.revoked)
+          assert.isFalse(yield* fake.isTokenValid(token), "the token the return obtained is still valid")
+        }).pipe(Effect.provide(FailingEnv))
+      }
+    )
+  }
+
+  it.effect(
+    "a sign-out that revokes, of a sign-in whose PIN plex.tv approved but whose return never came: the PIN's token is revoked, logged without a secret; never failed nor held by plex.tv",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const pending = (account: string | undefined) =>
+          Effect.gen(function* () {
+            const started = yield* service.start
+            const params = authUrlParams(Redacted.value(started.url))
+            const code = params.get("code") ?? ""
+            const token =
+              account === undefined
+                ? undefined
+                : Redacted.value(yield* FakePlex.approvePin(code, { account }))
+            return { cookie: `${started.cookie.name}=${started.cookie.value}`, code, token, state: params }
+          })
+        // Approved at app.plex.tv, the tab then closed: no return. A sign-out that does not revoke leaves it valid.
+        const closed = yield* pending("bob")
+        yield* service.signOut(closed.cookie)
+        assert.isTrue(yield* fake.isTokenValid(closed.token ?? ""))
+        const approved = yield* pending("bob")
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(approved.cookie, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit) && exit.value.revoked)
+        assert.isFalse(
+          yield* fake.isTokenValid(approved.token ?? ""),
+          "the approved PIN's token is still valid"
+        )
+        const said = lines.filter((line) => line.includes("a sign-in pending in the browser"))
+        assert.strictEqual(said.length, 1, String(lines))
+        assert.include(said[0], "level=INFO")
+        assert.include(said[0], "the Plex token plex.tv gave for it was revoked")
+        const secrets = [approved.token ?? "", approved.code, approved.cookie.split("=")[1] ?? ""]
+        assertNoSecrets(lines, secrets)
+        // Its return afterwards opens no session (the sign-out ended it).
+        const again = yield* failure(
+          service.callback({ cookie: approved.cookie, url: approved.state.get("forwardUrl") ?? "" })
+        )
+        assert.strictEqual(again._tag, "SignInNotStarted")
+        // Not approved: nothing to revoke, said so.
+        const unapproved = yield* pending(undefined)
+        const quiet = yield* withCapturedLogs(service.signOut(unapproved.cookie, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(quiet.exit) && !quiet.exit.value.revoked)
+        assert.isTrue(
+          quiet.lines.some((line) => line.includes("was not approved at plex.tv: no token to revoke"))
+        )
+        // plex.tv not answering the check: the sign-out is answered within 5 seconds all the same, a Warning logged.
+        const hung = yield* pending("bob")
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const checks = yield* checksSoFar
+        const fiber = yield* Effect.forkChild(
+          withCapturedLogs(service.signOut(hung.cookie, { revoke: true }))
+        )
+        yield* untilCheckAfter(checks)
+        yield* TestClock.adjust("5 seconds")
+        const late = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(late.exit) && !late.exit.value.revoked)
+        const warned = late.lines.filter((line) => line.includes("could not be checked at plex.tv"))
+        assert.strictEqual(warned.length, 1, String(late.lines))
+        assert.include(warned[0], "level=WARN")
+        assert.isTrue(yield* fake.isTokenValid(hung.token ?? ""))
+        assertNoSecrets(late.lines, [hung.token ?? "", hung.code, hung.cookie.split("=")[1] ?? ""])
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>

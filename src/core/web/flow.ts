@@ -460,14 +460,85 @@ export const pendingNonces = async (
   settings: S.Settings,
   cookie: string | undefined,
   now: number
-): Promise<ReadonlyArray<string>> => {
-  const nonces: Array<string> = []
+): Promise<ReadonlyArray<string>> => (await pendingPins(key, settings, cookie, now)).map((pin) => pin.nonce)
+
+/**
+ * The PINs of the sign-ins pending in a `Cookie` header (as {@link pendingNonces}): their plex.tv id and code too, for
+ * a sign-out that revokes to check them ({@link checksPendingPin}).
+ */
+export const pendingPins = async (
+  key: CryptoKey,
+  settings: S.Settings,
+  cookie: string | undefined,
+  now: number
+): Promise<ReadonlyArray<S.PinState>> => {
+  const pins: Array<S.PinState> = []
   for (const raw of pinCookieValues(cookie, settings)) {
     const verified = await Signed.verify([key], S.pinPurpose, raw, now)
     const pin = verified._tag === "Invalid" ? undefined : S.readPinData(verified.data)
-    if (pin !== undefined) nonces.push(pin.nonce)
+    if (pin !== undefined) pins.push(pin)
   }
-  return nonces
+  return pins
+}
+
+/**
+ * Whether a sign-out asks plex.tv for the PIN of a sign-in pending in its browser (its PIN cookie sent), to revoke the
+ * token plex.tv gave for it if it is approved: only a sign-out that revokes (`revoke`), and only for a PIN whose token
+ * nothing else revokes. Such a PIN may be approved with no session holding its token: its tab closed at app.plex.tv
+ * before the return, or its return failed after obtaining the token and kept the PIN cookie for "Try again"
+ * ({@link retriesAtReturn}: the access check or the session's save failed); plex.tv hands an approved PIN's token out
+ * again until the PIN expires, and the sign-out ends the sign-in ({@link SignOuts}), so no return will ever hold that
+ * token. Not asked for a PIN whose return opened a session (`opened`: the sign-out revokes that session's token,
+ * the same one), whose return is in flight (`inFlight`: that return revokes the token it obtains,
+ * {@link SignOuts.revokes}), or that a sign-out that revokes ended already (`revokedBefore`: asked then).
+ */
+export const checksPendingPin = (options: {
+  readonly revoke: boolean
+  readonly opened: boolean
+  readonly inFlight: boolean
+  readonly revokedBefore: boolean
+}): boolean => options.revoke && !options.opened && !options.inFlight && !options.revokedBefore
+
+/**
+ * What a sign-out that revokes found at plex.tv for a pending sign-in's PIN ({@link checksPendingPin}): its token
+ * `Revoked`, or `NotRevoked` (the revocation failed: logged as any), `NotApproved` (no token to revoke), `Expired`
+ * (plex.tv no longer knows the PIN: a token it gave cannot be found), `Unchecked` (plex.tv did not answer the check
+ * within {@link revokeWaitMillis}, or failed it: `failure`, its tag).
+ */
+export type PendingPinOutcome =
+  | { readonly _tag: "Revoked" | "NotRevoked" | "NotApproved" | "Expired" }
+  | { readonly _tag: "Unchecked"; readonly failure: string }
+
+/**
+ * The line a sign-out logs for a pending sign-in's PIN it checked ({@link PendingPinOutcome}), and its level: never a
+ * secret (no token, PIN id or code, nonce). A sign-out never fails for it. `undefined` for `NotRevoked`: the
+ * revocation's own Warning says why.
+ */
+export const pendingPinLog = (
+  outcome: PendingPinOutcome
+): { readonly level: "Info" | "Warning"; readonly message: string } | undefined => {
+  const of = "a sign-in pending in the browser that signed out"
+  switch (outcome._tag) {
+    case "Revoked":
+      return {
+        level: "Info",
+        message: `WebSignIn: ${of} had its PIN approved at plex.tv, its return never finished: the Plex token plex.tv gave for it was revoked`
+      }
+    case "NotRevoked":
+      return undefined
+    case "NotApproved":
+      return { level: "Info", message: `WebSignIn: ${of} was not approved at plex.tv: no token to revoke` }
+    case "Expired":
+      return {
+        level: "Info",
+        message: `WebSignIn: ${of} has expired at plex.tv: a token it may have given could not be revoked`
+      }
+    case "Unchecked":
+      return {
+        level: "Warning",
+        message: `WebSignIn: ${of} could not be checked at plex.tv (${outcome.failure}): a token it may have given was not revoked`
+      }
+  }
 }
 
 /**
@@ -550,6 +621,14 @@ export class SignOuts {
   /** Whether the sign-out that ended the sign-in of `nonce` revokes: the token its return obtained is revoked. */
   revokes(nonce: string): boolean {
     return this.entries.get(nonce)?.revoke === true
+  }
+
+  /**
+   * Whether a sign-out that revokes has ended the sign-in of `nonce` already (before `now`, its entry live): a later
+   * one does not ask plex.tv for its PIN again ({@link checksPendingPin}).
+   */
+  revokedBefore(nonce: string, now: number): boolean {
+    return this.ended(nonce, now) && this.revokes(nonce)
   }
 }
 
