@@ -1,17 +1,27 @@
-// Installs the browser the web sign-in tests drive (test/web/*.test.ts): Debian's `chromium` package at
-// /usr/bin/chromium, driven by `playwright-core` (which never downloads a browser of its own). Run by
-// scripts/prepare.mjs, so `npm ci` on a fresh clone sets it up; run it alone with `node scripts/chromium.mjs`.
+// Installs the browser the web sign-in tests drive (test/web/browser.test.ts, test/web/browserApp.test.ts,
+// effect4/test/web/browserApp.test.ts): Debian's `chromium-headless-shell` package at
+// /usr/bin/chromium-headless-shell, the headless-only build of Chromium (the one Playwright itself runs headless
+// tests on), driven by `playwright-core` (which never downloads a browser of its own). Run by scripts/prepare.mjs,
+// so `npm ci` on a fresh clone sets it up; run it alone with `node scripts/chromium.mjs`.
 //
-// - /usr/bin/chromium is there: nothing to do.
-// - Missing, on Linux as root with apt-get: `apt-get update && apt-get install -y chromium`.
-// - Otherwise: says plainly that the browser tests will be skipped (under CI=true they fail instead),
-//   and exits 0 so that `npm ci` still succeeds.
-// An install that fails is reported and exits 0 too (the tests then say why they skip, or fail under CI).
+// - /usr/bin/chromium-headless-shell is there: nothing to do.
+// - Missing, on Linux as root with apt-get: `apt-get update && apt-get install -y chromium-headless-shell`.
+// - Otherwise: says plainly what the browser tests will do: drive Debian's full `chromium` (/usr/bin/chromium)
+//   when that is installed (a developer's machine; the same tests, at more CPU), else be skipped (under CI=true
+//   they fail instead). Exits 0 so that `npm ci` still succeeds.
+// An install that fails is reported and exits 0 too (the tests then say what they drive, why they skip, or fail
+// under CI).
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 
-/** Where the tests look for Chromium. */
-export const chromiumPath = "/usr/bin/chromium"
+/** Debian's chromium-headless-shell: the browser the tests drive, and the one this script installs. */
+export const headlessShellPath = "/usr/bin/chromium-headless-shell"
+
+/** Debian's full chromium: driven by the tests when the headless shell is missing. */
+export const fullChromiumPath = "/usr/bin/chromium"
+
+/** The browser the tests drive: the headless shell, else the full chromium, else undefined (the tests skip). */
+export const findChromium = () => [headlessShellPath, fullChromiumPath].find((path) => existsSync(path))
 
 const command = process.env.npm_command
 const isMain = import.meta.url === `file://${process.argv[1]}`
@@ -25,31 +35,42 @@ const run = (args) => {
   return result.status === 0
 }
 
-const skipped = (why) =>
+/** Says why the shell is not installed, and what the browser tests do instead; answers whether they can run. */
+const notInstalled = (why) => {
+  const fallback = findChromium()
+  if (fallback !== undefined) {
+    console.warn(
+      `chromium: ${why}; the browser tests (test/web/*.test.ts) will drive ${fallback} instead ` +
+        `(the same tests, at more CPU). Install Debian's chromium-headless-shell package (${headlessShellPath}).`
+    )
+    return true
+  }
   console.warn(
-    `chromium: ${why}; the browser tests (test/web/*.test.ts) will be SKIPPED ` +
-      `(under CI=true they fail instead). Install Debian's chromium package (${chromiumPath}) to run them.`
+    `chromium: ${why}; the browser tests (test/web/*.test.ts) will be SKIPPED (under CI=true they fail ` +
+      `instead). Install Debian's chromium-headless-shell package (${headlessShellPath}) to run them.`
   )
+  return false
+}
 
 export const ensureChromium = () => {
-  if (existsSync(chromiumPath)) {
-    console.log(`chromium: ${chromiumPath} is installed`)
+  if (existsSync(headlessShellPath)) {
+    console.log(`chromium: ${headlessShellPath} is installed`)
     return true
   }
   if (process.platform !== "linux")
-    return (skipped(`${chromiumPath} is missing and this is not Linux`), false)
+    return notInstalled(`${headlessShellPath} is missing and this is not Linux`)
   if (typeof process.getuid !== "function" || process.getuid() !== 0) {
-    return (skipped(`${chromiumPath} is missing and installing it needs root (apt-get)`), false)
+    return notInstalled(`${headlessShellPath} is missing and installing it needs root (apt-get)`)
   }
   if (spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status !== 0) {
-    return (skipped(`${chromiumPath} is missing and apt-get is not available`), false)
+    return notInstalled(`${headlessShellPath} is missing and apt-get is not available`)
   }
-  if (!run(["apt-get", "update"]) || !run(["apt-get", "install", "-y", "chromium"])) {
-    return (skipped("apt-get could not install chromium"), false)
+  if (!run(["apt-get", "update"]) || !run(["apt-get", "install", "-y", "chromium-headless-shell"])) {
+    return notInstalled("apt-get could not install chromium-headless-shell")
   }
-  if (!existsSync(chromiumPath))
-    return (skipped(`the chromium package did not provide ${chromiumPath}`), false)
-  console.log(`chromium: installed ${chromiumPath}`)
+  if (!existsSync(headlessShellPath))
+    return notInstalled(`the chromium-headless-shell package did not provide ${headlessShellPath}`)
+  console.log(`chromium: installed ${headlessShellPath}`)
   return true
 }
 

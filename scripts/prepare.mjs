@@ -28,4 +28,4 @@ if (systemNodeIsEnough()) {
   if (result.status !== 0) process.exit(result.status ?? 1)
   console.log("prepare: Node 22 for the Effect 4 edition installed in tools/node22")
 }
-;(await import("./chromium.mjs")).ensureChromium() // Debian's chromium for test/web/*.test.ts, when it can be installed
+;(await import("./chromium.mjs")).ensureChromium() // Debian's chromium-headless-shell for test/web/*.test.ts, when it can be installed

@@ -1,14 +1,16 @@
 /**
  * "Sign in with Plex", proven in a real browser: headless Chromium (Debian's
- * `chromium`, installed by scripts/chromium.mjs from `npm ci`) driven by
- * `playwright-core` through the example app (examples/web-sign-in) against
- * the fake Plex and the app.plex.tv stand-in, all on loopback.
+ * `chromium-headless-shell`, installed by scripts/chromium.mjs from `npm ci`;
+ * see ./chromium.ts) driven by `playwright-core` through the example app
+ * (examples/web-sign-in) against the fake Plex and the app.plex.tv stand-in,
+ * all on loopback.
  *
- * Without /usr/bin/chromium the tests are skipped with a plain message;
- * under `CI=true` they fail instead. No sleeps: every wait is on a page
- * event or a selector.
+ * Without the shell the tests drive Debian's full `chromium` when that is
+ * installed; without either they are skipped with a plain message; under
+ * `CI=true` they fail instead. No sleeps: every wait is on a page event or a
+ * selector.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
@@ -21,26 +23,18 @@ import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Core from "../../src/core/web/signIn.js"
 import * as Signed from "../../src/core/web/signed.js"
 import { RecordedSpan, assertNoSecrets } from "../support/observe.js"
+import { available, CHROMIUM, missingUnderCi, warnIfMissing } from "./chromium.js"
 
-const CHROMIUM = "/usr/bin/chromium"
-const available = existsSync(CHROMIUM)
 const ci = process.env["CI"] === "true"
 const SESSION_KEY = "browser-test-session-key-0123456789abcdef"
 // The example reads its key from Config (PLEX_SESSION_KEY).
 process.env["PLEX_SESSION_KEY"] = SESSION_KEY
 
-if (!available) {
-  console.warn(
-    `test/web/browser.test.ts: ${CHROMIUM} is missing, so the browser tests are SKIPPED. ` +
-      "Install Debian's chromium package: `node scripts/chromium.mjs` as root (npm ci runs it)."
-  )
-}
+warnIfMissing("test/web/browser.test.ts")
 
 describe.runIf(!available && ci)("browser tests under CI=true", () => {
   it("never skip: Chromium must be installed", () => {
-    assert.fail(
-      `${CHROMIUM} is missing under CI=true: scripts/chromium.mjs (run by npm ci) should install it`
-    )
+    assert.fail(missingUnderCi)
   })
 })
 
@@ -97,17 +91,9 @@ describe.runIf(available)("Sign in with Plex in Chromium", { timeout: 90_000 }, 
     appUrl = example.appUrl
     authAppUrl = example.authAppUrl
     profile = mkdtempSync(join(tmpdir(), "web-sign-in-chromium-"))
-    // The address bar's suggestion popup, which Chromium builds as a web page of its own in every window
-    // (chrome://omnibox-popup.top-chrome, in a renderer process): off, as its chrome://flags entries
-    // set it, which Chromium adds to the features Playwright turns off (a `--disable-features` argument
-    // would replace Playwright's list). Nothing here types in an address bar. Chromium alone, started
-    // and shown six pages: 3.9 against 2.4 CPU-s; this file: 11.8 against 11.1 (medians of three).
-    writeFileSync(
-      join(profile, "Local State"),
-      JSON.stringify({
-        browser: { enabled_labs_experiments: ["webui-omnibox-popup@2", "webui-omnibox-aim-popup@2"] }
-      })
-    )
+    // No "Local State" turning off the address bar's suggestion popup, as this file did on Debian's full
+    // chromium (which builds it as a web page of its own, in a renderer process, in every window): the
+    // headless shell has no address bar (see browserAppHarness.ts `launch`).
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

@@ -7,7 +7,8 @@
  * sign-in, then the next one signs in, lists and connects the servers, and signs out. No sleeps: every wait is on a
  * page event or a selector.
  *
- * Without /usr/bin/chromium the tests are skipped with a plain message; under `CI=true` they fail instead.
+ * The browser is Debian's chromium-headless-shell, else its full chromium (test/web/chromium.ts); without either the
+ * tests are skipped with a plain message; under `CI=true` they fail instead.
  */
 import { fileURLToPath } from "node:url"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -20,9 +21,9 @@ import {
   approve,
   available,
   bundleApp,
-  CHROMIUM,
   type Launched,
   launch,
+  missingUnderCi,
   open,
   serveApp,
   signIn,
@@ -36,9 +37,7 @@ warnIfMissing("test/web/browserApp.test.ts")
 
 describe.runIf(!available && ci)("browser app tests under CI=true", () => {
   it("never skip: Chromium must be installed", () => {
-    assert.fail(
-      `${CHROMIUM} is missing under CI=true: scripts/chromium.mjs (run by npm ci) should install it`
-    )
+    assert.fail(missingUnderCi)
   })
 })
 

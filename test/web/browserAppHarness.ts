@@ -2,11 +2,11 @@
  * The harness of the browser-only app tests, shared by both editions (test/web/browserApp.test.ts,
  * effect4/test/web/browserApp.test.ts): the app of docs/pin-login.md's "A browser app" (each edition's
  * fixtures/browserApp.ts) bundled for the browser with esbuild, served from its own loopback origin with the page
- * that carries the fake's URLs, headless Chromium (Debian's `chromium`, driven by `playwright-core`), and the steps
- * a user takes. Effect-free: each edition's test runs its own `FakePlexServer`. No sleeps: every wait is on a page
- * event or a selector.
+ * that carries the fake's URLs, headless Chromium (Debian's `chromium-headless-shell`, see ./chromium.ts, driven by
+ * `playwright-core`), and the steps a user takes. Effect-free: each edition's test runs its own `FakePlexServer`.
+ * No sleeps: every wait is on a page event or a selector.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -14,19 +14,9 @@ import { join } from "node:path"
 import * as esbuild from "esbuild"
 import type { BrowserContext, ConsoleMessage, Page, Request } from "playwright-core"
 import { chromium } from "playwright-core"
+import { CHROMIUM } from "./chromium.js"
 
-export const CHROMIUM = "/usr/bin/chromium"
-export const available = existsSync(CHROMIUM)
-
-/** Why the tests of `file` are skipped: said once, when Chromium is missing. */
-export const warnIfMissing = (file: string) => {
-  if (!available) {
-    console.warn(
-      `${file}: ${CHROMIUM} is missing, so the browser tests are SKIPPED. ` +
-        "Install Debian's chromium package: `node scripts/chromium.mjs` as root (npm ci runs it)."
-    )
-  }
-}
+export { available, missingUnderCi, warnIfMissing } from "./chromium.js"
 
 /**
  * The app at `entry` bundled as a browser app is (ESM, for the browser), the library `packageName` (and its
@@ -106,26 +96,19 @@ export interface Launched {
 }
 
 /**
- * Headless Chromium on a profile of its own, the address bar's suggestion popup off (as test/web/browser.test.ts
- * starts it, which says why: Chromium builds that popup as a web page of its own, in a renderer process, in every
- * window, and each test here opens three or four windows). Set in the profile's "Local State" (its chrome://flags
- * entries), which needs a profile of ours: a persistent context, whose one browser context the tests share (`open`
- * gives each a fresh start in it). A `--disable-features` argument would not do: Chromium keeps the last such switch,
- * and Playwright's own list (which it passes before ours) would be lost. Where a browser with a browser context and
- * a new tab per test took 18.3-19.0 CPU-s for test/web/browserApp.test.ts and 17.9-21.4 for its Effect 4 twin, this
- * takes 13.5-14.2 and 14.1-16.3 (user + system, Chromium's processes included, three runs each, loaded 2-core
- * machine, 2026-12-07). `--single-process` saved about 1 CPU-s of 15 in test/web/browser.test.ts (three interleaved
- * runs each), none here: not worth a mode Chromium does not support.
+ * Headless Chromium (./chromium.ts) on a profile of its own: a persistent context, whose one browser context the
+ * tests share (`open` gives each a fresh start in it), and whose tab opened at launch each test uses again. Where a
+ * browser with a browser context and a new tab per test took 18.3-19.0 CPU-s for test/web/browserApp.test.ts and
+ * 17.9-21.4 for its Effect 4 twin, this took 13.5-14.2 and 14.1-16.3 (Debian's full chromium, its address bar's
+ * suggestion popup turned off in the profile's "Local State"; user + system, Chromium's processes included, three
+ * runs each, loaded 2-core machine, 2026-12-07). The headless shell has no address bar, hence no popup to turn off:
+ * two pages started two renderer processes with or without that "Local State" (the full chromium: three with it,
+ * four without). `--single-process` saved about 1 CPU-s of 15 in test/web/browser.test.ts (three interleaved runs
+ * each), none here: not worth a mode Chromium does not support.
  */
 export const launch = async (): Promise<Launched> => {
   const profile = mkdtempSync(join(tmpdir(), "browser-app-chromium-"))
   try {
-    writeFileSync(
-      join(profile, "Local State"),
-      JSON.stringify({
-        browser: { enabled_labs_experiments: ["webui-omnibox-popup@2", "webui-omnibox-aim-popup@2"] }
-      })
-    )
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

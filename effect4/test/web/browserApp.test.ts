@@ -2,12 +2,13 @@
  * A browser-only "Sign in with Plex" app on the Effect 4 edition, in a real browser: the app of
  * docs/pin-login.md's "A browser app" (fixtures/browserApp.ts, bundled for the browser with esbuild), served
  * from its own loopback origin, against the fake Plex on its loopback ports, which allows that origin
- * (`allowOrigins`): headless Chromium (Debian's `chromium`, driven by `playwright-core`, as the Effect 3
- * edition's test/web/browser.test.ts), CORS enforced. No sleeps: every wait is on a page event or a selector.
+ * (`allowOrigins`): headless Chromium (Debian's `chromium-headless-shell`, driven by `playwright-core`, as the
+ * Effect 3 edition's test/web/browser.test.ts), CORS enforced. No sleeps: every wait is on a page event or a selector.
  *
  * The harness (bundling, the app's origin, Chromium, a user's steps) is test/web/browserAppHarness.ts, shared with
- * the Effect 3 twin, test/web/browserApp.test.ts. Without /usr/bin/chromium the tests are skipped with a plain
- * message; under `CI=true` they fail instead.
+ * the Effect 3 twin, test/web/browserApp.test.ts. The browser is Debian's chromium-headless-shell, else its full
+ * chromium (test/web/chromium.ts); without either the tests are skipped with a plain message; under `CI=true` they
+ * fail instead.
  */
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
@@ -23,9 +24,9 @@ import {
   approve,
   available,
   bundleApp,
-  CHROMIUM,
   type Launched,
   launch,
+  missingUnderCi,
   open as openAt,
   serveApp,
   signIn,
@@ -39,9 +40,7 @@ warnIfMissing("effect4/test/web/browserApp.test.ts")
 
 describe.runIf(!available && ci)("browser tests under CI=true", () => {
   it("never skip: Chromium must be installed", () => {
-    assert.fail(
-      `${CHROMIUM} is missing under CI=true: scripts/chromium.mjs (run by npm ci) should install it`
-    )
+    assert.fail(missingUnderCi)
   })
 })
 
