@@ -970,7 +970,9 @@ const makeWith = (
           }),
           // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
           Effect.tapError((error) =>
-            Effect.logWarning(Core.messages.startUnavailable(error.failure, error.status))
+            Effect.logWarning(
+              Core.messages.startUnavailable(error.failure, error.status, error.retryAfterMillis)
+            )
           )
         )
         const now = yield* Clock.currentTimeMillis
