@@ -160,6 +160,25 @@ describe("core fake: the tokens of shares", () => {
     }
   })
 
+  it("POST /__fake/revoke takes a share's token as revokeToken does: the server refuses it, the token is never echoed", async () => {
+    const fake = await fakeWithShares()
+    const carol = (await shareToken(fake, "carol"))!
+    const control = () =>
+      fake.handler(
+        new Request(`${fake.plexTvUrl}/__fake/revoke`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token: carol })
+        })
+      )
+    const revoked = await control()
+    const text = await revoked.text()
+    assert.deepStrictEqual(JSON.parse(text), { revoked: true })
+    assert.notInclude(text, carol)
+    assert.strictEqual(await onServer(fake, carol), 401)
+    assert.deepStrictEqual(await (await control()).json(), { revoked: false })
+  })
+
   it("a share its user left stays ended when its server is released and claimed again", async () => {
     const fake = await fakeWithShares()
     const dave = (await shareToken(fake, "dave"))!
