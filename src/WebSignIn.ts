@@ -39,7 +39,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -67,6 +67,7 @@ import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
 import * as Index from "./core/web/sessionIndex.js"
 import * as Pages from "./core/web/pages.js"
+import { parseRetryAfter } from "./core/policy.js"
 import { tokenRefusedBy } from "./core/refreshRun.js"
 import * as Validate from "./core/validate.js"
 import * as Core from "./core/web/signIn.js"
@@ -172,8 +173,11 @@ export class AccessDenied
  * plex.tv could not be asked (a network failure, a timeout, a 5xx, rate
  * limiting): neither a grant nor a refusal. Answer 503; try again. At the
  * start (`createPin`), plex.tv may also have refused the request for good (a
- * 400, a 401, a 404 from a host that is not plex.tv's: `status`): the start
- * route's page then tells the visitor that trying again will not help.
+ * 400, a 401, a 404 from a host that is not plex.tv's: `status`, with no
+ * `retryAfterMillis`): the start route's page then tells the visitor that
+ * trying again will not help. An answer with a `Retry-After` (a 403 from a CDN
+ * or rate limiter in front of plex.tv, say) asks to be tried later: its wait
+ * is `retryAfterMillis`, and the start route's 503 carries it.
  *
  * @since 0.1.0
  * @category errors
@@ -187,7 +191,12 @@ export class PlexUnavailable
       /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
       failure: Schema.String,
       /** The HTTP status plex.tv answered with, when it answered (a 503; a 404 from a host that is not plex.tv's). */
-      status: /*#__PURE__*/ Schema.optional(Schema.Number)
+      status: /*#__PURE__*/ Schema.optional(Schema.Number),
+      /**
+       * At the start (`createPin`), the wait plex.tv's answer asked for in its `Retry-After` header, in milliseconds,
+       * when it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv).
+       */
+      retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
     },
     /*#__PURE__*/ HttpApiSchema.annotations({ status: 503 })
   )
@@ -854,14 +863,17 @@ const makeWith = (
 
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable =
-      (op: string) => (error: { readonly _tag: string; readonly status?: number | undefined }) =>
+      (op: string, retryAfterMillis?: number) =>
+      (error: { readonly _tag: string; readonly status?: number | undefined }) =>
         // `status` only when plex.tv answered: no key otherwise, so the error's JSON body stays what it was (Effect
         // 4's HttpApi JSON codec writes a `status` key holding undefined as `"status":null`; Effect 3's drops it).
-        new PlexUnavailable(
-          error.status === undefined
-            ? { operation: op, failure: error._tag }
-            : { operation: op, failure: error._tag, status: error.status }
-        )
+        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After.
+        new PlexUnavailable({
+          operation: op,
+          failure: error._tag,
+          ...(error.status === undefined ? {} : { status: error.status }),
+          ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+        })
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
     // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent.
@@ -938,8 +950,23 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
+        // The `Retry-After` of plex.tv's last answer to the PIN request: the library's error for a 403 or a 400 does
+        // not carry it, and an answer that asks to be tried later is no refusal for good (Pages.refusedForGood).
+        let retryAfter: string | undefined
         const pin = yield* PinLogin.create({ strong: true }).pipe(
-          Effect.mapError(unavailable("createPin")),
+          Effect.updateService(
+            HttpClient.HttpClient,
+            HttpClient.tap((response) =>
+              Effect.sync(() => {
+                retryAfter = response.headers["retry-after"]
+              })
+            )
+          ),
+          Effect.catchAll((error) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.fail(unavailable("createPin", parseRetryAfter(retryAfter, now))(error))
+            )
+          ),
           // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
           Effect.timeoutFail({
             duration: Duration.millis(Flow.startWaitMillis),
@@ -947,7 +974,9 @@ const makeWith = (
           }),
           // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
           Effect.tapError((error) =>
-            Effect.logWarning(Core.messages.startUnavailable(error.failure, error.status))
+            Effect.logWarning(
+              Core.messages.startUnavailable(error.failure, error.status, error.retryAfterMillis)
+            )
           )
         )
         const now = yield* Clock.currentTimeMillis
@@ -1890,12 +1919,14 @@ const makeWith = (
     const startRoute = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.match(startFor(request), {
         // Past startLimit: 429, with when to try again.
+        // plex.tv asked the start to wait (a Retry-After): the 503 passes the wait on.
         onFailure: (error) =>
-          error._tag === "TooManySignIns"
+          error._tag === "TooManySignIns" ||
+          (error._tag === "PlexUnavailable" && error.retryAfterMillis !== undefined)
             ? HttpServerResponse.setHeader(
                 refusal(error, []),
                 "retry-after",
-                String(Flow.retryAfterSeconds(error.retryAfterMillis))
+                String(Flow.retryAfterSeconds(error.retryAfterMillis ?? 0))
               )
             : refusal(error, []),
         onSuccess: ({ cookie, url }) =>

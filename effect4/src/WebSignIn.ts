@@ -48,7 +48,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
-import type * as HttpClient from "effect/http/HttpClient"
+import * as HttpClient from "effect/http/HttpClient"
 import * as HttpEffect from "effect/http/HttpEffect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
@@ -72,6 +72,7 @@ import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
 import * as Index from "../../src/core/web/sessionIndex.js"
 import * as Pages from "../../src/core/web/pages.js"
+import { parseRetryAfter } from "../../src/core/policy.js"
 import { tokenRefusedBy } from "../../src/core/refreshRun.js"
 import * as Validate from "../../src/core/validate.js"
 import * as Core from "../../src/core/web/signIn.js"
@@ -189,8 +190,11 @@ export class AccessDenied
  * plex.tv could not be asked (a network failure, a timeout, a 5xx, rate
  * limiting): neither a grant nor a refusal. Answer 503; try again. At the
  * start (`createPin`), plex.tv may also have refused the request for good (a
- * 400, a 401, a 404 from a host that is not plex.tv's: `status`): the start
- * route's page then tells the visitor that trying again will not help.
+ * 400, a 401, a 404 from a host that is not plex.tv's: `status`, with no
+ * `retryAfterMillis`): the start route's page then tells the visitor that
+ * trying again will not help. An answer with a `Retry-After` (a 403 from a CDN
+ * or rate limiter in front of plex.tv, say) asks to be tried later: its wait
+ * is `retryAfterMillis`, and the start route's 503 carries it.
  *
  * @since 0.1.0
  * @category errors
@@ -205,7 +209,12 @@ export class PlexUnavailable
         /** The failure's tag (`NetworkError`, `RateLimited`, `Unexpected`, ...). */
         failure: Schema.String,
         /** The HTTP status plex.tv answered with, when it answered (a 503; a 404 from a host that is not plex.tv's). */
-        status: /*#__PURE__*/ Schema.optional(Schema.Number)
+        status: /*#__PURE__*/ Schema.optional(Schema.Number),
+        /**
+         * At the start (`createPin`), the wait plex.tv's answer asked for in its `Retry-After` header, in
+         * milliseconds, when it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv).
+         */
+        retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
       },
       /*#__PURE__*/ status(503)
     )
@@ -889,14 +898,17 @@ const makeWith = (
 
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable =
-      (op: string) => (error: { readonly _tag: string; readonly status?: number | undefined }) =>
+      (op: string, retryAfterMillis?: number) =>
+      (error: { readonly _tag: string; readonly status?: number | undefined }) =>
         // `status` only when plex.tv answered: no key otherwise, so the error's JSON body stays what it was (Effect
         // 4's HttpApi JSON codec writes a `status` key holding undefined as `"status":null`; Effect 3's drops it).
-        new PlexUnavailable(
-          error.status === undefined
-            ? { operation: op, failure: error._tag }
-            : { operation: op, failure: error._tag, status: error.status }
-        )
+        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After.
+        new PlexUnavailable({
+          operation: op,
+          failure: error._tag,
+          ...(error.status === undefined ? {} : { status: error.status }),
+          ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+        })
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
     // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent.
@@ -981,8 +993,23 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
+        // The `Retry-After` of plex.tv's last answer to the PIN request: the library's error for a 403 or a 400 does
+        // not carry it, and an answer that asks to be tried later is no refusal for good (Pages.refusedForGood).
+        let retryAfter: string | undefined
         const pin = yield* PinLogin.create({ strong: true }).pipe(
-          Effect.mapError(unavailable("createPin")),
+          Effect.updateService(
+            HttpClient.HttpClient,
+            HttpClient.tap((response) =>
+              Effect.sync(() => {
+                retryAfter = response.headers["retry-after"]
+              })
+            )
+          ),
+          Effect.catch((error) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.fail(unavailable("createPin", parseRetryAfter(retryAfter, now))(error))
+            )
+          ),
           // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
           Effect.timeoutOrElse({
             duration: Duration.millis(Flow.startWaitMillis),
@@ -991,7 +1018,9 @@ const makeWith = (
           }),
           // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
           Effect.tapError((error) =>
-            Effect.logWarning(Core.messages.startUnavailable(error.failure, error.status))
+            Effect.logWarning(
+              Core.messages.startUnavailable(error.failure, error.status, error.retryAfterMillis)
+            )
           )
         )
         const now = yield* Clock.currentTimeMillis
@@ -1952,12 +1981,14 @@ const makeWith = (
     const startRoute = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.match(startFor(request), {
         // Past startLimit: 429, with when to try again.
+        // plex.tv asked the start to wait (a Retry-After): the 503 passes the wait on.
         onFailure: (error) =>
-          error._tag === "TooManySignIns"
+          error._tag === "TooManySignIns" ||
+          (error._tag === "PlexUnavailable" && error.retryAfterMillis !== undefined)
             ? HttpServerResponse.setHeader(
                 refusal(error, []),
                 "retry-after",
-                String(Flow.retryAfterSeconds(error.retryAfterMillis))
+                String(Flow.retryAfterSeconds(error.retryAfterMillis ?? 0))
               )
             : refusal(error, []),
         onSuccess: ({ cookie, url }) =>

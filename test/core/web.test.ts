@@ -543,6 +543,28 @@ describe("core/web: what the bindings decide the same way", () => {
         `${failure} ${status}`
       )
     }
+    // An answer with a Retry-After asks to be tried later, whatever its status: a 403 from a CDN or a rate limiter in
+    // front of plex.tv (read as Unauthorized), a 404, a 400 too. "Try again in a moment", not "will not help".
+    for (const [failure, status] of [
+      ["Unauthorized", 403],
+      ["Unauthorized", 401],
+      ["Unexpected", 404],
+      ["BadRequest", 400]
+    ] as const) {
+      assert.deepStrictEqual(
+        Pages.refusalFor({
+          _tag: "PlexUnavailable",
+          operation: "createPin",
+          failure,
+          status,
+          retryAfterMillis: 30_000
+        }),
+        { _tag: "Unavailable", atStart: true },
+        `${failure} ${status} with Retry-After`
+      )
+    }
+    assert.isFalse(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: 0 }))
+    assert.isTrue(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: undefined }))
     // Only at the start: a return's failure keeps its own page (its PIN cookie decides, Flow.retriesAtReturn).
     assert.deepStrictEqual(
       Pages.refusalFor({

@@ -318,3 +318,35 @@ describe("FakePlex server: its plex.tv sign-in (/myplex)", () => {
       )
   )
 })
+
+describe("FakePlex server: share tokens", () => {
+  it.effect("isTokenValid and revokeToken take a shared server's accessToken (Redacted or not)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakePlex.FakePlex
+      const bob = yield* fake.account("bob")
+      const resources = yield* exchange(`${fake.plexTvUrl}/api/v2/resources`, { token: bob.token })
+      const shared: string = resources
+        .json()
+        .find((r: any) => r.clientIdentifier === fake.serverId).accessToken
+      assert.isTrue(yield* fake.isTokenValid(Redacted.make(shared)))
+      assert.strictEqual((yield* exchange(`${fake.serverUrl}/`, { token: shared })).status, 200)
+      assert.isTrue(yield* fake.revokeToken(Redacted.make(shared)))
+      assert.isFalse(yield* fake.revokeToken(shared))
+      assert.isFalse(yield* fake.isTokenValid(shared))
+      assert.strictEqual((yield* exchange(`${fake.serverUrl}/`, { token: shared })).status, 401)
+      // The share goes on, with a new token in bob's resources.
+      const again = yield* exchange(`${fake.plexTvUrl}/api/v2/resources`, { token: bob.token })
+      const renewed: string = again.json().find((r: any) => r.clientIdentifier === fake.serverId).accessToken
+      assert.notStrictEqual(renewed, shared)
+      assert.isTrue(yield* fake.isTokenValid(renewed))
+      assert.strictEqual((yield* exchange(`${fake.serverUrl}/`, { token: renewed })).status, 200)
+    }).pipe(
+      Effect.provide(
+        FakePlex.layer({
+          accounts: [{ username: "alice" }, { username: "bob" }],
+          servers: [{ sharedWith: ["bob"] }]
+        })
+      )
+    )
+  )
+})

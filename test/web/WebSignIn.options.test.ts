@@ -252,6 +252,20 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
           assert.include(lines[0], "PLEX_TV_URL")
           yield* FakePlex.clearFaults
         }
+        // A 403 with a Retry-After (a CDN or rate limiter in front of plex.tv): the Warning says the wait, and the
+        // error's JSON body carries it.
+        yield* FakePlex.fault("createPin", Fault.status(403, { retryAfter: "30 seconds" }))
+        const limited = yield* startLines
+        assert.strictEqual(limited.lines.length, 1, String(limited.lines))
+        assert.include(
+          limited.lines[0],
+          "WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: Unauthorized 403, Retry-After 30 s): the start failed with PlexUnavailable"
+        )
+        assert.strictEqual(
+          JSON.stringify(Schema.encodeUnknownSync(WebSignIn.AuthenticateError)(limited.failure)),
+          '{"_tag":"PlexUnavailable","operation":"createPin","failure":"Unauthorized","status":403,"retryAfterMillis":30000}'
+        )
+        yield* FakePlex.clearFaults
         // No answer (a reset connection): no status, and no `status` key, so the error's JSON body (what the HttpApi
         // sends: Schema.encode of AuthenticateError, then JSON.stringify) is the one it always was, the same in both editions.
         yield* FakePlex.fault("createPin", Fault.reset)

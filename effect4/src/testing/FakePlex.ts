@@ -545,8 +545,10 @@ export interface FakePlexService {
   /** Mints a new token for an account (default: the default account). */
   readonly mintToken: (login?: string) => Effect.Effect<Redacted.Redacted<string>, FakePlexError>
   /**
-   * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one.
-   * False when it was unknown or already revoked.
+   * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one. A share's
+   * token (a shared server's `accessToken`: a friend's share, an accepted invite's, a Home's) is refused by its
+   * server from then on, and by plex.tv's `DELETE /api/servers/{id}` with 422; the share goes on, with a new token
+   * its user's resources list. False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /**
@@ -558,7 +560,11 @@ export interface FakePlexService {
    * a token not revoked yet (an unknown client identifier included).
    */
   readonly revokeDevice: (clientIdentifier: string) => Effect.Effect<boolean>
-  /** Whether plex.tv accepts a token. */
+  /**
+   * Whether plex.tv accepts a token: an account token not revoked (a Plex JWT until it expires), or the token a
+   * share of a server has now (its server takes it); not one of a share ended, of a server released since (claimed
+   * again, its shares have new tokens), or revoked.
+   */
   readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /** Adds drift to every later payload of an account (default: the default account). */
   readonly patchAccount: (

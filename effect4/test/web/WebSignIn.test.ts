@@ -5168,6 +5168,40 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: a 403 with Retry-After to the PIN request (a CDN or rate limiter in front of plex.tv) asks to try later: PlexUnavailable with retryAfterMillis, the start route's 503 page says try again, with Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        yield* FakePlex.fault("createPin", Fault.status(403, { retryAfter: "30 seconds" }))
+        const error = yield* failure(service.start)
+        assert.strictEqual(error._tag, "PlexUnavailable")
+        if (error._tag === "PlexUnavailable") {
+          assert.deepStrictEqual(
+            [error.operation, error.failure, error.status, error.retryAfterMillis],
+            ["createPin", "Unauthorized", 403, 30_000]
+          )
+        }
+        const answer = yield* serve(app, request("/auth/plex/start"))
+        assert.strictEqual(answer.status, 503)
+        assert.strictEqual(answer.headers.get("retry-after"), "30")
+        assert.deepStrictEqual(answer.headers.getSetCookie(), [])
+        const page = yield* Effect.promise(() => answer.text())
+        assert.notInclude(page, "Trying again will not help")
+        assert.include(page, '<a class="button" href="/auth/plex/start">Try again</a>')
+        // Without a Retry-After the same 403 is a refusal for good, and no Retry-After is made up.
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("createPin", Fault.status(403))
+        const refused = yield* serve(app, request("/auth/plex/start"))
+        assert.strictEqual(refused.status, 503)
+        assert.isNull(refused.headers.get("retry-after"))
+        assert.include(yield* Effect.promise(() => refused.text()), "Trying again will not help")
+        const plain = yield* failure(service.start)
+        assert.isFalse("retryAfterMillis" in plain, "no retryAfterMillis key without a Retry-After")
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: at most startLimit PINs per startLimitWindow; past it the start route answers 429 with Retry-After and a page, asks plex.tv nothing, and warns once a window",
     () =>
       Effect.gen(function* () {

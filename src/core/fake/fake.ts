@@ -74,8 +74,10 @@ export interface FakePlex {
   /** Mints a new token for an account (default the default account). */
   readonly mintToken: (login?: string, at?: At) => string
   /**
-   * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one.
-   * False when it was unknown or already revoked.
+   * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one. A share's token
+   * (a shared server's `accessToken`: a friend's share, an accepted invite's, a Home's) is refused by its server from
+   * then on, and by plex.tv's `DELETE /api/servers/{id}` with 422; the share goes on, with a new token its user's
+   * resources list. False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string) => boolean
   /**
@@ -86,7 +88,11 @@ export interface FakePlex {
    * revoked yet (an unknown client identifier included).
    */
   readonly revokeDevice: (clientIdentifier: string) => boolean
-  /** Whether plex.tv accepts a token. */
+  /**
+   * Whether plex.tv accepts a token: an account token not revoked (a Plex JWT until it expires), or the token a share
+   * of a server has now (its server takes it, and @ctrl/plex's `DELETE /api/servers/{id}`); not one of a share ended,
+   * of a server released since (claimed again, its shares have new tokens), or revoked.
+   */
   readonly isTokenValid: (token: string, at?: At) => boolean
   /** Adds drift to every later payload of an account (default the default account). */
   readonly patchAccount: (login: string | undefined, payload: PayloadOverride) => void
@@ -759,7 +765,9 @@ export const fromSeed = (
     mintToken: (login, at) => Approve.mintToken(store, findAccount(login).id, timeOf(at), "control"),
     revokeToken: (token) => {
       const entry = store.tokens.get(token)
-      if (entry === undefined || entry.revoked) return false
+      // Not an account token: a share's (a shared server's `accessToken`), revoked as plex.tv would (store revokeShareToken).
+      if (entry === undefined) return store.revokeShareToken(token)
+      if (entry.revoked) return false
       entry.revoked = true
       return true
     },
@@ -774,7 +782,8 @@ export const fromSeed = (
       return live
     },
     isTokenValid: (token, at) =>
-      !Jwts.isExpired(store, token, timeOf(at)) && store.accountByToken(token) !== undefined,
+      (!Jwts.isExpired(store, token, timeOf(at)) && store.accountByToken(token) !== undefined) ||
+      store.shareByToken(token) !== undefined,
     patchAccount: (login, payload) => store.patchAccount(findAccount(login).id, payload),
     pins: (at) => {
       const now = timeOf(at)

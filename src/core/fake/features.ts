@@ -561,7 +561,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       return notFound(ctx, "Server not found")
     }
     if (share.home === true) return Http.plexTvError(false, 403, undefined, homeShareMessage)
-    ctx.store.endedShares.add(share.accessToken)
+    ctx.store.endedShares.add(share.key)
     return Http.empty(204)
   }
   const removeServerByAccount = b.plexTvAccount(
@@ -688,12 +688,8 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       if (accepted.length === 0) return notFound(ctx, "Invite not found")
       ctx.store.invites = ctx.store.invites.filter((i) => !accepted.includes(i))
       for (const invite of accepted) {
-        ctx.store.addedShares.push({
-          serverId: invite.serverId,
-          ownerId: invite.fromAccountId,
-          accountId: account.id,
-          accessToken: ctx.store.randomString(20)
-        })
+        const server = ctx.store.server(invite.serverId)
+        if (server !== undefined) ctx.store.addShare(server, invite.fromAccountId, account.id)
       }
       return Http.empty(204)
     })
@@ -728,7 +724,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
         ctx.store.sharesOf(server).filter((share) => share.accountId === userId && share.home !== true)
       )
       if (shares.length === 0) return notFound(ctx, "User could not be found")
-      for (const share of shares) ctx.store.endedShares.add(share.accessToken)
+      for (const share of shares) ctx.store.endedShares.add(share.key)
       return Http.empty(204)
     }
   )

@@ -24,7 +24,8 @@ export interface RegisteredKey extends DeviceKeyEntry {
 export interface TokenEntry {
   readonly accountId: number
   readonly issuedAt: number
-  readonly via: "seed" | "signIn" | "pin" | "control" | "jwt"
+  /** `share`: a share's token superseded or revoked (store shareToken), kept so that plex.tv answers it 422. */
+  readonly via: "seed" | "signIn" | "pin" | "control" | "jwt" | "share"
   revoked: boolean
   /** The authorized device it was handed to (its `X-Plex-Client-Identifier`'s entry), if any. */
   deviceId?: number | undefined
@@ -90,12 +91,27 @@ export interface InviteEntry {
   readonly createdAt: number
 }
 
-/** A share an invitee accepted while the fake ran: valid while the owner who invited owns the server. */
+/**
+ * A share an invitee accepted while the fake ran: valid while the owner who invited owns the server. Its token is
+ * the store's ({@link Store.shareToken}, by its `key`).
+ */
 export interface AddedShare {
   readonly serverId: string
   readonly ownerId: number
   readonly accountId: number
+  readonly key: string
+}
+
+/**
+ * A share of a server as {@link Store.sharesOf} lists it: the user, the token the server takes for it now, whether it
+ * is through the owner's Home, and its `key`, which names the share whatever its token (a share ended stays ended
+ * when its token changes).
+ */
+export interface Share {
+  readonly accountId: number
   readonly accessToken: string
+  readonly home?: boolean | undefined
+  readonly key: string
 }
 
 export interface TransientEntry {
@@ -211,7 +227,10 @@ export class Store {
   readonly claims = new Map<string, number>()
   /** The seeded-claimed servers removed from their account since (their device revoked); claimable again. */
   readonly released = new Set<string>()
-  /** The shares ended since (the user left the shared server: `DELETE /api/servers/{id}`), by their access token. */
+  /**
+   * The shares ended since (the user left the shared server: `DELETE /api/servers/{id}`; `removeFriend`), by their
+   * `key` ({@link Share}).
+   */
   readonly endedShares = new Set<string>()
   /** The accounts removed from their Plex Home since (`DELETE /api/home/users/{id}`): in no home from then on. */
   readonly leftHomes = new Set<number>()
@@ -222,11 +241,13 @@ export class Store {
   /** The shares made by accepted invites. */
   readonly addedShares: Array<AddedShare> = []
   /**
-   * The tokens of the shares through a Home ({@link sharesOf}), by server, owner and user: each minted
-   * (`randomString`, as an accepted invite's) the first time that share is seen, so that no two fakes, servers,
-   * owners or users share one, and one ended (its user left the Home) is refused from then on.
+   * The token each share has now, by its `key` ({@link Share}), with how many times its server had been released
+   * when it was issued ({@link releases}): see {@link shareToken}. A seeded share not in it has its seeded token.
    */
-  private readonly homeShareTokens = new Map<string, string>()
+  private readonly shareTokens = new Map<string, { readonly token: string; readonly releases: number }>()
+  /** How many times each server was released (unclaimed: {@link release}) since the fake began, by client identifier. */
+  private readonly releases = new Map<string, number>()
+  private nextAddedShare = 1
   /** Authorized devices by id, with their account. */
   readonly devices = new Map<number, DeviceEntry>()
   faults: Array<ScriptedFault> = []
@@ -422,6 +443,8 @@ export class Store {
   release(server: SeedServer): void {
     this.claims.delete(server.clientIdentifier)
     this.released.add(server.clientIdentifier)
+    // Its shares' tokens go with the claim: claimed again, it takes new ones only (shareToken).
+    this.releases.set(server.clientIdentifier, (this.releases.get(server.clientIdentifier) ?? 0) + 1)
   }
 
   /**
@@ -432,31 +455,101 @@ export class Store {
    * end. A user both in the Home and a friend has both, the friend's first (as listed before Home shares followed the
    * owner): ending one (`removeFriend`, `removeHomeUser`) leaves the other.
    */
-  sharesOf(server: SeedServer): SeedServer["shares"] {
+  sharesOf(server: SeedServer): ReadonlyArray<Share> {
     const owner = this.ownerOf(server)
     if (owner === undefined) return []
     const home = this.seed.homes.find((h) => h.adminId === owner)
+    const seeded = (owner === server.ownerId ? server.shares : []).map((share, i) => ({
+      accountId: share.accountId,
+      home: share.home,
+      key: `seed ${server.clientIdentifier} ${i}`,
+      seeded: share.accessToken
+    }))
+    const added = this.addedShares
+      .filter((s) => s.serverId === server.clientIdentifier && s.ownerId === owner)
+      .map((s) => ({ accountId: s.accountId, home: undefined, key: s.key, seeded: undefined }))
     const homeShares = (home?.memberIds ?? []).flatMap((accountId) =>
       accountId === owner || this.leftHomes.has(accountId)
         ? []
-        : [{ accountId, accessToken: this.homeShareToken(server, owner, accountId), home: true }]
+        : [
+            {
+              accountId,
+              home: true,
+              key: `home ${server.clientIdentifier} ${owner} ${accountId}`,
+              seeded: undefined
+            }
+          ]
     )
-    const added = this.addedShares.filter(
-      (s) => s.serverId === server.clientIdentifier && s.ownerId === owner
-    )
-    return [...(owner === server.ownerId ? server.shares : []), ...added, ...homeShares].filter(
-      (share) => !this.endedShares.has(share.accessToken)
-    )
+    return [...seeded, ...added, ...homeShares]
+      .filter((share) => !this.endedShares.has(share.key))
+      .map(({ seeded, ...share }) => ({
+        ...share,
+        accessToken: this.shareToken(server, share.key, share.accountId, seeded)
+      }))
   }
 
-  /** The token of the share of `server` its owner's Home gives `accountId` (minted the first time: {@link homeShareTokens}). */
-  private homeShareToken(server: SeedServer, owner: number, accountId: number): string {
-    const key = `${server.clientIdentifier} ${owner} ${accountId}`
-    const known = this.homeShareTokens.get(key)
-    if (known !== undefined) return known
-    const minted = this.randomString(20)
-    this.homeShareTokens.set(key, minted)
-    return minted
+  /**
+   * The token a share has now: the one it was issued (the seeded one; an accepted invite's, minted then; a Home
+   * share's, minted the first time that share is listed or used, so that no two fakes, servers, owners or users share
+   * one), until its server is released (unclaimed: removed from the account, its device revoked) or the token is
+   * revoked (`revokeToken`). Then the share, when it is one again (its server claimed again by its owner), gets a new
+   * one (`randomString`, as an accepted invite's): plex.tv hands out a new token with a new claim, and the old one is
+   * refused from then on, by the server (401) and by plex.tv (422 "Invalid token", kept as a revoked token).
+   */
+  private shareToken(server: SeedServer, key: string, accountId: number, seeded: string | undefined): string {
+    const releases = this.releases.get(server.clientIdentifier) ?? 0
+    const known =
+      this.shareTokens.get(key) ?? (seeded === undefined ? undefined : { token: seeded, releases: 0 })
+    if (
+      known !== undefined &&
+      known.releases === releases &&
+      this.tokens.get(known.token)?.revoked !== true
+    ) {
+      return known.token
+    }
+    if (known !== undefined) this.voidShareToken(known.token, accountId)
+    const token = this.randomString(20)
+    this.shareTokens.set(key, { token, releases })
+    return token
+  }
+
+  /** A share's token refused from then on: by the servers (it is no share's) and by plex.tv (422 "Invalid token"). */
+  private voidShareToken(token: string, accountId: number): void {
+    const entry = this.tokens.get(token)
+    if (entry !== undefined) entry.revoked = true
+    else this.tokens.set(token, { accountId, issuedAt: 0, via: "share", revoked: true })
+  }
+
+  /** An invite accepted: a share of the server with the invitee, with a token of its own, minted now. */
+  addShare(server: SeedServer, ownerId: number, accountId: number): void {
+    const key = `invite ${this.nextAddedShare++}`
+    this.addedShares.push({ serverId: server.clientIdentifier, ownerId, accountId, key })
+    this.shareTokens.set(key, {
+      token: this.randomString(20),
+      releases: this.releases.get(server.clientIdentifier) ?? 0
+    })
+  }
+
+  /** The share (of a server, with an account) whose token is `token` now: undefined for any other token. */
+  shareByToken(token: string): Share | undefined {
+    if (token === "") return undefined
+    for (const server of this.seed.servers) {
+      const share = this.sharesOf(server).find((s) => s.accessToken === token)
+      if (share !== undefined) return share
+    }
+    return undefined
+  }
+
+  /**
+   * Revokes the token of a share (`revokeToken`): the server refuses it, plex.tv answers it 422 "Invalid token"; the
+   * share goes on, with a new token its user's resources (and the owner's `shared_servers`) list. False for a token
+   * that is no share's now.
+   */
+  revokeShareToken(token: string): boolean {
+    const share = this.shareByToken(token)
+    if (share === undefined) return false
+    this.voidShareToken(token, share.accountId)
+    return true
   }
 
   /**

@@ -62,8 +62,8 @@ export type Refusal =
       readonly atStart?: true
       /**
        * At the start: plex.tv answered the PIN request with a refusal that trying again does not change
-       * ({@link refusedForGood}: a 400, a 401, a 404 from a host that is not plex.tv's): the visitor cannot fix it,
-       * the app's owner can (the start's Warning in the log names the failure).
+       * ({@link refusedForGood}: a 400, a 401, a 404 from a host that is not plex.tv's, none with a `Retry-After`): the
+       * visitor cannot fix it, the app's owner can (the start's Warning in the log names the failure).
        */
       readonly refused?: true
     }
@@ -94,6 +94,7 @@ export const refusalFor = (
     readonly operation?: string
     readonly failure?: string
     readonly status?: number | undefined
+    readonly retryAfterMillis?: number | undefined
   },
   retryPath?: string,
   noState?: boolean,
@@ -135,19 +136,22 @@ export const refusalFor = (
  * moment does not change: plex.tv refused the request (`BadRequest`, `Unauthorized`), or answered what a request to
  * it never gets (`Unexpected` with a status below 500 but 408, 421 and 425: a 404 from a host that is not plex.tv's, a page
  * where JSON was due). Not a 5xx, a 408, 421 or 425, `RateLimited` or `NetworkError` (no answer, or none in time): those
- * pass.
+ * pass. Nor an answer that carried a `Retry-After` (`retryAfterMillis`), whatever its status: a 403 with one is a CDN's
+ * or a rate limiter's in front of plex.tv asking the client to come back later, not a refusal for good.
  */
 export const refusedForGood = (error: {
   readonly failure?: string
   readonly status?: number | undefined
+  readonly retryAfterMillis?: number | undefined
 }): boolean =>
-  error.failure === "BadRequest" ||
-  error.failure === "Unauthorized" ||
-  (error.failure === "Unexpected" &&
-    error.status !== undefined &&
-    error.status < 500 &&
-    // A timeout (408), a request sent on a connection that cannot serve it (421), one too early (425): a retry cures them.
-    ![408, 421, 425].includes(error.status))
+  error.retryAfterMillis === undefined &&
+  (error.failure === "BadRequest" ||
+    error.failure === "Unauthorized" ||
+    (error.failure === "Unexpected" &&
+      error.status !== undefined &&
+      error.status < 500 &&
+      // A timeout (408), a request sent on a connection that cannot serve it (421), one too early (425): a retry cures them.
+      ![408, 421, 425].includes(error.status)))
 
 /** The HTTP status each refusal is answered with. */
 export const refusalStatus = (refusal: Refusal): number => {
