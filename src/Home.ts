@@ -14,8 +14,11 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -379,7 +382,8 @@ export const switchUser = (
  * revoked, signed out at plex.tv), `again`, the same switch with the signed-in account's credentials and the PIN of
  * the first, gets a new one, through `Credentials.makeRefreshing` (once for concurrent callers, the refused call
  * retried once, a cooldown after a failure). Each build of the layer starts from the newest token a switch got, and
- * one refused after another build switched again takes that build's token, sending no switch of its own. A
+ * one refused after another build switched again takes that build's token, sending no switch of its own; one
+ * refused while another build's switch again is in flight waits for that switch (one switch for the layer). A
  * switch plex.tv refused for the user (`InvalidHomePin`, `HomePinRequired`: the PIN changed; `HomeUserNotFound`: the
  * user left the home) is never sent again: each later refusal fails at once with it, so no PIN is tried over and
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
@@ -398,7 +402,35 @@ const switchedLayer = (
   // The builds alive (each removed when its scope closes): a sign-out through one is told to every one, so that a
   // build alive meanwhile (an app's runtime) does not switch again when the token signed out is refused.
   const live = new Set<CredentialsService>()
-  const obtain = Effect.suspend(() => (refused === undefined ? again : Effect.fail(refused))).pipe(
+  // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
+  // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
+  // refresh abandoned): who waited for it then switches.
+  let inFlight:
+    | Deferred.Deferred<Option.Option<Exit.Exit<Redacted.Redacted<string>, SwitchError>>>
+    | undefined
+  // One attempt, as WebSignIn's `attemptReturn`: the flight is looked up and taken in one step, run, and dropped in
+  // one uninterruptible region (the switch itself stays interruptible).
+  const attemptSwitch = Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      Deferred.make<Option.Option<Exit.Exit<Redacted.Redacted<string>, SwitchError>>>(),
+      (mine) => {
+        const running = inFlight
+        if (running !== undefined) return restore(Deferred.await(running))
+        inFlight = mine
+        return Effect.tap(Effect.exit(restore(again)), (exit) =>
+          Effect.zipRight(
+            Effect.sync(() => void (inFlight = undefined)),
+            Deferred.succeed(mine, Exit.isInterrupted(exit) ? Option.none() : Option.some(exit))
+          )
+        ).pipe(Effect.map(Option.some))
+      }
+    )
+  )
+  const switchOnce: Effect.Effect<Redacted.Redacted<string>, SwitchError> = Effect.flatMap(
+    attemptSwitch,
+    Option.match({ onNone: () => switchOnce, onSome: (exit) => exit })
+  )
+  const obtain = Effect.suspend(() => (refused === undefined ? switchOnce : Effect.fail(refused))).pipe(
     Effect.tap((token) => Effect.sync(() => void (newest = token))),
     Effect.tapError((error) =>
       Effect.sync(() => {

@@ -1,8 +1,8 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Layer, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
-import { Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
+import { Effect, Exit, Fiber, Layer, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
+import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
-import { Fault } from "effect-plex-auth/testing"
+import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
 import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
@@ -293,6 +293,47 @@ describe("Home over loopback", () => {
         )
         assert.strictEqual(yield* switches, 2)
       }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "builds of a switched layer refused while its switch again is in flight wait for that one switch",
+    () =>
+      Effect.gen(function* () {
+        // In memory (no sockets): the switch is held by the TestClock, the order of the steps is the test's.
+        const plex = yield* FakePlex.FakePlex
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const kids = yield* plex.account("kids")
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const first = yield* Layer.build(switched.layer)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        // The first build's switch again is held for a second: it is in flight when the second build is refused.
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second"), { times: 1 })
+        const one = yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(first)))
+        for (let turn = 0; turn < 200 && (yield* switches) < 2; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* switches, 2, "the first build's switch again, in flight")
+        const two = yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(second)))
+        // The second build refused, and (before the fix) its own switch sent and answered at once.
+        for (let turn = 0; turn < 200 && (yield* switches) < 3; turn++) yield* Effect.yieldNow()
+        yield* TestClock.adjust("1 second")
+        const [me, meToo] = [yield* Fiber.join(one), yield* Fiber.join(two)]
+        assert.deepStrictEqual([me.id, meToo.id], [kids.id, kids.id])
+        // Before, each build switched again on its own: 3.
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
   )
 
   it.scoped(

@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
@@ -324,6 +325,37 @@ describe("Home (Effect 4)", () => {
           "Unauthorized",
           "the build alive during the sign-out, holding an older token"
         )
+        assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "builds of a switched layer refused while its switch again is in flight wait for that one switch",
+    () =>
+      Effect.gen(function* () {
+        // The switch is held by the TestClock, the order of the steps is the test's.
+        const plex = yield* fake
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const kids = yield* plex.account("kids")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const first = yield* Layer.build(switched.layer)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        // The first build's switch again is held for a second: it is in flight when the second build is refused.
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second"), { times: 1 })
+        const one = yield* Effect.forkChild(PlexAuth.getTokenDetails().pipe(Effect.provideContext(first)))
+        for (let turn = 0; turn < 200 && (yield* switches) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* switches, 2, "the first build's switch again, in flight")
+        const two = yield* Effect.forkChild(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        // The second build refused, and (before the fix) its own switch sent and answered at once.
+        for (let turn = 0; turn < 200 && (yield* switches) < 3; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("1 second")
+        const [me, meToo] = [yield* Fiber.join(one), yield* Fiber.join(two)]
+        assert.deepStrictEqual([me.id, meToo.id], [kids.id, kids.id])
+        // Before, each build switched again on its own: 3.
         assert.strictEqual(yield* switches, 2)
       }).pipe(Effect.provide(TestLive()))
   )
