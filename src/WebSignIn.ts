@@ -1574,7 +1574,8 @@ const makeWith = (
           case "InvalidToken":
             return yield* new SignInNotApproved()
           case "Unknown":
-            return yield* new PlexUnavailable({ operation: "checkAccess", failure: access.error._tag })
+            // The status plex.tv answered with, when it answered, as createPin's, checkPin's and getTokenDetails'.
+            return yield* unavailable("checkAccess")(access.error)
         }
 
         // A new session id at every sign-in (no fixation); a session this browser had before ends.
@@ -1683,11 +1684,13 @@ const makeWith = (
           )
         )
         const answer = Option.isSome(checked) ? checked.value._tag : "Unknown"
-        const failure = Option.isNone(checked)
-          ? Core.accessWaitFailure
+        // What plex.tv failed with when it could not be asked (its status, when it answered); no answer in time is a
+        // NetworkError.
+        const failed = Option.isNone(checked)
+          ? { _tag: Core.accessWaitFailure }
           : checked.value._tag === "Unknown"
-            ? checked.value.error._tag
-            : checked.value._tag
+            ? checked.value.error
+            : { _tag: checked.value._tag }
         const outcome = Core.accessOutcome(now, record, answer, accessTtl, graceMillis)
         switch (outcome._tag) {
           case "Denied":
@@ -1720,7 +1723,7 @@ const makeWith = (
                 reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid"
               })
             }
-            return yield* new PlexUnavailable({ operation: "checkAccess", failure })
+            return yield* unavailable("checkAccess")(failed)
           }
         }
         if (outcome.refreshed) {

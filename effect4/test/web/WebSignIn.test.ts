@@ -2151,6 +2151,47 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "checkAccess's PlexUnavailable carries the status plex.tv answered with, as createPin's, checkPin's and getTokenDetails' do; none when it did not answer",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        // Its fields, a `status` key only when it has one (a key holding undefined would show).
+        const fields = (error: { readonly _tag: string }): unknown =>
+          error instanceof WebSignIn.PlexUnavailable
+            ? {
+                operation: error.operation,
+                failure: error.failure,
+                ...("status" in error ? { status: error.status } : {})
+              }
+            : error._tag
+        // A session past accessGrace whose access check plex.tv answers 503, then does not answer at all.
+        const cookie = yield* session("bob")
+        yield* FakePlex.fault("getServerResources", Fault.status(503))
+        yield* TestClock.adjust("2 hours")
+        assert.deepStrictEqual(fields(yield* failure(service.authenticate(cookie))), {
+          operation: "checkAccess",
+          failure: "Unexpected",
+          status: 503
+        })
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.reset)
+        yield* TestClock.adjust("10 minutes")
+        assert.deepStrictEqual(fields(yield* failure(service.authenticate(cookie))), {
+          operation: "checkAccess",
+          failure: "NetworkError"
+        })
+        // At a return: the access check answered 502.
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.status(502))
+        assert.deepStrictEqual(fields(yield* failure(signIn("bob"))), {
+          operation: "checkAccess",
+          failure: "Unexpected",
+          status: 502
+        })
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "while plex.tv cannot be asked, the last answer stands for accessGrace, then 503: never a 403",
     () =>
       Effect.gen(function* () {
@@ -6400,6 +6441,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         new WebSignIn.Unauthenticated({ reason: "SessionNotFound" }),
         new WebSignIn.AccessDenied({ username: "bob" }),
         new WebSignIn.PlexUnavailable({ operation: "checkAccess", failure: "NetworkError" }),
+        new WebSignIn.PlexUnavailable({ operation: "checkAccess", failure: "Unexpected", status: 503 }),
         new WebSignIn.SessionStoreError({ operation: "get" })
       ].map((error) => JSON.stringify(encode(error))),
       [
@@ -6407,6 +6449,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         '{"_tag":"Unauthenticated","reason":"SessionNotFound"}',
         '{"_tag":"AccessDenied","username":"bob"}',
         '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}',
+        '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"Unexpected","status":503}',
         '{"_tag":"SessionStoreError","operation":"get"}'
       ]
     )
