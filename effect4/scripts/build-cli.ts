@@ -15,7 +15,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { binSource } from "../../scripts/cli-bin.js"
-import { builtinsRequired } from "../../scripts/cli-builtins.js"
+import { builtinsRequired, esImported } from "../../scripts/cli-builtins.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -53,6 +53,11 @@ export const buildCli = async (bin: string): Promise<number> => {
     ...new Set(outputs.flatMap((output) => output.imports.filter((i) => i.external).map((i) => i.path)))
   ].filter((specifier) => !isBuiltin(specifier))
   if (unexpected.length > 0) throw new Error(`the CLI bundle imports ${unexpected.join(", ")}`)
+  const imported = esImported(result.metafile)
+  if (imported.length > 0)
+    throw new Error(
+      `the CLI bundle imports ${imported.join(", ")} with an ES import (scripts/cli-builtins.ts: built-ins are required)`
+    )
   // The bin turns on Node's compile cache before it imports the bundle (its text is the Effect 3 edition's).
   await fs.writeFile(bin, binSource)
   await fs.chmod(bin, 0o755)
