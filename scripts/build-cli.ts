@@ -13,6 +13,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
+import { esImported } from "./cli-builtins.js"
 import { binSource, bundleOptions, externalImports, nonBuiltIn, packageVersion } from "./cli-bundle.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -25,6 +26,11 @@ const main = async () => {
   const metafile = result.metafile!
   const unexpected = nonBuiltIn(externalImports(metafile))
   if (unexpected.length > 0) throw new Error(`the CLI bundle imports ${unexpected.join(", ")}`)
+  const imported = esImported(metafile)
+  if (imported.length > 0)
+    throw new Error(
+      `the CLI bundle imports ${imported.join(", ")} with an ES import (scripts/cli-builtins.ts: built-ins are required)`
+    )
   // The source's shebang stays on its first line; esbuild moves it above the banner. The bin needs its own
   // (and turns on Node's compile cache before it imports the bundle: cli-bin.ts binSource).
   const bin = path.join(outDir, "plex-auth.js")

@@ -22,6 +22,7 @@ import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { BuildOptions, Metafile } from "esbuild"
+import { builtinsRequired } from "./cli-builtins.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -56,6 +57,9 @@ export const bundleOptions = (outfile: string, version: string): BuildOptions =>
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
+  // The Node built-ins the code imports are required (scripts/cli-builtins.ts: Node 22's ES facade of node:http
+  // loads undici at every start).
+  plugins: [builtinsRequired],
   // Bundled CommonJS dependencies call require() (of Node built-ins): give the ES module one.
   banner: {
     js: "import { createRequire as __plexAuthCreateRequire } from 'node:module'; const require = __plexAuthCreateRequire(import.meta.url);"

@@ -15,6 +15,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { binSource } from "../../scripts/cli-bin.js"
+import { builtinsRequired, esImported } from "../../scripts/cli-builtins.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -39,6 +40,9 @@ export const buildCli = async (bin: string): Promise<number> => {
     legalComments: "none",
     logLevel: "warning",
     metafile: true,
+    // The Node built-ins the code imports are required (scripts/cli-builtins.ts: Node 22's ES facade of
+    // node:http loads undici at every start).
+    plugins: [builtinsRequired],
     // Bundled CommonJS code may call require() (of Node built-ins): give the ES module one.
     banner: {
       js: "import { createRequire as __plexAuthCreateRequire } from 'node:module'; const require = __plexAuthCreateRequire(import.meta.url);"
@@ -49,6 +53,11 @@ export const buildCli = async (bin: string): Promise<number> => {
     ...new Set(outputs.flatMap((output) => output.imports.filter((i) => i.external).map((i) => i.path)))
   ].filter((specifier) => !isBuiltin(specifier))
   if (unexpected.length > 0) throw new Error(`the CLI bundle imports ${unexpected.join(", ")}`)
+  const imported = esImported(result.metafile)
+  if (imported.length > 0)
+    throw new Error(
+      `the CLI bundle imports ${imported.join(", ")} with an ES import (scripts/cli-builtins.ts: built-ins are required)`
+    )
   // The bin turns on Node's compile cache before it imports the bundle (its text is the Effect 3 edition's).
   await fs.writeFile(bin, binSource)
   await fs.chmod(bin, 0o755)

@@ -88,7 +88,10 @@ describe("core/cli", () => {
       ["\u2764\ufe0f", 2], // a text symbol asked to be an emoji (U+FE0F)
       ["\u2764", 1], // the same symbol as text
       ["🇯🇵", 2], // a flag: two regional indicators, one cluster
-      ["👨\u200d👩\u200d👧", 2] // a family: emoji joined with U+200D, one cluster
+      ["👨\u200d👩\u200d👧", 2], // a family: emoji joined with U+200D, one cluster
+      [Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join(""), 95], // printable ASCII: 1 each
+      ["a\r\nb", 3], // CR LF: one cluster (not printable ASCII, so segmented)
+      ["ab\u0301", 2] // ASCII letters with a combining accent
     ]
     for (const [text, width] of cases)
       assert.strictEqual(Render.displayWidth(text), width, JSON.stringify(text))

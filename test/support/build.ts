@@ -92,8 +92,8 @@ const copied = [
 ]
 
 /**
- * What the Effect 4 edition's build reads in effect4/ (and, above it, the shared core and fake, and the CLI's bin:
- * see `checkoutEffect4`).
+ * What the Effect 4 edition's build reads in effect4/ (and, above it, the shared core and fake, and the CLI's bin
+ * and bundling plugin: see `checkoutEffect4`).
  */
 const copiedEffect4 = [
   "src",
@@ -141,9 +141,12 @@ const checkoutEffect4 = async (checkout: string): Promise<Checkout> => {
   await fs.cp(path.join(root, "src", "core"), path.join(checkout, "src", "core"), { recursive: true })
   await fs.cp(path.join(root, "src", "fake"), path.join(checkout, "src", "fake"), { recursive: true })
   await fs.copyFile(path.join(root, "tsconfig.base.json"), path.join(checkout, "tsconfig.base.json"))
-  // The CLI's bin, the same text as the Effect 3 edition's (effect4/scripts/build-cli.ts writes it).
+  // The CLI's bin, the same text as the Effect 3 edition's (effect4/scripts/build-cli.ts writes it), and the
+  // esbuild plugin both editions' CLI builds use.
   await fs.mkdir(path.join(checkout, "scripts"))
-  await fs.copyFile(path.join(root, "scripts", "cli-bin.ts"), path.join(checkout, "scripts", "cli-bin.ts"))
+  for (const file of ["cli-bin.ts", "cli-builtins.ts"]) {
+    await fs.copyFile(path.join(root, "scripts", file), path.join(checkout, "scripts", file))
+  }
   // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
   await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
   const links = [
