@@ -260,7 +260,11 @@ describe("Jwt credentials: re-authentication", () => {
     }).pipe(Effect.provide(signedIn()))
   )
 
-  it.effect("100 concurrent 401s while renewal fails make one renewal per cooldown (issue 15.3)", () =>
+  // 20 callers, not 100 (issue 16: 0.8 CPU-s in the Effect 3 suite): the promise is one renewal per cooldown
+  // however many calls are refused together, and a burst of 20 shows a broken single flight (one renewal per
+  // caller: 20, not 1) and a forgotten cooldown (a renewal in the second burst) as 100 did; checked by breaking
+  // each once.
+  it.effect("20 concurrent 401s while renewal fails make one renewal per cooldown (issue 15.3)", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
       const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token })
@@ -268,7 +272,7 @@ describe("Jwt credentials: re-authentication", () => {
       yield* FakePlex.fault("getNonce", Fault.status(500))
       yield* FakePlex.FakePlex.pipe(Effect.flatMap((fake) => fake.clearRequests))
       const burst = Effect.all(
-        Array.from({ length: 100 }, () =>
+        Array.from({ length: 20 }, () =>
           Effect.flip(
             PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, credentials))
           )

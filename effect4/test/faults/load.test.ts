@@ -74,14 +74,17 @@ describe("load over loopback", () => {
     TEST_TIMEOUT
   )
 
+  // 50, not 200 (issue 16): all are in flight at once either way, ten per account, so an answer that crosses to
+  // another caller on the plex.tv route shows as it did at 200 (a request shared between calls was caught at 50
+  // in both editions, checked once); the batch above carries the large count.
   it.live(
-    "200 getTokenDetails calls at concurrency 200 over five accounts: each gets its own account",
+    "50 getTokenDetails calls at concurrency 50 over five accounts: each gets its own account",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.FakePlexServer
         const accounts = server.fake.accounts
         const results = yield* Effect.all(
-          Array.from({ length: 200 }, (_, i) => {
+          Array.from({ length: 50 }, (_, i) => {
             const account = accounts[i % accounts.length]!
             return PlexAuth.getTokenDetails().pipe(
               PlexAuth.withRequestTimeout(REQUEST_TIMEOUT),
@@ -90,10 +93,10 @@ describe("load over loopback", () => {
               Effect.map((details) => [account.username, details.username] as const)
             )
           }),
-          { concurrency: 200 }
+          { concurrency: 50 }
         )
         for (const [expected, got] of results) assert.strictEqual(got, expected)
-        assert.strictEqual((yield* server.fake.requests).length, 200)
+        assert.strictEqual((yield* server.fake.requests).length, 50)
       }).pipe(Effect.provide(Live)),
     TEST_TIMEOUT
   )
