@@ -1821,9 +1821,9 @@ const makeWith = (
       )
 
     // The PIN of a sign-in pending in a browser that signs out with `revoke` (Flow.checksPendingPin), checked once at
-    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). Whether it was;
+    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). What it found;
     // never a failure: what happened is logged (Flow.pendingPinLog), never a secret.
-    const revokePending = (pin: Core.PinState) =>
+    const askPending = (pin: Core.PinState) =>
       PinLogin.check({ id: pin.id }).pipe(
         Effect.provideContext(context),
         Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
@@ -1851,8 +1851,25 @@ const makeWith = (
             : line.level === "Info"
               ? Effect.logInfo(line.message)
               : Effect.logWarning(line.message)
-        }),
-        Effect.map((outcome) => outcome._tag === "Revoked")
+        })
+      )
+    // Asked by one sign-out at a time, and no more once one found what settles it (Flow.SignOuts.claimPinCheck): one
+    // that had no answer, or was interrupted (its request gone), leaves it to a later sign-out that revokes (the PIN
+    // cookie, whose deletion did not reach the browser, sent again). Whether its token was revoked.
+    const revokePending = (pin: Core.PinState) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          !signOuts.claimPinCheck(pin.nonce, now)
+            ? Effect.succeed(false)
+            : restore(askPending(pin)).pipe(
+                Effect.onExit((exit) =>
+                  Effect.sync(() =>
+                    signOuts.pinChecked(pin.nonce, Exit.isSuccess(exit) && Flow.settlesPendingPin(exit.value))
+                  )
+                ),
+                Effect.map((outcome) => outcome._tag === "Revoked")
+              )
+        )
       )
 
     // -- sign-out ------------------------------------------------------------
@@ -1872,13 +1889,11 @@ const makeWith = (
         // before the return, or the return failed after obtaining the token (its cookie kept for "Try again").
         const toCheck: Array<Core.PinState> = []
         for (const pin of pending) {
-          const revokedBefore = signOuts.revokedBefore(pin.nonce, now)
           const opened = signOuts.end(pin.nonce, now + pinMillis, now, signOutOptions.revoke === true)
           if (opened !== undefined) storageKeys.push(opened)
           const inFlight = returnsInFlight.has(pin.nonce)
           const revoke = signOutOptions.revoke === true
-          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight, revokedBefore }))
-            toCheck.push(pin)
+          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight })) toCheck.push(pin)
         }
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))
         let revoked = false
