@@ -1893,7 +1893,10 @@ const makeWith = (
           if (opened !== undefined) storageKeys.push(opened)
           const inFlight = returnsInFlight.has(pin.nonce)
           const revoke = signOutOptions.revoke === true
-          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight })) toCheck.push(pin)
+          // Once each: a Cookie header may send one PIN cookie twice (its old name's and its new one's).
+          const listed = toCheck.some((other) => other.nonce === pin.nonce)
+          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight }) && !listed)
+            toCheck.push(pin)
         }
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))
         let revoked = false

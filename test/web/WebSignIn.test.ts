@@ -2698,6 +2698,11 @@ describe("WebSignIn sessions", () => {
           asked.push((yield* checksSoFar) - from)
         }
         assert.deepStrictEqual(asked, [1, 1, 1, 0])
+        // One PIN cookie sent twice in one Cookie header (its old name's and its new one's): asked once.
+        const twice = yield* approved
+        const from2 = yield* checksSoFar
+        yield* service.signOut(`${twice.cookie}; ${twice.cookie}`, { revoke: true })
+        assert.strictEqual((yield* checksSoFar) - from2, 1)
         // Once the token revoked (or the PIN found not approved, or expired), a later sign-out does not ask again.
         yield* FakePlex.clearFaults
         const done = yield* approved
