@@ -1591,12 +1591,17 @@ const makeWith = (
       }).pipe(
         // A return that obtained a token and then ends without a session (a sign-out of its browser won, or a later
         // step failed or was interrupted after one) when a sign-out that revokes ended its sign-in: that token, which
-        // nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the session's.
+        // nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the session's. One
+        // that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN as that
+        // sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
+        // meanwhile.
         Effect.onError(() =>
           Effect.flatMap(Clock.currentTimeMillis, (at) =>
-            obtained.token !== undefined && signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce)
-              ? Effect.asVoid(revokeToken(obtained.token))
-              : Effect.void
+            !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
+              ? Effect.void
+              : obtained.token !== undefined
+                ? Effect.asVoid(revokeToken(obtained.token))
+                : Effect.asVoid(revokePending(pin))
           )
         )
       )

@@ -2677,6 +2677,32 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a return in flight when a sign-out that revokes ends its sign-in, gone before plex.tv gave it the token: its PIN's token, approved, is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The return's PIN check hangs; the browser signs out (another tab) meanwhile: the sign-out leaves the PIN to
+        // the return in flight.
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const before = yield* checksSoFar
+        const returning = yield* Effect.forkChild(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        yield* untilCheckAfter(before)
+        assert.isFalse((yield* service.signOut(browser, { revoke: true })).revoked)
+        yield* FakePlex.clearFaults
+        // The return's request is gone before plex.tv answered it: nothing holds the approved PIN's token.
+        yield* Fiber.interrupt(returning)
+        assert.isFalse(yield* fake.isTokenValid(token), "the approved PIN's token is still valid")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {
