@@ -1682,12 +1682,17 @@ const makeWith = (
       }).pipe(
         // A return that obtained a token and then ends without a session (a sign-out of its browser won, or a later
         // step failed or was interrupted after one) when a sign-out that revokes ended its sign-in: that token, which
-        // nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the session's.
+        // nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the session's. One
+        // that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN as that
+        // sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
+        // meanwhile.
         Effect.onError(() =>
           Effect.flatMap(Clock.currentTimeMillis, (at) =>
-            obtained.token !== undefined && signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce)
-              ? Effect.asVoid(revokeToken(obtained.token))
-              : Effect.void
+            !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
+              ? Effect.void
+              : obtained.token !== undefined
+                ? Effect.asVoid(revokeToken(obtained.token))
+                : Effect.asVoid(revokePending(pin))
           )
         )
       )
@@ -1853,9 +1858,9 @@ const makeWith = (
       )
 
     // The PIN of a sign-in pending in a browser that signs out with `revoke` (Flow.checksPendingPin), checked once at
-    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). Whether it was;
+    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). What it found;
     // never a failure: what happened is logged (Flow.pendingPinLog), never a secret.
-    const revokePending = (pin: Core.PinState) =>
+    const askPending = (pin: Core.PinState) =>
       PinLogin.check({ id: pin.id }).pipe(
         Effect.provideContext(context),
         Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
@@ -1883,8 +1888,25 @@ const makeWith = (
             : line.level === "Info"
               ? Effect.logInfo(line.message)
               : Effect.logWarning(line.message)
-        }),
-        Effect.map((outcome) => outcome._tag === "Revoked")
+        })
+      )
+    // Asked by one sign-out at a time, and no more once one found what settles it (Flow.SignOuts.claimPinCheck): one
+    // that had no answer, or was interrupted (its request gone), leaves it to a later sign-out that revokes (the PIN
+    // cookie, whose deletion did not reach the browser, sent again). Whether its token was revoked.
+    const revokePending = (pin: Core.PinState) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          !signOuts.claimPinCheck(pin.nonce, now)
+            ? Effect.succeed(false)
+            : restore(askPending(pin)).pipe(
+                Effect.onExit((exit) =>
+                  Effect.sync(() =>
+                    signOuts.pinChecked(pin.nonce, Exit.isSuccess(exit) && Flow.settlesPendingPin(exit.value))
+                  )
+                ),
+                Effect.map((outcome) => outcome._tag === "Revoked")
+              )
+        )
       )
 
     // -- sign-out ------------------------------------------------------------
@@ -1904,12 +1926,13 @@ const makeWith = (
         // before the return, or the return failed after obtaining the token (its cookie kept for "Try again").
         const toCheck: Array<Core.PinState> = []
         for (const pin of pending) {
-          const revokedBefore = signOuts.revokedBefore(pin.nonce, now)
           const opened = signOuts.end(pin.nonce, now + pinMillis, now, signOutOptions.revoke === true)
           if (opened !== undefined) storageKeys.push(opened)
           const inFlight = returnsInFlight.has(pin.nonce)
           const revoke = signOutOptions.revoke === true
-          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight, revokedBefore }))
+          // Once each: a Cookie header may send one PIN cookie twice (its old name's and its new one's).
+          const listed = toCheck.some((other) => other.nonce === pin.nonce)
+          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight }) && !listed)
             toCheck.push(pin)
         }
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))

@@ -1528,19 +1528,37 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
   })
 
   it("a sign-out asks plex.tv for a pending PIN only when it revokes and nothing else revokes that PIN's token", () => {
-    const none = { revoke: true, opened: false, inFlight: false, revokedBefore: false }
+    const none = { revoke: true, opened: false, inFlight: false }
     assert.isTrue(Flow.checksPendingPin(none))
-    // Not revoking; its session's token revoked instead; its return in flight revokes what it obtains; asked before.
-    for (const field of ["opened", "inFlight", "revokedBefore"] as const) {
+    // Not revoking; its session's token revoked instead; its return in flight revokes what it obtains.
+    for (const field of ["opened", "inFlight"] as const) {
       assert.isFalse(Flow.checksPendingPin({ ...none, [field]: true }), field)
     }
     assert.isFalse(Flow.checksPendingPin({ ...none, revoke: false }))
+    // One sign-out asks at a time; one that had no answer (or was interrupted) leaves it to a later one, at most
+    // maxPendingPinChecks in all; one that found what settles it, to none (kept by a later `end`, too).
     const signOuts = new Flow.SignOuts()
-    signOuts.end("n", 5000, 0, false)
-    assert.isFalse(signOuts.revokedBefore("n", 1))
-    signOuts.end("n", 5000, 1, true)
-    assert.isTrue(signOuts.revokedBefore("n", 2))
-    assert.isFalse(signOuts.revokedBefore("n", 5000), "past its PIN cookie's expiry")
+    signOuts.end("n", 5000, 0, true)
+    assert.isTrue(signOuts.claimPinCheck("n", 1))
+    assert.isFalse(signOuts.claimPinCheck("n", 1), "asked by another sign-out meanwhile")
+    signOuts.pinChecked("n", false)
+    signOuts.end("n", 5000, 2, true)
+    assert.isTrue(signOuts.claimPinCheck("n", 2))
+    signOuts.pinChecked("n", false)
+    assert.strictEqual(Flow.maxPendingPinChecks, 3)
+    assert.isTrue(signOuts.claimPinCheck("n", 3))
+    signOuts.pinChecked("n", false)
+    assert.isFalse(signOuts.claimPinCheck("n", 4), "past maxPendingPinChecks")
+    assert.isTrue(signOuts.claimPinCheck("n", 5000), "past its PIN cookie's expiry")
+    signOuts.end("m", 5000, 0, true)
+    assert.isTrue(signOuts.claimPinCheck("m", 1))
+    signOuts.pinChecked("m", true)
+    signOuts.end("m", 5000, 2, true)
+    assert.isFalse(signOuts.claimPinCheck("m", 2), "settled")
+    for (const tag of ["Revoked", "NotApproved", "Expired"] as const)
+      assert.isTrue(Flow.settlesPendingPin({ _tag: tag }))
+    assert.isFalse(Flow.settlesPendingPin({ _tag: "NotRevoked" }))
+    assert.isFalse(Flow.settlesPendingPin({ _tag: "Unchecked", failure: "NetworkError" }))
     // What it found is logged, a failure to ask as a Warning, the revocation's own failure by its own Warning.
     assert.strictEqual(Flow.pendingPinLog({ _tag: "Revoked" })?.level, "Info")
     assert.strictEqual(Flow.pendingPinLog({ _tag: "NotApproved" })?.level, "Info")

@@ -2699,6 +2699,88 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a sign-out that revokes whose PIN check did not finish (its request gone, plex.tv failing it) leaves it to a later one that revokes, at most 3 checks of a PIN",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const approved = Effect.gen(function* () {
+          const started = yield* service.start
+          const code = authUrlParams(Redacted.value(started.url)).get("code") ?? ""
+          const token = Redacted.value(yield* FakePlex.approvePin(code, { account: "bob" }))
+          return { cookie: `${started.cookie.name}=${started.cookie.value}`, token }
+        })
+        // The sign-out's request gone (interrupted) while plex.tv is asked: the browser, its PIN cookie kept, signs
+        // out again, and that one asks plex.tv and revokes the token.
+        const gone = yield* approved
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const before = yield* checksSoFar
+        const fiber = yield* Effect.fork(service.signOut(gone.cookie, { revoke: true }))
+        yield* untilCheckAfter(before)
+        yield* Fiber.interrupt(fiber)
+        yield* FakePlex.clearFaults
+        assert.isTrue(yield* fake.isTokenValid(gone.token))
+        assert.isTrue((yield* service.signOut(gone.cookie, { revoke: true })).revoked)
+        assert.isFalse(yield* fake.isTokenValid(gone.token), "the approved PIN's token is still valid")
+        // plex.tv failing the check (the sign-out answered, say, by a store failure's 500, the cookie kept): the same.
+        const failed = yield* approved
+        yield* FakePlex.fault("checkPin", Fault.status(503))
+        assert.isFalse((yield* service.signOut(failed.cookie, { revoke: true })).revoked)
+        yield* FakePlex.clearFaults
+        assert.isTrue((yield* service.signOut(failed.cookie, { revoke: true })).revoked)
+        assert.isFalse(yield* fake.isTokenValid(failed.token))
+        // Asked again at most 3 times in all: sign-outs sent over and over do not ask plex.tv over and over.
+        const failing = yield* approved
+        yield* FakePlex.fault("checkPin", Fault.status(503))
+        const asked: Array<number> = []
+        for (let i = 0; i < 4; i++) {
+          const from = yield* checksSoFar
+          yield* service.signOut(failing.cookie, { revoke: true })
+          asked.push((yield* checksSoFar) - from)
+        }
+        assert.deepStrictEqual(asked, [1, 1, 1, 0])
+        // One PIN cookie sent twice in one Cookie header (its old name's and its new one's): asked once.
+        const twice = yield* approved
+        const from2 = yield* checksSoFar
+        yield* service.signOut(`${twice.cookie}; ${twice.cookie}`, { revoke: true })
+        assert.strictEqual((yield* checksSoFar) - from2, 1)
+        // Once the token revoked (or the PIN found not approved, or expired), a later sign-out does not ask again.
+        yield* FakePlex.clearFaults
+        const done = yield* approved
+        assert.isTrue((yield* service.signOut(done.cookie, { revoke: true })).revoked)
+        const from = yield* checksSoFar
+        assert.isFalse((yield* service.signOut(done.cookie, { revoke: true })).revoked)
+        assert.strictEqual((yield* checksSoFar) - from, 0)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a return in flight when a sign-out that revokes ends its sign-in, gone before plex.tv gave it the token: its PIN's token, approved, is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The return's PIN check hangs; the browser signs out (another tab) meanwhile: the sign-out leaves the PIN to
+        // the return in flight.
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const before = yield* checksSoFar
+        const returning = yield* Effect.fork(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        yield* untilCheckAfter(before)
+        assert.isFalse((yield* service.signOut(browser, { revoke: true })).revoked)
+        yield* FakePlex.clearFaults
+        // The return's request is gone before plex.tv answered it: nothing holds the approved PIN's token.
+        yield* Fiber.interrupt(returning)
+        assert.isFalse(yield* fake.isTokenValid(token), "the approved PIN's token is still valid")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {

@@ -489,15 +489,31 @@ export const pendingPins = async (
  * ({@link retriesAtReturn}: the access check or the session's save failed); plex.tv hands an approved PIN's token out
  * again until the PIN expires, and the sign-out ends the sign-in ({@link SignOuts}), so no return will ever hold that
  * token. Not asked for a PIN whose return opened a session (`opened`: the sign-out revokes that session's token,
- * the same one), whose return is in flight (`inFlight`: that return revokes the token it obtains,
- * {@link SignOuts.revokes}), or that a sign-out that revokes ended already (`revokedBefore`: asked then).
+ * the same one), or whose return is in flight (`inFlight`: that return revokes the token it obtains,
+ * {@link SignOuts.revokes}); nor while another sign-out asks for it, nor once one had its answer
+ * ({@link SignOuts.claimPinCheck}).
  */
 export const checksPendingPin = (options: {
   readonly revoke: boolean
   readonly opened: boolean
   readonly inFlight: boolean
-  readonly revokedBefore: boolean
-}): boolean => options.revoke && !options.opened && !options.inFlight && !options.revokedBefore
+}): boolean => options.revoke && !options.opened && !options.inFlight
+
+/**
+ * How many times the sign-outs of a browser ask plex.tv for one pending sign-in's PIN ({@link checksPendingPin}), at
+ * most: a check that had no answer (plex.tv failing or silent, the revocation failing, the sign-out's request gone
+ * meanwhile) leaves it to a later sign-out that revokes, but sign-outs sent over and over (each may send
+ * {@link maxPinCookieValues} PIN cookies) do not ask plex.tv over and over.
+ */
+export const maxPendingPinChecks = 3
+
+/**
+ * Whether what a sign-out found for a pending sign-in's PIN ({@link PendingPinOutcome}) settles it: its token revoked,
+ * the PIN not approved or expired at plex.tv. A later sign-out that revokes does not ask again then; it does when the
+ * check had no answer (`Unchecked`) or the revocation failed (`NotRevoked`), as when the sign-out was interrupted.
+ */
+export const settlesPendingPin = (outcome: PendingPinOutcome): boolean =>
+  outcome._tag !== "Unchecked" && outcome._tag !== "NotRevoked"
 
 /**
  * What a sign-out that revokes found at plex.tv for a pending sign-in's PIN ({@link checksPendingPin}): its token
@@ -562,16 +578,9 @@ export const maxSignOutEntries = 1024
  * memory: a sign-out reaches the returns of this process (another process over the same store is not told).
  */
 export class SignOuts {
-  private readonly entries = new Map<
-    string,
-    { readonly until: number; readonly storageKey?: string | undefined; readonly revoke?: boolean }
-  >()
+  private readonly entries = new Map<string, SignOutEntry>()
 
-  private put(
-    nonce: string,
-    entry: { readonly until: number; readonly storageKey?: string; readonly revoke?: boolean },
-    now: number
-  ) {
+  private put(nonce: string, entry: SignOutEntry, now: number) {
     for (const [key, { until }] of this.entries) if (until <= now) this.entries.delete(key)
     this.entries.delete(nonce)
     if (this.entries.size >= maxSignOutEntries) {
@@ -597,7 +606,10 @@ export class SignOuts {
   end(nonce: string, until: number, now: number, revoke: boolean): string | undefined {
     const entry = this.entries.get(nonce)
     const live = entry !== undefined && entry.until > now
-    this.put(nonce, { until, revoke: revoke || (live && entry.revoke === true) }, now)
+    // The checks of its PIN a sign-out that revokes made (claimPinCheck) are kept: a later sign-out does not ask again
+    // for a PIN settled, or asked maxPendingPinChecks times, or being asked.
+    const checks = live ? { pinChecks: entry.pinChecks, pinCheck: entry.pinCheck } : {}
+    this.put(nonce, { until, revoke: revoke || (live && entry.revoke === true), ...checks }, now)
     return live ? entry.storageKey : undefined
   }
 
@@ -624,12 +636,41 @@ export class SignOuts {
   }
 
   /**
-   * Whether a sign-out that revokes has ended the sign-in of `nonce` already (before `now`, its entry live): a later
-   * one does not ask plex.tv for its PIN again ({@link checksPendingPin}).
+   * Claims the check at plex.tv of the PIN of `nonce` for a sign-out that revokes and ended its sign-in ({@link end},
+   * {@link checksPendingPin}): `false` while another sign-out asks for it, once one found what settles it
+   * ({@link settlesPendingPin}), or once it was asked {@link maxPendingPinChecks} times; `true` otherwise, the claim
+   * held until {@link pinChecked}. An entry no longer kept (expired, or gone past {@link maxSignOutEntries}): `true`.
    */
-  revokedBefore(nonce: string, now: number): boolean {
-    return this.ended(nonce, now) && this.revokes(nonce)
+  claimPinCheck(nonce: string, now: number): boolean {
+    const entry = this.entries.get(nonce)
+    if (entry === undefined || entry.until <= now) return true
+    const pinChecks = entry.pinChecks ?? 0
+    if (entry.pinCheck !== undefined || pinChecks >= maxPendingPinChecks) return false
+    this.entries.set(nonce, { ...entry, pinChecks: pinChecks + 1, pinCheck: "Asking" })
+    return true
   }
+
+  /**
+   * The end of a check {@link claimPinCheck} claimed: `settled` ({@link settlesPendingPin}), no later sign-out asks
+   * again; otherwise (no answer, the revocation failed, the sign-out interrupted) a later one that revokes may.
+   */
+  pinChecked(nonce: string, settled: boolean): void {
+    const entry = this.entries.get(nonce)
+    if (entry?.pinCheck !== "Asking") return
+    const { pinCheck: _, ...rest } = entry
+    this.entries.set(nonce, settled ? { ...rest, pinCheck: "Settled" } : rest)
+  }
+}
+
+/** A sign-in {@link SignOuts} keeps: ended by a sign-out, or with the session its return opened (`storageKey`). */
+interface SignOutEntry {
+  readonly until: number
+  readonly storageKey?: string | undefined
+  readonly revoke?: boolean | undefined
+  /** How many times a sign-out that revokes claimed the check of its PIN ({@link SignOuts.claimPinCheck}). */
+  readonly pinChecks?: number | undefined
+  /** A sign-out asking plex.tv for its PIN now, or one found what settles it. */
+  readonly pinCheck?: "Asking" | "Settled" | undefined
 }
 
 /**
