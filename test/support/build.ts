@@ -144,6 +144,11 @@ const checkoutEffect4 = async (checkout: string): Promise<Checkout> => {
   // The CLI's bin, the same text as the Effect 3 edition's (effect4/scripts/build-cli.ts writes it).
   await fs.mkdir(path.join(checkout, "scripts"))
   await fs.copyFile(path.join(root, "scripts", "cli-bin.ts"), path.join(checkout, "scripts", "cli-bin.ts"))
+  // The edition's `prepack` / `postpack` (`node ../scripts/pack-manifest.mjs strip .`, then `restore .`).
+  await fs.copyFile(
+    path.join(root, "scripts", "pack-manifest.mjs"),
+    path.join(checkout, "scripts", "pack-manifest.mjs")
+  )
   // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).
   await fs.writeFile(path.join(checkout, "package.json"), JSON.stringify({ private: true, type: "module" }))
   const links = [
