@@ -1,30 +1,38 @@
 #!/usr/bin/env node
-// The root package.json's `prepack` and `postpack`: the published manifest carries no lifecycle script
-// that npm runs on install. The root `prepare` (scripts/prepare.mjs: a Node 22 for the Effect 4 edition's
-// tests, on `npm ci` of a clone) is this repository's, not the package's; left in the tarball, npm 11
-// warns every user who installs it ("install-scripts … not yet covered by allowScripts:
-// effect-plex-auth@0.1.0 (prepare: …)"), though it never runs there. The same as pinst does for husky's
-// postinstall: `strip` (prepack) removes those scripts from package.json and keeps the file as it was
-// in .tmp/; `restore` (postpack) puts it back byte for byte. A pack that failed between the two (npm
-// runs no postpack then) is put right by the next `strip` or `restore`, and `node scripts/pack-manifest.mjs
-// restore` does it by hand, unless package.json was changed since (then it is left as it is, and the install
-// scripts it no longer has are named on stderr). `npm pack --ignore-scripts` runs neither, and packs the
-// manifest as it is.
+// The `prepack` and `postpack` of both editions' package.json (the root's, and effect4/'s with `strip .`): the
+// published manifest carries only what means something to npm and to the package's users, not the fields that
+// are this repository's own. `scripts`: the root `prepare` (scripts/prepare.mjs: a Node 22 for the Effect 4
+// edition's tests, on `npm ci` of a clone), left in the tarball, makes npm 11 warn every user who installs it
+// ("install-scripts … not yet covered by allowScripts: effect-plex-auth@0.1.0 (prepare: …)"), though it never runs
+// there; the others (build, test, bench, the editions' demos) name files and tools the package does not ship.
+// `devDependencies` (this repository's tools, exact versions: npm installs none of a dependency's), `workspaces`,
+// `overrides` and `allowScripts` (read only in the project npm runs in, never in an installed package) mean
+// nothing in a user's node_modules and only mislead (a reader of the installed package.json, a tool that audits
+// it). The same as pinst does for husky's postinstall, or clean-package: `strip` (prepack) removes those fields
+// from package.json and keeps the file as it was in .tmp/; `restore` (postpack, which npm runs from the manifest
+// it read before `prepack`) puts it back byte for byte. A pack that failed between the two (npm runs no postpack
+// then) is put right by the next `strip` or `restore`, and `node scripts/pack-manifest.mjs restore` does it by
+// hand, unless package.json was changed since (then it is left as it is, and the fields it no longer has are
+// named on stderr). `npm pack --ignore-scripts` runs neither, and packs the manifest as it is.
 //
-//   node scripts/pack-manifest.mjs strip|restore
+// To publish, publish the tarball `npm pack` wrote (`npm publish effect-plex-auth-0.1.0.tgz`): `npm publish` of a
+// folder sends the registry the manifest it reads again after the pack, when `postpack` has put it back whole.
+//
+//   node scripts/pack-manifest.mjs strip|restore [PACKAGE-FOLDER]
+//
+// PACKAGE-FOLDER (resolved against the working directory) defaults to this repository's root.
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** The scripts npm runs when a package is installed (from a registry, a tarball, a folder or git). */
-const installScripts = ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]
+/** The fields of this repository's manifests that mean nothing, or mislead, in a package as npm installs it. */
+const repositoryFields = ["scripts", "devDependencies", "workspaces", "overrides", "allowScripts"]
 
-/** The manifest `text` without its install scripts, as `strip` writes it. */
+/** The manifest `text` without {@link repositoryFields}, as `strip` writes it. */
 const stripped = (text) => {
   const json = JSON.parse(text)
-  const scripts = { ...json.scripts }
-  for (const name of installScripts) delete scripts[name]
-  return `${JSON.stringify({ ...json, scripts }, null, 2)}\n`
+  for (const name of repositoryFields) delete json[name]
+  return `${JSON.stringify(json, null, 2)}\n`
 }
 
 /**
@@ -38,10 +46,10 @@ const restore = (manifest, kept, warn) => {
     renameSync(kept, manifest)
   } else {
     // Changed since: it may be the stripped one, edited (`npm version`, `npm install <dep>` after the failed pack),
-    // which has lost the install scripts; said by name, as the copy that had them is dropped.
-    const before = JSON.parse(readFileSync(kept, "utf8")).scripts ?? {}
-    const now = JSON.parse(readFileSync(manifest, "utf8")).scripts ?? {}
-    const missing = installScripts.filter((name) => name in before && !(name in now))
+    // which has lost the repository's fields; said by name, as the copy that had them is dropped.
+    const before = JSON.parse(readFileSync(kept, "utf8"))
+    const now = JSON.parse(readFileSync(manifest, "utf8"))
+    const missing = repositoryFields.filter((name) => name in before && !(name in now))
     rmSync(kept)
     warn(
       "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)" +
@@ -55,7 +63,7 @@ const restore = (manifest, kept, warn) => {
 /**
  * `strip` or `restore` the package.json of the project in `root` (its copy kept in `root`/.tmp/), what is
  * said on stderr given to `warn`; answers false for another command. The command line runs it on this
- * repository; test/pack-manifest.test.ts on projects of its own, in its process.
+ * repository or the folder it is given (effect4/); test/pack-manifest.test.ts on projects of its own, in its process.
  */
 export const packManifest = (command, root, warn) => {
   const manifest = join(root, "package.json")
@@ -77,8 +85,10 @@ export const packManifest = (command, root, warn) => {
 // Run as a script (not imported): Node gives the main module's URL with its symbolic links resolved.
 const main = process.argv[1]
 if (main !== undefined && realpathSync(main) === fileURLToPath(import.meta.url)) {
-  if (!packManifest(process.argv[2], fileURLToPath(new URL("..", import.meta.url)), console.error)) {
-    console.error("usage: node scripts/pack-manifest.mjs strip|restore")
+  const folder =
+    process.argv[3] === undefined ? fileURLToPath(new URL("..", import.meta.url)) : resolve(process.argv[3])
+  if (process.argv.length > 4 || !packManifest(process.argv[2], folder, console.error)) {
+    console.error("usage: node scripts/pack-manifest.mjs strip|restore [PACKAGE-FOLDER]")
     process.exit(2)
   }
 }

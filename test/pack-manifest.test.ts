@@ -1,6 +1,7 @@
 /**
- * scripts/pack-manifest.mjs (the root `prepack` / `postpack`), run on a copy beside a manifest of its own in
- * a scratch directory under .tmp/: `strip` removes the install scripts and keeps the file, `restore` puts it
+ * scripts/pack-manifest.mjs (both editions' `prepack` / `postpack`), run on a copy beside a manifest of its own in
+ * a scratch directory under .tmp/: `strip` removes this repository's fields (scripts, devDependencies, workspaces,
+ * overrides, allowScripts) and keeps the file, `restore` puts it
  * back byte for byte; a pack that failed between the two is put right by the next run, but a manifest changed
  * since (put back, then edited) is never overwritten with the stale copy. test/package.test.ts covers `npm pack`.
  * One project (the last test's first, whose `strip` says something on stderr) runs the script as `npm pack`
@@ -49,27 +50,80 @@ const project = (name: string, manifest: string, options: { readonly process?: b
   return { run, read, write }
 }
 
-// Not JSON.stringify's layout (two keys on a line), so that a rewrite would show.
+// Not JSON.stringify's layout (two keys on a line), so that a rewrite would show. What a user's install reads
+// (name, version, exports, bin, dependencies, peerDependencies, engines, files…) and this repository's own fields.
 const original = `{
   "name": "x", "version": "1.0.0",
-  "scripts": { "prepare": "node scripts/prepare.mjs", "postinstall": "p", "test": "vitest" }
+  "type": "module", "sideEffects": false, "engines": { "node": ">=20" },
+  "exports": { ".": "./dist/index.js", "./package.json": "./package.json" }, "bin": { "x": "./dist/bin/x.js" },
+  "files": ["dist"], "license": "MIT", "repository": { "type": "git", "url": "git+https://example.invalid/x.git" },
+  "dependencies": { "a": "^1.0.0" }, "peerDependencies": { "effect": "^3.22.0" },
+  "workspaces": ["effect4"],
+  "scripts": { "prepare": "node scripts/prepare.mjs", "postinstall": "p", "test": "vitest" },
+  "devDependencies": { "vitest": "3.2.7" },
+  "overrides": { "rollup": "4.67.4" }, "allowScripts": { "esbuild": false }
 }
 `
 
+/** What `strip` keeps of {@link original}: everything but the repository's own fields, in its order. */
+const kept = [
+  "name",
+  "version",
+  "type",
+  "sideEffects",
+  "engines",
+  "exports",
+  "bin",
+  "files",
+  "license",
+  "repository",
+  "dependencies",
+  "peerDependencies"
+]
+
 describe("scripts/pack-manifest.mjs", () => {
-  it("strip removes the install scripts only; restore puts the file back byte for byte", () => {
+  it("strip removes this repository's fields (scripts, devDependencies, workspaces, overrides, allowScripts) only; restore puts the file back byte for byte", () => {
     const p = project("round-trip", original)
     p.run("strip")
-    assert.deepStrictEqual(JSON.parse(p.read()).scripts, { test: "vitest" })
+    const packed = JSON.parse(p.read())
+    assert.deepStrictEqual(Object.keys(packed), kept)
+    for (const name of kept) assert.deepStrictEqual(packed[name], JSON.parse(original)[name], name)
     p.run("restore")
     assert.strictEqual(p.read(), original)
+  })
+
+  it("runs on the package folder it is given, resolved against the working directory (effect4/'s `strip .`)", () => {
+    const p = project("folder-given", original)
+    const edition = path.join(base, "folder-given", "effect4")
+    fs.mkdirSync(edition)
+    const manifest = original.replace('"x"', '"x4"')
+    fs.writeFileSync(path.join(edition, "package.json"), manifest)
+    const script = path.join(base, "folder-given", "scripts", "pack-manifest.mjs")
+    const strip = spawnSync(process.execPath, [script, "strip", "."], { cwd: edition, stdio: "pipe" })
+    assert.strictEqual(strip.status, 0, strip.stderr.toString())
+    assert.deepStrictEqual(
+      Object.keys(JSON.parse(fs.readFileSync(path.join(edition, "package.json"), "utf8"))),
+      kept
+    )
+    assert.strictEqual(p.read(), original, "the root's manifest is not the one given")
+    // (restore in this process: one Node process per command was most of this file's time)
+    assert.isTrue(packManifest("restore", edition, assert.fail))
+    assert.strictEqual(fs.readFileSync(path.join(edition, "package.json"), "utf8"), manifest)
+    // A third argument is not a folder to guess about: usage, exit 2, nothing changed.
+    const extra = spawnSync(process.execPath, [script, "strip", ".", "more"], { cwd: edition, stdio: "pipe" })
+    assert.strictEqual(extra.status, 2)
+    assert.include(
+      extra.stderr.toString(),
+      "usage: node scripts/pack-manifest.mjs strip|restore [PACKAGE-FOLDER]"
+    )
+    assert.strictEqual(fs.readFileSync(path.join(edition, "package.json"), "utf8"), manifest)
   })
 
   it("a pack that failed between strip and restore is put right by the next strip", () => {
     const p = project("failed-pack", original)
     p.run("strip")
     p.run("strip")
-    assert.deepStrictEqual(JSON.parse(p.read()).scripts, { test: "vitest" })
+    assert.deepStrictEqual(Object.keys(JSON.parse(p.read())), kept)
     p.run("restore")
     assert.strictEqual(p.read(), original)
   })
@@ -86,7 +140,7 @@ describe("scripts/pack-manifest.mjs", () => {
     assert.strictEqual(p.read(), bumped)
   })
 
-  it("a stripped manifest edited after a failed pack is kept, and the install scripts it lost are named", () => {
+  it("a stripped manifest edited after a failed pack is kept, and the fields it lost are named", () => {
     const p = project("edited-stripped", original, { process: true })
     p.run("strip")
     // The pack failed (no restore); the developer edits the stripped package.json (npm version, npm install <dep>).
@@ -95,8 +149,12 @@ describe("scripts/pack-manifest.mjs", () => {
     const said = p.run("strip")
     p.run("restore")
     assert.strictEqual(p.read(), edited)
-    assert.include(said, '"prepare": "node scripts/prepare.mjs"')
-    assert.include(said, '"postinstall": "p"')
+    assert.include(
+      said,
+      '"scripts": {"prepare":"node scripts/prepare.mjs","postinstall":"p","test":"vitest"}'
+    )
+    assert.include(said, '"devDependencies": {"vitest":"3.2.7"}')
+    assert.include(said, '"workspaces": ["effect4"]')
     // A manifest put back (with its install scripts) and edited names none.
     const q = project("edited-put-back", original)
     q.run("strip")

@@ -160,6 +160,40 @@ const typeChecks = (edition: () => Promise<Consumer>, name: string) => {
   }
 }
 
+/**
+ * The fields an installed edition's package.json may carry: what npm and its users read (resolution, types, the
+ * bin, the peers, the engines, the registry page's links), none of this repository's own (its scripts, naming files
+ * not shipped; its devDependencies; workspaces, overrides, allowScripts: read only where npm runs, never in a
+ * dependency). A new field in either package.json fails here until it is added, or stripped by scripts/pack-manifest.mjs.
+ */
+const packedFields = [
+  "name",
+  "version",
+  "description",
+  "license",
+  "homepage",
+  "repository",
+  "bugs",
+  "type",
+  "sideEffects",
+  "engines",
+  "keywords",
+  "exports",
+  "bin",
+  "files",
+  "dependencies",
+  "peerDependencies",
+  "peerDependenciesMeta"
+]
+
+const assertPackedManifest = (pkg: object) => {
+  for (const name of ["scripts", "devDependencies", "workspaces", "overrides", "allowScripts"]) {
+    assert.notProperty(pkg, name)
+  }
+  for (const name of Object.keys(pkg))
+    assert.include(packedFields, name, `the packed package.json's "${name}"`)
+}
+
 const step = <A>(what: string, f: () => Promise<A>) => Effect.promise(() => timed(what, f))
 
 // The steps are child processes: side by side, they use the cores the test worker leaves; the two
@@ -198,10 +232,9 @@ describe.concurrent("the packed package", { timeout: 180_000 }, () => {
         await fs.readFile(path.join(project, "node_modules", "effect-plex-auth", "package.json"), "utf8")
       ) as { sideEffects: unknown; type: unknown; dependencies?: object; scripts?: object } & Links
       // No script npm runs on install (npm 11 warns users of any, even one it would not run: the root
-      // `prepare`, which is this repository's own); `prepack` removed them, and `postpack` put the
-      // packed copy's package.json back as it was (scripts/pack-manifest.mjs).
-      for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"])
-        assert.notProperty(pkg.scripts ?? {}, name)
+      // `prepare`, which is this repository's own), nor any of this repository's fields; `prepack` removed
+      // them, and `postpack` put the packed copy's package.json back as it was (scripts/pack-manifest.mjs).
+      assertPackedManifest(pkg)
       assert.strictEqual(
         await fs.readFile(path.join(checkout, "package.json"), "utf8"),
         await fs.readFile(path.join(root, "package.json"), "utf8")
@@ -294,8 +327,9 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
   let dir: string
   let project: string
   let tarball: string
+  let checkout: string
   beforeAll(async () => {
-    ;({ dir, project, tarball } = await consumer4())
+    ;({ dir, project, tarball, checkout } = await consumer4())
   }, buildTimeout + 240_000)
 
   it.live("installs beside effect 4, and holds what users need", () =>
@@ -325,6 +359,12 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
         await fs.readFile(path.join(project, "node_modules", self4, "package.json"), "utf8")
       ) as Links
       assertLinks(pkg, "effect4")
+      // As the Effect 3 edition's: effect4/'s `prepack` / `postpack` (scripts/pack-manifest.mjs `strip .`).
+      assertPackedManifest(pkg)
+      assert.strictEqual(
+        await fs.readFile(path.join(checkout, "package.json"), "utf8"),
+        await fs.readFile(path.join(root, "effect4", "package.json"), "utf8")
+      )
     })
   )
 

@@ -1016,7 +1016,7 @@ const makeWith = (
             orElse: () =>
               Effect.fail(new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure }))
           }),
-          // The visitor sees only "Plex could not be reached": the operator learns what failed from the log.
+          // The visitor sees only a short page (Pages.refusalFor: not reached, busy, failed, refused): the log names the failure.
           Effect.tapError((error) =>
             Effect.logWarning(
               Core.messages.startUnavailable(error.failure, error.status, error.retryAfterMillis)

@@ -510,7 +510,7 @@ describe("core/web: what the bindings decide the same way", () => {
     assert.notInclude(startPage, "access")
     // plex.tv answered the start with what trying again does not change (a 400, a 401, a 404 from a host that is not
     // plex.tv's, a page where JSON was due): no "Plex did not answer", no button to start again; a 5xx, a 408, a 429 or
-    // no answer stay "try again in a moment".
+    // no answer stay "try again", each in words true of it (below).
     const refused = (failure: string, status?: number) =>
       Pages.refusalFor({ _tag: "PlexUnavailable", operation: "createPin", failure, status })
     for (const [failure, status] of [
@@ -526,22 +526,41 @@ describe("core/web: what the bindings decide the same way", () => {
         failure
       )
     }
-    for (const [failure, status] of [
-      ["Unexpected", 503],
-      ["Unexpected", 500],
-      ["Unexpected", 408],
-      ["Unexpected", 421],
-      ["Unexpected", 425],
-      ["Unexpected", undefined],
-      ["RateLimited", 429],
-      ["NetworkError", undefined],
-      ["NetworkError", 200]
+    for (const [failure, status, answered] of [
+      ["Unexpected", 503, "failed"],
+      ["Unexpected", 500, "failed"],
+      ["Unexpected", 408, "failed"],
+      ["Unexpected", 421, "failed"],
+      ["Unexpected", 425, "failed"],
+      ["Unexpected", undefined, undefined],
+      ["RateLimited", 429, "busy"],
+      ["NetworkError", undefined, undefined],
+      ["NetworkError", 200, undefined]
     ] as const) {
       assert.deepStrictEqual(
         refused(failure, status),
-        { _tag: "Unavailable", atStart: true },
+        answered === undefined
+          ? { _tag: "Unavailable", atStart: true }
+          : { _tag: "Unavailable", atStart: true, answered },
         `${failure} ${status}`
       )
+    }
+    // The words: plex.tv answered a 429 (or with a Retry-After) or a 5xx, so not "Plex did not answer" (nor "could not
+    // be reached"); no status code, no "try again will not help"; the button the start again ("Try again").
+    const busyPage = Pages.refusalPage(refused("RateLimited", 429), "/start")
+    assert.include(busyPage, ">Plex is busy</h1>")
+    assert.include(
+      busyPage,
+      "Plex is busy, so your sign-in could not be started. Please try again in a minute."
+    )
+    const failedPage = Pages.refusalPage(refused("Unexpected", 503), "/start")
+    assert.include(failedPage, ">Sign-in could not start</h1>")
+    assert.include(failedPage, "Plex could not start your sign-in just now. Please try again in a moment.")
+    for (const told of [busyPage, failedPage]) {
+      assert.notInclude(told, "did not answer")
+      assert.notInclude(told, "could not be reached")
+      assert.notMatch(told, /\b(429|503)\b/)
+      assert.include(told, '<a class="button" href="/start">Try again</a>')
     }
     // An answer with a Retry-After asks to be tried later, whatever its status: a 403 from a CDN or a rate limiter in
     // front of plex.tv (read as Unauthorized), a 404, a 400 too. "Try again in a moment", not "will not help".
@@ -559,10 +578,23 @@ describe("core/web: what the bindings decide the same way", () => {
           status,
           retryAfterMillis: 30_000
         }),
-        { _tag: "Unavailable", atStart: true },
+        { _tag: "Unavailable", atStart: true, answered: "busy" },
         `${failure} ${status} with Retry-After`
       )
     }
+    // A Retry-After of more than a minute: "later", not "in a minute".
+    const later = Pages.refusalFor({
+      _tag: "PlexUnavailable",
+      operation: "createPin",
+      failure: "RateLimited",
+      status: 429,
+      retryAfterMillis: 120_000
+    })
+    assert.deepStrictEqual(later, { _tag: "Unavailable", atStart: true, answered: "busy", later: true })
+    assert.include(
+      Pages.refusalPage(later, "/start"),
+      "Plex is busy, so your sign-in could not be started. Please try again later."
+    )
     assert.isFalse(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: 0 }))
     assert.isTrue(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: undefined }))
     // Only at the start: a return's failure keeps its own page (its PIN cookie decides, Flow.retriesAtReturn).

@@ -144,7 +144,9 @@ const checkoutEffect4 = async (checkout: string): Promise<Checkout> => {
   // The CLI's bin, the same text as the Effect 3 edition's (effect4/scripts/build-cli.ts writes it), and the
   // esbuild plugin both editions' CLI builds use.
   await fs.mkdir(path.join(checkout, "scripts"))
-  for (const file of ["cli-bin.ts", "cli-builtins.ts"]) {
+  // The edition's CLI build helpers, and its `prepack` / `postpack` (`node ../scripts/pack-manifest.mjs strip .`,
+  // then `restore .`).
+  for (const file of ["cli-bin.ts", "cli-builtins.ts", "pack-manifest.mjs"]) {
     await fs.copyFile(path.join(root, "scripts", file), path.join(checkout, "scripts", file))
   }
   // The core is ES modules as the root package.json says (its other fields are the Effect 3 edition's).

@@ -5,7 +5,7 @@
  *   `InvalidInput` of `WebSignIn.make` naming the option or the variable, before any request. The variable is given by
  *   a `ConfigProvider` of the test's (the vitest config blanks the environment's);
  * - an `appUrl` with a path (an app served under one), refused rather than cut to its origin;
- * - a start's Warning when plex.tv could not create its PIN (the visitor sees only "Plex could not be reached");
+ * - a start's Warning when plex.tv could not create its PIN (the visitor sees only the start page's short text, no status);
  * - a start asked at another loopback name than appUrl's (127.0.0.1 for localhost), whose return would be refused;
  * - a refused sign-in's Warning, naming the server `machineIdentifier` names and what to check (every user refused,
  *   the owner too, is a `machineIdentifier` of another server). Twin of test/web/'s (Effect 3).

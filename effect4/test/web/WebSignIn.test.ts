@@ -5250,7 +5250,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
-    "routes: plex.tv failing to create a PIN: the start route answers 503 with a page saying the sign-in could not be started, no cookie",
+    "routes: plex.tv failing to create a PIN (a 503, a 429): the start route answers 503 with a page saying the sign-in could not be started, in words true of what plex.tv answered, no cookie",
     () =>
       Effect.gen(function* () {
         const app = yield* appHandler
@@ -5261,10 +5261,26 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.deepStrictEqual(refused.headers.getSetCookie(), [])
         const page = yield* Effect.promise(() => refused.text())
         assert.include(page, 'data-reason="Unavailable"')
-        // The visitor only asked to sign in: nothing of theirs was checked.
-        assert.include(page, "Plex did not answer, so your sign-in could not be started.")
+        // The visitor only asked to sign in: nothing of theirs was checked. plex.tv answered (a 503): not "did not
+        // answer", and no status code on the page (the operator's log names it).
+        assert.include(page, "Plex could not start your sign-in just now. Please try again in a moment.")
+        assert.notInclude(page, "did not answer")
+        assert.notInclude(page, "503")
         assert.notInclude(page, "access could not be checked")
         assert.include(page, '<a class="button" href="/auth/plex/start">Try again</a>')
+        // Rate limited (a 429): plex.tv is busy, to be tried again in a minute.
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("createPin", Fault.rateLimited())
+        const limited = yield* serve(app, request("/auth/plex/start"))
+        assert.strictEqual(limited.status, 503)
+        const busyPage = yield* Effect.promise(() => limited.text())
+        assert.include(
+          busyPage,
+          "Plex is busy, so your sign-in could not be started. Please try again in a minute."
+        )
+        assert.notInclude(busyPage, "did not answer")
+        assert.notInclude(busyPage, "429")
+        assert.include(busyPage, '<a class="button" href="/auth/plex/start">Try again</a>')
       }).pipe(Effect.scoped, Effect.provide(env()))
   )
 
@@ -5311,6 +5327,11 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.deepStrictEqual(answer.headers.getSetCookie(), [])
         const page = yield* Effect.promise(() => answer.text())
         assert.notInclude(page, "Trying again will not help")
+        assert.include(
+          page,
+          "Plex is busy, so your sign-in could not be started. Please try again in a minute."
+        )
+        assert.notInclude(page, "did not answer")
         assert.include(page, '<a class="button" href="/auth/plex/start">Try again</a>')
         // Without a Retry-After the same 403 is a refusal for good, and no Retry-After is made up.
         yield* FakePlex.clearFaults

@@ -66,6 +66,14 @@ export type Refusal =
        * visitor cannot fix it, the app's owner can (the start's Warning in the log names the failure).
        */
       readonly refused?: true
+      /**
+       * At the start: plex.tv answered the PIN request, not with a PIN, in a way trying again may change (not
+       * `refused`): `"busy"` when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for
+       * another (a 5xx, a 408, 421 or 425). Absent when it did not answer (or not in full): "Plex did not answer".
+       */
+      readonly answered?: "busy" | "failed"
+      /** With `answered: "busy"`: the `Retry-After` asked for more than a minute ("try again later", not "in a minute"). */
+      readonly later?: true
     }
   | {
       /** At a return, the app's session store failed to save the new session: `retryPath` as `Unavailable`'s. */
@@ -126,10 +134,28 @@ export const refusalFor = (
         : error.operation === "createPin"
           ? refusedForGood(error)
             ? { _tag: "Unavailable", atStart: true, refused: true }
-            : { _tag: "Unavailable", atStart: true }
+            : { _tag: "Unavailable", atStart: true, ...answeredAtStart(error) }
           : { _tag: "Unavailable" }
   }
 }
+
+/**
+ * What plex.tv answered a start's PIN request that failed, but not for good ({@link refusedForGood}): busy (a
+ * `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for more than a minute), failed (another
+ * status: a 5xx, a 408, 421 or 425), or nothing (`NetworkError`: no answer, none in time, or one cut off).
+ */
+const answeredAtStart = (error: {
+  readonly failure?: string
+  readonly status?: number | undefined
+  readonly retryAfterMillis?: number | undefined
+}): { readonly answered?: "busy" | "failed"; readonly later?: true } =>
+  error.failure === "RateLimited" || error.retryAfterMillis !== undefined
+    ? error.retryAfterMillis !== undefined && error.retryAfterMillis > 60_000
+      ? { answered: "busy", later: true }
+      : { answered: "busy" }
+    : error.status !== undefined && error.failure !== "NetworkError"
+      ? { answered: "failed" }
+      : {}
 
 /**
  * Whether a `PlexUnavailable`'s `failure` (and the `status` plex.tv answered with) is one that trying again in a
@@ -228,15 +254,27 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
                 "Plex refused to start a sign-in for this app, so you cannot sign in here for now. Trying again will " +
                 "not help: please tell the app's owner."
             }
-          : refusal.atStart === true
+          : refusal.answered === "busy"
             ? {
-                title: "Plex could not be reached",
-                text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
+                title: "Plex is busy",
+                text:
+                  "Plex is busy, so your sign-in could not be started. " +
+                  (refusal.later === true ? "Please try again later." : "Please try again in a minute.")
               }
-            : {
-                title: "Plex could not be reached",
-                text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
-              }
+            : refusal.answered === "failed"
+              ? {
+                  title: "Sign-in could not start",
+                  text: "Plex could not start your sign-in just now. Please try again in a moment."
+                }
+              : refusal.atStart === true
+                ? {
+                    title: "Plex could not be reached",
+                    text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
+                  }
+                : {
+                    title: "Plex could not be reached",
+                    text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
+                  }
     case "NotSaved":
       return refusal.retryPath !== undefined
         ? {

@@ -705,8 +705,8 @@ export const messages = {
   },
   /**
    * The Warning logged when a start's PIN could not be created (`PlexUnavailable`, `createPin`): the visitor sees
-   * only "Plex could not be reached" ("Sign-in not available" for a refusal that trying again does not change:
-   * Pages.refusedForGood), so this line is the operator's clue, the failure's tag and the status plex.tv answered
+   * only a short text, no status ("Plex could not be reached", "Plex is busy", "Plex could not start your sign-in",
+   * or "Sign-in not available" for a refusal that trying again does not change: Pages.refusalFor), so this line is the operator's clue, the failure's tag and the status plex.tv answered
    * with (never a secret), and the wait its `Retry-After` asked for, when it sent one (whole seconds, rounded up). One
    * that does not pass (`NotFound`, `Unexpected`, `BadRequest`) is most often a plex.tv URL that is not plex.tv's.
    */
