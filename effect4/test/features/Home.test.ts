@@ -361,6 +361,63 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a build waiting for a switch again a sign-out abandoned does not switch on its own before it is told",
+    () =>
+      Effect.gen(function* () {
+        // The TestClock holds each step: the sign-out, telling the builds one after another, revokes the token the
+        // first build's earlier switch got (held a second) before it tells the second build.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // `first` and `third` hold the first token; `first` switches again once (its token now renewed from it).
+        const first = yield* Layer.build(switched.layer)
+        const third = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideContext(first))
+        const second = yield* Layer.build(switched.layer)
+        // Past the cooldown of a fresh token refused; that token revoked: `first` switches again (held a minute),
+        // `second`, refused with the same token, waits for that switch.
+        yield* TestClock.adjust("2 minutes")
+        const renewed = yield* Effect.flatMap(
+          Credentials.Credentials,
+          (credentials) => credentials.token
+        ).pipe(Effect.provideContext(first))
+        yield* plex.revokeToken(renewed)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        const one = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(first)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 3, "the first build's switch again, in flight")
+        const two = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 4; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("getTokenDetails"), 4, "the second build refused")
+        // The sign-out through `third` (its token already revoked: refused, it tells the builds all the same); its
+        // revoke of the token `first` drops is held a second, while `first`'s switch is abandoned.
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 2 })
+        const out = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(third)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("signOut"), 2, "the revoke of the dropped token, held")
+        // Before the fix, `second` switched here, after the sign-out, on its own.
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 4; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(out)
+        assert.strictEqual((yield* Fiber.join(one))._tag, "Failure")
+        assert.strictEqual((yield* Fiber.join(two))._tag, "Failure", "the second build, after the sign-out")
+        const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "builds of a switched layer share its switch again: a build refused after another switched takes that token",
     () =>
       Effect.gen(function* () {
