@@ -5307,6 +5307,23 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: an absurd Retry-After to the PIN request (more digits than a number holds) is 2^31 s: the start route's 503 sends one a client reads",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.status(403, { headers: { "retry-after": "9".repeat(400) } }))
+        const error = yield* failure(service.start)
+        assert.deepStrictEqual(
+          error._tag === "PlexUnavailable" ? [error.failure, error.retryAfterMillis] : [error._tag],
+          ["Unauthorized", 2 ** 31 * 1000]
+        )
+        const answer = yield* run(service.routes, request("/auth/plex/start"))
+        assert.strictEqual(answer.status, 503)
+        assert.strictEqual(answer.headers.get("retry-after"), String(2 ** 31))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "start: a Retry-After of an earlier attempt is not the failure's: a 429 asking for 1 s, retried, then no answer (a connection refused) is PlexUnavailable without retryAfterMillis",
     () =>
       Effect.gen(function* () {
