@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
+import { Effect, Exit, Fiber, Layer, Option, Redacted, Ref, Scope, TestClock, type Tracer } from "effect"
 import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
@@ -389,6 +389,49 @@ describe("Home over loopback", () => {
         assert.strictEqual((yield* Fiber.join(two))._tag, "Failure", "the second build, after the sign-out")
         const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(second)))
         assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the switch held by the TestClock: the build that switches closes (an app's runtime disposed)
+        // while another waits for its switch.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const kids = yield* plex.account("kids")
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const closing = yield* Scope.make()
+        const first = yield* Layer.buildWithScope(switched.layer, closing)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(first)))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        const two = yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(second)))
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("getTokenDetails"), 2, "the second build refused")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the second build waits, sending no switch")
+        // The first build closed: its switch is interrupted, and the second sends its own, answered at once.
+        yield* Scope.close(closing, Exit.void)
+        assert.strictEqual((yield* Fiber.join(two)).id, kids.id)
         assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(
         Effect.provide(

@@ -11,6 +11,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import { TestClock } from "effect/testing"
@@ -413,6 +414,36 @@ describe("Home (Effect 4)", () => {
         assert.strictEqual((yield* Fiber.join(two))._tag, "Failure", "the second build, after the sign-out")
         const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
         assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
+    () =>
+      Effect.gen(function* () {
+        // The switch held by the TestClock: the build that switches closes (an app's runtime disposed) while another
+        // waits for its switch.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const kids = yield* plex.account("kids")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const closing = yield* Scope.make()
+        const first = yield* Layer.buildWithScope(switched.layer, closing)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        yield* Effect.forkChild(PlexAuth.getTokenDetails().pipe(Effect.provideContext(first)))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        const two = yield* Effect.forkChild(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("getTokenDetails"), 2, "the second build refused")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the second build waits, sending no switch")
+        // The first build closed: its switch is interrupted, and the second sends its own, answered at once.
+        yield* Scope.close(closing, Exit.void)
+        assert.strictEqual((yield* Fiber.join(two)).id, kids.id)
         assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(Effect.provide(TestLive()))
   )
