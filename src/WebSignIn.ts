@@ -67,7 +67,6 @@ import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
 import * as Index from "./core/web/sessionIndex.js"
 import * as Pages from "./core/web/pages.js"
-import { parseRetryAfter } from "./core/policy.js"
 import { tokenRefusedBy } from "./core/refreshRun.js"
 import * as Validate from "./core/validate.js"
 import * as Core from "./core/web/signIn.js"
@@ -194,7 +193,8 @@ export class PlexUnavailable
       status: /*#__PURE__*/ Schema.optional(Schema.Number),
       /**
        * At the start (`createPin`), the wait plex.tv's answer asked for in its `Retry-After` header, in milliseconds,
-       * when it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv).
+       * when it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv); never one
+       * an earlier attempt's answer asked for when the last got none (a retried 429, then a connection refused).
        */
       retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
     },
@@ -962,9 +962,16 @@ const makeWith = (
               })
             )
           ),
-          Effect.catchAll((error) =>
+          // Only when the failure is an answer (a status): the last attempt's. One that got none (a connection
+          // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
+          Effect.catchAll((error: { readonly _tag: string; readonly status?: number | undefined }) =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(unavailable("createPin", parseRetryAfter(retryAfter, now))(error))
+              Effect.fail(
+                unavailable(
+                  "createPin",
+                  error.status === undefined ? undefined : Flow.startRetryAfter(retryAfter, now)
+                )(error)
+              )
             )
           ),
           // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.

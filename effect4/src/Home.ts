@@ -429,9 +429,13 @@ const switchedLayer = (
       }
     )
   )
-  const switchOnce: Effect.Effect<Redacted.Redacted<string>, SwitchError> = Effect.flatMap(
-    attemptSwitch,
-    Option.match({ onNone: () => switchOnce, onSome: (exit) => exit })
+  // After a sign-out through any build, no switch: a build refused, or waiting for a switch the sign-out abandoned,
+  // before it is told (the builds are told one after another, a revoke between two) takes the signed-out token, as a
+  // later build starts from it, rather than switching the user back in.
+  const switchOnce: Effect.Effect<Redacted.Redacted<string>, SwitchError> = Effect.suspend(() =>
+    signedOut !== undefined
+      ? Effect.succeed(signedOut)
+      : Effect.flatMap(attemptSwitch, Option.match({ onNone: () => switchOnce, onSome: (exit) => exit }))
   )
   const obtain = Effect.suspend(() => (refused === undefined ? switchOnce : Effect.fail(refused))).pipe(
     Effect.tap((token) => Effect.sync(() => void (newest = token))),

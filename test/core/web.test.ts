@@ -352,6 +352,24 @@ describe("core/web: the sign-in flow's facts", () => {
 })
 
 describe("core/web: what the bindings decide the same way", () => {
+  it("the start's Retry-After: plex.tv's wait, at most 2^31 s (never Infinity, never 1e+21 written back)", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z")
+    assert.strictEqual(Flow.startRetryAfter("30", now), 30_000)
+    assert.strictEqual(Flow.startRetryAfter(undefined, now), undefined)
+    assert.strictEqual(Flow.startRetryAfter("soon", now), undefined)
+    // A date past asks for no wait; one ahead for the time until it.
+    assert.strictEqual(Flow.startRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now), 0)
+    assert.strictEqual(Flow.startRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now), 60_000)
+    for (const absurd of ["9".repeat(400), `1${"0".repeat(21)}`, String(2 ** 31 + 1)]) {
+      assert.strictEqual(
+        Flow.startRetryAfter(absurd, now),
+        Flow.maxStartRetryAfterMillis,
+        absurd.slice(0, 24)
+      )
+    }
+    assert.strictEqual(Flow.retryAfterSeconds(Flow.maxStartRetryAfterMillis), 2 ** 31)
+  })
+
   it("access outcomes: a grant refreshed past its TTL, a refusal, a revoked token, a failure never a refusal", () => {
     const record = { access: "Shared", accessCheckedAt: 1_000 } as const
     assert.deepStrictEqual(SignIn.accessOutcome(1_500, record, "Shared", 1_000, 10_000), {

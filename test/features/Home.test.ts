@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
+import { Effect, Exit, Fiber, Layer, Option, Redacted, Ref, Scope, TestClock, type Tracer } from "effect"
 import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
@@ -326,6 +326,113 @@ describe("Home over loopback", () => {
         assert.deepStrictEqual([me.id, meToo.id], [kids.id, kids.id])
         // Before, each build switched again on its own: 3.
         assert.strictEqual(yield* switches, 2)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a build waiting for a switch again a sign-out abandoned does not switch on its own before it is told",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock holding each step: the sign-out, telling the builds one after another, revokes the
+        // token the first build's earlier switch got (held a second) before it tells the second build.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        // `first` and `third` hold the first token; `first` switches again once (its token now renewed from it).
+        const first = yield* Layer.build(switched.layer)
+        const third = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(first))
+        const second = yield* Layer.build(switched.layer)
+        // Past the cooldown of a fresh token refused; that token revoked: `first` switches again (held a minute),
+        // `second`, refused with the same token, waits for that switch.
+        yield* TestClock.adjust("2 minutes")
+        const renewed = yield* Credentials.Credentials.pipe(
+          Effect.flatMap((credentials) => credentials.token),
+          Effect.provide(first)
+        )
+        yield* plex.revokeToken(renewed)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        const one = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(first))))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 3, "the first build's switch again, in flight")
+        const two = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(second))))
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 4; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("getTokenDetails"), 4, "the second build refused")
+        // The sign-out through `third` (its token already revoked: refused, it tells the builds all the same); its
+        // revoke of the token `first` drops is held a second, while `first`'s switch is abandoned.
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 2 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(third))))
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow()
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 2; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("signOut"), 2, "the revoke of the dropped token, held")
+        // Before the fix, `second` switched here, after the sign-out, on its own.
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 4; turn++)
+          yield* Effect.yieldNow()
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(out)
+        assert.strictEqual((yield* Fiber.join(one))._tag, "Failure")
+        assert.strictEqual((yield* Fiber.join(two))._tag, "Failure", "the second build, after the sign-out")
+        const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(second)))
+        assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the switch held by the TestClock: the build that switches closes (an app's runtime disposed)
+        // while another waits for its switch.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const kids = yield* plex.account("kids")
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const closing = yield* Scope.make()
+        const first = yield* Layer.buildWithScope(switched.layer, closing)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(first)))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        const two = yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(second)))
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("getTokenDetails"), 2, "the second build refused")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the second build waits, sending no switch")
+        // The first build closed: its switch is interrupted, and the second sends its own, answered at once.
+        yield* Scope.close(closing, Exit.void)
+        assert.strictEqual((yield* Fiber.join(two)).id, kids.id)
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(
         Effect.provide(
           Layer.mergeAll(

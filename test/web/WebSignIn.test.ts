@@ -5410,6 +5410,53 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: an absurd Retry-After to the PIN request (more digits than a number holds) is 2^31 s: the start route's 503 sends one a client reads",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.status(403, { headers: { "retry-after": "9".repeat(400) } }))
+        const error = yield* failure(service.start)
+        assert.deepStrictEqual(
+          error._tag === "PlexUnavailable" ? [error.failure, error.retryAfterMillis] : [error._tag],
+          ["Unauthorized", 2 ** 31 * 1000]
+        )
+        const answer = yield* run(service.routes, request("/auth/plex/start"))
+        assert.strictEqual(answer.status, 503)
+        assert.strictEqual(answer.headers.get("retry-after"), String(2 ** 31))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "start: a Retry-After of an earlier attempt is not the failure's: a 429 asking for 1 s, retried, then no answer (a connection refused) is PlexUnavailable without retryAfterMillis",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.rateLimited("1 second"), { times: 1 })
+        yield* FakePlex.fault("createPin", Fault.refuse, { times: 1 })
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        const fiber = yield* Effect.fork(
+          Effect.either(service.start).pipe(RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 1 })))
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The one retry, after the second the 429 asked for (well within the start's 10 s), meets a connection refused:
+        // no answer, so no Retry-After.
+        for (let step = 0; step < 20 && Option.isNone(yield* Fiber.poll(fiber)); step++)
+          yield* toNextSleep(1000)
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(yield* asked, 2)
+        const error = Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.failure, error.status, "retryAfterMillis" in error]
+            : [String(error?._tag)],
+          ["NetworkError", undefined, false]
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: at most startLimit PINs per startLimitWindow; past it the start route answers 429 with Retry-After and a page, asks plex.tv nothing, and warns once a window",
     () =>
       Effect.gen(function* () {

@@ -11,6 +11,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import { TestClock } from "effect/testing"
@@ -357,6 +358,93 @@ describe("Home (Effect 4)", () => {
         assert.deepStrictEqual([me.id, meToo.id], [kids.id, kids.id])
         // Before, each build switched again on its own: 3.
         assert.strictEqual(yield* switches, 2)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a build waiting for a switch again a sign-out abandoned does not switch on its own before it is told",
+    () =>
+      Effect.gen(function* () {
+        // The TestClock holds each step: the sign-out, telling the builds one after another, revokes the token the
+        // first build's earlier switch got (held a second) before it tells the second build.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // `first` and `third` hold the first token; `first` switches again once (its token now renewed from it).
+        const first = yield* Layer.build(switched.layer)
+        const third = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideContext(first))
+        const second = yield* Layer.build(switched.layer)
+        // Past the cooldown of a fresh token refused; that token revoked: `first` switches again (held a minute),
+        // `second`, refused with the same token, waits for that switch.
+        yield* TestClock.adjust("2 minutes")
+        const renewed = yield* Effect.flatMap(
+          Credentials.Credentials,
+          (credentials) => credentials.token
+        ).pipe(Effect.provideContext(first))
+        yield* plex.revokeToken(renewed)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        const one = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(first)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 3, "the first build's switch again, in flight")
+        const two = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 4; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("getTokenDetails"), 4, "the second build refused")
+        // The sign-out through `third` (its token already revoked: refused, it tells the builds all the same); its
+        // revoke of the token `first` drops is held a second, while `first`'s switch is abandoned.
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 2 })
+        const out = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(third)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("signOut"), 2, "the revoke of the dropped token, held")
+        // Before the fix, `second` switched here, after the sign-out, on its own.
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 4; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(out)
+        assert.strictEqual((yield* Fiber.join(one))._tag, "Failure")
+        assert.strictEqual((yield* Fiber.join(two))._tag, "Failure", "the second build, after the sign-out")
+        const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
+    () =>
+      Effect.gen(function* () {
+        // The switch held by the TestClock: the build that switches closes (an app's runtime disposed) while another
+        // waits for its switch.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const kids = yield* plex.account("kids")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const closing = yield* Scope.make()
+        const first = yield* Layer.buildWithScope(switched.layer, closing)
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 minute"), { times: 1 })
+        yield* Effect.forkChild(PlexAuth.getTokenDetails().pipe(Effect.provideContext(first)))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        const two = yield* Effect.forkChild(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
+        for (let turn = 0; turn < 200 && (yield* count("getTokenDetails")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("getTokenDetails"), 2, "the second build refused")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the second build waits, sending no switch")
+        // The first build closed: its switch is interrupted, and the second sends its own, answered at once.
+        yield* Scope.close(closing, Exit.void)
+        assert.strictEqual((yield* Fiber.join(two)).id, kids.id)
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(Effect.provide(TestLive()))
   )
 
