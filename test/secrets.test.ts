@@ -410,6 +410,49 @@ describe("a secret within another", () => {
   )
 })
 
+describe("each form a server may echo a secret in is masked", () => {
+  // One test per form scrub (src/core/redact.ts) masks, each echoing that form alone: dropping one form, or
+  // encoding it as it is not sent, fails its test every run (the sweeps under faults below echo the secrets in
+  // few forms, and a lone surrogate only when a random draw holds one). The password holds what the forms encode
+  // differently: a space (`+` in a form, `%20` in a URI), `!'()` (encoded in a form only), a quote, a backslash,
+  // a tab and a control character (JSON-escaped), non-ASCII and an astral code point. "Zq8x" is the same in
+  // every form: it is searched for, as whitespace is collapsed in an excerpt.
+  const password = `pw "q\\ &=+% !'() ✓\t\u0001 \u{1F600} Zq8x`
+  const echoedForms: Record<string, (secret: string) => string> = {
+    "as it is": (secret) => secret,
+    "URI-encoded": encodeURIComponent,
+    "form-encoded": (secret) => new URLSearchParams([["", secret]]).toString().slice(1),
+    "JSON-escaped": (secret) => JSON.stringify(secret).slice(1, -1)
+  }
+  const signIn = (secret: string, echoed: string) =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        PlexAuth.postUsersSignInData({ login: "tester", password: secret, verificationCode: CODE })
+      )
+      const texts = renderings(error)
+      // The echo reached the error, masked.
+      assert.include(texts["JSON.stringify"], "echo: <redacted>")
+      assertNoSecrets(texts, ["Zq8x"])
+    }).pipe(Effect.provide(env(() => MockHttp.html(500, `<pre>echo: ${echoed}</pre>`))))
+
+  for (const [name, encode] of Object.entries(echoedForms)) {
+    it.effect(name, () => {
+      const echoed = encode(password)
+      // No other form within this one: only this form's masking can pass the test.
+      for (const [other, otherEncode] of Object.entries(echoedForms))
+        if (other !== name) assert.notInclude(echoed, otherEncode(password), other)
+      return signIn(password, echoed)
+    })
+  }
+
+  it.effect("a lone surrogate (no URI encoding) does not stop the other forms being masked", () => {
+    const lone = `pw "q\\ \uD83D ✓ Zq8x`
+    // JSON escapes a lone surrogate (`\ud83d`); a form sends U+FFFD in its place.
+    const echoed = [echoedForms["JSON-escaped"]!(lone), echoedForms["form-encoded"]!(lone)].join(" ")
+    return signIn(lone, echoed)
+  })
+})
+
 // ---------------------------------------------------------------------------
 // 2. Random secrets under faults (the in-memory fake, property-based)
 // ---------------------------------------------------------------------------
@@ -628,6 +671,8 @@ for (const op of faultOperations) {
     // <, ', a tab and a control character that JSON escapes, non-ASCII, an astral code point that URI-encodes
     // to four bytes), so that every path sees those once whatever the draws; the draws (10, not 30: issue 16)
     // add the shapes no fixed secret has (a lone surrogate, graphemes, lengths).
+    // Few paths echo a secret in any one form: "each form a server may echo a secret in is masked" above
+    // pins every form scrub masks, and a lone surrogate, every run.
     const examples = paths.map((path, i) => [
       {
         token: `tok-example-${i}-Zq8xW3"\\&=+%<'`,
