@@ -567,6 +567,51 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out's revoke of the layer's newer token that fails is logged as a word, never a token",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        // The sign-out refused (its token already revoked: the builds are told), then the revoke of the newer token.
+        yield* plex.fault("signOut", Fault.status(401), { times: 2 })
+        const { exit, lines } = yield* withCapturedLogs(PlexAuth.signOut().pipe(Effect.provide(older)))
+        // Its own answer: the token it was called with was already refused.
+        assert.strictEqual(exit._tag, "Failure")
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "signOut").length,
+          2,
+          "the sign-out and the revoke of the newer token, not retried"
+        )
+        assert.isTrue(
+          lines.some((line) => line.includes("could not be revoked (Unauthorized)")),
+          lines.join("\n")
+        )
+        assertNoSecrets(lines, [
+          Redacted.value(newest),
+          Redacted.value(switched.token),
+          Redacted.value(alice.token),
+          KIDS_PIN
+        ])
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {

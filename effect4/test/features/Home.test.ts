@@ -536,6 +536,39 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out's revoke of the layer's newer token that fails is logged as a word, never a token",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* plex.account("alice")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        // The sign-out refused (its token already revoked: the builds are told), then the revoke of the newer token.
+        yield* plex.fault("signOut", Fault.status(401), { times: 2 })
+        const { exit, texts } = yield* observed(PlexAuth.signOut().pipe(Effect.provideContext(older)))
+        // Its own answer: the token it was called with was already refused.
+        assert.strictEqual(exit._tag, "Failure")
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "signOut").length,
+          2,
+          "the sign-out and the revoke of the newer token, not retried"
+        )
+        assert.isTrue(
+          texts.some((text) => text.includes("could not be revoked (Unauthorized)")),
+          texts.join("\n")
+        )
+        for (const secret of [newest, switched.token, alice.token].map(Redacted.value).concat(KIDS_PIN)) {
+          for (const text of texts) assert.notInclude(text, secret)
+        }
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
