@@ -266,7 +266,8 @@ export interface Switched {
    * `Unauthorized` says what to do: `; re-authentication failed (InvalidHomePin): switch to the user again` (a
    * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
    * again` (the signed-in account's own token refused). To keep the token across restarts, see
-   * `Credentials.layerStored` in docs/home.md.
+   * `Credentials.layerStored` in docs/home.md. A sign-out through the layer (`PlexAuth.signOut`) is never undone by a
+   * switch again, and revokes at plex.tv every other token of the layer still around, once each (docs/home.md).
    */
   readonly layer: Layer.Layer<Credentials>
 }
@@ -389,7 +390,10 @@ export const switchUser = (
  * over towards a lockout, and its `Unauthorized` ends `; re-authentication failed (InvalidHomePin): switch to the
  * user again`, what the caller can do. A token signed out through the layer (`PlexAuth.signOut`) is never replaced,
  * in that build, in a later one (each starts from it, signed out) nor in one alive meanwhile (each is told, whichever
- * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds.
+ * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds; and with the
+ * sign-out's `revoke`, each other token of the layer still around (the newest a switch got, each build's: one built
+ * after a switch holds the newer token without having renewed it) is revoked at plex.tv, once, after the builds are
+ * told (`signOutAlsoRevokes` in core/home.ts).
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
@@ -402,6 +406,18 @@ const switchedLayer = (
   // The builds alive (each removed when its scope closes): a sign-out through one is told to every one, so that a
   // build alive meanwhile (an app's runtime) does not switch again when the token signed out is refused.
   const live = new Set<CredentialsService>()
+  // The tokens revoked through the layer (each signed out, and each its sign-outs revoked besides): none twice.
+  const revoked: Array<Redacted.Redacted<string>> = []
+  // `revoke` (the sign-out's: bounded, best effort, never failing, its failure logged as a word) of a token not
+  // revoked through the layer yet, recorded before it is sent; of one already revoked, nothing.
+  const revokeOnce =
+    (revoke: (token: Redacted.Redacted<string>) => Effect.Effect<void>) =>
+    (token: Redacted.Redacted<string>): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length === 0) return Effect.void
+        revoked.push(token)
+        return revoke(token)
+      })
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.
@@ -493,8 +509,29 @@ const switchedLayer = (
           signedOut: (token, revoke) =>
             Effect.suspend(() => {
               signedOut = token
+              // Revoked by the sign-out itself (or refused by plex.tv: already invalid).
+              if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length > 0) revoked.push(token)
+              const once = revoke === undefined ? undefined : revokeOnce(revoke)
               const told = new Set([...live, service])
-              return Effect.forEach(told, (build) => tell(build, token, revoke), { discard: true })
+              const tellAll = Effect.forEach(told, (build) => tell(build, token, once), { discard: true })
+              // Then each other token the layer made or a build holds (a build built after a switch holds the newer
+              // token without having renewed it: told, it no longer uses it, but plex.tv still accepts it), once.
+              return once === undefined
+                ? tellAll
+                : Effect.andThen(
+                    tellAll,
+                    Effect.flatMap(
+                      Effect.forEach(told, (build) => build.current ?? build.token),
+                      (held) =>
+                        Effect.forEach(
+                          Facts.signOutAlsoRevokes([newest, ...held], revoked, Redacted.value),
+                          once,
+                          {
+                            discard: true
+                          }
+                        )
+                    )
+                  )
             })
         })),
         // Not reached: `initial` is given (obtain does not run here) and is a token plex.tv handed out, decoded as

@@ -143,6 +143,29 @@ export const pinRefusal = (
       : "HomePinRequired"
     : undefined
 
+/**
+ * What a sign-out through a switched layer (a home user's `Credentials` that switch again when plex.tv refuses the
+ * token) revokes besides the token signed out: each other token the layer made or one of its builds holds
+ * (`tokens`: the newest a switch got, each build's), once (`done`: the tokens already revoked through the layer, the
+ * ones signed out among them), in that order. Each is a session of the same home user at plex.tv: a build built
+ * after a switch holds the newer token without having renewed it itself, so telling it the sign-out (it no longer
+ * uses that token) does not end it at plex.tv; left valid, it would stay usable by whoever holds it. The revoke is
+ * plex.tv's `DELETE /api/v2/users/signout` with that token, as the sign-out's own.
+ */
+export const signOutAlsoRevokes = <T>(
+  tokens: ReadonlyArray<T>,
+  done: ReadonlyArray<T>,
+  value: (token: T) => string
+): ReadonlyArray<T> => {
+  const seen = new Set(done.map(value))
+  return tokens.filter((token) => {
+    const key = value(token)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 /** The message of `HomeUserNotFound`, ending with what to do, as {@link pinRequiredMessage}'s and {@link invalidPinMessage}'s do. */
 export const userNotFoundMessage = (
   operation: string,

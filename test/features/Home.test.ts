@@ -1,5 +1,17 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, Redacted, Ref, Scope, TestClock, type Tracer } from "effect"
+import {
+  type Context,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Scope,
+  TestClock,
+  type Tracer
+} from "effect"
 import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
@@ -473,6 +485,130 @@ describe("Home over loopback", () => {
         )
         assert.strictEqual(yield* switches, 2)
       }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a sign-out through a switched layer revokes the newer token a build built after the switch holds, once",
+    () =>
+      Effect.gen(function* () {
+        // In memory: the fake tells which tokens plex.tv still accepts.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const heldBy = (build: Context.Context<Credentials.Credentials>) =>
+          Credentials.Credentials.pipe(
+            Effect.flatMap((credentials) => credentials.token),
+            Effect.provide(build)
+          )
+        // `older` (an app's runtime) holds the first token; revoked, a per-call build switches again (the newer
+        // token), and `newer`, built after that switch, starts from it without having renewed it itself.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        assert.strictEqual(yield* count("switchHomeUser"), 2)
+        const newer = yield* Layer.build(switched.layer)
+        const token = yield* heldBy(newer)
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(switched.token))
+        assert.isTrue(yield* plex.isTokenValid(token))
+        // Signed out through `older` (its token already revoked: refused, the builds are told all the same).
+        yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(older)))
+        // Before the fix the newer token stayed valid at plex.tv, held by `newer`: it is revoked, once.
+        assert.isFalse(yield* plex.isTokenValid(token), "the newer token, after the sign-out")
+        assert.strictEqual(yield* count("signOut"), 2)
+        const exit = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(newer)))
+        assert.strictEqual(exit._tag, "Failure", "the build holding the newer token")
+        assert.strictEqual(yield* count("switchHomeUser"), 2)
+        // A second sign-out (through `newer`) revokes nothing of the layer's again.
+        yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(newer)))
+        assert.strictEqual(yield* count("signOut"), 3)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a sign-out through a switched layer revokes the newest token a switch got, when no build holds it",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        // `older` holds the first token; revoked, a per-call build (closed since) switches again: the newest token.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        assert.notStrictEqual(Redacted.value(newest), Redacted.value(switched.token))
+        assert.isTrue(yield* plex.isTokenValid(newest))
+        yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(older)))
+        // Later builds start from the token signed out: the newest one, held by none, is not left valid at plex.tv.
+        assert.isFalse(yield* plex.isTokenValid(newest))
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a sign-out's revoke of the layer's newer token that fails is logged as a word, never a token",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        // The sign-out refused (its token already revoked: the builds are told), then the revoke of the newer token.
+        yield* plex.fault("signOut", Fault.status(401), { times: 2 })
+        const { exit, lines } = yield* withCapturedLogs(PlexAuth.signOut().pipe(Effect.provide(older)))
+        // Its own answer: the token it was called with was already refused.
+        assert.strictEqual(exit._tag, "Failure")
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "signOut").length,
+          2,
+          "the sign-out and the revoke of the newer token, not retried"
+        )
+        assert.isTrue(
+          lines.some((line) => line.includes("could not be revoked (Unauthorized)")),
+          lines.join("\n")
+        )
+        assertNoSecrets(lines, [
+          Redacted.value(newest),
+          Redacted.value(switched.token),
+          Redacted.value(alice.token),
+          KIDS_PIN
+        ])
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
   )
 
   it.scoped(

@@ -480,6 +480,95 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out through a switched layer revokes the newer token a build built after the switch holds, once",
+    () =>
+      Effect.gen(function* () {
+        // In memory: the fake tells which tokens plex.tv still accepts.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // `older` (an app's runtime) holds the first token; revoked, a per-call build switches again (the newer
+        // token), and `newer`, built after that switch, starts from it without having renewed it itself.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        assert.strictEqual(yield* count("switchHomeUser"), 2)
+        const newer = yield* Layer.build(switched.layer)
+        const token = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token).pipe(
+          Effect.provideContext(newer)
+        )
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(switched.token))
+        assert.isTrue(yield* plex.isTokenValid(token))
+        // Signed out through `older` (its token already revoked: refused, the builds are told all the same).
+        yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(older)))
+        // Before the fix the newer token stayed valid at plex.tv, held by `newer`: it is revoked, once.
+        assert.isFalse(yield* plex.isTokenValid(token), "the newer token, after the sign-out")
+        assert.strictEqual(yield* count("signOut"), 2)
+        const exit = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(newer)))
+        assert.strictEqual(exit._tag, "Failure", "the build holding the newer token")
+        assert.strictEqual(yield* count("switchHomeUser"), 2)
+        // A second sign-out (through `newer`) revokes nothing of the layer's again.
+        yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(newer)))
+        assert.strictEqual(yield* count("signOut"), 3)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a sign-out through a switched layer revokes the newest token a switch got, when no build holds it",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        // `older` holds the first token; revoked, a per-call build (closed since) switches again: the newest token.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        assert.notStrictEqual(Redacted.value(newest), Redacted.value(switched.token))
+        assert.isTrue(yield* plex.isTokenValid(newest))
+        yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(older)))
+        // Later builds start from the token signed out: the newest one, held by none, is not left valid at plex.tv.
+        assert.isFalse(yield* plex.isTokenValid(newest))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a sign-out's revoke of the layer's newer token that fails is logged as a word, never a token",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const alice = yield* plex.account("alice")
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        // The sign-out refused (its token already revoked: the builds are told), then the revoke of the newer token.
+        yield* plex.fault("signOut", Fault.status(401), { times: 2 })
+        const { exit, texts } = yield* observed(PlexAuth.signOut().pipe(Effect.provideContext(older)))
+        // Its own answer: the token it was called with was already refused.
+        assert.strictEqual(exit._tag, "Failure")
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "signOut").length,
+          2,
+          "the sign-out and the revoke of the newer token, not retried"
+        )
+        assert.isTrue(
+          texts.some((text) => text.includes("could not be revoked (Unauthorized)")),
+          texts.join("\n")
+        )
+        for (const secret of [newest, switched.token, alice.token].map(Redacted.value).concat(KIDS_PIN)) {
+          for (const text of texts) assert.notInclude(text, secret)
+        }
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
