@@ -54,6 +54,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -1625,13 +1626,21 @@ const makeWith = (
         // that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN as that
         // sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
         // meanwhile.
+        // Run in a fiber of its own that can be interrupted, and waited for: onError runs uninterruptibly, where the
+        // Flow.revokeWaitMillis timeouts could not interrupt a request plex.tv never answers (a timeout waits for an
+        // uninterruptible effect), and the return's end (its request gone, the layer shut down) waited for ever.
         Effect.onError(() =>
           Effect.flatMap(Clock.currentTimeMillis, (at) =>
             !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
               ? Effect.void
-              : obtained.token !== undefined
-                ? Effect.asVoid(revokeToken(obtained.token))
-                : Effect.asVoid(revokePending(pin))
+              : Effect.flatMap(
+                  Effect.fork(
+                    Effect.interruptible(
+                      obtained.token !== undefined ? revokeToken(obtained.token) : revokePending(pin)
+                    )
+                  ),
+                  Fiber.await
+                )
           )
         )
       )
