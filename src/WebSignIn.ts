@@ -1636,7 +1636,14 @@ const makeWith = (
               : Effect.flatMap(
                   Effect.fork(
                     Effect.interruptible(
-                      obtained.token !== undefined ? revokeToken(obtained.token) : revokePending(pin)
+                      obtained.token !== undefined
+                        ? Effect.tap(revokeToken(obtained.token), (done) =>
+                            Effect.sync(() => {
+                              // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                              if (done) signOuts.pinRevoked(pin.nonce)
+                            })
+                          )
+                        : revokePending(pin)
                     )
                   ),
                   Fiber.await

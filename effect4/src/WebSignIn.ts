@@ -1691,7 +1691,14 @@ const makeWith = (
             !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
               ? Effect.void
               : obtained.token !== undefined
-                ? Effect.asVoid(revokeToken(obtained.token))
+                ? Effect.asVoid(
+                    Effect.tap(revokeToken(obtained.token), (done) =>
+                      Effect.sync(() => {
+                        // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                        if (done) signOuts.pinRevoked(pin.nonce)
+                      })
+                    )
+                  )
                 : Effect.asVoid(revokePending(pin))
           )
         )

@@ -2805,6 +2805,41 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a return that revoked the token it obtained once a sign-out that revokes ended its sign-in: a later sign-out with its PIN cookie does not ask plex.tv for the PIN again",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The return has the token and waits for the account; the browser signs out (another tab) meanwhile.
+        yield* FakePlex.fault("getTokenDetails", Fault.hang)
+        const returning = yield* Effect.forkChild(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        while ((yield* FakePlex.requests).every((r) => r.route !== "getTokenDetails")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.isFalse((yield* service.signOut(browser, { revoke: true })).revoked)
+        yield* FakePlex.clearFaults
+        yield* Fiber.interrupt(returning)
+        assert.isFalse(yield* fake.isTokenValid(token), "the return revoked the token it obtained")
+        // The PIN cookie's deletion did not reach the browser: it signs out again. That PIN's token is revoked already.
+        const before = yield* checksSoFar
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(browser, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.strictEqual(
+          (yield* checksSoFar) - before,
+          0,
+          "plex.tv asked again for a PIN whose token is revoked"
+        )
+        assert.notInclude(lines.join("\n"), "not revoked")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {

@@ -660,6 +660,17 @@ export class SignOuts {
     const { pinCheck: _, ...rest } = entry
     this.entries.set(nonce, settled ? { ...rest, pinCheck: "Settled" } : rest)
   }
+
+  /**
+   * The return of `nonce`, in flight when a sign-out that revokes ended its sign-in (which left the PIN to it:
+   * {@link checksPendingPin}), revoked the token it obtained: settled, as by a check that found it revoked
+   * ({@link pinChecked}). A later sign-out that revokes (the PIN cookie's deletion not at the browser) does not ask
+   * plex.tv for the PIN again, to be handed that revoked token and log that it could not revoke it.
+   */
+  pinRevoked(nonce: string): void {
+    const entry = this.entries.get(nonce)
+    if (entry !== undefined) this.entries.set(nonce, { ...entry, pinCheck: "Settled" })
+  }
 }
 
 /** A sign-in {@link SignOuts} keeps: ended by a sign-out, or with the session its return opened (`storageKey`). */
