@@ -1956,7 +1956,14 @@ const makeWith = (
           if (found._tag === "Found") {
             const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
-            if (signOutOptions.revoke === true) revoked = (yield* revokeToken(token)) || revoked
+            if (signOutOptions.revoke === true) {
+              const done = yield* revokeToken(token)
+              // The PIN of the sign-in that opened it is settled (SignOuts.pinRevoked): a sign-out sent again with
+              // that PIN cookie (its deletion not at the browser) does not ask plex.tv for its token, revoked now.
+              if (done && found.record.returnState !== undefined)
+                signOuts.pinRevoked(found.record.returnState)
+              revoked = done || revoked
+            }
             if (Result.isSuccess(removed))
               yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }

@@ -2840,6 +2840,33 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out that revoked the token of the session a return opened: a later sign-out with that sign-in's PIN cookie does not ask plex.tv for the PIN again",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        const done = yield* service.callback({ cookie: pinCookie, url: params.get("forwardUrl") ?? "" })
+        const sessionCookie = header(done.cookies, service.settings.sessionCookie) ?? ""
+        // The return's cookies did not reach the browser yet: it signs out with its PIN cookie, ending that session.
+        assert.isTrue((yield* service.signOut(pinCookie, { revoke: true })).revoked)
+        assert.strictEqual((yield* failure(service.authenticate(sessionCookie)))._tag, "Unauthenticated")
+        // Nor did that sign-out's deletion of the PIN cookie: it signs out again. That PIN's token is revoked already.
+        const before = yield* checksSoFar
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(pinCookie, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.strictEqual(
+          (yield* checksSoFar) - before,
+          0,
+          "plex.tv asked again for a PIN whose token is revoked"
+        )
+        assert.notInclude(lines.join("\n"), "not revoked")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {
