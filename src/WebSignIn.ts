@@ -54,6 +54,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -1632,13 +1633,28 @@ const makeWith = (
         // that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN as that
         // sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
         // meanwhile.
+        // Run in a fiber of its own that can be interrupted, and waited for: onError runs uninterruptibly, where the
+        // Flow.revokeWaitMillis timeouts could not interrupt a request plex.tv never answers (a timeout waits for an
+        // uninterruptible effect), and the return's end (its request gone, the layer shut down) waited for ever.
         Effect.onError(() =>
           Effect.flatMap(Clock.currentTimeMillis, (at) =>
             !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
               ? Effect.void
-              : obtained.token !== undefined
-                ? Effect.asVoid(revokeToken(obtained.token))
-                : Effect.asVoid(revokePending(pin))
+              : Effect.flatMap(
+                  Effect.fork(
+                    Effect.interruptible(
+                      obtained.token !== undefined
+                        ? Effect.tap(revokeToken(obtained.token), (done) =>
+                            Effect.sync(() => {
+                              // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                              if (done) signOuts.pinRevoked(pin.nonce)
+                            })
+                          )
+                        : revokePending(pin)
+                    )
+                  ),
+                  Fiber.await
+                )
           )
         )
       )
@@ -1894,7 +1910,14 @@ const makeWith = (
           if (found._tag === "Found") {
             const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
-            if (signOutOptions.revoke === true) revoked = (yield* revokeToken(token)) || revoked
+            if (signOutOptions.revoke === true) {
+              const done = yield* revokeToken(token)
+              // The PIN of the sign-in that opened it is settled (SignOuts.pinRevoked): a sign-out sent again with
+              // that PIN cookie (its deletion not at the browser) does not ask plex.tv for its token, revoked now.
+              if (done && found.record.returnState !== undefined)
+                signOuts.pinRevoked(found.record.returnState)
+              revoked = done || revoked
+            }
             if (Either.isRight(removed))
               yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }

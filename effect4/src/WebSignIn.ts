@@ -1699,7 +1699,14 @@ const makeWith = (
             !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
               ? Effect.void
               : obtained.token !== undefined
-                ? Effect.asVoid(revokeToken(obtained.token))
+                ? Effect.asVoid(
+                    Effect.tap(revokeToken(obtained.token), (done) =>
+                      Effect.sync(() => {
+                        // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                        if (done) signOuts.pinRevoked(pin.nonce)
+                      })
+                    )
+                  )
                 : Effect.asVoid(revokePending(pin))
           )
         )
@@ -1957,7 +1964,14 @@ const makeWith = (
           if (found._tag === "Found") {
             const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
-            if (signOutOptions.revoke === true) revoked = (yield* revokeToken(token)) || revoked
+            if (signOutOptions.revoke === true) {
+              const done = yield* revokeToken(token)
+              // The PIN of the sign-in that opened it is settled (SignOuts.pinRevoked): a sign-out sent again with
+              // that PIN cookie (its deletion not at the browser) does not ask plex.tv for its token, revoked now.
+              if (done && found.record.returnState !== undefined)
+                signOuts.pinRevoked(found.record.returnState)
+              revoked = done || revoked
+            }
             if (Result.isSuccess(removed))
               yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }

@@ -1605,6 +1605,11 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     signOuts.pinChecked("m", true)
     signOuts.end("m", 5000, 2, true)
     assert.isFalse(signOuts.claimPinCheck("m", 2), "settled")
+    // A return in flight that revoked the token it obtained settles it too.
+    signOuts.end("r", 5000, 0, true)
+    signOuts.pinRevoked("r")
+    signOuts.end("r", 5000, 2, true)
+    assert.isFalse(signOuts.claimPinCheck("r", 2), "revoked by its return")
     for (const tag of ["Revoked", "NotApproved", "Expired"] as const)
       assert.isTrue(Flow.settlesPendingPin({ _tag: tag }))
     assert.isFalse(Flow.settlesPendingPin({ _tag: "NotRevoked" }))

@@ -2780,6 +2780,128 @@ describe("WebSignIn sessions", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // The return's request gone (or the layer shut down) while plex.tv does not answer the check of its PIN it then
+  // makes for the sign-out: that check is bounded as the sign-out's is (5 s + 5 s), not held for PinLogin's own
+  // per-attempt timeout and retries, nor for ever: the interruption of the return ends.
+  it.effect(
+    "a return in flight when a sign-out that revokes ends its sign-in, gone while plex.tv never answers: its PIN check after gives up within 5 seconds, the return's interruption ends",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const before = yield* checksSoFar
+        const returning = yield* Effect.fork(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        yield* untilCheckAfter(before)
+        assert.isFalse((yield* service.signOut(browser, { revoke: true })).revoked)
+        // plex.tv still does not answer: the return's request goes, and its check of the PIN (the sign-out's) hangs.
+        const checked = yield* checksSoFar
+        const interrupting = yield* Effect.fork(Fiber.interrupt(returning))
+        yield* untilCheckAfter(checked)
+        yield* TestClock.adjust("4999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(interrupting)), "still waiting for plex.tv at 4,999 ms")
+        yield* TestClock.adjust("1 millis")
+        const exit = yield* Fiber.join(interrupting)
+        assert.isTrue(Exit.isInterrupted(exit))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a return that obtained the token, gone after a sign-out that revokes ended its sign-in, while plex.tv never answers the revocation: it gives up within 5 seconds, the return's interruption ends",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        yield* FakePlex.fault("getTokenDetails", Fault.hang)
+        yield* FakePlex.fault("signOut", Fault.hang)
+        const returning = yield* Effect.fork(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        while ((yield* FakePlex.requests).every((r) => r.route !== "getTokenDetails")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.isFalse((yield* service.signOut(browser, { revoke: true })).revoked)
+        const interrupting = yield* Effect.fork(Fiber.interrupt(returning))
+        while ((yield* FakePlex.requests).every((r) => r.route !== "signOut")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("4999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(interrupting)), "still waiting for plex.tv at 4,999 ms")
+        yield* TestClock.adjust("1 millis")
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.join(interrupting)))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a return that revoked the token it obtained once a sign-out that revokes ended its sign-in: a later sign-out with its PIN cookie does not ask plex.tv for the PIN again",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The return has the token and waits for the account; the browser signs out (another tab) meanwhile.
+        yield* FakePlex.fault("getTokenDetails", Fault.hang)
+        const returning = yield* Effect.fork(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        while ((yield* FakePlex.requests).every((r) => r.route !== "getTokenDetails")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.isFalse((yield* service.signOut(browser, { revoke: true })).revoked)
+        yield* FakePlex.clearFaults
+        yield* Fiber.interrupt(returning)
+        assert.isFalse(yield* fake.isTokenValid(token), "the return revoked the token it obtained")
+        // The PIN cookie's deletion did not reach the browser: it signs out again. That PIN's token is revoked already.
+        const before = yield* checksSoFar
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(browser, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.strictEqual(
+          (yield* checksSoFar) - before,
+          0,
+          "plex.tv asked again for a PIN whose token is revoked"
+        )
+        assert.notInclude(lines.join("\n"), "not revoked")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revoked the token of the session a return opened: a later sign-out with that sign-in's PIN cookie does not ask plex.tv for the PIN again",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        const done = yield* service.callback({ cookie: pinCookie, url: params.get("forwardUrl") ?? "" })
+        const sessionCookie = header(done.cookies, service.settings.sessionCookie) ?? ""
+        // The return's cookies did not reach the browser yet: it signs out with its PIN cookie, ending that session.
+        assert.isTrue((yield* service.signOut(pinCookie, { revoke: true })).revoked)
+        assert.strictEqual((yield* failure(service.authenticate(sessionCookie)))._tag, "Unauthenticated")
+        // Nor did that sign-out's deletion of the PIN cookie: it signs out again. That PIN's token is revoked already.
+        const before = yield* checksSoFar
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(pinCookie, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.strictEqual(
+          (yield* checksSoFar) - before,
+          0,
+          "plex.tv asked again for a PIN whose token is revoked"
+        )
+        assert.notInclude(lines.join("\n"), "not revoked")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>

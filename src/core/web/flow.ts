@@ -661,6 +661,18 @@ export class SignOuts {
     const { pinCheck: _, ...rest } = entry
     this.entries.set(nonce, settled ? { ...rest, pinCheck: "Settled" } : rest)
   }
+
+  /**
+   * The token of the PIN of `nonce` was revoked: by its return, in flight when a sign-out that revokes ended its
+   * sign-in (which left the PIN to it: {@link checksPendingPin}), or by a sign-out with the session that return opened
+   * (the session's `returnState`). Settled, as by a check that found it revoked ({@link pinChecked}): a later sign-out
+   * that revokes (the PIN cookie's deletion not at the browser) does not ask plex.tv for the PIN again, to be handed
+   * that revoked token and log that it could not revoke it. An entry not kept (a session's older sign-in): nothing.
+   */
+  pinRevoked(nonce: string): void {
+    const entry = this.entries.get(nonce)
+    if (entry !== undefined) this.entries.set(nonce, { ...entry, pinCheck: "Settled" })
+  }
 }
 
 /** A sign-in {@link SignOuts} keeps: ended by a sign-out, or with the session its return opened (`storageKey`). */
