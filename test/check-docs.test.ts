@@ -12,6 +12,7 @@
  * node_modules). The command from this project's scripts/ on this project is `npm run typecheck`, and
  * with `--edition 3,4` one of npm test's static checks.
  */
+import { mkdirSync, mkdtempSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe } from "@effect/vitest"
@@ -21,8 +22,12 @@ import { type CheckOptions, checkDocs } from "../scripts/check-docs.js"
 import { root, run } from "./support/build.js"
 import { it } from "./support/it.js"
 
-/** The fixture projects live under this project's .tmp/ (git-ignored), so that node_modules are found. */
-const base = path.join(root, ".tmp", "check-docs-test")
+/**
+ * The fixture projects live under this project's .tmp/ (git-ignored), so that node_modules are found; in a folder
+ * of this run's own, so that two runs in one checkout (two vitest processes) do not write each other's fixtures.
+ */
+mkdirSync(path.join(root, ".tmp"), { recursive: true })
+const base = mkdtempSync(path.join(root, ".tmp", "check-docs-test-"))
 afterAll(() => fs.rm(base, { recursive: true, force: true }))
 
 /** One of the two lines: the broken variant's or the clean one's. */
