@@ -661,6 +661,40 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out through the newer build revokes the older build's token, refused already, with no warning",
+    () =>
+      Effect.gen(function* () {
+        // No fault: an older build (an app's runtime) holds the first token, revoked; a per-call build switched again;
+        // the sign-out through a build built since revokes its token, then the older build's (plex.tv: invalid).
+        const plex = yield* FakePlex.FakePlex
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const newer = yield* Layer.build(switched.layer)
+        const { exit, lines } = yield* withCapturedLogs(PlexAuth.signOut().pipe(Effect.provide(newer)))
+        assert.strictEqual(exit._tag, "Success")
+        assert.strictEqual((yield* plex.requests).filter((r) => r.route === "signOut").length, 2)
+        // Before the fix: "could not be revoked (Unauthorized): ... plex.tv may still accept it", on every such sign-out.
+        assert.deepStrictEqual(
+          lines.filter((line) => line.includes("could not be revoked")),
+          [],
+          lines.join("\n")
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {

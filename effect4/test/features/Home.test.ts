@@ -608,6 +608,30 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out through the newer build revokes the older build's token, refused already, with no warning",
+    () =>
+      Effect.gen(function* () {
+        // No fault: an older build (an app's runtime) holds the first token, revoked; a per-call build switched again;
+        // the sign-out through a build built since revokes its token, then the older build's (plex.tv: invalid).
+        const plex = yield* fake
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const newer = yield* Layer.build(switched.layer)
+        const { exit, texts } = yield* observed(PlexAuth.signOut().pipe(Effect.provideContext(newer)))
+        assert.strictEqual(exit._tag, "Success")
+        assert.strictEqual((yield* plex.requests).filter((r) => r.route === "signOut").length, 2)
+        // Before the fix: "could not be revoked (Unauthorized): ... plex.tv may still accept it", on every such sign-out.
+        assert.deepStrictEqual(
+          texts.filter((text) => text.includes("could not be revoked")),
+          [],
+          texts.join("\n")
+        )
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
