@@ -695,6 +695,58 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out's revoke of the layer's newer token that hangs ends at the per-attempt timeout, one attempt",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: plex.tv never answers the revoke of the newer token; the sign-out's own request
+        // (its token already revoked) is refused at once.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        yield* plex.fault(
+          "signOut",
+          Fault.respond((request) =>
+            request.headers.get("x-plex-token") === Redacted.value(newest)
+              ? Effect.never
+              : Effect.succeed(new Response(null, { status: 401 }))
+          )
+        )
+        const out = yield* Effect.fork(
+          withCapturedLogs(
+            PlexAuth.signOut().pipe(PlexAuth.withRequestTimeout("5 seconds"), Effect.provide(older))
+          )
+        )
+        for (let turn = 0; turn < 200 && (yield* count) < 2; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 2, "the revoke of the newer token, on its way")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(out)), "the sign-out waits for it")
+        yield* TestClock.adjust("5 seconds")
+        const { exit, lines } = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Failure", "its own token was already refused")
+        assert.strictEqual(yield* count, 2, "one attempt")
+        assert.isTrue(
+          lines.some((line) => line.includes("could not be revoked (NetworkError)")),
+          lines.join("\n")
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {

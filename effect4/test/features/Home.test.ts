@@ -632,6 +632,48 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out's revoke of the layer's newer token that hangs ends at the per-attempt timeout, one attempt",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: plex.tv never answers the revoke of the newer token; the sign-out's own request
+        // (its token already revoked) is refused at once.
+        const plex = yield* fake
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const switched = yield* as("alice")(Home.switchUser("kids", { pin: KIDS_PIN }))
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        yield* plex.fault(
+          "signOut",
+          Fault.respond((request) =>
+            request.headers.get("x-plex-token") === Redacted.value(newest)
+              ? Effect.never
+              : Effect.succeed(new Response(null, { status: 401 }))
+          )
+        )
+        const out = yield* Effect.forkChild(
+          observed(
+            PlexAuth.signOut().pipe(PlexAuth.withRequestTimeout("5 seconds"), Effect.provideContext(older))
+          )
+        )
+        for (let turn = 0; turn < 200 && (yield* count) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count, 2, "the revoke of the newer token, on its way")
+        assert.isUndefined(out.pollUnsafe(), "the sign-out waits for it")
+        yield* TestClock.adjust("5 seconds")
+        const { exit, texts } = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Failure", "its own token was already refused")
+        assert.strictEqual(yield* count, 2, "one attempt")
+        assert.isTrue(
+          texts.some((text) => text.includes("could not be revoked (NetworkError)")),
+          texts.join("\n")
+        )
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
