@@ -95,11 +95,13 @@ export const removal = (
 
 /**
  * The warning `PlexAuth.signOut`'s `revoke` logs (both editions' `internal/tellSignedOut.ts`) when it could not revoke
- * a token a refresh obtained for a signed-out token (`refresh.ts`: dropped, never used nor stored), with what the
- * revoke failed with said as a word (`core/refresh.ts` `errorWord`), never its message nor the token.
+ * a token the sign-out revokes besides the one signed out: one a refresh obtained for it (`refresh.ts`: dropped,
+ * never used nor stored), or another token of the same credentials (a Home switched layer's, `Home.ts`: the newest a
+ * switch got, each build's), with what the revoke failed with said as a word (`core/refresh.ts` `errorWord`), never
+ * its message nor the token. Not for plex.tv refusing the token: already invalid, nothing is logged.
  */
 export const lateRevokeFailed = (error: string): string =>
-  `the token a re-authentication obtained for the signed-out token could not be revoked (${error}): it is not used nor stored, but plex.tv may still accept it until it expires`
+  `a token the sign-out revokes besides the one signed out (a re-authentication's, or another of the same credentials) could not be revoked (${error}): plex.tv may still accept it until it expires`
 
 /**
  * The longest `PlexAuth.signOut` waits for a re-authentication in flight (both editions' `internal/tellSignedOut.ts`

@@ -95,7 +95,8 @@ export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Re
  * Tells the credentials (`told`, their `signedOut`) that `token` was signed out, with a `revoke` for the token a
  * refresh of it obtains (`refresh.ts`: dropped, never used nor stored): the same `DELETE /api/v2/users/signout` as
  * `PlexAuth.signOut`'s, with the caller's services (its client, identity and settings; one attempt, never retried:
- * a layer's close waits for it), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails.
+ * a layer's close waits for it), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails;
+ * plex.tv refusing the token (already invalid: another sign-out revoked it first) is no failure, and logs nothing.
  */
 export const tell = (
   told: NonNullable<CredentialsService["signedOut"]>,
@@ -110,6 +111,12 @@ export const tell = (
             // One attempt, never the caller's retries: a layer's close waits for this revoke (uninterruptible,
             // `refresh.ts`), bounded so by the per-attempt timeout alone, not by a backoff's sleeps (up to an hour).
             Effect.provideService(CurrentRetryPolicy, none),
+            // Refused (401, 498, a 422 "invalid token"; not a 403, `tokenRefusedBy`): already invalid, as the revoke
+            // would leave it (another sign-out revoked it first): nothing to warn of, no token is left valid.
+            Effect.catchIf(
+              (error) => error._tag === "Unauthorized" && tokenRefusedBy(error.status ?? 0),
+              () => Effect.void
+            ),
             Effect.provideContext(context)
           )
         ),
