@@ -1521,10 +1521,20 @@ const makeWith = (
     // so an interruption between the lookup and the run cannot leave an entry that nothing will ever complete.
     const attemptReturn = <R>(
       nonce: string,
-      run: Effect.Effect<Authenticated, CallbackError, R>
+      run: Effect.Effect<Authenticated, CallbackError, R>,
+      leftOver: Effect.Effect<void>
     ): Effect.Effect<Outcome, never, R> =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Deferred.make<Outcome>(), (mine) =>
+      Effect.uninterruptibleMask((restore) => {
+        // The return's end: its entry dropped (`listed`) and, when it opened no session, what it leaves revoked if a
+        // sign-out that revokes ended its sign-in: decided and dropped in one step (Flow.SignOuts.returnEnded), so a
+        // sign-out either finds it in flight (and leaves the PIN to it) or finds it gone (and checks the PIN itself).
+        const ended = (exit: Exit.Exit<Authenticated, CallbackError>, listed: boolean) =>
+          Effect.flatMap(Clock.currentTimeMillis, (at) =>
+            signOuts.returnEnded(nonce, at, listed ? returnsInFlight : undefined) && Exit.isFailure(exit)
+              ? leftOver
+              : Effect.void
+          )
+        return Effect.flatMap(Deferred.make<Outcome>(), (mine) =>
           Effect.flatMap(
             // Looked up and taken in one step.
             Effect.sync(() => {
@@ -1536,11 +1546,13 @@ const makeWith = (
             }),
             (taken): Effect.Effect<Outcome, never, R> =>
               taken === undefined
-                ? Effect.map(Effect.exit(restore(run)), Option.some)
+                ? Effect.tap(Effect.exit(restore(run)), (exit) => ended(exit, false)).pipe(
+                    Effect.map(Option.some)
+                  )
                 : taken === mine
                   ? Effect.tap(Effect.exit(restore(run)), (exit) =>
                       Effect.andThen(
-                        Effect.sync(() => returnsInFlight.delete(nonce)),
+                        ended(exit, true),
                         // A return interrupted (its request gone) leaves those waiting for it to run on their own.
                         Deferred.succeed(mine, Exit.hasInterrupts(exit) ? Option.none() : Option.some(exit))
                       )
@@ -1553,14 +1565,15 @@ const makeWith = (
                     )
           )
         )
-      )
+      })
     const oneReturnAtATime = <R>(
       nonce: string,
-      run: Effect.Effect<Authenticated, CallbackError, R>
+      run: Effect.Effect<Authenticated, CallbackError, R>,
+      leftOver: Effect.Effect<void>
     ): Effect.Effect<Authenticated, CallbackError, R> =>
       Effect.flatMap(
-        attemptReturn(nonce, run),
-        Option.match({ onNone: () => oneReturnAtATime(nonce, run), onSome: (exit) => exit })
+        attemptReturn(nonce, run, leftOver),
+        Option.match({ onNone: () => oneReturnAtATime(nonce, run, leftOver), onSome: (exit) => exit })
       )
 
     // The rest of a return this browser started (`pin` read from its cookie at `now`): the PIN, the user, their
@@ -1569,8 +1582,8 @@ const makeWith = (
       request: { readonly cookie: string | undefined; readonly url: string },
       pin: Core.PinState,
       now: number,
-      // The token plex.tv gave for the PIN, once it has (see the end).
-      obtained: { token?: Redacted.Redacted<string> } = {}
+      // The token plex.tv gave for the PIN, once it has (revoked by leftOver).
+      obtained: Obtained
     ) =>
       Effect.gen(function* () {
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
@@ -1687,30 +1700,26 @@ const makeWith = (
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
         return { user: userOf(record, access._tag), cookies: [...withLegacyPin([deletePin]), cookie] }
-      }).pipe(
-        // A return that obtained a token and then ends without a session (a sign-out of its browser won, or a later
-        // step failed or was interrupted after one) when a sign-out that revokes ended its sign-in: that token, which
-        // nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the session's. One
-        // that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN as that
-        // sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
-        // meanwhile.
-        Effect.onError(() =>
-          Effect.flatMap(Clock.currentTimeMillis, (at) =>
-            !(signOuts.ended(pin.nonce, at) && signOuts.revokes(pin.nonce))
-              ? Effect.void
-              : obtained.token !== undefined
-                ? Effect.asVoid(
-                    Effect.tap(revokeToken(obtained.token), (done) =>
-                      Effect.sync(() => {
-                        // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
-                        if (done) signOuts.pinRevoked(pin.nonce)
-                      })
-                    )
-                  )
-                : Effect.asVoid(revokePending(pin))
+      })
+
+    type Obtained = { token?: Redacted.Redacted<string> }
+    // What a return that obtained a token and then ends without a session (a sign-out of its browser won, or a later
+    // step failed or was interrupted after one) leaves, when a sign-out that revokes ended its sign-in (attemptReturn):
+    // that token, which nobody holds (no return of it opens a session now), is revoked, as the sign-out revokes the
+    // session's. One that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN
+    // as that sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
+    // meanwhile.
+    const leftOver = (pin: Core.PinState, obtained: Obtained): Effect.Effect<void> =>
+      obtained.token !== undefined
+        ? Effect.asVoid(
+            Effect.tap(revokeToken(obtained.token), (done) =>
+              Effect.sync(() => {
+                // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                if (done) signOuts.pinRevoked(pin.nonce)
+              })
+            )
           )
-        )
-      )
+        : Effect.asVoid(revokePending(pin))
 
     const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
@@ -1722,15 +1731,17 @@ const makeWith = (
         if (signOuts.ended(started.pin.nonce, now)) return yield* new SignInNotStarted({ reason: "NoCookie" })
         // Two returns of one sign-in at once share one outcome: one session. A return plex.tv failed logs why, once
         // (the browser sees only the 503 page), as a failed start does.
+        const obtained: Obtained = {}
         return yield* oneReturnAtATime(
           started.pin.nonce,
-          Effect.tapError(finish(request, started.pin, now), (error) =>
+          Effect.tapError(finish(request, started.pin, now, obtained), (error) =>
             error._tag === "PlexUnavailable"
               ? Effect.logWarning(
                   Core.messages.callbackUnavailable(error.operation, error.failure, error.status)
                 )
               : Effect.void
-          )
+          ),
+          leftOver(started.pin, obtained)
         )
       }).pipe(Effect.provideContext(context), Effect.withSpan("WebSignIn.callback"))
 
@@ -1911,7 +1922,8 @@ const makeWith = (
     const revokePending = (pin: Core.PinState) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          !signOuts.claimPinCheck(pin.nonce, now)
+          // A PIN id plex.tv cannot have given (Flow.hasPinToAsk): no PIN to ask about, no token to revoke.
+          !Flow.hasPinToAsk(pin) || !signOuts.claimPinCheck(pin.nonce, now)
             ? Effect.succeed(false)
             : restore(askPending(pin)).pipe(
                 Effect.onExit((exit) =>

@@ -1521,6 +1521,33 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.isTrue(signOuts.ended(`n${Flow.maxSignOutEntries - 1}`, 3))
   })
 
+  it("a return's end drops its entry and decides in one step (returnEnded): a sign-out before it leaves the PIN to it, one after checks it", () => {
+    const signOuts = new Flow.SignOuts()
+    const inFlight = new Map([
+      ["early", 1],
+      ["late", 2]
+    ])
+    // A sign-out that revokes while the return is still listed: it finds it in flight (checksPendingPin false), and
+    // the return, at its end, revokes.
+    signOuts.end("early", 2000, 0, true)
+    assert.isFalse(Flow.checksPendingPin({ revoke: true, opened: false, inFlight: inFlight.has("early") }))
+    assert.isTrue(signOuts.returnEnded("early", 1, inFlight))
+    assert.isFalse(inFlight.has("early"))
+    // A return that ends before the sign-out: no longer listed when the sign-out comes, which checks the PIN itself.
+    assert.isFalse(signOuts.returnEnded("late", 1, inFlight))
+    signOuts.end("late", 2000, 2, true)
+    assert.isTrue(Flow.checksPendingPin({ revoke: true, opened: false, inFlight: inFlight.has("late") }))
+    // A sign-out that does not revoke leaves nothing to revoke; a return with no entry (past maxReturnsInFlight) decides
+    // all the same.
+    signOuts.end("kept", 2000, 0, false)
+    assert.isFalse(signOuts.returnEnded("kept", 1))
+    signOuts.end("unlisted", 2000, 0, true)
+    assert.isTrue(signOuts.returnEnded("unlisted", 1))
+    // A PIN id plex.tv cannot have given is not asked about.
+    assert.isTrue(Flow.hasPinToAsk({ id: 7, code: "c", nonce: "n" }))
+    for (const id of [0, -1, 1.5]) assert.isFalse(Flow.hasPinToAsk({ id, code: "c", nonce: "n" }))
+  })
+
   it("past the bound, a session a return opened goes first: ordinary sign-ins never make a sign-out forgotten", () => {
     const signOuts = new Flow.SignOuts()
     signOuts.end("ended", 5000, 0, false)

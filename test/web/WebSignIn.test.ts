@@ -34,6 +34,7 @@ import {
   Option,
   Redacted,
   Schema,
+  Scheduler,
   Scope,
   Supervisor,
   TestClock,
@@ -2777,6 +2778,83 @@ describe("WebSignIn sessions", () => {
         // The return's request is gone before plex.tv answered it: nothing holds the approved PIN's token.
         yield* Fiber.interrupt(returning)
         assert.isFalse(yield* fake.isTokenValid(token), "the approved PIN's token is still valid")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a return that failed after obtaining the token, a sign-out that revokes coming as it ends (after its Warning): the token is revoked, by the return or the sign-out",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The access check fails: the return obtained the token and ends with PlexUnavailable, logged as a Warning.
+        yield* FakePlex.fault("getServerResources", Fault.status(502))
+        // The return's fiber is held at its first step after that Warning (a scheduler that yields it there and keeps
+        // its continuation until the test hands it on): the sign-out comes in that gap, as the fiber's operation budget
+        // running out there would let it.
+        let yieldNext = false
+        let holdNext = false
+        const held: Array<() => void> = []
+        const gate: Scheduler.Scheduler = {
+          shouldYield: (fiber) => {
+            if (!yieldNext) return Scheduler.defaultScheduler.shouldYield(fiber)
+            yieldNext = false
+            holdNext = true
+            return 0
+          },
+          scheduleTask: (task, priority, fiber) => {
+            if (!holdNext) return Scheduler.defaultScheduler.scheduleTask(task, priority, fiber)
+            holdNext = false
+            held.push(task)
+          }
+        }
+        const marker = Logger.make(({ logLevel, message }) => {
+          if (logLevel._tag === "Warning" && String(message).includes("checkAccess")) yieldNext = true
+        })
+        const returning = yield* Effect.fork(
+          service
+            .callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+            .pipe(Effect.withScheduler(gate), Effect.provide(Logger.add(marker)))
+        )
+        while (held.length === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The sign-out, the return held in its gap: it leaves the PIN to that return, or checks it itself.
+        const signedOut = yield* service.signOut(browser, { revoke: true })
+        Scheduler.defaultScheduler.scheduleTask(held[0]!, 0)
+        const error = yield* Effect.flip(Fiber.join(returning))
+        assert.strictEqual(error._tag, "PlexUnavailable")
+        assert.isFalse(yield* fake.isTokenValid(token), "the token the failed return obtained is still valid")
+        // Revoked once: by the return (the sign-out found it in flight), not by both.
+        assert.isFalse(signedOut.revoked)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a PIN cookie whose id plex.tv cannot have given (signed, an id of 0): a sign-out that revokes does not try to check it, nor logs that it could not",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const value = yield* Effect.promise(() =>
+          Signed.sign(key, Core.pinPurpose, { i: 0, c: "x", n: "n" }, Date.now() + 1e9)
+        )
+        const cookie = `${started.cookie.name}=${value}`
+        const returned = yield* failure(
+          service.callback({ cookie, url: `${APP}/auth/plex/callback?state=n` })
+        )
+        assert.strictEqual(returned._tag === "SignInNotStarted" ? returned.reason : returned._tag, "Invalid")
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(cookie, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked)
+        assert.deepStrictEqual(
+          lines.filter((line) => line.includes("could not be checked")),
+          []
+        )
       }).pipe(Effect.provide(env()))
   )
 

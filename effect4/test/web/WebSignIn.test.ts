@@ -2743,6 +2743,30 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a PIN cookie whose id plex.tv cannot have given (signed, an id of 0): a sign-out that revokes does not try to check it, nor logs that it could not",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const value = yield* Effect.promise(() =>
+          Signed.sign(key, Core.pinPurpose, { i: 0, c: "x", n: "n" }, Date.now() + 1e9)
+        )
+        const cookie = `${started.cookie.name}=${value}`
+        const returned = yield* failure(
+          service.callback({ cookie, url: `${APP}/auth/plex/callback?state=n` })
+        )
+        assert.strictEqual(returned._tag === "SignInNotStarted" ? returned.reason : returned._tag, "Invalid")
+        const { exit, lines } = yield* withCapturedLogs(service.signOut(cookie, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked)
+        assert.deepStrictEqual(
+          lines.filter((line) => line.includes("could not be checked")),
+          []
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
   // The return's request gone (or the layer shut down) while plex.tv does not answer the check of its PIN it then
   // makes for the sign-out: that check is bounded as the sign-out's is (5 s + 5 s), not held for PinLogin's own
   // per-attempt timeout and retries, nor for ever: the interruption of the return ends.

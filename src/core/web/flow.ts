@@ -9,6 +9,7 @@
  * @internal
  */
 import * as AuthUrl from "../authUrl.js"
+import { pinIdProblem } from "../pin.js"
 import { parseRetryAfter } from "../policy.js"
 import * as Cookies from "./cookies.js"
 import type { SetCookie } from "./cookies.js"
@@ -483,6 +484,13 @@ export const pendingPins = async (
 }
 
 /**
+ * Whether a pending sign-in's PIN can be asked about at plex.tv ({@link checksPendingPin}): its id is one plex.tv can
+ * have given (a positive integer). One that is not (a PIN cookie of no PIN this flow started, its return failing with
+ * `SignInNotStarted` "Invalid") has no token to revoke: not asked, nor logged as a PIN that could not be checked.
+ */
+export const hasPinToAsk = (pin: S.PinState): boolean => pinIdProblem(pin.id) === undefined
+
+/**
  * Whether a sign-out asks plex.tv for the PIN of a sign-in pending in its browser (its PIN cookie sent), to revoke the
  * token plex.tv gave for it if it is approved: only a sign-out that revokes (`revoke`), and only for a PIN whose token
  * nothing else revokes. Such a PIN may be approved with no session holding its token: its tab closed at app.plex.tv
@@ -629,6 +637,18 @@ export class SignOuts {
     if (this.ended(nonce, now)) return false
     this.put(nonce, { until, storageKey }, now)
     return true
+  }
+
+  /**
+   * The end of a return of `nonce` that opened no session (failed, or its request gone): its entry among the returns
+   * in flight removed (`inFlight`, when it has one), and whether a sign-out that revokes ended its sign-in (the return
+   * then revokes what it leaves: the token it obtained, or its PIN's), in one step. A sign-out that comes before it
+   * found the return in flight and left the PIN to it ({@link checksPendingPin}); one that comes after finds no
+   * return in flight and checks the PIN itself: no sign-out falls between the decision and the removal.
+   */
+  returnEnded(nonce: string, now: number, inFlight?: { delete(nonce: string): unknown }): boolean {
+    inFlight?.delete(nonce)
+    return this.ended(nonce, now) && this.revokes(nonce)
   }
 
   /** Whether the sign-out that ended the sign-in of `nonce` revokes: the token its return obtained is revoked. */
