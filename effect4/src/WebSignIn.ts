@@ -1864,7 +1864,12 @@ const makeWith = (
         Effect.provideContext(context),
         Effect.as(true),
         Effect.catch((e) =>
-          Effect.as(Effect.logWarning(`WebSignIn: the Plex token was not revoked (${e._tag})`), false)
+          // plex.tv refusing the token (401, 498, a 422 "invalid token"; not a 403, core/refreshRun.ts tokenRefusedBy):
+          // already invalid (revoked by another sign-out of it, or at plex.tv), as the revoke leaves it: revoked, no
+          // warning, as PlexAuth.signOut's late revokes (internal/tellSignedOut.ts).
+          e._tag === "Unauthorized" && tokenRefusedBy(e.status)
+            ? Effect.succeed(true)
+            : Effect.as(Effect.logWarning(`WebSignIn: the Plex token was not revoked (${e._tag})`), false)
         ),
         // At most Flow.revokeWaitMillis: a plex.tv that does not answer does not hold the sign-out for the
         // per-attempt timeout (30 s) and its retries.

@@ -2455,6 +2455,38 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a sign-out that revokes a Plex token plex.tv already refuses counts it revoked, no warning; a 403 warns",
+    () =>
+      Effect.gen(function* () {
+        // The token revoked meanwhile (another sign-out of the same session at once, "sign out of all devices" at
+        // plex.tv): plex.tv answers the revoke 401. No valid token is left: before, "the Plex token was not revoked
+        // (Unauthorized)" and revoked: false said otherwise.
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const tokenOf = Effect.map(fake.pins, (pins) =>
+          pins.flatMap((p) => (p.authToken ? [p.authToken] : []))
+        )
+        const refused = yield* session("alice")
+        const [t1] = yield* tokenOf
+        assert.isTrue(yield* fake.revokeToken(t1 ?? ""))
+        const quiet = yield* withCapturedLogs(service.signOut(refused, { revoke: true }))
+        assert.isTrue(
+          Exit.isSuccess(quiet.exit) && quiet.exit.value.revoked,
+          "an invalid token counts as revoked"
+        )
+        assert.notInclude(quiet.lines.join("\n"), "not revoked")
+        // plex.tv refusing the revoke 403 (not allowed: says nothing of the token, still valid): said so.
+        const failing = yield* session("alice")
+        const [, t2] = yield* tokenOf
+        yield* FakePlex.fault("signOut", Fault.status(403), { times: 1 })
+        const warned = yield* withCapturedLogs(service.signOut(failing, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(warned.exit) && !warned.exit.value.revoked)
+        assert.include(warned.lines.join("\n"), "the Plex token was not revoked (Unauthorized)")
+        assert.isTrue(yield* fake.isTokenValid(t2 ?? ""))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out wins over a return in flight: waiting on plex.tv when the browser signs out, it opens no session",
     () =>
       Effect.gen(function* () {
