@@ -2459,8 +2459,8 @@ describe("WebSignIn sessions", () => {
     () =>
       Effect.gen(function* () {
         // The token revoked meanwhile (another sign-out of the same session at once, "sign out of all devices" at
-        // plex.tv): plex.tv answers the revoke 401. No valid token is left: before, "the Plex token was not revoked
-        // (Unauthorized)" and revoked: false said otherwise.
+        // plex.tv): plex.tv answers the revoke 422 "Invalid token" (the fake as plex.tv), or 401. No valid token is
+        // left: before, "the Plex token was not revoked (Unauthorized)" and revoked: false said otherwise.
         const service = yield* WebSignIn.WebSignIn
         const fake = yield* FakePlex.FakePlex
         const tokenOf = Effect.map(fake.pins, (pins) =>
@@ -2475,14 +2475,19 @@ describe("WebSignIn sessions", () => {
           "an invalid token counts as revoked"
         )
         assert.notInclude(quiet.lines.join("\n"), "not revoked")
+        const refused401 = yield* session("alice")
+        yield* FakePlex.fault("signOut", Fault.status(401), { times: 1 })
+        const quiet401 = yield* withCapturedLogs(service.signOut(refused401, { revoke: true }))
+        assert.isTrue(Exit.isSuccess(quiet401.exit) && quiet401.exit.value.revoked, "a 401: revoked")
+        assert.notInclude(quiet401.lines.join("\n"), "not revoked")
         // plex.tv refusing the revoke 403 (not allowed: says nothing of the token, still valid): said so.
         const failing = yield* session("alice")
-        const [, t2] = yield* tokenOf
+        const [, , t3] = yield* tokenOf
         yield* FakePlex.fault("signOut", Fault.status(403), { times: 1 })
         const warned = yield* withCapturedLogs(service.signOut(failing, { revoke: true }))
         assert.isTrue(Exit.isSuccess(warned.exit) && !warned.exit.value.revoked)
         assert.include(warned.lines.join("\n"), "the Plex token was not revoked (Unauthorized)")
-        assert.isTrue(yield* fake.isTokenValid(t2 ?? ""))
+        assert.isTrue(yield* fake.isTokenValid(t3 ?? ""))
       }).pipe(Effect.provide(env()))
   )
 
