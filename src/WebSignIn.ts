@@ -1655,14 +1655,17 @@ const makeWith = (
       Effect.flatMap(
         Effect.fork(
           Effect.interruptible(
-            obtained.token !== undefined
-              ? Effect.tap(revokeToken(obtained.token), (done) =>
-                  Effect.sync(() => {
-                    // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
-                    if (done) signOuts.pinRevoked(pin.nonce)
-                  })
-                )
-              : revokePending(pin)
+            // Built when the return ends, not when the callback passes it: `obtained` is filled by the return.
+            Effect.suspend(() =>
+              obtained.token !== undefined
+                ? Effect.tap(revokeToken(obtained.token), (done) =>
+                    Effect.sync(() => {
+                      // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                      if (done) signOuts.pinRevoked(pin.nonce)
+                    })
+                  )
+                : revokePending(pin)
+            )
           )
         ),
         Fiber.await

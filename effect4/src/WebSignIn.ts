@@ -1709,17 +1709,20 @@ const makeWith = (
     // session's. One that ends before plex.tv gave it the token (failed, or its request gone) asks plex.tv for its PIN
     // as that sign-out would have (which left the PIN to this return in flight: Flow.checksPendingPin), once approved
     // meanwhile.
+    // Built when the return ends (Effect.suspend), not when the callback passes it: `obtained` is filled by the return.
     const leftOver = (pin: Core.PinState, obtained: Obtained): Effect.Effect<void> =>
-      obtained.token !== undefined
-        ? Effect.asVoid(
-            Effect.tap(revokeToken(obtained.token), (done) =>
-              Effect.sync(() => {
-                // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
-                if (done) signOuts.pinRevoked(pin.nonce)
-              })
+      Effect.suspend(() =>
+        obtained.token !== undefined
+          ? Effect.asVoid(
+              Effect.tap(revokeToken(obtained.token), (done) =>
+                Effect.sync(() => {
+                  // Settled: a later sign-out does not ask plex.tv for the PIN (SignOuts.pinRevoked).
+                  if (done) signOuts.pinRevoked(pin.nonce)
+                })
+              )
             )
-          )
-        : Effect.asVoid(revokePending(pin))
+          : Effect.asVoid(revokePending(pin))
+      )
 
     const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {

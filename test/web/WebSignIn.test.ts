@@ -2872,6 +2872,52 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a return that obtained the token and failed after a sign-out that revokes: it revokes that token itself, plex.tv's PIN not asked again",
+    () =>
+      Effect.gen(function* () {
+        // race39 built the return's leftOver before the return ran: it read the token obtained (none yet) then, and
+        // always asked plex.tv for the PIN instead. With the PIN no longer answered (404 here: expired, or plex.tv
+        // failing), the token the return obtained stayed valid, held by nobody.
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The access check waits for the test, then fails (502): the return has obtained the token by then.
+        const reached = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Deferred.succeed(reached, undefined).pipe(
+              Effect.zipRight(Deferred.await(gate)),
+              Effect.as(new Response(null, { status: 502 }))
+            )
+          )
+        )
+        const returning = yield* Effect.fork(
+          service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+        )
+        yield* Deferred.await(reached)
+        // The sign-out finds the return in flight: it leaves the PIN, and the token, to it.
+        const signedOut = yield* service.signOut(browser, { revoke: true })
+        assert.isFalse(signedOut.revoked)
+        const checks = (yield* fake.requests).filter((r) => r.route === "checkPin").length
+        yield* FakePlex.fault("checkPin", Fault.status(404))
+        yield* Deferred.succeed(gate, undefined)
+        const error = yield* Effect.flip(Fiber.join(returning))
+        assert.strictEqual(error._tag, "PlexUnavailable")
+        assert.isFalse(yield* fake.isTokenValid(token), "the token the failed return obtained is still valid")
+        assert.strictEqual(
+          (yield* fake.requests).filter((r) => r.route === "checkPin").length,
+          checks,
+          "the PIN asked again"
+        )
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a PIN cookie whose id plex.tv cannot have given (signed, an id of 0): a sign-out that revokes does not try to check it, nor logs that it could not",
     () =>
       Effect.gen(function* () {
