@@ -2857,7 +2857,9 @@ describe("WebSignIn sessions", () => {
             .callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
             .pipe(Effect.withScheduler(gate), Effect.provide(Logger.add(marker)))
         )
-        while (held.length === 0) {
+        // Bounded: a hold that never comes (the return no longer passes there) fails here, not at the test's timeout.
+        for (let turn = 0; held.length === 0; turn++) {
+          assert.isBelow(turn, 10_000, "the return was never held after its Warning")
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         }
         // The sign-out, the return held in its gap: it leaves the PIN to that return, or checks it itself.
