@@ -615,7 +615,9 @@ describe("core/web: what the bindings decide the same way", () => {
     )
     assert.isFalse(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: 0 }))
     assert.isTrue(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: undefined }))
-    // Only at the start: a return's failure keeps its own page (its PIN cookie decides, Flow.retriesAtReturn).
+    // Only at the start is an answer a refusal for good: a return's failure keeps its own page (its PIN cookie
+    // decides, Flow.retriesAtReturn), in words true of what plex.tv did, as the start's: "Plex did not answer" only
+    // when it did not (review40: a 503, a 429 at the PIN check said it did not answer).
     assert.deepStrictEqual(
       Pages.refusalFor({
         _tag: "PlexUnavailable",
@@ -623,8 +625,45 @@ describe("core/web: what the bindings decide the same way", () => {
         failure: "Unexpected",
         status: 404
       }),
-      { _tag: "Unavailable" }
+      { _tag: "Unavailable", answered: "failed" }
     )
+    const atReturn = (failure: string, status?: number, retryPath?: string) =>
+      Pages.refusalPage(
+        Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkPin", failure, status }, retryPath),
+        "/start"
+      )
+    const returnBusy = atReturn("RateLimited", 429, "/cb?state=s")
+    assert.include(returnBusy, ">Plex is busy</h1>")
+    assert.include(
+      returnBusy,
+      "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
+    )
+    const returnFailed = atReturn("Unexpected", 503, "/cb?state=s")
+    assert.include(returnFailed, ">Sign-in could not finish</h1>")
+    assert.include(
+      returnFailed,
+      "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+    )
+    const returnRefused = atReturn("BadRequest", 400)
+    assert.include(returnRefused, ">Sign-in could not finish</h1>")
+    assert.include(returnRefused, "Plex could not finish your sign-in. Please start again in a moment.")
+    for (const told of [returnBusy, returnFailed, returnRefused]) {
+      assert.notInclude(told, "did not answer")
+      assert.notInclude(told, "could not be reached")
+      assert.notMatch(told, /\b(400|429|503)\b/)
+    }
+    for (const told of [returnBusy, returnFailed])
+      assert.include(
+        told,
+        '<a class="button" href="/cb?state=s">Try again</a> <a href="/start">Start again</a>'
+      )
+    assert.include(returnRefused, '<a class="button" href="/start">Start again</a>')
+    // No answer (none in time, or one cut off): "Plex did not answer", as before.
+    for (const status of [undefined, 200])
+      assert.include(
+        atReturn("NetworkError", status, "/cb?state=s"),
+        "Plex did not answer, so your sign-in could not be finished. Please try again in a moment"
+      )
     const refusedPage = Pages.refusalPage(refused("Unexpected", 404), "/start", "/home")
     assert.include(refusedPage, '<h1 id="refused" data-reason="Unavailable">Sign-in not available</h1>')
     assert.include(refusedPage, "Plex refused to start a sign-in for this app")

@@ -6195,20 +6195,29 @@ describe("WebSignIn middleware and routes", () => {
           return { cookie: `${pin?.name}=${pin?.value}`, path: `${url.pathname}${url.search}` }
         })
         // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now.
+        // Each page in words true of what plex.tv did: "did not answer" only when it did not (review40).
+        const didNotAnswer =
+          "Plex did not answer, so your sign-in could not be finished. Please try again in a moment"
+        const couldNotFinish = "Plex could not finish your sign-in just now. Please try again in a moment"
         const forNow = [
-          ["checkPin", Fault.reset],
-          ["checkPin", Fault.status(503)],
-          ["checkPin", Fault.rateLimited()],
-          ["getServerResources", Fault.status(502)]
+          ["checkPin", Fault.reset, didNotAnswer],
+          ["checkPin", Fault.status(503), couldNotFinish],
+          [
+            "checkPin",
+            Fault.rateLimited(),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute"
+          ],
+          ["getServerResources", Fault.status(502), couldNotFinish]
         ] as const
         const { cookie, path } = yield* begin
-        for (const [target, fault] of forNow) {
+        for (const [target, fault, words] of forNow) {
           yield* FakePlex.fault(target, fault)
           const unavailable = yield* run(routes, request(path, { headers: { cookie } }))
           yield* FakePlex.clearFaults
           assert.strictEqual(unavailable.status, 503, target)
           const page = yield* Effect.promise(() => unavailable.text())
-          assert.include(page, "Please try again in a moment")
+          assert.include(page, words, target)
+          if (words !== didNotAnswer) assert.notInclude(page, "did not answer", target)
           assert.include(page, `<a class="button" href="${path}">Try again</a>`)
           assert.include(page, 'href="/auth/plex/start">Start again</a>')
           // Only the old name's cookie is expired: the PIN cookie is neither deleted nor set again.
@@ -6228,7 +6237,11 @@ describe("WebSignIn middleware and routes", () => {
         const refused = yield* run(routes, request(second.path, { headers: { cookie: second.cookie } }))
         yield* FakePlex.clearFaults
         assert.strictEqual(refused.status, 503)
-        assert.include(yield* Effect.promise(() => refused.text()), 'href="/auth/plex/start">Start again</a>')
+        const refusedPage = yield* Effect.promise(() => refused.text())
+        assert.include(refusedPage, 'href="/auth/plex/start">Start again</a>')
+        // plex.tv answered (a refusal): not "did not answer".
+        assert.include(refusedPage, "Plex could not finish your sign-in. Please start again in a moment.")
+        assert.notInclude(refusedPage, "did not answer")
         assert.deepStrictEqual(setCookies(refused), [
           ["__Host-plex_session_pin", 0],
           ["plex_session_pin", 0]

@@ -67,9 +67,10 @@ export type Refusal =
        */
       readonly refused?: true
       /**
-       * At the start: plex.tv answered the PIN request, not with a PIN, in a way trying again may change (not
-       * `refused`): `"busy"` when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for
-       * another (a 5xx, a 408, 421 or 425). Absent when it did not answer (or not in full): "Plex did not answer".
+       * plex.tv answered, not with what was asked, in a way trying again may change (at the start, not `refused`):
+       * `"busy"` when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for another
+       * (a 5xx, a 408, 421 or 425; at a return, a refusal too). Absent when it did not answer (or not in full, or not
+       * in time): "Plex did not answer".
        */
       readonly answered?: "busy" | "failed"
       /** With `answered: "busy"`: the `Retry-After` asked for more than a minute ("try again later", not "in a minute"). */
@@ -130,21 +131,22 @@ export const refusalFor = (
       return { _tag: "TooMany" }
     default:
       return retryPath !== undefined
-        ? { _tag: "Unavailable", retryPath }
+        ? { _tag: "Unavailable", retryPath, ...answeredBy(error) }
         : error.operation === "createPin"
           ? refusedForGood(error)
             ? { _tag: "Unavailable", atStart: true, refused: true }
-            : { _tag: "Unavailable", atStart: true, ...answeredAtStart(error) }
-          : { _tag: "Unavailable" }
+            : { _tag: "Unavailable", atStart: true, ...answeredBy(error) }
+          : { _tag: "Unavailable", ...answeredBy(error) }
   }
 }
 
 /**
- * What plex.tv answered a start's PIN request that failed, but not for good ({@link refusedForGood}): busy (a
- * `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for more than a minute), failed (another
- * status: a 5xx, a 408, 421 or 425), or nothing (`NetworkError`: no answer, none in time, or one cut off).
+ * What plex.tv answered a request that failed (a start's PIN request, but not for good: {@link refusedForGood}; a
+ * return's): busy (a `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for more than a
+ * minute), failed (another status: a 5xx, a 408, 421 or 425; at a return, a 400 or 401 too), or nothing
+ * (`NetworkError`: no answer, none in time, or one cut off).
  */
-const answeredAtStart = (error: {
+const answeredBy = (error: {
   readonly failure?: string
   readonly status?: number | undefined
   readonly retryAfterMillis?: number | undefined
@@ -241,12 +243,27 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
       }
     case "Unavailable":
       return refusal.retryPath !== undefined
-        ? {
-            title: "Plex could not be reached",
-            text:
-              "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
-              "your sign-in is kept for a few minutes, and finishes once Plex answers."
-          }
+        ? refusal.answered === "busy"
+          ? {
+              title: "Plex is busy",
+              text:
+                "Plex is busy, so your sign-in could not be finished. " +
+                (refusal.later === true ? "Please try again later: " : "Please try again in a minute: ") +
+                "your sign-in is kept for a few minutes, and finishes once Plex is no longer busy."
+            }
+          : refusal.answered === "failed"
+            ? {
+                title: "Sign-in could not finish",
+                text:
+                  "Plex could not finish your sign-in just now. Please try again in a moment: " +
+                  "your sign-in is kept for a few minutes, and finishes once Plex can."
+              }
+            : {
+                title: "Plex could not be reached",
+                text:
+                  "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
+                  "your sign-in is kept for a few minutes, and finishes once Plex answers."
+              }
         : refusal.refused === true
           ? {
               title: "Sign-in not available",
@@ -255,17 +272,29 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
                 "not help: please tell the app's owner."
             }
           : refusal.answered === "busy"
-            ? {
-                title: "Plex is busy",
-                text:
-                  "Plex is busy, so your sign-in could not be started. " +
-                  (refusal.later === true ? "Please try again later." : "Please try again in a minute.")
-              }
-            : refusal.answered === "failed"
+            ? refusal.atStart === true
               ? {
-                  title: "Sign-in could not start",
-                  text: "Plex could not start your sign-in just now. Please try again in a moment."
+                  title: "Plex is busy",
+                  text:
+                    "Plex is busy, so your sign-in could not be started. " +
+                    (refusal.later === true ? "Please try again later." : "Please try again in a minute.")
                 }
+              : {
+                  title: "Plex is busy",
+                  text:
+                    "Plex is busy, so your sign-in could not be finished. " +
+                    (refusal.later === true ? "Please start again later." : "Please start again in a minute.")
+                }
+            : refusal.answered === "failed"
+              ? refusal.atStart === true
+                ? {
+                    title: "Sign-in could not start",
+                    text: "Plex could not start your sign-in just now. Please try again in a moment."
+                  }
+                : {
+                    title: "Sign-in could not finish",
+                    text: "Plex could not finish your sign-in. Please start again in a moment."
+                  }
               : refusal.atStart === true
                 ? {
                     title: "Plex could not be reached",
