@@ -50,7 +50,8 @@ export interface CredentialsService {
    * `PlexAuth.signOut` revokes, so that a quick re-authentication's new
    * token is revoked, not left valid. The sign-out waits for it no longer
    * than 5 seconds (or the per-attempt timeout, when shorter): then it
-   * revokes `current`, and telling `signedOut` abandons the refresh.
+   * revokes `current` (absent: `token`, however long that waits), and
+   * telling `signedOut` abandons the refresh.
    * Absent: `token`.
    */
   readonly settled?: Effect.Effect<Redacted.Redacted<string>> | undefined

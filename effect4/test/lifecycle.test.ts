@@ -244,6 +244,36 @@ describe("ping and sign-out", () => {
   )
 
   it.effect(
+    "signOut of credentials with `settled` but no `current`: a refresh that never settles holds it 5 seconds, then `token` is revoked",
+    () =>
+      Effect.gen(function* () {
+        const told = yield* Ref.make<ReadonlyArray<string>>([])
+        // A caller's own credentials whose refresh in flight never settles (a PIN login no one approves): `settled`
+        // waits for it, `token` serves the token held, and there is no `current`.
+        const credentials: Credentials.CredentialsService = {
+          token: Effect.succeed(Redacted.make(TOKEN)),
+          settled: Effect.never,
+          signedOut: (token) => Ref.update(told, (all) => [...all, Redacted.value(token)])
+        }
+        const signingOut = yield* Effect.forkChild(
+          PlexAuth.signOut().pipe(Effect.provideService(Credentials.Credentials, credentials))
+        )
+        // It waits for the refresh first, as with `current` (nothing is sent before 5 seconds)...
+        yield* TestClock.adjust("4999 millis")
+        for (let turn = 0; turn < 20; turn++) yield* Effect.yieldNow
+        assert.isTrue(signingOut.pollUnsafe() === undefined, "still waiting for the refresh")
+        yield* expectRequests(0)
+        // ...and no longer: it revokes `token`. Before, it waited for `settled` for good.
+        yield* TestClock.adjust("1 millis")
+        for (let turn = 0; turn < 20 && signingOut.pollUnsafe() === undefined; turn++) yield* Effect.yieldNow
+        assert.isTrue(signingOut.pollUnsafe() !== undefined, "the wait ended at 5 seconds")
+        yield* Fiber.join(signingOut)
+        assert.strictEqual((yield* onlyRequest).headers["x-plex-token"], TOKEN)
+        assert.deepStrictEqual(yield* Ref.get(told), [TOKEN])
+      }).pipe(Effect.provide(env(MockHttp.always(() => new Response(null, { status: 204 })))))
+  )
+
+  it.effect(
     "signOut whose signedOut dies: the call dies with that defect, not a success (plex.tv revoked the token)",
     () =>
       Effect.gen(function* () {

@@ -98,10 +98,12 @@ export const removal = (
  * a token the sign-out revokes besides the one signed out: one a refresh obtained for it (`refresh.ts`: dropped,
  * never used nor stored), or another token of the same credentials (a Home switched layer's, `Home.ts`: the newest a
  * switch got, each build's), with what the revoke failed with said as a word (`core/refresh.ts` `errorWord`), never
- * its message nor the token. Not for plex.tv refusing the token: already invalid, nothing is logged.
+ * its message nor the token. Not for plex.tv refusing the token: already invalid, nothing is logged. It does not say
+ * "until it expires" of every token: a Plex JWT expires (`Jwt`), but a session token (a password sign-in's, a PIN
+ * login's, a Home switch's) does not, and stays valid until it is revoked (docs/tokens.md, "Authorized devices").
  */
 export const lateRevokeFailed = (error: string): string =>
-  `a token the sign-out revokes besides the one signed out (a re-authentication's, or another of the same credentials) could not be revoked (${error}): plex.tv may still accept it until it expires`
+  `a token the sign-out revokes besides the one signed out (a re-authentication's, or another of the same credentials) could not be revoked (${error}): plex.tv may still accept it, a Plex JWT until it expires, a session token (which does not expire) until it is revoked among the account's devices (Devices.revoke)`
 
 /**
  * The longest `PlexAuth.signOut` waits for a re-authentication in flight (both editions' `internal/tellSignedOut.ts`

@@ -232,6 +232,14 @@ export const make = <E>(options: Options<E>): Effect.Effect<CredentialsService, 
     /**
      * `obtain`, unless a sign-out abandons the refresh first (`abandon`): `obtain` is then interrupted (a PIN login
      * stops polling), and the refresh settles with no token (`undefined`), dropped by the sign-out.
+     * An `obtain` that makes itself uninterruptible (`Effect.uninterruptible`) is not stopped: it runs to its end, and
+     * its token is lost, not revoked. Not for want of trying: an interrupted fiber's uninterruptible region ends with
+     * the interruption, not with what it gave (Effect 3: `fiberRuntime.ts`, `OP_REVERT_FLAGS`; Effect 4: `effect.ts`,
+     * `setInterruptible`), so no code after `obtain` (an `Effect.exit`, `onExit`, a tap) sees that token: checked in
+     * both editions with an `Effect.exit(restore(obtain))` under `uninterruptibleMask`. Not interrupting an abandoned
+     * `obtain` would keep every PIN login no one approves polling after the sign-out; so it is interrupted, and
+     * docs/tokens.md (Re-authentication) tells an `obtain` what to do instead (hand its token on with `restore`, and
+     * revoke it itself `onInterrupt`).
      */
     const obtainUnlessAbandoned = (abandon: Deferred.Deferred<void>) =>
       Effect.raceFirst(

@@ -74,18 +74,18 @@ export const onExit = <E extends { readonly _tag: string; readonly status?: numb
  * per-attempt timeout (`PlexAuth.withRequestTimeout`) when shorter. A quick re-authentication (a password sign-in, a
  * JWT exchange) gives its new token within it, and that one is revoked; a slow one (a PIN login waiting for the user)
  * does not hold the sign-out: the token held then (`current`) is revoked, and telling the credentials abandons the
- * refresh (`refresh.ts`). Credentials without `current` (a caller's own): their `settled` or `token`, however long it
- * waits.
+ * refresh (`refresh.ts`). Credentials of a caller's own with `settled` but no `current`: the same wait, then their
+ * `token` (what `current` defaults to), however long that waits (a `token` that waits for the same refresh holds the
+ * sign-out as before: there is no other token to revoke). With neither: their `token`, however long it waits.
  */
 export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Redacted<string>> => {
-  const { current } = credentials
-  const settled = credentials.settled ?? credentials.token
-  return current === undefined
-    ? settled
+  const { current, settled, token } = credentials
+  return current === undefined && settled === undefined
+    ? token
     : Effect.flatMap(RequestTimeout, (timeout) =>
         Effect.raceFirst(
-          settled,
-          Effect.delay(current, Duration.min(timeout, Duration.millis(refreshWaitMillis)))
+          settled ?? token,
+          Effect.delay(current ?? token, Duration.min(timeout, Duration.millis(refreshWaitMillis)))
         )
       )
 }

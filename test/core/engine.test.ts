@@ -746,6 +746,15 @@ describe("core/signOut: what the stored layers' sign-out forgets", () => {
     })
     assert.deepStrictEqual(SignOut.removal({ token: undefined }, known), { token: false, key: false })
   })
+  it("the warning for a token it could not revoke says what is true of it: a session token does not expire", () => {
+    const warning = SignOut.lateRevokeFailed("NetworkError")
+    assert.include(warning, "could not be revoked (NetworkError)")
+    // A password sign-in's or a PIN login's token never expires: "until it expires" said it would end by itself.
+    assert.notMatch(warning, /may still accept it until it expires/)
+    assert.include(warning, "a Plex JWT until it expires")
+    assert.include(warning, "a session token (which does not expire) until it is revoked")
+    assert.include(warning, "Devices.revoke")
+  })
 })
 
 describe("core/answer: the engine's reading decisions", () => {

@@ -563,22 +563,28 @@ describe("the stored layers' sign-out (internal/storedSignOut.ts)", () => {
             )
         })
         // The sign-out's first read of the token ("good") is followed at once by the refresh settling ("fresh"): the
-        // sign-out, told next, drops "fresh" and reads "good" again. It never saw "fresh".
+        // sign-out, told next, drops "fresh" and reads "good" again. It never saw "fresh". The sign-out reads `current`
+        // (never waiting), else `token`: both are held so, and the test checks below that the first read was held (it
+        // once held `token` alone, which the sign-out stopped reading, and passed without the fix, vacuously).
         let first = true
-        const credentials = signOut.signingOut({
-          ...service,
-          token: Effect.flatMap(service.token, (read) => {
-            if (!first) return Effect.succeed(read)
+        const heldAtFirst = (read: Effect.Effect<Redacted.Redacted<string>>) =>
+          Effect.flatMap(read, (token) => {
+            if (!first) return Effect.succeed(token)
             first = false
             return Deferred.succeed(obtained, undefined).pipe(
               Effect.andThen(Deferred.await(settled)),
-              Effect.as(read)
+              Effect.as(token)
             )
           })
+        const credentials = signOut.signingOut({
+          ...service,
+          current: heldAtFirst(service.current!),
+          token: heldAtFirst(service.token)
         })
         const refreshing = yield* Effect.forkChild(credentials.refresh!(Redacted.make("good")))
         yield* Deferred.await(obtaining)
         yield* credentials.signedOut!(Redacted.make("good"))
+        assert.isFalse(first, "the refresh settled between the sign-out's two reads of the token")
         // Signed out: the credentials went back to "good", never replaced; the store holds none of the layer's tokens.
         assert.strictEqual(Redacted.value(yield* service.token), "good")
         assert.isUndefined(yield* store.get("token"))
