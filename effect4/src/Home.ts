@@ -509,6 +509,14 @@ const switchedLayer = (
         ),
         Effect.map((service): CredentialsService => ({
           ...service,
+          // What `PlexAuth.signOut` revokes: a build holding a token another build's switch again replaced (refused
+          // there) answers the layer's token, which it would take at its next refusal without a request: the
+          // sign-out ends the layer's session rather than failing `Unauthorized` on the stale token while still
+          // signing the layer out; the stale token is then revoked as the other tokens are (refused: already
+          // invalid). Once the layer is signed out, the build's own.
+          settled: Effect.map(service.settled ?? service.token, (token) =>
+            signedOut === undefined && Redacted.value(token) !== Redacted.value(newest) ? newest : token
+          ),
           signedOut: (token, revoke) =>
             Effect.suspend(() => {
               signedOut = token
@@ -526,10 +534,13 @@ const switchedLayer = (
                     Effect.flatMap(
                       Effect.forEach(told, (build) => build.current ?? build.token),
                       (held) =>
+                        // At once (a few at a time): a slow plex.tv holds the sign-out about one per-attempt timeout,
+                        // not one per token.
                         Effect.forEach(
                           Facts.signOutAlsoRevokes([newest, ...held], revoked, Redacted.value),
                           once,
                           {
+                            concurrency: Facts.signOutRevokesAtOnce,
                             discard: true
                           }
                         )

@@ -166,6 +166,13 @@ export const signOutAlsoRevokes = <T>(
   })
 }
 
+/**
+ * How many of the tokens {@link signOutAlsoRevokes} names a sign-out revokes at once: each is one attempt bounded by
+ * the per-attempt timeout, so a slow plex.tv holds the sign-out about one timeout for the extras, not one per token,
+ * while a layer with many builds does not open a connection per token at once.
+ */
+export const signOutRevokesAtOnce = 4
+
 /** The message of `HomeUserNotFound`, ending with what to do, as {@link pinRequiredMessage}'s and {@link invalidPinMessage}'s do. */
 export const userNotFoundMessage = (
   operation: string,
