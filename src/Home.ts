@@ -488,9 +488,13 @@ const switchedLayer = (
       const initial = signedOut ?? newest
       // The token this build holds: refused when another build has switched again since, it takes that build's
       // token rather than sending a switch of its own (one token for the layer, which a sign-out through any ends).
+      // Never after a sign-out: `newest` may be a token the sign-out dropped (a switch that ended after it), which no
+      // build may use; `obtain` then gives the token signed out.
       let held = initial
       const obtainHere = Effect.suspend(() =>
-        Redacted.value(held) === Redacted.value(newest) ? obtain : Effect.succeed(newest)
+        signedOut !== undefined || Redacted.value(held) === Redacted.value(newest)
+          ? obtain
+          : Effect.succeed(newest)
       ).pipe(Effect.tap((token) => Effect.sync(() => void (held = token))))
       return makeRefreshing({ initial, obtain: obtainHere }).pipe(
         Effect.tap((service) =>

@@ -834,6 +834,54 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a build refused while a sign-out tells the builds never takes the token the sign-out dropped",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock holding each revoke: `a` is told first; its token, renewed from the one signed
+        // out while the sign-out was on its way, is dropped, its revoke held. `d`, not told yet, holds the first
+        // token (revoked) and is refused meanwhile.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const a = yield* Layer.build(switched.layer)
+        const d = yield* Layer.build(switched.layer)
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 2 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(a))))
+        for (let turn = 0; turn < 200 && (yield* count) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 1, "the sign-out of the first token, held")
+        // Meanwhile plex.tv refuses `a` once: it switches again (a token renewed from the one being signed out).
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(a))
+        const dropped = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(Effect.provide(a))
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count) < 2; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 2, "the revoke of the token `a` dropped, held")
+        assert.isTrue(yield* plex.isTokenValid(dropped), "not revoked yet")
+        // Before the fix `d` took that token (the layer's newest) and its call went on as Kids after the sign-out.
+        const refused = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(d)))
+        assert.strictEqual(refused._tag, "Failure", "a call after the sign-out")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+        assert.isFalse(yield* plex.isTokenValid(dropped))
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "switchHomeUser").length,
+          2,
+          "no switch after the sign-out"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
