@@ -377,7 +377,15 @@ export const switchUser = (
     const again = Effect.map(request, (success) => success.value.authToken).pipe(
       Effect.provideContext(context)
     )
-    return { user: target, account, token: account.authToken, layer: switchedLayer(account.authToken, again) }
+    // The caller's own token (the credentials the switch was made with), read when a sign-out revokes: never revoked
+    // as an extra (a switch to the signed-in user's own profile may hand back that very token).
+    const owner = Context.get(context, Credentials)
+    return {
+      user: target,
+      account,
+      token: account.authToken,
+      layer: switchedLayer(account.authToken, again, owner.current ?? owner.token)
+    }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
   }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
 
@@ -400,7 +408,8 @@ export const switchUser = (
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
-  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>
+  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
+  owned: Effect.Effect<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
   let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
@@ -412,15 +421,19 @@ const switchedLayer = (
   // The tokens revoked through the layer (each signed out, and each its sign-outs revoked besides): none twice.
   const revoked: Array<Redacted.Redacted<string>> = []
   // `revoke` (the sign-out's: bounded, best effort, never failing, its failure logged as a word) of a token not
-  // revoked through the layer yet, recorded before it is sent; of one already revoked, nothing.
+  // revoked through the layer yet, recorded before it is sent; of one already revoked, or the caller's own (`owned`,
+  // the credentials the switch was made with: a switch to the signed-in user may hand back that very token), nothing.
   const revokeOnce =
     (revoke: (token: Redacted.Redacted<string>) => Effect.Effect<void>) =>
     (token: Redacted.Redacted<string>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length === 0) return Effect.void
-        revoked.push(token)
-        return revoke(token)
-      })
+      Effect.flatMap(owned, (mine) =>
+        Effect.suspend(() => {
+          if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value, [mine]).length === 0)
+            return Effect.void
+          revoked.push(token)
+          return revoke(token)
+        })
+      )
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.

@@ -792,6 +792,64 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out through a layer switched to the admin never revokes the admin's own token as an extra",
+    () =>
+      Effect.gen(function* () {
+        // plex.tv's token is per user and device: a switch to the signed-in admin's own profile may hand back the
+        // admin's own token (the fake answers so here, once). A later switch again gives a token of its own.
+        const plex = yield* fake
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.respond(() =>
+            Effect.succeed(
+              Response.json(
+                {
+                  id: 1,
+                  uuid: "alice-uuid",
+                  title: "alice",
+                  username: "alice",
+                  authToken: Redacted.value(alice.token)
+                },
+                { status: 201 }
+              )
+            )
+          ),
+          { times: 1 }
+        )
+        const switched = yield* Home.switchUser("alice").pipe(Credentials.withToken(alice.token))
+        assert.strictEqual(Redacted.value(switched.token), Redacted.value(alice.token))
+        // `older` holds it; plex.tv refuses it once (a blip): a per-call build switches again, a new token.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const newer = yield* Layer.build(switched.layer)
+        const token = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(
+          Effect.provideContext(newer)
+        )
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(alice.token))
+        const exit = yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(newer)))
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(token), "the layer's token, signed out")
+        // Before the fix the admin's own token, held by `older`, was revoked too: the app's own credentials ended.
+        assert.isTrue(yield* plex.isTokenValid(alice.token), "the admin's own token")
+        assert.strictEqual(yield* count, 1)
+        assert.isNotEmpty(yield* Home.users().pipe(Credentials.withToken(alice.token)))
+        // `older` still holds the admin's own token, left to its owner, valid; the layer switches no more.
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(older))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "switchHomeUser").length,
+          2,
+          "the switch to the admin and the per-call build's"
+        )
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
