@@ -268,7 +268,9 @@ export interface Switched {
    * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
    * again` (the signed-in account's own token refused). To keep the token across restarts, see
    * `Credentials.layerStored` in docs/home.md. A sign-out through the layer (`PlexAuth.signOut`) is never undone by a
-   * switch again, and revokes at plex.tv every other token of the layer still around, once each (docs/home.md).
+   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never the
+   * token of the credentials the switch was made with (yours; a switch to your own profile may hand it back); through
+   * a build whose token a later switch replaced, it signs the layer's newest token out (docs/home.md).
    */
   readonly layer: Layer.Layer<Credentials>
 }
@@ -404,7 +406,11 @@ export const switchUser = (
  * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds; and with the
  * sign-out's `revoke`, each other token of the layer still around (the newest a switch got, each build's: one built
  * after a switch holds the newer token without having renewed it) is revoked at plex.tv, once, after the builds are
- * told (`signOutAlsoRevokes` in core/home.ts).
+ * told, a few at once (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never the token of the
+ * credentials the switch was made with (`owned`, read then: the caller's; a switch to the signed-in user's own
+ * profile may hand it back). A build whose token another build's switch again replaced answers the layer's newest
+ * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
+ * failing `Unauthorized` on the stale token while the layer is signed out all the same.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
