@@ -268,7 +268,9 @@ export interface Switched {
    * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
    * again` (the signed-in account's own token refused). To keep the token across restarts, see
    * `Credentials.layerStored` in docs/home.md. A sign-out through the layer (`PlexAuth.signOut`) is never undone by a
-   * switch again, and revokes at plex.tv every other token of the layer still around, once each (docs/home.md).
+   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never the
+   * token of the credentials the switch was made with (yours; a switch to your own profile may hand it back); through
+   * a build whose token a later switch replaced, it signs the layer's newest token out (docs/home.md).
    */
   readonly layer: Layer.Layer<Credentials>
 }
@@ -377,7 +379,15 @@ export const switchUser = (
     const again = Effect.map(request, (success) => success.value.authToken).pipe(
       Effect.provideContext(context)
     )
-    return { user: target, account, token: account.authToken, layer: switchedLayer(account.authToken, again) }
+    // The caller's own token (the credentials the switch was made with), read when a sign-out revokes: never revoked
+    // as an extra (a switch to the signed-in user's own profile may hand back that very token).
+    const owner = Context.get(context, Credentials)
+    return {
+      user: target,
+      account,
+      token: account.authToken,
+      layer: switchedLayer(account.authToken, again, owner.current ?? owner.token)
+    }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
   }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
 
@@ -396,11 +406,16 @@ export const switchUser = (
  * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds; and with the
  * sign-out's `revoke`, each other token of the layer still around (the newest a switch got, each build's: one built
  * after a switch holds the newer token without having renewed it) is revoked at plex.tv, once, after the builds are
- * told (`signOutAlsoRevokes` in core/home.ts).
+ * told, a few at once (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never the token of the
+ * credentials the switch was made with (`owned`, read then: the caller's; a switch to the signed-in user's own
+ * profile may hand it back). A build whose token another build's switch again replaced answers the layer's newest
+ * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
+ * failing `Unauthorized` on the stale token while the layer is signed out all the same.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
-  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>
+  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
+  owned: Effect.Effect<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
   let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
@@ -412,15 +427,19 @@ const switchedLayer = (
   // The tokens revoked through the layer (each signed out, and each its sign-outs revoked besides): none twice.
   const revoked: Array<Redacted.Redacted<string>> = []
   // `revoke` (the sign-out's: bounded, best effort, never failing, its failure logged as a word) of a token not
-  // revoked through the layer yet, recorded before it is sent; of one already revoked, nothing.
+  // revoked through the layer yet, recorded before it is sent; of one already revoked, or the caller's own (`owned`,
+  // the credentials the switch was made with: a switch to the signed-in user may hand back that very token), nothing.
   const revokeOnce =
     (revoke: (token: Redacted.Redacted<string>) => Effect.Effect<void>) =>
     (token: Redacted.Redacted<string>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length === 0) return Effect.void
-        revoked.push(token)
-        return revoke(token)
-      })
+      Effect.flatMap(owned, (mine) =>
+        Effect.suspend(() => {
+          if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value, [mine]).length === 0)
+            return Effect.void
+          revoked.push(token)
+          return revoke(token)
+        })
+      )
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.
@@ -491,9 +510,13 @@ const switchedLayer = (
       const initial = signedOut ?? newest
       // The token this build holds: refused when another build has switched again since, it takes that build's
       // token rather than sending a switch of its own (one token for the layer, which a sign-out through any ends).
+      // Never after a sign-out: `newest` may be a token the sign-out dropped (a switch that ended after it), which no
+      // build may use; `obtain` then gives the token signed out.
       let held = initial
       const obtainHere = Effect.suspend(() =>
-        Redacted.value(held) === Redacted.value(newest) ? obtain : Effect.succeed(newest)
+        signedOut !== undefined || Redacted.value(held) === Redacted.value(newest)
+          ? obtain
+          : Effect.succeed(newest)
       ).pipe(Effect.tap((token) => Effect.sync(() => void (held = token))))
       return makeRefreshing({ initial, obtain: obtainHere }).pipe(
         Effect.tap((service) =>
@@ -509,6 +532,14 @@ const switchedLayer = (
         ),
         Effect.map((service): CredentialsService => ({
           ...service,
+          // What `PlexAuth.signOut` revokes: a build holding a token another build's switch again replaced (refused
+          // there) answers the layer's token, which it would take at its next refusal without a request: the
+          // sign-out ends the layer's session rather than failing `Unauthorized` on the stale token while still
+          // signing the layer out; the stale token is then revoked as the other tokens are (refused: already
+          // invalid). Once the layer is signed out, the build's own.
+          settled: Effect.map(service.settled ?? service.token, (token) =>
+            signedOut === undefined && Redacted.value(token) !== Redacted.value(newest) ? newest : token
+          ),
           signedOut: (token, revoke) =>
             Effect.suspend(() => {
               signedOut = token
@@ -526,10 +557,13 @@ const switchedLayer = (
                     Effect.flatMap(
                       Effect.forEach(told, (build) => build.current ?? build.token),
                       (held) =>
+                        // At once (a few at a time): a slow plex.tv holds the sign-out about one per-attempt timeout,
+                        // not one per token.
                         Effect.forEach(
                           Facts.signOutAlsoRevokes([newest, ...held], revoked, Redacted.value),
                           once,
                           {
+                            concurrency: Facts.signOutRevokesAtOnce,
                             discard: true
                           }
                         )

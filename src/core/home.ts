@@ -150,14 +150,21 @@ export const pinRefusal = (
  * ones signed out among them), in that order. Each is a session of the same home user at plex.tv: a build built
  * after a switch holds the newer token without having renewed it itself, so telling it the sign-out (it no longer
  * uses that token) does not end it at plex.tv; left valid, it would stay usable by whoever holds it. The revoke is
- * plex.tv's `DELETE /api/v2/users/signout` with that token, as the sign-out's own.
+ * plex.tv's `DELETE /api/v2/users/signout` with that token, as the sign-out's own. Never one of `owned`: the token
+ * of the credentials the switch was made with (the caller's, e.g. the admin's, given by the app). plex.tv's token is
+ * per user and device: a switch to the signed-in user's own profile (Plex apps switch to the admin at start) may
+ * hand back that very token, and revoking it as an extra would sign the caller's own credentials out, which the app
+ * did not get from a switch and did not ask to sign out (python-plexapi's and @ctrl/plex's `switchHomeUser` take
+ * whatever `authenticationToken` plex.tv answers; neither revokes anything). The token being signed out is the
+ * caller's choice and is not filtered here.
  */
 export const signOutAlsoRevokes = <T>(
   tokens: ReadonlyArray<T>,
   done: ReadonlyArray<T>,
-  value: (token: T) => string
+  value: (token: T) => string,
+  owned: ReadonlyArray<T> = []
 ): ReadonlyArray<T> => {
-  const seen = new Set(done.map(value))
+  const seen = new Set([...done, ...owned].map(value))
   return tokens.filter((token) => {
     const key = value(token)
     if (seen.has(key)) return false
@@ -165,6 +172,13 @@ export const signOutAlsoRevokes = <T>(
     return true
   })
 }
+
+/**
+ * How many of the tokens {@link signOutAlsoRevokes} names a sign-out revokes at once: each is one attempt bounded by
+ * the per-attempt timeout, so a slow plex.tv holds the sign-out about one timeout for the extras, not one per token,
+ * while a layer with many builds does not open a connection per token at once.
+ */
+export const signOutRevokesAtOnce = 4
 
 /** The message of `HomeUserNotFound`, ending with what to do, as {@link pinRequiredMessage}'s and {@link invalidPinMessage}'s do. */
 export const userNotFoundMessage = (

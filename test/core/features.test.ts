@@ -94,6 +94,15 @@ describe("core/home", () => {
     )
   })
 
+  it("a sign-out's extra revokes: each token once, in order, never one done nor one of the caller's own", () => {
+    const id = (token: string) => token
+    assert.deepStrictEqual(Home.signOutAlsoRevokes(["b", "a", "b", "c"], ["a"], id), ["b", "c"])
+    // The caller's own token (the admin's, which a switch to its own profile may hand back): never an extra revoke.
+    assert.deepStrictEqual(Home.signOutAlsoRevokes(["b", "admin", "c"], ["a"], id, ["admin"]), ["b", "c"])
+    assert.deepStrictEqual(Home.signOutAlsoRevokes(["admin"], [], id, ["admin"]), [])
+    assert.isTrue(Home.signOutRevokesAtOnce > 1)
+  })
+
   it("a blank PIN (a PIN box left empty) is none, as python-plexapi's `if pin:` and a blank PLEX_HOME_PIN", () => {
     for (const blank of ["", " ", "\t "]) assert.isTrue(Home.pinBlank(blank))
     for (const given of ["1234", " 12", "0000", undefined, 0, null]) assert.isFalse(Home.pinBlank(given))

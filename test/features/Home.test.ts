@@ -567,7 +567,7 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
-    "a sign-out's revoke of the layer's newer token that fails is logged as a word, never a token",
+    "a sign-out's revoke of the layer's other token that fails is logged as a word, never a token",
     () =>
       Effect.gen(function* () {
         const plex = yield* FakePlex.FakePlex
@@ -576,32 +576,33 @@ describe("Home over loopback", () => {
           Credentials.withToken(alice.token)
         )
         const older = yield* Layer.build(switched.layer)
-        yield* plex.revokeToken(switched.token)
+        // plex.tv refuses the first token once (it stays valid there): a per-call build switches again, the newest.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
         const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
         const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
           Effect.provide(switched.layer)
         )
-        // The sign-out refused (its token already revoked: the builds are told); the revoke of the newer token
-        // answered 503 (plex.tv down): it stays valid.
+        // The sign-out (of the layer's token, the newest) accepted; the revoke of the first token, still valid at
+        // plex.tv (its refusal was one answer), answered 503 (plex.tv down): it stays valid.
         yield* plex.fault(
           "signOut",
           Fault.respond((request) =>
             Effect.succeed(
               new Response(null, {
-                status: request.headers.get("x-plex-token") === Redacted.value(newest) ? 503 : 401
+                status: request.headers.get("x-plex-token") === Redacted.value(switched.token) ? 503 : 204
               })
             )
           )
         )
         const { exit, lines } = yield* withCapturedLogs(PlexAuth.signOut().pipe(Effect.provide(older)))
-        // Its own answer: the token it was called with was already refused.
-        assert.strictEqual(exit._tag, "Failure")
+        // Its own answer: the layer's token revoked; an extra revoke never fails the sign-out.
+        assert.strictEqual(exit._tag, "Success")
         assert.strictEqual(
           (yield* plex.requests).filter((r) => r.route === "signOut").length,
           2,
-          "the sign-out and the revoke of the newer token, not retried"
+          "the sign-out and the revoke of the first token, not retried"
         )
-        assert.isTrue(yield* plex.isTokenValid(newest), "the newer token, its revoke failed")
+        assert.isTrue(yield* plex.isTokenValid(switched.token), "the first token, its revoke failed")
         assert.isTrue(
           lines.some((line) => line.includes("could not be revoked (Unexpected)")),
           lines.join("\n")
@@ -695,11 +696,11 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
-    "a sign-out's revoke of the layer's newer token that hangs ends at the per-attempt timeout, one attempt",
+    "a sign-out's revoke of the layer's other token that hangs ends at the per-attempt timeout, one attempt",
     () =>
       Effect.gen(function* () {
-        // In memory, the TestClock: plex.tv never answers the revoke of the newer token; the sign-out's own request
-        // (its token already revoked) is refused at once.
+        // In memory, the TestClock: plex.tv never answers the revoke of the first token (refused once, still valid
+        // there); the sign-out's own request (of the layer's token, the newest) is accepted at once.
         const plex = yield* FakePlex.FakePlex
         const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
         const alice = yield* plex.account("alice")
@@ -707,17 +708,14 @@ describe("Home over loopback", () => {
           Credentials.withToken(alice.token)
         )
         const older = yield* Layer.build(switched.layer)
-        yield* plex.revokeToken(switched.token)
-        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
-        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
-          Effect.provide(switched.layer)
-        )
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
         yield* plex.fault(
           "signOut",
           Fault.respond((request) =>
-            request.headers.get("x-plex-token") === Redacted.value(newest)
+            request.headers.get("x-plex-token") === Redacted.value(switched.token)
               ? Effect.never
-              : Effect.succeed(new Response(null, { status: 401 }))
+              : Effect.succeed(new Response(null, { status: 204 }))
           )
         )
         const out = yield* Effect.fork(
@@ -726,15 +724,217 @@ describe("Home over loopback", () => {
           )
         )
         for (let turn = 0; turn < 200 && (yield* count) < 2; turn++) yield* Effect.yieldNow()
-        assert.strictEqual(yield* count, 2, "the revoke of the newer token, on its way")
+        assert.strictEqual(yield* count, 2, "the revoke of the first token, on its way")
         assert.isTrue(Option.isNone(yield* Fiber.poll(out)), "the sign-out waits for it")
         yield* TestClock.adjust("5 seconds")
         const { exit, lines } = yield* Fiber.join(out)
-        assert.strictEqual(exit._tag, "Failure", "its own token was already refused")
+        assert.strictEqual(exit._tag, "Success", "the layer's token revoked; an extra revoke never fails it")
         assert.strictEqual(yield* count, 2, "one attempt")
         assert.isTrue(
           lines.some((line) => line.includes("could not be revoked (NetworkError)")),
           lines.join("\n")
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a sign-out through a build holding a token a later switch replaced signs the layer's token out: success",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        // `older` (an app's runtime) holds the first token; revoked, a per-call build switches again: the newest.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.revokeToken(switched.token)
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        // Before the fix: Unauthorized (the stale token refused), though the layer ended signed out, `newest` revoked.
+        const exit = yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(older)))
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(newest))
+        // The layer's token, then the stale one (refused: already invalid); nothing switched again.
+        assert.strictEqual(yield* count, 2)
+        const after = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(older)))
+        assert.strictEqual(after._tag, "Failure")
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "switchHomeUser").length,
+          2,
+          "the first switch and the per-call build's"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a sign-out revokes the layer's other tokens at once, not one after another (TestClock, plex.tv slow)",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        // Three builds (an app's runtimes), each holding a token the layer got: plex.tv refused the first and the
+        // second once (each stays valid there), and a per-call build switched again each time.
+        const first = yield* Layer.build(switched.layer)
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const second = yield* Layer.build(switched.layer)
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const third = yield* Layer.build(switched.layer)
+        const tokens = yield* Effect.forEach([first, second, third], (build) =>
+          tokenNow.pipe(Effect.provide(build))
+        )
+        assert.strictEqual(new Set(tokens.map(Redacted.value)).size, 3)
+        // plex.tv holds each revoke a second.
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 3 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(third))))
+        for (let turn = 0; turn < 200 && (yield* count) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 1, "the sign-out's own revoke, held")
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count) < 3; turn++) yield* Effect.yieldNow()
+        // Before the fix: 2 (the second extra revoke waited for the first to end).
+        assert.strictEqual(yield* count, 3, "both other tokens' revokes in flight together")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(out)), "the sign-out waits for them")
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.strictEqual(yield* count, 3, "each once")
+        for (const token of tokens) assert.isFalse(yield* plex.isTokenValid(token))
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a build refused while a sign-out tells the builds never takes the token the sign-out dropped",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock holding each revoke: `a` is told first; its token, renewed from the one signed
+        // out while the sign-out was on its way, is dropped, its revoke held. `d`, not told yet, holds the first
+        // token (revoked) and is refused meanwhile.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const a = yield* Layer.build(switched.layer)
+        const d = yield* Layer.build(switched.layer)
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 2 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(a))))
+        for (let turn = 0; turn < 200 && (yield* count) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 1, "the sign-out of the first token, held")
+        // Meanwhile plex.tv refuses `a` once: it switches again (a token renewed from the one being signed out).
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(a))
+        const dropped = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(Effect.provide(a))
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count) < 2; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 2, "the revoke of the token `a` dropped, held")
+        assert.isTrue(yield* plex.isTokenValid(dropped), "not revoked yet")
+        // Before the fix `d` took that token (the layer's newest) and its call went on as Kids after the sign-out.
+        const refused = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(d)))
+        assert.strictEqual(refused._tag, "Failure", "a call after the sign-out")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+        assert.isFalse(yield* plex.isTokenValid(dropped))
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "switchHomeUser").length,
+          2,
+          "no switch after the sign-out"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a sign-out through a layer switched to the admin never revokes the admin's own token as an extra",
+    () =>
+      Effect.gen(function* () {
+        // plex.tv's token is per user and device: a switch to the signed-in admin's own profile may hand back the
+        // admin's own token (the fake answers so here, once). A later switch again gives a token of its own.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.respond(() =>
+            Effect.succeed(
+              Response.json(
+                {
+                  id: 1,
+                  uuid: "alice-uuid",
+                  title: "alice",
+                  username: "alice",
+                  authToken: Redacted.value(alice.token)
+                },
+                { status: 201 }
+              )
+            )
+          ),
+          { times: 1 }
+        )
+        const switched = yield* Home.switchUser("alice").pipe(Credentials.withToken(alice.token))
+        assert.strictEqual(Redacted.value(switched.token), Redacted.value(alice.token))
+        // `older` holds it; plex.tv refuses it once (a blip): a per-call build switches again, a new token.
+        const older = yield* Layer.build(switched.layer)
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const newer = yield* Layer.build(switched.layer)
+        const token = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(
+          Effect.provide(newer)
+        )
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(alice.token))
+        const exit = yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(newer)))
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(token), "the layer's token, signed out")
+        // Before the fix the admin's own token, held by `older`, was revoked too: the app's own credentials ended.
+        assert.isTrue(yield* plex.isTokenValid(alice.token), "the admin's own token")
+        assert.strictEqual(yield* count, 1)
+        assert.isNotEmpty(yield* Home.users().pipe(Credentials.withToken(alice.token)))
+        // `older` still holds the admin's own token, left to its owner, valid; the layer switches no more.
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(older))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* plex.requests).filter((r) => r.route === "switchHomeUser").length,
+          2,
+          "the switch to the admin and the per-call build's"
         )
       }).pipe(
         Effect.provide(
