@@ -517,7 +517,7 @@ export interface FakePlexService {
   readonly token: Redacted.Redacted<string>
   /** The default server's client identifier. */
   readonly serverId: string
-  /** The default server's own access token. */
+  /** The default server's own access token, as it is when read (claimed again, or revoked, a new one). */
   readonly serverToken: Redacted.Redacted<string>
   /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
   readonly accounts: ReadonlyArray<FakeAccount>
@@ -541,7 +541,8 @@ export interface FakePlexService {
    * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one. A share's
    * token (a shared server's `accessToken`: a friend's share, an accepted invite's, a Home's) is refused by its
    * server from then on, and by plex.tv's `DELETE /api/servers/{id}` with 422; the share goes on, with a new token
-   * its user's resources list. False when it was unknown or already revoked.
+   * its user's resources list. So is a claimed server's own token (`serverToken`, an owned resource's
+   * `accessToken`): the server stays its owner's, with a new one. False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /**
@@ -555,8 +556,8 @@ export interface FakePlexService {
   readonly revokeDevice: (clientIdentifier: string) => Effect.Effect<boolean>
   /**
    * Whether plex.tv accepts a token: an account token not revoked (a Plex JWT until it expires), or the token a
-   * share of a server has now (its server takes it); not one of a share ended, of a server released since (claimed
-   * again, its shares have new tokens), or revoked.
+   * share of a server has now (its server takes it), or a claimed server's own token now (`serverToken`); not one of
+   * a share ended, of a server released since (claimed again, it and its shares have new tokens), or revoked.
    */
   readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /** Adds drift to every later payload of an account (default: the default account). */
