@@ -394,14 +394,21 @@ export class Store {
     }
     // The device entries those switches made ({@link signedIn}: the client that switched became a device of the
     // account it switched to) go with their sessions, as a device removed does ({@link revokeDevice}), unless a token
-    // of the client's own (a sign-in of that account on that client) still signs it in.
+    // of the client's own (a sign-in of that account on that client) still signs it in: then the entry stays, holding
+    // that token (the last one handed to it), not the switch's revoked one.
     for (const id of switchedDevices) {
       const device = this.devices.get(id)
-      if (device === undefined) continue
-      const live = [...this.tokens].some(
-        ([token, entry]) => !entry.revoked && (entry.deviceId === id || token === device.token)
-      )
-      if (!live) this.revokeDevice(id)
+      if (device === undefined || this.tokens.get(device.token)?.revoked !== true) continue
+      let live: string | undefined
+      let issuedAt = Number.NEGATIVE_INFINITY
+      for (const [token, entry] of this.tokens) {
+        if (!entry.revoked && entry.deviceId === id && entry.issuedAt >= issuedAt) {
+          live = token
+          issuedAt = entry.issuedAt
+        }
+      }
+      if (live === undefined) this.revokeDevice(id)
+      else this.devices.set(id, { ...device, token: live })
     }
   }
 
