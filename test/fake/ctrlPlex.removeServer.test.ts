@@ -24,7 +24,12 @@ const resources = async (fake: FakePlex, token: string) => {
     })
   )
   assert.strictEqual(response.status, 200)
-  return (await response.json()) as Array<{ clientIdentifier: string; accessToken: string; owned: boolean }>
+  return (await response.json()) as Array<{
+    clientIdentifier: string
+    accessToken: string
+    owned: boolean
+    home: boolean
+  }>
 }
 
 /** @ctrl/plex `MyPlexResource.delete()`. */
@@ -198,14 +203,7 @@ describe("core fake: DELETE /api/servers/{id} (@ctrl/plex MyPlexResource.delete)
       servers: [{ name: "Den", sharedWith: ["bob"] }]
     })
     const [alice, bob] = [fake.account("alice").token, fake.account("bob").token]
-    const den = async () =>
-      (
-        (await resources(fake, bob)) as Array<{
-          clientIdentifier: string
-          accessToken: string
-          home: boolean
-        }>
-      ).find((r) => r.clientIdentifier === fake.serverId)
+    const den = async () => (await resources(fake, bob)).find((r) => r.clientIdentifier === fake.serverId)
     /** The owner's `getSharedServers` (python-plexapi `MyPlexUser.get_token` reads a user's token from it). */
     const sharedTokens = async () => {
       const response = await fake.handler(
