@@ -25,6 +25,7 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -32,6 +33,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Core from "../core/fake/index.js"
+import { authAppUrlVariable } from "../core/pin.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
 import * as PlexServer from "../PlexServer.js"
@@ -720,10 +722,33 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
   )
 
 /**
+ * `PLEX_AUTH_APP_URL` read as the fake's sign-in page (`authAppUrl`), every other key as the program's
+ * `ConfigProvider` has it: a PIN login's link (and `WebSignIn`'s page) given no `authAppUrl` is the fake's page,
+ * the only one that can approve the fake's PINs, whatever the environment says.
+ */
+const authAppUrlLayer = (fake: FakePlexService): Layer.Layer<never> =>
+  Layer.unwrapEffect(
+    Effect.configProviderWith((current) =>
+      Effect.succeed(
+        Layer.setConfigProvider(
+          ConfigProvider.orElse(
+            ConfigProvider.fromMap(new Map([[authAppUrlVariable, fake.authAppUrl]])),
+            () => current
+          )
+        )
+      )
+    )
+  )
+
+/**
  * The fake as a layer: an in-memory `HttpClient` that answers from the fake,
  * and the `FakePlex` service to inspect and control it. Point `PlexServer`
  * at `FakePlex.defaults.serverUrl` (or the `serverUrl` of the service);
- * plex.tv is at its usual URL.
+ * plex.tv is at its usual URL. A PIN login's link (and `WebSignIn`'s page)
+ * given no `authAppUrl` is the fake's sign-in page (`authAppUrl`): the layer
+ * reads `PLEX_AUTH_APP_URL` as that page, over the program's
+ * `ConfigProvider` (every other key reads through to it); an `authAppUrl`
+ * given still wins.
  *
  * @example
  * ```ts
@@ -746,9 +771,14 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | FakePlex> =>
-  Layer.effectContext(
+  Layer.unwrapEffect(
     Effect.map(make(options), (fake) =>
-      Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+      Layer.merge(
+        Layer.succeedContext(
+          Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+        ),
+        authAppUrlLayer(fake)
+      )
     )
   )
 
@@ -767,7 +797,8 @@ const unservedUrl = "http://192.0.2.1:32400"
  * Everything a program needs, wired to the fake: {@link layer}, a
  * `ClientIdentity`, the default account's `Credentials`, `PlexServer` at the
  * default server (with `servers: []`, at an address nothing answers on),
- * `PlexTv` at the fake's plex.tv and `Jwt.JwtHost` at its clients.plex.tv.
+ * `PlexTv` at the fake's plex.tv and `Jwt.JwtHost` at its clients.plex.tv;
+ * PIN links default to the fake's sign-in page, as with {@link layer}.
  *
  * @example
  * ```ts
@@ -800,7 +831,8 @@ export const layerSignedIn = (
         Credentials.layer(fake.token),
         PlexServer.layer(fake.serverUrl === "" ? unservedUrl : fake.serverUrl),
         PlexTv.layer(fake.plexTvUrl),
-        Layer.succeed(JwtHost, { url: fake.clientsUrl })
+        Layer.succeed(JwtHost, { url: fake.clientsUrl }),
+        authAppUrlLayer(fake)
       ).pipe(Layer.orDie)
     )
   )
