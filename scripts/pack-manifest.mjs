@@ -13,7 +13,12 @@
 // it read before `prepack`) puts it back byte for byte. A pack that failed between the two (npm runs no postpack
 // then) is put right by the next `strip` or `restore`, and `node scripts/pack-manifest.mjs restore` does it by
 // hand, unless package.json was changed since (then it is left as it is, and the fields it no longer has are
-// named on stderr). `npm pack --ignore-scripts` runs neither, and packs the manifest as it is.
+// named on stderr). Each file is written whole or not at all (written aside, then renamed over), so a pack stopped
+// at any point (Ctrl-C, a killed CI job) leaves package.json either as it was or stripped, never cut short; and the
+// next run puts right whatever such a stop left: the copy kept but package.json not stripped yet (the copy is
+// dropped), or, from a run before writes were whole, a copy or a package.json cut short (the whole one is kept, the
+// other set aside in .tmp/ and named on stderr). `npm pack --ignore-scripts` runs neither, and packs the manifest
+// as it is.
 //
 // To publish, publish the tarball `npm pack` wrote (`npm publish effect-plex-auth-0.1.0.tgz`): `npm publish` of a
 // folder sends the registry the manifest it reads again after the pack, when `postpack` has put it back whole.
@@ -22,7 +27,7 @@
 //
 // PACKAGE-FOLDER (resolved against the working directory) defaults to this repository's root.
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** The fields of this repository's manifests that mean nothing, or mislead, in a package as npm installs it. */
@@ -35,27 +40,63 @@ const stripped = (text) => {
   return `${JSON.stringify(json, null, 2)}\n`
 }
 
+/** Writes `file` whole or not at all: aside in `dir` first, then renamed over it (a rename is atomic). */
+const writeWhole = (dir, file, text) => {
+  const part = join(dir, "pack-manifest.part")
+  writeFileSync(part, text)
+  renameSync(part, file)
+}
+
+/** Whether `text` is JSON. */
+const isJson = (text) => {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Puts the kept manifest back, but only over the one `strip` made from it: when package.json has been
  * changed since (put back by hand or by git after a failed pack, then edited: a version bump), the copy
- * from before that pack is stale and is dropped, not written over the change.
+ * from before that pack is stale and is dropped, not written over the change. A copy that is package.json
+ * itself (a pack stopped after keeping it, before stripping; or put back by git) is dropped without a word.
+ * A file cut short by a run stopped while it wrote it (before writes were whole) is set aside, not read.
  */
 const restore = (manifest, kept, warn) => {
   if (!existsSync(kept)) return
-  if (readFileSync(manifest, "utf8") === stripped(readFileSync(kept, "utf8"))) {
+  const before = readFileSync(kept, "utf8")
+  const now = readFileSync(manifest, "utf8")
+  if (!isJson(before)) {
+    // Cut short as it was written: package.json was not stripped yet (strip keeps the copy first).
+    renameSync(kept, `${kept}.not-whole`)
+    warn(
+      `pack-manifest: the copy of package.json an earlier pack kept is not whole (that pack was stopped as it wrote it): set aside as ${kept}.not-whole; package.json is left as it is`
+    )
+  } else if (now === before) {
+    rmSync(kept)
+  } else if (now === stripped(before)) {
     renameSync(kept, manifest)
+  } else if (!isJson(now)) {
+    // Cut short as strip wrote the stripped one: the copy is the manifest from before that pack.
+    writeWhole(dirname(kept), `${kept}.not-whole`, now)
+    renameSync(kept, manifest)
+    warn(
+      `pack-manifest: package.json was not whole (a pack was stopped as it wrote it): put back from the copy that pack kept; what it held is set aside as ${kept}.not-whole`
+    )
   } else {
     // Changed since: it may be the stripped one, edited (`npm version`, `npm install <dep>` after the failed pack),
     // which has lost the repository's fields; said by name, as the copy that had them is dropped.
-    const before = JSON.parse(readFileSync(kept, "utf8"))
-    const now = JSON.parse(readFileSync(manifest, "utf8"))
-    const missing = repositoryFields.filter((name) => name in before && !(name in now))
+    const was = JSON.parse(before)
+    const is = JSON.parse(now)
+    const missing = repositoryFields.filter((name) => name in was && !(name in is))
     rmSync(kept)
     warn(
       "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)" +
         (missing.length === 0
           ? ""
-          : `; it has no ${missing.map((name) => `"${name}": ${JSON.stringify(before[name])}`).join(", ")} as before that pack: put back by hand unless removed on purpose`)
+          : `; it has no ${missing.map((name) => `"${name}": ${JSON.stringify(was[name])}`).join(", ")} as before that pack: put back by hand unless removed on purpose`)
     )
   }
 }
@@ -71,9 +112,11 @@ export const packManifest = (command, root, warn) => {
   if (command === "strip") {
     restore(manifest, kept, warn)
     const text = readFileSync(manifest, "utf8")
-    mkdirSync(join(root, ".tmp"), { recursive: true })
-    writeFileSync(kept, text)
-    writeFileSync(manifest, stripped(text))
+    const dir = join(root, ".tmp")
+    mkdirSync(dir, { recursive: true })
+    // The copy first, then the stripped manifest, each whole: stopped between the two, the next run drops the copy.
+    writeWhole(dir, kept, text)
+    writeWhole(dir, manifest, stripped(text))
   } else if (command === "restore") {
     restore(manifest, kept, warn)
   } else {

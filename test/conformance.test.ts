@@ -44,7 +44,7 @@ describe("conformance: the README's quick start against the fake", () => {
       assert.strictEqual(account.username, FakePlex.defaults.username)
       assert.isTrue(Redacted.isRedacted(token))
       assert.strictEqual(urls.length, 1)
-      assert.isTrue(urls[0]!.startsWith("https://app.plex.tv/auth#?"), urls[0])
+      assert.isTrue(urls[0]!.startsWith(`${FakePlex.defaults.authAppUrl}#?`), urls[0])
       assert.include(urls[0], "clientID=")
       assert.include(urls[0], "code=")
     }).pipe(Effect.provide(FakePlex.layerSignedIn({ autoApprovePins: true })))

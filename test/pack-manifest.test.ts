@@ -3,7 +3,8 @@
  * a scratch directory under .tmp/: `strip` removes this repository's fields (scripts, devDependencies, workspaces,
  * overrides, allowScripts) and keeps the file, `restore` puts it
  * back byte for byte; a pack that failed between the two is put right by the next run, but a manifest changed
- * since (put back, then edited) is never overwritten with the stale copy. test/package.test.ts covers `npm pack`.
+ * since (put back, then edited) is never overwritten with the stale copy; a pack stopped at any point (the states it
+ * may leave are written here as it leaves them) is put right too. test/package.test.ts covers `npm pack`.
  * One project (the last test's first, whose `strip` says something on stderr) runs the script as `npm pack`
  * does, a Node process per command; the others call what it runs, `packManifest`, in this process (a Node
  * process per command was most of this file's time).
@@ -47,7 +48,14 @@ const project = (name: string, manifest: string, options: { readonly process?: b
   }
   const read = () => fs.readFileSync(path.join(dir, "package.json"), "utf8")
   const write = (text: string) => fs.writeFileSync(path.join(dir, "package.json"), text)
-  return { run, read, write }
+  /** The copy `strip` keeps (.tmp/package.json.before-pack), written as a stopped pack left it. */
+  const keep = (text: string) => {
+    fs.mkdirSync(path.join(dir, ".tmp"), { recursive: true })
+    fs.writeFileSync(path.join(dir, ".tmp", "package.json.before-pack"), text)
+  }
+  /** The files in the project's .tmp/. */
+  const aside = () => fs.readdirSync(path.join(dir, ".tmp")).sort()
+  return { run, read, write, keep, aside }
 }
 
 // Not JSON.stringify's layout (two keys on a line), so that a rewrite would show. What a user's install reads
@@ -126,6 +134,43 @@ describe("scripts/pack-manifest.mjs", () => {
     assert.deepStrictEqual(Object.keys(JSON.parse(p.read())), kept)
     p.run("restore")
     assert.strictEqual(p.read(), original)
+  })
+
+  it("a pack stopped after strip kept its copy, before it wrote the stripped manifest: the next run drops the copy without a word", () => {
+    const p = project("stopped-before-stripping", original)
+    p.keep(original)
+    assert.strictEqual(p.run("strip"), "")
+    assert.deepStrictEqual(Object.keys(JSON.parse(p.read())), kept)
+    assert.strictEqual(p.run("restore"), "")
+    assert.strictEqual(p.read(), original)
+    // The same copy found by restore (run by hand, or postpack): dropped, package.json untouched.
+    p.keep(original)
+    assert.strictEqual(p.run("restore"), "")
+    assert.strictEqual(p.read(), original)
+    assert.deepStrictEqual(p.aside(), [])
+  })
+
+  it("a package.json cut short as a pack wrote it (a run before writes were whole) is put back from the copy, and set aside", () => {
+    const p = project("stopped-while-stripping", original)
+    p.keep(original)
+    p.write(original.slice(0, 60))
+    const said = p.run("strip")
+    assert.include(said, "package.json was not whole")
+    assert.include(said, "package.json.before-pack.not-whole")
+    p.run("restore")
+    assert.strictEqual(p.read(), original)
+    assert.deepStrictEqual(p.aside(), ["package.json.before-pack.not-whole"])
+  })
+
+  it("a copy cut short as a pack wrote it is set aside, not read: package.json is left as it was and packs", () => {
+    const p = project("stopped-while-keeping", original)
+    p.keep(original.slice(0, 60))
+    const said = p.run("strip")
+    assert.include(said, "is not whole")
+    assert.deepStrictEqual(Object.keys(JSON.parse(p.read())), kept)
+    assert.strictEqual(p.run("restore"), "")
+    assert.strictEqual(p.read(), original)
+    assert.deepStrictEqual(p.aside(), ["package.json.before-pack.not-whole"])
   })
 
   it("a manifest put back and edited after a failed pack is not overwritten with the copy from before it", () => {

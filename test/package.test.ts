@@ -36,7 +36,7 @@ import {
   typecheckConsumers
 } from "./support/consumer.js"
 import { bundledNode, systemNodeIsEnough } from "../scripts/node22.mjs"
-import { ok, root, run } from "./support/build.js"
+import { env, ok, root, run } from "./support/build.js"
 import { buildTimeout, packed, packedEffect4 } from "./support/packed.js"
 import { assertLinks, type Links } from "./support/links.js"
 
@@ -412,13 +412,24 @@ describe.concurrent("the packed Effect 4 edition", { timeout: 180_000 }, () => {
     })
   )
 
-  it.live("the plex-auth binary starts from the installed package", () =>
+  it.live("the plex-auth binary starts from the installed package, and through npm's .bin link", () =>
     Effect.promise(async () => {
       const bin = path.join(project, "node_modules", self4, "dist", "bin", "plex-auth.js")
-      const help = ok(await run(node22, [bin, "--help"], project), "plex-auth --help")
-      for (const command of ["login", "whoami", "logout"]) assert.include(help.stdout, command)
-      const version = ok(await run(node22, [bin, "--version"], project), "plex-auth --version")
-      assert.include(version.stdout, "0.1.0")
+      // The link npm made for the package's `bin` (what `npx plex-auth` starts), run as it is, its shebang's
+      // `env node` finding a Node >= 22.19 first on the PATH, as the edition's engines ask of users.
+      const link = path.join(project, "node_modules", ".bin", "plex-auth")
+      const onPath = { ...env, PATH: [path.dirname(node22), env["PATH"]].join(path.delimiter) }
+      const [help, version, linked] = await Promise.all([
+        run(node22, [bin, "--help"], project),
+        run(node22, [bin, "--version"], project),
+        run(link, ["--version"], project, undefined, onPath)
+      ])
+      for (const command of ["login", "whoami", "logout"]) {
+        assert.include(ok(help, "plex-auth --help").stdout, command)
+      }
+      assert.include(ok(version, "plex-auth --version").stdout, "0.1.0")
+      assert.strictEqual(ok(linked, "node_modules/.bin/plex-auth --version").stdout, version.stdout)
+      assert.strictEqual(await fs.realpath(link), await fs.realpath(bin))
     })
   )
 })

@@ -80,7 +80,8 @@ describe("authUrl", () => {
   it.effect("carries clientID, code, the identity as context[device][...] and forwardUrl", () =>
     Effect.gen(function* () {
       const url = yield* PinLogin.authUrl({ code: "ABCD" }, { forwardUrl: "https://app.example/done?x=1" })
-      assert.isTrue(url.startsWith("https://app.plex.tv/auth#?"))
+      // The fake's sign-in page: FakePlex.layer makes it the default of a link given no authAppUrl.
+      assert.isTrue(url.startsWith(`${FakePlex.defaults.authAppUrl}#?`), url)
       const params = new URLSearchParams(url.slice(url.indexOf("#?") + 2))
       assert.strictEqual(params.get("clientID"), identity.clientIdentifier)
       assert.strictEqual(params.get("code"), "ABCD")
@@ -449,7 +450,7 @@ describe("login and Credentials.layerPinLogin", () => {
       assert.strictEqual(Redacted.value(token), pin?.authToken && Redacted.value(pin.authToken))
       const lines = yield* Ref.get(shown)
       assert.strictEqual(lines.length, 1)
-      assert.include(lines[0]!, `${pin?.code} https://app.plex.tv/auth#?`)
+      assert.include(lines[0]!, `${pin?.code} ${FakePlex.defaults.authAppUrl}#?`)
     }).pipe(Effect.provide(env({ autoApprovePins: { after: "3 seconds" } })))
   )
 

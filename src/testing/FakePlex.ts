@@ -25,6 +25,7 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -32,6 +33,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Core from "../core/fake/index.js"
+import { authAppUrlVariable } from "../core/pin.js"
 import * as ClientIdentity from "../ClientIdentity.js"
 import * as Credentials from "../Credentials.js"
 import * as PlexServer from "../PlexServer.js"
@@ -517,7 +519,7 @@ export interface FakePlexService {
   readonly token: Redacted.Redacted<string>
   /** The default server's client identifier. */
   readonly serverId: string
-  /** The default server's own access token. */
+  /** The default server's own access token, as it is when read (claimed again, or revoked, a new one). */
   readonly serverToken: Redacted.Redacted<string>
   /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
   readonly accounts: ReadonlyArray<FakeAccount>
@@ -541,7 +543,8 @@ export interface FakePlexService {
    * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one. A share's
    * token (a shared server's `accessToken`: a friend's share, an accepted invite's, a Home's) is refused by its
    * server from then on, and by plex.tv's `DELETE /api/servers/{id}` with 422; the share goes on, with a new token
-   * its user's resources list. False when it was unknown or already revoked.
+   * its user's resources list. So is a claimed server's own token (`serverToken`, an owned resource's
+   * `accessToken`): the server stays its owner's, with a new one. False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /**
@@ -555,8 +558,8 @@ export interface FakePlexService {
   readonly revokeDevice: (clientIdentifier: string) => Effect.Effect<boolean>
   /**
    * Whether plex.tv accepts a token: an account token not revoked (a Plex JWT until it expires), or the token a
-   * share of a server has now (its server takes it); not one of a share ended, of a server released since (claimed
-   * again, its shares have new tokens), or revoked.
+   * share of a server has now (its server takes it), or a claimed server's own token now (`serverToken`); not one of
+   * a share ended, of a server released since (claimed again, it and its shares have new tokens), or revoked.
    */
   readonly isTokenValid: (token: string | Redacted.Redacted<string>) => Effect.Effect<boolean>
   /** Adds drift to every later payload of an account (default: the default account). */
@@ -719,10 +722,33 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
   )
 
 /**
+ * `PLEX_AUTH_APP_URL` read as the fake's sign-in page (`authAppUrl`), every other key as the program's
+ * `ConfigProvider` has it: a PIN login's link (and `WebSignIn`'s page) given no `authAppUrl` is the fake's page,
+ * the only one that can approve the fake's PINs, whatever the environment says.
+ */
+const authAppUrlLayer = (fake: FakePlexService): Layer.Layer<never> =>
+  Layer.unwrapEffect(
+    Effect.configProviderWith((current) =>
+      Effect.succeed(
+        Layer.setConfigProvider(
+          ConfigProvider.orElse(
+            ConfigProvider.fromMap(new Map([[authAppUrlVariable, fake.authAppUrl]])),
+            () => current
+          )
+        )
+      )
+    )
+  )
+
+/**
  * The fake as a layer: an in-memory `HttpClient` that answers from the fake,
  * and the `FakePlex` service to inspect and control it. Point `PlexServer`
  * at `FakePlex.defaults.serverUrl` (or the `serverUrl` of the service);
- * plex.tv is at its usual URL.
+ * plex.tv is at its usual URL. A PIN login's link (and `WebSignIn`'s page)
+ * given no `authAppUrl` is the fake's sign-in page (`authAppUrl`): the layer
+ * reads `PLEX_AUTH_APP_URL` as that page, over the program's
+ * `ConfigProvider` (every other key reads through to it); an `authAppUrl`
+ * given still wins.
  *
  * @example
  * ```ts
@@ -745,9 +771,14 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | FakePlex> =>
-  Layer.effectContext(
+  Layer.unwrapEffect(
     Effect.map(make(options), (fake) =>
-      Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+      Layer.merge(
+        Layer.succeedContext(
+          Context.make(FakePlex, fake).pipe(Context.add(HttpClient.HttpClient, httpClient(fake)))
+        ),
+        authAppUrlLayer(fake)
+      )
     )
   )
 
@@ -766,7 +797,8 @@ const unservedUrl = "http://192.0.2.1:32400"
  * Everything a program needs, wired to the fake: {@link layer}, a
  * `ClientIdentity`, the default account's `Credentials`, `PlexServer` at the
  * default server (with `servers: []`, at an address nothing answers on),
- * `PlexTv` at the fake's plex.tv and `Jwt.JwtHost` at its clients.plex.tv.
+ * `PlexTv` at the fake's plex.tv and `Jwt.JwtHost` at its clients.plex.tv;
+ * PIN links default to the fake's sign-in page, as with {@link layer}.
  *
  * @example
  * ```ts
@@ -799,7 +831,8 @@ export const layerSignedIn = (
         Credentials.layer(fake.token),
         PlexServer.layer(fake.serverUrl === "" ? unservedUrl : fake.serverUrl),
         PlexTv.layer(fake.plexTvUrl),
-        Layer.succeed(JwtHost, { url: fake.clientsUrl })
+        Layer.succeed(JwtHost, { url: fake.clientsUrl }),
+        authAppUrlLayer(fake)
       ).pipe(Layer.orDie)
     )
   )

@@ -316,7 +316,15 @@ describe("core fake: plex.tv's legacy routes answer XML, whatever is asked", () 
       (await devicesOf(alice.token)).map((d) => d["clientIdentifier"]),
       den.clientIdentifier
     )
-    assert.strictEqual((await onServer(den.accessToken)).status, 200)
+    // With a new token of its own (a claim signs it in anew): the one it had before is refused.
+    const renewed = fake.server().accessToken
+    assert.notStrictEqual(renewed, den.accessToken)
+    assert.strictEqual(
+      (await devicesOf(alice.token)).find((d) => d["provides"] === "server")!["token"],
+      renewed
+    )
+    assert.strictEqual((await onServer(renewed)).status, 200)
+    assert.strictEqual((await onServer(den.accessToken)).status, 401)
   })
 
   it("GET /api/v2/user in XML (python-plexapi MyPlexAccount): a home's users home=1, its admin homeAdmin=1, homeSize", async () => {
@@ -630,7 +638,7 @@ describe("core fake: the owner a server shows follows releases and claims", () =
     await claimFor(carol.token)
     assert.strictEqual(fake.server().ownerId, carol.id)
     assert.strictEqual(fake.servers[0]!.ownerId, carol.id)
-    assert.deepStrictEqual(await root(den.accessToken), {
+    assert.deepStrictEqual(await root(fake.server().accessToken), {
       claimed: true,
       myPlexSigninState: "ok",
       myPlexUsername: carol.email

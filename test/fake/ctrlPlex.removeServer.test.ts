@@ -24,7 +24,12 @@ const resources = async (fake: FakePlex, token: string) => {
     })
   )
   assert.strictEqual(response.status, 200)
-  return (await response.json()) as Array<{ clientIdentifier: string; accessToken: string; owned: boolean }>
+  return (await response.json()) as Array<{
+    clientIdentifier: string
+    accessToken: string
+    owned: boolean
+    home: boolean
+  }>
 }
 
 /** @ctrl/plex `MyPlexResource.delete()`. */
@@ -185,6 +190,66 @@ describe("core fake: DELETE /api/servers/{id} (@ctrl/plex MyPlexResource.delete)
       assert.isTrue((await resources(fake, token)).some((r) => r.clientIdentifier === fake.serverId))
     }
     assert.deepStrictEqual(await userIds(fake, fake.account("alice").token), ["Kids", "bob"])
+  })
+
+  // No reference records what plex.tv answers a Home member who also has a friend share leaving it (python-plexapi has
+  // no such call; @ctrl/plex's MyPlexResource.delete only sends it, and documents MyPlexResource.home as "Unknown").
+  // The fake's choice, consistent with removeFriend and removeHomeUser each ending one share: the friend share is the
+  // user's own and ends (204); the Home's stays, and every listing shows it as the Home's.
+  it("a user both in the Home and a friend, with the friend share's accessToken: 204, the friend share ends, the Home access stays and is listed as the Home's", async () => {
+    const fake = makeFakePlex({
+      accounts: [{ username: "alice" }, { username: "bob" }],
+      homes: [{ members: ["bob"] }],
+      servers: [{ name: "Den", sharedWith: ["bob"] }]
+    })
+    const [alice, bob] = [fake.account("alice").token, fake.account("bob").token]
+    const den = async () => (await resources(fake, bob)).find((r) => r.clientIdentifier === fake.serverId)
+    /** The owner's `getSharedServers` (python-plexapi `MyPlexUser.get_token` reads a user's token from it). */
+    const sharedTokens = async () => {
+      const response = await fake.handler(
+        new Request(`${fake.plexTvUrl}/api/servers/${fake.serverId}/shared_servers`, {
+          headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": alice }
+        })
+      )
+      const root = parse(await response.text())
+      if (root instanceof XmlError) throw new Error(root.message)
+      return root.children.map((c) => c.attributes["accessToken"])
+    }
+    const friend = (await den())!
+    assert.isFalse(friend.home)
+    assert.deepStrictEqual(await sharedTokens(), [friend.accessToken])
+
+    const left = await deleteResource(fake, fake.serverId, {
+      "X-Plex-Client-Identifier": CLIENT,
+      "X-Plex-Token": friend.accessToken
+    })
+    assert.strictEqual(left.status, 204)
+    assert.strictEqual(await serverAccepts(fake, friend.accessToken), 401)
+    assert.isFalse(fake.isTokenValid(friend.accessToken))
+    // The Home access stays: the server is in bob's resources through the Home, with the Home share's own token, which
+    // the server and isTokenValid take, and which the owner's shared_servers lists for bob.
+    const home = (await den())!
+    assert.isTrue(home.home)
+    assert.notStrictEqual(home.accessToken, friend.accessToken)
+    assert.strictEqual(await serverAccepts(fake, home.accessToken), 200)
+    assert.strictEqual(await serverAccepts(fake, bob), 200)
+    assert.isTrue(fake.isTokenValid(home.accessToken))
+    assert.deepStrictEqual(await sharedTokens(), [home.accessToken])
+    assert.deepStrictEqual(await userIds(fake, alice), ["bob"])
+    // bob is a friend no more: removeFriend finds no one; the Home share is left only by leaving the Home (403).
+    const removeFriend = await fake.handler(
+      new Request(`${fake.plexTvUrl}/api/v2/sharings/${fake.account("bob").id}`, {
+        method: "DELETE",
+        headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": alice }
+      })
+    )
+    assert.strictEqual(removeFriend.status, 404)
+    const again = await deleteResource(fake, fake.serverId, {
+      "X-Plex-Client-Identifier": CLIENT,
+      "X-Plex-Token": home.accessToken
+    })
+    assert.strictEqual(again.status, 403)
+    assert.isTrue((await den())!.home)
   })
 
   it("refusals, in XML: 404 for an unknown server or one the account has nothing of, 401 for a bad token, 400 without a client identifier", async () => {

@@ -214,6 +214,19 @@ describe("core fake: DELETE /api/home/users/{id} (python-plexapi and @ctrl/plex 
       ).text()
       return [...text.matchAll(/<Device [^>]*clientIdentifier="([^"]*)"/g)].map((m) => m[1]).sort()
     }
+    /** The `token` of `login`'s devices with a client identifier (`/devices.xml`). */
+    const deviceTokens = async (login: string, client: string) => {
+      const text = await (
+        await fake.handler(
+          new Request(`${fake.plexTvUrl}/devices.xml`, {
+            headers: { "X-Plex-Client-Identifier": CLIENT, "X-Plex-Token": fake.account(login).token }
+          })
+        )
+      ).text()
+      return [...text.matchAll(/<Device [^>]*>/g)]
+        .filter((m) => m[0].includes(` clientIdentifier="${client}"`))
+        .map((m) => / token="([^"]*)"/.exec(m[0])?.[1])
+    }
     const resources = async (login: string) => {
       const response = await request("/api/v2/resources", fake.account(login).token, CLIENT)
       const list = (await response.json()) as Array<{
@@ -259,6 +272,9 @@ describe("core fake: DELETE /api/home/users/{id} (python-plexapi and @ctrl/plex 
     assert.isFalse(fake.isTokenValid(asBob))
     assert.isFalse(fake.isTokenValid(asAlice))
     assert.isTrue(fake.isTokenValid(bobOwn))
+    // bob's own client's entry holds its own token again, not the switch's revoked one (python-plexapi's
+    // MyPlexDevice.token, @ctrl/plex's MyPlexDevice.token: what a client reads to sign in as that device).
+    assert.deepStrictEqual(await deviceTokens("bob", "bob-own"), [bobOwn])
     // The friend share is bob's own, not the Home's: it stays, its token taken; the Home's share of Attic ends.
     const after = await resources("bob")
     assert.deepStrictEqual(Object.keys(after), ["Den"])

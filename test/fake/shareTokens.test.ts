@@ -189,3 +189,71 @@ describe("core fake: the tokens of shares", () => {
     assert.isDefined(await shareToken(fake, "carol"))
   })
 })
+
+/** Den's `/myplex/account` with a token (python-plexapi `PlexServer.account()`): its `authToken`, or the status. */
+const signedInWith = async (fake: FakePlex, token: string) => {
+  const response = await fake.handler(
+    new Request(`${fake.serverUrl}/myplex/account`, {
+      headers: { Accept: "application/json", "X-Plex-Token": token }
+    })
+  )
+  if (response.status !== 200) return response.status
+  return ((await response.json()) as { MyPlex: { authToken: string } }).MyPlex.authToken
+}
+
+describe("core fake: a server's own token", () => {
+  it("a server claimed again has a new token, which its owner's resources list; the old one is refused; isTokenValid knows both", async () => {
+    const fake = await fakeWithShares()
+    const first = fake.serverToken
+    assert.strictEqual(await shareToken(fake, "alice"), first)
+    assert.isTrue(fake.isTokenValid(first))
+    assert.strictEqual(await signedInWith(fake, first), first)
+
+    await releaseAndClaimAgain(fake)
+    const second = fake.serverToken
+    assert.notStrictEqual(second, first)
+    assert.match(second, /^[A-Za-z0-9]{20}$/)
+    assert.strictEqual(await shareToken(fake, "alice"), second)
+    assert.strictEqual(fake.server().accessToken, second)
+    assert.strictEqual(await onServer(fake, first), 401)
+    assert.strictEqual(await onServer(fake, second), 200)
+    assert.strictEqual(await signedInWith(fake, second), second)
+    assert.isFalse(fake.isTokenValid(first))
+    assert.isTrue(fake.isTokenValid(second))
+    assert.isFalse(fake.revokeToken(first), "a token superseded is revoked already")
+    // plex.tv refuses it as a revoked token (@ctrl/plex MyPlexResource.delete sends an owned resource's accessToken).
+    const refused = await deleteResource(fake, first)
+    assert.strictEqual(refused.status, 422)
+    assert.include(await refused.text(), "Invalid token")
+
+    // While the server is unclaimed, plex.tv knows no token of it.
+    const unclaimed = await fake.handler(
+      new Request(`${fake.serverUrl}/myplex/account`, {
+        method: "DELETE",
+        headers: { "X-Plex-Token": second }
+      })
+    )
+    assert.strictEqual(unclaimed.status, 200)
+    assert.isFalse(fake.isTokenValid(second))
+    assert.isFalse(fake.isTokenValid(fake.serverToken))
+  })
+
+  it("revokeToken of a server's own token: the server and plex.tv refuse it, the server stays its owner's with a new one", async () => {
+    const fake = await fakeWithShares()
+    const shared = await tokens(fake)
+    const first = fake.serverToken
+    assert.isTrue(fake.revokeToken(first))
+    assert.isFalse(fake.revokeToken(first), "revoked already")
+    assert.isFalse(fake.isTokenValid(first))
+    assert.strictEqual(await onServer(fake, first), 401)
+    assert.strictEqual((await deleteResource(fake, first)).status, 422)
+    const second = fake.serverToken
+    assert.notStrictEqual(second, first)
+    assert.strictEqual(await shareToken(fake, "alice"), second)
+    assert.strictEqual(fake.server().ownerId, fake.account("alice").id)
+    assert.isTrue(fake.isTokenValid(second))
+    assert.strictEqual(await onServer(fake, second), 200)
+    // The shares keep their tokens.
+    assert.deepStrictEqual(await tokens(fake), shared)
+  })
+})

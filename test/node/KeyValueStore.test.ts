@@ -858,7 +858,8 @@ describe("the examples of docs/pin-login.md, against the fake", () => {
       assert.strictEqual(urls.length, 1, "the second run used the stored token")
       const url = new URL(urls[0]!)
       const params = new URLSearchParams(url.hash.slice(2))
-      assert.strictEqual(url.origin + url.pathname, "https://app.plex.tv/auth")
+      // The fake's sign-in page: FakePlex.layer makes it the default of a link given no authAppUrl.
+      assert.strictEqual(url.origin + url.pathname, FakePlex.defaults.authAppUrl)
       assert.strictEqual(params.get("forwardUrl"), "https://myapp.example/plex-signed-in.html")
       assert.strictEqual(params.get("clientID"), localStorage.getItem(ClientIdentity.defaultStoreKey))
       assert.strictEqual(params.get("context[device][product]"), "My Plex Web App")

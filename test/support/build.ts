@@ -56,16 +56,27 @@ export interface Run {
 
 /**
  * Runs a command to its end (killed after `timeout`: by default 150 s, which a type check of the
- * installed package can take on a 2-core machine that runs every other check of `npm test` beside it).
+ * installed package can take on a 2-core machine that runs every other check of `npm test` beside it),
+ * in {@link env} or the `environment` given.
  */
-export const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 150_000) =>
+export const run = (
+  command: string,
+  args: ReadonlyArray<string>,
+  cwd: string,
+  timeout = 150_000,
+  environment: NodeJS.ProcessEnv = env
+) =>
   new Promise<Run>((resolve) => {
-    execFile(command, args, { cwd, env, timeout, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
-      resolve({
-        code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
-        stdout,
-        stderr
-      })
+    execFile(
+      command,
+      args,
+      { cwd, env: environment, timeout, maxBuffer: 16 * 2 ** 20 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+          stdout,
+          stderr
+        })
     )
   })
 

@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Effect, Random, Redacted, TestClock } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Random, Redacted, TestClock } from "effect"
 import { ClientIdentity, Credentials, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -213,5 +213,37 @@ describe("FakePlex legacy PINs, as the library reads them", () => {
         const account = yield* PlexAuth.getTokenDetails().pipe(Credentials.withToken(checked.authToken!))
         assert.strictEqual(account.username, "bob")
       }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("FakePlex layers: a PIN login's link defaults to the fake's sign-in page", () => {
+  /** The program's own ConfigProvider: a PLEX_AUTH_APP_URL of another page (as a shell may export), and a key of its own. */
+  const programs = ConfigProvider.fromMap(
+    new Map([
+      ["PLEX_AUTH_APP_URL", "http://127.0.0.1:9/elsewhere"],
+      ["MY_APP_KEY", "kept"]
+    ])
+  )
+  const links = Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const url = yield* PinLogin.authUrl({ code: "abcd" })
+    assert.isTrue(url.startsWith(`${fake.authAppUrl}#?clientID=`), url)
+    // An authAppUrl given still wins; the program's other keys read through.
+    const given = yield* PinLogin.authUrl({ code: "abcd" }, { authAppUrl: "http://127.0.0.1:8/auth" })
+    assert.isTrue(given.startsWith("http://127.0.0.1:8/auth#?clientID="), given)
+    assert.strictEqual(yield* Config.string("MY_APP_KEY"), "kept")
+  })
+
+  it.effect(
+    "FakePlex.layer and layerSignedIn: PinLogin.authUrl given no authAppUrl links to fake.authAppUrl",
+    () =>
+      Effect.gen(function* () {
+        const identity = ClientIdentity.layer({ clientIdentifier: CLIENT_ID, product: "Pin Test" })
+        yield* links.pipe(
+          Effect.provide(Layer.merge(FakePlex.layer({ plexTvUrl: "http://127.0.0.1:7" }), identity)),
+          Effect.withConfigProvider(programs)
+        )
+        yield* links.pipe(Effect.provide(FakePlex.layerSignedIn()), Effect.withConfigProvider(programs))
+      })
   )
 })

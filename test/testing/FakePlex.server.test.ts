@@ -349,4 +349,23 @@ describe("FakePlex server: share tokens", () => {
       )
     )
   )
+
+  it.effect(
+    "serverToken is the server's own token as it is now: isTokenValid and revokeToken take it, revoked it is a new one",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const first = fake.serverToken
+        assert.isTrue(Redacted.isRedacted(first))
+        assert.isTrue(yield* fake.isTokenValid(first))
+        assert.isTrue(yield* fake.revokeToken(first))
+        assert.isFalse(yield* fake.isTokenValid(first))
+        assert.strictEqual((yield* exchange(`${fake.serverUrl}/`, { token: first })).status, 401)
+        const second = fake.serverToken
+        assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+        assert.strictEqual(Redacted.value((yield* fake.server()).accessToken), Redacted.value(second))
+        assert.isTrue(yield* fake.isTokenValid(second))
+        assert.strictEqual((yield* exchange(`${fake.serverUrl}/`, { token: second })).status, 200)
+      }).pipe(Effect.provide(FakePlex.layer()))
+  )
 })

@@ -1,7 +1,7 @@
 /**
  * docs/web-sign-in.md "Setup" (Effect 3), as written there, served as a web handler against the in-memory
  * fake (in place of `FetchHttpClient`): the middleware answers 401 without a session, and the start route
- * redirects to app.plex.tv. The example once merged the middleware's layer beside the group's instead of
+ * redirects to the sign-in page (the fake's stand-in for app.plex.tv, FakePlex.layer's default). The example once merged the middleware's layer beside the group's instead of
  * providing it to them, and every request died with "Service not found: .../WebSignIn/Authentication".
  */
 import {
@@ -100,14 +100,15 @@ const appLive = (paths: Pick<WebSignIn.Options, "startPath" | "signOutPath"> = {
 const AppLive = appLive()
 
 describe("docs/web-sign-in.md Setup (Effect 3)", () => {
-  it("serves: 401 without a session, the start route redirects to app.plex.tv", async () => {
+  it("serves: 401 without a session, the start route redirects to the sign-in page (the fake's stand-in for app.plex.tv)", async () => {
     const { dispose, handler } = HttpApiBuilder.toWebHandler(Layer.mergeAll(AppLive, HttpServer.layerContext))
     try {
       const me = await handler(new Request("https://media.example.com/api/me"))
       assert.strictEqual(me.status, 401)
       const start = await handler(new Request("https://media.example.com/auth/plex/start"))
       assert.strictEqual(start.status, 303)
-      assert.isTrue((start.headers.get("location") ?? "").startsWith("https://app.plex.tv/auth#?"))
+      // The fake's stand-in for app.plex.tv's page: FakePlex.layer makes it the default sign-in page.
+      assert.isTrue((start.headers.get("location") ?? "").startsWith(`${FakePlex.defaults.authAppUrl}#?`))
     } finally {
       await dispose()
     }

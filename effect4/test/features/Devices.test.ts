@@ -190,7 +190,11 @@ describe("Devices: the account's servers (Effect 4)", () => {
         const carol = yield* plex.account("carol")
         assert.strictEqual(plex.servers[0]!.ownerId, carol.id)
         assert.strictEqual((yield* plex.server(den.clientIdentifier)).ownerId, carol.id)
-        const root = (yield* Effect.flatMap(onDen(den.accessToken), (response) => response.json)) as {
+        // Its own token is a new one (a claim signs it in anew); the one it had is refused.
+        const renewed = (yield* plex.server(den.clientIdentifier)).accessToken
+        assert.notStrictEqual(Redacted.value(renewed), Redacted.value(den.accessToken))
+        assert.strictEqual((yield* onDen(den.accessToken)).status, 401)
+        const root = (yield* Effect.flatMap(onDen(renewed), (response) => response.json)) as {
           readonly MediaContainer: Record<string, unknown>
         }
         const { claimed, myPlexSigninState, myPlexUsername } = root.MediaContainer

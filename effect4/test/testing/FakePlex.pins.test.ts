@@ -1,9 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { CLIENT_ID, exchange } from "./support.js"
@@ -196,5 +201,38 @@ describe("FakePlex PINs", () => {
       assert.match(created.text, /<pin id="\d+" code="[a-z0-9]{25}" product="" trusted="0"/)
       assert.include(created.text, 'expiresIn="120"')
     }).pipe(Effect.provide(FakePlex.layer({ pinLifetime: { strong: "2 minutes" } })))
+  )
+})
+
+describe("FakePlex layers: a PIN login's link defaults to the fake's sign-in page", () => {
+  /** The program's own ConfigProvider: a PLEX_AUTH_APP_URL of another page (as a shell may export), and a key of its own. */
+  const programs = ConfigProvider.fromUnknown({
+    PLEX_AUTH_APP_URL: "http://127.0.0.1:9/elsewhere",
+    MY_APP_KEY: "kept"
+  })
+  const links = Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const url = yield* PinLogin.authUrl({ code: "abcd" })
+    assert.isTrue(url.startsWith(`${fake.authAppUrl}#?clientID=`), url)
+    // An authAppUrl given still wins; the program's other keys read through.
+    const given = yield* PinLogin.authUrl({ code: "abcd" }, { authAppUrl: "http://127.0.0.1:8/auth" })
+    assert.isTrue(given.startsWith("http://127.0.0.1:8/auth#?clientID="), given)
+    assert.strictEqual(yield* Config.String("MY_APP_KEY"), "kept")
+  })
+
+  it.effect(
+    "FakePlex.layer and layerSignedIn: PinLogin.authUrl given no authAppUrl links to fake.authAppUrl",
+    () =>
+      Effect.gen(function* () {
+        const identity = ClientIdentity.layer({ clientIdentifier: CLIENT_ID, product: "Pin Test" })
+        yield* links.pipe(
+          Effect.provide(Layer.merge(FakePlex.layer({ plexTvUrl: "http://127.0.0.1:7" }), identity)),
+          Effect.provideService(ConfigProvider.ConfigProvider, programs)
+        )
+        yield* links.pipe(
+          Effect.provide(FakePlex.layerSignedIn()),
+          Effect.provideService(ConfigProvider.ConfigProvider, programs)
+        )
+      })
   )
 })

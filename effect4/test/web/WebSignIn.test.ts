@@ -193,7 +193,7 @@ describe("WebSignIn.start (Effect 4)", () => {
         const service = yield* WebSignIn.WebSignIn
         const started = yield* service.start
         const url = Redacted.value(started.url)
-        assert.isTrue(url.startsWith("https://app.plex.tv/auth#?"))
+        assert.isTrue(url.startsWith(`${FakePlex.defaults.authAppUrl}#?`), url)
         const params = authUrlParams(url)
         assert.strictEqual(params.get("clientID"), FakePlex.testIdentity.clientIdentifier)
         assert.strictEqual(params.get("context[device][product]"), FakePlex.testIdentity.product)
@@ -5114,7 +5114,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const app = yield* appHandler
         const started = yield* serve(app, request("/auth/plex/start"))
         assert.strictEqual(started.status, 303)
-        assert.isTrue((started.headers.get("location") ?? "").startsWith("https://app.plex.tv/auth#?"))
+        assert.isTrue((started.headers.get("location") ?? "").startsWith(`${FakePlex.defaults.authAppUrl}#?`))
         assert.strictEqual(started.headers.get("cache-control"), "no-store")
         const set = CoreCookies.parseSetCookie(started.headers.getSetCookie()[0] ?? "")
         assert.strictEqual(set?.name, "__Host-plex_session_pin")

@@ -59,7 +59,7 @@ export interface FakePlex {
   readonly login: string
   readonly password: string
   readonly token: string
-  /** The default server's client identifier and own access token. */
+  /** The default server's client identifier and own access token (as it is when read: claimed again, a new one). */
   readonly serverId: string
   readonly serverToken: string
   /** The accounts as they are when read: a managed user deleted since (removed from its Home) is not listed. */
@@ -77,7 +77,8 @@ export interface FakePlex {
    * Revokes a token: plex.tv then refuses it with 422 "Invalid token", as it does a signed-out one. A share's token
    * (a shared server's `accessToken`: a friend's share, an accepted invite's, a Home's) is refused by its server from
    * then on, and by plex.tv's `DELETE /api/servers/{id}` with 422; the share goes on, with a new token its user's
-   * resources list. False when it was unknown or already revoked.
+   * resources list. So is a claimed server's own token (`serverToken`, an owned resource's `accessToken`): the server
+   * stays its owner's, with a new one. False when it was unknown or already revoked.
    */
   readonly revokeToken: (token: string) => boolean
   /**
@@ -90,8 +91,9 @@ export interface FakePlex {
   readonly revokeDevice: (clientIdentifier: string) => boolean
   /**
    * Whether plex.tv accepts a token: an account token not revoked (a Plex JWT until it expires), or the token a share
-   * of a server has now (its server takes it, and @ctrl/plex's `DELETE /api/servers/{id}`); not one of a share ended,
-   * of a server released since (claimed again, its shares have new tokens), or revoked.
+   * of a server has now (its server takes it, and @ctrl/plex's `DELETE /api/servers/{id}`), or a claimed server's own
+   * token now (`serverToken`); not one of a share ended, of a server released since (claimed again, it and its shares
+   * have new tokens), or revoked.
    */
   readonly isTokenValid: (token: string, at?: At) => boolean
   /** Adds drift to every later payload of an account (default the default account). */
@@ -483,7 +485,8 @@ const serverView = (store: Store, s: SeedServer): FakeServer => ({
   ownerId: store.ownerOf(s),
   url: s.connections[0]?.uri ?? "",
   urls: s.connections.map((c) => c.uri),
-  accessToken: s.accessToken,
+  // Its own token now: a new one once claimed again (store serverToken).
+  accessToken: store.serverToken(s),
   version: s.version,
   connections: s.connections
 })
@@ -751,7 +754,10 @@ export const fromSeed = (
     password: firstAccount.password,
     token: firstAccount.token,
     serverId: firstServer?.clientIdentifier ?? "",
-    serverToken: firstServer?.accessToken ?? "",
+    // Read when asked: claimed again, or its token revoked, the server has a new one (store serverToken).
+    get serverToken() {
+      return firstServer === undefined ? "" : store.serverToken(firstServer)
+    },
     // Read when asked: a managed user deleted since (removed from its Home: store deleteAccess) is not listed.
     get accounts() {
       return [...store.accounts.values()].map(accountView)
@@ -765,8 +771,9 @@ export const fromSeed = (
     mintToken: (login, at) => Approve.mintToken(store, findAccount(login).id, timeOf(at), "control"),
     revokeToken: (token) => {
       const entry = store.tokens.get(token)
-      // Not an account token: a share's (a shared server's `accessToken`), revoked as plex.tv would (store revokeShareToken).
-      if (entry === undefined) return store.revokeShareToken(token)
+      // Not an account token: a share's (a shared server's `accessToken`) or a server's own, revoked as plex.tv would
+      // (store revokeShareToken, revokeServerToken).
+      if (entry === undefined) return store.revokeShareToken(token) || store.revokeServerToken(token)
       if (entry.revoked) return false
       entry.revoked = true
       return true
@@ -783,7 +790,8 @@ export const fromSeed = (
     },
     isTokenValid: (token, at) =>
       (!Jwts.isExpired(store, token, timeOf(at)) && store.accountByToken(token) !== undefined) ||
-      store.shareByToken(token) !== undefined,
+      store.shareByToken(token) !== undefined ||
+      store.serverByToken(token) !== undefined,
     patchAccount: (login, payload) => store.patchAccount(findAccount(login).id, payload),
     pins: (at) => {
       const now = timeOf(at)

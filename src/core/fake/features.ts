@@ -447,7 +447,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       ctx.json,
       200,
       "MyPlex",
-      Payloads.myPlexAccount(server, ctx.store.accounts.get(claim.accountId))
+      Payloads.myPlexAccount(server, ctx.store.accounts.get(claim.accountId), ctx.store.serverToken(server))
     )
   })
 
@@ -457,7 +457,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
     const access = ctx.store.pmsAccess(server, b.token(ctx), ctx.now)
     if (access === undefined || !access.admin) return Http.htmlPage(401)
     ctx.store.release(server)
-    return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined))
+    return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined, ""))
   })
 
   // python-plexapi `PlexServer.account()` (`Account.key`, `/myplex/account`): the server's plex.tv sign-in. An
@@ -466,14 +466,14 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
   const myPlexAccount = b.pms("getMyPlexAccount", ["GET"], "/myplex/account", (ctx, server) => {
     const ownerId = ctx.store.ownerOf(server)
     if (ownerId === undefined)
-      return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined))
+      return Http.pmsDocument(ctx.json, 200, "MyPlex", Payloads.myPlexAccount(server, undefined, ""))
     const access = ctx.store.pmsAccess(server, b.token(ctx), ctx.now)
     if (access === undefined || !access.admin) return Http.htmlPage(401)
     return Http.pmsDocument(
       ctx.json,
       200,
       "MyPlex",
-      Payloads.myPlexAccount(server, ctx.store.accounts.get(ownerId))
+      Payloads.myPlexAccount(server, ctx.store.accounts.get(ownerId), ctx.store.serverToken(server))
     )
   })
 
@@ -506,7 +506,7 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
         // plex.tv lists the account's own servers among its devices (python-plexapi's test finds the server
         // with `account.device(plex.friendlyName)`; `MyPlexDevice.connect` makes a `PlexServer` of one whose
         // `provides` has `server`).
-        ...ownedBy(ctx, account.id).map(Payloads.serverAuthorizedDevice)
+        ...ownedBy(ctx, account.id).map((s) => Payloads.serverAuthorizedDevice(s, ctx.store.serverToken(s)))
       ]
     })
   }
@@ -579,7 +579,8 @@ export const routes = (b: Builders): ReadonlyArray<Route> => {
       const presented = b.token(ctx)
       const owner = server === undefined ? undefined : ctx.store.ownerOf(server)
       if (server !== undefined && presented !== undefined) {
-        if (owner !== undefined && presented === server.accessToken) return removeServer(ctx, owner)
+        if (owner !== undefined && presented === ctx.store.serverToken(server))
+          return removeServer(ctx, owner)
         const share = ctx.store.sharesOf(server).find((s) => s.accessToken === presented)
         if (owner !== undefined && share !== undefined) return removeServer(ctx, share.accountId, presented)
       }

@@ -419,7 +419,7 @@ export const serverDevice = (
  * machine identifier as `clientIdentifier`, its own `token`, the times in
  * seconds, and a `Connection` (`uri`) per connection.
  */
-export const serverAuthorizedDevice = (s: SeedServer): Record<string, unknown> => ({
+export const serverAuthorizedDevice = (s: SeedServer, token: string): Record<string, unknown> => ({
   name: s.name,
   publicAddress: s.connections.find((c) => !c.local && !c.relay)?.address ?? s.connections[0]?.address ?? "",
   product: "Plex Media Server",
@@ -433,7 +433,7 @@ export const serverAuthorizedDevice = (s: SeedServer): Record<string, unknown> =
   clientIdentifier: s.clientIdentifier,
   version: s.version,
   id: s.deviceId,
-  token: s.accessToken,
+  token,
   // The times of its `/api/v2/resources` entry (2020-05-01T12:00:00Z, 2026-02-01T12:00:00Z).
   createdAt: 1588334400,
   lastSeenAt: 1769947200,
@@ -507,17 +507,18 @@ export const myPlexState = (owner: SeedAccount | undefined): Record<string, unkn
  * `POST /myplex/claim` with. python-plexapi's `PlexServer.claim` (`plexapi/server.py`) returns `Account(self, data)`
  * of that answer, and its `test_server_claim_unclaim` reads `signInState` (`"ok"` once claimed, `"none"` when not);
  * the fields are those `Account._loadData` reads (and plexjs's `getMyPlexAccount` names): `username` is the owner's
- * email, `authToken` the token the server signs in to plex.tv with (here its own token).
+ * email, `authToken` the token the server signs in to plex.tv with (here its own token, `token`).
  */
 export const myPlexAccount = (
   server: SeedServer,
-  owner: SeedAccount | undefined
+  owner: SeedAccount | undefined,
+  token: string
 ): Record<string, unknown> => {
   const local = server.connections.find((c) => c.local && !c.relay)
   const remote = server.connections.find((c) => !c.local && !c.relay)
   const plexPass = owner?.plexPass === true
   return {
-    authToken: owner === undefined ? "" : server.accessToken,
+    authToken: owner === undefined ? "" : token,
     username: owner?.email ?? "",
     mappingState: owner === undefined ? "unknown" : "mapped",
     mappingError: "",

@@ -476,7 +476,11 @@ const resourceDevices = (ctx: Context, account: SeedAccount): Array<Record<strin
   for (const server of ctx.store.seed.servers) {
     if (ctx.store.ownerOf(server) === account.id) {
       devices.push(
-        Payloads.serverDevice(server, { owned: true, accessToken: server.accessToken }, visible(server))
+        Payloads.serverDevice(
+          server,
+          { owned: true, accessToken: ctx.store.serverToken(server) },
+          visible(server)
+        )
       )
     } else {
       // Shared while claimed, and only by the owner who shared it (a claim by another account ends the shares).
@@ -672,7 +676,7 @@ const sourceResources = pms(
     if (target !== undefined) {
       return Http.pms(ctx.json, 200, {
         Device: {
-          accessToken: target.accessToken,
+          accessToken: ctx.store.serverToken(target),
           clientIdentifier: target.clientIdentifier,
           name: target.name,
           Connection: Payloads.sourceConnections(target.connections)

@@ -24,8 +24,11 @@ export interface RegisteredKey extends DeviceKeyEntry {
 export interface TokenEntry {
   readonly accountId: number
   readonly issuedAt: number
-  /** `share`: a share's token superseded or revoked (store shareToken), kept so that plex.tv answers it 422. */
-  readonly via: "seed" | "signIn" | "pin" | "control" | "jwt" | "share"
+  /**
+   * `share`, `server`: a share's or a server's own token superseded or revoked (store shareToken, serverToken), kept
+   * so that plex.tv answers it 422.
+   */
+  readonly via: "seed" | "signIn" | "pin" | "control" | "jwt" | "share" | "server"
   revoked: boolean
   /** The authorized device it was handed to (its `X-Plex-Client-Identifier`'s entry), if any. */
   deviceId?: number | undefined
@@ -245,6 +248,11 @@ export class Store {
    * when it was issued ({@link releases}): see {@link shareToken}. A seeded share not in it has its seeded token.
    */
   private readonly shareTokens = new Map<string, { readonly token: string; readonly releases: number }>()
+  /**
+   * The own token each server has now, by client identifier, with how many times it had been released when it was
+   * issued: see {@link serverToken}. A server not in it has its seeded token.
+   */
+  private readonly serverTokens = new Map<string, { readonly token: string; readonly releases: number }>()
   /** How many times each server was released (unclaimed: {@link release}) since the fake began, by client identifier. */
   private readonly releases = new Map<string, number>()
   private nextAddedShare = 1
@@ -386,14 +394,21 @@ export class Store {
     }
     // The device entries those switches made ({@link signedIn}: the client that switched became a device of the
     // account it switched to) go with their sessions, as a device removed does ({@link revokeDevice}), unless a token
-    // of the client's own (a sign-in of that account on that client) still signs it in.
+    // of the client's own (a sign-in of that account on that client) still signs it in: then the entry stays, holding
+    // that token (the last one handed to it), not the switch's revoked one.
     for (const id of switchedDevices) {
       const device = this.devices.get(id)
-      if (device === undefined) continue
-      const live = [...this.tokens].some(
-        ([token, entry]) => !entry.revoked && (entry.deviceId === id || token === device.token)
-      )
-      if (!live) this.revokeDevice(id)
+      if (device === undefined || this.tokens.get(device.token)?.revoked !== true) continue
+      let live: string | undefined
+      let issuedAt = Number.NEGATIVE_INFINITY
+      for (const [token, entry] of this.tokens) {
+        if (!entry.revoked && entry.deviceId === id && entry.issuedAt >= issuedAt) {
+          live = token
+          issuedAt = entry.issuedAt
+        }
+      }
+      if (live === undefined) this.revokeDevice(id)
+      else this.devices.set(id, { ...device, token: live })
     }
   }
 
@@ -520,6 +535,48 @@ export class Store {
     else this.tokens.set(token, { accountId, issuedAt: 0, via: "share", revoked: true })
   }
 
+  /**
+   * A server's own token now (its admin token: its owner's resources and devices list it, the server takes it as its
+   * owner's): the seeded one, until the server is released (unclaimed: removed from the account, its device revoked)
+   * or the token is revoked (`revokeToken`). Then it gets a new one (`randomString`, as a share's): a server claimed
+   * again signs in to plex.tv anew, with a new token, and the old one is refused from then on, by the server (401) and
+   * by plex.tv (422 "Invalid token", kept as a revoked token), as a share's is ({@link shareToken}).
+   */
+  serverToken(server: SeedServer): string {
+    const releases = this.releases.get(server.clientIdentifier) ?? 0
+    const known = this.serverTokens.get(server.clientIdentifier) ?? { token: server.accessToken, releases: 0 }
+    if (known.releases === releases && this.tokens.get(known.token)?.revoked !== true) return known.token
+    const entry = this.tokens.get(known.token)
+    if (entry !== undefined) entry.revoked = true
+    else
+      this.tokens.set(known.token, { accountId: server.ownerId, issuedAt: 0, via: "server", revoked: true })
+    const token = this.randomString(20)
+    this.serverTokens.set(server.clientIdentifier, { token, releases })
+    return token
+  }
+
+  /** The claimed server whose own token is `token` now: undefined for any other token. */
+  serverByToken(token: string): SeedServer | undefined {
+    if (token === "") return undefined
+    return this.seed.servers.find((server) => this.isClaimed(server) && this.serverToken(server) === token)
+  }
+
+  /**
+   * Revokes a claimed server's own token (`revokeToken`): the server and plex.tv refuse it; the server stays its
+   * owner's, with a new token its owner's resources list. False for a token that is no claimed server's now.
+   */
+  revokeServerToken(token: string): boolean {
+    const server = this.serverByToken(token)
+    if (server === undefined) return false
+    this.tokens.set(token, {
+      accountId: this.ownerOf(server) ?? server.ownerId,
+      issuedAt: 0,
+      via: "server",
+      revoked: true
+    })
+    return true
+  }
+
   /** An invite accepted: a share of the server with the invitee, with a token of its own, minted now. */
   addShare(server: SeedServer, ownerId: number, accountId: number): void {
     const key = `invite ${this.nextAddedShare++}`
@@ -596,7 +653,7 @@ export class Store {
     if (token === undefined || token === "") return undefined
     const owner = this.ownerOf(server)
     if (owner === undefined) return undefined
-    if (token === server.accessToken) return { admin: true, accountId: owner }
+    if (token === this.serverToken(server)) return { admin: true, accountId: owner }
     const share = this.sharesOf(server).find((s) => s.accessToken === token)
     if (share !== undefined) return { admin: false, accountId: share.accountId }
     const transient = this.transients.get(token)

@@ -313,7 +313,10 @@ export const fromCore = (core: Core.FakePlex): FakePlexService => ({
   password: Redacted.make(core.password),
   token: Redacted.make(core.token),
   serverId: core.serverId,
-  serverToken: Redacted.make(core.serverToken),
+  // Read when asked, as the core's: claimed again, or its token revoked, the server has a new one.
+  get serverToken() {
+    return Redacted.make(core.serverToken)
+  },
   // Read when asked, as the core's: a managed user deleted since is not listed.
   get accounts() {
     return core.accounts.map(accountView)

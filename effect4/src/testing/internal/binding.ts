@@ -271,7 +271,10 @@ export const fromCore = (fake: Core.FakePlex): FakePlexService => ({
   password: Redacted.make(fake.password),
   token: Redacted.make(fake.token),
   serverId: fake.serverId,
-  serverToken: Redacted.make(fake.serverToken),
+  // Read when asked, as the core's: claimed again, or its token revoked, the server has a new one.
+  get serverToken() {
+    return Redacted.make(fake.serverToken)
+  },
   // Read when asked, as the core's: a managed user deleted since is not listed.
   get accounts() {
     return fake.accounts.map(accountOf)
