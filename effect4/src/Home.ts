@@ -473,7 +473,13 @@ const switchedLayer = (
       : Effect.flatMap(attemptSwitch, Option.match({ onNone: () => switchOnce, onSome: (exit) => exit }))
   )
   const obtain = Effect.suspend(() => (refused === undefined ? switchOnce : Effect.fail(refused))).pipe(
-    Effect.tap((token) => Effect.sync(() => void (newest = token))),
+    // Not the token signed out (what `switchOnce` gives after a sign-out): `newest` keeps the last token a switch got,
+    // which the sign-out revokes as one of the layer's others once the builds are told, whether or not a build holds it.
+    Effect.tap((token) =>
+      Effect.sync(() => {
+        if (token !== signedOut) newest = token
+      })
+    ),
     Effect.tapError((error) =>
       Effect.sync(() => {
         if (

@@ -792,6 +792,49 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a build refused while a sign-out tells the builds leaves the layer's newest token to the sign-out's revokes",
+    () =>
+      Effect.gen(function* () {
+        // As above (`a` told first, its dropped token's revoke held, `d` refused meanwhile), and before the sign-out
+        // was answered a per-call build, refused the token `a` switched to, switched again and closed: the layer's
+        // newest token, which no build alive holds. Only the sign-out's revoke of the layer's other tokens reaches it.
+        const plex = yield* fake
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const a = yield* Layer.build(switched.layer)
+        const d = yield* Layer.build(switched.layer)
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 2 })
+        const out = yield* Effect.forkChild(Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(a))))
+        for (let turn = 0; turn < 200 && (yield* count) < 1; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count, 1, "the sign-out of the first token, held")
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provideContext(a))
+        // A per-call build starts from `a`'s new token; plex.tv refuses it once (it stays valid there): a switch.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const newest = yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(
+          Effect.provide(switched.layer)
+        )
+        assert.strictEqual((yield* plex.requests).filter((r) => r.route === "switchHomeUser").length, 3)
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count, 2, "the revoke of the token `a` dropped, held")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(d))))._tag,
+          "Failure"
+        )
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+        // Before the fix `d`'s refusal recorded the token signed out as the layer's newest: this one was left valid.
+        assert.isFalse(yield* plex.isTokenValid(newest), "the layer's newest token, revoked")
+        assert.strictEqual(yield* count, 3, "each once")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a sign-out through a layer switched to the admin never revokes the admin's own token as an extra",
     () =>
       Effect.gen(function* () {
