@@ -615,7 +615,8 @@ describe("core/web: what the bindings decide the same way", () => {
     )
     assert.isFalse(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: 0 }))
     assert.isTrue(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: undefined }))
-    // Only at the start: a return's failure keeps its own page (its PIN cookie decides, Flow.retriesAtReturn).
+    // "Refused for good" only at the start: a return's failure keeps its own page (its PIN cookie decides,
+    // Flow.retriesAtReturn), in words true of what plex.tv answered, as the start's.
     assert.deepStrictEqual(
       Pages.refusalFor({
         _tag: "PlexUnavailable",
@@ -623,8 +624,49 @@ describe("core/web: what the bindings decide the same way", () => {
         failure: "Unexpected",
         status: 404
       }),
-      { _tag: "Unavailable" }
+      { _tag: "Unavailable", answered: "failed" }
     )
+    const atReturn = (failure: string, status?: number, retryPath?: string) =>
+      Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkAccess", failure, status }, retryPath)
+    assert.deepStrictEqual(atReturn("RateLimited", 429, "/cb?state=s"), {
+      _tag: "Unavailable",
+      retryPath: "/cb?state=s",
+      answered: "busy"
+    })
+    assert.deepStrictEqual(atReturn("NetworkError", undefined, "/cb?state=s"), {
+      _tag: "Unavailable",
+      retryPath: "/cb?state=s"
+    })
+    const returnPages = [
+      [
+        atReturn("RateLimited", 429, "/cb?state=s"),
+        ">Plex is busy</h1>",
+        "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept for a few minutes"
+      ],
+      [
+        atReturn("Unexpected", 502, "/cb?state=s"),
+        ">Sign-in could not finish</h1>",
+        "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept for a few minutes"
+      ],
+      [
+        atReturn("RateLimited", 429),
+        ">Plex is busy</h1>",
+        "Plex is busy, so your sign-in could not be finished. Please start again in a minute."
+      ],
+      [
+        atReturn("Unexpected", 503),
+        ">Sign-in could not finish</h1>",
+        "Plex could not finish your sign-in just now. Please start again in a moment."
+      ]
+    ] as const
+    for (const [refusal, title, text] of returnPages) {
+      const told = Pages.refusalPage(refusal, "/start")
+      assert.include(told, title)
+      assert.include(told, text)
+      assert.notInclude(told, "did not answer")
+      assert.notInclude(told, "could not be reached")
+      assert.notMatch(told, /\b(429|50[23])\b/)
+    }
     const refusedPage = Pages.refusalPage(refused("Unexpected", 404), "/start", "/home")
     assert.include(refusedPage, '<h1 id="refused" data-reason="Unavailable">Sign-in not available</h1>')
     assert.include(refusedPage, "Plex refused to start a sign-in for this app")

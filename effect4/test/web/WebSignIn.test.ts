@@ -6116,21 +6116,41 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
           return { cookie: `${pin?.name}=${pin?.value}`, path: `${url.pathname}${url.search}` }
         })
-        // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now.
+        // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now, the page saying
+        // what plex.tv did in words true of it, as the start's (Pages.refusalFor): "did not answer" only when it did
+        // not, "busy" for a 429; never a status code.
         const forNow = [
-          ["checkPin", Fault.reset],
-          ["checkPin", Fault.status(503)],
-          ["checkPin", Fault.rateLimited()],
-          ["getServerResources", Fault.status(502)]
+          [
+            "checkPin",
+            Fault.reset,
+            "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: your sign-in is kept"
+          ],
+          [
+            "checkPin",
+            Fault.status(503),
+            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+          ],
+          [
+            "checkPin",
+            Fault.rateLimited(),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
+          ],
+          [
+            "getServerResources",
+            Fault.status(502),
+            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+          ]
         ] as const
         const { cookie, path } = yield* begin
-        for (const [target, fault] of forNow) {
+        for (const [target, fault, told] of forNow) {
           yield* FakePlex.fault(target, fault)
           const unavailable = yield* serve(app, request(path, { headers: { cookie } }))
           yield* FakePlex.clearFaults
           assert.strictEqual(unavailable.status, 503, target)
           const page = yield* Effect.promise(() => unavailable.text())
-          assert.include(page, "Please try again in a moment")
+          assert.include(page, told, target)
+          if (fault !== Fault.reset) assert.notInclude(page, "did not answer", target)
+          assert.notMatch(page, /\b(429|50[23])\b/, target)
           assert.include(page, `<a class="button" href="${path}">Try again</a>`)
           assert.include(page, 'href="/auth/plex/start">Start again</a>')
           // Only the old name's cookie is expired: the PIN cookie is neither deleted nor set again.
@@ -6150,7 +6170,12 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const refused = yield* serve(app, request(second.path, { headers: { cookie: second.cookie } }))
         yield* FakePlex.clearFaults
         assert.strictEqual(refused.status, 503)
-        assert.include(yield* Effect.promise(() => refused.text()), 'href="/auth/plex/start">Start again</a>')
+        const final = yield* Effect.promise(() => refused.text())
+        assert.include(final, 'href="/auth/plex/start">Start again</a>')
+        // plex.tv answered (a 400): not "did not answer", nor its status.
+        assert.include(final, "Plex could not finish your sign-in just now. Please start again in a moment.")
+        assert.notInclude(final, "did not answer")
+        assert.notMatch(final, /\b400\b/)
         assert.deepStrictEqual(setCookies(refused), [
           ["__Host-plex_session_pin", 0],
           ["plex_session_pin", 0]

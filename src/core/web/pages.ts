@@ -67,9 +67,10 @@ export type Refusal =
        */
       readonly refused?: true
       /**
-       * At the start: plex.tv answered the PIN request, not with a PIN, in a way trying again may change (not
-       * `refused`): `"busy"` when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for
-       * another (a 5xx, a 408, 421 or 425). Absent when it did not answer (or not in full): "Plex did not answer".
+       * plex.tv answered, in a way trying again may change (at the start, the PIN request, not `refused`): `"busy"`
+       * when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for another (a 5xx, a
+       * 408, 421 or 425). At a return too (the PIN check, the user, the access check), its page then saying so instead
+       * of "Plex did not answer". Absent when it did not answer (or not in full, or not in time): "Plex did not answer".
        */
       readonly answered?: "busy" | "failed"
       /** With `answered: "busy"`: the `Retry-After` asked for more than a minute ("try again later", not "in a minute"). */
@@ -130,21 +131,22 @@ export const refusalFor = (
       return { _tag: "TooMany" }
     default:
       return retryPath !== undefined
-        ? { _tag: "Unavailable", retryPath }
+        ? { _tag: "Unavailable", retryPath, ...answeredWith(error) }
         : error.operation === "createPin"
           ? refusedForGood(error)
             ? { _tag: "Unavailable", atStart: true, refused: true }
-            : { _tag: "Unavailable", atStart: true, ...answeredAtStart(error) }
-          : { _tag: "Unavailable" }
+            : { _tag: "Unavailable", atStart: true, ...answeredWith(error) }
+          : { _tag: "Unavailable", ...answeredWith(error) }
   }
 }
 
 /**
- * What plex.tv answered a start's PIN request that failed, but not for good ({@link refusedForGood}): busy (a
- * `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for more than a minute), failed (another
- * status: a 5xx, a 408, 421 or 425), or nothing (`NetworkError`: no answer, none in time, or one cut off).
+ * What plex.tv answered a request of a start or a return that failed (at the start, not for good:
+ * {@link refusedForGood}): busy (a `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for
+ * more than a minute), failed (another status: a 5xx, a 408, 421 or 425; at a return, any other answer), or nothing
+ * (`NetworkError`: no answer, none in time, or one cut off).
  */
-const answeredAtStart = (error: {
+const answeredWith = (error: {
   readonly failure?: string
   readonly status?: number | undefined
   readonly retryAfterMillis?: number | undefined
@@ -240,41 +242,14 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
           "owner's Plex Media Server. Ask the owner to share the server with you."
       }
     case "Unavailable":
-      return refusal.retryPath !== undefined
+      return refusal.refused === true
         ? {
-            title: "Plex could not be reached",
+            title: "Sign-in not available",
             text:
-              "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
-              "your sign-in is kept for a few minutes, and finishes once Plex answers."
+              "Plex refused to start a sign-in for this app, so you cannot sign in here for now. Trying again will " +
+              "not help: please tell the app's owner."
           }
-        : refusal.refused === true
-          ? {
-              title: "Sign-in not available",
-              text:
-                "Plex refused to start a sign-in for this app, so you cannot sign in here for now. Trying again will " +
-                "not help: please tell the app's owner."
-            }
-          : refusal.answered === "busy"
-            ? {
-                title: "Plex is busy",
-                text:
-                  "Plex is busy, so your sign-in could not be started. " +
-                  (refusal.later === true ? "Please try again later." : "Please try again in a minute.")
-              }
-            : refusal.answered === "failed"
-              ? {
-                  title: "Sign-in could not start",
-                  text: "Plex could not start your sign-in just now. Please try again in a moment."
-                }
-              : refusal.atStart === true
-                ? {
-                    title: "Plex could not be reached",
-                    text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
-                  }
-                : {
-                    title: "Plex could not be reached",
-                    text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
-                  }
+        : unavailableText(refusal)
     case "NotSaved":
       return refusal.retryPath !== undefined
         ? {
@@ -295,6 +270,36 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
           "Please try again shortly."
       }
   }
+}
+
+/**
+ * The words of an `Unavailable` page plex.tv did not refuse for good, one choice for the start and the return: what
+ * plex.tv did (`answered`: busy, failed, or no answer), what could not be done (the sign-in started, or finished), and
+ * what to do: try the start again; at a return whose PIN cookie was kept (`retryPath`), try the same return again, the
+ * sign-in kept meanwhile; at another return, start again.
+ */
+const unavailableText = (refusal: Extract<Refusal, { readonly _tag: "Unavailable" }>) => {
+  const atStart = refusal.atStart === true
+  const kept = refusal.retryPath !== undefined
+  const when =
+    refusal.answered === "busy" ? (refusal.later === true ? "later" : "in a minute") : "in a moment"
+  const again = `Please ${atStart || kept ? "try" : "start"} again ${when}${
+    kept ? ": your sign-in is kept for a few minutes, and finishes once Plex answers." : "."
+  }`
+  return refusal.answered === "busy"
+    ? {
+        title: "Plex is busy",
+        text: `Plex is busy, so your sign-in could not be ${atStart ? "started" : "finished"}. ${again}`
+      }
+    : refusal.answered === "failed"
+      ? {
+          title: atStart ? "Sign-in could not start" : "Sign-in could not finish",
+          text: `Plex could not ${atStart ? "start" : "finish"} your sign-in just now. ${again}`
+        }
+      : {
+          title: "Plex could not be reached",
+          text: `Plex did not answer, so your sign-in could not be ${atStart ? "started" : "finished"}. ${again}`
+        }
 }
 
 /**
