@@ -1528,7 +1528,8 @@ const makeWith = (
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
         const checkPin = PinLogin.check({ id: pin.id }).pipe(
           Effect.catchTags({
-            // An id PinLogin.check refuses (not a positive integer) is no PIN this flow started.
+            // An id PinLogin.check refuses (not a positive integer) is no PIN this flow started (Core.readPinData
+            // refuses its cookie before: not reached).
             InvalidInput: () => Effect.fail(new SignInNotStarted({ reason: "Invalid" })),
             PinExpired: () => Effect.fail(new SignInExpired()),
             BadRequest: (e) => Effect.fail(unavailable("checkPin")(e)),
@@ -1875,8 +1876,8 @@ const makeWith = (
     const revokePending = (pin: Core.PinState) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          // A PIN id plex.tv cannot have given (Flow.hasPinToAsk): no PIN to ask about, no token to revoke.
-          !Flow.hasPinToAsk(pin) || !signOuts.claimPinCheck(pin.nonce, now)
+          // (A PIN id plex.tv cannot have given is no pending PIN: Core.readPinData refused its cookie.)
+          !signOuts.claimPinCheck(pin.nonce, now)
             ? Effect.succeed(false)
             : restore(askPending(pin)).pipe(
                 Effect.onExit((exit) =>

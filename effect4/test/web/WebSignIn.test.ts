@@ -2850,6 +2850,37 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a PIN cookie whose id plex.tv cannot have given (signed: 0, a negative, a fraction, past 2^53) is a bad cookie: its return is refused as Invalid, whatever its state (not another sign-in pending), and deletes it; plex.tv is not asked",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const asked = (yield* fake.requests).length
+        for (const i of [0, -1, 1.5, 2 ** 53]) {
+          const value = yield* Effect.promise(() =>
+            Signed.sign(key, Core.pinPurpose, { i, c: "x", n: "n" }, Date.now() + 1e9)
+          )
+          const cookie = `${started.cookie.name}=${value}`
+          // Its own return, and another's (a state it does not hold): the cookie is no pending sign-in's either way.
+          for (const state of ["n", "other"]) {
+            const returned = yield* failure(
+              service.callback({ cookie, url: `${APP}/auth/plex/callback?state=${state}` })
+            )
+            assert.deepStrictEqual(
+              returned._tag === "SignInNotStarted" ? [returned.reason] : [returned._tag],
+              ["Invalid"],
+              `id ${i}, state ${state}`
+            )
+            assert.isFalse(Flow.keepsPinCookieAfter(returned), `id ${i}, state ${state}: the cookie kept`)
+          }
+        }
+        assert.strictEqual((yield* fake.requests).length, asked, "plex.tv asked")
+      }).pipe(Effect.provide(env()))
+  )
+
   // The return's request gone (or the layer shut down) while plex.tv does not answer the check of its PIN it then
   // makes for the sign-out: that check is bounded as the sign-out's is (5 s + 5 s), not held for PinLogin's own
   // per-attempt timeout and retries, nor for ever: the interruption of the return ends.

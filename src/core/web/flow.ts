@@ -9,7 +9,6 @@
  * @internal
  */
 import * as AuthUrl from "../authUrl.js"
-import { pinIdProblem } from "../pin.js"
 import { parseRetryAfter } from "../policy.js"
 import * as Cookies from "./cookies.js"
 import type { SetCookie } from "./cookies.js"
@@ -482,13 +481,6 @@ export const pendingPins = async (
   }
   return pins
 }
-
-/**
- * Whether a pending sign-in's PIN can be asked about at plex.tv ({@link checksPendingPin}): its id is one plex.tv can
- * have given (a positive integer). One that is not (a PIN cookie of no PIN this flow started, its return failing with
- * `SignInNotStarted` "Invalid") has no token to revoke: not asked, nor logged as a PIN that could not be checked.
- */
-export const hasPinToAsk = (pin: S.PinState): boolean => pinIdProblem(pin.id) === undefined
 
 /**
  * Whether a sign-out asks plex.tv for the PIN of a sign-in pending in its browser (its PIN cookie sent), to revoke the

@@ -7,6 +7,7 @@
  * @internal
  */
 import { grantsAccess } from "../access.js"
+import { pinIdProblem } from "../pin.js"
 import * as B64 from "./base64url.js"
 import type { SetCookie } from "./cookies.js"
 
@@ -277,10 +278,20 @@ export interface PinState {
 
 export const pinData = (pin: PinState): unknown => ({ i: pin.id, c: pin.code, n: pin.nonce })
 
+/**
+ * The PIN a verified PIN-flow cookie holds, or `undefined` when it holds none this flow can have started: an id
+ * plex.tv cannot have given (not a positive safe integer: 0, a negative, a fraction, one past 2^53; the core's
+ * `pinIdProblem`, PinLogin.check's own input check), or a code or nonce that is not a string. The callback refuses
+ * such a cookie as one that does not verify (`SignInNotStarted` "Invalid", the cookie deleted), before anything is
+ * asked of plex.tv; a sign-out that revokes finds no pending PIN in it.
+ */
 export const readPinData = (data: unknown): PinState | undefined => {
   if (typeof data !== "object" || data === null) return undefined
   const { c, i, n } = data as { i?: unknown; c?: unknown; n?: unknown }
-  return typeof i === "number" && Number.isSafeInteger(i) && typeof c === "string" && typeof n === "string"
+  return typeof i === "number" &&
+    pinIdProblem(i) === undefined &&
+    typeof c === "string" &&
+    typeof n === "string"
     ? { id: i, code: c, nonce: n }
     : undefined
 }
