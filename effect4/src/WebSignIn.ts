@@ -994,35 +994,41 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
-        // The `Retry-After` of plex.tv's last answer to the PIN request: the library's error for a 403 or a 400 does
-        // not carry it, and an answer that asks to be tried later is no refusal for good (Pages.refusedForGood).
-        let retryAfter: string | undefined
+        // plex.tv's last answer to the PIN request (Flow.StartAnswer), none while a request waits for one: the
+        // library's error for a 403 or a 400 does not carry its `Retry-After`, and an answer that asks to be tried
+        // later is no refusal for good (Pages.refusedForGood), nor is a start that ends while waiting that out.
+        let last: Flow.StartAnswer | undefined
         const pin = yield* PinLogin.create({ strong: true }).pipe(
-          Effect.updateService(
-            HttpClient.HttpClient,
-            HttpClient.tap((response) =>
-              Effect.sync(() => {
-                retryAfter = response.headers["retry-after"]
-              })
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            client.pipe(
+              HttpClient.tapRequest(() =>
+                Effect.sync(() => {
+                  last = undefined
+                })
+              ),
+              HttpClient.tap((response) =>
+                Effect.map(Clock.currentTimeMillis, (now) => {
+                  last = Flow.startAnswered(response.status, response.headers["retry-after"], now)
+                })
+              )
             )
           ),
           // Only when the failure is an answer (a status): the last attempt's. One that got none (a connection
           // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
           Effect.catch((error: { readonly _tag: string; readonly status?: number | undefined }) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(
-                unavailable(
-                  "createPin",
-                  error.status === undefined ? undefined : Flow.startRetryAfter(retryAfter, now)
-                )(error)
-              )
+            Effect.fail(
+              unavailable("createPin", error.status === undefined ? undefined : last?.retryAfterMillis)(error)
             )
           ),
           // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
+          // Ended while waiting out the Retry-After of plex.tv's last answer (Flow.startTimedOut): still "busy", the
+          // wait left carried on.
           Effect.timeoutOrElse({
             duration: Duration.millis(Flow.startWaitMillis),
             orElse: () =>
-              Effect.fail(new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure }))
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.fail(new PlexUnavailable({ operation: "createPin", ...Flow.startTimedOut(last, now) }))
+              )
           }),
           // The visitor sees only a short page (Pages.refusalFor: not reached, busy, failed, refused): the log names the failure.
           Effect.tapError((error) =>

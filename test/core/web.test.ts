@@ -294,6 +294,23 @@ describe("core/web: the sign-in flow's facts", () => {
     assert.notInclude(url, pin.code)
     assert.deepStrictEqual(SignIn.readPinData(SignIn.pinData(pin)), pin)
     assert.isUndefined(SignIn.readPinData({ i: "1", c: "x", n: "y" }))
+    // A start that ends while waiting out the Retry-After of plex.tv's last answer: that answer's failure and status,
+    // the wait left; none left is 0. No answer to wait out (none yet, or none with a Retry-After): no answer in time.
+    const limited = Flow.startAnswered(429, "20", 1000)
+    assert.deepStrictEqual(Flow.startTimedOut(limited, 11_000), {
+      failure: "RateLimited",
+      status: 429,
+      retryAfterMillis: 10_000
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(Flow.startAnswered(503, "5", 0), 10_000), {
+      failure: "Unexpected",
+      status: 503,
+      retryAfterMillis: 0
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(Flow.startAnswered(503, undefined, 0), 10_000), {
+      failure: "NetworkError"
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(undefined, 10_000), { failure: "NetworkError" })
     // An id plex.tv cannot have given (PinLogin.check's own check, pinIdProblem) is no PIN this flow started: the
     // cookie reads as none (a bad cookie), so nothing is asked of plex.tv for it, at the return or a sign-out.
     for (const i of [0, -0, -1, -7, 1.5, Number.MAX_SAFE_INTEGER + 1, 1e21, Infinity, NaN]) {

@@ -5475,7 +5475,7 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
-    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, the retry never sent",
+    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, still the 429 with the wait left (10 s), the retry never sent",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -5500,9 +5500,14 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         yield* Fiber.interrupt(fiber)
         const result = done !== undefined && Exit.isSuccess(done) ? done.value : undefined
         const error = result !== undefined && Result.isFailure(result) ? result.failure : undefined
+        // Given up while waiting out plex.tv's Retry-After: not "no answer" (NetworkError, the page's "Plex did not
+        // answer", no Retry-After), but the 429 it was waiting out, with what is left of its wait (Flow.startTimedOut):
+        // the page says "busy", the start route's 503 carries Retry-After 10.
         assert.deepStrictEqual(
-          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(done)],
-          ["createPin", "NetworkError"]
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, error.retryAfterMillis]
+            : [String(done)],
+          ["createPin", "RateLimited", 429, 10_000]
         )
         // The retry, due at 20 s, was given up with the start.
         yield* TestClock.adjust("60 seconds")
@@ -5622,6 +5627,68 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.strictEqual(answer.status, 503)
         assert.strictEqual(answer.headers.get("retry-after"), String(2 ** 31))
       }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: a Retry-After already past (a date before now, or 0) asks for no wait: the start's Warning and its 503's Retry-After both say 1 s, the least wait a client does not take for 'at once'",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        // The TestClock is at 1970-01-01: a date of 1969 is past.
+        for (const asked of ["Wed, 31 Dec 1969 23:00:00 GMT", "0"]) {
+          yield* FakePlex.clearFaults
+          yield* FakePlex.fault("createPin", Fault.status(503, { headers: { "retry-after": asked } }))
+          // The error says what plex.tv asked for: no wait.
+          const error = yield* failure(service.start)
+          assert.deepStrictEqual(
+            error._tag === "PlexUnavailable"
+              ? [error.failure, error.status, error.retryAfterMillis]
+              : [error._tag],
+            ["Unexpected", 503, 0],
+            asked
+          )
+          const { exit, lines } = yield* withCapturedLogs(serve(app, request("/auth/plex/start")))
+          assert.isTrue(Exit.isSuccess(exit), asked)
+          if (Exit.isFailure(exit)) continue
+          assert.strictEqual(exit.value.status, 503, asked)
+          assert.strictEqual(exit.value.headers.get("retry-after"), "1", asked)
+          const warned = lines.filter((line) => line.includes("could not be asked for a sign-in's PIN"))
+          assert.strictEqual(warned.length, 1, String(lines))
+          assert.include(warned[0], "(createPin: Unexpected 503, Retry-After 1 s)", asked)
+        }
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
+    "start: a 429 asking for 1 s, retried, then no answer until the start's 10 s end: PlexUnavailable NetworkError, no status nor retryAfterMillis (the wait was over, the retry sent)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.rateLimited("1 second"), { times: 1 })
+        yield* FakePlex.fault("createPin", Fault.hang)
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        const fiber = yield* Effect.forkChild(
+          Effect.result(service.start).pipe(RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 1 })))
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The retry, after the second the 429 asked for, hangs until the start's 10 s are up (steps of 100 ms).
+        for (let step = 0; step < 150 && fiber.pollUnsafe() === undefined; step++) {
+          yield* TestClock.adjust("100 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(yield* asked, 2)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.failure, error.status, "retryAfterMillis" in error]
+            : [String(error?._tag)],
+          ["NetworkError", undefined, false]
+        )
+      }).pipe(Effect.provide(env()))
   )
 
   it.effect(
