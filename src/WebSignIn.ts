@@ -1580,19 +1580,31 @@ const makeWith = (
         const token = approved.authToken
         if (token === undefined) return yield* new SignInNotApproved()
         obtained.token = token
+        // The token refused once obtained: when a sign-out of this browser ended the sign-in meanwhile, it is that
+        // sign-out's doing (one that revokes, finding this return not in flight, past Flow.maxReturnsInFlight, checked
+        // the PIN and revoked its token itself): the sign-in ended, as a return a sign-out ended is ("NoCookie", the
+        // outcome of a return in flight), not one plex.tv did not approve.
+        const tokenRefused = () =>
+          Effect.flatMap(Clock.currentTimeMillis, (at) =>
+            Effect.fail(
+              signOuts.ended(pin.nonce, at)
+                ? new SignInNotStarted({ reason: "NoCookie" })
+                : new SignInNotApproved()
+            )
+          )
 
         const account = yield* PlexAuth.getTokenDetails().pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
-          Effect.catchAll((e): Effect.Effect<never, SignInNotApproved | PlexUnavailable> =>
+          Effect.catchAll((e): Effect.Effect<never, SignInNotApproved | SignInNotStarted | PlexUnavailable> =>
             // A 403 refuses no token (core/refreshRun.ts tokenRefusedBy): plex.tv has no answer for now.
             e._tag === "Unauthorized" && tokenRefusedBy(e.status)
-              ? Effect.fail(new SignInNotApproved())
+              ? tokenRefused()
               : Effect.fail(unavailable("getTokenDetails")(e))
           ),
           withinCallbackWait("getTokenDetails", deadline)
         )
         const access = yield* checker.check(token).pipe(
-          Effect.mapError(() => new SignInNotApproved()),
+          Effect.catchAll(() => tokenRefused()),
           withinCallbackWait("checkAccess", deadline)
         )
         switch (access._tag) {
@@ -1600,7 +1612,7 @@ const makeWith = (
             yield* Effect.logWarning(Core.messages.refused(account.username, machineIdentifier))
             return yield* new AccessDenied({ username: account.username })
           case "InvalidToken":
-            return yield* new SignInNotApproved()
+            return yield* tokenRefused()
           case "Unknown":
             // The status plex.tv answered with, when it answered, as createPin's, checkPin's and getTokenDetails'.
             return yield* unavailable("checkAccess")(access.error)

@@ -2827,6 +2827,99 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a return past maxReturnsInFlight (not listed) that obtained the token, a sign-out that revokes coming meanwhile: both revoke it, the second refused quietly: the token revoked, no Warning, the return refused as ended",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // Flow.maxReturnsInFlight returns of other sign-ins (signed PIN cookies of PINs plex.tv does not know), held at
+        // their PIN check: the table of returns in flight is full.
+        let held = 0
+        const allHeld = yield* Deferred.make<void>()
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.andThen(
+              ++held === Flow.maxReturnsInFlight ? Deferred.succeed(allHeld, undefined) : Effect.void,
+              Effect.never
+            )
+          )
+        )
+        const values = yield* Effect.promise(() =>
+          Promise.all(
+            Array.from({ length: Flow.maxReturnsInFlight }, (_, n) =>
+              Signed.sign(
+                key,
+                Core.pinPurpose,
+                { i: 1_000_000 + n, c: "x", n: `other${n}` },
+                Date.now() + 1e9
+              )
+            )
+          )
+        )
+        const others = yield* Effect.forEach(values, (value, n) =>
+          Effect.forkChild(
+            service.callback({
+              cookie: `${started.cookie.name}=${value}`,
+              url: `${APP}/auth/plex/callback?state=other${n}`
+            })
+          )
+        )
+        yield* Deferred.await(allHeld)
+        yield* FakePlex.clearFaults
+        // This browser's return obtains the token, then waits at the access check for the test (answered as plex.tv
+        // would then).
+        const reached = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond((request) =>
+            Deferred.succeed(reached, undefined).pipe(
+              Effect.andThen(Deferred.await(gate)),
+              Effect.andThen(Effect.orDie(fake.handle(request)))
+            )
+          )
+        )
+        const returning = yield* Effect.forkChild(
+          withCapturedLogs(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
+        )
+        yield* Deferred.await(reached)
+        // The sign-out finds no return of this sign-in in flight (it was not listed): it checks the PIN itself, and
+        // revokes the token plex.tv gives for it.
+        const signingOut = yield* withCapturedLogs(service.signOut(browser, { revoke: true }))
+        assert.isTrue(
+          Exit.isSuccess(signingOut.exit) && signingOut.exit.value.revoked,
+          "the sign-out revoked"
+        )
+        assert.isFalse(yield* fake.isTokenValid(token), "the token is still valid after the sign-out")
+        // The return goes on: the sign-out ended its sign-in, so it opens no session and revokes the token it
+        // obtained, which plex.tv refuses (revoked already): revoked all the same, no Warning.
+        yield* Deferred.succeed(gate, undefined)
+        const { exit, lines } = yield* Fiber.join(returning)
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        assert.deepStrictEqual(
+          error instanceof WebSignIn.SignInNotStarted ? [error._tag, error.reason] : [String(exit)],
+          ["SignInNotStarted", "NoCookie"]
+        )
+        assert.isFalse(yield* fake.isTokenValid(token), "the token is valid again")
+        // Both revoked: the sign-out, then the return, which plex.tv refused (the token revoked already).
+        const revocations = (yield* fake.requests).filter((r) => r.route === "signOut")
+        assert.strictEqual(revocations.length, 2)
+        assert.isAtLeast(revocations[1]?.status ?? 0, 400)
+        assert.deepStrictEqual(
+          [...signingOut.lines, ...lines].filter((line) => /level=(WARN|ERROR)/.test(line)),
+          []
+        )
+        yield* Fiber.interruptAll(others)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a PIN cookie whose id plex.tv cannot have given (signed, an id of 0): a sign-out that revokes does not try to check it, nor logs that it could not",
     () =>
       Effect.gen(function* () {
