@@ -25,6 +25,7 @@ import {
   Redacted,
   References,
   Result,
+  Scheduler,
   Schema,
   Scope,
   Tracer
@@ -2777,6 +2778,77 @@ describe("WebSignIn sessions (Effect 4)", () => {
         // The return's request is gone before plex.tv answered it: nothing holds the approved PIN's token.
         yield* Fiber.interrupt(returning)
         assert.isFalse(yield* fake.isTokenValid(token), "the approved PIN's token is still valid")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a return that failed after obtaining the token, a sign-out that revokes coming as it ends (after its Warning): the token is revoked, by the return or the sign-out",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // The return's fiber is held at its first step after that Warning (a scheduler that yields it there and keeps
+        // its continuation until the test hands it on): the sign-out comes in that gap, as the fiber's operation budget
+        // running out there would let it. Effect 4's Scheduler is a Context.Reference the fiber reads as its context
+        // changes, and a service's calls run in the context it was built in (Effect.provideContext of what `make`
+        // captured: the TestClock's TrackingScheduler among it), so the gate is given to a service built here, around
+        // the scheduler the test runs on (its TestClock's); it asks `shouldYield` before each step of the run loop and
+        // queues the continuation on its dispatcher.
+        let yieldNext = false
+        let holdNext = false
+        const held: Array<() => void> = []
+        const base = yield* Scheduler.Scheduler
+        const gate: Scheduler.Scheduler = {
+          executionMode: base.executionMode,
+          shouldYield: (fiber) => {
+            if (!yieldNext) return base.shouldYield(fiber)
+            yieldNext = false
+            holdNext = true
+            return true
+          },
+          makeDispatcher: () => {
+            const dispatcher = base.makeDispatcher()
+            return {
+              scheduleTask: (task, priority) => {
+                if (!holdNext) return dispatcher.scheduleTask(task, priority)
+                holdNext = false
+                held.push(task)
+              },
+              flush: () => dispatcher.flush()
+            }
+          }
+        }
+        const marker = Logger.make(({ logLevel, message }) => {
+          if (logLevel === "Warn" && String(message).includes("checkAccess")) yieldNext = true
+        })
+        const service = yield* WebSignIn.make({
+          appUrl: APP,
+          machineIdentifier: FakePlex.defaults.serverId,
+          sessionKey: Config.succeed(Redacted.make(KEY))
+        }).pipe(Effect.provideService(Scheduler.Scheduler, gate))
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // The access check fails: the return obtained the token and ends with PlexUnavailable, logged as a Warning.
+        yield* FakePlex.fault("getServerResources", Fault.status(502))
+        const returning = yield* Effect.forkChild(
+          service
+            .callback({ cookie: browser, url: params.get("forwardUrl") ?? "" })
+            .pipe(Effect.provide(Logger.layer([marker], { mergeWithExisting: true })))
+        )
+        // Bounded: a hold that never comes (the return no longer passes there) fails here, not at the test's timeout.
+        for (let turn = 0; held.length === 0; turn++) {
+          assert.isBelow(turn, 10_000, "the return was never held after its Warning")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The sign-out, the return held in its gap: it leaves the PIN to that return, or checks it itself.
+        const signedOut = yield* service.signOut(browser, { revoke: true })
+        base.makeDispatcher().scheduleTask(held[0]!, 0)
+        const error = yield* Effect.flip(Fiber.join(returning))
+        assert.strictEqual(error._tag, "PlexUnavailable")
+        assert.isFalse(yield* fake.isTokenValid(token), "the token the failed return obtained is still valid")
+        // Revoked once: by the return (the sign-out found it in flight), not by both.
+        assert.isFalse(signedOut.revoked)
       }).pipe(Effect.provide(env()))
   )
 
