@@ -88,7 +88,9 @@ export type Refusal =
  * The refusal a failed start or callback shows, by its error's tag (`SignInNotStarted`, `SignInNotApproved`,
  * `SignInExpired`, `AccessDenied` with the `username`; `SessionStoreError`, the session store failing, is `NotSaved`;
  * `TooManySignIns`, the start's `startLimit` reached, is `TooMany`; anything else, a failure to ask, is `Unavailable`,
- * `atStart` when its `operation` is the start's `createPin`). A `SignInNotStarted` whose `reason` leaves the PIN cookie
+ * `atStart` when its `operation` is the start's `createPin`; at the start and at a return alike, `answered` says what
+ * plex.tv answered, "busy" or "failed", so the page never says "Plex did not answer" when it did). A
+ * `SignInNotStarted` whose `reason` leaves the PIN cookie
  * (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no `state`
  * (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose PIN
  * cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
