@@ -5842,9 +5842,15 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         while ((yield* asked) < 1) {
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         }
-        // The retry, after the second the 429 asked for, hangs until the start's 10 s are up (steps of 100 ms).
-        for (let step = 0; step < 150 && fiber.pollUnsafe() === undefined; step++) {
+        // The retry, after the second the 429 asked for (steps of 100 ms until it is sent), hangs until the start's
+        // 10 s are up.
+        for (let step = 0; step < 50 && (yield* asked) < 2; step++) {
           yield* TestClock.adjust("100 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; fiber.pollUnsafe() === undefined; turn++) {
+          assert.isBelow(turn, 10_000, "the start did not end at its 10 s")
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         }
         const result = yield* Fiber.join(fiber)
