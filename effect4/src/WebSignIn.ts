@@ -994,35 +994,41 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
-        // The `Retry-After` of plex.tv's last answer to the PIN request: the library's error for a 403 or a 400 does
-        // not carry it, and an answer that asks to be tried later is no refusal for good (Pages.refusedForGood).
-        let retryAfter: string | undefined
+        // plex.tv's last answer to the PIN request (Flow.StartAnswer), none while a request waits for one: the
+        // library's error for a 403 or a 400 does not carry its `Retry-After`, and an answer that asks to be tried
+        // later is no refusal for good (Pages.refusedForGood), nor is a start that ends while waiting that out.
+        let last: Flow.StartAnswer | undefined
         const pin = yield* PinLogin.create({ strong: true }).pipe(
-          Effect.updateService(
-            HttpClient.HttpClient,
-            HttpClient.tap((response) =>
-              Effect.sync(() => {
-                retryAfter = response.headers["retry-after"]
-              })
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            client.pipe(
+              HttpClient.tapRequest(() =>
+                Effect.sync(() => {
+                  last = undefined
+                })
+              ),
+              HttpClient.tap((response) =>
+                Effect.map(Clock.currentTimeMillis, (now) => {
+                  last = Flow.startAnswered(response.status, response.headers["retry-after"], now)
+                })
+              )
             )
           ),
           // Only when the failure is an answer (a status): the last attempt's. One that got none (a connection
           // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
           Effect.catch((error: { readonly _tag: string; readonly status?: number | undefined }) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(
-                unavailable(
-                  "createPin",
-                  error.status === undefined ? undefined : Flow.startRetryAfter(retryAfter, now)
-                )(error)
-              )
+            Effect.fail(
+              unavailable("createPin", error.status === undefined ? undefined : last?.retryAfterMillis)(error)
             )
           ),
           // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
+          // Ended while waiting out the Retry-After of plex.tv's last answer (Flow.startTimedOut): still "busy", the
+          // wait left carried on.
           Effect.timeoutOrElse({
             duration: Duration.millis(Flow.startWaitMillis),
             orElse: () =>
-              Effect.fail(new PlexUnavailable({ operation: "createPin", failure: Core.startWaitFailure }))
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.fail(new PlexUnavailable({ operation: "createPin", ...Flow.startTimedOut(last, now) }))
+              )
           }),
           // The visitor sees only a short page (Pages.refusalFor: not reached, busy, failed, refused): the log names the failure.
           Effect.tapError((error) =>
@@ -1589,7 +1595,8 @@ const makeWith = (
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
         const checkPin = PinLogin.check({ id: pin.id }).pipe(
           Effect.catchTags({
-            // An id PinLogin.check refuses (not a positive integer) is no PIN this flow started.
+            // An id PinLogin.check refuses (not a positive integer) is no PIN this flow started (Core.readPinData
+            // refuses its cookie before: not reached).
             InvalidInput: () => Effect.fail(new SignInNotStarted({ reason: "Invalid" })),
             PinExpired: () => Effect.fail(new SignInExpired()),
             BadRequest: (e) => Effect.fail(unavailable("checkPin")(e)),
@@ -1634,19 +1641,31 @@ const makeWith = (
         const token = approved.authToken
         if (token === undefined) return yield* new SignInNotApproved()
         obtained.token = token
+        // The token refused once obtained: when a sign-out of this browser ended the sign-in meanwhile, it is that
+        // sign-out's doing (one that revokes, finding this return not in flight, past Flow.maxReturnsInFlight, checked
+        // the PIN and revoked its token itself): the sign-in ended, as a return a sign-out ended is ("NoCookie", the
+        // outcome of a return in flight), not one plex.tv did not approve.
+        const tokenRefused = () =>
+          Effect.flatMap(Clock.currentTimeMillis, (at) =>
+            Effect.fail(
+              signOuts.ended(pin.nonce, at)
+                ? new SignInNotStarted({ reason: "NoCookie" })
+                : new SignInNotApproved()
+            )
+          )
 
         const account = yield* PlexAuth.getTokenDetails().pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
-          Effect.catch((e): Effect.Effect<never, SignInNotApproved | PlexUnavailable> =>
+          Effect.catch((e): Effect.Effect<never, SignInNotApproved | SignInNotStarted | PlexUnavailable> =>
             // A 403 refuses no token (core/refreshRun.ts tokenRefusedBy): plex.tv has no answer for now.
             e._tag === "Unauthorized" && tokenRefusedBy(e.status)
-              ? Effect.fail(new SignInNotApproved())
+              ? tokenRefused()
               : Effect.fail(unavailable("getTokenDetails")(e))
           ),
           withinCallbackWait("getTokenDetails", deadline)
         )
         const access = yield* checker.check(token).pipe(
-          Effect.mapError(() => new SignInNotApproved()),
+          Effect.catch(() => tokenRefused()),
           withinCallbackWait("checkAccess", deadline)
         )
         switch (access._tag) {
@@ -1654,7 +1673,7 @@ const makeWith = (
             yield* Effect.logWarning(Core.messages.refused(account.username, machineIdentifier))
             return yield* new AccessDenied({ username: account.username })
           case "InvalidToken":
-            return yield* new SignInNotApproved()
+            return yield* tokenRefused()
           case "Unknown":
             // The status plex.tv answered with, when it answered, as createPin's, checkPin's and getTokenDetails'.
             return yield* unavailable("checkAccess")(access.error)
@@ -1930,8 +1949,8 @@ const makeWith = (
     const revokePending = (pin: Core.PinState) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          // A PIN id plex.tv cannot have given (Flow.hasPinToAsk): no PIN to ask about, no token to revoke.
-          !Flow.hasPinToAsk(pin) || !signOuts.claimPinCheck(pin.nonce, now)
+          // (A PIN id plex.tv cannot have given is no pending PIN: Core.readPinData refused its cookie.)
+          !signOuts.claimPinCheck(pin.nonce, now)
             ? Effect.succeed(false)
             : restore(askPending(pin)).pipe(
                 Effect.onExit((exit) =>

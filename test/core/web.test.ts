@@ -294,6 +294,33 @@ describe("core/web: the sign-in flow's facts", () => {
     assert.notInclude(url, pin.code)
     assert.deepStrictEqual(SignIn.readPinData(SignIn.pinData(pin)), pin)
     assert.isUndefined(SignIn.readPinData({ i: "1", c: "x", n: "y" }))
+    // A start that ends while waiting out the Retry-After of plex.tv's last answer: that answer's failure and status,
+    // the wait left; none left is 0. No answer to wait out (none yet, or none with a Retry-After): no answer in time.
+    const limited = Flow.startAnswered(429, "20", 1000)
+    assert.deepStrictEqual(Flow.startTimedOut(limited, 11_000), {
+      failure: "RateLimited",
+      status: 429,
+      retryAfterMillis: 10_000
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(Flow.startAnswered(503, "5", 0), 10_000), {
+      failure: "Unexpected",
+      status: 503,
+      retryAfterMillis: 0
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(Flow.startAnswered(503, undefined, 0), 10_000), {
+      failure: "NetworkError"
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(undefined, 10_000), { failure: "NetworkError" })
+    // An id plex.tv cannot have given (PinLogin.check's own check, pinIdProblem) is no PIN this flow started: the
+    // cookie reads as none (a bad cookie), so nothing is asked of plex.tv for it, at the return or a sign-out.
+    for (const i of [0, -0, -1, -7, 1.5, Number.MAX_SAFE_INTEGER + 1, 1e21, Infinity, NaN]) {
+      assert.isUndefined(SignIn.readPinData({ i, c: "x", n: "y" }), String(i))
+    }
+    assert.deepStrictEqual(SignIn.readPinData({ i: Number.MAX_SAFE_INTEGER, c: "x", n: "y" }), {
+      id: Number.MAX_SAFE_INTEGER,
+      code: "x",
+      nonce: "y"
+    })
   })
 
   it("session records round-trip; anything malformed is no session", async () => {
@@ -615,9 +642,8 @@ describe("core/web: what the bindings decide the same way", () => {
     )
     assert.isFalse(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: 0 }))
     assert.isTrue(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: undefined }))
-    // Only at the start is an answer a refusal for good: a return's failure keeps its own page (its PIN cookie
-    // decides, Flow.retriesAtReturn), in words true of what plex.tv did, as the start's: "Plex did not answer" only
-    // when it did not (review40: a 503, a 429 at the PIN check said it did not answer).
+    // "Refused for good" only at the start: a return's failure keeps its own page (its PIN cookie decides,
+    // Flow.retriesAtReturn), in words true of what plex.tv answered, as the start's.
     assert.deepStrictEqual(
       Pages.refusalFor({
         _tag: "PlexUnavailable",
@@ -628,25 +654,69 @@ describe("core/web: what the bindings decide the same way", () => {
       { _tag: "Unavailable", answered: "failed" }
     )
     const atReturn = (failure: string, status?: number, retryPath?: string) =>
+      Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkAccess", failure, status }, retryPath)
+    assert.deepStrictEqual(atReturn("RateLimited", 429, "/cb?state=s"), {
+      _tag: "Unavailable",
+      retryPath: "/cb?state=s",
+      answered: "busy"
+    })
+    assert.deepStrictEqual(atReturn("NetworkError", undefined, "/cb?state=s"), {
+      _tag: "Unavailable",
+      retryPath: "/cb?state=s"
+    })
+    const returnPages = [
+      [
+        atReturn("RateLimited", 429, "/cb?state=s"),
+        ">Plex is busy</h1>",
+        "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept for a few minutes"
+      ],
+      [
+        atReturn("Unexpected", 502, "/cb?state=s"),
+        ">Sign-in could not finish</h1>",
+        "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept for a few minutes"
+      ],
+      [
+        atReturn("RateLimited", 429),
+        ">Plex is busy</h1>",
+        "Plex is busy, so your sign-in could not be finished. Please start again in a minute."
+      ],
+      [
+        atReturn("Unexpected", 503),
+        ">Sign-in could not finish</h1>",
+        "Plex could not finish your sign-in just now. Please start again in a moment."
+      ]
+    ] as const
+    for (const [refusal, title, text] of returnPages) {
+      const told = Pages.refusalPage(refusal, "/start")
+      assert.include(told, title)
+      assert.include(told, text)
+      assert.notInclude(told, "did not answer")
+      assert.notInclude(told, "could not be reached")
+      assert.notMatch(told, /\b(429|50[23])\b/)
+    }
+    const returnPage = (failure: string, status?: number, retryPath?: string) =>
       Pages.refusalPage(
         Pages.refusalFor({ _tag: "PlexUnavailable", operation: "checkPin", failure, status }, retryPath),
         "/start"
       )
-    const returnBusy = atReturn("RateLimited", 429, "/cb?state=s")
+    const returnBusy = returnPage("RateLimited", 429, "/cb?state=s")
     assert.include(returnBusy, ">Plex is busy</h1>")
     assert.include(
       returnBusy,
       "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
     )
-    const returnFailed = atReturn("Unexpected", 503, "/cb?state=s")
+    const returnFailed = returnPage("Unexpected", 503, "/cb?state=s")
     assert.include(returnFailed, ">Sign-in could not finish</h1>")
     assert.include(
       returnFailed,
       "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
     )
-    const returnRefused = atReturn("BadRequest", 400)
+    const returnRefused = returnPage("BadRequest", 400)
     assert.include(returnRefused, ">Sign-in could not finish</h1>")
-    assert.include(returnRefused, "Plex could not finish your sign-in. Please start again in a moment.")
+    assert.include(
+      returnRefused,
+      "Plex could not finish your sign-in just now. Please start again in a moment."
+    )
     for (const told of [returnBusy, returnFailed, returnRefused]) {
       assert.notInclude(told, "did not answer")
       assert.notInclude(told, "could not be reached")
@@ -661,7 +731,7 @@ describe("core/web: what the bindings decide the same way", () => {
     // No answer (none in time, or one cut off): "Plex did not answer", as before.
     for (const status of [undefined, 200])
       assert.include(
-        atReturn("NetworkError", status, "/cb?state=s"),
+        returnPage("NetworkError", status, "/cb?state=s"),
         "Plex did not answer, so your sign-in could not be finished. Please try again in a moment"
       )
     const refusedPage = Pages.refusalPage(refused("Unexpected", 404), "/start", "/home")
@@ -1582,9 +1652,6 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.isFalse(signOuts.returnEnded("kept", 1))
     signOuts.end("unlisted", 2000, 0, true)
     assert.isTrue(signOuts.returnEnded("unlisted", 1))
-    // A PIN id plex.tv cannot have given is not asked about.
-    assert.isTrue(Flow.hasPinToAsk({ id: 7, code: "c", nonce: "n" }))
-    for (const id of [0, -1, 1.5]) assert.isFalse(Flow.hasPinToAsk({ id, code: "c", nonce: "n" }))
   })
 
   it("past the bound, a session a return opened goes first: ordinary sign-ins never make a sign-out forgotten", () => {

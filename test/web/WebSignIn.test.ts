@@ -2920,6 +2920,102 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a return past maxReturnsInFlight (not listed) that obtained the token, a sign-out that revokes coming meanwhile: both revoke it, the second refused quietly: the token revoked, no Warning, the return refused as ended",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const browser = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        // Flow.maxReturnsInFlight returns of other sign-ins (signed PIN cookies of PINs plex.tv does not know), held at
+        // their PIN check: the table of returns in flight is full.
+        let held = 0
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.suspend(() => {
+              held++
+              return Effect.never
+            })
+          )
+        )
+        const values = yield* Effect.promise(() =>
+          Promise.all(
+            Array.from({ length: Flow.maxReturnsInFlight }, (_, n) =>
+              Signed.sign(
+                key,
+                Core.pinPurpose,
+                { i: 1_000_000 + n, c: "x", n: `other${n}` },
+                Date.now() + 1e9
+              )
+            )
+          )
+        )
+        const others = yield* Effect.forEach(values, (value, n) =>
+          Effect.fork(
+            service.callback({
+              cookie: `${started.cookie.name}=${value}`,
+              url: `${APP}/auth/plex/callback?state=other${n}`
+            })
+          )
+        )
+        // Bounded: returns that never all reach plex.tv fail here, not at the test's timeout.
+        for (let turn = 0; held < Flow.maxReturnsInFlight; turn++) {
+          assert.isBelow(turn, 100_000, `only ${held} other returns held at their PIN check`)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* FakePlex.clearFaults
+        // This browser's return obtains the token, then waits at the access check for the test (answered as plex.tv
+        // would then).
+        const reached = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond((request) =>
+            Deferred.succeed(reached, undefined).pipe(
+              Effect.zipRight(Deferred.await(gate)),
+              Effect.zipRight(Effect.orDie(fake.handle(request)))
+            )
+          )
+        )
+        const returning = yield* Effect.fork(
+          withCapturedLogs(service.callback({ cookie: browser, url: params.get("forwardUrl") ?? "" }))
+        )
+        yield* Deferred.await(reached)
+        // The sign-out finds no return of this sign-in in flight (it was not listed): it checks the PIN itself, and
+        // revokes the token plex.tv gives for it.
+        const signingOut = yield* withCapturedLogs(service.signOut(browser, { revoke: true }))
+        assert.isTrue(
+          Exit.isSuccess(signingOut.exit) && signingOut.exit.value.revoked,
+          "the sign-out revoked"
+        )
+        assert.isFalse(yield* fake.isTokenValid(token), "the token is still valid after the sign-out")
+        // The return goes on: the sign-out ended its sign-in, so it opens no session and revokes the token it
+        // obtained, which plex.tv refuses (revoked already): revoked all the same, no Warning.
+        yield* Deferred.succeed(gate, undefined)
+        const { exit, lines } = yield* Fiber.join(returning)
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        assert.deepStrictEqual(
+          error instanceof WebSignIn.SignInNotStarted ? [error._tag, error.reason] : [String(exit)],
+          ["SignInNotStarted", "NoCookie"]
+        )
+        assert.isFalse(yield* fake.isTokenValid(token), "the token is valid again")
+        // Both revoked: the sign-out, then the return, which plex.tv refused (the token revoked already).
+        const revocations = (yield* fake.requests).filter((r) => r.route === "signOut")
+        assert.strictEqual(revocations.length, 2)
+        assert.isAtLeast(revocations[1]?.status ?? 0, 400)
+        assert.deepStrictEqual(
+          [...signingOut.lines, ...lines].filter((line) => /level=(WARN|ERROR)/.test(line)),
+          []
+        )
+        yield* Fiber.interruptAll(others)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a PIN cookie whose id plex.tv cannot have given (signed, an id of 0): a sign-out that revokes does not try to check it, nor logs that it could not",
     () =>
       Effect.gen(function* () {
@@ -2940,6 +3036,37 @@ describe("WebSignIn sessions", () => {
           lines.filter((line) => line.includes("could not be checked")),
           []
         )
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a PIN cookie whose id plex.tv cannot have given (signed: 0, a negative, a fraction, past 2^53) is a bad cookie: its return is refused as Invalid, whatever its state (not another sign-in pending), and deletes it; plex.tv is not asked",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const key = yield* Effect.promise(() => Signed.importKey(KEY))
+        const asked = (yield* fake.requests).length
+        for (const i of [0, -1, 1.5, 2 ** 53]) {
+          const value = yield* Effect.promise(() =>
+            Signed.sign(key, Core.pinPurpose, { i, c: "x", n: "n" }, Date.now() + 1e9)
+          )
+          const cookie = `${started.cookie.name}=${value}`
+          // Its own return, and another's (a state it does not hold): the cookie is no pending sign-in's either way.
+          for (const state of ["n", "other"]) {
+            const returned = yield* failure(
+              service.callback({ cookie, url: `${APP}/auth/plex/callback?state=${state}` })
+            )
+            assert.deepStrictEqual(
+              returned._tag === "SignInNotStarted" ? [returned.reason] : [returned._tag],
+              ["Invalid"],
+              `id ${i}, state ${state}`
+            )
+            assert.isFalse(Flow.keepsPinCookieAfter(returned), `id ${i}, state ${state}: the cookie kept`)
+          }
+        }
+        assert.strictEqual((yield* fake.requests).length, asked, "plex.tv asked")
       }).pipe(Effect.provide(env()))
   )
 
@@ -5564,7 +5691,7 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
-    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, the retry never sent",
+    "start: under a RetryPolicy whose retry outlasts the bound (transient, plex.tv's Retry-After 20 s), the start still ends at 10 s: PlexUnavailable, still the 429 with the wait left (10 s), the retry never sent",
     () =>
       Effect.gen(function* () {
         const service = yield* WebSignIn.WebSignIn
@@ -5589,9 +5716,14 @@ describe("WebSignIn middleware and routes", () => {
         yield* Fiber.interrupt(fiber)
         const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
         const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        // Given up while waiting out plex.tv's Retry-After: not "no answer" (NetworkError, the page's "Plex did not
+        // answer", no Retry-After), but the 429 it was waiting out, with what is left of its wait (Flow.startTimedOut):
+        // the page says "busy", the start route's 503 carries Retry-After 10.
         assert.deepStrictEqual(
-          error?._tag === "PlexUnavailable" ? [error.operation, error.failure] : [String(done)],
-          ["createPin", "NetworkError"]
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, error.retryAfterMillis]
+            : [String(done)],
+          ["createPin", "RateLimited", 429, 10_000]
         )
         // The retry, due at 20 s, was given up with the start.
         yield* TestClock.adjust("60 seconds")
@@ -5708,6 +5840,73 @@ describe("WebSignIn middleware and routes", () => {
         const answer = yield* run(service.routes, request("/auth/plex/start"))
         assert.strictEqual(answer.status, 503)
         assert.strictEqual(answer.headers.get("retry-after"), String(2 ** 31))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "routes: a Retry-After already past (a date before now, or 0) asks for no wait: the start's Warning and its 503's Retry-After both say 1 s, the least wait a client does not take for 'at once'",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        // The TestClock is at 1970-01-01: a date of 1969 is past.
+        for (const asked of ["Wed, 31 Dec 1969 23:00:00 GMT", "0"]) {
+          yield* FakePlex.clearFaults
+          yield* FakePlex.fault("createPin", Fault.status(503, { headers: { "retry-after": asked } }))
+          // The error says what plex.tv asked for: no wait.
+          const error = yield* failure(service.start)
+          assert.deepStrictEqual(
+            error._tag === "PlexUnavailable"
+              ? [error.failure, error.status, error.retryAfterMillis]
+              : [error._tag],
+            ["Unexpected", 503, 0],
+            asked
+          )
+          const { exit, lines } = yield* withCapturedLogs(run(service.routes, request("/auth/plex/start")))
+          assert.isTrue(Exit.isSuccess(exit), asked)
+          if (Exit.isFailure(exit)) continue
+          assert.strictEqual(exit.value.status, 503, asked)
+          assert.strictEqual(exit.value.headers.get("retry-after"), "1", asked)
+          const warned = lines.filter((line) => line.includes("could not be asked for a sign-in's PIN"))
+          assert.strictEqual(warned.length, 1, String(lines))
+          assert.include(warned[0], "(createPin: Unexpected 503, Retry-After 1 s)", asked)
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "start: a 429 asking for 1 s, retried, then no answer until the start's 10 s end: PlexUnavailable NetworkError, no status nor retryAfterMillis (the wait was over, the retry sent)",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        yield* FakePlex.fault("createPin", Fault.rateLimited("1 second"), { times: 1 })
+        yield* FakePlex.fault("createPin", Fault.hang)
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        const fiber = yield* Effect.fork(
+          Effect.either(service.start).pipe(RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 1 })))
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The retry, after the second the 429 asked for (steps of 100 ms until it is sent), hangs until the start's
+        // 10 s are up.
+        for (let step = 0; step < 50 && (yield* asked) < 2; step++) {
+          yield* TestClock.adjust("100 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+          assert.isBelow(turn, 10_000, "the start did not end at its 10 s")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(yield* asked, 2)
+        const error = Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.failure, error.status, "retryAfterMillis" in error]
+            : [String(error?._tag)],
+          ["NetworkError", undefined, false]
+        )
       }).pipe(Effect.provide(env()))
   )
 
@@ -6194,30 +6393,41 @@ describe("WebSignIn middleware and routes", () => {
           yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
           return { cookie: `${pin?.name}=${pin?.value}`, path: `${url.pathname}${url.search}` }
         })
-        // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now.
-        // Each page in words true of what plex.tv did: "did not answer" only when it did not (review40).
-        const didNotAnswer =
-          "Plex did not answer, so your sign-in could not be finished. Please try again in a moment"
-        const couldNotFinish = "Plex could not finish your sign-in just now. Please try again in a moment"
+        // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now, the page saying
+        // what plex.tv did in words true of it, as the start's (Pages.refusalFor): "did not answer" only when it did
+        // not, "busy" for a 429; never a status code.
         const forNow = [
-          ["checkPin", Fault.reset, didNotAnswer],
-          ["checkPin", Fault.status(503), couldNotFinish],
+          [
+            "checkPin",
+            Fault.reset,
+            "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: your sign-in is kept"
+          ],
+          [
+            "checkPin",
+            Fault.status(503),
+            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+          ],
           [
             "checkPin",
             Fault.rateLimited(),
-            "Plex is busy, so your sign-in could not be finished. Please try again in a minute"
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
           ],
-          ["getServerResources", Fault.status(502), couldNotFinish]
+          [
+            "getServerResources",
+            Fault.status(502),
+            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+          ]
         ] as const
         const { cookie, path } = yield* begin
-        for (const [target, fault, words] of forNow) {
+        for (const [target, fault, told] of forNow) {
           yield* FakePlex.fault(target, fault)
           const unavailable = yield* run(routes, request(path, { headers: { cookie } }))
           yield* FakePlex.clearFaults
           assert.strictEqual(unavailable.status, 503, target)
           const page = yield* Effect.promise(() => unavailable.text())
-          assert.include(page, words, target)
-          if (words !== didNotAnswer) assert.notInclude(page, "did not answer", target)
+          assert.include(page, told, target)
+          if (fault !== Fault.reset) assert.notInclude(page, "did not answer", target)
+          assert.notMatch(page, /\b(429|50[23])\b/, target)
           assert.include(page, `<a class="button" href="${path}">Try again</a>`)
           assert.include(page, 'href="/auth/plex/start">Start again</a>')
           // Only the old name's cookie is expired: the PIN cookie is neither deleted nor set again.
@@ -6237,11 +6447,12 @@ describe("WebSignIn middleware and routes", () => {
         const refused = yield* run(routes, request(second.path, { headers: { cookie: second.cookie } }))
         yield* FakePlex.clearFaults
         assert.strictEqual(refused.status, 503)
-        const refusedPage = yield* Effect.promise(() => refused.text())
-        assert.include(refusedPage, 'href="/auth/plex/start">Start again</a>')
-        // plex.tv answered (a refusal): not "did not answer".
-        assert.include(refusedPage, "Plex could not finish your sign-in. Please start again in a moment.")
-        assert.notInclude(refusedPage, "did not answer")
+        const final = yield* Effect.promise(() => refused.text())
+        assert.include(final, 'href="/auth/plex/start">Start again</a>')
+        // plex.tv answered (a 400): not "did not answer", nor its status.
+        assert.include(final, "Plex could not finish your sign-in just now. Please start again in a moment.")
+        assert.notInclude(final, "did not answer")
+        assert.notMatch(final, /\b400\b/)
         assert.deepStrictEqual(setCookies(refused), [
           ["__Host-plex_session_pin", 0],
           ["plex_session_pin", 0]

@@ -9,8 +9,7 @@
  * @internal
  */
 import * as AuthUrl from "../authUrl.js"
-import { pinIdProblem } from "../pin.js"
-import { parseRetryAfter } from "../policy.js"
+import { classify, parseRetryAfter } from "../policy.js"
 import * as Cookies from "./cookies.js"
 import type { SetCookie } from "./cookies.js"
 import * as S from "./signIn.js"
@@ -484,13 +483,6 @@ export const pendingPins = async (
 }
 
 /**
- * Whether a pending sign-in's PIN can be asked about at plex.tv ({@link checksPendingPin}): its id is one plex.tv can
- * have given (a positive integer). One that is not (a PIN cookie of no PIN this flow started, its return failing with
- * `SignInNotStarted` "Invalid") has no token to revoke: not asked, nor logged as a PIN that could not be checked.
- */
-export const hasPinToAsk = (pin: S.PinState): boolean => pinIdProblem(pin.id) === undefined
-
-/**
  * Whether a sign-out asks plex.tv for the PIN of a sign-in pending in its browser (its PIN cookie sent), to revoke the
  * token plex.tv gave for it if it is approved: only a sign-out that revokes (`revoke`), and only for a PIN whose token
  * nothing else revokes. Such a PIN may be approved with no session holding its token: its tab closed at app.plex.tv
@@ -763,6 +755,44 @@ export const startRetryAfter = (value: string | undefined, now: number): number 
   const millis = parseRetryAfter(value, now)
   return millis === undefined ? undefined : Math.min(millis, maxStartRetryAfterMillis)
 }
+
+/**
+ * plex.tv's last answer to a start's PIN request, while the start waits (a `RetryPolicy` retrying it): its status, the
+ * wait its `Retry-After` asked for ({@link startRetryAfter}, read when it came), and when it came. None once the next
+ * request is sent ({@link startAnswered} is given `undefined` then): that attempt has no answer yet.
+ */
+export interface StartAnswer {
+  readonly status: number
+  readonly retryAfterMillis: number | undefined
+  readonly at: number
+}
+
+/** The {@link StartAnswer} of an answer with `status` and `Retry-After` `retryAfter` that came at `now`. */
+export const startAnswered = (status: number, retryAfter: string | undefined, now: number): StartAnswer => ({
+  status,
+  retryAfterMillis: startRetryAfter(retryAfter, now),
+  at: now
+})
+
+/**
+ * Why a start whose {@link startWaitMillis} ran out at `now` failed (`PlexUnavailable`'s fields but `operation`), by
+ * plex.tv's last answer (`last`): when it was waiting out that answer's `Retry-After` (a 429, or a 503, retried by a
+ * `RetryPolicy` after up to a minute), plex.tv asked to be asked later, and the start says so as if it had not waited:
+ * the answer's failure (core `classify`: `RateLimited` for a 429), its status, and what is left of its wait (at least
+ * 0), so the start route's page says "busy" and its 503 carries the `Retry-After`. Otherwise plex.tv did not answer
+ * in time (`startWaitFailure`, no status): no answer yet to the request in flight, or none with a `Retry-After`.
+ */
+export const startTimedOut = (
+  last: StartAnswer | undefined,
+  now: number
+): { readonly failure: string; readonly status?: number; readonly retryAfterMillis?: number } =>
+  last?.retryAfterMillis === undefined
+    ? { failure: S.startWaitFailure }
+    : {
+        failure: classify(last.status, [], "", {}),
+        status: last.status,
+        retryAfterMillis: Math.max(0, last.at + last.retryAfterMillis - now)
+      }
 
 /**
  * The PIN this browser started, from the callback's `Cookie` header and URL:

@@ -67,10 +67,10 @@ export type Refusal =
        */
       readonly refused?: true
       /**
-       * plex.tv answered, not with what was asked, in a way trying again may change (at the start, not `refused`):
-       * `"busy"` when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for another
-       * (a 5xx, a 408, 421 or 425; at a return, a refusal too). Absent when it did not answer (or not in full, or not
-       * in time): "Plex did not answer".
+       * plex.tv answered, in a way trying again may change (at the start, the PIN request, not `refused`): `"busy"`
+       * when it asked to be asked later (a 429, or any answer with a `Retry-After`), `"failed"` for another (a 5xx, a
+       * 408, 421 or 425). At a return too (the PIN check, the user, the access check), its page then saying so instead
+       * of "Plex did not answer". Absent when it did not answer (or not in full, or not in time): "Plex did not answer".
        */
       readonly answered?: "busy" | "failed"
       /** With `answered: "busy"`: the `Retry-After` asked for more than a minute ("try again later", not "in a minute"). */
@@ -88,7 +88,9 @@ export type Refusal =
  * The refusal a failed start or callback shows, by its error's tag (`SignInNotStarted`, `SignInNotApproved`,
  * `SignInExpired`, `AccessDenied` with the `username`; `SessionStoreError`, the session store failing, is `NotSaved`;
  * `TooManySignIns`, the start's `startLimit` reached, is `TooMany`; anything else, a failure to ask, is `Unavailable`,
- * `atStart` when its `operation` is the start's `createPin`). A `SignInNotStarted` whose `reason` leaves the PIN cookie
+ * `atStart` when its `operation` is the start's `createPin`; at the start and at a return alike, `answered` says what
+ * plex.tv answered, "busy" or "failed", so the page never says "Plex did not answer" when it did). A
+ * `SignInNotStarted` whose `reason` leaves the PIN cookie
  * (`StateMismatch`: another sign-in of this browser is pending) says so, and one whose return carried no `state`
  * (`noState`, given by the callback: Flow.hasState) says that instead. `retryPath`, given by a callback whose PIN
  * cookie was kept for a failure that can be tried again (Flow.retriesAtReturn, Flow.retryPath), is where an
@@ -131,22 +133,22 @@ export const refusalFor = (
       return { _tag: "TooMany" }
     default:
       return retryPath !== undefined
-        ? { _tag: "Unavailable", retryPath, ...answeredBy(error) }
+        ? { _tag: "Unavailable", retryPath, ...answeredWith(error) }
         : error.operation === "createPin"
           ? refusedForGood(error)
             ? { _tag: "Unavailable", atStart: true, refused: true }
-            : { _tag: "Unavailable", atStart: true, ...answeredBy(error) }
-          : { _tag: "Unavailable", ...answeredBy(error) }
+            : { _tag: "Unavailable", atStart: true, ...answeredWith(error) }
+          : { _tag: "Unavailable", ...answeredWith(error) }
   }
 }
 
 /**
- * What plex.tv answered a request that failed (a start's PIN request, but not for good: {@link refusedForGood}; a
- * return's): busy (a `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for more than a
- * minute), failed (another status: a 5xx, a 408, 421 or 425; at a return, a 400 or 401 too), or nothing
+ * What plex.tv answered a request of a start or a return that failed (at the start, not for good:
+ * {@link refusedForGood}): busy (a `RateLimited` 429, or any answer with a `Retry-After`, `later` when it asked for
+ * more than a minute), failed (another status: a 5xx, a 408, 421 or 425; at a return, any other answer), or nothing
  * (`NetworkError`: no answer, none in time, or one cut off).
  */
-const answeredBy = (error: {
+const answeredWith = (error: {
   readonly failure?: string
   readonly status?: number | undefined
   readonly retryAfterMillis?: number | undefined
@@ -242,68 +244,14 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
           "owner's Plex Media Server. Ask the owner to share the server with you."
       }
     case "Unavailable":
-      return refusal.retryPath !== undefined
-        ? refusal.answered === "busy"
-          ? {
-              title: "Plex is busy",
-              text:
-                "Plex is busy, so your sign-in could not be finished. " +
-                (refusal.later === true ? "Please try again later: " : "Please try again in a minute: ") +
-                "your sign-in is kept for a few minutes, and finishes once Plex is no longer busy."
-            }
-          : refusal.answered === "failed"
-            ? {
-                title: "Sign-in could not finish",
-                text:
-                  "Plex could not finish your sign-in just now. Please try again in a moment: " +
-                  "your sign-in is kept for a few minutes, and finishes once Plex can."
-              }
-            : {
-                title: "Plex could not be reached",
-                text:
-                  "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: " +
-                  "your sign-in is kept for a few minutes, and finishes once Plex answers."
-              }
-        : refusal.refused === true
-          ? {
-              title: "Sign-in not available",
-              text:
-                "Plex refused to start a sign-in for this app, so you cannot sign in here for now. Trying again will " +
-                "not help: please tell the app's owner."
-            }
-          : refusal.answered === "busy"
-            ? refusal.atStart === true
-              ? {
-                  title: "Plex is busy",
-                  text:
-                    "Plex is busy, so your sign-in could not be started. " +
-                    (refusal.later === true ? "Please try again later." : "Please try again in a minute.")
-                }
-              : {
-                  title: "Plex is busy",
-                  text:
-                    "Plex is busy, so your sign-in could not be finished. " +
-                    (refusal.later === true ? "Please start again later." : "Please start again in a minute.")
-                }
-            : refusal.answered === "failed"
-              ? refusal.atStart === true
-                ? {
-                    title: "Sign-in could not start",
-                    text: "Plex could not start your sign-in just now. Please try again in a moment."
-                  }
-                : {
-                    title: "Sign-in could not finish",
-                    text: "Plex could not finish your sign-in. Please start again in a moment."
-                  }
-              : refusal.atStart === true
-                ? {
-                    title: "Plex could not be reached",
-                    text: "Plex did not answer, so your sign-in could not be started. Please try again in a moment."
-                  }
-                : {
-                    title: "Plex could not be reached",
-                    text: "Plex did not answer, so your sign-in could not be finished. Please start again in a moment."
-                  }
+      return refusal.refused === true
+        ? {
+            title: "Sign-in not available",
+            text:
+              "Plex refused to start a sign-in for this app, so you cannot sign in here for now. Trying again will " +
+              "not help: please tell the app's owner."
+          }
+        : unavailableText(refusal)
     case "NotSaved":
       return refusal.retryPath !== undefined
         ? {
@@ -324,6 +272,36 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
           "Please try again shortly."
       }
   }
+}
+
+/**
+ * The words of an `Unavailable` page plex.tv did not refuse for good, one choice for the start and the return: what
+ * plex.tv did (`answered`: busy, failed, or no answer), what could not be done (the sign-in started, or finished), and
+ * what to do: try the start again; at a return whose PIN cookie was kept (`retryPath`), try the same return again, the
+ * sign-in kept meanwhile; at another return, start again.
+ */
+const unavailableText = (refusal: Extract<Refusal, { readonly _tag: "Unavailable" }>) => {
+  const atStart = refusal.atStart === true
+  const kept = refusal.retryPath !== undefined
+  const when =
+    refusal.answered === "busy" ? (refusal.later === true ? "later" : "in a minute") : "in a moment"
+  const again = `Please ${atStart || kept ? "try" : "start"} again ${when}${
+    kept ? ": your sign-in is kept for a few minutes, and finishes once Plex answers." : "."
+  }`
+  return refusal.answered === "busy"
+    ? {
+        title: "Plex is busy",
+        text: `Plex is busy, so your sign-in could not be ${atStart ? "started" : "finished"}. ${again}`
+      }
+    : refusal.answered === "failed"
+      ? {
+          title: atStart ? "Sign-in could not start" : "Sign-in could not finish",
+          text: `Plex could not ${atStart ? "start" : "finish"} your sign-in just now. ${again}`
+        }
+      : {
+          title: "Plex could not be reached",
+          text: `Plex did not answer, so your sign-in could not be ${atStart ? "started" : "finished"}. ${again}`
+        }
 }
 
 /**

@@ -7,6 +7,7 @@
  * @internal
  */
 import { grantsAccess } from "../access.js"
+import { pinIdProblem } from "../pin.js"
 import * as B64 from "./base64url.js"
 import type { SetCookie } from "./cookies.js"
 
@@ -277,10 +278,20 @@ export interface PinState {
 
 export const pinData = (pin: PinState): unknown => ({ i: pin.id, c: pin.code, n: pin.nonce })
 
+/**
+ * The PIN a verified PIN-flow cookie holds, or `undefined` when it holds none this flow can have started: an id
+ * plex.tv cannot have given (not a positive safe integer: 0, a negative, a fraction, one past 2^53; the core's
+ * `pinIdProblem`, PinLogin.check's own input check), or a code or nonce that is not a string. The callback refuses
+ * such a cookie as one that does not verify (`SignInNotStarted` "Invalid", the cookie deleted), before anything is
+ * asked of plex.tv; a sign-out that revokes finds no pending PIN in it.
+ */
 export const readPinData = (data: unknown): PinState | undefined => {
   if (typeof data !== "object" || data === null) return undefined
   const { c, i, n } = data as { i?: unknown; c?: unknown; n?: unknown }
-  return typeof i === "number" && Number.isSafeInteger(i) && typeof c === "string" && typeof n === "string"
+  return typeof i === "number" &&
+    pinIdProblem(i) === undefined &&
+    typeof c === "string" &&
+    typeof n === "string"
     ? { id: i, code: c, nonce: n }
     : undefined
 }
@@ -707,11 +718,12 @@ export const messages = {
    * The Warning logged when a start's PIN could not be created (`PlexUnavailable`, `createPin`): the visitor sees
    * only a short text, no status ("Plex could not be reached", "Plex is busy", "Plex could not start your sign-in",
    * or "Sign-in not available" for a refusal that trying again does not change: Pages.refusalFor), so this line is the operator's clue, the failure's tag and the status plex.tv answered
-   * with (never a secret), and the wait its `Retry-After` asked for, when it sent one (whole seconds, rounded up). One
+   * with (never a secret), and the wait its `Retry-After` asked for, when it sent one, as the start route's 503 passes
+   * it on ({@link retryAfterSeconds}: whole seconds, rounded up, at least 1; a date already past is 1 s there too). One
    * that does not pass (`NotFound`, `Unexpected`, `BadRequest`) is most often a plex.tv URL that is not plex.tv's.
    */
   startUnavailable: (failure: string, status?: number, retryAfterMillis?: number): string =>
-    `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${failure}${status === undefined ? "" : ` ${status}`}${retryAfterMillis === undefined ? "" : `, Retry-After ${Math.ceil(retryAfterMillis / 1000)} s`}): the start failed with PlexUnavailable (the start route's 503 page). If it lasts, check the plex.tv URL the app uses (PlexTv.layerConfig() reads PLEX_TV_URL: plex.tv's, or plex-auth fake-server's PLEX_TV_URL, not a Plex Media Server's) and its network`,
+    `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${failure}${status === undefined ? "" : ` ${status}`}${retryAfterMillis === undefined ? "" : `, Retry-After ${retryAfterSeconds(retryAfterMillis)} s`}): the start failed with PlexUnavailable (the start route's 503 page). If it lasts, check the plex.tv URL the app uses (PlexTv.layerConfig() reads PLEX_TV_URL: plex.tv's, or plex-auth fake-server's PLEX_TV_URL, not a Plex Media Server's) and its network`,
   /**
    * The Warning logged when a sign-in's return failed with `PlexUnavailable` (the PIN check, the user, the access
    * check): the browser sees only the callback route's 503 page, so this line is the operator's clue, as
