@@ -475,18 +475,19 @@ const login = Command.make(
         if (outcome.note !== undefined) yield* say(outcome.note)
         previous = outcome.previous
         if (outcome.revoke && replaced !== undefined) {
-          // Refused (401): revoked already, by a login that replaced that token too and revoked it as the token it
-          // was asked about (revokeAsked below; of logins run at once with --old-token revoke): not valid, as asked.
+          // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a login that replaced
+          // that token too and revoked it as the token it was asked about, revokeAsked below; the account's page at
+          // plex.tv): said so, not said revoked by this login (previous "invalid", as for a token refused as it started).
           const revoked = yield* PlexAuth.signOut().pipe(
             Credentials.withToken(replaced),
-            Effect.as(true),
+            Effect.as<"revoked" | "refused" | "failed">("revoked"),
             Effect.catchAll((error) =>
               error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                ? Effect.succeed(true)
-                : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
+                ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
+                : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), "failed" as const)
             )
           )
-          previous = revoked ? "revoked" : "revoke-failed"
+          previous = revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
         }
         // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by another
         // login: the user's, saved nowhere, and valid unless that login revoked it (Render.replacedTokenOutcome).
