@@ -787,6 +787,53 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       )
   )
 
+  // POSIX modes: Windows has none (the CLI says nothing there).
+  it.live.skipIf(process.platform === "win32")(
+    "a token saved: the default configuration directory is made 0700; a --config-dir the user chose keeps its mode, said open to others",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const home = yield* configDir
+          const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") }
+          const byDefault = path.join(home, ".config", "effect-plex-auth")
+          const chosen = path.join(home, "chosen")
+          const made = path.join(home, "made")
+          for (const dir of [byDefault, chosen]) {
+            yield* Effect.promise(() => fs.mkdir(dir, { recursive: true }))
+            yield* Effect.promise(() => fs.chmod(dir, 0o755))
+          }
+          const modeOf = (dir: string) =>
+            Effect.map(
+              Effect.promise(() => fs.stat(dir)),
+              (stat) => stat.mode & 0o777
+            )
+          const open = "is open to other users"
+          const fake = (args: ReadonlyArray<string>) =>
+            cli(["--fake", ...args], { env, fakeApprovesAfter: Duration.zero })
+          // The default directory, the CLI's own by name: made 0700 as the token is saved, as the library's default store is.
+          const first = yield* fake(["login"])
+          assertExit(first, 0)
+          assert.strictEqual(yield* modeOf(byDefault), 0o700)
+          assert.notInclude(first.stderr, open)
+          // A directory the user chose: its mode left as it is, and said open once a token is saved there (login, home switch).
+          const said = `The configuration directory ${chosen} is open to other users (mode 755): they can list it, though not read the token (store.json is readable by you alone). plex-auth leaves the mode of a directory you chose as it is: chmod 700 closes it.`
+          const given = yield* fake(["--config-dir", chosen, "login"])
+          assertExit(given, 0)
+          assert.strictEqual(yield* modeOf(chosen), 0o755)
+          assert.include(given.stderr, said)
+          const switched = yield* fake(["--config-dir", chosen, "home", "switch", "Bob"])
+          assertExit(switched, 0)
+          assert.include(switched.stderr, said)
+          assert.strictEqual(yield* modeOf(chosen), 0o755)
+          // One the CLI makes is 0700: nothing to say.
+          const fresh = yield* fake(["--config-dir", made, "login"])
+          assertExit(fresh, 0)
+          assert.strictEqual(yield* modeOf(made), 0o700)
+          assert.notInclude(fresh.stderr, open)
+        })
+      )
+  )
+
   it.live(
     "a command that needs the saved token, run without one, fails Not logged in having written nothing: no directory, no client identifier",
     () =>

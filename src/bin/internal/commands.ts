@@ -192,7 +192,13 @@ const saveToken = (token: Redacted.Redacted<string>) =>
     const session = yield* Session.Session
     const store = yield* KeyValueStore.KeyValueStore
     yield* Effect.mapError(store.set(session.tokenKey, Redacted.value(token)), fromStoreError)
+    yield* sayOpenDirectory
   })
+
+/** Once a token is saved: a directory the user chose that others may open is said so (core/cli/directory.ts). */
+const sayOpenDirectory = Effect.flatMap(Session.Session, (session) =>
+  Effect.flatMap(session.openDirectoryNote, (note) => (note === undefined ? Effect.void : say(note)))
+)
 
 const plexFailure = <A, R>(
   effect: Effect.Effect<A, PlexError.PlexError | CliFailure, R>
@@ -464,6 +470,7 @@ const login = Command.make(
                     )
             )
         )
+        yield* sayOpenDirectory
         const outcome = Render.replacedTokenOutcome({
           before: Option.isSome(before) ? Redacted.value(before.value.token) : undefined,
           beforeInvalid: previous === "invalid",

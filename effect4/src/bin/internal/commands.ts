@@ -151,6 +151,10 @@ const secretFromEnv = (name: string) =>
 // login
 // ---------------------------------------------------------------------------
 
+/** Once a token is saved: a directory the user chose that others may open is said so (core/cli/directory.ts). */
+const sayOpenDirectory = (session: Session) =>
+  Effect.flatMap(session.openDirectoryNote, (note) => (note === undefined ? Effect.void : say(note)))
+
 /** Wrapped around the request that answers with a new token: the token is recorded the moment it answers. */
 type Hold = <E, R>(
   answer: Effect.Effect<Redacted.Redacted<string>, E, R>
@@ -371,6 +375,7 @@ const login = Command.make(
                       )
               )
           )
+          yield* sayOpenDirectory(session)
           const outcome = Render.replacedTokenOutcome({
             before: before === undefined ? undefined : Redacted.value(before),
             beforeInvalid: previous === "invalid",
@@ -814,6 +819,7 @@ const homeSwitch = Command.make(
             : Home.switchUser(user, { pin })
         )
         yield* saveToken(session, switched.token)
+        yield* sayOpenDirectory(session)
         if (session.fake !== undefined) {
           yield* Effect.mapError(
             session.store.set(
