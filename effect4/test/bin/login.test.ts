@@ -17,12 +17,14 @@ import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
@@ -1366,6 +1368,76 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         )
         assert.deepStrictEqual(saved, ["handed-out"])
         assert.deepStrictEqual(unsaved, [["handed-out", true]])
+      })
+  )
+
+  it.effect(
+    "login's token is the CLI's when Ctrl-C comes during plex.tv's answer: a sign-in request is let finish (5 s at most), a PIN's wait ends and the PIN is asked once more",
+    () =>
+      Effect.gen(function* () {
+        const token = Redacted.make("issued")
+        const saved: Array<string> = []
+        const unsaved: Array<readonly [string, boolean]> = []
+        const login = <E>(
+          signIn: Parameters<typeof signInThenSave<void, E, never, never, never, never>>[0]
+        ) =>
+          signInThenSave(
+            signIn,
+            (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+            (token, cause) =>
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)]))
+          )
+        // The password sign-in: plex.tv has the request when Ctrl-C comes, and answers it after: the request is let
+        // finish, and the token it answered with handed over to be revoked, as one answered before Ctrl-C.
+        const sent = yield* Deferred.make<void>()
+        const answers = yield* Deferred.make<Redacted.Redacted<string>>()
+        const answered = yield* Effect.forkChild(
+          login((hold) => hold(Effect.andThen(Deferred.succeed(sent, undefined), Deferred.await(answers))))
+        )
+        yield* Deferred.await(sent)
+        answered.interruptUnsafe()
+        yield* Deferred.succeed(answers, token)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(answered)))
+        assert.deepStrictEqual(unsaved, [["issued", true]])
+        // Not answered within 5 s: the request is ended, and nothing handed over.
+        const started = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
+        const hanging = yield* Effect.forkChild(
+          login((hold) =>
+            hold(
+              Effect.andThen(
+                Deferred.succeed(started, undefined),
+                Effect.onInterrupt(Effect.never, () => Deferred.succeed(stopped, undefined))
+              )
+            )
+          )
+        )
+        yield* Deferred.await(started)
+        hanging.interruptUnsafe()
+        // The clock moved on in steps until the login ends (bounded: 20 s of its time), not before the 5 s.
+        for (let step = 0; step < 200 && hanging.pollUnsafe() === undefined; step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isAtLeast(yield* Clock.currentTimeMillis, 5_000)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(hanging)))
+        yield* Deferred.await(stopped)
+        assert.deepStrictEqual(unsaved, [["issued", true]])
+        // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
+        for (const [again, handed] of [
+          [Effect.succeed(token), true],
+          [Effect.succeed(undefined), false],
+          [Effect.fail("offline"), false]
+        ] as const) {
+          unsaved.length = 0
+          const waiting = yield* Deferred.make<void>()
+          const pin = yield* Effect.forkChild(
+            login((hold) => hold(Effect.andThen(Deferred.succeed(waiting, undefined), Effect.never), again))
+          )
+          yield* Deferred.await(waiting)
+          pin.interruptUnsafe()
+          assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(pin)))
+          assert.deepStrictEqual(unsaved, handed ? [["issued", true]] : [])
+        }
+        assert.deepStrictEqual(saved, [])
       })
   )
 })

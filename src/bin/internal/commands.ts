@@ -10,6 +10,8 @@ import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -223,10 +225,18 @@ const nonEmpty = (what: string) => (value: string) =>
 // login
 // ---------------------------------------------------------------------------
 
-/** Wrapped around the request that answers with a new token: the token is recorded the moment it answers. */
-type Hold = <E, R>(
-  answer: Effect.Effect<Redacted.Redacted<string>, E, R>
-) => Effect.Effect<Redacted.Redacted<string>, E, R>
+/**
+ * Wrapped around the request that answers with a new token: the token is recorded the moment it answers. Ctrl-C
+ * while it is under way does not drop a token plex.tv issued: without `again`, the answer (one request, the password
+ * sign-in, which plex.tv may have answered already) is let finish; with `again`, for an answer that is a long wait
+ * (the PIN's poll), the wait ends at once and `again` asks plex.tv once more (an approved PIN hands out its token
+ * again). Either for at most {@link Render.unsavedRevokeWaitMillis}; a token so obtained is the CLI's, as one
+ * answered before Ctrl-C (`login` revokes it).
+ */
+type Hold = <E, R, R2 = never>(
+  answer: Effect.Effect<Redacted.Redacted<string>, E, R>,
+  again?: Effect.Effect<Redacted.Redacted<string> | undefined, unknown, R2>
+) => Effect.Effect<Redacted.Redacted<string>, E, R | R2>
 
 /**
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
@@ -242,13 +252,45 @@ export const signInThenSave = <A, E, R, E2, R2, R3>(
 ): Effect.Effect<readonly [Redacted.Redacted<string>, A], E | E2, R | R2 | R3> =>
   Effect.suspend(() => {
     let obtained: Redacted.Redacted<string> | undefined
-    const hold: Hold = (answer) =>
+    const record = (token: Redacted.Redacted<string>) =>
+      Effect.sync(() => {
+        obtained = token
+      })
+    const within = Duration.millis(Render.unsavedRevokeWaitMillis)
+    const hold: Hold = (answer, again) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.tap(restore(answer), (token) =>
-          Effect.sync(() => {
-            obtained = token
-          })
-        )
+        again !== undefined
+          ? // A wait (the PIN's poll): ended at once by Ctrl-C, then plex.tv asked once more.
+            Effect.tap(restore(answer), record).pipe(
+              Effect.onInterrupt(() =>
+                Effect.interruptible(again).pipe(
+                  Effect.timeoutOption(within),
+                  Effect.flatMap((token) =>
+                    Option.isSome(token) && token.value !== undefined ? record(token.value) : Effect.void
+                  ),
+                  Effect.ignore
+                )
+              )
+            )
+          : // One request (the password sign-in): run apart, so that Ctrl-C lets it finish, its token recorded. The
+            // request and the waits stay interruptible (restore, Effect.interruptible) in this uninterruptible region and
+            // its finalizer: else the 5 s bound could not cut them short (Effect 3's timeout waits for what it cannot
+            // interrupt).
+            Effect.flatMap(Effect.forkDaemon(restore(answer)), (fiber) =>
+              Effect.tap(restore(Fiber.join(fiber)), record).pipe(
+                Effect.onInterrupt(() =>
+                  Effect.flatMap(
+                    Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), within),
+                    (exit) =>
+                      Option.isNone(exit)
+                        ? Fiber.interrupt(fiber)
+                        : Exit.isSuccess(exit.value)
+                          ? record(exit.value.value)
+                          : Effect.void
+                  )
+                )
+              )
+            )
       )
     return Effect.flatMap(signIn(hold), (token) =>
       Effect.map(save(token), (saved) => [token, saved] as const)
@@ -279,7 +321,12 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly hold: Hold }) 
         `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress(Render.pinWaitLabel)(options.hold(PinLogin.poll(pin)))
+    return yield* withProgress(Render.pinWaitLabel)(
+      options.hold(
+        PinLogin.poll(pin),
+        Effect.map(PinLogin.check(pin), (checked) => checked.authToken)
+      )
+    )
   })
 
 /** `PLEX_2FA_CODE`, when set: the two-factor code is never taken from the command line. */
