@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import { assert, describe, it } from "vitest"
 import * as ClientIdentity from "../../src/ClientIdentity.js"
 import * as PinLogin from "../../src/PinLogin.js"
+import * as Directory from "../../src/core/cli/directory.js"
 import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
 import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
@@ -1360,5 +1361,26 @@ describe("core/cli", () => {
     ]) {
       assert.isFalse(Failure.jsonRequested(args), args.join(" "))
     }
+  })
+
+  it("a --config-dir the user chose is said open when it is theirs and group or others may read or search it", () => {
+    const stat = (mode: number, uid = 501, directory = true) => ({
+      mode: 0o40000 | mode,
+      uid,
+      isDirectory: () => directory
+    })
+    const note = Directory.openDirectoryText("/home/alice/plex", 0o755)
+    assert.strictEqual(Directory.openDirectoryNote("/home/alice/plex", stat(0o755), 501), note)
+    assert.include(note, "(mode 755)")
+    assert.include(Directory.openDirectoryNote("/p", stat(0o710), 501), "(mode 710)")
+    assert.include(Directory.openDirectoryNote("/p", stat(0o701), 501), "(mode 701)")
+    // Private, another user's (the store refuses one others may write), not a directory, not examined, or Windows (no uid).
+    assert.isUndefined(Directory.openDirectoryNote("/p", stat(0o700), 501))
+    assert.isUndefined(Directory.openDirectoryNote("/p", stat(0o755, 0), 501))
+    assert.isUndefined(Directory.openDirectoryNote("/p", stat(0o755, 501, false), 501))
+    assert.isUndefined(Directory.openDirectoryNote("/p", undefined, 501))
+    assert.isUndefined(Directory.openDirectoryNote("/p", stat(0o755), undefined))
+    // A path's control characters are shown, not let act on the terminal.
+    assert.notInclude(Directory.openDirectoryText("/p\u001b[2Jx", 0o755), "\u001b")
   })
 })

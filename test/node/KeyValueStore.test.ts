@@ -1,5 +1,7 @@
 import { execFile, execFileSync } from "node:child_process"
 import * as fs from "node:fs/promises"
+import fsPromises from "node:fs/promises"
+import { syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -80,6 +82,114 @@ describe("core/node/store swap (the CLI's login saving its token)", () => {
         const left = yield* Effect.promise(() => store.get("token"))
         assert.sameMembers([...replaced, left], ["t1", ...values])
         assert.lengthOf(new Set(replaced), 8)
+      })
+  )
+})
+
+/**
+ * `fs.rename` onto `file` refused with `refusals.code` while `refusals.left` is above 0 (each refusal counting one
+ * down), as Windows refuses it while another program holds the file open; every other rename as it is. Every
+ * module's import synced to it (syncBuiltinESMExports, as test/bin/login.test.ts counts renames), put back after.
+ */
+const refusingRename = (file: string, refusals: { left: number; code: string }) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const original = fsPromises.rename
+      fsPromises.rename = (from, to) => {
+        if (String(to) !== file || refusals.left <= 0) return original(from, to)
+        refusals.left--
+        const error = Object.assign(new Error(`${refusals.code}: operation not permitted, rename`), {
+          code: refusals.code,
+          syscall: "rename"
+        })
+        return Promise.reject(error)
+      }
+      syncBuiltinESMExports()
+      return original
+    }),
+    (original) =>
+      Effect.sync(() => {
+        fsPromises.rename = original
+        syncBuiltinESMExports()
+      })
+  )
+
+describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
+  it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
+    for (const platform of ["win32", "linux", "darwin"] as const) {
+      assert.isTrue(Store.renameRetryable("EBUSY", platform), platform)
+      assert.strictEqual(Store.renameRetryable("EPERM", platform), platform === "win32", platform)
+      assert.strictEqual(Store.renameRetryable("EACCES", platform), platform === "win32", platform)
+      for (const code of ["ENOENT", "EXDEV", "ENOSPC", "EISDIR", undefined]) {
+        assert.isFalse(Store.renameRetryable(code, platform), `${code} ${platform}`)
+      }
+    }
+  })
+
+  it.scoped(
+    "refused twice, the change is made after two short pauses; refused for good, it fails after about a second, the store as it was and no temporary file left",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const store = Store.open(directory)
+        const retried = process.platform === "win32" ? "EPERM" : "EBUSY"
+        const refusals = { left: 0, code: retried }
+        yield* refusingRename(file, refusals)
+        // The pauses the store asks for, taken at once (the Effect bindings take them on their Clock).
+        const pauses: Array<number> = []
+        const sleep = (millis: number) => {
+          pauses.push(millis)
+          return Promise.resolve()
+        }
+        const temporaries = Effect.map(
+          Effect.promise(() => fs.readdir(directory)),
+          (names) => names.filter((name) => name.endsWith(".tmp"))
+        )
+        refusals.left = 2
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        assert.deepStrictEqual(pauses, [10, 20])
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+
+        pauses.length = 0
+        refusals.left = Number.POSITIVE_INFINITY
+        const failed = yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep }).then(
+            () => undefined,
+            (error: unknown) => error
+          )
+        )
+        assert.instanceOf(failed, Store.StoreError)
+        assert.strictEqual((failed as Store.StoreError).syscall, "rename")
+        assert.strictEqual(
+          (failed as Store.StoreError).reason,
+          retried === "EBUSY" ? "Busy" : "PermissionDenied"
+        )
+        // Pauses from 10 ms doubling up to 100 ms, until a second has been waited: bounded.
+        const waited = pauses.reduce((sum, pause) => sum + pause, 0)
+        assert.isAtLeast(waited, Store.renameRetryLimitMillis)
+        assert.isBelow(waited - pauses.at(-1)!, Store.renameRetryLimitMillis)
+        assert.deepStrictEqual(pauses.slice(0, 5), [10, 20, 40, 80, 100])
+        assert.isTrue(pauses.every((pause) => pause <= 100))
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+        assert.deepStrictEqual(yield* temporaries, [])
+
+        // On POSIX, EPERM is the directory's permissions: no retry changes them, it fails at once.
+        if (process.platform !== "win32") {
+          pauses.length = 0
+          refusals.code = "EPERM"
+          refusals.left = 1
+          const refused = yield* Effect.promise(() =>
+            store.set("token", "t3", { sleep }).then(
+              () => undefined,
+              (error: unknown) => error
+            )
+          )
+          assert.strictEqual((refused as Store.StoreError).reason, "PermissionDenied")
+          assert.deepStrictEqual(pauses, [])
+          assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+          assert.deepStrictEqual(yield* temporaries, [])
+        }
       })
   )
 })

@@ -17,12 +17,14 @@ import * as http from "node:http"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
@@ -127,6 +129,52 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
         assert.include(again.stdout + again.stderr, "HTTP 403")
       })
     )
+  )
+
+  // Someone else revoked the old token (another login, a sign-out on plex.tv's site) after login checked it: plex.tv
+  // refuses it as invalid (401, or 422 as plex.tv answers a signed-out token) when asked to revoke it. login says what
+  // is true, that it was no longer valid, not that it revoked it; its JSON says `invalid`, as for a token refused before.
+  it.live(
+    "login --old-token revoke: an old token plex.tv refuses as invalid is said no longer valid, not revoked",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* FakePlexServer.make()
+          const dir = yield* configDir
+          const env = { PLEX_PASSWORD: password }
+          const args = [
+            "--config-dir",
+            dir,
+            "--plex-tv",
+            server.plexTvUrl,
+            "login",
+            "--password",
+            "--login",
+            "alice"
+          ]
+          assertExit(yield* cli(args, { env }), 0)
+          yield* server.fake.fault(
+            "signOut",
+            Fault.status(401, { code: 1001, message: "User could not be authenticated" })
+          )
+          const again = yield* cli([...args, "--old-token", "revoke"], { env })
+          assertExit(again, 0)
+          assert.notInclude(again.stdout + again.stderr, "The old token is revoked.")
+          assert.notInclude(again.stdout + again.stderr, "Could not revoke")
+          assert.include(
+            again.stderr,
+            "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
+          )
+          yield* server.fake.fault("signOut", Fault.status(422, { code: 1001, message: "Invalid token" }))
+          const json = yield* cli([...args, "--old-token", "revoke", "--json"], { env })
+          assertExit(json, 0)
+          assert.strictEqual(JSON.parse(json.stdout).previous, "invalid")
+          assert.include(
+            json.stderr,
+            "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
+          )
+        })
+      )
   )
 
   it.live(
@@ -741,6 +789,53 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       )
   )
 
+  // POSIX modes: Windows has none (the CLI says nothing there).
+  it.live.skipIf(process.platform === "win32")(
+    "a token saved: the default configuration directory is made 0700; a --config-dir the user chose keeps its mode, said open to others",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const home = yield* configDir
+          const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") }
+          const byDefault = path.join(home, ".config", "effect-plex-auth")
+          const chosen = path.join(home, "chosen")
+          const made = path.join(home, "made")
+          for (const dir of [byDefault, chosen]) {
+            yield* Effect.promise(() => fs.mkdir(dir, { recursive: true }))
+            yield* Effect.promise(() => fs.chmod(dir, 0o755))
+          }
+          const modeOf = (dir: string) =>
+            Effect.map(
+              Effect.promise(() => fs.stat(dir)),
+              (stat) => stat.mode & 0o777
+            )
+          const open = "is open to other users"
+          const fake = (args: ReadonlyArray<string>) =>
+            cli(["--fake", ...args], { env, fakeApprovesAfter: Duration.zero })
+          // The default directory, the CLI's own by name: made 0700 as the token is saved, as the library's default store is.
+          const first = yield* fake(["login"])
+          assertExit(first, 0)
+          assert.strictEqual(yield* modeOf(byDefault), 0o700)
+          assert.notInclude(first.stderr, open)
+          // A directory the user chose: its mode left as it is, and said open once a token is saved there (login, home switch).
+          const said = `The configuration directory ${chosen} is open to other users (mode 755): they can list it, though not read the token (store.json is readable by you alone). plex-auth leaves the mode of a directory you chose as it is: chmod 700 closes it.`
+          const given = yield* fake(["--config-dir", chosen, "login"])
+          assertExit(given, 0)
+          assert.strictEqual(yield* modeOf(chosen), 0o755)
+          assert.include(given.stderr, said)
+          const switched = yield* fake(["--config-dir", chosen, "home", "switch", "Bob"])
+          assertExit(switched, 0)
+          assert.include(switched.stderr, said)
+          assert.strictEqual(yield* modeOf(chosen), 0o755)
+          // One the CLI makes is 0700: nothing to say.
+          const fresh = yield* fake(["--config-dir", made, "login"])
+          assertExit(fresh, 0)
+          assert.strictEqual(yield* modeOf(made), 0o700)
+          assert.notInclude(fresh.stderr, open)
+        })
+      )
+  )
+
   it.live(
     "a command that needs the saved token, run without one, fails Not logged in having written nothing: no directory, no client identifier",
     () =>
@@ -1049,7 +1144,12 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           }
           for (const run of runs) {
             assert.notInclude(run.stderr, "Could not revoke")
-            assert.include(run.stdout, "The old token is revoked.")
+            // The token it replaced is revoked: by this login, or, when another one's revocation of the token it was asked
+            // about got there first, found no longer valid (said so, not said revoked by this login).
+            assert.match(
+              run.stdout + run.stderr,
+              /The old token is revoked\.|The old token was no longer valid \(plex\.tv refused it\): there was nothing to revoke\./
+            )
             noSecretIn(run, first, ...issued)
           }
         })
@@ -1268,6 +1368,76 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         )
         assert.deepStrictEqual(saved, ["handed-out"])
         assert.deepStrictEqual(unsaved, [["handed-out", true]])
+      })
+  )
+
+  it.effect(
+    "login's token is the CLI's when Ctrl-C comes during plex.tv's answer: a sign-in request is let finish (5 s at most), a PIN's wait ends and the PIN is asked once more",
+    () =>
+      Effect.gen(function* () {
+        const token = Redacted.make("issued")
+        const saved: Array<string> = []
+        const unsaved: Array<readonly [string, boolean]> = []
+        const login = <E>(
+          signIn: Parameters<typeof signInThenSave<void, E, never, never, never, never>>[0]
+        ) =>
+          signInThenSave(
+            signIn,
+            (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
+            (token, cause) =>
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)]))
+          )
+        // The password sign-in: plex.tv has the request when Ctrl-C comes, and answers it after: the request is let
+        // finish, and the token it answered with handed over to be revoked, as one answered before Ctrl-C.
+        const sent = yield* Deferred.make<void>()
+        const answers = yield* Deferred.make<Redacted.Redacted<string>>()
+        const answered = yield* Effect.forkChild(
+          login((hold) => hold(Effect.andThen(Deferred.succeed(sent, undefined), Deferred.await(answers))))
+        )
+        yield* Deferred.await(sent)
+        answered.interruptUnsafe()
+        yield* Deferred.succeed(answers, token)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(answered)))
+        assert.deepStrictEqual(unsaved, [["issued", true]])
+        // Not answered within 5 s: the request is ended, and nothing handed over.
+        const started = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
+        const hanging = yield* Effect.forkChild(
+          login((hold) =>
+            hold(
+              Effect.andThen(
+                Deferred.succeed(started, undefined),
+                Effect.onInterrupt(Effect.never, () => Deferred.succeed(stopped, undefined))
+              )
+            )
+          )
+        )
+        yield* Deferred.await(started)
+        hanging.interruptUnsafe()
+        // The clock moved on in steps until the login ends (bounded: 20 s of its time), not before the 5 s.
+        for (let step = 0; step < 200 && hanging.pollUnsafe() === undefined; step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isAtLeast(yield* Clock.currentTimeMillis, 5_000)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(hanging)))
+        yield* Deferred.await(stopped)
+        assert.deepStrictEqual(unsaved, [["issued", true]])
+        // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
+        for (const [again, handed] of [
+          [Effect.succeed(token), true],
+          [Effect.succeed(undefined), false],
+          [Effect.fail("offline"), false]
+        ] as const) {
+          unsaved.length = 0
+          const waiting = yield* Deferred.make<void>()
+          const pin = yield* Effect.forkChild(
+            login((hold) => hold(Effect.andThen(Deferred.succeed(waiting, undefined), Effect.never), again))
+          )
+          yield* Deferred.await(waiting)
+          pin.interruptUnsafe()
+          assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(pin)))
+          assert.deepStrictEqual(unsaved, handed ? [["issued", true]] : [])
+        }
+        assert.deepStrictEqual(saved, [])
       })
   )
 })

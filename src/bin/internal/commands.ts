@@ -10,6 +10,8 @@ import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -192,7 +194,13 @@ const saveToken = (token: Redacted.Redacted<string>) =>
     const session = yield* Session.Session
     const store = yield* KeyValueStore.KeyValueStore
     yield* Effect.mapError(store.set(session.tokenKey, Redacted.value(token)), fromStoreError)
+    yield* sayOpenDirectory
   })
+
+/** Once a token is saved: a directory the user chose that others may open is said so (core/cli/directory.ts). */
+const sayOpenDirectory = Effect.flatMap(Session.Session, (session) =>
+  Effect.flatMap(session.openDirectoryNote, (note) => (note === undefined ? Effect.void : say(note)))
+)
 
 const plexFailure = <A, R>(
   effect: Effect.Effect<A, PlexError.PlexError | CliFailure, R>
@@ -217,10 +225,18 @@ const nonEmpty = (what: string) => (value: string) =>
 // login
 // ---------------------------------------------------------------------------
 
-/** Wrapped around the request that answers with a new token: the token is recorded the moment it answers. */
-type Hold = <E, R>(
-  answer: Effect.Effect<Redacted.Redacted<string>, E, R>
-) => Effect.Effect<Redacted.Redacted<string>, E, R>
+/**
+ * Wrapped around the request that answers with a new token: the token is recorded the moment it answers. Ctrl-C
+ * while it is under way does not drop a token plex.tv issued: without `again`, the answer (one request, the password
+ * sign-in, which plex.tv may have answered already) is let finish; with `again`, for an answer that is a long wait
+ * (the PIN's poll), the wait ends at once and `again` asks plex.tv once more (an approved PIN hands out its token
+ * again). Either for at most {@link Render.unsavedRevokeWaitMillis}; a token so obtained is the CLI's, as one
+ * answered before Ctrl-C (`login` revokes it).
+ */
+type Hold = <E, R, R2 = never>(
+  answer: Effect.Effect<Redacted.Redacted<string>, E, R>,
+  again?: Effect.Effect<Redacted.Redacted<string> | undefined, unknown, R2>
+) => Effect.Effect<Redacted.Redacted<string>, E, R | R2>
 
 /**
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
@@ -236,13 +252,45 @@ export const signInThenSave = <A, E, R, E2, R2, R3>(
 ): Effect.Effect<readonly [Redacted.Redacted<string>, A], E | E2, R | R2 | R3> =>
   Effect.suspend(() => {
     let obtained: Redacted.Redacted<string> | undefined
-    const hold: Hold = (answer) =>
+    const record = (token: Redacted.Redacted<string>) =>
+      Effect.sync(() => {
+        obtained = token
+      })
+    const within = Duration.millis(Render.unsavedRevokeWaitMillis)
+    const hold: Hold = (answer, again) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.tap(restore(answer), (token) =>
-          Effect.sync(() => {
-            obtained = token
-          })
-        )
+        again !== undefined
+          ? // A wait (the PIN's poll): ended at once by Ctrl-C, then plex.tv asked once more.
+            Effect.tap(restore(answer), record).pipe(
+              Effect.onInterrupt(() =>
+                Effect.interruptible(again).pipe(
+                  Effect.timeoutOption(within),
+                  Effect.flatMap((token) =>
+                    Option.isSome(token) && token.value !== undefined ? record(token.value) : Effect.void
+                  ),
+                  Effect.ignore
+                )
+              )
+            )
+          : // One request (the password sign-in): run apart, so that Ctrl-C lets it finish, its token recorded. The
+            // request and the waits stay interruptible (restore, Effect.interruptible) in this uninterruptible region and
+            // its finalizer: else the 5 s bound could not cut them short (Effect 3's timeout waits for what it cannot
+            // interrupt).
+            Effect.flatMap(Effect.forkDaemon(restore(answer)), (fiber) =>
+              Effect.tap(restore(Fiber.join(fiber)), record).pipe(
+                Effect.onInterrupt(() =>
+                  Effect.flatMap(
+                    Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), within),
+                    (exit) =>
+                      Option.isNone(exit)
+                        ? Fiber.interrupt(fiber)
+                        : Exit.isSuccess(exit.value)
+                          ? record(exit.value.value)
+                          : Effect.void
+                  )
+                )
+              )
+            )
       )
     return Effect.flatMap(signIn(hold), (token) =>
       Effect.map(save(token), (saved) => [token, saved] as const)
@@ -273,7 +321,12 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly hold: Hold }) 
         `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress(Render.pinWaitLabel)(options.hold(PinLogin.poll(pin)))
+    return yield* withProgress(Render.pinWaitLabel)(
+      options.hold(
+        PinLogin.poll(pin),
+        Effect.map(PinLogin.check(pin), (checked) => checked.authToken)
+      )
+    )
   })
 
 /** `PLEX_2FA_CODE`, when set: the two-factor code is never taken from the command line. */
@@ -464,6 +517,7 @@ const login = Command.make(
                     )
             )
         )
+        yield* sayOpenDirectory
         const outcome = Render.replacedTokenOutcome({
           before: Option.isSome(before) ? Redacted.value(before.value.token) : undefined,
           beforeInvalid: previous === "invalid",
@@ -475,18 +529,19 @@ const login = Command.make(
         if (outcome.note !== undefined) yield* say(outcome.note)
         previous = outcome.previous
         if (outcome.revoke && replaced !== undefined) {
-          // Refused (401): revoked already, by a login that replaced that token too and revoked it as the token it
-          // was asked about (revokeAsked below; of logins run at once with --old-token revoke): not valid, as asked.
+          // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a login that replaced
+          // that token too and revoked it as the token it was asked about, revokeAsked below; the account's page at
+          // plex.tv): said so, not said revoked by this login (previous "invalid", as for a token refused as it started).
           const revoked = yield* PlexAuth.signOut().pipe(
             Credentials.withToken(replaced),
-            Effect.as(true),
+            Effect.as<"revoked" | "refused" | "failed">("revoked"),
             Effect.catchAll((error) =>
               error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                ? Effect.succeed(true)
-                : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), false)
+                ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
+                : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), "failed" as const)
             )
           )
-          previous = revoked ? "revoked" : "revoke-failed"
+          previous = revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
         }
         // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by another
         // login: the user's, saved nowhere, and valid unless that login revoked it (Render.replacedTokenOutcome).

@@ -68,10 +68,10 @@ export interface Shared {
     CliFailure,
     Session.Session | KeyValueStore.KeyValueStore
   >
-  /** Saves a token as the session's. */
+  /** Saves a token as the session's (and says so when the directory is one the user chose that others may open). */
   readonly saveToken: (
     token: Redacted.Redacted<string>
-  ) => Effect.Effect<void, CliFailure, Session.Session | KeyValueStore.KeyValueStore>
+  ) => Effect.Effect<void, CliFailure, Session.Session | KeyValueStore.KeyValueStore | Io>
   /** A prompt; a closed stdin or Ctrl-C becomes a failure that says so. */
   readonly ask: <A>(
     prompt: Prompt.Prompt<A>,

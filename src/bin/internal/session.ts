@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import * as os from "node:os"
+import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as ClientIdentity from "../../ClientIdentity.js"
 import * as Credentials from "../../Credentials.js"
@@ -24,6 +25,7 @@ import * as FakePlexServer from "../../node/FakePlexServer.js"
 import * as FileStore from "../../node/KeyValueStore.js"
 import * as Fault from "../../testing/Fault.js"
 import * as CoreFailure from "../../core/cli/failure.js"
+import * as Directory from "../../core/cli/directory.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
 import * as Store from "../../core/node/store.js"
 import * as Render from "../../core/cli/render.js"
@@ -72,6 +74,11 @@ export class Session extends Context.Tag("plex-auth/Session")<
     readonly swapToken: (
       token: Redacted.Redacted<string>
     ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
+    /**
+     * What to say once a token is saved, when the directory is one the user chose (`--config-dir`) that others may
+     * open (core/cli/directory.ts says why it is not tightened); undefined otherwise.
+     */
+    readonly openDirectoryNote: Effect.Effect<string | undefined>
   }
 >() {}
 
@@ -214,6 +221,21 @@ export const inFakeTerms = (session: Context.Tag.Service<Session>, failure: CliF
   })
 
 /**
+ * What to say of `directory`, a `--config-dir` the user chose, once a token is saved there (core/cli/directory.ts):
+ * examined here, on POSIX (no uid on Windows); one that cannot be examined says nothing.
+ */
+const openDirectoryNote = (directory: string): Promise<string | undefined> => {
+  const uid =
+    typeof process.getuid === "function" && process.platform !== "win32" ? process.getuid() : undefined
+  return uid === undefined
+    ? Promise.resolve(undefined)
+    : fs.stat(directory).then(
+        (stat) => Directory.openDirectoryNote(directory, stat, uid),
+        () => undefined
+      )
+}
+
+/**
  * The credentials file as one command uses it: read once, when the session starts (checked as the library's store
  * checks it: a file that is no store, or one it does not trust, fails the command), and each key's first read
  * answered from that reading (the client identifier, a `--fake` run's seed, the saved token: `whoami` reads the
@@ -222,7 +244,9 @@ export const inFakeTerms = (session: Context.Tag.Service<Session>, failure: CliF
  * it signed out) sees what another process wrote since. As effect4/src/bin/internal/session.ts has it.
  */
 const commandStore = (
-  directory: string
+  directory: string,
+  /** The CLI's default directory, not one the user chose: made 0700 at every change (core/node/store.ts `isDefault`). */
+  isDefault: boolean
 ): Effect.Effect<
   {
     readonly store: KeyValueStore.KeyValueStore
@@ -254,7 +278,9 @@ const commandStore = (
             )
           : Effect.succeed(Store.firstReads(read.entries))
     )
-    const file = yield* Effect.cached(FileStore.make({ directory }))
+    // The default directory left to the library's store to find (the same: the same variables, read through the same
+    // Config), so that the store knows it as its own default and makes it 0700, as the core store below does.
+    const file = yield* Effect.cached(FileStore.make(isDefault ? {} : { directory }))
     const onFile = <A>(
       key: string | undefined,
       f: (store: KeyValueStore.KeyValueStore) => Effect.Effect<A, PlatformError.PlatformError>
@@ -277,7 +303,7 @@ const commandStore = (
     })
     // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
     // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
-    const core = Store.open(directory)
+    const core = Store.open(directory, { isDefault })
     const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
       Effect.flatMap(Effect.runtime<never>(), (runtime) => {
         reading.forget(key)
@@ -351,7 +377,7 @@ export const layer = (
       const directory = Option.isSome(globals.configDir)
         ? path.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const { reading, store, swap } = yield* commandStore(directory)
+      const { reading, store, swap } = yield* commandStore(directory, Option.isNone(globals.configDir))
       const scenarios = globals.fake ? yield* readScenarios : new Set<FakeScenario>()
       const checkedPlexTv = (url: string) =>
         Effect.mapError(PlexTv.make(url), (error) =>
@@ -398,7 +424,10 @@ export const layer = (
         swapToken: (token) =>
           Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
             previous === undefined ? undefined : Redacted.make(previous)
-          )
+          ),
+        openDirectoryNote: Option.isNone(globals.configDir)
+          ? Effect.succeed(undefined)
+          : Effect.promise(() => openDirectoryNote(directory))
       }).pipe(
         Context.add(KeyValueStore.KeyValueStore, store),
         Context.add(ClientIdentity.ClientIdentity, client),

@@ -521,6 +521,14 @@ export const unsavedTokenText = (revokeFailure: string | undefined, interrupted 
     : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
 }
 
+/**
+ * What `login` says when plex.tv refused the old token as invalid (401, 422, 498) as it was asked to revoke it: revoked
+ * or signed out meanwhile by someone else (another login, the account's page at plex.tv) since `login` checked it. Not
+ * "revoked": this login did not revoke it (`previous` `invalid` in its JSON, as for a token refused as it started).
+ */
+export const oldTokenInvalidText =
+  "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 

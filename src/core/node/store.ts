@@ -10,7 +10,9 @@
  * - Readable by its owner only: the file 0600, a directory it creates 0700;
  *   a file of the user's that group or others can read is made so when read.
  * - Never half written: a change goes to a temporary file in the same
- *   directory (flushed), which replaces the store in one rename.
+ *   directory (flushed), which replaces the store in one rename. A rename
+ *   Windows refuses for a moment (another program has the file open:
+ *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second.
  * - A file that is not a store fails every operation (`InvalidData`) and is
  *   left as it is.
  * - Several processes may share it: every change takes a lock file
@@ -600,7 +602,8 @@ const releaseLock = async (lockFile: string, nonce: string): Promise<void> => {
 export interface Waiting {
   /**
    * Waits `millis` (default `setTimeout`); rejects once `signal` aborts. The
-   * Effect bindings sleep on their `Clock`, so `TestClock` drives the wait.
+   * Effect bindings sleep on their `Clock`, so `TestClock` drives the wait
+   * (for the lock, and the pauses of a rename tried again: {@link renameRetryable}).
    */
   readonly sleep?: ((millis: number, signal: AbortSignal | undefined) => Promise<void>) | undefined
   /** Told once per change, when it starts waiting for the lock held by `holder`. */
@@ -626,6 +629,46 @@ const sleepWithTimer = (millis: number, signal: AbortSignal | undefined): Promis
     }, millis)
     signal?.addEventListener("abort", onAbort, { once: true })
   })
+
+/**
+ * Whether a rename onto the store that failed with `code` may succeed when tried again in a moment: on Windows, a
+ * file another program holds open without sharing its deletion (an antivirus or a search indexer scanning the new
+ * file, a backup, an editor) refuses it with `EPERM`, `EACCES` or `EBUSY` for as long as it holds it, which is
+ * usually milliseconds; graceful-fs retries these on win32 (npm's write-file-atomic writes through it). `EBUSY`
+ * anywhere (a busy mount point on Linux is no store; the retry costs a second then). On POSIX, `EPERM` and `EACCES`
+ * are the directory's permissions, which no retry changes: they fail at once.
+ */
+export const renameRetryable = (code: unknown, platform: NodeJS.Platform = process.platform): boolean =>
+  code === "EBUSY" || (platform === "win32" && (code === "EPERM" || code === "EACCES"))
+
+/**
+ * How long the store's rename is retried ({@link renameRetryable}), in pauses from 10 ms doubling up to 100 ms: a
+ * second, under the store's lock (other writers wait up to {@link lockWaitLimitMillis} for it). graceful-fs
+ * retries up to 60 s; a store that waits that long looks hung, and the error then says what to do.
+ */
+export const renameRetryLimitMillis = 1_000
+
+/** `fs.rename`, retried on {@link renameRetryable} failures for up to {@link renameRetryLimitMillis}. */
+const renameRetrying = async (
+  from: string,
+  to: string,
+  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
+): Promise<void> => {
+  let waited = 0
+  let pause = 10
+  for (;;) {
+    try {
+      return await fs.rename(from, to)
+    } catch (error) {
+      if (!renameRetryable(codeOf(error)) || waited >= renameRetryLimitMillis) throw error
+      // Once the lock is taken the change runs to its end (Waiting.signal): a pause the binding's sleep cuts short
+      // (it is interrupted) is waited out on a timer.
+      await sleep(pause, undefined).catch(() => sleepWithTimer(pause, undefined))
+      waited += pause
+      pause = Math.min(pause * 2, 100)
+    }
+  }
+}
 
 /**
  * A store in `directory/store.json`. Every operation reads the file again
@@ -699,7 +742,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
 
   // Write a temporary file next to the store, flush it, and rename it over
   // the store: a reader sees the old file or the new one, never a part.
-  const write = async (method: string, entries: Entries): Promise<void> => {
+  const write = async (method: string, entries: Entries, waiting: Waiting): Promise<void> => {
     const temp = nodePath.join(dir, tempName())
     try {
       const handle = await call(method, "open", temp, () => fs.open(temp, "wx", 0o600))
@@ -711,7 +754,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       } finally {
         await handle.close().catch(() => undefined)
       }
-      await call(method, "rename", file, () => fs.rename(temp, file))
+      await call(method, "rename", file, () => renameRetrying(temp, file, waiting.sleep ?? sleepWithTimer))
     } catch (error) {
       await fs.rm(temp, { force: true }).catch(() => undefined)
       throw error
@@ -766,7 +809,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       await removeLeftovers(dir)
       const entries = new Map(await read(method))
       const [result, changed] = f(entries)
-      if (changed) await write(method, entries)
+      if (changed) await write(method, entries, waiting)
       return result
     } finally {
       await releaseLock(lockFile, nonce)

@@ -4,6 +4,7 @@
  * `--fake` the loopback fake Plex those point at. How the CLI fails, too.
  */
 import * as os from "node:os"
+import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -16,6 +17,7 @@ import * as KeyValueStoreService from "effect/persistence/KeyValueStore"
 import * as PlatformError from "effect/PlatformError"
 import * as Redacted from "effect/Redacted"
 import * as Core from "../../../../src/core/cli/failure.js"
+import * as Directory from "../../../../src/core/cli/directory.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import * as Store from "../../../../src/core/node/store.js"
 import * as Render from "../../../../src/core/cli/render.js"
@@ -190,6 +192,21 @@ export const startFake = (options: {
   })
 
 /**
+ * What to say of `directory`, a `--config-dir` the user chose, once a token is saved there (core/cli/directory.ts):
+ * examined here, on POSIX (no uid on Windows); one that cannot be examined says nothing.
+ */
+const openDirectoryNote = (directory: string): Promise<string | undefined> => {
+  const uid =
+    typeof process.getuid === "function" && process.platform !== "win32" ? process.getuid() : undefined
+  return uid === undefined
+    ? Promise.resolve(undefined)
+    : fs.stat(directory).then(
+        (stat) => Directory.openDirectoryNote(directory, stat, uid),
+        () => undefined
+      )
+}
+
+/**
  * The credentials file as one command uses it: read once, when the session starts (checked as the library's store
  * checks it: a file that is no store, or one it does not trust, fails the command), and each key's first read
  * answered from that reading (the client identifier, the saved token; a `--fake` run's seed is taken from it too:
@@ -197,7 +214,11 @@ export const startFake = (options: {
  * library's store (made at its first use): a command that reads a key again (`logout` checks that the file still
  * holds the token it signed out) sees what another process wrote since. As src/bin/internal/session.ts has it.
  */
-const commandStore = (directory: string) =>
+const commandStore = (
+  directory: string,
+  /** The CLI's default directory, not one the user chose: made 0700 at every change (core/node/store.ts `isDefault`). */
+  isDefault: boolean
+) =>
   Effect.gen(function* () {
     const reading = yield* Effect.flatMap(
       Effect.promise(() =>
@@ -218,7 +239,9 @@ const commandStore = (directory: string) =>
             )
           : Effect.succeed(Store.firstReads(read.entries))
     )
-    const made = yield* Effect.cached(FileStore.make({ directory }))
+    // The default directory left to the library's store to find (the same: the same variables, read through the same
+    // Config), so that the store knows it as its own default and makes it 0700, as the core store below does.
+    const made = yield* Effect.cached(FileStore.make(isDefault ? {} : { directory }))
     // The library's store, made at its first use; its failure then as the failure of the call that needed it.
     const file = (method: string, key?: string) =>
       Effect.mapError(
@@ -257,7 +280,7 @@ const commandStore = (directory: string) =>
     })
     // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
     // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
-    const core = Store.open(directory)
+    const core = Store.open(directory, { isDefault })
     const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
       Effect.flatMap(Effect.context<never>(), (context) => {
         reading.forget(key)
@@ -306,6 +329,11 @@ export interface Session {
   readonly swapToken: (
     token: Redacted.Redacted<string>
   ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
+  /**
+   * What to say once a token is saved, when the directory is one the user chose (`--config-dir`) that others may
+   * open (core/cli/directory.ts says why it is not tightened); undefined otherwise.
+   */
+  readonly openDirectoryNote: Effect.Effect<string | undefined>
 }
 
 /**
@@ -342,7 +370,7 @@ export const inSession = <A, E, R>(
       const directory = Option.isSome(globals.configDir)
         ? nodePath.resolve(globals.configDir.value)
         : yield* Effect.mapError(FileStore.defaultDirectory, fromStoreError)
-      const { reading, store, swap } = yield* commandStore(directory)
+      const { reading, store, swap } = yield* commandStore(directory, Option.isNone(globals.configDir))
       const scenarios = globals.fake ? yield* readScenarios : new Set<Render.FakeScenario>()
       const checkedPlexTv = (url: string) =>
         Effect.mapError(PlexTv.make(url), (error) =>
@@ -393,7 +421,10 @@ export const inSession = <A, E, R>(
         swapToken: (token) =>
           Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
             previous === undefined ? undefined : Redacted.make(previous)
-          )
+          ),
+        openDirectoryNote: Option.isNone(globals.configDir)
+          ? Effect.succeed(undefined)
+          : Effect.promise(() => openDirectoryNote(directory))
       }
       return yield* work(session).pipe(
         Effect.mapError((error) => (error instanceof CliFailure ? inFakeTerms(session, error) : error)),
