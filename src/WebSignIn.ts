@@ -68,6 +68,7 @@ import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
 import * as Index from "./core/web/sessionIndex.js"
 import * as Pages from "./core/web/pages.js"
+import { parseRetryAfter } from "./core/policy.js"
 import { tokenRefusedBy } from "./core/refreshRun.js"
 import * as Validate from "./core/validate.js"
 import * as Core from "./core/web/signIn.js"
@@ -970,7 +971,7 @@ const makeWith = (
               Effect.fail(
                 unavailable(
                   "createPin",
-                  error.status === undefined ? undefined : Flow.startRetryAfter(retryAfter, now)
+                  error.status === undefined ? undefined : parseRetryAfter(retryAfter, now)
                 )(error)
               )
             )

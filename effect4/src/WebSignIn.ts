@@ -72,6 +72,7 @@ import * as CoreCookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
 import * as Index from "../../src/core/web/sessionIndex.js"
 import * as Pages from "../../src/core/web/pages.js"
+import { parseRetryAfter } from "../../src/core/policy.js"
 import { tokenRefusedBy } from "../../src/core/refreshRun.js"
 import * as Validate from "../../src/core/validate.js"
 import * as Core from "../../src/core/web/signIn.js"
@@ -1013,7 +1014,7 @@ const makeWith = (
               Effect.fail(
                 unavailable(
                   "createPin",
-                  error.status === undefined ? undefined : Flow.startRetryAfter(retryAfter, now)
+                  error.status === undefined ? undefined : parseRetryAfter(retryAfter, now)
                 )(error)
               )
             )

@@ -10,7 +10,6 @@
  */
 import * as AuthUrl from "../authUrl.js"
 import { pinIdProblem } from "../pin.js"
-import { parseRetryAfter } from "../policy.js"
 import * as Cookies from "./cookies.js"
 import type { SetCookie } from "./cookies.js"
 import * as S from "./signIn.js"
@@ -746,23 +745,6 @@ export const revokeWaitMillis = 5_000
  * creates after that is never shown to anyone, and expires there.
  */
 export const startWaitMillis = 10_000
-
-/**
- * The longest wait (ms) the start takes from plex.tv's `Retry-After`: 2^31 seconds, the value RFC 9111 (1.2.2) has a
- * recipient take for a delta-seconds greater than it can represent. Past it (digits enough for `Infinity`, or for
- * `1e+21` once written back) the start route's 503 would send a `Retry-After` no client reads.
- */
-export const maxStartRetryAfterMillis = 2 ** 31 * 1000
-
-/**
- * The wait (ms) the answer to the start's PIN request asked for in its `Retry-After` (`value`), if it asked for one
- * (core policy `parseRetryAfter`: seconds, or an HTTP date, one past asking for 0), at most
- * {@link maxStartRetryAfterMillis}.
- */
-export const startRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  const millis = parseRetryAfter(value, now)
-  return millis === undefined ? undefined : Math.min(millis, maxStartRetryAfterMillis)
-}
 
 /**
  * The PIN this browser started, from the callback's `Cookie` header and URL:
