@@ -133,13 +133,14 @@ export const longestRetryAfterMillis = 2 ** 31 * 1000
  * asks for nothing. Seconds sent twice (a proxy adding its own) come joined
  * with ", ": the longest of them. At most {@link longestRetryAfterMillis}.
  */
-export const parseRetryAfter = (value = "", now: number): number | undefined => {
-  const millis = /^\s*\d+\s*(,\s*\d+\s*)*$/.test(value)
-    ? Math.max(...value.split(",").map(Number)) * 1000
-    : /[A-Za-z]{3}/.test(value)
-      ? Math.max(0, Date.parse(value) - now)
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  // No header (`undefined`) is read as the text "undefined" (`RegExp.test` and `Date.parse` make a string of it):
+  // not seconds, a date that does not parse. NaN (no seconds, no date) asks for nothing.
+  const millis = /^\s*\d+\s*(,\s*\d+\s*)*$/.test(value!)
+    ? Math.max(...value!.split(",").map(Number)) * 1000
+    : /[A-Za-z]{3}/.test(value!)
+      ? Math.max(0, Date.parse(value!) - now)
       : NaN
-  // NaN (no seconds, no date) asks for nothing.
   return millis >= 0 ? Math.min(millis, longestRetryAfterMillis) : undefined
 }
 
