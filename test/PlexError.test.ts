@@ -96,6 +96,32 @@ describe("messages", () => {
     )
   })
 
+  // docs/errors.md, "A 403 is not signed out": a 403 refuses what the account may not do (or is a proxy's), and a
+  // new sign-in meets the same 403; the library never reads it as a refused token, nor does its message.
+  it("an Unauthorized's advice goes by its status: 401, 498 and 422 say sign in again, a 403 says nothing of signing in", () => {
+    const refused = (status: number, url = ctx.url) =>
+      new PlexError.Unauthorized({
+        ...ctx,
+        url,
+        status,
+        errors: [new PlexError.PlexErrorDetail({ code: 1000 })]
+      }).message
+    for (const status of [401, 498, 422]) {
+      assert.strictEqual(
+        refused(status),
+        `PlexAuth.getTokenDetails: not authorized (HTTP ${status}) (1000); sign in again`
+      )
+    }
+    assert.strictEqual(refused(403), "PlexAuth.getTokenDetails: not authorized (HTTP 403) (1000)")
+    // Nor, for the sign-in's own 403 (plex.tv refused the sign-in, not the password), "check the login and password".
+    const signIn = "https://plex.tv/api/v2/users/signin"
+    assert.strictEqual(
+      refused(401, signIn),
+      "PlexAuth.getTokenDetails: not authorized (HTTP 401) (1000); check the login and password"
+    )
+    assert.strictEqual(refused(403, signIn), "PlexAuth.getTokenDetails: not authorized (HTTP 403) (1000)")
+  })
+
   it("an Unauthorized after a re-authentication that got no new token says what was tried before 'sign in again'", () => {
     const refused = (reauthentication?: PlexError.Unauthorized["reauthentication"]) =>
       new PlexError.Unauthorized({ ...ctx, status: 401, errors: [], reauthentication }).message

@@ -1094,6 +1094,38 @@ describe("Retry-After is capped", () => {
     }).pipe(Effect.provide(mockEnv(MockHttp.always(parked))))
   )
 
+  // 401 digits are more than a number holds: read as Infinity, a caller waiting what `retryAfter` says would wait
+  // for ever (Duration.millis(Infinity)). "1e400" is no delta-seconds at all (digits alone), so it asks for nothing.
+  it.effect("an absurd Retry-After is 2^31 s, not Infinity: a caller who waits it out asks again", () =>
+    Effect.gen(function* () {
+      const error = yield* failsWith(
+        PlexAuth.getTokenDetails().pipe(RetryPolicy.withPolicy(policy)),
+        "Unexpected"
+      )
+      assert.strictEqual(error.retryAfterMillis, 2 ** 31 * 1000)
+      yield* expectRequests(1)
+      const wait = RetryPolicy.retryAfter(error)!
+      assert.isTrue(Duration.isFinite(wait))
+      const account = yield* Effect.andThen(Effect.sleep(wait), PlexAuth.getTokenDetails()).pipe(
+        afterAdjusting(Duration.seconds(2 ** 31))
+      )
+      assert.strictEqual(account.username, "tester")
+      const notSeconds = yield* failsWith(PlexAuth.getTokenDetails(), "Unexpected")
+      assert.isUndefined(notSeconds.retryAfterMillis)
+      assert.isUndefined(RetryPolicy.retryAfter(notSeconds))
+    }).pipe(
+      Effect.provide(
+        mockEnv(
+          MockHttp.sequence(
+            () => MockHttp.text(503, "busy", "text/plain", { "retry-after": `1${"0".repeat(400)}` }),
+            () => MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "T" }),
+            () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "1e400" })
+          )
+        )
+      )
+    )
+  )
+
   it.effect("a wait within the cap is waited out in full", () =>
     Effect.gen(function* () {
       const account = yield* PlexAuth.getTokenDetails().pipe(

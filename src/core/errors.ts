@@ -81,6 +81,8 @@ export const badRequestMessage = (e: Answered): string =>
 /**
  * `Unauthorized`'s message: what to do (docs/errors.md): sign in again, unless the server refuses fresh tokens
  * too, or the refusal is the sign-in's own (a wrong login or password: signing in again with them fails again).
+ * A 403 gets no advice: it refuses what the account may not do (or is a proxy's), a new sign-in meets it again, and
+ * the library never reads it as a refused token (docs/errors.md, "A 403 is not signed out"); its `status` says so.
  * When credentials that re-authenticate got no usable token (`reauthentication` `Failed`, `SameToken`,
  * `CoolingDown`: their own way of signing in, `obtain`, a sign-in, a PIN login, already failed), it says so first,
  * so that "sign in again" does not read as if nothing had been tried: a person must step in. The field tells which,
@@ -103,7 +105,7 @@ export const unauthorizedMessage = (
         : e.reauthentication && e.reauthentication !== "SignedOut"
           ? `re-authentication failed${failed ? ` (${failed})` : ""}: ${failed?.includes("Home") ? "switch to the user" : "sign in"} again`
           : "sign in again"
-  return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}; ${why}`
+  return `${e.operation}: not authorized (HTTP ${e.status})${describeCodes(e.errors)}${e.status !== 403 ? `; ${why}` : ""}`
 }
 
 /** `VerificationCodeRequired`'s message. */

@@ -120,16 +120,28 @@ export const foreignAnswer = (sent: string, answered: string, status: number): s
       : undefined
 
 /**
+ * The longest wait (ms) read from a `Retry-After`: 2^31 seconds, the value RFC 9111 (1.2.2) has a recipient take
+ * for a delta-seconds greater than it can represent. Past it (digits enough for `Infinity`, or for `1e+21` once
+ * written back; a date thousands of years ahead) a caller's `Schedule` would wait for ever, and the start route's
+ * 503 would send a `Retry-After` no client reads.
+ */
+export const longestRetryAfterMillis = 2 ** 31 * 1000
+
+/**
  * The wait (ms) a `Retry-After` header asks for: seconds, or an HTTP date
- * (it names a month) relative to `now`; anything else asks for nothing.
- * Seconds sent twice (a proxy adding its own) come joined with ", ": the
- * longest of them.
+ * (it names a month) relative to `now`, one past asking for 0; anything else
+ * asks for nothing. Seconds sent twice (a proxy adding its own) come joined
+ * with ", ": the longest of them. At most {@link longestRetryAfterMillis}.
  */
 export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  const text = value ?? ""
-  if (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text)) return Math.max(...text.split(",").map(Number)) * 1000
-  const date = /[A-Za-z]{3}/.test(text) ? Date.parse(text) : NaN
-  return isNaN(date) ? undefined : Math.max(0, date - now)
+  // No header (`undefined`) is read as the text "undefined" (`RegExp.test` and `Date.parse` make a string of it):
+  // not seconds, a date that does not parse. NaN (no seconds, no date) asks for nothing.
+  const millis = /^\s*\d+\s*(,\s*\d+\s*)*$/.test(value!)
+    ? Math.max(...value!.split(",").map(Number)) * 1000
+    : /[A-Za-z]{3}/.test(value!)
+      ? Math.max(0, Date.parse(value!) - now)
+      : NaN
+  return millis >= 0 ? Math.min(millis, longestRetryAfterMillis) : undefined
 }
 
 /** What a `Retry-After` header is read into: the wait it asked for, in milliseconds. */

@@ -6,8 +6,6 @@
  *
  * @internal
  */
-import { isRecord } from "./decode.js"
-
 /** What a masked secret reads as. */
 export const mask = "<redacted>"
 
@@ -23,7 +21,7 @@ export const minLengthAnywhere = 6
 const echoedForms = (secret: string): Array<string> => {
   // The same form more than once is masked the same, so they are not told apart.
   const forms = [
-    new URLSearchParams([["", secret]]).toString().slice(1),
+    new URLSearchParams({ "": secret }).toString().slice(1),
     JSON.stringify(secret).slice(1, -1),
     secret
   ]
@@ -86,8 +84,7 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
 export const excerpt = (text: string, secrets: ReadonlyArray<string>): string | undefined => {
   // Mask first: collapsing whitespace or cutting could otherwise leave part of a secret unrecognised.
   const collapsed = scrub(text, secrets).replace(/\s+/g, " ").trim()
-  if (!collapsed) return undefined
-  return collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed
+  return collapsed.length > 200 ? `${collapsed.slice(0, 200)}…` : collapsed || undefined
 }
 
 /**
@@ -107,8 +104,9 @@ export const revealWith = (
     return secret.value
   }
   if (Array.isArray(value)) return value.map((item) => revealWith(item, open, found))
-  // An object that is no array (those went above).
-  if (isRecord(value)) {
+  // An object that is no array (those went above): `decode.ts`'s `isRecord`, not imported so that the bundler
+  // inlines this module's constants (it does not in a module that imports).
+  if (value !== null && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [key, revealWith(item, open, found)])
     )

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as AuthUrl from "../../src/core/authUrl.js"
+import * as Policy from "../../src/core/policy.js"
 import * as B64 from "../../src/core/web/base64url.js"
 import * as Cookies from "../../src/core/web/cookies.js"
 import * as Flow from "../../src/core/web/flow.js"
@@ -379,22 +380,34 @@ describe("core/web: the sign-in flow's facts", () => {
 })
 
 describe("core/web: what the bindings decide the same way", () => {
-  it("the start's Retry-After: plex.tv's wait, at most 2^31 s (never Infinity, never 1e+21 written back)", () => {
+  it("a Retry-After (the start's, every operation's): its wait, at most 2^31 s (never Infinity, never 1e+21 written back)", () => {
     const now = Date.parse("2026-01-01T00:00:00Z")
-    assert.strictEqual(Flow.startRetryAfter("30", now), 30_000)
-    assert.strictEqual(Flow.startRetryAfter(undefined, now), undefined)
-    assert.strictEqual(Flow.startRetryAfter("soon", now), undefined)
+    assert.strictEqual(Policy.parseRetryAfter("30", now), 30_000)
+    assert.strictEqual(Policy.parseRetryAfter(" 10 , 30 ", now), 30_000)
+    assert.strictEqual(Policy.parseRetryAfter(undefined, now), undefined)
+    assert.strictEqual(Policy.parseRetryAfter("soon", now), undefined)
+    // Not seconds (delta-seconds are digits alone), not a date: no wait, as "1.5" and "-1".
+    assert.strictEqual(Policy.parseRetryAfter("1e400", now), undefined)
     // A date past asks for no wait; one ahead for the time until it.
-    assert.strictEqual(Flow.startRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now), 0)
-    assert.strictEqual(Flow.startRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now), 60_000)
-    for (const absurd of ["9".repeat(400), `1${"0".repeat(21)}`, String(2 ** 31 + 1)]) {
+    assert.strictEqual(Policy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now), 0)
+    assert.strictEqual(Policy.parseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now), 60_000)
+    for (const absurd of [
+      "9".repeat(400),
+      `1${"0".repeat(400)}`,
+      `1${"0".repeat(21)}`,
+      String(2 ** 31 + 1),
+      "5, 1000000000000",
+      "Fri, 31 Dec 9999 23:59:59 GMT"
+    ]) {
       assert.strictEqual(
-        Flow.startRetryAfter(absurd, now),
-        Flow.maxStartRetryAfterMillis,
+        Policy.parseRetryAfter(absurd, now),
+        Policy.longestRetryAfterMillis,
         absurd.slice(0, 24)
       )
     }
-    assert.strictEqual(Flow.retryAfterSeconds(Flow.maxStartRetryAfterMillis), 2 ** 31)
+    assert.strictEqual(Policy.parseRetryAfter(String(2 ** 31), now), 2 ** 31 * 1000)
+    assert.strictEqual(Policy.longestRetryAfterMillis, 2 ** 31 * 1000)
+    assert.strictEqual(Flow.retryAfterSeconds(Policy.longestRetryAfterMillis), 2 ** 31)
   })
 
   it("access outcomes: a grant refreshed past its TTL, a refusal, a revoked token, a failure never a refusal", () => {

@@ -740,26 +740,9 @@ export const revokeWaitMillis = 5_000
 export const startWaitMillis = 10_000
 
 /**
- * The longest wait (ms) the start takes from plex.tv's `Retry-After`: 2^31 seconds, the value RFC 9111 (1.2.2) has a
- * recipient take for a delta-seconds greater than it can represent. Past it (digits enough for `Infinity`, or for
- * `1e+21` once written back) the start route's 503 would send a `Retry-After` no client reads.
- */
-export const maxStartRetryAfterMillis = 2 ** 31 * 1000
-
-/**
- * The wait (ms) the answer to the start's PIN request asked for in its `Retry-After` (`value`), if it asked for one
- * (core policy `parseRetryAfter`: seconds, or an HTTP date, one past asking for 0), at most
- * {@link maxStartRetryAfterMillis}.
- */
-export const startRetryAfter = (value: string | undefined, now: number): number | undefined => {
-  const millis = parseRetryAfter(value, now)
-  return millis === undefined ? undefined : Math.min(millis, maxStartRetryAfterMillis)
-}
-
-/**
  * plex.tv's last answer to a start's PIN request, while the start waits (a `RetryPolicy` retrying it): its status, the
- * wait its `Retry-After` asked for ({@link startRetryAfter}, read when it came), and when it came. None once the next
- * request is sent ({@link startAnswered} is given `undefined` then): that attempt has no answer yet.
+ * wait its `Retry-After` asked for (core policy `parseRetryAfter`, at most 2^31 s, read when it came), and when it
+ * came. None once the next request is sent ({@link startAnswered} is given `undefined` then): that attempt has no answer yet.
  */
 export interface StartAnswer {
   readonly status: number
@@ -770,7 +753,7 @@ export interface StartAnswer {
 /** The {@link StartAnswer} of an answer with `status` and `Retry-After` `retryAfter` that came at `now`. */
 export const startAnswered = (status: number, retryAfter: string | undefined, now: number): StartAnswer => ({
   status,
-  retryAfterMillis: startRetryAfter(retryAfter, now),
+  retryAfterMillis: parseRetryAfter(retryAfter, now),
   at: now
 })
 
