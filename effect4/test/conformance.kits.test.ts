@@ -1168,7 +1168,7 @@ describe("conformance: ServerAccess against the seeded fake", () => {
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
         const users = yield* ServerAccess.users(fake.serverId)
-        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u._tag]).sort(), [
           ["Kids", "HomeMember"],
           ["bob", "Shared"]
         ])
