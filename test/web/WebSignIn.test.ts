@@ -279,7 +279,7 @@ describe("WebSignIn.start", () => {
             url: authUrlParams(Redacted.value(last?.url ?? Redacted.make(""))).get("forwardUrl") ?? ""
           })
         )
-        assert.deepInclude(error, { _tag: "SignInNotStarted", reason: "Expired" })
+        assert.deepStrictEqual(error, new WebSignIn.SignInNotStarted({ reason: "Expired" }))
         assert.strictEqual(yield* sessions(store), 0)
       }).pipe(Effect.provide(env()))
   )
@@ -875,8 +875,11 @@ describe("WebSignIn.callback", () => {
         const outcome = yield* Fiber.join(fiber)
         assert.isTrue(Either.isLeft(outcome), String(outcome))
         if (Either.isLeft(outcome)) {
-          assert.strictEqual(outcome.left._tag, "PlexUnavailable")
-          assert.deepInclude(outcome.left, { operation: "checkPin", failure: "NetworkError" })
+          // The whole error: no status (nothing answered), no retryAfterMillis.
+          assert.deepStrictEqual(
+            outcome.left,
+            new WebSignIn.PlexUnavailable({ operation: "checkPin", failure: "NetworkError" })
+          )
           // The routes keep the PIN cookie and offer this return again.
           assert.isTrue(Flow.keepsPinCookieAfter(outcome.left))
         }

@@ -1831,7 +1831,8 @@ describe("PlexAuth.signOut during a re-authentication", () => {
         yield* Fiber.join(bounded)
         assert.isFalse(yield* fake.isTokenValid(fake.token))
         const refused: unknown = yield* Effect.flip(Fiber.join(refreshing))
-        assert.deepInclude(refused as object, { _tag: "RefreshFailed", reason: "SignedOut" })
+        // Exactly (no `cause`, no `error`): signed out, the refresh failed with nothing of its own.
+        assert.deepStrictEqual(refused, { _tag: "RefreshFailed", reason: "SignedOut" })
       }).pipe(Effect.provide(signedIn()))
   )
 

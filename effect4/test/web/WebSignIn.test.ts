@@ -245,7 +245,7 @@ describe("WebSignIn.start (Effect 4)", () => {
             url: authUrlParams(Redacted.value(last?.url ?? Redacted.make(""))).get("forwardUrl") ?? ""
           })
         )
-        assert.deepInclude(error, { _tag: "SignInNotStarted", reason: "Expired" })
+        assert.deepStrictEqual(error, new WebSignIn.SignInNotStarted({ reason: "Expired" }))
         assert.strictEqual(yield* storeSize, 0)
       }).pipe(Effect.provide(env()))
   )
@@ -857,8 +857,11 @@ describe("WebSignIn.callback (Effect 4)", () => {
         const outcome = yield* Fiber.join(fiber)
         assert.isTrue(Result.isFailure(outcome), String(outcome))
         if (Result.isFailure(outcome)) {
-          assert.strictEqual(outcome.failure._tag, "PlexUnavailable")
-          assert.deepInclude(outcome.failure, { operation: "checkPin", failure: "NetworkError" })
+          // The whole error: no status (nothing answered), no retryAfterMillis.
+          assert.deepStrictEqual(
+            outcome.failure,
+            new WebSignIn.PlexUnavailable({ operation: "checkPin", failure: "NetworkError" })
+          )
           // The routes keep the PIN cookie and offer this return again.
           assert.isTrue(Flow.keepsPinCookieAfter(outcome.failure))
         }
