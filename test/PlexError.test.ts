@@ -1,5 +1,5 @@
 // Each operation's error union is checked by tsc in test/types/PlexError.ts.
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import { Arbitrary, Cause, FastCheck, JSONSchema, Schema } from "effect"
 import { inspect } from "node:util"
 import * as Package from "effect-plex-auth"

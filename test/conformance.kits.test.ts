@@ -1168,7 +1168,7 @@ describe("conformance: ServerAccess against the seeded fake", () => {
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
         const users = yield* ServerAccess.users(fake.serverId)
-        assert.deepStrictEqual(users.map((u) => [u.user.title, u.access]).sort(), [
+        assert.deepStrictEqual(users.map((u) => [u.user.title, u._tag]).sort(), [
           ["Kids", "HomeMember"],
           ["bob", "Shared"]
         ])
@@ -1268,10 +1268,20 @@ describe("conformance: Resources.connect and its options", () => {
   it.effect("includeLocal: false and httpsOnly: true leave out those candidates", () =>
     Effect.gen(function* () {
       const [server] = yield* Resources.servers()
-      const remote = Resources.candidates(server!, { includeLocal: false })
-      assert.isTrue(remote.every((c) => c.location !== "local"))
-      const https = Resources.candidates(server!, { httpsOnly: true })
-      assert.isTrue(https.length > 0 && https.every((c) => c.protocol === "https"))
+      // The candidates themselves (an empty list passed the checks of each one's location and protocol).
+      const uris = (candidates: ReadonlyArray<{ readonly uri: string }>) => candidates.map((c) => c.uri)
+      assert.deepStrictEqual(uris(Resources.candidates(server!)), [
+        "http://192.0.2.10:32400",
+        "https://203-0-113-7.0123456789abcdef.plex.direct:8443",
+        "http://203.0.113.7:8443"
+      ])
+      assert.deepStrictEqual(uris(Resources.candidates(server!, { includeLocal: false })), [
+        "https://203-0-113-7.0123456789abcdef.plex.direct:8443",
+        "http://203.0.113.7:8443"
+      ])
+      assert.deepStrictEqual(uris(Resources.candidates(server!, { httpsOnly: true })), [
+        "https://203-0-113-7.0123456789abcdef.plex.direct:8443"
+      ])
       const connected = yield* Resources.connect(server!, { httpsOnly: true })
       assert.isTrue(connected.uri.startsWith("https://"))
     }).pipe(Effect.provide(twoWays))

@@ -13,7 +13,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 
 const root = path.resolve(import.meta.dirname, "..")
 

@@ -9,12 +9,11 @@
  * them (scripts/check-docs.ts --no-run-examples) and leaves running them to this file, in a vitest
  * worker where Effect and the library are loaded already (`npm run typecheck` alone still runs them).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { createRequire } from "node:module"
 import type * as Ts from "typescript"
-import { afterAll } from "vitest"
 import { documentedExamples, exampleModuleName } from "../scripts/check-docs.js"
 
 // TypeScript by `require`: an ESM import of its 9 MB CommonJS file first has Node scan it for its

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it, onTestFinished } from "@effect/vitest"
+import { assert, describe, it, onTestFinished } from "vitest"
 import { bundledNode, findNode22, systemNodeIsEnough } from "../scripts/node22.mjs"
 
 describe("scripts/node22.mjs findNode22", () => {

@@ -24,7 +24,7 @@
 import { existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import { build } from "esbuild"
 import { afterAll, beforeAll } from "vitest"
@@ -39,6 +39,7 @@ import { bundledNode, systemNodeIsEnough } from "../scripts/node22.mjs"
 import { env, ok, root, run } from "./support/build.js"
 import { buildTimeout, packed, packedEffect4 } from "./support/packed.js"
 import { assertLinks, type Links } from "./support/links.js"
+import { it } from "./support/it.js"
 
 const fixtures = path.join(root, "test", "package")
 /** The peer dependencies the Effect 3 edition's consumer installs: the versions this project is developed against. */

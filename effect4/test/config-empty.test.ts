@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Jwt from "effect4-plex-auth/Jwt"
+import * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexServer from "effect4-plex-auth/PlexServer"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 
@@ -91,17 +92,34 @@ describe("an empty variable of the library is unset", () => {
 
   // Only the empty string is unset (Effect 4's provider trims nothing): a blank value is a value, refused by the
   // checks, naming it.
-  const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>]> = [
-    ["PLEX_SERVER_URL", PlexServer.layerConfig()],
-    ["PLEX_TOKEN", Credentials.layerConfig()],
-    ["PLEX_CLIENT_IDENTIFIER", ClientIdentity.layerConfig()],
-    ["PLEX_PRODUCT", ClientIdentity.layerConfig()]
+  // The whole error (its class, operation and reason too): a check that named the variable with the wrong reason,
+  // or another layer's operation, fails.
+  const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>, string, string]> = [
+    [
+      "PLEX_SERVER_URL",
+      PlexServer.layerConfig(),
+      "PlexServer.layerConfig",
+      "is not an absolute URL (expected http(s)://host[:port])"
+    ],
+    [
+      "PLEX_TOKEN",
+      Credentials.layerConfig(),
+      "Credentials.layerConfig",
+      "must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
+    ],
+    [
+      "PLEX_CLIENT_IDENTIFIER",
+      ClientIdentity.layerConfig(),
+      "ClientIdentity.layerConfig",
+      "must not be empty"
+    ],
+    ["PLEX_PRODUCT", ClientIdentity.layerConfig(), "ClientIdentity.layerConfig", "must not be empty"]
   ]
-  for (const [variable, layer] of blank) {
+  for (const [variable, layer, operation, reason] of blank) {
     it.effect(`a blank ${variable} is InvalidInput naming it`, () =>
       Effect.gen(function* () {
         const error = yield* failure(layer, { PLEX_CLIENT_IDENTIFIER: "id", [variable]: " " })
-        assert.deepInclude(error, { _tag: "InvalidInput", field: variable })
+        assert.deepStrictEqual(error, new PlexError.InvalidInput({ operation, field: variable, reason }))
       })
     )
   }

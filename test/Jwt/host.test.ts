@@ -4,7 +4,7 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Layer } from "effect"
-import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
+import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexError, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
 import { identity, layerPendingSleeps, stepToEnd, step } from "./support.js"
@@ -187,7 +187,12 @@ describe("Jwt.hostConfig and Jwt.layerHostConfig: the JWT host from the environm
         ]
         for (const [variable, value, reason] of cases) {
           const layer = yield* Effect.flip(hostFrom([[variable, value]]))
-          assert.deepInclude(layer, { operation: "Jwt.layerHostConfig", field: variable, reason }, value)
+          // The whole error, its class too (the fields alone would pass on another error carrying them).
+          assert.deepStrictEqual(
+            layer,
+            new PlexError.InvalidInput({ operation: "Jwt.layerHostConfig", field: variable, reason }),
+            value
+          )
           const config = yield* Effect.flip(Effect.provide(Jwt.hostConfig, fromEnv([[variable, value]])))
           assert.strictEqual(config._tag, "ConfigError", value)
           // Its rendering (Cause.pretty, a log) names the variable and the reason; never the value.

@@ -1,10 +1,11 @@
 import { FetchHttpClient } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv, Resources } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
 import { refusingPort } from "../node/refusingPort.js"
+import { it } from "../support/it.js"
 
 /**
  * A loopback port nothing listens on for the whole test, and that no other process is handed meanwhile

@@ -13,12 +13,13 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { beforeAll } from "vitest"
 import { findNode22 } from "../../scripts/node22.mjs"
 import { buildTimeout, packed } from "../support/packed.js"
+import { it } from "../support/it.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 

@@ -5,13 +5,14 @@
  * the Effect 4 CLI alike.
  */
 import { FetchHttpClient, KeyValueStore } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv, ServerAccess, WebSignIn } from "effect-plex-auth"
 import { authUrlParams } from "../../src/core/authUrl.js"
 import * as Render from "../../src/core/cli/render.js"
 import { cli } from "./inProcess.js"
 import { assertExit, configDir } from "./run.js"
+import { it } from "../support/it.js"
 
 interface Account {
   readonly username: string
@@ -66,7 +67,7 @@ const webSignInAs = (plexTvUrl: string, serverId: string, account: string) =>
         cookie: `${started.cookie.name}=${started.cookie.value}`,
         url: approved.headers.get("location") ?? ""
       }),
-      { onFailure: (error) => error._tag, onSuccess: ({ user }) => user.access }
+      { onFailure: (error) => error._tag, onSuccess: ({ user }) => user._tag }
     )
   }).pipe(
     Effect.provide(

@@ -4,11 +4,12 @@
  * value that is no origin is refused (exit 2). The CLI runs in this process (inProcess.ts `whileRunning`);
  * effect4/test/bin/fake-server.origins.test.ts tests the Effect 4 CLI alike.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Render from "../../src/core/cli/render.js"
 import { cli } from "./inProcess.js"
 import { assertExit } from "./run.js"
+import { it } from "../support/it.js"
 
 const app = "http://localhost:5173"
 

@@ -7,11 +7,12 @@
  * CLI alike.
  */
 import * as net from "node:net"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Render from "../../src/core/cli/render.js"
 import { cli } from "./inProcess.js"
 import { assertExit } from "./run.js"
+import { it } from "../support/it.js"
 
 /** A port on 127.0.0.1 held open by another server until the scope closes. */
 const heldPort = Effect.acquireRelease(

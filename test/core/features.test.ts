@@ -169,16 +169,35 @@ describe("core/access", () => {
     ]
     const users = Access.usersOf(friends, "m1")
     assert.deepStrictEqual(
-      users.map((u) => [u.user.id, u._tag, u.access]),
+      users.map((u) => [u.user.id, u._tag]),
       [
-        [2, "HomeMember", "HomeMember"],
-        [3, "Shared", "Shared"]
+        [2, "HomeMember"],
+        [3, "Shared"]
       ]
     )
     assert.deepStrictEqual(Access.ownerDecision(1, 1, users), { _tag: "Owner" })
     assert.strictEqual(Access.ownerDecision(2, 1, users)._tag, "HomeMember")
     assert.strictEqual(Access.ownerDecision(3, 1, users)._tag, "Shared")
     assert.strictEqual(Access.ownerDecision(4, 1, users)._tag, "NoAccess")
+  })
+
+  // The one test that reads the deprecated `access` of ServerAccess's users (set here, for both editions'
+  // `ServerAccess.users` and `usersOf`; every other test reads `_tag`).
+  it("the deprecated `access` of a user with access still reads the same word as `_tag`", () => {
+    const users = Access.usersOf(
+      [
+        { id: 2, home: true, servers: [{ machineIdentifier: "m1" }] },
+        { id: 3, home: false, servers: [{ machineIdentifier: "m1" }] }
+      ],
+      "m1"
+    )
+    assert.deepStrictEqual(
+      users.map((u) => [u._tag, u.access]),
+      [
+        ["HomeMember", "HomeMember"],
+        ["Shared", "Shared"]
+      ]
+    )
   })
 })
 

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import * as AuthUrl from "../../src/core/authUrl.js"
 import * as Policy from "../../src/core/policy.js"
 import * as B64 from "../../src/core/web/base64url.js"

@@ -5,11 +5,12 @@
  */
 import { connect } from "node:net"
 import { FetchHttpClient } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { Credentials, PlexAuth, PlexServer, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { identity } from "./support.js"
+import { it } from "../support/it.js"
 
 // 1,000, not fewer: issue 4 promises "1,000 operations in parallel against the loopback fake all finish
 // with correct results", and the raw burst below must exceed Node's default listen backlog (511) to guard

@@ -3,7 +3,7 @@
  * bindings are still undefined while it is evaluated depends on which of its modules a program (or a
  * test file sharing vitest's worker) imported first.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import * as path from "node:path"
 import { runtimeCycles, sourceFiles } from "../support/cycles.js"
 

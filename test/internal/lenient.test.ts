@@ -5,7 +5,7 @@
  * arbitrary values, the two agree, nothing throws, and what decodes encodes
  * back to a payload that decodes to the same value.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import { Either, FastCheck as fc, Redacted, Schema } from "effect"
 import { Jwt, PinLogin, Resources, Schemas } from "effect-plex-auth"
 import { CodecId } from "../../src/core/decode.js"

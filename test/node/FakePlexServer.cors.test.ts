@@ -3,10 +3,11 @@
  * CORS headers, a preflight gets a 404, as before), on for the origins `allowOrigins` names. Plain `fetch`
  * over loopback sends what a browser sends (`Origin`, the preflight) and reads the headers a browser checks.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import * as http from "node:http"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
+import { it } from "../support/it.js"
 
 const app = "http://localhost:5173"
 

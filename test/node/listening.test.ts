@@ -2,7 +2,7 @@ import { rejects } from "node:assert/strict"
 import { type Server, createServer } from "node:net"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import { assertClosed, listeningSockets } from "./listening.js"
 import { refusingPort } from "./refusingPort.js"
 

@@ -1,5 +1,5 @@
 import { createServer } from "node:net"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import { ephemeralLow, refusingPort } from "./refusingPort.js"
 
 describe("test/node/refusingPort.ts", () => {

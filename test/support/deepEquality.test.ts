@@ -8,6 +8,7 @@ import { Data, Either, Exit, Option, Redacted, Schema } from "effect"
 
 class Failed extends Schema.TaggedError<Failed>()("Failed", { reason: Schema.String }) {}
 class Other extends Schema.TaggedError<Other>()("Other", { reason: Schema.String }) {}
+class Wrapping extends Schema.TaggedError<Wrapping>()("Wrapping", { cause: Schema.Defect }) {}
 class Point extends Schema.Class<Point>("Point")({ x: Schema.Number }) {}
 class Pair extends Data.Class<{ readonly a: number; readonly b: ReadonlyArray<number> }> {}
 
@@ -62,6 +63,16 @@ describe("the suite's deep equality", () => {
     differ(new Failed({ reason: "a" }), new Other({ reason: "a" }))
     differ(new Failed({ reason: "a" }), new Error(new Failed({ reason: "a" }).message))
     differ(new Error("a", { cause: 1 }), new Error("a", { cause: 2 }))
+  })
+
+  it("an AggregateError's errors and an Effect error's cause are compared (expect's toEqual too)", () => {
+    const aggregate = (message: string) => new AggregateError([new Error(message)], "all failed")
+    differ(aggregate("a"), aggregate("b"))
+    differ(aggregate("a"), new AggregateError([], "all failed"))
+    differ(aggregate("a"), new Error("all failed"))
+    equal(aggregate("a"), aggregate("a"))
+    differ(new Wrapping({ cause: new Error("a") }), new Wrapping({ cause: new Error("b") }))
+    equal(new Wrapping({ cause: new Error("a") }), new Wrapping({ cause: new Error("a") }))
   })
 
   it("errors that hold themselves (as their cause, or in a field) compare without a recursion without end", () => {

@@ -19,8 +19,9 @@
  *
  * The comparator below decides those cases and leaves every other comparison to deep-eql (with itself
  * applied at every depth): iterable objects (the Effect values) are equal only with the same prototype and
- * the same own enumerable keys; errors only with the same prototype, `name`, `message`, own `cause` and own
- * enumerable keys (what Node's `util.isDeepStrictEqual` compares); objects with no own enumerable keys on
+ * the same own enumerable keys; errors only with the same prototype, `name`, `message`, own `cause`, an
+ * AggregateError's own `errors` and own enumerable keys (what Node's `util.isDeepStrictEqual` compares; deep-eql
+ * compared no `errors`, so two AggregateErrors of one message were equal whatever they held); objects with no own enumerable keys on
  * either side, and `Redacted` values, by their Effect equality (`Equal.symbol`), if they have one (a `Redacted`'s
  * own keys, its `label`, compared as well). Plain data (objects, arrays, `Data` and
  * `Schema.Class` instances, which are not iterable) is compared as before, so a class instance still equals
@@ -114,6 +115,7 @@ export const comparator = (
       if (!leftError || !isError(right)) return false
       if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return false
       if (Object.hasOwn(left, "cause") !== Object.hasOwn(right, "cause")) return false
+      if (Object.hasOwn(left, "errors") !== Object.hasOwn(right, "errors")) return false
       if (left.name !== right.name || left.message !== right.message) return false
       // Its keys are compared by calls of their own, which deep-eql's memory of the pairs it is comparing does not
       // reach: a pair met again within itself (an error that holds itself, as its cause or deeper) is equal so far,
@@ -122,7 +124,12 @@ export const comparator = (
       if (against.has(right)) return true
       comparing.set(left, against.add(right))
       try {
-        return sameOwnKeys(left, right, Object.hasOwn(left, "cause") ? ["cause"] : [])
+        // `cause` and an AggregateError's `errors` are own keys that are not enumerable: compared by name.
+        return sameOwnKeys(
+          left,
+          right,
+          ["cause", "errors"].filter((key) => Object.hasOwn(left, key))
+        )
       } finally {
         against.delete(right)
         if (against.size === 0) comparing.delete(left)
@@ -157,6 +164,14 @@ export const installDeepEquality = (
   if (chai.config.deepEqual !== null) return
   const compare = comparator(chai, equalSymbol, hidden)
   chai.config.deepEqual = (left, right) => chai.util.eql(left, right, { comparator: compare })
-  // `expect(...).toEqual` tells Effect values and errors apart by itself, but not keyless ones, nor Redacted ones.
-  expect.addEqualityTesters([(left, right) => opaqueEqual(equalSymbol, hidden, left, right) ?? undefined])
+  // `expect(...).toEqual` tells Effect values apart by itself, but not keyless ones, nor Redacted ones; nor an Effect
+  // error's `cause` (not enumerable; the error is iterable, which expect compares by what it yields): errors are
+  // decided by the comparator, as chai's assertions decide them.
+  expect.addEqualityTesters([
+    (left, right) =>
+      opaqueEqual(equalSymbol, hidden, left, right) ??
+      (isObject(left) && isObject(right) && (isError(left) || isError(right))
+        ? (compare(left, right) ?? undefined)
+        : undefined)
+  ])
 }

@@ -52,7 +52,7 @@ describe("FakePlex sharing routes, as ServerAccess sees them", () => {
         const den = fake.serverId
         const checkAs = (login: string) => Effect.map(as(login)(ServerAccess.check(den)), (a) => a._tag)
         const titles = Effect.map(as("alice")(ServerAccess.users(den)), (users) =>
-          users.map((u) => `${u.user.title} ${u.access}`)
+          users.map((u) => `${u.user.title} ${u._tag}`)
         )
         assert.strictEqual(yield* checkAs("dave"), "NoAccess")
         assert.deepStrictEqual(yield* titles, ["carol Shared"])

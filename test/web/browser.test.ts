@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, afterEach, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
+import { afterAll, afterEach, assert, beforeAll, beforeEach, describe, it } from "vitest"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Tracer } from "effect"
 import type { BrowserContext, Page } from "playwright-core"
 import { chromium } from "playwright-core"

@@ -11,7 +11,7 @@
  * tests are skipped with a plain message; under `CI=true` they fail instead.
  */
 import { fileURLToPath } from "node:url"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { ManagedRuntime, Redacted } from "effect"
 import { Credentials } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"

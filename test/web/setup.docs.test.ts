@@ -14,7 +14,7 @@ import {
   HttpServerResponse,
   KeyValueStore
 } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "vitest"
 import { Config, Effect, Layer, Redacted, Schema } from "effect"
 import { ClientIdentity, WebSignIn } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"

@@ -12,6 +12,7 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
 import * as PlexTv from "effect4-plex-auth/PlexTv"
 import { FakePlex } from "effect4-plex-auth/testing"
 import { identity, layerPendingSleeps, stepToEnd, step } from "./support.js"
@@ -194,7 +195,12 @@ describe("Jwt.hostConfig and Jwt.layerHostConfig: the JWT host from the environm
         ]
         for (const [variable, value, reason] of cases) {
           const layer = yield* Effect.flip(hostFrom([[variable, value]]))
-          assert.deepInclude(layer, { operation: "Jwt.layerHostConfig", field: variable, reason }, value)
+          // The whole error, its class too (the fields alone would pass on another error carrying them).
+          assert.deepStrictEqual(
+            layer,
+            new PlexError.InvalidInput({ operation: "Jwt.layerHostConfig", field: variable, reason }),
+            value
+          )
           const config = yield* Effect.flip(Effect.provide(Jwt.hostConfig, fromEnv([[variable, value]])))
           assert.strictEqual(config._tag, "ConfigError", value)
           // Its rendering (Cause.pretty, a log) names the variable and the reason; never the value.

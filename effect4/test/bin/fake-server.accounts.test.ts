@@ -75,7 +75,7 @@ const webSignInAs = (plexTvUrl: string, serverId: string, account: string) =>
         cookie: `${started.cookie.name}=${started.cookie.value}`,
         url: approved.headers.get("location") ?? ""
       }),
-      { onFailure: (error) => error._tag, onSuccess: ({ user }) => user.access }
+      { onFailure: (error) => error._tag, onSuccess: ({ user }) => user._tag }
     )
   }).pipe(
     Effect.provide(

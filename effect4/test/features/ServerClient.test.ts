@@ -11,6 +11,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as PlexError from "effect4-plex-auth/PlexError"
 import * as Resources from "effect4-plex-auth/Resources"
 import * as ServerClient from "effect4-plex-auth/ServerClient"
 import { Fault } from "effect4-plex-auth/testing"
@@ -372,6 +373,8 @@ describe("ServerClient (Effect 4)", () => {
       "http://192.168.1.10:32400/a?X-Plex-Token=serverTokenABC"
     )
     // Elsewhere: refused, not put after the server's address ("http://192.168.1.10:32400/https://...").
+    const elsewhereReason =
+      'must be a path on the server ("/library/parts/1/file.mkv") or a URL on http://192.168.1.10:32400: a URL elsewhere is used as it is, without the server\'s token'
     const refusal = (build: () => unknown) => {
       try {
         return { built: build() }
@@ -388,17 +391,26 @@ describe("ServerClient (Effect 4)", () => {
       "https://192.168.1.10:32400/a"
     ]) {
       const plain = refusal(() => ServerClient.mediaUrl(connection, elsewhere))
-      assert.deepInclude(
+      // The whole error, its reason naming the server's origin (not the URL given, which may carry a token).
+      assert.deepStrictEqual(
         plain,
-        { _tag: "InvalidInput", field: "path", operation: "ServerClient.mediaUrl" },
+        new PlexError.InvalidInput({
+          operation: "ServerClient.mediaUrl",
+          field: "path",
+          reason: elsewhereReason
+        }),
         elsewhere
       )
       const withToken = refusal(() => ServerClient.mediaUrlWithToken(connection, elsewhere))
-      assert.deepInclude(withToken, {
-        _tag: "InvalidInput",
-        field: "path",
-        operation: "ServerClient.mediaUrlWithToken"
-      })
+      assert.deepStrictEqual(
+        withToken,
+        new PlexError.InvalidInput({
+          operation: "ServerClient.mediaUrlWithToken",
+          field: "path",
+          reason: elsewhereReason
+        }),
+        elsewhere
+      )
       assert.include(String((plain as { message?: string }).message), "http://192.168.1.10:32400")
       assert.notInclude(JSON.stringify(withToken), "serverTokenABC")
     }
@@ -418,14 +430,13 @@ describe("ServerClient (Effect 4)", () => {
       } catch (error) {
         refused = error
       }
-      assert.deepInclude(
+      assert.deepStrictEqual(
         refused,
-        {
-          _tag: "InvalidInput",
+        new PlexError.InvalidInput({
+          operation: "ServerClient.mediaUrl",
           field: "uri",
-          reason: "must not be in quotes",
-          operation: "ServerClient.mediaUrl"
-        },
+          reason: "must not be in quotes"
+        }),
         uri
       )
     }
