@@ -16,7 +16,8 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { assert, describe, it } from "@effect/vitest"
+import { afterAll, beforeAll } from "vitest"
 import { builtCli, builtCliTimeout } from "./built.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))

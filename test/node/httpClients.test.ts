@@ -10,12 +10,11 @@
  * files differ otherwise.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { assert, describe } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
-import { it } from "../support/it.js"
 
 const clients = [
   ["undici", NodeHttpClient.layerUndici],
