@@ -102,8 +102,29 @@ const restore = (manifest, kept, warn) => {
 }
 
 /**
+ * The files of `root` that the manifest `json` names in `exports` and `bin` (patterns with `*` aside) and that
+ * do not exist: all of dist/ when the package was not built. npm packs a package without them, and its tarball
+ * installs without a word, then fails at the first import (`ERR_MODULE_NOT_FOUND ... dist/index.js`), so
+ * `strip` refuses to pack it, saying what to run.
+ */
+const missingFiles = (json, root) => {
+  const named = []
+  const collect = (value) => {
+    if (typeof value === "string") {
+      if (!value.includes("*")) named.push(value)
+    } else if (value !== null && typeof value === "object") {
+      for (const inner of Object.values(value)) collect(inner)
+    }
+  }
+  collect(json.exports)
+  collect(json.bin)
+  return [...new Set(named)].filter((file) => !existsSync(join(root, file)))
+}
+
+/**
  * `strip` or `restore` the package.json of the project in `root` (its copy kept in `root`/.tmp/), what is
- * said on stderr given to `warn`; answers false for another command. The command line runs it on this
+ * said on stderr given to `warn`; answers false for another command. `strip` throws before it strips when a
+ * file the manifest exports is missing (the package is not built). The command line runs it on this
  * repository or the folder it is given (effect4/); test/pack-manifest.test.ts on projects of its own, in its process.
  */
 export const packManifest = (command, root, warn) => {
@@ -112,6 +133,14 @@ export const packManifest = (command, root, warn) => {
   if (command === "strip") {
     restore(manifest, kept, warn)
     const text = readFileSync(manifest, "utf8")
+    const missing = missingFiles(JSON.parse(text), root)
+    if (missing.length > 0) {
+      const shown =
+        missing.slice(0, 3).join(", ") + (missing.length > 3 ? ` and ${missing.length - 3} more` : "")
+      throw new Error(
+        `pack-manifest: ${JSON.parse(text).name ?? "the package"} is not built (${shown}, named in its package.json's exports or bin, missing): run \`npm run build\` in ${root} first, then pack again`
+      )
+    }
     const dir = join(root, ".tmp")
     mkdirSync(dir, { recursive: true })
     // The copy first, then the stripped manifest, each whole: stopped between the two, the next run drops the copy.
@@ -130,7 +159,14 @@ const main = process.argv[1]
 if (main !== undefined && realpathSync(main) === fileURLToPath(import.meta.url)) {
   const folder =
     process.argv[3] === undefined ? fileURLToPath(new URL("..", import.meta.url)) : resolve(process.argv[3])
-  if (process.argv.length > 4 || !packManifest(process.argv[2], folder, console.error)) {
+  let known
+  try {
+    known = process.argv.length <= 4 && packManifest(process.argv[2], folder, console.error)
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error))
+    process.exit(1)
+  }
+  if (!known) {
     console.error("usage: node scripts/pack-manifest.mjs strip|restore [PACKAGE-FOLDER]")
     process.exit(2)
   }

@@ -26,9 +26,14 @@ afterAll(() => fs.rmSync(base, { recursive: true, force: true }))
  * Node process of its own when `process` is true, otherwise calls `packManifest` on the project's directory;
  * either way it answers what was said on stderr.
  */
-const project = (name: string, manifest: string, options: { readonly process?: boolean } = {}) => {
+const project = (
+  name: string,
+  manifest: string,
+  options: { readonly process?: boolean; readonly built?: boolean } = {}
+) => {
   const dir = path.join(base, name)
   fs.mkdirSync(path.join(dir, "scripts"), { recursive: true })
+  if (options.built !== false) build(dir)
   fs.copyFileSync(
     path.join(root, "scripts", "pack-manifest.mjs"),
     path.join(dir, "scripts", "pack-manifest.mjs")
@@ -56,6 +61,13 @@ const project = (name: string, manifest: string, options: { readonly process?: b
   /** The files in the project's .tmp/. */
   const aside = () => fs.readdirSync(path.join(dir, ".tmp")).sort()
   return { run, read, write, keep, aside }
+}
+
+/** The files {@link original}'s exports and bin name, as a build writes them in `dir`. */
+const build = (dir: string) => {
+  fs.mkdirSync(path.join(dir, "dist", "bin"), { recursive: true })
+  fs.writeFileSync(path.join(dir, "dist", "index.js"), "")
+  fs.writeFileSync(path.join(dir, "dist", "bin", "x.js"), "")
 }
 
 // Not JSON.stringify's layout (two keys on a line), so that a rewrite would show. What a user's install reads
@@ -104,6 +116,7 @@ describe("scripts/pack-manifest.mjs", () => {
     const p = project("folder-given", original)
     const edition = path.join(base, "folder-given", "effect4")
     fs.mkdirSync(edition)
+    build(edition)
     const manifest = original.replace('"x"', '"x4"')
     fs.writeFileSync(path.join(edition, "package.json"), manifest)
     const script = path.join(base, "folder-given", "scripts", "pack-manifest.mjs")
@@ -205,5 +218,32 @@ describe("scripts/pack-manifest.mjs", () => {
     q.run("strip")
     q.write(original.replace('"1.0.0"', '"1.1.0"'))
     assert.notInclude(q.run("strip"), "has no")
+  })
+
+  it("strip refuses a package that is not built (a file its exports or bin name is missing): nothing is changed, npm packs nothing", () => {
+    // `npm pack` of a clone without `npm run build` packed no dist/: a tarball that installs, then fails at
+    // the first import (ERR_MODULE_NOT_FOUND). Now its `prepack` fails, saying what to run, and npm stops.
+    const p = project("not-built", original, { built: false })
+    const dir = path.join(base, "not-built")
+    assert.throws(
+      () => packManifest("strip", dir, assert.fail),
+      `pack-manifest: x is not built (./dist/index.js, ./dist/bin/x.js, named in its package.json's exports or bin, missing): run \`npm run build\` in ${dir} first, then pack again`
+    )
+    assert.strictEqual(p.read(), original)
+    assert.isFalse(fs.existsSync(path.join(dir, ".tmp", "package.json.before-pack")))
+    // As npm runs it: exit 1, the message on stderr, the manifest whole.
+    const ran = spawnSync(process.execPath, [path.join(dir, "scripts", "pack-manifest.mjs"), "strip"], {
+      stdio: "pipe"
+    })
+    assert.strictEqual(ran.status, 1)
+    assert.include(ran.stderr.toString(), "pack-manifest: x is not built (./dist/index.js, ./dist/bin/x.js,")
+    assert.strictEqual(p.read(), original)
+    // One file missing (a build stopped half-way) is enough; built, it strips.
+    build(dir)
+    fs.rmSync(path.join(dir, "dist", "bin", "x.js"))
+    assert.throws(() => packManifest("strip", dir, assert.fail), "(./dist/bin/x.js, named in")
+    build(dir)
+    p.run("strip")
+    assert.deepStrictEqual(Object.keys(JSON.parse(p.read())), kept)
   })
 })
