@@ -1984,10 +1984,9 @@ const makeWith = (
           if (opened !== undefined) storageKeys.push(opened)
           const inFlight = returnsInFlight.has(pin.nonce)
           const revoke = signOutOptions.revoke === true
-          // Once each: a Cookie header may send one PIN cookie twice (its old name's and its new one's).
-          const listed = toCheck.some((other) => other.nonce === pin.nonce)
-          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight }) && !listed)
-            toCheck.push(pin)
+          // (Each nonce once, as Flow.pendingPins gives them: a PIN cookie sent twice is not asked for at plex.tv the
+          // second time, when the first handed over the session its return opened.)
+          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight })) toCheck.push(pin)
         }
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))
         let revoked = false

@@ -1721,6 +1721,10 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.deepStrictEqual(await Flow.pendingPins(key, settings, browser, 0), [
       { id: 7, code: "AB12", nonce: "n-7" }
     ])
+    // One PIN cookie sent twice (its old path's and its new one's): one sign-in, given once.
+    assert.deepStrictEqual(await Flow.pendingPins(key, settings, `${name}=${value}; ${name}=${value}`, 0), [
+      { id: 7, code: "AB12", nonce: "n-7" }
+    ])
   })
 
   it("a sign-out asks plex.tv for a pending PIN only when it revokes and nothing else revokes that PIN's token", () => {

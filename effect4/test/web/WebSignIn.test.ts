@@ -3184,6 +3184,33 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out that revokes sent with one PIN cookie twice, whose return opened a session and whose token plex.tv refused to revoke: the PIN is not asked for at plex.tv, nor its return said never to have finished",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        yield* service.callback({ cookie: pinCookie, url: params.get("forwardUrl") ?? "" })
+        // The return's cookies did not reach the browser: it signs out with its PIN cookie, sent twice (its old path's
+        // and its new one's), and plex.tv refuses once to revoke the session's token.
+        yield* FakePlex.fault("signOut", Fault.status(403), { times: 1 })
+        const before = yield* checksSoFar
+        const { exit, lines } = yield* withCapturedLogs(
+          service.signOut(`${pinCookie}; ${pinCookie}`, { revoke: true })
+        )
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked)
+        // The second copy is the same sign-in, its session ended by the first: its PIN's token is that session's.
+        assert.strictEqual((yield* checksSoFar) - before, 0, "plex.tv asked for the PIN of a session ended")
+        assert.notInclude(lines.join("\n"), "its return never finished")
+        assert.include(lines.join("\n"), "the Plex token was not revoked (Unauthorized)")
+        assert.isTrue(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {

@@ -465,7 +465,10 @@ export const pendingNonces = async (
 
 /**
  * The PINs of the sign-ins pending in a `Cookie` header (as {@link pendingNonces}): their plex.tv id and code too, for
- * a sign-out that revokes to check them ({@link checksPendingPin}).
+ * a sign-out that revokes to check them ({@link checksPendingPin}). Each nonce once, as first sent: a `Cookie` header
+ * may send one PIN cookie twice (its old path's and its new one's), and a sign-out that took it twice would find, the
+ * second time, the session its return opened already handed over ({@link SignOuts.end}), and ask plex.tv for a PIN
+ * whose token that session holds.
  */
 export const pendingPins = async (
   key: CryptoKey,
@@ -477,7 +480,7 @@ export const pendingPins = async (
   for (const raw of pinCookieValues(cookie, settings)) {
     const verified = await Signed.verify([key], S.pinPurpose, raw, now)
     const pin = verified._tag === "Invalid" ? undefined : S.readPinData(verified.data)
-    if (pin !== undefined) pins.push(pin)
+    if (pin !== undefined && !pins.some((other) => other.nonce === pin.nonce)) pins.push(pin)
   }
   return pins
 }
