@@ -1935,7 +1935,7 @@ const makeWith = (
           )
         ),
         Effect.tap((outcome) => {
-          const line = Flow.pendingPinLog(outcome)
+          const line = Flow.pendingPinLog(outcome, signOuts.returned(pin.nonce))
           return line === undefined
             ? Effect.void
             : line.level === "Info"
