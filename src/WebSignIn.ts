@@ -865,15 +865,23 @@ const makeWith = (
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable =
       (op: string, retryAfterMillis?: number) =>
-      (error: { readonly _tag: string; readonly status?: number | undefined }) =>
+      (error: {
+        readonly _tag: string
+        readonly status?: number | undefined
+        readonly retryAfterMillis?: number | undefined
+      }) =>
         // `status` only when plex.tv answered: no key otherwise, so the error's JSON body stays what it was (Effect
         // 4's HttpApi JSON codec writes a `status` key holding undefined as `"status":null`; Effect 3's drops it).
-        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After.
+        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After: the start's (`retryAfterMillis`,
+        // read for any status), else the error's own (a `RateLimited` or `Unexpected` at a return), so a return's
+        // page says "later" as the start's does (Pages.refusalFor).
         new PlexUnavailable({
           operation: op,
           failure: error._tag,
           ...(error.status === undefined ? {} : { status: error.status }),
-          ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+          ...(retryAfterMillis === undefined && error.retryAfterMillis === undefined
+            ? {}
+            : { retryAfterMillis: retryAfterMillis ?? error.retryAfterMillis })
         })
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a

@@ -6489,6 +6489,17 @@ describe("WebSignIn middleware and routes", () => {
             Fault.rateLimited(),
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
           ],
+          // Its Retry-After read as at the start: more than a minute is "later"; a 503 with one is busy too.
+          [
+            "checkPin",
+            Fault.rateLimited("2 minutes"),
+            "Plex is busy, so your sign-in could not be finished. Please try again later: your sign-in is kept"
+          ],
+          [
+            "checkPin",
+            Fault.status(503, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
+          ],
           [
             "getServerResources",
             Fault.status(502),
