@@ -900,15 +900,23 @@ const makeWith = (
     const storeFailure = (op: string) => () => new SessionStoreError({ operation: op })
     const unavailable =
       (op: string, retryAfterMillis?: number) =>
-      (error: { readonly _tag: string; readonly status?: number | undefined }) =>
+      (error: {
+        readonly _tag: string
+        readonly status?: number | undefined
+        readonly retryAfterMillis?: number | undefined
+      }) =>
         // `status` only when plex.tv answered: no key otherwise, so the error's JSON body stays what it was (Effect
         // 4's HttpApi JSON codec writes a `status` key holding undefined as `"status":null`; Effect 3's drops it).
-        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After.
+        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After: the start's (`retryAfterMillis`,
+        // read for any status), else the error's own (a `RateLimited` or `Unexpected` at a return), so a return's
+        // page says "later" as the start's does (Pages.refusalFor).
         new PlexUnavailable({
           operation: op,
           failure: error._tag,
           ...(error.status === undefined ? {} : { status: error.status }),
-          ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+          ...(retryAfterMillis === undefined && error.retryAfterMillis === undefined
+            ? {}
+            : { retryAfterMillis: retryAfterMillis ?? error.retryAfterMillis })
         })
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
@@ -1935,7 +1943,7 @@ const makeWith = (
           )
         ),
         Effect.tap((outcome) => {
-          const line = Flow.pendingPinLog(outcome)
+          const line = Flow.pendingPinLog(outcome, signOuts.returned(pin.nonce))
           return line === undefined
             ? Effect.void
             : line.level === "Info"
@@ -1984,10 +1992,9 @@ const makeWith = (
           if (opened !== undefined) storageKeys.push(opened)
           const inFlight = returnsInFlight.has(pin.nonce)
           const revoke = signOutOptions.revoke === true
-          // Once each: a Cookie header may send one PIN cookie twice (its old name's and its new one's).
-          const listed = toCheck.some((other) => other.nonce === pin.nonce)
-          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight }) && !listed)
-            toCheck.push(pin)
+          // (Each nonce once, as Flow.pendingPins gives them: a PIN cookie sent twice is not asked for at plex.tv the
+          // second time, when the first handed over the session its return opened.)
+          if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight })) toCheck.push(pin)
         }
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))
         let revoked = false

@@ -1615,8 +1615,13 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     // A return that opened its session before any sign-out: kept, named to a later sign-out.
     assert.isTrue(signOuts.opened("a", "session-a", 1000, 0))
     assert.isFalse(signOuts.ended("a", 10))
+    assert.isFalse(signOuts.returned("a"))
     assert.strictEqual(signOuts.end("a", 1010, 10, false), "session-a")
     assert.isTrue(signOuts.ended("a", 20))
+    // Its return opened a session (a later sign-out checking its PIN revokes that session's token), kept by a later end.
+    assert.isTrue(signOuts.returned("a"))
+    assert.isUndefined(signOuts.end("a", 1010, 15, true))
+    assert.isTrue(signOuts.returned("a"))
     // Ended, a return of it opens nothing (its session is not named again).
     assert.isFalse(signOuts.opened("a", "session-a2", 1020, 20))
     assert.isUndefined(signOuts.end("a", 1030, 30, false))
@@ -1625,6 +1630,7 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     // A sign-out ending a sign-in nothing opened yet: nothing to remove, and its return opens nothing.
     assert.isUndefined(signOuts.end("b", 2000, 0, false))
     assert.isFalse(signOuts.opened("b", "session-b", 2000, 1))
+    assert.isFalse(signOuts.returned("b"))
     assert.isFalse(signOuts.revokes("b"))
     // One that revokes: the token its return obtains is revoked.
     assert.isUndefined(signOuts.end("c", 2000, 0, true))
@@ -1721,6 +1727,10 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.deepStrictEqual(await Flow.pendingPins(key, settings, browser, 0), [
       { id: 7, code: "AB12", nonce: "n-7" }
     ])
+    // One PIN cookie sent twice (its old path's and its new one's): one sign-in, given once.
+    assert.deepStrictEqual(await Flow.pendingPins(key, settings, `${name}=${value}; ${name}=${value}`, 0), [
+      { id: 7, code: "AB12", nonce: "n-7" }
+    ])
   })
 
   it("a sign-out asks plex.tv for a pending PIN only when it revokes and nothing else revokes that PIN's token", () => {
@@ -1762,6 +1772,11 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     assert.isFalse(Flow.settlesPendingPin({ _tag: "Unchecked", failure: "NetworkError" }))
     // What it found is logged, a failure to ask as a Warning, the revocation's own failure by its own Warning.
     assert.strictEqual(Flow.pendingPinLog({ _tag: "Revoked" })?.level, "Info")
+    // Revoked: its return never finished, unless one opened a session a sign-out ended (SignOuts.returned).
+    assert.include(Flow.pendingPinLog({ _tag: "Revoked" })?.message, "its return never finished")
+    const returned = Flow.pendingPinLog({ _tag: "Revoked" }, true)
+    assert.include(returned?.message, "its return opened a session, since ended")
+    assert.notInclude(returned?.message, "never finished")
     assert.strictEqual(Flow.pendingPinLog({ _tag: "NotApproved" })?.level, "Info")
     assert.strictEqual(Flow.pendingPinLog({ _tag: "Expired" })?.level, "Info")
     assert.isUndefined(Flow.pendingPinLog({ _tag: "NotRevoked" }))

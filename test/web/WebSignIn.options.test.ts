@@ -261,10 +261,23 @@ describe("WebSignIn's start when plex.tv cannot create the PIN", () => {
           limited.lines[0],
           "WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: Unauthorized 403, Retry-After 30 s): the start failed with PlexUnavailable"
         )
+        // Busy (it asked to be asked later): its URL answered, so the Warning does not send the operator to check it.
+        assert.include(limited.lines[0], "The plex.tv URL the app uses answered, asking to be asked later")
+        assert.notInclude(limited.lines[0], "PLEX_TV_URL")
         assert.strictEqual(
           JSON.stringify(Schema.encodeUnknownSync(WebSignIn.AuthenticateError)(limited.failure)),
           '{"_tag":"PlexUnavailable","operation":"createPin","failure":"Unauthorized","status":403,"retryAfterMillis":30000}'
         )
+        yield* FakePlex.clearFaults
+        // A 429 with no Retry-After: busy too.
+        yield* FakePlex.fault("createPin", Fault.rateLimited())
+        const busy = yield* startLines
+        assert.strictEqual(busy.lines.length, 1, String(busy.lines))
+        assert.include(
+          busy.lines[0],
+          "(createPin: RateLimited 429): the start failed with PlexUnavailable (the start route's 503 page). The plex.tv URL the app uses answered, asking to be asked later"
+        )
+        assert.notInclude(busy.lines[0], "PLEX_TV_URL")
         yield* FakePlex.clearFaults
         // No answer (a reset connection): no status, and no `status` key, so the error's JSON body (what the HttpApi
         // sends: Schema.encode of AuthenticateError, then JSON.stringify) is the one it always was, the same in both editions.

@@ -3204,6 +3204,72 @@ describe("WebSignIn sessions", () => {
   )
 
   it.effect(
+    "a sign-out that revokes sent with one PIN cookie twice, whose return opened a session and whose token plex.tv refused to revoke: the PIN is not asked for at plex.tv, nor its return said never to have finished",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        const token = Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" }))
+        yield* service.callback({ cookie: pinCookie, url: params.get("forwardUrl") ?? "" })
+        // The return's cookies did not reach the browser: it signs out with its PIN cookie, sent twice (its old path's
+        // and its new one's), and plex.tv refuses once to revoke the session's token.
+        yield* FakePlex.fault("signOut", Fault.status(403), { times: 1 })
+        const before = yield* checksSoFar
+        const { exit, lines } = yield* withCapturedLogs(
+          service.signOut(`${pinCookie}; ${pinCookie}`, { revoke: true })
+        )
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked)
+        // The second copy is the same sign-in, its session ended by the first: its PIN's token is that session's.
+        assert.strictEqual((yield* checksSoFar) - before, 0, "plex.tv asked for the PIN of a session ended")
+        assert.notInclude(lines.join("\n"), "its return never finished")
+        assert.include(lines.join("\n"), "the Plex token was not revoked (Unauthorized)")
+        assert.isTrue(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revokes checks the PIN of a sign-in whose return opened a session an earlier sign-out ended (not revoking, or its revocation failed): the token is revoked, and the log does not say the return never finished",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const opened = Effect.gen(function* () {
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+          const token = Redacted.value(
+            yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+          )
+          yield* service.callback({ cookie: pinCookie, url: params.get("forwardUrl") ?? "" })
+          return { pinCookie, token }
+        })
+        // The return's cookies did not reach the browser: it signs out with its PIN cookie, ending that session, its
+        // token left valid (plex.tv refusing once to revoke it, or a sign-out that does not revoke).
+        const refused = yield* opened
+        yield* FakePlex.fault("signOut", Fault.status(403), { times: 1 })
+        assert.isFalse((yield* service.signOut(refused.pinCookie, { revoke: true })).revoked)
+        const kept = yield* opened
+        assert.isFalse((yield* service.signOut(kept.pinCookie)).revoked)
+        for (const { pinCookie, token } of [refused, kept]) {
+          assert.isTrue(yield* fake.isTokenValid(token))
+          // Nor did the PIN cookie's deletion: it signs out again, revoking. The PIN is checked, its token revoked.
+          const before = yield* checksSoFar
+          const { exit, lines } = yield* withCapturedLogs(service.signOut(pinCookie, { revoke: true }))
+          assert.isTrue(Exit.isSuccess(exit) && exit.value.revoked)
+          assert.strictEqual((yield* checksSoFar) - before, 1)
+          assert.isFalse(yield* fake.isTokenValid(token), "the token of the session ended is still valid")
+          const said = lines.filter((line) => line.includes("a sign-in pending in the browser"))
+          assert.strictEqual(said.length, 1, String(lines))
+          assert.include(said[0], "had its PIN approved at plex.tv, its return opened a session, since ended")
+          assert.notInclude(said[0], "never finished")
+        }
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out sent before the return's session cookie reached the browser ends that session too",
     () =>
       Effect.gen(function* () {
@@ -6421,6 +6487,17 @@ describe("WebSignIn middleware and routes", () => {
           [
             "checkPin",
             Fault.rateLimited(),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
+          ],
+          // Its Retry-After read as at the start: more than a minute is "later"; a 503 with one is busy too.
+          [
+            "checkPin",
+            Fault.rateLimited("2 minutes"),
+            "Plex is busy, so your sign-in could not be finished. Please try again later: your sign-in is kept"
+          ],
+          [
+            "checkPin",
+            Fault.status(503, { retryAfter: "30 seconds" }),
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
           ],
           [

@@ -465,7 +465,10 @@ export const pendingNonces = async (
 
 /**
  * The PINs of the sign-ins pending in a `Cookie` header (as {@link pendingNonces}): their plex.tv id and code too, for
- * a sign-out that revokes to check them ({@link checksPendingPin}).
+ * a sign-out that revokes to check them ({@link checksPendingPin}). Each nonce once, as first sent: a `Cookie` header
+ * may send one PIN cookie twice (its old path's and its new one's), and a sign-out that took it twice would find, the
+ * second time, the session its return opened already handed over ({@link SignOuts.end}), and ask plex.tv for a PIN
+ * whose token that session holds.
  */
 export const pendingPins = async (
   key: CryptoKey,
@@ -477,7 +480,7 @@ export const pendingPins = async (
   for (const raw of pinCookieValues(cookie, settings)) {
     const verified = await Signed.verify([key], S.pinPurpose, raw, now)
     const pin = verified._tag === "Invalid" ? undefined : S.readPinData(verified.data)
-    if (pin !== undefined) pins.push(pin)
+    if (pin !== undefined && !pins.some((other) => other.nonce === pin.nonce)) pins.push(pin)
   }
   return pins
 }
@@ -529,17 +532,20 @@ export type PendingPinOutcome =
 /**
  * The line a sign-out logs for a pending sign-in's PIN it checked ({@link PendingPinOutcome}), and its level: never a
  * secret (no token, PIN id or code, nonce). A sign-out never fails for it. `undefined` for `NotRevoked`: the
- * revocation's own Warning says why.
+ * revocation's own Warning says why. `returned`: a return of that sign-in opened a session, ended by an earlier
+ * sign-out ({@link SignOuts.returned}: one that did not revoke, or whose revocation failed), so its token is revoked
+ * now, not one of a return that never finished.
  */
 export const pendingPinLog = (
-  outcome: PendingPinOutcome
+  outcome: PendingPinOutcome,
+  returned = false
 ): { readonly level: "Info" | "Warning"; readonly message: string } | undefined => {
   const of = "a sign-in pending in the browser that signed out"
   switch (outcome._tag) {
     case "Revoked":
       return {
         level: "Info",
-        message: `WebSignIn: ${of} had its PIN approved at plex.tv, its return never finished: the Plex token plex.tv gave for it was revoked`
+        message: `WebSignIn: ${of} had its PIN approved at plex.tv, ${returned ? "its return opened a session, since ended" : "its return never finished"}: the Plex token plex.tv gave for it was revoked`
       }
     case "NotRevoked":
       return undefined
@@ -608,10 +614,25 @@ export class SignOuts {
     const entry = this.entries.get(nonce)
     const live = entry !== undefined && entry.until > now
     // The checks of its PIN a sign-out that revokes made (claimPinCheck) are kept: a later sign-out does not ask again
-    // for a PIN settled, or asked maxPendingPinChecks times, or being asked.
-    const checks = live ? { pinChecks: entry.pinChecks, pinCheck: entry.pinCheck } : {}
-    this.put(nonce, { until, revoke: revoke || (live && entry.revoke === true), ...checks }, now)
+    // for a PIN settled, or asked maxPendingPinChecks times, or being asked. So is whether a return opened a session.
+    const kept = live
+      ? {
+          pinChecks: entry.pinChecks,
+          pinCheck: entry.pinCheck,
+          returned: entry.returned ?? entry.storageKey !== undefined
+        }
+      : {}
+    this.put(nonce, { until, revoke: revoke || (live && entry.revoke === true), ...kept }, now)
     return live ? entry.storageKey : undefined
+  }
+
+  /**
+   * Whether a return of the sign-in of `nonce` opened a session that a sign-out has ended since ({@link end} handed
+   * it over): a later sign-out that checks its PIN revokes the token of that session, not one of a return that never
+   * finished ({@link pendingPinLog}).
+   */
+  returned(nonce: string): boolean {
+    return this.entries.get(nonce)?.returned === true
   }
 
   /** Whether a sign-out ended the sign-in of `nonce` (a return of it opens no session). */
@@ -696,6 +717,8 @@ interface SignOutEntry {
   readonly pinChecks?: number | undefined
   /** A sign-out asking plex.tv for its PIN now, or one found what settles it. */
   readonly pinCheck?: "Asking" | "Settled" | undefined
+  /** A return of it opened a session, which a sign-out ended ({@link SignOuts.returned}). */
+  readonly returned?: boolean | undefined
 }
 
 /**

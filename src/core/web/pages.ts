@@ -5,6 +5,7 @@
  * @internal
  */
 import * as Flow from "./flow.js"
+import * as S from "./signIn.js"
 
 /** Escapes text for HTML content and attribute values. */
 export const escapeHtml = (text: string): string =>
@@ -153,7 +154,7 @@ const answeredWith = (error: {
   readonly status?: number | undefined
   readonly retryAfterMillis?: number | undefined
 }): { readonly answered?: "busy" | "failed"; readonly later?: true } =>
-  error.failure === "RateLimited" || error.retryAfterMillis !== undefined
+  S.askedToWait(error)
     ? error.retryAfterMillis !== undefined && error.retryAfterMillis > 60_000
       ? { answered: "busy", later: true }
       : { answered: "busy" }

@@ -697,6 +697,16 @@ export const defaultStorePrefix = "plex-session:"
 /** A `Retry-After` (whole seconds, rounded up, at least 1) for a wait of `millis`: the start route's header and message. */
 export const retryAfterSeconds = (millis: number): number => Math.max(1, Math.ceil(millis / 1000))
 
+/**
+ * Whether a failed request's answer asked to be asked later (busy): a `RateLimited` 429, or any answer with a
+ * `Retry-After` (`retryAfterMillis`), whatever its status. The start's Warning ({@link messages.startUnavailable}) and
+ * the pages' "Plex is busy" (Pages.refusalFor) go by it.
+ */
+export const askedToWait = (error: {
+  readonly failure?: string | undefined
+  readonly retryAfterMillis?: number | undefined
+}): boolean => error.failure === "RateLimited" || error.retryAfterMillis !== undefined
+
 /** The web sign-in's error messages, the same on both editions (each edition's error classes give them). */
 export const messages = {
   signInNotStarted: (reason: string): string =>
@@ -720,10 +730,11 @@ export const messages = {
    * or "Sign-in not available" for a refusal that trying again does not change: Pages.refusalFor), so this line is the operator's clue, the failure's tag and the status plex.tv answered
    * with (never a secret), and the wait its `Retry-After` asked for, when it sent one, as the start route's 503 passes
    * it on ({@link retryAfterSeconds}: whole seconds, rounded up, at least 1; a date already past is 1 s there too). One
-   * that does not pass (`NotFound`, `Unexpected`, `BadRequest`) is most often a plex.tv URL that is not plex.tv's.
+   * that does not pass (`NotFound`, `Unexpected`, `BadRequest`) is most often a plex.tv URL that is not plex.tv's; a
+   * busy answer ({@link askedToWait}) says instead that its URL answered, asking to be asked later: no URL to check.
    */
   startUnavailable: (failure: string, status?: number, retryAfterMillis?: number): string =>
-    `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${failure}${status === undefined ? "" : ` ${status}`}${retryAfterMillis === undefined ? "" : `, Retry-After ${retryAfterSeconds(retryAfterMillis)} s`}): the start failed with PlexUnavailable (the start route's 503 page). If it lasts, check the plex.tv URL the app uses (PlexTv.layerConfig() reads PLEX_TV_URL: plex.tv's, or plex-auth fake-server's PLEX_TV_URL, not a Plex Media Server's) and its network`,
+    `WebSignIn: plex.tv could not be asked for a sign-in's PIN (createPin: ${failure}${status === undefined ? "" : ` ${status}`}${retryAfterMillis === undefined ? "" : `, Retry-After ${retryAfterSeconds(retryAfterMillis)} s`}): the start failed with PlexUnavailable (the start route's 503 page). ${askedToWait({ failure, retryAfterMillis }) ? "The plex.tv URL the app uses answered, asking to be asked later (a 429, or a Retry-After): plex.tv, or a proxy in front of it, is busy or limits this app's requests" : "If it lasts, check the plex.tv URL the app uses (PlexTv.layerConfig() reads PLEX_TV_URL: plex.tv's, or plex-auth fake-server's PLEX_TV_URL, not a Plex Media Server's) and its network"}`,
   /**
    * The Warning logged when a sign-in's return failed with `PlexUnavailable` (the PIN check, the user, the access
    * check): the browser sees only the callback route's 503 page, so this line is the operator's clue, as
