@@ -725,19 +725,32 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
  * `PLEX_AUTH_APP_URL` read as the fake's sign-in page (`authAppUrl`), every other key as the program's
  * `ConfigProvider` has it: a PIN login's link (and `WebSignIn`'s page) given no `authAppUrl` is the fake's page,
  * the only one that can approve the fake's PINs, whatever the environment says.
+ *
+ * Only while the layer is in use: Effect 3 keeps a `ConfigProvider` that a layer in a `Layer.merge` set (as
+ * `Layer.setConfigProvider` does) after the `Effect.provide` that built it has ended (the merge's scope undoes it in a
+ * fiber of its own, whose change the program never takes), so the rest of the program would still read the fake's
+ * page. The provider set here therefore asks, at each read, whether the layer is released: then it reads as the
+ * program's own provider, as if never set.
  */
 const authAppUrlLayer = (fake: FakePlexService): Layer.Layer<never> =>
-  Layer.unwrapEffect(
-    Effect.configProviderWith((current) =>
-      Effect.succeed(
-        Layer.setConfigProvider(
-          ConfigProvider.orElse(
-            ConfigProvider.fromMap(new Map([[authAppUrlVariable, fake.authAppUrl]])),
-            () => current
-          )
-        )
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const current = yield* Effect.configProviderWith(Effect.succeed)
+      const withFake = ConfigProvider.orElse(
+        ConfigProvider.fromMap(new Map([[authAppUrlVariable, fake.authAppUrl]])),
+        () => current
       )
-    )
+      let released = false
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          released = true
+        })
+      )
+      // `orElse` asks for its second provider at each read.
+      return Layer.setConfigProvider(
+        ConfigProvider.orElse(ConfigProvider.fromMap(new Map()), () => (released ? current : withFake))
+      )
+    })
   )
 
 /**
