@@ -26,7 +26,17 @@
 //   node scripts/pack-manifest.mjs strip|restore [PACKAGE-FOLDER]
 //
 // PACKAGE-FOLDER (resolved against the working directory) defaults to this repository's root.
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -40,12 +50,22 @@ const stripped = (text) => {
   return `${JSON.stringify(json, null, 2)}\n`
 }
 
-/** Writes `file` whole or not at all: aside in `dir` first, then renamed over it (a rename is atomic). */
-const writeWhole = (dir, file, text) => {
+/**
+ * Writes `file` whole or not at all: aside in `dir` first, then renamed over it (a rename is atomic). The file
+ * written has the permissions `mode` (package.json's own: a rename puts the new file, with the mode it was
+ * created with, in place of the old one, and the copy is renamed back over package.json at `restore`).
+ */
+const writeWhole = (dir, file, text, mode) => {
   const part = join(dir, "pack-manifest.part")
+  // One left by a run stopped before its rename may be read-only, as package.json may be.
+  rmSync(part, { force: true })
   writeFileSync(part, text)
+  chmodSync(part, mode)
   renameSync(part, file)
 }
+
+/** The permissions of `file` (what `writeWhole` gives the file it writes). */
+const modeOf = (file) => statSync(file).mode & 0o7777
 
 /** Whether `text` is JSON. */
 const isJson = (text) => {
@@ -80,7 +100,7 @@ const restore = (manifest, kept, warn) => {
     renameSync(kept, manifest)
   } else if (!isJson(now)) {
     // Cut short as strip wrote the stripped one: the copy is the manifest from before that pack.
-    writeWhole(dirname(kept), `${kept}.not-whole`, now)
+    writeWhole(dirname(kept), `${kept}.not-whole`, now, modeOf(manifest))
     renameSync(kept, manifest)
     warn(
       `pack-manifest: package.json was not whole (a pack was stopped as it wrote it): put back from the copy that pack kept; what it held is set aside as ${kept}.not-whole`
@@ -144,8 +164,9 @@ export const packManifest = (command, root, warn) => {
     const dir = join(root, ".tmp")
     mkdirSync(dir, { recursive: true })
     // The copy first, then the stripped manifest, each whole: stopped between the two, the next run drops the copy.
-    writeWhole(dir, kept, text)
-    writeWhole(dir, manifest, stripped(text))
+    const mode = modeOf(manifest)
+    writeWhole(dir, kept, text, mode)
+    writeWhole(dir, manifest, stripped(text), mode)
   } else if (command === "restore") {
     restore(manifest, kept, warn)
   } else {

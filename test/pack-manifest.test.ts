@@ -112,6 +112,22 @@ describe("scripts/pack-manifest.mjs", () => {
     assert.strictEqual(p.read(), original)
   })
 
+  // POSIX permissions (Windows keeps only a read-only flag).
+  it.skipIf(process.platform === "win32")(
+    "package.json keeps its permissions through strip and restore (each write is a new file renamed over it)",
+    () => {
+      const p = project("mode", original)
+      const manifest = path.join(base, "mode", "package.json")
+      // Neither 0644 nor 0664, what a new file gets under the usual umasks (022, 002).
+      fs.chmodSync(manifest, 0o640)
+      p.run("strip")
+      assert.strictEqual(fs.statSync(manifest).mode & 0o777, 0o640, "stripped")
+      p.run("restore")
+      assert.strictEqual(fs.statSync(manifest).mode & 0o777, 0o640, "restored")
+      assert.strictEqual(p.read(), original)
+    }
+  )
+
   it("runs on the package folder it is given, resolved against the working directory (effect4/'s `strip .`)", () => {
     const p = project("folder-given", original)
     const edition = path.join(base, "folder-given", "effect4")

@@ -725,19 +725,31 @@ export const httpClient = (fake: FakePlexService): HttpClient.HttpClient =>
  * `PLEX_AUTH_APP_URL` read as the fake's sign-in page (`authAppUrl`), every other key as the program's
  * `ConfigProvider` has it: a PIN login's link (and `WebSignIn`'s page) given no `authAppUrl` is the fake's page,
  * the only one that can approve the fake's PINs, whatever the environment says.
+ *
+ * Only while the layer is in use: Effect 3 (3.22) keeps a `ConfigProvider` that `Layer.setConfigProvider` set
+ * inside a `Layer.merge` (this layer's, or one of the program's around it) after the `Effect.provide` that built it
+ * has ended (alone, it is put back), so the rest of the program would still read the fake's page. The provider set
+ * here therefore asks, at each read, whether the layer is released: then `PLEX_AUTH_APP_URL` reads as the program's
+ * own provider has it.
  */
 const authAppUrlLayer = (fake: FakePlexService): Layer.Layer<never> =>
-  Layer.unwrapEffect(
-    Effect.configProviderWith((current) =>
-      Effect.succeed(
-        Layer.setConfigProvider(
-          ConfigProvider.orElse(
-            ConfigProvider.fromMap(new Map([[authAppUrlVariable, fake.authAppUrl]])),
-            () => current
-          )
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const current = yield* Effect.configProviderWith(Effect.succeed)
+      let released = false
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          released = true
+        })
+      )
+      // `mapInputPath` names the key at each read: released, the fake's is asked under a name it does not hold.
+      const fakes = ConfigProvider.fromMap(new Map([[authAppUrlVariable, fake.authAppUrl]])).pipe(
+        ConfigProvider.mapInputPath((name) =>
+          released && name === authAppUrlVariable ? `${name} (released)` : name
         )
       )
-    )
+      return Layer.setConfigProvider(ConfigProvider.orElse(fakes, () => current))
+    })
   )
 
 /**

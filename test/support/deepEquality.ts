@@ -38,11 +38,17 @@ export interface Chai {
   }
 }
 
+/** An equality tester of vitest's `expect` (the same in vitest 3 and 5): `this.equals` is expect's own equality. */
+type Tester = (
+  this: { readonly equals: (left: unknown, right: unknown, testers?: Array<Tester>) => boolean },
+  left: unknown,
+  right: unknown,
+  testers: Array<Tester>
+) => boolean | undefined
+
 /** The part of vitest's `expect` this needs (the same in vitest 3 and 5). */
 export interface Expect {
-  readonly addEqualityTesters: (
-    testers: Array<(left: unknown, right: unknown) => boolean | undefined>
-  ) => void
+  readonly addEqualityTesters: (testers: Array<Tester>) => void
 }
 
 type Comparator = (left: unknown, right: unknown) => boolean | null
@@ -116,7 +122,11 @@ export const comparator = (
       if (Object.getPrototypeOf(left) !== Object.getPrototypeOf(right)) return false
       if (Object.hasOwn(left, "cause") !== Object.hasOwn(right, "cause")) return false
       if (Object.hasOwn(left, "errors") !== Object.hasOwn(right, "errors")) return false
-      if (left.name !== right.name || left.message !== right.message) return false
+      // A message of its own (a `message` field) is no enumerable key; one its class derives from the fields
+      // (Effect 3's `Schema.TaggedError` without a `message` field) is left to the fields, which asymmetric matchers
+      // may stand for.
+      const ownMessage = Object.hasOwn(left, "message") || Object.hasOwn(right, "message")
+      if (left.name !== right.name || (ownMessage && left.message !== right.message)) return false
       // Its keys are compared by calls of their own, which deep-eql's memory of the pairs it is comparing does not
       // reach: a pair met again within itself (an error that holds itself, as its cause or deeper) is equal so far,
       // as deep-eql takes a cycle, instead of a recursion without end.
@@ -165,13 +175,37 @@ export const installDeepEquality = (
   const compare = comparator(chai, equalSymbol, hidden)
   chai.config.deepEqual = (left, right) => chai.util.eql(left, right, { comparator: compare })
   // `expect(...).toEqual` tells Effect values apart by itself, but not keyless ones, nor Redacted ones; nor an Effect
-  // error's `cause` (not enumerable; the error is iterable, which expect compares by what it yields): errors are
-  // decided by the comparator, as chai's assertions decide them.
+  // error's `message` and `cause` (not enumerable: the error is iterable, which expect compares by what it yields and
+  // its enumerable keys, before its own error equality, which compares them, is reached). Such a pair of errors is
+  // told apart by its name, message and cause (the cause by expect's own equality, with the matcher's testers, as
+  // expect compares an Error's cause); everything else is left to expect, so that `toMatchObject`, asymmetric matchers
+  // and toEqual's undefined fields keep their meaning on errors.
+  const causes = new Map<object, Set<object>>()
   expect.addEqualityTesters([
-    (left, right) =>
-      opaqueEqual(equalSymbol, hidden, left, right) ??
-      (isObject(left) && isObject(right) && (isError(left) || isError(right))
-        ? (compare(left, right) ?? undefined)
-        : undefined)
+    function (left, right, testers) {
+      const opaque = opaqueEqual(equalSymbol, hidden, left, right)
+      if (opaque !== null) return opaque
+      if (!isObject(left) || !isObject(right) || left === right || !isError(left) || !isError(right))
+        return undefined
+      if (typeof left[Symbol.iterator] !== "function" && typeof right[Symbol.iterator] !== "function")
+        return undefined
+      // A message of its own (a `message` field) is no enumerable key; one its class derives from the fields
+      // (Effect 3's `Schema.TaggedError` without a `message` field) is left to the fields, which asymmetric matchers
+      // may stand for.
+      const ownMessage = Object.hasOwn(left, "message") || Object.hasOwn(right, "message")
+      if (left.name !== right.name || (ownMessage && left.message !== right.message)) return false
+      // As expect compares an Error's cause: only where the expected one has one. A pair met again within its own
+      // cause (an error that holds itself) is left to expect, instead of a recursion without end.
+      if (right.cause === undefined) return undefined
+      const against = causes.get(left) ?? new Set<object>()
+      if (against.has(right)) return undefined
+      causes.set(left, against.add(right))
+      try {
+        return this.equals(left.cause, right.cause, testers) ? undefined : false
+      } finally {
+        against.delete(right)
+        if (against.size === 0) causes.delete(left)
+      }
+    }
   ])
 }

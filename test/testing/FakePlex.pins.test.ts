@@ -246,4 +246,26 @@ describe("FakePlex layers: a PIN login's link defaults to the fake's sign-in pag
         yield* links.pipe(Effect.provide(FakePlex.layerSignedIn()), Effect.withConfigProvider(programs))
       })
   )
+
+  it.effect(
+    "once the provide that built the layer has ended, the program reads its own PLEX_AUTH_APP_URL again",
+    () =>
+      Effect.gen(function* () {
+        const identity = ClientIdentity.layer({ clientIdentifier: CLIENT_ID, product: "Pin Test" })
+        const programsLink = PinLogin.authUrl({ code: "abcd" }).pipe(
+          Effect.provide(identity),
+          Effect.map((url) => url.startsWith("http://127.0.0.1:9/elsewhere#?clientID="))
+        )
+        // Layer.merge: Effect 3 keeps a ConfigProvider such a layer set after the provide ends (FakePlex.ts).
+        const uses = [
+          Layer.merge(FakePlex.layer(), identity),
+          Layer.merge(identity, FakePlex.layer()),
+          FakePlex.layerSignedIn()
+        ] as const
+        for (const [index, layer] of uses.entries()) {
+          yield* Effect.provide(links, layer)
+          assert.isTrue(yield* programsLink, `after use ${index}`)
+        }
+      }).pipe(Effect.withConfigProvider(programs))
+  )
 })

@@ -9,6 +9,7 @@ import { Data, Exit, Option, Redacted, Result, Schema } from "effect"
 class Failed extends Schema.TaggedError<Failed>()("Failed", { reason: Schema.String }) {}
 class Other extends Schema.TaggedError<Other>()("Other", { reason: Schema.String }) {}
 class Wrapping extends Schema.TaggedError<Wrapping>()("Wrapping", { cause: Schema.Unknown }) {}
+class Titled extends Schema.TaggedError<Titled>()("Titled", { message: Schema.String }) {}
 class Point extends Schema.Class<Point>("Point")({ x: Schema.Number }) {}
 class Pair extends Data.Class<{ readonly a: number; readonly b: ReadonlyArray<number> }> {}
 
@@ -73,6 +74,33 @@ describe("the suite's deep equality", () => {
     equal(aggregate("a"), aggregate("a"))
     differ(new Wrapping({ cause: new Error("a") }), new Wrapping({ cause: new Error("b") }))
     equal(new Wrapping({ cause: new Error("a") }), new Wrapping({ cause: new Error("a") }))
+  })
+
+  it("expect's matchers keep their meaning on errors: toMatchObject, asymmetric matchers, toEqual's undefined", () => {
+    expect(new Failed({ reason: "a" })).toMatchObject({ reason: "a" })
+    expect({ error: new Failed({ reason: "a" }) }).toMatchObject({ error: { _tag: "Failed" } })
+    assert.throws(() => expect(new Failed({ reason: "a" })).toMatchObject({ reason: "b" }))
+    expect(new Wrapping({ cause: new Error("a") })).toEqual(new Wrapping({ cause: expect.any(Error) }))
+    assert.throws(() =>
+      expect(new Wrapping({ cause: "a" })).toEqual(new Wrapping({ cause: expect.any(Error) }))
+    )
+    expect(Object.assign(new Error("a"), { code: undefined })).toEqual(new Error("a"))
+    assert.throws(() =>
+      expect(Object.assign(new Error("a"), { code: undefined })).toStrictEqual(new Error("a"))
+    )
+    // An Effect error's message field is no enumerable key: told apart all the same.
+    differ(new Titled({ message: "a" }), new Titled({ message: "b" }))
+    equal(new Titled({ message: "a" }), new Titled({ message: "a" }))
+  })
+
+  it("Effect errors that hold themselves as their cause compare without a recursion without end", () => {
+    const holding = (reason: string) => {
+      const error = new Titled({ message: "a" })
+      Object.defineProperty(error, "cause", { value: { reason, inner: error }, enumerable: false })
+      return error
+    }
+    equal(holding("x"), holding("x"))
+    differ(holding("x"), holding("y"))
   })
 
   it("errors that hold themselves (as their cause, or in a field) compare without a recursion without end", () => {
