@@ -12,8 +12,8 @@
 // from package.json and keeps the file as it was in .tmp/; `restore` (postpack, which npm runs from the manifest
 // it read before `prepack`) puts it back byte for byte. A pack that failed between the two (npm runs no postpack
 // then) is put right by the next `strip` or `restore`, and `node scripts/pack-manifest.mjs restore` does it by
-// hand, unless package.json was changed since (then it is left as it is, and the fields it no longer has are
-// named on stderr). Each file is written whole or not at all (written aside, then renamed over), so a pack stopped
+// hand, unless package.json was changed since (then it is left as it is, and the fields it no longer has, if any,
+// are named on stderr). Each file is written whole or not at all (written aside, then renamed over), so a pack stopped
 // at any point (Ctrl-C, a killed CI job) leaves package.json either as it was or stripped, never cut short; and the
 // next run puts right whatever such a stop left: the copy kept but package.json not stripped yet (the copy is
 // dropped), or, from a run before writes were whole, a copy or a package.json cut short (the whole one is kept, the
@@ -106,18 +106,20 @@ const restore = (manifest, kept, warn) => {
       `pack-manifest: package.json was not whole (a pack was stopped as it wrote it): put back from the copy that pack kept; what it held is set aside as ${kept}.not-whole`
     )
   } else {
-    // Changed since: it may be the stripped one, edited (`npm version`, `npm install <dep>` after the failed pack),
-    // which has lost the repository's fields; said by name, as the copy that had them is dropped.
+    // Changed since, and kept as it is, the stale copy dropped. Said only when it is the stripped one, edited (`npm
+    // version`, `npm install <dep>` after the failed pack), which has lost the repository's fields: named, as the copy
+    // that had them is dropped. An unstripped one (put back by `git checkout package.json`, which gives the committed
+    // file, not the copy when that held an edit not committed; then maybe edited, or formatted) lost nothing of what
+    // the strip took: dropped without a word.
     const was = JSON.parse(before)
     const is = JSON.parse(now)
     const missing = repositoryFields.filter((name) => name in was && !(name in is))
     rmSync(kept)
-    warn(
-      "pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped)" +
-        (missing.length === 0
-          ? ""
-          : `; it has no ${missing.map((name) => `"${name}": ${JSON.stringify(was[name])}`).join(", ")} as before that pack: put back by hand unless removed on purpose`)
-    )
+    if (missing.length > 0) {
+      warn(
+        `pack-manifest: package.json was changed after a pack stripped it: kept as it is (the copy from before that pack is dropped); it has no ${missing.map((name) => `"${name}": ${JSON.stringify(was[name])}`).join(", ")} as before that pack: put back by hand unless removed on purpose`
+      )
+    }
   }
 }
 

@@ -214,6 +214,34 @@ describe("scripts/pack-manifest.mjs", () => {
     assert.strictEqual(p.read(), bumped)
   })
 
+  it("package.json put back after a failed pack (git checkout) is kept without a word: the copy, or the committed one", () => {
+    // The copy byte for byte: git gives the file as it was packed.
+    const p = project("checked-out", original)
+    p.run("strip")
+    p.write(original)
+    assert.strictEqual(p.run("strip"), "")
+    assert.strictEqual(p.run("restore"), "")
+    assert.strictEqual(p.read(), original)
+    // The committed one, when the packed file held an edit not committed (a version bump): git gives the original,
+    // unstripped, not the copy; nothing the strip took is lost, and it is what the developer asked for.
+    const bumped = original.replace('"1.0.0"', '"1.0.1"')
+    const q = project("checked-out-committed", bumped)
+    q.run("strip")
+    q.write(original)
+    assert.strictEqual(q.run("strip"), "")
+    assert.deepStrictEqual(Object.keys(JSON.parse(q.read())), kept)
+    assert.strictEqual(q.run("restore"), "")
+    assert.strictEqual(q.read(), original)
+    // The same, formatted another way (an editor's, a formatter's): its fields all there, nothing said.
+    const r = project("checked-out-formatted", original)
+    r.run("strip")
+    const formatted = `${JSON.stringify(JSON.parse(original), null, 4)}\n`
+    r.write(formatted)
+    assert.strictEqual(r.run("restore"), "")
+    assert.strictEqual(r.read(), formatted)
+    assert.deepStrictEqual(r.aside(), [])
+  })
+
   it("a stripped manifest edited after a failed pack is kept, and the fields it lost are named", () => {
     const p = project("edited-stripped", original, { process: true })
     p.run("strip")

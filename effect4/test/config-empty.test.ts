@@ -92,34 +92,38 @@ describe("an empty variable of the library is unset", () => {
 
   // Only the empty string is unset (Effect 4's provider trims nothing): a blank value is a value, refused by the
   // checks, naming it.
+  // Every variable a layerConfig refuses a blank value of gives the one reason, that it is empty (core/validate.ts
+  // decides: a URL's, a token's, a header value's check), naming the variable; not three kinds of reason (a blank
+  // PLEX_SERVER_URL was "not an absolute URL", a blank PLEX_TOKEN "must contain only visible ASCII characters").
   // The whole error (its class, operation and reason too): a check that named the variable with the wrong reason,
-  // or another layer's operation, fails.
-  const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>, string, string]> = [
-    [
-      "PLEX_SERVER_URL",
-      PlexServer.layerConfig(),
-      "PlexServer.layerConfig",
-      "is not an absolute URL (expected http(s)://host[:port])"
-    ],
-    [
-      "PLEX_TOKEN",
-      Credentials.layerConfig(),
-      "Credentials.layerConfig",
-      "must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
-    ],
-    [
-      "PLEX_CLIENT_IDENTIFIER",
-      ClientIdentity.layerConfig(),
-      "ClientIdentity.layerConfig",
-      "must not be empty"
-    ],
-    ["PLEX_PRODUCT", ClientIdentity.layerConfig(), "ClientIdentity.layerConfig", "must not be empty"]
+  // or another layer's operation, fails. (A blank PLEX_TV_URL, PLEX_CLIENTS_URL or PLEX_AUTH_APP_URL counts as
+  // unset: the default, as above.)
+  const identityVariables = [
+    "PLEX_CLIENT_IDENTIFIER",
+    "PLEX_PRODUCT",
+    "PLEX_VERSION",
+    "PLEX_PLATFORM",
+    "PLEX_PLATFORM_VERSION",
+    "PLEX_DEVICE",
+    "PLEX_DEVICE_NAME"
   ]
-  for (const [variable, layer, operation, reason] of blank) {
-    it.effect(`a blank ${variable} is InvalidInput naming it`, () =>
+  const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>, string]> = [
+    ["PLEX_SERVER_URL", PlexServer.layerConfig(), "PlexServer.layerConfig"],
+    ["PLEX_TOKEN", Credentials.layerConfig(), "Credentials.layerConfig"],
+    ...identityVariables.map(
+      (variable) => [variable, ClientIdentity.layerConfig(), "ClientIdentity.layerConfig"] as const
+    )
+  ]
+  for (const [variable, layer, operation] of blank) {
+    it.effect(`a blank ${variable} is InvalidInput naming it: must not be empty`, () =>
       Effect.gen(function* () {
-        const error = yield* failure(layer, { PLEX_CLIENT_IDENTIFIER: "id", [variable]: " " })
-        assert.deepStrictEqual(error, new PlexError.InvalidInput({ operation, field: variable, reason }))
+        for (const value of [" ", " \t "]) {
+          const error = yield* failure(layer, { PLEX_CLIENT_IDENTIFIER: "id", [variable]: value })
+          assert.deepStrictEqual(
+            error,
+            new PlexError.InvalidInput({ operation, field: variable, reason: "must not be empty" })
+          )
+        }
       })
     )
   }

@@ -172,16 +172,21 @@ export const notString = (raw: unknown): string => (raw === wiped ? "was wiped" 
 /** Why a wiped `Redacted` ({@link wiped}) is refused, for the checks whose other reasons are not {@link notString}'s. */
 export const wipedProblem: string = /*#__PURE__*/ notString(wiped)
 
-/** Why a revealed token cannot be one, or undefined: a non-empty visible-ASCII string within {@link limits}. */
+/**
+ * Why a revealed token cannot be one, or undefined: a non-empty visible-ASCII string within {@link limits}. A blank
+ * one (spaces alone: `PLEX_TOKEN=" "`) is empty, as a blank value of any of the library's settings is (a header
+ * value's, {@link headerProblem}; a URL's, {@link httpUrl}): the one reason, naming the variable it came from.
+ */
 export const tokenProblem = (raw: unknown): string | undefined => {
   if (typeof raw !== "string") return notString(raw)
-  if (raw.length === 0) return "must not be empty"
   if (raw.length > limits.token) return `must be at most ${limits.token} characters long`
-  // A token travels as an HTTP header: visible ASCII only (no spaces, no control or non-ASCII characters).
-  if (!/^[\x21-\x7e]+$/.test(raw)) {
-    return "must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
-  }
-  return undefined
+  // A token travels as an HTTP header: visible ASCII only (no spaces, no control or non-ASCII characters); an empty
+  // or blank one is said to be empty.
+  return /^[\x21-\x7e]+$/.test(raw)
+    ? undefined
+    : !raw.trim()
+      ? "must not be empty"
+      : "must contain only visible ASCII characters (no whitespace, control or non-ASCII)"
 }
 
 /** Why a sign-in login cannot be one, or undefined. */
@@ -297,9 +302,13 @@ export const httpUrl = (
           ? scheme[2] === ":"
             ? notAbsolute
             : `the colon after ${scheme[1]} is missing`
-          : text.includes(":")
+          : /:/.test(text)
             ? noScheme
-            : notAbsolute
+            : // Blank (`PLEX_SERVER_URL=" "`): empty, as a blank token or header value is (`/:/.test`, not
+              // `includes(":")`: 1 B less gzipped on getSourceConnectionInformation, what this reason cost).
+              text
+              ? notAbsolute
+              : "must not be empty"
     }
   }
   if (typeof value !== "string") return { problem: "must be a URL string" }

@@ -370,7 +370,7 @@ const checks: ReadonlyArray<Check> = [
     args: ["--auth-app-url=", "login", "--config-dir", "$X"],
     kind: "same",
     exit: 2,
-    says: "plex-auth: Invalid --auth-app-url URL: is not an absolute URL"
+    says: "plex-auth: Invalid --auth-app-url URL: must not be empty"
   },
   {
     args: ["login", "--config-dir", "$X", "--auth-app-url"],

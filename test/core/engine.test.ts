@@ -109,12 +109,19 @@ describe("core/validate and core/auth", () => {
       assert.deepStrictEqual(V.serverUrl(quoted), V.httpUrl(quoted), quoted)
     }
     // With no colon, nothing says it is a host and port: no absolute URL, with the form expected.
-    for (const other of ["plex.tv", "192.168.1.5", ""]) {
+    for (const other of ["plex.tv", "192.168.1.5"]) {
       assert.deepStrictEqual(
         V.httpUrl(other),
         { problem: "is not an absolute URL (expected http(s)://host[:port])" },
         other
       )
+    }
+    // Empty or blank (`PLEX_SERVER_URL=" "`): empty, as a blank token or header value is (config-empty.test.ts).
+    for (const blank of ["", " ", " \t "]) {
+      assert.deepStrictEqual(V.httpUrl(blank), { problem: "must not be empty" }, blank)
+      assert.deepStrictEqual(V.serverUrl(blank), { problem: "must not be empty" }, blank)
+      assert.strictEqual(V.tokenProblem(blank), "must not be empty", blank)
+      assert.strictEqual(V.headerProblem(blank), "must not be empty", blank)
     }
     assert.strictEqual(V.portNumber("32400"), 32400)
     assert.isUndefined(V.portNumber(70000))

@@ -74,6 +74,8 @@ describe("core/web: signed values", () => {
   it("refuses a key shorter than 32 bytes, without echoing it", async () => {
     assert.isDefined(Signed.keyProblem("short-secret"))
     assert.isUndefined(Signed.keyProblem(KEY))
+    // A blank key (spaces alone), however long, is empty, not a key.
+    assert.strictEqual(Signed.keyProblem(" ".repeat(40)), "must not be empty")
     const error = await Signed.importKey("short-secret").then(
       () => undefined,
       (e: Error) => e

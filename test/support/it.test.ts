@@ -118,6 +118,36 @@ describe("test/support/it: a failure that is not an Error", () => {
   )
 })
 
+describe("test/support/it: it.live and it.scopedLive report a failure that is not an Error as it.effect does", () => {
+  // Each `.fails` test below fails with a plain value; what vitest was handed for it is kept as the test finishes (an
+  // assertion there would only fail the test, which `.fails` then counts as expected) and checked by the test after
+  // it. Through @effect/vitest's own it.live, the value's keys were copied onto the reported Error (with a plex.tv
+  // account among them vitest never ended): a small value's (`marker`) here.
+  const reportedBy: Record<string, ReadonlyArray<unknown>> = {}
+  for (const [name, tester] of [
+    ["it.live", it.live],
+    ["it.scopedLive", it.scopedLive]
+  ] as const) {
+    tester.fails(`${name}: a test that fails with a plain value`, (ctx) => {
+      ctx.onTestFinished(() => {
+        reportedBy[name] = ctx.task.result?.errors ?? []
+      })
+      return Effect.fail({ marker: 1 })
+    })
+
+    it.effect(`${name}: the value reached vitest as a plain Error`, () =>
+      Effect.sync(() => {
+        const reported = reportedBy[name]
+        assert.isDefined(reported, `${name}'s test did not run first`)
+        assert.strictEqual(reported!.length, 1)
+        const error = reported![0] as { readonly message: string }
+        assert.strictEqual(error.message, '{"marker":1}')
+        assert.notProperty(error, "marker", "the value's keys were copied onto the reported Error")
+      })
+    )
+  }
+})
+
 describe("test/support/it: the Effect 3 test files take it.effect and it.scoped from here", () => {
   // A file that imports @effect/vitest's own `it` and runs Effects with it skips reportFailures (and builds a whole
   // TestContext per test): a failure that is not an Error could spin vitest again. This file alone compares the two,

@@ -12,7 +12,8 @@
  * is built once per worker: it holds the live services (`TestContext.LiveContext`) and nothing that a test
  * changes. The tests run through @effect/vitest's own `it.live` (its runner, its failure reports), with
  * this environment provided; the scope of `it.scoped` closes inside it, as @effect/vitest's does.
- * test/support/it.test.ts checks the environment.
+ * `it.live` and `it.scopedLive` are @effect/vitest's, with failures reported as `it.effect`'s (`reportFailures`).
+ * test/support/it.test.ts checks the environment and the reporting.
  */
 import { it as base } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
@@ -134,8 +135,24 @@ const scoped = tester<TestServices.TestServices | Scope.Scope>(base.live, (self)
   withTestEnv(Effect.scoped(self))
 )
 
-/** @effect/vitest's `it`, with `it.effect` and `it.scoped` as above (everything else is @effect/vitest's). */
+// The live testers: the live services as @effect/vitest's, and failures that are not Errors reported as it.effect's
+// are (`reportFailures`): through @effect/vitest's own, such a failure in a live test could spin vitest too.
+const liveTester = tester<never>(base.live, reportFailures)
+
+const scopedLiveTester = tester<Scope.Scope>(base.live, (self) => reportFailures(Effect.scoped(self)))
+
+const testers: Readonly<Record<string, unknown>> = {
+  effect,
+  scoped,
+  live: liveTester,
+  scopedLive: scopedLiveTester
+}
+
+/**
+ * @effect/vitest's `it`, with `it.effect` and `it.scoped` as above, and `it.live` and `it.scopedLive` reporting
+ * failures as they do (everything else is @effect/vitest's).
+ */
 export const it: typeof base = new Proxy(base, {
   get: (target, key, receiver) =>
-    key === "effect" ? effect : key === "scoped" ? scoped : Reflect.get(target, key, receiver)
+    typeof key === "string" && Object.hasOwn(testers, key) ? testers[key] : Reflect.get(target, key, receiver)
 })

@@ -3951,6 +3951,10 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.notInclude(inspect(short, { depth: 10 }), "short-secret-key")
         // Read from the environment, the error names the variable the user set; from a Config of theirs, the option.
         assert.include(failure(short), "WebSignIn.make: invalid PLEX_SESSION_KEY: must be at least 32 bytes")
+        // A blank key, however long (spaces alone: `PLEX_SESSION_KEY="   ..."`), is empty, as a blank value of each of
+        // the library's variables is (config-empty.test.ts), not a key.
+        const blank = yield* withKey(" ".repeat(40))
+        assert.include(failure(blank), "WebSignIn.make: invalid PLEX_SESSION_KEY: must not be empty")
         const givenShort = yield* Effect.exit(
           Layer.build(
             WebSignIn.layer({

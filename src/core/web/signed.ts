@@ -26,11 +26,16 @@ export const keyVariable = "PLEX_SESSION_KEY"
 export const keyMissing = (variable: string): string =>
   `Expected ${variable} to be set: a secret of at least ${minimumKeyBytes} random bytes, e.g. from \`openssl rand -base64 32\``
 
-/** Why a key is refused, or `undefined` when it is good. Never echoes the key. */
+/**
+ * Why a key is refused, or `undefined` when it is good. Never echoes the key. A blank one (`PLEX_SESSION_KEY=" "`) is
+ * empty, as a blank value of each of the library's variables is (`validate.ts`).
+ */
 export const keyProblem = (secret: string): string | undefined =>
-  new TextEncoder().encode(secret).length < minimumKeyBytes
-    ? `must be at least ${minimumKeyBytes} bytes (e.g. 32 random bytes, base64url: 43 characters)`
-    : undefined
+  !secret.trim()
+    ? "must not be empty"
+    : new TextEncoder().encode(secret).length < minimumKeyBytes
+      ? `must be at least ${minimumKeyBytes} bytes (e.g. 32 random bytes, base64url: 43 characters)`
+      : undefined
 
 /** An HMAC-SHA256 key (not extractable) from a secret of at least {@link minimumKeyBytes} bytes. */
 export const importKey = (secret: string): Promise<CryptoKey> => {
