@@ -16,9 +16,11 @@ import { it } from "../support/it.js"
 import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
+import { Credentials } from "effect-plex-auth"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
-import { signInThenSave } from "../../src/bin/internal/commands.js"
+import { revokeUnsaved, signInThenSave } from "../../src/bin/internal/commands.js"
+import * as Render from "../../src/core/cli/render.js"
 import * as Output from "../../src/bin/internal/output.js"
 import { hostTag } from "../../src/core/node/store.js"
 
@@ -1476,5 +1478,61 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         }
         assert.deepStrictEqual(saved, [])
       })
+  )
+
+  // The revocation runs in a finalizer (signInThenSave's `unsaved`), uninterruptible: Effect 3's timeout waited for the
+  // request it could not interrupt, a plex.tv that never answered held the exit for the 30 s per-attempt timeout.
+  it.scoped(
+    "login's revocation of the token it did not save waits for plex.tv at most 5 s, on a failed save and on Ctrl-C alike",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        yield* FakePlex.fault("signOut", Fault.hang)
+        for (const interrupted of [false, true]) {
+          const said: Array<string> = []
+          const signOuts = Effect.map(
+            FakePlex.requests,
+            (requests) => requests.filter((r) => r.route === "signOut").length
+          )
+          const before = yield* signOuts
+          const saving = yield* Deferred.make<void>()
+          // A daemon: without the bound, its finalizer hangs, and the test's end must not wait for it.
+          const login = yield* Effect.forkDaemon(
+            signInThenSave(
+              (hold) => hold(Effect.succeed(token)),
+              () =>
+                Effect.zipRight(
+                  Deferred.succeed(saving, undefined),
+                  interrupted ? Effect.never : Effect.fail("disk full")
+                ),
+              (token, cause) =>
+                Effect.map(
+                  revokeUnsaved(token, Cause.isInterruptedOnly(cause)),
+                  (text) => void said.push(text)
+                )
+            )
+          )
+          yield* Deferred.await(saving)
+          if (interrupted) login.unsafeInterruptAsFork(login.id())
+          for (let turn = 0; turn < 10_000 && (yield* signOuts) === before; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          yield* TestClock.adjust("4999 millis")
+          assert.isTrue(Option.isNone(yield* Fiber.poll(login)), "still waiting for plex.tv at 4,999 ms")
+          yield* TestClock.adjust("1 millis")
+          for (let turn = 0; turn < 1_000 && Option.isNone(yield* Fiber.poll(login)); turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          const exit = yield* Fiber.poll(login)
+          assert.isTrue(Option.isSome(exit), "ended at 5 s")
+          if (Option.isSome(exit)) {
+            assert.isTrue(interrupted ? Exit.isInterrupted(exit.value) : Exit.isFailure(exit.value))
+          }
+          assert.deepStrictEqual(said, [
+            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted)
+          ])
+          assert.strictEqual(yield* signOuts, before + 1, "one revocation, sent to plex.tv")
+          assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

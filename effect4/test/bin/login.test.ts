@@ -27,9 +27,11 @@ import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
+import { Credentials } from "effect4-plex-auth"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
 import { hostTag } from "../../../src/core/node/store.js"
-import { signInThenSave } from "../../src/bin/internal/commands.js"
+import { revokeUnsaved, signInThenSave } from "../../src/bin/internal/commands.js"
+import * as Render from "../../../src/core/cli/render.js"
 
 /**
  * `run`, how often it opened `dir`'s store.json (read the credentials file) and how often it replaced it (wrote
@@ -1439,5 +1441,62 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         }
         assert.deepStrictEqual(saved, [])
       })
+  )
+
+  // The revocation runs in a finalizer (signInThenSave's `unsaved`), uninterruptible: Effect 3's timeout waited for the
+  // request it could not interrupt, a plex.tv that never answered held the exit for the 30 s per-attempt timeout.
+  it.effect(
+    "login's revocation of the token it did not save waits for plex.tv at most 5 s, on a failed save and on Ctrl-C alike",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = yield* Effect.flatMap(
+          Effect.service(Credentials.Credentials),
+          (credentials) => credentials.token
+        )
+        yield* FakePlex.fault("signOut", Fault.hang)
+        for (const interrupted of [false, true]) {
+          const said: Array<string> = []
+          const signOuts = Effect.map(
+            FakePlex.requests,
+            (requests) => requests.filter((r) => r.route === "signOut").length
+          )
+          const before = yield* signOuts
+          const saving = yield* Deferred.make<void>()
+          // A daemon: without the bound, its finalizer hangs, and the test's end must not wait for it.
+          const login = yield* Effect.forkDetach(
+            signInThenSave(
+              (hold) => hold(Effect.succeed(token)),
+              () =>
+                Effect.andThen(
+                  Deferred.succeed(saving, undefined),
+                  interrupted ? Effect.never : Effect.fail("disk full")
+                ),
+              (token, cause) =>
+                Effect.map(
+                  revokeUnsaved(token, Cause.hasInterruptsOnly(cause)),
+                  (text) => void said.push(text)
+                )
+            )
+          )
+          yield* Deferred.await(saving)
+          if (interrupted) login.interruptUnsafe()
+          for (let turn = 0; turn < 10_000 && (yield* signOuts) === before; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          yield* TestClock.adjust("4999 millis")
+          assert.isUndefined(login.pollUnsafe(), "still waiting for plex.tv at 4,999 ms")
+          yield* TestClock.adjust("1 millis")
+          for (let turn = 0; turn < 1_000 && login.pollUnsafe() === undefined; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          const exit = login.pollUnsafe()
+          assert.isDefined(exit, "ended at 5 s")
+          if (exit !== undefined) assert.isTrue(interrupted ? Exit.hasInterrupts(exit) : Exit.isFailure(exit))
+          assert.deepStrictEqual(said, [
+            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted)
+          ])
+          assert.strictEqual(yield* signOuts, before + 1, "one revocation, sent to plex.tv")
+          assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 })

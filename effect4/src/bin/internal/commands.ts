@@ -229,6 +229,29 @@ export const signInThenSave = <A, E, R, E2, R2, R3>(
     ).pipe(Effect.onError((cause) => (obtained === undefined ? Effect.void : unsaved(obtained, cause))))
   })
 
+/**
+ * The revocation of the token `login` obtained and did not save (the store failed, or Ctrl-C: `interrupted`), waiting
+ * for plex.tv at most {@link Render.unsavedRevokeWaitMillis}; what `login` says of it. It runs in
+ * {@link signInThenSave}'s `unsaved`, a finalizer, uninterruptible: the request is made interruptible, as the Effect 3
+ * edition must (its timeout waits for what it cannot interrupt: a plex.tv that did not answer held the exit for the
+ * per-attempt timeout, 30 s, and its retries); Effect 4's timeout ends it there too. As src/bin/internal/commands.ts
+ * has it.
+ */
+export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boolean) =>
+  PlexAuth.signOut().pipe(
+    Credentials.withToken(token),
+    Effect.as(undefined),
+    Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+    Effect.interruptible,
+    Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+    Effect.map((failure) =>
+      Render.unsavedTokenText(
+        Option.getOrElse(failure, () => Render.unsavedRevokeTimeoutText),
+        interrupted
+      )
+    )
+  )
+
 const pinLogin = (session: Session, options: { readonly linkCode: boolean; readonly hold: Hold }) =>
   Effect.gen(function* () {
     // The sign-in link and the code are instructions, not the result: on stderr, with or without --json, so that
@@ -410,16 +433,7 @@ const login = Command.make(
                 (saved) =>
                   saved === Redacted.value(token)
                     ? Effect.void
-                    : PlexAuth.signOut().pipe(
-                        Credentials.withToken(token),
-                        Effect.as(undefined),
-                        Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
-                        Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
-                        Effect.map(Option.getOrElse(() => Render.unsavedRevokeTimeoutText)),
-                        Effect.flatMap((failure) =>
-                          say(Render.unsavedTokenText(failure, Cause.hasInterruptsOnly(cause)))
-                        )
-                      )
+                    : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say)
               )
           )
           yield* sayOpenDirectory(session)
