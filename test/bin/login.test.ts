@@ -1179,7 +1179,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         for (const run of said) {
           assert.match(
             run.stderr,
-            /The token you chose to revoke, replaced meanwhile by another login, (is revoked|was revoked already)\./
+            /The token you chose to revoke, replaced meanwhile by another login, (is revoked\.|was no longer valid \(plex\.tv refused it\): there was nothing to revoke\.)/
           )
         }
         for (const run of runs) {
@@ -1341,7 +1341,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           assert.include(
             run.stderr,
             revokedThere
-              ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+              ? "The token you chose to revoke, replaced meanwhile by another login, was no longer valid (plex.tv refused it): there was nothing to revoke."
               : "The token you chose to revoke, replaced meanwhile by another login, is revoked.",
             what
           )

@@ -1141,7 +1141,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           for (const run of said) {
             assert.match(
               run.stderr,
-              /The token you chose to revoke, replaced meanwhile by another login, (is revoked|was revoked already)\./
+              /The token you chose to revoke, replaced meanwhile by another login, (is revoked\.|was no longer valid \(plex\.tv refused it\): there was nothing to revoke\.)/
             )
           }
           for (const run of runs) {
@@ -1304,7 +1304,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.include(
             run.stderr,
             revokedThere
-              ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+              ? "The token you chose to revoke, replaced meanwhile by another login, was no longer valid (plex.tv refused it): there was nothing to revoke."
               : "The token you chose to revoke, replaced meanwhile by another login, is revoked.",
             what
           )

@@ -473,14 +473,16 @@ export const replacedTokenOutcome = (input: {
 
 /**
  * What `login` says of the token it asked about, answered "revoke" (or `--old-token revoke`), that another login replaced meanwhile
- * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv no longer accepts it: revoked
- * already, by that other login), or why it could not be (as the CLI words an error).
+ * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv refused it as invalid, 401 or
+ * 422: revoked or signed out meanwhile by someone else, that other login or the account's page at plex.tv; said no
+ * longer valid, as {@link oldTokenInvalidText} says of the old token, not said revoked), or why it could not be (as the
+ * CLI words an error).
  */
 export const askedTokenRevokedText = (result: "revoked" | "refused" | { readonly failure: string }): string =>
   result === "revoked"
     ? "The token you chose to revoke, replaced meanwhile by another login, is revoked."
     : result === "refused"
-      ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+      ? "The token you chose to revoke, replaced meanwhile by another login, was no longer valid (plex.tv refused it): there was nothing to revoke."
       : `Could not revoke the token you chose to revoke (replaced meanwhile by another login): ${result.failure}`
 
 /**
