@@ -19,7 +19,7 @@ import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { Credentials } from "effect-plex-auth"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
-import { revokeUnsaved, signInThenSave } from "../../src/bin/internal/commands.js"
+import { letFinish, revokeUnsaved, signInThenSave } from "../../src/bin/internal/commands.js"
 import * as Render from "../../src/core/cli/render.js"
 import * as Output from "../../src/bin/internal/output.js"
 import { hostTag } from "../../src/core/node/store.js"
@@ -1534,5 +1534,91 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
         }
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // The old token, replaced in the file by the new one, is the user's to revoke: Ctrl-C while plex.tv answers the
+  // revocation let it end unanswered (the request aborted), the token left valid, saved nowhere, and nothing said.
+  it.scoped(
+    "login --old-token revoke: Ctrl-C while plex.tv answers the old token's revocation lets it finish (5 s at most), the old token revoked",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["--config-dir", dir, "login", "--password", "--login", "alice"]
+        assertExit(yield* cli(["--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+        const old = (yield* readStore(dir))!.entries[tokenKey]!
+        // plex.tv: the fake, behind a loopback stand-in that holds the revocation until told (`go`), and forwards it
+        // only if the CLI still waits for its answer (an aborted request never reaches plex.tv).
+        const reached = yield* Deferred.make<void>()
+        const go = yield* Deferred.make<void>()
+        let aborted = false
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          if (request.method === "DELETE" && request.url!.startsWith("/api/v2/users/signout")) {
+            response.on("close", () => {
+              if (!response.writableFinished) aborted = true
+            })
+            Effect.runSync(Deferred.succeed(reached, undefined))
+            await Effect.runPromise(Deferred.await(go))
+            if (aborted) return
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(forwarded.status, {
+            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await forwarded.arrayBuffer()))
+        })
+        const login = yield* Effect.fork(
+          cli(["--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], { env })
+        )
+        yield* Deferred.await(reached)
+        // Ctrl-C, then time for an aborted request to close its connection, then plex.tv answers.
+        login.unsafeInterruptAsFork(login.id())
+        for (let turn = 0; turn < 200 && !aborted; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        yield* Deferred.succeed(go, undefined)
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(login)))
+        assert.isFalse(aborted, "the revocation's request was let finish")
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
+        const saved = (yield* readStore(dir))!.entries[tokenKey]!
+        assert.notStrictEqual(saved, old)
+        assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+      })
+  )
+
+  it.scoped("letFinish: Ctrl-C waits for the revocation at most 5 s, then ends it and says so", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const ended: Array<string> = []
+      const revoking = yield* Effect.fork(
+        letFinish(
+          Effect.zipRight(
+            Deferred.succeed(started, undefined),
+            Effect.onInterrupt(Effect.never, () => Effect.sync(() => void ended.push("revocation ended")))
+          ),
+          Effect.sync(() => void ended.push("abandoned, said"))
+        )
+      )
+      yield* Deferred.await(started)
+      revoking.unsafeInterruptAsFork(revoking.id())
+      yield* TestClock.adjust("4999 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(revoking)), "still waiting at 4,999 ms")
+      assert.deepStrictEqual(ended, [])
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.await(revoking)))
+      assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"])
+    })
   )
 })

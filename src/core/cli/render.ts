@@ -531,6 +531,12 @@ export const unsavedTokenText = (revokeFailure: string | undefined, interrupted 
 export const oldTokenInvalidText =
   "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
 
+/**
+ * What `login` says when Ctrl-C came while it revoked the token it replaced (and the token asked about) and plex.tv
+ * did not answer within {@link unsavedRevokeWaitMillis}: that revocation was given up, the token perhaps still valid.
+ */
+export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old token's revocation within ${unsavedRevokeWaitMillis / 1000} s; it may still be valid, no longer saved, listed among the account's authorized devices at plex.tv.`
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 
