@@ -92,7 +92,14 @@ const loopbackPlexTv = (
             server.listen(0, "127.0.0.1", () => resolve(server))
           })
       ),
-      (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      (server) =>
+        Effect.promise(
+          () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              server.closeAllConnections()
+            })
+        )
     ),
     (server) => `http://127.0.0.1:${(server.address() as { readonly port: number }).port}`
   )
@@ -1584,5 +1591,115 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(revoking)))
       assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"])
     })
+  )
+
+  // The sign-in's wiring of hold (passwordLogin): plex.tv has the request when Ctrl-C comes and issues its token all
+  // the same; the request is let finish, and that token revoked, not left valid with nothing holding it.
+  it.live("login --password: Ctrl-C while plex.tv answers the sign-in: the token it issues is revoked", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.make()
+      const dir = yield* configDir
+      const reached = yield* Deferred.make<void>()
+      const go = yield* Deferred.make<void>()
+      let aborted = false
+      let issued: string | undefined
+      const plexTv = yield* loopbackPlexTv(async (request, response) => {
+        const chunks: Array<Buffer> = []
+        for await (const chunk of request) chunks.push(chunk as Buffer)
+        const signIn = request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")
+        if (signIn) {
+          response.on("close", () => {
+            if (!response.writableFinished) aborted = true
+          })
+          Effect.runSync(Deferred.succeed(reached, undefined))
+          await Effect.runPromise(Deferred.await(go))
+        }
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+            headers.set(name, value)
+          }
+        }
+        // Forwarded even when the CLI went away: plex.tv had the request, and issues the token.
+        const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+          method: request.method!,
+          headers,
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+        })
+        const body = Buffer.from(await forwarded.arrayBuffer())
+        if (signIn) issued = (JSON.parse(body.toString("utf8")) as { readonly authToken: string }).authToken
+        response.writeHead(forwarded.status, {
+          "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+        })
+        response.end(body)
+      })
+      const login = yield* Effect.forkChild(
+        cli(["--config-dir", dir, "--plex-tv", plexTv, "login", "--password", "--login", "alice"], {
+          env: { PLEX_PASSWORD: password }
+        })
+      )
+      yield* Deferred.await(reached)
+      login.interruptUnsafe()
+      for (let turn = 0; turn < 200 && !aborted; turn++)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      yield* Deferred.succeed(go, undefined)
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+      for (let turn = 0; turn < 10_000 && issued === undefined; turn++)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      assert.isString(issued, "plex.tv issued a token")
+      assert.isFalse(aborted, "the sign-in's request was let finish")
+      assert.isFalse(yield* server.fake.isTokenValid(issued!), "the token issued is revoked")
+    })
+  )
+
+  // The PIN login's wiring of hold (pinLogin): the PIN approved while the CLI waits for plex.tv's answer to a check,
+  // Ctrl-C then: the wait ends, the PIN is asked once more, and the token it hands out is revoked.
+  it.live(
+    "login (PIN): Ctrl-C while plex.tv answers a check of a PIN approved meanwhile: its token is revoked",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const reached = yield* Deferred.make<number>()
+        const go = yield* Deferred.make<void>()
+        let held = false
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          const check = request.method === "GET" ? /^\/api\/v2\/pins\/(\d+)/.exec(request.url!) : null
+          if (check !== null && !held) {
+            // The first check is held until told.
+            held = true
+            Effect.runSync(Deferred.succeed(reached, Number(check[1])))
+            await Effect.runPromise(Deferred.await(go))
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(forwarded.status, {
+            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await forwarded.arrayBuffer()))
+        })
+        const login = yield* Effect.forkChild(cli(["--config-dir", dir, "--plex-tv", plexTv, "login"]))
+        const pin = yield* Deferred.await(reached)
+        const token = yield* server.fake.approvePin(pin)
+        login.interruptUnsafe()
+        yield* Deferred.succeed(go, undefined)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isFalse(yield* server.fake.isTokenValid(Redacted.value(token)), "the PIN's token is revoked")
+        assert.isUndefined(
+          yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
+          "nothing saved"
+        )
+      })
   )
 })
