@@ -1372,8 +1372,18 @@ describe("core/cli", () => {
     const note = Directory.openDirectoryText("/home/alice/plex", 0o755)
     assert.strictEqual(Directory.openDirectoryNote("/home/alice/plex", stat(0o755), 501), note)
     assert.include(note, "(mode 755)")
-    assert.include(Directory.openDirectoryNote("/p", stat(0o710), 501), "(mode 710)")
-    assert.include(Directory.openDirectoryNote("/p", stat(0o701), 501), "(mode 701)")
+    assert.include(note, "they can list it, though not read the token")
+    assert.include(Directory.openDirectoryNote("/p", stat(0o750), 501), "(mode 750): they can list it,")
+    // Search permission alone: others cannot list it, only reach what is in it by name.
+    assert.include(
+      Directory.openDirectoryNote("/p", stat(0o710), 501),
+      "(mode 710): they can reach what is in it by name, though not read the token"
+    )
+    assert.include(
+      Directory.openDirectoryNote("/p", stat(0o711), 501),
+      "(mode 711): they can reach what is in it by name,"
+    )
+    assert.include(Directory.openDirectoryNote("/p", stat(0o701), 501), "(mode 701): they can reach")
     // Private, another user's (the store refuses one others may write), not a directory, not examined, or Windows (no uid).
     assert.isUndefined(Directory.openDirectoryNote("/p", stat(0o700), 501))
     assert.isUndefined(Directory.openDirectoryNote("/p", stat(0o755, 0), 501))

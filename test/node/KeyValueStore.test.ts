@@ -194,6 +194,65 @@ describe("core/node/store: a rename Windows refuses for a moment is tried again"
   )
 })
 
+describe("core/node/store: the lock's removal Windows refuses for a moment is tried again", () => {
+  // Left behind with this process's id, the lock held every later change of this process (a service's store): each
+  // waited for itself for 10 s, then failed Busy.
+  it.scoped(
+    "refused twice, the lock is removed after two short pauses: the next change takes it at once",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        const refusals = { left: 2 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rm
+            fsPromises.rm = (target, options) => {
+              if (String(target) !== lockFile || refusals.left <= 0) return original(target, options)
+              refusals.left--
+              return Promise.reject(
+                Object.assign(new Error("EBUSY: resource busy or locked, unlink"), {
+                  code: "EBUSY",
+                  syscall: "unlink"
+                })
+              )
+            }
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rm = original
+              syncBuiltinESMExports()
+            })
+        )
+        const pauses: Array<number> = []
+        const sleep = (millis: number) => {
+          pauses.push(millis)
+          return Promise.resolve()
+        }
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        assert.strictEqual(refusals.left, 0)
+        // The pauses of the removal tried again, on the caller's sleep (the Effect bindings': their Clock).
+        assert.deepStrictEqual(pauses, [10, 20])
+        assert.isFalse(
+          yield* Effect.promise(() =>
+            fs.access(lockFile).then(
+              () => true,
+              () => false
+            )
+          ),
+          "the lock is removed"
+        )
+        pauses.length = 0
+        yield* Effect.promise(() => store.set("token", "t2", { sleep }))
+        assert.deepStrictEqual(pauses, [], "the next change waited for no lock")
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+      })
+  )
+})
+
 describe("KeyValueStore.layerFile", () => {
   it.scoped("stores, reads, modifies and removes values", () =>
     Effect.gen(function* () {

@@ -10,6 +10,13 @@
  * or restored without its mode, loses its group and other permissions when
  * the store reads it: 0644 becomes 0600) and never half written: every change
  * goes to a temporary file in the same directory, which then replaces the store in one rename. A
+ * rename (or the lock file's removal) refused for a moment, as Windows
+ * refuses it while another program (an antivirus, a search indexer, a
+ * backup) holds the file open (`EPERM`, `EACCES` or `EBUSY` on Windows,
+ * `EBUSY` elsewhere), is tried again for up to a second, in pauses taken on
+ * the caller's `Clock` (as the wait for the lock is); a rename still refused
+ * then fails the change (reason `PermissionDenied` or `Busy`), the store as
+ * it was. A
  * file that is not a store fails every operation with a `KeyValueStoreError` whose
  * cause is a `PlatformError` (`SystemError` of reason `InvalidData`) and is left as it is: a store that silently started
  * afresh would lose the client identifier Plex knows the app by.
@@ -27,7 +34,7 @@
  * symbolic link, is not a regular file, is owned by another user, or is
  * writable by group or others fails every operation (a `SystemError` of
  * reason `PermissionDenied`) (someone could have planted a token or a client
- * identifier there). On the first change, a directory the user owns loses
+ * identifier there). At every change, a directory the user owns loses
  * group and other write permission, and {@link defaultDirectory} is made
  * 0700; a directory of another user that others may write to (without the
  * sticky bit) is refused.

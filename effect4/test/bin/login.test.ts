@@ -27,9 +27,11 @@ import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
+import { Credentials } from "effect4-plex-auth"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
 import { hostTag } from "../../../src/core/node/store.js"
-import { signInThenSave } from "../../src/bin/internal/commands.js"
+import { letFinish, revokeUnsaved, signInThenSave } from "../../src/bin/internal/commands.js"
+import * as Render from "../../../src/core/cli/render.js"
 
 /**
  * `run`, how often it opened `dir`'s store.json (read the credentials file) and how often it replaced it (wrote
@@ -90,7 +92,14 @@ const loopbackPlexTv = (
             server.listen(0, "127.0.0.1", () => resolve(server))
           })
       ),
-      (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      (server) =>
+        Effect.promise(
+          () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              server.closeAllConnections()
+            })
+        )
     ),
     (server) => `http://127.0.0.1:${(server.address() as { readonly port: number }).port}`
   )
@@ -1139,7 +1148,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           for (const run of said) {
             assert.match(
               run.stderr,
-              /The token you chose to revoke, replaced meanwhile by another login, (is revoked|was revoked already)\./
+              /The token you chose to revoke, replaced meanwhile by another login, (is revoked\.|was no longer valid \(plex\.tv refused it\): there was nothing to revoke\.)/
             )
           }
           for (const run of runs) {
@@ -1302,7 +1311,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.include(
             run.stderr,
             revokedThere
-              ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+              ? "The token you chose to revoke, replaced meanwhile by another login, was no longer valid (plex.tv refused it): there was nothing to revoke."
               : "The token you chose to revoke, replaced meanwhile by another login, is revoked.",
             what
           )
@@ -1438,6 +1447,259 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.deepStrictEqual(unsaved, handed ? [["issued", true]] : [])
         }
         assert.deepStrictEqual(saved, [])
+      })
+  )
+
+  // The revocation runs in a finalizer (signInThenSave's `unsaved`), uninterruptible: Effect 3's timeout waited for the
+  // request it could not interrupt, a plex.tv that never answered held the exit for the 30 s per-attempt timeout.
+  it.effect(
+    "login's revocation of the token it did not save waits for plex.tv at most 5 s, on a failed save and on Ctrl-C alike",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = yield* Effect.flatMap(
+          Effect.service(Credentials.Credentials),
+          (credentials) => credentials.token
+        )
+        yield* FakePlex.fault("signOut", Fault.hang)
+        for (const interrupted of [false, true]) {
+          const said: Array<string> = []
+          const signOuts = Effect.map(
+            FakePlex.requests,
+            (requests) => requests.filter((r) => r.route === "signOut").length
+          )
+          const before = yield* signOuts
+          const saving = yield* Deferred.make<void>()
+          // A daemon: without the bound, its finalizer hangs, and the test's end must not wait for it.
+          const login = yield* Effect.forkDetach(
+            signInThenSave(
+              (hold) => hold(Effect.succeed(token)),
+              () =>
+                Effect.andThen(
+                  Deferred.succeed(saving, undefined),
+                  interrupted ? Effect.never : Effect.fail("disk full")
+                ),
+              (token, cause) =>
+                Effect.map(
+                  revokeUnsaved(token, Cause.hasInterruptsOnly(cause)),
+                  (text) => void said.push(text)
+                )
+            )
+          )
+          yield* Deferred.await(saving)
+          if (interrupted) login.interruptUnsafe()
+          for (let turn = 0; turn < 10_000 && (yield* signOuts) === before; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          yield* TestClock.adjust("4999 millis")
+          assert.isUndefined(login.pollUnsafe(), "still waiting for plex.tv at 4,999 ms")
+          yield* TestClock.adjust("1 millis")
+          for (let turn = 0; turn < 1_000 && login.pollUnsafe() === undefined; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          const exit = login.pollUnsafe()
+          assert.isDefined(exit, "ended at 5 s")
+          if (exit !== undefined) assert.isTrue(interrupted ? Exit.hasInterrupts(exit) : Exit.isFailure(exit))
+          assert.deepStrictEqual(said, [
+            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted)
+          ])
+          assert.strictEqual(yield* signOuts, before + 1, "one revocation, sent to plex.tv")
+          assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // The old token, replaced in the file by the new one, is the user's to revoke: Ctrl-C while plex.tv answers the
+  // revocation let it end unanswered (the request aborted), the token left valid, saved nowhere, and nothing said.
+  it.live(
+    "login --old-token revoke: Ctrl-C while plex.tv answers the old token's revocation lets it finish (5 s at most), the old token revoked",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["--config-dir", dir, "login", "--password", "--login", "alice"]
+        assertExit(yield* cli(["--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        // plex.tv: the fake, behind a loopback stand-in that holds the revocation until told (`go`), and forwards it
+        // only if the CLI still waits for its answer (an aborted request never reaches plex.tv).
+        const reached = yield* Deferred.make<void>()
+        const go = yield* Deferred.make<void>()
+        let aborted = false
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          if (request.method === "DELETE" && request.url!.startsWith("/api/v2/users/signout")) {
+            response.on("close", () => {
+              if (!response.writableFinished) aborted = true
+            })
+            Effect.runSync(Deferred.succeed(reached, undefined))
+            await Effect.runPromise(Deferred.await(go))
+            if (aborted) return
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(forwarded.status, {
+            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await forwarded.arrayBuffer()))
+        })
+        const login = yield* Effect.forkChild(
+          cli(["--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], { env })
+        )
+        yield* Deferred.await(reached)
+        // Ctrl-C, then time for an aborted request to close its connection, then plex.tv answers.
+        login.interruptUnsafe()
+        for (let turn = 0; turn < 200 && !aborted; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        yield* Deferred.succeed(go, undefined)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isFalse(aborted, "the revocation's request was let finish")
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
+        const saved = (yield* readStore(dir))![tokenKey]!
+        assert.notStrictEqual(saved, old)
+        assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+      })
+  )
+
+  it.effect("letFinish: Ctrl-C waits for the revocation at most 5 s, then ends it and says so", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const ended: Array<string> = []
+      const revoking = yield* Effect.forkChild(
+        letFinish(
+          Effect.andThen(
+            Deferred.succeed(started, undefined),
+            Effect.onInterrupt(Effect.never, () => Effect.sync(() => void ended.push("revocation ended")))
+          ),
+          Effect.sync(() => void ended.push("abandoned, said"))
+        )
+      )
+      yield* Deferred.await(started)
+      revoking.interruptUnsafe()
+      yield* TestClock.adjust("4999 millis")
+      assert.isUndefined(revoking.pollUnsafe(), "still waiting at 4,999 ms")
+      assert.deepStrictEqual(ended, [])
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(revoking)))
+      assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"])
+    })
+  )
+
+  // The sign-in's wiring of hold (passwordLogin): plex.tv has the request when Ctrl-C comes and issues its token all
+  // the same; the request is let finish, and that token revoked, not left valid with nothing holding it.
+  it.live("login --password: Ctrl-C while plex.tv answers the sign-in: the token it issues is revoked", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.make()
+      const dir = yield* configDir
+      const reached = yield* Deferred.make<void>()
+      const go = yield* Deferred.make<void>()
+      let aborted = false
+      let issued: string | undefined
+      const plexTv = yield* loopbackPlexTv(async (request, response) => {
+        const chunks: Array<Buffer> = []
+        for await (const chunk of request) chunks.push(chunk as Buffer)
+        const signIn = request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")
+        if (signIn) {
+          response.on("close", () => {
+            if (!response.writableFinished) aborted = true
+          })
+          Effect.runSync(Deferred.succeed(reached, undefined))
+          await Effect.runPromise(Deferred.await(go))
+        }
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+            headers.set(name, value)
+          }
+        }
+        // Forwarded even when the CLI went away: plex.tv had the request, and issues the token.
+        const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+          method: request.method!,
+          headers,
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+        })
+        const body = Buffer.from(await forwarded.arrayBuffer())
+        if (signIn) issued = (JSON.parse(body.toString("utf8")) as { readonly authToken: string }).authToken
+        response.writeHead(forwarded.status, {
+          "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+        })
+        response.end(body)
+      })
+      const login = yield* Effect.forkChild(
+        cli(["--config-dir", dir, "--plex-tv", plexTv, "login", "--password", "--login", "alice"], {
+          env: { PLEX_PASSWORD: password }
+        })
+      )
+      yield* Deferred.await(reached)
+      login.interruptUnsafe()
+      for (let turn = 0; turn < 200 && !aborted; turn++)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      yield* Deferred.succeed(go, undefined)
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+      for (let turn = 0; turn < 10_000 && issued === undefined; turn++)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      assert.isString(issued, "plex.tv issued a token")
+      assert.isFalse(aborted, "the sign-in's request was let finish")
+      assert.isFalse(yield* server.fake.isTokenValid(issued!), "the token issued is revoked")
+    })
+  )
+
+  // The PIN login's wiring of hold (pinLogin): the PIN approved while the CLI waits for plex.tv's answer to a check,
+  // Ctrl-C then: the wait ends, the PIN is asked once more, and the token it hands out is revoked.
+  it.live(
+    "login (PIN): Ctrl-C while plex.tv answers a check of a PIN approved meanwhile: its token is revoked",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const reached = yield* Deferred.make<number>()
+        const go = yield* Deferred.make<void>()
+        let held = false
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          const check = request.method === "GET" ? /^\/api\/v2\/pins\/(\d+)/.exec(request.url!) : null
+          if (check !== null && !held) {
+            // The first check is held until told.
+            held = true
+            Effect.runSync(Deferred.succeed(reached, Number(check[1])))
+            await Effect.runPromise(Deferred.await(go))
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(forwarded.status, {
+            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await forwarded.arrayBuffer()))
+        })
+        const login = yield* Effect.forkChild(cli(["--config-dir", dir, "--plex-tv", plexTv, "login"]))
+        const pin = yield* Deferred.await(reached)
+        const token = yield* server.fake.approvePin(pin)
+        login.interruptUnsafe()
+        yield* Deferred.succeed(go, undefined)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isFalse(yield* server.fake.isTokenValid(Redacted.value(token)), "the PIN's token is revoked")
+        assert.isUndefined(
+          yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
+          "nothing saved"
+        )
       })
   )
 })

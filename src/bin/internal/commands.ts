@@ -297,6 +297,55 @@ export const signInThenSave = <A, E, R, E2, R2, R3>(
     ).pipe(Effect.onError((cause) => (obtained === undefined ? Effect.void : unsaved(obtained, cause))))
   })
 
+/**
+ * The revocation of the token `login` obtained and did not save (the store failed, or Ctrl-C: `interrupted`), waiting
+ * for plex.tv at most {@link Render.unsavedRevokeWaitMillis}; what `login` says of it. It runs in
+ * {@link signInThenSave}'s `unsaved`, a finalizer, uninterruptible: the request is made interruptible, else the bound
+ * could not cut it short (Effect 3's timeout waits for what it cannot interrupt: a plex.tv that did not answer held
+ * the exit for the per-attempt timeout, 30 s, and its retries). As effect4/src/bin/internal/commands.ts has it.
+ */
+export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boolean) =>
+  PlexAuth.signOut().pipe(
+    Credentials.withToken(token),
+    Effect.as(undefined),
+    Effect.catchAll((error) => Effect.succeed(fromPlexError(error).message)),
+    Effect.interruptible,
+    Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+    Effect.map((failure) =>
+      Render.unsavedTokenText(
+        Option.getOrElse(failure, () => Render.unsavedRevokeTimeoutText),
+        interrupted
+      )
+    )
+  )
+
+/**
+ * `effect` (the revocation of a token saved nowhere, the old one `login` replaced), run apart: Ctrl-C while it runs
+ * lets it finish, for at most {@link Render.unsavedRevokeWaitMillis}, then ends it and runs `abandoned`. Ended at
+ * once, its request aborted, it would leave that token valid, held by nothing, and nothing said. As the password
+ * sign-in's {@link Hold}: the effect and the wait stay interruptible (Effect 3's timeout waits for what it cannot
+ * interrupt). As effect4/src/bin/internal/commands.ts has it.
+ */
+export const letFinish = <E, R, R2 = never>(
+  effect: Effect.Effect<void, E, R>,
+  abandoned: Effect.Effect<void, never, R2> = Effect.void
+): Effect.Effect<void, E, R | R2> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.forkDaemon(restore(effect)), (fiber) =>
+      restore(Fiber.join(fiber)).pipe(
+        Effect.onInterrupt(() =>
+          Effect.flatMap(
+            Effect.timeoutOption(
+              Effect.interruptible(Fiber.await(fiber)),
+              Duration.millis(Render.unsavedRevokeWaitMillis)
+            ),
+            (exit) => (Option.isNone(exit) ? Effect.zipRight(Fiber.interrupt(fiber), abandoned) : Effect.void)
+          )
+        )
+      )
+    )
+  )
+
 const pinLogin = (options: { readonly linkCode: boolean; readonly hold: Hold }) =>
   Effect.gen(function* () {
     const session = yield* Session.Session
@@ -505,16 +554,7 @@ const login = Command.make(
               (saved) =>
                 saved === Redacted.value(token)
                   ? Effect.void
-                  : PlexAuth.signOut().pipe(
-                      Credentials.withToken(token),
-                      Effect.as(undefined),
-                      Effect.catchAll((error) => Effect.succeed(fromPlexError(error).message)),
-                      Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
-                      Effect.map(Option.getOrElse(() => Render.unsavedRevokeTimeoutText)),
-                      Effect.flatMap((failure) =>
-                        say(Render.unsavedTokenText(failure, Cause.isInterruptedOnly(cause)))
-                      )
-                    )
+                  : Effect.flatMap(revokeUnsaved(token, Cause.isInterruptedOnly(cause)), say)
             )
         )
         yield* sayOpenDirectory
@@ -528,37 +568,49 @@ const login = Command.make(
         })
         if (outcome.note !== undefined) yield* say(outcome.note)
         previous = outcome.previous
-        if (outcome.revoke && replaced !== undefined) {
-          // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a login that replaced
-          // that token too and revoked it as the token it was asked about, revokeAsked below; the account's page at
-          // plex.tv): said so, not said revoked by this login (previous "invalid", as for a token refused as it started).
-          const revoked = yield* PlexAuth.signOut().pipe(
-            Credentials.withToken(replaced),
-            Effect.as<"revoked" | "refused" | "failed">("revoked"),
-            Effect.catchAll((error) =>
-              error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
-                : Effect.as(say(Render.revokeOldFailedText(fromPlexError(error).message)), "failed" as const)
-            )
-          )
-          previous = revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
-        }
-        // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by another
-        // login: the user's, saved nowhere, and valid unless that login revoked it (Render.replacedTokenOutcome).
-        if (outcome.revokeAsked === true && Option.isSome(before)) {
-          const result = yield* PlexAuth.signOut().pipe(
-            Credentials.withToken(before.value.token),
-            Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
-            Effect.catchAll((error) =>
-              Effect.succeed(
-                error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                  ? ("refused" as const)
-                  : { failure: fromPlexError(error).message }
+        // The tokens this login revokes, saved nowhere now: Ctrl-C lets their revocation finish (letFinish).
+        yield* letFinish(
+          Effect.gen(function* () {
+            if (outcome.revoke && replaced !== undefined) {
+              // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a login that
+              // replaced that token too and revoked it as the token it was asked about, revokeAsked below; the account's
+              // page at plex.tv): said so, not said revoked by this login (previous "invalid", as for a token refused as
+              // it started).
+              const revoked = yield* PlexAuth.signOut().pipe(
+                Credentials.withToken(replaced),
+                Effect.as<"revoked" | "refused" | "failed">("revoked"),
+                Effect.catchAll((error) =>
+                  error._tag === "Unauthorized" && tokenRefusedBy(error.status)
+                    ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
+                    : Effect.as(
+                        say(Render.revokeOldFailedText(fromPlexError(error).message)),
+                        "failed" as const
+                      )
+                )
               )
-            )
-          )
-          yield* say(Render.askedTokenRevokedText(result))
-        }
+              previous =
+                revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
+            }
+            // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by
+            // another login: the user's, saved nowhere, and valid unless that login revoked it
+            // (Render.replacedTokenOutcome).
+            if (outcome.revokeAsked === true && Option.isSome(before)) {
+              const result = yield* PlexAuth.signOut().pipe(
+                Credentials.withToken(before.value.token),
+                Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
+                Effect.catchAll((error) =>
+                  Effect.succeed(
+                    error._tag === "Unauthorized" && tokenRefusedBy(error.status)
+                      ? ("refused" as const)
+                      : { failure: fromPlexError(error).message }
+                  )
+                )
+              )
+              yield* say(Render.askedTokenRevokedText(result))
+            }
+          }),
+          say(Render.revokeAbandonedText)
+        )
         const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
         if (Option.isSome(session.fake)) {
           // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).

@@ -14,9 +14,12 @@
  */
 import { neutralise } from "./failure.js"
 
-/** What `plex-auth` says of a chosen directory others may open (`mode`, its permission bits). */
+/**
+ * What `plex-auth` says of a chosen directory others may open (`mode`, its permission bits): that they can list it
+ * when group or others may read it, else (search permission alone, 0711) that they can reach what is in it by name.
+ */
 export const openDirectoryText = (directory: string, mode: number): string =>
-  `The configuration directory ${neutralise(directory)} is open to other users (mode ${mode.toString(8)}): they can list it, though not read the token (store.json is readable by you alone). plex-auth leaves the mode of a directory you chose as it is: chmod 700 closes it.`
+  `The configuration directory ${neutralise(directory)} is open to other users (mode ${mode.toString(8)}): they can ${(mode & 0o044) !== 0 ? "list it" : "reach what is in it by name"}, though not read the token (store.json is readable by you alone). plex-auth leaves the mode of a directory you chose as it is: chmod 700 closes it.`
 
 /**
  * {@link openDirectoryText} for `directory`, a `--config-dir` the user chose, given its `stat` (each edition's

@@ -473,14 +473,16 @@ export const replacedTokenOutcome = (input: {
 
 /**
  * What `login` says of the token it asked about, answered "revoke" (or `--old-token revoke`), that another login replaced meanwhile
- * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv no longer accepts it: revoked
- * already, by that other login), or why it could not be (as the CLI words an error).
+ * ({@link replacedTokenOutcome}'s `revokeAsked`): `"revoked"` now, `"refused"` (plex.tv refused it as invalid, 401 or
+ * 422: revoked or signed out meanwhile by someone else, that other login or the account's page at plex.tv; said no
+ * longer valid, as {@link oldTokenInvalidText} says of the old token, not said revoked), or why it could not be (as the
+ * CLI words an error).
  */
 export const askedTokenRevokedText = (result: "revoked" | "refused" | { readonly failure: string }): string =>
   result === "revoked"
     ? "The token you chose to revoke, replaced meanwhile by another login, is revoked."
     : result === "refused"
-      ? "The token you chose to revoke, replaced meanwhile by another login, was revoked already."
+      ? "The token you chose to revoke, replaced meanwhile by another login, was no longer valid (plex.tv refused it): there was nothing to revoke."
       : `Could not revoke the token you chose to revoke (replaced meanwhile by another login): ${result.failure}`
 
 /**
@@ -528,6 +530,12 @@ export const unsavedTokenText = (revokeFailure: string | undefined, interrupted 
  */
 export const oldTokenInvalidText =
   "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
+
+/**
+ * What `login` says when Ctrl-C came while it revoked the token it replaced (and the token asked about) and plex.tv
+ * did not answer within {@link unsavedRevokeWaitMillis}: that revocation was given up, the token perhaps still valid.
+ */
+export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old token's revocation within ${unsavedRevokeWaitMillis / 1000} s; it may still be valid, no longer saved, listed among the account's authorized devices at plex.tv.`
 
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`

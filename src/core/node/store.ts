@@ -12,7 +12,8 @@
  * - Never half written: a change goes to a temporary file in the same
  *   directory (flushed), which replaces the store in one rename. A rename
  *   Windows refuses for a moment (another program has the file open:
- *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second.
+ *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second; so is
+ *   the lock file's removal.
  * - A file that is not a store fails every operation (`InvalidData`) and is
  *   left as it is.
  * - Several processes may share it: every change takes a lock file
@@ -586,11 +587,20 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   return { _tag: "Broken" }
 }
 
-/** Removes the lock file if it is still this holder's. */
-const releaseLock = async (lockFile: string, nonce: string): Promise<void> => {
+/**
+ * Removes the lock file if it is still this holder's. A removal Windows refuses for a moment (another program has
+ * the file open, as it refuses the store's rename: {@link renameRetryable}) is tried again for up to
+ * {@link renameRetryLimitMillis}: a lock left behind with this process's id would hold every later change of this
+ * process (waiting for itself, then `Busy`).
+ */
+const releaseLock = async (
+  lockFile: string,
+  nonce: string,
+  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
+): Promise<void> => {
   const text = await readLock(lockFile).catch(() => undefined)
   if (typeof text === "string" && parseHolder(text)?.nonce === nonce) {
-    await fs.rm(lockFile, { force: true }).catch(() => undefined)
+    await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
   }
 }
 
@@ -648,17 +658,19 @@ export const renameRetryable = (code: unknown, platform: NodeJS.Platform = proce
  */
 export const renameRetryLimitMillis = 1_000
 
-/** `fs.rename`, retried on {@link renameRetryable} failures for up to {@link renameRetryLimitMillis}. */
-const renameRetrying = async (
-  from: string,
-  to: string,
+/**
+ * `f` (the rename onto the store, the lock's removal), retried on {@link renameRetryable} failures for up to
+ * {@link renameRetryLimitMillis}.
+ */
+const retrying = async (
+  f: () => Promise<void>,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
   let waited = 0
   let pause = 10
   for (;;) {
     try {
-      return await fs.rename(from, to)
+      return await f()
     } catch (error) {
       if (!renameRetryable(codeOf(error)) || waited >= renameRetryLimitMillis) throw error
       // Once the lock is taken the change runs to its end (Waiting.signal): a pause the binding's sleep cuts short
@@ -754,7 +766,9 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       } finally {
         await handle.close().catch(() => undefined)
       }
-      await call(method, "rename", file, () => renameRetrying(temp, file, waiting.sleep ?? sleepWithTimer))
+      await call(method, "rename", file, () =>
+        retrying(() => fs.rename(temp, file), waiting.sleep ?? sleepWithTimer)
+      )
     } catch (error) {
       await fs.rm(temp, { force: true }).catch(() => undefined)
       throw error
@@ -812,7 +826,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       if (changed) await write(method, entries, waiting)
       return result
     } finally {
-      await releaseLock(lockFile, nonce)
+      await releaseLock(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
     }
   }
 
