@@ -211,10 +211,11 @@ export class PlexUnavailable
         /** The HTTP status plex.tv answered with, when it answered (a 503; a 404 from a host that is not plex.tv's). */
         status: /*#__PURE__*/ Schema.optional(Schema.Number),
         /**
-         * At the start (`createPin`) or at a return (its PIN, user or access check), the wait plex.tv's answer
-         * asked for in its `Retry-After` header, in milliseconds, when it sent one (whatever its status: a 429, a
-         * 503, a 403 from a CDN in front of plex.tv); never one an earlier attempt's answer asked for when the last
-         * got none (a retried 429, then a connection refused).
+         * At the start (`createPin`), at a return (its PIN, user or access check) or at an authenticated request's
+         * access check (`authenticate`), the wait plex.tv's answer asked for in its `Retry-After` header, in
+         * milliseconds, when it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv);
+         * never one an earlier attempt's answer asked for when the last got none (a retried 429, then a connection
+         * refused).
          */
         retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
       },

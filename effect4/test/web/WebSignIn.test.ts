@@ -2192,6 +2192,15 @@ describe("WebSignIn sessions (Effect 4)", () => {
           operation: "checkAccess",
           failure: "NetworkError"
         })
+        // Rate limited with a Retry-After: its wait too, in the error's JSON (what the HttpApi's 503 sends).
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.rateLimited("30 seconds"))
+        yield* TestClock.adjust("10 minutes")
+        const limited = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(
+          JSON.stringify(Schema.encodeUnknownSync(WebSignIn.AuthenticateError)(limited)),
+          '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"RateLimited","status":429,"retryAfterMillis":30000}'
+        )
         // At a return: the access check answered 502.
         yield* FakePlex.clearFaults
         yield* FakePlex.fault("getServerResources", Fault.status(502))
