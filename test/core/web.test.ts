@@ -670,7 +670,7 @@ describe("core/web: what the bindings decide the same way", () => {
     )
     assert.include(
       laterAtReturn,
-      "Plex is busy, so your sign-in could not be finished. Please try again later. Plex keeps a sign-in for 15 minutes from its start: past that, start again."
+      "Plex is busy, so your sign-in could not be finished. Please try again later. Your sign-in is kept only for a few minutes (at Plex, 15 at most): past that, start again."
     )
     assert.notInclude(laterAtReturn, "kept for a few minutes")
     assert.include(

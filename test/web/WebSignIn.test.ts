@@ -6506,7 +6506,7 @@ describe("WebSignIn middleware and routes", () => {
           [
             "checkPin",
             Fault.rateLimited("2 minutes"),
-            "Plex is busy, so your sign-in could not be finished. Please try again later. Plex keeps a sign-in for 15 minutes from its start: past that, start again.",
+            "Plex is busy, so your sign-in could not be finished. Please try again later. Your sign-in is kept only for a few minutes (at Plex, 15 at most): past that, start again.",
             "120"
           ],
           [

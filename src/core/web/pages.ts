@@ -280,8 +280,9 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
  * plex.tv did (`answered`: busy, failed, or no answer), what could not be done (the sign-in started, or finished), and
  * what to do: try the start again; at a return whose PIN cookie was kept (`retryPath`), try the same return again, the
  * sign-in kept meanwhile; at another return, start again. A kept return asked to wait more than a minute (`later`)
- * does not say the sign-in is kept meanwhile, as that wait may outlast it: its PIN lives 15 minutes at plex.tv
- * (`durations.pinLifetime`'s default for the PIN cookie too), so past that it says to start again.
+ * does not say the sign-in is kept meanwhile, as that wait may outlast it: its PIN lives 15 minutes at plex.tv, its
+ * PIN cookie `pinLifetime` (15 minutes by default, maybe less), so it says how short that is and to start again past
+ * it.
  */
 const unavailableText = (refusal: Extract<Refusal, { readonly _tag: "Unavailable" }>) => {
   const atStart = refusal.atStart === true
@@ -292,7 +293,7 @@ const unavailableText = (refusal: Extract<Refusal, { readonly _tag: "Unavailable
     !kept
       ? "."
       : later
-        ? ". Plex keeps a sign-in for 15 minutes from its start: past that, start again."
+        ? ". Your sign-in is kept only for a few minutes (at Plex, 15 at most): past that, start again."
         : ": your sign-in is kept for a few minutes, and finishes once Plex answers."
   }`
   return refusal.answered === "busy"
