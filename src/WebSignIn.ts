@@ -177,7 +177,8 @@ export class AccessDenied
  * `retryAfterMillis`): the start route's page then tells the visitor that
  * trying again will not help. An answer with a `Retry-After` (a 403 from a CDN
  * or rate limiter in front of plex.tv, say) asks to be tried later: its wait
- * is `retryAfterMillis`, and the start route's 503 carries it.
+ * is `retryAfterMillis`, and the 503 of the start or the callback route
+ * carries it (whole seconds, at least 1).
  *
  * @since 0.1.0
  * @category errors
@@ -193,9 +194,10 @@ export class PlexUnavailable
       /** The HTTP status plex.tv answered with, when it answered (a 503; a 404 from a host that is not plex.tv's). */
       status: /*#__PURE__*/ Schema.optional(Schema.Number),
       /**
-       * At the start (`createPin`), the wait plex.tv's answer asked for in its `Retry-After` header, in milliseconds,
-       * when it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv); never one
-       * an earlier attempt's answer asked for when the last got none (a retried 429, then a connection refused).
+       * At the start (`createPin`), at a return (its PIN, user or access check) or at an authenticated request's access
+       * check (`authenticate`), the wait plex.tv's answer asked for in its `Retry-After` header, in milliseconds, when
+       * it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv); never one an earlier
+       * attempt's answer asked for when the last got none (a retried 429, then a connection refused).
        */
       retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
     },
@@ -1995,7 +1997,7 @@ const makeWith = (
       signedInAs?: string
     ) => {
       const r = Pages.refusalFor(error, retryPath, noState, signedInAs)
-      return private_(
+      const page = private_(
         withCookies(
           HttpServerResponse.text(Pages.refusalPage(r, settings.startPath, settings.homePath), {
             status: Pages.refusalStatus(r),
@@ -2004,6 +2006,9 @@ const makeWith = (
           extra
         )
       )
+      // Past startLimit (429), or plex.tv asked the start or the return to wait (503): when to try again.
+      const retryAfter = Flow.refusalRetryAfter(error)
+      return retryAfter === undefined ? page : HttpServerResponse.setHeader(page, "retry-after", retryAfter)
     }
     // A HEAD of the start or the callback route: without a HEAD route of its own the router would answer it with the
     // GET route (a PIN created at plex.tv, or checked and its cookie used up): Flow.headRefused.
@@ -2020,17 +2025,8 @@ const makeWith = (
     const speculativeRefused = private_(HttpServerResponse.empty({ status: Flow.speculativeRefused.status }))
     const startRoute = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.match(startFor(request), {
-        // Past startLimit: 429, with when to try again.
-        // plex.tv asked the start to wait (a Retry-After): the 503 passes the wait on.
-        onFailure: (error) =>
-          error._tag === "TooManySignIns" ||
-          (error._tag === "PlexUnavailable" && error.retryAfterMillis !== undefined)
-            ? HttpServerResponse.setHeader(
-                refusal(error, []),
-                "retry-after",
-                String(Flow.retryAfterSeconds(error.retryAfterMillis ?? 0))
-              )
-            : refusal(error, []),
+        // Past startLimit (429), or plex.tv asked to wait (503): with when to try again (refusal).
+        onFailure: (error) => refusal(error, []),
         onSuccess: ({ cookie, url }) =>
           private_(
             withCookies(

@@ -655,6 +655,38 @@ describe("core/web: what the bindings decide the same way", () => {
       Pages.refusalPage(later, "/start"),
       "Plex is busy, so your sign-in could not be started. Please try again later."
     )
+    // At a return whose PIN cookie is kept, a wait of more than a minute may outlast the PIN (15 minutes at plex.tv):
+    // the page does not say the sign-in is kept meanwhile, but to start again past that.
+    const laterAtReturn = Pages.refusalPage(
+      Pages.refusalFor(
+        {
+          _tag: "PlexUnavailable",
+          operation: "checkPin",
+          failure: "RateLimited",
+          status: 429,
+          retryAfterMillis: 120_000
+        },
+        "/cb?state=s"
+      ),
+      "/start"
+    )
+    assert.include(
+      laterAtReturn,
+      "Plex is busy, so your sign-in could not be finished. Please try again later. Your sign-in is kept only for a few minutes (at Plex, 15 at most): past that, start again."
+    )
+    assert.notInclude(laterAtReturn, "kept for a few minutes")
+    assert.include(
+      laterAtReturn,
+      '<a class="button" href="/cb?state=s">Try again</a> <a href="/start">Start again</a>'
+    )
+    // The routes' Retry-After (Flow.refusalRetryAfter): past startLimit, or plex.tv asked to wait, at the start or at
+    // a return; whole seconds, rounded up, at least 1; none for another refusal.
+    assert.strictEqual(Flow.refusalRetryAfter({ _tag: "PlexUnavailable", retryAfterMillis: 120_000 }), "120")
+    assert.strictEqual(Flow.refusalRetryAfter({ _tag: "PlexUnavailable", retryAfterMillis: 1500 }), "2")
+    assert.strictEqual(Flow.refusalRetryAfter({ _tag: "PlexUnavailable", retryAfterMillis: 0 }), "1")
+    assert.strictEqual(Flow.refusalRetryAfter({ _tag: "TooManySignIns", retryAfterMillis: 30_000 }), "30")
+    assert.strictEqual(Flow.refusalRetryAfter({ _tag: "PlexUnavailable" }), undefined)
+    assert.strictEqual(Flow.refusalRetryAfter({ _tag: "SessionStoreError" }), undefined)
     assert.isFalse(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: 0 }))
     assert.isTrue(Pages.refusedForGood({ failure: "Unauthorized", status: 403, retryAfterMillis: undefined }))
     // "Refused for good" only at the start: a return's failure keeps its own page (its PIN cookie decides,

@@ -2240,6 +2240,15 @@ describe("WebSignIn sessions", () => {
           operation: "checkAccess",
           failure: "NetworkError"
         })
+        // Rate limited with a Retry-After: its wait too, in the error's JSON (what the HttpApi's 503 sends).
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.rateLimited("30 seconds"))
+        yield* TestClock.adjust("10 minutes")
+        const limited = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(
+          JSON.stringify(Schema.encodeUnknownSync(WebSignIn.AuthenticateError)(limited)),
+          '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"RateLimited","status":429,"retryAfterMillis":30000}'
+        )
         // At a return: the access check answered 502.
         yield* FakePlex.clearFaults
         yield* FakePlex.fault("getServerResources", Fault.status(502))
@@ -6476,46 +6485,54 @@ describe("WebSignIn middleware and routes", () => {
         })
         // No answer, a 5xx, rate limiting, at the PIN check or the access check: unavailable for now, the page saying
         // what plex.tv did in words true of it, as the start's (Pages.refusalFor): "did not answer" only when it did
-        // not, "busy" for a 429; never a status code.
+        // not, "busy" for a 429; never a status code. Its 503 passes on a Retry-After plex.tv sent, as the start's
+        // (whole seconds, at least 1: Flow.refusalRetryAfter).
         const forNow = [
           [
             "checkPin",
             Fault.reset,
-            "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: your sign-in is kept"
+            "Plex did not answer, so your sign-in could not be finished. Please try again in a moment: your sign-in is kept",
+            undefined
           ],
           [
             "checkPin",
             Fault.status(503),
-            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept",
+            undefined
           ],
           [
             "checkPin",
             Fault.rateLimited(),
-            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            undefined
           ],
           // Its Retry-After read as at the start: more than a minute is "later"; a 503 with one is busy too.
           [
             "checkPin",
             Fault.rateLimited("2 minutes"),
-            "Plex is busy, so your sign-in could not be finished. Please try again later: your sign-in is kept"
+            "Plex is busy, so your sign-in could not be finished. Please try again later. Your sign-in is kept only for a few minutes (at Plex, 15 at most): past that, start again.",
+            "120"
           ],
           [
             "checkPin",
             Fault.status(503, { retryAfter: "30 seconds" }),
-            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept"
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
           ],
           [
             "getServerResources",
             Fault.status(502),
-            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept"
+            "Plex could not finish your sign-in just now. Please try again in a moment: your sign-in is kept",
+            undefined
           ]
         ] as const
         const { cookie, path } = yield* begin
-        for (const [target, fault, told] of forNow) {
+        for (const [target, fault, told, retryAfter] of forNow) {
           yield* FakePlex.fault(target, fault)
           const unavailable = yield* run(routes, request(path, { headers: { cookie } }))
           yield* FakePlex.clearFaults
           assert.strictEqual(unavailable.status, 503, target)
+          assert.strictEqual(unavailable.headers.get("retry-after") ?? undefined, retryAfter, told)
           const page = yield* Effect.promise(() => unavailable.text())
           assert.include(page, told, target)
           if (fault !== Fault.reset) assert.notInclude(page, "did not answer", target)

@@ -125,6 +125,26 @@ describe("WebSignIn's sign-in page from PLEX_AUTH_APP_URL", () => {
       }).pipe(Effect.provide(Base))
   )
 
+  it.effect(
+    "under FakePlex.layer, the page said is the fake's, set by the layer: not advised to be unset as one of the user's",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const page = new URL(fake.authAppUrl)
+        // No variable of the test's: FakePlex.layer's ConfigProvider gives PLEX_AUTH_APP_URL (the fake's page).
+        const { lines } = yield* withCapturedLogs(WebSignIn.make(options))
+        const said = lines.filter((line) => line.includes("PLEX_AUTH_APP_URL"))
+        assert.strictEqual(said.length, 1, String(lines))
+        assert.include(said[0], `the sign-in page is PLEX_AUTH_APP_URL's, ${page.origin}${page.pathname}`)
+        assert.include(
+          said[0],
+          "under FakePlex.layer, the fake's own page; otherwise perhaps one left in the environment"
+        )
+        // "Unset it" is said of a value left in the environment, not as the line's only advice.
+        assert.notMatch(said[0], /\(unset it/)
+      }).pipe(Effect.provide(Base))
+  )
+
   it.effect("a malformed variable is InvalidInput naming it, of make and layer, before any request", () =>
     Effect.gen(function* () {
       yield* FakePlex.clearRequests

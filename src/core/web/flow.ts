@@ -350,6 +350,21 @@ export const startAllowance = (
 /** A `Retry-After` (whole seconds, rounded up, at least 1) for a wait of `millis`. */
 export const retryAfterSeconds = S.retryAfterSeconds
 
+/**
+ * The `Retry-After` header's value a refusal of the start or the callback route carries ({@link retryAfterSeconds}:
+ * whole seconds, rounded up, at least 1): past the start's `startLimit` (`TooManySignIns`, its 429), and wherever
+ * plex.tv asked to wait (a `PlexUnavailable` whose answer had a `Retry-After`, at the start or at a return: the 503
+ * passes the wait on). None for any other refusal.
+ */
+export const refusalRetryAfter = (error: {
+  readonly _tag: string
+  readonly retryAfterMillis?: number | undefined
+}): string | undefined =>
+  error._tag === "TooManySignIns" ||
+  (error._tag === "PlexUnavailable" && error.retryAfterMillis !== undefined)
+    ? String(retryAfterSeconds(error.retryAfterMillis ?? 0))
+    : undefined
+
 /** The warning a service logs at the first start its `startLimit` refuses in a window (no secret: counts only). */
 export const startLimitWarning = (limit: number, windowMillis: number, retryAfterMillis: number): string =>
   `WebSignIn: ${limit} sign-ins were started within ${windowMillis / 1000} s (startLimit): the start route answers ` +

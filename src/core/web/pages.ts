@@ -279,15 +279,22 @@ const textOf = (refusal: Refusal): { readonly title: string; readonly text: stri
  * The words of an `Unavailable` page plex.tv did not refuse for good, one choice for the start and the return: what
  * plex.tv did (`answered`: busy, failed, or no answer), what could not be done (the sign-in started, or finished), and
  * what to do: try the start again; at a return whose PIN cookie was kept (`retryPath`), try the same return again, the
- * sign-in kept meanwhile; at another return, start again.
+ * sign-in kept meanwhile; at another return, start again. A kept return asked to wait more than a minute (`later`)
+ * does not say the sign-in is kept meanwhile, as that wait may outlast it: its PIN lives 15 minutes at plex.tv, its
+ * PIN cookie `pinLifetime` (15 minutes by default, maybe less), so it says how short that is and to start again past
+ * it.
  */
 const unavailableText = (refusal: Extract<Refusal, { readonly _tag: "Unavailable" }>) => {
   const atStart = refusal.atStart === true
   const kept = refusal.retryPath !== undefined
-  const when =
-    refusal.answered === "busy" ? (refusal.later === true ? "later" : "in a minute") : "in a moment"
+  const later = refusal.answered === "busy" && refusal.later === true
+  const when = refusal.answered === "busy" ? (later ? "later" : "in a minute") : "in a moment"
   const again = `Please ${atStart || kept ? "try" : "start"} again ${when}${
-    kept ? ": your sign-in is kept for a few minutes, and finishes once Plex answers." : "."
+    !kept
+      ? "."
+      : later
+        ? ". Your sign-in is kept only for a few minutes (at Plex, 15 at most): past that, start again."
+        : ": your sign-in is kept for a few minutes, and finishes once Plex answers."
   }`
   return refusal.answered === "busy"
     ? {

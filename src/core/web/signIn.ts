@@ -718,11 +718,12 @@ export const messages = {
    * The Info line logged once as the service is made when its sign-in page comes from `PLEX_AUTH_APP_URL` (no
    * `authAppUrl` given): where every start sends the browser, so that a value left in the environment (from
    * `plex-auth fake-server`) is seen. Its origin and path (the variable is refused with credentials, query or
-   * fragment).
+   * fragment). The service cannot tell who set the variable: `FakePlex.layer` sets it (its fake's page) in a test,
+   * where "unset it" would be advice for something the user never set, so the line names both.
    */
   authAppUrlFromVariable: (authAppUrl: string): string => {
     const url = new URL(authAppUrl)
-    return `WebSignIn: the sign-in page is PLEX_AUTH_APP_URL's, ${url.origin}${url.pathname}, not app.plex.tv's: every start sends the browser there (unset it, or give authAppUrl, for app.plex.tv's)`
+    return `WebSignIn: the sign-in page is PLEX_AUTH_APP_URL's, ${url.origin}${url.pathname}, not app.plex.tv's: every start sends the browser there (the variable as the program's ConfigProvider gives it: under FakePlex.layer, the fake's own page; otherwise perhaps one left in the environment from plex-auth fake-server: unset it, or give authAppUrl, for app.plex.tv's)`
   },
   /**
    * The Warning logged when a start's PIN could not be created (`PlexUnavailable`, `createPin`): the visitor sees
