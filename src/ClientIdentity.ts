@@ -17,6 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
+import * as Env from "./internal/variables.js"
 import * as Identity from "./core/identity.js"
 import * as Configured from "./core/configured.js"
 
@@ -147,8 +148,10 @@ export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, I
  * The environment variables {@link layerConfig} reads by default:
  * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
  * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
- * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. A variable set
- * to the empty string counts as unset. The values are checked as {@link layerConfig}
+ * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. An optional
+ * variable set empty or blank (spaces alone: `PLEX_VERSION=` in a `.env`
+ * file) counts as unset, taking its default; an empty
+ * `PLEX_CLIENT_IDENTIFIER` is a missing one. The values are checked as {@link layerConfig}
  * checks them, and are the ones it uses (spaces around a value dropped): a
  * malformed one (a blank `PLEX_CLIENT_IDENTIFIER`, a control character) fails
  * with a `ConfigError` at its variable, whose message is the layer's
@@ -165,14 +168,12 @@ export const config: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.s
 const fromEnvironment: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.suspend(() =>
   Config.all({
     clientIdentifier: V.variable("PLEX_CLIENT_IDENTIFIER"),
-    product: V.variable("PLEX_PRODUCT").pipe(Config.withDefault("effect-plex-auth")),
-    version: Config.option(V.variable("PLEX_VERSION")).pipe(Config.map(Option.getOrUndefined)),
-    platform: Config.option(V.variable("PLEX_PLATFORM")).pipe(Config.map(Option.getOrUndefined)),
-    platformVersion: Config.option(V.variable("PLEX_PLATFORM_VERSION")).pipe(
-      Config.map(Option.getOrUndefined)
-    ),
-    device: Config.option(V.variable("PLEX_DEVICE")).pipe(Config.map(Option.getOrUndefined)),
-    deviceName: Config.option(V.variable("PLEX_DEVICE_NAME")).pipe(Config.map(Option.getOrUndefined))
+    product: Config.map(Env.optional("PLEX_PRODUCT"), (product) => product ?? "effect-plex-auth"),
+    version: Env.optional("PLEX_VERSION"),
+    platform: Env.optional("PLEX_PLATFORM"),
+    platformVersion: Env.optional("PLEX_PLATFORM_VERSION"),
+    device: Env.optional("PLEX_DEVICE"),
+    deviceName: Env.optional("PLEX_DEVICE_NAME")
   })
 )
 

@@ -406,7 +406,7 @@ export const layerHost = (url: string): Layer.Layer<never, InvalidInput> =>
  * plex.tv (a fake, such as `plex-auth fake-server`, which answers the JWT
  * flow on its plex.tv origin, or a proxy), so that JWT sign-in goes where
  * `PlexTv.layerConfig()` sends the account API; else {@link defaultHost}
- * (`https://clients.plex.tv`, for plex.tv itself too). Empty values count as
+ * (`https://clients.plex.tv`, for plex.tv itself too). Empty or blank values count as
  * unset. The URL is checked as {@link layerHostConfig} checks it, and is the
  * one it uses (without `/api/v2`): a malformed one (not http or https, a
  * query string) fails with a `ConfigError` (invalid data) at the variable it

@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
 import * as Urls from "./core/urls.js"
 import * as V from "./internal/validate.js"
+import * as Env from "./internal/variables.js"
 import * as Configured from "./core/configured.js"
 import { plexTvVariable } from "./core/jwt.js"
 
@@ -71,7 +72,7 @@ export const layer = (url: string): Layer.Layer<PlexTv, InvalidInput> => Layer.e
 
 /**
  * The plex.tv base URL from `Config`: by default the `PLEX_TV_URL`
- * environment variable, and `https://plex.tv` when it is not set or empty. Lets an
+ * environment variable, and `https://plex.tv` when it is not set, empty or blank. Lets an
  * unchanged program run against the fake (`plex-auth fake-server` prints
  * the URL to set). The URL is checked as {@link layerConfig} checks it, and is
  * the one it uses (without `/api/v2`): a malformed one (not http or https, a
@@ -88,10 +89,7 @@ export const config: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
 
 /** `PLEX_TV_URL` as set, else {@link defaultUrl}: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
 const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.suspend(() =>
-  Config.string(plexTvVariable).pipe(
-    Config.withDefault(defaultUrl),
-    Config.map((url) => (url.trim() === "" ? defaultUrl : url))
-  )
+  Config.map(Env.optional(plexTvVariable), (url) => url ?? defaultUrl)
 )
 
 /**

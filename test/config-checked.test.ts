@@ -65,7 +65,7 @@ describe("PlexTv.config checks PLEX_TV_URL as PlexTv.layerConfig() does", () => 
 describe("ClientIdentity.config checks its variables as ClientIdentity.layerConfig() does", () => {
   const malformed: ReadonlyArray<readonly [string, string, string]> = [
     ["PLEX_CLIENT_IDENTIFIER", "   ", "must not be empty"],
-    ["PLEX_PRODUCT", " ", "must not be empty"],
+    ["PLEX_PRODUCT", "my\u0001tool", "must not contain control characters"],
     ["PLEX_DEVICE_NAME", "living\u0007room", "must not contain control characters"],
     ["PLEX_PLATFORM_VERSION", "20\n.1", "must not contain control characters"]
   ]

@@ -1,8 +1,9 @@
 // An environment variable of the library's set to the empty string (`PLEX_TOKEN=` in a .env file or
 // docker-compose) counts as unset in both editions, as Effect 4's ConfigProvider reads it: a required one fails
 // the layerConfig with Effect's missing-data ConfigError naming it, an optional one takes its default. Effect 3's
-// provider hands "" on, which used to fail with InvalidInput (`must not be empty`). effect4/test/config-empty.test.ts
-// asserts the same outcomes.
+// provider hands "" on, which used to fail with InvalidInput (`must not be empty`). A blank one (spaces, tabs alone)
+// is unset too when the variable is optional (core/validate.ts `optionalValue`), and refused as empty, naming it,
+// when it is required. effect4/test/config-empty.test.ts asserts the same outcomes.
 import { assert, describe } from "@effect/vitest"
 import { ConfigError, ConfigProvider, Effect, Layer } from "effect"
 import { ClientIdentity, Credentials, Jwt, PlexError, PlexServer, PlexTv } from "effect-plex-auth"
@@ -72,18 +73,30 @@ describe("an empty variable of the library is unset", () => {
     "PLEX_DEVICE",
     "PLEX_DEVICE_NAME"
   ]) {
-    it.effect(`an empty ${variable} takes its default`, () =>
+    it.effect(`an empty or blank ${variable} takes its default, as an unset one`, () =>
       Effect.gen(function* () {
         const unset = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id" })
-        const empty = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id", [variable]: "" })
-        assert.deepStrictEqual(empty, unset)
+        const unsetRead = yield* ClientIdentity.config.pipe(withEnv({ PLEX_CLIENT_IDENTIFIER: "id" }))
+        for (const value of ["", " ", " \t "]) {
+          const entries = { PLEX_CLIENT_IDENTIFIER: "id", [variable]: value }
+          assert.deepStrictEqual(yield* identity(entries), unset, JSON.stringify(value))
+          assert.deepStrictEqual(yield* ClientIdentity.config.pipe(withEnv(entries)), unsetRead)
+        }
+        // Set, it is used: the blank ones above were not read as some other value.
+        const set = yield* identity({ PLEX_CLIENT_IDENTIFIER: "id", [variable]: " 7 " })
+        assert.notDeepEqual(set, unset)
       })
     )
   }
 
-  it.effect("an empty PLEX_TV_URL or PLEX_CLIENTS_URL takes its default", () =>
+  it.effect("an empty or blank PLEX_TV_URL or PLEX_CLIENTS_URL takes its default", () =>
     Effect.gen(function* () {
       for (const variable of ["PLEX_TV_URL", "PLEX_CLIENTS_URL"]) {
+        for (const value of [" ", " \t "]) {
+          const entries = { [variable]: value }
+          assert.strictEqual(yield* PlexTv.config.pipe(withEnv(entries)), "https://plex.tv")
+          assert.strictEqual(yield* Jwt.hostConfig.pipe(withEnv(entries)), "https://clients.plex.tv")
+        }
         const entries = { [variable]: "" }
         assert.strictEqual(yield* PlexTv.config.pipe(withEnv(entries)), "https://plex.tv")
         assert.strictEqual(yield* Jwt.hostConfig.pipe(withEnv(entries)), "https://clients.plex.tv")
@@ -91,28 +104,15 @@ describe("an empty variable of the library is unset", () => {
     })
   )
 
-  // Only the empty string is unset, as on Effect 4: a blank value is a value, refused by the checks, naming it.
-  // Every variable a layerConfig refuses a blank value of gives the one reason, that it is empty (core/validate.ts
-  // decides: a URL's, a token's, a header value's check), naming the variable; not three kinds of reason (a blank
-  // PLEX_SERVER_URL was "not an absolute URL", a blank PLEX_TOKEN "must contain only visible ASCII characters").
-  // The whole error (its class, operation and reason too): a check that named the variable with the wrong reason,
-  // or another layer's operation, fails. (A blank PLEX_TV_URL, PLEX_CLIENTS_URL or PLEX_AUTH_APP_URL counts as
-  // unset: the default, as above.)
-  const identityVariables = [
-    "PLEX_CLIENT_IDENTIFIER",
-    "PLEX_PRODUCT",
-    "PLEX_VERSION",
-    "PLEX_PLATFORM",
-    "PLEX_PLATFORM_VERSION",
-    "PLEX_DEVICE",
-    "PLEX_DEVICE_NAME"
-  ]
+  // A blank value of a required variable stays a value, refused by the checks naming it, with the one reason that it
+  // is empty (core/validate.ts decides: a URL's, a token's, a header value's check); not three kinds of reason (a
+  // blank PLEX_SERVER_URL was "not an absolute URL", a blank PLEX_TOKEN "must contain only visible ASCII
+  // characters"). The whole error (its class, operation and reason too): a check that named the variable with the
+  // wrong reason, or another layer's operation, fails. (A blank optional one counts as unset: its default, as above.)
   const blank: ReadonlyArray<readonly [string, Layer.Layer<never, unknown>, string]> = [
     ["PLEX_SERVER_URL", PlexServer.layerConfig(), "PlexServer.layerConfig"],
     ["PLEX_TOKEN", Credentials.layerConfig(), "Credentials.layerConfig"],
-    ...identityVariables.map(
-      (variable) => [variable, ClientIdentity.layerConfig(), "ClientIdentity.layerConfig"] as const
-    )
+    ["PLEX_CLIENT_IDENTIFIER", ClientIdentity.layerConfig(), "ClientIdentity.layerConfig"]
   ]
   for (const [variable, layer, operation] of blank) {
     it.effect(`a blank ${variable} is InvalidInput naming it: must not be empty`, () =>

@@ -15,6 +15,7 @@ import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Semaphore from "effect/Semaphore"
 import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
+import * as Env from "./internal/variables.js"
 import * as Identity from "../../src/core/identity.js"
 import * as Configured from "../../src/core/configured.js"
 
@@ -140,29 +141,28 @@ export const make = (input: ClientIdentityInput): Effect.Effect<ClientIdentitySe
 export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, InvalidInput> =>
   Layer.effect(ClientIdentity, make(input))
 
-/** An optional variable, `undefined` when it is not set. */
-const optionalString = (name: string): Config.Config<string | undefined> =>
-  Config.String(name).pipe(Config.withDefault(undefined))
-
 /** The variables as set: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
 const fromEnvironment: Config.Config<ClientIdentityInput> = /*#__PURE__*/ Config.all({
   clientIdentifier: /*#__PURE__*/ Config.String("PLEX_CLIENT_IDENTIFIER"),
-  product: /*#__PURE__*/ Config.String("PLEX_PRODUCT").pipe(
-    /*#__PURE__*/ Config.withDefault("effect-plex-auth")
+  product: /*#__PURE__*/ Config.map(
+    /*#__PURE__*/ Env.optional("PLEX_PRODUCT"),
+    (product) => product ?? "effect-plex-auth"
   ),
-  version: /*#__PURE__*/ optionalString("PLEX_VERSION"),
-  platform: /*#__PURE__*/ optionalString("PLEX_PLATFORM"),
-  platformVersion: /*#__PURE__*/ optionalString("PLEX_PLATFORM_VERSION"),
-  device: /*#__PURE__*/ optionalString("PLEX_DEVICE"),
-  deviceName: /*#__PURE__*/ optionalString("PLEX_DEVICE_NAME")
+  version: /*#__PURE__*/ Env.optional("PLEX_VERSION"),
+  platform: /*#__PURE__*/ Env.optional("PLEX_PLATFORM"),
+  platformVersion: /*#__PURE__*/ Env.optional("PLEX_PLATFORM_VERSION"),
+  device: /*#__PURE__*/ Env.optional("PLEX_DEVICE"),
+  deviceName: /*#__PURE__*/ Env.optional("PLEX_DEVICE_NAME")
 })
 
 /**
  * The environment variables {@link layerConfig} reads by default:
  * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
  * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
- * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. A variable set
- * to the empty string counts as unset. The values are checked as {@link layerConfig}
+ * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. An optional
+ * variable set empty or blank (spaces alone: `PLEX_VERSION=` in a `.env`
+ * file) counts as unset, taking its default; an empty
+ * `PLEX_CLIENT_IDENTIFIER` is a missing one. The values are checked as {@link layerConfig}
  * checks them, and are the ones it uses (spaces around a value dropped): a
  * malformed one (a blank `PLEX_CLIENT_IDENTIFIER`, a control character) fails
  * with a `ConfigError` at its variable, whose message is the layer's

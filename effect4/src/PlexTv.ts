@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import type { InvalidInput } from "./PlexError.js"
 import * as Urls from "../../src/core/urls.js"
 import * as V from "./internal/validate.js"
+import * as Env from "./internal/variables.js"
 import * as Configured from "../../src/core/configured.js"
 import { plexTvVariable } from "../../src/core/jwt.js"
 
@@ -78,14 +79,14 @@ export const make = (url: string): Effect.Effect<PlexTvService, InvalidInput> =>
 export const layer = (url: string): Layer.Layer<never, InvalidInput> => Layer.effect(PlexTv, make(url))
 
 /** `PLEX_TV_URL` as set, else {@link defaultUrl}: what {@link config} checks, and `layerConfig()` reports as `InvalidInput`. */
-const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.String(plexTvVariable).pipe(
-  /*#__PURE__*/ Config.withDefault(defaultUrl),
-  /*#__PURE__*/ Config.map((url: string) => (url.trim() === "" ? defaultUrl : url))
+const fromEnvironment: Config.Config<string> = /*#__PURE__*/ Config.map(
+  /*#__PURE__*/ Env.optional(plexTvVariable),
+  (url) => url ?? defaultUrl
 )
 
 /**
  * The plex.tv base URL from `Config`: by default the `PLEX_TV_URL`
- * environment variable, and `https://plex.tv` when it is not set or empty. Lets an
+ * environment variable, and `https://plex.tv` when it is not set, empty or blank. Lets an
  * unchanged program run against the fake (`plex-auth fake-server` prints
  * the URL to set). The URL is checked as {@link layerConfig} checks it, and is
  * the one it uses (without `/api/v2`): a malformed one (not http or https, a

@@ -33,6 +33,7 @@ import {
   optionalBooleanProblem,
   optionalStoreKeyProblem,
   optionalStringProblem,
+  optionalValue,
   whenGiven,
   wiped,
   wipedProblem
@@ -535,17 +536,17 @@ const isPlexTv = (url: string): boolean => {
  * `PLEX_CLIENTS_URL` when set; else `PLEX_TV_URL` when it names somewhere other than plex.tv (a fake such as
  * `plex-auth fake-server`, which answers the JWT flow on its plex.tv origin, or a proxy), so that JWT sign-in goes
  * where the account API goes; else clients.plex.tv (for plex.tv itself too: Plex sends the JWT flow there; no
- * variable). Blank values count as unset. The value is validated by `configured.ts`'s `jwtHost` (naming `variable`: a
+ * variable). Empty or blank values count as unset (`validate.ts` `optionalValue`). The value is validated by `configured.ts`'s `jwtHost` (naming `variable`: a
  * malformed `PLEX_TV_URL` is reported as the user's `PLEX_TV_URL`, not as a JWT host they never set).
  */
 export const configuredHost = (variables: {
   readonly clientsUrl: string | undefined
   readonly plexTvUrl: string | undefined
 }): { readonly url: string; readonly variable: string | undefined } => {
-  const clients = variables.clientsUrl?.trim() ?? ""
-  if (clients !== "") return { url: clients, variable: hostVariable }
-  const plexTv = variables.plexTvUrl?.trim() ?? ""
-  return plexTv !== "" && !isPlexTv(plexTv)
+  const clients = optionalValue(variables.clientsUrl)?.trim()
+  if (clients !== undefined) return { url: clients, variable: hostVariable }
+  const plexTv = optionalValue(variables.plexTvUrl)?.trim()
+  return plexTv !== undefined && !isPlexTv(plexTv)
     ? { url: plexTv, variable: plexTvVariable }
     : { url: defaultHost, variable: undefined }
 }

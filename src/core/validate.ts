@@ -169,6 +169,19 @@ export const opened = (read: () => unknown): unknown => {
  */
 export const notString = (raw: unknown): string => (raw === wiped ? "was wiped" : "must be a string")
 
+/**
+ * The value of an optional variable of the library's, or `undefined` when it counts as unset: not there, empty or
+ * blank (spaces, tabs alone), so that its default applies. `KEY=` in a `.env` template and docker-compose's
+ * `KEY=${KEY}` for a variable the host lacks give an empty one. The one rule for every optional variable, in both
+ * editions: `ClientIdentity.layerConfig`'s `PLEX_PRODUCT`, `PLEX_VERSION`, `PLEX_PLATFORM`, `PLEX_PLATFORM_VERSION`,
+ * `PLEX_DEVICE`, `PLEX_DEVICE_NAME`; `PLEX_TV_URL`, `PLEX_CLIENTS_URL`, `PLEX_AUTH_APP_URL`; the CLI's
+ * `PLEX_SERVER_URL`, `PLEX_PASSWORD`, `PLEX_2FA_CODE`, `PLEX_HOME_PIN` (`cli/render.ts` `envSet`). A required
+ * variable's blank value (`PLEX_TOKEN`, `PLEX_CLIENT_IDENTIFIER`, `PLEX_SERVER_URL` of `PlexServer.layerConfig`) stays
+ * a value, refused by its check ("must not be empty"), naming it.
+ */
+export const optionalValue = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === "" ? undefined : value
+
 /** Why a wiped `Redacted` ({@link wiped}) is refused, for the checks whose other reasons are not {@link notString}'s. */
 export const wipedProblem: string = /*#__PURE__*/ notString(wiped)
 

@@ -12,7 +12,7 @@ import * as ApprovalPage from "../fake/approvalPage.js"
 import * as FakeSeed from "./fakeSeed.js"
 import { runtimeDefaults } from "../identity.js"
 import * as SignOutFacts from "../signOut.js"
-import { loginProblem } from "../validate.js"
+import { loginProblem, optionalValue } from "../validate.js"
 import {
   type AttemptLike,
   attemptJson,
@@ -266,9 +266,10 @@ export const loginValueProblem = (login: string | undefined): string | undefined
 /**
  * Whether an environment variable of the CLI's (`PLEX_TV_URL`,
  * `PLEX_SERVER_URL`, `PLEX_PASSWORD`, `PLEX_2FA_CODE`, `PLEX_HOME_PIN`) is
- * set: an empty or blank value counts as unset, in both editions.
+ * set: an empty or blank value counts as unset, in both editions, as for
+ * every optional variable of the library's (`validate.ts` `optionalValue`).
  */
-export const envSet = (value: string): boolean => value.trim().length > 0
+export const envSet = (value: string): boolean => optionalValue(value) !== undefined
 
 export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
 
