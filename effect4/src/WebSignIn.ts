@@ -2295,7 +2295,8 @@ export const layer = (
 /**
  * The `HttpApi` security middleware: resolves the session cookie to the
  * {@link PlexUser}, or fails with 401 (`Unauthenticated`), 403
- * (`AccessDenied`), 503 (`PlexUnavailable`) or 500 (`SessionStoreError`).
+ * (`AccessDenied`), 503 (`PlexUnavailable`, with `Retry-After` when plex.tv asked
+ * to wait) or 500 (`SessionStoreError`).
  * Add it to a group or endpoint with `.middleware(WebSignIn.Authentication)`
  * and provide {@link layerAuthentication} to the groups' layers (the handlers
  * run behind it: `Layer.provide(groupLive)` then
@@ -2338,17 +2339,28 @@ const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
       )
 
 /**
- * `Cache-Control: no-store` on whatever response the request ends with: the middleware's error answers (401, 403,
+ * The headers of an `authenticate` refusal's answer ({@link requireUser}'s, the middleware's): `Cache-Control:
+ * no-store` (it depends on the session), and the `Retry-After` of a 503 whose access check plex.tv asked to wait
+ * (`PlexUnavailable` with `retryAfterMillis`: Flow.refusalRetryAfter, the rule of the start and the callback routes).
+ */
+const refusalHeaders = (response: HttpServerResponse.HttpServerResponse, error: AuthenticateError) => {
+  const noStore = HttpServerResponse.setHeader(response, "cache-control", "no-store")
+  const retryAfter = Flow.refusalRetryAfter(error)
+  return retryAfter === undefined ? noStore : HttpServerResponse.setHeader(noStore, "retry-after", retryAfter)
+}
+
+/**
+ * {@link refusalHeaders} on whatever response the request ends with: the middleware's error answers (401, 403,
  * 503, 500), which depend on the session, as {@link requireUser}'s do. The `HttpApi` builds them from the failure,
  * after the middleware; a pre-response handler is how the middleware reaches them.
  */
-const noStoreOnResponse = /*#__PURE__*/ HttpEffect.appendPreResponseHandler((_request, response) =>
-  Effect.succeed(HttpServerResponse.setHeader(response, "cache-control", "no-store"))
-)
+const refusalHeadersOnResponse = (error: AuthenticateError) =>
+  HttpEffect.appendPreResponseHandler((_request, response) => Effect.succeed(refusalHeaders(response, error)))
 
 /**
  * {@link Authentication}'s implementation, from the {@link WebSignIn} in
- * context. A renewed session's cookie is added to the response; its error answers are `Cache-Control: no-store`.
+ * context. A renewed session's cookie is added to the response; its error answers are `Cache-Control: no-store`,
+ * a 503 whose access check plex.tv asked to wait with its `Retry-After` (`retryAfterMillis`, whole seconds).
  *
  * @since 0.1.0
  * @category middleware
@@ -2362,7 +2374,7 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
           const request = yield* HttpServerRequest.HttpServerRequest
           const { cookies, user } = yield* Effect.tapError(
             service.authenticate(request.headers["cookie"]),
-            () => noStoreOnResponse
+            refusalHeadersOnResponse
           )
           yield* setCookiesOnResponse(cookies)
           return yield* Effect.provideService(httpEffect, PlexUser, user)
@@ -2412,15 +2424,18 @@ export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn | HttpRoute
   )
 
 const errorResponse = (error: AuthenticateError) =>
-  HttpServerResponse.jsonUnsafe(Core.authenticateBody(error), {
-    status: Core.authenticateStatus(error._tag)
-  }).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
+  refusalHeaders(
+    HttpServerResponse.jsonUnsafe(Core.authenticateBody(error), {
+      status: Core.authenticateStatus(error._tag)
+    }),
+    error
+  )
 
 /**
  * `HttpRouter` middleware: runs `app` (a route's handler) with the
  * {@link PlexUser} of the request's session, or answers 401 (no session),
- * 403 (no access), 503 (plex.tv could not be asked) or 500 (the session
- * store failed) as JSON: `_tag`, the error's fields (the body the `HttpApi`
+ * 403 (no access), 503 (plex.tv could not be asked; with `Retry-After` when
+ * it asked to wait) or 500 (the session store failed) as JSON: `_tag`, the error's fields (the body the `HttpApi`
  * middleware answers), then `message`
  * (`{"_tag":"Unauthenticated","reason":"NoSession","message":...}`). A renewed
  * session's cookie is added to the response.

@@ -5354,6 +5354,20 @@ describe("WebSignIn middleware and routes", () => {
         const ok = yield* run(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(ok.status, 200)
         assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), { name: "carol", access: "Shared" })
+        // Past accessGrace, plex.tv asking to wait (a 429 with Retry-After): the 503 passes its wait on, as the start
+        // and callback routes' do (Flow.refusalRetryAfter); a 503 without one makes none up.
+        for (const [fault, retryAfter] of [
+          [Fault.rateLimited("30 seconds"), "30"],
+          [Fault.status(503), null]
+        ] as const) {
+          yield* FakePlex.fault("getServerResources", fault)
+          yield* TestClock.adjust("2 hours")
+          const unavailable = yield* run(app, request("/me", { headers: { cookie } }))
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503)
+          assert.strictEqual(unavailable.headers.get("retry-after"), retryAfter)
+          assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
+        }
         yield* FakePlex.fault(
           "getServerResources",
           Fault.respond(() =>
@@ -7365,6 +7379,20 @@ describe("WebSignIn middleware and routes", () => {
         assert.strictEqual(set?.name, "__Host-plex_session")
         assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
         assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+        // plex.tv asking to wait at the access check past accessGrace: 503 with its Retry-After (Flow.refusalRetryAfter,
+        // as the start and callback routes' 503); none made up for a 503 without one.
+        for (const [fault, retryAfter] of [
+          [Fault.rateLimited("30 seconds"), "30"],
+          [Fault.status(503), null]
+        ] as const) {
+          yield* FakePlex.fault("getServerResources", fault)
+          yield* TestClock.adjust("2 hours")
+          const unavailable = yield* call(cookie)
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503)
+          assert.strictEqual(unavailable.headers.get("retry-after"), retryAfter)
+          assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
+        }
         yield* FakePlex.fault(
           "getServerResources",
           Fault.respond(() =>

@@ -5326,6 +5326,20 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const ok = yield* serve(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(ok.status, 200)
         assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), { name: "carol", access: "Shared" })
+        // Past accessGrace, plex.tv asking to wait (a 429 with Retry-After): the 503 passes its wait on, as the start
+        // and callback routes' do (Flow.refusalRetryAfter); a 503 without one makes none up.
+        for (const [fault, retryAfter] of [
+          [Fault.rateLimited("30 seconds"), "30"],
+          [Fault.status(503), null]
+        ] as const) {
+          yield* FakePlex.fault("getServerResources", fault)
+          yield* TestClock.adjust("2 hours")
+          const unavailable = yield* serve(app, request("/me", { headers: { cookie } }))
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503)
+          assert.strictEqual(unavailable.headers.get("retry-after"), retryAfter)
+          assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
+        }
         yield* removedByOwner
         yield* TestClock.adjust("1 minute")
         const denied = yield* serve(app, request("/me", { headers: { cookie } }))
@@ -7358,6 +7372,17 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           yield* Effect.promise(() => unavailable.text()),
           '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}'
         )
+        // No answer: no wait asked for, none made up.
+        assert.isNull(unavailable.headers.get("retry-after"))
+        yield* FakePlex.clearFaults
+        // plex.tv asking to wait (a 429 with Retry-After): the 503 carries it (Flow.refusalRetryAfter), as the start
+        // and callback routes' 503 does.
+        yield* FakePlex.fault("getServerResources", Fault.rateLimited("30 seconds"))
+        yield* TestClock.adjust("2 hours")
+        const limited = yield* call(cookie)
+        assert.strictEqual(limited.status, 503)
+        assert.strictEqual(limited.headers.get("retry-after"), "30")
+        assert.strictEqual(limited.headers.get("cache-control"), "no-store")
         yield* FakePlex.clearFaults
         yield* removedByOwner
         const denied = yield* call(cookie)
