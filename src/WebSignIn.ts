@@ -888,7 +888,8 @@ const makeWith = (
     // plex.tv's last answer to the requests `watch` is given (Flow.StartAnswer: its status, its Retry-After, when it
     // came), none while a request waits for one (a RetryPolicy's retry included): the library's error for a 403 or a
     // 400 does not carry its `Retry-After`, and an answer that asks to be tried later is no refusal for good, nor is a
-    // wait that ends while waiting that out (Flow.startTimedOut). The start's PIN request and a return's PIN check.
+    // wait that ends while waiting that out (Flow.startTimedOut). The start's PIN request, a return's PIN check and
+    // user.
     const answers = () => {
       let last: Flow.StartAnswer | undefined
       const watch = <A, E, R>(request: Effect.Effect<A, E, R>) =>
@@ -908,7 +909,7 @@ const makeWith = (
         )
       // The wait the last answer asked for, when the failure is an answer (a status): one that got none (a connection
       // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
-      const waitOf = (error: { readonly status?: number | undefined }) =>
+      const waitOf = (error: { readonly _tag: string; readonly status?: number | undefined }) =>
         error.status === undefined ? undefined : last?.retryAfterMillis
       return { watch, waitOf, last: () => last }
     }
@@ -1625,15 +1626,17 @@ const makeWith = (
             )
           )
 
-        const account = yield* PlexAuth.getTokenDetails().pipe(
+        // Its answers watched as the PIN check's: one with a Retry-After (a 403 from a CDN too) is "for now".
+        const accountAnswers = answers()
+        const account = yield* accountAnswers.watch(PlexAuth.getTokenDetails()).pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
           Effect.catchAll((e): Effect.Effect<never, SignInNotApproved | SignInNotStarted | PlexUnavailable> =>
             // A 403 refuses no token (core/refreshRun.ts tokenRefusedBy): plex.tv has no answer for now.
             e._tag === "Unauthorized" && tokenRefusedBy(e.status)
               ? tokenRefused()
-              : Effect.fail(unavailable("getTokenDetails")(e))
+              : Effect.fail(unavailable("getTokenDetails", accountAnswers.waitOf(e))(e))
           ),
-          withinCallbackWait("getTokenDetails", deadline)
+          withinCallbackWait("getTokenDetails", deadline, accountAnswers.last)
         )
         const access = yield* checker.check(token).pipe(
           Effect.catchAll(() => tokenRefused()),

@@ -6595,6 +6595,13 @@ describe("WebSignIn middleware and routes", () => {
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
             "5"
           ],
+          // So at the user's check (getTokenDetails), whose 403 refuses no token.
+          [
+            "getTokenDetails",
+            Fault.status(403, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
           [
             "getServerResources",
             Fault.status(502),
