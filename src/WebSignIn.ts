@@ -885,17 +885,54 @@ const makeWith = (
             ? {}
             : { retryAfterMillis: retryAfterMillis ?? error.retryAfterMillis })
         })
+    // plex.tv's last answer to the requests `watch` is given (Flow.StartAnswer: its status, its Retry-After, when it
+    // came), none while a request waits for one (a RetryPolicy's retry included): the library's error for a 403 or a
+    // 400 does not carry its `Retry-After`, and an answer that asks to be tried later is no refusal for good, nor is a
+    // wait that ends while waiting that out (Flow.startTimedOut). The start's PIN request, a return's PIN check and
+    // user.
+    const answers = () => {
+      let last: Flow.StartAnswer | undefined
+      const watch = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+        Effect.updateService(request, HttpClient.HttpClient, (client) =>
+          client.pipe(
+            HttpClient.tapRequest(() =>
+              Effect.sync(() => {
+                last = undefined
+              })
+            ),
+            HttpClient.tap((response) =>
+              Effect.map(Clock.currentTimeMillis, (now) => {
+                last = Flow.startAnswered(response.status, response.headers["retry-after"], now)
+              })
+            )
+          )
+        )
+      // The wait the last answer asked for, when the failure is an answer (a status): one that got none (a connection
+      // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
+      const waitOf = (error: { readonly _tag: string; readonly status?: number | undefined }) =>
+        error.status === undefined ? undefined : last?.retryAfterMillis
+      return { watch, waitOf, last: () => last }
+    }
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
-    // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent.
+    // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent. Ended while
+    // waiting out the Retry-After of plex.tv's last answer (`last`, a RetryPolicy retrying a 429): "busy", the wait
+    // left carried on (Flow.startTimedOut), as at the start.
     const withinCallbackWait =
-      (op: string, deadline: number) =>
+      (op: string, deadline: number, last?: () => Flow.StartAnswer | undefined) =>
       <A, E, R>(request: Effect.Effect<A, E, R>): Effect.Effect<A, E | PlexUnavailable, R> =>
         Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, E | PlexUnavailable, R> => {
-          const timedOut = () => new PlexUnavailable({ operation: op, failure: Core.callbackWaitFailure })
+          const timedOut = (at: number) =>
+            new PlexUnavailable({
+              operation: op,
+              ...Flow.startTimedOut(last?.(), at, Core.callbackWaitFailure)
+            })
           return now >= deadline
-            ? Effect.fail(timedOut())
-            : Effect.timeoutFail(request, { duration: Duration.millis(deadline - now), onTimeout: timedOut })
+            ? Effect.fail(timedOut(now))
+            : Effect.timeoutFail(request, {
+                duration: Duration.millis(deadline - now),
+                onTimeout: () => timedOut(deadline)
+              })
         })
 
     // A session store call a request waits for, at most Flow.storeWaitMillis: one not answered by then is a failed one
@@ -961,31 +998,12 @@ const makeWith = (
     const startWith = (visitor: string | undefined): Effect.Effect<Started, StartError> =>
       Effect.gen(function* () {
         yield* allowStart(visitor)
-        // plex.tv's last answer to the PIN request (Flow.StartAnswer), none while a request waits for one: the
-        // library's error for a 403 or a 400 does not carry its `Retry-After`, and an answer that asks to be tried
-        // later is no refusal for good (Pages.refusedForGood), nor is a start that ends while waiting that out.
-        let last: Flow.StartAnswer | undefined
-        const pin = yield* PinLogin.create({ strong: true }).pipe(
-          Effect.updateService(HttpClient.HttpClient, (client) =>
-            client.pipe(
-              HttpClient.tapRequest(() =>
-                Effect.sync(() => {
-                  last = undefined
-                })
-              ),
-              HttpClient.tap((response) =>
-                Effect.map(Clock.currentTimeMillis, (now) => {
-                  last = Flow.startAnswered(response.status, response.headers["retry-after"], now)
-                })
-              )
-            )
-          ),
-          // Only when the failure is an answer (a status): the last attempt's. One that got none (a connection
-          // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
+        // plex.tv's last answer to the PIN request (answers): a 403 or 400 with a Retry-After is "busy"
+        // (Pages.refusedForGood), and so is a start that ends while waiting one out.
+        const pinAnswers = answers()
+        const pin = yield* pinAnswers.watch(PinLogin.create({ strong: true })).pipe(
           Effect.catchAll((error: { readonly _tag: string; readonly status?: number | undefined }) =>
-            Effect.fail(
-              unavailable("createPin", error.status === undefined ? undefined : last?.retryAfterMillis)(error)
-            )
+            Effect.fail(unavailable("createPin", pinAnswers.waitOf(error))(error))
           ),
           // At most Flow.startWaitMillis: a plex.tv that does not answer does not hold the visitor for 30 s.
           // Ended while waiting out the Retry-After of plex.tv's last answer (Flow.startTimedOut): still "busy", the
@@ -993,7 +1011,9 @@ const makeWith = (
           Effect.timeout(Duration.millis(Flow.startWaitMillis)),
           Effect.catchTag("TimeoutException", () =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(new PlexUnavailable({ operation: "createPin", ...Flow.startTimedOut(last, now) }))
+              Effect.fail(
+                new PlexUnavailable({ operation: "createPin", ...Flow.startTimedOut(pinAnswers.last(), now) })
+              )
             )
           ),
           // The visitor sees only a short page (Pages.refusalFor: not reached, busy, failed, refused): the log names the failure.
@@ -1541,17 +1561,20 @@ const makeWith = (
       obtained: Obtained
     ) =>
       Effect.gen(function* () {
-        // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time.
-        const checkPin = PinLogin.check({ id: pin.id }).pipe(
+        // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time. An
+        // answer with a Retry-After (a 403 or 400 from a CDN in front of plex.tv too, answers) is "for now", as at
+        // the start: the PIN cookie kept (Flow.retriesAtReturn), the page "busy", the 503 with its Retry-After.
+        const checkAnswers = answers()
+        const checkPin = checkAnswers.watch(PinLogin.check({ id: pin.id })).pipe(
           Effect.catchTags({
             // An id PinLogin.check refuses (not a positive integer) is no PIN this flow started (Core.readPinData
             // refuses its cookie before: not reached).
             InvalidInput: () => Effect.fail(new SignInNotStarted({ reason: "Invalid" })),
             PinExpired: () => Effect.fail(new SignInExpired()),
-            BadRequest: (e) => Effect.fail(unavailable("checkPin")(e)),
-            Unauthorized: (e) => Effect.fail(unavailable("checkPin")(e)),
-            RateLimited: (e) => Effect.fail(unavailable("checkPin")(e)),
-            Unexpected: (e) => Effect.fail(unavailable("checkPin")(e)),
+            BadRequest: (e) => Effect.fail(unavailable("checkPin", checkAnswers.waitOf(e))(e)),
+            Unauthorized: (e) => Effect.fail(unavailable("checkPin", checkAnswers.waitOf(e))(e)),
+            RateLimited: (e) => Effect.fail(unavailable("checkPin", checkAnswers.waitOf(e))(e)),
+            Unexpected: (e) => Effect.fail(unavailable("checkPin", checkAnswers.waitOf(e))(e)),
             NetworkError: (e) => Effect.fail(unavailable("checkPin")(e))
           })
         )
@@ -1559,7 +1582,7 @@ const makeWith = (
         // one the deadline passes in fails as it would have (its own operation named): a request to plex.tv is
         // PlexUnavailable (unavailable for now, the return kept for a retry), the save SessionStoreError.
         const deadline = now + callbackWaitMillis
-        const checkOnce = withinCallbackWait("checkPin", deadline)(checkPin)
+        const checkOnce = withinCallbackWait("checkPin", deadline, checkAnswers.last)(checkPin)
         let approved = yield* checkOnce
         // While plex.tv answers "not approved yet", checked again (spaced) until approvalWait has passed (or the
         // deadline, when it comes first). A check sent before the wait ends is waited for (until the deadline): its
@@ -1603,15 +1626,17 @@ const makeWith = (
             )
           )
 
-        const account = yield* PlexAuth.getTokenDetails().pipe(
+        // Its answers watched as the PIN check's: one with a Retry-After (a 403 from a CDN too) is "for now".
+        const accountAnswers = answers()
+        const account = yield* accountAnswers.watch(PlexAuth.getTokenDetails()).pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
           Effect.catchAll((e): Effect.Effect<never, SignInNotApproved | SignInNotStarted | PlexUnavailable> =>
             // A 403 refuses no token (core/refreshRun.ts tokenRefusedBy): plex.tv has no answer for now.
             e._tag === "Unauthorized" && tokenRefusedBy(e.status)
               ? tokenRefused()
-              : Effect.fail(unavailable("getTokenDetails")(e))
+              : Effect.fail(unavailable("getTokenDetails", accountAnswers.waitOf(e))(e))
           ),
-          withinCallbackWait("getTokenDetails", deadline)
+          withinCallbackWait("getTokenDetails", deadline, accountAnswers.last)
         )
         const access = yield* checker.check(token).pipe(
           Effect.catchAll(() => tokenRefused()),
@@ -2227,7 +2252,8 @@ export const layer = (
 /**
  * The `HttpApi` security middleware: resolves the session cookie to the
  * {@link PlexUser}, or fails with 401 (`Unauthenticated`), 403
- * (`AccessDenied`), 503 (`PlexUnavailable`) or 500 (`SessionStoreError`).
+ * (`AccessDenied`), 503 (`PlexUnavailable`, with `Retry-After` when plex.tv asked
+ * to wait) or 500 (`SessionStoreError`).
  * Add it to a group or endpoint with `.middleware(WebSignIn.Authentication)`
  * and provide {@link layerAuthentication} to the groups' layers (the handlers
  * run behind it: `Layer.provide(groupLive)` then
@@ -2268,17 +2294,30 @@ const setCookiesOnResponse = (cookies: ReadonlyArray<SetCookie>) =>
       )
 
 /**
- * `Cache-Control: no-store` on whatever response the request ends with: the middleware's error answers (401, 403,
+ * The headers of an `authenticate` refusal's answer ({@link requireUser}'s, the middleware's): `Cache-Control:
+ * no-store` (it depends on the session), and the `Retry-After` of a 503 whose access check plex.tv asked to wait
+ * (`PlexUnavailable` with `retryAfterMillis`: Flow.refusalRetryAfter, the rule of the start and the callback routes).
+ */
+const refusalHeaders = (response: HttpServerResponse.HttpServerResponse, error: AuthenticateError) => {
+  const noStore = HttpServerResponse.setHeader(response, "cache-control", "no-store")
+  const retryAfter = Flow.refusalRetryAfter(error)
+  return retryAfter === undefined ? noStore : HttpServerResponse.setHeader(noStore, "retry-after", retryAfter)
+}
+
+/**
+ * {@link refusalHeaders} on whatever response the request ends with: the middleware's error answers (401, 403,
  * 503, 500), which depend on the session, as {@link requireUser}'s do. The `HttpApi` builds them from the failure,
  * after the middleware; a pre-response handler is how the middleware reaches them.
  */
-const noStoreOnResponse = /*#__PURE__*/ PlatformHttpApp.appendPreResponseHandler((_request, response) =>
-  Effect.succeed(HttpServerResponse.setHeader(response, "cache-control", "no-store"))
-)
+const refusalHeadersOnResponse = (error: AuthenticateError) =>
+  PlatformHttpApp.appendPreResponseHandler((_request, response) =>
+    Effect.succeed(refusalHeaders(response, error))
+  )
 
 /**
  * {@link Authentication}'s implementation, from the {@link WebSignIn} in
- * context. A renewed session's cookie is added to the response; its error answers are `Cache-Control: no-store`.
+ * context. A renewed session's cookie is added to the response; its error answers are `Cache-Control: no-store`,
+ * a 503 whose access check plex.tv asked to wait with its `Retry-After` (`retryAfterMillis`, whole seconds).
  *
  * @since 0.1.0
  * @category middleware
@@ -2292,7 +2331,7 @@ export const layerAuthentication: Layer.Layer<Authentication, never, WebSignIn> 
           const request = yield* HttpServerRequest.HttpServerRequest
           const { cookies, user } = yield* Effect.tapError(
             service.authenticate(request.headers["cookie"]),
-            () => noStoreOnResponse
+            refusalHeadersOnResponse
           )
           yield* setCookiesOnResponse(cookies)
           return user
@@ -2343,14 +2382,18 @@ export const layerHttpApiRoutes: Layer.Layer<never, never, WebSignIn> = /*#__PUR
 )
 
 const errorResponse = (error: AuthenticateError) =>
-  HttpServerResponse.unsafeJson(Core.authenticateBody(error), {
-    status: Core.authenticateStatus(error._tag)
-  }).pipe(HttpServerResponse.setHeader("cache-control", "no-store"))
+  refusalHeaders(
+    HttpServerResponse.unsafeJson(Core.authenticateBody(error), {
+      status: Core.authenticateStatus(error._tag)
+    }),
+    error
+  )
 
 /**
  * `HttpRouter` middleware: runs `app` with the {@link PlexUser} of the
  * request's session, or answers 401 (no session), 403 (no access), 503
- * (plex.tv could not be asked) or 500 (the session store failed) as JSON:
+ * (plex.tv could not be asked; with `Retry-After` when it asked to wait) or
+ * 500 (the session store failed) as JSON:
  * `_tag`, the error's fields (the body the `HttpApi` middleware answers),
  * then `message` (`{"_tag":"Unauthenticated","reason":"NoSession","message":...}`). A renewed session's cookie is added to the response.
  *

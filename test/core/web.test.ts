@@ -314,6 +314,13 @@ describe("core/web: the sign-in flow's facts", () => {
       failure: "NetworkError"
     })
     assert.deepStrictEqual(Flow.startTimedOut(undefined, 10_000), { failure: "NetworkError" })
+    // A return's request that callbackWait ends is told the same way, with its own failure for "no answer in time".
+    assert.deepStrictEqual(Flow.startTimedOut(limited, 16_000, "Timeout"), {
+      failure: "RateLimited",
+      status: 429,
+      retryAfterMillis: 5_000
+    })
+    assert.deepStrictEqual(Flow.startTimedOut(undefined, 16_000, "Timeout"), { failure: "Timeout" })
     // An id plex.tv cannot have given (PinLogin.check's own check, pinIdProblem) is no PIN this flow started: the
     // cookie reads as none (a bad cookie), so nothing is asked of plex.tv for it, at the return or a sign-out.
     for (const i of [0, -0, -1, -7, 1.5, Number.MAX_SAFE_INTEGER + 1, 1e21, Infinity, NaN]) {
@@ -528,12 +535,15 @@ describe("core/web: what the bindings decide the same way", () => {
         { _tag: "PlexUnavailable", operation: "checkAccess", failure: "Unexpected" },
         { _tag: "PlexUnavailable", operation: "checkPin", failure: "BadRequest" },
         { _tag: "PlexUnavailable", operation: "checkPin", failure: "Unauthorized" },
+        // An answer that asked to be tried later (a 403 or 400 with a Retry-After: a CDN, a rate limiter), as the start.
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "Unauthorized", retryAfterMillis: 30_000 },
+        { _tag: "PlexUnavailable", operation: "checkPin", failure: "BadRequest", retryAfterMillis: 0 },
         { _tag: "SignInNotApproved" },
         { _tag: "SignInExpired" },
         { _tag: "AccessDenied", username: "dave" },
         { _tag: "SessionStoreError" }
       ].map(Flow.keepsPinCookieAfter),
-      [true, false, true, true, true, false, false, false, false, false, true]
+      [true, false, true, true, true, false, false, true, true, false, false, false, true]
     )
     // Which can be tried again as they are ("Try again" is the same return): not another return's.
     assert.deepStrictEqual(
@@ -541,9 +551,10 @@ describe("core/web: what the bindings decide the same way", () => {
         { _tag: "SignInNotStarted", reason: "StateMismatch" },
         { _tag: "PlexUnavailable", failure: "NetworkError" },
         { _tag: "PlexUnavailable", failure: "BadRequest" },
+        { _tag: "PlexUnavailable", failure: "Unauthorized", retryAfterMillis: 1000 },
         { _tag: "SessionStoreError" }
       ].map(Flow.retriesAtReturn),
-      [false, true, false, true]
+      [false, true, false, true, true]
     )
     const checked = SignIn.settings({ appUrl: "https://app.example", callbackPath: "/cb" })
     assert.strictEqual(checked._tag, "Ok")

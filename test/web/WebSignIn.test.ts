@@ -5354,6 +5354,20 @@ describe("WebSignIn middleware and routes", () => {
         const ok = yield* run(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(ok.status, 200)
         assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), { name: "carol", access: "Shared" })
+        // Past accessGrace, plex.tv asking to wait (a 429 with Retry-After): the 503 passes its wait on, as the start
+        // and callback routes' do (Flow.refusalRetryAfter); a 503 without one makes none up.
+        for (const [fault, retryAfter] of [
+          [Fault.rateLimited("30 seconds"), "30"],
+          [Fault.status(503), null]
+        ] as const) {
+          yield* FakePlex.fault("getServerResources", fault)
+          yield* TestClock.adjust("2 hours")
+          const unavailable = yield* run(app, request("/me", { headers: { cookie } }))
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503)
+          assert.strictEqual(unavailable.headers.get("retry-after"), retryAfter)
+          assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
+        }
         yield* FakePlex.fault(
           "getServerResources",
           Fault.respond(() =>
@@ -5816,6 +5830,54 @@ describe("WebSignIn middleware and routes", () => {
           ["createPin", "RateLimited", 429, 10_000]
         )
         // The retry, due at 20 s, was given up with the start.
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "callback: under a RetryPolicy whose retry outlasts callbackWait (plex.tv's Retry-After 20 s to the PIN check), the return still ends at 15 s: PlexUnavailable, still the 429 with the wait left (5 s), the PIN cookie kept, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.fault("checkPin", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const fiber = yield* Effect.fork(
+          Effect.either(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          ).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("14999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 14,999 ms")
+        yield* TestClock.adjust("1 millis")
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        // Given up while waiting out plex.tv's Retry-After: not "no answer" (NetworkError, "Plex did not answer", no
+        // Retry-After), but the 429 it was waiting out, with what is left of its wait (Flow.startTimedOut), as the start.
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, error.retryAfterMillis]
+            : [String(done)],
+          ["checkPin", "RateLimited", 429, 5_000]
+        )
+        // For now: the PIN cookie kept, the page "busy", the 503's Retry-After 5.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.strictEqual(error === undefined ? undefined : Flow.refusalRetryAfter(error), "5")
+        // The retry, due at 20 s, was given up with the return.
         yield* TestClock.adjust("60 seconds")
         assert.strictEqual(yield* asked, 1)
       }).pipe(Effect.provide(env()))
@@ -6516,6 +6578,27 @@ describe("WebSignIn middleware and routes", () => {
           [
             "checkPin",
             Fault.status(503, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
+          // A 403 or a 400 with a Retry-After (a CDN or a rate limiter in front of plex.tv) asks to be tried later, as
+          // at the start: busy, not a refusal (one without stays final, below).
+          [
+            "checkPin",
+            Fault.status(403, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
+          [
+            "checkPin",
+            Fault.status(400, { retryAfter: "5 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "5"
+          ],
+          // So at the user's check (getTokenDetails), whose 403 refuses no token.
+          [
+            "getTokenDetails",
+            Fault.status(403, { retryAfter: "30 seconds" }),
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
             "30"
           ],
@@ -7303,6 +7386,20 @@ describe("WebSignIn middleware and routes", () => {
         assert.strictEqual(set?.name, "__Host-plex_session")
         assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
         assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+        // plex.tv asking to wait at the access check past accessGrace: 503 with its Retry-After (Flow.refusalRetryAfter,
+        // as the start and callback routes' 503); none made up for a 503 without one.
+        for (const [fault, retryAfter] of [
+          [Fault.rateLimited("30 seconds"), "30"],
+          [Fault.status(503), null]
+        ] as const) {
+          yield* FakePlex.fault("getServerResources", fault)
+          yield* TestClock.adjust("2 hours")
+          const unavailable = yield* call(cookie)
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503)
+          assert.strictEqual(unavailable.headers.get("retry-after"), retryAfter)
+          assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
+        }
         yield* FakePlex.fault(
           "getServerResources",
           Fault.respond(() =>

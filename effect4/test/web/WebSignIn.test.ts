@@ -5326,6 +5326,20 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         const ok = yield* serve(app, request("/me", { headers: { cookie } }))
         assert.strictEqual(ok.status, 200)
         assert.deepStrictEqual(yield* Effect.promise(() => ok.json()), { name: "carol", access: "Shared" })
+        // Past accessGrace, plex.tv asking to wait (a 429 with Retry-After): the 503 passes its wait on, as the start
+        // and callback routes' do (Flow.refusalRetryAfter); a 503 without one makes none up.
+        for (const [fault, retryAfter] of [
+          [Fault.rateLimited("30 seconds"), "30"],
+          [Fault.status(503), null]
+        ] as const) {
+          yield* FakePlex.fault("getServerResources", fault)
+          yield* TestClock.adjust("2 hours")
+          const unavailable = yield* serve(app, request("/me", { headers: { cookie } }))
+          yield* FakePlex.clearFaults
+          assert.strictEqual(unavailable.status, 503)
+          assert.strictEqual(unavailable.headers.get("retry-after"), retryAfter)
+          assert.strictEqual(unavailable.headers.get("cache-control"), "no-store")
+        }
         yield* removedByOwner
         yield* TestClock.adjust("1 minute")
         const denied = yield* serve(app, request("/me", { headers: { cookie } }))
@@ -5768,6 +5782,54 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           ["createPin", "RateLimited", 429, 10_000]
         )
         // The retry, due at 20 s, was given up with the start.
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "callback: under a RetryPolicy whose retry outlasts callbackWait (plex.tv's Retry-After 20 s to the PIN check), the return still ends at 15 s: PlexUnavailable, still the 429 with the wait left (5 s), the PIN cookie kept, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.fault("checkPin", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const fiber = yield* Effect.forkChild(
+          Effect.result(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          ).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("14999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "still waiting at 14,999 ms")
+        yield* TestClock.adjust("1 millis")
+        const waitUntil = Date.now() + 10_000
+        while (fiber.pollUnsafe() === undefined && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = fiber.pollUnsafe()
+        yield* Fiber.interrupt(fiber)
+        const result = done !== undefined && Exit.isSuccess(done) ? done.value : undefined
+        const error = result !== undefined && Result.isFailure(result) ? result.failure : undefined
+        // Given up while waiting out plex.tv's Retry-After: not "no answer" (NetworkError, "Plex did not answer", no
+        // Retry-After), but the 429 it was waiting out, with what is left of its wait (Flow.startTimedOut), as the start.
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, error.retryAfterMillis]
+            : [String(done)],
+          ["checkPin", "RateLimited", 429, 5_000]
+        )
+        // For now: the PIN cookie kept, the page "busy", the 503's Retry-After 5.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.strictEqual(error === undefined ? undefined : Flow.refusalRetryAfter(error), "5")
+        // The retry, due at 20 s, was given up with the return.
         yield* TestClock.adjust("60 seconds")
         assert.strictEqual(yield* asked, 1)
       }).pipe(Effect.provide(env()))
@@ -6511,6 +6573,27 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           [
             "checkPin",
             Fault.status(503, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
+          // A 403 or a 400 with a Retry-After (a CDN or a rate limiter in front of plex.tv) asks to be tried later, as
+          // at the start: busy, not a refusal (one without stays final, below).
+          [
+            "checkPin",
+            Fault.status(403, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
+          [
+            "checkPin",
+            Fault.status(400, { retryAfter: "5 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "5"
+          ],
+          // So at the user's check (getTokenDetails), whose 403 refuses no token.
+          [
+            "getTokenDetails",
+            Fault.status(403, { retryAfter: "30 seconds" }),
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
             "30"
           ],
@@ -7296,6 +7379,17 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           yield* Effect.promise(() => unavailable.text()),
           '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}'
         )
+        // No answer: no wait asked for, none made up.
+        assert.isNull(unavailable.headers.get("retry-after"))
+        yield* FakePlex.clearFaults
+        // plex.tv asking to wait (a 429 with Retry-After): the 503 carries it (Flow.refusalRetryAfter), as the start
+        // and callback routes' 503 does.
+        yield* FakePlex.fault("getServerResources", Fault.rateLimited("30 seconds"))
+        yield* TestClock.adjust("2 hours")
+        const limited = yield* call(cookie)
+        assert.strictEqual(limited.status, 503)
+        assert.strictEqual(limited.headers.get("retry-after"), "30")
+        assert.strictEqual(limited.headers.get("cache-control"), "no-store")
         yield* FakePlex.clearFaults
         yield* removedByOwner
         const denied = yield* call(cookie)

@@ -801,14 +801,17 @@ export const startAnswered = (status: number, retryAfter: string | undefined, no
  * `RetryPolicy` after up to a minute), plex.tv asked to be asked later, and the start says so as if it had not waited:
  * the answer's failure (core `classify`: `RateLimited` for a 429), its status, and what is left of its wait (at least
  * 0), so the start route's page says "busy" and its 503 carries the `Retry-After`. Otherwise plex.tv did not answer
- * in time (`startWaitFailure`, no status): no answer yet to the request in flight, or none with a `Retry-After`.
+ * in time (`noAnswer`, no status): no answer yet to the request in flight, or none with a `Retry-After`. A return's
+ * request to plex.tv that `callbackWait` ends (its PIN check) is told the same way, with `noAnswer` the
+ * `callbackWaitFailure`: "busy" with the wait left, the PIN cookie kept ({@link retriesAtReturn}), not "did not answer".
  */
 export const startTimedOut = (
   last: StartAnswer | undefined,
-  now: number
+  now: number,
+  noAnswer: string = S.startWaitFailure
 ): { readonly failure: string; readonly status?: number; readonly retryAfterMillis?: number } =>
   last?.retryAfterMillis === undefined
-    ? { failure: S.startWaitFailure }
+    ? { failure: noAnswer }
     : {
         failure: classify(last.status, [], "", {}),
         status: last.status,
@@ -957,17 +960,22 @@ export const unavailableForNow = (failure: string): boolean =>
 
 /**
  * Whether a callback that failed with `error`, its return this browser's own (cookie and `state` verified), can be
- * tried again as it is, the same return: plex.tv unavailable for now ({@link unavailableForNow}), or the app's
- * session store failing to save the session (`SessionStoreError`: the PIN was approved, access granted). The PIN
- * stays valid for its lifetime and may already be approved: reloading the return finishes the sign-in once plex.tv
- * answers or the store recovers, instead of starting again.
+ * tried again as it is, the same return: plex.tv unavailable for now ({@link unavailableForNow}, or an answer that
+ * asked to be tried later, whatever its status: a `Retry-After`, `retryAfterMillis`, as on a 403 or 400 from a CDN or
+ * a rate limiter in front of plex.tv, which the start takes for "busy" too), or the app's session store failing to
+ * save the session (`SessionStoreError`: the PIN was approved, access granted). The PIN stays valid for its lifetime
+ * and may already be approved: reloading the return finishes the sign-in once plex.tv answers or the store recovers,
+ * instead of starting again.
  */
 export const retriesAtReturn = (error: {
   readonly _tag: string
   readonly failure?: string | undefined
+  readonly retryAfterMillis?: number | undefined
 }): boolean =>
   error._tag === "SessionStoreError" ||
-  (error._tag === "PlexUnavailable" && error.failure !== undefined && unavailableForNow(error.failure))
+  (error._tag === "PlexUnavailable" &&
+    (error.retryAfterMillis !== undefined ||
+      (error.failure !== undefined && unavailableForNow(error.failure))))
 
 /**
  * Whether a callback that failed with `error` leaves the PIN-flow cookie in place: a return refused as another's
@@ -981,6 +989,7 @@ export const keepsPinCookieAfter = (error: {
   readonly _tag: string
   readonly reason?: string | undefined
   readonly failure?: string | undefined
+  readonly retryAfterMillis?: number | undefined
 }): boolean =>
   error._tag === "SignInNotStarted"
     ? error.reason !== undefined && keepsPinCookie(error.reason)
