@@ -31,6 +31,11 @@ import type { Answer, Run } from "./run.js"
 export interface Options {
   /** The environment variables the CLI sees (and no others). */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /**
+   * Called with each text written to stderr, as it is written (synchronously, in the writing fiber): a test that
+   * interrupts the run there (Ctrl-C while a note is written). As effect4/test/bin/inProcess.ts has it.
+   */
+  readonly onStderr?: ((text: string) => void) | undefined
   /** Answers typed (with Enter) once stderr shows `when` after the previous answer. */
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
@@ -119,6 +124,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
         Effect.sync(() => {
           stderr += text
           typeIfAsked()
+          options.onStderr?.(text)
         }),
       stdinEnded: Effect.sync(ended)
     })

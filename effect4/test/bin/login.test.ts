@@ -1569,27 +1569,77 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       })
   )
 
+  // The window between the save and the old token's revocation (review40d): Ctrl-C while the open-directory note was
+  // written ended the login there, the old token left valid, saved nowhere, and nothing said.
+  it.live(
+    "login --old-token revoke: Ctrl-C while the open-directory note is written, after the save: the old token is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        yield* Effect.promise(() => fs.chmod(dir, 0o755))
+        const env = { PLEX_PASSWORD: password }
+        const signIn = [
+          "--plex-tv",
+          server.plexTvUrl,
+          "--config-dir",
+          dir,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(signIn, { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        // The login's fiber, once forked.
+        const running: Array<Fiber.Fiber<unknown, unknown>> = []
+        let noted = false
+        // Ctrl-C as the note is written (in the writing fiber: the interruption is seen at the write's end).
+        const onStderr = (text: string) => {
+          const login = running[0]
+          if (!text.includes("is open to other users") || login === undefined) return
+          noted = true
+          login.interruptUnsafe()
+        }
+        const login = yield* Effect.forkChild(cli([...signIn, "--old-token", "revoke"], { env, onStderr }))
+        running.push(login)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isTrue(noted, "Ctrl-C came as the note was written")
+        const saved = (yield* readStore(dir))![tokenKey]!
+        assert.notStrictEqual(saved, old)
+        assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
+      })
+  )
+
+  // Called where Ctrl-C is held off too (login, right after the save): its bound holds all the same.
   it.effect("letFinish: Ctrl-C waits for the revocation at most 5 s, then ends it and says so", () =>
     Effect.gen(function* () {
-      const started = yield* Deferred.make<void>()
-      const ended: Array<string> = []
-      const revoking = yield* Effect.forkChild(
-        letFinish(
+      for (const region of ["interruptible", "uninterruptible"] as const) {
+        const started = yield* Deferred.make<void>()
+        const ended: Array<string> = []
+        const finishing = letFinish(
           Effect.andThen(
             Deferred.succeed(started, undefined),
             Effect.onInterrupt(Effect.never, () => Effect.sync(() => void ended.push("revocation ended")))
           ),
           Effect.sync(() => void ended.push("abandoned, said"))
         )
-      )
-      yield* Deferred.await(started)
-      revoking.interruptUnsafe()
-      yield* TestClock.adjust("4999 millis")
-      assert.isUndefined(revoking.pollUnsafe(), "still waiting at 4,999 ms")
-      assert.deepStrictEqual(ended, [])
-      yield* TestClock.adjust("1 millis")
-      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(revoking)))
-      assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"])
+        const revoking = yield* Effect.forkChild(
+          region === "interruptible" ? finishing : Effect.uninterruptible(finishing)
+        )
+        yield* Deferred.await(started)
+        revoking.interruptUnsafe()
+        yield* TestClock.adjust("4999 millis")
+        assert.isUndefined(revoking.pollUnsafe(), "still waiting at 4,999 ms")
+        assert.deepStrictEqual(ended, [], region)
+        yield* TestClock.adjust("1 millis")
+        for (let turn = 0; turn < 1_000 && revoking.pollUnsafe() === undefined; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        assert.isFalse(revoking.pollUnsafe() === undefined, `${region}: ended at 5 s`)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(revoking)), region)
+        assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"], region)
+      }
     })
   )
 
