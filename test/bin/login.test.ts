@@ -1791,3 +1791,65 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       })
   )
 })
+
+// Not concurrent: node:fs/promises's rename is replaced while it runs (as storeReads replaces it), and a test run
+// alongside that replaced it too could put back the wrong one.
+describe("plex-auth login: Ctrl-C during the store's change", { timeout: 60_000 }, () => {
+  // Ctrl-C once the store's lock was taken: the change runs to its end, the new token saved, and the token it replaced
+  // came back to a fiber already interrupted: the old token was left valid, saved nowhere, and nothing said.
+  it.scoped(
+    "login --old-token revoke: Ctrl-C while the new token replaces the old one in the file: the old token is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = [
+          "--plex-tv",
+          server.plexTvUrl,
+          "--config-dir",
+          dir,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(signIn, { env }), 0)
+        const old = (yield* readStore(dir))!.entries[tokenKey]!
+        const file = path.join(path.resolve(dir), "store.json")
+        // The login's fiber, once forked; Ctrl-C as the store's change renames its new file onto store.json.
+        const running: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+        let renaming = false
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            fsPromises.rename = new Proxy(original, {
+              apply: (target, self, args: Array<unknown>) => {
+                const login = running[0]
+                if (String(args[1]) === file && login !== undefined && !renaming) {
+                  renaming = true
+                  login.unsafeInterruptAsFork(login.id())
+                }
+                return Reflect.apply(target, self, args)
+              }
+            })
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+            })
+        )
+        const login = yield* Effect.fork(cli([...signIn, "--old-token", "revoke"], { env }))
+        running.push(login)
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(login)))
+        assert.isTrue(renaming, "Ctrl-C came as the file was replaced")
+        const saved = (yield* readStore(dir))!.entries[tokenKey]!
+        assert.notStrictEqual(saved, old, "the change ran to its end")
+        assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
+      })
+  )
+})
