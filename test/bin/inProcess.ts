@@ -36,6 +36,11 @@ export interface Options {
    * interrupts the run there (Ctrl-C while a note is written). As effect4/test/bin/inProcess.ts has it.
    */
   readonly onStderr?: ((text: string) => void) | undefined
+  /**
+   * The caller's Clock kept (a test's TestClock), not the live one the CLI otherwise runs on: a test of a wait the
+   * TestClock drives. Effect 4's in-process CLI keeps the caller's Clock always.
+   */
+  readonly callerClock?: boolean | undefined
   /** Answers typed (with Enter) once stderr shows `when` after the previous answer. */
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
@@ -160,7 +165,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       Effect.provide(environment),
       Effect.withConsole(console),
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))),
-      Effect.withClock(Clock.make()),
+      (effect) => (options.callerClock === true ? effect : Effect.withClock(effect, Clock.make())),
       (effect) =>
         options.fakeApprovesAfter === undefined
           ? effect

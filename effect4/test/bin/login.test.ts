@@ -1612,6 +1612,78 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       })
   )
 
+  // login's wiring of letFinish, on the TestClock: Ctrl-C while plex.tv never answers the old token's revocation ends
+  // the wait after 5 s, the request aborted, and says the old token may still be valid (run where Ctrl-C is held off,
+  // the revocation without letFinish's bound held the exit as long as plex.tv did not answer).
+  it.effect(
+    "login --old-token revoke: Ctrl-C while plex.tv never answers the old token's revocation: given up after 5 s, said so",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["--config-dir", dir, "login", "--password", "--login", "alice"]
+        assertExit(yield* cli(["--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        const reached = yield* Deferred.make<void>()
+        let aborted = false
+        // plex.tv: the fake, but the revocation is never answered.
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          if (request.method === "DELETE" && request.url!.startsWith("/api/v2/users/signout")) {
+            response.on("close", () => {
+              if (!response.writableFinished) aborted = true
+            })
+            Effect.runSync(Deferred.succeed(reached, undefined))
+            return
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(forwarded.status, {
+            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await forwarded.arrayBuffer()))
+        })
+        let said = ""
+        const login = yield* Effect.forkChild(
+          cli(["--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], {
+            env,
+            onStderr: (text) => void (said += text)
+          })
+        )
+        yield* Deferred.await(reached)
+        login.interruptUnsafe()
+        // A second at a time, each let run: ended once the 5 s are past, not before.
+        let seconds = 0
+        for (; seconds < 10 && login.pollUnsafe() === undefined; seconds++) {
+          for (let turn = 0; turn < 50; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          if (login.pollUnsafe() === undefined) yield* TestClock.adjust("1 second")
+        }
+        for (let turn = 0; turn < 1_000 && login.pollUnsafe() === undefined; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        const exit = login.pollUnsafe()
+        assert.isDefined(exit, "ended within 10 s of the TestClock")
+        assert.isTrue(Exit.hasInterrupts(exit!))
+        assert.isAtLeast(seconds, 5, "not before 5 s")
+        assert.include(said, Render.revokeAbandonedText)
+        for (let turn = 0; turn < 200 && !aborted; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        assert.isTrue(aborted, "the revocation's request was given up")
+        assert.isTrue(yield* server.fake.isTokenValid(old), "plex.tv never revoked the old token")
+      })
+  )
+
   // Called where Ctrl-C is held off too (login, right after the save): its bound holds all the same.
   it.effect("letFinish: Ctrl-C waits for the revocation at most 5 s, then ends it and says so", () =>
     Effect.gen(function* () {
