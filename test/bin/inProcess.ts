@@ -31,6 +31,16 @@ import type { Answer, Run } from "./run.js"
 export interface Options {
   /** The environment variables the CLI sees (and no others). */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /**
+   * Called with each text written to stderr, as it is written (synchronously, in the writing fiber): a test that
+   * interrupts the run there (Ctrl-C while a note is written). As effect4/test/bin/inProcess.ts has it.
+   */
+  readonly onStderr?: ((text: string) => void) | undefined
+  /**
+   * The caller's Clock kept (a test's TestClock), not the live one the CLI otherwise runs on: a test of a wait the
+   * TestClock drives. Effect 4's in-process CLI keeps the caller's Clock always.
+   */
+  readonly callerClock?: boolean | undefined
   /** Answers typed (with Enter) once stderr shows `when` after the previous answer. */
   readonly answers?: ReadonlyArray<Answer> | undefined
   /** stdin has ended: a prompt fails at once. */
@@ -119,6 +129,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
         Effect.sync(() => {
           stderr += text
           typeIfAsked()
+          options.onStderr?.(text)
         }),
       stdinEnded: Effect.sync(ended)
     })
@@ -154,7 +165,7 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
       Effect.provide(environment),
       Effect.withConsole(console),
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))),
-      Effect.withClock(Clock.make()),
+      (effect) => (options.callerClock === true ? effect : Effect.withClock(effect, Clock.make())),
       (effect) =>
         options.fakeApprovesAfter === undefined
           ? effect

@@ -39,6 +39,11 @@ export interface Answer {
 }
 
 export interface Options {
+  /**
+   * Called with each line written to stderr, as it is written (synchronously, in the writing fiber): a test that
+   * interrupts the run there (Ctrl-C while a note is written). As test/bin/inProcess.ts has it.
+   */
+  readonly onStderr?: ((text: string) => void) | undefined
   /** The environment variables the CLI sees (and no others). */
   readonly env?: Readonly<Record<string, string>> | undefined
   readonly answers?: ReadonlyArray<Answer> | undefined
@@ -139,7 +144,11 @@ export const cli = (args: ReadonlyArray<string>, options: Options = {}): Effect.
     })
     const console: Console.Console = Object.assign(Object.create(globalThis.console) as Console.Console, {
       log: (...parts: ReadonlyArray<unknown>) => void stdout.push(`${parts.map(String).join(" ")}\n`),
-      error: (...parts: ReadonlyArray<unknown>) => void stderr.push(`${parts.map(String).join(" ")}\n`)
+      error: (...parts: ReadonlyArray<unknown>) => {
+        const text = `${parts.map(String).join(" ")}\n`
+        stderr.push(text)
+        options.onStderr?.(text)
+      }
     })
     const environment = Layer.mergeAll(
       FileSystem.layerNoop({}),

@@ -1569,27 +1569,149 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       })
   )
 
+  // The window between the save and the old token's revocation (review40d): Ctrl-C while the open-directory note was
+  // written ended the login there, the old token left valid, saved nowhere, and nothing said.
+  it.live(
+    "login --old-token revoke: Ctrl-C while the open-directory note is written, after the save: the old token is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        yield* Effect.promise(() => fs.chmod(dir, 0o755))
+        const env = { PLEX_PASSWORD: password }
+        const signIn = [
+          "--plex-tv",
+          server.plexTvUrl,
+          "--config-dir",
+          dir,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(signIn, { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        // The login's fiber, once forked.
+        const running: Array<Fiber.Fiber<unknown, unknown>> = []
+        let noted = false
+        // Ctrl-C as the note is written (in the writing fiber: the interruption is seen at the write's end).
+        const onStderr = (text: string) => {
+          const login = running[0]
+          if (!text.includes("is open to other users") || login === undefined) return
+          noted = true
+          login.interruptUnsafe()
+        }
+        const login = yield* Effect.forkChild(cli([...signIn, "--old-token", "revoke"], { env, onStderr }))
+        running.push(login)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isTrue(noted, "Ctrl-C came as the note was written")
+        const saved = (yield* readStore(dir))![tokenKey]!
+        assert.notStrictEqual(saved, old)
+        assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
+      })
+  )
+
+  // login's wiring of letFinish, on the TestClock: Ctrl-C while plex.tv never answers the old token's revocation ends
+  // the wait after 5 s, the request aborted, and says the old token may still be valid (run where Ctrl-C is held off,
+  // the revocation without letFinish's bound held the exit as long as plex.tv did not answer).
+  it.effect(
+    "login --old-token revoke: Ctrl-C while plex.tv never answers the old token's revocation: given up after 5 s, said so",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = ["--config-dir", dir, "login", "--password", "--login", "alice"]
+        assertExit(yield* cli(["--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        const reached = yield* Deferred.make<void>()
+        let aborted = false
+        // plex.tv: the fake, but the revocation is never answered.
+        const plexTv = yield* loopbackPlexTv(async (request, response) => {
+          const chunks: Array<Buffer> = []
+          for await (const chunk of request) chunks.push(chunk as Buffer)
+          if (request.method === "DELETE" && request.url!.startsWith("/api/v2/users/signout")) {
+            response.on("close", () => {
+              if (!response.writableFinished) aborted = true
+            })
+            Effect.runSync(Deferred.succeed(reached, undefined))
+            return
+          }
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(request.headers)) {
+            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+              headers.set(name, value)
+            }
+          }
+          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+            method: request.method!,
+            headers,
+            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+          })
+          response.writeHead(forwarded.status, {
+            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+          })
+          response.end(Buffer.from(await forwarded.arrayBuffer()))
+        })
+        let said = ""
+        const login = yield* Effect.forkChild(
+          cli(["--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], {
+            env,
+            onStderr: (text) => void (said += text)
+          })
+        )
+        yield* Deferred.await(reached)
+        login.interruptUnsafe()
+        // A second at a time, each let run: ended once the 5 s are past, not before.
+        let seconds = 0
+        for (; seconds < 10 && login.pollUnsafe() === undefined; seconds++) {
+          for (let turn = 0; turn < 50; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          if (login.pollUnsafe() === undefined) yield* TestClock.adjust("1 second")
+        }
+        for (let turn = 0; turn < 1_000 && login.pollUnsafe() === undefined; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        const exit = login.pollUnsafe()
+        assert.isDefined(exit, "ended within 10 s of the TestClock")
+        assert.isTrue(Exit.hasInterrupts(exit!))
+        assert.isAtLeast(seconds, 5, "not before 5 s")
+        assert.include(said, Render.revokeAbandonedText)
+        for (let turn = 0; turn < 200 && !aborted; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        assert.isTrue(aborted, "the revocation's request was given up")
+        assert.isTrue(yield* server.fake.isTokenValid(old), "plex.tv never revoked the old token")
+      })
+  )
+
+  // Called where Ctrl-C is held off too (login, right after the save): its bound holds all the same.
   it.effect("letFinish: Ctrl-C waits for the revocation at most 5 s, then ends it and says so", () =>
     Effect.gen(function* () {
-      const started = yield* Deferred.make<void>()
-      const ended: Array<string> = []
-      const revoking = yield* Effect.forkChild(
-        letFinish(
+      for (const region of ["interruptible", "uninterruptible"] as const) {
+        const started = yield* Deferred.make<void>()
+        const ended: Array<string> = []
+        const finishing = letFinish(
           Effect.andThen(
             Deferred.succeed(started, undefined),
             Effect.onInterrupt(Effect.never, () => Effect.sync(() => void ended.push("revocation ended")))
           ),
           Effect.sync(() => void ended.push("abandoned, said"))
         )
-      )
-      yield* Deferred.await(started)
-      revoking.interruptUnsafe()
-      yield* TestClock.adjust("4999 millis")
-      assert.isUndefined(revoking.pollUnsafe(), "still waiting at 4,999 ms")
-      assert.deepStrictEqual(ended, [])
-      yield* TestClock.adjust("1 millis")
-      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(revoking)))
-      assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"])
+        const revoking = yield* Effect.forkChild(
+          region === "interruptible" ? finishing : Effect.uninterruptible(finishing)
+        )
+        yield* Deferred.await(started)
+        revoking.interruptUnsafe()
+        yield* TestClock.adjust("4999 millis")
+        assert.isUndefined(revoking.pollUnsafe(), "still waiting at 4,999 ms")
+        assert.deepStrictEqual(ended, [], region)
+        yield* TestClock.adjust("1 millis")
+        for (let turn = 0; turn < 1_000 && revoking.pollUnsafe() === undefined; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        assert.isFalse(revoking.pollUnsafe() === undefined, `${region}: ended at 5 s`)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(revoking)), region)
+        assert.deepStrictEqual(ended, ["revocation ended", "abandoned, said"], region)
+      }
     })
   )
 
@@ -1700,6 +1822,68 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
           "nothing saved"
         )
+      })
+  )
+})
+
+// Not concurrent: node:fs/promises's rename is replaced while it runs (as storeReads replaces it), and a test run
+// alongside that replaced it too could put back the wrong one.
+describe("plex-auth (Effect 4) login: Ctrl-C during the store's change", { timeout: 60_000 }, () => {
+  // Ctrl-C once the store's lock was taken: the change runs to its end, the new token saved, and the token it replaced
+  // came back to a fiber already interrupted: the old token was left valid, saved nowhere, and nothing said.
+  it.live(
+    "login --old-token revoke: Ctrl-C while the new token replaces the old one in the file: the old token is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = [
+          "--plex-tv",
+          server.plexTvUrl,
+          "--config-dir",
+          dir,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(signIn, { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        const file = path.join(path.resolve(dir), "store.json")
+        // The login's fiber, once forked; Ctrl-C as the store's change renames its new file onto store.json.
+        const running: Array<Fiber.Fiber<unknown, unknown>> = []
+        let renaming = false
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            fsPromises.rename = new Proxy(original, {
+              apply: (target, self, args: Array<unknown>) => {
+                const login = running[0]
+                if (String(args[1]) === file && login !== undefined && !renaming) {
+                  renaming = true
+                  login.interruptUnsafe()
+                }
+                return Reflect.apply(target, self, args)
+              }
+            })
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+            })
+        )
+        const login = yield* Effect.forkChild(cli([...signIn, "--old-token", "revoke"], { env }))
+        running.push(login)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isTrue(renaming, "Ctrl-C came as the file was replaced")
+        const saved = (yield* readStore(dir))![tokenKey]!
+        assert.notStrictEqual(saved, old, "the change ran to its end")
+        assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+        assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
       })
   )
 })

@@ -69,10 +69,13 @@ export class Session extends Context.Tag("plex-auth/Session")<
     readonly authAppUrl: string | undefined
     /**
      * Saves `token` as the session's token and answers the token it replaced (undefined: none), read and written
-     * in one change under the store's lock: of logins run at once, each learns what it really replaced.
+     * in one change under the store's lock: of logins run at once, each learns what it really replaced. `saved` is
+     * called with that token the moment the change is made, even when Ctrl-C interrupted the save once the lock was
+     * taken (the change runs to its end, and its answer is lost to an interrupted fiber): login revokes it all the same.
      */
     readonly swapToken: (
-      token: Redacted.Redacted<string>
+      token: Redacted.Redacted<string>,
+      saved?: (replaced: Redacted.Redacted<string> | undefined) => void
     ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
     /**
      * What to say once a token is saved, when the directory is one the user chose (`--config-dir`) that others may
@@ -251,7 +254,11 @@ const commandStore = (
   {
     readonly store: KeyValueStore.KeyValueStore
     readonly reading: Store.FirstReads
-    readonly swap: (key: string, value: string) => Effect.Effect<string | undefined, CliFailure>
+    readonly swap: (
+      key: string,
+      value: string,
+      saved?: (previous: string | undefined) => void
+    ) => Effect.Effect<string | undefined, CliFailure>
   },
   CliFailure
 > =>
@@ -304,7 +311,11 @@ const commandStore = (
     // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
     // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
     const core = Store.open(directory, { isDefault })
-    const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
+    const swap = (
+      key: string,
+      value: string,
+      saved?: (previous: string | undefined) => void
+    ): Effect.Effect<string | undefined, CliFailure> =>
       Effect.flatMap(Effect.runtime<never>(), (runtime) => {
         reading.forget(key)
         return Effect.async<string | undefined, CliFailure>((resume) => {
@@ -313,7 +324,10 @@ const commandStore = (
           const onWait = (method: string, holder: string) =>
             Runtime.runSync(runtime)(Effect.logDebug(Store.lockWaitMessage(method, holder)))
           const done = core.swap(key, value, { signal: controller.signal, onWait }).then(
-            (previous) => resume(Effect.succeed(previous)),
+            (previous) => {
+              saved?.(previous)
+              resume(Effect.succeed(previous))
+            },
             (error: unknown) =>
               resume(
                 error instanceof Store.StoreError
@@ -421,9 +435,16 @@ export const layer = (
         fake,
         scenarios,
         authAppUrl,
-        swapToken: (token) =>
-          Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
-            previous === undefined ? undefined : Redacted.make(previous)
+        swapToken: (token, saved) =>
+          Effect.map(
+            swap(
+              tokenKey,
+              Redacted.value(token),
+              saved === undefined
+                ? undefined
+                : (previous) => saved(previous === undefined ? undefined : Redacted.make(previous))
+            ),
+            (previous) => (previous === undefined ? undefined : Redacted.make(previous))
           ),
         openDirectoryNote: Option.isNone(globals.configDir)
           ? Effect.succeed(undefined)

@@ -256,16 +256,17 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
  * `effect` (the revocation of a token saved nowhere, the old one `login` replaced), run apart: Ctrl-C while it runs
  * lets it finish, for at most {@link Render.unsavedRevokeWaitMillis}, then ends it and runs `abandoned`. Ended at
  * once, its request aborted, it would leave that token valid, held by nothing, and nothing said. As the password
- * sign-in's {@link Hold}: the effect and the wait stay interruptible (Effect 3's timeout waits for what it cannot
- * interrupt). As src/bin/internal/commands.ts has it.
+ * sign-in's {@link Hold}: the effect and the wait are interruptible (Effect 3's timeout waits for what it cannot
+ * interrupt), made so, not restored: `login` calls it where Ctrl-C is held off (from the save's end, so that no Ctrl-C
+ * falls between the save and the revocations), and it keeps its bound there; a Ctrl-C held off ends the wait at once. As src/bin/internal/commands.ts has it.
  */
 export const letFinish = <E, R, R2 = never>(
   effect: Effect.Effect<void, E, R>,
   abandoned: Effect.Effect<void, never, R2> = Effect.void
 ): Effect.Effect<void, E, R | R2> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.forkDetach(restore(effect)), (fiber) =>
-      restore(Fiber.join(fiber)).pipe(
+  Effect.uninterruptible(
+    Effect.flatMap(Effect.forkDetach(Effect.interruptible(effect)), (fiber) =>
+      Effect.interruptible(Fiber.join(fiber)).pipe(
         Effect.onInterrupt(() =>
           Effect.flatMap(
             Effect.timeoutOption(
@@ -433,89 +434,113 @@ const login = Command.make(
                   ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
             }
           }
-          // Saved in one change under the store's lock, which says which token it replaced: the one read above, or
-          // one another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares.
-          // Not saved (the store failed, or Ctrl-C from the sign-in's answer on): the new token is revoked, never
-          // left valid and held by nothing.
-          const [token, replaced] = yield* signInThenSave(
-            (
-              hold
-            ): Effect.Effect<
-              Redacted.Redacted<string>,
-              CliFailure,
-              Effect.Services<ReturnType<typeof passwordLogin | typeof pinLogin>>
-            > =>
-              options.password
-                ? plexFailure(
-                    passwordLogin({ login: options.login, rememberMe: !options.noRememberMe, hold })
-                  )
-                : plexFailure(pinLogin(session, { linkCode: options.linkCode, hold })),
-            (token) => session.swapToken(token),
-            // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save waits
-            // for the store's lock), unless the store holds the token all the same (Ctrl-C once the lock was taken:
-            // the change runs to its end). The revocation is bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits.
-            (token, cause) =>
-              Effect.flatMap(
-                Effect.map(Effect.option(session.store.get(session.tokenKey)), Option.getOrUndefined),
-                (saved) =>
-                  saved === Redacted.value(token)
-                    ? Effect.void
-                    : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say)
-              )
-          )
-          yield* sayOpenDirectory(session)
-          const outcome = Render.replacedTokenOutcome({
-            before: before === undefined ? undefined : Redacted.value(before),
-            beforeInvalid: previous === "invalid",
-            decision,
-            oldToken: Option.getOrUndefined(options.oldToken),
-            replaced: replaced === undefined ? undefined : Redacted.value(replaced),
-            token: Redacted.value(token)
-          })
-          if (outcome.note !== undefined) yield* say(outcome.note)
-          previous = outcome.previous
-          // The tokens this login revokes, saved nowhere now: Ctrl-C lets their revocation finish (letFinish).
-          yield* letFinish(
-            Effect.gen(function* () {
-              if (outcome.revoke && replaced !== undefined) {
-                // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a login that
-                // replaced that token too and revoked it as the token it was asked about, revokeAsked below; the
-                // account's page at plex.tv): said so, not said revoked by this login (previous "invalid", as for a token
-                // refused as it started).
-                const revoked = yield* PlexAuth.signOut().pipe(
-                  Credentials.withToken(replaced),
-                  Effect.as<"revoked" | "refused" | "failed">("revoked"),
-                  Effect.catch((error) =>
-                    error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                      ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
-                      : Effect.as(
-                          say(Render.revokeOldFailedText(fromPlexError(error).message)),
-                          "failed" as const
-                        )
-                  )
-                )
-                previous =
-                  revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
-              }
-              // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by
-              // another login: the user's, saved nowhere, and valid unless that login revoked it
-              // (Render.replacedTokenOutcome).
-              if (outcome.revokeAsked === true && before !== undefined) {
-                const result = yield* PlexAuth.signOut().pipe(
-                  Credentials.withToken(before),
-                  Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
-                  Effect.catch((error) =>
-                    Effect.succeed(
+          // What follows the save: the open-directory note, the note on a token another login saved meanwhile, the
+          // revocations; run apart (letFinish), Ctrl-C letting it finish, 5 s at most.
+          const afterSave = (
+            token: Redacted.Redacted<string>,
+            replaced: Redacted.Redacted<string> | undefined
+          ) =>
+            letFinish(
+              Effect.gen(function* () {
+                yield* sayOpenDirectory(session)
+                const outcome = Render.replacedTokenOutcome({
+                  before: before === undefined ? undefined : Redacted.value(before),
+                  beforeInvalid: previous === "invalid",
+                  decision,
+                  oldToken: Option.getOrUndefined(options.oldToken),
+                  replaced: replaced === undefined ? undefined : Redacted.value(replaced),
+                  token: Redacted.value(token)
+                })
+                if (outcome.note !== undefined) yield* say(outcome.note)
+                previous = outcome.previous
+                if (outcome.revoke && replaced !== undefined) {
+                  // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a
+                  // login that replaced that token too and revoked it as the token it was asked about, revokeAsked
+                  // below; the account's page at plex.tv): said so, not said revoked by this login (previous
+                  // "invalid", as for a token refused as it started).
+                  const revoked = yield* PlexAuth.signOut().pipe(
+                    Credentials.withToken(replaced),
+                    Effect.as<"revoked" | "refused" | "failed">("revoked"),
+                    Effect.catch((error) =>
                       error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                        ? ("refused" as const)
-                        : { failure: fromPlexError(error).message }
+                        ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
+                        : Effect.as(
+                            say(Render.revokeOldFailedText(fromPlexError(error).message)),
+                            "failed" as const
+                          )
                     )
                   )
+                  previous =
+                    revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
+                }
+                // The token the user answered "revoke" about (or passed --old-token revoke), replaced meanwhile by
+                // another login: the user's, saved nowhere, and valid unless that login revoked it
+                // (Render.replacedTokenOutcome).
+                if (outcome.revokeAsked === true && before !== undefined) {
+                  const result = yield* PlexAuth.signOut().pipe(
+                    Credentials.withToken(before),
+                    Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
+                    Effect.catch((error) =>
+                      Effect.succeed(
+                        error._tag === "Unauthorized" && tokenRefusedBy(error.status)
+                          ? ("refused" as const)
+                          : { failure: fromPlexError(error).message }
+                      )
+                    )
+                  )
+                  yield* say(Render.askedTokenRevokedText(result))
+                }
+              }),
+              say(Render.revokeAbandonedText)
+            )
+          // The change that saved the token, once made (swapToken's `saved`): known even to a save Ctrl-C interrupted.
+          let swapped: { readonly replaced: Redacted.Redacted<string> | undefined } | undefined
+          // Saved in one change under the store's lock, which says which token it replaced: the one read above, or one
+          // another login saved meanwhile (Render.replacedTokenOutcome), none of them left unrevoked unawares. Not
+          // saved (the store failed, or Ctrl-C from the sign-in's answer on): the new token is revoked, never left
+          // valid and held by nothing. Saved: afterSave runs from the save's end, where Ctrl-C is held off
+          // (uninterruptibleMask, the sign-in and the save restored), or from `unsaved` with the token the change
+          // replaced (swapped) when Ctrl-C came once the store's lock was taken (the change runs to its end). A Ctrl-C
+          // between the save and the revocations left the old token valid, saved nowhere, and nothing said.
+          const [token] = yield* Effect.uninterruptibleMask((restore) =>
+            Effect.tap(
+              restore(
+                signInThenSave(
+                  (
+                    hold
+                  ): Effect.Effect<
+                    Redacted.Redacted<string>,
+                    CliFailure,
+                    Effect.Services<ReturnType<typeof passwordLogin | typeof pinLogin>>
+                  > =>
+                    options.password
+                      ? plexFailure(
+                          passwordLogin({ login: options.login, rememberMe: !options.noRememberMe, hold })
+                        )
+                      : plexFailure(pinLogin(session, { linkCode: options.linkCode, hold })),
+                  (token) =>
+                    session.swapToken(token, (replaced) => {
+                      swapped = { replaced }
+                    }),
+                  // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save
+                  // waits for the store's lock), unless the store holds the token all the same (Ctrl-C once the lock
+                  // was taken: the change runs to its end). The revocation is bounded (Render.unsavedRevokeWaitMillis):
+                  // Ctrl-C waits.
+                  (token, cause) =>
+                    Effect.flatMap(
+                      Effect.map(Effect.option(session.store.get(session.tokenKey)), Option.getOrUndefined),
+                      (saved) =>
+                        saved === Redacted.value(token)
+                          ? // Saved (Ctrl-C once the store's lock was taken): what follows the save, as below.
+                            swapped === undefined
+                            ? Effect.void
+                            : afterSave(token, swapped.replaced)
+                          : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say)
+                    )
                 )
-                yield* say(Render.askedTokenRevokedText(result))
-              }
-            }),
-            say(Render.revokeAbandonedText)
+              ),
+              ([token, replaced]) => afterSave(token, replaced)
+            )
           )
           const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
           if (session.fake !== undefined) {

@@ -281,7 +281,11 @@ const commandStore = (
     // A swap (login's save) is one change of the core store under its lock, as the library's store makes each of
     // its own; interrupted, it ends a wait for the lock, and a change under way runs to its end.
     const core = Store.open(directory, { isDefault })
-    const swap = (key: string, value: string): Effect.Effect<string | undefined, CliFailure> =>
+    const swap = (
+      key: string,
+      value: string,
+      saved?: (previous: string | undefined) => void
+    ): Effect.Effect<string | undefined, CliFailure> =>
       Effect.flatMap(Effect.context<never>(), (context) => {
         reading.forget(key)
         return Effect.callback<string | undefined, CliFailure>((resume) => {
@@ -290,7 +294,10 @@ const commandStore = (
           const onWait = (method: string, holder: string) =>
             Effect.runSyncWith(context)(Effect.logDebug(Store.lockWaitMessage(method, holder)))
           const done = core.swap(key, value, { signal: controller.signal, onWait }).then(
-            (previous) => resume(Effect.succeed(previous)),
+            (previous) => {
+              saved?.(previous)
+              resume(Effect.succeed(previous))
+            },
             (error: unknown) =>
               resume(
                 error instanceof Store.StoreError
@@ -324,10 +331,13 @@ export interface Session {
   readonly authAppUrl: string | undefined
   /**
    * Saves `token` as the session's token and answers the token it replaced (undefined: none), read and written in
-   * one change under the store's lock: of logins run at once, each learns what it really replaced.
+   * one change under the store's lock: of logins run at once, each learns what it really replaced. `saved` is called
+   * with that token the moment the change is made, even when Ctrl-C interrupted the save once the lock was taken (the
+   * change runs to its end, and its answer is lost to an interrupted fiber): login revokes it all the same.
    */
   readonly swapToken: (
-    token: Redacted.Redacted<string>
+    token: Redacted.Redacted<string>,
+    saved?: (replaced: Redacted.Redacted<string> | undefined) => void
   ) => Effect.Effect<Redacted.Redacted<string> | undefined, CliFailure>
   /**
    * What to say once a token is saved, when the directory is one the user chose (`--config-dir`) that others may
@@ -418,9 +428,16 @@ export const inSession = <A, E, R>(
         scenarios,
         json: globals.json,
         authAppUrl,
-        swapToken: (token) =>
-          Effect.map(swap(tokenKey, Redacted.value(token)), (previous) =>
-            previous === undefined ? undefined : Redacted.make(previous)
+        swapToken: (token, saved) =>
+          Effect.map(
+            swap(
+              tokenKey,
+              Redacted.value(token),
+              saved === undefined
+                ? undefined
+                : (previous) => saved(previous === undefined ? undefined : Redacted.make(previous))
+            ),
+            (previous) => (previous === undefined ? undefined : Redacted.make(previous))
           ),
         openDirectoryNote: Option.isNone(globals.configDir)
           ? Effect.succeed(undefined)
