@@ -2342,7 +2342,25 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
         assert.strictEqual((yield* failure(signIn("alice")))._tag, "PlexUnavailable")
         yield* TestClock.adjust("2 hours")
-        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
+        const unavailable = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(
+          unavailable._tag === "PlexUnavailable" && [unavailable.status, unavailable.retryAfterMillis],
+          [403, undefined]
+        )
+        // A 403 with a Retry-After (a CDN or rate limiter in front of plex.tv) asks to be tried later: the 503 says
+        // when (retryAfterMillis, the Retry-After of the routes' and middlewares' 503), at a return too.
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.status(403, { retryAfter: "30 seconds" }))
+        const busy = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(
+          busy._tag === "PlexUnavailable" && [busy.operation, busy.status, busy.retryAfterMillis],
+          ["checkAccess", 403, 30_000]
+        )
+        const busyReturn = yield* failure(signIn("alice"))
+        assert.deepStrictEqual(
+          busyReturn._tag === "PlexUnavailable" && [busyReturn.operation, busyReturn.retryAfterMillis],
+          ["checkAccess", 30_000]
+        )
         yield* FakePlex.clearFaults
         assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
       }).pipe(Effect.provide(env()))
@@ -6598,6 +6616,13 @@ describe("WebSignIn middleware and routes", () => {
           // So at the user's check (getTokenDetails), whose 403 refuses no token.
           [
             "getTokenDetails",
+            Fault.status(403, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
+          // And at the access check (ServerAccess's Unknown carries the wait).
+          [
+            "getServerResources",
             Fault.status(403, { retryAfter: "30 seconds" }),
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
             "30"
