@@ -917,7 +917,8 @@ describe("WebSignIn.callback (Effect 4)", () => {
   )
 
   // plex.tv refuses a token with 401 (422 "Invalid token", 498), and with a 403 what a valid token's account may not
-  // do (or a proxy does): no verdict on the new token, so the sign-in is unavailable for now, not refused.
+  // do (or a proxy does): no verdict on the new token, so PlexUnavailable, not SignInNotApproved ("for now", the PIN
+  // cookie kept, only with a Retry-After: the routes' tests below).
   it.effect(
     "a 403 reading the new token's account is PlexUnavailable (getTokenDetails), not SignInNotApproved",
     () =>
@@ -927,6 +928,10 @@ describe("WebSignIn.callback (Effect 4)", () => {
         assert.deepStrictEqual(
           [error._tag, error._tag === "PlexUnavailable" && error.operation],
           ["PlexUnavailable", "getTokenDetails"]
+        )
+        // No Retry-After: not "for now" (Flow.retriesAtReturn), the refusal final.
+        assert.isTrue(
+          error._tag === "PlexUnavailable" && error.status === 403 && !("retryAfterMillis" in error)
         )
       }).pipe(Effect.provide(env()))
   )
@@ -6669,6 +6674,37 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           ["__Host-plex_session_pin", 0],
           ["plex_session_pin", 0]
         ])
+
+        // So is a 403 without a Retry-After at the user or access check: it refuses no token (PlexUnavailable, not
+        // SignInNotApproved), but the same token asking again from this app gets the same 403 (python-plexapi reads a
+        // 403 as BadRequest and never retries it; @ctrl/plex's ofetch retries no 403): the cookie deleted, "Start
+        // again" the page's way on, as at the PIN check and the start ("trying again will not help").
+        for (const target of ["getTokenDetails", "getServerResources"] as const) {
+          const forbidden = yield* begin
+          yield* FakePlex.fault(target, Fault.status(403, { code: 1000, message: "Forbidden" }))
+          const response = yield* serve(
+            app,
+            request(forbidden.path, { headers: { cookie: forbidden.cookie } })
+          )
+          yield* FakePlex.clearFaults
+          assert.strictEqual(response.status, 503, target)
+          assert.strictEqual(response.headers.get("retry-after"), null, target)
+          const page = yield* Effect.promise(() => response.text())
+          assert.include(
+            page,
+            "Plex could not finish your sign-in just now. Please start again in a moment.",
+            target
+          )
+          assert.notInclude(page, `href="${forbidden.path}">Try again</a>`, target)
+          assert.deepStrictEqual(
+            setCookies(response),
+            [
+              ["__Host-plex_session_pin", 0],
+              ["plex_session_pin", 0]
+            ],
+            target
+          )
+        }
 
         // A kept cookie lives no longer than the PIN: past its signed expiry the return is refused and it is deleted.
         const third = yield* begin
