@@ -44,6 +44,7 @@ import * as P from "../../src/core/decodeSchemas.js"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials } from "./Credentials.js"
 import { JwtHost } from "./internal/jwtHost.js"
+import { answers } from "./internal/answers.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import { CurrentRetryPolicy } from "./internal/retry.js"
@@ -151,6 +152,14 @@ export interface InvalidToken {
 export interface Unknown {
   readonly _tag: "Unknown"
   readonly error: PlexError
+  /**
+   * The wait plex.tv's answer asked for in its `Retry-After` header, in
+   * milliseconds from when it came, whatever its status (a 429, a 503, a 403
+   * from a CDN or rate limiter in front of plex.tv): it asks to be tried
+   * later. Absent when the answer had none, or there was no answer (only
+   * {@link check}'s answers, and a checker's, carry it).
+   */
+  readonly retryAfterMillis?: number | undefined
 }
 
 /**
@@ -191,11 +200,16 @@ export const accessIn = (
   return Facts.accessIn(devices, machineIdentifier)
 }
 
-/** The answer a failure gives: a refused token is `InvalidToken`, anything else (a 403 too) `Unknown`. */
-const failed = (error: PlexError): InvalidToken | Unknown =>
+/**
+ * The answer a failure gives: a refused token is `InvalidToken`, anything else (a 403 too) `Unknown`, with the wait
+ * plex.tv's answer asked for (`retryAfterMillis`, internal/answers.ts) when it asked for one.
+ */
+const failed = (error: PlexError, retryAfterMillis: number | undefined): InvalidToken | Unknown =>
   error._tag === "Unauthorized" && Facts.failure(error._tag, error.status) === "InvalidToken"
     ? { _tag: "InvalidToken", error }
-    : { _tag: "Unknown", error }
+    : retryAfterMillis === undefined
+      ? { _tag: "Unknown", error }
+      : { _tag: "Unknown", error, retryAfterMillis }
 
 const machineId = (operation: string, value: unknown): Effect.Effect<string, InvalidInput> => {
   const id = Facts.machineIdentifier(value)
@@ -235,9 +249,13 @@ export const check = (
   machineIdentifier: string
 ): Effect.Effect<Access, InvalidInput, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(machineId("ServerAccess.check", machineIdentifier), (id) =>
-    Effect.match(Resources.list(), {
-      onFailure: failed,
-      onSuccess: (devices): Access => accessIn(devices, id)
+    Effect.suspend(() => {
+      // plex.tv's answers watched (one watcher per run): a failure's Unknown carries the Retry-After of the answer.
+      const watched = answers()
+      return Effect.match(watched.watch(Resources.list()), {
+        onFailure: (error) => failed(error, watched.waitOf(error)),
+        onSuccess: (devices): Access => accessIn(devices, id)
+      })
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal" }))
 

@@ -48,7 +48,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Cookies from "effect/http/Cookies"
 import * as Headers from "effect/http/Headers"
-import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as HttpEffect from "effect/http/HttpEffect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
@@ -63,6 +63,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
+import { answers } from "./internal/answers.js"
 import * as AuthAppUrl from "./internal/authAppUrl.js"
 import { tagNamed } from "./internal/errorName.js"
 import { interruptWithoutWaiting } from "./internal/interruptWithoutWaiting.js"
@@ -909,8 +910,9 @@ const makeWith = (
       }) =>
         // `status` only when plex.tv answered: no key otherwise, so the error's JSON body stays what it was (Effect
         // 4's HttpApi JSON codec writes a `status` key holding undefined as `"status":null`; Effect 3's drops it).
-        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After: the start's (`retryAfterMillis`,
-        // read for any status), else the error's own (a `RateLimited` or `Unexpected` at a return), so a return's
+        // `retryAfterMillis` likewise only when plex.tv's answer had a Retry-After: the one read for any status
+        // (`retryAfterMillis`: internal/answers.ts, or ServerAccess's Unknown), else the error's own (a `RateLimited`
+        // or `Unexpected` at a return), so a return's
         // page says "later" as the start's does (Pages.refusalFor).
         new PlexUnavailable({
           operation: op,
@@ -920,36 +922,6 @@ const makeWith = (
             ? {}
             : { retryAfterMillis: retryAfterMillis ?? error.retryAfterMillis })
         })
-    // plex.tv's last answer to the requests `watch` is given (Flow.StartAnswer: its status, its Retry-After, when it
-    // came), none while a request waits for one (a RetryPolicy's retry included): the library's error for a 403 or a
-    // 400 does not carry its `Retry-After`, and an answer that asks to be tried later is no refusal for good, nor is a
-    // wait that ends while waiting that out (Flow.startTimedOut). The start's PIN request, a return's PIN check and
-    // user.
-    const answers = () => {
-      let last: Flow.StartAnswer | undefined
-      const watch = <A, E, R>(request: Effect.Effect<A, E, R>) =>
-        request.pipe(
-          Effect.updateService(HttpClient.HttpClient, (client) =>
-            client.pipe(
-              HttpClient.tapRequest(() =>
-                Effect.sync(() => {
-                  last = undefined
-                })
-              ),
-              HttpClient.tap((response) =>
-                Effect.map(Clock.currentTimeMillis, (now) => {
-                  last = Flow.startAnswered(response.status, response.headers["retry-after"], now)
-                })
-              )
-            )
-          )
-        )
-      // The wait the last answer asked for, when the failure is an answer (a status): one that got none (a connection
-      // refused, a timeout) after an answer with a Retry-After (a 429 retried) asked for no wait.
-      const waitOf = (error: { readonly _tag: string; readonly status?: number | undefined }) =>
-        error.status === undefined ? undefined : last?.retryAfterMillis
-      return { watch, waitOf, last: () => last }
-    }
     // One of the callback's requests to plex.tv, waited for only as long as is left of the callback's `callbackWait`
     // (until `deadline`): a plex.tv that hangs is unavailable for now (the routes' 503 page, the PIN cookie kept), not a
     // 30-second wait (the per-attempt timeout). None left: unavailable at once, the request not sent. Ended while
@@ -1712,8 +1684,9 @@ const makeWith = (
           case "InvalidToken":
             return yield* tokenRefused()
           case "Unknown":
-            // The status plex.tv answered with, when it answered, as createPin's, checkPin's and getTokenDetails'.
-            return yield* unavailable("checkAccess")(access.error)
+            // The status plex.tv answered with, when it answered, as createPin's, checkPin's and getTokenDetails', and
+            // the wait it asked for (a 403 with a Retry-After too): "for now", the PIN cookie kept.
+            return yield* unavailable("checkAccess", access.retryAfterMillis)(access.error)
         }
 
         // A new session id at every sign-in (no fixation); a session this browser had before ends.
@@ -1875,7 +1848,13 @@ const makeWith = (
                 new Unauthenticated({ reason: again._tag === "Missing" ? "SessionNotFound" : "Invalid" })
               )
             }
-            return yield* unavailable("checkAccess")(failed)
+            // The wait plex.tv's answer asked for (a 403's Retry-After too): the 503's Retry-After.
+            return yield* unavailable(
+              "checkAccess",
+              Option.isSome(checked) && checked.value._tag === "Unknown"
+                ? checked.value.retryAfterMillis
+                : undefined
+            )(failed)
           }
         }
         if (outcome.refreshed) {

@@ -75,6 +75,36 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  // An answer that asks to be tried later (a Retry-After, on a 403 from a CDN or rate limiter in front of plex.tv too)
+  // says so: the Unknown carries the wait (`retryAfterMillis`), as WebSignIn's start and PIN check read it, so a
+  // return keeps its PIN cookie and authenticate's 503 carries the Retry-After. None without one.
+  it.scoped(
+    "an Unknown carries the wait plex.tv's answer asked for (Retry-After, a 403's too), through the checker's cache",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const checker = yield* as("kids")(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+        const kids = yield* token("kids")
+        yield* loopback.fake.fault("getServerResources", Fault.status(403, { retryAfter: "30 seconds" }), {
+          times: 1
+        })
+        const busy = yield* checker.check(kids)
+        assert.deepStrictEqual(busy._tag === "Unknown" && [busy.error._tag, busy.retryAfterMillis], [
+          "Unauthorized",
+          30_000
+        ])
+        yield* loopback.fake.fault("getServerResources", Fault.status(403), { times: 1 })
+        const forbidden = yield* as("kids")(ServerAccess.check(id))
+        assert.isTrue(forbidden._tag === "Unknown" && !("retryAfterMillis" in forbidden))
+        yield* loopback.fake.fault("getServerResources", Fault.status(503, { retryAfter: "5 seconds" }), {
+          times: 1
+        })
+        const unavailable = yield* as("kids")(ServerAccess.check(id))
+        assert.strictEqual(unavailable._tag === "Unknown" && unavailable.retryAfterMillis, 5_000)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer

@@ -928,7 +928,8 @@ describe("WebSignIn.callback", () => {
   )
 
   // plex.tv refuses a token with 401 (422 "Invalid token", 498), and with a 403 what a valid token's account may not
-  // do (or a proxy does): no verdict on the new token, so the sign-in is unavailable for now, not refused.
+  // do (or a proxy does): no verdict on the new token, so PlexUnavailable, not SignInNotApproved ("for now", the PIN
+  // cookie kept, only with a Retry-After: the routes' tests below).
   it.effect(
     "a 403 reading the new token's account is PlexUnavailable (getTokenDetails), not SignInNotApproved",
     () =>
@@ -938,6 +939,10 @@ describe("WebSignIn.callback", () => {
         assert.deepStrictEqual(
           [error._tag, error._tag === "PlexUnavailable" && error.operation],
           ["PlexUnavailable", "getTokenDetails"]
+        )
+        // No Retry-After: not "for now" (Flow.retriesAtReturn), the refusal final.
+        assert.isTrue(
+          error._tag === "PlexUnavailable" && error.status === 403 && !("retryAfterMillis" in error)
         )
       }).pipe(Effect.provide(env()))
   )
@@ -2342,7 +2347,25 @@ describe("WebSignIn sessions", () => {
         assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
         assert.strictEqual((yield* failure(signIn("alice")))._tag, "PlexUnavailable")
         yield* TestClock.adjust("2 hours")
-        assert.strictEqual((yield* failure(service.authenticate(cookie)))._tag, "PlexUnavailable")
+        const unavailable = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(
+          unavailable._tag === "PlexUnavailable" && [unavailable.status, unavailable.retryAfterMillis],
+          [403, undefined]
+        )
+        // A 403 with a Retry-After (a CDN or rate limiter in front of plex.tv) asks to be tried later: the 503 says
+        // when (retryAfterMillis, the Retry-After of the routes' and middlewares' 503), at a return too.
+        yield* FakePlex.clearFaults
+        yield* FakePlex.fault("getServerResources", Fault.status(403, { retryAfter: "30 seconds" }))
+        const busy = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(
+          busy._tag === "PlexUnavailable" && [busy.operation, busy.status, busy.retryAfterMillis],
+          ["checkAccess", 403, 30_000]
+        )
+        const busyReturn = yield* failure(signIn("alice"))
+        assert.deepStrictEqual(
+          busyReturn._tag === "PlexUnavailable" && [busyReturn.operation, busyReturn.retryAfterMillis],
+          ["checkAccess", 30_000]
+        )
         yield* FakePlex.clearFaults
         assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
       }).pipe(Effect.provide(env()))
@@ -6602,6 +6625,13 @@ describe("WebSignIn middleware and routes", () => {
             "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
             "30"
           ],
+          // And at the access check (ServerAccess's Unknown carries the wait).
+          [
+            "getServerResources",
+            Fault.status(403, { retryAfter: "30 seconds" }),
+            "Plex is busy, so your sign-in could not be finished. Please try again in a minute: your sign-in is kept",
+            "30"
+          ],
           [
             "getServerResources",
             Fault.status(502),
@@ -6649,6 +6679,37 @@ describe("WebSignIn middleware and routes", () => {
           ["__Host-plex_session_pin", 0],
           ["plex_session_pin", 0]
         ])
+
+        // So is a 403 without a Retry-After at the user or access check: it refuses no token (PlexUnavailable, not
+        // SignInNotApproved), but the same token asking again from this app gets the same 403 (python-plexapi reads a
+        // 403 as BadRequest and never retries it; @ctrl/plex's ofetch retries no 403): the cookie deleted, "Start
+        // again" the page's way on, as at the PIN check and the start ("trying again will not help").
+        for (const target of ["getTokenDetails", "getServerResources"] as const) {
+          const forbidden = yield* begin
+          yield* FakePlex.fault(target, Fault.status(403, { code: 1000, message: "Forbidden" }))
+          const response = yield* run(
+            routes,
+            request(forbidden.path, { headers: { cookie: forbidden.cookie } })
+          )
+          yield* FakePlex.clearFaults
+          assert.strictEqual(response.status, 503, target)
+          assert.strictEqual(response.headers.get("retry-after"), null, target)
+          const page = yield* Effect.promise(() => response.text())
+          assert.include(
+            page,
+            "Plex could not finish your sign-in just now. Please start again in a moment.",
+            target
+          )
+          assert.notInclude(page, `href="${forbidden.path}">Try again</a>`, target)
+          assert.deepStrictEqual(
+            setCookies(response),
+            [
+              ["__Host-plex_session_pin", 0],
+              ["plex_session_pin", 0]
+            ],
+            target
+          )
+        }
 
         // A kept cookie lives no longer than the PIN: past its signed expiry the return is refused and it is deleted.
         const third = yield* begin
