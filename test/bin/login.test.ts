@@ -1925,4 +1925,68 @@ describe("plex-auth login: Ctrl-C during the store's change", { timeout: 60_000 
         assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
       })
   )
+  // The change made, Ctrl-C: what follows the save runs from what the change answered (swapToken's `saved`), not from
+  // a read of the file afterwards, which another login may have changed meanwhile: that read took the new token for
+  // one not saved (revoked it, said so) and left the old one valid, saved nowhere, and nothing said.
+  it.scoped(
+    "login --old-token revoke: Ctrl-C during the store's change, another login saving its token right after it: the old token is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = [
+          "--plex-tv",
+          server.plexTvUrl,
+          "--config-dir",
+          dir,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(signIn, { env }), 0)
+        const old = (yield* readStore(dir))!.entries[tokenKey]!
+        const file = path.join(path.resolve(dir), "store.json")
+        const running: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+        let renaming = false
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            fsPromises.rename = new Proxy(original, {
+              apply: (target, self, args: Array<unknown>) => {
+                const login = running[0]
+                if (String(args[1]) !== file || login === undefined || renaming) {
+                  return Reflect.apply(target, self, args)
+                }
+                renaming = true
+                login.unsafeInterruptAsFork(login.id())
+                // Once the new file is in place, another login's token replaces the new one (as its own change would,
+                // the lock released), before the interrupted login looks at the file again.
+                return (Reflect.apply(target, self, args) as Promise<void>).then(async () => {
+                  const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
+                  await fs.writeFile(file, JSON.stringify({ ...entries, [tokenKey]: "another-login-token" }))
+                })
+              }
+            })
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+            })
+        )
+        const login = yield* Effect.fork(cli([...signIn, "--old-token", "revoke"], { env }))
+        running.push(login)
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(login)))
+        assert.isTrue(renaming, "Ctrl-C came as the file was replaced")
+        assert.strictEqual((yield* readStore(dir))!.entries[tokenKey], "another-login-token")
+        assert.isFalse(
+          yield* server.fake.isTokenValid(old),
+          "the old token, replaced by this login, is revoked"
+        )
+      })
+  )
 })

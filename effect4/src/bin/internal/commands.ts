@@ -523,20 +523,24 @@ const login = Command.make(
                       swapped = { replaced }
                     }),
                   // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save
-                  // waits for the store's lock), unless the store holds the token all the same (Ctrl-C once the lock
-                  // was taken: the change runs to its end). The revocation is bounded (Render.unsavedRevokeWaitMillis):
-                  // Ctrl-C waits.
+                  // waits for the store's lock). The change made (Ctrl-C once the lock was taken: the change runs to
+                  // its end): what follows the save, as below, from what the change answered, not from a read of the
+                  // file, which another login may have changed since. Not made: the new token is revoked unless the
+                  // file holds it all the same (a store that failed once it was written). The revocation is bounded
+                  // (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
                   (token, cause) =>
-                    Effect.flatMap(
-                      Effect.map(Effect.option(session.store.get(session.tokenKey)), Option.getOrUndefined),
-                      (saved) =>
-                        saved === Redacted.value(token)
-                          ? // Saved (Ctrl-C once the store's lock was taken): what follows the save, as below.
-                            swapped === undefined
-                            ? Effect.void
-                            : afterSave(token, swapped.replaced)
-                          : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say)
-                    )
+                    swapped !== undefined
+                      ? afterSave(token, swapped.replaced)
+                      : Effect.flatMap(
+                          Effect.map(
+                            Effect.option(session.store.get(session.tokenKey)),
+                            Option.getOrUndefined
+                          ),
+                          (saved) =>
+                            saved === Redacted.value(token)
+                              ? Effect.void
+                              : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say)
+                        )
                 )
               ),
               ([token, replaced]) => afterSave(token, replaced)
