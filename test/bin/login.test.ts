@@ -1424,6 +1424,8 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         const token = Redacted.make("issued")
         const saved: Array<string> = []
         const unsaved: Array<readonly [string, boolean]> = []
+        // The sign-ins given up unanswered (a token plex.tv may have issued, said so).
+        let abandoned = 0
         const login = <E>(
           signIn: Parameters<typeof signInThenSave<void, E, never, never, never, never>>[0]
         ) =>
@@ -1431,7 +1433,8 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             signIn,
             (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
             (token, cause) =>
-              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.isInterruptedOnly(cause)]))
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.isInterruptedOnly(cause)])),
+            Effect.sync(() => void abandoned++)
           )
         // The password sign-in: plex.tv has the request when Ctrl-C comes, and answers it after: the request is let
         // finish, and the token it answered with handed over to be revoked, as one answered before Ctrl-C.
@@ -1445,7 +1448,9 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         yield* Deferred.succeed(answers, token)
         assert.isTrue(Exit.isInterrupted(yield* Fiber.await(answered)))
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        // Not answered within 5 s: the request is ended, and nothing handed over.
+        assert.strictEqual(abandoned, 0)
+        // Not answered within 5 s: the request is ended, nothing handed over, and the token plex.tv may have issued
+        // said (`unanswered`).
         const started = yield* Deferred.make<void>()
         const stopped = yield* Deferred.make<void>()
         const hanging = yield* Effect.fork(
@@ -1467,6 +1472,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         assert.isTrue(Exit.isInterrupted(yield* Fiber.await(hanging)))
         yield* Deferred.await(stopped)
         assert.deepStrictEqual(unsaved, [["issued", true]])
+        assert.strictEqual(abandoned, 1)
         // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
         for (const [again, handed] of [
           [Effect.succeed(token), true],
