@@ -629,19 +629,14 @@ const login = Command.make(
                     swapped = { replaced }
                   }),
                 // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save waits
-                // for the store's lock). The change made (Ctrl-C once the lock was taken: the change runs to its end):
-                // what follows the save, as below, from what the change answered, not from a read of the file, which
-                // another login may have changed since. Not made: the new token is revoked unless the file holds it all
-                // the same (a store that failed once it was written). The revocation is bounded
-                // (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
+                // for the store's lock). The change made (Ctrl-C once the lock was taken: the change runs to its end,
+                // and once the file is replaced it cannot fail): what follows the save, as below, from what the change
+                // answered, not from a read of the file, which another login may have changed since. Not made: the new
+                // token is revoked, bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
                 (token, cause) =>
                   swapped !== undefined
                     ? afterSave(token, swapped.replaced)
-                    : Effect.flatMap(Effect.option(store.get(session.tokenKey)), (saved) =>
-                        Option.getOrUndefined(Option.flatten(saved)) === Redacted.value(token)
-                          ? Effect.void
-                          : Effect.flatMap(revokeUnsaved(token, Cause.isInterruptedOnly(cause)), say)
-                      ),
+                    : Effect.flatMap(revokeUnsaved(token, Cause.isInterruptedOnly(cause)), say),
                 // Ctrl-C gave the sign-in request up unanswered: a token plex.tv may have issued is unknown here.
                 say(Render.signInAbandonedText)
               )
