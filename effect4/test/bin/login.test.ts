@@ -1387,6 +1387,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         const token = Redacted.make("issued")
         const saved: Array<string> = []
         const unsaved: Array<readonly [string, boolean]> = []
+        // The sign-ins given up unanswered (a token plex.tv may have issued, said so).
+        let abandoned = 0
         const login = <E>(
           signIn: Parameters<typeof signInThenSave<void, E, never, never, never, never>>[0]
         ) =>
@@ -1394,7 +1396,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             signIn,
             (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
             (token, cause) =>
-              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)]))
+              Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)])),
+            Effect.sync(() => void abandoned++)
           )
         // The password sign-in: plex.tv has the request when Ctrl-C comes, and answers it after: the request is let
         // finish, and the token it answered with handed over to be revoked, as one answered before Ctrl-C.
@@ -1408,7 +1411,9 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         yield* Deferred.succeed(answers, token)
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(answered)))
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        // Not answered within 5 s: the request is ended, and nothing handed over.
+        assert.strictEqual(abandoned, 0)
+        // Not answered within 5 s: the request is ended, nothing handed over, and the token plex.tv may have issued
+        // said (`unanswered`).
         const started = yield* Deferred.make<void>()
         const stopped = yield* Deferred.make<void>()
         const hanging = yield* Effect.forkChild(
@@ -1430,6 +1435,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(hanging)))
         yield* Deferred.await(stopped)
         assert.deepStrictEqual(unsaved, [["issued", true]])
+        assert.strictEqual(abandoned, 1)
         // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
         for (const [again, handed] of [
           [Effect.succeed(token), true],
@@ -1884,6 +1890,70 @@ describe("plex-auth (Effect 4) login: Ctrl-C during the store's change", { timeo
         assert.notStrictEqual(saved, old, "the change ran to its end")
         assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
         assert.isFalse(yield* server.fake.isTokenValid(old), "the old token is revoked")
+      })
+  )
+  // The change made, Ctrl-C: what follows the save runs from what the change answered (swapToken's `saved`), not from
+  // a read of the file afterwards, which another login may have changed meanwhile: that read took the new token for
+  // one not saved (revoked it, said so) and left the old one valid, saved nowhere, and nothing said.
+  it.live(
+    "login --old-token revoke: Ctrl-C during the store's change, another login saving its token right after it: the old token is revoked all the same",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const env = { PLEX_PASSWORD: password }
+        const signIn = [
+          "--plex-tv",
+          server.plexTvUrl,
+          "--config-dir",
+          dir,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        assertExit(yield* cli(signIn, { env }), 0)
+        const old = (yield* readStore(dir))![tokenKey]!
+        const file = path.join(path.resolve(dir), "store.json")
+        const running: Array<Fiber.Fiber<unknown, unknown>> = []
+        let renaming = false
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            fsPromises.rename = new Proxy(original, {
+              apply: (target, self, args: Array<unknown>) => {
+                const login = running[0]
+                if (String(args[1]) !== file || login === undefined || renaming) {
+                  return Reflect.apply(target, self, args)
+                }
+                renaming = true
+                login.interruptUnsafe()
+                // Once the new file is in place, another login's token replaces the new one (as its own change would,
+                // the lock released), before the interrupted login looks at the file again.
+                return (Reflect.apply(target, self, args) as Promise<void>).then(async () => {
+                  const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
+                  await fs.writeFile(file, JSON.stringify({ ...entries, [tokenKey]: "another-login-token" }))
+                })
+              }
+            })
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+            })
+        )
+        const login = yield* Effect.forkChild(cli([...signIn, "--old-token", "revoke"], { env }))
+        running.push(login)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.isTrue(renaming, "Ctrl-C came as the file was replaced")
+        assert.strictEqual((yield* readStore(dir))![tokenKey], "another-login-token")
+        assert.isFalse(
+          yield* server.fake.isTokenValid(old),
+          "the old token, replaced by this login, is revoked"
+        )
       })
   )
 })

@@ -538,6 +538,13 @@ export const oldTokenInvalidText =
  */
 export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old token's revocation within ${unsavedRevokeWaitMillis / 1000} s; it may still be valid, no longer saved, listed among the account's authorized devices at plex.tv.`
 
+/**
+ * What `login` says when Ctrl-C came while plex.tv answered the password sign-in and it did not answer within
+ * {@link unsavedRevokeWaitMillis}: the request was given up, and a token plex.tv may have issued for it is unknown to
+ * `login`, neither saved nor revoked.
+ */
+export const signInAbandonedText = `Interrupted: plex.tv did not answer the sign-in within ${unsavedRevokeWaitMillis / 1000} s; a token it may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 

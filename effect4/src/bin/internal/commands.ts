@@ -174,20 +174,27 @@ type Hold = <E, R, R2 = never>(
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
  * wrapped around the request that answers, records it before anything else runs (uninterruptibly: what follows the
  * answer, as the progress line's finalizer, would otherwise let a Ctrl-C drop it), and a failure or an interruption
- * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: revoke it
- * unless the store holds it). As src/bin/internal/commands.ts has it.
+ * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: what
+ * follows the save when the store's change was made, else revoke it unless the store holds it). A sign-in request
+ * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) runs `unanswered` (`login`: says that plex.tv may
+ * have issued a token it does not know). As src/bin/internal/commands.ts has it.
  */
-export const signInThenSave = <A, E, R, E2, R2, R3>(
+export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
   signIn: (hold: Hold) => Effect.Effect<Redacted.Redacted<string>, E, R>,
   save: (token: Redacted.Redacted<string>) => Effect.Effect<A, E2, R2>,
-  unsaved: (token: Redacted.Redacted<string>, cause: Cause.Cause<E | E2>) => Effect.Effect<void, never, R3>
-): Effect.Effect<readonly [Redacted.Redacted<string>, A], E | E2, R | R2 | R3> =>
+  unsaved: (token: Redacted.Redacted<string>, cause: Cause.Cause<E | E2>) => Effect.Effect<void, never, R3>,
+  unanswered: Effect.Effect<void, never, R4> = Effect.void
+): Effect.Effect<readonly [Redacted.Redacted<string>, A], E | E2, R | R2 | R3 | R4> =>
   Effect.suspend(() => {
     let obtained: Redacted.Redacted<string> | undefined
+    let givenUp = false
     const record = (token: Redacted.Redacted<string>) =>
       Effect.sync(() => {
         obtained = token
       })
+    const giveUp = Effect.sync(() => {
+      givenUp = true
+    })
     const within = Duration.millis(Render.unsavedRevokeWaitMillis)
     const hold: Hold = (answer, again) =>
       Effect.uninterruptibleMask((restore) =>
@@ -215,7 +222,8 @@ export const signInThenSave = <A, E, R, E2, R2, R3>(
                     Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), within),
                     (exit) =>
                       Option.isNone(exit)
-                        ? Fiber.interrupt(fiber)
+                        ? // Given up: plex.tv may have issued a token all the same, unknown here (`unanswered`).
+                          Effect.flatMap(Fiber.interrupt(fiber), () => giveUp)
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
                           : Effect.void
@@ -226,7 +234,11 @@ export const signInThenSave = <A, E, R, E2, R2, R3>(
       )
     return Effect.flatMap(signIn(hold), (token) =>
       Effect.map(save(token), (saved) => [token, saved] as const)
-    ).pipe(Effect.onError((cause) => (obtained === undefined ? Effect.void : unsaved(obtained, cause))))
+    ).pipe(
+      Effect.onError((cause): Effect.Effect<void, never, R3 | R4> =>
+        obtained !== undefined ? unsaved(obtained, cause) : givenUp ? unanswered : Effect.void
+      )
+    )
   })
 
 /**
@@ -523,20 +535,16 @@ const login = Command.make(
                       swapped = { replaced }
                     }),
                   // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save
-                  // waits for the store's lock), unless the store holds the token all the same (Ctrl-C once the lock
-                  // was taken: the change runs to its end). The revocation is bounded (Render.unsavedRevokeWaitMillis):
-                  // Ctrl-C waits.
+                  // waits for the store's lock). The change made (Ctrl-C once the lock was taken: the change runs to
+                  // its end, and once the file is replaced it cannot fail): what follows the save, as below, from what
+                  // the change answered, not from a read of the file, which another login may have changed since. Not
+                  // made: the new token is revoked, bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
                   (token, cause) =>
-                    Effect.flatMap(
-                      Effect.map(Effect.option(session.store.get(session.tokenKey)), Option.getOrUndefined),
-                      (saved) =>
-                        saved === Redacted.value(token)
-                          ? // Saved (Ctrl-C once the store's lock was taken): what follows the save, as below.
-                            swapped === undefined
-                            ? Effect.void
-                            : afterSave(token, swapped.replaced)
-                          : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say)
-                    )
+                    swapped !== undefined
+                      ? afterSave(token, swapped.replaced)
+                      : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say),
+                  // Ctrl-C gave the sign-in request up unanswered: a token plex.tv may have issued is unknown here.
+                  say(Render.signInAbandonedText)
                 )
               ),
               ([token, replaced]) => afterSave(token, replaced)
