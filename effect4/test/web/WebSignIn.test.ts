@@ -6018,6 +6018,55 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "callback: a 429 to the PIN check asking for 1 s, retried, then no answer until callbackWait's 15 s end: PlexUnavailable NetworkError, no status nor retryAfterMillis (the earlier answer's Retry-After is not read for the retry), the PIN cookie kept, no Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.fault("checkPin", Fault.rateLimited("1 second"), { times: 1 })
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const fiber = yield* Effect.forkChild(
+          Effect.result(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          ).pipe(RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 1 })))
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The retry, after the second the 429 asked for (steps of 100 ms until it is sent), hangs until callbackWait's
+        // 15 s are up.
+        for (let step = 0; step < 50 && (yield* asked) < 2; step++) {
+          yield* TestClock.adjust("100 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.strictEqual(yield* asked, 2, "the retry was sent")
+        yield* TestClock.adjust("15 seconds")
+        for (let turn = 0; fiber.pollUnsafe() === undefined; turn++) {
+          assert.isBelow(turn, 10_000, "the return did not end at callbackWait")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const result = yield* Fiber.join(fiber)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        // The Retry-After of the answer before the retry was sent is not this failure's: plex.tv did not answer the
+        // retry (Flow.startTimedOut's noAnswer), not "busy" with a wait made up from the earlier 429.
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, "retryAfterMillis" in error]
+            : [String(error?._tag)],
+          ["checkPin", Core.callbackWaitFailure, undefined, false]
+        )
+        // For now all the same: the PIN cookie kept, and the 503 carries no Retry-After.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.isUndefined(error === undefined ? "no error" : Flow.refusalRetryAfter(error))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "start: a Retry-After of an earlier attempt is not the failure's: a 429 asking for 1 s, retried, then no answer (a connection refused) is PlexUnavailable without retryAfterMillis",
     () =>
       Effect.gen(function* () {
