@@ -5884,6 +5884,56 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "callback: under a RetryPolicy whose retry outlasts callbackWait (plex.tv's Retry-After 20 s to the user check, getTokenDetails), the return still ends at 15 s: PlexUnavailable, still the 429 with the wait left (5 s), the PIN cookie kept, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(
+          FakePlex.requests,
+          (rs) => rs.filter((r) => r.route === "getTokenDetails").length
+        )
+        const fiber = yield* Effect.fork(
+          Effect.either(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          ).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("14999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 14,999 ms")
+        yield* TestClock.adjust("1 millis")
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        // As the PIN check's (docs/web-sign-in.md: "a PIN check (or user check) that callbackWait ends while waiting
+        // out the Retry-After of plex.tv's last answer"): the 429 it was waiting out, the wait left, not "no answer".
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, error.retryAfterMillis]
+            : [String(done)],
+          ["getTokenDetails", "RateLimited", 429, 5_000]
+        )
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.strictEqual(error === undefined ? undefined : Flow.refusalRetryAfter(error), "5")
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: plex.tv failing to create a PIN (a 503, a 429): the start route answers 503 with a page saying the sign-in could not be started, in words true of what plex.tv answered, no cookie",
     () =>
       Effect.gen(function* () {
