@@ -7490,6 +7490,15 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
         assert.strictEqual(limited.headers.get("retry-after"), "30")
         assert.strictEqual(limited.headers.get("cache-control"), "no-store")
         yield* FakePlex.clearFaults
+        // The next 503, plex.tv failing without a Retry-After: none, not the previous request's 30 (the header is the
+        // refusal's own, as test/ asserts for Effect 3 in the same order).
+        yield* FakePlex.fault("getServerResources", Fault.status(503))
+        yield* TestClock.adjust("2 hours")
+        const failing = yield* call(cookie)
+        yield* FakePlex.clearFaults
+        assert.strictEqual(failing.status, 503)
+        assert.isNull(failing.headers.get("retry-after"))
+        assert.strictEqual(failing.headers.get("cache-control"), "no-store")
         yield* removedByOwner
         const denied = yield* call(cookie)
         assert.strictEqual(denied.status, 403)
