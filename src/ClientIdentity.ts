@@ -149,8 +149,8 @@ export const layer = (input: ClientIdentityInput): Layer.Layer<ClientIdentity, I
  * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT` (default
  * `effect-plex-auth`), `PLEX_VERSION`, `PLEX_PLATFORM`,
  * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_DEVICE_NAME`. An optional
- * variable set empty or blank (spaces alone: `PLEX_VERSION=` in a `.env`
- * file) counts as unset, taking its default; an empty
+ * variable set empty (`PLEX_VERSION=` in a `.env` file) or blank (spaces
+ * or tabs alone) counts as unset, taking its default; an empty
  * `PLEX_CLIENT_IDENTIFIER` is a missing one. The values are checked as {@link layerConfig}
  * checks them, and are the ones it uses (spaces around a value dropped): a
  * malformed one (a blank `PLEX_CLIENT_IDENTIFIER`, a control character) fails

@@ -5907,6 +5907,56 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "callback: under a RetryPolicy whose retry outlasts callbackWait (plex.tv's Retry-After 20 s to the user check, getTokenDetails), the return still ends at 15 s: PlexUnavailable, still the 429 with the wait left (5 s), the PIN cookie kept, the retry never sent",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        yield* FakePlex.fault("getTokenDetails", Fault.rateLimited("20 seconds"))
+        const asked = Effect.map(
+          FakePlex.requests,
+          (rs) => rs.filter((r) => r.route === "getTokenDetails").length
+        )
+        const fiber = yield* Effect.fork(
+          Effect.either(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          ).pipe(RetryPolicy.withPolicy(RetryPolicy.transient))
+        )
+        while ((yield* asked) === 0) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("14999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still waiting at 14,999 ms")
+        yield* TestClock.adjust("1 millis")
+        const waitUntil = Date.now() + 10_000
+        while (Option.isNone(yield* Fiber.poll(fiber)) && Date.now() < waitUntil) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const done = yield* Fiber.poll(fiber)
+        yield* Fiber.interrupt(fiber)
+        const result = Option.isSome(done) && Exit.isSuccess(done.value) ? done.value.value : undefined
+        const error = result !== undefined && Either.isLeft(result) ? result.left : undefined
+        // As the PIN check's (docs/web-sign-in.md: "a PIN check (or user check) that callbackWait ends while waiting
+        // out the Retry-After of plex.tv's last answer"): the 429 it was waiting out, the wait left, not "no answer".
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, error.retryAfterMillis]
+            : [String(done)],
+          ["getTokenDetails", "RateLimited", 429, 5_000]
+        )
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.strictEqual(error === undefined ? undefined : Flow.refusalRetryAfter(error), "5")
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(yield* asked, 1)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: plex.tv failing to create a PIN (a 503, a 429): the start route answers 503 with a page saying the sign-in could not be started, in words true of what plex.tv answered, no cookie",
     () =>
       Effect.gen(function* () {
@@ -6082,6 +6132,55 @@ describe("WebSignIn middleware and routes", () => {
             : [String(error?._tag)],
           ["NetworkError", undefined, false]
         )
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "callback: a 429 to the PIN check asking for 1 s, retried, then no answer until callbackWait's 15 s end: PlexUnavailable NetworkError, no status nor retryAfterMillis (the earlier answer's Retry-After is not read for the retry), the PIN cookie kept, no Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.fault("checkPin", Fault.rateLimited("1 second"), { times: 1 })
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const fiber = yield* Effect.fork(
+          Effect.either(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          ).pipe(RetryPolicy.withPolicy(RetryPolicy.backoff({ times: 1 })))
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // The retry, after the second the 429 asked for (steps of 100 ms until it is sent), hangs until callbackWait's
+        // 15 s are up.
+        for (let step = 0; step < 50 && (yield* asked) < 2; step++) {
+          yield* TestClock.adjust("100 millis")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.strictEqual(yield* asked, 2, "the retry was sent")
+        yield* TestClock.adjust("15 seconds")
+        for (let turn = 0; Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+          assert.isBelow(turn, 10_000, "the return did not end at callbackWait")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const result = yield* Fiber.join(fiber)
+        const error = Either.isLeft(result) ? result.left : undefined
+        // The Retry-After of the answer before the retry was sent is not this failure's: plex.tv did not answer the
+        // retry (Flow.startTimedOut's noAnswer), not "busy" with a wait made up from the earlier 429.
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, "retryAfterMillis" in error]
+            : [String(error?._tag)],
+          ["checkPin", Core.callbackWaitFailure, undefined, false]
+        )
+        // For now all the same: the PIN cookie kept, and the 503 carries no Retry-After.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.isUndefined(error === undefined ? "no error" : Flow.refusalRetryAfter(error))
       }).pipe(Effect.provide(env()))
   )
 
