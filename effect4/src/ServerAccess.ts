@@ -31,6 +31,7 @@
 import * as Cache from "effect/Cache"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as HttpClient from "effect/http/HttpClient"
@@ -157,7 +158,9 @@ export interface Unknown {
    * milliseconds from when it came, whatever its status (a 429, a 503, a 403
    * from a CDN or rate limiter in front of plex.tv): it asks to be tried
    * later. Absent when the answer had none, or there was no answer (only
-   * {@link check}'s answers, and a checker's, carry it).
+   * {@link check}'s answers, and a checker's, carry it). An `Unknown` a
+   * checker keeps (`unknownTtl`) carries what is left of the wait when it is
+   * given again, at least 0.
    */
   readonly retryAfterMillis?: number | undefined
 }
@@ -248,16 +251,46 @@ const machineId = (operation: string, value: unknown): Effect.Effect<string, Inv
 export const check = (
   machineIdentifier: string
 ): Effect.Effect<Access, InvalidInput, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.map(answered(machineIdentifier), (answer) => answer.access)
+
+/**
+ * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, when that wait ends (`until`, the clock's
+ * milliseconds): a checker that keeps the `Unknown` (`unknownTtl`) gives what is left of it at each later check.
+ */
+const answered = (
+  machineIdentifier: string
+): Effect.Effect<
+  { readonly access: Access; readonly until?: number },
+  InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
   Effect.flatMap(machineId("ServerAccess.check", machineIdentifier), (id) =>
     Effect.suspend(() => {
       // plex.tv's answers watched (one watcher per run): a failure's Unknown carries the Retry-After of the answer.
       const watched = answers()
       return Effect.match(watched.watch(Resources.list()), {
-        onFailure: (error) => failed(error, watched.waitOf(error)),
-        onSuccess: (devices): Access => accessIn(devices, id)
+        onFailure: (error) => {
+          const wait = watched.waitOf(error)
+          const at = watched.last()?.at
+          return wait === undefined || at === undefined
+            ? { access: failed(error, undefined) }
+            : { access: failed(error, wait), until: at + wait }
+        },
+        onSuccess: (devices) => ({ access: accessIn(devices, id) })
       })
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal" }))
+
+/** A kept answer as a later check gives it: an `Unknown`'s wait is what is left of it (at least 0). */
+const keptAnswer = (answer: { readonly access: Access; readonly until?: number }): Effect.Effect<Access> => {
+  const { access, until } = answer
+  return until === undefined || access._tag !== "Unknown"
+    ? Effect.succeed(access)
+    : Effect.map(Clock.currentTimeMillis, (now) => ({
+        ...access,
+        retryAfterMillis: Math.max(0, until - now)
+      }))
+}
 
 /**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
@@ -369,7 +402,7 @@ export const makeChecker = (
     const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity>()
     const cache = yield* Cache.makeWith(
       (token: Redacted.Redacted<string>) =>
-        check(id).pipe(
+        answered(id).pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
           Effect.provideContext(context)
         ),
@@ -377,7 +410,7 @@ export const makeChecker = (
         capacity,
         // A zero TTL is "not kept": `Cache` drops the entry at once.
         timeToLive: (exit) =>
-          Exit.isSuccess(exit) ? (exit.value._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
+          Exit.isSuccess(exit) ? (exit.value.access._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
       }
     )
     // Its own copy (`V.own`): the cache reads the key again when the last caller leaves a check in flight, after
@@ -386,7 +419,11 @@ export const makeChecker = (
       Effect.map(V.token("ServerAccess.check", "token", token), V.own)
     return {
       machineIdentifier: id,
-      check: (token) => Effect.flatMap(key(token), (k) => Cache.get(cache, k)),
+      check: (token) =>
+        Effect.flatMap(
+          Effect.flatMap(key(token), (k) => Cache.get(cache, k)),
+          keptAnswer
+        ),
       invalidate: (token) =>
         Effect.flatMap(Effect.result(key(token)), (k) =>
           Result.isSuccess(k) ? Cache.invalidate(cache, k.success) : Effect.void
