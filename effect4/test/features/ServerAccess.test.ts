@@ -128,6 +128,30 @@ describe("ServerAccess (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // The owner checker's Unknown is the same `Unknown`: one whose answer asked to wait (a 403 from a CDN in front of
+  // plex.tv, whose Unauthorized has no wait of its own) says so, as makeChecker's does, what is left of it when kept.
+  it.effect(
+    "the owner checker's Unknown carries the wait plex.tv's answer asked for, what is left of it when kept",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const owner = yield* as("alice")(
+          ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes", unknownTtl: "1 minute" })
+        )
+        const bob = (yield* Effect.orDie(plex.account("bob"))).id
+        yield* plex.fault("getUsers", Fault.status(403, { retryAfter: "30 seconds" }), { times: 1 })
+        const wait = Effect.map(owner.check(bob), (a) => a._tag === "Unknown" && a.retryAfterMillis)
+        assert.strictEqual(yield* wait, 30_000)
+        yield* TestClock.adjust("20 seconds")
+        assert.strictEqual(yield* wait, 10_000)
+        yield* TestClock.adjust("50 seconds")
+        yield* plex.fault("getUsers", Fault.status(403), { times: 1 })
+        const forbidden = yield* owner.check(bob)
+        assert.isTrue(forbidden._tag === "Unknown" && !("retryAfterMillis" in forbidden))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
     Effect.gen(function* () {
       const plex = yield* fake
