@@ -31,6 +31,7 @@
 import * as Cache from "effect/Cache"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as HttpClient from "effect/http/HttpClient"
@@ -157,7 +158,10 @@ export interface Unknown {
    * milliseconds from when it came, whatever its status (a 429, a 503, a 403
    * from a CDN or rate limiter in front of plex.tv): it asks to be tried
    * later. Absent when the answer had none, or there was no answer (only
-   * {@link check}'s answers, and a checker's, carry it).
+   * {@link check}'s answers, and {@link makeChecker}'s and
+   * {@link makeOwnerChecker}'s, carry it). An `Unknown` a checker keeps
+   * (`unknownTtl`) carries what is left of the wait when it is given again,
+   * at least 0.
    */
   readonly retryAfterMillis?: number | undefined
 }
@@ -248,16 +252,49 @@ const machineId = (operation: string, value: unknown): Effect.Effect<string, Inv
 export const check = (
   machineIdentifier: string
 ): Effect.Effect<Access, InvalidInput, HttpClient.HttpClient | ClientIdentity | Credentials> =>
+  Effect.map(answered(machineIdentifier), (answer) => answer.access)
+
+/**
+ * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, when that wait ends (`until`, the clock's
+ * milliseconds): a checker that keeps the `Unknown` (`unknownTtl`) gives what is left of it at each later check.
+ */
+const answered = (
+  machineIdentifier: string
+): Effect.Effect<
+  { readonly access: Access; readonly until?: number },
+  InvalidInput,
+  HttpClient.HttpClient | ClientIdentity | Credentials
+> =>
   Effect.flatMap(machineId("ServerAccess.check", machineIdentifier), (id) =>
     Effect.suspend(() => {
       // plex.tv's answers watched (one watcher per run): a failure's Unknown carries the Retry-After of the answer.
       const watched = answers()
       return Effect.match(watched.watch(Resources.list()), {
-        onFailure: (error) => failed(error, watched.waitOf(error)),
-        onSuccess: (devices): Access => accessIn(devices, id)
+        onFailure: (error) => {
+          const wait = watched.waitOf(error)
+          const at = watched.last()?.at
+          return wait === undefined || at === undefined
+            ? { access: failed(error, undefined) }
+            : { access: failed(error, wait), until: at + wait }
+        },
+        onSuccess: (devices) => ({ access: accessIn(devices, id) })
       })
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal" }))
+
+/** A kept answer as a later check gives it: an `Unknown`'s wait (`until` set) is what is left of it (at least 0). */
+const keptAnswer = <A extends Access | OwnerAccess>(answer: {
+  readonly access: A
+  readonly until?: number | undefined
+}): Effect.Effect<A> => {
+  const { access, until } = answer
+  return until === undefined
+    ? Effect.succeed(access)
+    : Effect.map(Clock.currentTimeMillis, (now) => ({
+        ...access,
+        retryAfterMillis: Math.max(0, until - now)
+      }))
+}
 
 /**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
@@ -369,7 +406,7 @@ export const makeChecker = (
     const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity>()
     const cache = yield* Cache.makeWith(
       (token: Redacted.Redacted<string>) =>
-        check(id).pipe(
+        answered(id).pipe(
           Effect.provideService(Credentials, { token: Effect.succeed(token) }),
           Effect.provideContext(context)
         ),
@@ -377,7 +414,7 @@ export const makeChecker = (
         capacity,
         // A zero TTL is "not kept": `Cache` drops the entry at once.
         timeToLive: (exit) =>
-          Exit.isSuccess(exit) ? (exit.value._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
+          Exit.isSuccess(exit) ? (exit.value.access._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
       }
     )
     // Its own copy (`V.own`): the cache reads the key again when the last caller leaves a check in flight, after
@@ -386,7 +423,11 @@ export const makeChecker = (
       Effect.map(V.token("ServerAccess.check", "token", token), V.own)
     return {
       machineIdentifier: id,
-      check: (token) => Effect.flatMap(key(token), (k) => Cache.get(cache, k)),
+      check: (token) =>
+        Effect.flatMap(
+          Effect.flatMap(key(token), (k) => Cache.get(cache, k)),
+          keptAnswer
+        ),
       invalidate: (token) =>
         Effect.flatMap(Effect.result(key(token)), (k) =>
           Result.isSuccess(k) ? Cache.invalidate(cache, k.success) : Effect.void
@@ -495,6 +536,30 @@ export const usersOf = (
   return Facts.usersOf(list, machineIdentifier)
 }
 
+/** A request as it is sent: watched by a checker (makeOwnerChecker's `waits`), or as it is. */
+type Watch = <A, E extends { readonly _tag: string; readonly status?: number | undefined }, R>(
+  request: Effect.Effect<A, E, R>
+) => Effect.Effect<A, E, R | HttpClient.HttpClient>
+
+/**
+ * `request` watched (internal/answers.ts, one watcher per run: the owner checker's requests run at once): when it
+ * fails with an answer that asked to wait, `waits` keeps when that wait ends (the clock's milliseconds) under its
+ * error, for the `Unknown` of every check that gives that failure while it is kept.
+ */
+const watchedIn =
+  (waits: WeakMap<object, number>): Watch =>
+  (request) =>
+    Effect.suspend(() => {
+      const watched = answers()
+      return Effect.tapError(watched.watch(request), (error) =>
+        Effect.sync(() => {
+          const wait = watched.waitOf(error)
+          const at = watched.last()?.at
+          if (wait !== undefined && at !== undefined) waits.set(error, at + wait)
+        })
+      )
+    })
+
 /**
  * The users with access to the server `id`, and whether the credentials' account owns it, for the public function
  * `operation`: `GET /api/users/` and `GET /api/v2/resources` (as `Resources.list` asks it), at once. `notOwned` is
@@ -503,13 +568,13 @@ export const usersOf = (
  * included: both references compare it exactly), or a server only shared with the account, would otherwise list no
  * one, as if no one had access.
  */
-const ownersView = (operation: string, id: string) =>
+const ownersView = (operation: string, id: string, watch: Watch = (request) => request) =>
   Effect.map(
     Effect.all(
       {
-        users: Effect.map(friendsAs(operation), (list) => usersOf(list, id)),
+        users: Effect.map(watch(friendsAs(operation)), (list) => usersOf(list, id)),
         devices: Effect.map(
-          Request.plexTv(operation, withSchema(ResourceFacts.getServerResources, Resources.Devices)),
+          watch(Request.plexTv(operation, withSchema(ResourceFacts.getServerResources, Resources.Devices))),
           (s) => s.value
         )
       },
@@ -639,6 +704,9 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
+    // When the wait of a failure's answer ends, by its error (the cache keeps the failure, the same error).
+    const waits = new WeakMap<object, number>()
+    const watch = watchedIn(waits)
     // The lookups run with the services (the owner's credentials among them) and settings of where it was made.
     const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity | Credentials>()
     const cache = yield* Cache.makeWith(
@@ -647,8 +715,8 @@ export const makeOwnerChecker = (
           Effect.all(
             {
               // The checker's own requests: named after the function that made the checker.
-              ownerId: Effect.map(Request.plexTv(operation, ownerSpec), (s) => s.value.id),
-              view: ownersView(operation, id)
+              ownerId: Effect.map(watch(Request.plexTv(operation, ownerSpec)), (s) => s.value.id),
+              view: ownersView(operation, id, watch)
             },
             { concurrency: 2 }
           ),
@@ -668,9 +736,10 @@ export const makeOwnerChecker = (
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),
       check: (accountId) =>
-        Effect.match(current, {
-          onFailure: (error): OwnerAccess => ({ _tag: "Unknown", error }),
-          onSuccess: ({ ownerId, users }): OwnerAccess => Facts.ownerDecision(accountId, ownerId, users)
+        Effect.matchEffect(current, {
+          // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
+          onFailure: (error) => keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error) }),
+          onSuccess: ({ ownerId, users }) => Effect.succeed(Facts.ownerDecision(accountId, ownerId, users))
         }),
       invalidate: Cache.invalidateAll(cache)
     }

@@ -105,6 +105,54 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  // A checker that keeps an Unknown (`unknownTtl`) gives, at each later check, what is left of the wait from when
+  // plex.tv answered, not the wait it asked for then: a caller told "30 s" 20 s after the answer would wait 20 s
+  // too long, and still be told a wait after it ended. At least 0 (never absent: "for now" stays "for now").
+  it.scoped("a kept Unknown carries what is left of its wait, at least 0", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(
+        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: "1 minute" })
+      )
+      const kids = yield* token("kids")
+      yield* loopback.fake.fault("getServerResources", Fault.status(403, { retryAfter: "30 seconds" }), {
+        times: 1
+      })
+      const wait = Effect.map(checker.check(kids), (a) => a._tag === "Unknown" && a.retryAfterMillis)
+      assert.strictEqual(yield* wait, 30_000)
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(yield* wait, 10_000)
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(yield* wait, 0)
+      assert.strictEqual(yield* resourceRequests, 1)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  // The owner checker's Unknown is the same `Unknown`: one whose answer asked to wait (a 403 from a CDN in front of
+  // plex.tv, whose Unauthorized has no wait of its own) says so, as makeChecker's does, what is left of it when kept.
+  it.scoped(
+    "the owner checker's Unknown carries the wait plex.tv's answer asked for, what is left of it when kept",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const owner = yield* as("alice")(
+          ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes", unknownTtl: "1 minute" })
+        )
+        const bob = (yield* loopback.fake.account("bob")).id
+        yield* loopback.fake.fault("getUsers", Fault.status(403, { retryAfter: "30 seconds" }), { times: 1 })
+        const wait = Effect.map(owner.check(bob), (a) => a._tag === "Unknown" && a.retryAfterMillis)
+        assert.strictEqual(yield* wait, 30_000)
+        yield* TestClock.adjust("20 seconds")
+        assert.strictEqual(yield* wait, 10_000)
+        yield* TestClock.adjust("50 seconds")
+        yield* loopback.fake.fault("getUsers", Fault.status(403), { times: 1 })
+        const forbidden = yield* owner.check(bob)
+        assert.isTrue(forbidden._tag === "Unknown" && !("retryAfterMillis" in forbidden))
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
