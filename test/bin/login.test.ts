@@ -26,6 +26,7 @@ import {
   revokeUnsaved,
   signInThenSave
 } from "../../src/bin/internal/commands.js"
+import { neverReachedServer } from "../../src/core/policy.js"
 import * as Render from "../../src/core/cli/render.js"
 import * as Output from "../../src/bin/internal/output.js"
 import { hostTag } from "../../src/core/node/store.js"
@@ -1537,7 +1538,13 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         }
         for (const refused of [
           new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }),
-          new PlexError.VerificationCodeRequired({ ...ctx, status: 401, errors: [] })
+          new PlexError.VerificationCodeRequired({ ...ctx, status: 401, errors: [] }),
+          // A connection refused: the request never reached plex.tv (core/policy.ts).
+          Object.defineProperty(
+            new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "connect ECONNREFUSED" }),
+            neverReachedServer,
+            { value: true }
+          )
         ])
           assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused }))
         for (const broken of [

@@ -37,6 +37,7 @@ import {
   revokeUnsaved,
   signInThenSave
 } from "../../src/bin/internal/commands.js"
+import { neverReachedServer } from "../../../src/core/policy.js"
 import * as Render from "../../../src/core/cli/render.js"
 
 /**
@@ -1500,7 +1501,13 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         }
         for (const refused of [
           new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }),
-          new PlexError.VerificationCodeRequired({ ...ctx, status: 401, errors: [] })
+          new PlexError.VerificationCodeRequired({ ...ctx, status: 401, errors: [] }),
+          // A connection refused: the request never reached plex.tv (core/policy.ts).
+          Object.defineProperty(
+            new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "connect ECONNREFUSED" }),
+            neverReachedServer,
+            { value: true }
+          )
         ])
           assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused }))
         for (const broken of [

@@ -25,6 +25,7 @@ import * as Resources from "../../Resources.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
+import { neverReachedServer } from "../../core/policy.js"
 import * as Render from "../../core/cli/render.js"
 import { tokenRefusedBy } from "../../core/refreshRun.js"
 import {
@@ -365,7 +366,8 @@ export const lostTokenText = (lost: Lost): string | undefined => {
     case "SignInUnanswered":
       return Render.signInAbandonedText
     case "SignInFailed":
-      return PlexError.isPlexError(lost.error) && Render.signInFailureProvesNoToken(lost.error)
+      return PlexError.isPlexError(lost.error) &&
+        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error)
         ? undefined
         : Render.signInFailedAfterInterruptText(failure(lost.error))
     case "PinUnchecked":

@@ -554,15 +554,18 @@ export const signInFailedAfterInterruptText = (failure: string): string =>
   `Interrupted: the sign-in then failed (${failure}); a token plex.tv may have issued before is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
- * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, or an
- * answer with a 4xx status (401 wrong password, 2FA asked, 429, ...). A failed connection, a timeout, a 5xx (perhaps a
- * proxy's) or a 2xx that did not decode do not: plex.tv may have issued the token first.
+ * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
+ * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), or an answer with a 4xx
+ * status (401 wrong password, 2FA asked, 429, ...). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's
+ * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first.
  */
-export const signInFailureProvesNoToken = (error: {
-  readonly _tag: string
-  readonly status?: number | undefined
-}): boolean =>
-  error._tag === "InvalidInput" || (error.status !== undefined && error.status >= 400 && error.status < 500)
+export const signInFailureProvesNoToken = (
+  error: { readonly _tag: string; readonly status?: number | undefined },
+  neverReachedServer: boolean
+): boolean =>
+  error._tag === "InvalidInput" ||
+  (error._tag === "NetworkError" && neverReachedServer) ||
+  (error.status !== undefined && error.status >= 400 && error.status < 500)
 
 /**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows

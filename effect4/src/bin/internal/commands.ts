@@ -21,6 +21,7 @@ import * as Core from "../../../../src/core/cli/failure.js"
 import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
+import { neverReachedServer } from "../../../../src/core/policy.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import { tokenRefusedBy } from "../../../../src/core/refreshRun.js"
 import * as Claim from "../../Claim.js"
@@ -299,7 +300,8 @@ export const lostTokenText = (lost: Lost): string | undefined => {
     case "SignInUnanswered":
       return Render.signInAbandonedText
     case "SignInFailed":
-      return PlexError.isPlexError(lost.error) && Render.signInFailureProvesNoToken(lost.error)
+      return PlexError.isPlexError(lost.error) &&
+        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error)
         ? undefined
         : Render.signInFailedAfterInterruptText(failure(lost.error))
     case "PinUnchecked":
