@@ -1659,6 +1659,58 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       })
   )
 
+  // Ctrl-C while plex.tv answers the password sign-in, which then fails: a 5xx (a proxy's, perhaps after plex.tv issued
+  // the token) said nothing of a token that may be valid; a 401 (wrong password) proves there is none.
+  it.effect(
+    "login --password: Ctrl-C, then the sign-in fails: a 502 says a token may have been issued, a 401 says nothing of one",
+    () =>
+      Effect.gen(function* () {
+        for (const status of [502, 401]) {
+          const dir = yield* configDir
+          const reached = yield* Deferred.make<void>()
+          const go = yield* Deferred.make<void>()
+          // plex.tv: a stand-in that holds the sign-in until told, then fails it with `status`.
+          const plexTv = yield* loopbackPlexTv(async (request, response) => {
+            for await (const _chunk of request) void _chunk
+            Effect.runSync(Deferred.succeed(reached, undefined))
+            await Effect.runPromise(Deferred.await(go))
+            response.writeHead(status, { "content-type": "application/json" })
+            response.end(
+              JSON.stringify({
+                errors: [
+                  {
+                    code: status === 401 ? 1001 : 0,
+                    message: status === 401 ? "Nope" : "Bad Gateway",
+                    status
+                  }
+                ]
+              })
+            )
+          })
+          let stderr = ""
+          const login = yield* Effect.forkChild(
+            cli(["--plex-tv", plexTv, "--config-dir", dir, "login", "--password", "--login", "alice"], {
+              env: { PLEX_PASSWORD: password },
+              onStderr: (text) => void (stderr += text)
+            })
+          )
+          yield* Deferred.await(reached)
+          // Ctrl-C, seen before plex.tv answers (the request is let finish).
+          login.interruptUnsafe()
+          for (let turn = 0; turn < 50; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          yield* Deferred.succeed(go, undefined)
+          assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)), `HTTP ${status}`)
+          if (status === 401) assert.notInclude(stderr, "Interrupted")
+          else
+            assert.match(
+              stderr,
+              /Interrupted: the sign-in then failed \([^\n]*502[^\n]*\); a token plex\.tv may have issued before is saved nowhere and may be valid/
+            )
+        }
+      })
+  )
+
   // The window between the save and the old token's revocation (review40d): Ctrl-C while the open-directory note was
   // written ended the login there, the old token left valid, saved nowhere, and nothing said.
   it.live(
