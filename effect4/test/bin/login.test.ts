@@ -27,10 +27,17 @@ import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
-import { Credentials } from "effect4-plex-auth"
+import { Credentials, PlexError } from "effect4-plex-auth"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
 import { hostTag } from "../../../src/core/node/store.js"
-import { letFinish, revokeUnsaved, signInThenSave } from "../../src/bin/internal/commands.js"
+import {
+  letFinish,
+  type Lost,
+  lostTokenText,
+  revokeUnsaved,
+  signInThenSave
+} from "../../src/bin/internal/commands.js"
+import { neverReachedServer } from "../../../src/core/policy.js"
 import * as Render from "../../../src/core/cli/render.js"
 
 /**
@@ -1388,7 +1395,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         const saved: Array<string> = []
         const unsaved: Array<readonly [string, boolean]> = []
         // The sign-ins given up unanswered (a token plex.tv may have issued, said so).
-        let abandoned = 0
+        const lost: Array<Lost> = []
         const login = <E>(
           signIn: Parameters<typeof signInThenSave<void, E, never, never, never, never>>[0]
         ) =>
@@ -1397,7 +1404,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             (token) => Effect.sync(() => void saved.push(Redacted.value(token))),
             (token, cause) =>
               Effect.sync(() => void unsaved.push([Redacted.value(token), Cause.hasInterruptsOnly(cause)])),
-            Effect.sync(() => void abandoned++)
+            (why) => Effect.sync(() => void lost.push(why))
           )
         // The password sign-in: plex.tv has the request when Ctrl-C comes, and answers it after: the request is let
         // finish, and the token it answered with handed over to be revoked, as one answered before Ctrl-C.
@@ -1411,7 +1418,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         yield* Deferred.succeed(answers, token)
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(answered)))
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        assert.strictEqual(abandoned, 0)
+        assert.deepStrictEqual(lost, [])
         // Not answered within 5 s: the request is ended, nothing handed over, and the token plex.tv may have issued
         // said (`unanswered`).
         const started = yield* Deferred.make<void>()
@@ -1435,14 +1442,32 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(hanging)))
         yield* Deferred.await(stopped)
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        assert.strictEqual(abandoned, 1)
+        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered" }])
+        // Failed after Ctrl-C (a broken connection, a 5xx): plex.tv may have issued a token first: `unanswered` is told,
+        // with the failure (lostTokenText, below, judges it).
+        lost.length = 0
+        const sentFailing = yield* Deferred.make<void>()
+        const fails = yield* Deferred.make<Redacted.Redacted<string>, string>()
+        const failing = yield* Effect.forkChild(
+          login((hold) =>
+            hold(Effect.andThen(Deferred.succeed(sentFailing, undefined), Deferred.await(fails)))
+          )
+        )
+        yield* Deferred.await(sentFailing)
+        failing.interruptUnsafe()
+        yield* Deferred.fail(fails, "connection reset")
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(failing)))
+        assert.deepStrictEqual(lost, [{ _tag: "SignInFailed", error: "connection reset" }])
+        assert.deepStrictEqual(unsaved, [["issued", true]])
         // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
-        for (const [again, handed] of [
-          [Effect.succeed(token), true],
-          [Effect.succeed(undefined), false],
-          [Effect.fail("offline"), false]
+        // The PIN's check failed: the PIN may have been approved, said (`unanswered`).
+        for (const [again, handed, unchecked] of [
+          [Effect.succeed(token), true, []],
+          [Effect.succeed(undefined), false, []],
+          [Effect.fail("offline"), false, [{ _tag: "PinUnchecked", error: "offline" }]]
         ] as const) {
           unsaved.length = 0
+          lost.length = 0
           const waiting = yield* Deferred.make<void>()
           const pin = yield* Effect.forkChild(
             login((hold) => hold(Effect.andThen(Deferred.succeed(waiting, undefined), Effect.never), again))
@@ -1451,8 +1476,67 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           pin.interruptUnsafe()
           assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(pin)))
           assert.deepStrictEqual(unsaved, handed ? [["issued", true]] : [])
+          assert.deepStrictEqual<ReadonlyArray<Lost>>(lost, unchecked)
         }
+        // The PIN's check unanswered within 5 s: given up, said (`unanswered`, no failure).
+        lost.length = 0
+        const checking = yield* Deferred.make<void>()
+        const unanswered = yield* Effect.forkChild(
+          login((hold) =>
+            hold(Effect.andThen(Deferred.succeed(checking, undefined), Effect.never), Effect.never)
+          )
+        )
+        yield* Deferred.await(checking)
+        unanswered.interruptUnsafe()
+        for (let step = 0; step < 200 && unanswered.pollUnsafe() === undefined; step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(unanswered)))
+        assert.deepStrictEqual(lost, [{ _tag: "PinUnchecked", error: undefined }])
         assert.deepStrictEqual(saved, [])
+        // What login says of each: nothing for a failure that proves no token (a 401: wrong password, 2FA asked).
+        const ctx = {
+          operation: "PlexAuth.signIn",
+          method: "POST",
+          url: "https://plex.tv/api/v2/users/signin"
+        }
+        for (const refused of [
+          new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }),
+          new PlexError.VerificationCodeRequired({ ...ctx, status: 401, errors: [] }),
+          // A connection refused: the request never reached plex.tv (core/policy.ts).
+          Object.defineProperty(
+            new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "connect ECONNREFUSED" }),
+            neverReachedServer,
+            { value: true }
+          )
+        ])
+          assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused }))
+        for (const broken of [
+          new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "socket hang up" }),
+          new PlexError.Unexpected({
+            ...ctx,
+            reason: "Status",
+            status: 502,
+            errors: [],
+            detail: "Bad Gateway"
+          }),
+          "a defect"
+        ])
+          assert.match(
+            lostTokenText({ _tag: "SignInFailed", error: broken }) ?? "",
+            /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere and may be valid/
+          )
+        assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
+        assert.strictEqual(
+          lostTokenText({ _tag: "PinUnchecked", error: undefined }),
+          Render.pinUncheckedText(undefined)
+        )
+        assert.match(
+          lostTokenText({
+            _tag: "PinUnchecked",
+            error: new PlexError.NetworkError({ ...ctx, reason: "Timeout", detail: "30 s" })
+          }) ?? "",
+          /^Interrupted: the PIN's last check failed \(.+\); if the PIN was approved, its token is saved nowhere and may be valid/
+        )
       })
   )
 
@@ -1575,6 +1659,58 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       })
   )
 
+  // Ctrl-C while plex.tv answers the password sign-in, which then fails: a 5xx (a proxy's, perhaps after plex.tv issued
+  // the token) said nothing of a token that may be valid; a 401 (wrong password) proves there is none.
+  it.effect(
+    "login --password: Ctrl-C, then the sign-in fails: a 502 says a token may have been issued, a 401 says nothing of one",
+    () =>
+      Effect.gen(function* () {
+        for (const status of [502, 401]) {
+          const dir = yield* configDir
+          const reached = yield* Deferred.make<void>()
+          const go = yield* Deferred.make<void>()
+          // plex.tv: a stand-in that holds the sign-in until told, then fails it with `status`.
+          const plexTv = yield* loopbackPlexTv(async (request, response) => {
+            for await (const _chunk of request) void _chunk
+            Effect.runSync(Deferred.succeed(reached, undefined))
+            await Effect.runPromise(Deferred.await(go))
+            response.writeHead(status, { "content-type": "application/json" })
+            response.end(
+              JSON.stringify({
+                errors: [
+                  {
+                    code: status === 401 ? 1001 : 0,
+                    message: status === 401 ? "Nope" : "Bad Gateway",
+                    status
+                  }
+                ]
+              })
+            )
+          })
+          let stderr = ""
+          const login = yield* Effect.forkChild(
+            cli(["--plex-tv", plexTv, "--config-dir", dir, "login", "--password", "--login", "alice"], {
+              env: { PLEX_PASSWORD: password },
+              onStderr: (text) => void (stderr += text)
+            })
+          )
+          yield* Deferred.await(reached)
+          // Ctrl-C, seen before plex.tv answers (the request is let finish).
+          login.interruptUnsafe()
+          for (let turn = 0; turn < 50; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          yield* Deferred.succeed(go, undefined)
+          assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)), `HTTP ${status}`)
+          if (status === 401) assert.notInclude(stderr, "Interrupted")
+          else
+            assert.match(
+              stderr,
+              /Interrupted: the sign-in then failed \([^\n]*502[^\n]*\); a token plex\.tv may have issued before is saved nowhere and may be valid/
+            )
+        }
+      })
+  )
+
   // The window between the save and the old token's revocation (review40d): Ctrl-C while the open-directory note was
   // written ended the login there, the old token left valid, saved nowhere, and nothing said.
   it.live(
@@ -1601,7 +1737,9 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         const running: Array<Fiber.Fiber<unknown, unknown>> = []
         let noted = false
         // Ctrl-C as the note is written (in the writing fiber: the interruption is seen at the write's end).
+        let stderr = ""
         const onStderr = (text: string) => {
+          stderr += text
           const login = running[0]
           if (!text.includes("is open to other users") || login === undefined) return
           noted = true
@@ -1611,6 +1749,11 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         running.push(login)
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
         assert.isTrue(noted, "Ctrl-C came as the note was written")
+        // Said: logged in all the same, the old token revoked (not only "Cancelled.", the user signing in again).
+        assert.match(
+          stderr,
+          /\nInterrupted after the save: you are logged in, the new token is saved in [^\n]*store\.json\. The old token is revoked\.\n/
+        )
         const saved = (yield* readStore(dir))![tokenKey]!
         assert.notStrictEqual(saved, old)
         assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")

@@ -545,6 +545,47 @@ export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old 
  */
 export const signInAbandonedText = `Interrupted: plex.tv did not answer the sign-in within ${unsavedRevokeWaitMillis / 1000} s; a token it may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
+/**
+ * What `login` says when Ctrl-C came while plex.tv answered the password sign-in and the request then failed
+ * (`failure`: why, as the CLI words an error) in a way that does not prove plex.tv issued no token (a broken
+ * connection, a 5xx: plex.tv may have issued it before; see {@link signInFailureProvesNoToken}).
+ */
+export const signInFailedAfterInterruptText = (failure: string): string =>
+  `Interrupted: the sign-in then failed (${failure}); a token plex.tv may have issued before is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+
+/**
+ * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
+ * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), or an answer with a 4xx
+ * status (401 wrong password, 2FA asked, 429, ...). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's
+ * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first.
+ */
+export const signInFailureProvesNoToken = (
+  error: { readonly _tag: string; readonly status?: number | undefined },
+  neverReachedServer: boolean
+): boolean =>
+  error._tag === "InvalidInput" ||
+  (error._tag === "NetworkError" && neverReachedServer) ||
+  (error.status !== undefined && error.status >= 400 && error.status < 500)
+
+/**
+ * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows
+ * failed (`failure`: why, as the CLI words an error) or went unanswered within {@link unsavedRevokeWaitMillis}
+ * (`undefined`): the PIN may have been approved, its token unknown to `login`.
+ */
+export const pinUncheckedText = (failure: string | undefined): string =>
+  `Interrupted: the PIN's last check ${failure === undefined ? `got no answer within ${unsavedRevokeWaitMillis / 1000} s` : `failed (${failure})`}; if the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+
+/**
+ * What `login` says when Ctrl-C came once the new token was saved (exit 130 all the same): logged in, and what became
+ * of the old token when that is known (`previous`; a revocation that failed or was given up is said where it happens).
+ */
+export const savedThenInterruptedText = (file: string, previous: Previous): string =>
+  [
+    `Interrupted after the save: you are logged in, the new token is saved in ${file}.`,
+    ...(previous === "revoked" ? ["The old token is revoked."] : []),
+    ...(previous === "kept" ? ["The old token is still valid (it is no longer saved)."] : [])
+  ].join(" ")
+
 /** What `login` says when the old token could not be revoked (`message`: why, as the CLI words an error). */
 export const revokeOldFailedText = (message: string): string => `Could not revoke the old token: ${message}`
 

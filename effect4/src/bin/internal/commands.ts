@@ -21,6 +21,7 @@ import * as Core from "../../../../src/core/cli/failure.js"
 import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
+import { neverReachedServer } from "../../../../src/core/policy.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import { tokenRefusedBy } from "../../../../src/core/refreshRun.js"
 import * as Claim from "../../Claim.js"
@@ -30,6 +31,7 @@ import * as Devices from "../../Devices.js"
 import * as Home from "../../Home.js"
 import * as PinLogin from "../../PinLogin.js"
 import * as PlexAuth from "../../PlexAuth.js"
+import * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
@@ -171,30 +173,42 @@ type Hold = <E, R, R2 = never>(
 ) => Effect.Effect<Redacted.Redacted<string>, E, R | R2>
 
 /**
+ * Why Ctrl-C left `login` without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
+ * sign-in given up unanswered, or failed after Ctrl-C (`error`: the failure, which may prove no token was issued), or
+ * the PIN's one check after Ctrl-C failed (`error`) or went unanswered (`undefined`).
+ */
+export type Lost =
+  | { readonly _tag: "SignInUnanswered" }
+  | { readonly _tag: "SignInFailed"; readonly error: unknown }
+  | { readonly _tag: "PinUnchecked"; readonly error: unknown }
+
+/**
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
  * wrapped around the request that answers, records it before anything else runs (uninterruptibly: what follows the
  * answer, as the progress line's finalizer, would otherwise let a Ctrl-C drop it), and a failure or an interruption
  * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: what
  * follows the save when the store's change was made, else revoke it unless the store holds it). A sign-in request
- * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) runs `unanswered` (`login`: says that plex.tv may
- * have issued a token it does not know). As src/bin/internal/commands.ts has it.
+ * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) or that failed after it, or a PIN check after it
+ * that failed or went unanswered, runs `unanswered` with why ({@link Lost}; `login`: says that plex.tv may have issued
+ * a token it does not know, unless the failure proves it did not). As src/bin/internal/commands.ts has it.
  */
 export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
   signIn: (hold: Hold) => Effect.Effect<Redacted.Redacted<string>, E, R>,
   save: (token: Redacted.Redacted<string>) => Effect.Effect<A, E2, R2>,
   unsaved: (token: Redacted.Redacted<string>, cause: Cause.Cause<E | E2>) => Effect.Effect<void, never, R3>,
-  unanswered: Effect.Effect<void, never, R4> = Effect.void
+  unanswered: (lost: Lost) => Effect.Effect<void, never, R4> = () => Effect.void
 ): Effect.Effect<readonly [Redacted.Redacted<string>, A], E | E2, R | R2 | R3 | R4> =>
   Effect.suspend(() => {
     let obtained: Redacted.Redacted<string> | undefined
-    let givenUp = false
+    let lost: Lost | undefined
     const record = (token: Redacted.Redacted<string>) =>
       Effect.sync(() => {
         obtained = token
       })
-    const giveUp = Effect.sync(() => {
-      givenUp = true
-    })
+    const lose = (what: Lost) =>
+      Effect.sync(() => {
+        lost = what
+      })
     const within = Duration.millis(Render.unsavedRevokeWaitMillis)
     const hold: Hold = (answer, again) =>
       Effect.uninterruptibleMask((restore) =>
@@ -205,9 +219,13 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                 Effect.interruptible(again).pipe(
                   Effect.timeoutOption(within),
                   Effect.flatMap((token) =>
-                    Option.isSome(token) && token.value !== undefined ? record(token.value) : Effect.void
+                    Option.isNone(token)
+                      ? lose({ _tag: "PinUnchecked", error: undefined })
+                      : token.value !== undefined
+                        ? record(token.value)
+                        : Effect.void
                   ),
-                  Effect.ignore
+                  Effect.catch((error) => lose({ _tag: "PinUnchecked", error }))
                 )
               )
             )
@@ -223,10 +241,11 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                     (exit) =>
                       Option.isNone(exit)
                         ? // Given up: plex.tv may have issued a token all the same, unknown here (`unanswered`).
-                          Effect.flatMap(Fiber.interrupt(fiber), () => giveUp)
+                          Effect.flatMap(Fiber.interrupt(fiber), () => lose({ _tag: "SignInUnanswered" }))
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
-                          : Effect.void
+                          : // Failed: perhaps after plex.tv issued a token (a broken connection), `unanswered` judges.
+                            lose({ _tag: "SignInFailed", error: Cause.squash(exit.value.cause) })
                   )
                 )
               )
@@ -236,7 +255,11 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
       Effect.map(save(token), (saved) => [token, saved] as const)
     ).pipe(
       Effect.onError((cause): Effect.Effect<void, never, R3 | R4> =>
-        obtained !== undefined ? unsaved(obtained, cause) : givenUp ? unanswered : Effect.void
+        obtained !== undefined
+          ? unsaved(obtained, cause)
+          : lost !== undefined
+            ? unanswered(lost)
+            : Effect.void
       )
     )
   })
@@ -263,6 +286,28 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       )
     )
   )
+
+/**
+ * What `login` says of a token Ctrl-C may have left behind, unknown to it ({@link Lost}): nothing when the sign-in's
+ * failure proves plex.tv issued none (Render.signInFailureProvesNoToken: 401 wrong password, 2FA asked). As
+ * src/bin/internal/commands.ts has it.
+ */
+export const lostTokenText = (lost: Lost): string | undefined => {
+  // A failure that is no PlexError (a defect) is not shown: it could carry anything.
+  const failure = (error: unknown) =>
+    PlexError.isPlexError(error) ? fromPlexError(error).message : "an unexpected error"
+  switch (lost._tag) {
+    case "SignInUnanswered":
+      return Render.signInAbandonedText
+    case "SignInFailed":
+      return PlexError.isPlexError(lost.error) &&
+        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error)
+        ? undefined
+        : Render.signInFailedAfterInterruptText(failure(lost.error))
+    case "PinUnchecked":
+      return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
+  }
+}
 
 /**
  * `effect` (the revocation of a token saved nowhere, the old one `login` replaced), run apart: Ctrl-C while it runs
@@ -503,7 +548,13 @@ const login = Command.make(
                   yield* say(Render.askedTokenRevokedText(result))
                 }
               }),
-              say(Render.revokeAbandonedText)
+              // Given up: not said revoked below (savedThenInterruptedText), as revokeAbandonedText says.
+              Effect.andThen(
+                Effect.sync(() => {
+                  previous = "revoke-failed"
+                }),
+                say(Render.revokeAbandonedText)
+              )
             )
           // The change that saved the token, once made (swapToken's `saved`): known even to a save Ctrl-C interrupted.
           let swapped: { readonly replaced: Redacted.Redacted<string> | undefined } | undefined
@@ -514,62 +565,75 @@ const login = Command.make(
           // (uninterruptibleMask, the sign-in and the save restored), or from `unsaved` with the token the change
           // replaced (swapped) when Ctrl-C came once the store's lock was taken (the change runs to its end). A Ctrl-C
           // between the save and the revocations left the old token valid, saved nowhere, and nothing said.
-          const [token] = yield* Effect.uninterruptibleMask((restore) =>
-            Effect.tap(
-              restore(
-                signInThenSave(
-                  (
-                    hold
-                  ): Effect.Effect<
-                    Redacted.Redacted<string>,
-                    CliFailure,
-                    Effect.Services<ReturnType<typeof passwordLogin | typeof pinLogin>>
-                  > =>
-                    options.password
-                      ? plexFailure(
-                          passwordLogin({ login: options.login, rememberMe: !options.noRememberMe, hold })
-                        )
-                      : plexFailure(pinLogin(session, { linkCode: options.linkCode, hold })),
-                  (token) =>
-                    session.swapToken(token, (replaced) => {
-                      swapped = { replaced }
-                    }),
-                  // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save
-                  // waits for the store's lock). The change made (Ctrl-C once the lock was taken: the change runs to
-                  // its end, and once the file is replaced it cannot fail): what follows the save, as below, from what
-                  // the change answered, not from a read of the file, which another login may have changed since. Not
-                  // made: the new token is revoked, bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
-                  (token, cause) =>
-                    swapped !== undefined
-                      ? afterSave(token, swapped.replaced)
-                      : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say),
-                  // Ctrl-C gave the sign-in request up unanswered: a token plex.tv may have issued is unknown here.
-                  say(Render.signInAbandonedText)
-                )
-              ),
-              ([token, replaced]) => afterSave(token, replaced)
+          // Ctrl-C once the change that saved the token was made (`swapped`): exit 130 all the same, but said that the token
+          // is saved (and what became of the old one), so that the user does not sign in again needlessly.
+          return yield* Effect.gen(function* () {
+            const [token] = yield* Effect.uninterruptibleMask((restore) =>
+              Effect.tap(
+                restore(
+                  signInThenSave(
+                    (
+                      hold
+                    ): Effect.Effect<
+                      Redacted.Redacted<string>,
+                      CliFailure,
+                      Effect.Services<ReturnType<typeof passwordLogin | typeof pinLogin>>
+                    > =>
+                      options.password
+                        ? plexFailure(
+                            passwordLogin({ login: options.login, rememberMe: !options.noRememberMe, hold })
+                          )
+                        : plexFailure(pinLogin(session, { linkCode: options.linkCode, hold })),
+                    (token) =>
+                      session.swapToken(token, (replaced) => {
+                        swapped = { replaced }
+                      }),
+                    // On a failure and on an interruption alike (Ctrl-C after the sign-in answered, or while the save
+                    // waits for the store's lock). The change made (Ctrl-C once the lock was taken: the change runs to
+                    // its end, and once the file is replaced it cannot fail): what follows the save, as below, from what
+                    // the change answered, not from a read of the file, which another login may have changed since. Not
+                    // made: the new token is revoked, bounded (Render.unsavedRevokeWaitMillis): Ctrl-C waits for it.
+                    (token, cause) =>
+                      swapped !== undefined
+                        ? afterSave(token, swapped.replaced)
+                        : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say),
+                    // Ctrl-C left a token plex.tv may have issued unknown here (the sign-in given up or failed, the PIN unchecked).
+                    (lost) => {
+                      const text = lostTokenText(lost)
+                      return text === undefined ? Effect.void : say(text)
+                    }
+                  )
+                ),
+                ([token, replaced]) => afterSave(token, replaced)
+              )
+            )
+            const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
+            if (session.fake !== undefined) {
+              // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).
+              const user = FakeSeed.fakeLoggedInUser(Option.getOrUndefined(account)?.username)
+              yield* Effect.mapError(
+                user === undefined
+                  ? session.store.remove(FakeSeed.fakeUserKey)
+                  : session.store.set(FakeSeed.fakeUserKey, user),
+                fromStoreError
+              )
+            }
+            if (session.json) {
+              return yield* json({
+                account: Option.isSome(account) ? Core.accountJson(account.value) : null,
+                file: session.file,
+                previous
+              })
+            }
+            const name = Option.isSome(account) ? Core.describeAccount(account.value) : undefined
+            yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
+          }).pipe(
+            Effect.onInterrupt(() =>
+              swapped === undefined
+                ? Effect.void
+                : say(Render.savedThenInterruptedText(session.file, previous))
             )
           )
-          const account = yield* PlexAuth.account().pipe(Credentials.withToken(token), Effect.option)
-          if (session.fake !== undefined) {
-            // Whose token is saved: the next --fake run seeds it on that account (FakeSeed.fakeAccounts).
-            const user = FakeSeed.fakeLoggedInUser(Option.getOrUndefined(account)?.username)
-            yield* Effect.mapError(
-              user === undefined
-                ? session.store.remove(FakeSeed.fakeUserKey)
-                : session.store.set(FakeSeed.fakeUserKey, user),
-              fromStoreError
-            )
-          }
-          if (session.json) {
-            return yield* json({
-              account: Option.isSome(account) ? Core.accountJson(account.value) : null,
-              file: session.file,
-              previous
-            })
-          }
-          const name = Option.isSome(account) ? Core.describeAccount(account.value) : undefined
-          yield* line(Render.loggedInText(name, session.file, previous).join("\n"))
         }),
       { authAppVariable: !options.password }
     )
