@@ -273,9 +273,11 @@ const answered = (
         onFailure: (error) => {
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
-          return wait === undefined || at === undefined
-            ? { access: failed(error, undefined) }
-            : { access: failed(error, wait), until: at + wait }
+          const access = failed(error, at === undefined ? undefined : wait)
+          // Only an Unknown carries a wait (an InvalidToken's 401 asks for none, whatever its Retry-After).
+          return access._tag === "Unknown" && wait !== undefined && at !== undefined
+            ? { access, until: at + wait }
+            : { access }
         },
         onSuccess: (devices) => ({ access: accessIn(devices, id) })
       })

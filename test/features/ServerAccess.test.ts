@@ -153,6 +153,26 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  // Only an Unknown carries a wait: a refused token (401) whose answer had a Retry-After (a proxy's) is InvalidToken,
+  // exactly as ServerAccess.check gives it, through a checker too (no `retryAfterMillis` its type does not have).
+  it.scoped("a checker's InvalidToken carries no wait, whatever Retry-After its 401 had", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+      const kids = yield* token("kids")
+      yield* loopback.fake.fault("getServerResources", Fault.status(401, { retryAfter: "30 seconds" }), {
+        times: 2
+      })
+      const direct = yield* as("kids")(ServerAccess.check(id))
+      const cached = yield* checker.check(kids)
+      assert.deepStrictEqual(
+        [direct._tag, "retryAfterMillis" in direct, cached._tag, "retryAfterMillis" in cached],
+        ["InvalidToken", false, "InvalidToken", false]
+      )
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
