@@ -1863,6 +1863,12 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         assert.isTrue(Option.isSome(exit) && Exit.isInterrupted(exit.value))
         assert.isAtLeast(seconds, 5, "not before 5 s")
         assert.include(said, Render.revokeAbandonedText)
+        // Saved all the same, said so; the old token not said revoked (its revocation was given up, not answered).
+        assert.match(
+          said,
+          /\nInterrupted after the save: you are logged in, the new token is saved in [^\n]*store\.json\.\n/
+        )
+        assert.notInclude(said, "The old token is revoked.")
         for (let turn = 0; turn < 200 && !aborted; turn++)
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         assert.isTrue(aborted, "the revocation's request was given up")

@@ -1826,6 +1826,12 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(Exit.hasInterrupts(exit!))
         assert.isAtLeast(seconds, 5, "not before 5 s")
         assert.include(said, Render.revokeAbandonedText)
+        // Saved all the same, said so; the old token not said revoked (its revocation was given up, not answered).
+        assert.match(
+          said,
+          /\nInterrupted after the save: you are logged in, the new token is saved in [^\n]*store\.json\.\n/
+        )
+        assert.notInclude(said, "The old token is revoked.")
         for (let turn = 0; turn < 200 && !aborted; turn++)
           yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
         assert.isTrue(aborted, "the revocation's request was given up")
