@@ -491,6 +491,9 @@ const login = Command.make(
                   ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
             }
           }
+          // The revocation afterSave waits for, should Ctrl-C give it up (letFinish's `abandoned`): the token it
+          // replaced, or the token asked about that another login replaced meanwhile (revokeAsked), each said as its own.
+          let revoking: "replaced" | "asked" | undefined
           // What follows the save: the open-directory note, the note on a token another login saved meanwhile, the
           // revocations; run apart (letFinish), Ctrl-C letting it finish, 5 s at most.
           const afterSave = (
@@ -511,6 +514,7 @@ const login = Command.make(
                 if (outcome.note !== undefined) yield* say(outcome.note)
                 previous = outcome.previous
                 if (outcome.revoke && replaced !== undefined) {
+                  revoking = "replaced"
                   // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a
                   // login that replaced that token too and revoked it as the token it was asked about, revokeAsked
                   // below; the account's page at plex.tv): said so, not said revoked by this login (previous
@@ -534,6 +538,7 @@ const login = Command.make(
                 // another login: the user's, saved nowhere, and valid unless that login revoked it
                 // (Render.replacedTokenOutcome).
                 if (outcome.revokeAsked === true && before !== undefined) {
+                  revoking = "asked"
                   const result = yield* PlexAuth.signOut().pipe(
                     Credentials.withToken(before),
                     Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
@@ -548,13 +553,15 @@ const login = Command.make(
                   yield* say(Render.askedTokenRevokedText(result))
                 }
               }),
-              // Given up: not said revoked below (savedThenInterruptedText), as revokeAbandonedText says.
-              Effect.andThen(
-                Effect.sync(() => {
-                  previous = "revoke-failed"
-                }),
-                say(Render.revokeAbandonedText)
-              )
+              // Given up: the token it replaced not said revoked below (savedThenInterruptedText), as revokeAbandonedText
+              // says; the token asked about said not revoked, and the replaced one's fate (previous) kept, as it was known.
+              Effect.suspend(() => {
+                if (revoking === "asked") {
+                  return say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+                }
+                previous = "revoke-failed"
+                return say(Render.revokeAbandonedText)
+              })
             )
           // The change that saved the token, once made (swapToken's `saved`): known even to a save Ctrl-C interrupted.
           let swapped: { readonly replaced: Redacted.Redacted<string> | undefined } | undefined
