@@ -492,8 +492,10 @@ const login = Command.make(
             }
           }
           // The revocation afterSave waits for, should Ctrl-C give it up (letFinish's `abandoned`): the token it
-          // replaced, or the token asked about that another login replaced meanwhile (revokeAsked), each said as its own.
+          // replaced, or the token asked about that another login replaced meanwhile (revokeAsked), each said as its own;
+          // and whether the asked one follows the replaced one's (askedNext): given up during that one, it is never made.
           let revoking: "replaced" | "asked" | undefined
+          let askedNext = false
           // What follows the save: the open-directory note, the note on a token another login saved meanwhile, the
           // revocations; run apart (letFinish), Ctrl-C letting it finish, 5 s at most.
           const afterSave = (
@@ -513,6 +515,7 @@ const login = Command.make(
                 })
                 if (outcome.note !== undefined) yield* say(outcome.note)
                 previous = outcome.previous
+                askedNext = outcome.revokeAsked === true && before !== undefined
                 if (outcome.revoke && replaced !== undefined) {
                   revoking = "replaced"
                   // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a
@@ -560,7 +563,13 @@ const login = Command.make(
                   return say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
                 }
                 previous = "revoke-failed"
-                return say(Render.revokeAbandonedText)
+                // The token asked about, whose revocation was to follow that one's, never revoked either: said so.
+                return askedNext
+                  ? Effect.andThen(
+                      say(Render.revokeAbandonedText),
+                      say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+                    )
+                  : say(Render.revokeAbandonedText)
               })
             )
           // The change that saved the token, once made (swapToken's `saved`): known even to a save Ctrl-C interrupted.
