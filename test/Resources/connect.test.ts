@@ -11,6 +11,15 @@ const Identity = ClientIdentity.layer({
   product: "Resources Test"
 })
 
+/** Credentials of one of the fake's accounts: the token the fake gave it (the fake provided below). */
+const signedInAs = (login: string) =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Effect.flatMap(FakePlex.FakePlex, (fake) => fake.account(login)),
+      (account) => Credentials.layer(account.token)
+    )
+  )
+
 const ID = FakePlex.defaults.serverId
 const LOCAL = "http://192.0.2.10:32400"
 const REMOTE = "http://198.51.100.10:32400"
@@ -616,13 +625,13 @@ describe("Resources.connect: failures", () => {
       )
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(
-          FakePlex.layer({
-            accounts: [{ username: "alice" }, { username: "bob" }],
-            servers: [{ name: "Den", sharedWith: ["bob"], connections: [{ uri: LOCAL, local: true }] }]
-          }),
-          Identity,
-          Credentials.layer("fakeAccountToken0002")
+        Layer.mergeAll(Identity, signedInAs("bob")).pipe(
+          Layer.provideMerge(
+            FakePlex.layer({
+              accounts: [{ username: "alice" }, { username: "bob" }],
+              servers: [{ name: "Den", sharedWith: ["bob"], connections: [{ uri: LOCAL, local: true }] }]
+            })
+          )
         )
       )
     )

@@ -15,6 +15,42 @@ const withFake = (
   token: string | Redacted.Redacted<string> = FakePlex.defaults.token
 ) => Layer.mergeAll(FakePlex.layer(options), Identity, Credentials.layer(token))
 
+/** The fake seeded with `options`, signed in as one of its accounts with the token the fake gave it. */
+const withFakeAs = (options: FakePlex.Options, login: string) =>
+  Layer.mergeAll(
+    Identity,
+    Layer.unwrapEffect(
+      Effect.map(
+        Effect.flatMap(FakePlex.FakePlex, (fake) => fake.account(login)),
+        (account) => Credentials.layer(account.token)
+      )
+    )
+  ).pipe(Layer.provideMerge(FakePlex.layer(options)))
+
+/**
+ * The token of the share of a server with a user, as its owner reads it from plex.tv
+ * (`GET /api/servers/{machineId}/shared_servers`, python-plexapi `MyPlexUser.get_token`).
+ */
+const shareToken = (serverName: string, owner: string, user: string) =>
+  Effect.gen(function* () {
+    const fake = yield* FakePlex.FakePlex
+    const server = fake.servers.find((s) => s.name === serverName)!
+    const response = yield* fake.handle(
+      new Request(`${fake.plexTvUrl}/api/servers/${server.clientIdentifier}/shared_servers`, {
+        headers: {
+          "X-Plex-Client-Identifier": "resources-test-client",
+          "X-Plex-Token": Redacted.value((yield* fake.account(owner)).token)
+        }
+      })
+    )
+    const xml = yield* Effect.promise(() => response.text())
+    const share = new RegExp(`<SharedServer\\b[^>]*\\busername="${user}"[^>]*\\baccessToken="([^"]+)"`).exec(
+      xml
+    )
+    assert.isNotNull(share, xml.replace(/accessToken="[^"]*"/g, 'accessToken="<redacted>"'))
+    return share![1]!
+  })
+
 const json = (body: unknown) =>
   Fault.respond(() =>
     Effect.succeed(
@@ -83,7 +119,7 @@ describe("Resources.list / servers", () => {
         [["Alice's NAS", false]]
       )
       const nas = servers[0]!
-      assert.strictEqual(Redacted.value(nas.accessToken!), "fakeShareToken020001")
+      assert.strictEqual(Redacted.value(nas.accessToken!), yield* shareToken("Alice's NAS", "alice", "bob"))
       assert.deepStrictEqual(
         nas.connections.map((c) => [c.address, c.relay, c.IPv6]),
         [
@@ -94,7 +130,7 @@ describe("Resources.list / servers", () => {
       )
     }).pipe(
       Effect.provide(
-        withFake(
+        withFakeAs(
           {
             accounts: [{ username: "alice" }, { username: "bob" }],
             servers: [
@@ -111,7 +147,7 @@ describe("Resources.list / servers", () => {
               }
             ]
           },
-          "fakeAccountToken0002"
+          "bob"
         )
       )
     )

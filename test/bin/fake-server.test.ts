@@ -15,7 +15,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { it } from "../support/it.js"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth, PlexTv } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
@@ -107,7 +107,7 @@ describe.concurrent("plex-auth fake-server", { timeout: 60_000 }, () => {
         assert.notStrictEqual(seen["PLEX_CLIENTS_URL"], seen["PLEX_TV_URL"])
         assert.match(seen["PLEX_SERVER_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
         assert.strictEqual(seen["PLEX_LOGIN"], FakePlex.defaults.login)
-        assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
+        assert.strictEqual(seen["PLEX_TOKEN"], Redacted.value(FakePlex.defaults.token))
         assert.strictEqual(seen["PLEX_AUTH_APP_URL"], `${seen["PLEX_TV_URL"]}/auth`)
         assert.isTrue(link.startsWith(`${seen["PLEX_TV_URL"]}/auth#?clientID=fake-server-test&`), link)
         assert.strictEqual(username, FakePlex.defaults.username)

@@ -29,6 +29,15 @@ const Identity = ClientIdentity.layer({
   product: "Resources Test"
 }).pipe(Layer.orDie)
 
+/** Credentials of one of the fake's accounts: the token the fake gave it (the fake provided below). */
+const signedInAs = (login: string) =>
+  Layer.unwrap(
+    Effect.map(
+      Effect.flatMap(FakePlex.FakePlex, (fake) => fake.account(login)),
+      (account) => Credentials.layer(account.token).pipe(Layer.orDie)
+    )
+  )
+
 const ID = FakePlex.defaults.serverId
 const LOCAL = "http://192.0.2.10:32400"
 const REMOTE = "http://198.51.100.10:32400"
@@ -642,13 +651,13 @@ describe("Resources.connect: failures", () => {
       )
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(
-          FakePlex.layer({
-            accounts: [{ username: "alice" }, { username: "bob" }],
-            servers: [{ name: "Den", sharedWith: ["bob"], connections: [{ uri: LOCAL, local: true }] }]
-          }),
-          Identity,
-          Credentials.layer("fakeAccountToken0002").pipe(Layer.orDie)
+        Layer.mergeAll(Identity, signedInAs("bob")).pipe(
+          Layer.provideMerge(
+            FakePlex.layer({
+              accounts: [{ username: "alice" }, { username: "bob" }],
+              servers: [{ name: "Den", sharedWith: ["bob"], connections: [{ uri: LOCAL, local: true }] }]
+            })
+          )
         )
       )
     )

@@ -12,6 +12,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
@@ -77,7 +78,7 @@ describe.concurrent("plex-auth (Effect 4) fake-server", { timeout: 60_000 }, () 
         assert.match(seen["PLEX_TV_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
         assert.match(seen["PLEX_SERVER_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+$/)
         assert.strictEqual(seen["PLEX_LOGIN"], FakePlex.defaults.login)
-        assert.strictEqual(seen["PLEX_TOKEN"], "fakeAccountToken0001")
+        assert.strictEqual(seen["PLEX_TOKEN"], Redacted.value(FakePlex.defaults.token))
         assert.strictEqual(seen["PLEX_AUTH_APP_URL"], `${seen["PLEX_TV_URL"]}/auth`)
         assert.isTrue(link.startsWith(`${seen["PLEX_TV_URL"]}/auth#?clientID=fake-server-test&`), link)
         assert.strictEqual(username, FakePlex.defaults.username)
