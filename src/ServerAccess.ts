@@ -29,11 +29,13 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { ClientIdentity } from "./ClientIdentity.js"
@@ -294,6 +296,20 @@ const keptAnswer = <A extends Access | OwnerAccess>(answer: {
 }
 
 /**
+ * How long a checker keeps an `Unknown`: `unknownTtl`, or the wait its answer asked for (Retry-After) when longer,
+ * at most 5 minutes (Facts.maxKeptWaitMillis), so callers within plex.tv's wait get the kept answer without asking a
+ * rate-limited plex.tv again, and a proxy's huge Retry-After cannot lock users out for hours.
+ */
+const unknownKept = (unknownTtl: Duration.Duration, wait: number | undefined): Duration.Duration =>
+  Duration.max(unknownTtl, Duration.millis(Facts.keptWaitMillis(wait)))
+
+/** When a failure's wait ends (the clock's milliseconds) and how long it was. */
+interface Wait {
+  readonly until: number
+  readonly wait: number
+}
+
+/**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
  *
  * @since 0.1.0
@@ -302,7 +318,10 @@ const keptAnswer = <A extends Access | OwnerAccess>(answer: {
 export interface CacheOptions {
   /** How long an answer (`Owner`, `HomeMember`, `Shared`, `NoAccess`, `InvalidToken`) is kept. */
   readonly ttl: Duration.DurationInput
-  /** How long an `Unknown` is kept. Default 0: not at all, the next call asks again. */
+  /**
+   * How long an `Unknown` is kept. Default 0: not at all, the next call asks again. An `Unknown` whose answer asked
+   * to wait (`retryAfterMillis`) is kept for that wait when longer, at most 5 minutes.
+   */
   readonly unknownTtl?: Duration.DurationInput | undefined
   /** How many answers are kept at most. Default 10,000. */
   readonly capacity?: number | undefined
@@ -348,7 +367,8 @@ const cacheSettings = (operation: string, options: CacheOptions) =>
 /**
  * A {@link check} for the server `machineIdentifier` whose answers are
  * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
- * (default 0, not cached). Concurrent checks of one token share one
+ * (default 0, not cached), or for the wait its answer asked for when longer
+ * (at most 5 minutes). Concurrent checks of one token share one
  * request. The checker keeps the `HttpClient`, `ClientIdentity` (and
  * plex.tv URL and request settings, such as the request timeout) of where
  * it was made, never a caller's.
@@ -384,7 +404,11 @@ export const makeChecker = (
       lookup: (token: Redacted.Redacted<string>) =>
         answered(id).pipe(Effect.provideService(Credentials, { token: Effect.succeed(token) })),
       timeToLive: (exit) =>
-        Exit.isSuccess(exit) ? (exit.value.access._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
+        Exit.isSuccess(exit)
+          ? exit.value.access._tag === "Unknown"
+            ? unknownKept(unknownTtl, exit.value.access.retryAfterMillis)
+            : ttl
+          : Duration.zero
     })
     // Its own copy (`V.own`): the cache reads the key again when the last caller leaves a check in flight, after
     // the caller may have wiped its `Redacted`.
@@ -512,7 +536,7 @@ type Watch = <A, E extends { readonly _tag: string; readonly status?: number | u
  * error, for the `Unknown` of every check that gives that failure while it is kept.
  */
 const watchedIn =
-  (waits: WeakMap<object, number>): Watch =>
+  (waits: WeakMap<object, Wait>): Watch =>
   (request) =>
     Effect.suspend(() => {
       const watched = answers()
@@ -520,7 +544,7 @@ const watchedIn =
         Effect.sync(() => {
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
-          if (wait !== undefined && at !== undefined) waits.set(error, at + wait)
+          if (wait !== undefined && at !== undefined) waits.set(error, { until: at + wait, wait })
         })
       )
     })
@@ -642,7 +666,8 @@ export interface OwnerChecker {
  * server is only shared with), `users` fails and `check` answers `Unknown`
  * with `ServerNotFound`, never `Owner` nor `NoAccess`, kept for `ttl` as any
  * answer (so a typo does not ask plex.tv at every check). A failure (plex.tv
- * unreachable, refusing) is kept for `unknownTtl` (default 0: not at all).
+ * unreachable, refusing) is kept for `unknownTtl` (default 0: not at all), or
+ * for the wait its answer asked for when longer (at most 5 minutes).
  *
  * @example
  * ```ts
@@ -670,7 +695,7 @@ export const makeOwnerChecker = (
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
     // When the wait of a failure's answer ends, by its error (the cache keeps the failure, the same error).
-    const waits = new WeakMap<object, number>()
+    const waits = new WeakMap<object, Wait>()
     const watch = watchedIn(waits)
     const cache = yield* sharedCache({
       capacity: 1,
@@ -691,7 +716,15 @@ export const makeOwnerChecker = (
           // for `unknownTtl`, 0 by default, a typo would send three requests to plex.tv at every check).
           ({ ownerId, view }) => ({ ownerId, ...view })
         ),
-      timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl)
+      timeToLive: (exit) => {
+        if (Exit.isSuccess(exit)) return ttl
+        // Kept for at least the wait its answer asked for (at most Facts.maxKeptWaitMillis), as makeChecker's Unknown.
+        const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+        return unknownKept(
+          unknownTtl,
+          typeof error === "object" && error !== null ? waits.get(error)?.wait : undefined
+        )
+      }
     })
     const current = Effect.flatMap(cache.get(undefined), (c) =>
       c.notOwned === undefined ? Effect.succeed(c) : Effect.fail(c.notOwned)
@@ -702,7 +735,8 @@ export const makeOwnerChecker = (
       check: (accountId) =>
         Effect.matchEffect(current, {
           // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
-          onFailure: (error) => keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error) }),
+          onFailure: (error) =>
+            keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error)?.until }),
           onSuccess: ({ ownerId, users }) => Effect.succeed(Facts.ownerDecision(accountId, ownerId, users))
         }),
       invalidate: cache.invalidateAll

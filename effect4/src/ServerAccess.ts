@@ -29,11 +29,13 @@
  * @since 0.1.0
  */
 import * as Cache from "effect/Cache"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type * as HttpClient from "effect/http/HttpClient"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -299,6 +301,20 @@ const keptAnswer = <A extends Access | OwnerAccess>(answer: {
 }
 
 /**
+ * How long a checker keeps an `Unknown`: `unknownTtl`, or the wait its answer asked for (Retry-After) when longer,
+ * at most 5 minutes (Facts.maxKeptWaitMillis), so callers within plex.tv's wait get the kept answer without asking a
+ * rate-limited plex.tv again, and a proxy's huge Retry-After cannot lock users out for hours.
+ */
+const unknownKept = (unknownTtl: Duration.Duration, wait: number | undefined): Duration.Duration =>
+  Duration.max(unknownTtl, Duration.millis(Facts.keptWaitMillis(wait)))
+
+/** When a failure's wait ends (the clock's milliseconds) and how long it was. */
+interface Wait {
+  readonly until: number
+  readonly wait: number
+}
+
+/**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
  *
  * @since 0.1.0
@@ -307,7 +323,10 @@ const keptAnswer = <A extends Access | OwnerAccess>(answer: {
 export interface CacheOptions {
   /** How long an answer (`Owner`, `HomeMember`, `Shared`, `NoAccess`, `InvalidToken`) is kept. */
   readonly ttl: Duration.Input
-  /** How long an `Unknown` is kept. Default 0: not at all, the next call asks again. */
+  /**
+   * How long an `Unknown` is kept. Default 0: not at all, the next call asks again. An `Unknown` whose answer asked
+   * to wait (`retryAfterMillis`) is kept for that wait when longer, at most 5 minutes.
+   */
   readonly unknownTtl?: Duration.Input | undefined
   /** How many answers are kept at most. Default 10,000. */
   readonly capacity?: number | undefined
@@ -374,7 +393,8 @@ const madeHere = <R>() =>
 /**
  * A {@link check} for the server `machineIdentifier` whose answers are
  * cached per token (Effect `Cache`): for `ttl`, `Unknown` for `unknownTtl`
- * (default 0, not cached). Concurrent checks of one token share one
+ * (default 0, not cached), or for the wait its answer asked for when longer
+ * (at most 5 minutes). Concurrent checks of one token share one
  * request. The checker keeps the `HttpClient`, `ClientIdentity` (and
  * plex.tv URL and request settings, such as the request timeout) of where
  * it was made, never a caller's.
@@ -416,7 +436,11 @@ export const makeChecker = (
         capacity,
         // A zero TTL is "not kept": `Cache` drops the entry at once.
         timeToLive: (exit) =>
-          Exit.isSuccess(exit) ? (exit.value.access._tag === "Unknown" ? unknownTtl : ttl) : Duration.zero
+          Exit.isSuccess(exit)
+            ? exit.value.access._tag === "Unknown"
+              ? unknownKept(unknownTtl, exit.value.access.retryAfterMillis)
+              : ttl
+            : Duration.zero
       }
     )
     // Its own copy (`V.own`): the cache reads the key again when the last caller leaves a check in flight, after
@@ -549,7 +573,7 @@ type Watch = <A, E extends { readonly _tag: string; readonly status?: number | u
  * error, for the `Unknown` of every check that gives that failure while it is kept.
  */
 const watchedIn =
-  (waits: WeakMap<object, number>): Watch =>
+  (waits: WeakMap<object, Wait>): Watch =>
   (request) =>
     Effect.suspend(() => {
       const watched = answers()
@@ -557,7 +581,7 @@ const watchedIn =
         Effect.sync(() => {
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
-          if (wait !== undefined && at !== undefined) waits.set(error, at + wait)
+          if (wait !== undefined && at !== undefined) waits.set(error, { until: at + wait, wait })
         })
       )
     })
@@ -679,7 +703,8 @@ export interface OwnerChecker {
  * server is only shared with), `users` fails and `check` answers `Unknown`
  * with `ServerNotFound`, never `Owner` nor `NoAccess`, kept for `ttl` as any
  * answer (so a typo does not ask plex.tv at every check). A failure (plex.tv
- * unreachable, refusing) is kept for `unknownTtl` (default 0: not at all).
+ * unreachable, refusing) is kept for `unknownTtl` (default 0: not at all), or
+ * for the wait its answer asked for when longer (at most 5 minutes).
  *
  * @example
  * ```ts
@@ -707,7 +732,7 @@ export const makeOwnerChecker = (
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
     // When the wait of a failure's answer ends, by its error (the cache keeps the failure, the same error).
-    const waits = new WeakMap<object, number>()
+    const waits = new WeakMap<object, Wait>()
     const watch = watchedIn(waits)
     // The lookups run with the services (the owner's credentials among them) and settings of where it was made.
     const context = yield* madeHere<HttpClient.HttpClient | ClientIdentity | Credentials>()
@@ -729,7 +754,18 @@ export const makeOwnerChecker = (
           ({ ownerId, view }) => ({ ownerId, ...view })
         ).pipe(Effect.provideContext(context)),
       // A failure is kept for `unknownTtl`; zero is "not kept": `Cache` drops the entry at once.
-      { capacity: 1, timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : unknownTtl) }
+      {
+        capacity: 1,
+        timeToLive: (exit) => {
+          if (Exit.isSuccess(exit)) return ttl
+          // Kept for at least the wait its answer asked for (at most Facts.maxKeptWaitMillis), as makeChecker's Unknown.
+          const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+          return unknownKept(
+            unknownTtl,
+            typeof error === "object" && error !== null ? waits.get(error)?.wait : undefined
+          )
+        }
+      }
     )
     const current = Effect.flatMap(Cache.get(cache, undefined), (c) =>
       c.notOwned === undefined ? Effect.succeed(c) : Effect.fail(c.notOwned)
@@ -740,7 +776,8 @@ export const makeOwnerChecker = (
       check: (accountId) =>
         Effect.matchEffect(current, {
           // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
-          onFailure: (error) => keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error) }),
+          onFailure: (error) =>
+            keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error)?.until }),
           onSuccess: ({ ownerId, users }) => Effect.succeed(Facts.ownerDecision(accountId, ownerId, users))
         }),
       invalidate: Cache.invalidateAll(cache)

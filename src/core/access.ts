@@ -50,6 +50,17 @@ export const machineIdentifierProblem =
 /** How many answers a cached checker keeps by default. */
 export const defaultCapacity = 10_000
 
+/**
+ * The longest a checker keeps an `Unknown` for the wait its answer asked for (Retry-After): 5 minutes. A proxy's or
+ * a misconfigured server's huge Retry-After (hours) would otherwise lock every user out for that long; past it the
+ * next check asks plex.tv again (and keeps its new answer's wait).
+ */
+export const maxKeptWaitMillis = 300_000
+
+/** How long a checker keeps an `Unknown` whose answer asked to wait `wait` ms (none: 0), at most {@link maxKeptWaitMillis}. */
+export const keptWaitMillis = (wait: number | undefined): number =>
+  wait === undefined || !(wait > 0) ? 0 : Math.min(wait, maxKeptWaitMillis)
+
 /** Why a checker's `capacity` cannot be one, or undefined: a positive integer. */
 export const capacityProblem = (capacity: unknown): string | undefined =>
   Number.isInteger(capacity) && (capacity as number) >= 1 ? undefined : "must be a positive integer"

@@ -153,6 +153,87 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  // plex.tv's 429 "wait 30 s" is kept for that wait whatever `unknownTtl` (0 by default, WebSignIn's checker's): a
+  // caller within it gets the kept Unknown, with what is left of the wait, without asking a rate-limited plex.tv
+  // again; after it the next check asks again.
+  it.scoped("a checker keeps an Unknown for the wait its answer asked for, then asks again", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+      const kids = yield* token("kids")
+      yield* loopback.fake.fault("getServerResources", Fault.status(429, { retryAfter: "30 seconds" }), {
+        times: 1
+      })
+      const answer = Effect.map(checker.check(kids), (a) =>
+        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+      )
+      assert.strictEqual(yield* answer, 30_000)
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(yield* answer, 10_000)
+      yield* TestClock.adjust("9 seconds")
+      assert.strictEqual(yield* answer, 1_000)
+      assert.strictEqual(yield* resourceRequests, 1)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* answer, "HomeMember")
+      assert.strictEqual(yield* resourceRequests, 2)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  // A huge Retry-After (a proxy's "1 hour") is kept at most 5 minutes: it cannot lock users out for hours.
+  it.scoped("a checker keeps an Unknown for its wait at most 5 minutes", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+      const kids = yield* token("kids")
+      yield* loopback.fake.fault("getServerResources", Fault.status(429, { retryAfter: "1 hour" }), {
+        times: 1
+      })
+      const answer = Effect.map(checker.check(kids), (a) =>
+        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+      )
+      assert.strictEqual(yield* answer, 3_600_000)
+      yield* TestClock.adjust("299 seconds")
+      assert.strictEqual(yield* answer, 3_301_000)
+      assert.strictEqual(yield* resourceRequests, 1)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* answer, "HomeMember")
+      assert.strictEqual(yield* resourceRequests, 2)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped("the owner checker keeps an Unknown for the wait its answer asked for (at most 5 minutes)", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+      const bob = (yield* loopback.fake.account("bob")).id
+      const usersRequests = Effect.map(
+        loopback.fake.requests,
+        (all) => all.filter((r) => r.route === "getUsers").length
+      )
+      const answer = Effect.map(owner.check(bob), (a) => (a._tag === "Unknown" ? a.retryAfterMillis : a._tag))
+      yield* loopback.fake.fault("getUsers", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+      assert.strictEqual(yield* answer, 30_000)
+      yield* TestClock.adjust("29 seconds")
+      assert.strictEqual(yield* answer, 1_000)
+      assert.strictEqual(yield* usersRequests, 1)
+      yield* TestClock.adjust("1 second")
+      assert.isString(yield* answer) // an answer, no Unknown
+      assert.strictEqual(yield* usersRequests, 2)
+      yield* owner.invalidate
+      yield* loopback.fake.fault("getUsers", Fault.status(429, { retryAfter: "1 hour" }), { times: 1 })
+      assert.strictEqual(yield* answer, 3_600_000)
+      yield* TestClock.adjust("299 seconds")
+      assert.strictEqual(yield* answer, 3_301_000)
+      assert.strictEqual(yield* usersRequests, 3)
+      yield* TestClock.adjust("1 second")
+      assert.isString(yield* answer) // an answer, no Unknown
+      assert.strictEqual(yield* usersRequests, 4)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   // Only an Unknown carries a wait: a refused token (401) whose answer had a Retry-After (a proxy's) is InvalidToken,
   // exactly as ServerAccess.check gives it, through a checker too (no `retryAfterMillis` its type does not have).
   it.scoped("a checker's InvalidToken carries no wait, whatever Retry-After its 401 had", () =>
