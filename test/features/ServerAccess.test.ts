@@ -203,6 +203,33 @@ describe("ServerAccess over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // The 5-minute cap bounds the Retry-After wait only: a caller's longer `unknownTtl` still holds (max, not min).
+  it.scoped("a checker keeps an Unknown for a longer unknownTtl past the 5-minute cap of its wait", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(
+        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: "10 minutes" })
+      )
+      const kids = yield* token("kids")
+      yield* loopback.fake.fault("getServerResources", Fault.status(429, { retryAfter: "1 hour" }), {
+        times: 1
+      })
+      const answer = Effect.map(checker.check(kids), (a) =>
+        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+      )
+      assert.strictEqual(yield* answer, 3_600_000)
+      yield* TestClock.adjust("301 seconds")
+      assert.strictEqual(yield* answer, 3_299_000)
+      yield* TestClock.adjust("298 seconds")
+      assert.strictEqual(yield* answer, 3_001_000)
+      assert.strictEqual(yield* resourceRequests, 1)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* answer, "HomeMember")
+      assert.strictEqual(yield* resourceRequests, 2)
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("the owner checker keeps an Unknown for the wait its answer asked for (at most 5 minutes)", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
