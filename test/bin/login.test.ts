@@ -1876,6 +1876,83 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       })
   )
 
+  // Two logins with --old-token revoke: as this one signs in, another saves its token in this one's file, so this one
+  // revokes that token (the one it replaced), then the old one (asked about); plex.tv (the fake behind a loopback
+  // proxy) never answers the revocation of `held`, and Ctrl-C comes there. What the login said, and the tokens.
+  const racedLogin = (held: "replaced" | "asked") =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.make()
+      const dir = yield* configDir
+      const elsewhere = yield* configDir
+      const env = { PLEX_PASSWORD: password }
+      const signIn = ["login", "--password", "--login", "alice"]
+      assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
+      const old = (yield* readStore(dir))!.entries[tokenKey]!
+      assertExit(
+        yield* cli(["--config-dir", elsewhere, "--plex-tv", server.plexTvUrl, ...signIn], { env }),
+        0
+      )
+      const theirs = (yield* readStore(elsewhere))!.entries[tokenKey]!
+      const file = path.join(dir, "store.json")
+      const reached = yield* Deferred.make<void>()
+      // plex.tv: the fake, but as this login signs in, a script saves its token in this login's file, and the
+      // revocation of `held` is never answered.
+      const plexTv = yield* loopbackPlexTv(async (request, response) => {
+        const chunks: Array<Buffer> = []
+        for await (const chunk of request) chunks.push(chunk as Buffer)
+        if (request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")) {
+          const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
+          await fs.writeFile(`${file}.script`, JSON.stringify({ ...entries, [tokenKey]: theirs }), {
+            mode: 0o600
+          })
+          await fs.rename(`${file}.script`, file)
+        }
+        if (
+          request.method === "DELETE" &&
+          request.url!.startsWith("/api/v2/users/signout") &&
+          request.headers["x-plex-token"] === (held === "asked" ? old : theirs)
+        ) {
+          Effect.runSync(Deferred.succeed(reached, undefined))
+          return
+        }
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
+            headers.set(name, value)
+          }
+        }
+        const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
+          method: request.method!,
+          headers,
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
+        })
+        response.writeHead(forwarded.status, {
+          "content-type": forwarded.headers.get("content-type") ?? "text/plain"
+        })
+        response.end(Buffer.from(await forwarded.arrayBuffer()))
+      })
+      let said = ""
+      const login = yield* Effect.fork(
+        cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], {
+          env,
+          callerClock: true,
+          onStderr: (text) => void (said += text)
+        })
+      )
+      yield* Deferred.await(reached)
+      login.unsafeInterruptAsFork(login.id())
+      for (let seconds = 0; seconds < 10 && Option.isNone(yield* Fiber.poll(login)); seconds++) {
+        for (let turn = 0; turn < 50; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        if (Option.isNone(yield* Fiber.poll(login))) yield* TestClock.adjust("1 second")
+      }
+      for (let turn = 0; turn < 1_000 && Option.isNone(yield* Fiber.poll(login)); turn++)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const exit = yield* Fiber.poll(login)
+      assert.isTrue(Option.isSome(exit) && Exit.isInterrupted(exit.value), "ended, interrupted")
+      return { server, old, theirs, said }
+    })
+
   // Ctrl-C while plex.tv never answers the revocation of the token asked about (--old-token revoke), which another
   // login replaced meanwhile, after the token that login saved was revoked: the one given up is said not revoked, the
   // other said revoked (not "plex.tv did not answer the old token's revocation", which is the replaced one's).
@@ -1883,75 +1960,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
     "login --old-token revoke, another login's token saved meanwhile: Ctrl-C while plex.tv never answers the revocation of the token asked about: that one said not revoked, the replaced one said revoked",
     () =>
       Effect.gen(function* () {
-        const server = yield* FakePlexServer.make()
-        const dir = yield* configDir
-        const elsewhere = yield* configDir
-        const env = { PLEX_PASSWORD: password }
-        const signIn = ["login", "--password", "--login", "alice"]
-        assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
-        const old = (yield* readStore(dir))!.entries[tokenKey]!
-        assertExit(
-          yield* cli(["--config-dir", elsewhere, "--plex-tv", server.plexTvUrl, ...signIn], { env }),
-          0
-        )
-        const theirs = (yield* readStore(elsewhere))!.entries[tokenKey]!
-        const file = path.join(dir, "store.json")
-        const reached = yield* Deferred.make<void>()
-        // plex.tv: the fake, but as this login signs in, a script saves its token in this login's file, and the
-        // revocation of the token asked about (the old one) is never answered.
-        const plexTv = yield* loopbackPlexTv(async (request, response) => {
-          const chunks: Array<Buffer> = []
-          for await (const chunk of request) chunks.push(chunk as Buffer)
-          if (request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")) {
-            const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
-            await fs.writeFile(`${file}.script`, JSON.stringify({ ...entries, [tokenKey]: theirs }), {
-              mode: 0o600
-            })
-            await fs.rename(`${file}.script`, file)
-          }
-          if (
-            request.method === "DELETE" &&
-            request.url!.startsWith("/api/v2/users/signout") &&
-            request.headers["x-plex-token"] === old
-          ) {
-            Effect.runSync(Deferred.succeed(reached, undefined))
-            return
-          }
-          const headers = new Headers()
-          for (const [name, value] of Object.entries(request.headers)) {
-            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
-              headers.set(name, value)
-            }
-          }
-          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
-            method: request.method!,
-            headers,
-            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
-          })
-          response.writeHead(forwarded.status, {
-            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
-          })
-          response.end(Buffer.from(await forwarded.arrayBuffer()))
-        })
-        let said = ""
-        const login = yield* Effect.fork(
-          cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], {
-            env,
-            callerClock: true,
-            onStderr: (text) => void (said += text)
-          })
-        )
-        yield* Deferred.await(reached)
-        login.unsafeInterruptAsFork(login.id())
-        for (let seconds = 0; seconds < 10 && Option.isNone(yield* Fiber.poll(login)); seconds++) {
-          for (let turn = 0; turn < 50; turn++)
-            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-          if (Option.isNone(yield* Fiber.poll(login))) yield* TestClock.adjust("1 second")
-        }
-        for (let turn = 0; turn < 1_000 && Option.isNone(yield* Fiber.poll(login)); turn++)
-          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-        const exit = yield* Fiber.poll(login)
-        assert.isTrue(Option.isSome(exit) && Exit.isInterrupted(exit.value), "ended, interrupted")
+        const { server, old, theirs, said } = yield* racedLogin("asked")
         assert.isFalse(yield* server.fake.isTokenValid(theirs), "the replaced token is revoked")
         assert.isTrue(yield* server.fake.isTokenValid(old), "plex.tv never revoked the token asked about")
         assert.include(said, Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
@@ -1972,75 +1981,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
     "login --old-token revoke, another login's token saved meanwhile: Ctrl-C while plex.tv never answers the revocation of the token it replaced: that one and the token asked about (never revoked) both said not revoked",
     () =>
       Effect.gen(function* () {
-        const server = yield* FakePlexServer.make()
-        const dir = yield* configDir
-        const elsewhere = yield* configDir
-        const env = { PLEX_PASSWORD: password }
-        const signIn = ["login", "--password", "--login", "alice"]
-        assertExit(yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, ...signIn], { env }), 0)
-        const old = (yield* readStore(dir))!.entries[tokenKey]!
-        assertExit(
-          yield* cli(["--config-dir", elsewhere, "--plex-tv", server.plexTvUrl, ...signIn], { env }),
-          0
-        )
-        const theirs = (yield* readStore(elsewhere))!.entries[tokenKey]!
-        const file = path.join(dir, "store.json")
-        const reached = yield* Deferred.make<void>()
-        // plex.tv: the fake, but as this login signs in, a script saves its token in this login's file, and the
-        // revocation of the token this login replaces (that script's) is never answered.
-        const plexTv = yield* loopbackPlexTv(async (request, response) => {
-          const chunks: Array<Buffer> = []
-          for await (const chunk of request) chunks.push(chunk as Buffer)
-          if (request.method === "POST" && request.url!.startsWith("/api/v2/users/signin")) {
-            const entries = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, string>
-            await fs.writeFile(`${file}.script`, JSON.stringify({ ...entries, [tokenKey]: theirs }), {
-              mode: 0o600
-            })
-            await fs.rename(`${file}.script`, file)
-          }
-          if (
-            request.method === "DELETE" &&
-            request.url!.startsWith("/api/v2/users/signout") &&
-            request.headers["x-plex-token"] === theirs
-          ) {
-            Effect.runSync(Deferred.succeed(reached, undefined))
-            return
-          }
-          const headers = new Headers()
-          for (const [name, value] of Object.entries(request.headers)) {
-            if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
-              headers.set(name, value)
-            }
-          }
-          const forwarded = await fetch(`${server.plexTvUrl}${request.url}`, {
-            method: request.method!,
-            headers,
-            ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {})
-          })
-          response.writeHead(forwarded.status, {
-            "content-type": forwarded.headers.get("content-type") ?? "text/plain"
-          })
-          response.end(Buffer.from(await forwarded.arrayBuffer()))
-        })
-        let said = ""
-        const login = yield* Effect.fork(
-          cli(["--config-dir", dir, "--plex-tv", plexTv, ...signIn, "--old-token", "revoke"], {
-            env,
-            callerClock: true,
-            onStderr: (text) => void (said += text)
-          })
-        )
-        yield* Deferred.await(reached)
-        login.unsafeInterruptAsFork(login.id())
-        for (let seconds = 0; seconds < 10 && Option.isNone(yield* Fiber.poll(login)); seconds++) {
-          for (let turn = 0; turn < 50; turn++)
-            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-          if (Option.isNone(yield* Fiber.poll(login))) yield* TestClock.adjust("1 second")
-        }
-        for (let turn = 0; turn < 1_000 && Option.isNone(yield* Fiber.poll(login)); turn++)
-          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-        const exit = yield* Fiber.poll(login)
-        assert.isTrue(Option.isSome(exit) && Exit.isInterrupted(exit.value), "ended, interrupted")
+        const { server, old, theirs, said } = yield* racedLogin("replaced")
         assert.isTrue(yield* server.fake.isTokenValid(theirs), "plex.tv never revoked the replaced token")
         assert.isTrue(yield* server.fake.isTokenValid(old), "the token asked about was never revoked")
         assert.include(said, Render.revokeAbandonedText)
