@@ -258,7 +258,10 @@ describe("FakePlex faults: broken connections and bodies", () => {
         )
         assert.strictEqual(error.field, "ClientIdentity x-plex-device-name")
         assert.notInclude(String(error), "X-Evil")
-        assert.notInclude(`${String(error)} ${JSON.stringify(error)}`, "fakeAccountToken")
+        assert.notInclude(
+          `${String(error)} ${JSON.stringify(error)}`,
+          Redacted.value(FakePlex.defaults.token)
+        )
         assert.deepStrictEqual(yield* FakePlex.requests, [])
       }).pipe(Effect.provide(layer))
   )

@@ -46,6 +46,9 @@ describe("ServerAccess (Effect 4)", () => {
           assert.strictEqual(shared.share.sourceTitle, alice.username)
           assert.strictEqual(shared.server.clientIdentifier, id)
           assert.isTrue(ServerAccess.hasAccess(shared))
+          // carol's own token for the server (the share's), Redacted in the answer.
+          assert.isDefined(shared.server.accessToken)
+          assert.notInclude(JSON.stringify(shared), Redacted.value(shared.server.accessToken!))
         }
         const none = yield* answer("dave")
         assert.strictEqual(none._tag, "NoAccess")
