@@ -313,8 +313,9 @@ const isTransient = (error: CheckError | InvalidInput): boolean => isTransientEr
  * in flight when interrupted. Call it right after {@link create}. A PIN id
  * that is not a positive integer, a `fallbackLifetime` that is not positive
  * and finite, a `schedule` that is not a `Schedule`, a `deviceJwt` that is
- * not an Effect, or a `pin` or options that are not objects fail with
- * `InvalidInput` before any request.
+ * not an Effect, a `pin` or options that are not objects, or a PIN whose
+ * `authToken` is neither absent (`null` too, as plex.tv says "not approved")
+ * nor a `Redacted` token fail with `InvalidInput` before any request.
  *
  * @since 0.1.0
  * @category operations
@@ -333,7 +334,11 @@ export const poll = (
     const fallbackLifetime = yield* checkFallbackLifetime("PinLogin.poll", options.fallbackLifetime)
     yield* checkPollOptions("PinLogin.poll", options)
     yield* checkPinId("PinLogin.poll", pin.id)
-    if (pin.authToken !== undefined) return pin.authToken
+    // plex.tv's `authToken: null` (not approved, in a PIN read without this library) is no token, as decoding reads
+    // it; any other value that is not a Redacted token is InvalidInput, never returned as the token.
+    const given = pin.authToken ?? undefined
+    if (given !== undefined)
+      return yield* Effect.as(V.check("PinLogin.poll", "authToken", V.redactedProblem(given)), given)
     const now = yield* Clock.currentTimeMillis
     // From when the PIN was read: at its creation for `login` (the time `onPin` took counts), else now.
     const readAt = (yield* PinReadAt) ?? now

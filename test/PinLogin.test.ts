@@ -410,6 +410,19 @@ describe("poll", () => {
       yield* expectRequests(0)
     }).pipe(Effect.provide(env(MockHttp.always(pending))))
   )
+
+  it.effect(
+    "a PIN as plex.tv answers it (authToken: null, not approved) is polled, not taken as approved with null",
+    () =>
+      Effect.gen(function* () {
+        // From untyped JavaScript: plex.tv's own answer, read without this library (or restored from storage).
+        const token = yield* PinLogin.poll(pinBody() as unknown as PinLogin.Pin).pipe(
+          afterAdjusting("10 seconds")
+        )
+        assert.strictEqual(Redacted.value(token), APPROVED)
+        yield* expectRequests(2)
+      }).pipe(Effect.provide(env(MockHttp.sequence(pending, approved))))
+  )
 })
 
 describe("login and Credentials.layerPinLogin", () => {

@@ -413,6 +413,27 @@ describe("poll", () => {
     }).pipe(Effect.provide(env()))
   )
 
+  it.effect(
+    "a PIN as plex.tv answers it (authToken: null, not approved) is polled, not taken as approved with null",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* created()
+        // From untyped JavaScript: plex.tv's own answer, read without this library (or restored from storage).
+        const fiber = yield* Effect.forkChild(
+          PinLogin.poll({ ...pin, authToken: null } as unknown as PinLogin.Pin)
+        )
+        yield* whenWaiting(fiber, "1 second")
+        yield* TestClock.adjust("10 seconds")
+        const token = yield* Fiber.join(fiber)
+        const [approved] = yield* Effect.flatMap(Effect.service(FakePlex.FakePlex), (fake) => fake.pins)
+        assert.strictEqual(Redacted.value(token), approved?.authToken && Redacted.value(approved.authToken))
+        assert.deepStrictEqual(
+          (yield* checks(pin.id)).map((r) => r.receivedAt),
+          [0, 1000, 2000]
+        )
+      }).pipe(Effect.provide(env({ autoApprovePins: { after: "2 seconds" } })))
+  )
+
   it.effect("a 502 and a dropped connection while polling do not end the login", () =>
     Effect.gen(function* () {
       const pin = yield* created()

@@ -307,6 +307,8 @@ describe("conformance (sign-in): bad input fails before any request", () => {
           ["PinLogin.poll", "options", () => PinLogin.poll(pin, untyped(null))],
           ["PinLogin.poll", "schedule", () => PinLogin.poll(pin, untyped({ schedule: 1000 }))],
           ["PinLogin.poll", "deviceJwt", () => PinLogin.poll(pin, untyped({ deviceJwt: "jwt" }))],
+          // A token that is not Redacted (a plain string: an encoded PIN's, or one built by hand) is not returned as it is.
+          ["PinLogin.poll", "authToken", () => PinLogin.poll(untyped({ ...pin, authToken: "plain-token" }))],
           ["PinLogin.login", "options", () => PinLogin.login(untyped(null))],
           ["PinLogin.login", "onPin", () => PinLogin.login(untyped({}))],
           ["PinLogin.login", "schedule", () => PinLogin.login(untyped({ onPin, schedule: "1 second" }))],
