@@ -162,8 +162,10 @@ export interface Unknown {
    * later. Absent when the answer had none, or there was no answer (only
    * {@link check}'s answers, and {@link makeChecker}'s and
    * {@link makeOwnerChecker}'s, carry it). An `Unknown` a checker keeps
-   * (`unknownTtl`) carries what is left of the wait when it is given again,
-   * at least 0.
+   * (for that wait, at most 5 minutes, or for `unknownTtl`) carries what is
+   * left of the wait when it is given again, at least 0: a wait longer than
+   * 5 minutes is still counted down in full, though the checker asks plex.tv
+   * again once 5 minutes (or a longer `unknownTtl`) have passed.
    */
   readonly retryAfterMillis?: number | undefined
 }
