@@ -157,8 +157,10 @@ export interface Unknown {
    * later. Absent when the answer had none, or there was no answer (only
    * {@link check}'s answers, and {@link makeChecker}'s and
    * {@link makeOwnerChecker}'s, carry it). An `Unknown` a checker keeps
-   * (`unknownTtl`) carries what is left of the wait when it is given again,
-   * at least 0.
+   * (for that wait, at most 5 minutes, or for `unknownTtl`) carries what is
+   * left of the wait when it is given again, at least 0: a wait longer than
+   * 5 minutes is still counted down in full, though the checker asks plex.tv
+   * again once 5 minutes (or a longer `unknownTtl`) have passed.
    */
   readonly retryAfterMillis?: number | undefined
 }
@@ -252,16 +254,12 @@ export const check = (
   Effect.map(answered(machineIdentifier), (answer) => answer.access)
 
 /**
- * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, when that wait ends (`until`, the clock's
- * milliseconds): a checker that keeps the `Unknown` (`unknownTtl`) gives what is left of it at each later check.
+ * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, that wait (when it ends, the clock's
+ * milliseconds, and how long it was): a checker that keeps the `Unknown` gives what is left of it at each later check.
  */
 const answered = (
   machineIdentifier: string
-): Effect.Effect<
-  { readonly access: Access; readonly until?: number },
-  InvalidInput,
-  HttpClient.HttpClient | ClientIdentity | Credentials
-> =>
+): Effect.Effect<Kept<Access>, InvalidInput, HttpClient.HttpClient | ClientIdentity | Credentials> =>
   Effect.flatMap(machineId("ServerAccess.check", machineIdentifier), (id) =>
     Effect.suspend(() => {
       // plex.tv's answers watched (one watcher per run): a failure's Unknown carries the Retry-After of the answer.
@@ -273,7 +271,7 @@ const answered = (
           const access = failed(error, at === undefined ? undefined : wait)
           // Only an Unknown carries a wait (an InvalidToken's 401 asks for none, whatever its Retry-After).
           return access._tag === "Unknown" && wait !== undefined && at !== undefined
-            ? { access, until: at + wait }
+            ? { access, wait: { until: at + wait, wait } }
             : { access }
         },
         onSuccess: (devices) => ({ access: accessIn(devices, id) })
@@ -281,19 +279,48 @@ const answered = (
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal", captureStackTrace: false }))
 
-/** A kept answer as a later check gives it: an `Unknown`'s wait (`until` set) is what is left of it (at least 0). */
-const keptAnswer = <A extends Access | OwnerAccess>(answer: {
+/** When a failure's wait ends (the clock's milliseconds) and how long it was. */
+interface Wait {
+  readonly until: number
+  readonly wait: number
+}
+
+/** An answer as a checker keeps it: an `Unknown` whose answer asked to wait, with that wait. */
+interface Kept<A> {
   readonly access: A
-  readonly until?: number | undefined
-}): Effect.Effect<A> => {
-  const { access, until } = answer
-  return until === undefined
+  readonly wait?: Wait | undefined
+}
+
+/** A kept answer as a later check gives it: an `Unknown`'s wait is what is left of it (at least 0). */
+const keptAnswer = <A extends Access | OwnerAccess>({ access, wait }: Kept<A>): Effect.Effect<A> =>
+  wait === undefined
     ? Effect.succeed(access)
     : Effect.map(Clock.currentTimeMillis, (now) => ({
         ...access,
-        retryAfterMillis: Math.max(0, until - now)
+        retryAfterMillis: Math.max(0, wait.until - now)
       }))
-}
+
+/**
+ * The answer a checker's cache keeps (`get`), as a later check gives it ({@link keptAnswer}); asked again
+ * (`invalidate`, then `get`) when an `Unknown`'s answer came after now (more of its wait left than it asked for): the
+ * clock went back since (an NTP step, a clock set by hand), and the cache, which keeps it until the clock reaches its
+ * time to live again, would keep it for as long as the clock went back (users locked out past its wait and the
+ * 5-minute cap, told to wait as long).
+ */
+const kept = <A extends Access | OwnerAccess, E>(
+  get: Effect.Effect<Kept<A>, E>,
+  invalidate: Effect.Effect<void>
+): Effect.Effect<A, E> =>
+  Effect.flatMap(get, (answer) => {
+    const { wait } = answer
+    return wait === undefined
+      ? Effect.succeed(answer.access)
+      : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          wait.until - now > wait.wait
+            ? Effect.andThen(invalidate, Effect.flatMap(get, keptAnswer))
+            : keptAnswer(answer)
+        )
+  })
 
 /**
  * How long a checker keeps an `Unknown`: `unknownTtl`, or the wait its answer asked for (Retry-After) when longer,
@@ -302,12 +329,6 @@ const keptAnswer = <A extends Access | OwnerAccess>(answer: {
  */
 const unknownKept = (unknownTtl: Duration.Duration, wait: number | undefined): Duration.Duration =>
   Duration.max(unknownTtl, Duration.millis(Facts.keptWaitMillis(wait)))
-
-/** When a failure's wait ends (the clock's milliseconds) and how long it was. */
-interface Wait {
-  readonly until: number
-  readonly wait: number
-}
 
 /**
  * How long {@link makeChecker} and {@link makeOwnerChecker} keep answers.
@@ -416,7 +437,7 @@ export const makeChecker = (
       Effect.map(V.token("ServerAccess.check", "token", token), V.own)
     return {
       machineIdentifier: id,
-      check: (token) => Effect.flatMap(Effect.flatMap(key(token), cache.get), keptAnswer),
+      check: (token) => Effect.flatMap(key(token), (k) => kept(cache.get(k), cache.invalidate(k))),
       invalidate: (token) =>
         Effect.flatMap(Effect.either(key(token)), (k) =>
           Either.isRight(k) ? cache.invalidate(k.right) : Effect.void
@@ -733,12 +754,19 @@ export const makeOwnerChecker = (
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),
       check: (accountId) =>
-        Effect.matchEffect(current, {
-          // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
-          onFailure: (error) =>
-            keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error)?.until }),
-          onSuccess: ({ ownerId, users }) => Effect.succeed(Facts.ownerDecision(accountId, ownerId, users))
-        }),
+        kept(
+          Effect.match(current, {
+            // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
+            onFailure: (error): Kept<OwnerAccess> => ({
+              access: { _tag: "Unknown", error },
+              wait: waits.get(error)
+            }),
+            onSuccess: ({ ownerId, users }): Kept<OwnerAccess> => ({
+              access: Facts.ownerDecision(accountId, ownerId, users)
+            })
+          }),
+          cache.invalidateAll
+        ),
       invalidate: cache.invalidateAll
     }
   })

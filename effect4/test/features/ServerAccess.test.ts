@@ -232,6 +232,36 @@ describe("ServerAccess (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // The caches count a kept answer's time from when it came, by the clock: a clock that went back since (an NTP step,
+  // a VM resumed) kept a 30 s wait's Unknown for as long as it went back (an hour), told to wait that long (3,630,000 ms)
+  // and asking plex.tv nothing: users locked out past the wait and the 5-minute cap. Now more left than it asked for
+  // is a clock that went back: both checkers ask again.
+  it.effect("a checker asks again when the clock went back past a kept Unknown's wait", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const id = yield* denId
+      const checker = yield* as("kids")(ServerAccess.makeChecker(id, { ttl: "1 minute" }))
+      const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+      const kids = yield* token("kids")
+      const bob = (yield* Effect.orDie(plex.account("bob"))).id
+      const waitOr = (a: ServerAccess.Access | ServerAccess.OwnerAccess) =>
+        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+      const answers = Effect.all([
+        Effect.map(checker.check(kids), waitOr),
+        Effect.map(owner.check(bob), waitOr)
+      ])
+      yield* TestClock.setTime(10 * 3_600_000)
+      yield* plex.fault("getServerResources", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+      yield* plex.fault("getUsers", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+      assert.deepStrictEqual(yield* answers, [30_000, 30_000])
+      // Kept (asked again, plex.tv would have answered: its faults were for one request each).
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* answers, [29_000, 29_000])
+      yield* TestClock.setTime(9 * 3_600_000)
+      assert.deepStrictEqual(yield* answers, ["HomeMember", "HomeMember"])
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("the owner checker keeps an Unknown for the wait its answer asked for (at most 5 minutes)", () =>
     Effect.gen(function* () {
       const plex = yield* fake
