@@ -156,9 +156,14 @@ export interface Unknown {
    * from a CDN or rate limiter in front of plex.tv): it asks to be tried
    * later. Absent when the answer had none, or there was no answer (only
    * {@link check}'s answers, and {@link makeChecker}'s and
-   * {@link makeOwnerChecker}'s, carry it). An `Unknown` a checker keeps
-   * (`unknownTtl`) carries what is left of the wait when it is given again,
-   * at least 0.
+   * {@link makeOwnerChecker}'s, carry it). A checker's `Unknown` says what
+   * the checker will do instead: the milliseconds left until it asks plex.tv
+   * again (at least 0), each time it is given, since a check before then
+   * gives the same kept answer. That is plex.tv's wait, at most 5 minutes (a
+   * longer one, a proxy's "1 hour", is kept only 5 minutes: a check asks
+   * again then), or `unknownTtl` when longer (infinite with an infinite
+   * one). Never for a refused token (`InvalidToken`, or the owner checker's
+   * `Unknown` for a 401 of the owner's token), which waiting does not mend.
    */
   readonly retryAfterMillis?: number | undefined
 }
@@ -252,13 +257,13 @@ export const check = (
   Effect.map(answered(machineIdentifier), (answer) => answer.access)
 
 /**
- * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, when that wait ends (`until`, the clock's
- * milliseconds): a checker that keeps the `Unknown` (`unknownTtl`) gives what is left of it at each later check.
+ * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, that wait and when the answer came
+ * (`wait`): a checker keeps the `Unknown` for it (or its `unknownTtl` when longer) and says what is left of that.
  */
 const answered = (
   machineIdentifier: string
 ): Effect.Effect<
-  { readonly access: Access; readonly until?: number },
+  { readonly access: Access; readonly wait?: Wait },
   InvalidInput,
   HttpClient.HttpClient | ClientIdentity | Credentials
 > =>
@@ -273,7 +278,7 @@ const answered = (
           const access = failed(error, at === undefined ? undefined : wait)
           // Only an Unknown carries a wait (an InvalidToken's 401 asks for none, whatever its Retry-After).
           return access._tag === "Unknown" && wait !== undefined && at !== undefined
-            ? { access, until: at + wait }
+            ? { access, wait: { at, wait } }
             : { access }
         },
         onSuccess: (devices) => ({ access: accessIn(devices, id) })
@@ -281,19 +286,24 @@ const answered = (
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal", captureStackTrace: false }))
 
-/** A kept answer as a later check gives it: an `Unknown`'s wait (`until` set) is what is left of it (at least 0). */
-const keptAnswer = <A extends Access | OwnerAccess>(answer: {
-  readonly access: A
-  readonly until?: number | undefined
-}): Effect.Effect<A> => {
-  const { access, until } = answer
-  return until === undefined
+/**
+ * A kept answer as a later check gives it. An `Unknown` whose answer asked to wait (`wait`) carries what is left of
+ * the time the checker keeps it ({@link unknownKept}: the wait, at most 5 minutes, or `unknownTtl` when longer), at
+ * least 0: when the checker will ask plex.tv again, so a caller (WebSignIn's 503 and its Retry-After) is told what the
+ * checker will do, not plex.tv's own wait (past the 5-minute cap the checker asks sooner; with a longer `unknownTtl`,
+ * later, and "0" would say "try now" while a check gives the same kept answer). Infinite with an infinite `unknownTtl`.
+ */
+const keptAnswer = <A extends Access | OwnerAccess>(
+  access: A,
+  wait: Wait | undefined,
+  unknownTtl: Duration.Duration
+): Effect.Effect<A> =>
+  wait === undefined
     ? Effect.succeed(access)
     : Effect.map(Clock.currentTimeMillis, (now) => ({
         ...access,
-        retryAfterMillis: Math.max(0, until - now)
+        retryAfterMillis: Math.max(0, wait.at + Duration.toMillis(unknownKept(unknownTtl, wait.wait)) - now)
       }))
-}
 
 /**
  * How long a checker keeps an `Unknown`: `unknownTtl`, or the wait its answer asked for (Retry-After) when longer,
@@ -303,9 +313,9 @@ const keptAnswer = <A extends Access | OwnerAccess>(answer: {
 const unknownKept = (unknownTtl: Duration.Duration, wait: number | undefined): Duration.Duration =>
   Duration.max(unknownTtl, Duration.millis(Facts.keptWaitMillis(wait)))
 
-/** When a failure's wait ends (the clock's milliseconds) and how long it was. */
+/** The wait a failure's answer asked for (Retry-After, ms) and when that answer came (the clock's milliseconds). */
 interface Wait {
-  readonly until: number
+  readonly at: number
   readonly wait: number
 }
 
@@ -320,7 +330,8 @@ export interface CacheOptions {
   readonly ttl: Duration.DurationInput
   /**
    * How long an `Unknown` is kept. Default 0: not at all, the next call asks again. An `Unknown` whose answer asked
-   * to wait (`retryAfterMillis`) is kept for that wait when longer, at most 5 minutes.
+   * to wait (`retryAfterMillis`) is kept for that wait when longer, at most 5 minutes; its `retryAfterMillis` is
+   * then what is left of the time it is kept (the longer of the two), when the checker will ask plex.tv again.
    */
   readonly unknownTtl?: Duration.DurationInput | undefined
   /** How many answers are kept at most. Default 10,000. */
@@ -406,7 +417,7 @@ export const makeChecker = (
       timeToLive: (exit) =>
         Exit.isSuccess(exit)
           ? exit.value.access._tag === "Unknown"
-            ? unknownKept(unknownTtl, exit.value.access.retryAfterMillis)
+            ? unknownKept(unknownTtl, exit.value.wait?.wait)
             : ttl
           : Duration.zero
     })
@@ -416,7 +427,10 @@ export const makeChecker = (
       Effect.map(V.token("ServerAccess.check", "token", token), V.own)
     return {
       machineIdentifier: id,
-      check: (token) => Effect.flatMap(Effect.flatMap(key(token), cache.get), keptAnswer),
+      check: (token) =>
+        Effect.flatMap(Effect.flatMap(key(token), cache.get), ({ access, wait }) =>
+          keptAnswer(access, wait, unknownTtl)
+        ),
       invalidate: (token) =>
         Effect.flatMap(Effect.either(key(token)), (k) =>
           Either.isRight(k) ? cache.invalidate(k.right) : Effect.void
@@ -532,8 +546,11 @@ type Watch = <A, E extends { readonly _tag: string; readonly status?: number | u
 
 /**
  * `request` watched (internal/answers.ts, one watcher per run: the owner checker's requests run at once): when it
- * fails with an answer that asked to wait, `waits` keeps when that wait ends (the clock's milliseconds) under its
- * error, for the `Unknown` of every check that gives that failure while it is kept.
+ * fails with an answer that asked to wait, `waits` keeps that wait and when the answer came under its error, for the
+ * `Unknown` of every check that gives that failure while it is kept. Not for a refused token (401, 498, 422: the
+ * owner's, Facts.failure), as makeChecker's `InvalidToken` carries none: waiting does not make plex.tv take it, so a
+ * proxy's Retry-After on it would tell callers to come back when nothing will have changed, and keep the failure past
+ * `unknownTtl` (the owner's `Credentials` may have a new token by then).
  */
 const watchedIn =
   (waits: WeakMap<object, Wait>): Watch =>
@@ -544,7 +561,8 @@ const watchedIn =
         Effect.sync(() => {
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
-          if (wait !== undefined && at !== undefined) waits.set(error, { until: at + wait, wait })
+          const refused = Facts.failure(error._tag, error.status ?? 0) === "InvalidToken"
+          if (wait !== undefined && at !== undefined && !refused) waits.set(error, { at, wait })
         })
       )
     })
@@ -734,9 +752,8 @@ export const makeOwnerChecker = (
       users: Effect.map(current, (c) => c.users),
       check: (accountId) =>
         Effect.matchEffect(current, {
-          // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
-          onFailure: (error) =>
-            keptAnswer({ access: { _tag: "Unknown", error }, until: waits.get(error)?.until }),
+          // With what is left of the time it is kept (at least 0), as makeChecker's Unknown.
+          onFailure: (error) => keptAnswer({ _tag: "Unknown", error }, waits.get(error), unknownTtl),
           onSuccess: ({ ownerId, users }) => Effect.succeed(Facts.ownerDecision(accountId, ownerId, users))
         }),
       invalidate: cache.invalidateAll

@@ -2340,6 +2340,31 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // The checker keeps an Unknown for plex.tv's Retry-After at most 5 minutes, then asks again: the 503 says that (what
+  // is left of the 5 minutes), not plex.tv's (or a proxy's) hour, which would keep a client away 55 minutes after the
+  // app could answer.
+  it.effect(
+    "authenticate's 503 under a Retry-After of hours carries the checker's 5 minutes, when it asks again",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        // Past accessTtl and accessGrace: plex.tv's answer decides.
+        yield* TestClock.adjust("2 hours")
+        yield* FakePlex.fault("getServerResources", Fault.status(429, { retryAfter: "1 hour" }), { times: 1 })
+        const busy = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(busy._tag === "PlexUnavailable" && [busy.operation, busy.retryAfterMillis], [
+          "checkAccess",
+          300_000
+        ])
+        yield* TestClock.adjust("299 seconds")
+        const kept = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(kept._tag === "PlexUnavailable" && kept.retryAfterMillis, 1_000)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
