@@ -1612,6 +1612,12 @@ const makeWith = (
           ),
           withinCallbackWait("getTokenDetails", deadline, accountAnswers.last)
         )
+        // Asked afresh, never a kept answer: plex.tv keeps one token per account and device (python-plexapi
+        // `MyPlexDevice.token`, plex.tv/devices.xml), and every sign-in here is one device (this app's ClientIdentity),
+        // so a user signing in again can be handed back the token of an earlier sign-in, whose "no" (from before the
+        // owner shared the server) the checker keeps for `accessTtl`: signing in again is how a user asks again. The
+        // return has asked plex.tv for the PIN and the user already; its answer is then kept for `authenticate`.
+        yield* checker.invalidate(token)
         const access = yield* checker.check(token).pipe(
           Effect.catchAll(() => tokenRefused()),
           withinCallbackWait("checkAccess", deadline)

@@ -2365,6 +2365,51 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // plex.tv keeps one token per account and device (python-plexapi `MyPlexDevice.token`: plex.tv/devices.xml lists each
+  // device, by its clientIdentifier, with its token), and every sign-in to this app is one device (its ClientIdentity):
+  // a user signing in again can be handed back the token the checker holds an answer for. A "no" kept for it (from
+  // before the owner shared the server) must not refuse the sign-in after the share: a return asks plex.tv afresh.
+  it.effect(
+    "a return asks plex.tv for access afresh when plex.tv hands back a token the checker kept a no for",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        // Carol's first sign-in, before the owner shared the server with her: her resources list no server.
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response("[]", { status: 200, headers: { "content-type": "application/json" } })
+            )
+          ),
+          { times: 1 }
+        )
+        assert.strictEqual((yield* failure(signIn("carol")))._tag, "AccessDenied")
+        const first = (yield* fake.pins).flatMap((pin) =>
+          pin.authToken === undefined ? [] : [pin.authToken]
+        )
+        assert.strictEqual(first.length, 1)
+        // Shared since; she signs in again at once (within accessTtl) and plex.tv hands back the same token.
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond((request) =>
+            Effect.orDie(fake.handle(request)).pipe(
+              Effect.flatMap((response) => Effect.promise(() => response.json())),
+              Effect.map((json) =>
+                Response.json(
+                  json.authToken == null ? json : { ...json, authToken: Redacted.value(first[0]!) }
+                )
+              )
+            )
+          )
+        )
+        const { cookies } = yield* signIn("carol")
+        const cookie = header(cookies, service.settings.sessionCookie) ?? ""
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
