@@ -2446,6 +2446,27 @@ describe("WebSignIn sessions", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // accessGrace, decided: a token revoked while the checker keeps plex.tv's "try later" (a 429's Retry-After, kept at
+  // most 5 minutes) is seen once that wait ends, not before: the session stands within it, as while plex.tv is down
+  // (asking a rate-limited plex.tv at every request would prolong the limit), then the next request ends it.
+  it.effect("a token revoked during a kept Retry-After wait ends the session once the wait ends", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("alice")
+      const fake = yield* FakePlex.FakePlex
+      yield* TestClock.adjust("301 seconds")
+      yield* FakePlex.fault("getServerResources", Fault.status(429, { retryAfter: "1 minute" }), { times: 1 })
+      // Within accessGrace: the last granting answer stands.
+      assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
+      for (const pin of yield* fake.pins) if (pin.authToken) yield* fake.revokeToken(pin.authToken)
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
+      yield* TestClock.adjust("1 second")
+      const error = yield* failure(service.authenticate(cookie))
+      assert.isTrue(error._tag === "Unauthenticated" && error.reason === "TokenRevoked")
+    }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
