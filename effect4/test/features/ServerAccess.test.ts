@@ -242,6 +242,29 @@ describe("ServerAccess (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // An infinite `unknownTtl` keeps an Unknown until `invalidate`: the checker will not ask again, and says so
+  // (Infinity), not a wait that ends while a check keeps giving the same answer.
+  it.effect("an Unknown kept for an infinite unknownTtl carries an infinite wait", () =>
+    Effect.gen(function* () {
+      const plex = yield* fake
+      const id = yield* denId
+      const checker = yield* as("kids")(
+        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: Infinity })
+      )
+      const kids = yield* token("kids")
+      yield* plex.fault("getServerResources", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+      const answer = Effect.map(checker.check(kids), (a) =>
+        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+      )
+      assert.strictEqual(yield* answer, Infinity)
+      yield* TestClock.adjust("1 hour")
+      assert.strictEqual(yield* answer, Infinity)
+      assert.strictEqual(yield* resourceRequests, 1)
+      yield* checker.invalidate(kids)
+      assert.strictEqual(yield* answer, "HomeMember")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect("the owner checker keeps an Unknown for the wait its answer asked for (at most 5 minutes)", () =>
     Effect.gen(function* () {
       const plex = yield* fake
