@@ -156,11 +156,14 @@ export interface Unknown {
    * from a CDN or rate limiter in front of plex.tv): it asks to be tried
    * later. Absent when the answer had none, or there was no answer (only
    * {@link check}'s answers, and {@link makeChecker}'s and
-   * {@link makeOwnerChecker}'s, carry it). An `Unknown` a checker keeps
-   * (for that wait, at most 5 minutes, or for `unknownTtl`) carries what is
-   * left of the wait when it is given again, at least 0: a wait longer than
-   * 5 minutes is still counted down in full, though the checker asks plex.tv
-   * again once 5 minutes (or a longer `unknownTtl`) have passed.
+   * {@link makeOwnerChecker}'s, carry it). A checker's `Unknown` says what
+   * the checker will do instead: the milliseconds left until it asks plex.tv
+   * again (at least 0), each time it is given, since a check before then
+   * gives the same kept answer. That is plex.tv's wait, at most 5 minutes (a
+   * longer one, a proxy's "1 hour", is kept only 5 minutes: a check asks
+   * again then), or `unknownTtl` when longer (infinite with an infinite
+   * one). Never for a refused token (`InvalidToken`, or the owner checker's
+   * `Unknown` for a 401 of the owner's token), which waiting does not mend.
    */
   readonly retryAfterMillis?: number | undefined
 }
@@ -254,8 +257,8 @@ export const check = (
   Effect.map(answered(machineIdentifier), (answer) => answer.access)
 
 /**
- * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, that wait (when it ends, the clock's
- * milliseconds, and how long it was): a checker that keeps the `Unknown` gives what is left of it at each later check.
+ * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, that wait and when the answer came
+ * (`wait`): a checker keeps the `Unknown` for it (or its `unknownTtl` when longer) and says what is left of that.
  */
 const answered = (
   machineIdentifier: string
@@ -271,7 +274,7 @@ const answered = (
           const access = failed(error, at === undefined ? undefined : wait)
           // Only an Unknown carries a wait (an InvalidToken's 401 asks for none, whatever its Retry-After).
           return access._tag === "Unknown" && wait !== undefined && at !== undefined
-            ? { access, wait: { until: at + wait, wait } }
+            ? { access, wait: { at, wait } }
             : { access }
         },
         onSuccess: (devices) => ({ access: accessIn(devices, id) })
@@ -279,9 +282,9 @@ const answered = (
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal", captureStackTrace: false }))
 
-/** When a failure's wait ends (the clock's milliseconds) and how long it was. */
+/** The wait a failure's answer asked for (Retry-After, ms) and when that answer came (the clock's milliseconds). */
 interface Wait {
-  readonly until: number
+  readonly at: number
   readonly wait: number
 }
 
@@ -291,13 +294,23 @@ interface Kept<A> {
   readonly wait?: Wait | undefined
 }
 
-/** A kept answer as a later check gives it: an `Unknown`'s wait is what is left of it (at least 0). */
-const keptAnswer = <A extends Access | OwnerAccess>({ access, wait }: Kept<A>): Effect.Effect<A> =>
+/**
+ * A kept answer as a later check gives it. An `Unknown` whose answer asked to wait (`wait`) carries what is left of
+ * the time the checker keeps it ({@link unknownKept}: the wait, at most 5 minutes, or `unknownTtl` when longer), at
+ * least 0: when the checker will ask plex.tv again, so a caller (WebSignIn's 503 and its Retry-After) is told what the
+ * checker will do, not plex.tv's own wait (past the 5-minute cap the checker asks sooner; with a longer `unknownTtl`,
+ * later, and "0" would say "try now" while a check gives the same kept answer). Infinite with an infinite `unknownTtl`.
+ */
+const keptAnswer = <A extends Access | OwnerAccess>(
+  access: A,
+  wait: Wait | undefined,
+  unknownTtl: Duration.Duration
+): Effect.Effect<A> =>
   wait === undefined
     ? Effect.succeed(access)
     : Effect.map(Clock.currentTimeMillis, (now) => ({
         ...access,
-        retryAfterMillis: Math.max(0, wait.until - now)
+        retryAfterMillis: Math.max(0, wait.at + Duration.toMillis(unknownKept(unknownTtl, wait.wait)) - now)
       }))
 
 /**
@@ -309,16 +322,20 @@ const keptAnswer = <A extends Access | OwnerAccess>({ access, wait }: Kept<A>): 
  */
 const kept = <A extends Access | OwnerAccess, E>(
   get: Effect.Effect<Kept<A>, E>,
-  invalidate: Effect.Effect<void>
+  invalidate: Effect.Effect<void>,
+  unknownTtl: Duration.Duration
 ): Effect.Effect<A, E> =>
   Effect.flatMap(get, (answer) => {
     const { wait } = answer
     return wait === undefined
       ? Effect.succeed(answer.access)
       : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          wait.until - now > wait.wait
-            ? Effect.andThen(invalidate, Effect.flatMap(get, keptAnswer))
-            : keptAnswer(answer)
+          wait.at > now
+            ? Effect.andThen(
+                invalidate,
+                Effect.flatMap(get, (again) => keptAnswer(again.access, again.wait, unknownTtl))
+              )
+            : keptAnswer(answer.access, wait, unknownTtl)
         )
   })
 
@@ -341,7 +358,8 @@ export interface CacheOptions {
   readonly ttl: Duration.DurationInput
   /**
    * How long an `Unknown` is kept. Default 0: not at all, the next call asks again. An `Unknown` whose answer asked
-   * to wait (`retryAfterMillis`) is kept for that wait when longer, at most 5 minutes.
+   * to wait (`retryAfterMillis`) is kept for that wait when longer, at most 5 minutes; its `retryAfterMillis` is
+   * then what is left of the time it is kept (the longer of the two), when the checker will ask plex.tv again.
    */
   readonly unknownTtl?: Duration.DurationInput | undefined
   /** How many answers are kept at most. Default 10,000. */
@@ -427,7 +445,7 @@ export const makeChecker = (
       timeToLive: (exit) =>
         Exit.isSuccess(exit)
           ? exit.value.access._tag === "Unknown"
-            ? unknownKept(unknownTtl, exit.value.access.retryAfterMillis)
+            ? unknownKept(unknownTtl, exit.value.wait?.wait)
             : ttl
           : Duration.zero
     })
@@ -437,7 +455,8 @@ export const makeChecker = (
       Effect.map(V.token("ServerAccess.check", "token", token), V.own)
     return {
       machineIdentifier: id,
-      check: (token) => Effect.flatMap(key(token), (k) => kept(cache.get(k), cache.invalidate(k))),
+      check: (token) =>
+        Effect.flatMap(key(token), (k) => kept(cache.get(k), cache.invalidate(k), unknownTtl)),
       invalidate: (token) =>
         Effect.flatMap(Effect.either(key(token)), (k) =>
           Either.isRight(k) ? cache.invalidate(k.right) : Effect.void
@@ -553,8 +572,11 @@ type Watch = <A, E extends { readonly _tag: string; readonly status?: number | u
 
 /**
  * `request` watched (internal/answers.ts, one watcher per run: the owner checker's requests run at once): when it
- * fails with an answer that asked to wait, `waits` keeps when that wait ends (the clock's milliseconds) under its
- * error, for the `Unknown` of every check that gives that failure while it is kept.
+ * fails with an answer that asked to wait, `waits` keeps that wait and when the answer came under its error, for the
+ * `Unknown` of every check that gives that failure while it is kept. Not for a refused token (401, 498, 422: the
+ * owner's, Facts.failure), as makeChecker's `InvalidToken` carries none: waiting does not make plex.tv take it, so a
+ * proxy's Retry-After on it would tell callers to come back when nothing will have changed, and keep the failure past
+ * `unknownTtl` (the owner's `Credentials` may have a new token by then).
  */
 const watchedIn =
   (waits: WeakMap<object, Wait>): Watch =>
@@ -565,7 +587,8 @@ const watchedIn =
         Effect.sync(() => {
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
-          if (wait !== undefined && at !== undefined) waits.set(error, { until: at + wait, wait })
+          const refused = Facts.failure(error._tag, error.status ?? 0) === "InvalidToken"
+          if (wait !== undefined && at !== undefined && !refused) waits.set(error, { at, wait })
         })
       )
     })
@@ -756,7 +779,7 @@ export const makeOwnerChecker = (
       check: (accountId) =>
         kept(
           Effect.match(current, {
-            // With what is left of the wait its answer asked for (at least 0), as makeChecker's Unknown.
+            // With what is left of the time it is kept (at least 0), as makeChecker's Unknown.
             onFailure: (error): Kept<OwnerAccess> => ({
               access: { _tag: "Unknown", error },
               wait: waits.get(error)
@@ -765,7 +788,8 @@ export const makeOwnerChecker = (
               access: Facts.ownerDecision(accountId, ownerId, users)
             })
           }),
-          cache.invalidateAll
+          cache.invalidateAll,
+          unknownTtl
         ),
       invalidate: cache.invalidateAll
     }

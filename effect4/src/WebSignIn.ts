@@ -494,7 +494,12 @@ export interface Options {
   readonly accessTtl?: Duration.Input | undefined
   /**
    * While plex.tv cannot be asked, the last granting answer stands this long after it was given (not after
-   * plex.tv has said "no access" since). Default 1 hour.
+   * plex.tv has said "no access" since). Default 1 hour. A token revoked at plex.tv meanwhile (the user signed out
+   * of Plex everywhere, or removed this app from their authorized devices) is seen at plex.tv's next answer only: one
+   * that asked to be tried later (a 429's `Retry-After`) is kept for that wait, at most 5 minutes, and the session
+   * stands within it, as it does while plex.tv is down. That is kept on purpose: asking a rate-limited plex.tv at
+   * every request would prolong the limit for every user, and it is no more than `accessTtl` already allows (a
+   * granting answer is not asked again for 5 minutes). A sign-out in this app ends its session at once.
    */
   readonly accessGrace?: Duration.Input | undefined
   /**
@@ -1673,6 +1678,12 @@ const makeWith = (
           ),
           withinCallbackWait("getTokenDetails", deadline, accountAnswers.last)
         )
+        // Asked afresh, never a kept answer: plex.tv keeps one token per account and device (python-plexapi
+        // `MyPlexDevice.token`, plex.tv/devices.xml), and every sign-in here is one device (this app's ClientIdentity),
+        // so a user signing in again can be handed back the token of an earlier sign-in, whose "no" (from before the
+        // owner shared the server) the checker keeps for `accessTtl`: signing in again is how a user asks again. The
+        // return has asked plex.tv for the PIN and the user already; its answer is then kept for `authenticate`.
+        yield* checker.invalidate(token)
         const access = yield* checker.check(token).pipe(
           Effect.catch(() => tokenRefused()),
           withinCallbackWait("checkAccess", deadline)

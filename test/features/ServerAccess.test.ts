@@ -109,32 +109,43 @@ describe("ServerAccess over loopback", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
-  // A checker that keeps an Unknown (`unknownTtl`) gives, at each later check, what is left of the wait from when
-  // plex.tv answered, not the wait it asked for then: a caller told "30 s" 20 s after the answer would wait 20 s
-  // too long, and still be told a wait after it ended. At least 0 (never absent: "for now" stays "for now").
-  it.scoped("a kept Unknown carries what is left of its wait, at least 0", () =>
-    Effect.gen(function* () {
-      const loopback = yield* FakePlexServer.FakePlexServer
-      const id = yield* denId
-      const checker = yield* as("kids")(
-        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: "1 minute" })
-      )
-      const kids = yield* token("kids")
-      yield* loopback.fake.fault("getServerResources", Fault.status(403, { retryAfter: "30 seconds" }), {
-        times: 1
-      })
-      const wait = Effect.map(checker.check(kids), (a) => a._tag === "Unknown" && a.retryAfterMillis)
-      assert.strictEqual(yield* wait, 30_000)
-      yield* TestClock.adjust("20 seconds")
-      assert.strictEqual(yield* wait, 10_000)
-      yield* TestClock.adjust("20 seconds")
-      assert.strictEqual(yield* wait, 0)
-      assert.strictEqual(yield* resourceRequests, 1)
-    }).pipe(Effect.provide(TestLive()))
+  // A checker that keeps an Unknown gives, at each later check, what is left of the time it keeps it, from when
+  // plex.tv answered: a caller told "30 s" 20 s after the answer would wait 20 s too long. With a longer
+  // `unknownTtl` that is the unknownTtl's: told "0" (plex.tv's 30 s over) at 40 s, a caller trying again would get
+  // the same kept answer until 60 s, when the checker asks again.
+  it.scoped(
+    "a kept Unknown carries what is left of the time the checker keeps it (a longer unknownTtl's)",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const checker = yield* as("kids")(
+          ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: "1 minute" })
+        )
+        const kids = yield* token("kids")
+        yield* loopback.fake.fault("getServerResources", Fault.status(403, { retryAfter: "30 seconds" }), {
+          times: 1
+        })
+        const wait = Effect.map(checker.check(kids), (a) =>
+          a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+        )
+        assert.strictEqual(yield* wait, 60_000)
+        yield* TestClock.adjust("20 seconds")
+        assert.strictEqual(yield* wait, 40_000)
+        yield* TestClock.adjust("20 seconds")
+        assert.strictEqual(yield* wait, 20_000)
+        yield* TestClock.adjust("19 seconds")
+        assert.strictEqual(yield* wait, 1_000)
+        assert.strictEqual(yield* resourceRequests, 1)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* wait, "HomeMember")
+        assert.strictEqual(yield* resourceRequests, 2)
+      }).pipe(Effect.provide(TestLive()))
   )
 
   // The owner checker's Unknown is the same `Unknown`: one whose answer asked to wait (a 403 from a CDN in front of
-  // plex.tv, whose Unauthorized has no wait of its own) says so, as makeChecker's does, what is left of it when kept.
+  // plex.tv, whose Unauthorized has no wait of its own) says so, as makeChecker's does: what is left of the time it is
+  // kept (here `unknownTtl`'s minute, longer than the 30 s asked for).
   it.scoped(
     "the owner checker's Unknown carries the wait plex.tv's answer asked for, what is left of it when kept",
     () =>
@@ -147,9 +158,9 @@ describe("ServerAccess over loopback", () => {
         const bob = (yield* loopback.fake.account("bob")).id
         yield* loopback.fake.fault("getUsers", Fault.status(403, { retryAfter: "30 seconds" }), { times: 1 })
         const wait = Effect.map(owner.check(bob), (a) => a._tag === "Unknown" && a.retryAfterMillis)
-        assert.strictEqual(yield* wait, 30_000)
+        assert.strictEqual(yield* wait, 60_000)
         yield* TestClock.adjust("20 seconds")
-        assert.strictEqual(yield* wait, 10_000)
+        assert.strictEqual(yield* wait, 40_000)
         yield* TestClock.adjust("50 seconds")
         yield* loopback.fake.fault("getUsers", Fault.status(403), { times: 1 })
         const forbidden = yield* owner.check(bob)
@@ -184,7 +195,9 @@ describe("ServerAccess over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
-  // A huge Retry-After (a proxy's "1 hour") is kept at most 5 minutes: it cannot lock users out for hours.
+  // A huge Retry-After (a proxy's "1 hour") is kept at most 5 minutes: it cannot lock users out for hours. The kept
+  // Unknown says so (what is left of the 5 minutes, when the checker asks again), not plex.tv's hour: a caller (a 503's
+  // Retry-After) told "1 hour" would stay away 55 minutes after the checker asks again.
   it.scoped("a checker keeps an Unknown for its wait at most 5 minutes", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
@@ -197,9 +210,9 @@ describe("ServerAccess over loopback", () => {
       const answer = Effect.map(checker.check(kids), (a) =>
         a._tag === "Unknown" ? a.retryAfterMillis : a._tag
       )
-      assert.strictEqual(yield* answer, 3_600_000)
+      assert.strictEqual(yield* answer, 300_000)
       yield* TestClock.adjust("299 seconds")
-      assert.strictEqual(yield* answer, 3_301_000)
+      assert.strictEqual(yield* answer, 1_000)
       assert.strictEqual(yield* resourceRequests, 1)
       yield* TestClock.adjust("1 second")
       assert.strictEqual(yield* answer, "HomeMember")
@@ -222,11 +235,11 @@ describe("ServerAccess over loopback", () => {
       const answer = Effect.map(checker.check(kids), (a) =>
         a._tag === "Unknown" ? a.retryAfterMillis : a._tag
       )
-      assert.strictEqual(yield* answer, 3_600_000)
+      assert.strictEqual(yield* answer, 600_000)
       yield* TestClock.adjust("301 seconds")
-      assert.strictEqual(yield* answer, 3_299_000)
+      assert.strictEqual(yield* answer, 299_000)
       yield* TestClock.adjust("298 seconds")
-      assert.strictEqual(yield* answer, 3_001_000)
+      assert.strictEqual(yield* answer, 1_000)
       assert.strictEqual(yield* resourceRequests, 1)
       yield* TestClock.adjust("1 second")
       assert.strictEqual(yield* answer, "HomeMember")
@@ -266,6 +279,31 @@ describe("ServerAccess over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // An infinite `unknownTtl` keeps an Unknown until `invalidate`: the checker will not ask again, and says so
+  // (Infinity), not a wait that ends while a check keeps giving the same answer.
+  it.scoped("an Unknown kept for an infinite unknownTtl carries an infinite wait", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(
+        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: Infinity })
+      )
+      const kids = yield* token("kids")
+      yield* loopback.fake.fault("getServerResources", Fault.status(429, { retryAfter: "30 seconds" }), {
+        times: 1
+      })
+      const answer = Effect.map(checker.check(kids), (a) =>
+        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+      )
+      assert.strictEqual(yield* answer, Infinity)
+      yield* TestClock.adjust("1 hour")
+      assert.strictEqual(yield* answer, Infinity)
+      assert.strictEqual(yield* resourceRequests, 1)
+      yield* checker.invalidate(kids)
+      assert.strictEqual(yield* answer, "HomeMember")
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   it.scoped("the owner checker keeps an Unknown for the wait its answer asked for (at most 5 minutes)", () =>
     Effect.gen(function* () {
       const loopback = yield* FakePlexServer.FakePlexServer
@@ -287,9 +325,9 @@ describe("ServerAccess over loopback", () => {
       assert.strictEqual(yield* usersRequests, 2)
       yield* owner.invalidate
       yield* loopback.fake.fault("getUsers", Fault.status(429, { retryAfter: "1 hour" }), { times: 1 })
-      assert.strictEqual(yield* answer, 3_600_000)
+      assert.strictEqual(yield* answer, 300_000)
       yield* TestClock.adjust("299 seconds")
-      assert.strictEqual(yield* answer, 3_301_000)
+      assert.strictEqual(yield* answer, 1_000)
       assert.strictEqual(yield* usersRequests, 3)
       yield* TestClock.adjust("1 second")
       assert.isString(yield* answer) // an answer, no Unknown
@@ -315,6 +353,37 @@ describe("ServerAccess over loopback", () => {
         ["InvalidToken", false, "InvalidToken", false]
       )
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  // The owner checker has no InvalidToken: the owner's token refused (a 401, with a proxy's Retry-After) is an
+  // Unknown, but as makeChecker's InvalidToken it carries no wait and is not kept for one: waiting does not make
+  // plex.tv take the token, so "come back in 30 s" would be false, and the next check asks again (unknownTtl 0).
+  it.scoped(
+    "the owner checker's Unknown for a refused owner token carries no wait and is not kept for one",
+    () =>
+      Effect.gen(function* () {
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const id = yield* denId
+        const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+        const bob = (yield* loopback.fake.account("bob")).id
+        const usersRequests = Effect.map(
+          loopback.fake.requests,
+          (all) => all.filter((r) => r.route === "getUsers").length
+        )
+        yield* loopback.fake.fault("getUsers", Fault.status(401, { retryAfter: "30 seconds" }), { times: 1 })
+        const refused = yield* owner.check(bob)
+        assert.deepStrictEqual(
+          [
+            refused._tag,
+            refused._tag === "Unknown" && refused.error._tag,
+            refused._tag === "Unknown" && refused.error._tag === "Unauthorized" && refused.error.status,
+            "retryAfterMillis" in refused
+          ],
+          ["Unknown", "Unauthorized", 401, false]
+        )
+        assert.strictEqual((yield* owner.check(bob))._tag, "HomeMember")
+        assert.strictEqual(yield* usersRequests, 2)
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.scoped("a refused token is InvalidToken; a network failure or a 503 is Unknown, never NoAccess", () =>

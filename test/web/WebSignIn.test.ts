@@ -2376,6 +2376,97 @@ describe("WebSignIn sessions", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // The checker keeps an Unknown for plex.tv's Retry-After at most 5 minutes, then asks again: the 503 says that (what
+  // is left of the 5 minutes), not plex.tv's (or a proxy's) hour, which would keep a client away 55 minutes after the
+  // app could answer.
+  it.effect(
+    "authenticate's 503 under a Retry-After of hours carries the checker's 5 minutes, when it asks again",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        // Past accessTtl and accessGrace: plex.tv's answer decides.
+        yield* TestClock.adjust("2 hours")
+        yield* FakePlex.fault("getServerResources", Fault.status(429, { retryAfter: "1 hour" }), { times: 1 })
+        const busy = yield* failure(service.authenticate(cookie))
+        assert.deepStrictEqual(busy._tag === "PlexUnavailable" && [busy.operation, busy.retryAfterMillis], [
+          "checkAccess",
+          300_000
+        ])
+        yield* TestClock.adjust("299 seconds")
+        const kept = yield* failure(service.authenticate(cookie))
+        assert.strictEqual(kept._tag === "PlexUnavailable" && kept.retryAfterMillis, 1_000)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
+      }).pipe(Effect.provide(env()))
+  )
+
+  // plex.tv keeps one token per account and device (python-plexapi `MyPlexDevice.token`: plex.tv/devices.xml lists each
+  // device, by its clientIdentifier, with its token), and every sign-in to this app is one device (its ClientIdentity):
+  // a user signing in again can be handed back the token the checker holds an answer for. A "no" kept for it (from
+  // before the owner shared the server) must not refuse the sign-in after the share: a return asks plex.tv afresh.
+  it.effect(
+    "a return asks plex.tv for access afresh when plex.tv hands back a token the checker kept a no for",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        // Carol's first sign-in, before the owner shared the server with her: her resources list no server.
+        yield* FakePlex.fault(
+          "getServerResources",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response("[]", { status: 200, headers: { "content-type": "application/json" } })
+            )
+          ),
+          { times: 1 }
+        )
+        assert.strictEqual((yield* failure(signIn("carol")))._tag, "AccessDenied")
+        const first = (yield* fake.pins).flatMap((pin) =>
+          pin.authToken === undefined ? [] : [pin.authToken]
+        )
+        assert.strictEqual(first.length, 1)
+        // Shared since; she signs in again at once (within accessTtl) and plex.tv hands back the same token.
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond((request) =>
+            Effect.orDie(fake.handle(request)).pipe(
+              Effect.flatMap((response) => Effect.promise(() => response.json())),
+              Effect.map((json) =>
+                Response.json(
+                  json.authToken == null ? json : { ...json, authToken: Redacted.value(first[0]!) }
+                )
+              )
+            )
+          )
+        )
+        const { cookies } = yield* signIn("carol")
+        const cookie = header(cookies, service.settings.sessionCookie) ?? ""
+        assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Shared")
+      }).pipe(Effect.provide(env()))
+  )
+
+  // accessGrace, decided: a token revoked while the checker keeps plex.tv's "try later" (a 429's Retry-After, kept at
+  // most 5 minutes) is seen once that wait ends, not before: the session stands within it, as while plex.tv is down
+  // (asking a rate-limited plex.tv at every request would prolong the limit), then the next request ends it.
+  it.effect("a token revoked during a kept Retry-After wait ends the session once the wait ends", () =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const cookie = yield* session("alice")
+      const fake = yield* FakePlex.FakePlex
+      yield* TestClock.adjust("301 seconds")
+      yield* FakePlex.fault("getServerResources", Fault.status(429, { retryAfter: "1 minute" }), { times: 1 })
+      // Within accessGrace: the last granting answer stands.
+      assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
+      for (const pin of yield* fake.pins) if (pin.authToken) yield* fake.revokeToken(pin.authToken)
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual((yield* service.authenticate(cookie)).user._tag, "Owner")
+      yield* TestClock.adjust("1 second")
+      const error = yield* failure(service.authenticate(cookie))
+      assert.isTrue(error._tag === "Unauthenticated" && error.reason === "TokenRevoked")
+    }).pipe(Effect.provide(env()))
+  )
+
   it.effect("a Plex token the user revoked ends the session (401)", () =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
