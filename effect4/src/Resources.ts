@@ -487,8 +487,9 @@ const race = <R>(
       list,
       (candidate, index) =>
         run(candidate).pipe(
-          // A probe that dies still settles, so the choice never waits on it.
-          Effect.catchDefect(() => Effect.succeed(Result.fail(Facts.probeDefect))),
+          // A probe that dies, or that the caller's client ends as an interruption of its own, still settles, so the
+          // choice never waits on it (an interruption from outside, the choice made, skips this).
+          Effect.catchCause(() => Effect.succeed(Result.fail(Facts.probeDefect))),
           Effect.flatMap((result) =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
               Queue.offer(queue, { index, millis: now - start, result })

@@ -454,7 +454,10 @@ export const probeWrongServer = (detail: string): ProbeFailure => ({
   detail
 })
 
-/** A probe that died (a defect): a failure like any other, so that one bad candidate never fails the race. */
+/**
+ * A probe that died (a defect), or that the caller's client ended as an interruption of its own: a failure like any
+ * other, so that one bad candidate never fails, nor holds up, the race.
+ */
 export const probeDefect: ProbeFailure = {
   outcome: "Failed",
   reason: "Defect",

@@ -606,6 +606,35 @@ describe("Resources.connect: failures", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
+  // A caller's HTTP stack that ends a request as an interruption of its own (a middleware that gives up with
+  // Effect.interrupt) is neither an error nor a defect: such a probe never settled, and connect waited for it
+  // forever once every other probe had ended.
+  it.effect("a probe that the caller's client interrupts counts as failed: connect never waits on it", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault(
+        { origin: LOCAL },
+        Fault.respond(() => Effect.interrupt)
+      )
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.reset)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.reset)
+      const fiber = yield* start(server)
+      // No time passes: every probe has ended at once, and connect with them (bounded: a wait for the probe the
+      // client interrupted fails the test).
+      for (let turn = 0; turn < 100 && !(yield* isDone(fiber)); turn++) yield* Effect.yieldNow()
+      assert.isTrue(yield* isDone(fiber), "connect ended")
+      const error = yield* failsWith(Fiber.join(fiber), "NoReachableConnection")
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.uri, a.outcome, a.reason]),
+        [
+          [LOCAL, "Failed", "Defect"],
+          [REMOTE, "Failed", "NetworkError/Transport"],
+          [RELAY, "Failed", "NetworkError/Transport"]
+        ]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("no usable connection → NoReachableConnection at once, with no attempts", () =>
     Effect.gen(function* () {
       const [shared] = yield* Resources.servers()
