@@ -411,8 +411,8 @@ export {
  * The errors of {@link connect}: no candidate answered; the chosen
  * connection refused the token (`Unauthorized`) or the check of the token
  * failed otherwise (the other `ResponseError`s); or (before any request) an
- * invalid option or a server without a token when no `Credentials` are at
- * hand.
+ * invalid option, a server without a token when no `Credentials` are at
+ * hand, or a server the account does not own without a token of its own.
  *
  * @since 0.1.0
  * @category models
@@ -487,8 +487,9 @@ const race = <R>(
       list,
       (candidate, index) =>
         run(candidate).pipe(
-          // A probe that dies still settles, so the choice never waits on it.
-          Effect.catchDefect(() => Effect.succeed(Result.fail(Facts.probeDefect))),
+          // A probe that dies, or that the caller's client ends as an interruption of its own, still settles, so the
+          // choice never waits on it (an interruption from outside, the choice made, skips this).
+          Effect.catchCause(() => Effect.succeed(Result.fail(Facts.probeDefect))),
           Effect.flatMap((result) =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
               Queue.offer(queue, { index, millis: now - start, result })
@@ -587,8 +588,9 @@ const layerOf = (uri: string, token: Redacted.Redacted<string>): Layer.Layer<Ple
  * fate, when none answered.
  *
  * The probes carry no token. The token — the server's own `accessToken`, or
- * when it has none the `Credentials` in context (the account token) — goes
- * to the chosen URL only: once with one authenticated `GET /` to check that
+ * when it has none the `Credentials` in context (the account token), only
+ * for a server the account owns (`owned`; for another's it fails with
+ * `InvalidInput` before any request) — goes to the chosen URL only: once with one authenticated `GET /` to check that
  * the server accepts it there (failing with `Unauthorized` when it does
  * not; `verifyToken: false` skips the check), then with the operations run
  * with the result's `layer`. No other candidate ever receives it.
@@ -627,6 +629,9 @@ export const connect = (
       server.accessToken === undefined
         ? undefined
         : yield* V.token("Resources.connect", "accessToken", server.accessToken)
+    // The account token (the Credentials) only on the account's own server: it opens the whole account.
+    const notOwn = own === undefined ? Facts.accountTokenProblem(server) : undefined
+    if (notOwn !== undefined) return yield* Effect.fail(V.invalid("Resources.connect", "server", notOwn))
     const token =
       own ??
       (yield* Effect.serviceOption(Credentials).pipe(

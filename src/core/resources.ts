@@ -454,7 +454,10 @@ export const probeWrongServer = (detail: string): ProbeFailure => ({
   detail
 })
 
-/** A probe that died (a defect): a failure like any other, so that one bad candidate never fails the race. */
+/**
+ * A probe that died (a defect), or that the caller's client ended as an interruption of its own: a failure like any
+ * other, so that one bad candidate never fails, nor holds up, the race.
+ */
 export const probeDefect: ProbeFailure = {
   outcome: "Failed",
   reason: "Defect",
@@ -524,6 +527,19 @@ export const nameProblem = (nameOrId: unknown): string | undefined =>
 
 /** Why `Resources.connect` has no token to use. */
 export const noTokenProblem = "has no accessToken, and no Credentials are provided to use instead"
+
+/**
+ * Why `Resources.connect` may not use the `Credentials` in context (the account token) for `server`, which has
+ * no `accessToken` of its own, or undefined: only on the account's own server (`owned`, read as a decoded device
+ * reads it). The account token opens the whole account at plex.tv; a server someone else owns gets its own token
+ * (python-plexapi's `MyPlexResource.connect` and @ctrl/plex's send the resource's `accessToken`, never the
+ * account's).
+ */
+export const accountTokenProblem = (server: { readonly owned?: unknown }): string | undefined =>
+  D.decodeBool(server.owned) === true
+    ? undefined
+    : "has no accessToken, and is not the account's own server (owned): the account token is never sent to a " +
+      "server someone else owns"
 
 /** A `ConnectionAttempt`'s fields. */
 export interface AttemptFacts {

@@ -632,6 +632,35 @@ describe("Resources.connect: failures", () => {
     }).pipe(Effect.provide(threeWays))
   )
 
+  // A caller's HTTP stack that ends a request as an interruption of its own (a middleware that gives up with
+  // Effect.interrupt) is neither an error nor a defect: such a probe never settled, and connect waited for it
+  // forever once every other probe had ended.
+  it.effect("a probe that the caller's client interrupts counts as failed: connect never waits on it", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault(
+        { origin: LOCAL },
+        Fault.respond(() => Effect.interrupt)
+      )
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.reset)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.reset)
+      const fiber = yield* start(server)
+      // No time passes: every probe has ended at once, and connect with them (bounded: a wait for the probe the
+      // client interrupted fails the test).
+      for (let turn = 0; turn < 100 && !(yield* isDone(fiber)); turn++) yield* Effect.yieldNow
+      assert.isTrue(yield* isDone(fiber), "connect ended")
+      const error = yield* failsWith(Fiber.join(fiber), "NoReachableConnection")
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.uri, a.outcome, a.reason]),
+        [
+          [LOCAL, "Failed", "Defect"],
+          [REMOTE, "Failed", "NetworkError/Transport"],
+          [RELAY, "Failed", "NetworkError/Transport"]
+        ]
+      )
+    }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("no usable connection → NoReachableConnection at once, with no attempts", () =>
     Effect.gen(function* () {
       const [shared] = yield* Resources.servers()
@@ -726,8 +755,9 @@ describe("Resources.connect: failures", () => {
       // A device made by hand without a name (it defaults to "", as decoded) that cannot be reached: the error
       // names it "", where it died building NoReachableConnection (a ParseError: `server` must be a string).
       for (const unnamed of [
-        { clientIdentifier: ID, connections: [] },
-        { clientIdentifier: ID, name: 5, connections: [] }
+        // Owned: a server of someone else's without an accessToken is refused before (no account token for it).
+        { clientIdentifier: ID, owned: true, connections: [] },
+        { clientIdentifier: ID, owned: true, name: 5, connections: [] }
       ]) {
         const error = yield* failsWith(Resources.connect(unnamed as never), "NoReachableConnection")
         assert.deepStrictEqual([error.server, error.clientIdentifier], ["", ID])
@@ -930,6 +960,28 @@ describe("Resources.connect: tokens and safety", () => {
           Redacted.value(operation?.headers["x-plex-token"] as Redacted.Redacted<string>),
           Redacted.value(FakePlex.defaults.token)
         )
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  // The account token opens the whole account at plex.tv: it went to a server someone else owns that plex.tv listed
+  // without an accessToken (its owner then held the user's account), where python-plexapi and @ctrl/plex send the
+  // resource's own token, never the account's.
+  it.effect(
+    "a server the account does not own, without an accessToken: InvalidInput, no request, the account token sent nowhere",
+    () =>
+      Effect.gen(function* () {
+        const { accessToken: _, ...listed } = yield* theServer
+        yield* Effect.flatMap(Effect.service(FakePlex.FakePlex), (fake) => fake.clearRequests)
+        for (const owned of [false, undefined, "0"]) {
+          const server = { ...listed, owned } as unknown as Resources.Device
+          const error = yield* failsWith(Resources.connect(server), "InvalidInput")
+          assert.strictEqual(error.field, "server")
+          assert.include(error.message, "not the account's own server")
+        }
+        assert.deepStrictEqual(yield* FakePlex.requests, [])
+        // Its owner's (owned as a decoded device reads it: "1" too) still takes the account token.
+        const chosen = yield* Resources.connect({ ...listed, owned: "1" as never })
+        assert.strictEqual(Redacted.value(chosen.token), Redacted.value(FakePlex.defaults.token))
       }).pipe(Effect.provide(threeWays))
   )
 
