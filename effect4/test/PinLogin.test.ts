@@ -474,6 +474,12 @@ describe("poll on a schedule that ends before the PIN is approved", () => {
           `PinLogin.poll: PIN ${pin.id} is still pending: the poll's schedule ended before it was approved; ` +
             "poll it again before it expires, or create a new PIN to try again"
         )
+        // plex-auth's words (exit 4) say the same: not expired.
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN was not approved before polling stopped (it has not expired). Run `plex-auth login` again."
+        )
+        assert.strictEqual(CliFailure.failureOf(error).exitCode, 4)
         // The schedule's three checks, then none: the poll ended.
         assert.strictEqual((yield* checks(pin.id)).length, 3)
         // Polled again by its id (the check reads its time left): the user approves, and the token comes.
