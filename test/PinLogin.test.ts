@@ -3,7 +3,7 @@
  * 429, expiry, 404 code 1020, interruption) and the Credentials layer.
  */
 import { assert, describe } from "@effect/vitest"
-import { ConfigProvider, Effect, Fiber, Layer, Redacted, Ref, TestClock } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer, Redacted, Ref, Schedule, TestClock } from "effect"
 import { ClientIdentity, Credentials, Jwt, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
@@ -422,6 +422,77 @@ describe("poll", () => {
         assert.strictEqual(Redacted.value(token), APPROVED)
         yield* expectRequests(2)
       }).pipe(Effect.provide(env(MockHttp.sequence(pending, approved))))
+  )
+})
+
+describe("poll on a schedule that ends before the PIN is approved", () => {
+  // The fake Plex: its PINs live 30 minutes (`expiresIn` counting down as plex.tv's does) and are approved after
+  // `approvedAfter`.
+  const onFake = (approvedAfter: "5 seconds" | "1 hour") =>
+    Layer.mergeAll(
+      FakePlex.layer({ autoApprovePins: { after: approvedAfter } }),
+      ClientIdentity.layer(FakePlex.testIdentity),
+      layerPendingSleeps
+    )
+  const checks = (id: number) =>
+    Effect.map(FakePlex.requests, (all) => all.filter((r) => r.path === `/api/v2/pins/${id}`))
+
+  it.effect(
+    "is PinExpired (Pending), not Expired: the PIN lives on, and polled again it gives the token",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* PinLogin.create()
+        const error = yield* failsWith(PinLogin.poll(pin, { schedule: Schedule.recurs(2) }), "PinExpired")
+        assert.strictEqual(error.reason, "Pending")
+        assert.strictEqual(error.pinId, pin.id)
+        assert.isUndefined(error.lastError)
+        assert.strictEqual(
+          error.message,
+          `PinLogin.poll: PIN ${pin.id} is still pending: the poll's schedule ended before it was approved; ` +
+            "poll it again before it expires, or create a new PIN to try again"
+        )
+        // plex-auth's words (exit 4) say the same: not expired.
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN was not approved before polling stopped (it has not expired). Run `plex-auth login` again."
+        )
+        assert.strictEqual(CliFailure.failureOf(error).exitCode, 4)
+        // The schedule's three checks, then none: the poll ended.
+        assert.strictEqual((yield* checks(pin.id)).length, 3)
+        // Polled again by its id (the check reads its time left): the user approves, and the token comes.
+        const fresh = yield* PinLogin.check({ id: error.pinId })
+        const token = yield* PinLogin.poll(fresh).pipe(afterAdjusting("10 seconds"))
+        assert.isTrue(Redacted.isRedacted(token))
+      }).pipe(Effect.provide(onFake("5 seconds")))
+  )
+
+  it.effect("login passes its schedule on: Pending while the PIN has time left, which check reads", () =>
+    Effect.gen(function* () {
+      const shown = yield* Ref.make<ReadonlyArray<PinLogin.Pin>>([])
+      const fiber = yield* Effect.fork(
+        Effect.flip(
+          PinLogin.login({
+            schedule: Schedule.spaced("1 second").pipe(Schedule.upTo("5 seconds")),
+            onPin: ({ pin }) => Ref.update(shown, (all) => [...all, pin])
+          })
+        )
+      )
+      yield* whenWaiting(fiber, "1 second")
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.reason, "Pending")
+      const [pin] = yield* Ref.get(shown)
+      const seen = yield* checks(pin!.id)
+      // Checks once a second until the schedule ended (`Schedule.upTo`'s last step here: 5 seconds), then none.
+      assert.isAbove(seen.length, 1)
+      assert.isBelow(seen.at(-1)!.receivedAt, 10_000)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* checks(pin!.id)).length, seen.length, "no check after the poll ended")
+      // The PIN has not expired: plex.tv still knows it, with its time left counting down from 30 minutes.
+      const fresh = yield* PinLogin.check(pin!)
+      assert.strictEqual(fresh.expiresIn, 1800 - 70)
+      assert.isUndefined(fresh.authToken)
+    }).pipe(Effect.provide(onFake("1 hour")))
   )
 })
 

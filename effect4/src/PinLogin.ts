@@ -280,7 +280,13 @@ const checkAuthAppUrl = AuthAppUrl.resolve
  * @category models
  */
 export interface PollOptions {
-  /** How often to ask. Default: every second. */
+  /**
+   * How often to ask. Default: every second. A schedule that ends
+   * (`Schedule.recurs`, `Schedule.upTo`) ends the poll: a PIN not approved
+   * by then fails with `PinExpired` of reason `Pending` while its lifetime
+   * lasts (it may still be approved: `check` it by its id, which reads its
+   * time left, and poll that), `Expired` once it has passed.
+   */
   readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
   /**
    * When to give up if the PIN carries neither `expiresIn` nor `expiresAt`.
@@ -312,8 +318,10 @@ const isTransient = (error: CheckError | InvalidInput): boolean => isTransientEr
  * when rate limited (429, code 1003) and rides out network errors and 5xx
  * answers the same way, fails with `PinExpired` once the PIN's
  * lifetime (`expiresIn` from when it was read, else `expiresAt`) has passed
- * or when plex.tv no longer knows it (404, code 1020), and leaves no request
- * in flight when interrupted. Call it right after {@link create}. A PIN id
+ * or when plex.tv no longer knows it (404, code 1020), with `PinExpired` of
+ * reason `Pending` when the `schedule` ends before the user approves it
+ * (the PIN lives on: it can be polled again), and leaves no request in
+ * flight when interrupted. Call it right after {@link create}. A PIN id
  * that is not a positive integer, a `fallbackLifetime` that is not positive
  * and finite, a `schedule` that is not a `Schedule`, a `deviceJwt` that is
  * not an Effect, a `pin` or options that are not objects, or a PIN whose
@@ -377,6 +385,15 @@ export const poll = (
         })
       )
     )
+    // The caller's `schedule` ended before the PIN was approved: `Pending` while the PIN's lifetime lasts (it can be
+    // polled again), `Expired` once it has passed (an answer that came in as the deadline fell).
+    const stopped = Effect.flatMap(Clock.currentTimeMillis, (at) =>
+      at >= deadline
+        ? expired
+        : Effect.fail(
+            new PinExpired({ operation: "PinLogin.poll", pinId: pin.id, reason: "Pending", errors: [] })
+          )
+    )
     const withDeviceJwt =
       deviceJwt === undefined
         ? readPin(pin, {})
@@ -411,7 +428,7 @@ export const poll = (
     const approved = once.pipe(
       Effect.repeat({ schedule: every, until: (current: Pin) => current.authToken !== undefined }),
       Effect.flatMap((current) =>
-        current.authToken !== undefined ? Effect.succeed(current.authToken) : expired
+        current.authToken !== undefined ? Effect.succeed(current.authToken) : stopped
       )
     )
     return yield* approved.pipe(

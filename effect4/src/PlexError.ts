@@ -384,6 +384,12 @@ export class NetworkError
  * A PIN can no longer be approved: it reached its `expiresAt`, or plex.tv no
  * longer knows it (404, code 1020). Create a new PIN.
  *
+ * `Pending` is the one reason whose PIN has not expired: the `schedule`
+ * given to `PinLogin.poll` (or `login`, `Jwt.pinLogin`) ended before the
+ * user approved it, while its lifetime lasts. The user may still approve it:
+ * read it again with `PinLogin.check({ id: pinId })` (its `expiresIn` is
+ * then the time it has left) and poll that, or create a new PIN.
+ *
  * `Unreachable`: its lifetime ran out while every check failed without a
  * usable answer (network errors, a body cut off, 5xx, rate limiting): the
  * user may well have approved it, but plex.tv could not be asked. `lastError`
@@ -411,9 +417,10 @@ export class PinExpired
       pinId: Schema.Number,
       /**
        * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out
-       * while no check got a usable answer; `NotFound`: plex.tv answered 404 (code 1020).
+       * while no check got a usable answer; `NotFound`: plex.tv answered 404 (code 1020); `Pending`: the
+       * poll's `schedule` ended before the PIN was approved, and the PIN has not expired (poll it again).
        */
-      reason: /*#__PURE__*/ Schema.Literals(["Expired", "Unreachable", "NotFound"]),
+      reason: /*#__PURE__*/ Schema.Literals(["Expired", "Unreachable", "NotFound", "Pending"]),
       /** Plex's error entries, when plex.tv sent them. */
       errors: /*#__PURE__*/ Schema.Array(PlexErrorDetail),
       /** The failure of the last check, when it got no usable answer (a network error, a 5xx, a 429). */

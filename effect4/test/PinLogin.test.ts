@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import { TestClock } from "effect/testing"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -452,6 +453,72 @@ describe("poll", () => {
         ["Responded", "Responded", "Reset", "Responded"]
       )
     }).pipe(Effect.provide(env({ autoApprovePins: { after: "1 second" } })))
+  )
+})
+
+describe("poll on a schedule that ends before the PIN is approved", () => {
+  // The fake Plex's PINs live 30 minutes (`expiresIn` counting down as plex.tv's does).
+  it.effect(
+    "is PinExpired (Pending), not Expired: the PIN lives on, and polled again it gives the token",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* created()
+        const error = yield* Effect.flip(PinLogin.poll(pin, { schedule: Schedule.recurs(2) }))
+        assert.strictEqual(error._tag, "PinExpired")
+        if (error._tag !== "PinExpired") return
+        assert.strictEqual(error.reason, "Pending")
+        assert.strictEqual(error.pinId, pin.id)
+        assert.isUndefined(error.lastError)
+        assert.strictEqual(
+          error.message,
+          `PinLogin.poll: PIN ${pin.id} is still pending: the poll's schedule ended before it was approved; ` +
+            "poll it again before it expires, or create a new PIN to try again"
+        )
+        // plex-auth's words (exit 4) say the same: not expired.
+        assert.strictEqual(
+          CliFailure.failureOf(error).message,
+          "The PIN was not approved before polling stopped (it has not expired). Run `plex-auth login` again."
+        )
+        assert.strictEqual(CliFailure.failureOf(error).exitCode, 4)
+        // The schedule's three checks, then none: the poll ended.
+        assert.strictEqual((yield* checks(pin.id)).length, 3)
+        // Polled again by its id (the check reads its time left): the user approves, and the token comes.
+        const fresh = yield* PinLogin.check({ id: error.pinId })
+        const fiber = yield* Effect.forkChild(PinLogin.poll(fresh))
+        yield* whenWaiting(fiber, "1 second")
+        yield* TestClock.adjust("10 seconds")
+        const token = yield* Fiber.join(fiber)
+        assert.isTrue(Redacted.isRedacted(token))
+      }).pipe(Effect.provide(env({ autoApprovePins: { after: "5 seconds" } })))
+  )
+
+  it.effect("login passes its schedule on: Pending while the PIN has time left, which check reads", () =>
+    Effect.gen(function* () {
+      const shown = yield* Ref.make<ReadonlyArray<PinLogin.Pin>>([])
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(
+          PinLogin.login({
+            schedule: Schedule.spaced("1 second").pipe(Schedule.upTo({ duration: "5 seconds" })),
+            onPin: ({ pin }) => Ref.update(shown, (all) => [...all, pin])
+          })
+        )
+      )
+      yield* whenWaiting(fiber, "1 second")
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "PinExpired" && error.reason, "Pending")
+      const [pin] = yield* Ref.get(shown)
+      const seen = yield* checks(pin!.id)
+      // Checks once a second until the schedule ended (`Schedule.upTo`'s last step here: 6 seconds), then none.
+      assert.isAbove(seen.length, 1)
+      assert.isBelow(seen.at(-1)!.receivedAt, 10_000)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* checks(pin!.id)).length, seen.length, "no check after the poll ended")
+      // The PIN has not expired: plex.tv still knows it, with its time left counting down from 30 minutes.
+      const fresh = yield* PinLogin.check(pin!)
+      assert.strictEqual(fresh.expiresIn, 1800 - 70)
+      assert.isUndefined(fresh.authToken)
+    }).pipe(Effect.provide(env({ autoApprovePins: { after: "1 hour" } })))
   )
 })
 

@@ -164,24 +164,26 @@ export const pinExpiredMessage = (e: {
   // "Could not reach" only for a failure with no answer and no timeout: the per-attempt timeout may hit while an
   // answer's body arrives, its NetworkError with no status then either, and "no usable answer" is true of both.
   const what =
-    e.reason === "Expired"
-      ? e.lastError === undefined
-        ? "expired before it was approved"
-        : e.lastError.status === undefined && e.lastError.reason !== "Timeout"
-          ? "expired while its last check could not reach plex.tv"
-          : "expired while its last check got no usable answer from plex.tv"
-      : e.reason !== "Unreachable"
-        ? "is unknown or expired"
-        : // The last check got an answer (its status: a body cut off, a 5xx, a 429), none it could use: reached.
-          e.lastError?.status === undefined && e.lastError?.reason !== "Timeout"
-          ? "expired while plex.tv could not be reached to check it"
-          : "expired while no check got a usable answer from plex.tv"
+    e.reason === "Pending"
+      ? "is still pending: the poll's schedule ended before it was approved"
+      : e.reason === "Expired"
+        ? e.lastError === undefined
+          ? "expired before it was approved"
+          : e.lastError.status === undefined && e.lastError.reason !== "Timeout"
+            ? "expired while its last check could not reach plex.tv"
+            : "expired while its last check got no usable answer from plex.tv"
+        : e.reason !== "Unreachable"
+          ? "is unknown or expired"
+          : // The last check got an answer (its status: a body cut off, a 5xx, a 429), none it could use: reached.
+            e.lastError?.status === undefined && e.lastError?.reason !== "Timeout"
+            ? "expired while plex.tv could not be reached to check it"
+            : "expired while no check got a usable answer from plex.tv"
   // The last check's own advice (`; try again later`: that request, a PIN no longer has) left out: one piece of
   // advice, the one true for an expired PIN. Only at the end, where the message adds it: a server's words that
   // say the same (its error's message, quoted before it) are kept as they came.
   const last =
     e.lastError === undefined ? "" : ` (last check: ${e.lastError.message.replace(/; try again later$/, "")})`
-  return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}; create a new PIN to try again`
+  return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}; ${e.reason === "Pending" ? "poll it again before it expires, or " : ""}create a new PIN to try again`
 }
 
 /** `InvalidJwt`'s message. */

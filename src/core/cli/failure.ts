@@ -303,20 +303,23 @@ export const failureOf = (error: PlexErrorLike): Failure => {
         // Expired: "before it was approved" only when the last check answered (not approved); when it failed (its
         // lastError: no answer, or one it could not use), an approval since the last answer would not have been seen.
         // "Could not reach" only with no answer and no timeout (one may hit as an answer's body arrives).
+        // Pending: a poll's `schedule` ended first (plex-auth's own login gives none; a program's may): not expired.
         message: `${
           error.reason === "NotFound"
             ? "plex.tv no longer knows the PIN (it expired there or was removed)"
-            : `The PIN expired ${
-                error.reason === "Unreachable"
-                  ? error.lastError?.status === undefined && error.lastError?.reason !== "Timeout"
-                    ? "while plex.tv could not be reached to check it"
-                    : "while no check got a usable answer from plex.tv"
-                  : error.lastError === undefined
-                    ? "before it was approved"
-                    : error.lastError.status === undefined && error.lastError.reason !== "Timeout"
-                      ? "while its last check could not reach plex.tv"
-                      : "while its last check got no usable answer from plex.tv"
-              }`
+            : error.reason === "Pending"
+              ? "The PIN was not approved before polling stopped (it has not expired)"
+              : `The PIN expired ${
+                  error.reason === "Unreachable"
+                    ? error.lastError?.status === undefined && error.lastError?.reason !== "Timeout"
+                      ? "while plex.tv could not be reached to check it"
+                      : "while no check got a usable answer from plex.tv"
+                    : error.lastError === undefined
+                      ? "before it was approved"
+                      : error.lastError.status === undefined && error.lastError.reason !== "Timeout"
+                        ? "while its last check could not reach plex.tv"
+                        : "while its last check got no usable answer from plex.tv"
+                }`
         }. Run \`plex-auth login\` again.`,
         exitCode: ExitCode.PinExpired
       }
