@@ -16,7 +16,7 @@ import { it } from "../support/it.js"
 import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
-import { Credentials, PlexError } from "effect-plex-auth"
+import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import {
@@ -1494,13 +1494,15 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         failing.unsafeInterruptAsFork(failing.id())
         yield* Deferred.fail(fails, "connection reset")
         assert.isTrue(Exit.isInterrupted(yield* Fiber.await(failing)))
-        assert.deepStrictEqual(lost, [{ _tag: "SignInFailed", error: "connection reset" }])
+        assert.deepStrictEqual(lost, [{ _tag: "SignInFailed", error: "connection reset", redirected: false }])
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
-        // The PIN's check failed: the PIN may have been approved, said (`unanswered`).
+        // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none,
+        // and how long it can still be approved said (`unanswered`, PinPending). The PIN's check failed: the PIN may
+        // have been approved, said (`unanswered`).
         for (const [again, handed, unchecked] of [
-          [Effect.succeed(token), true, []],
-          [Effect.succeed(undefined), false, []],
+          [Effect.succeed({ authToken: token, expiresIn: 900 }), true, []],
+          [Effect.succeed({ expiresIn: 899 }), false, [{ _tag: "PinPending", expiresIn: 899 }]],
+          [Effect.succeed({}), false, [{ _tag: "PinPending", expiresIn: undefined }]],
           [Effect.fail("offline"), false, [{ _tag: "PinUnchecked", error: "offline" }]]
         ] as const) {
           unsaved.length = 0
@@ -1545,8 +1547,14 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             neverReachedServer,
             { value: true }
           )
-        ])
-          assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused }))
+        ]) {
+          assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused, redirected: false }))
+          // Redirected after a server acted on the sign-in (a 303): what the page it went on to answered proves nothing.
+          assert.match(
+            lostTokenText({ _tag: "SignInFailed", error: refused, redirected: true }) ?? "",
+            /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere/
+          )
+        }
         for (const broken of [
           new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "socket hang up" }),
           new PlexError.Unexpected({
@@ -1559,10 +1567,23 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           "a defect"
         ])
           assert.match(
-            lostTokenText({ _tag: "SignInFailed", error: broken }) ?? "",
+            lostTokenText({ _tag: "SignInFailed", error: broken, redirected: false }) ?? "",
             /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere and may be valid/
           )
         assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
+        // A PIN not approved at that check can be until it expires: said, with how long plex.tv said it has left.
+        const pending = "Interrupted: the PIN was not approved, but it can be until it expires"
+        const advice =
+          ": do not approve it, its token would be saved nowhere; run `plex-auth login` again instead."
+        assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 899 }),
+          `${pending} (in about 15 minutes)${advice}`
+        )
+        assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 45 }),
+          `${pending} (in 45 seconds)${advice}`
+        )
+        assert.strictEqual(lostTokenText({ _tag: "PinPending", expiresIn: undefined }), `${pending}${advice}`)
         assert.strictEqual(
           lostTokenText({ _tag: "PinUnchecked", error: undefined }),
           Render.pinUncheckedText(undefined)
@@ -1575,6 +1596,62 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           /^Interrupted: the PIN's last check failed \(.+\); if the PIN was approved, its token is saved nowhere and may be valid/
         )
       })
+  )
+
+  // Only plex.tv's own answer to the sign-in proves that it issued no token: a sign-in POST it redirected (a 303, a 302
+  // that makes it a GET), whose page then answered 404, proves nothing (plex.tv may have acted on it, issued a token
+  // first). Ctrl-C during the sign-in, the fake holding its answer 1 s (TestClock), then answering.
+  it.scoped(
+    "login --password: Ctrl-C, then a sign-in redirected (303, 302) to a page that answers 404 says a token may be valid; plex.tv's own 401 says nothing",
+    () =>
+      Effect.gen(function* () {
+        const signIns = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "postUsersSignInData").length
+        )
+        for (const [answer, redirected] of [
+          [Fault.redirect({ status: 303, to: "/nowhere" }), true],
+          [Fault.redirect({ status: 302, to: "/nowhere" }), true],
+          [Fault.status(401), false]
+        ] as const) {
+          yield* FakePlex.fault("postUsersSignInData", Fault.delay(1_000, answer), { times: 1 })
+          const before = yield* signIns
+          const lost: Array<Lost> = []
+          const login = yield* Effect.fork(
+            signInThenSave(
+              (hold) =>
+                hold(
+                  Effect.map(
+                    PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+                    (account) => account.authToken
+                  )
+                ),
+              () => Effect.void,
+              () => Effect.void,
+              (why) => Effect.sync(() => void lost.push(why))
+            )
+          )
+          // Ctrl-C once plex.tv has the request (held by the fault's delay).
+          for (let turn = 0; turn < 10_000 && (yield* signIns) === before; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          login.unsafeInterruptAsFork(login.id())
+          for (let step = 0; step < 40 && Option.isNone(yield* Fiber.poll(login)); step++)
+            yield* TestClock.adjust("100 millis")
+          assert.isTrue(Exit.isInterrupted(yield* Fiber.await(login)), `${answer._tag}`)
+          assert.lengthOf(lost, 1)
+          const why = lost[0]!
+          assert.strictEqual(why._tag, "SignInFailed")
+          if (why._tag !== "SignInFailed") continue
+          assert.strictEqual(why.redirected, redirected)
+          assert.include([401, 404], (why.error as { readonly status?: number }).status)
+          if (redirected) {
+            assert.match(
+              lostTokenText(why) ?? "",
+              /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere/
+            )
+          } else assert.isUndefined(lostTokenText(why))
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
   // The revocation runs in a finalizer (signInThenSave's `unsaved`), uninterruptible: Effect 3's timeout waited for the

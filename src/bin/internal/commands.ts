@@ -4,6 +4,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
@@ -231,23 +232,31 @@ const nonEmpty = (what: string) => (value: string) =>
  * while it is under way does not drop a token plex.tv issued: without `again`, the answer (one request, the password
  * sign-in, which plex.tv may have answered already) is let finish; with `again`, for an answer that is a long wait
  * (the PIN's poll), the wait ends at once and `again` asks plex.tv once more (an approved PIN hands out its token
- * again). Either for at most {@link Render.unsavedRevokeWaitMillis}; a token so obtained is the CLI's, as one
- * answered before Ctrl-C (`login` revokes it).
+ * again; one not approved says how long it has left, `expiresIn`). Either for at most
+ * {@link Render.unsavedRevokeWaitMillis}; a token so obtained is the CLI's, as one answered before Ctrl-C (`login`
+ * revokes it).
  */
 type Hold = <E, R, R2 = never>(
   answer: Effect.Effect<Redacted.Redacted<string>, E, R>,
-  again?: Effect.Effect<Redacted.Redacted<string> | undefined, unknown, R2>
+  again?: Effect.Effect<
+    { readonly authToken?: Redacted.Redacted<string> | undefined; readonly expiresIn?: number | undefined },
+    unknown,
+    R2
+  >
 ) => Effect.Effect<Redacted.Redacted<string>, E, R | R2>
 
 /**
  * Why Ctrl-C left `login` without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
- * sign-in given up unanswered, or failed after Ctrl-C (`error`: the failure, which may prove no token was issued), or
- * the PIN's one check after Ctrl-C failed (`error`) or went unanswered (`undefined`).
+ * sign-in given up unanswered, or failed after Ctrl-C (`error`: the failure, which may prove no token was issued unless
+ * the sign-in was `redirected`: Render.signInFailureProvesNoToken), or the PIN's one check after Ctrl-C failed
+ * (`error`) or went unanswered (`undefined`), or found the PIN not approved (`PinPending`: it can be still, for
+ * `expiresIn` seconds when plex.tv said).
  */
 export type Lost =
   | { readonly _tag: "SignInUnanswered" }
-  | { readonly _tag: "SignInFailed"; readonly error: unknown }
+  | { readonly _tag: "SignInFailed"; readonly error: unknown; readonly redirected: boolean }
   | { readonly _tag: "PinUnchecked"; readonly error: unknown }
+  | { readonly _tag: "PinPending"; readonly expiresIn: number | undefined }
 
 /**
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
@@ -277,6 +286,24 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
         lost = what
       })
     const within = Duration.millis(Render.unsavedRevokeWaitMillis)
+    // Whether the password sign-in (the last one: a two-factor code's is a second) was redirected after a server acted
+    // on it: set by `watched`'s client, the one in the context (the CLI's, a test's) with a look at each request sent.
+    let redirected = false
+    const watched = <A, E, R>(answer: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (client) => {
+        redirected = false
+        return Option.isNone(client)
+          ? answer
+          : Effect.provideService(
+              answer,
+              HttpClient.HttpClient,
+              HttpClient.tapRequest(client.value, (request) =>
+                Effect.sync(() => {
+                  if (request.method !== "POST") redirected = true
+                })
+              )
+            )
+      })
     const hold: Hold = (answer, again) =>
       Effect.uninterruptibleMask((restore) =>
         again !== undefined
@@ -285,12 +312,12 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
               Effect.onInterrupt(() =>
                 Effect.interruptible(again).pipe(
                   Effect.timeoutOption(within),
-                  Effect.flatMap((token) =>
-                    Option.isNone(token)
+                  Effect.flatMap((pin) =>
+                    Option.isNone(pin)
                       ? lose({ _tag: "PinUnchecked", error: undefined })
-                      : token.value !== undefined
-                        ? record(token.value)
-                        : Effect.void
+                      : pin.value.authToken !== undefined
+                        ? record(pin.value.authToken)
+                        : lose({ _tag: "PinPending", expiresIn: pin.value.expiresIn })
                   ),
                   Effect.catchAll((error) => lose({ _tag: "PinUnchecked", error }))
                 )
@@ -299,8 +326,9 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
           : // One request (the password sign-in): run apart, so that Ctrl-C lets it finish, its token recorded. The
             // request and the waits stay interruptible (restore, Effect.interruptible) in this uninterruptible region and
             // its finalizer: else the 5 s bound could not cut them short (Effect 3's timeout waits for what it cannot
-            // interrupt).
-            Effect.flatMap(Effect.forkDaemon(restore(answer)), (fiber) =>
+            // interrupt). A request it sends through the client that is no POST is a redirect's hop after a server acted
+            // on the sign-in (a 303, a 301/302: core/policy.ts nextHop's `toGet`), whose page's answer proves nothing.
+            Effect.flatMap(Effect.forkDaemon(restore(watched(answer))), (fiber) =>
               Effect.tap(restore(Fiber.join(fiber)), record).pipe(
                 Effect.onInterrupt(() =>
                   Effect.flatMap(
@@ -312,7 +340,7 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
                           : // Failed: perhaps after plex.tv issued a token (a broken connection), `unanswered` judges.
-                            lose({ _tag: "SignInFailed", error: Cause.squash(exit.value.cause) })
+                            lose({ _tag: "SignInFailed", error: Cause.squash(exit.value.cause), redirected })
                   )
                 )
               )
@@ -367,11 +395,13 @@ export const lostTokenText = (lost: Lost): string | undefined => {
       return Render.signInAbandonedText
     case "SignInFailed":
       return PlexError.isPlexError(lost.error) &&
-        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error)
+        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error, lost.redirected)
         ? undefined
         : Render.signInFailedAfterInterruptText(failure(lost.error))
     case "PinUnchecked":
       return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
+    case "PinPending":
+      return Render.pinPendingText(lost.expiresIn)
   }
 }
 
@@ -427,12 +457,7 @@ const pinLogin = (options: { readonly linkCode: boolean; readonly hold: Hold }) 
         `${Render.linkCodeText(pin.code, { fake: Option.isSome(session.fake), plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress(Render.pinWaitLabel)(
-      options.hold(
-        PinLogin.poll(pin),
-        Effect.map(PinLogin.check(pin), (checked) => checked.authToken)
-      )
-    )
+    return yield* withProgress(Render.pinWaitLabel)(options.hold(PinLogin.poll(pin), PinLogin.check(pin)))
   })
 
 /** `PLEX_2FA_CODE`, when set: the two-factor code is never taken from the command line. */

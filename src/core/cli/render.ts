@@ -554,18 +554,35 @@ export const signInFailedAfterInterruptText = (failure: string): string =>
   `Interrupted: the sign-in then failed (${failure}); a token plex.tv may have issued before is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
+ * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows found
+ * it not approved: it can still be approved until it expires (`expiresIn`: the seconds plex.tv said it has left, when
+ * it did), and a token it is approved for then is `login`'s no more, saved nowhere: the user should not approve it.
+ */
+export const pinPendingText = (expiresIn: number | undefined): string =>
+  `Interrupted: the PIN was not approved, but it can be until it expires${
+    expiresIn !== undefined && expiresIn > 0
+      ? ` (in ${expiresIn < 120 ? `${Math.ceil(expiresIn)} seconds` : `about ${Math.round(expiresIn / 60)} minutes`})`
+      : ""
+  }: do not approve it, its token would be saved nowhere; run \`plex-auth login\` again instead.`
+
+/**
  * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
  * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), or an answer with a 4xx
  * status (401 wrong password, 2FA asked, 429, ...). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's
- * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first.
+ * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first. Only plex.tv's own
+ * answer to the sign-in counts: once the sign-in was `redirected` (a 303, or a 301/302 that turned the POST into a
+ * GET: core/policy.ts nextHop's `toGet`, the engine's `acted`), what the page it went on to answered, a 4xx or a
+ * connection refused, proves nothing of what became of the sign-in.
  */
 export const signInFailureProvesNoToken = (
   error: { readonly _tag: string; readonly status?: number | undefined },
-  neverReachedServer: boolean
+  neverReachedServer: boolean,
+  redirected = false
 ): boolean =>
   error._tag === "InvalidInput" ||
-  (error._tag === "NetworkError" && neverReachedServer) ||
-  (error.status !== undefined && error.status >= 400 && error.status < 500)
+  (!redirected &&
+    ((error._tag === "NetworkError" && neverReachedServer) ||
+      (error.status !== undefined && error.status >= 400 && error.status < 500)))
 
 /**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows
