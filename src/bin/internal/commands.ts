@@ -678,14 +678,14 @@ const login = Command.make(
             // says; the token asked about said not revoked, and the replaced one's fate (previous) kept, as it was known.
             Effect.suspend(() => {
               if (revoking === "asked") {
-                return say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+                return say(Render.askedTokenRevokedText({ failure: Render.revokeCutShortText }))
               }
               previous = "revoke-failed"
               // The token asked about, whose revocation was to follow that one's, never revoked either: said so.
               return askedNext
                 ? Effect.andThen(
                     say(Render.revokeAbandonedText),
-                    say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+                    say(Render.askedTokenRevokedText({ failure: Render.revokeNotSentText }))
                   )
                 : say(Render.revokeAbandonedText)
             })

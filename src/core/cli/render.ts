@@ -533,6 +533,20 @@ export const oldTokenInvalidText =
   "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
 
 /**
+ * Why `login` gave up the revocation of the token asked about ({@link askedTokenRevokedText}'s `failure`) when Ctrl-C
+ * came: the {@link unsavedRevokeWaitMillis} it waits after Ctrl-C are shared by the revocations that follow the save
+ * (the token it replaced, then the token asked about), so the second may have had less of them: said as the wait that
+ * ran out, not as how long plex.tv had.
+ */
+export const revokeCutShortText = `plex.tv had not answered when the ${unsavedRevokeWaitMillis / 1000} s login waits after Ctrl-C ran out`
+
+/**
+ * Why `login` never revoked the token asked about ({@link askedTokenRevokedText}'s `failure`): the wait after Ctrl-C ran
+ * out during the revocation made before it (the token it replaced, {@link revokeAbandonedText}), so it was never asked.
+ */
+export const revokeNotSentText = `its revocation was never sent, the ${unsavedRevokeWaitMillis / 1000} s login waits after Ctrl-C having run out during the one before it`
+
+/**
  * What `login` says when Ctrl-C came while it revoked the token it replaced (and the token asked about) and plex.tv
  * did not answer within {@link unsavedRevokeWaitMillis}: that revocation was given up, the token perhaps still valid.
  */
