@@ -1457,8 +1457,16 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         failing.interruptUnsafe()
         yield* Deferred.fail(fails, "connection reset")
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(failing)))
-        assert.deepStrictEqual(lost, [{ _tag: "SignInFailed", error: "connection reset", redirected: false }])
+        assert.deepStrictEqual(lost, [
+          { _tag: "SignInFailed", error: "connection reset", redirected: false, interrupted: true }
+        ])
         assert.deepStrictEqual(unsaved, [["issued", true]])
+        // Failed without Ctrl-C: `unanswered` is told all the same (login says what it may mean before its error).
+        lost.length = 0
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(login((hold) => hold(Effect.fail("bad gateway"))))))
+        assert.deepStrictEqual(lost, [
+          { _tag: "SignInFailed", error: "bad gateway", redirected: false, interrupted: false }
+        ])
         // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none,
         // and how long it can still be approved said (`unanswered`, PinPending). The PIN's check failed: the PIN may
         // have been approved, said (`unanswered`).
@@ -1511,10 +1519,13 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             { value: true }
           )
         ]) {
-          assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused, redirected: false }))
+          assert.isUndefined(
+            lostTokenText({ _tag: "SignInFailed", error: refused, redirected: false, interrupted: true })
+          )
           // Redirected after a server acted on the sign-in (a 303): what the page it went on to answered proves nothing.
           assert.match(
-            lostTokenText({ _tag: "SignInFailed", error: refused, redirected: true }) ?? "",
+            lostTokenText({ _tag: "SignInFailed", error: refused, redirected: true, interrupted: true }) ??
+              "",
             /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere/
           )
         }
@@ -1530,8 +1541,34 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           "a defect"
         ])
           assert.match(
-            lostTokenText({ _tag: "SignInFailed", error: broken, redirected: false }) ?? "",
+            lostTokenText({ _tag: "SignInFailed", error: broken, redirected: false, interrupted: true }) ??
+              "",
             /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere and may be valid/
+          )
+        // Failed without Ctrl-C: the error is said by login; a token plex.tv may have issued said too, unless proven none.
+        for (const [error, redirected, said] of [
+          [new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }), false, false],
+          [new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }), true, true],
+          [
+            new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "socket hang up" }),
+            false,
+            true
+          ],
+          [
+            new PlexError.Unexpected({
+              ...ctx,
+              reason: "Status",
+              status: 502,
+              errors: [],
+              detail: "Bad Gateway"
+            }),
+            false,
+            true
+          ]
+        ] as const)
+          assert.strictEqual(
+            lostTokenText({ _tag: "SignInFailed", error, redirected, interrupted: false }),
+            said ? Render.signInFailedText : undefined
           )
         assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
         // A PIN not approved at that check can be until it expires: said, with how long plex.tv said it has left.
@@ -1733,6 +1770,40 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         const saved = (yield* readStore(dir))![tokenKey]!
         assert.notStrictEqual(saved, old)
         assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+      })
+  )
+
+  // No Ctrl-C: a sign-in that fails in a way that does not prove plex.tv issued no token (a 5xx, perhaps a proxy's after
+  // plex.tv issued it; a page's 404 once plex.tv redirected the sign-in) says that a token may be valid, before its
+  // error; plex.tv's own 401 (wrong password) says nothing of one.
+  it.effect(
+    "login --password: a sign-in failing with a 502, or redirected to a page that answers 404, says a token may have been issued; plex.tv's 401 does not",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const args = [
+          "--config-dir",
+          dir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        for (const [fault, said] of [
+          [Fault.status(502), true],
+          [Fault.redirect({ status: 303, to: "/nowhere" }), true],
+          [Fault.status(401, { code: 1001, message: "Nope" }), false]
+        ] as const) {
+          yield* server.fake.fault("postUsersSignInData", fault, { times: 1 })
+          const run = yield* cli(args, { env: { PLEX_PASSWORD: password } })
+          assert.notStrictEqual(run.code, 0, fault._tag)
+          if (said) assert.include(run.stderr, Render.signInFailedText, fault._tag)
+          else assert.notInclude(run.stderr, "may be valid")
+          assert.isUndefined((yield* readStore(dir))?.[tokenKey], "nothing saved")
+        }
       })
   )
 

@@ -247,14 +247,20 @@ type Hold = <E, R, R2 = never>(
 
 /**
  * Why Ctrl-C left `login` without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
- * sign-in given up unanswered, or failed after Ctrl-C (`error`: the failure, which may prove no token was issued unless
+ * sign-in given up unanswered, or failed, after Ctrl-C or not (`error`: the failure, which may prove no token was issued unless
  * the sign-in was `redirected`: Render.signInFailureProvesNoToken), or the PIN's one check after Ctrl-C failed
  * (`error`) or went unanswered (`undefined`), or found the PIN not approved (`PinPending`: it can be still, for
  * `expiresIn` seconds when plex.tv said).
  */
 export type Lost =
   | { readonly _tag: "SignInUnanswered" }
-  | { readonly _tag: "SignInFailed"; readonly error: unknown; readonly redirected: boolean }
+  | {
+      readonly _tag: "SignInFailed"
+      readonly error: unknown
+      readonly redirected: boolean
+      /** After Ctrl-C; else the failure ends `login` (its error said after what `unanswered` says). */
+      readonly interrupted: boolean
+    }
   | { readonly _tag: "PinUnchecked"; readonly error: unknown }
   | { readonly _tag: "PinPending"; readonly expiresIn: number | undefined }
 
@@ -330,6 +336,10 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
             // on the sign-in (a 303, a 301/302: core/policy.ts nextHop's `toGet`), whose page's answer proves nothing.
             Effect.flatMap(Effect.forkDaemon(restore(watched(answer))), (fiber) =>
               Effect.tap(restore(Fiber.join(fiber)), record).pipe(
+                // Failed without Ctrl-C: perhaps after plex.tv issued a token all the same, `unanswered` judges.
+                Effect.tapError((error) =>
+                  lose({ _tag: "SignInFailed", error, redirected, interrupted: false })
+                ),
                 Effect.onInterrupt(() =>
                   Effect.flatMap(
                     Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), within),
@@ -340,7 +350,12 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
                           : // Failed: perhaps after plex.tv issued a token (a broken connection), `unanswered` judges.
-                            lose({ _tag: "SignInFailed", error: Cause.squash(exit.value.cause), redirected })
+                            lose({
+                              _tag: "SignInFailed",
+                              error: Cause.squash(exit.value.cause),
+                              redirected,
+                              interrupted: true
+                            })
                   )
                 )
               )
@@ -397,7 +412,9 @@ export const lostTokenText = (lost: Lost): string | undefined => {
       return PlexError.isPlexError(lost.error) &&
         Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error, lost.redirected)
         ? undefined
-        : Render.signInFailedAfterInterruptText(failure(lost.error))
+        : lost.interrupted
+          ? Render.signInFailedAfterInterruptText(failure(lost.error))
+          : Render.signInFailedText
     case "PinUnchecked":
       return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
     case "PinPending":

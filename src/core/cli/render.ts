@@ -568,6 +568,14 @@ export const signInFailedAfterInterruptText = (failure: string): string =>
   `Interrupted: the sign-in then failed (${failure}); a token plex.tv may have issued before is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
+ * What `login --password` says (on stderr, before its error) when the sign-in failed without Ctrl-C in a way that does
+ * not prove plex.tv issued no token ({@link signInFailureProvesNoToken}: a broken connection, a 5xx, an answer once
+ * redirected): as {@link signInFailedAfterInterruptText} says it after Ctrl-C, the failure itself said by the error.
+ */
+export const signInFailedText =
+  "A token plex.tv may have issued before the sign-in failed is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv (plex-auth devices)."
+
+/**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows found
  * it not approved: it can still be approved until it expires (`expiresIn`: the seconds plex.tv said it has left, when
  * it did), and a token it is approved for then is `login`'s no more, saved nowhere: the user should not approve it.
