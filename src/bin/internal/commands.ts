@@ -246,11 +246,11 @@ type Hold = <E, R, R2 = never>(
 ) => Effect.Effect<Redacted.Redacted<string>, E, R | R2>
 
 /**
- * Why Ctrl-C left `login` without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
- * sign-in given up unanswered, or failed, after Ctrl-C or not (`error`: the failure, which may prove no token was issued unless
- * the sign-in was `redirected`: Render.signInFailureProvesNoToken), or the PIN's one check after Ctrl-C failed
- * (`error`) or went unanswered (`undefined`), or found the PIN not approved (`PinPending`: it can be still, for
- * `expiresIn` seconds when plex.tv said).
+ * Why `login` is left without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
+ * sign-in given up unanswered after Ctrl-C, or failed, after Ctrl-C or not (`interrupted`; `error`: the failure, which
+ * may prove no token was issued unless the sign-in was `redirected`: Render.signInFailureProvesNoToken), or the PIN's
+ * one check after Ctrl-C failed (`error`) or went unanswered (`undefined`), or found the PIN not approved
+ * (`PinPending`: it can be still, for `expiresIn` seconds when plex.tv said).
  */
 export type Lost =
   | { readonly _tag: "SignInUnanswered" }
@@ -270,9 +270,10 @@ export type Lost =
  * answer, as the progress line's finalizer, would otherwise let a Ctrl-C drop it), and a failure or an interruption
  * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: what
  * follows the save when the store's change was made, else revoke it unless the store holds it). A sign-in request
- * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) or that failed after it, or a PIN check after it
- * that failed or went unanswered, runs `unanswered` with why ({@link Lost}; `login`: says that plex.tv may have issued
- * a token it does not know, unless the failure proves it did not). As effect4/src/bin/internal/commands.ts has it.
+ * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) or that failed (after it or not), or a PIN check
+ * after it that failed, went unanswered or found the PIN not approved, runs `unanswered` with why ({@link Lost};
+ * `login`: says that plex.tv may have issued a token it does not know, unless the failure proves it did not, or that
+ * the PIN can still be approved). As effect4/src/bin/internal/commands.ts has it.
  */
 export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
   signIn: (hold: Hold) => Effect.Effect<Redacted.Redacted<string>, E, R>,
@@ -748,7 +749,8 @@ const login = Command.make(
                     swapped !== undefined
                       ? afterSave(token, swapped.replaced)
                       : Effect.flatMap(revokeUnsaved(token, Cause.isInterruptedOnly(cause)), say),
-                  // Ctrl-C left a token plex.tv may have issued unknown here (the sign-in given up or failed, the PIN unchecked).
+                  // A token plex.tv may have issued, unknown here (the sign-in given up or failed), or a PIN still
+                  // approvable.
                   (lost) => {
                     const text = lostTokenText(lost)
                     return text === undefined ? Effect.void : say(text)
