@@ -2209,7 +2209,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
   // The PIN login's wiring of hold (pinLogin): the PIN approved while the CLI waits for plex.tv's answer to a check,
   // Ctrl-C then: the wait ends, the PIN is asked once more, and the token it hands out is revoked.
   it.live(
-    "login (PIN): Ctrl-C while plex.tv answers a check of a PIN approved meanwhile: its token is revoked",
+    "login (PIN): Ctrl-C while plex.tv answers a check of a PIN approved meanwhile: its token is revoked; of one not approved, said approvable still",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.make()
@@ -2250,6 +2250,27 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         yield* Deferred.succeed(go, undefined)
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
         assert.isFalse(yield* server.fake.isTokenValid(Redacted.value(token)), "the PIN's token is revoked")
+        assert.isUndefined(
+          yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
+          "nothing saved"
+        )
+        // A PIN not approved at that check: said to be approvable still, until it expires (the default, strong PIN:
+        // 30 minutes at the fake), and not to be approved.
+        let said = ""
+        const pending = yield* Effect.forkChild(
+          cli(["--config-dir", dir, "--plex-tv", plexTv, "login"], {
+            onStderr: (text) => void (said += text)
+          })
+        )
+        for (let turn = 0; turn < 10_000 && !said.includes(Render.pinWaitLabel); turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        pending.interruptUnsafe()
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(pending)))
+        assert.include(
+          said,
+          "Interrupted: the PIN was not approved, but it can be until it expires (in about 30 minutes)"
+        )
+        assert.include(said, Render.pinPendingText(1800))
         assert.isUndefined(
           yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
           "nothing saved"
