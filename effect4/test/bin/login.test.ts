@@ -27,7 +27,7 @@ import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
 import { Fault, FakePlex } from "effect4-plex-auth/testing"
-import { Credentials, PlexError } from "effect4-plex-auth"
+import { Credentials, PlexAuth, PlexError } from "effect4-plex-auth"
 import { assertExit, cli, configDir, fake, fakeTokenKey, noSecretIn, readStore } from "./inProcess.js"
 import { hostTag } from "../../../src/core/node/store.js"
 import {
@@ -1457,13 +1457,23 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         failing.interruptUnsafe()
         yield* Deferred.fail(fails, "connection reset")
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(failing)))
-        assert.deepStrictEqual(lost, [{ _tag: "SignInFailed", error: "connection reset" }])
+        assert.deepStrictEqual(lost, [
+          { _tag: "SignInFailed", error: "connection reset", redirected: false, interrupted: true }
+        ])
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none.
-        // The PIN's check failed: the PIN may have been approved, said (`unanswered`).
+        // Failed without Ctrl-C: `unanswered` is told all the same (login says what it may mean before its error).
+        lost.length = 0
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(login((hold) => hold(Effect.fail("bad gateway"))))))
+        assert.deepStrictEqual(lost, [
+          { _tag: "SignInFailed", error: "bad gateway", redirected: false, interrupted: false }
+        ])
+        // The PIN's wait: ended at once, and the PIN asked once more; approved, its token is handed over, else none,
+        // and how long it can still be approved said (`unanswered`, PinPending). The PIN's check failed: the PIN may
+        // have been approved, said (`unanswered`).
         for (const [again, handed, unchecked] of [
-          [Effect.succeed(token), true, []],
-          [Effect.succeed(undefined), false, []],
+          [Effect.succeed({ authToken: token, expiresIn: 900 }), true, []],
+          [Effect.succeed({ expiresIn: 899 }), false, [{ _tag: "PinPending", expiresIn: 899 }]],
+          [Effect.succeed({}), false, [{ _tag: "PinPending", expiresIn: undefined }]],
           [Effect.fail("offline"), false, [{ _tag: "PinUnchecked", error: "offline" }]]
         ] as const) {
           unsaved.length = 0
@@ -1508,8 +1518,17 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             neverReachedServer,
             { value: true }
           )
-        ])
-          assert.isUndefined(lostTokenText({ _tag: "SignInFailed", error: refused }))
+        ]) {
+          assert.isUndefined(
+            lostTokenText({ _tag: "SignInFailed", error: refused, redirected: false, interrupted: true })
+          )
+          // Redirected after a server acted on the sign-in (a 303): what the page it went on to answered proves nothing.
+          assert.match(
+            lostTokenText({ _tag: "SignInFailed", error: refused, redirected: true, interrupted: true }) ??
+              "",
+            /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere/
+          )
+        }
         for (const broken of [
           new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "socket hang up" }),
           new PlexError.Unexpected({
@@ -1522,10 +1541,49 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           "a defect"
         ])
           assert.match(
-            lostTokenText({ _tag: "SignInFailed", error: broken }) ?? "",
+            lostTokenText({ _tag: "SignInFailed", error: broken, redirected: false, interrupted: true }) ??
+              "",
             /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere and may be valid/
           )
+        // Failed without Ctrl-C: the error is said by login; a token plex.tv may have issued said too, unless proven none.
+        for (const [error, redirected, said] of [
+          [new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }), false, false],
+          [new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] }), true, true],
+          [
+            new PlexError.NetworkError({ ...ctx, reason: "Transport", detail: "socket hang up" }),
+            false,
+            true
+          ],
+          [
+            new PlexError.Unexpected({
+              ...ctx,
+              reason: "Status",
+              status: 502,
+              errors: [],
+              detail: "Bad Gateway"
+            }),
+            false,
+            true
+          ]
+        ] as const)
+          assert.strictEqual(
+            lostTokenText({ _tag: "SignInFailed", error, redirected, interrupted: false }),
+            said ? Render.signInFailedText : undefined
+          )
         assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
+        // A PIN not approved at that check can be until it expires: said, with how long plex.tv said it has left.
+        const pending = "Interrupted: the PIN was not approved, but it can be until it expires"
+        const advice =
+          ": do not approve it, its token would be saved nowhere; run `plex-auth login` again instead."
+        assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 899 }),
+          `${pending} (in about 15 minutes)${advice}`
+        )
+        assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 45 }),
+          `${pending} (in 45 seconds)${advice}`
+        )
+        assert.strictEqual(lostTokenText({ _tag: "PinPending", expiresIn: undefined }), `${pending}${advice}`)
         assert.strictEqual(
           lostTokenText({ _tag: "PinUnchecked", error: undefined }),
           Render.pinUncheckedText(undefined)
@@ -1538,6 +1596,62 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           /^Interrupted: the PIN's last check failed \(.+\); if the PIN was approved, its token is saved nowhere and may be valid/
         )
       })
+  )
+
+  // Only plex.tv's own answer to the sign-in proves that it issued no token: a sign-in POST it redirected (a 303, a 302
+  // that makes it a GET), whose page then answered 404, proves nothing (plex.tv may have acted on it, issued a token
+  // first). Ctrl-C during the sign-in, the fake holding its answer 1 s (TestClock), then answering.
+  it.effect(
+    "login --password: Ctrl-C, then a sign-in redirected (303, 302) to a page that answers 404 says a token may be valid; plex.tv's own 401 says nothing",
+    () =>
+      Effect.gen(function* () {
+        const signIns = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "postUsersSignInData").length
+        )
+        for (const [answer, redirected] of [
+          [Fault.redirect({ status: 303, to: "/nowhere" }), true],
+          [Fault.redirect({ status: 302, to: "/nowhere" }), true],
+          [Fault.status(401), false]
+        ] as const) {
+          yield* FakePlex.fault("postUsersSignInData", Fault.delay(1_000, answer), { times: 1 })
+          const before = yield* signIns
+          const lost: Array<Lost> = []
+          const login = yield* Effect.forkChild(
+            signInThenSave(
+              (hold) =>
+                hold(
+                  Effect.map(
+                    PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+                    (account) => account.authToken
+                  )
+                ),
+              () => Effect.void,
+              () => Effect.void,
+              (why) => Effect.sync(() => void lost.push(why))
+            )
+          )
+          // Ctrl-C once plex.tv has the request (held by the fault's delay).
+          for (let turn = 0; turn < 10_000 && (yield* signIns) === before; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          login.interruptUnsafe()
+          for (let step = 0; step < 40 && login.pollUnsafe() === undefined; step++)
+            yield* TestClock.adjust("100 millis")
+          assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)), `${answer._tag}`)
+          assert.lengthOf(lost, 1)
+          const why = lost[0]!
+          assert.strictEqual(why._tag, "SignInFailed")
+          if (why._tag !== "SignInFailed") continue
+          assert.strictEqual(why.redirected, redirected)
+          assert.include([401, 404], (why.error as { readonly status?: number }).status)
+          if (redirected) {
+            assert.match(
+              lostTokenText(why) ?? "",
+              /^Interrupted: the sign-in then failed \(.+\); a token plex\.tv may have issued before is saved nowhere/
+            )
+          } else assert.isUndefined(lostTokenText(why))
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
   // The revocation runs in a finalizer (signInThenSave's `unsaved`), uninterruptible: Effect 3's timeout waited for the
@@ -1656,6 +1770,40 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         const saved = (yield* readStore(dir))![tokenKey]!
         assert.notStrictEqual(saved, old)
         assert.isTrue(yield* server.fake.isTokenValid(saved), "the new token, saved, is valid")
+      })
+  )
+
+  // No Ctrl-C: a sign-in that fails in a way that does not prove plex.tv issued no token (a 5xx, perhaps a proxy's after
+  // plex.tv issued it; a page's 404 once plex.tv redirected the sign-in) says that a token may be valid, before its
+  // error; plex.tv's own 401 (wrong password) says nothing of one.
+  it.effect(
+    "login --password: a sign-in failing with a 502, or redirected to a page that answers 404, says a token may have been issued; plex.tv's 401 does not",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const args = [
+          "--config-dir",
+          dir,
+          "--plex-tv",
+          server.plexTvUrl,
+          "login",
+          "--password",
+          "--login",
+          "alice"
+        ]
+        for (const [fault, said] of [
+          [Fault.status(502), true],
+          [Fault.redirect({ status: 303, to: "/nowhere" }), true],
+          [Fault.status(401, { code: 1001, message: "Nope" }), false]
+        ] as const) {
+          yield* server.fake.fault("postUsersSignInData", fault, { times: 1 })
+          const run = yield* cli(args, { env: { PLEX_PASSWORD: password } })
+          assert.notStrictEqual(run.code, 0, fault._tag)
+          if (said) assert.include(run.stderr, Render.signInFailedText, fault._tag)
+          else assert.notInclude(run.stderr, "may be valid")
+          assert.isUndefined((yield* readStore(dir))?.[tokenKey], "nothing saved")
+        }
       })
   )
 
@@ -1925,7 +2073,12 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         const { server, old, theirs, said } = yield* racedLogin("asked")
         assert.isFalse(yield* server.fake.isTokenValid(theirs), "the replaced token is revoked")
         assert.isTrue(yield* server.fake.isTokenValid(old), "plex.tv never revoked the token asked about")
-        assert.include(said, Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+        // The 5 s after Ctrl-C are shared with the revocation before it: said as the wait that ran out.
+        assert.include(said, Render.askedTokenRevokedText({ failure: Render.revokeCutShortText }))
+        assert.include(
+          said,
+          "Could not revoke the token you chose to revoke (replaced meanwhile by another login): plex.tv had not answered when the 5 s login waits after Ctrl-C ran out"
+        )
         assert.notInclude(said, Render.revokeAbandonedText)
         assert.match(
           said,
@@ -1947,7 +2100,12 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(yield* server.fake.isTokenValid(theirs), "plex.tv never revoked the replaced token")
         assert.isTrue(yield* server.fake.isTokenValid(old), "the token asked about was never revoked")
         assert.include(said, Render.revokeAbandonedText)
-        assert.include(said, Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+        // Never asked (the wait ran out during the revocation before it): not said "plex.tv did not answer within 5 s".
+        assert.include(said, Render.askedTokenRevokedText({ failure: Render.revokeNotSentText }))
+        assert.include(
+          said,
+          "Could not revoke the token you chose to revoke (replaced meanwhile by another login): its revocation was never sent, the 5 s login waits after Ctrl-C having run out during the one before it"
+        )
         assert.notInclude(said, Render.askedTokenRevokedText("revoked"))
         assert.match(
           said,
@@ -2051,7 +2209,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
   // The PIN login's wiring of hold (pinLogin): the PIN approved while the CLI waits for plex.tv's answer to a check,
   // Ctrl-C then: the wait ends, the PIN is asked once more, and the token it hands out is revoked.
   it.live(
-    "login (PIN): Ctrl-C while plex.tv answers a check of a PIN approved meanwhile: its token is revoked",
+    "login (PIN): Ctrl-C while plex.tv answers a check of a PIN approved meanwhile: its token is revoked; of one not approved, said approvable still",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.make()
@@ -2092,6 +2250,27 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         yield* Deferred.succeed(go, undefined)
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
         assert.isFalse(yield* server.fake.isTokenValid(Redacted.value(token)), "the PIN's token is revoked")
+        assert.isUndefined(
+          yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
+          "nothing saved"
+        )
+        // A PIN not approved at that check: said to be approvable still, until it expires (the default, strong PIN:
+        // 30 minutes at the fake), and not to be approved.
+        let said = ""
+        const pending = yield* Effect.forkChild(
+          cli(["--config-dir", dir, "--plex-tv", plexTv, "login"], {
+            onStderr: (text) => void (said += text)
+          })
+        )
+        for (let turn = 0; turn < 10_000 && !said.includes(Render.pinWaitLabel); turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        pending.interruptUnsafe()
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(pending)))
+        assert.include(
+          said,
+          "Interrupted: the PIN was not approved, but it can be until it expires (in about 30 minutes)"
+        )
+        assert.include(said, Render.pinPendingText(1800))
         assert.isUndefined(
           yield* readStore(dir).pipe(Effect.map((store) => store?.[tokenKey])),
           "nothing saved"

@@ -533,6 +533,20 @@ export const oldTokenInvalidText =
   "The old token was no longer valid (plex.tv refused it): there was nothing to revoke."
 
 /**
+ * Why `login` gave up the revocation of the token asked about ({@link askedTokenRevokedText}'s `failure`) when Ctrl-C
+ * came: the {@link unsavedRevokeWaitMillis} it waits after Ctrl-C are shared by the revocations that follow the save
+ * (the token it replaced, then the token asked about), so the second may have had less of them: said as the wait that
+ * ran out, not as how long plex.tv had.
+ */
+export const revokeCutShortText = `plex.tv had not answered when the ${unsavedRevokeWaitMillis / 1000} s login waits after Ctrl-C ran out`
+
+/**
+ * Why `login` never revoked the token asked about ({@link askedTokenRevokedText}'s `failure`): the wait after Ctrl-C ran
+ * out during the revocation made before it (the token it replaced, {@link revokeAbandonedText}), so it was never asked.
+ */
+export const revokeNotSentText = `its revocation was never sent, the ${unsavedRevokeWaitMillis / 1000} s login waits after Ctrl-C having run out during the one before it`
+
+/**
  * What `login` says when Ctrl-C came while it revoked the token it replaced (and the token asked about) and plex.tv
  * did not answer within {@link unsavedRevokeWaitMillis}: that revocation was given up, the token perhaps still valid.
  */
@@ -554,18 +568,43 @@ export const signInFailedAfterInterruptText = (failure: string): string =>
   `Interrupted: the sign-in then failed (${failure}); a token plex.tv may have issued before is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
+ * What `login --password` says (on stderr, before its error) when the sign-in failed without Ctrl-C in a way that does
+ * not prove plex.tv issued no token ({@link signInFailureProvesNoToken}: a broken connection, a 5xx, an answer once
+ * redirected): as {@link signInFailedAfterInterruptText} says it after Ctrl-C, the failure itself said by the error.
+ */
+export const signInFailedText =
+  "A token plex.tv may have issued before the sign-in failed is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv (plex-auth devices)."
+
+/**
+ * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows found
+ * it not approved: it can still be approved until it expires (`expiresIn`: the seconds plex.tv said it has left, when
+ * it did), and a token it is approved for then is `login`'s no more, saved nowhere: the user should not approve it.
+ */
+export const pinPendingText = (expiresIn: number | undefined): string =>
+  `Interrupted: the PIN was not approved, but it can be until it expires${
+    expiresIn !== undefined && expiresIn > 0
+      ? ` (in ${expiresIn < 120 ? `${Math.ceil(expiresIn)} seconds` : `about ${Math.round(expiresIn / 60)} minutes`})`
+      : ""
+  }: do not approve it, its token would be saved nowhere; run \`plex-auth login\` again instead.`
+
+/**
  * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
  * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), or an answer with a 4xx
  * status (401 wrong password, 2FA asked, 429, ...). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's
- * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first.
+ * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first. Only plex.tv's own
+ * answer to the sign-in counts: once the sign-in was `redirected` (a 303, or a 301/302 that turned the POST into a
+ * GET: core/policy.ts nextHop's `toGet`, the engine's `acted`), what the page it went on to answered, a 4xx or a
+ * connection refused, proves nothing of what became of the sign-in.
  */
 export const signInFailureProvesNoToken = (
   error: { readonly _tag: string; readonly status?: number | undefined },
-  neverReachedServer: boolean
+  neverReachedServer: boolean,
+  redirected = false
 ): boolean =>
   error._tag === "InvalidInput" ||
-  (error._tag === "NetworkError" && neverReachedServer) ||
-  (error.status !== undefined && error.status >= 400 && error.status < 500)
+  (!redirected &&
+    ((error._tag === "NetworkError" && neverReachedServer) ||
+      (error.status !== undefined && error.status >= 400 && error.status < 500)))
 
 /**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows

@@ -13,6 +13,7 @@ import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as HttpClient from "effect/http/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -164,23 +165,37 @@ const sayOpenDirectory = (session: Session) =>
  * while it is under way does not drop a token plex.tv issued: without `again`, the answer (one request, the password
  * sign-in, which plex.tv may have answered already) is let finish; with `again`, for an answer that is a long wait
  * (the PIN's poll), the wait ends at once and `again` asks plex.tv once more (an approved PIN hands out its token
- * again). Either for at most {@link Render.unsavedRevokeWaitMillis}; a token so obtained is the CLI's, as one
- * answered before Ctrl-C (`login` revokes it).
+ * again; one not approved says how long it has left, `expiresIn`). Either for at most
+ * {@link Render.unsavedRevokeWaitMillis}; a token so obtained is the CLI's, as one answered before Ctrl-C (`login`
+ * revokes it).
  */
 type Hold = <E, R, R2 = never>(
   answer: Effect.Effect<Redacted.Redacted<string>, E, R>,
-  again?: Effect.Effect<Redacted.Redacted<string> | undefined, unknown, R2>
+  again?: Effect.Effect<
+    { readonly authToken?: Redacted.Redacted<string> | undefined; readonly expiresIn?: number | undefined },
+    unknown,
+    R2
+  >
 ) => Effect.Effect<Redacted.Redacted<string>, E, R | R2>
 
 /**
- * Why Ctrl-C left `login` without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
- * sign-in given up unanswered, or failed after Ctrl-C (`error`: the failure, which may prove no token was issued), or
- * the PIN's one check after Ctrl-C failed (`error`) or went unanswered (`undefined`).
+ * Why `login` is left without a token plex.tv may have issued ({@link signInThenSave}'s `unanswered`): the password
+ * sign-in given up unanswered after Ctrl-C, or failed, after Ctrl-C or not (`interrupted`; `error`: the failure, which
+ * may prove no token was issued unless the sign-in was `redirected`: Render.signInFailureProvesNoToken), or the PIN's
+ * one check after Ctrl-C failed (`error`) or went unanswered (`undefined`), or found the PIN not approved
+ * (`PinPending`: it can be still, for `expiresIn` seconds when plex.tv said).
  */
 export type Lost =
   | { readonly _tag: "SignInUnanswered" }
-  | { readonly _tag: "SignInFailed"; readonly error: unknown }
+  | {
+      readonly _tag: "SignInFailed"
+      readonly error: unknown
+      readonly redirected: boolean
+      /** After Ctrl-C; else the failure ends `login` (its error said after what `unanswered` says). */
+      readonly interrupted: boolean
+    }
   | { readonly _tag: "PinUnchecked"; readonly error: unknown }
+  | { readonly _tag: "PinPending"; readonly expiresIn: number | undefined }
 
 /**
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
@@ -188,9 +203,10 @@ export type Lost =
  * answer, as the progress line's finalizer, would otherwise let a Ctrl-C drop it), and a failure or an interruption
  * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: what
  * follows the save when the store's change was made, else revoke it unless the store holds it). A sign-in request
- * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) or that failed after it, or a PIN check after it
- * that failed or went unanswered, runs `unanswered` with why ({@link Lost}; `login`: says that plex.tv may have issued
- * a token it does not know, unless the failure proves it did not). As src/bin/internal/commands.ts has it.
+ * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) or that failed (after it or not), or a PIN check
+ * after it that failed, went unanswered or found the PIN not approved, runs `unanswered` with why ({@link Lost};
+ * `login`: says that plex.tv may have issued a token it does not know, unless the failure proves it did not, or that
+ * the PIN can still be approved). As src/bin/internal/commands.ts has it.
  */
 export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
   signIn: (hold: Hold) => Effect.Effect<Redacted.Redacted<string>, E, R>,
@@ -210,6 +226,24 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
         lost = what
       })
     const within = Duration.millis(Render.unsavedRevokeWaitMillis)
+    // Whether the password sign-in (the last one: a two-factor code's is a second) was redirected after a server acted
+    // on it: set by `watched`'s client, the one in the context (the CLI's, a test's) with a look at each request sent.
+    let redirected = false
+    const watched = <A, E, R>(answer: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (client) => {
+        redirected = false
+        return Option.isNone(client)
+          ? answer
+          : Effect.provideService(
+              answer,
+              HttpClient.HttpClient,
+              HttpClient.tapRequest(client.value, (request) =>
+                Effect.sync(() => {
+                  if (request.method !== "POST") redirected = true
+                })
+              )
+            )
+      })
     const hold: Hold = (answer, again) =>
       Effect.uninterruptibleMask((restore) =>
         again !== undefined
@@ -218,12 +252,12 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
               Effect.onInterrupt(() =>
                 Effect.interruptible(again).pipe(
                   Effect.timeoutOption(within),
-                  Effect.flatMap((token) =>
-                    Option.isNone(token)
+                  Effect.flatMap((pin) =>
+                    Option.isNone(pin)
                       ? lose({ _tag: "PinUnchecked", error: undefined })
-                      : token.value !== undefined
-                        ? record(token.value)
-                        : Effect.void
+                      : pin.value.authToken !== undefined
+                        ? record(pin.value.authToken)
+                        : lose({ _tag: "PinPending", expiresIn: pin.value.expiresIn })
                   ),
                   Effect.catch((error) => lose({ _tag: "PinUnchecked", error }))
                 )
@@ -232,9 +266,14 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
           : // One request (the password sign-in): run apart, so that Ctrl-C lets it finish, its token recorded. The
             // request and the waits stay interruptible (restore, Effect.interruptible) in this uninterruptible region and
             // its finalizer: else the 5 s bound could not cut them short (Effect 3's timeout waits for what it cannot
-            // interrupt).
-            Effect.flatMap(Effect.forkDetach(restore(answer)), (fiber) =>
+            // interrupt). A request it sends through the client that is no POST is a redirect's hop after a server acted
+            // on the sign-in (a 303, a 301/302: core/policy.ts nextHop's `toGet`), whose page's answer proves nothing.
+            Effect.flatMap(Effect.forkDetach(restore(watched(answer))), (fiber) =>
               Effect.tap(restore(Fiber.join(fiber)), record).pipe(
+                // Failed without Ctrl-C: perhaps after plex.tv issued a token all the same, `unanswered` judges.
+                Effect.tapError((error) =>
+                  lose({ _tag: "SignInFailed", error, redirected, interrupted: false })
+                ),
                 Effect.onInterrupt(() =>
                   Effect.flatMap(
                     Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), within),
@@ -245,7 +284,12 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
                           : // Failed: perhaps after plex.tv issued a token (a broken connection), `unanswered` judges.
-                            lose({ _tag: "SignInFailed", error: Cause.squash(exit.value.cause) })
+                            lose({
+                              _tag: "SignInFailed",
+                              error: Cause.squash(exit.value.cause),
+                              redirected,
+                              interrupted: true
+                            })
                   )
                 )
               )
@@ -301,11 +345,15 @@ export const lostTokenText = (lost: Lost): string | undefined => {
       return Render.signInAbandonedText
     case "SignInFailed":
       return PlexError.isPlexError(lost.error) &&
-        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error)
+        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error, lost.redirected)
         ? undefined
-        : Render.signInFailedAfterInterruptText(failure(lost.error))
+        : lost.interrupted
+          ? Render.signInFailedAfterInterruptText(failure(lost.error))
+          : Render.signInFailedText
     case "PinUnchecked":
       return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
+    case "PinPending":
+      return Render.pinPendingText(lost.expiresIn)
   }
 }
 
@@ -361,12 +409,7 @@ const pinLogin = (session: Session, options: { readonly linkCode: boolean; reado
         `${Render.linkCodeText(pin.code, { fake: session.fake !== undefined, plexTvUrl: plexTv.url })}\n`
       )
     }
-    return yield* withProgress(Render.pinWaitLabel)(
-      options.hold(
-        PinLogin.poll(pin),
-        Effect.map(PinLogin.check(pin), (checked) => checked.authToken)
-      )
-    )
+    return yield* withProgress(Render.pinWaitLabel)(options.hold(PinLogin.poll(pin), PinLogin.check(pin)))
   })
 
 const passwordLogin = (options: {
@@ -560,14 +603,14 @@ const login = Command.make(
               // says; the token asked about said not revoked, and the replaced one's fate (previous) kept, as it was known.
               Effect.suspend(() => {
                 if (revoking === "asked") {
-                  return say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+                  return say(Render.askedTokenRevokedText({ failure: Render.revokeCutShortText }))
                 }
                 previous = "revoke-failed"
                 // The token asked about, whose revocation was to follow that one's, never revoked either: said so.
                 return askedNext
                   ? Effect.andThen(
                       say(Render.revokeAbandonedText),
-                      say(Render.askedTokenRevokedText({ failure: Render.unsavedRevokeTimeoutText }))
+                      say(Render.askedTokenRevokedText({ failure: Render.revokeNotSentText }))
                     )
                   : say(Render.revokeAbandonedText)
               })
@@ -613,7 +656,8 @@ const login = Command.make(
                       swapped !== undefined
                         ? afterSave(token, swapped.replaced)
                         : Effect.flatMap(revokeUnsaved(token, Cause.hasInterruptsOnly(cause)), say),
-                    // Ctrl-C left a token plex.tv may have issued unknown here (the sign-in given up or failed, the PIN unchecked).
+                    // A token plex.tv may have issued, unknown here (the sign-in given up or failed), or a PIN still
+                    // approvable.
                     (lost) => {
                       const text = lostTokenText(lost)
                       return text === undefined ? Effect.void : say(text)
