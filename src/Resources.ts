@@ -3,9 +3,10 @@
  * `GET /api/v2/resources`), and the fastest best connection to one of them.
  *
  * A server offers several ways in: local addresses, public ones, Plex's
- * relay, over HTTPS (a `plex.direct` name) and, except for the relay, plain
- * HTTP. {@link connect} probes them all at once, without any token, and
- * settles on the best-ranked one that answers as that server, as soon as
+ * relay, over HTTPS (a `plex.direct` name) and plain HTTP (on the server's
+ * network, or where plex.tv lists it; see {@link candidates}).
+ * {@link connect} probes them all at once, without any token, and settles
+ * on the best-ranked one that answers as that server, as soon as
  * that is certain — a dead address never costs its full timeout once a good
  * one has answered. The result provides a `PlexServer` and the server's own
  * `Credentials`, ready for the server operations
@@ -262,21 +263,30 @@ export interface CandidateOptions {
    */
   readonly includeLocal?: boolean | undefined
   /**
-   * Whether to try HTTPS only. Default: when the server says `httpsRequired`.
-   * `false` tries plain HTTP too, even on a server that says `httpsRequired`:
-   * to ask for HTTPS on a condition (an https page), pass `true` or nothing.
+   * Whether to try HTTPS only. Default: when the server says
+   * `httpsRequired`; otherwise plain HTTP is tried only on local connections
+   * (a made-up `http://address:port`) and where plex.tv lists it as a
+   * connection's `uri` (a server with secure connections disabled), never at
+   * a made-up URL of a public address, which would send the token over the
+   * internet in clear. `false` tries plain HTTP everywhere but the relay,
+   * remote connections' `http://address:port` included, even on a server
+   * that says `httpsRequired`: to ask for HTTPS on a condition (an https
+   * page), pass `true` or nothing.
    */
   readonly httpsOnly?: boolean | undefined
 }
 
 /**
  * The base URLs to try for a device, best first: for each connection its
- * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
- * addresses bracketed), without duplicates; local ones whenever listed
- * unless `includeLocal` is `false`; HTTPS only when `httpsOnly` is `true`,
- * or when it is left out and the server requires it. A relay connection is tried only at its
- * listed `uri`: a made-up plain-HTTP URL would carry everything in clear
- * through Plex's relay. A plain function: a device without a `connections`
+ * `uri` and, for a local connection, `http://address:port` (IPv6 addresses
+ * bracketed), without duplicates; local ones whenever listed unless
+ * `includeLocal` is `false`; HTTPS only when `httpsOnly` is `true`, or when
+ * it is left out and the server requires it. A remote connection gets a
+ * made-up `http://address:port` only with `httpsOnly: false`: by default the
+ * token never crosses the internet in clear unless plex.tv lists a plain-HTTP
+ * `uri` for it. A relay connection is tried only at its listed `uri`: a
+ * made-up plain-HTTP URL would carry everything in clear through Plex's
+ * relay. A plain function: a device without a `connections`
  * array, options that are not an object, a `rank` that is not a function or
  * an `includeLocal` or `httpsOnly` that is not a boolean throw `InvalidInput`
  * (never a `TypeError`), as {@link connect} refuses them.

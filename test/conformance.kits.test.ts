@@ -1248,7 +1248,8 @@ describe("conformance: Resources.connect and its options", () => {
       const [server] = yield* Resources.servers()
       yield* FakePlex.fault("getServerIdentity", Fault.hang)
       const fiber = yield* Effect.fork(Effect.flip(Resources.connect(server!, { timeout: "3 seconds" })))
-      // The probes of the two origins the fake serves (the third candidate's address is refused at once).
+      // The probes of the two candidates, both origins the fake serves (the remote connection gets no made-up
+      // http://address:port).
       yield* until(
         Effect.map(
           FakePlex.requests,
@@ -1272,10 +1273,13 @@ describe("conformance: Resources.connect and its options", () => {
       const uris = (candidates: ReadonlyArray<{ readonly uri: string }>) => candidates.map((c) => c.uri)
       assert.deepStrictEqual(uris(Resources.candidates(server!)), [
         "http://192.0.2.10:32400",
-        "https://203-0-113-7.0123456789abcdef.plex.direct:8443",
-        "http://203.0.113.7:8443"
+        "https://203-0-113-7.0123456789abcdef.plex.direct:8443"
       ])
       assert.deepStrictEqual(uris(Resources.candidates(server!, { includeLocal: false })), [
+        "https://203-0-113-7.0123456789abcdef.plex.direct:8443"
+      ])
+      // The remote connection's made-up plain-HTTP URL only when asked for.
+      assert.deepStrictEqual(uris(Resources.candidates(server!, { includeLocal: false, httpsOnly: false })), [
         "https://203-0-113-7.0123456789abcdef.plex.direct:8443",
         "http://203.0.113.7:8443"
       ])

@@ -169,7 +169,11 @@ export interface CandidateRules {
   readonly rank?: Compare<Candidate<any>> | undefined
   /** Whether to try local connections (default: whenever listed). */
   readonly includeLocal?: boolean | undefined
-  /** Whether to try HTTPS only (default: when the server says `httpsRequired`; `false` overrides it). */
+  /**
+   * Whether to try HTTPS only (default: when the server says `httpsRequired`; otherwise plain HTTP only on local
+   * connections and where plex.tv lists it). `false` overrides `httpsRequired` and makes up plain-HTTP URLs for
+   * remote connections too.
+   */
   readonly httpsOnly?: boolean | undefined
 }
 
@@ -188,9 +192,9 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
 
 /**
  * The base URLs to try for a device, best first: for each connection its
- * `uri` and, unless it is a relay connection, `http://address:port` (IPv6
- * addresses bracketed), without duplicates (the best-ranked occurrence
- * wins; ties keep plex.tv's order).
+ * `uri` and, for a local connection, `http://address:port` (IPv6 addresses
+ * bracketed), without duplicates (the best-ranked occurrence wins; ties keep
+ * plex.tv's order).
  *
  * - Local connections are tried whenever listed unless `includeLocal` is
  *   `false`. Trying them only for an owned server with
@@ -200,8 +204,18 @@ const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/
  *   goes with a probe, and the identity check rejects a stranger's address.
  * - HTTPS only when `httpsOnly` is `true`, or when it is left out and the
  *   server says `httpsRequired` (`false` tries plain HTTP even then).
- * - A relay connection is tried only at its listed `uri`: a made-up
- *   plain-HTTP URL would carry everything in clear through Plex's relay.
+ * - A remote connection gets no made-up `http://address:port` unless
+ *   `httpsOnly` is `false`: the token would cross the internet in clear to
+ *   a public address (Plex's apps allow insecure connections only on the
+ *   server's network by default). Making one up is for the local network,
+ *   where a router's DNS-rebinding protection may keep `*.plex.direct` names
+ *   of private addresses from resolving. A remote `uri` that plex.tv lists
+ *   as `http://` (a server with secure connections disabled) is kept.
+ *   python-plexapi's and @ctrl/plex's `preferred_connections` make one up
+ *   for every connection, relay included.
+ * - A relay connection is tried only at its listed `uri`, whatever
+ *   `httpsOnly` says: a made-up plain-HTTP URL would carry everything in
+ *   clear through Plex's relay.
  */
 export const candidates = <C extends ConnectionFacts>(
   device: { readonly connections: ReadonlyArray<C>; readonly httpsRequired?: boolean | undefined },
@@ -223,6 +237,7 @@ export const candidates = <C extends ConnectionFacts>(
     const address = typeof connection.address === "string" ? connection.address.trim() : undefined
     if (
       !connection.relay &&
+      (connection.local || rules.httpsOnly === false) &&
       address !== undefined &&
       address !== "" &&
       connection.port !== undefined &&

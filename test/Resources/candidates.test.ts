@@ -38,21 +38,62 @@ const relayHttps = conn(`https://198-51-100-3.${id}.plex.direct:8443`, "198.51.1
 const uris = (list: ReadonlyArray<Resources.Candidate>) => list.map((c) => c.uri)
 
 describe("Resources.candidates", () => {
-  it("each connection gives its uri and http://address:port (a relay only its uri), ranked local > remote > relay, https > http", () => {
+  it("each connection gives its uri, a local one http://address:port too, ranked local > remote > relay, https > http", () => {
     const server = device({ connections: [relayHttps, remoteHttps, localHttps] })
     const list = Resources.candidates(server)
     assert.deepStrictEqual(uris(list), [
       `https://192-168-1-10.${id}.plex.direct:32400`,
       "http://192.168.1.10:32400",
       `https://203-0-113-7.${id}.plex.direct:32400`,
-      "http://203.0.113.7:32400",
       `https://198-51-100-3.${id}.plex.direct:8443`
     ])
     assert.deepStrictEqual(
       list.map((c) => `${c.location}/${c.protocol}`),
-      ["local/https", "local/http", "remote/https", "remote/http", "relay/https"]
+      ["local/https", "local/http", "remote/https", "relay/https"]
     )
     assert.strictEqual(list[0]?.connection, server.connections[2])
+  })
+
+  // Issue insecure41: when a remote connection's HTTPS uri failed, connect could pick http://<public IP>:32400
+  // and send the server's token over the internet in clear. Plex's apps allow insecure connections only on the
+  // server's network by default; a made-up plain-HTTP URL is for a LAN whose router blocks plex.direct names.
+  it("a remote connection gets a made-up http://address:port only with httpsOnly: false; a listed http uri is kept", () => {
+    const v6Remote = conn(`https://2001-db8--30.${id}.plex.direct:32400`, "2001:db8::30", 32400, {
+      IPv6: true
+    })
+    const server = device({ connections: [remoteHttps, v6Remote] })
+    for (const options of [{}, { httpsOnly: undefined }, { httpsOnly: true }, { includeLocal: true }]) {
+      assert.deepStrictEqual(uris(Resources.candidates(server, options)), [
+        `https://203-0-113-7.${id}.plex.direct:32400`,
+        `https://2001-db8--30.${id}.plex.direct:32400`
+      ])
+    }
+    // Asked for: plain HTTP to the public addresses too, ranked after HTTPS.
+    assert.deepStrictEqual(
+      Resources.candidates(server, { httpsOnly: false }).map((c) => `${c.location}/${c.protocol} ${c.uri}`),
+      [
+        `remote/https https://203-0-113-7.${id}.plex.direct:32400`,
+        `remote/https https://2001-db8--30.${id}.plex.direct:32400`,
+        "remote/http http://203.0.113.7:32400",
+        "remote/http http://[2001:db8::30]:32400"
+      ]
+    )
+    // A server with secure connections disabled: plex.tv lists the remote connection's uri as http://, kept as
+    // listed (its address and port give no other URL); gone once HTTPS is required.
+    const insecure = conn("http://203.0.113.8:32400", "203.0.113.9", 32401)
+    assert.deepStrictEqual(uris(Resources.candidates(device({ connections: [insecure] }))), [
+      "http://203.0.113.8:32400"
+    ])
+    assert.deepStrictEqual(
+      uris(Resources.candidates(device({ connections: [insecure] }), { httpsOnly: false })),
+      ["http://203.0.113.8:32400", "http://203.0.113.9:32401"]
+    )
+    assert.deepStrictEqual(Resources.candidates(device({ httpsRequired: true, connections: [insecure] })), [])
+    // The same address listed as local gets its made-up URL: on the server's own network.
+    assert.deepStrictEqual(
+      uris(Resources.candidates(device({ connections: [{ ...remoteHttps, local: true }] }))),
+      [`https://203-0-113-7.${id}.plex.direct:32400`, "http://203.0.113.7:32400"]
+    )
   })
 
   it("a relay connection never yields a made-up plain-HTTP candidate, whatever the options", () => {
@@ -85,13 +126,13 @@ describe("Resources.candidates", () => {
         Resources.candidates(device({ publicAddressMatches, connections: [remoteHttps, localHttps] })).map(
           (c) => c.location
         ),
-        ["local", "local", "remote", "remote"]
+        ["local", "local", "remote"]
       )
     }
     const away = device({ publicAddressMatches: false, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
       Resources.candidates(away, { includeLocal: false }).map((c) => c.location),
-      ["remote", "remote"]
+      ["remote"]
     )
   })
 
@@ -99,20 +140,20 @@ describe("Resources.candidates", () => {
     const shared = device({ owned: false, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
       Resources.candidates(shared).map((c) => c.location),
-      ["local", "local", "remote", "remote"]
+      ["local", "local", "remote"]
     )
     assert.deepStrictEqual(
       Resources.candidates(shared, { includeLocal: false }).map((c) => c.location),
-      ["remote", "remote"]
+      ["remote"]
     )
     assert.deepStrictEqual(
       Resources.candidates(shared, { includeLocal: true }).map((c) => c.location),
-      ["local", "local", "remote", "remote"]
+      ["local", "local", "remote"]
     )
     const owned = device({ connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
       Resources.candidates(owned, { includeLocal: false }).map((c) => c.location),
-      ["remote", "remote"]
+      ["remote"]
     )
     // A device that does not say it is owned is treated as not owned; its local connection is still tried.
     const unknown = device({ owned: undefined, connections: [localHttps] })
@@ -124,7 +165,10 @@ describe("Resources.candidates", () => {
   })
 
   it("brackets IPv6 addresses and marks IPv6 candidates", () => {
-    const v6 = conn(`https://2001-db8--10.${id}.plex.direct:32400`, "2001:db8::10", 32400, { IPv6: true })
+    const v6 = conn(`https://2001-db8--10.${id}.plex.direct:32400`, "2001:db8::10", 32400, {
+      IPv6: true,
+      local: true
+    })
     const [https, http] = Resources.candidates(device({ connections: [v6] }))
     assert.strictEqual(https?.uri, `https://2001-db8--10.${id}.plex.direct:32400`)
     assert.strictEqual(http?.uri, "http://[2001:db8::10]:32400")
@@ -157,7 +201,7 @@ describe("Resources.candidates", () => {
           { uri: "not a url", local: true },
           { uri: "https://user:pw@example.com:32400", local: true },
           { address: "192.168.1.12", port: "32401", local: "1" },
-          { address: "bad host/name", port: 1 },
+          { address: "bad host/name", port: 1, local: true },
           "garbage",
           null
         ]
@@ -173,9 +217,9 @@ describe("Resources.candidates", () => {
     const list = Resources.candidates({
       ...server,
       connections: [
-        { address: 1, port: 32400 },
-        { address: ["192.168.1.10"], port: 32400 },
-        { uri: 5, address: { trim: 1 }, port: 32400 },
+        { address: 1, port: 32400, local: true },
+        { address: ["192.168.1.10"], port: 32400, local: true },
+        { uri: 5, address: { trim: 1 }, port: 32400, local: true },
         { address: "192.168.1.12", port: 32401, local: true, relay: false, IPv6: false }
       ] as never
     })
@@ -203,7 +247,7 @@ describe("Resources.candidates", () => {
     })
     assert.deepStrictEqual(
       httpFirst.map((c) => `${c.location}/${c.protocol}`),
-      ["local/http", "local/https", "remote/http", "remote/https", "relay/https"]
+      ["local/http", "local/https", "remote/https", "relay/https"]
     )
     const remoteFirst = Resources.candidates(server, {
       rank: Resources.preferring({ locations: ["remote"] })
@@ -212,7 +256,7 @@ describe("Resources.candidates", () => {
     // http, and plex.tv's order (relay was listed before local).
     assert.deepStrictEqual(
       remoteFirst.map((c) => `${c.location}/${c.protocol}`),
-      ["remote/https", "remote/http", "relay/https", "local/https", "local/http"]
+      ["remote/https", "relay/https", "local/https", "local/http"]
     )
     const byPort = Order.mapInput(Order.number, (c: Resources.Candidate) => Number(new URL(c.uri).port))
     const ties = Resources.candidates(server, { rank: byPort })
@@ -220,7 +264,6 @@ describe("Resources.candidates", () => {
     assert.deepStrictEqual(uris(ties), [
       `https://198-51-100-3.${id}.plex.direct:8443`,
       `https://203-0-113-7.${id}.plex.direct:32400`,
-      "http://203.0.113.7:32400",
       `https://192-168-1-10.${id}.plex.direct:32400`,
       "http://192.168.1.10:32400"
     ])

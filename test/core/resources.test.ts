@@ -38,7 +38,6 @@ describe("core/resources", () => {
         ["local", "https://192-168-1-10.x.plex.direct:32400"],
         ["local", "http://192.168.1.10:32400"],
         ["remote", "https://198-51-100-7.x.plex.direct:32400"],
-        ["remote", "http://198.51.100.7:32400"],
         ["relay", "https://203-0-113-3.x.plex.direct:8443"]
       ]
     )
@@ -49,6 +48,20 @@ describe("core/resources", () => {
       }),
       []
     )
+  })
+
+  it("candidates: a remote connection's made-up http://address:port only with httpsOnly false", () => {
+    const remote = connection("https://198-51-100-7.x.plex.direct:32400", {
+      address: "198.51.100.7",
+      port: 32400
+    })
+    const uris = (rules: R.CandidateRules) => R.candidates({ connections: [remote] }, rules).map((c) => c.uri)
+    assert.deepStrictEqual(uris({}), ["https://198-51-100-7.x.plex.direct:32400"])
+    assert.deepStrictEqual(uris({ httpsOnly: true }), ["https://198-51-100-7.x.plex.direct:32400"])
+    assert.deepStrictEqual(uris({ httpsOnly: false }), [
+      "https://198-51-100-7.x.plex.direct:32400",
+      "http://198.51.100.7:32400"
+    ])
   })
 
   it("rank classes: ties share a class", () => {

@@ -902,6 +902,49 @@ describe("Resources.connect: tokens and safety", () => {
     }).pipe(Effect.provide(withServer([{ uri: RELAY_HTTPS, relay: true }])))
   )
 
+  // Issue insecure41: a remote connection whose HTTPS uri failed fell back to a made-up http://<public address>:port,
+  // and the token check then sent the server's token there over the internet in clear.
+  it.effect(
+    "a remote connection's made-up http://address:port is tried only with httpsOnly: false (a local one's always)",
+    () =>
+      Effect.gen(function* () {
+        const listed = yield* theServer
+        const [plain] = listed.connections
+        assert.strictEqual(plain?.uri, REMOTE)
+        // plex.tv lists the HTTPS name, which does not answer; the server does at http://address:port (the fake
+        // serves the URIs it lists, so the device gets its HTTPS uri here).
+        const asListed = (local: boolean): Resources.Device => ({
+          ...listed,
+          connections: [{ ...plain!, uri: REMOTE_HTTPS, protocol: "https", local }]
+        })
+        const toPlain = Effect.map(FakePlex.requests, (requests) =>
+          requests.filter((r) => r.origin === REMOTE)
+        )
+        for (const options of [{}, { httpsOnly: true }]) {
+          const error = yield* failsWith(Resources.connect(asListed(false), options), "NoReachableConnection")
+          assert.deepStrictEqual(
+            error.attempts.map((a) => [a.uri, a.location, a.protocol]),
+            [[REMOTE_HTTPS, "remote", "https"]]
+          )
+          assert.deepStrictEqual(yield* toPlain, [])
+        }
+        // Asked for, the token goes there (the token check).
+        const insecure = yield* Resources.connect(asListed(false), { httpsOnly: false })
+        assert.deepStrictEqual(
+          [insecure.uri, insecure.candidate.location, insecure.candidate.protocol],
+          [REMOTE, "remote", "http"]
+        )
+        const fake = yield* FakePlex.FakePlex
+        yield* fake.clearRequests
+        // On the server's network, the made-up URL is tried by default (a router blocking plex.direct names).
+        const local = yield* Resources.connect(asListed(true))
+        assert.deepStrictEqual(
+          [local.uri, local.candidate.location, local.candidate.protocol],
+          [REMOTE, "local", "http"]
+        )
+      }).pipe(Effect.provide(withServer([{ uri: REMOTE }])))
+  )
+
   it.effect(
     "publicAddressMatches false (a Home member on the LAN, a VPN): local addresses are still probed first; includeLocal: false skips them",
     () =>
