@@ -406,7 +406,8 @@ export const switchUser = (
  * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds; and with the
  * sign-out's `revoke`, each other token of the layer still around (the newest a switch got, each build's: one built
  * after a switch holds the newer token without having renewed it) is revoked at plex.tv, once, after the builds are
- * told, a few at once (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never the token of the
+ * told (they too a few at once: one build's revoke of a token it dropped holds no other's telling), a few at once
+ * (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never the token of the
  * credentials the switch was made with (`owned`, read then: the caller's; a switch to the signed-in user's own
  * profile may hand it back). A build whose token another build's switch again replaced answers the layer's newest
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
@@ -465,8 +466,8 @@ const switchedLayer = (
     )
   )
   // After a sign-out through any build, no switch: a build refused, or waiting for a switch the sign-out abandoned,
-  // before it is told (the builds are told one after another, a revoke between two) takes the signed-out token, as a
-  // later build starts from it, rather than switching the user back in.
+  // before it is told (the builds are told a few at a time, each perhaps held by the revoke of a token it dropped)
+  // takes the signed-out token, as a later build starts from it, rather than switching the user back in.
   const switchOnce: Effect.Effect<Redacted.Redacted<string>, SwitchError> = Effect.suspend(() =>
     signedOut !== undefined
       ? Effect.succeed(signedOut)
@@ -553,7 +554,14 @@ const switchedLayer = (
               if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length > 0) revoked.push(token)
               const once = revoke === undefined ? undefined : revokeOnce(revoke)
               const told = new Set([...live, service])
-              const tellAll = Effect.forEach(told, (build) => tell(build, token, once), { discard: true })
+              // A few at a time (`signOutRevokesAtOnce`): a build's telling may revoke the token a re-authentication
+              // of the one signed out obtained (`refresh.ts`, one attempt bounded by the per-attempt timeout), and one
+              // slow plex.tv answer must not hold the telling of the others (each goes on refusing, or waiting for a
+              // refresh the sign-out abandons, until told). The layer is signed out (`signedOut`) before any is told.
+              const tellAll = Effect.forEach(told, (build) => tell(build, token, once), {
+                concurrency: Facts.signOutRevokesAtOnce,
+                discard: true
+              })
               // Then each other token the layer made or a build holds (a build built after a switch holds the newer
               // token without having renewed it: told, it no longer uses it, but plex.tv still accepts it), once.
               return once === undefined

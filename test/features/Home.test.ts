@@ -834,12 +834,74 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out tells the builds four at a time: a build's revoke of a token it dropped holds no other's telling",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock holding each revoke a second. While the sign-out of the first token is on its way,
+        // `a` switches again (its token renewed from the one signed out), and each of `b`, `c`, `e`, refused, takes
+        // the newest a per-call build switched to just before: each of the four holds a token of its own renewed from
+        // the one signed out, which its telling drops and revokes. `d`, the fifth, waits for its turn to be told.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const [a, b, c, e, d] = yield* Effect.forEach([1, 2, 3, 4, 5], () => Layer.build(switched.layer))
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 5 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(a!))))
+        for (let turn = 0; turn < 200 && (yield* count) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 1, "the sign-out of the first token, held")
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const dropped = [yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(Effect.provide(a!))]
+        for (const build of [b!, c!, e!]) {
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          dropped.push(
+            yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(Effect.provide(build))
+          )
+        }
+        assert.strictEqual(yield* switches, 5)
+        assert.strictEqual(new Set(dropped.map(Redacted.value)).size, 4)
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count) < 5; turn++) yield* Effect.yieldNow()
+        // Before the fix: 2 (each build was told once the one before it had revoked its token, a second later).
+        assert.strictEqual(yield* count, 5, "the four dropped tokens' revokes in flight together")
+        for (const token of dropped) assert.isTrue(yield* plex.isTokenValid(token), "not revoked yet")
+        // `d` is not told yet (four at a time), its token (the first) refused: it takes neither a dropped token nor
+        // a switch of its own, the layer being signed out.
+        const refused = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(d!)))
+        assert.strictEqual(refused._tag, "Failure", "a call after the sign-out")
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.strictEqual(yield* count, 5, "each once")
+        for (const token of [switched.token, ...dropped]) assert.isFalse(yield* plex.isTokenValid(token))
+        assert.strictEqual(yield* switches, 5, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a build refused while a sign-out tells the builds never takes the token the sign-out dropped",
     () =>
       Effect.gen(function* () {
-        // In memory, the TestClock holding each revoke: `a` is told first; its token, renewed from the one signed
-        // out while the sign-out was on its way, is dropped, its revoke held. `d`, not told yet, holds the first
-        // token (revoked) and is refused meanwhile.
+        // In memory, the TestClock holding each revoke: `a`'s token, renewed from the one signed out while the
+        // sign-out was on its way, is dropped, its revoke held. `d` holds the first token (revoked) and is refused
+        // meanwhile (told by then: the builds are told four at a time; a build refused before its turn is the test
+        // "a sign-out tells the builds four at a time").
         const plex = yield* FakePlex.FakePlex
         const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
         const alice = yield* plex.account("alice")
@@ -885,7 +947,7 @@ describe("Home over loopback", () => {
     "a build refused while a sign-out tells the builds leaves the layer's newest token to the sign-out's revokes",
     () =>
       Effect.gen(function* () {
-        // As above (`a` told first, its dropped token's revoke held, `d` refused meanwhile), and before the sign-out
+        // As above (`a`'s dropped token's revoke held, `d` refused meanwhile), and before the sign-out
         // was answered a per-call build, refused the token `a` switched to, switched again and closed: the layer's
         // newest token, which no build alive holds. Only the sign-out's revoke of the layer's other tokens reaches it.
         const plex = yield* FakePlex.FakePlex
