@@ -268,8 +268,8 @@ export interface Switched {
    * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
    * again` (the signed-in account's own token refused). To keep the token across restarts, see
    * `Credentials.layerStored` in docs/home.md. A sign-out through the layer (`PlexAuth.signOut`) is never undone by a
-   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never the
-   * token of the credentials the switch was made with (yours; a switch to your own profile may hand it back); through
+   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never a
+   * token your credentials gave one of its switches (a switch to your own profile may hand it back); through
    * a build whose token a later switch replaced, it signs the layer's newest token out (docs/home.md).
    */
   readonly layer: Layer.Layer<Credentials>
@@ -362,8 +362,23 @@ export const switchUser = (
       refusals: Request.notFoundRefusals,
       schema: SwitchedAccount
     }
+    // The tokens the caller's credentials gave the switches (this one, each switch again, a re-authentication of
+    // theirs during one), each once: a sign-out never revokes one as an extra (a switch to the signed-in user's own
+    // profile may hand back the very token it was sent with), whatever those credentials hold by then (credentials of
+    // the caller's own making may change their token). One more only when a switch is sent with a new token.
+    const owner = yield* Credentials
+    const sentWith: Array<Redacted.Redacted<string>> = []
+    const remember = (token: Redacted.Redacted<string>) =>
+      Effect.sync(() => {
+        if (Facts.signOutAlsoRevokes([token], sentWith, Redacted.value).length > 0) sentWith.push(token)
+      })
     // The switch; sent again as it is (the PIN its own copy) by the layer, when plex.tv later refuses the token.
     const request = Request.plexTv(operation, spec).pipe(
+      Effect.provideService(Credentials, {
+        ...owner,
+        token: Effect.tap(owner.token, remember),
+        refresh: owner.refresh && ((stale) => Effect.tap(owner.refresh!(stale), remember))
+      }),
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
         Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
@@ -379,14 +394,11 @@ export const switchUser = (
     const again = Effect.map(request, (success) => success.value.authToken).pipe(
       Effect.provideContext(context)
     )
-    // The caller's own token (the credentials the switch was made with), read when a sign-out revokes: never revoked
-    // as an extra (a switch to the signed-in user's own profile may hand back that very token).
-    const owner = Context.get(context, Credentials)
     return {
       user: target,
       account,
       token: account.authToken,
-      layer: switchedLayer(account.authToken, again, owner.current ?? owner.token)
+      layer: switchedLayer(account.authToken, again, sentWith)
     }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
   }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal" }))
@@ -407,16 +419,17 @@ export const switchUser = (
  * sign-out's `revoke`, each other token of the layer still around (the newest a switch got, each build's: one built
  * after a switch holds the newer token without having renewed it) is revoked at plex.tv, once, after the builds are
  * told (they too a few at once: one build's revoke of a token it dropped holds no other's telling), a few at once
- * (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never the token of the
- * credentials the switch was made with (`owned`, read then: the caller's; a switch to the signed-in user's own
- * profile may hand it back). A build whose token another build's switch again replaced answers the layer's newest
+ * (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never a token the credentials the switch was made
+ * with gave one of the layer's switches (`owned`, the caller's, recorded as each switch is sent: a switch to the
+ * signed-in user's own profile may hand back the token it was sent with, which stays the caller's even once their
+ * credentials give another). A build whose token another build's switch again replaced answers the layer's newest
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
  * failing `Unauthorized` on the stale token while the layer is signed out all the same.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
   again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
-  owned: Effect.Effect<Redacted.Redacted<string>>
+  owned: ReadonlyArray<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
   let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
@@ -429,18 +442,16 @@ const switchedLayer = (
   const revoked: Array<Redacted.Redacted<string>> = []
   // `revoke` (the sign-out's: bounded, best effort, never failing, its failure logged as a word) of a token not
   // revoked through the layer yet, recorded before it is sent; of one already revoked, or the caller's own (`owned`,
-  // the credentials the switch was made with: a switch to the signed-in user may hand back that very token), nothing.
+  // each token the credentials the switch was made with gave a switch: a switch to the signed-in user may hand back
+  // that very token), nothing.
   const revokeOnce =
     (revoke: (token: Redacted.Redacted<string>) => Effect.Effect<void>) =>
     (token: Redacted.Redacted<string>): Effect.Effect<void> =>
-      Effect.flatMap(owned, (mine) =>
-        Effect.suspend(() => {
-          if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value, [mine]).length === 0)
-            return Effect.void
-          revoked.push(token)
-          return revoke(token)
-        })
-      )
+      Effect.suspend(() => {
+        if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value, owned).length === 0) return Effect.void
+        revoked.push(token)
+        return revoke(token)
+      })
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.

@@ -1059,6 +1059,75 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a layer switched to the admin never revokes a token the admin's own credentials gave a switch, changed since",
+    () =>
+      Effect.gen(function* () {
+        // Credentials of the caller's own making, without `current`: their `token` reads a variable the app updates
+        // (the admin signed in again elsewhere). The switch to the admin's own profile hands back the token it was
+        // sent with (the fake answers so once); the token changes; a switch again (sent with the new one) gives a
+        // token of its own.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const admin = yield* Ref.make(alice.token)
+        const owner = { token: Ref.get(admin) }
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.respond(() =>
+            Effect.succeed(
+              Response.json(
+                {
+                  id: 1,
+                  uuid: "alice-uuid",
+                  title: "alice",
+                  username: "alice",
+                  authToken: Redacted.value(alice.token)
+                },
+                { status: 201 }
+              )
+            )
+          ),
+          { times: 1 }
+        )
+        const switched = yield* Home.switchUser("alice").pipe(
+          Effect.provideService(Credentials.Credentials, owner)
+        )
+        assert.strictEqual(Redacted.value(switched.token), Redacted.value(alice.token))
+        // `older` holds it; the admin's credentials change; plex.tv refuses it once (a blip): a per-call build
+        // switches again, with the new token, and gets a token of its own.
+        const older = yield* Layer.build(switched.layer)
+        yield* Ref.set(admin, yield* plex.mintToken("alice"))
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const newer = yield* Layer.build(switched.layer)
+        const token = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(
+          Effect.provide(newer)
+        )
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(alice.token))
+        const exit = yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(newer)))
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(token), "the layer's token, signed out")
+        // Before the fix the admin's first token, held by `older`, was revoked: only the token the admin's
+        // credentials gave at the sign-out was spared, not the one the switch was made with.
+        assert.isTrue(yield* plex.isTokenValid(alice.token), "the token the first switch was made with")
+        assert.isTrue(yield* plex.isTokenValid(yield* Ref.get(admin)), "the admin's token now")
+        assert.strictEqual(yield* count, 1)
+        // `older` still holds the first token, left to its owner, valid.
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(older))))._tag,
+          "Success"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a switched layer whose switch again meets the admin's token refused says to sign in again, as is true",
     () =>
       Effect.gen(function* () {
