@@ -895,6 +895,59 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out through a build whose switch again takes over 5 s revokes its token, then the one the switch gives",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: plex.tv refuses the first token once (a blip: still valid there) and holds the
+        // switch again 6 seconds. The sign-out waits 5 seconds for it, then revokes the token the build holds (the
+        // layer's, the first), held 2 seconds; meanwhile the switch answers: its token, renewed from the one signed
+        // out, is dropped and revoked once the sign-out is accepted, never left valid.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const build = yield* Layer.build(switched.layer)
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* plex.fault("switchHomeUser", Fault.delay("6 seconds"), { times: 1 })
+        const call = yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(build)))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, in flight")
+        yield* plex.fault("signOut", Fault.delay("2 seconds"), { times: 1 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(build))))
+        yield* TestClock.adjust("5 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("signOut"), 1, "the revoke of the token held, after 5 seconds")
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(call)
+        const renewed = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(
+          Effect.provide(build)
+        )
+        assert.notStrictEqual(Redacted.value(renewed), Redacted.value(switched.token))
+        assert.isTrue(yield* plex.isTokenValid(renewed))
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(switched.token), "the token the sign-out revoked")
+        assert.isFalse(yield* plex.isTokenValid(renewed), "the switch's token, dropped and revoked")
+        assert.strictEqual(yield* count("signOut"), 2)
+        const after = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(build)))
+        assert.strictEqual(after._tag, "Failure", "the build, signed out")
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a build refused while a sign-out tells the builds never takes the token the sign-out dropped",
     () =>
       Effect.gen(function* () {
