@@ -16,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -424,7 +425,9 @@ export const switchUser = (
  * signed-in user's own profile may hand back the token it was sent with, which stays the caller's even once their
  * credentials give another). A build whose token another build's switch again replaced answers the layer's newest
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
- * failing `Unauthorized` on the stale token while the layer is signed out all the same.
+ * failing `Unauthorized` on the stale token while the layer is signed out all the same. A switch again a sign-out
+ * abandons is not cut short (plex.tv may have made its token, the answer on its way): it runs on in the background,
+ * and a token it gives is revoked with the sign-out's revoke.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
@@ -440,6 +443,8 @@ const switchedLayer = (
   const live = new Set<CredentialsService>()
   // The tokens revoked through the layer (each signed out, and each its sign-outs revoked besides): none twice.
   const revoked: Array<Redacted.Redacted<string>> = []
+  // The last sign-out's revoke (`revokeOnce`), for the token of a switch it abandoned that answers after it.
+  let late: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
   // `revoke` (the sign-out's: bounded, best effort, never failing, its failure logged as a word) of a token not
   // revoked through the layer yet, recorded before it is sent; of one already revoked, or the caller's own (`owned`,
   // each token the credentials the switch was made with gave a switch: a switch to the signed-in user may hand back
@@ -459,7 +464,7 @@ const switchedLayer = (
     | Deferred.Deferred<Option.Option<Exit.Exit<Redacted.Redacted<string>, SwitchError>>>
     | undefined
   // One attempt, as WebSignIn's `attemptReturn`: the flight is looked up and taken in one step, run, and dropped in
-  // one uninterruptible region (the switch itself stays interruptible).
+  // one uninterruptible region (the switch itself is waited for interruptibly).
   const attemptSwitch = Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
       Deferred.make<Option.Option<Exit.Exit<Redacted.Redacted<string>, SwitchError>>>(),
@@ -467,7 +472,26 @@ const switchedLayer = (
         const running = inFlight
         if (running !== undefined) return restore(Deferred.await(running))
         inFlight = mine
-        return Effect.tap(Effect.exit(restore(again)), (exit) =>
+        // The switch in a fiber of its own, waited for interruptibly. A sign-out that abandons the refresh waiting
+        // for it (the layer signed out) does not cut it short: plex.tv may have made the token already, its answer on
+        // its way, which would stay valid, never seen. The switch runs on in the background (one request, each
+        // attempt bounded by the per-attempt timeout), and a token it gives is revoked with the sign-out's revoke;
+        // the refresh, and the calls waiting for it, end at once as before. Closing the build (no sign-out) stops it,
+        // as before: its waiters switch themselves.
+        const switching = Effect.flatMap(Effect.forkDetach(Effect.interruptible(again)), (fiber) =>
+          restore(Fiber.join(fiber)).pipe(
+            Effect.onInterrupt(() =>
+              signedOut === undefined
+                ? Effect.asVoid(Fiber.interrupt(fiber))
+                : Effect.forkDetach(
+                    Effect.flatMap(Fiber.await(fiber), (exit) =>
+                      Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+                    )
+                  )
+            )
+          )
+        )
+        return Effect.tap(Effect.exit(switching), (exit) =>
           Effect.andThen(
             Effect.sync(() => void (inFlight = undefined)),
             Deferred.succeed(mine, Exit.hasInterrupts(exit) ? Option.none() : Option.some(exit))
@@ -564,6 +588,7 @@ const switchedLayer = (
               // Revoked by the sign-out itself (or refused by plex.tv: already invalid).
               if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length > 0) revoked.push(token)
               const once = revoke === undefined ? undefined : revokeOnce(revoke)
+              late = once
               const told = new Set([...live, service])
               // A few at a time (`signOutRevokesAtOnce`): a build's telling may revoke the token a re-authentication
               // of the one signed out obtained (`refresh.ts`, one attempt bounded by the per-attempt timeout), and one

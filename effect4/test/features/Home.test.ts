@@ -419,6 +419,73 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a switch again a sign-out abandons once plex.tv made its token, the answer on its way, has that token revoked",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: plex.tv makes the switch's token at 900 ms, its answer arriving at 1.1 s; the
+        // sign-out (through another build) is accepted at 1 s and abandons the refresh waiting for that switch.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        const made = yield* Ref.make<ReadonlyArray<string>>([])
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.respond((request) =>
+            Effect.gen(function* () {
+              yield* Effect.sleep("900 millis")
+              const response = yield* Effect.orDie(plex.handle(request))
+              const body = yield* Effect.promise(
+                () => response.clone().json() as Promise<{ authToken: string }>
+              )
+              yield* Ref.update(made, (all) => [...all, body.authToken])
+              yield* Effect.sleep("200 millis")
+              return response
+            })
+          ),
+          { times: 1 }
+        )
+        // plex.tv refuses `b`'s token once (a blip): its switch again is on its way.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 1 })
+        const out = yield* Effect.forkChild(Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        const [token] = yield* Ref.get(made)
+        assert.isDefined(token, "plex.tv made the switch's token")
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 2; turn++) yield* Effect.yieldNow
+        // Before the fix the switch was cut short when the sign-out abandoned it: that token stayed valid, unseen.
+        assert.isFalse(yield* plex.isTokenValid(token!), "the switch's token, revoked once it answered")
+        assert.strictEqual(yield* count("signOut"), 2)
+        // The fake records the switch twice (the fault's `handle` records it again): none after the sign-out.
+        const switches = yield* count("switchHomeUser")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b))))._tag,
+          "Failure"
+        )
+        assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
     () =>
       Effect.gen(function* () {
