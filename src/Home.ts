@@ -17,6 +17,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -267,8 +268,8 @@ export interface Switched {
    * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
    * again` (the signed-in account's own token refused). To keep the token across restarts, see
    * `Credentials.layerStored` in docs/home.md. A sign-out through the layer (`PlexAuth.signOut`) is never undone by a
-   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never the
-   * token of the credentials the switch was made with (yours; a switch to your own profile may hand it back); through
+   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never a
+   * token your credentials gave one of its switches (a switch to your own profile may hand it back); through
    * a build whose token a later switch replaced, it signs the layer's newest token out (docs/home.md).
    */
   readonly layer: Layer.Layer<Credentials>
@@ -361,8 +362,23 @@ export const switchUser = (
       refusals: Request.notFoundRefusals,
       schema: SwitchedAccount
     }
+    // The tokens the caller's credentials gave the switches (this one, each switch again, a re-authentication of
+    // theirs during one), each once: a sign-out never revokes one as an extra (a switch to the signed-in user's own
+    // profile may hand back the very token it was sent with), whatever those credentials hold by then (credentials of
+    // the caller's own making may change their token). One more only when a switch is sent with a new token.
+    const owner = yield* Credentials
+    const sentWith: Array<Redacted.Redacted<string>> = []
+    const remember = (token: Redacted.Redacted<string>) =>
+      Effect.sync(() => {
+        if (Facts.signOutAlsoRevokes([token], sentWith, Redacted.value).length > 0) sentWith.push(token)
+      })
     // The switch; sent again as it is (the PIN its own copy) by the layer, when plex.tv later refuses the token.
     const request = Request.plexTv(operation, spec).pipe(
+      Effect.provideService(Credentials, {
+        ...owner,
+        token: Effect.tap(owner.token, remember),
+        refresh: owner.refresh && ((stale) => Effect.tap(owner.refresh!(stale), remember))
+      }),
       Effect.catchTags({
         NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
         Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
@@ -376,14 +392,11 @@ export const switchUser = (
       yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
     )
     const again = Effect.map(request, (success) => success.value.authToken).pipe(Effect.provide(context))
-    // The caller's own token (the credentials the switch was made with), read when a sign-out revokes: never revoked
-    // as an extra (a switch to the signed-in user's own profile may hand back that very token).
-    const owner = Context.get(context, Credentials)
     return {
       user: target,
       account,
       token: account.authToken,
-      layer: switchedLayer(account.authToken, again, owner.current ?? owner.token)
+      layer: switchedLayer(account.authToken, again, sentWith)
     }
     // A flow: `Home.users` (when a name is given) and the switch, whose client span is named `Home.switchUser` too.
   }).pipe(Effect.withSpan("Home.switchUser", { kind: "internal", captureStackTrace: false }))
@@ -403,16 +416,20 @@ export const switchUser = (
  * token it holds, an older one too), so the user is not switched back in with the PIN the layer holds; and with the
  * sign-out's `revoke`, each other token of the layer still around (the newest a switch got, each build's: one built
  * after a switch holds the newer token without having renewed it) is revoked at plex.tv, once, after the builds are
- * told, a few at once (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never the token of the
- * credentials the switch was made with (`owned`, read then: the caller's; a switch to the signed-in user's own
- * profile may hand it back). A build whose token another build's switch again replaced answers the layer's newest
+ * told (they too a few at once: one build's revoke of a token it dropped holds no other's telling), a few at once
+ * (`signOutAlsoRevokes`, `signOutRevokesAtOnce` in core/home.ts), never a token the credentials the switch was made
+ * with gave one of the layer's switches (`owned`, the caller's, recorded as each switch is sent: a switch to the
+ * signed-in user's own profile may hand back the token it was sent with, which stays the caller's even once their
+ * credentials give another). A build whose token another build's switch again replaced answers the layer's newest
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
- * failing `Unauthorized` on the stale token while the layer is signed out all the same.
+ * failing `Unauthorized` on the stale token while the layer is signed out all the same. A switch again a sign-out
+ * abandons is not cut short (plex.tv may have made its token, the answer on its way): it runs on in the background,
+ * and a token it gives is revoked with the sign-out's revoke.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
   again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
-  owned: Effect.Effect<Redacted.Redacted<string>>
+  owned: ReadonlyArray<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
   let refused: HomeUserNotFound | HomePinRequired | InvalidHomePin | undefined
@@ -423,20 +440,20 @@ const switchedLayer = (
   const live = new Set<CredentialsService>()
   // The tokens revoked through the layer (each signed out, and each its sign-outs revoked besides): none twice.
   const revoked: Array<Redacted.Redacted<string>> = []
+  // The last sign-out's revoke (`revokeOnce`), for the token of a switch it abandoned that answers after it.
+  let late: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
   // `revoke` (the sign-out's: bounded, best effort, never failing, its failure logged as a word) of a token not
   // revoked through the layer yet, recorded before it is sent; of one already revoked, or the caller's own (`owned`,
-  // the credentials the switch was made with: a switch to the signed-in user may hand back that very token), nothing.
+  // each token the credentials the switch was made with gave a switch: a switch to the signed-in user may hand back
+  // that very token), nothing.
   const revokeOnce =
     (revoke: (token: Redacted.Redacted<string>) => Effect.Effect<void>) =>
     (token: Redacted.Redacted<string>): Effect.Effect<void> =>
-      Effect.flatMap(owned, (mine) =>
-        Effect.suspend(() => {
-          if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value, [mine]).length === 0)
-            return Effect.void
-          revoked.push(token)
-          return revoke(token)
-        })
-      )
+      Effect.suspend(() => {
+        if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value, owned).length === 0) return Effect.void
+        revoked.push(token)
+        return revoke(token)
+      })
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.
@@ -444,7 +461,7 @@ const switchedLayer = (
     | Deferred.Deferred<Option.Option<Exit.Exit<Redacted.Redacted<string>, SwitchError>>>
     | undefined
   // One attempt, as WebSignIn's `attemptReturn`: the flight is looked up and taken in one step, run, and dropped in
-  // one uninterruptible region (the switch itself stays interruptible).
+  // one uninterruptible region (the switch itself is waited for interruptibly).
   const attemptSwitch = Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
       Deferred.make<Option.Option<Exit.Exit<Redacted.Redacted<string>, SwitchError>>>(),
@@ -452,7 +469,26 @@ const switchedLayer = (
         const running = inFlight
         if (running !== undefined) return restore(Deferred.await(running))
         inFlight = mine
-        return Effect.tap(Effect.exit(restore(again)), (exit) =>
+        // The switch in a fiber of its own, waited for interruptibly. A sign-out that abandons the refresh waiting
+        // for it (the layer signed out) does not cut it short: plex.tv may have made the token already, its answer on
+        // its way, which would stay valid, never seen. The switch runs on in the background (one request, each
+        // attempt bounded by the per-attempt timeout), and a token it gives is revoked with the sign-out's revoke;
+        // the refresh, and the calls waiting for it, end at once as before. Closing the build (no sign-out) stops it,
+        // as before: its waiters switch themselves.
+        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(again)), (fiber) =>
+          restore(Fiber.join(fiber)).pipe(
+            Effect.onInterrupt(() =>
+              signedOut === undefined
+                ? Effect.asVoid(Fiber.interrupt(fiber))
+                : Effect.forkDaemon(
+                    Effect.flatMap(Fiber.await(fiber), (exit) =>
+                      Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+                    )
+                  )
+            )
+          )
+        )
+        return Effect.tap(Effect.exit(switching), (exit) =>
           Effect.zipRight(
             Effect.sync(() => void (inFlight = undefined)),
             Deferred.succeed(mine, Exit.isInterrupted(exit) ? Option.none() : Option.some(exit))
@@ -462,8 +498,8 @@ const switchedLayer = (
     )
   )
   // After a sign-out through any build, no switch: a build refused, or waiting for a switch the sign-out abandoned,
-  // before it is told (the builds are told one after another, a revoke between two) takes the signed-out token, as a
-  // later build starts from it, rather than switching the user back in.
+  // before it is told (the builds are told a few at a time, each perhaps held by the revoke of a token it dropped)
+  // takes the signed-out token, as a later build starts from it, rather than switching the user back in.
   const switchOnce: Effect.Effect<Redacted.Redacted<string>, SwitchError> = Effect.suspend(() =>
     signedOut !== undefined
       ? Effect.succeed(signedOut)
@@ -549,8 +585,16 @@ const switchedLayer = (
               // Revoked by the sign-out itself (or refused by plex.tv: already invalid).
               if (Facts.signOutAlsoRevokes([token], revoked, Redacted.value).length > 0) revoked.push(token)
               const once = revoke === undefined ? undefined : revokeOnce(revoke)
+              late = once
               const told = new Set([...live, service])
-              const tellAll = Effect.forEach(told, (build) => tell(build, token, once), { discard: true })
+              // A few at a time (`signOutRevokesAtOnce`): a build's telling may revoke the token a re-authentication
+              // of the one signed out obtained (`refresh.ts`, one attempt bounded by the per-attempt timeout), and one
+              // slow plex.tv answer must not hold the telling of the others (each goes on refusing, or waiting for a
+              // refresh the sign-out abandons, until told). The layer is signed out (`signedOut`) before any is told.
+              const tellAll = Effect.forEach(told, (build) => tell(build, token, once), {
+                concurrency: Facts.signOutRevokesAtOnce,
+                discard: true
+              })
               // Then each other token the layer made or a build holds (a build built after a switch holds the newer
               // token without having renewed it: told, it no longer uses it, but plex.tv still accepts it), once.
               return once === undefined

@@ -413,6 +413,79 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a switch again a sign-out abandons once plex.tv made its token, the answer on its way, has that token revoked",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: plex.tv makes the switch's token at 900 ms, its answer arriving at 1.1 s; the
+        // sign-out (through another build) is accepted at 1 s and abandons the refresh waiting for that switch.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        const made = yield* Ref.make<ReadonlyArray<string>>([])
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.respond((request) =>
+            Effect.gen(function* () {
+              yield* Effect.sleep("900 millis")
+              const response = yield* Effect.orDie(plex.handle(request))
+              const body = yield* Effect.promise(
+                () => response.clone().json() as Promise<{ authToken: string }>
+              )
+              yield* Ref.update(made, (all) => [...all, body.authToken])
+              yield* Effect.sleep("200 millis")
+              return response
+            })
+          ),
+          { times: 1 }
+        )
+        // plex.tv refuses `b`'s token once (a blip): its switch again is on its way.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b))))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 1 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow()
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        const [token] = yield* Ref.get(made)
+        assert.isDefined(token, "plex.tv made the switch's token")
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 2; turn++) yield* Effect.yieldNow()
+        // Before the fix the switch was cut short when the sign-out abandoned it: that token stayed valid, unseen.
+        assert.isFalse(yield* plex.isTokenValid(token!), "the switch's token, revoked once it answered")
+        assert.strictEqual(yield* count("signOut"), 2)
+        // The fake records the switch twice (the fault's `handle` records it again): none after the sign-out.
+        const switches = yield* count("switchHomeUser")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b))))._tag,
+          "Failure"
+        )
+        assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
     () =>
       Effect.gen(function* () {
@@ -834,12 +907,127 @@ describe("Home over loopback", () => {
   )
 
   it.scoped(
+    "a sign-out tells the builds four at a time: a build's revoke of a token it dropped holds no other's telling",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock holding each revoke a second. While the sign-out of the first token is on its way,
+        // `a` switches again (its token renewed from the one signed out), and each of `b`, `c`, `e`, refused, takes
+        // the newest a per-call build switched to just before: each of the four holds a token of its own renewed from
+        // the one signed out, which its telling drops and revokes. `d`, the fifth, waits for its turn to be told.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const switches = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser").length
+        )
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const tokenNow = Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const [a, b, c, e, d] = yield* Effect.forEach([1, 2, 3, 4, 5], () => Layer.build(switched.layer))
+        yield* plex.fault("signOut", Fault.delay("1 second"), { times: 5 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(a!))))
+        for (let turn = 0; turn < 200 && (yield* count) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count, 1, "the sign-out of the first token, held")
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const dropped = [yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(Effect.provide(a!))]
+        for (const build of [b!, c!, e!]) {
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          dropped.push(
+            yield* Effect.andThen(PlexAuth.getTokenDetails(), tokenNow).pipe(Effect.provide(build))
+          )
+        }
+        assert.strictEqual(yield* switches, 5)
+        assert.strictEqual(new Set(dropped.map(Redacted.value)).size, 4)
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count) < 5; turn++) yield* Effect.yieldNow()
+        // Before the fix: 2 (each build was told once the one before it had revoked its token, a second later).
+        assert.strictEqual(yield* count, 5, "the four dropped tokens' revokes in flight together")
+        for (const token of dropped) assert.isTrue(yield* plex.isTokenValid(token), "not revoked yet")
+        // `d` is not told yet (four at a time), its token (the first) refused: it takes neither a dropped token nor
+        // a switch of its own, the layer being signed out.
+        const refused = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(d!)))
+        assert.strictEqual(refused._tag, "Failure", "a call after the sign-out")
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.strictEqual(yield* count, 5, "each once")
+        for (const token of [switched.token, ...dropped]) assert.isFalse(yield* plex.isTokenValid(token))
+        assert.strictEqual(yield* switches, 5, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a sign-out through a build whose switch again takes over 5 s revokes its token, then the one the switch gives",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: plex.tv refuses the first token once (a blip: still valid there) and holds the
+        // switch again 6 seconds. The sign-out waits 5 seconds for it, then revokes the token the build holds (the
+        // layer's, the first), held 2 seconds; meanwhile the switch answers: its token, renewed from the one signed
+        // out, is dropped and revoked once the sign-out is accepted, never left valid.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token)
+        )
+        const build = yield* Layer.build(switched.layer)
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* plex.fault("switchHomeUser", Fault.delay("6 seconds"), { times: 1 })
+        const call = yield* Effect.fork(PlexAuth.getTokenDetails().pipe(Effect.provide(build)))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, in flight")
+        yield* plex.fault("signOut", Fault.delay("2 seconds"), { times: 1 })
+        const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(build))))
+        yield* TestClock.adjust("5 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("signOut"), 1, "the revoke of the token held, after 5 seconds")
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(call)
+        const renewed = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(
+          Effect.provide(build)
+        )
+        assert.notStrictEqual(Redacted.value(renewed), Redacted.value(switched.token))
+        assert.isTrue(yield* plex.isTokenValid(renewed))
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(out)
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(switched.token), "the token the sign-out revoked")
+        assert.isFalse(yield* plex.isTokenValid(renewed), "the switch's token, dropped and revoked")
+        assert.strictEqual(yield* count("signOut"), 2)
+        const after = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(build)))
+        assert.strictEqual(after._tag, "Failure", "the build, signed out")
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
     "a build refused while a sign-out tells the builds never takes the token the sign-out dropped",
     () =>
       Effect.gen(function* () {
-        // In memory, the TestClock holding each revoke: `a` is told first; its token, renewed from the one signed
-        // out while the sign-out was on its way, is dropped, its revoke held. `d`, not told yet, holds the first
-        // token (revoked) and is refused meanwhile.
+        // In memory, the TestClock holding each revoke: `a`'s token, renewed from the one signed out while the
+        // sign-out was on its way, is dropped, its revoke held. `d` holds the first token (revoked) and is refused
+        // meanwhile (told by then: the builds are told four at a time; a build refused before its turn is the test
+        // "a sign-out tells the builds four at a time").
         const plex = yield* FakePlex.FakePlex
         const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
         const alice = yield* plex.account("alice")
@@ -885,7 +1073,7 @@ describe("Home over loopback", () => {
     "a build refused while a sign-out tells the builds leaves the layer's newest token to the sign-out's revokes",
     () =>
       Effect.gen(function* () {
-        // As above (`a` told first, its dropped token's revoke held, `d` refused meanwhile), and before the sign-out
+        // As above (`a`'s dropped token's revoke held, `d` refused meanwhile), and before the sign-out
         // was answered a per-call build, refused the token `a` switched to, switched again and closed: the layer's
         // newest token, which no build alive holds. Only the sign-out's revoke of the layer's other tokens reaches it.
         const plex = yield* FakePlex.FakePlex
@@ -985,6 +1173,75 @@ describe("Home over loopback", () => {
           (yield* plex.requests).filter((r) => r.route === "switchHomeUser").length,
           2,
           "the switch to the admin and the per-call build's"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a layer switched to the admin never revokes a token the admin's own credentials gave a switch, changed since",
+    () =>
+      Effect.gen(function* () {
+        // Credentials of the caller's own making, without `current`: their `token` reads a variable the app updates
+        // (the admin signed in again elsewhere). The switch to the admin's own profile hands back the token it was
+        // sent with (the fake answers so once); the token changes; a switch again (sent with the new one) gives a
+        // token of its own.
+        const plex = yield* FakePlex.FakePlex
+        const count = Effect.map(plex.requests, (all) => all.filter((r) => r.route === "signOut").length)
+        const alice = yield* plex.account("alice")
+        const admin = yield* Ref.make(alice.token)
+        const owner = { token: Ref.get(admin) }
+        yield* plex.fault(
+          "switchHomeUser",
+          Fault.respond(() =>
+            Effect.succeed(
+              Response.json(
+                {
+                  id: 1,
+                  uuid: "alice-uuid",
+                  title: "alice",
+                  username: "alice",
+                  authToken: Redacted.value(alice.token)
+                },
+                { status: 201 }
+              )
+            )
+          ),
+          { times: 1 }
+        )
+        const switched = yield* Home.switchUser("alice").pipe(
+          Effect.provideService(Credentials.Credentials, owner)
+        )
+        assert.strictEqual(Redacted.value(switched.token), Redacted.value(alice.token))
+        // `older` holds it; the admin's credentials change; plex.tv refuses it once (a blip): a per-call build
+        // switches again, with the new token, and gets a token of its own.
+        const older = yield* Layer.build(switched.layer)
+        yield* Ref.set(admin, yield* plex.mintToken("alice"))
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        yield* PlexAuth.getTokenDetails().pipe(Effect.provide(switched.layer))
+        const newer = yield* Layer.build(switched.layer)
+        const token = yield* Effect.flatMap(Credentials.Credentials, (c) => c.token).pipe(
+          Effect.provide(newer)
+        )
+        assert.notStrictEqual(Redacted.value(token), Redacted.value(alice.token))
+        const exit = yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(newer)))
+        assert.strictEqual(exit._tag, "Success", String(exit))
+        assert.isFalse(yield* plex.isTokenValid(token), "the layer's token, signed out")
+        // Before the fix the admin's first token, held by `older`, was revoked: only the token the admin's
+        // credentials gave at the sign-out was spared, not the one the switch was made with.
+        assert.isTrue(yield* plex.isTokenValid(alice.token), "the token the first switch was made with")
+        assert.isTrue(yield* plex.isTokenValid(yield* Ref.get(admin)), "the admin's token now")
+        assert.strictEqual(yield* count, 1)
+        // `older` still holds the first token, left to its owner, valid.
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(older))))._tag,
+          "Success"
         )
       }).pipe(
         Effect.provide(
