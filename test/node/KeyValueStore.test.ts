@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer"
 import { execFile, execFileSync } from "node:child_process"
 import * as fs from "node:fs/promises"
 import fsPromises from "node:fs/promises"
@@ -18,6 +19,9 @@ import * as Store from "../../src/core/node/store.js"
 import { withCapturedLogs } from "../support/observe.js"
 
 const posix = process.platform !== "win32"
+
+/** The longest string V8 makes, in UTF-16 code units. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH
 
 /**
  * Compares two Options by what they hold: chai's `assert.deepStrictEqual`
@@ -819,6 +823,49 @@ describe("KeyValueStore.layerFile", () => {
         )
         assert.strictEqual(yield* readFile(file), "not json")
       })
+    )
+
+    it.scoped("bytes that are not UTF-8: building fails with InvalidData, and the file is left alone", () =>
+      // Read leniently, each bad byte became U+FFFD: a client identifier that is not the one Plex knows (a new
+      // device, silently), a token that is not the saved one, and the next change wrote them so, the bytes lost.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const content = Buffer.concat([
+          Buffer.from('{"effect-plex-auth/clientIdentifier": "id-'),
+          Buffer.from([0xff, 0xc3]),
+          Buffer.from('", "x": "tok-SeCrEt-Zz9"}')
+        ])
+        yield* Effect.promise(() => fs.writeFile(file, content, { mode: 0o600 }))
+        const error = yield* Effect.flip(storeIn(directory))
+        assert.isTrue(error._tag === "SystemError" && error.reason === "InvalidData")
+        assert.include(error.message, "not UTF-8")
+        assert.include(error.message, file)
+        assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
+        assert.isTrue((yield* Effect.promise(() => fs.readFile(file))).equals(content))
+      })
+    )
+
+    it.scoped.skipIf(!posix)(
+      "a file longer than any text Node can hold fails with InvalidData at once, unread, and is left alone",
+      () =>
+        // A sparse file (no disk, no time to make): read whole, it cost seconds and its size in memory, then failed
+        // with reason Unknown ("Invalid string length").
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const size = MAX_STRING_LENGTH + 1
+          yield* Effect.promise(async () => {
+            const handle = await fs.open(file, "wx", 0o600)
+            await handle.truncate(size)
+            await handle.close()
+          })
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.isTrue(error._tag === "SystemError" && error.reason === "InvalidData")
+          assert.include(error.message, `${size} bytes`)
+          assert.include(error.message, "web sign-in sessions")
+          assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).size, size)
+        })
     )
 
     it.scoped("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>

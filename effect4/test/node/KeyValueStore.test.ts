@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer"
 import { execFile, execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
@@ -25,6 +26,9 @@ import { FakePlex } from "effect4-plex-auth/testing"
 import { KeyValueStore } from "../../src/node/index.js"
 
 const posix = process.platform !== "win32"
+
+/** The longest string V8 makes, in UTF-16 code units. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH
 
 /** A fresh directory, removed with everything in it when the scope closes. */
 const tempDirectory = Effect.acquireRelease(
@@ -557,6 +561,49 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
         }
         assert.strictEqual(yield* readFile(file), "not json")
       })
+    )
+
+    it.effect("bytes that are not UTF-8: building fails with InvalidData, and the file is left alone", () =>
+      // Read leniently, each bad byte became U+FFFD: a client identifier that is not the one Plex knows (a new
+      // device, silently), a token that is not the saved one, and the next change wrote them so, the bytes lost.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const content = Buffer.concat([
+          Buffer.from('{"effect-plex-auth/clientIdentifier": "id-'),
+          Buffer.from([0xff, 0xc3]),
+          Buffer.from('", "x": "tok-SeCrEt-Zz9"}')
+        ])
+        yield* Effect.promise(() => fs.writeFile(file, content, { mode: 0o600 }))
+        const error = yield* Effect.flip(storeIn(directory))
+        assert.strictEqual(reasonOf(error), "InvalidData")
+        assert.include(error.message, "not UTF-8")
+        assert.include(error.message, file)
+        assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
+        assert.isTrue((yield* Effect.promise(() => fs.readFile(file))).equals(content))
+      })
+    )
+
+    it.effect.skipIf(!posix)(
+      "a file longer than any text Node can hold fails with InvalidData at once, unread, and is left alone",
+      () =>
+        // A sparse file (no disk, no time to make): read whole, it cost seconds and its size in memory, then failed
+        // with reason Unknown ("Invalid string length").
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const size = MAX_STRING_LENGTH + 1
+          yield* Effect.promise(async () => {
+            const handle = await fs.open(file, "wx", 0o600)
+            await handle.truncate(size)
+            await handle.close()
+          })
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.strictEqual(reasonOf(error), "InvalidData")
+          assert.include(error.message, `${size} bytes`)
+          assert.include(error.message, "web sign-in sessions")
+          assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).size, size)
+        })
     )
 
     it.effect("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>

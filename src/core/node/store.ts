@@ -32,6 +32,7 @@
  *
  * @internal
  */
+import { constants as bufferConstants } from "node:buffer"
 import { createHash, randomBytes } from "node:crypto"
 import { constants as fsConstants } from "node:fs"
 import * as fs from "node:fs/promises"
@@ -253,12 +254,14 @@ const isBase64 = (text: string): boolean =>
   text.length % 4 === 0 &&
   Buffer.from(text, "base64").toString("base64") === text
 
-/** Parses the file's text. Only shapes are described in errors, never contents: the file holds tokens. */
+/**
+ * Parses the file's text ({@link decodeText}'s: a leading byte order mark, an editor saving UTF-8 "with BOM",
+ * already dropped). Only shapes are described in errors, never contents: the file holds tokens.
+ */
 const parse = (method: string, file: string, text: string): Entries => {
   let json: unknown
   try {
-    // A leading byte order mark (an editor saving UTF-8 "with BOM") is no part of the JSON.
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+    json = JSON.parse(text)
   } catch {
     throw invalidData(method, file, `not a key-value store: not valid JSON (${text.length} characters)`)
   }
@@ -332,17 +335,46 @@ const fileProblem = (
 }
 
 /**
- * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
- * checking the opened file itself: a problem comes back as a string. Opened
- * without waiting (`O_NONBLOCK`, no effect on a regular file): a named pipe
- * in its place is refused as not a regular file, where a plain open would
- * wait for a writer forever.
+ * The longest store file read: V8's longest string (`buffer.constants.MAX_STRING_LENGTH`, about 512 MiB on 64-bit),
+ * in bytes. A longer file is no store this library wrote, and could not be read as text anyway: it is refused
+ * before it is read (whole, into memory, at every operation), not failed on after.
  */
-const readTrusted = async (file: string): Promise<{ readonly text: string } | string> => {
+const maxFileBytes = bufferConstants.MAX_STRING_LENGTH
+
+/**
+ * The file's bytes as text, or why they are no store's: UTF-8 (JSON's encoding), each bad byte refused, not made
+ * U+FFFD (a client identifier Plex does not know, a token that is not the saved one, and the next change would
+ * write them so, the bytes lost). A leading byte order mark (an editor saving UTF-8 "with BOM") is no part of the
+ * JSON: the decoder drops it (`ignoreBOM` false).
+ */
+const decodeText = (bytes: Uint8Array): { readonly text: string } | { readonly invalid: string } => {
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) }
+  } catch {
+    return { invalid: `not a key-value store: not UTF-8 text (${bytes.length} bytes)` }
+  }
+}
+
+const tooLarge = (size: number) => ({
+  invalid: `not a key-value store: ${size} bytes, more than a store can hold (${maxFileBytes})`
+})
+
+/**
+ * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
+ * checking the opened file itself: a problem of trust comes back as a string,
+ * a file that is no store's as `{ invalid }`. Opened without waiting
+ * (`O_NONBLOCK`, no effect on a regular file): a named pipe in its place is
+ * refused as not a regular file, where a plain open would wait for a writer
+ * forever.
+ */
+const readTrusted = async (
+  file: string
+): Promise<{ readonly text: string } | { readonly invalid: string } | string> => {
   if (!posixPlatform) {
     const stat = await fs.lstat(file)
     const problem = fileProblem(stat, undefined)
-    return problem ?? { text: await fs.readFile(file, "utf8") }
+    if (problem !== undefined) return problem
+    return stat.size > maxFileBytes ? tooLarge(stat.size) : decodeText(await fs.readFile(file))
   }
   let handle: fs.FileHandle
   try {
@@ -355,11 +387,12 @@ const readTrusted = async (file: string): Promise<{ readonly text: string } | st
     const stat = await handle.stat()
     const problem = fileProblem(stat, currentUid())
     if (problem !== undefined) return problem
+    if (stat.size > maxFileBytes) return tooLarge(stat.size)
     // Readable by group or others (copied or restored without its mode, made by hand): the token in it is
     // made the owner's alone on the first read, not left so until a change rewrites the file. A file that
     // cannot be changed (a read-only mount) is still read.
     if ((stat.mode & 0o077) !== 0) await handle.chmod(stat.mode & 0o7700).catch(() => undefined)
-    return { text: await handle.readFile("utf8") }
+    return decodeText(await handle.readFile())
   } finally {
     await handle.close().catch(() => undefined)
   }
@@ -731,7 +764,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
   const isDefault = options.isDefault ?? false
 
   const read = async (method: string): Promise<Entries> => {
-    let result: { readonly text: string } | string
+    let result: { readonly text: string } | { readonly invalid: string } | string
     try {
       result = await call(method, "open", file, () => readTrusted(file))
     } catch (error) {
@@ -739,6 +772,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       throw error
     }
     if (typeof result === "string") throw untrusted(method, file, result)
+    if ("invalid" in result) throw invalidData(method, file, result.invalid)
     return parse(method, file, result.text)
   }
 
