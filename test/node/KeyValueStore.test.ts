@@ -118,6 +118,60 @@ const refusingRename = (file: string, refusals: { left: number; code: string }) 
       })
   )
 
+/**
+ * `fs.link` onto `lockFile` refused with `code`, as a file system without hard links refuses it (Windows answers
+ * `EISDIR` on exFAT and FAT32: nodejs/node#65817); every other link as it is. Every module's import synced to it
+ * (syncBuiltinESMExports, as {@link refusingRename}), put back after.
+ */
+const refusingLink = (lockFile: string, code: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const original = fsPromises.link
+      fsPromises.link = (from, to) =>
+        String(to) !== lockFile
+          ? original(from, to)
+          : Promise.reject(Object.assign(new Error(`${code}: link refused`), { code, syscall: "link" }))
+      syncBuiltinESMExports()
+      return original
+    }),
+    (original) =>
+      Effect.sync(() => {
+        fsPromises.link = original
+        syncBuiltinESMExports()
+      })
+  )
+
+describe("core/node/store: where hard links are not supported, the lock file is created exclusively", () => {
+  // EISDIR: Windows on exFAT and FAT32 (a USB drive, an SD card as --config-dir), where every change failed with
+  // BadResource ("EISDIR: illegal operation on a directory, link"). EPERM, ENOTSUP: the codes known before.
+  for (const code of ["EISDIR", "EPERM", "ENOTSUP"]) {
+    it.scoped(`link refused with ${code}: a change is made, waits for a lock held, and leaves nothing`, () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* refusingLink(lockFile, code)
+        yield* Effect.promise(() => store.set("token", "t1"))
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        // The exclusive creation still excludes: a lock held is waited for (released here at the first pause).
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: "another-host", nonce: "held" }))
+        )
+        const pauses: Array<number> = []
+        const sleep = async (millis: number) => {
+          pauses.push(millis)
+          await fs.rm(lockFile)
+        }
+        yield* Effect.promise(() => store.set("token", "t2", { sleep }))
+        assert.deepStrictEqual(pauses, [1])
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+    )
+  }
+})
+
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
   it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
     for (const platform of ["win32", "linux", "darwin"] as const) {

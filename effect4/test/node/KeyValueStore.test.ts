@@ -2,6 +2,8 @@ import { constants as bufferConstants } from "node:buffer"
 import { execFile, execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
+import fsPromises from "node:fs/promises"
+import { syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -505,6 +507,41 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
       )
       assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
     })
+  )
+
+  it.effect(
+    "where hard links are not supported (Windows on exFAT or FAT32 refuses them with EISDIR), a change creates the lock file exclusively",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        // fs.link onto the lock refused as Windows refuses it on exFAT (nodejs/node#65817), every module's import
+        // synced to it, put back after (test/node/KeyValueStore.test.ts refusingLink, for the core store).
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.link
+            fsPromises.link = (from, to) =>
+              String(to) !== lockFile
+                ? original(from, to)
+                : Promise.reject(
+                    Object.assign(new Error("EISDIR: link refused"), { code: "EISDIR", syscall: "link" })
+                  )
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.link = original
+              syncBuiltinESMExports()
+            })
+        )
+        const store = yield* storeIn(directory)
+        yield* store.set("token", "t1")
+        yield* store.set("id", "i1")
+        assert.strictEqual(yield* store.get("token"), "t1")
+        assert.strictEqual(yield* store.get("id"), "i1")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
   )
 
   describe("a file that is not a store", () => {

@@ -576,7 +576,16 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
     return { _tag: "Taken", nonce }
   } catch (error) {
     const code = codeOf(error)
-    if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV") {
+    // No hard links here: EPERM, ENOTSUP, ENOSYS, EXDEV, and EISDIR, Windows' answer on exFAT and FAT32 (a USB drive,
+    // an SD card: libuv maps its ERROR_INVALID_FUNCTION so, nodejs/node#65817). No link(2) answers EISDIR otherwise
+    // (a directory in the lock's place is EEXIST), and the exclusive creation below refuses what is there anyway.
+    if (
+      code === "EPERM" ||
+      code === "ENOTSUP" ||
+      code === "ENOSYS" ||
+      code === "EXDEV" ||
+      code === "EISDIR"
+    ) {
       try {
         await fs.writeFile(lockFile, record, { flag: "wx", mode: 0o600 })
         return { _tag: "Taken", nonce }
