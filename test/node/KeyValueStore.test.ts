@@ -170,6 +170,56 @@ describe("core/node/store: where hard links are not supported, the lock file is 
       })
     )
   }
+
+  it.scoped(
+    "a live lock moved aside by a takeover it raced is put back, created exclusively: the change waits for it",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* refusingLink(lockFile, "EISDIR")
+        // A dead writer's lock (this host; a pid above Linux's largest, so no process has it).
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: 4_194_305, host: Store.hostTag(), nonce: "dead" }))
+        )
+        // Between the store's reading of that lock and its moving it aside, another process takes it over: the
+        // lock moved aside is that live one (fs.rename of the lock, patched for once and synced as above).
+        const live = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "live" })
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            let raced = false
+            fsPromises.rename = async (from, to) => {
+              if (String(from) === lockFile && !raced) {
+                raced = true
+                await original(lockFile, `${lockFile}.dead`)
+                await fs.writeFile(lockFile, live)
+              }
+              return original(from, to)
+            }
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+            })
+        )
+        // At its first pause the change finds the live lock back in place; its holder then releases it.
+        const found: Array<string | undefined> = []
+        const sleep = async () => {
+          found.push(await fs.readFile(lockFile, "utf8").catch(() => undefined))
+          await fs.rm(lockFile)
+        }
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        assert.deepStrictEqual(found, [live])
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+        yield* Effect.promise(() => fs.rm(`${lockFile}.dead`))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
 })
 
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {

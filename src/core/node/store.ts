@@ -558,6 +558,15 @@ const readLock = async (lockFile: string): Promise<string | undefined | { readon
 }
 
 /**
+ * Whether a hard link failed with `code` because the file system has none, where the lock file is created
+ * exclusively instead: EPERM, ENOTSUP, ENOSYS, EXDEV, and EISDIR, Windows' answer on exFAT and FAT32 (a USB drive, an
+ * SD card: libuv maps its ERROR_INVALID_FUNCTION so, nodejs/node#65817). No link(2) answers EISDIR otherwise (a
+ * directory in the lock's place is EEXIST), and the exclusive creation refuses what is there anyway.
+ */
+const linkUnsupported = (code: unknown): boolean =>
+  code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV" || code === "EISDIR"
+
+/**
  * One try at the lock: the holder's record is written to a temporary file,
  * then hard-linked as the lock file, so the lock never exists half written
  * (where hard links are not supported, it is created exclusively instead).
@@ -576,16 +585,7 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
     return { _tag: "Taken", nonce }
   } catch (error) {
     const code = codeOf(error)
-    // No hard links here: EPERM, ENOTSUP, ENOSYS, EXDEV, and EISDIR, Windows' answer on exFAT and FAT32 (a USB drive,
-    // an SD card: libuv maps its ERROR_INVALID_FUNCTION so, nodejs/node#65817). No link(2) answers EISDIR otherwise
-    // (a directory in the lock's place is EEXIST), and the exclusive creation below refuses what is there anyway.
-    if (
-      code === "EPERM" ||
-      code === "ENOTSUP" ||
-      code === "ENOSYS" ||
-      code === "EXDEV" ||
-      code === "EISDIR"
-    ) {
+    if (linkUnsupported(code)) {
       try {
         await fs.writeFile(lockFile, record, { flag: "wx", mode: 0o600 })
         return { _tag: "Taken", nonce }
@@ -618,10 +618,18 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
     throw error
   }
   try {
-    const movedHolder = parseHolder(await fs.readFile(moved, "utf8"))
-    if (movedHolder?.nonce !== holder.nonce) {
-      // Another process took over the dead lock in between: that lock is live, put it back.
-      await fs.link(moved, lockFile).catch(() => undefined)
+    const movedText = await fs.readFile(moved, "utf8")
+    if (parseHolder(movedText)?.nonce !== holder.nonce) {
+      // Another process took over the dead lock in between: that lock is live, put it back (created exclusively
+      // with its record where there are no hard links, as it was taken).
+      await fs
+        .link(moved, lockFile)
+        .catch((error: unknown) =>
+          linkUnsupported(codeOf(error))
+            ? fs.writeFile(lockFile, movedText, { flag: "wx", mode: 0o600 })
+            : undefined
+        )
+        .catch(() => undefined)
     }
   } finally {
     await fs.rm(moved, { force: true }).catch(() => undefined)
