@@ -254,14 +254,12 @@ const isBase64 = (text: string): boolean =>
   text.length % 4 === 0 &&
   Buffer.from(text, "base64").toString("base64") === text
 
-/**
- * Parses the file's text ({@link decodeText}'s: a leading byte order mark, an editor saving UTF-8 "with BOM",
- * already dropped). Only shapes are described in errors, never contents: the file holds tokens.
- */
+/** Parses the file's text. Only shapes are described in errors, never contents: the file holds tokens. */
 const parse = (method: string, file: string, text: string): Entries => {
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A leading byte order mark (an editor saving UTF-8 "with BOM") is no part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch {
     throw invalidData(method, file, `not a key-value store: not valid JSON (${text.length} characters)`)
   }
@@ -344,15 +342,14 @@ const maxFileBytes = bufferConstants.MAX_STRING_LENGTH
 /**
  * The file's bytes as text, or why they are no store's: UTF-8 (JSON's encoding), each bad byte refused, not made
  * U+FFFD (a client identifier Plex does not know, a token that is not the saved one, and the next change would
- * write them so, the bytes lost). A leading byte order mark (an editor saving UTF-8 "with BOM") is no part of the
- * JSON: the decoder drops it (`ignoreBOM` false).
+ * write them so, the bytes lost). Told by the text encoding back to the same bytes (a bad byte decodes to U+FFFD,
+ * which encodes to three others), not by a fatal `TextDecoder`: Node built without ICU refuses that option.
  */
-const decodeText = (bytes: Uint8Array): { readonly text: string } | { readonly invalid: string } => {
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) }
-  } catch {
-    return { invalid: `not a key-value store: not UTF-8 text (${bytes.length} bytes)` }
-  }
+const decodeText = (bytes: Buffer): { readonly text: string } | { readonly invalid: string } => {
+  const text = bytes.toString("utf8")
+  return Buffer.from(text, "utf8").equals(bytes)
+    ? { text }
+    : { invalid: `not a key-value store: not UTF-8 text (${bytes.length} bytes)` }
 }
 
 const tooLarge = (size: number) => ({
