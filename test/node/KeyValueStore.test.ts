@@ -222,6 +222,47 @@ describe("core/node/store: where hard links are not supported, the lock file is 
   )
 })
 
+describe("core/node/store: a lock naming this very process", () => {
+  it.scoped(
+    "not released in time, the change fails with Busy saying the lock names this process, not 'another program'",
+    () =>
+      // A process before it with the same id left it: killed while it changed the store, then a restarted
+      // container's process 1 (the same host name, the same id), or an id used again after a reboot. The message
+      // said "another program (process <this one>) ... if none is running", sending the user after this process.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: Store.hostTag(), nonce: "left" }))
+        )
+        // The pauses taken at once: the wait is counted, not slept.
+        const waits: Array<string> = []
+        const failed = yield* Effect.promise(() =>
+          store
+            .set("token", "t1", {
+              sleep: () => Promise.resolve(),
+              onWait: (_method, holder) => waits.push(holder)
+            })
+            .then(
+              () => undefined,
+              (error: unknown) => error
+            )
+        )
+        assert.instanceOf(failed, Store.StoreError)
+        const error = failed as Store.StoreError
+        assert.strictEqual(error.reason, "Busy")
+        assert.deepStrictEqual(waits, [`process ${process.pid}`])
+        assert.include(error.message, `the store's lock names this process (id ${process.pid})`)
+        assert.include(error.message, "a process with the same id before it")
+        assert.include(error.message, `delete ${lockFile}`)
+        assert.notInclude(error.message, "another program")
+        // Left alone, the store unchanged.
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json.lock"])
+      })
+  )
+})
+
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
   it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
     for (const platform of ["win32", "linux", "darwin"] as const) {

@@ -516,7 +516,8 @@ type LockAttempt =
   | { readonly _tag: "Free" }
   /** A dead writer's lock was removed: try again at once. */
   | { readonly _tag: "Broken" }
-  | { readonly _tag: "Held"; readonly holder: string }
+  /** `own`: the lock names this very process (its id, this host), yet this attempt was not its taker. */
+  | { readonly _tag: "Held"; readonly holder: string; readonly own?: boolean }
   /** The lock file is not a regular file: refused, never waited on. */
   | { readonly _tag: "Untrusted"; readonly problem: string }
 
@@ -601,10 +602,11 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   const holder = parseHolder(text)
   if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
   if (holder.host !== hostTag() || isAlive(holder.pid)) {
-    return {
-      _tag: "Held",
-      holder: holder.host === hostTag() ? `process ${holder.pid}` : `process ${holder.pid} of another host`
-    }
+    return holder.host !== hostTag()
+      ? { _tag: "Held", holder: `process ${holder.pid} of another host` }
+      : holder.pid === process.pid
+        ? { _tag: "Held", holder: `process ${holder.pid}`, own: true }
+        : { _tag: "Held", holder: `process ${holder.pid}` }
   }
   // A dead writer's lock: move it aside (one atomic step), then check what was moved.
   const moved = nodePath.join(directory, tempName())
@@ -842,7 +844,13 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
           reason: "Busy",
           method,
           path: lockFile,
-          description: `another program (${attempt.holder}) has held the store's lock for ${lockWaitLimitMillis / 1000}s; if none is running, delete ${lockFile}`
+          description: attempt.own
+            ? // Its id is this process's: a process before it with the same id left it (one killed while it changed
+              // the store, then a restarted container's process 1, or an id used again after a reboot), or a change
+              // of this process is stuck. "Another program ... if none is running" would send the user after a
+              // process that is this one.
+              `the store's lock names this process (id ${process.pid}) and was not released for ${lockWaitLimitMillis / 1000}s: a process with the same id before it (killed while it changed the store) left it; unless a change of this process is stuck, delete ${lockFile}`
+            : `another program (${attempt.holder}) has held the store's lock for ${lockWaitLimitMillis / 1000}s; if none is running, delete ${lockFile}`
         })
       }
       if (waited === 0) waiting.onWait?.(method, attempt.holder)
