@@ -228,7 +228,10 @@ const firstRuns = /*#__PURE__*/ Semaphore.makeUnsafe(1)
  * An identity whose client identifier is generated on first use and kept in
  * a `KeyValueStore` (a file on Node, `localStorage` in a browser, memory in
  * tests), so every run of the app is the same device to Plex. If the
- * identifier cannot be stored, this fails rather than use a throwaway one.
+ * identifier cannot be stored, this fails rather than use a throwaway one;
+ * one stored that cannot be sent (a control character in it, more than 1024
+ * characters: written by hand or by another program) fails with
+ * `InvalidInput` naming the store's key, and is left as it is.
  * First runs at once in one process agree (one reads what the other
  * stored); in two processes a run writes its own, then uses what the store
  * keeps (read back), which agrees unless one read back before the other
@@ -273,6 +276,12 @@ export const makePersisted = (
                 )
           )
         )
+    // The identifier is the store's, not the caller's: its error says so (the input's fields keep make's).
+    yield* V.check(
+      "ClientIdentity.makePersisted",
+      "clientIdentifier",
+      Configured.storedIdentifierProblem(clientIdentifier, key)
+    )
     return yield* make({ ...input, clientIdentifier })
   })
 

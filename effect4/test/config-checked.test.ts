@@ -2,7 +2,7 @@
 // value fails the `Config` with a `ConfigError` at its variable, whose message is the layer's `InvalidInput` reason,
 // never the value (a URL may carry credentials or a token in its query), as `Jwt.hostConfig` does
 // (test/Jwt/host.test.ts). And `ClientIdentity.makePersisted` refuses an empty or blank store key, as the credential
-// stores do. test/config-checked.test.ts asserts the same in the Effect 3 edition.
+// stores do, and names the store's key when the identifier stored there cannot be sent. test/config-checked.test.ts asserts the same in the Effect 3 edition.
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -139,4 +139,46 @@ describe("ClientIdentity.makePersisted refuses an empty or blank key", () => {
       }).pipe(Effect.provide(KeyValueStore.layerMemory))
     )
   }
+})
+
+describe("ClientIdentity.makePersisted given a stored identifier it cannot send", () => {
+  // Made by hand or by another program: the store's identifier is the one Plex knows the app by, so it is not replaced
+  // (a new device, silently); the error says where it came from, as the caller gave none.
+  for (const [stored, reason] of [
+    ["id-\u0007-bell", "must not contain control characters"],
+    ["x".repeat(1025), "must be at most 1024 characters long"]
+  ] as const) {
+    it.effect(`${reason}: InvalidInput of makePersisted naming the key, and the store left as it is`, () =>
+      Effect.gen(function* () {
+        const store = yield* KeyValueStore.KeyValueStore
+        yield* store.set(ClientIdentity.defaultStoreKey, stored)
+        const error = yield* Effect.flip(ClientIdentity.makePersisted({ product: "p" }))
+        assert.deepStrictEqual(
+          error,
+          new PlexError.InvalidInput({
+            operation: "ClientIdentity.makePersisted",
+            field: "clientIdentifier",
+            reason: `${reason} (the one kept under the store's key "${ClientIdentity.defaultStoreKey}": correct it there, or remove it to have a new one made, which Plex takes for a new device)`
+          })
+        )
+        assert.notInclude(error.message, stored)
+        assert.strictEqual(yield* store.get(ClientIdentity.defaultStoreKey), stored)
+        assert.strictEqual(yield* store.size, 1)
+      }).pipe(Effect.provide(KeyValueStore.layerMemory))
+    )
+  }
+
+  it.effect("an identity field of the caller's keeps the error of ClientIdentity.make", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(ClientIdentity.makePersisted({ product: "p\u0007" }))
+      assert.deepStrictEqual(
+        error,
+        new PlexError.InvalidInput({
+          operation: "ClientIdentity",
+          field: "product",
+          reason: "must not contain control characters"
+        })
+      )
+    }).pipe(Effect.provide(KeyValueStore.layerMemory))
+  )
 })

@@ -7,7 +7,7 @@
 import { type ClientIdentityInput, type HeaderField, buildIdentity, variables } from "./identity.js"
 import { hostUrl, plexTvVariable } from "./jwt.js"
 import { withoutApiV2 } from "./urls.js"
-import { httpUrl } from "./validate.js"
+import { headerProblem, httpUrl } from "./validate.js"
 
 /** A setting as its layer uses it, or the variable at fault and why. */
 export type Checked<A> = { readonly value: A } | { readonly field: string; readonly problem: string }
@@ -49,4 +49,17 @@ export const jwtHost = (host: {
   return "url" in checked
     ? { value: hostUrl(checked.url) }
     : { field: host.variable ?? "host", problem: checked.problem }
+}
+
+/**
+ * Why `ClientIdentity.makePersisted` cannot send the client identifier kept under `key` (made by hand or by another
+ * program: what `ClientIdentity.make` would refuse in it, `validate.ts` `headerProblem`), or undefined. The caller
+ * gave none, so the reason says where it came from and what to do, never the value. It is not replaced behind the
+ * caller's back: Plex knows the app by it.
+ */
+export const storedIdentifierProblem = (identifier: string, key: string): string | undefined => {
+  const problem = headerProblem(identifier)
+  return problem === undefined
+    ? undefined
+    : `${problem} (the one kept under the store's key ${JSON.stringify(key)}: correct it there, or remove it to have a new one made, which Plex takes for a new device)`
 }

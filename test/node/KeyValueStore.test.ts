@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer"
 import { execFile, execFileSync } from "node:child_process"
 import * as fs from "node:fs/promises"
 import fsPromises from "node:fs/promises"
@@ -18,6 +19,9 @@ import * as Store from "../../src/core/node/store.js"
 import { withCapturedLogs } from "../support/observe.js"
 
 const posix = process.platform !== "win32"
+
+/** The longest string V8 makes, in UTF-16 code units. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH
 
 /**
  * Compares two Options by what they hold: chai's `assert.deepStrictEqual`
@@ -113,6 +117,151 @@ const refusingRename = (file: string, refusals: { left: number; code: string }) 
         syncBuiltinESMExports()
       })
   )
+
+/**
+ * `fs.link` onto `lockFile` refused with `code`, as a file system without hard links refuses it (Windows answers
+ * `EISDIR` on exFAT and FAT32: nodejs/node#65817); every other link as it is. Every module's import synced to it
+ * (syncBuiltinESMExports, as {@link refusingRename}), put back after.
+ */
+const refusingLink = (lockFile: string, code: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const original = fsPromises.link
+      fsPromises.link = (from, to) =>
+        String(to) !== lockFile
+          ? original(from, to)
+          : Promise.reject(Object.assign(new Error(`${code}: link refused`), { code, syscall: "link" }))
+      syncBuiltinESMExports()
+      return original
+    }),
+    (original) =>
+      Effect.sync(() => {
+        fsPromises.link = original
+        syncBuiltinESMExports()
+      })
+  )
+
+describe("core/node/store: where hard links are not supported, the lock file is created exclusively", () => {
+  // EISDIR: Windows on exFAT and FAT32 (a USB drive, an SD card as --config-dir), where every change failed with
+  // BadResource ("EISDIR: illegal operation on a directory, link"). EPERM, ENOTSUP: the codes known before.
+  for (const code of ["EISDIR", "EPERM", "ENOTSUP"]) {
+    it.scoped(`link refused with ${code}: a change is made, waits for a lock held, and leaves nothing`, () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* refusingLink(lockFile, code)
+        yield* Effect.promise(() => store.set("token", "t1"))
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        // The exclusive creation still excludes: a lock held is waited for (released here at the first pause).
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: "another-host", nonce: "held" }))
+        )
+        const pauses: Array<number> = []
+        const sleep = async (millis: number) => {
+          pauses.push(millis)
+          await fs.rm(lockFile)
+        }
+        yield* Effect.promise(() => store.set("token", "t2", { sleep }))
+        assert.deepStrictEqual(pauses, [1])
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+    )
+  }
+
+  it.scoped(
+    "a live lock moved aside by a takeover it raced is put back, created exclusively: the change waits for it",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* refusingLink(lockFile, "EISDIR")
+        // A dead writer's lock (this host; a pid above Linux's largest, so no process has it).
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: 4_194_305, host: Store.hostTag(), nonce: "dead" }))
+        )
+        // Between the store's reading of that lock and its moving it aside, another process takes it over: the
+        // lock moved aside is that live one (fs.rename of the lock, patched for once and synced as above).
+        const live = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "live" })
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            let raced = false
+            fsPromises.rename = async (from, to) => {
+              if (String(from) === lockFile && !raced) {
+                raced = true
+                await original(lockFile, `${lockFile}.dead`)
+                await fs.writeFile(lockFile, live)
+              }
+              return original(from, to)
+            }
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+            })
+        )
+        // At its first pause the change finds the live lock back in place; its holder then releases it.
+        const found: Array<string | undefined> = []
+        const sleep = async () => {
+          found.push(await fs.readFile(lockFile, "utf8").catch(() => undefined))
+          await fs.rm(lockFile)
+        }
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        assert.deepStrictEqual(found, [live])
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+        yield* Effect.promise(() => fs.rm(`${lockFile}.dead`))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
+})
+
+describe("core/node/store: a lock naming this very process", () => {
+  it.scoped(
+    "not released in time, the change fails with Busy saying the lock names this process, not 'another program'",
+    () =>
+      // A process before it with the same id left it: killed while it changed the store, then a restarted
+      // container's process 1 (the same host name, the same id), or an id used again after a reboot. The message
+      // said "another program (process <this one>) ... if none is running", sending the user after this process.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: Store.hostTag(), nonce: "left" }))
+        )
+        // The pauses taken at once: the wait is counted, not slept.
+        const waits: Array<string> = []
+        const failed = yield* Effect.promise(() =>
+          store
+            .set("token", "t1", {
+              sleep: () => Promise.resolve(),
+              onWait: (_method, holder) => waits.push(holder)
+            })
+            .then(
+              () => undefined,
+              (error: unknown) => error
+            )
+        )
+        assert.instanceOf(failed, Store.StoreError)
+        const error = failed as Store.StoreError
+        assert.strictEqual(error.reason, "Busy")
+        assert.deepStrictEqual(waits, [`process ${process.pid}`])
+        assert.include(error.message, `the store's lock names this process (id ${process.pid})`)
+        assert.include(error.message, "a process with the same id before it")
+        assert.include(error.message, `delete ${lockFile}`)
+        assert.notInclude(error.message, "another program")
+        // Left alone, the store unchanged.
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json.lock"])
+      })
+  )
+})
 
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
   it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
@@ -819,6 +968,49 @@ describe("KeyValueStore.layerFile", () => {
         )
         assert.strictEqual(yield* readFile(file), "not json")
       })
+    )
+
+    it.scoped("bytes that are not UTF-8: building fails with InvalidData, and the file is left alone", () =>
+      // Read leniently, each bad byte became U+FFFD: a client identifier that is not the one Plex knows (a new
+      // device, silently), a token that is not the saved one, and the next change wrote them so, the bytes lost.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const content = Buffer.concat([
+          Buffer.from('{"effect-plex-auth/clientIdentifier": "id-'),
+          Buffer.from([0xff, 0xc3]),
+          Buffer.from('", "x": "tok-SeCrEt-Zz9"}')
+        ])
+        yield* Effect.promise(() => fs.writeFile(file, content, { mode: 0o600 }))
+        const error = yield* Effect.flip(storeIn(directory))
+        assert.isTrue(error._tag === "SystemError" && error.reason === "InvalidData")
+        assert.include(error.message, "not UTF-8")
+        assert.include(error.message, file)
+        assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
+        assert.isTrue((yield* Effect.promise(() => fs.readFile(file))).equals(content))
+      })
+    )
+
+    it.scoped.skipIf(!posix)(
+      "a file longer than any text Node can hold fails with InvalidData at once, unread, and is left alone",
+      () =>
+        // A sparse file (no disk, no time to make): read whole, it cost seconds and its size in memory, then failed
+        // with reason Unknown ("Invalid string length").
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const size = MAX_STRING_LENGTH + 1
+          yield* Effect.promise(async () => {
+            const handle = await fs.open(file, "wx", 0o600)
+            await handle.truncate(size)
+            await handle.close()
+          })
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.isTrue(error._tag === "SystemError" && error.reason === "InvalidData")
+          assert.include(error.message, `${size} bytes`)
+          assert.include(error.message, "web sign-in sessions")
+          assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).size, size)
+        })
     )
 
     it.scoped("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>

@@ -1,6 +1,9 @@
+import { constants as bufferConstants } from "node:buffer"
 import { execFile, execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
+import fsPromises from "node:fs/promises"
+import { syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -25,6 +28,9 @@ import { FakePlex } from "effect4-plex-auth/testing"
 import { KeyValueStore } from "../../src/node/index.js"
 
 const posix = process.platform !== "win32"
+
+/** The longest string V8 makes, in UTF-16 code units. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH
 
 /** A fresh directory, removed with everything in it when the scope closes. */
 const tempDirectory = Effect.acquireRelease(
@@ -503,6 +509,41 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     })
   )
 
+  it.effect(
+    "where hard links are not supported (Windows on exFAT or FAT32 refuses them with EISDIR), a change creates the lock file exclusively",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        // fs.link onto the lock refused as Windows refuses it on exFAT (nodejs/node#65817), every module's import
+        // synced to it, put back after (test/node/KeyValueStore.test.ts refusingLink, for the core store).
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.link
+            fsPromises.link = (from, to) =>
+              String(to) !== lockFile
+                ? original(from, to)
+                : Promise.reject(
+                    Object.assign(new Error("EISDIR: link refused"), { code: "EISDIR", syscall: "link" })
+                  )
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.link = original
+              syncBuiltinESMExports()
+            })
+        )
+        const store = yield* storeIn(directory)
+        yield* store.set("token", "t1")
+        yield* store.set("id", "i1")
+        assert.strictEqual(yield* store.get("token"), "t1")
+        assert.strictEqual(yield* store.get("id"), "i1")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
+
   describe("a file that is not a store", () => {
     const corrupt: ReadonlyArray<readonly [string, string]> = [
       ["truncated JSON", '{"effect-plex-auth/token": "tok-SeCrEt-Zz9'],
@@ -557,6 +598,49 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
         }
         assert.strictEqual(yield* readFile(file), "not json")
       })
+    )
+
+    it.effect("bytes that are not UTF-8: building fails with InvalidData, and the file is left alone", () =>
+      // Read leniently, each bad byte became U+FFFD: a client identifier that is not the one Plex knows (a new
+      // device, silently), a token that is not the saved one, and the next change wrote them so, the bytes lost.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const content = Buffer.concat([
+          Buffer.from('{"effect-plex-auth/clientIdentifier": "id-'),
+          Buffer.from([0xff, 0xc3]),
+          Buffer.from('", "x": "tok-SeCrEt-Zz9"}')
+        ])
+        yield* Effect.promise(() => fs.writeFile(file, content, { mode: 0o600 }))
+        const error = yield* Effect.flip(storeIn(directory))
+        assert.strictEqual(reasonOf(error), "InvalidData")
+        assert.include(error.message, "not UTF-8")
+        assert.include(error.message, file)
+        assert.notInclude(JSON.stringify(error), "tok-SeCrEt")
+        assert.isTrue((yield* Effect.promise(() => fs.readFile(file))).equals(content))
+      })
+    )
+
+    it.effect.skipIf(!posix)(
+      "a file longer than any text Node can hold fails with InvalidData at once, unread, and is left alone",
+      () =>
+        // A sparse file (no disk, no time to make): read whole, it cost seconds and its size in memory, then failed
+        // with reason Unknown ("Invalid string length").
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const size = MAX_STRING_LENGTH + 1
+          yield* Effect.promise(async () => {
+            const handle = await fs.open(file, "wx", 0o600)
+            await handle.truncate(size)
+            await handle.close()
+          })
+          const error = yield* Effect.flip(storeIn(directory))
+          assert.strictEqual(reasonOf(error), "InvalidData")
+          assert.include(error.message, `${size} bytes`)
+          assert.include(error.message, "web sign-in sessions")
+          assert.strictEqual((yield* Effect.promise(() => fs.stat(file))).size, size)
+        })
     )
 
     it.effect("ClientIdentity.layerPersisted fails rather than invent a new client identifier", () =>

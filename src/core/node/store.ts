@@ -32,6 +32,7 @@
  *
  * @internal
  */
+import { constants as bufferConstants } from "node:buffer"
 import { createHash, randomBytes } from "node:crypto"
 import { constants as fsConstants } from "node:fs"
 import * as fs from "node:fs/promises"
@@ -332,17 +333,45 @@ const fileProblem = (
 }
 
 /**
- * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
- * checking the opened file itself: a problem comes back as a string. Opened
- * without waiting (`O_NONBLOCK`, no effect on a regular file): a named pipe
- * in its place is refused as not a regular file, where a plain open would
- * wait for a writer forever.
+ * The longest store file read: V8's longest string (`buffer.constants.MAX_STRING_LENGTH`, about 512 MiB on 64-bit),
+ * in bytes. A longer file is no store this library wrote, and could not be read as text anyway: it is refused
+ * before it is read (whole, into memory, at every operation), not failed on after.
  */
-const readTrusted = async (file: string): Promise<{ readonly text: string } | string> => {
+const maxFileBytes = bufferConstants.MAX_STRING_LENGTH
+
+/**
+ * The file's bytes as text, or why they are no store's: UTF-8 (JSON's encoding), each bad byte refused, not made
+ * U+FFFD (a client identifier Plex does not know, a token that is not the saved one, and the next change would
+ * write them so, the bytes lost). Told by the text encoding back to the same bytes (a bad byte decodes to U+FFFD,
+ * which encodes to three others), not by a fatal `TextDecoder`: Node built without ICU refuses that option.
+ */
+const decodeText = (bytes: Buffer): { readonly text: string } | { readonly invalid: string } => {
+  const text = bytes.toString("utf8")
+  return Buffer.from(text, "utf8").equals(bytes)
+    ? { text }
+    : { invalid: `not a key-value store: not UTF-8 text (${bytes.length} bytes)` }
+}
+
+const tooLarge = (size: number) => ({
+  invalid: `not a key-value store: ${size} bytes, more than a store can hold (${maxFileBytes})`
+})
+
+/**
+ * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
+ * checking the opened file itself: a problem of trust comes back as a string,
+ * a file that is no store's as `{ invalid }`. Opened without waiting
+ * (`O_NONBLOCK`, no effect on a regular file): a named pipe in its place is
+ * refused as not a regular file, where a plain open would wait for a writer
+ * forever.
+ */
+const readTrusted = async (
+  file: string
+): Promise<{ readonly text: string } | { readonly invalid: string } | string> => {
   if (!posixPlatform) {
     const stat = await fs.lstat(file)
     const problem = fileProblem(stat, undefined)
-    return problem ?? { text: await fs.readFile(file, "utf8") }
+    if (problem !== undefined) return problem
+    return stat.size > maxFileBytes ? tooLarge(stat.size) : decodeText(await fs.readFile(file))
   }
   let handle: fs.FileHandle
   try {
@@ -355,11 +384,12 @@ const readTrusted = async (file: string): Promise<{ readonly text: string } | st
     const stat = await handle.stat()
     const problem = fileProblem(stat, currentUid())
     if (problem !== undefined) return problem
+    if (stat.size > maxFileBytes) return tooLarge(stat.size)
     // Readable by group or others (copied or restored without its mode, made by hand): the token in it is
     // made the owner's alone on the first read, not left so until a change rewrites the file. A file that
     // cannot be changed (a read-only mount) is still read.
     if ((stat.mode & 0o077) !== 0) await handle.chmod(stat.mode & 0o7700).catch(() => undefined)
-    return { text: await handle.readFile("utf8") }
+    return decodeText(await handle.readFile())
   } finally {
     await handle.close().catch(() => undefined)
   }
@@ -486,7 +516,8 @@ type LockAttempt =
   | { readonly _tag: "Free" }
   /** A dead writer's lock was removed: try again at once. */
   | { readonly _tag: "Broken" }
-  | { readonly _tag: "Held"; readonly holder: string }
+  /** `own`: the lock names this very process (its id, this host), yet this attempt was not its taker. */
+  | { readonly _tag: "Held"; readonly holder: string; readonly own?: boolean }
   /** The lock file is not a regular file: refused, never waited on. */
   | { readonly _tag: "Untrusted"; readonly problem: string }
 
@@ -525,6 +556,15 @@ const readLock = async (lockFile: string): Promise<string | undefined | { readon
 }
 
 /**
+ * Whether a hard link failed with `code` because the file system has none, where the lock file is created
+ * exclusively instead: EPERM, ENOTSUP, ENOSYS, EXDEV, and EISDIR, Windows' answer on exFAT and FAT32 (a USB drive, an
+ * SD card: libuv maps its ERROR_INVALID_FUNCTION so, nodejs/node#65817). No link(2) answers EISDIR otherwise (a
+ * directory in the lock's place is EEXIST), and the exclusive creation refuses what is there anyway.
+ */
+const linkUnsupported = (code: unknown): boolean =>
+  code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV" || code === "EISDIR"
+
+/**
  * One try at the lock: the holder's record is written to a temporary file,
  * then hard-linked as the lock file, so the lock never exists half written
  * (where hard links are not supported, it is created exclusively instead).
@@ -543,7 +583,7 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
     return { _tag: "Taken", nonce }
   } catch (error) {
     const code = codeOf(error)
-    if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV") {
+    if (linkUnsupported(code)) {
       try {
         await fs.writeFile(lockFile, record, { flag: "wx", mode: 0o600 })
         return { _tag: "Taken", nonce }
@@ -562,10 +602,11 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   const holder = parseHolder(text)
   if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
   if (holder.host !== hostTag() || isAlive(holder.pid)) {
-    return {
-      _tag: "Held",
-      holder: holder.host === hostTag() ? `process ${holder.pid}` : `process ${holder.pid} of another host`
-    }
+    return holder.host !== hostTag()
+      ? { _tag: "Held", holder: `process ${holder.pid} of another host` }
+      : holder.pid === process.pid
+        ? { _tag: "Held", holder: `process ${holder.pid}`, own: true }
+        : { _tag: "Held", holder: `process ${holder.pid}` }
   }
   // A dead writer's lock: move it aside (one atomic step), then check what was moved.
   const moved = nodePath.join(directory, tempName())
@@ -576,10 +617,18 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
     throw error
   }
   try {
-    const movedHolder = parseHolder(await fs.readFile(moved, "utf8"))
-    if (movedHolder?.nonce !== holder.nonce) {
-      // Another process took over the dead lock in between: that lock is live, put it back.
-      await fs.link(moved, lockFile).catch(() => undefined)
+    const movedText = await fs.readFile(moved, "utf8")
+    if (parseHolder(movedText)?.nonce !== holder.nonce) {
+      // Another process took over the dead lock in between: that lock is live, put it back (created exclusively
+      // with its record where there are no hard links, as it was taken).
+      await fs
+        .link(moved, lockFile)
+        .catch((error: unknown) =>
+          linkUnsupported(codeOf(error))
+            ? fs.writeFile(lockFile, movedText, { flag: "wx", mode: 0o600 })
+            : undefined
+        )
+        .catch(() => undefined)
     }
   } finally {
     await fs.rm(moved, { force: true }).catch(() => undefined)
@@ -731,7 +780,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
   const isDefault = options.isDefault ?? false
 
   const read = async (method: string): Promise<Entries> => {
-    let result: { readonly text: string } | string
+    let result: { readonly text: string } | { readonly invalid: string } | string
     try {
       result = await call(method, "open", file, () => readTrusted(file))
     } catch (error) {
@@ -739,6 +788,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       throw error
     }
     if (typeof result === "string") throw untrusted(method, file, result)
+    if ("invalid" in result) throw invalidData(method, file, result.invalid)
     return parse(method, file, result.text)
   }
 
@@ -794,7 +844,13 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
           reason: "Busy",
           method,
           path: lockFile,
-          description: `another program (${attempt.holder}) has held the store's lock for ${lockWaitLimitMillis / 1000}s; if none is running, delete ${lockFile}`
+          description: attempt.own
+            ? // Its id is this process's: a process before it with the same id left it (one killed while it changed
+              // the store, then a restarted container's process 1, or an id used again after a reboot), or a change
+              // of this process is stuck. "Another program ... if none is running" would send the user after a
+              // process that is this one.
+              `the store's lock names this process (id ${process.pid}) and was not released for ${lockWaitLimitMillis / 1000}s: a process with the same id before it (killed while it changed the store) left it; unless a change of this process is stuck, delete ${lockFile}`
+            : `another program (${attempt.holder}) has held the store's lock for ${lockWaitLimitMillis / 1000}s; if none is running, delete ${lockFile}`
         })
       }
       if (waited === 0) waiting.onWait?.(method, attempt.holder)
