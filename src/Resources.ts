@@ -492,7 +492,8 @@ const race = <R>(
 ) =>
   Effect.gen(function* () {
     const start = yield* Clock.currentTimeMillis
-    const queue = yield* Queue.unbounded<Settled>()
+    // A probe's end, or a timer's (a number: when it was due, ms since the start; see the loop below).
+    const queue = yield* Queue.unbounded<Settled | number>()
     yield* Effect.forEach(
       list,
       (candidate, index) =>
@@ -515,6 +516,8 @@ const race = <R>(
     const settled: Array<Settled | undefined> = list.map(() => undefined)
     const choice = Facts.makeChoice(classes, grace)
     let chosen: number | undefined
+    // When the timers still running are due (ms since the start): one timer per instant.
+    const timers = new Set<number>()
     while (choice.pending() > 0) {
       const now = (yield* Clock.currentTimeMillis) - start
       chosen = choice.certain(now)
@@ -524,14 +527,27 @@ const race = <R>(
         chosen = choice.bestAnswered()
         break
       }
-      // Until a probe ends, or at most until the grace window closes or the best answer's millisecond is over.
+      // Until a probe ends, or at most until the grace window closes or the best answer's millisecond is over: a
+      // timer offers when it was due to the same queue, so the take is never cut short. A take given up by
+      // `Effect.timeoutOption` could lose a probe's end: Effect 3's Queue hands an offered item straight to a
+      // waiting taker (it is no longer in the queue), and once the timeout has won, that taker's result is dropped,
+      // whether it then finishes or is interrupted. A better candidate answering as the tie's millisecond
+      // ended came out Cancelled, and a worse one was chosen at the grace deadline.
       const wait = choice.wait(now)
-      const next: Option.Option<Settled> =
-        wait === undefined
-          ? Option.some(yield* Queue.take(queue))
-          : yield* Effect.timeoutOption(Queue.take(queue), Duration.millis(wait))
-      if (Option.isNone(next)) continue
-      const event = next.value
+      if (wait !== undefined && !timers.has(now + wait)) {
+        timers.add(now + wait)
+        yield* Effect.sleep(Duration.millis(wait)).pipe(
+          Effect.andThen(Queue.offer(queue, now + wait)),
+          // connect's own, as the probes are: interrupted when the choice is made.
+          Effect.interruptible,
+          Effect.forkScoped
+        )
+      }
+      const event = yield* Queue.take(queue)
+      if (typeof event === "number") {
+        timers.delete(event)
+        continue
+      }
       // A probe that ended when the grace window was over no longer counts, whichever of the two the scheduler ran
       // first at that instant: it stays unsettled (Cancelled), and the best that answered before is chosen.
       if (choice.tooLate(event.millis)) {

@@ -6,6 +6,7 @@
  * connectByName and layer. Time is the TestClock's.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -41,6 +42,7 @@ const signedInAs = (login: string) =>
 const ID = FakePlex.defaults.serverId
 const LOCAL = "http://192.0.2.10:32400"
 const REMOTE = "http://198.51.100.10:32400"
+const REMOTE_2 = "http://198.51.100.11:32400"
 const RELAY = "http://203.0.113.10:8443"
 const LOCAL_HTTPS = `https://192-0-2-10.${ID}.plex.direct:32400`
 const REMOTE_HTTPS = `https://198-51-100-10.${ID}.plex.direct:32400`
@@ -424,6 +426,55 @@ describe("Resources.connect: as soon as the best is certain", () => {
         assert.strictEqual(chosen.elapsedMillis, 60)
       }).pipe(Effect.provide(threeWays))
   )
+
+  // The race waits for a probe's end or for a timer, whichever comes first; a better candidate that ends as the
+  // timer fires (here: as the tie's millisecond ends, at 4 ms) is taken. Effect 3's edition waited with a timeout
+  // on the queue of ends, and an end handed to the take as the timeout won was lost (found by hunt41a). No test
+  // here lands an end in that gap: each edition's TestClock wakes one sleeper at a time and lets the fibers it woke
+  // run on before the next (tried on Effect 3: a fiber polling the clock at every scheduler turn saw 4 ms only once
+  // the timeout had run its course). What this checks is that an end and a timer due at the same instant both
+  // count, in either order: the local's end comes after the timer's on Effect 3 with one sleep of 4 ms, on
+  // Effect 4 with a last sleep begun at 3.5 ms, and before it otherwise.
+  const answerAfter = (...sleeps: ReadonlyArray<number>) =>
+    Fault.respond(() =>
+      Effect.andThen(
+        Effect.forEach(sleeps, (ms) => Effect.sleep(Duration.millis(ms)), { discard: true }),
+        Effect.succeed(
+          new Response(
+            JSON.stringify({ MediaContainer: { machineIdentifier: ID, version: "1.0", claimed: true } }),
+            { status: 200, headers: { "content-type": "application/json" } }
+          )
+        )
+      )
+    )
+  for (const sleeps of [[4], [3.5, 0.5]] as const) {
+    it.effect(
+      `a better candidate answering as a tie's millisecond ends is taken (sleeps of ${sleeps.join(", ")} ms)`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          // Ranked: the local, then the two remotes (a tie, in plex.tv's order). The second remote answers at 3 ms;
+          // the first may still answer in that millisecond, so the race waits until 4 ms, when the local answers.
+          yield* FakePlex.fault({ origin: LOCAL }, answerAfter(...sleeps))
+          yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+          yield* FakePlex.fault({ origin: REMOTE_2 }, Fault.delay("3 millis"))
+          const fiber = yield* start(server)
+          yield* TestClock.adjust("3 millis")
+          assert.isFalse(yield* isDone(fiber))
+          // Not checked done at once: the local's answer may still be on its way through the client when `adjust`
+          // returns. Had it been lost, connect would wait for the grace deadline, which the clock never reaches.
+          yield* TestClock.adjust("1 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, LOCAL)
+          assert.strictEqual(chosen.elapsedMillis, 4)
+          assert.deepStrictEqual(outcomes(chosen.attempts), [
+            [LOCAL, "Reachable", 4],
+            [REMOTE, "Cancelled", 4],
+            [REMOTE_2, "Reachable", 3]
+          ])
+        }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
+    )
+  }
 
   it.effect("a zero grace window takes the first answer", () =>
     Effect.gen(function* () {
