@@ -314,6 +314,14 @@ describe("core/web: the sign-in flow's facts", () => {
       failure: "NetworkError"
     })
     assert.deepStrictEqual(Flow.startTimedOut(undefined, 10_000), { failure: "NetworkError" })
+    // A success (its body not in by then) asks for no wait, whatever Retry-After it carries: no answer in time.
+    for (const status of [200, 201, 299]) {
+      assert.isUndefined(Flow.startAnswered(status, "30", 0).retryAfterMillis, String(status))
+      assert.deepStrictEqual(Flow.startTimedOut(Flow.startAnswered(status, "30", 0), 10_000), {
+        failure: "NetworkError"
+      })
+    }
+    assert.strictEqual(Flow.startAnswered(300, "30", 0).retryAfterMillis, 30_000)
     // A return's request that callbackWait ends is told the same way, with its own failure for "no answer in time".
     assert.deepStrictEqual(Flow.startTimedOut(limited, 16_000, "Timeout"), {
       failure: "RateLimited",

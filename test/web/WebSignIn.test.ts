@@ -6057,6 +6057,58 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
+    "routes: a 2xx to the PIN request that carries Retry-After and whose body stalls until the start's 10 s end is no answer, not 'busy': PlexUnavailable NetworkError, no status nor retryAfterMillis, the 503 without Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        // plex.tv's 201 (headers sent, Retry-After among them), then not one byte of its body.
+        yield* FakePlex.fault(
+          "createPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(new ReadableStream<Uint8Array>(), {
+                status: 201,
+                headers: { "content-type": "application/json", "retry-after": "30" }
+              })
+            )
+          )
+        )
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        const ended = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+          Effect.gen(function* () {
+            while ((yield* asked) === 0) {
+              yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            }
+            yield* TestClock.adjust("10 seconds")
+            for (let turn = 0; Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+              assert.isBelow(turn, 10_000, "the start did not end at its 10 s")
+              yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            }
+          })
+        const started = yield* Effect.fork(Effect.either(service.start))
+        yield* ended(started)
+        const result = yield* Fiber.join(started)
+        const error = Either.isLeft(result) ? result.left : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, "retryAfterMillis" in error]
+            : [String(result)],
+          ["createPin", "NetworkError", undefined, false]
+        )
+        // What the visitor sees: "did not answer", not "busy", and no Retry-After made of a success's header.
+        yield* FakePlex.clearRequests
+        const routed = yield* Effect.fork(run(service.routes, request("/auth/plex/start")))
+        yield* ended(routed)
+        const answer = yield* Fiber.join(routed)
+        assert.strictEqual(answer.status, 503)
+        assert.isNull(answer.headers.get("retry-after"))
+        const page = yield* Effect.promise(() => answer.text())
+        assert.notInclude(page, "busy")
+        assert.include(page, "Plex did not answer, so your sign-in could not be started.")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: an absurd Retry-After to the PIN request (more digits than a number holds) is 2^31 s: the start route's 503 sends one a client reads",
     () =>
       Effect.gen(function* () {

@@ -788,10 +788,15 @@ export interface StartAnswer {
   readonly at: number
 }
 
-/** The {@link StartAnswer} of an answer with `status` and `Retry-After` `retryAfter` that came at `now`. */
+/**
+ * The {@link StartAnswer} of an answer with `status` and `Retry-After` `retryAfter` that came at `now`. A success (2xx)
+ * asks for no wait, whatever it carries: plex.tv answered the request, and one whose body then does not come in time
+ * ({@link startTimedOut}) is no answer, not "busy" (RFC 9110 10.2.3 gives `Retry-After` a meaning with a 503, a 3xx,
+ * and a 429 by RFC 6585; a CDN's or proxy's on a success is none of those).
+ */
 export const startAnswered = (status: number, retryAfter: string | undefined, now: number): StartAnswer => ({
   status,
-  retryAfterMillis: parseRetryAfter(retryAfter, now),
+  retryAfterMillis: status < 300 ? undefined : parseRetryAfter(retryAfter, now),
   at: now
 })
 
