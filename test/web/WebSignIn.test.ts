@@ -7542,7 +7542,7 @@ describe("WebSignIn middleware and routes", () => {
   )
 
   it.effect(
-    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 403, 500",
+    "Authentication (HttpApi security middleware): 401, 200 with the PlexUser, renewed, 503 never 403, 403, 500",
     () => {
       let storeFails = false
       return Effect.gen(function* () {
@@ -7607,6 +7607,19 @@ describe("WebSignIn middleware and routes", () => {
         assert.strictEqual(set?.name, "__Host-plex_session")
         assert.strictEqual(set?.attributes.maxAge, 7 * 24 * 3600)
         assert.strictEqual(renewed.headers.get("cache-control"), "no-store")
+        // plex.tv down past the grace: 503, not 403, as the Effect 4 edition's test has it.
+        yield* FakePlex.fault("getServerResources", Fault.reset)
+        yield* TestClock.adjust("2 hours")
+        const unreachable = yield* call(cookie)
+        yield* FakePlex.clearFaults
+        assert.strictEqual(unreachable.status, 503)
+        assert.strictEqual(unreachable.headers.get("cache-control"), "no-store")
+        assert.strictEqual(
+          yield* Effect.promise(() => unreachable.text()),
+          '{"_tag":"PlexUnavailable","operation":"checkAccess","failure":"NetworkError"}'
+        )
+        // No answer: no wait asked for, none made up.
+        assert.isNull(unreachable.headers.get("retry-after"))
         // plex.tv asking to wait at the access check past accessGrace: 503 with its Retry-After (Flow.refusalRetryAfter,
         // as the start and callback routes' 503); none made up for a 503 without one.
         for (const [fault, retryAfter] of [
