@@ -653,7 +653,8 @@ export interface WebSignInService {
    * that pending sign-in: its return, in flight or still to come, opens no session (`SignInNotStarted`, `NoCookie`),
    * and a session one of its returns opened already, whose cookie the browser had not received, ends too. With
    * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it), and so is the token of that
-   * sign-in's PIN if plex.tv shows it approved (asked once, at most 5 s; never a failure of the sign-out, logged).
+   * sign-in's PIN if plex.tv shows it approved (asked once, at most 5 s, then 5 for its revocation; up to 8 PIN cookies
+   * are asked for 4 at a time, within 10 s in all; never a failure of the sign-out, logged).
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -1895,8 +1896,17 @@ const makeWith = (
       }).pipe(Effect.orElseSucceed(() => ({ home: false, signedInAs: undefined })))
 
     // -- revoking a session's Plex token (a sign-out that asks) ----------------
-    /** Revokes `token` at plex.tv, waiting at most Flow.revokeWaitMillis: whether it was (a failure is logged). */
-    const revokeToken = (token: Redacted.Redacted<string>) =>
+    /** At most `waitMillis` of `effect` (none left: not run), as Effect.timeoutOption. */
+    const within = <A, E>(effect: Effect.Effect<A, E>, waitMillis: number) =>
+      waitMillis > 0
+        ? Effect.timeoutOption(effect, Duration.millis(waitMillis))
+        : Effect.succeed(Option.none<A>())
+
+    /**
+     * Revokes `token` at plex.tv, waiting at most `waitMillis` (Flow.revokeWaitMillis, or what is left of a sign-out's
+     * Flow.pendingPinsWaitMillis): whether it was (a failure is logged).
+     */
+    const revokeToken = (token: Redacted.Redacted<string>, waitMillis: number = Flow.revokeWaitMillis) =>
       PlexAuth.signOut().pipe(
         Effect.provideService(Credentials, { token: Effect.succeed(token) }),
         Effect.provideContext(context),
@@ -1911,13 +1921,13 @@ const makeWith = (
         ),
         // At most Flow.revokeWaitMillis: a plex.tv that does not answer does not hold the sign-out for the
         // per-attempt timeout (30 s) and its retries.
-        Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+        (revoking) => within(revoking, waitMillis),
         Effect.flatMap(
           Option.match({
             onNone: () =>
               Effect.as(
                 Effect.logWarning(
-                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv within ${Flow.revokeWaitMillis / 1000} s)`
+                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv ${Flow.waitedFor(waitMillis)})`
                 ),
                 false
               ),
@@ -1927,23 +1937,23 @@ const makeWith = (
       )
 
     // The PIN of a sign-in pending in a browser that signs out with `revoke` (Flow.checksPendingPin), checked once at
-    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). What it found;
+    // plex.tv (waited for at most Flow.revokeWaitMillis, and not past `deadline`, a sign-out's
+    // Flow.pendingPinsWaitMillis): approved, its token is revoked (revokeToken, within the same bounds). What it found;
     // never a failure: what happened is logged (Flow.pendingPinLog), never a secret.
-    const askPending = (pin: Core.PinState) =>
-      PinLogin.check({ id: pin.id }).pipe(
-        Effect.provideContext(context),
-        Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+    const waitUntil = (deadline: number) =>
+      Effect.map(Clock.currentTimeMillis, (now) => Math.min(Flow.revokeWaitMillis, deadline - now))
+    const askPending = (pin: Core.PinState, deadline: number, wait: number) =>
+      within(PinLogin.check({ id: pin.id }).pipe(Effect.provideContext(context)), wait).pipe(
         Effect.flatMap((checked): Effect.Effect<Flow.PendingPinOutcome> =>
           Option.isNone(checked)
-            ? Effect.succeed({
-                _tag: "Unchecked",
-                failure: `no answer within ${Flow.revokeWaitMillis / 1000} s`
-              })
+            ? Effect.succeed({ _tag: "Unchecked", failure: `no answer ${Flow.waitedFor(wait)}` })
             : checked.value.authToken === undefined || !Flow.samePin(pin, checked.value.code)
               ? Effect.succeed({ _tag: "NotApproved" })
-              : Effect.map(revokeToken(checked.value.authToken), (done) => ({
-                  _tag: done ? "Revoked" : "NotRevoked"
-                }))
+              : Effect.flatMap(waitUntil(deadline), (left) =>
+                  Effect.map(revokeToken(checked.value.authToken!, left), (done) => ({
+                    _tag: done ? "Revoked" : "NotRevoked"
+                  }))
+                )
         ),
         Effect.catch((e): Effect.Effect<Flow.PendingPinOutcome> =>
           Effect.succeed(
@@ -1961,22 +1971,38 @@ const makeWith = (
       )
     // Asked by one sign-out at a time, and no more once one found what settles it (Flow.SignOuts.claimPinCheck): one
     // that had no answer, or was interrupted (its request gone), leaves it to a later sign-out that revokes (the PIN
-    // cookie, whose deletion did not reach the browser, sent again). Whether its token was revoked.
-    const revokePending = (pin: Core.PinState) =>
+    // cookie, whose deletion did not reach the browser, sent again). One whose `deadline` has passed (a sign-out's
+    // checks at Flow.pendingPinChecksAtOnce, the others' waits having used up its Flow.pendingPinsWaitMillis) is not
+    // sent nor claimed, only logged: a later sign-out may still ask. Whether its token was revoked.
+    const revokePending = (pin: Core.PinState, deadline = Infinity) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          // (A PIN id plex.tv cannot have given is no pending PIN: Core.readPinData refused its cookie.)
-          !signOuts.claimPinCheck(pin.nonce, now)
-            ? Effect.succeed(false)
-            : restore(askPending(pin)).pipe(
-                Effect.onExit((exit) =>
-                  Effect.sync(() =>
-                    signOuts.pinChecked(pin.nonce, Exit.isSuccess(exit) && Flow.settlesPendingPin(exit.value))
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const wait = Math.min(Flow.revokeWaitMillis, deadline - now)
+          return (
+            // (A PIN id plex.tv cannot have given is no pending PIN: Core.readPinData refused its cookie.)
+            !signOuts.claimPinCheck(pin.nonce, now, wait > 0)
+              ? Effect.succeed(false)
+              : wait <= 0
+                ? Effect.as(
+                    Effect.logWarning(
+                      Flow.pendingPinLog({ _tag: "Unchecked", failure: `not asked ${Flow.waitedFor(0)}` })!
+                        .message
+                    ),
+                    false
                   )
-                ),
-                Effect.map((outcome) => outcome._tag === "Revoked")
-              )
-        )
+                : restore(askPending(pin, deadline, wait)).pipe(
+                    Effect.onExit((exit) =>
+                      Effect.sync(() =>
+                        signOuts.pinChecked(
+                          pin.nonce,
+                          Exit.isSuccess(exit) && Flow.settlesPendingPin(exit.value)
+                        )
+                      )
+                    ),
+                    Effect.map((outcome) => outcome._tag === "Revoked")
+                  )
+          )
+        })
       )
 
     // -- sign-out ------------------------------------------------------------
@@ -2034,7 +2060,13 @@ const makeWith = (
         }
         // Before a store failure fails the sign-out, as a session's token is: the sign-out tried again would not
         // find them (their sign-ins ended).
-        for (const pin of toCheck) revoked = (yield* revokePending(pin)) || revoked
+        // Flow.pendingPinChecksAtOnce at a time, all within one Flow.pendingPinsWaitMillis: 8 PIN cookies (one browser
+        // may send Flow.maxPinCookieValues) no longer hold the sign-out 8 times a check and a revocation.
+        const deadline = (yield* Clock.currentTimeMillis) + Flow.pendingPinsWaitMillis
+        const asked = yield* Effect.forEach(toCheck, (pin) => revokePending(pin, deadline), {
+          concurrency: Flow.pendingPinChecksAtOnce
+        })
+        revoked = asked.includes(true) || revoked
         if (failed !== undefined) return yield* Effect.fail(failed)
         // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
         // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the

@@ -2840,6 +2840,115 @@ describe("WebSignIn sessions", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // A browser may send Flow.maxPinCookieValues PIN cookies: their checks ran one after another, each up to 5 s and
+  // its revocation 5 more, so a sign-out with 8 held its browser up to 80 s. Now Flow.pendingPinChecksAtOnce at a
+  // time, all within one Flow.pendingPinsWaitMillis.
+  const pendingSignIns = (count: number) =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const values: Array<string> = []
+      const tokens: Array<string> = []
+      const urls: Array<string> = []
+      for (let n = 0; n < count; n++) {
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        tokens.push(Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })))
+        values.push(`${started.cookie.name}=${started.cookie.value}`)
+        urls.push(params.get("forwardUrl") ?? "")
+      }
+      return { cookie: values.join("; "), values, tokens, urls }
+    })
+  const requestsTo = (route: string) =>
+    Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === route).length)
+  const untilRequests = (route: string, count: number) =>
+    Effect.gen(function* () {
+      for (let turn = 0; (yield* requestsTo(route)) < count; turn++) {
+        assert.isBelow(turn, 10_000, `fewer than ${count} ${route} requests`)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      // A few more turns: a request past the bound would come now.
+      for (let turn = 0; turn < 20; turn++) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      assert.strictEqual(yield* requestsTo(route), count, `${route} requests at once`)
+    })
+
+  it.effect(
+    "a sign-out that revokes with 8 PIN cookies, plex.tv never answering their checks: 4 asked at a time, answered at 10 s (not 8 × 5 s), each logged, each sign-in ended, each left to a later sign-out",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const browser = yield* pendingSignIns(Flow.maxPinCookieValues)
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        yield* FakePlex.clearRequests
+        const fiber = yield* Effect.fork(withCapturedLogs(service.signOut(browser.cookie, { revoke: true })))
+        yield* untilRequests("checkPin", Flow.pendingPinChecksAtOnce)
+        yield* TestClock.adjust("5 seconds")
+        yield* untilRequests("checkPin", 2 * Flow.pendingPinChecksAtOnce)
+        yield* TestClock.adjust("4999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "answered before 10 s")
+        yield* TestClock.adjust("1 millis")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+        const warned = lines.filter((line) =>
+          line.includes("could not be checked at plex.tv (no answer within 5 s)")
+        )
+        assert.strictEqual(warned.length, 8, String(lines))
+        assertNoSecrets(lines, [
+          ...browser.tokens,
+          ...browser.values.map((value) => value.split("=")[1] ?? "")
+        ])
+        for (const token of browser.tokens) assert.isTrue(yield* fake.isTokenValid(token))
+        // Each sign-in ended: its return opens no session.
+        yield* FakePlex.clearFaults
+        for (const [n, value] of browser.values.entries()) {
+          const again = yield* failure(service.callback({ cookie: value, url: browser.urls[n] ?? "" }))
+          assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
+        }
+        // The PIN cookies' deletion did not reach the browser: its next sign-out that revokes asks again, and revokes.
+        assert.isTrue((yield* service.signOut(browser.cookie, { revoke: true })).revoked)
+        for (const token of browser.tokens) assert.isFalse(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revokes with 8 PIN cookies, plex.tv slow to check (3 s) and never answering the revocations: given up at 10 s in all, the last checks cut short and logged so",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const browser = yield* pendingSignIns(Flow.maxPinCookieValues)
+        yield* FakePlex.fault("checkPin", Fault.delay("3 seconds"))
+        yield* FakePlex.fault("signOut", Fault.hang)
+        yield* FakePlex.clearRequests
+        const fiber = yield* Effect.fork(withCapturedLogs(service.signOut(browser.cookie, { revoke: true })))
+        // 0 s: four checks; 3 s: their revocations; 8 s: those given up (5 s each), the four other checks sent, with
+        // 2 s left of the sign-out's 10.
+        yield* untilRequests("checkPin", 4)
+        yield* TestClock.adjust("3 seconds")
+        yield* untilRequests("signOut", 4)
+        yield* TestClock.adjust("5 seconds")
+        yield* untilRequests("checkPin", 8)
+        yield* TestClock.adjust("1999 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "answered before 10 s")
+        yield* TestClock.adjust("1 millis")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+        const notRevoked = lines.filter((line) =>
+          line.includes("the Plex token was not revoked (no answer from plex.tv within 5 s)")
+        )
+        assert.strictEqual(notRevoked.length, 4, String(lines))
+        const cut = lines.filter((line) =>
+          line.includes("could not be checked at plex.tv (no answer within the sign-out's 10 s)")
+        )
+        assert.strictEqual(cut.length, 4, String(lines))
+        assert.isTrue(cut.every((line) => line.includes("level=WARN")))
+        assert.strictEqual(yield* requestsTo("signOut"), 4)
+        for (const token of browser.tokens) assert.isTrue(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect(
     "a return in flight when a sign-out that revokes ends its sign-in, gone before plex.tv gave it the token: its PIN's token, approved, is revoked all the same",
     () =>

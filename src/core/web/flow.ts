@@ -689,13 +689,14 @@ export class SignOuts {
    * {@link checksPendingPin}): `false` while another sign-out asks for it, once one found what settles it
    * ({@link settlesPendingPin}), or once it was asked {@link maxPendingPinChecks} times; `true` otherwise, the claim
    * held until {@link pinChecked}. An entry no longer kept (expired, or gone past {@link maxSignOutEntries}): `true`.
+   * Without `claim`, only whether it would be (nothing held, not counted): a check the sign-out will not send.
    */
-  claimPinCheck(nonce: string, now: number): boolean {
+  claimPinCheck(nonce: string, now: number, claim = true): boolean {
     const entry = this.entries.get(nonce)
     if (entry === undefined || entry.until <= now) return true
     const pinChecks = entry.pinChecks ?? 0
     if (entry.pinCheck !== undefined || pinChecks >= maxPendingPinChecks) return false
-    this.entries.set(nonce, { ...entry, pinChecks: pinChecks + 1, pinCheck: "Asking" })
+    if (claim) this.entries.set(nonce, { ...entry, pinChecks: pinChecks + 1, pinCheck: "Asking" })
     return true
   }
 
@@ -766,6 +767,31 @@ export const storeWaitMillis = 5_000
  * the session is ended all the same.
  */
 export const revokeWaitMillis = 5_000
+
+/**
+ * How many PINs of sign-ins pending in its browser a sign-out that revokes asks plex.tv for at once
+ * ({@link checksPendingPin}): a `Cookie` header may send {@link maxPinCookieValues}, and each is a check then perhaps a
+ * revocation; one after another they held the sign-out up to 8 times 10 s, all at once they would be a burst plex.tv
+ * may rate-limit.
+ */
+export const pendingPinChecksAtOnce = 4
+
+/**
+ * How long a sign-out that revokes waits for plex.tv over all the pending PINs it checks ({@link pendingPinChecksAtOnce}
+ * at a time), from the first check: one check and its revocation ({@link revokeWaitMillis} each). A check or revocation
+ * still waiting then is given up (a Warning, as for one with no answer: {@link waitedFor}), and one not started yet
+ * is not sent (a Warning too): its PIN is left to a later sign-out that revokes ({@link SignOuts.claimPinCheck}).
+ */
+export const pendingPinsWaitMillis = 2 * revokeWaitMillis
+
+/**
+ * How long a sign-out's request to plex.tv waited with no answer, for its Warning: `waitMillis`, the wait it was given,
+ * {@link revokeWaitMillis} or less when {@link pendingPinsWaitMillis} ended it; 0 for a check not sent, that wait over.
+ */
+export const waitedFor = (waitMillis: number): string =>
+  waitMillis < revokeWaitMillis
+    ? `within the sign-out's ${pendingPinsWaitMillis / 1000} s`
+    : `within ${revokeWaitMillis / 1000} s`
 
 /**
  * How long a start waits for plex.tv to create its PIN: a plex.tv that does not answer must not hold the visitor's
