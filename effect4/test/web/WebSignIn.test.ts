@@ -2804,8 +2804,8 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   // A browser may send Flow.maxPinCookieValues PIN cookies: their checks ran one after another, each up to 5 s and
-  // its revocation 5 more, so a sign-out with 8 held its browser up to 80 s. Now Flow.pendingPinChecksAtOnce at a
-  // time, all within one Flow.pendingPinsWaitMillis.
+  // its revocation 5 more, so a sign-out with 8 held its browser up to 80 s. Now Flow.signOutRequestsAtOnce at a
+  // time, all within one Flow.signOutRequestsWaitMillis.
   const pendingSignIns = (count: number) =>
     Effect.gen(function* () {
       const service = yield* WebSignIn.WebSignIn
@@ -2848,9 +2848,9 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const fiber = yield* Effect.forkChild(
           withCapturedLogs(service.signOut(browser.cookie, { revoke: true }))
         )
-        yield* untilRequests("checkPin", Flow.pendingPinChecksAtOnce)
+        yield* untilRequests("checkPin", Flow.signOutRequestsAtOnce)
         yield* TestClock.adjust("5 seconds")
-        yield* untilRequests("checkPin", 2 * Flow.pendingPinChecksAtOnce)
+        yield* untilRequests("checkPin", 2 * Flow.signOutRequestsAtOnce)
         yield* TestClock.adjust("4999 millis")
         assert.isUndefined(fiber.pollUnsafe(), "answered before 10 s")
         yield* TestClock.adjust("1 millis")
@@ -2913,6 +2913,48 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.isTrue(cut.every((line) => line.includes("level=WARN")))
         assert.strictEqual(yield* requestsTo("signOut"), 4)
         for (const token of browser.tokens) assert.isTrue(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revokes, of a session and a pending sign-in, plex.tv never answering: the session's revocation and the PIN's check run at once, answered at 5 s (not 5 + 5), both logged, the session ended",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const signedIn = yield* session("alice")
+        const token = (yield* fake.pins).flatMap((p) => (p.authToken ? [p.authToken] : []))[0] ?? ""
+        // Another sign-in started in this browser, approved at plex.tv, its return never came.
+        const browser = yield* pendingSignIns(1)
+        yield* FakePlex.fault("signOut", Fault.hang)
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        yield* FakePlex.clearRequests
+        const fiber = yield* Effect.forkChild(
+          withCapturedLogs(service.signOut(`${signedIn}; ${browser.cookie}`, { revoke: true }))
+        )
+        yield* untilRequests("signOut", 1)
+        yield* untilRequests("checkPin", 1)
+        yield* TestClock.adjust("4999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "answered before 5 s")
+        yield* TestClock.adjust("1 millis")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+        assert.strictEqual(
+          lines.filter((line) =>
+            line.includes("the Plex token was not revoked (no answer from plex.tv within 5 s)")
+          ).length,
+          1,
+          String(lines)
+        )
+        assert.strictEqual(
+          lines.filter((line) => line.includes("could not be checked at plex.tv (no answer within 5 s)"))
+            .length,
+          1,
+          String(lines)
+        )
+        assert.isTrue(lines.some((line) => line.includes("WebSignIn: alice signed out")))
+        assert.isTrue(yield* fake.isTokenValid(token))
+        assert.strictEqual((yield* failure(service.authenticate(signedIn)))._tag, "Unauthenticated")
       }).pipe(Effect.provide(env()))
   )
 

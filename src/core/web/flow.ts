@@ -769,28 +769,29 @@ export const storeWaitMillis = 5_000
 export const revokeWaitMillis = 5_000
 
 /**
- * How many PINs of sign-ins pending in its browser a sign-out that revokes asks plex.tv for at once
- * ({@link checksPendingPin}): a `Cookie` header may send {@link maxPinCookieValues}, and each is a check then perhaps a
- * revocation; one after another they held the sign-out up to 8 times 10 s, all at once they would be a burst plex.tv
- * may rate-limit.
+ * How many requests to plex.tv a sign-out that revokes has in flight at once: the revocation of each session's token
+ * it ends, and the check of each pending sign-in's PIN ({@link checksPendingPin}) with perhaps its token's revocation.
+ * A `Cookie` header may send {@link maxPinCookieValues} PIN cookies: one after another they held the sign-out up to
+ * 8 times 10 s; all at once they would be a burst plex.tv may rate-limit.
  */
-export const pendingPinChecksAtOnce = 4
+export const signOutRequestsAtOnce = 4
 
 /**
- * How long a sign-out that revokes waits for plex.tv over all the pending PINs it checks ({@link pendingPinChecksAtOnce}
- * at a time), from the first check: one check and its revocation ({@link revokeWaitMillis} each). A check or revocation
- * still waiting then is given up (a Warning, as for one with no answer: {@link waitedFor}), and one not started yet
- * is not sent (a Warning too): its PIN is left to a later sign-out that revokes ({@link SignOuts.claimPinCheck}).
+ * How long a sign-out that revokes waits for plex.tv in all ({@link signOutRequestsAtOnce} requests at a time), from
+ * its first request: one check and its revocation ({@link revokeWaitMillis} each). A request still waiting then is
+ * given up (a Warning, as for one with no answer: {@link waitedFor}), and one not started yet is not sent (a Warning
+ * too): a PIN left so is left to a later sign-out that revokes ({@link SignOuts.claimPinCheck}), a session's token
+ * stays valid (the session is ended all the same).
  */
-export const pendingPinsWaitMillis = 2 * revokeWaitMillis
+export const signOutRequestsWaitMillis = 2 * revokeWaitMillis
 
 /**
  * How long a sign-out's request to plex.tv waited with no answer, for its Warning: `waitMillis`, the wait it was given,
- * {@link revokeWaitMillis} or less when {@link pendingPinsWaitMillis} ended it; 0 for a check not sent, that wait over.
+ * {@link revokeWaitMillis} or less when {@link signOutRequestsWaitMillis} ended it; 0 for a check not sent, that wait over.
  */
 export const waitedFor = (waitMillis: number): string =>
   waitMillis < revokeWaitMillis
-    ? `within the sign-out's ${pendingPinsWaitMillis / 1000} s`
+    ? `within the sign-out's ${signOutRequestsWaitMillis / 1000} s`
     : `within ${revokeWaitMillis / 1000} s`
 
 /**
