@@ -6353,6 +6353,56 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "callback: a 2xx to the PIN check that carries Retry-After and whose body stalls until callbackWait's 15 s end is no answer, not 'busy': PlexUnavailable with callbackWait's failure, no status nor retryAfterMillis, no Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        // plex.tv's 200 (headers sent, Retry-After among them), then not one byte of its body.
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(new ReadableStream<Uint8Array>(), {
+                status: 200,
+                headers: { "content-type": "application/json", "retry-after": "30" }
+              })
+            )
+          )
+        )
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const fiber = yield* Effect.forkChild(
+          Effect.result(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          )
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("15 seconds")
+        for (let turn = 0; fiber.pollUnsafe() === undefined; turn++) {
+          assert.isBelow(turn, 10_000, "the return did not end at callbackWait")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const result = yield* Fiber.join(fiber)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, "retryAfterMillis" in error]
+            : [String(result)],
+          ["checkPin", Core.callbackWaitFailure, undefined, false]
+        )
+        // The PIN cookie kept for "Try again", and the 503 carries no Retry-After.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.isUndefined(error === undefined ? "no error" : Flow.refusalRetryAfter(error))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "start: a Retry-After of an earlier attempt is not the failure's: a 429 asking for 1 s, retried, then no answer (a connection refused) is PlexUnavailable without retryAfterMillis",
     () =>
       Effect.gen(function* () {
