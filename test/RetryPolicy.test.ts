@@ -8,7 +8,7 @@ import { Duration, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } fro
 import { PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
-import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
+import { afterAdjusting, expectRequests, failsWith, mockReceived } from "./support/assertions.js"
 import { env } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
 import { withCapturedLogs } from "./support/observe.js"
@@ -903,6 +903,50 @@ describe("RetryPolicy helpers", () => {
 describe("Retry-After is capped", () => {
   const policy = RetryPolicy.make(Schedule.recurs(1))
   const parked = () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "999999" })
+
+  // A wait past 2^31 - 1 ms is more than one timer holds: Effect 3's live clock never ends such a sleep, Effect 4's
+  // chains timers and wakes. A policy asking for 30 days between attempts would hang for good in one edition only;
+  // every policy the library makes (honourRetryAfter) waits at most that long, in both.
+  it.effect(
+    "no wait between attempts is longer than 2^31 - 1 ms (about 24.8 days, the longest a timer holds): a policy asking for 30 days retries then, both editions alike",
+    () =>
+      Effect.gen(function* () {
+        const policies = [
+          RetryPolicy.make(Schedule.spaced("30 days")),
+          RetryPolicy.backoff({
+            initialInterval: "30 days",
+            maxInterval: Duration.infinity,
+            maxElapsedTime: Duration.infinity
+          })
+        ]
+        let sent = 0
+        for (const policy of policies) {
+          const fiber = yield* Effect.fork(details.pipe(RetryPolicy.withPolicy(policy)))
+          yield* mockReceived((sent += 1))
+          yield* TestClock.adjust(Duration.millis(2 ** 31 - 2))
+          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "retried before 2^31 - 1 ms")
+          yield* TestClock.adjust("1 millis")
+          for (let turn = 0; Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+            assert.isBelow(turn, 1_000, "not retried at 2^31 - 1 ms")
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          const account = yield* Fiber.join(fiber)
+          assert.strictEqual(account.username, "tester")
+          yield* expectRequests((sent += 1))
+        }
+      }).pipe(
+        Effect.provide(
+          env(
+            MockHttp.sequence(
+              ...Array.from({ length: 2 }, () => [
+                () => MockHttp.text(503, "busy", "text/plain"),
+                () => MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "T" })
+              ]).flat()
+            )
+          )
+        )
+      )
+  )
 
   // Effect 3's live clock never ends a sleep past 2^31 - 1 ms (its timer is never set), Effect 4's chains timers: a
   // policy that waited out a multi-day Retry-After would behave apart in the two editions. None does: past
