@@ -4,11 +4,11 @@
  * all, and how policies are set globally and per call.
  */
 import { assert, describe } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
 import { PlexAuth, PlexError, RetryPolicy } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { layerPendingSleeps, whenWaiting } from "./Jwt/support.js"
-import { afterAdjusting, expectRequests, failsWith } from "./support/assertions.js"
+import { afterAdjusting, expectRequests, failsWith, mockReceived } from "./support/assertions.js"
 import { env } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
 import { withCapturedLogs } from "./support/observe.js"
@@ -903,6 +903,93 @@ describe("RetryPolicy helpers", () => {
 describe("Retry-After is capped", () => {
   const policy = RetryPolicy.make(Schedule.recurs(1))
   const parked = () => MockHttp.text(503, "busy", "text/plain", { "retry-after": "999999" })
+
+  // A wait past 2^31 - 1 ms is more than one timer holds: Effect 3's live clock never ends such a sleep, Effect 4's
+  // chains timers and wakes. A policy asking for 30 days between attempts would hang for good in one edition only;
+  // every policy the library makes (honourRetryAfter) waits at most that long, in both.
+  it.effect(
+    "no wait between attempts is longer than 2^31 - 1 ms (about 24.8 days, the longest a timer holds): a policy asking for 30 days retries then, both editions alike",
+    () =>
+      Effect.gen(function* () {
+        const policies = [
+          RetryPolicy.make(Schedule.spaced("30 days")),
+          RetryPolicy.backoff({
+            initialInterval: "30 days",
+            maxInterval: Duration.infinity,
+            maxElapsedTime: Duration.infinity
+          })
+        ]
+        let sent = 0
+        for (const policy of policies) {
+          const fiber = yield* Effect.fork(details.pipe(RetryPolicy.withPolicy(policy)))
+          yield* mockReceived((sent += 1))
+          yield* TestClock.adjust(Duration.millis(2 ** 31 - 2))
+          assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "retried before 2^31 - 1 ms")
+          yield* TestClock.adjust("1 millis")
+          for (let turn = 0; Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+            assert.isBelow(turn, 1_000, "not retried at 2^31 - 1 ms")
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          const account = yield* Fiber.join(fiber)
+          assert.strictEqual(account.username, "tester")
+          yield* expectRequests((sent += 1))
+        }
+      }).pipe(
+        Effect.provide(
+          env(
+            MockHttp.sequence(
+              ...Array.from({ length: 2 }, () => [
+                () => MockHttp.text(503, "busy", "text/plain"),
+                () => MockHttp.json(200, { id: 1, uuid: "u", username: "tester", title: "T" })
+              ]).flat()
+            )
+          )
+        )
+      )
+  )
+
+  // Effect 3's live clock never ends a sleep past 2^31 - 1 ms (its timer is never set), Effect 4's chains timers: a
+  // policy that waited out a multi-day Retry-After would behave apart in the two editions. None does: past
+  // maxRetryAfter (1 minute) every policy gives up at once, the error naming the wait (core policy mayWaitOut).
+  it.effect(
+    "a multi-day Retry-After (3 days, or the 2^31 s cap) is never slept on, whatever the policy (backoff with no time limit, transient, make): RateLimited at once, naming the wait",
+    () =>
+      Effect.gen(function* () {
+        const policies = [
+          RetryPolicy.backoff({ maxElapsedTime: Duration.infinity, maxInterval: Duration.infinity }),
+          RetryPolicy.transient,
+          RetryPolicy.make(Schedule.forever)
+        ]
+        let sent = 0
+        for (const policy of policies) {
+          for (const asked of [3 * 24 * 3600 * 1000, 2 ** 31 * 1000]) {
+            const fiber = yield* Effect.fork(
+              failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "RateLimited")
+            )
+            // No time passes: a policy that slept (for days) would not have ended.
+            for (let turn = 0; Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+              assert.isBelow(turn, 1_000, `still waiting (Retry-After ${asked} ms)`)
+              yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            }
+            const error = yield* Fiber.join(fiber)
+            assert.strictEqual(error.retryAfterMillis, asked)
+            assert.deepStrictEqual(RetryPolicy.retryAfter(error), Duration.millis(asked))
+            yield* expectRequests((sent += 1))
+          }
+        }
+      }).pipe(
+        Effect.provide(
+          env(
+            MockHttp.sequence(
+              ...Array.from({ length: 3 }, () => [
+                () => MockHttp.text(429, "slow down", "text/plain", { "retry-after": "259200" }),
+                () => MockHttp.text(429, "slow down", "text/plain", { "retry-after": `1${"0".repeat(400)}` })
+              ]).flat()
+            )
+          )
+        )
+      )
+  )
 
   it.effect("a wait longer than MaxRetryAfter is not waited out: the error goes to the caller", () =>
     Effect.gen(function* () {

@@ -658,7 +658,9 @@ export interface WebSignInService {
    * that pending sign-in: its return, in flight or still to come, opens no session (`SignInNotStarted`, `NoCookie`),
    * and a session one of its returns opened already, whose cookie the browser had not received, ends too. With
    * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it), and so is the token of that
-   * sign-in's PIN if plex.tv shows it approved (asked once, at most 5 s; never a failure of the sign-out, logged).
+   * sign-in's PIN if plex.tv shows it approved (asked once, at most 5 s, then 5 for its revocation; never a failure of
+   * the sign-out, logged). These requests to plex.tv, each session's revocation and each PIN's check (up to 8 PIN
+   * cookies), go 4 at a time, within 10 s in all.
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -1906,8 +1908,17 @@ const makeWith = (
       }).pipe(Effect.orElseSucceed(() => ({ home: false, signedInAs: undefined })))
 
     // -- revoking a session's Plex token (a sign-out that asks) ----------------
-    /** Revokes `token` at plex.tv, waiting at most Flow.revokeWaitMillis: whether it was (a failure is logged). */
-    const revokeToken = (token: Redacted.Redacted<string>) =>
+    /** At most `waitMillis` of `effect` (none left: not run), as Effect.timeoutOption. */
+    const within = <A, E>(effect: Effect.Effect<A, E>, waitMillis: number) =>
+      waitMillis > 0
+        ? Effect.timeoutOption(effect, Duration.millis(waitMillis))
+        : Effect.succeed(Option.none<A>())
+
+    /**
+     * Revokes `token` at plex.tv, waiting at most `waitMillis` (Flow.revokeWaitMillis, or what is left of a sign-out's
+     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged).
+     */
+    const revokeToken = (token: Redacted.Redacted<string>, waitMillis: number = Flow.revokeWaitMillis) =>
       PlexAuth.signOut().pipe(
         Effect.provideService(Credentials, { token: Effect.succeed(token) }),
         Effect.provideContext(context),
@@ -1922,13 +1933,13 @@ const makeWith = (
         ),
         // At most Flow.revokeWaitMillis: a plex.tv that does not answer does not hold the sign-out for the
         // per-attempt timeout (30 s) and its retries.
-        Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+        (revoking) => within(revoking, waitMillis),
         Effect.flatMap(
           Option.match({
             onNone: () =>
               Effect.as(
                 Effect.logWarning(
-                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv within ${Flow.revokeWaitMillis / 1000} s)`
+                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv ${Flow.waitedFor(waitMillis)})`
                 ),
                 false
               ),
@@ -1938,23 +1949,23 @@ const makeWith = (
       )
 
     // The PIN of a sign-in pending in a browser that signs out with `revoke` (Flow.checksPendingPin), checked once at
-    // plex.tv (waited for at most Flow.revokeWaitMillis): approved, its token is revoked (revokeToken). What it found;
+    // plex.tv (waited for at most Flow.revokeWaitMillis, and not past `deadline`, a sign-out's
+    // Flow.signOutRequestsWaitMillis): approved, its token is revoked (revokeToken, within the same bounds). What it found;
     // never a failure: what happened is logged (Flow.pendingPinLog), never a secret.
-    const askPending = (pin: Core.PinState) =>
-      PinLogin.check({ id: pin.id }).pipe(
-        Effect.provideContext(context),
-        Effect.timeoutOption(Duration.millis(Flow.revokeWaitMillis)),
+    const waitUntil = (deadline: number) =>
+      Effect.map(Clock.currentTimeMillis, (now) => Math.min(Flow.revokeWaitMillis, deadline - now))
+    const askPending = (pin: Core.PinState, deadline: number, wait: number) =>
+      within(PinLogin.check({ id: pin.id }).pipe(Effect.provideContext(context)), wait).pipe(
         Effect.flatMap((checked): Effect.Effect<Flow.PendingPinOutcome> =>
           Option.isNone(checked)
-            ? Effect.succeed({
-                _tag: "Unchecked",
-                failure: `no answer within ${Flow.revokeWaitMillis / 1000} s`
-              })
+            ? Effect.succeed({ _tag: "Unchecked", failure: `no answer ${Flow.waitedFor(wait)}` })
             : checked.value.authToken === undefined || !Flow.samePin(pin, checked.value.code)
               ? Effect.succeed({ _tag: "NotApproved" })
-              : Effect.map(revokeToken(checked.value.authToken), (done) => ({
-                  _tag: done ? "Revoked" : "NotRevoked"
-                }))
+              : Effect.flatMap(waitUntil(deadline), (left) =>
+                  Effect.map(revokeToken(checked.value.authToken!, left), (done) => ({
+                    _tag: done ? "Revoked" : "NotRevoked"
+                  }))
+                )
         ),
         Effect.catch((e): Effect.Effect<Flow.PendingPinOutcome> =>
           Effect.succeed(
@@ -1972,22 +1983,38 @@ const makeWith = (
       )
     // Asked by one sign-out at a time, and no more once one found what settles it (Flow.SignOuts.claimPinCheck): one
     // that had no answer, or was interrupted (its request gone), leaves it to a later sign-out that revokes (the PIN
-    // cookie, whose deletion did not reach the browser, sent again). Whether its token was revoked.
-    const revokePending = (pin: Core.PinState) =>
+    // cookie, whose deletion did not reach the browser, sent again). One whose `deadline` has passed (a sign-out's
+    // checks at Flow.signOutRequestsAtOnce, the others' waits having used up its Flow.signOutRequestsWaitMillis) is not
+    // sent nor claimed, only logged: a later sign-out may still ask. Whether its token was revoked.
+    const revokePending = (pin: Core.PinState, deadline = Infinity) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          // (A PIN id plex.tv cannot have given is no pending PIN: Core.readPinData refused its cookie.)
-          !signOuts.claimPinCheck(pin.nonce, now)
-            ? Effect.succeed(false)
-            : restore(askPending(pin)).pipe(
-                Effect.onExit((exit) =>
-                  Effect.sync(() =>
-                    signOuts.pinChecked(pin.nonce, Exit.isSuccess(exit) && Flow.settlesPendingPin(exit.value))
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const wait = Math.min(Flow.revokeWaitMillis, deadline - now)
+          return (
+            // (A PIN id plex.tv cannot have given is no pending PIN: Core.readPinData refused its cookie.)
+            !signOuts.claimPinCheck(pin.nonce, now, wait > 0)
+              ? Effect.succeed(false)
+              : wait <= 0
+                ? Effect.as(
+                    Effect.logWarning(
+                      Flow.pendingPinLog({ _tag: "Unchecked", failure: `not asked ${Flow.waitedFor(0)}` })!
+                        .message
+                    ),
+                    false
                   )
-                ),
-                Effect.map((outcome) => outcome._tag === "Revoked")
-              )
-        )
+                : restore(askPending(pin, deadline, wait)).pipe(
+                    Effect.onExit((exit) =>
+                      Effect.sync(() =>
+                        signOuts.pinChecked(
+                          pin.nonce,
+                          Exit.isSuccess(exit) && Flow.settlesPendingPin(exit.value)
+                        )
+                      )
+                    ),
+                    Effect.map((outcome) => outcome._tag === "Revoked")
+                  )
+          )
+        })
       )
 
     // -- sign-out ------------------------------------------------------------
@@ -2016,7 +2043,10 @@ const makeWith = (
           if (Flow.checksPendingPin({ revoke, opened: opened !== undefined, inFlight })) toCheck.push(pin)
         }
         if (Option.isSome(sessionId)) storageKeys.unshift(yield* storageKeyOf(sessionId.value))
-        let revoked = false
+        const toRevoke: Array<{
+          readonly token: Redacted.Redacted<string>
+          readonly returnState?: string | undefined
+        }> = []
         let failed: SessionStoreError | undefined
         for (const storageKey of new Set(storageKeys)) {
           const found = yield* withinStoreWait("get")(load(storageKey, Core.messages.signedOutDamaged))
@@ -2029,23 +2059,39 @@ const makeWith = (
           if (found._tag === "Found") {
             const token = Redacted.make(found.record.token)
             yield* checker.invalidate(token)
-            if (signOutOptions.revoke === true) {
-              const done = yield* revokeToken(token)
-              // The PIN of the sign-in that opened it is settled (SignOuts.pinRevoked): a sign-out sent again with
-              // that PIN cookie (its deletion not at the browser) does not ask plex.tv for its token, revoked now.
-              if (done && found.record.returnState !== undefined)
-                signOuts.pinRevoked(found.record.returnState)
-              revoked = done || revoked
-            }
+            // Revoked below (when asked), with the pending sign-ins' PINs.
+            if (signOutOptions.revoke === true)
+              toRevoke.push({ token, returnState: found.record.returnState })
             if (Result.isSuccess(removed))
               yield* Effect.logInfo(`WebSignIn: ${found.record.user.username} signed out`)
           }
           // The first failure fails the sign-out, once every session has been tried.
           if (Result.isFailure(removed)) failed ??= removed.failure
         }
-        // Before a store failure fails the sign-out, as a session's token is: the sign-out tried again would not
-        // find them (their sign-ins ended).
-        for (const pin of toCheck) revoked = (yield* revokePending(pin)) || revoked
+        // Before a store failure fails the sign-out, as the pending sign-ins' PINs are: the sign-out tried again would
+        // not find them (the sessions removed, their sign-ins ended). Flow.signOutRequestsAtOnce at a time, all within
+        // one Flow.signOutRequestsWaitMillis: a browser's PIN cookies (up to Flow.maxPinCookieValues) and sessions no
+        // longer hold the sign-out a check and a revocation each, one after another.
+        const deadline = (yield* Clock.currentTimeMillis) + Flow.signOutRequestsWaitMillis
+        const asked = yield* Effect.forEach(
+          [
+            ...toRevoke.map(({ token, returnState }) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.tap(revokeToken(token, Math.min(Flow.revokeWaitMillis, deadline - now)), (done) =>
+                  Effect.sync(() => {
+                    // The PIN of the sign-in that opened it is settled (SignOuts.pinRevoked): a sign-out sent again
+                    // with that PIN cookie (its deletion not at the browser) does not ask plex.tv for its token.
+                    if (done && returnState !== undefined) signOuts.pinRevoked(returnState)
+                  })
+                )
+              )
+            ),
+            ...toCheck.map((pin) => revokePending(pin, deadline))
+          ],
+          (request) => request,
+          { concurrency: Flow.signOutRequestsAtOnce }
+        )
+        const revoked = asked.includes(true)
         if (failed !== undefined) return yield* Effect.fail(failed)
         // A sign-in pending in this browser ends too (its PIN cookie deleted): its PIN may be approved already (the
         // tab closed at plex.tv, or its return answered 503 and kept the cookie), and its return opened after the

@@ -174,6 +174,13 @@ export const retryAfterMillis = (error: MayAskToWait): number | undefined => {
     : undefined
 }
 
+/**
+ * The longest wait (ms) between two attempts of a policy the library makes: 2^31 - 1, the most one timer holds
+ * (`setTimeout`). Effect 3's live clock never ends a longer sleep (it sets no timer), Effect 4's chains timers: a
+ * policy asking for more (`Schedule.spaced("30 days")`) waits this long in both editions.
+ */
+export const longestWaitMillis = 2 ** 31 - 1
+
 /** Whether a retry may wait out what the error asked for: nothing, or at most {@link maxRetryAfterMillis}. */
 export const mayWaitOut = (error: MayAskToWait): boolean => {
   const asked = retryAfterMillis(error)

@@ -7,12 +7,14 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
-import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../core/policy.js"
+import { longestWaitMillis, type MayAskToWait, mayWaitOut, retryAfterMillis } from "../core/policy.js"
 
 /**
  * `schedule`, waiting at least what a `Retry-After` asked for (the longer of
  * the two waits), stopping when it asked for more than `RetryPolicy.maxRetryAfter`
- * (`core/policy.ts`'s `mayWaitOut`). Applying it twice changes nothing.
+ * (`core/policy.ts`'s `mayWaitOut`), and never waiting longer than one timer
+ * holds (`longestWaitMillis`: this edition's live clock would never end a
+ * longer sleep). Applying it twice changes nothing.
  */
 export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
   schedule: Schedule.Schedule<Out, E, R>
@@ -23,4 +25,4 @@ export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
       Schedule.recurWhile((error: E) => mayWaitOut(error)),
       (error) => Duration.millis(retryAfterMillis(error) ?? 0)
     )
-  )
+  ).pipe(Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(longestWaitMillis))))

@@ -314,6 +314,14 @@ describe("core/web: the sign-in flow's facts", () => {
       failure: "NetworkError"
     })
     assert.deepStrictEqual(Flow.startTimedOut(undefined, 10_000), { failure: "NetworkError" })
+    // A success (its body not in by then) asks for no wait, whatever Retry-After it carries: no answer in time.
+    for (const status of [200, 201, 299]) {
+      assert.isUndefined(Flow.startAnswered(status, "30", 0).retryAfterMillis, String(status))
+      assert.deepStrictEqual(Flow.startTimedOut(Flow.startAnswered(status, "30", 0), 10_000), {
+        failure: "NetworkError"
+      })
+    }
+    assert.strictEqual(Flow.startAnswered(300, "30", 0).retryAfterMillis, 30_000)
     // A return's request that callbackWait ends is told the same way, with its own failure for "no answer in time".
     assert.deepStrictEqual(Flow.startTimedOut(limited, 16_000, "Timeout"), {
       failure: "RateLimited",
@@ -1790,8 +1798,16 @@ describe("core/web: a sign-out wins over a sign-in in flight (Flow.SignOuts)", (
     // maxPendingPinChecks in all; one that found what settles it, to none (kept by a later `end`, too).
     const signOuts = new Flow.SignOuts()
     signOuts.end("n", 5000, 0, true)
+    // Without `claim` (a check the sign-out will not send, its wait over), only whether it would be: nothing held, not
+    // counted towards maxPendingPinChecks.
+    for (let n = 0; n < 5; n++) assert.isTrue(signOuts.claimPinCheck("n", 1, false))
     assert.isTrue(signOuts.claimPinCheck("n", 1))
     assert.isFalse(signOuts.claimPinCheck("n", 1), "asked by another sign-out meanwhile")
+    assert.isFalse(signOuts.claimPinCheck("n", 1, false), "asked by another sign-out meanwhile")
+    // What the Warning of a request cut short says: the 5 s a request waits, or the sign-out's 10 s in all.
+    assert.strictEqual(Flow.waitedFor(Flow.revokeWaitMillis), "within 5 s")
+    for (const wait of [4_999, 1, 0]) assert.strictEqual(Flow.waitedFor(wait), "within the sign-out's 10 s")
+    assert.strictEqual(Flow.signOutRequestsWaitMillis, 2 * Flow.revokeWaitMillis)
     signOuts.pinChecked("n", false)
     signOuts.end("n", 5000, 2, true)
     assert.isTrue(signOuts.claimPinCheck("n", 2))

@@ -13,7 +13,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { InvalidInput, type PlexError } from "../PlexError.js"
-import { type MayAskToWait, mayWaitOut, retryAfterMillis } from "../../../src/core/policy.js"
+import {
+  longestWaitMillis,
+  type MayAskToWait,
+  mayWaitOut,
+  retryAfterMillis
+} from "../../../src/core/policy.js"
 
 /** A `Schedule` whose input is the error of the failed attempt. */
 export type RetryPolicy = Schedule.Schedule<unknown, PlexError>
@@ -65,7 +70,9 @@ export const CurrentRetryPolicy: Context.Reference<RetryPolicy> =
 /**
  * `schedule`, waiting at least what a `Retry-After` asked for before the
  * next attempt (the longer of the two waits), and stopping when it asked
- * for more than `RetryPolicy.maxRetryAfter` (`core/policy.ts`'s `mayWaitOut`).
+ * for more than `RetryPolicy.maxRetryAfter` (`core/policy.ts`'s `mayWaitOut`),
+ * never waiting longer than one timer holds (`longestWaitMillis`, as the
+ * Effect 3 edition, whose live clock would never end a longer sleep).
  * Applying it twice changes nothing.
  */
 export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
@@ -74,6 +81,11 @@ export const honourRetryAfter = <Out, E extends MayAskToWait, R>(
   schedule.pipe(
     Schedule.while(({ input }) => mayWaitOut(input)),
     Schedule.modifyDelay(({ duration, input }) =>
-      Effect.succeed(Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0)))
+      Effect.succeed(
+        Duration.min(
+          Duration.max(duration, Duration.millis(retryAfterMillis(input) ?? 0)),
+          Duration.millis(longestWaitMillis)
+        )
+      )
     )
   )

@@ -2894,6 +2894,161 @@ describe("WebSignIn sessions (Effect 4)", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // A browser may send Flow.maxPinCookieValues PIN cookies: their checks ran one after another, each up to 5 s and
+  // its revocation 5 more, so a sign-out with 8 held its browser up to 80 s. Now Flow.signOutRequestsAtOnce at a
+  // time, all within one Flow.signOutRequestsWaitMillis.
+  const pendingSignIns = (count: number) =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const values: Array<string> = []
+      const tokens: Array<string> = []
+      const urls: Array<string> = []
+      for (let n = 0; n < count; n++) {
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        tokens.push(Redacted.value(yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })))
+        values.push(`${started.cookie.name}=${started.cookie.value}`)
+        urls.push(params.get("forwardUrl") ?? "")
+      }
+      return { cookie: values.join("; "), values, tokens, urls }
+    })
+  const requestsTo = (route: string) =>
+    Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === route).length)
+  const untilRequests = (route: string, count: number) =>
+    Effect.gen(function* () {
+      for (let turn = 0; (yield* requestsTo(route)) < count; turn++) {
+        assert.isBelow(turn, 10_000, `fewer than ${count} ${route} requests`)
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      // A few more turns: a request past the bound would come now.
+      for (let turn = 0; turn < 20; turn++) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      }
+      assert.strictEqual(yield* requestsTo(route), count, `${route} requests at once`)
+    })
+
+  it.effect(
+    "a sign-out that revokes with 8 PIN cookies, plex.tv never answering their checks: 4 asked at a time, answered at 10 s (not 8 × 5 s), each logged, each sign-in ended, each left to a later sign-out",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const browser = yield* pendingSignIns(Flow.maxPinCookieValues)
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        yield* FakePlex.clearRequests
+        const fiber = yield* Effect.forkChild(
+          withCapturedLogs(service.signOut(browser.cookie, { revoke: true }))
+        )
+        yield* untilRequests("checkPin", Flow.signOutRequestsAtOnce)
+        yield* TestClock.adjust("5 seconds")
+        yield* untilRequests("checkPin", 2 * Flow.signOutRequestsAtOnce)
+        yield* TestClock.adjust("4999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "answered before 10 s")
+        yield* TestClock.adjust("1 millis")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+        const warned = lines.filter((line) =>
+          line.includes("could not be checked at plex.tv (no answer within 5 s)")
+        )
+        assert.strictEqual(warned.length, 8, String(lines))
+        assertNoSecrets(lines, [
+          ...browser.tokens,
+          ...browser.values.map((value) => value.split("=")[1] ?? "")
+        ])
+        for (const token of browser.tokens) assert.isTrue(yield* fake.isTokenValid(token))
+        // Each sign-in ended: its return opens no session.
+        yield* FakePlex.clearFaults
+        for (const [n, value] of browser.values.entries()) {
+          const again = yield* failure(service.callback({ cookie: value, url: browser.urls[n] ?? "" }))
+          assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
+        }
+        // The PIN cookies' deletion did not reach the browser: its next sign-out that revokes asks again, and revokes.
+        assert.isTrue((yield* service.signOut(browser.cookie, { revoke: true })).revoked)
+        for (const token of browser.tokens) assert.isFalse(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revokes with 8 PIN cookies, plex.tv slow to check (3 s) and never answering the revocations: given up at 10 s in all, the last checks cut short and logged so",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const browser = yield* pendingSignIns(Flow.maxPinCookieValues)
+        yield* FakePlex.fault("checkPin", Fault.delay("3 seconds"))
+        yield* FakePlex.fault("signOut", Fault.hang)
+        yield* FakePlex.clearRequests
+        const fiber = yield* Effect.forkChild(
+          withCapturedLogs(service.signOut(browser.cookie, { revoke: true }))
+        )
+        // 0 s: four checks; 3 s: their revocations; 8 s: those given up (5 s each), the four other checks sent, with
+        // 2 s left of the sign-out's 10.
+        yield* untilRequests("checkPin", 4)
+        yield* TestClock.adjust("3 seconds")
+        yield* untilRequests("signOut", 4)
+        yield* TestClock.adjust("5 seconds")
+        yield* untilRequests("checkPin", 8)
+        yield* TestClock.adjust("1999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "answered before 10 s")
+        yield* TestClock.adjust("1 millis")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+        const notRevoked = lines.filter((line) =>
+          line.includes("the Plex token was not revoked (no answer from plex.tv within 5 s)")
+        )
+        assert.strictEqual(notRevoked.length, 4, String(lines))
+        const cut = lines.filter((line) =>
+          line.includes("could not be checked at plex.tv (no answer within the sign-out's 10 s)")
+        )
+        assert.strictEqual(cut.length, 4, String(lines))
+        assert.isTrue(cut.every((line) => line.includes("level=WARN")))
+        assert.strictEqual(yield* requestsTo("signOut"), 4)
+        for (const token of browser.tokens) assert.isTrue(yield* fake.isTokenValid(token))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "a sign-out that revokes, of a session and a pending sign-in, plex.tv never answering: the session's revocation and the PIN's check run at once, answered at 5 s (not 5 + 5), both logged, the session ended",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const signedIn = yield* session("alice")
+        const token = (yield* fake.pins).flatMap((p) => (p.authToken ? [p.authToken] : []))[0] ?? ""
+        // Another sign-in started in this browser, approved at plex.tv, its return never came.
+        const browser = yield* pendingSignIns(1)
+        yield* FakePlex.fault("signOut", Fault.hang)
+        yield* FakePlex.fault("checkPin", Fault.hang)
+        yield* FakePlex.clearRequests
+        const fiber = yield* Effect.forkChild(
+          withCapturedLogs(service.signOut(`${signedIn}; ${browser.cookie}`, { revoke: true }))
+        )
+        yield* untilRequests("signOut", 1)
+        yield* untilRequests("checkPin", 1)
+        yield* TestClock.adjust("4999 millis")
+        assert.isUndefined(fiber.pollUnsafe(), "answered before 5 s")
+        yield* TestClock.adjust("1 millis")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+        assert.strictEqual(
+          lines.filter((line) =>
+            line.includes("the Plex token was not revoked (no answer from plex.tv within 5 s)")
+          ).length,
+          1,
+          String(lines)
+        )
+        assert.strictEqual(
+          lines.filter((line) => line.includes("could not be checked at plex.tv (no answer within 5 s)"))
+            .length,
+          1,
+          String(lines)
+        )
+        assert.isTrue(lines.some((line) => line.includes("WebSignIn: alice signed out")))
+        assert.isTrue(yield* fake.isTokenValid(token))
+        assert.strictEqual((yield* failure(service.authenticate(signedIn)))._tag, "Unauthenticated")
+      }).pipe(Effect.provide(env()))
+  )
+
   it.effect(
     "a return in flight when a sign-out that revokes ends its sign-in, gone before plex.tv gave it the token: its PIN's token, approved, is revoked all the same",
     () =>
@@ -6101,6 +6256,59 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
   )
 
   it.effect(
+    "routes: a 2xx to the PIN request that carries Retry-After and whose body stalls until the start's 10 s end is no answer, not 'busy': PlexUnavailable NetworkError, no status nor retryAfterMillis, the 503 without Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const app = yield* appHandler
+        // plex.tv's 201 (headers sent, Retry-After among them), then not one byte of its body.
+        yield* FakePlex.fault(
+          "createPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(new ReadableStream<Uint8Array>(), {
+                status: 201,
+                headers: { "content-type": "application/json", "retry-after": "30" }
+              })
+            )
+          )
+        )
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "createPin").length)
+        const ended = (fiber: Fiber.Fiber<unknown, unknown>) =>
+          Effect.gen(function* () {
+            while ((yield* asked) === 0) {
+              yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            }
+            yield* TestClock.adjust("10 seconds")
+            for (let turn = 0; fiber.pollUnsafe() === undefined; turn++) {
+              assert.isBelow(turn, 10_000, "the start did not end at its 10 s")
+              yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+            }
+          })
+        const started = yield* Effect.forkChild(Effect.result(service.start))
+        yield* ended(started)
+        const result = yield* Fiber.join(started)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, "retryAfterMillis" in error]
+            : [String(result)],
+          ["createPin", "NetworkError", undefined, false]
+        )
+        // What the visitor sees: "did not answer", not "busy", and no Retry-After made of a success's header.
+        yield* FakePlex.clearRequests
+        const routed = yield* Effect.forkChild(serve(app, request("/auth/plex/start")))
+        yield* ended(routed)
+        const answer = yield* Fiber.join(routed)
+        assert.strictEqual(answer.status, 503)
+        assert.isNull(answer.headers.get("retry-after"))
+        const page = yield* Effect.promise(() => answer.text())
+        assert.notInclude(page, "busy")
+        assert.include(page, "Plex did not answer, so your sign-in could not be started.")
+      }).pipe(Effect.scoped, Effect.provide(env()))
+  )
+
+  it.effect(
     "routes: an absurd Retry-After to the PIN request (more digits than a number holds) is 2^31 s: the start route's 503 sends one a client reads",
     () =>
       Effect.gen(function* () {
@@ -6230,6 +6438,56 @@ describe("WebSignIn middleware and routes (Effect 4)", () => {
           ["checkPin", Core.callbackWaitFailure, undefined, false]
         )
         // For now all the same: the PIN cookie kept, and the 503 carries no Retry-After.
+        assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
+        assert.isUndefined(error === undefined ? "no error" : Flow.refusalRetryAfter(error))
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "callback: a 2xx to the PIN check that carries Retry-After and whose body stalls until callbackWait's 15 s end is no answer, not 'busy': PlexUnavailable with callbackWait's failure, no status nor retryAfterMillis, no Retry-After",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        // plex.tv's 200 (headers sent, Retry-After among them), then not one byte of its body.
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(new ReadableStream<Uint8Array>(), {
+                status: 200,
+                headers: { "content-type": "application/json", "retry-after": "30" }
+              })
+            )
+          )
+        )
+        const asked = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
+        const fiber = yield* Effect.forkChild(
+          Effect.result(
+            service.callback({
+              cookie: `${started.cookie.name}=${started.cookie.value}`,
+              url: params.get("forwardUrl") ?? ""
+            })
+          )
+        )
+        while ((yield* asked) < 1) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        yield* TestClock.adjust("15 seconds")
+        for (let turn = 0; fiber.pollUnsafe() === undefined; turn++) {
+          assert.isBelow(turn, 10_000, "the return did not end at callbackWait")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const result = yield* Fiber.join(fiber)
+        const error = Result.isFailure(result) ? result.failure : undefined
+        assert.deepStrictEqual(
+          error?._tag === "PlexUnavailable"
+            ? [error.operation, error.failure, error.status, "retryAfterMillis" in error]
+            : [String(result)],
+          ["checkPin", Core.callbackWaitFailure, undefined, false]
+        )
+        // The PIN cookie kept for "Try again", and the 503 carries no Retry-After.
         assert.isTrue(error !== undefined && Flow.keepsPinCookieAfter(error))
         assert.isUndefined(error === undefined ? "no error" : Flow.refusalRetryAfter(error))
       }).pipe(Effect.provide(env()))

@@ -689,13 +689,14 @@ export class SignOuts {
    * {@link checksPendingPin}): `false` while another sign-out asks for it, once one found what settles it
    * ({@link settlesPendingPin}), or once it was asked {@link maxPendingPinChecks} times; `true` otherwise, the claim
    * held until {@link pinChecked}. An entry no longer kept (expired, or gone past {@link maxSignOutEntries}): `true`.
+   * Without `claim`, only whether it would be (nothing held, not counted): a check the sign-out will not send.
    */
-  claimPinCheck(nonce: string, now: number): boolean {
+  claimPinCheck(nonce: string, now: number, claim = true): boolean {
     const entry = this.entries.get(nonce)
     if (entry === undefined || entry.until <= now) return true
     const pinChecks = entry.pinChecks ?? 0
     if (entry.pinCheck !== undefined || pinChecks >= maxPendingPinChecks) return false
-    this.entries.set(nonce, { ...entry, pinChecks: pinChecks + 1, pinCheck: "Asking" })
+    if (claim) this.entries.set(nonce, { ...entry, pinChecks: pinChecks + 1, pinCheck: "Asking" })
     return true
   }
 
@@ -768,6 +769,32 @@ export const storeWaitMillis = 5_000
 export const revokeWaitMillis = 5_000
 
 /**
+ * How many requests to plex.tv a sign-out that revokes has in flight at once: the revocation of each session's token
+ * it ends, and the check of each pending sign-in's PIN ({@link checksPendingPin}) with perhaps its token's revocation.
+ * A `Cookie` header may send {@link maxPinCookieValues} PIN cookies: one after another they held the sign-out up to
+ * 8 times 10 s; all at once they would be a burst plex.tv may rate-limit.
+ */
+export const signOutRequestsAtOnce = 4
+
+/**
+ * How long a sign-out that revokes waits for plex.tv in all ({@link signOutRequestsAtOnce} requests at a time), from
+ * its first request: one check and its revocation ({@link revokeWaitMillis} each). A request still waiting then is
+ * given up (a Warning, as for one with no answer: {@link waitedFor}), and one not started yet is not sent (a Warning
+ * too): a PIN left so is left to a later sign-out that revokes ({@link SignOuts.claimPinCheck}), a session's token
+ * stays valid (the session is ended all the same).
+ */
+export const signOutRequestsWaitMillis = 2 * revokeWaitMillis
+
+/**
+ * How long a sign-out's request to plex.tv waited with no answer, for its Warning: `waitMillis`, the wait it was given,
+ * {@link revokeWaitMillis} or less when {@link signOutRequestsWaitMillis} ended it; 0 for a check not sent, that wait over.
+ */
+export const waitedFor = (waitMillis: number): string =>
+  waitMillis < revokeWaitMillis
+    ? `within the sign-out's ${signOutRequestsWaitMillis / 1000} s`
+    : `within ${revokeWaitMillis / 1000} s`
+
+/**
  * How long a start waits for plex.tv to create its PIN: a plex.tv that does not answer must not hold the visitor's
  * click on "Sign in with Plex" for the per-attempt timeout (30 s), as long as a proxy in front of the app may wait
  * (Heroku's router: 30 s) before cutting the request, the 503 page never shown. Past it the start fails with
@@ -788,10 +815,15 @@ export interface StartAnswer {
   readonly at: number
 }
 
-/** The {@link StartAnswer} of an answer with `status` and `Retry-After` `retryAfter` that came at `now`. */
+/**
+ * The {@link StartAnswer} of an answer with `status` and `Retry-After` `retryAfter` that came at `now`. A success (2xx)
+ * asks for no wait, whatever it carries: plex.tv answered the request, and one whose body then does not come in time
+ * ({@link startTimedOut}) is no answer, not "busy" (RFC 9110 10.2.3 gives `Retry-After` a meaning with a 503, a 3xx,
+ * and a 429 by RFC 6585; a CDN's or proxy's on a success is none of those).
+ */
 export const startAnswered = (status: number, retryAfter: string | undefined, now: number): StartAnswer => ({
   status,
-  retryAfterMillis: parseRetryAfter(retryAfter, now),
+  retryAfterMillis: status < 300 ? undefined : parseRetryAfter(retryAfter, now),
   at: now
 })
 
