@@ -303,6 +303,40 @@ describe("ServerClient: refused redirects, and the token in no URL, error, log o
   )
 })
 
+describe("ServerClient: a path's query", () => {
+  it.effect(
+    "goes in form encoding, as python-plexapi and @ctrl/plex send theirs: the server gets the same values",
+    () =>
+      // The platform writes the query anew (`URLSearchParams`): `%20` as `+`, `/` and `:` encoded. PMS reads a query
+      // as a form (python-plexapi's `/hubs/search?{urlencode(params)}` and edits, @ctrl/plex's search, send `+` for a
+      // space). Mirrors test/features/ServerClient.test.ts.
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const seen: Array<Seen> = []
+        yield* Effect.gen(function* () {
+          const client = yield* serverClient(plex)
+          yield* plex.clearRequests
+          const response = yield* client.get(
+            "/identity?title=a%20b&url=%2Fphoto%3Ax&plus=C%2B%2B&sort=titleSort:desc&flag"
+          )
+          assert.strictEqual(response.status, 200)
+          const [sent] = yield* plex.requests
+          assert.deepStrictEqual(sent?.query, {
+            title: "a b",
+            url: "/photo:x",
+            plus: "C++",
+            sort: "titleSort:desc",
+            flag: ""
+          })
+        }).pipe(Effect.provide(fetchLayer(fetchOver(plex, seen))))
+        assert.deepStrictEqual(
+          seen.map((s) => new URL(s.url).search),
+          ["?title=a+b&url=%2Fphoto%3Ax&plus=C%2B%2B&sort=titleSort%3Adesc&flag="]
+        )
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layer(), identity)))
+  )
+})
+
 describe("ServerClient: what the caller's client adds, on a redirect to another origin", () => {
   it.effect(
     "credentials and forced trace headers (mapRequest, TracerPropagationEnabled) stay on the server's origin",
