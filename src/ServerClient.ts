@@ -23,12 +23,14 @@
  *
  * @since 0.1.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -183,9 +185,19 @@ export const make = (
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
     // The caller's `Fetch` and `RequestInit` are those the client sends with, its layer's included.
-    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them.
+    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them, and
+    // without the credentials and trace headers a caller's client adds as it sends (`HttpClient.mapRequest`, a
+    // forced `withTracerPropagation(true)`): the core's `withoutCredentialsElsewhere`, over the guard's `fetch`.
     const send = (request: HttpClientRequest.HttpClientRequest) => {
-      const sent = guarded(client, request, secrets, () => client.execute(request))
+      const sent = guarded(client, request, secrets, () =>
+        Effect.mapInputContext(client.execute(request), (current: Context.Context<never>) =>
+          Context.add(
+            current,
+            FetchHttpClient.Fetch,
+            Facts.withoutCredentialsElsewhere(Context.unsafeGet(current, FetchHttpClient.Fetch), origin)
+          )
+        )
+      )
       return Policy.mayCarrySecrets(origin, request.url)
         ? sent
         : Effect.locally(sent, HttpClient.currentTracerPropagation, false)

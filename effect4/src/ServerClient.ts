@@ -205,13 +205,22 @@ export const make = (
     const secrets = [secret]
     // Redirects come back here (a fetch would follow them with every header, the token included), and the
     // transport refuses to send the token anywhere but where this hop was meant to go (the engine's guard).
-    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them.
+    // Trace headers (when asked for) only to the server's origin: a redirect elsewhere is sent without them, and
+    // without the credentials and trace headers a caller's client adds as it sends (`HttpClient.mapRequest`, a
+    // client providing `HttpClient.TracerPropagationEnabled` as true): the core's `withoutCredentialsElsewhere`, under the guard.
     const send = (request: HttpClientRequest.HttpClientRequest) => {
       const sent = Effect.flatMap(clientContext(client), (context) =>
         client.execute(request).pipe(
           Effect.provideService(
             FetchHttpClient.Fetch,
-            guardFetch(Context.getOrUndefined(context, FetchHttpClient.Fetch), () => request.url, secrets)
+            guardFetch(
+              Facts.withoutCredentialsElsewhere(
+                Context.getOrUndefined(context, FetchHttpClient.Fetch),
+                origin
+              ),
+              () => request.url,
+              secrets
+            )
           ),
           Effect.provideService(FetchHttpClient.RequestInit, {
             ...Context.getOrUndefined(context, FetchHttpClient.RequestInit),

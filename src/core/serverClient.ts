@@ -113,10 +113,8 @@ export const contentHeaders: ReadonlyArray<string> = ["content-type", "content-l
  * Of the headers `names` (lower case) meant for the server's origin, those the next request of a redirect drops: a
  * dropped body's content headers, and on another origin (no token there) every header that says who asks. The
  * token; Plex's `X-Plex-*` headers and the identity's own (`identity`: the device's identifier and name tie the
- * request to the user's device, and no other origin needs them); the caller's credentials (`Authorization`,
- * `Proxy-Authorization`, `Cookie`, as undici's fetch and python-requests, python-plexapi's transport, drop them
- * across hosts); trace context (`traceparent`, `tracestate`, `b3`, `X-B3-*`) set by the caller, and W3C `baggage`
- * (OpenTelemetry's default propagators send it with `traceparent`; its entries may name the user).
+ * request to the user's device, and no other origin needs them); the caller's credentials and trace context
+ * ({@link notForOtherOrigins}).
  */
 export const droppedOnRedirect = (
   hop: { readonly toGet: boolean; readonly withToken: boolean },
@@ -130,8 +128,36 @@ export const droppedOnRedirect = (
         (name.startsWith("x-plex-") || identity.includes(name) || notForOtherOrigins.test(name)))
   )
 
-const notForOtherOrigins =
-  /^(?:authorization|proxy-authorization|cookie|traceparent|tracestate|baggage|b3|x-b3-.*)$/
+/**
+ * The headers (lower case) a request to another origin than the server's never carries, whoever added them: the
+ * credentials `fetch` drops on a cross-origin redirect (`Authorization`, `Proxy-Authorization`, `Cookie`, and
+ * `Host`: the Fetch standard's HTTP-redirect fetch, step 13, as undici's lib/web/fetch/index.js has it;
+ * python-requests drops them across hosts too), and trace context (`traceparent`, `tracestate`, `b3`, `X-B3-*`)
+ * with W3C `baggage` (OpenTelemetry's default propagators send it with `traceparent`; its entries may name the
+ * user).
+ */
+export const notForOtherOrigins =
+  /^(?:authorization|proxy-authorization|cookie|host|traceparent|tracestate|baggage|b3|x-b3-.*)$/
+
+/**
+ * A `fetch` through `inner` (the global one, read at each call, when none is given) that sends a request to
+ * another origin than `home` without the headers of {@link notForOtherOrigins}, whoever added them:
+ * {@link droppedOnRedirect} takes them off the request a redirect elsewhere makes, and this what a caller's client
+ * adds to each hop as it sends it (`HttpClient.mapRequest`, trace headers it forces on). A request to `home`'s
+ * origin is sent as it is. Both editions' `ServerClient` put it under the core's `guardFetch` (`fetchGuard.ts`).
+ */
+export const withoutCredentialsElsewhere =
+  (inner: typeof globalThis.fetch | undefined, home: string): typeof globalThis.fetch =>
+  async (input, init) =>
+    (inner ?? fetch)(
+      input,
+      mayCarrySecrets(home, String((input as Request).url ?? input))
+        ? init
+        : {
+            ...init,
+            headers: [...new Headers(init?.headers)].filter(([name]) => !notForOtherOrigins.test(name))
+          }
+    )
 
 /**
  * Why {@link mediaUrl} cannot build a URL from what untyped JavaScript passed, or undefined: the

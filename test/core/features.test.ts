@@ -319,6 +319,7 @@ describe("core/serverClient", () => {
         "authorization",
         "proxy-authorization",
         "cookie",
+        "host",
         "traceparent",
         "tracestate",
         "b3",
@@ -330,7 +331,7 @@ describe("core/serverClient", () => {
         "range",
         "x-mine"
       ]
-      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away, names, ["x-my-device"]), names.slice(0, 14))
+      assert.deepStrictEqual(ServerClient.droppedOnRedirect(away, names, ["x-my-device"]), names.slice(0, 15))
       // On the server's origin only the content headers go, and those only with the body.
       assert.deepStrictEqual(
         ServerClient.droppedOnRedirect({ ...away, withToken: true }, names, ["x-my-device"]),
@@ -506,5 +507,40 @@ describe("payload tables of the features", () => {
     assert.isUndefined(phone?.["lastSeenAt"])
     assert.notInclude(JSON.stringify(decoded), "srv-tok")
     assert.notInclude(JSON.stringify(decoded), "ios-tok")
+  })
+})
+
+describe("core/serverClient: withoutCredentialsElsewhere", () => {
+  // What a caller's client adds as it sends (`HttpClient.mapRequest`, forced trace propagation), read by the `fetch`
+  // under it: to another origin than the server's, without credentials and trace context, as `fetch` drops
+  // `Authorization`, `Proxy-Authorization`, `Cookie` and `Host` on a cross-origin redirect; to the server, as it is.
+  const sent: Array<{ url: string; headers: Record<string, string> }> = []
+  const recording = (async (input: string | URL | Request, init?: RequestInit) => {
+    sent.push({ url: String(input), headers: Object.fromEntries(new Headers(init?.headers)) })
+    return new Response(null, { status: 204 })
+  }) as typeof globalThis.fetch
+  const headers = {
+    Authorization: "Bearer gateway",
+    "proxy-authorization": "Basic cDpx",
+    cookie: "a=b",
+    host: "server.example:32400",
+    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    b3: "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1",
+    "x-b3-spanid": "b7ad6b7169203331",
+    baggage: "user.id=alice",
+    accept: "application/json",
+    "x-gateway-tenant": "acme"
+  }
+  const fetch = ServerClient.withoutCredentialsElsewhere(recording, "http://server.example:32400/")
+
+  it("to another origin: without credentials and trace context; to the server: every header", async () => {
+    sent.length = 0
+    await fetch("http://elsewhere.example/back", { headers })
+    await fetch(new URL("http://server.example:32400/identity"), { headers })
+    assert.deepStrictEqual(sent[0], {
+      url: "http://elsewhere.example/back",
+      headers: { accept: "application/json", "x-gateway-tenant": "acme" }
+    })
+    assert.deepStrictEqual(sent[1]!.headers, Object.fromEntries(new Headers(headers)))
   })
 })

@@ -1,4 +1,4 @@
-import { HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Option, Redacted } from "effect"
 import { PlexAuth, PlexError, Resources, ServerClient } from "effect-plex-auth"
@@ -226,6 +226,87 @@ describe("ServerClient over loopback", () => {
         assert.deepStrictEqual(identifying(elsewhere), [])
         assert.strictEqual(elsewhere?.headers["range"], "bytes=0-99")
         assert.strictEqual(elsewhere?.headers["accept"], "application/json")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a path's query goes in form encoding, as python-plexapi and @ctrl/plex send theirs: same values",
+    () =>
+      Effect.gen(function* () {
+        // The platform writes the query anew (`URLSearchParams`): `%20` as `+`, `/` and `:` encoded. PMS reads a
+        // query as a form (python-plexapi's `/hubs/search?{urlencode(params)}` and edits, @ctrl/plex's search, send
+        // `+` for a space), so the server gets the values the path had.
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const { client } = yield* ready
+        const urls: Array<string> = []
+        const recording: typeof globalThis.fetch = (input, init) => {
+          urls.push(String(input))
+          return globalThis.fetch(input, init)
+        }
+        yield* plex.clearRequests
+        const response = yield* client
+          .get("/identity?title=a%20b&url=%2Fphoto%3Ax&plus=C%2B%2B&sort=titleSort:desc&flag")
+          .pipe(Effect.provideService(FetchHttpClient.Fetch, recording))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(
+          urls.map((url) => new URL(url).search),
+          ["?title=a+b&url=%2Fphoto%3Ax&plus=C%2B%2B&sort=titleSort%3Adesc&flag="]
+        )
+        const [sent] = yield* plex.requests
+        assert.deepStrictEqual(sent?.query, {
+          title: "a b",
+          url: "/photo:x",
+          plus: "C++",
+          sort: "titleSort:desc",
+          flag: ""
+        })
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a caller's client's credentials and forced trace headers (mapRequest, withTracerPropagation) stay on the server's origin",
+    () =>
+      Effect.gen(function* () {
+        // What the caller's client adds as it sends each hop, after ServerClient made the hop's request: only the
+        // transport sees it (core serverClient.ts's `withoutCredentialsElsewhere`), as `fetch` drops `Authorization`,
+        // `Proxy-Authorization` and `Cookie` on a cross-origin redirect.
+        const plex = (yield* FakePlexServer.FakePlexServer).fake
+        const connected = yield* as("alice")(Resources.connectByName("Den"))
+        const client = yield* ServerClient.make(connected).pipe(
+          Effect.updateService(HttpClient.HttpClient, (caller) =>
+            caller.pipe(
+              HttpClient.mapRequest(
+                HttpClientRequest.setHeaders({
+                  authorization: "Bearer gateway-secret",
+                  "proxy-authorization": "Basic cDpx",
+                  cookie: "session=1",
+                  "x-gateway-tenant": "acme"
+                })
+              ),
+              HttpClient.withTracerPropagation(true)
+            )
+          )
+        )
+        yield* plex.fault({ path: "/" }, Fault.redirect({ status: 307, to: `${plex.elsewhereUrl}/back` }), {
+          times: 1
+        })
+        yield* plex.fault(
+          { origin: plex.elsewhereUrl, path: "/back" },
+          Fault.redirect({ status: 307, to: `${connected.uri}/identity` }),
+          { times: 1 }
+        )
+        yield* plex.clearRequests
+        const response = yield* client.get("/")
+        assert.strictEqual(response.status, 200)
+        const [first, elsewhere, back] = yield* plex.requests
+        assert.deepStrictEqual(
+          [first, elsewhere, back].map((r) => r?.host),
+          ["server", "elsewhere", "server"]
+        )
+        const names = ["authorization", "proxy-authorization", "cookie", "traceparent", "b3"]
+        for (const sent of [first, back]) assert.includeMembers(Object.keys(sent?.headers ?? {}), names)
+        for (const name of names) assert.notProperty(elsewhere?.headers, name)
+        assert.strictEqual(elsewhere?.headers["x-gateway-tenant"], "acme")
       }).pipe(Effect.provide(TestLive()))
   )
 

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -298,6 +299,99 @@ describe("ServerClient: refused redirects, and the token in no URL, error, log o
           assertNoSecrets([...lines, ...spans.map((span) => renderSpan(span))], [secret])
           assertNoSecrets([error.request.url, error.response?.request.url ?? ""], [secret])
         })
+      )
+  )
+})
+
+describe("ServerClient: a path's query", () => {
+  it.effect(
+    "goes in form encoding, as python-plexapi and @ctrl/plex send theirs: the server gets the same values",
+    () =>
+      // The platform writes the query anew (`URLSearchParams`): `%20` as `+`, `/` and `:` encoded. PMS reads a query
+      // as a form (python-plexapi's `/hubs/search?{urlencode(params)}` and edits, @ctrl/plex's search, send `+` for a
+      // space). Mirrors test/features/ServerClient.test.ts.
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const seen: Array<Seen> = []
+        yield* Effect.gen(function* () {
+          const client = yield* serverClient(plex)
+          yield* plex.clearRequests
+          const response = yield* client.get(
+            "/identity?title=a%20b&url=%2Fphoto%3Ax&plus=C%2B%2B&sort=titleSort:desc&flag"
+          )
+          assert.strictEqual(response.status, 200)
+          const [sent] = yield* plex.requests
+          assert.deepStrictEqual(sent?.query, {
+            title: "a b",
+            url: "/photo:x",
+            plus: "C++",
+            sort: "titleSort:desc",
+            flag: ""
+          })
+        }).pipe(Effect.provide(fetchLayer(fetchOver(plex, seen))))
+        assert.deepStrictEqual(
+          seen.map((s) => new URL(s.url).search),
+          ["?title=a+b&url=%2Fphoto%3Ax&plus=C%2B%2B&sort=titleSort%3Adesc&flag="]
+        )
+      }).pipe(Effect.provide(Layer.merge(FakePlex.layer(), identity)))
+  )
+})
+
+describe("ServerClient: what the caller's client adds, on a redirect to another origin", () => {
+  it.effect(
+    "credentials and forced trace headers (mapRequest, TracerPropagationEnabled) stay on the server's origin",
+    () =>
+      // What the caller's client adds as it sends each hop, after ServerClient made the hop's request: only the
+      // transport sees it (core serverClient.ts's `withoutCredentialsElsewhere`, under the guard), as `fetch` drops
+      // `Authorization`, `Proxy-Authorization` and `Cookie` on a cross-origin redirect; a header that is neither stays.
+      // Through `fetch` only: a client that does not send through it adds them past the library's reach (README).
+      // Mirrors test/features/ServerClient.test.ts.
+      over(
+        (plex) =>
+          Layer.effect(
+            HttpClient.HttpClient,
+            Effect.map(HttpClient.HttpClient, (caller) =>
+              caller.pipe(
+                HttpClient.mapRequest(
+                  HttpClientRequest.setHeaders({
+                    authorization: "Bearer gateway-secret",
+                    "proxy-authorization": "Basic cDpx",
+                    cookie: "session=1",
+                    "x-gateway-tenant": "acme"
+                  })
+                ),
+                // Propagation forced on by the caller's client, over the library's setting.
+                HttpClient.transformResponse(Effect.provideService(HttpClient.TracerPropagationEnabled, true))
+              )
+            )
+          ).pipe(Layer.provide(fetchLayer(fetchOver(plex, [])))),
+        (plex) =>
+          Effect.gen(function* () {
+            const client = yield* serverClient(plex)
+            yield* plex.fault(
+              { path: "/" },
+              Fault.redirect({ status: 307, to: `${plex.elsewhereUrl}/back` }),
+              {
+                times: 1
+              }
+            )
+            yield* plex.fault(
+              { origin: plex.elsewhereUrl, path: "/back" },
+              Fault.redirect({ status: 307, to: `${plex.serverUrl}/identity` }),
+              { times: 1 }
+            )
+            yield* plex.clearRequests
+            assert.strictEqual((yield* client.get("/")).status, 200)
+            const [first, elsewhere, back] = yield* plex.requests
+            assert.deepStrictEqual(
+              [first, elsewhere, back].map((r) => r?.host),
+              ["server", "elsewhere", "server"]
+            )
+            const names = ["authorization", "proxy-authorization", "cookie", "traceparent", "b3"]
+            for (const sent of [first, back]) assert.includeMembers(Object.keys(sent?.headers ?? {}), names)
+            for (const name of names) assert.notProperty(elsewhere?.headers, name)
+            assert.strictEqual(elsewhere?.headers["x-gateway-tenant"], "acme")
+          }).pipe(Effect.withSpan("caller"))
       )
   )
 })
