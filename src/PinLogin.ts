@@ -428,12 +428,12 @@ export const poll = (
     )
     return yield* approved.pipe(
       Effect.timeoutOption(Duration.millis(Math.max(0, deadline - now))),
-      Effect.flatMap(Option.match({ onNone: () => expired, onSome: Effect.succeed })),
-      // No PIN id in the span: with the client identifier (which is not secret) it fetches the
-      // approved token, and hashing would not hide it (PIN ids are small integers, easily enumerated).
-      Effect.withSpan("PinLogin.poll", { captureStackTrace: false })
+      Effect.flatMap(Option.match({ onNone: () => expired, onSome: Effect.succeed }))
     )
-  })
+    // The span holds the whole poll, as `login`'s and `Jwt.pinLogin`'s do: a PIN approved already and input refused
+    // before any request are in it too. No PIN id in it: with the client identifier (which is not secret) it fetches
+    // the approved token, and hashing would not hide it (PIN ids are small integers, easily enumerated).
+  }).pipe(Effect.withSpan("PinLogin.poll", { captureStackTrace: false }))
 
 /**
  * Options of {@link login}.
