@@ -282,7 +282,8 @@ export interface PollOptions {
    * (`Schedule.recurs`, `Schedule.upTo`) ends the poll: a PIN not approved
    * by then fails with `PinExpired` of reason `Pending` while its lifetime
    * lasts (it may still be approved: `check` it by its id, which reads its
-   * time left, and poll that), `Expired` once it has passed.
+   * time left, and poll that, both with the `deviceJwt` it was polled with,
+   * if any), `Expired` once it has passed.
    */
   readonly schedule?: Schedule.Schedule<unknown, Pin> | undefined
   /**

@@ -494,6 +494,27 @@ describe("poll on a schedule that ends before the PIN is approved", () => {
       assert.isUndefined(fresh.authToken)
     }).pipe(Effect.provide(onFake("1 hour")))
   )
+
+  it.effect(
+    "Jwt.pinLogin passes its schedule on: Pending; its PIN shows the token only to a check with a device JWT",
+    () =>
+      Effect.gen(function* () {
+        const key = yield* Jwt.generateKey
+        const error = yield* failsWith(
+          Jwt.pinLogin({ key, onPin: () => Effect.void, schedule: Schedule.recurs(1) }),
+          "PinExpired"
+        )
+        assert.strictEqual(error.reason, "Pending")
+        assert.strictEqual((yield* checks(error.pinId)).length, 2)
+        // The user approves it since: checked by its id alone (as for a PIN of PinLogin's), it never shows the
+        // token (a poll of it would run until the PIN expires); with a device JWT of the key it does.
+        yield* FakePlex.approvePin(error.pinId)
+        assert.isUndefined((yield* PinLogin.check({ id: error.pinId })).authToken)
+        const deviceJwt = yield* Jwt.deviceJwt(key)
+        const approved = yield* PinLogin.check({ id: error.pinId }, { deviceJwt })
+        assert.isTrue(Redacted.isRedacted(approved.authToken))
+      }).pipe(Effect.provide(onFake("1 hour")))
+  )
 })
 
 describe("login and Credentials.layerPinLogin", () => {
