@@ -384,7 +384,12 @@ export class NetworkError
  * given to `PinLogin.poll` (or `login`, `Jwt.pinLogin`) ended before the
  * user approved it, while its lifetime lasts. The user may still approve it:
  * read it again with `PinLogin.check({ id: pinId })` (its `expiresIn` is
- * then the time it has left) and poll that, or create a new PIN.
+ * then the time it has left) and poll that, or create a new PIN. A
+ * `Jwt.pinLogin` PIN is bound to a device key: plex.tv hands its token out
+ * only to a check with a device JWT of that key (the `deviceJwt` option of
+ * `check` and `poll`); checked and polled without one, it never shows the
+ * token, and the poll runs until the PIN expires. Run `Jwt.pinLogin` again
+ * instead: the simpler way on.
  *
  * `Unreachable`: its lifetime ran out while every check failed without a
  * usable answer (network errors, a body cut off, 5xx, rate limiting): the

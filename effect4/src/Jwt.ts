@@ -1022,7 +1022,10 @@ export interface PinLoginOptions extends Omit<PinLogin.LoginOptions, "deviceJwt"
  * as {@link exchange} does: it would never be refreshed ahead. A key
  * plex.tv refuses at a check (422 "Signature verification failed": its
  * device revoked while the poll waits) fails with `Unauthorized`, as at
- * {@link exchange}.
+ * {@link exchange}. A `schedule` that ends before the user approves the PIN
+ * fails with `PinExpired` of reason `Pending`: the PIN lives on, but only a
+ * check with a device JWT of the key sees its token, so run `pinLogin` again
+ * rather than `PinLogin.check` it by its id.
  *
  * @since 0.1.0
  * @category pin login

@@ -355,6 +355,33 @@ describe("every operation runs in a span named after it", () => {
     }).pipe(Effect.provide(Anonymous))
   )
 
+  it.effect(
+    "PinLogin.poll: a PIN approved already, and input refused before any request, in a PinLogin.poll span",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const pin = yield* PinLogin.create()
+        yield* fake.approvePin(pin.id)
+        const approved = yield* PinLogin.check(pin)
+        // The token is given back with no check, its span as any poll's.
+        const given = yield* observe(PinLogin.poll(approved))
+        assert.strictEqual(given.exit._tag, "Success")
+        assert.strictEqual(exitOf(onlySpan(given, "PinLogin.poll"))?._tag, "Success")
+        assert.strictEqual(spansNamed(given, "PinLogin.check").length, 0)
+        // Bad input: the InvalidInput named PinLogin.poll ends its span.
+        const refused = yield* observe(PinLogin.poll(pin, { fallbackLifetime: 0 }))
+        const refusedSpan = exitOf(onlySpan(refused, "PinLogin.poll"))
+        assert.isTrue(
+          refusedSpan?._tag === "Failure" && String(refusedSpan.cause).includes("InvalidInput"),
+          String(refusedSpan)
+        )
+        assert.strictEqual(spansNamed(refused, "PinLogin.check").length, 0)
+        const secrets = yield* secretsOf(fake)
+        assertQuietAndSecretFree(given, secrets)
+        assertQuietAndSecretFree(refused, secrets)
+      }).pipe(Effect.provide(Anonymous))
+  )
+
   it.effect("PinLogin.login: PinLogin.create and PinLogin.poll inside PinLogin.login", () =>
     Effect.gen(function* () {
       const fake = yield* FakePlex.FakePlex
