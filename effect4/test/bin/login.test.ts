@@ -1564,11 +1564,40 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             }),
             false,
             true
+          ],
+          // plex.tv's own 307 or 308 keeps the POST, acted on by none: refused (the password not sent to another
+          // origin, more than 5 hops), it proves no token; a 303 refused (plex.tv acted on the sign-in) does not, nor a
+          // 307 refused once a hop before it made the sign-in a GET.
+          ...([307, 308, 303] as const).map(
+            (status) =>
+              [
+                new PlexError.Unexpected({
+                  ...ctx,
+                  reason: "Redirect",
+                  status,
+                  errors: [],
+                  detail: "refused to send credentials to another origin (https://elsewhere.example)"
+                }),
+                false,
+                status === 303
+              ] as const
+          ),
+          [
+            new PlexError.Unexpected({
+              ...ctx,
+              reason: "Redirect",
+              status: 307,
+              errors: [],
+              detail: "more than 5 redirects"
+            }),
+            true,
+            true
           ]
         ] as const)
           assert.strictEqual(
             lostTokenText({ _tag: "SignInFailed", error, redirected, interrupted: false }),
-            said ? Render.signInFailedText : undefined
+            said ? Render.signInFailedText : undefined,
+            `${error._tag} ${error.status} redirected: ${redirected}`
           )
         assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
         // A PIN not approved at that check can be until it expires: said, with how long plex.tv said it has left.
@@ -1795,6 +1824,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         for (const [fault, said] of [
           [Fault.status(502), true],
           [Fault.redirect({ status: 303, to: "/nowhere" }), true],
+          // plex.tv's 307 to another origin, refused (the password is not resent there): plex.tv did not act on it.
+          [Fault.redirect({ status: 307 }), false],
           [Fault.status(401, { code: 1001, message: "Nope" }), false]
         ] as const) {
           yield* server.fake.fault("postUsersSignInData", fault, { times: 1 })
@@ -1802,6 +1833,9 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.notStrictEqual(run.code, 0, fault._tag)
           if (said) assert.include(run.stderr, Render.signInFailedText, fault._tag)
           else assert.notInclude(run.stderr, "may be valid")
+          // The refusal, plex.tv's 307 followed no further (what the line above must not be silent about wrongly).
+          if (fault._tag === "Redirect" && fault.status === 307)
+            assert.include(run.stderr, "refused to send credentials to another origin")
           assert.isUndefined((yield* readStore(dir))?.[tokenKey], "nothing saved")
         }
       })
