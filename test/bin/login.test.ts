@@ -1651,6 +1651,10 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         )
         assert.strictEqual(lostTokenText({ _tag: "PinPending", expiresIn: undefined }), `${pending}${advice}`)
         assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 1 }),
+          `${pending} (in 1 second)${advice}`
+        )
+        assert.strictEqual(
           lostTokenText({ _tag: "PinUnchecked", error: undefined }),
           Render.pinUncheckedText(undefined)
         )

@@ -1614,6 +1614,10 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         )
         assert.strictEqual(lostTokenText({ _tag: "PinPending", expiresIn: undefined }), `${pending}${advice}`)
         assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 1 }),
+          `${pending} (in 1 second)${advice}`
+        )
+        assert.strictEqual(
           lostTokenText({ _tag: "PinUnchecked", error: undefined }),
           Render.pinUncheckedText(undefined)
         )

@@ -583,7 +583,7 @@ export const signInFailedText =
 export const pinPendingText = (expiresIn: number | undefined): string =>
   `Interrupted: the PIN was not approved, but it can be until it expires${
     expiresIn !== undefined && expiresIn > 0
-      ? ` (in ${expiresIn < 120 ? `${Math.ceil(expiresIn)} seconds` : `about ${Math.round(expiresIn / 60)} minutes`})`
+      ? ` (in ${expiresIn < 120 ? secondsText(Math.ceil(expiresIn) * 1000) : `about ${Math.round(expiresIn / 60)} minutes`})`
       : ""
   }: do not approve it, its token would be saved nowhere; run \`plex-auth login\` again instead.`
 
