@@ -1442,7 +1442,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(hanging)))
         yield* Deferred.await(stopped)
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered" }])
+        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered", redirected: false }])
         // Failed after Ctrl-C (a broken connection, a 5xx): plex.tv may have issued a token first: `unanswered` is told,
         // with the failure (lostTokenText, below, judges it).
         lost.length = 0
@@ -1599,7 +1599,10 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             said ? Render.signInFailedText : undefined,
             `${error._tag} ${error.status} redirected: ${redirected}`
           )
-        assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
+        assert.strictEqual(
+          lostTokenText({ _tag: "SignInUnanswered", redirected: false }),
+          Render.signInAbandonedText
+        )
         // A PIN not approved at that check can be until it expires: said, with how long plex.tv said it has left.
         const pending = "Interrupted: the PIN was not approved, but it can be until it expires"
         const advice =
@@ -1684,6 +1687,50 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             )
           } else assert.isUndefined(lostTokenText(why))
         }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // Ctrl-C while the sign-in is under way, plex.tv having redirected it (a 303) to a page that never answers: given up
+  // after the 5 s, said as that page's silence, not as plex.tv not answering the sign-in (it answered, with the redirect,
+  // perhaps after it issued a token).
+  it.effect(
+    "login --password: Ctrl-C, the sign-in redirected (303) to a page that never answers: given up, said as the redirect's page unanswered",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("postUsersSignInData", Fault.redirect({ status: 303, to: "/api/v2/user" }), {
+          times: 1
+        })
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const pages = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "getTokenDetails").length
+        )
+        const lost: Array<Lost> = []
+        const login = yield* Effect.forkChild(
+          signInThenSave(
+            (hold) =>
+              hold(
+                Effect.map(
+                  PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+                  (account) => account.authToken
+                )
+              ),
+            () => Effect.void,
+            () => Effect.void,
+            (why) => Effect.sync(() => void lost.push(why))
+          )
+        )
+        // Ctrl-C once the redirect's page has the request (it hangs).
+        for (let turn = 0; turn < 10_000 && (yield* pages) === 0; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        login.interruptUnsafe()
+        for (let step = 0; step < 100 && login.pollUnsafe() === undefined; step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isAtLeast(yield* Clock.currentTimeMillis, 5_000)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered", redirected: true }])
+        assert.strictEqual(lostTokenText(lost[0]!), Render.signInRedirectUnansweredText)
+        assert.notInclude(lostTokenText(lost[0]!) ?? "", "plex.tv did not answer")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

@@ -560,6 +560,14 @@ export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old 
 export const signInAbandonedText = `Interrupted: plex.tv did not answer the sign-in within ${unsavedRevokeWaitMillis / 1000} s; a token it may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
+ * What `login` says when Ctrl-C came while the password sign-in was under way, plex.tv having redirected it (a 303, or
+ * a 301/302 that made it a GET: {@link signInFailureProvesNoToken}'s `redirected`), and the page it went on to did not
+ * answer within {@link unsavedRevokeWaitMillis}: not {@link signInAbandonedText}'s "plex.tv did not answer" (it did,
+ * with the redirect, perhaps after it issued a token, unknown to `login`).
+ */
+export const signInRedirectUnansweredText = `Interrupted: plex.tv redirected the sign-in, and the page it went on to did not answer within ${unsavedRevokeWaitMillis / 1000} s; a token plex.tv may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+
+/**
  * What `login` says when Ctrl-C came while plex.tv answered the password sign-in and the request then failed
  * (`failure`: why, as the CLI words an error) in a way that does not prove plex.tv issued no token (a broken
  * connection, a 5xx: plex.tv may have issued it before; see {@link signInFailureProvesNoToken}).
