@@ -1442,7 +1442,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(hanging)))
         yield* Deferred.await(stopped)
         assert.deepStrictEqual(unsaved, [["issued", true]])
-        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered" }])
+        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered", redirected: false }])
         // Failed after Ctrl-C (a broken connection, a 5xx): plex.tv may have issued a token first: `unanswered` is told,
         // with the failure (lostTokenText, below, judges it).
         lost.length = 0
@@ -1564,13 +1564,45 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             }),
             false,
             true
+          ],
+          // plex.tv's own 307 or 308 keeps the POST, acted on by none: refused (the password not sent to another
+          // origin, more than 5 hops), it proves no token; a 303 refused (plex.tv acted on the sign-in) does not, nor a
+          // 307 refused once a hop before it made the sign-in a GET.
+          ...([307, 308, 303] as const).map(
+            (status) =>
+              [
+                new PlexError.Unexpected({
+                  ...ctx,
+                  reason: "Redirect",
+                  status,
+                  errors: [],
+                  detail: "refused to send credentials to another origin (https://elsewhere.example)"
+                }),
+                false,
+                status === 303
+              ] as const
+          ),
+          [
+            new PlexError.Unexpected({
+              ...ctx,
+              reason: "Redirect",
+              status: 307,
+              errors: [],
+              detail: "more than 5 redirects"
+            }),
+            true,
+            true
           ]
         ] as const)
           assert.strictEqual(
             lostTokenText({ _tag: "SignInFailed", error, redirected, interrupted: false }),
-            said ? Render.signInFailedText : undefined
+            said ? Render.signInFailedText : undefined,
+            `${error._tag} ${error.status} redirected: ${redirected}`
           )
-        assert.strictEqual(lostTokenText({ _tag: "SignInUnanswered" }), Render.signInAbandonedText)
+        assert.strictEqual(
+          lostTokenText({ _tag: "SignInUnanswered", redirected: false }),
+          Render.signInAbandonedText
+        )
         // A PIN not approved at that check can be until it expires: said, with how long plex.tv said it has left.
         const pending = "Interrupted: the PIN was not approved, but it can be until it expires"
         const advice =
@@ -1584,6 +1616,10 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           `${pending} (in 45 seconds)${advice}`
         )
         assert.strictEqual(lostTokenText({ _tag: "PinPending", expiresIn: undefined }), `${pending}${advice}`)
+        assert.strictEqual(
+          lostTokenText({ _tag: "PinPending", expiresIn: 1 }),
+          `${pending} (in 1 second)${advice}`
+        )
         assert.strictEqual(
           lostTokenText({ _tag: "PinUnchecked", error: undefined }),
           Render.pinUncheckedText(undefined)
@@ -1651,6 +1687,50 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             )
           } else assert.isUndefined(lostTokenText(why))
         }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // Ctrl-C while the sign-in is under way, plex.tv having redirected it (a 303) to a page that never answers: given up
+  // after the 5 s, said as that page's silence, not as plex.tv not answering the sign-in (it answered, with the redirect,
+  // perhaps after it issued a token).
+  it.effect(
+    "login --password: Ctrl-C, the sign-in redirected (303) to a page that never answers: given up, said as the redirect's page unanswered",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault("postUsersSignInData", Fault.redirect({ status: 303, to: "/api/v2/user" }), {
+          times: 1
+        })
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const pages = Effect.map(
+          FakePlex.requests,
+          (requests) => requests.filter((r) => r.route === "getTokenDetails").length
+        )
+        const lost: Array<Lost> = []
+        const login = yield* Effect.forkChild(
+          signInThenSave(
+            (hold) =>
+              hold(
+                Effect.map(
+                  PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+                  (account) => account.authToken
+                )
+              ),
+            () => Effect.void,
+            () => Effect.void,
+            (why) => Effect.sync(() => void lost.push(why))
+          )
+        )
+        // Ctrl-C once the redirect's page has the request (it hangs).
+        for (let turn = 0; turn < 10_000 && (yield* pages) === 0; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        login.interruptUnsafe()
+        for (let step = 0; step < 100 && login.pollUnsafe() === undefined; step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isAtLeast(yield* Clock.currentTimeMillis, 5_000)
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(login)))
+        assert.deepStrictEqual(lost, [{ _tag: "SignInUnanswered", redirected: true }])
+        assert.strictEqual(lostTokenText(lost[0]!), Render.signInRedirectUnansweredText)
+        assert.notInclude(lostTokenText(lost[0]!) ?? "", "plex.tv did not answer")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
@@ -1795,6 +1875,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         for (const [fault, said] of [
           [Fault.status(502), true],
           [Fault.redirect({ status: 303, to: "/nowhere" }), true],
+          // plex.tv's 307 to another origin, refused (the password is not resent there): plex.tv did not act on it.
+          [Fault.redirect({ status: 307 }), false],
           [Fault.status(401, { code: 1001, message: "Nope" }), false]
         ] as const) {
           yield* server.fake.fault("postUsersSignInData", fault, { times: 1 })
@@ -1802,6 +1884,9 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.notStrictEqual(run.code, 0, fault._tag)
           if (said) assert.include(run.stderr, Render.signInFailedText, fault._tag)
           else assert.notInclude(run.stderr, "may be valid")
+          // The refusal, plex.tv's 307 followed no further (what the line above must not be silent about wrongly).
+          if (fault._tag === "Redirect" && fault.status === 307)
+            assert.include(run.stderr, "refused to send credentials to another origin")
           assert.isUndefined((yield* readStore(dir))?.[tokenKey], "nothing saved")
         }
       })

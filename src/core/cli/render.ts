@@ -560,6 +560,14 @@ export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old 
 export const signInAbandonedText = `Interrupted: plex.tv did not answer the sign-in within ${unsavedRevokeWaitMillis / 1000} s; a token it may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
+ * What `login` says when Ctrl-C came while the password sign-in was under way, plex.tv having redirected it (a 303, or
+ * a 301/302 that made it a GET: {@link signInFailureProvesNoToken}'s `redirected`), and the page it went on to did not
+ * answer within {@link unsavedRevokeWaitMillis}: not {@link signInAbandonedText}'s "plex.tv did not answer" (it did,
+ * with the redirect, perhaps after it issued a token, unknown to `login`).
+ */
+export const signInRedirectUnansweredText = `Interrupted: plex.tv redirected the sign-in, and the page it went on to did not answer within ${unsavedRevokeWaitMillis / 1000} s; a token plex.tv may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+
+/**
  * What `login` says when Ctrl-C came while plex.tv answered the password sign-in and the request then failed
  * (`failure`: why, as the CLI words an error) in a way that does not prove plex.tv issued no token (a broken
  * connection, a 5xx: plex.tv may have issued it before; see {@link signInFailureProvesNoToken}).
@@ -583,28 +591,38 @@ export const signInFailedText =
 export const pinPendingText = (expiresIn: number | undefined): string =>
   `Interrupted: the PIN was not approved, but it can be until it expires${
     expiresIn !== undefined && expiresIn > 0
-      ? ` (in ${expiresIn < 120 ? `${Math.ceil(expiresIn)} seconds` : `about ${Math.round(expiresIn / 60)} minutes`})`
+      ? ` (in ${expiresIn < 120 ? secondsText(Math.ceil(expiresIn) * 1000) : `about ${Math.round(expiresIn / 60)} minutes`})`
       : ""
   }: do not approve it, its token would be saved nowhere; run \`plex-auth login\` again instead.`
 
 /**
  * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
- * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), or an answer with a 4xx
- * status (401 wrong password, 2FA asked, 429, ...). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's
- * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first. Only plex.tv's own
- * answer to the sign-in counts: once the sign-in was `redirected` (a 303, or a 301/302 that turned the POST into a
- * GET: core/policy.ts nextHop's `toGet`, the engine's `acted`), what the page it went on to answered, a 4xx or a
- * connection refused, proves nothing of what became of the sign-in.
+ * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), an answer with a 4xx
+ * status (401 wrong password, 2FA asked, 429, ...), or a 307/308 the engine refused to follow (reason `Redirect`: the
+ * password not resent to another origin, more than 5 hops): a redirect that keeps the POST is one no server acted on
+ * (policy.ts: not `acted`). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's `outcomeUnknown`) or a 2xx
+ * that did not decode do not: plex.tv may have issued the token first. Only plex.tv's own answer to the sign-in
+ * counts: once the sign-in was `redirected` (a 303, or a 301/302 that turned the POST into a GET: core/policy.ts
+ * nextHop's `toGet`, the engine's `acted`), what the page it went on to answered, a 4xx, a connection refused or a
+ * redirect refused, proves nothing of what became of the sign-in. (The CLI's transport is `fetch` with `redirect:
+ * "manual"`: an answer from another origin, send.ts's `foreignAnswer`, is one it never gets.)
  */
 export const signInFailureProvesNoToken = (
-  error: { readonly _tag: string; readonly status?: number | undefined },
+  error: {
+    readonly _tag: string
+    readonly status?: number | undefined
+    readonly reason?: string | undefined
+  },
   neverReachedServer: boolean,
   redirected = false
 ): boolean =>
   error._tag === "InvalidInput" ||
   (!redirected &&
     ((error._tag === "NetworkError" && neverReachedServer) ||
-      (error.status !== undefined && error.status >= 400 && error.status < 500)))
+      (error.status !== undefined && error.status >= 400 && error.status < 500) ||
+      (error._tag === "Unexpected" &&
+        error.reason === "Redirect" &&
+        (error.status === 307 || error.status === 308))))
 
 /**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows

@@ -186,7 +186,11 @@ type Hold = <E, R, R2 = never>(
  * (`PinPending`: it can be still, for `expiresIn` seconds when plex.tv said).
  */
 export type Lost =
-  | { readonly _tag: "SignInUnanswered" }
+  | {
+      readonly _tag: "SignInUnanswered"
+      /** plex.tv redirected the sign-in (as SignInFailed's): the page it went on to is what did not answer. */
+      readonly redirected: boolean
+    }
   | {
       readonly _tag: "SignInFailed"
       readonly error: unknown
@@ -280,7 +284,9 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                     (exit) =>
                       Option.isNone(exit)
                         ? // Given up: plex.tv may have issued a token all the same, unknown here (`unanswered`).
-                          Effect.flatMap(Fiber.interrupt(fiber), () => lose({ _tag: "SignInUnanswered" }))
+                          Effect.flatMap(Fiber.interrupt(fiber), () =>
+                            lose({ _tag: "SignInUnanswered", redirected })
+                          )
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
                           : // Failed: perhaps after plex.tv issued a token (a broken connection), `unanswered` judges.
@@ -342,7 +348,7 @@ export const lostTokenText = (lost: Lost): string | undefined => {
     PlexError.isPlexError(error) ? fromPlexError(error).message : "an unexpected error"
   switch (lost._tag) {
     case "SignInUnanswered":
-      return Render.signInAbandonedText
+      return lost.redirected ? Render.signInRedirectUnansweredText : Render.signInAbandonedText
     case "SignInFailed":
       return PlexError.isPlexError(lost.error) &&
         Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error, lost.redirected)
