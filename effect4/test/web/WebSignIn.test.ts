@@ -3285,7 +3285,10 @@ describe("WebSignIn sessions (Effect 4)", () => {
           []
         )
         yield* Fiber.interruptAll(others)
-      }).pipe(Effect.provide(env()))
+      }).pipe(Effect.provide(env())),
+    // CPU-bound, not time-dependent: 1,024 returns verified and held (about 2–5 s idle); a loaded machine took over
+    // the default 20 s. Bounded by the turn count above.
+    90_000
   )
 
   it.effect(
