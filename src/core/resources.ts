@@ -225,8 +225,12 @@ export const candidates = <C extends ConnectionFacts>(
   const httpsOnly = rules.httpsOnly ?? device.httpsRequired ?? false
   const built: Array<Candidate<C>> = []
   for (const connection of device.connections) {
-    if (connection.local && !includeLocal) continue
-    const location: Location = connection.relay ? "relay" : connection.local ? "local" : "remote"
+    // Read as a decoded connection reads them (D.decodeBool), never by truthiness: a hand-made `local: "0"` is
+    // remote, not given a made-up http://<public address>:port.
+    const local = D.decodeBool(connection.local) === true
+    const relay = D.decodeBool(connection.relay) === true
+    if (local && !includeLocal) continue
+    const location: Location = relay ? "relay" : local ? "local" : "remote"
     const urls: Array<URL> = []
     if (connection.uri !== undefined) {
       const url = baseUrl(connection.uri)
@@ -236,8 +240,8 @@ export const candidates = <C extends ConnectionFacts>(
     // `uri` that is not one does.
     const address = typeof connection.address === "string" ? connection.address.trim() : undefined
     if (
-      !connection.relay &&
-      (connection.local || rules.httpsOnly === false) &&
+      !relay &&
+      (local || rules.httpsOnly === false) &&
       address !== undefined &&
       address !== "" &&
       connection.port !== undefined &&
