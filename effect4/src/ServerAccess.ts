@@ -805,15 +805,14 @@ export const makeOwnerChecker = (
           // an answer, kept for `ttl` as any other (a fact of the configuration, not a passing failure: kept only
           // for `unknownTtl`, 0 by default, a typo would send three requests to plex.tv at every check).
           ({ ownerId, view }) => Effect.map(Clock.currentTimeMillis, (at) => ({ ownerId, ...view, at }))
-        )
-          .pipe(
-            Effect.tapError((error) =>
-              Effect.map(Clock.currentTimeMillis, (at) => {
-                if (!stamps.has(error)) stamps.set(error, { at })
-              })
-            )
-          )
-          .pipe(Effect.provideContext(context)),
+        ).pipe(
+          Effect.tapError((error) =>
+            Effect.map(Clock.currentTimeMillis, (at) => {
+              if (!stamps.has(error)) stamps.set(error, { at })
+            })
+          ),
+          Effect.provideContext(context)
+        ),
       // A failure is kept for `unknownTtl`; zero is "not kept": `Cache` drops the entry at once.
       {
         capacity: 1,
