@@ -257,8 +257,9 @@ export const check = (
   Effect.map(answered(machineIdentifier), (answer) => answer.access)
 
 /**
- * {@link check}'s answer, and for an `Unknown` whose answer asked to wait, that wait and when the answer came
- * (`wait`): a checker keeps the `Unknown` for it (or its `unknownTtl` when longer) and says what is left of that.
+ * {@link check}'s answer, when it came (`at`), and for an `Unknown` whose answer asked to wait, that wait (`wait`,
+ * from when that answer came): a checker keeps the `Unknown` for it (or its `unknownTtl` when longer) and says what is
+ * left of that, and asks again when the clock went back to before the answer came ({@link fresh}).
  */
 const answered = (
   machineIdentifier: string
@@ -267,31 +268,36 @@ const answered = (
     Effect.suspend(() => {
       // plex.tv's answers watched (one watcher per run): a failure's Unknown carries the Retry-After of the answer.
       const watched = answers()
-      return Effect.match(watched.watch(Resources.list()), {
-        onFailure: (error) => {
+      return Effect.zipWith(
+        Effect.either(watched.watch(Resources.list())),
+        Clock.currentTimeMillis,
+        (result, now): Kept<Access> => {
+          if (Either.isRight(result)) return { access: accessIn(result.right, id), at: now }
+          const error = result.left
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
           const access = failed(error, at === undefined ? undefined : wait)
           // Only an Unknown carries a wait (an InvalidToken's 401 asks for none, whatever its Retry-After).
           return access._tag === "Unknown" && wait !== undefined && at !== undefined
-            ? { access, wait: { at, wait } }
-            : { access }
-        },
-        onSuccess: (devices) => ({ access: accessIn(devices, id) })
-      })
+            ? { access, at, wait }
+            : { access, at: now }
+        }
+      )
     })
   ).pipe(Effect.withSpan("ServerAccess.check", { kind: "internal", captureStackTrace: false }))
 
-/** The wait a failure's answer asked for (Retry-After, ms) and when that answer came (the clock's milliseconds). */
-interface Wait {
+/**
+ * When a kept answer came (`at`, the clock's milliseconds) and, for an `Unknown` whose answer asked to wait, that wait
+ * (`wait`, Retry-After, ms, from `at`).
+ */
+interface Stamp {
   readonly at: number
-  readonly wait: number
+  readonly wait?: number | undefined
 }
 
-/** An answer as a checker keeps it: an `Unknown` whose answer asked to wait, with that wait. */
-interface Kept<A> {
+/** An answer as a checker keeps it: when it came, and an `Unknown`'s wait. */
+interface Kept<A> extends Stamp {
   readonly access: A
-  readonly wait?: Wait | undefined
 }
 
 /**
@@ -303,40 +309,35 @@ interface Kept<A> {
  */
 const keptAnswer = <A extends Access | OwnerAccess>(
   access: A,
-  wait: Wait | undefined,
+  stamp: Stamp | undefined,
   unknownTtl: Duration.Duration
 ): Effect.Effect<A> =>
-  wait === undefined
+  stamp?.wait === undefined
     ? Effect.succeed(access)
     : Effect.map(Clock.currentTimeMillis, (now) => ({
         ...access,
-        retryAfterMillis: Math.max(0, wait.at + Duration.toMillis(unknownKept(unknownTtl, wait.wait)) - now)
+        retryAfterMillis: Math.max(0, stamp.at + Duration.toMillis(unknownKept(unknownTtl, stamp.wait)) - now)
       }))
 
 /**
- * The answer a checker's cache keeps (`get`), as a later check gives it ({@link keptAnswer}); asked again
- * (`invalidate`, then `get`) when an `Unknown`'s answer came after now (more of its wait left than it asked for): the
- * clock went back since (an NTP step, a clock set by hand), and the cache, which keeps it until the clock reaches its
- * time to live again, would keep it for as long as the clock went back (users locked out past its wait and the
- * 5-minute cap, told to wait as long).
+ * A checker's cache entry (`get`), asked again (`invalidate`, then `get`) when its answer came after now (`cameAt`,
+ * the clock's milliseconds): the clock went back since (an NTP step, a clock set by hand), and the cache, which keeps
+ * an entry until the clock reaches its time plus its time to live, would keep it for as long as the clock went back,
+ * whatever it is: an `Unknown` (users locked out past its wait, the 5-minute cap and `unknownTtl`, told to wait as
+ * long), a `NoAccess` (a new share refused), an `Owner` or a share (access kept after plex.tv took it away), the owner
+ * checker's list of users or its failure. A clock set back by less than the time since the answer came is not seen
+ * (Effect's `Clock` is not monotonic): the entry is kept that much longer, less than its time to live again.
  */
-const kept = <A extends Access | OwnerAccess, E>(
-  get: Effect.Effect<Kept<A>, E>,
+const fresh = <A, E>(
+  get: Effect.Effect<A, E>,
   invalidate: Effect.Effect<void>,
-  unknownTtl: Duration.Duration
+  cameAt: (exit: Exit.Exit<A, E>) => number | undefined
 ): Effect.Effect<A, E> =>
-  Effect.flatMap(get, (answer) => {
-    const { wait } = answer
-    return wait === undefined
-      ? Effect.succeed(answer.access)
-      : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          wait.at > now
-            ? Effect.andThen(
-                invalidate,
-                Effect.flatMap(get, (again) => keptAnswer(again.access, again.wait, unknownTtl))
-              )
-            : keptAnswer(answer.access, wait, unknownTtl)
-        )
+  Effect.flatMap(Effect.exit(get), (exit) => {
+    const at = cameAt(exit)
+    return at === undefined
+      ? exit
+      : Effect.flatMap(Clock.currentTimeMillis, (now) => (at > now ? Effect.andThen(invalidate, get) : exit))
   })
 
 /**
@@ -445,7 +446,7 @@ export const makeChecker = (
       timeToLive: (exit) =>
         Exit.isSuccess(exit)
           ? exit.value.access._tag === "Unknown"
-            ? unknownKept(unknownTtl, exit.value.wait?.wait)
+            ? unknownKept(unknownTtl, exit.value.wait)
             : ttl
           : Duration.zero
     })
@@ -456,7 +457,14 @@ export const makeChecker = (
     return {
       machineIdentifier: id,
       check: (token) =>
-        Effect.flatMap(key(token), (k) => kept(cache.get(k), cache.invalidate(k), unknownTtl)),
+        Effect.flatMap(key(token), (k) =>
+          Effect.flatMap(
+            fresh(cache.get(k), cache.invalidate(k), (exit) =>
+              Exit.isSuccess(exit) ? exit.value.at : undefined
+            ),
+            (answer) => keptAnswer(answer.access, answer, unknownTtl)
+          )
+        ),
       invalidate: (token) =>
         Effect.flatMap(Effect.either(key(token)), (k) =>
           Either.isRight(k) ? cache.invalidate(k.right) : Effect.void
@@ -565,21 +573,21 @@ export const usersOf = (
   return Facts.usersOf(list, machineIdentifier)
 }
 
-/** A request as it is sent: watched by a checker (makeOwnerChecker's `waits`), or as it is. */
+/** A request as it is sent: watched by a checker (makeOwnerChecker's `stamps`), or as it is. */
 type Watch = <A, E extends { readonly _tag: string; readonly status?: number | undefined }, R>(
   request: Effect.Effect<A, E, R>
 ) => Effect.Effect<A, E, R | HttpClient.HttpClient>
 
 /**
  * `request` watched (internal/answers.ts, one watcher per run: the owner checker's requests run at once): when it
- * fails with an answer that asked to wait, `waits` keeps that wait and when the answer came under its error, for the
+ * fails with an answer that asked to wait, `stamps` keeps that wait and when the answer came under its error, for the
  * `Unknown` of every check that gives that failure while it is kept. Not for a refused token (401, 498, 422: the
  * owner's, Facts.failure), as makeChecker's `InvalidToken` carries none: waiting does not make plex.tv take it, so a
  * proxy's Retry-After on it would tell callers to come back when nothing will have changed, and keep the failure past
  * `unknownTtl` (the owner's `Credentials` may have a new token by then).
  */
 const watchedIn =
-  (waits: WeakMap<object, Wait>): Watch =>
+  (stamps: WeakMap<object, Stamp>): Watch =>
   (request) =>
     Effect.suspend(() => {
       const watched = answers()
@@ -588,7 +596,7 @@ const watchedIn =
           const wait = watched.waitOf(error)
           const at = watched.last()?.at
           const refused = Facts.failure(error._tag, error.status ?? 0) === "InvalidToken"
-          if (wait !== undefined && at !== undefined && !refused) waits.set(error, { at, wait })
+          if (wait !== undefined && at !== undefined && !refused) stamps.set(error, { at, wait })
         })
       )
     })
@@ -738,14 +746,19 @@ export const makeOwnerChecker = (
     const id = yield* machineId(operation, machineIdentifier)
     const { ttl, unknownTtl } = yield* cacheSettings(operation, options)
     const ownerSpec = { ...Facts.getOwner, schema: L.struct(Facts.accountIdFields()) }
-    // When the wait of a failure's answer ends, by its error (the cache keeps the failure, the same error).
-    const waits = new WeakMap<object, Wait>()
-    const watch = watchedIn(waits)
+    // When a failure came and the wait its answer asked for, by its error (the cache keeps the failure, the same
+    // error): `watch` stamps one that asked to wait, the lookup every other.
+    const stamps = new WeakMap<object, Stamp>()
+    const watch = watchedIn(stamps)
+    const stampOf = (cause: Cause.Cause<unknown>): Stamp | undefined => {
+      const error = Option.getOrUndefined(Cause.failureOption(cause))
+      return typeof error === "object" && error !== null ? stamps.get(error) : undefined
+    }
     const cache = yield* sharedCache({
       capacity: 1,
       keyOf: () => undefined,
       lookup: (_: void) =>
-        Effect.map(
+        Effect.flatMap(
           Effect.all(
             {
               // The checker's own requests: named after the function that made the checker.
@@ -758,39 +771,37 @@ export const makeOwnerChecker = (
           // account, would otherwise answer Owner for the account and NoAccess for everyone else. Not owning it is
           // an answer, kept for `ttl` as any other (a fact of the configuration, not a passing failure: kept only
           // for `unknownTtl`, 0 by default, a typo would send three requests to plex.tv at every check).
-          ({ ownerId, view }) => ({ ownerId, ...view })
+          ({ ownerId, view }) => Effect.map(Clock.currentTimeMillis, (at) => ({ ownerId, ...view, at }))
+        ).pipe(
+          Effect.tapError((error) =>
+            Effect.map(Clock.currentTimeMillis, (at) => {
+              if (!stamps.has(error)) stamps.set(error, { at })
+            })
+          )
         ),
       timeToLive: (exit) => {
         if (Exit.isSuccess(exit)) return ttl
         // Kept for at least the wait its answer asked for (at most Facts.maxKeptWaitMillis), as makeChecker's Unknown.
-        const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
-        return unknownKept(
-          unknownTtl,
-          typeof error === "object" && error !== null ? waits.get(error)?.wait : undefined
-        )
+        return unknownKept(unknownTtl, stampOf(exit.cause)?.wait)
       }
     })
-    const current = Effect.flatMap(cache.get(undefined), (c) =>
-      c.notOwned === undefined ? Effect.succeed(c) : Effect.fail(c.notOwned)
+    // Asked again when the clock went back to before the answer, or the failure, came (`fresh`): `users` and `check`.
+    const current = Effect.flatMap(
+      fresh(cache.get(undefined), cache.invalidateAll, (exit) =>
+        Exit.isSuccess(exit) ? exit.value.at : stampOf(exit.cause)?.at
+      ),
+      (c) => (c.notOwned === undefined ? Effect.succeed(c) : Effect.fail(c.notOwned))
     )
     return {
       machineIdentifier: id,
       users: Effect.map(current, (c) => c.users),
       check: (accountId) =>
-        kept(
-          Effect.match(current, {
-            // With what is left of the time it is kept (at least 0), as makeChecker's Unknown.
-            onFailure: (error): Kept<OwnerAccess> => ({
-              access: { _tag: "Unknown", error },
-              wait: waits.get(error)
-            }),
-            onSuccess: ({ ownerId, users }): Kept<OwnerAccess> => ({
-              access: Facts.ownerDecision(accountId, ownerId, users)
-            })
-          }),
-          cache.invalidateAll,
-          unknownTtl
-        ),
+        Effect.matchEffect(current, {
+          // With what is left of the time it is kept (at least 0), as makeChecker's Unknown.
+          onFailure: (error) =>
+            keptAnswer<OwnerAccess>({ _tag: "Unknown", error }, stamps.get(error), unknownTtl),
+          onSuccess: ({ ownerId, users }) => Effect.succeed(Facts.ownerDecision(accountId, ownerId, users))
+        }),
       invalidate: cache.invalidateAll
     }
   })

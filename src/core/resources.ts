@@ -225,8 +225,12 @@ export const candidates = <C extends ConnectionFacts>(
   const httpsOnly = rules.httpsOnly ?? device.httpsRequired ?? false
   const built: Array<Candidate<C>> = []
   for (const connection of device.connections) {
-    if (connection.local && !includeLocal) continue
-    const location: Location = connection.relay ? "relay" : connection.local ? "local" : "remote"
+    // Read as a decoded connection reads them (D.decodeBool), never by truthiness: a hand-made `local: "0"` is
+    // remote, not given a made-up http://<public address>:port.
+    const local = D.decodeBool(connection.local) === true
+    const relay = D.decodeBool(connection.relay) === true
+    if (local && !includeLocal) continue
+    const location: Location = relay ? "relay" : local ? "local" : "remote"
     const urls: Array<URL> = []
     if (connection.uri !== undefined) {
       const url = baseUrl(connection.uri)
@@ -236,8 +240,8 @@ export const candidates = <C extends ConnectionFacts>(
     // `uri` that is not one does.
     const address = typeof connection.address === "string" ? connection.address.trim() : undefined
     if (
-      !connection.relay &&
-      (connection.local || rules.httpsOnly === false) &&
+      !relay &&
+      (local || rules.httpsOnly === false) &&
       address !== undefined &&
       address !== "" &&
       connection.port !== undefined &&
@@ -671,7 +675,10 @@ const addressPlaceholder = "<address>"
  * (URL and where it leads) that met it, in the order they were tried. Addresses that failed alike (the same
  * reason, and a detail that differs only by the address) share one entry, whose detail reads `<address>`
  * where each address stood; an address alone with its cause keeps its detail as it is. The detail's
- * leading operation (the message's own) is not repeated. Every attempt's own detail stays in `attempts`.
+ * leading operation (the message's own) is not repeated. Every attempt's own detail stays in `attempts`. When a
+ * remote connection failed over HTTPS and no remote one was tried over plain HTTP, it says that `httpsOnly: false`
+ * would try plain HTTP at the public addresses too, and that the token then crosses the internet unencrypted
+ * ({@link remoteHttpsOnlyHint}).
  */
 export const noReachableConnectionMessage = (e: {
   readonly operation: string
@@ -709,8 +716,19 @@ export const noReachableConnectionMessage = (e: {
           const cause = where.length > 1 ? shared : detail
           return `${where.join(", ")}: ${reason}${cause === "" ? "" : ` (${cause})`}`
         }).join("; ")
-  return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}`
+  // A remote connection's HTTPS address failed and no plain-HTTP one was tried: `candidates` makes up none for a remote
+  // connection unless `httpsOnly: false`, so say what that option would try, and what it costs.
+  const remote = e.attempts.filter((a) => a.location === "remote")
+  const httpsOnly =
+    remote.some((a) => a.outcome === "Failed" && a.uri.startsWith("https:")) &&
+    !remote.some((a) => a.uri.startsWith("http:"))
+  return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}${httpsOnly ? remoteHttpsOnlyHint : ""}`
 }
+
+/** What {@link noReachableConnectionMessage} adds when a remote connection failed over HTTPS and plain HTTP was not tried. */
+export const remoteHttpsOnlyHint =
+  "; remote connections were tried over HTTPS only: httpsOnly: false would also try plain HTTP at their public " +
+  "addresses (http://address:port), sending the server's token over the internet unencrypted"
 
 /**
  * `ServerNotFound`'s message: the name or identifier asked for and the servers the account has (for an owner

@@ -951,6 +951,14 @@ describe("Resources.connect: tokens and safety", () => {
             [[REMOTE_HTTPS, "remote", "https"]]
           )
           assert.deepStrictEqual(yield* toPlain, [])
+          // The message says plain HTTP was not tried there, what httpsOnly: false would try, and what it costs.
+          assert.isTrue(
+            error.message.endsWith(
+              "; remote connections were tried over HTTPS only: httpsOnly: false would also try plain HTTP at their " +
+                "public addresses (http://address:port), sending the server's token over the internet unencrypted"
+            ),
+            error.message
+          )
         }
         // Asked for, the token goes there (the token check).
         const insecure = yield* Resources.connect(asListed(false), { httpsOnly: false })

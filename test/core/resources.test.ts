@@ -208,7 +208,7 @@ describe("core/resources: what became of each probe", () => {
     const failed = (uri: string, location: string, reason: string, detail?: string) => ({
       uri,
       location,
-      outcome: reason === "Cancelled" ? "Cancelled" : "Failed",
+      outcome: reason === "Cancelled" || reason === "WrongServer" ? reason : "Failed",
       ...(reason === "Cancelled" ? {} : { reason }),
       ...(detail === undefined ? {} : { detail })
     })
@@ -243,6 +243,46 @@ describe("core/resources: what became of each probe", () => {
         "https://relay.example:8443 (relay): WrongServer (answered as server c, not abc); " +
         "http://10.0.0.4:1 (local), http://10.0.0.5:1 (local): Cancelled"
     )
+  })
+
+  // Issue insecure41 made up no http://address:port for a remote connection unless httpsOnly: false: a user whose remote
+  // HTTPS fails (a blocked plex.direct name) saw only that failure, not that plain HTTP was never tried there.
+  it("NoReachableConnection's message: a remote HTTPS failure with no plain HTTP tried there says what httpsOnly: false would try", () => {
+    const attempt = (uri: string, location: string, outcome = "Failed") => ({
+      uri,
+      location,
+      outcome,
+      reason: outcome === "Failed" ? "NetworkError/Timeout" : outcome,
+      detail: outcome === "Failed" ? "timed out" : "answered as server b, not abc"
+    })
+    const message = (...attempts: ReadonlyArray<ReturnType<typeof attempt>>) =>
+      R.noReachableConnectionMessage({
+        operation: "Resources.connect",
+        server: "Den",
+        clientIdentifier: "abc",
+        attempts
+      })
+    const REMOTE = "https://203-0-113-7.abc.plex.direct:32400"
+    assert.strictEqual(
+      message(attempt("http://10.0.0.2:32400", "local"), attempt(REMOTE, "remote")),
+      'Resources.connect: no connection to "Den" (abc) answered: ' +
+        `http://10.0.0.2:32400 (local), ${REMOTE} (remote): NetworkError/Timeout (timed out); ` +
+        "remote connections were tried over HTTPS only: httpsOnly: false would also try plain HTTP at their public " +
+        "addresses (http://address:port), sending the server's token over the internet unencrypted"
+    )
+    assert.isTrue(message(attempt(REMOTE, "remote")).endsWith(R.remoteHttpsOnlyHint))
+    // Not when plain HTTP was tried at a remote address, nor when the remote HTTPS address answered as another
+    // server, nor for local or relay connections alone.
+    for (const attempts of [
+      [attempt(REMOTE, "remote"), attempt("http://203.0.113.7:32400", "remote")],
+      [attempt(REMOTE, "remote", "WrongServer")],
+      [
+        attempt("https://192-168-1-2.abc.plex.direct:32400", "local"),
+        attempt("https://relay.example:8443", "relay")
+      ]
+    ]) {
+      assert.notInclude(message(...attempts), "httpsOnly", JSON.stringify(attempts.map((a) => a.uri)))
+    }
   })
 
   it("NoReachableConnection's message: addresses as Node's errors write them (IPv6 without brackets, a name alone)", () => {

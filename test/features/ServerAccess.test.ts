@@ -279,6 +279,47 @@ describe("ServerAccess over loopback", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
+  // Not only a kept wait: every answer is kept until the clock reaches its time plus its time to live, so a clock set
+  // back kept an Unknown of no wait (a 503, a timeout) kept for `unknownTtl`, and a NoAccess kept for `ttl`, as much
+  // longer as it went back (users locked out, a new share refused); and the owner checker's `users` gave its kept
+  // failure (a 429 "30 s") for as long, asking nothing, where its `check` asked again.
+  it.scoped("a checker asks again when the clock went back past any kept answer, the owner's users too", () =>
+    Effect.gen(function* () {
+      const loopback = yield* FakePlexServer.FakePlexServer
+      const id = yield* denId
+      const checker = yield* as("kids")(
+        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: "1 minute" })
+      )
+      const owner = yield* as("alice")(ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes" }))
+      const [kids, carol] = [yield* token("kids"), yield* token("carol")]
+      const tag = (login: Redacted.Redacted<string>) => Effect.map(checker.check(login), (a) => a._tag)
+      const users = Effect.map(Effect.either(owner.users), (e) =>
+        e._tag === "Left" ? e.left._tag : e.right.length
+      )
+      yield* TestClock.setTime(10 * 3_600_000)
+      yield* loopback.fake.fault("getServerResources", Fault.status(503), { times: 1 })
+      assert.strictEqual(yield* tag(kids), "Unknown")
+      yield* loopback.fake.fault(
+        "getServerResources",
+        Fault.respond(() => Effect.succeed(Response.json([]))),
+        { times: 1 }
+      )
+      assert.strictEqual(yield* tag(carol), "NoAccess")
+      yield* loopback.fake.fault("getUsers", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+      assert.strictEqual(yield* users, "RateLimited")
+      // Kept (plex.tv would have answered: its faults were for one request each).
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(
+        [yield* tag(kids), yield* tag(carol), yield* users],
+        ["Unknown", "NoAccess", "RateLimited"]
+      )
+      yield* TestClock.setTime(9 * 3_600_000)
+      assert.deepStrictEqual([yield* tag(kids), yield* tag(carol)], ["HomeMember", "Shared"])
+      const listed = yield* users
+      assert.isTrue(typeof listed === "number" && listed > 0, String(listed))
+    }).pipe(Effect.provide(TestLive()))
+  )
+
   // An infinite `unknownTtl` keeps an Unknown until `invalidate`: the checker will not ask again, and says so
   // (Infinity), not a wait that ends while a check keeps giving the same answer.
   it.scoped("an Unknown kept for an infinite unknownTtl carries an infinite wait", () =>

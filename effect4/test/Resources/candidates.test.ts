@@ -228,6 +228,27 @@ describe("Resources.candidates", () => {
     assert.deepStrictEqual(uris(list), ["http://192.168.1.12:32401"])
   })
 
+  // A device kept by hand or from untyped JavaScript may spell a flag as plex.tv's XML does ("0", "1"): `local` and
+  // `relay` are read as a decoded connection reads them, never by truthiness. A truthy "0" made a remote connection
+  // local: a made-up http://<public address>:port, where the token check sends the server's token in clear.
+  it('reads a hand-made connection\'s local and relay as the decoder does: "0" is remote, no made-up plain HTTP', () => {
+    const server = device({ connections: [] })
+    const remote = { uri: remoteHttps.uri, address: remoteHttps.address, port: 32400 }
+    const list = (flags: Record<string, unknown>) =>
+      Resources.candidates({ ...server, connections: [{ ...remote, ...flags }] as never }).map(
+        (c) => `${c.uri} ${c.location}`
+      )
+    for (const no of [false, "0", "false", 0]) {
+      assert.deepStrictEqual(list({ local: no }), [`${remoteHttps.uri} remote`], `local ${String(no)}`)
+      assert.deepStrictEqual(list({ relay: no }), [`${remoteHttps.uri} remote`], `relay ${String(no)}`)
+    }
+    assert.deepStrictEqual(list({ local: "1", relay: "0" }), [
+      `${remoteHttps.uri} local`,
+      "http://203.0.113.7:32400 local"
+    ])
+    assert.deepStrictEqual(list({ local: "0", relay: "1" }), [`${remoteHttps.uri} relay`])
+  })
+
   it("https only when the server requires it, or when asked", () => {
     const required = device({ httpsRequired: true, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
