@@ -1883,8 +1883,9 @@ const makeWith = (
           Option.match({
             onNone: () =>
               Effect.as(
+                // None of the sign-out's 10 s left: not sent, and said so (not "no answer").
                 Effect.logWarning(
-                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv ${Flow.waitedFor(waitMillis)})`
+                  `WebSignIn: the Plex token was not revoked (${waitMillis > 0 ? "no answer from plex.tv" : "not asked"} ${Flow.waitedFor(waitMillis)})`
                 ),
                 false
               ),
