@@ -1861,11 +1861,17 @@ const makeWith = (
 
     /**
      * Revokes `token` at plex.tv, waiting at most `waitMillis` (Flow.revokeWaitMillis, or what is left of a sign-out's
-     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged).
+     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged). One plex.tv accepted (a 2xx) was, as
+     * PlexAuth.signOut counts it, though its body is not in when that wait ends (`answer`: its status).
      */
-    const revokeToken = (token: Redacted.Redacted<string>, waitMillis: number = Flow.revokeWaitMillis) =>
+    const revokeToken = (
+      token: Redacted.Redacted<string>,
+      waitMillis: number = Flow.revokeWaitMillis,
+      answer = answers()
+    ) =>
       PlexAuth.signOut().pipe(
         Effect.provideService(Credentials, { token: Effect.succeed(token) }),
+        answer.watch,
         Effect.provide(context),
         Effect.as(true),
         Effect.catchAll((e) =>
@@ -1882,13 +1888,16 @@ const makeWith = (
         Effect.flatMap(
           Option.match({
             onNone: () =>
-              Effect.as(
-                // None of the sign-out's 10 s left: not sent, and said so (not "no answer").
-                Effect.logWarning(
-                  `WebSignIn: the Plex token was not revoked (${waitMillis > 0 ? "no answer from plex.tv" : "not asked"} ${Flow.waitedFor(waitMillis)})`
-                ),
-                false
-              ),
+              // Accepted (its status in, not its body): revoked, as PlexAuth.signOut's `accepted`.
+              (answer.last()?.status ?? 0) >= 200 && (answer.last()?.status ?? 0) < 300
+                ? Effect.succeed(true)
+                : Effect.as(
+                    // None of the sign-out's 10 s left: not sent, and said so (not "no answer").
+                    Effect.logWarning(
+                      `WebSignIn: the Plex token was not revoked (${waitMillis > 0 ? "no answer from plex.tv" : "not asked"} ${Flow.waitedFor(waitMillis)})`
+                    ),
+                    false
+                  ),
             onSome: Effect.succeed
           })
         )

@@ -2602,6 +2602,43 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out that revokes whose revocation plex.tv accepts (2xx), its body not in when the 5 s end: revoked (PlexAuth.signOut: accepted is revoked), no 'not revoked' Warning",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const signedIn = yield* session("alice")
+        const token = (yield* fake.pins).flatMap((p) => (p.authToken ? [p.authToken] : []))[0] ?? ""
+        // plex.tv revokes the token and answers 200 (headers sent), then not one byte of its body.
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond(() =>
+            Effect.as(
+              fake.revokeToken(token),
+              new Response(new ReadableStream<Uint8Array>(), {
+                status: 200,
+                headers: { "content-type": "application/json" }
+              })
+            )
+          )
+        )
+        const fiber = yield* Effect.forkChild(withCapturedLogs(service.signOut(signedIn, { revoke: true })))
+        while (yield* fake.isTokenValid(token)) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        // A few more turns: the answer's status reaches the client.
+        for (let turn = 0; turn < 20; turn++) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.isUndefined(fiber.pollUnsafe(), "the body came")
+        yield* TestClock.adjust("5 seconds")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && exit.value.revoked, String(exit))
+        assert.notInclude(lines.join("\n"), "not revoked")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out wins over a return in flight: waiting on plex.tv when the browser signs out, it opens no session",
     () =>
       Effect.gen(function* () {
