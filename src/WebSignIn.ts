@@ -510,8 +510,9 @@ export interface Options {
    */
   readonly callbackWait?: Duration.DurationInput | undefined
   /**
-   * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds:
-   * past that the revocation is given up (the token perhaps still valid, a warning logged) and the session ended all the same.
+   * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds
+   * a request, 10 in all for a sign-out's (`signOut`): past that the revocation is given up (the token perhaps still
+   * valid, a warning logged) and the session ended all the same.
    * The token of an approved PIN of a sign-in pending in the browser (its tab closed before the return, or its return
    * failed after obtaining the token, keeping the PIN cookie) is revoked too: plex.tv is asked for the PIN once, at
    * most 5 seconds, and what it found is logged (docs/web-sign-in.md, "Security choices, and why").
