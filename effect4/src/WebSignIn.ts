@@ -521,8 +521,9 @@ export interface Options {
    */
   readonly callbackWait?: Duration.Input | undefined
   /**
-   * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds:
-   * past that the revocation is given up (the token perhaps still valid, a warning logged) and the session ended all the same.
+   * Sign-out (the route) also revokes the user's Plex token. Default false. plex.tv is waited for at most 5 seconds
+   * a request, 10 in all for a sign-out's (`signOut`): past that the revocation is given up (the token perhaps still
+   * valid, a warning logged) and the session ended all the same.
    * The token of an approved PIN of a sign-in pending in the browser (its tab closed before the return, or its return
    * failed after obtaining the token, keeping the PIN cookie) is revoked too: plex.tv is asked for the PIN once, at
    * most 5 seconds, and what it found is logged (docs/web-sign-in.md, "Security choices, and why").
@@ -1916,11 +1917,17 @@ const makeWith = (
 
     /**
      * Revokes `token` at plex.tv, waiting at most `waitMillis` (Flow.revokeWaitMillis, or what is left of a sign-out's
-     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged).
+     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged). One plex.tv accepted (a 2xx) was, as
+     * PlexAuth.signOut counts it, though its body is not in when that wait ends (`answer`: its status).
      */
-    const revokeToken = (token: Redacted.Redacted<string>, waitMillis: number = Flow.revokeWaitMillis) =>
+    const revokeToken = (
+      token: Redacted.Redacted<string>,
+      waitMillis: number = Flow.revokeWaitMillis,
+      answer = answers()
+    ) =>
       PlexAuth.signOut().pipe(
         Effect.provideService(Credentials, { token: Effect.succeed(token) }),
+        answer.watch,
         Effect.provideContext(context),
         Effect.as(true),
         Effect.catch((e) =>
@@ -1937,12 +1944,16 @@ const makeWith = (
         Effect.flatMap(
           Option.match({
             onNone: () =>
-              Effect.as(
-                Effect.logWarning(
-                  `WebSignIn: the Plex token was not revoked (no answer from plex.tv ${Flow.waitedFor(waitMillis)})`
-                ),
-                false
-              ),
+              // Accepted (its status in, not its body): revoked, as PlexAuth.signOut's `accepted`.
+              (answer.last()?.status ?? 0) >= 200 && (answer.last()?.status ?? 0) < 300
+                ? Effect.succeed(true)
+                : Effect.as(
+                    // None of the sign-out's 10 s left: not sent, and said so (not "no answer").
+                    Effect.logWarning(
+                      `WebSignIn: the Plex token was not revoked (${waitMillis > 0 ? "no answer from plex.tv" : "not asked"} ${Flow.waitedFor(waitMillis)})`
+                    ),
+                    false
+                  ),
             onSome: Effect.succeed
           })
         )

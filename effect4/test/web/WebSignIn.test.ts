@@ -2602,6 +2602,48 @@ describe("WebSignIn sessions (Effect 4)", () => {
   )
 
   it.effect(
+    "a sign-out that revokes whose revocation plex.tv accepts (2xx), its body not in when the 5 s end: revoked (PlexAuth.signOut: accepted is revoked), no 'not revoked' Warning",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        const signedIn = yield* session("alice")
+        const token = (yield* fake.pins).flatMap((p) => (p.authToken ? [p.authToken] : []))[0] ?? ""
+        // plex.tv revokes the token and answers 200 (headers sent), then not one byte of its body. Its body asked for
+        // (`pull`, with no read-ahead): the client has the answer's status.
+        let reading = false
+        const body = new ReadableStream<Uint8Array>(
+          {
+            pull: () => {
+              reading = true
+              return new Promise<void>(() => {})
+            }
+          },
+          { highWaterMark: 0 }
+        )
+        yield* FakePlex.fault(
+          "signOut",
+          Fault.respond(() =>
+            Effect.as(
+              fake.revokeToken(token),
+              new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+            )
+          )
+        )
+        const fiber = yield* Effect.forkChild(withCapturedLogs(service.signOut(signedIn, { revoke: true })))
+        while (!reading) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.isFalse(yield* fake.isTokenValid(token))
+        assert.isUndefined(fiber.pollUnsafe(), "the body came")
+        yield* TestClock.adjust("5 seconds")
+        const { exit, lines } = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit) && exit.value.revoked, String(exit))
+        assert.notInclude(lines.join("\n"), "not revoked")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
     "a sign-out wins over a return in flight: waiting on plex.tv when the browser signs out, it opens no session",
     () =>
       Effect.gen(function* () {
@@ -3046,6 +3088,74 @@ describe("WebSignIn sessions (Effect 4)", () => {
         assert.isTrue(lines.some((line) => line.includes("WebSignIn: alice signed out")))
         assert.isTrue(yield* fake.isTokenValid(token))
         assert.strictEqual((yield* failure(service.authenticate(signedIn)))._tag, "Unauthenticated")
+      }).pipe(Effect.provide(env()))
+  )
+
+  // Sign-ins whose return opened a session whose cookies did not reach the browser: their PIN cookies, sent again,
+  // hand those sessions to a sign-out (Flow.SignOuts.end), which revokes their tokens.
+  const openedSignIns = (count: number) =>
+    Effect.gen(function* () {
+      const service = yield* WebSignIn.WebSignIn
+      const values: Array<string> = []
+      for (let n = 0; n < count; n++) {
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "bob" })
+        const value = `${started.cookie.name}=${started.cookie.value}`
+        yield* service.callback({ cookie: value, url: params.get("forwardUrl") ?? "" })
+        values.push(value)
+      }
+      return values
+    })
+
+  it.effect(
+    "a sign-out that revokes whose 10 s go to 8 sessions' revocations plex.tv never answers: a request left unsent is logged 'not asked', not 'no answer'; a pending PIN so left is asked by a later sign-out, which revokes its token",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const fake = yield* FakePlex.FakePlex
+        // 4 revocations at a time, each given up at 5 s: 8 of them take the sign-out's 10 s.
+        const signOutHung = (cookie: string) =>
+          Effect.gen(function* () {
+            yield* FakePlex.fault("signOut", Fault.hang)
+            yield* FakePlex.clearRequests
+            const fiber = yield* Effect.forkChild(withCapturedLogs(service.signOut(cookie, { revoke: true })))
+            yield* untilRequests("signOut", Flow.signOutRequestsAtOnce)
+            yield* TestClock.adjust("5 seconds")
+            yield* untilRequests("signOut", 2 * Flow.signOutRequestsAtOnce)
+            yield* TestClock.adjust("5 seconds")
+            const { exit, lines } = yield* Fiber.join(fiber)
+            yield* FakePlex.clearFaults
+            assert.isTrue(Exit.isSuccess(exit) && !exit.value.revoked, String(exit))
+            assert.strictEqual(yield* requestsTo("signOut"), 8)
+            const said = (text: string) => lines.filter((line) => line.includes(text)).length
+            assert.strictEqual(said("the Plex token was not revoked (no answer from plex.tv within 5 s)"), 8)
+            return { lines, said }
+          })
+        // 1 + 7 sessions and a pending sign-in: its PIN's check, not sent, is not held nor counted
+        // (Flow.SignOuts.claimPinCheck's `claim`).
+        const pending = yield* pendingSignIns(1)
+        const first = yield* signOutHung(
+          [yield* session("alice"), ...(yield* openedSignIns(7)), pending.cookie].join("; ")
+        )
+        assert.strictEqual(yield* requestsTo("checkPin"), 0)
+        assert.strictEqual(
+          first.said("could not be checked at plex.tv (not asked within the sign-out's 10 s)"),
+          1,
+          String(first.lines)
+        )
+        assert.isTrue(yield* fake.isTokenValid(pending.tokens[0] ?? ""))
+        // The PIN cookie's deletion did not reach the browser: its next sign-out that revokes asks, and revokes.
+        assert.isTrue((yield* service.signOut(pending.cookie, { revoke: true })).revoked)
+        assert.isFalse(yield* fake.isTokenValid(pending.tokens[0] ?? ""), "the PIN left is never asked again")
+        // 1 + 8 sessions: the ninth's revocation is not sent, and said so.
+        const second = yield* signOutHung([yield* session("alice"), ...(yield* openedSignIns(8))].join("; "))
+        assert.strictEqual(
+          second.said("the Plex token was not revoked (not asked within the sign-out's 10 s)"),
+          1,
+          String(second.lines)
+        )
+        assert.notInclude(second.lines.join("\n"), "no answer from plex.tv within the sign-out's 10 s")
       }).pipe(Effect.provide(env()))
   )
 

@@ -787,7 +787,7 @@ export const signOutRequestsWaitMillis = 2 * revokeWaitMillis
 
 /**
  * How long a sign-out's request to plex.tv waited with no answer, for its Warning: `waitMillis`, the wait it was given,
- * {@link revokeWaitMillis} or less when {@link signOutRequestsWaitMillis} ended it; 0 for a check not sent, that wait over.
+ * {@link revokeWaitMillis} or less when {@link signOutRequestsWaitMillis} ended it; 0 for a request not sent, that wait over.
  */
 export const waitedFor = (waitMillis: number): string =>
   waitMillis < revokeWaitMillis
