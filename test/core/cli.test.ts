@@ -7,6 +7,7 @@ import { assert, describe, it } from "vitest"
 import * as ClientIdentity from "../../src/ClientIdentity.js"
 import * as PinLogin from "../../src/PinLogin.js"
 import * as Directory from "../../src/core/cli/directory.js"
+import * as Configured from "../../src/core/configured.js"
 import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
 import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
@@ -1169,6 +1170,13 @@ describe("core/cli", () => {
     }).message
     assert.notInclude(kept, "clientIdentifier")
     assert.include(kept, "Invalid client identifier kept in store.json")
+    // ClientIdentity.makePersisted's reason says what to do with it: said once, not twice.
+    const stored = Configured.storedIdentifierProblem("id-\u0007", ClientIdentity.defaultStoreKey) ?? ""
+    assert.strictEqual(
+      Failure.failureOf({ _tag: "InvalidInput", message: "", field: "clientIdentifier", reason: stored })
+        .message,
+      `Invalid client identifier kept in store.json: ${stored}.`
+    )
     assert.strictEqual(
       Failure.failureOf({ _tag: "InvalidInput", message: "", field: "token", reason: "must not be empty" })
         .message,
