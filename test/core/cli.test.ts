@@ -7,6 +7,7 @@ import { assert, describe, it } from "vitest"
 import * as ClientIdentity from "../../src/ClientIdentity.js"
 import * as PinLogin from "../../src/PinLogin.js"
 import * as Directory from "../../src/core/cli/directory.js"
+import * as Configured from "../../src/core/configured.js"
 import * as FakeSeed from "../../src/core/cli/fakeSeed.js"
 import * as Failure from "../../src/core/cli/failure.js"
 import * as Render from "../../src/core/cli/render.js"
@@ -1134,6 +1135,25 @@ describe("core/cli", () => {
     assert.deepStrictEqual(removals(undefined, true), [])
   })
 
+  it("the store's failure names its file as given, and the line printed shows a control character in it escaped", () => {
+    // storeFailureMessage keeps the path as the store gave it (--json carries it exactly); failureText, which both
+    // CLIs print every failure through, escapes what a terminal would act on (here --config-dir's own characters).
+    const path = "/tmp/a\x1b[31mRED\u202e/store.json"
+    const message = Failure.storeFailureMessage({
+      reason: "InvalidData",
+      path,
+      description: "not UTF-8 text"
+    })
+    assert.strictEqual(message, `Could not use the credentials file ${path} (InvalidData: not UTF-8 text).`)
+    const line = Failure.failureText({ message, exitCode: 1 }, { json: false })
+    assert.notMatch(line, /[\x1b\u202e]/)
+    assert.include(line, "/tmp/a\\x1b[31mRED\\u202e/store.json")
+    assert.strictEqual(
+      JSON.parse(Failure.failureText({ message, exitCode: 1 }, { json: true })).error.message,
+      message
+    )
+  })
+
   it("a URL with a user name or password is refused in the CLI's terms, not the library's", () => {
     const reason = "must not embed credentials; use Credentials for the token"
     const said = Failure.failureOf({ _tag: "InvalidInput", message: "", field: "serverUrl", reason })
@@ -1150,6 +1170,13 @@ describe("core/cli", () => {
     }).message
     assert.notInclude(kept, "clientIdentifier")
     assert.include(kept, "Invalid client identifier kept in store.json")
+    // ClientIdentity.makePersisted's reason says what to do with it: said once, not twice.
+    const stored = Configured.storedIdentifierProblem("id-\u0007", ClientIdentity.defaultStoreKey) ?? ""
+    assert.strictEqual(
+      Failure.failureOf({ _tag: "InvalidInput", message: "", field: "clientIdentifier", reason: stored })
+        .message,
+      `Invalid client identifier kept in store.json: ${stored}.`
+    )
     assert.strictEqual(
       Failure.failureOf({ _tag: "InvalidInput", message: "", field: "token", reason: "must not be empty" })
         .message,

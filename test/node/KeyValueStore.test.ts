@@ -220,6 +220,63 @@ describe("core/node/store: where hard links are not supported, the lock file is 
         assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
       })
   )
+
+  it.scoped(
+    "a live lock moved aside before its taker wrote its record is put back whole, not as an empty copy that no one releases",
+    () =>
+      // Without hard links a lock is created exclusively, then its record written through the open file. Moved aside
+      // in between, the lock was empty: copied back so, it named no holder, its taker's record went to the file moved
+      // aside (then removed), the taker's release left it (not its nonce), and every change after waited for "an
+      // unknown writer", then failed Busy, until the lock was deleted by hand.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* refusingLink(lockFile, "EISDIR")
+        yield* Effect.promise(() =>
+          fs.writeFile(lockFile, JSON.stringify({ pid: 4_194_305, host: Store.hostTag(), nonce: "dead" }))
+        )
+        // Between the store's reading of the dead lock and its moving it aside, another process takes it over: it
+        // creates the lock exclusively (its handle kept), and has not written its record yet.
+        const taker: { handle?: fs.FileHandle } = {}
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.rename
+            fsPromises.rename = async (from, to) => {
+              if (String(from) === lockFile && taker.handle === undefined) {
+                await original(lockFile, `${lockFile}.dead`)
+                taker.handle = await fs.open(lockFile, "wx", 0o600)
+              }
+              return original(from, to)
+            }
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.gen(function* () {
+              fsPromises.rename = original
+              syncBuiltinESMExports()
+              yield* Effect.promise(() => taker.handle?.close() ?? Promise.resolve())
+            })
+        )
+        // At the store's first pause the taker writes its record through its handle, changes the store, and releases
+        // the lock as the store does: removed if it holds its record.
+        const record = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "live" })
+        const released: Array<boolean> = []
+        const sleep = async () => {
+          if (taker.handle === undefined || released.length > 0) return
+          await taker.handle.writeFile(record)
+          const held = (await fs.readFile(lockFile, "utf8").catch(() => undefined)) === record
+          if (held) await fs.rm(lockFile)
+          released.push(held)
+        }
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        assert.deepStrictEqual(released, [true])
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+        yield* Effect.promise(() => fs.rm(`${lockFile}.dead`))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
 })
 
 describe("core/node/store: a lock naming this very process", () => {

@@ -419,6 +419,80 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
         assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
       })
     )
+
+    it.effect(
+      "without hard links, a live lock moved aside before its taker wrote its record is put back whole, and released",
+      () =>
+        // A lock created exclusively (no hard links: EISDIR on exFAT), moved aside by a takeover of the dead lock it
+        // replaced before its record was written: copied back empty, it named no one and no one released it, so
+        // the change waited for "an unknown writer", then failed Busy (test/node/KeyValueStore.test.ts, core).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          const host = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8)
+          yield* Effect.promise(() =>
+            fs.writeFile(lockFile, JSON.stringify({ pid: 4_194_305, host, nonce: "dead" }))
+          )
+          // fs.link onto the lock refused as on exFAT; the lock's first move aside preceded by the other process's
+          // takeover: the dead lock gone, the lock created exclusively (its handle kept), its record not written yet.
+          const taker: { handle?: fs.FileHandle; movedAside?: boolean } = {}
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const link = fsPromises.link
+              const rename = fsPromises.rename
+              fsPromises.link = (from, to) =>
+                String(to) !== lockFile
+                  ? link(from, to)
+                  : Promise.reject(
+                      Object.assign(new Error("EISDIR: link refused"), { code: "EISDIR", syscall: "link" })
+                    )
+              fsPromises.rename = async (from, to) => {
+                if (String(from) !== lockFile || taker.handle !== undefined) return rename(from, to)
+                await fs.rm(lockFile)
+                taker.handle = await fs.open(lockFile, "wx", 0o600)
+                await rename(from, to)
+                taker.movedAside = true
+              }
+              syncBuiltinESMExports()
+              return { link, rename }
+            }),
+            (original) =>
+              Effect.promise(async () => {
+                fsPromises.link = original.link
+                fsPromises.rename = original.rename
+                syncBuiltinESMExports()
+                await taker.handle?.close()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          // Once its lock is back in place after the move aside (the change waits for it), the taker writes its
+          // record, then releases the lock as the store does: removed if it holds that record.
+          const record = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "live" })
+          const released: Array<boolean> = []
+          const exit = yield* stepUntilDone(fiber, () =>
+            Effect.promise(async () => {
+              const handle = taker.handle
+              if (handle === undefined || taker.movedAside !== true || released.length > 0) return
+              const back = await fs.stat(lockFile).then(
+                () => true,
+                () => false
+              )
+              if (!back) return
+              await handle.writeFile(record)
+              const held = (await fs.readFile(lockFile, "utf8").catch(() => undefined)) === record
+              if (held) await fs.rm(lockFile)
+              released.push(held)
+            })
+          )
+          assert.deepStrictEqual(released, [true])
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        }),
+      // Without the fix it fails after the whole wait (about 200 TestClock steps, as the Busy test above).
+      { timeout: 120_000 }
+    )
   })
 
   it.effect("concurrent writes through one store are all kept", () =>

@@ -129,8 +129,9 @@ const inputNames: Record<string, string> = {
   token: "saved token",
   // Home.switchUser's PIN: only PLEX_HOME_PIN reaches the library unchecked (the prompt takes four digits only).
   pin: "PLEX_HOME_PIN",
-  // The client identifier kept in the credentials file (edited by hand): the library names its field.
-  clientIdentifier: "client identifier kept in store.json (remove it there and the CLI makes a new one)"
+  // The client identifier kept in the credentials file (edited by hand): the library names its field, and its reason
+  // (ClientIdentity.makePersisted, core/configured.ts storedIdentifierProblem) says to correct or remove it.
+  clientIdentifier: "client identifier kept in store.json"
 }
 
 /**

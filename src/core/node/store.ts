@@ -618,15 +618,23 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   }
   try {
     const movedText = await fs.readFile(moved, "utf8")
-    if (parseHolder(movedText)?.nonce !== holder.nonce) {
-      // Another process took over the dead lock in between: that lock is live, put it back (created exclusively
-      // with its record where there are no hard links, as it was taken).
+    const movedHolder = parseHolder(movedText)
+    if (movedHolder?.nonce !== holder.nonce) {
+      // Another process took over the dead lock in between: that lock is live, put it back. Where there are no hard
+      // links: its record copied, created exclusively, as it was taken; a lock with no record yet (its taker created
+      // it and is writing it, into the file moved aside) is that file, renamed back while the lock is free (a
+      // copy would name no one, and no one would release it: every change after would wait, then fail Busy).
       await fs
         .link(moved, lockFile)
         .catch((error: unknown) =>
-          linkUnsupported(codeOf(error))
-            ? fs.writeFile(lockFile, movedText, { flag: "wx", mode: 0o600 })
-            : undefined
+          !linkUnsupported(codeOf(error))
+            ? undefined
+            : movedHolder !== undefined
+              ? fs.writeFile(lockFile, movedText, { flag: "wx", mode: 0o600 })
+              : fs.lstat(lockFile).then(
+                  () => undefined,
+                  (absent: unknown) => (codeOf(absent) === "ENOENT" ? fs.rename(moved, lockFile) : undefined)
+                )
         )
         .catch(() => undefined)
     }
