@@ -1,5 +1,5 @@
 import { assert, describe } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -50,6 +50,19 @@ const fakeOutcomes = Effect.map(FakePlex.requests, (requests) =>
     requests.filter((r) => r.route === "getServerIdentity").map((r) => [r.origin, r.outcome] as const)
   )
 )
+
+/**
+ * {@link fakeOutcomes} once none is pending: `connect` closes the probes still running in the background, so the
+ * fake may see them given up a few scheduler turns later (bounded: a probe left running fails the test).
+ */
+const fakeOutcomesSettled = Effect.gen(function* () {
+  for (let turn = 0; turn < 100; turn++) {
+    const requests = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+    if (requests.every((r) => r.outcome !== "Pending")) return yield* fakeOutcomes
+    yield* Effect.yieldNow()
+  }
+  return yield* Effect.dieMessage("a probe is still in flight after 100 scheduler turns")
+})
 
 const outcomes = (attempts: ReadonlyArray<Resources.ConnectionAttempt>) =>
   attempts.map((a) => [a.uri, a.outcome, a.millis] as const)
@@ -288,6 +301,55 @@ describe("Resources.connect: as soon as the best is certain", () => {
           [RELAY]: "Interrupted"
         })
       }).pipe(Effect.provide(threeWays))
+  )
+
+  // The race's timer (here the grace deadline's, due at 255 ms) is connect's own work too: were it as uninterruptible
+  // as the caller, closing the race's scope would wait for it, and the hanging probe would stay in flight until then.
+  it.effect(
+    "in an uninterruptible region, a grace timer still running does not hold the probes once chosen",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("10 millis"))
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+        yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+        const fiber = yield* Effect.fork(
+          Effect.uninterruptible(Resources.connect(server, { verifyToken: false }))
+        )
+        yield* TestClock.adjust("10 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.strictEqual(chosen.elapsedMillis, 10)
+        // The clock stays at 10 ms, before the grace deadline.
+        assert.deepStrictEqual(yield* fakeOutcomesSettled, {
+          [LOCAL]: "Responded",
+          [REMOTE]: "Interrupted",
+          [RELAY]: "Responded"
+        })
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  // A caller's interruption is not a probe's: connect ends interrupted (not with NoReachableConnection, a probe
+  // recorded Failed/Defect), and gives up its probes and its timer.
+  it.effect("connect interrupted from outside ends interrupted and leaves no probe in flight", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("100 millis")
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(
+        Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause),
+        `connect ended ${String(exit)}`
+      )
+      assert.deepStrictEqual(yield* fakeOutcomesSettled, {
+        [LOCAL]: "Interrupted",
+        [REMOTE]: "Interrupted",
+        [RELAY]: "Responded"
+      })
+    }).pipe(Effect.provide(threeWays))
   )
 
   it.effect("better-ranked candidates that fail fast do not delay the choice", () =>

@@ -6,8 +6,10 @@
  * connectByName and layer. Time is the TestClock's.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -315,6 +317,56 @@ describe("Resources.connect: as soon as the best is certain", () => {
           [RELAY]: "Interrupted"
         })
       }).pipe(Effect.provide(threeWays))
+  )
+
+  // The race's timer (here the grace deadline's, due at 255 ms) is connect's own work too: were it as uninterruptible
+  // as the caller, closing the race's scope would wait for it, and the hanging probe would stay in flight until then.
+  it.effect(
+    "in an uninterruptible region, a grace timer still running does not hold the probes once chosen",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("10 millis"))
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+        yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+        const fiber = yield* Effect.forkChild(
+          Effect.uninterruptible(Resources.connect(server, { verifyToken: false }))
+        )
+        yield* TestClock.adjust("10 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.strictEqual(chosen.elapsedMillis, 10)
+        // The clock stays at 10 ms, before the grace deadline.
+        assert.deepStrictEqual(yield* fakeOutcomes, {
+          [LOCAL]: "Responded",
+          [REMOTE]: "Interrupted",
+          [RELAY]: "Responded"
+        })
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  // A caller's interruption is not a probe's: connect ends interrupted (not with NoReachableConnection, a probe
+  // recorded Failed/Defect), and gives up its probes and its timer.
+  it.effect("connect interrupted from outside ends interrupted and leaves no probe in flight", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("100 millis")
+      yield* Fiber.interrupt(fiber)
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(
+        Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause),
+        `connect ended ${String(exit)}`
+      )
+      assert.deepStrictEqual(yield* fakeOutcomes, {
+        [LOCAL]: "Interrupted",
+        [REMOTE]: "Interrupted",
+        [RELAY]: "Responded"
+      })
+    }).pipe(Effect.provide(threeWays))
   )
 
   it.effect("better-ranked candidates that fail fast do not delay the choice", () =>
