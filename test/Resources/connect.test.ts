@@ -511,7 +511,8 @@ describe("Resources.connect: as soon as the best is certain", () => {
     )
   }
 
-  it.effect("a zero grace window takes the first answer", () =>
+  // Once the first answer's millisecond is over: a better one answering in it still counts (below).
+  it.effect("a zero grace window takes the first answer, once its millisecond is over", () =>
     Effect.gen(function* () {
       const server = yield* theServer
       yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("10 millis"))
@@ -519,11 +520,63 @@ describe("Resources.connect: as soon as the best is certain", () => {
       yield* FakePlex.fault({ origin: RELAY }, Fault.delay("2 millis"))
       const fiber = yield* start(server, { grace: 0 })
       yield* TestClock.adjust("2 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
       const chosen = yield* Fiber.join(fiber)
       assert.strictEqual(chosen.uri, RELAY)
-      assert.strictEqual(chosen.elapsedMillis, 2)
+      assert.strictEqual(chosen.elapsedMillis, 3)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Cancelled", 3],
+        [REMOTE, "Cancelled", 3],
+        [RELAY, "Reachable", 2]
+      ])
     }).pipe(Effect.provide(threeWays))
   )
+
+  // With a zero grace the window closed at the first answer's own instant: another answer in that millisecond
+  // counted or came too late by the order the scheduler ran the two ends in, and the editions' TestClocks run
+  // them in different orders (Effect 3 took the relay and the tie listed second with both sleeps begun at 0 ms,
+  // Effect 4 with the better one's sleep begun later). By their times and places: the better-ranked one, and of
+  // two ties the one listed first, in both editions and whichever sleep began first.
+  for (const [first, second] of [
+    [[3], [3]],
+    [[2.5, 0.5], [3]],
+    [[3], [2.5, 0.5]]
+  ] as const) {
+    const sleeps = `sleeps of ${first.join(", ")} and ${second.join(", ")} ms`
+    it.effect(
+      `a zero grace window: a better candidate answering in the first answer's millisecond (${sleeps})`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: LOCAL }, answerAfter(...first))
+          yield* FakePlex.fault({ origin: REMOTE }, Fault.reset)
+          yield* FakePlex.fault({ origin: RELAY }, answerAfter(...second))
+          const fiber = yield* start(server, { grace: 0 })
+          yield* TestClock.adjust("3 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, LOCAL)
+          assert.strictEqual(chosen.elapsedMillis, 3)
+        }).pipe(Effect.provide(threeWays))
+    )
+
+    it.effect(
+      `a zero grace window: ties answering in the same millisecond, the first listed (${sleeps})`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: LOCAL }, Fault.reset)
+          yield* FakePlex.fault({ origin: REMOTE }, answerAfter(...first))
+          yield* FakePlex.fault({ origin: REMOTE_2 }, answerAfter(...second))
+          const fiber = yield* start(server, { grace: 0 })
+          yield* TestClock.adjust("3 millis")
+          yield* TestClock.adjust("1 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, REMOTE)
+          assert.strictEqual(chosen.elapsedMillis, 3)
+        }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
+    )
+  }
 
   for (const hanging of [0, 2, 4, 8]) {
     const hangingUris = Array.from({ length: hanging }, (_, i) => `http://198.51.100.${100 + i}:32400`)
