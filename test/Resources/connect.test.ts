@@ -1,5 +1,17 @@
 import { assert, describe } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Schema,
+  TestClock
+} from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -510,6 +522,46 @@ describe("Resources.connect: as soon as the best is certain", () => {
         }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
     )
   }
+
+  // A wall clock that goes back (the Clock's time, not its sleeps, as a system clock set back does): the timer due
+  // at the grace deadline ends before the deadline by the Clock's time, and the race starts another for what is
+  // left, each time the clock went back; the deadline stays 250 ms of the Clock's time after the first answer.
+  it.effect("a wall clock going back twice in the grace window: connect still settles at the deadline", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      // How far the connect's Clock is behind the TestClock, in ms; its sleeps are the TestClock's.
+      let back = 0
+      const test = yield* Effect.clock
+      const wall: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => test.unsafeCurrentTimeMillis() - back,
+        currentTimeMillis: Effect.sync(() => test.unsafeCurrentTimeMillis() - back),
+        unsafeCurrentTimeNanos: () => test.unsafeCurrentTimeNanos() - BigInt(back) * BigInt(1_000_000),
+        currentTimeNanos: Effect.sync(() => test.unsafeCurrentTimeNanos() - BigInt(back) * BigInt(1_000_000)),
+        sleep: (duration) => test.sleep(duration)
+      }
+      const fiber = yield* Effect.fork(
+        Effect.withClock(Resources.connect(server, { verifyToken: false }), wall)
+      )
+      // The relay answers at 5 ms: the deadline is 255 ms by the Clock, due at 255 ms of the TestClock.
+      yield* TestClock.adjust("100 millis")
+      back = 100
+      // The timer ends at 255 ms of the TestClock, 155 ms by the Clock: another one, for the 100 ms left.
+      yield* TestClock.adjust("200 millis")
+      back = 150
+      // That one ends at 355 ms, 205 ms by the Clock: another, for 50 ms, ending at 405 ms (255 ms by the Clock).
+      yield* TestClock.adjust("104 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(yield* isDone(fiber), "connect ended at the deadline by its Clock")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, RELAY)
+      assert.strictEqual(chosen.elapsedMillis, 255)
+    }).pipe(Effect.provide(threeWays))
+  )
 
   // Once the first answer's millisecond is over: a better one answering in it still counts (below).
   it.effect("a zero grace window takes the first answer, once its millisecond is over", () =>
