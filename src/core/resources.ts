@@ -225,8 +225,12 @@ export const candidates = <C extends ConnectionFacts>(
   const httpsOnly = rules.httpsOnly ?? device.httpsRequired ?? false
   const built: Array<Candidate<C>> = []
   for (const connection of device.connections) {
-    if (connection.local && !includeLocal) continue
-    const location: Location = connection.relay ? "relay" : connection.local ? "local" : "remote"
+    // A device made by hand may spell the flags as Plex's XML does ("0", "1"): read as a decoded device reads them,
+    // `local: "0"` is no local connection, and gets no made-up plain-HTTP URL of its (public) address.
+    const local = D.decodeBool(connection.local) === true
+    const relay = D.decodeBool(connection.relay) === true
+    if (local && !includeLocal) continue
+    const location: Location = relay ? "relay" : local ? "local" : "remote"
     const urls: Array<URL> = []
     if (connection.uri !== undefined) {
       const url = baseUrl(connection.uri)
@@ -236,8 +240,8 @@ export const candidates = <C extends ConnectionFacts>(
     // `uri` that is not one does.
     const address = typeof connection.address === "string" ? connection.address.trim() : undefined
     if (
-      !connection.relay &&
-      (connection.local || rules.httpsOnly === false) &&
+      !relay &&
+      (local || rules.httpsOnly === false) &&
       address !== undefined &&
       address !== "" &&
       connection.port !== undefined &&

@@ -228,6 +228,28 @@ describe("Resources.candidates", () => {
     assert.deepStrictEqual(uris(list), ["http://192.168.1.12:32401"])
   })
 
+  // A device kept by hand with Plex's XML spellings: `local: "0"` was truthy, so a remote connection's public address
+  // got a made-up http://address:port (and the token check could send the token there in clear), and `relay: "0"`
+  // made a local connection a relay. The flags are read as a decoded device reads them.
+  it('a connection made by hand with local: "0" is remote: no made-up http://address:port; relay: "0" is no relay', () => {
+    const server = device({ connections: [] })
+    const list = Resources.candidates({
+      ...server,
+      connections: [
+        { uri: remoteHttps.uri, address: "203.0.113.7", port: 32400, local: "0" },
+        { uri: localHttps.uri, address: "192.168.1.10", port: 32400, local: "1", relay: "0" }
+      ] as never
+    })
+    assert.deepStrictEqual(
+      list.map((c) => [c.uri, c.location]),
+      [
+        [localHttps.uri, "local"],
+        ["http://192.168.1.10:32400", "local"],
+        [remoteHttps.uri, "remote"]
+      ]
+    )
+  })
+
   it("https only when the server requires it, or when asked", () => {
     const required = device({ httpsRequired: true, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
