@@ -330,7 +330,9 @@ export interface ConnectOptions extends CandidateOptions {
   /**
    * Once a candidate has answered while better-ranked ones are still
    * pending, how long to wait for one of those before settling for it.
-   * Default 250 milliseconds.
+   * Default 250 milliseconds. With `0`, the candidates that answer in the
+   * first answer's millisecond still count: `connect` settles once it is
+   * over (the best of them, alike in both editions).
    */
   readonly grace?: Duration.Input | undefined
   /**

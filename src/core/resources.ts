@@ -311,7 +311,9 @@ export const rankClasses = <A>(sorted: ReadonlyArray<A>, rank: Compare<A>): Read
  *   ({@link Choice.certain}; wait {@link Choice.wait} for that), or
  * - at {@link Choice.deadline} (`grace` after the first answer), settling for
  *   the best that answered before it ({@link Choice.bestAnswered}; a probe
- *   ending then is {@link Choice.tooLate}), or
+ *   ending then is {@link Choice.tooLate}); an answer in the first answer's
+ *   own millisecond always counts, so with a zero `grace` the window closes
+ *   once that millisecond is over, or
  * - when no probe is pending any more.
  */
 export interface Choice {
@@ -324,9 +326,9 @@ export interface Choice {
   /** When to stop waiting for better candidates (ms since the start): `grace` after the first answer. */
   readonly deadline: () => number | undefined
   /**
-   * At `now`, how long to wait for the next probe's end at most (ms): until {@link Choice.deadline}, or sooner
-   * until the best answer's millisecond is over while a tie listed before it may still answer in it;
-   * undefined: until a probe ends.
+   * At `now`, how long to wait for the next probe's end at most (ms): until {@link Choice.deadline} (with a zero
+   * `grace`, until the first answer's millisecond is over), or sooner until the best answer's millisecond is over
+   * while a tie listed before it may still answer in it; undefined: until a probe ends.
    */
   readonly wait: (now: number) => number | undefined
   /** How many probes are still running. */
@@ -337,7 +339,9 @@ export interface Choice {
    * Whether a probe that ended `at` (ms since the start) ended once the grace window was over, at or after
    * {@link Choice.deadline}: it no longer counts, and the choice is {@link Choice.bestAnswered}. Whether its
    * end or the window's is seen first at that very instant is up to the scheduler (each edition's
-   * `TestClock` runs them in its own order): by their times, both editions choose alike.
+   * `TestClock` runs them in its own order): by their times, both editions choose alike. An end in the first
+   * answer's own millisecond is never too late: with a zero `grace` the deadline is that very millisecond, and
+   * the answers in it would otherwise count or not by the order the scheduler ran them in.
    */
   readonly tooLate: (at: number) => boolean
 }
@@ -349,6 +353,8 @@ export const makeChoice = (classes: ReadonlyArray<number>, graceMillis: number):
   const answeredAt = classes.map(() => Infinity)
   let pending = classes.length
   let deadline: number | undefined
+  // When the first answer came (ms since the start): an end at that time is never too late (see `tooLate`).
+  let firstAt = Infinity
   const classOf = (i: number) => classes[i] ?? Infinity
   const timeOf = (i: number) => answeredAt[i] ?? Infinity
   const bestAnswered = (): number | undefined => {
@@ -376,7 +382,10 @@ export const makeChoice = (classes: ReadonlyArray<number>, graceMillis: number):
       pending--
       if (ok) {
         answeredAt[index] = at
-        deadline ??= at + graceMillis
+        if (deadline === undefined) {
+          firstAt = at
+          deadline = at + graceMillis
+        }
       }
     },
     bestAnswered,
@@ -392,14 +401,15 @@ export const makeChoice = (classes: ReadonlyArray<number>, graceMillis: number):
     wait: (now) => {
       const best = bestAnswered()
       const ends = [
-        ...(deadline === undefined ? [] : [deadline]),
+        // A zero grace: the first answer's millisecond is still on (`tooLate`), so wait until it is over.
+        ...(deadline === undefined ? [] : [deadline > now ? deadline : firstAt + 1]),
         ...(best !== undefined && tieMayAnswer(best, now) ? [timeOf(best) + 1] : [])
       ]
       return ends.length === 0 ? undefined : Math.max(0, Math.min(...ends) - now)
     },
     pending: () => pending,
     isSettled: (index) => settled[index] === true,
-    tooLate: (at) => deadline !== undefined && at >= deadline
+    tooLate: (at) => deadline !== undefined && at >= deadline && at > firstAt
   }
 }
 

@@ -1,5 +1,17 @@
 import { assert, describe } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, Redacted, Schema, TestClock } from "effect"
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Schema,
+  TestClock
+} from "effect"
 import { ClientIdentity, Credentials, PlexAuth, PlexError, Resources, RetryPolicy } from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "../support/it.js"
@@ -50,6 +62,19 @@ const fakeOutcomes = Effect.map(FakePlex.requests, (requests) =>
     requests.filter((r) => r.route === "getServerIdentity").map((r) => [r.origin, r.outcome] as const)
   )
 )
+
+/**
+ * {@link fakeOutcomes} once none is pending: `connect` closes the probes still running in the background, so the
+ * fake may see them given up a few scheduler turns later (bounded: a probe left running fails the test).
+ */
+const fakeOutcomesSettled = Effect.gen(function* () {
+  for (let turn = 0; turn < 100; turn++) {
+    const requests = (yield* FakePlex.requests).filter((r) => r.route === "getServerIdentity")
+    if (requests.every((r) => r.outcome !== "Pending")) return yield* fakeOutcomes
+    yield* Effect.yieldNow()
+  }
+  return yield* Effect.dieMessage("a probe is still in flight after 100 scheduler turns")
+})
 
 const outcomes = (attempts: ReadonlyArray<Resources.ConnectionAttempt>) =>
   attempts.map((a) => [a.uri, a.outcome, a.millis] as const)
@@ -290,6 +315,55 @@ describe("Resources.connect: as soon as the best is certain", () => {
       }).pipe(Effect.provide(threeWays))
   )
 
+  // The race's timer (here the grace deadline's, due at 255 ms) is connect's own work too: were it as uninterruptible
+  // as the caller, closing the race's scope would wait for it, and the hanging probe would stay in flight until then.
+  it.effect(
+    "in an uninterruptible region, a grace timer still running does not hold the probes once chosen",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* theServer
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("10 millis"))
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+        yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+        const fiber = yield* Effect.fork(
+          Effect.uninterruptible(Resources.connect(server, { verifyToken: false }))
+        )
+        yield* TestClock.adjust("10 millis")
+        const chosen = yield* Fiber.join(fiber)
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.strictEqual(chosen.elapsedMillis, 10)
+        // The clock stays at 10 ms, before the grace deadline.
+        assert.deepStrictEqual(yield* fakeOutcomesSettled, {
+          [LOCAL]: "Responded",
+          [REMOTE]: "Interrupted",
+          [RELAY]: "Responded"
+        })
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  // A caller's interruption is not a probe's: connect ends interrupted (not with NoReachableConnection, a probe
+  // recorded Failed/Defect), and gives up its probes and its timer.
+  it.effect("connect interrupted from outside ends interrupted and leaves no probe in flight", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      const fiber = yield* start(server)
+      yield* TestClock.adjust("100 millis")
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(
+        Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause),
+        `connect ended ${String(exit)}`
+      )
+      assert.deepStrictEqual(yield* fakeOutcomesSettled, {
+        [LOCAL]: "Interrupted",
+        [REMOTE]: "Interrupted",
+        [RELAY]: "Responded"
+      })
+    }).pipe(Effect.provide(threeWays))
+  )
+
   it.effect("better-ranked candidates that fail fast do not delay the choice", () =>
     Effect.gen(function* () {
       const server = yield* theServer
@@ -449,7 +523,48 @@ describe("Resources.connect: as soon as the best is certain", () => {
     )
   }
 
-  it.effect("a zero grace window takes the first answer", () =>
+  // A wall clock that goes back (the Clock's time, not its sleeps, as a system clock set back does): the timer due
+  // at the grace deadline ends before the deadline by the Clock's time, and the race starts another for what is
+  // left, each time the clock went back; the deadline stays 250 ms of the Clock's time after the first answer.
+  it.effect("a wall clock going back twice in the grace window: connect still settles at the deadline", () =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      yield* FakePlex.fault({ origin: LOCAL }, Fault.hang)
+      yield* FakePlex.fault({ origin: REMOTE }, Fault.hang)
+      yield* FakePlex.fault({ origin: RELAY }, Fault.delay("5 millis"))
+      // How far the connect's Clock is behind the TestClock, in ms; its sleeps are the TestClock's.
+      let back = 0
+      const test = yield* Effect.clock
+      const wall: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => test.unsafeCurrentTimeMillis() - back,
+        currentTimeMillis: Effect.sync(() => test.unsafeCurrentTimeMillis() - back),
+        unsafeCurrentTimeNanos: () => test.unsafeCurrentTimeNanos() - BigInt(back) * BigInt(1_000_000),
+        currentTimeNanos: Effect.sync(() => test.unsafeCurrentTimeNanos() - BigInt(back) * BigInt(1_000_000)),
+        sleep: (duration) => test.sleep(duration)
+      }
+      const fiber = yield* Effect.fork(
+        Effect.withClock(Resources.connect(server, { verifyToken: false }), wall)
+      )
+      // The relay answers at 5 ms: the deadline is 255 ms by the Clock, due at 255 ms of the TestClock.
+      yield* TestClock.adjust("100 millis")
+      back = 100
+      // The timer ends at 255 ms of the TestClock, 155 ms by the Clock: another one, for the 100 ms left.
+      yield* TestClock.adjust("200 millis")
+      back = 150
+      // That one ends at 355 ms, 205 ms by the Clock: another, for 50 ms, ending at 405 ms (255 ms by the Clock).
+      yield* TestClock.adjust("104 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(yield* isDone(fiber), "connect ended at the deadline by its Clock")
+      const chosen = yield* Fiber.join(fiber)
+      assert.strictEqual(chosen.uri, RELAY)
+      assert.strictEqual(chosen.elapsedMillis, 255)
+    }).pipe(Effect.provide(threeWays))
+  )
+
+  // Once the first answer's millisecond is over: a better one answering in it still counts (below).
+  it.effect("a zero grace window takes the first answer, once its millisecond is over", () =>
     Effect.gen(function* () {
       const server = yield* theServer
       yield* FakePlex.fault({ origin: LOCAL }, Fault.delay("10 millis"))
@@ -457,11 +572,63 @@ describe("Resources.connect: as soon as the best is certain", () => {
       yield* FakePlex.fault({ origin: RELAY }, Fault.delay("2 millis"))
       const fiber = yield* start(server, { grace: 0 })
       yield* TestClock.adjust("2 millis")
+      assert.isFalse(yield* isDone(fiber))
+      yield* TestClock.adjust("1 millis")
       const chosen = yield* Fiber.join(fiber)
       assert.strictEqual(chosen.uri, RELAY)
-      assert.strictEqual(chosen.elapsedMillis, 2)
+      assert.strictEqual(chosen.elapsedMillis, 3)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Cancelled", 3],
+        [REMOTE, "Cancelled", 3],
+        [RELAY, "Reachable", 2]
+      ])
     }).pipe(Effect.provide(threeWays))
   )
+
+  // With a zero grace the window closed at the first answer's own instant: another answer in that millisecond
+  // counted or came too late by the order the scheduler ran the two ends in, and the editions' TestClocks run
+  // them in different orders (Effect 3 took the relay and the tie listed second with both sleeps begun at 0 ms,
+  // Effect 4 with the better one's sleep begun later). By their times and places: the better-ranked one, and of
+  // two ties the one listed first, in both editions and whichever sleep began first.
+  for (const [first, second] of [
+    [[3], [3]],
+    [[2.5, 0.5], [3]],
+    [[3], [2.5, 0.5]]
+  ] as const) {
+    const sleeps = `sleeps of ${first.join(", ")} and ${second.join(", ")} ms`
+    it.effect(
+      `a zero grace window: a better candidate answering in the first answer's millisecond (${sleeps})`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: LOCAL }, answerAfter(...first))
+          yield* FakePlex.fault({ origin: REMOTE }, Fault.reset)
+          yield* FakePlex.fault({ origin: RELAY }, answerAfter(...second))
+          const fiber = yield* start(server, { grace: 0 })
+          yield* TestClock.adjust("3 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, LOCAL)
+          assert.strictEqual(chosen.elapsedMillis, 3)
+        }).pipe(Effect.provide(threeWays))
+    )
+
+    it.effect(
+      `a zero grace window: ties answering in the same millisecond, the first listed (${sleeps})`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* theServer
+          yield* FakePlex.fault({ origin: LOCAL }, Fault.reset)
+          yield* FakePlex.fault({ origin: REMOTE }, answerAfter(...first))
+          yield* FakePlex.fault({ origin: REMOTE_2 }, answerAfter(...second))
+          const fiber = yield* start(server, { grace: 0 })
+          yield* TestClock.adjust("3 millis")
+          yield* TestClock.adjust("1 millis")
+          const chosen = yield* Fiber.join(fiber)
+          assert.strictEqual(chosen.uri, REMOTE)
+          assert.strictEqual(chosen.elapsedMillis, 3)
+        }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
+    )
+  }
 
   for (const hanging of [0, 2, 4, 8]) {
     const hangingUris = Array.from({ length: hanging }, (_, i) => `http://198.51.100.${100 + i}:32400`)

@@ -100,6 +100,34 @@ describe("core/resources", () => {
     assert.isTrue(choice.tooLate(400))
   })
 
+  it("a zero grace window: answers in the first answer's millisecond count, whichever is settled first", () => {
+    // The deadline is the first answer's own instant: an end then is not too late, and the choice waits for that
+    // millisecond to be over (1 ms, never 0: no wait that ends at once, over and over).
+    for (const order of [
+      [2, 0],
+      [0, 2]
+    ]) {
+      const choice = R.makeChoice([0, 1, 2], 0)
+      for (const index of order) choice.settle(index, true, 2)
+      assert.strictEqual(choice.bestAnswered(), 0, `settled ${order.join(", ")}`)
+      assert.strictEqual(choice.certain(2), 0)
+    }
+    const choice = R.makeChoice([0, 1, 2], 0)
+    choice.settle(2, true, 2)
+    assert.strictEqual(choice.deadline(), 2)
+    assert.isFalse(choice.tooLate(2))
+    assert.strictEqual(choice.wait(2), 1)
+    assert.isTrue(choice.tooLate(2.5))
+    assert.isTrue(choice.tooLate(3))
+    // Ties: the one listed first, answering in the same millisecond as one listed after it.
+    const ties = R.makeChoice([0, 0], 0)
+    ties.settle(1, true, 3)
+    assert.isFalse(ties.tooLate(3))
+    assert.strictEqual(ties.wait(3), 1)
+    ties.settle(0, true, 3)
+    assert.strictEqual(ties.certain(3), 0)
+  })
+
   it("equally good candidates: the first to answer wins, once its millisecond is over", () => {
     const choice = R.makeChoice([0, 0], 250)
     choice.settle(1, true, 3)
