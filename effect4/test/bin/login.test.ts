@@ -1565,6 +1565,22 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
             false,
             true
           ],
+          // plex.tv's 503: the sign-in not handled, proof enough for mayRetry to send it again (core/policy.ts), and
+          // so of no token; once redirected, the page's 503 proves nothing.
+          ...[false, true].map(
+            (redirected) =>
+              [
+                new PlexError.Unexpected({
+                  ...ctx,
+                  reason: "Status",
+                  status: 503,
+                  errors: [],
+                  detail: "Service Unavailable"
+                }),
+                redirected,
+                redirected
+              ] as const
+          ),
           // plex.tv's own 307 or 308 keeps the POST, acted on by none: refused (the password not sent to another
           // origin, more than 5 hops), it proves no token; a 303 refused (plex.tv acted on the sign-in) does not, nor a
           // 307 refused once a hop before it made the sign-in a GET.
@@ -1857,7 +1873,7 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
   // plex.tv issued it; a page's 404 once plex.tv redirected the sign-in) says that a token may be valid, before its
   // error; plex.tv's own 401 (wrong password) says nothing of one.
   it.effect(
-    "login --password: a sign-in failing with a 502, or redirected to a page that answers 404, says a token may have been issued; plex.tv's 401 does not",
+    "login --password: a sign-in failing with a 502, or redirected to a page that answers 404, says a token may have been issued; plex.tv's 401 or 503 does not",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.make()
@@ -1874,6 +1890,8 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
         ]
         for (const [fault, said] of [
           [Fault.status(502), true],
+          // A 503: plex.tv did not handle the sign-in (what RetryPolicy resends a sign-in after): no token.
+          [Fault.status(503), false],
           [Fault.redirect({ status: 303, to: "/nowhere" }), true],
           // plex.tv's 307 to another origin, refused (the password is not resent there): plex.tv did not act on it.
           [Fault.redirect({ status: 307 }), false],
