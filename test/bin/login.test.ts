@@ -789,6 +789,8 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         run.stderr,
         /plex-auth: (The PIN expired before it was approved|plex\.tv no longer knows the PIN \(it expired there or was removed\))\./
       )
+      // Expired: nothing said of approving it (Render.pinWaitFailedText).
+      assert.notInclude(run.stderr, "can still be approved")
       assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
     })
   )
@@ -1684,6 +1686,49 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           }) ?? "",
           /^Interrupted: the PIN's last check failed \(.+\); if the PIN was approved, its token is saved nowhere and may be valid/
         )
+        // The PIN's wait failed without Ctrl-C: the PIN can still be approved (not to be) unless it expired.
+        for (const reason of ["Expired", "Unreachable", "NotFound"] as const)
+          assert.isUndefined(
+            lostTokenText({
+              _tag: "PinFailed",
+              error: new PlexError.PinExpired({ operation: "PinLogin.poll", pinId: 1, reason, errors: [] })
+            }),
+            reason
+          )
+        const approvable = `The PIN can still be approved until it expires${advice}`
+        assert.strictEqual(
+          lostTokenText({
+            _tag: "PinFailed",
+            error: new PlexError.PinExpired({
+              operation: "PinLogin.poll",
+              pinId: 1,
+              reason: "Pending",
+              errors: []
+            })
+          }),
+          approvable
+        )
+        assert.strictEqual(
+          lostTokenText({
+            _tag: "PinFailed",
+            error: new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] })
+          }),
+          approvable
+        )
+        // A 2xx that did not read may have carried the token.
+        assert.strictEqual(
+          lostTokenText({
+            _tag: "PinFailed",
+            error: new PlexError.Unexpected({
+              ...ctx,
+              reason: "Decode",
+              status: 200,
+              errors: [],
+              detail: "authToken"
+            })
+          }),
+          `If the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv. If not, it can still be approved until it expires${advice}`
+        )
       })
   )
 
@@ -1943,6 +1988,22 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             assert.include(run.stderr, "refused to send credentials to another origin")
           assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
         }
+      })
+  )
+
+  // No Ctrl-C: a PIN's check refused (a 401, not ridden out as a 5xx or no answer is) ends the wait while the PIN lives
+  // on at plex.tv: login says it can still be approved, not to be (a PIN that expired says nothing of it: "exit 4").
+  it.scoped(
+    "login (PIN): a check refused ends the wait, and login says the PIN can still be approved, not to be",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        yield* server.fake.fault("checkPin", Fault.status(401, { code: 1001, message: "Nope" }), { times: 1 })
+        const run = yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login"])
+        assert.notStrictEqual(run.code, 0)
+        assert.include(run.stderr, "The PIN can still be approved until it expires: do not approve it")
+        assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
       })
   )
 

@@ -594,7 +594,33 @@ export const pinPendingText = (expiresIn: number | undefined): string =>
     expiresIn !== undefined && expiresIn > 0
       ? ` (in ${expiresIn < 120 ? secondsText(Math.ceil(expiresIn) * 1000) : `about ${Math.round(expiresIn / 60)} minutes`})`
       : ""
-  }: do not approve it, its token would be saved nowhere; run \`plex-auth login\` again instead.`
+  }: ${pinApprovableAdvice}`
+
+/** What `login` says of a PIN that can still be approved, its token then saved nowhere. */
+const pinApprovableAdvice =
+  "do not approve it, its token would be saved nowhere; run `plex-auth login` again instead."
+
+/**
+ * What `login` says (on stderr, before its error) when the wait for the PIN's approval failed without Ctrl-C
+ * (`error`: PinLogin.poll's failure) while the PIN may live on at plex.tv: a check refused or misread, which the poll
+ * does not ride out (a 401, a 400, another 4xx, an answer that did not decode), or the poll's schedule ended
+ * (`PinExpired` `Pending`): the PIN can still be approved until it expires, as {@link pinPendingText} says after
+ * Ctrl-C. Nothing (`undefined`) once the PIN expired (`PinExpired` `Expired`, `Unreachable`: its lifetime passed,
+ * what the poll rides no-answer and 5xx checks out until; `NotFound`: plex.tv no longer knows it). A 2xx that did
+ * not read may have carried the token: said too.
+ */
+export const pinWaitFailedText = (error: {
+  readonly _tag: string
+  readonly reason?: string | undefined
+  readonly status?: number | undefined
+}): string | undefined =>
+  error._tag === "PinExpired" && error.reason !== "Pending"
+    ? undefined
+    : `${
+        error.status !== undefined && error.status >= 200 && error.status < 300
+          ? "If the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv. If not, it"
+          : "The PIN"
+      } can still be approved until it expires: ${pinApprovableAdvice}`
 
 /**
  * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
