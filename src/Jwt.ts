@@ -939,24 +939,16 @@ export const verify = (
   binding: Binding,
   options?: { readonly clockSkew?: Duration.DurationInput | undefined }
 ): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
+  // One span for all of it, as the other operations have: input refused before any request fails in it too.
   Effect.gen(function* () {
     yield* V.object("Jwt.verify", "options", options, true)
     const clockSkew = yield* checkClockSkew("Jwt.verify", options?.clockSkew)
     // Its own copy (`V.own`): the token is read once plex.tv's keys came, after the caller may have wiped its `Redacted`.
     const jwt = V.own(yield* V.stringOrRedacted("Jwt.verify", "token", token))
     yield* V.check("Jwt.verify", "binding", JwtFacts.bindingProblem(binding, isDeviceKey))
-    return yield* verifyFetched(jwt, binding, clockSkew)
-  })
-
-/** {@link verify} with a checked clock skew. */
-const verifyFetched = (
-  token: string | Redacted.Redacted<string>,
-  binding: Binding,
-  clockSkew: Duration.Duration
-): Effect.Effect<Claims, InvalidJwt | ResponseError | InvalidInput, HttpClient.HttpClient | ClientIdentity> =>
-  Effect.flatMap(getKeys(), (keys) => verifyAgainst(token, keys, binding, clockSkew)).pipe(
-    Effect.withSpan("Jwt.verify", { captureStackTrace: false })
-  )
+    const keys = yield* getKeys()
+    return yield* verifyAgainst(jwt, keys, binding, clockSkew)
+  }).pipe(Effect.withSpan("Jwt.verify", { captureStackTrace: false }))
 
 // ---------------------------------------------------------------------------
 // PIN login bound to a device key
@@ -1273,7 +1265,7 @@ const credentialsWith = <E, R>(
     )
     const checked = (jwt: PlexJwt): Effect.Effect<PlexJwt, InvalidJwt | ResponseError | InvalidInput> =>
       options.verify
-        ? Effect.as(Effect.provide(verifyFetched(jwt.token, options.key, defaultClockSkew), context), jwt)
+        ? Effect.as(Effect.provide(verify(jwt.token, options.key), context), jwt)
         : Effect.succeed(jwt)
     const renewed: Effect.Effect<
       PlexJwt,

@@ -38,7 +38,15 @@ import {
   Tracer
 } from "effect"
 import type { PlexError } from "effect-plex-auth"
-import { ClientIdentity, Credentials, PinLogin, PlexAuth, PlexServer, RetryPolicy } from "effect-plex-auth"
+import {
+  ClientIdentity,
+  Credentials,
+  Jwt,
+  PinLogin,
+  PlexAuth,
+  PlexServer,
+  RetryPolicy
+} from "effect-plex-auth"
 import { FakePlex, Fault } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
 import { inMemory, type Operation, operations, targetOf } from "./faults/support.js"
@@ -358,6 +366,34 @@ describe("every operation runs in a span named after it", () => {
         const secrets = yield* secretsOf(fake)
         assertQuietAndSecretFree(given, secrets)
         assertQuietAndSecretFree(refused, secrets)
+      }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect(
+    "Jwt.verify: input refused before any request fails in a Jwt.verify span; otherwise Jwt.getKeys is inside it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // A clock skew that cannot be one: the InvalidInput named Jwt.verify ends its span, no keys asked for.
+        const refused = yield* observe(Jwt.verify("not.a.jwt", "thumbprint", { clockSkew: -1 }))
+        const refusedSpan = onlySpan(refused, "Jwt.verify").exit
+        assert.isTrue(
+          refusedSpan?._tag === "Failure" && String(refusedSpan.cause).includes("InvalidInput"),
+          String(refusedSpan)
+        )
+        assert.strictEqual(spansNamed(refused, "Jwt.getKeys").length, 0)
+        // A token that is no JWT, read once plex.tv's keys came: InvalidJwt, Jwt.getKeys inside Jwt.verify.
+        const invalid = yield* observe(Jwt.verify("not.a.jwt", "thumbprint"))
+        const verify = onlySpan(invalid, "Jwt.verify")
+        const invalidSpan = verify.exit
+        assert.isTrue(
+          invalidSpan?._tag === "Failure" && String(invalidSpan.cause).includes("InvalidJwt"),
+          String(invalidSpan)
+        )
+        assert.isTrue(isChildOf(onlySpan(invalid, "Jwt.getKeys"), verify))
+        const secrets = yield* secretsOf(fake)
+        assertQuietAndSecretFree(refused, secrets)
+        assertQuietAndSecretFree(invalid, secrets)
       }).pipe(Effect.provide(Anonymous))
   )
 

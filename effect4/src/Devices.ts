@@ -99,9 +99,10 @@ const revokeRefusals = { BadRequest, Unauthorized, NotFound: DeviceNotFound }
  * account has no such device; `InvalidInput` for an id that is not a
  * positive integer, before any request. Under a retry policy, a 404 on a
  * retry after an attempt whose outcome is unknown (a timeout, a reset, a
- * 5xx: plex.tv may have revoked it, the answer lost) is a success: the
- * device is gone. A 404 on the first attempt, or after failures proving
- * plex.tv did not act (a rate limit, a refused connection), stays `NotFound`.
+ * 5xx but a 503: plex.tv may have revoked it, the answer lost) is a success:
+ * the device is gone. A 404 on the first attempt, or after failures proving
+ * plex.tv did not act (a rate limit, a 503, a refused connection), stays
+ * `NotFound`.
  *
  * @example
  * ```ts

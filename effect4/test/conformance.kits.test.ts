@@ -3008,8 +3008,9 @@ describe("conformance: Devices.revoke under a retry policy", () => {
     Effect.map(FakePlex.FakePlex, (fake) =>
       Fault.respond((request) => Effect.andThen(Effect.orDie(fake.handle(request)), instead))
     )
-  const proxy503 = Effect.sync(
-    () => new Response("Service Unavailable", { status: 503, headers: { "content-type": "text/plain" } })
+  // A proxy whose upstream's answer was lost (a 503 would say the request was not handled: core/policy.ts).
+  const proxy502 = Effect.sync(
+    () => new Response("Bad Gateway", { status: 502, headers: { "content-type": "text/plain" } })
   )
   /** The deleteDevice records: the fake's own answer to a DELETE a fault passed on is recorded too. */
   const deletes = Effect.map(FakePlex.requests, (all) =>
@@ -3019,22 +3020,22 @@ describe("conformance: Devices.revoke under a retry policy", () => {
     Effect.forkChild(Devices.revoke(id).pipe(RetryPolicy.withPolicy(RetryPolicy.transient)))
 
   it.effect(
-    "a retry that finds the device gone after an attempt whose outcome is unknown (a 503, a timeout) succeeds; a 404 on the first attempt, or after a failure proving nothing was done, stays NotFound",
+    "a retry that finds the device gone after an attempt whose outcome is unknown (a 502, a timeout) succeeds; a 404 on the first attempt, or after a failure proving nothing was done (a refused connection, a 503), stays NotFound",
     () =>
       Effect.gen(function* () {
         const fake = yield* FakePlex.FakePlex
         const [phone, tablet] = yield* Devices.list()
         assert.isDefined(tablet)
 
-        // A 503 after plex.tv revoked the phone: the retry's 404 says it is gone.
-        yield* FakePlex.fault("deleteDevice", yield* actedThen(proxy503), { times: 1 })
+        // A 502 after plex.tv revoked the phone: the retry's 404 says it is gone.
+        yield* FakePlex.fault("deleteDevice", yield* actedThen(proxy502), { times: 1 })
         const first = yield* revoking(phone!.id)
         // Once the 503 is read and the retry's pause runs.
         yield* whenWaiting(first, "1 second")
         yield* TestClock.adjust("1 second")
         yield* Fiber.join(first)
         assert.isFalse(yield* fake.isTokenValid("device-token-0001"))
-        assert.deepStrictEqual(yield* deletes, [503, 204, 404])
+        assert.deepStrictEqual(yield* deletes, [502, 204, 404])
 
         // The tablet revoked, then the answer never comes: the attempt times out, the retry finds it gone.
         yield* FakePlex.fault("deleteDevice", yield* actedThen(Effect.never), { times: 1 })
@@ -3064,6 +3065,15 @@ describe("conformance: Devices.revoke under a retry policy", () => {
         const afterRefused = yield* Effect.flip(Fiber.join(refused))
         assert.strictEqual(afterRefused._tag, "NotFound")
         assert.deepStrictEqual((yield* deletes).slice(7), ["Refused", 404])
+
+        // A 503 (plex.tv did not handle the DELETE, as RetryPolicy resends a sign-in after one), then a 404: NotFound.
+        yield* FakePlex.fault("deleteDevice", Fault.status(503), { times: 1 })
+        const unavailable = yield* revoking(phone!.id)
+        yield* whenWaiting(unavailable, "1 second")
+        yield* TestClock.adjust("1 second")
+        const afterUnavailable = yield* Effect.flip(Fiber.join(unavailable))
+        assert.strictEqual(afterUnavailable._tag, "NotFound")
+        assert.deepStrictEqual((yield* deletes).slice(9), [503, 404])
       }).pipe(Effect.provide(Layer.merge(seeded, layerPendingSleeps)))
   )
 
@@ -3072,7 +3082,7 @@ describe("conformance: Devices.revoke under a retry policy", () => {
     () =>
       Effect.gen(function* () {
         const [phone] = yield* Devices.list()
-        yield* FakePlex.fault("deleteDevice", yield* actedThen(proxy503), { times: 1 })
+        yield* FakePlex.fault("deleteDevice", yield* actedThen(proxy502), { times: 1 })
         const fiber = yield* Effect.forkChild(
           withRecordedSpans(Devices.revoke(phone!.id).pipe(RetryPolicy.withPolicy(RetryPolicy.transient)))
         )

@@ -49,6 +49,7 @@ import { TestClock } from "effect/testing"
 import * as Tracer from "effect/Tracer"
 import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import type * as PlexError from "effect4-plex-auth/PlexError"
@@ -379,6 +380,34 @@ describe("every operation runs in a span named after it", () => {
         const secrets = yield* secretsOf(fake)
         assertQuietAndSecretFree(given, secrets)
         assertQuietAndSecretFree(refused, secrets)
+      }).pipe(Effect.provide(Anonymous))
+  )
+
+  it.effect(
+    "Jwt.verify: input refused before any request fails in a Jwt.verify span; otherwise Jwt.getKeys is inside it",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        // A clock skew that cannot be one: the InvalidInput named Jwt.verify ends its span, no keys asked for.
+        const refused = yield* observe(Jwt.verify("not.a.jwt", "thumbprint", { clockSkew: -1 }))
+        const refusedSpan = exitOf(onlySpan(refused, "Jwt.verify"))
+        assert.isTrue(
+          refusedSpan?._tag === "Failure" && String(refusedSpan.cause).includes("InvalidInput"),
+          String(refusedSpan)
+        )
+        assert.strictEqual(spansNamed(refused, "Jwt.getKeys").length, 0)
+        // A token that is no JWT, read once plex.tv's keys came: InvalidJwt, Jwt.getKeys inside Jwt.verify.
+        const invalid = yield* observe(Jwt.verify("not.a.jwt", "thumbprint"))
+        const verify = onlySpan(invalid, "Jwt.verify")
+        const invalidSpan = exitOf(verify)
+        assert.isTrue(
+          invalidSpan?._tag === "Failure" && String(invalidSpan.cause).includes("InvalidJwt"),
+          String(invalidSpan)
+        )
+        assert.isTrue(isChildOf(onlySpan(invalid, "Jwt.getKeys"), verify))
+        const secrets = yield* secretsOf(fake)
+        assertQuietAndSecretFree(refused, secrets)
+        assertQuietAndSecretFree(invalid, secrets)
       }).pipe(Effect.provide(Anonymous))
   )
 

@@ -63,9 +63,10 @@ export interface Endpoint<S = never> {
   /**
    * A removal (with `notFound` and `noContent`): a 404 on a retry, after an
    * attempt whose outcome is unknown (`policy.ts`'s `outcomeUnknown`: a
-   * timeout, a reset, a 5xx), says that attempt removed it, so the request
-   * succeeds. A 404 on the first attempt, or after attempts that prove the
-   * server did not act (a rate limit, a connection never made), stays `NotFound`.
+   * timeout, a reset, a 5xx but a 503), says that attempt removed it, so the
+   * request succeeds. A 404 on the first attempt, or after attempts that prove
+   * the server did not act (a rate limit, a 503, a connection never made),
+   * stays `NotFound`.
    * The operation hands the edition's reader in with it (`request.ts`'s
    * `goneOnRetry`), so that the others do not bundle it.
    */

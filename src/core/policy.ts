@@ -244,8 +244,12 @@ export const neverSent = (code: unknown): boolean =>
  * Whether a failed attempt leaves it unknown whether the server acted on
  * the request: the connection failed once the request may have reached it
  * (a timeout, a reset: not a connection {@link neverSent} proves was never
- * made), or a server error (5xx), which a proxy may answer after the server
- * acted. A rate limit or another refusal says it did not act.
+ * made), or a server error (5xx) but a 503, which a proxy may answer after the
+ * server acted (a 502 for an answer lost, a 504 for one too late). A 503 says the
+ * request was not handled (RFC 9110 15.6.4: unable to handle it, "temporary overload
+ * or scheduled maintenance"), as a rate limit or another refusal says the server did
+ * not act: as {@link mayRetry} reads them, resending a sign-in after a 503, and as the
+ * CLI does (`cli/render.ts` `signInFailureProvesNoToken`: no token issued).
  */
 export const outcomeUnknown = (
   error: {
@@ -257,12 +261,16 @@ export const outcomeUnknown = (
 ): boolean =>
   error._tag === "NetworkError"
     ? !neverReachedServer
-    : error._tag === "Unexpected" && error.reason === "Status" && (error.status ?? 0) >= 500
+    : error._tag === "Unexpected" &&
+      error.reason === "Status" &&
+      (error.status ?? 0) >= 500 &&
+      error.status !== 503
 
 /**
  * Whether a failure may be retried at all, whatever a policy says. A request
  * that is not idempotent (a sign-in) is repeated only when the answer proves
- * the server did not act: a rate limit, a 503, a connection never made; and
+ * the server did not act: a rate limit, a 503 (not handled: {@link outcomeUnknown}),
+ * a connection never made; and
  * never after a server acted on it and redirected it (`acted`: a 303, or a
  * 301/302 that turned a POST into a GET), whatever came after.
  */

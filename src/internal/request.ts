@@ -148,7 +148,7 @@ export type GoneOnRetry = () => <A, E extends Errors.PlexError, R>(
 
 /**
  * A removal retried after an attempt whose outcome is unknown (`policy.ts`'s `outcomeUnknown`: a timeout, a
- * reset, a 5xx): a 404 says that attempt removed it, and the request answers no content, the 404's status.
+ * reset, a 5xx but a 503): a 404 says that attempt removed it, and the request answers no content, the 404's status.
  * Handed in by the operation (`Carrying`), so that the others do not bundle it.
  */
 export const goneOnRetry: GoneOnRetry = () => {

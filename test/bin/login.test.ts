@@ -789,6 +789,8 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         run.stderr,
         /plex-auth: (The PIN expired before it was approved|plex\.tv no longer knows the PIN \(it expired there or was removed\))\./
       )
+      // Expired: nothing said of approving it (Render.pinWaitFailedText).
+      assert.notInclude(run.stderr, "can still be approved")
       assert.notProperty((yield* readStore(dir))?.entries ?? {}, fakeTokenKey)
     })
   )
@@ -1602,6 +1604,22 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             false,
             true
           ],
+          // plex.tv's 503: the sign-in not handled, proof enough for mayRetry to send it again (core/policy.ts), and
+          // so of no token; once redirected, the page's 503 proves nothing.
+          ...[false, true].map(
+            (redirected) =>
+              [
+                new PlexError.Unexpected({
+                  ...ctx,
+                  reason: "Status",
+                  status: 503,
+                  errors: [],
+                  detail: "Service Unavailable"
+                }),
+                redirected,
+                redirected
+              ] as const
+          ),
           // plex.tv's own 307 or 308 keeps the POST, acted on by none: refused (the password not sent to another
           // origin, more than 5 hops), it proves no token; a 303 refused (plex.tv acted on the sign-in) does not, nor a
           // 307 refused once a hop before it made the sign-in a GET.
@@ -1667,6 +1685,49 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             error: new PlexError.NetworkError({ ...ctx, reason: "Timeout", detail: "30 s" })
           }) ?? "",
           /^Interrupted: the PIN's last check failed \(.+\); if the PIN was approved, its token is saved nowhere and may be valid/
+        )
+        // The PIN's wait failed without Ctrl-C: the PIN can still be approved (not to be) unless it expired.
+        for (const reason of ["Expired", "Unreachable", "NotFound"] as const)
+          assert.isUndefined(
+            lostTokenText({
+              _tag: "PinFailed",
+              error: new PlexError.PinExpired({ operation: "PinLogin.poll", pinId: 1, reason, errors: [] })
+            }),
+            reason
+          )
+        const approvable = `The PIN can still be approved until it expires${advice}`
+        assert.strictEqual(
+          lostTokenText({
+            _tag: "PinFailed",
+            error: new PlexError.PinExpired({
+              operation: "PinLogin.poll",
+              pinId: 1,
+              reason: "Pending",
+              errors: []
+            })
+          }),
+          approvable
+        )
+        assert.strictEqual(
+          lostTokenText({
+            _tag: "PinFailed",
+            error: new PlexError.Unauthorized({ ...ctx, status: 401, errors: [] })
+          }),
+          approvable
+        )
+        // A 2xx that did not read may have carried the token.
+        assert.strictEqual(
+          lostTokenText({
+            _tag: "PinFailed",
+            error: new PlexError.Unexpected({
+              ...ctx,
+              reason: "Decode",
+              status: 200,
+              errors: [],
+              detail: "authToken"
+            })
+          }),
+          `If the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv. If not, it can still be approved until it expires${advice}`
         )
       })
   )
@@ -1893,7 +1954,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
   // plex.tv issued it; a page's 404 once plex.tv redirected the sign-in) says that a token may be valid, before its
   // error; plex.tv's own 401 (wrong password) says nothing of one.
   it.scoped(
-    "login --password: a sign-in failing with a 502, or redirected to a page that answers 404, says a token may have been issued; plex.tv's 401 does not",
+    "login --password: a sign-in failing with a 502, or redirected to a page that answers 404, says a token may have been issued; plex.tv's 401 or 503 does not",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.make()
@@ -1910,6 +1971,8 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         ]
         for (const [fault, said] of [
           [Fault.status(502), true],
+          // A 503: plex.tv did not handle the sign-in (what RetryPolicy resends a sign-in after): no token.
+          [Fault.status(503), false],
           [Fault.redirect({ status: 303, to: "/nowhere" }), true],
           // plex.tv's 307 to another origin, refused (the password is not resent there): plex.tv did not act on it.
           [Fault.redirect({ status: 307 }), false],
@@ -1925,6 +1988,22 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
             assert.include(run.stderr, "refused to send credentials to another origin")
           assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
         }
+      })
+  )
+
+  // No Ctrl-C: a PIN's check refused (a 401, not ridden out as a 5xx or no answer is) ends the wait while the PIN lives
+  // on at plex.tv: login says it can still be approved, not to be (a PIN that expired says nothing of it: "exit 4").
+  it.scoped(
+    "login (PIN): a check refused ends the wait, and login says the PIN can still be approved, not to be",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        yield* server.fake.fault("checkPin", Fault.status(401, { code: 1001, message: "Nope" }), { times: 1 })
+        const run = yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login"])
+        assert.notStrictEqual(run.code, 0)
+        assert.include(run.stderr, "The PIN can still be approved until it expires: do not approve it")
+        assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
       })
   )
 

@@ -935,13 +935,16 @@ describe("core/policy: classify", () => {
 })
 
 describe("core/policy: outcomeUnknown", () => {
-  it("a failure after the request may have reached the server leaves the outcome unknown; a refusal or a connection never made does not", () => {
+  it("a failure after the request may have reached the server leaves the outcome unknown; a refusal, a 503 or a connection never made does not", () => {
     const cases: ReadonlyArray<readonly [Parameters<typeof Policy.outcomeUnknown>[0], boolean, boolean]> = [
       [{ _tag: "NetworkError", reason: "Timeout" }, false, true],
       [{ _tag: "NetworkError", reason: "Transport" }, false, true],
       [{ _tag: "NetworkError", reason: "Transport" }, true, false],
-      [{ _tag: "Unexpected", reason: "Status", status: 503 }, false, true],
+      // A 503: the server did not handle it (what mayRetry resends a sign-in after).
+      [{ _tag: "Unexpected", reason: "Status", status: 503 }, false, false],
       [{ _tag: "Unexpected", reason: "Status", status: 500 }, false, true],
+      [{ _tag: "Unexpected", reason: "Status", status: 502 }, false, true],
+      [{ _tag: "Unexpected", reason: "Status", status: 504 }, false, true],
       [{ _tag: "Unexpected", reason: "Status", status: 418 }, false, false],
       [{ _tag: "Unexpected", reason: "Decode", status: 200 }, false, false],
       [{ _tag: "RateLimited", status: 429 }, false, false],
@@ -949,6 +952,8 @@ describe("core/policy: outcomeUnknown", () => {
     ]
     for (const [error, neverReached, unknown] of cases) {
       assert.strictEqual(Policy.outcomeUnknown(error, neverReached), unknown, JSON.stringify(error))
+      // One rule: a failure mayRetry resends a sign-in after (proving the server did not act) is never unknown.
+      if (Policy.mayRetry(error, false, neverReached)) assert.isFalse(unknown, JSON.stringify(error))
     }
   })
 })

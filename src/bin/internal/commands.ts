@@ -250,7 +250,8 @@ type Hold = <E, R, R2 = never>(
  * sign-in given up unanswered after Ctrl-C, or failed, after Ctrl-C or not (`interrupted`; `error`: the failure, which
  * may prove no token was issued unless the sign-in was `redirected`: Render.signInFailureProvesNoToken), or the PIN's
  * one check after Ctrl-C failed (`error`) or went unanswered (`undefined`), or found the PIN not approved
- * (`PinPending`: it can be still, for `expiresIn` seconds when plex.tv said).
+ * (`PinPending`: it can be still, for `expiresIn` seconds when plex.tv said), or the PIN's wait failed without Ctrl-C
+ * (`PinFailed`: `error`, which says whether the PIN may live on: Render.pinWaitFailedText).
  */
 export type Lost =
   | {
@@ -267,6 +268,7 @@ export type Lost =
     }
   | { readonly _tag: "PinUnchecked"; readonly error: unknown }
   | { readonly _tag: "PinPending"; readonly expiresIn: number | undefined }
+  | { readonly _tag: "PinFailed"; readonly error: unknown }
 
 /**
  * The token `signIn` obtains, saved by `save`. The token is the CLI's from the moment plex.tv answers with it: `hold`,
@@ -275,9 +277,9 @@ export type Lost =
  * (Ctrl-C) anywhere from then until `save` ends runs `unsaved` with it, which decides what to do (`login`: what
  * follows the save when the store's change was made, else revoke it unless the store holds it). A sign-in request
  * Ctrl-C gave up unanswered ({@link Render.unsavedRevokeWaitMillis}) or that failed (after it or not), or a PIN check
- * after it that failed, went unanswered or found the PIN not approved, runs `unanswered` with why ({@link Lost};
- * `login`: says that plex.tv may have issued a token it does not know, unless the failure proves it did not, or that
- * the PIN can still be approved). As effect4/src/bin/internal/commands.ts has it.
+ * after it that failed, went unanswered or found the PIN not approved, or a PIN's wait that failed, runs `unanswered`
+ * with why ({@link Lost}; `login`: says that plex.tv may have issued a token it does not know, unless the failure
+ * proves it did not, or that the PIN can still be approved). As effect4/src/bin/internal/commands.ts has it.
  */
 export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
   signIn: (hold: Hold) => Effect.Effect<Redacted.Redacted<string>, E, R>,
@@ -320,6 +322,8 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
         again !== undefined
           ? // A wait (the PIN's poll): ended at once by Ctrl-C, then plex.tv asked once more.
             Effect.tap(restore(answer), record).pipe(
+              // Failed without Ctrl-C (a check refused, not ridden out): the PIN may live on, `unanswered` judges.
+              Effect.tapError((error) => lose({ _tag: "PinFailed", error })),
               Effect.onInterrupt(() =>
                 Effect.interruptible(again).pipe(
                   Effect.timeoutOption(within),
@@ -426,6 +430,8 @@ export const lostTokenText = (lost: Lost): string | undefined => {
       return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
     case "PinPending":
       return Render.pinPendingText(lost.expiresIn)
+    case "PinFailed":
+      return PlexError.isPlexError(lost.error) ? Render.pinWaitFailedText(lost.error) : undefined
   }
 }
 

@@ -11,6 +11,7 @@
 import * as ApprovalPage from "../fake/approvalPage.js"
 import * as FakeSeed from "./fakeSeed.js"
 import { runtimeDefaults } from "../identity.js"
+import { mayRetry } from "../policy.js"
 import * as SignOutFacts from "../signOut.js"
 import { loginProblem, optionalValue } from "../validate.js"
 import {
@@ -570,14 +571,14 @@ export const signInRedirectUnansweredText = `Interrupted: plex.tv redirected the
 /**
  * What `login` says when Ctrl-C came while plex.tv answered the password sign-in and the request then failed
  * (`failure`: why, as the CLI words an error) in a way that does not prove plex.tv issued no token (a broken
- * connection, a 5xx: plex.tv may have issued it before; see {@link signInFailureProvesNoToken}).
+ * connection, a 5xx but a 503: plex.tv may have issued it before; see {@link signInFailureProvesNoToken}).
  */
 export const signInFailedAfterInterruptText = (failure: string): string =>
   `Interrupted: the sign-in then failed (${failure}); a token plex.tv may have issued before is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
  * What `login --password` says (on stderr, before its error) when the sign-in failed without Ctrl-C in a way that does
- * not prove plex.tv issued no token ({@link signInFailureProvesNoToken}: a broken connection, a 5xx, an answer once
+ * not prove plex.tv issued no token ({@link signInFailureProvesNoToken}: a broken connection, a 5xx but a 503, an answer once
  * redirected): as {@link signInFailedAfterInterruptText} says it after Ctrl-C, the failure itself said by the error.
  */
 export const signInFailedText =
@@ -593,15 +594,42 @@ export const pinPendingText = (expiresIn: number | undefined): string =>
     expiresIn !== undefined && expiresIn > 0
       ? ` (in ${expiresIn < 120 ? secondsText(Math.ceil(expiresIn) * 1000) : `about ${Math.round(expiresIn / 60)} minutes`})`
       : ""
-  }: do not approve it, its token would be saved nowhere; run \`plex-auth login\` again instead.`
+  }: ${pinApprovableAdvice}`
+
+/** What `login` says of a PIN that can still be approved, its token then saved nowhere. */
+const pinApprovableAdvice =
+  "do not approve it, its token would be saved nowhere; run `plex-auth login` again instead."
+
+/**
+ * What `login` says (on stderr, before its error) when the wait for the PIN's approval failed without Ctrl-C
+ * (`error`: PinLogin.poll's failure) while the PIN may live on at plex.tv: a check refused or misread, which the poll
+ * does not ride out (a 401, a 400, another 4xx, an answer that did not decode), or the poll's schedule ended
+ * (`PinExpired` `Pending`): the PIN can still be approved until it expires, as {@link pinPendingText} says after
+ * Ctrl-C. Nothing (`undefined`) once the PIN expired (`PinExpired` `Expired`, `Unreachable`: its lifetime passed,
+ * what the poll rides no-answer and 5xx checks out until; `NotFound`: plex.tv no longer knows it). A 2xx that did
+ * not read may have carried the token: said too.
+ */
+export const pinWaitFailedText = (error: {
+  readonly _tag: string
+  readonly reason?: string | undefined
+  readonly status?: number | undefined
+}): string | undefined =>
+  error._tag === "PinExpired" && error.reason !== "Pending"
+    ? undefined
+    : `${
+        error.status !== undefined && error.status >= 200 && error.status < 300
+          ? "If the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv. If not, it"
+          : "The PIN"
+      } can still be approved until it expires: ${pinApprovableAdvice}`
 
 /**
  * Whether a password sign-in's failure proves plex.tv issued no token: an input refused before any request, a
- * connection never made (`neverReachedServer`: core/policy.ts's, as its `mayRetry` reads it), an answer with a 4xx
- * status (401 wrong password, 2FA asked, 429, ...), or a 307/308 the engine refused to follow (reason `Redirect`: the
- * password not resent to another origin, more than 5 hops): a redirect that keeps the POST is one no server acted on
- * (policy.ts: not `acted`). A reset or a timeout, a 5xx (perhaps a proxy's: policy.ts's `outcomeUnknown`) or a 2xx
- * that did not decode do not: plex.tv may have issued the token first. Only plex.tv's own answer to the sign-in
+ * failure core/policy.ts's `mayRetry` resends a sign-in after, as proving plex.tv did not act (a connection never
+ * made, `neverReachedServer`; a rate limit; a 503, the sign-in not handled), an answer with a 4xx status (401 wrong
+ * password, 2FA asked, ...), or a 307/308 the engine refused to follow (reason `Redirect`: the password not resent to
+ * another origin, more than 5 hops): a redirect that keeps the POST is one no server acted on (policy.ts: not
+ * `acted`). A reset or a timeout, another 5xx (perhaps a proxy's after plex.tv answered: policy.ts's
+ * `outcomeUnknown`) or a 2xx that did not decode do not: plex.tv may have issued the token first. Only plex.tv's own answer to the sign-in
  * counts: once the sign-in was `redirected` (a 303, or a 301/302 that turned the POST into a GET: core/policy.ts
  * nextHop's `toGet`, the engine's `acted`), what the page it went on to answered, a 4xx, a connection refused or a
  * redirect refused, proves nothing of what became of the sign-in. (The CLI's transport is `fetch` with `redirect:
@@ -617,9 +645,10 @@ export const signInFailureProvesNoToken = (
   redirected = false
 ): boolean =>
   error._tag === "InvalidInput" ||
+  // The one rule for "plex.tv did not act" (a sign-in is not idempotent); `redirected` is its `acted`.
+  mayRetry(error, false, neverReachedServer, redirected) ||
   (!redirected &&
-    ((error._tag === "NetworkError" && neverReachedServer) ||
-      (error.status !== undefined && error.status >= 400 && error.status < 500) ||
+    ((error.status !== undefined && error.status >= 400 && error.status < 500) ||
       (error._tag === "Unexpected" &&
         error.reason === "Redirect" &&
         (error.status === 307 || error.status === 308))))
