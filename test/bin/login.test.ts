@@ -2003,6 +2003,9 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         const run = yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login"])
         assert.notStrictEqual(run.code, 0)
         assert.include(run.stderr, "The PIN can still be approved until it expires: do not approve it")
+        // The refusal is the PIN check's: no saved token was sent or refused.
+        assert.include(run.stderr, "plex.tv refused the PIN check (HTTP 401, Plex code 1001: Nope)")
+        assert.notInclude(run.stderr, "saved token")
         assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
       })
   )

@@ -215,6 +215,8 @@ export const invalidMessage = (what: string, reason: string): string =>
 export interface PlexErrorLike {
   readonly _tag: string
   readonly message: string
+  /** The library function that failed (`PinLogin.poll`, `PlexAuth.signIn`, ...). */
+  readonly operation?: string | undefined
   readonly status?: number | undefined
   readonly errors?: ReadonlyArray<Detail> | undefined
   readonly field?: string | undefined
@@ -277,8 +279,10 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       return {
         // A 403 refuses the account, not its token (a managed Home user asking for a claim token): signing in
         // again as that account changes nothing. Plex's own words say what it may not do.
-        message:
-          error.status === 403
+        // A PIN check carries no saved token: its refusal ends that sign-in, not a saved one.
+        message: error.operation?.startsWith("PinLogin.")
+          ? `plex.tv refused the PIN check (HTTP ${error.status}${codesOf(error.errors)}${messagesOf(error.errors)}), so this sign-in cannot go on. Run \`plex-auth login\` again.`
+          : error.status === 403
             ? `Plex does not allow this to the saved account (HTTP 403${codesOf(error.errors)}${messagesOf(error.errors)}). Sign in as an account that may do it (\`plex-auth login\`).`
             : `Plex refused the saved token (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth login\` to sign in again.`,
         exitCode: ExitCode.Unauthorized
