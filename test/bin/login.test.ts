@@ -23,6 +23,7 @@ import {
   letFinish,
   type Lost,
   lostTokenText,
+  oldTokenRevocations,
   revokeUnsaved,
   signInThenSave
 } from "../../src/bin/internal/commands.js"
@@ -103,6 +104,36 @@ const signInForms = (server: FakePlexServer.FakePlexServerService) =>
   Effect.map(server.fake.requests, (all) =>
     all.filter((r) => r.route === "postUsersSignInData").map((r) => r.form)
   )
+
+/**
+ * plex.tv (the in-memory fake) revokes the token of the next sign-out and answers 200 (its status sent), then not one
+ * byte of its body. `reading()`: the client asked for the body (a `pull`, with no read-ahead), which it does once it
+ * has the answer's status (as WebSignIn.test.ts's revocation test).
+ */
+const acceptedWithoutBody = Effect.gen(function* () {
+  const fake = yield* FakePlex.FakePlex
+  let reading = false
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull: () => {
+        reading = true
+        return new Promise<void>(() => {})
+      }
+    },
+    { highWaterMark: 0 }
+  )
+  yield* FakePlex.fault(
+    "signOut",
+    Fault.respond((request) =>
+      Effect.as(
+        fake.revokeToken(request.headers.get("x-plex-token") ?? ""),
+        new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+      )
+    ),
+    { times: 1 }
+  )
+  return { reading: () => reading }
+})
 
 describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
   // Revoking the old token (--old-token revoke): a 401 says it is invalid already (as good as revoked); a 403 refuses
@@ -1884,6 +1915,73 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           ])
           assert.strictEqual(yield* signOuts, before + 1, "one revocation, sent to plex.tv")
           assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // A revocation plex.tv accepted (a 2xx: it revoked the token) whose body is not in when the 5 s end is revoked, as
+  // PlexAuth.signOut counts it (WebSignIn's revokeToken, 71c43134): login said the token "stays valid" / "may still be
+  // valid".
+  it.scoped(
+    "login's revocation of the token it did not save: plex.tv accepts it (2xx), its body not in when the 5 s end: said revoked, not 'stays valid'",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const token = yield* Effect.flatMap(Credentials.Credentials, (credentials) => credentials.token)
+        const answer = yield* acceptedWithoutBody
+        const revoking = yield* Effect.fork(revokeUnsaved(token, true))
+        while (!answer.reading()) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        assert.isFalse(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv revoked it")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(revoking)), "the body came")
+        yield* TestClock.adjust("5 seconds")
+        assert.strictEqual(yield* Fiber.join(revoking), Render.unsavedTokenText(undefined, true))
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  it.scoped(
+    "login's revocations after the save (--old-token revoke): Ctrl-C, plex.tv accepts the one under way (2xx), its body not in when the 5 s end: that token said revoked, not 'may still be valid'",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const signIn = Effect.map(
+          PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+          (account) => account.authToken
+        )
+        // The token it replaced (the asked one's revocation to follow, never made), then the token asked about.
+        for (const which of ["replaced", "asked"] as const) {
+          const token = yield* signIn
+          const answer = yield* acceptedWithoutBody
+          const revocations = oldTokenRevocations()
+          const lines: Array<string> = []
+          let previous: string | undefined
+          const revoking = yield* Effect.fork(
+            letFinish(
+              Effect.asVoid(revocations.revoke(which, token)),
+              Effect.sync(() => {
+                const given = revocations.abandoned(which === "replaced")
+                previous = given.previous
+                lines.push(...given.lines)
+              })
+            )
+          )
+          while (!answer.reading()) {
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          }
+          assert.isFalse(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv revoked it")
+          // Ctrl-C; the 5 s it is let finish run out.
+          revoking.unsafeInterruptAsFork(revoking.id())
+          yield* TestClock.adjust("5 seconds")
+          assert.isTrue(Exit.isInterrupted(yield* Fiber.await(revoking)), which)
+          assert.deepStrictEqual(
+            lines,
+            which === "replaced"
+              ? [Render.askedTokenRevokedText({ failure: Render.revokeNotSentText })]
+              : [Render.askedTokenRevokedText("revoked")],
+            which
+          )
+          assert.strictEqual(previous, which === "replaced" ? "revoked" : undefined, which)
         }
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )

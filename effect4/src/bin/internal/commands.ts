@@ -36,6 +36,7 @@ import * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
+import { answers } from "../../internal/answers.js"
 import {
   CliFailure,
   ExitCode,
@@ -327,19 +328,93 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
  * has it.
  */
 export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boolean) =>
-  PlexAuth.signOut().pipe(
-    Credentials.withToken(token),
-    Effect.as(undefined),
-    Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
-    Effect.interruptible,
-    Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
-    Effect.map((failure) =>
-      Render.unsavedTokenText(
-        Option.getOrElse(failure, () => Render.unsavedRevokeTimeoutText),
-        interrupted
+  Effect.suspend(() => {
+    const answer = answers()
+    return PlexAuth.signOut().pipe(
+      Credentials.withToken(token),
+      answer.watch,
+      Effect.as(undefined),
+      Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+      Effect.interruptible,
+      Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+      Effect.map((failure) =>
+        Render.unsavedTokenText(
+          // Cut short after plex.tv accepted it (a 2xx, its body not in): revoked ({@link acceptedBy}).
+          Option.getOrElse(failure, () => (acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText)),
+          interrupted
+        )
       )
     )
-  )
+  })
+
+/**
+ * Whether plex.tv accepted (a 2xx) the last request `answer` watched (internal/answers.ts), its status in, its body
+ * perhaps not: a revocation cut short then by the CLI's 5 s is revoked, as `PlexAuth.signOut` counts it (its
+ * `accepted`) and as WebSignIn's revokeToken judges it. As src/bin/internal/commands.ts has it.
+ */
+const acceptedBy = (answer: ReturnType<typeof answers>): boolean => {
+  const status = answer.last()?.status
+  return status !== undefined && status >= 200 && status < 300
+}
+
+/** What a revocation of an old token `login` makes after the save came to: refused (401, 422: invalid already), failed (why). */
+export type OldTokenRevoked = "revoked" | "refused" | { readonly failure: string }
+
+/**
+ * The revocations `login` makes after the save (afterSave, run apart by {@link letFinish}): `revoke` revokes the token
+ * it replaced (`"replaced"`) or the token asked about that another login replaced meanwhile (`"asked"`), plex.tv's
+ * answer to each watched (internal/answers.ts); `abandoned` is what is said when the 5 s after Ctrl-C gave them up
+ * (letFinish's `abandoned`), given whether the asked one's revocation was to follow the replaced one's (`askedNext`:
+ * never made then), and what became of the replaced one (`previous`, none when it is known already). The one under way
+ * is said not revoked, unless plex.tv had accepted it (a 2xx, its body not in when the 5 s ran out): revoked
+ * ({@link acceptedBy}). As src/bin/internal/commands.ts has it.
+ */
+export const oldTokenRevocations = () => {
+  const answered = { replaced: answers(), asked: answers() }
+  // The revocation afterSave waits for, should Ctrl-C give it up, each said as its own.
+  let revoking: "replaced" | "asked" | undefined
+  const revoke = (which: "replaced" | "asked", token: Redacted.Redacted<string>) =>
+    Effect.suspend(() => {
+      revoking = which
+      return PlexAuth.signOut().pipe(
+        Credentials.withToken(token),
+        answered[which].watch,
+        Effect.as<OldTokenRevoked>("revoked"),
+        Effect.catch((error) =>
+          Effect.succeed<OldTokenRevoked>(
+            error._tag === "Unauthorized" && tokenRefusedBy(error.status)
+              ? "refused"
+              : { failure: fromPlexError(error).message }
+          )
+        )
+      )
+    })
+  const abandoned = (
+    askedNext: boolean
+  ): {
+    readonly previous: "revoked" | "revoke-failed" | undefined
+    readonly lines: ReadonlyArray<string>
+  } => {
+    // The token asked about said not revoked, and the replaced one's fate (previous) kept, as it was known.
+    if (revoking === "asked") {
+      return {
+        previous: undefined,
+        lines: [
+          Render.askedTokenRevokedText(
+            acceptedBy(answered.asked) ? "revoked" : { failure: Render.revokeCutShortText }
+          )
+        ]
+      }
+    }
+    // The token asked about, whose revocation was to follow that one's, never revoked: said so.
+    const notSent = askedNext ? [Render.askedTokenRevokedText({ failure: Render.revokeNotSentText })] : []
+    // The token it replaced not said revoked (savedThenInterruptedText), as revokeAbandonedText says.
+    return revoking === "replaced" && acceptedBy(answered.replaced)
+      ? { previous: "revoked", lines: notSent }
+      : { previous: "revoke-failed", lines: [Render.revokeAbandonedText, ...notSent] }
+  }
+  return { revoke, abandoned }
+}
 
 /**
  * What `login` says of a token Ctrl-C may have left behind, unknown to it ({@link Lost}): nothing when the sign-in's
@@ -546,18 +621,17 @@ const login = Command.make(
                   ).pipe(Effect.map((revoke): "revoke" | "keep" => (revoke ? "revoke" : "keep")))
             }
           }
-          // The revocation afterSave waits for, should Ctrl-C give it up (letFinish's `abandoned`): the token it
-          // replaced, or the token asked about that another login replaced meanwhile (revokeAsked), each said as its own;
-          // and whether the asked one follows the replaced one's (askedNext): given up during that one, it is never made.
-          let revoking: "replaced" | "asked" | undefined
+          // Whether the revocation of the token asked about follows that of the token it replaced (askedNext): given
+          // up during that one, it is never made.
           let askedNext = false
           // What follows the save: the open-directory note, the note on a token another login saved meanwhile, the
           // revocations; run apart (letFinish), Ctrl-C letting it finish, 5 s at most.
           const afterSave = (
             token: Redacted.Redacted<string>,
             replaced: Redacted.Redacted<string> | undefined
-          ) =>
-            letFinish(
+          ) => {
+            const revocations = oldTokenRevocations()
+            return letFinish(
               Effect.gen(function* () {
                 yield* sayOpenDirectory(session)
                 const outcome = Render.replacedTokenOutcome({
@@ -572,23 +646,18 @@ const login = Command.make(
                 previous = outcome.previous
                 askedNext = outcome.revokeAsked === true && before !== undefined
                 if (outcome.revoke && replaced !== undefined) {
-                  revoking = "replaced"
                   // Refused (401, 422): not valid any more, revoked or signed out meanwhile by someone else (a
                   // login that replaced that token too and revoked it as the token it was asked about, revokeAsked
                   // below; the account's page at plex.tv): said so, not said revoked by this login (previous
                   // "invalid", as for a token refused as it started).
-                  const revoked = yield* PlexAuth.signOut().pipe(
-                    Credentials.withToken(replaced),
-                    Effect.as<"revoked" | "refused" | "failed">("revoked"),
-                    Effect.catch((error) =>
-                      error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                        ? Effect.as(say(Render.oldTokenInvalidText), "refused" as const)
-                        : Effect.as(
-                            say(Render.revokeOldFailedText(fromPlexError(error).message)),
-                            "failed" as const
-                          )
+                  const revoked = yield* revocations.revoke("replaced", replaced)
+                  if (revoked !== "revoked") {
+                    yield* say(
+                      revoked === "refused"
+                        ? Render.oldTokenInvalidText
+                        : Render.revokeOldFailedText(revoked.failure)
                     )
-                  )
+                  }
                   previous =
                     revoked === "revoked" ? "revoked" : revoked === "refused" ? "invalid" : "revoke-failed"
                 }
@@ -596,37 +665,17 @@ const login = Command.make(
                 // another login: the user's, saved nowhere, and valid unless that login revoked it
                 // (Render.replacedTokenOutcome).
                 if (outcome.revokeAsked === true && before !== undefined) {
-                  revoking = "asked"
-                  const result = yield* PlexAuth.signOut().pipe(
-                    Credentials.withToken(before),
-                    Effect.as<"revoked" | "refused" | { readonly failure: string }>("revoked"),
-                    Effect.catch((error) =>
-                      Effect.succeed(
-                        error._tag === "Unauthorized" && tokenRefusedBy(error.status)
-                          ? ("refused" as const)
-                          : { failure: fromPlexError(error).message }
-                      )
-                    )
-                  )
-                  yield* say(Render.askedTokenRevokedText(result))
+                  yield* say(Render.askedTokenRevokedText(yield* revocations.revoke("asked", before)))
                 }
               }),
-              // Given up: the token it replaced not said revoked below (savedThenInterruptedText), as revokeAbandonedText
-              // says; the token asked about said not revoked, and the replaced one's fate (previous) kept, as it was known.
+              // Given up: what is said of the revocation under way (oldTokenRevocations), and the replaced token's fate.
               Effect.suspend(() => {
-                if (revoking === "asked") {
-                  return say(Render.askedTokenRevokedText({ failure: Render.revokeCutShortText }))
-                }
-                previous = "revoke-failed"
-                // The token asked about, whose revocation was to follow that one's, never revoked either: said so.
-                return askedNext
-                  ? Effect.andThen(
-                      say(Render.revokeAbandonedText),
-                      say(Render.askedTokenRevokedText({ failure: Render.revokeNotSentText }))
-                    )
-                  : say(Render.revokeAbandonedText)
+                const given = revocations.abandoned(askedNext)
+                if (given.previous !== undefined) previous = given.previous
+                return Effect.forEach(given.lines, (text) => say(text), { discard: true })
               })
             )
+          }
           // The change that saved the token, once made (swapToken's `saved`): known even to a save Ctrl-C interrupted.
           let swapped: { readonly replaced: Redacted.Redacted<string> | undefined } | undefined
           // Saved in one change under the store's lock, which says which token it replaced: the one read above, or one
