@@ -413,7 +413,11 @@ export class PinExpired
   extends /*#__PURE__*/ Schema.TaggedError<PinExpired>("effect-plex-auth/PinExpired")("PinExpired", {
     /** The operation that noticed. */
     operation: Schema.String,
-    /** The PIN's id. */
+    /**
+     * The PIN's id, in the message too. A dead PIN's, but for `Pending`: that PIN lives on until it expires, and
+     * its id with the client identifier fetches the token once the user approves it (a `Jwt.pinLogin` PIN's, only
+     * with a device JWT of its key), so keep such an error out of logs and trackers others read until then.
+     */
     pinId: Schema.Number,
     /**
      * `Expired`: its lifetime ran out while polling; `Unreachable`: it ran out

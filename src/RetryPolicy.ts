@@ -210,7 +210,11 @@ export const transient: RetryPolicy = /*#__PURE__*/ backoff(
  * (by default: the errors {@link matches} selects). Given something that is
  * not a `Schedule`, options that are not an object or a `while` that is not
  * a function, it returns a refused policy, as {@link backoff} does: putting
- * it in place fails with `InvalidInput` before any request.
+ * it in place fails with `InvalidInput` before any request. No wait between
+ * two attempts is longer than 2^31 - 1 ms (about 24.8 days, the longest
+ * sleep Effect 3's live clock ends), in both editions and in every policy
+ * this module makes: `make(Schedule.spaced("30 days"))` retries after about
+ * 24.8 days.
  *
  * @example
  * ```ts

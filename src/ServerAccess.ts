@@ -154,7 +154,9 @@ export interface Unknown {
    * The wait plex.tv's answer asked for in its `Retry-After` header, in
    * milliseconds from when it came, whatever its status (a 429, a 503, a 403
    * from a CDN or rate limiter in front of plex.tv): it asks to be tried
-   * later. Absent when the answer had none, or there was no answer (only
+   * later. Absent when the answer had none or was a success (a 2xx whose
+   * body was cut off, late or unreadable: a `Retry-After` on a 2xx asks for
+   * no wait), or there was no answer (only
    * {@link check}'s answers, and {@link makeChecker}'s and
    * {@link makeOwnerChecker}'s, carry it). A checker's `Unknown` says what
    * the checker will do instead: the milliseconds left until it asks plex.tv

@@ -197,7 +197,8 @@ export class PlexUnavailable
       /**
        * At the start (`createPin`), at a return (its PIN, user or access check) or at an authenticated request's access
        * check (`authenticate`), the wait plex.tv's answer asked for in its `Retry-After` header, in milliseconds, when
-       * it sent one (whatever its status: a 429, a 503, a 403 from a CDN in front of plex.tv); never one an earlier
+       * it sent one (whatever its status but a success's, 2xx, which asks for no wait: a 429, a 503, a 403 from a CDN in
+       * front of plex.tv); never one an earlier
        * attempt's answer asked for when the last got none (a retried 429, then a connection refused).
        */
       retryAfterMillis: /*#__PURE__*/ Schema.optional(Schema.Number)
@@ -515,7 +516,9 @@ export interface Options {
    * valid, a warning logged) and the session ended all the same.
    * The token of an approved PIN of a sign-in pending in the browser (its tab closed before the return, or its return
    * failed after obtaining the token, keeping the PIN cookie) is revoked too: plex.tv is asked for the PIN once, at
-   * most 5 seconds, and what it found is logged (docs/web-sign-in.md, "Security choices, and why").
+   * most 5 seconds, and what it found is logged (docs/web-sign-in.md, "Security choices, and why"). These checks
+   * and revocations go to plex.tv 4 at a time, all within 10 seconds: one not answered by then is given up, and one
+   * not sent by then is not sent (each logged).
    */
   readonly revokeOnSignOut?: boolean | undefined
   /**
