@@ -183,7 +183,9 @@ export const pinExpiredMessage = (e: {
   // say the same (its error's message, quoted before it) are kept as they came.
   const last =
     e.lastError === undefined ? "" : ` (last check: ${e.lastError.message.replace(/; try again later$/, "")})`
-  return `${e.operation}: PIN ${e.pinId} ${what}${describeCodes(e.errors)}${last}; ${e.reason === "Pending" ? "poll it again before it expires, or " : ""}create a new PIN to try again`
+  // A pending PIN is live: its id (with the client identifier, which is no secret) fetches its token once approved, so
+  // it stays out of the message, which tracers export with a failed span; the error's `pinId` field still has it.
+  return `${e.operation}: ${e.reason === "Pending" ? "the PIN" : `PIN ${e.pinId}`} ${what}${describeCodes(e.errors)}${last}; ${e.reason === "Pending" ? "poll it again before it expires, or " : ""}create a new PIN to try again`
 }
 
 /** `InvalidJwt`'s message. */
