@@ -21,6 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as Schema from "effect/Schema"
@@ -33,6 +34,7 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { CurrentRetryPolicy, none } from "./internal/settings.js"
 import { Credentials, type CredentialsService, makeRefreshing } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/home.js"
@@ -391,7 +393,16 @@ export const switchUser = (
     const context = Context.omit(Tracer.ParentSpan)(
       yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
     )
-    const again = Effect.map(request, (success) => success.value.authToken).pipe(Effect.provide(context))
+    // Retried by the caller's policy until the layer is signed out (`stopped`): a switch a sign-out abandons runs on
+    // for its attempt in flight (its token, if plex.tv made one, is revoked), but no attempt is decided after it.
+    const again = (stopped: () => boolean) =>
+      Effect.flatMap(CurrentRetryPolicy, (policy) =>
+        Effect.provideService(
+          Effect.map(request, (success) => success.value.authToken),
+          CurrentRetryPolicy,
+          policy === none ? policy : Schedule.check(policy, () => !stopped())
+        )
+      ).pipe(Effect.provide(context))
     return {
       user: target,
       account,
@@ -428,7 +439,7 @@ export const switchUser = (
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
-  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
+  again: (stopped: () => boolean) => Effect.Effect<Redacted.Redacted<string>, SwitchError>,
   owned: ReadonlyArray<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
@@ -454,6 +465,8 @@ const switchedLayer = (
         revoked.push(token)
         return revoke(token)
       })
+  // Whether the layer is signed out: the policy retries a switch again no more (`again`).
+  const stopped = () => signedOut !== undefined
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.
@@ -471,11 +484,12 @@ const switchedLayer = (
         inFlight = mine
         // The switch in a fiber of its own, waited for interruptibly. A sign-out that abandons the refresh waiting
         // for it (the layer signed out) does not cut it short: plex.tv may have made the token already, its answer on
-        // its way, which would stay valid, never seen. The switch runs on in the background (one request, each
-        // attempt bounded by the per-attempt timeout), and a token it gives is revoked with the sign-out's revoke;
+        // its way, which would stay valid, never seen. The switch runs on in the background (its attempt bounded by
+        // the per-attempt timeout; `stopped`: no retry decided after the sign-out), and a token it gives is revoked
+        // with the sign-out's revoke;
         // the refresh, and the calls waiting for it, end at once as before. Closing the build (no sign-out) stops it,
         // as before: its waiters switch themselves.
-        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(again)), (fiber) =>
+        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(again(stopped))), (fiber) =>
           restore(Fiber.join(fiber)).pipe(
             Effect.onInterrupt(() =>
               signedOut === undefined

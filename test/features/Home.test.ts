@@ -8,11 +8,12 @@ import {
   Option,
   Redacted,
   Ref,
+  Schedule,
   Scope,
   TestClock,
   type Tracer
 } from "effect"
-import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
+import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv, RetryPolicy } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
@@ -475,6 +476,54 @@ describe("Home over loopback", () => {
           "Failure"
         )
         assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a switch again a sign-out abandons is not retried after it: its attempt answered after the sign-out, no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again (the caller's policy retrying a 503 after 10 s) answers 503 at
+        // 1 s, after the sign-out (through another build) abandoned the refresh waiting for it.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(
+            RetryPolicy.make(Schedule.intersect(Schedule.spaced("10 seconds"), Schedule.recurs(1)))
+          )
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second", Fault.status(503)), { times: 1 })
+        // plex.tv refuses `b`'s token once (a blip): its switch again is on its way.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b))))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        assert.strictEqual((yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))._tag, "Success")
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // The switch's 503, then the policy's 10 s: before the fix, the switch was sent again after the sign-out.
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200; turn++) yield* Effect.yieldNow()
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
       }).pipe(
         Effect.provide(
           Layer.mergeAll(

@@ -11,6 +11,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
@@ -19,6 +20,7 @@ import { inspect } from "node:util"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Home from "effect4-plex-auth/Home"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { Fault } from "effect4-plex-auth/testing"
 import { as, fake, KIDS_PIN, seed, TestLive } from "./support.js"
 import { cutOff } from "../faults/support.js"
@@ -482,6 +484,48 @@ describe("Home (Effect 4)", () => {
           "Failure"
         )
         assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a switch again a sign-out abandons is not retried after it: its attempt answered after the sign-out, no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again (the caller's policy retrying a 503 after 10 s) answers 503 at
+        // 1 s, after the sign-out (through another build) abandoned the refresh waiting for it.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(RetryPolicy.make(Schedule.upTo(Schedule.spaced("10 seconds"), { times: 1 })))
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second", Fault.status(503)), { times: 1 })
+        // plex.tv refuses `b`'s token once (a blip): its switch again is on its way.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // The switch's 503, then the policy's 10 s: before the fix, the switch was sent again after the sign-out.
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
       }).pipe(Effect.provide(TestLive()))
   )
 
