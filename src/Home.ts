@@ -13,8 +13,10 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -394,13 +396,25 @@ export const switchUser = (
       yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
     )
     // Retried by the caller's policy until the layer is signed out (`stopped`): a switch a sign-out abandons runs on
-    // for its attempt in flight (its token, if plex.tv made one, is revoked), but no attempt is decided after it.
-    const again = (stopped: () => boolean) =>
+    // for its attempt in flight (its token, if plex.tv made one, is revoked), but no retry is decided after it. Each
+    // retry decided tells when it is sent (`retryAt`, epoch ms): abandoned before then, no attempt is on its way.
+    const again = (stopped: () => boolean, retryAt: (millis: number) => void) =>
       Effect.flatMap(CurrentRetryPolicy, (policy) =>
         Effect.provideService(
           Effect.map(request, (success) => success.value.authToken),
           CurrentRetryPolicy,
-          policy === none ? policy : Schedule.check(policy, () => !stopped())
+          policy === none
+            ? policy
+            : Schedule.check(policy, () => !stopped()).pipe(
+                Schedule.modifyDelayEffect((_, delay) =>
+                  Effect.as(
+                    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                      Effect.sync(() => retryAt(now + Duration.toMillis(delay)))
+                    ),
+                    delay
+                  )
+                )
+              )
         )
       ).pipe(Effect.provide(context))
     return {
@@ -435,11 +449,15 @@ export const switchUser = (
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
  * failing `Unauthorized` on the stale token while the layer is signed out all the same. A switch again a sign-out
  * abandons is not cut short (plex.tv may have made its token, the answer on its way): it runs on in the background,
- * and a token it gives is revoked with the sign-out's revoke.
+ * never retried after the sign-out, and a token it gives is revoked with the sign-out's revoke; one waiting out the
+ * retry policy's delay (nothing on its way) is stopped.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
-  again: (stopped: () => boolean) => Effect.Effect<Redacted.Redacted<string>, SwitchError>,
+  again: (
+    stopped: () => boolean,
+    retryAt: (millis: number) => void
+  ) => Effect.Effect<Redacted.Redacted<string>, SwitchError>,
   owned: ReadonlyArray<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
@@ -485,20 +503,25 @@ const switchedLayer = (
         // The switch in a fiber of its own, waited for interruptibly. A sign-out that abandons the refresh waiting
         // for it (the layer signed out) does not cut it short: plex.tv may have made the token already, its answer on
         // its way, which would stay valid, never seen. The switch runs on in the background (its attempt bounded by
-        // the per-attempt timeout; `stopped`: no retry decided after the sign-out), and a token it gives is revoked
-        // with the sign-out's revoke;
+        // the per-attempt timeout; `stopped`: no retry decided after the sign-out; one waiting out the policy's delay,
+        // `retryAt`, has nothing on its way and is stopped), and a token it gives is revoked with the sign-out's revoke;
         // the refresh, and the calls waiting for it, end at once as before. Closing the build (no sign-out) stops it,
         // as before: its waiters switch themselves.
-        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(again(stopped))), (fiber) =>
+        // When a retry of the switch is sent (epoch ms), while the policy waits out its delay: no attempt on its way.
+        let retryAt = 0
+        const run = again(stopped, (millis) => void (retryAt = millis))
+        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(run)), (fiber) =>
           restore(Fiber.join(fiber)).pipe(
             Effect.onInterrupt(() =>
-              signedOut === undefined
-                ? Effect.asVoid(Fiber.interrupt(fiber))
-                : Effect.forkDaemon(
-                    Effect.flatMap(Fiber.await(fiber), (exit) =>
-                      Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                signedOut === undefined || now < retryAt
+                  ? Effect.asVoid(Fiber.interrupt(fiber))
+                  : Effect.forkDaemon(
+                      Effect.flatMap(Fiber.await(fiber), (exit) =>
+                        Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+                      )
                     )
-                  )
+              )
             )
           )
         )

@@ -530,6 +530,46 @@ describe("Home (Effect 4)", () => {
   )
 
   it.effect(
+    "a switch again a sign-out abandons while its retry waits out the policy's delay is stopped: no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again answers 503 at once, the caller's policy retrying it after 10 s;
+        // the sign-out (through another build) comes at 1 s, while no attempt is on its way.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(RetryPolicy.make(Schedule.upTo(Schedule.spaced("10 seconds"), { times: 1 })))
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.status(503), { times: 1 })
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, answered 503")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // Before the fix the retry was sent at 10 s, after the sign-out.
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
     "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
     () =>
       Effect.gen(function* () {
