@@ -527,9 +527,20 @@ const switchedLayer = (
             )
           )
         )
+        // The switch's token is recorded here, uninterruptibly, and not only once handed on: an interruption landing
+        // just after this region (the sign-out abandoning the refresh, the caller's fiber yielding in between) would
+        // lose it, never revoked. Before a sign-out it is the layer's newest (which a later sign-out revokes); after
+        // one, it is revoked with that sign-out's revoke (once, whether or not the refresh drops it too; never the
+        // caller's own).
         return Effect.tap(Effect.exit(switching), (exit) =>
           Effect.andThen(
-            Effect.sync(() => void (inFlight = undefined)),
+            Effect.suspend(() => {
+              inFlight = undefined
+              if (!Exit.isSuccess(exit) || exit.value === signedOut) return Effect.void
+              if (signedOut === undefined) newest = exit.value
+              else if (late !== undefined) return Effect.asVoid(Effect.forkDetach(late(exit.value)))
+              return Effect.void
+            }),
             Deferred.succeed(mine, Exit.hasInterrupts(exit) ? Option.none() : Option.some(exit))
           )
         ).pipe(Effect.map(Option.some))

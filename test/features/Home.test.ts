@@ -1,6 +1,7 @@
 import { assert, describe } from "@effect/vitest"
 import {
   type Context,
+  Deferred,
   Effect,
   Exit,
   Fiber,
@@ -21,6 +22,9 @@ import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, KIDS_PIN, onLoopback, seed, TestLive } from "./support.js"
 import { cutOff } from "../faults/support.js"
+
+/** Scheduler turns between the sign-out's answer and the switch's (see the test that uses them). */
+const LAGS = [-8, -7, -6, -5, -4, -3, -2]
 
 /** The features seed with a PIN on the admin too. */
 const adminWithPin = {
@@ -485,6 +489,85 @@ describe("Home over loopback", () => {
         )
       )
   )
+
+  // The switch again answers just as the sign-out (through another build) abandons the refresh waiting for it: its
+  // token reaches the switch's waiter, and the interruption lands before that token is handed on. Steps apart at
+  // which the two meet (the switch's answer `lag` scheduler turns after the sign-out's), with the caller's fibers
+  // yielding every 24 operations (as any fiber does after Effect's budget of 2,048): one of them lost that token before
+  // the fix, never revoked, valid.
+  for (const lag of LAGS) {
+    it.scoped(
+      `a switch again whose token lands as the sign-out abandons it has that token revoked (lag ${lag})`,
+      () =>
+        Effect.gen(function* () {
+          const plex = yield* FakePlex.FakePlex
+          const count = (route: string) =>
+            Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+          const alice = yield* plex.account("alice")
+          const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+            Credentials.withToken(alice.token)
+          )
+          const b = yield* Layer.build(switched.layer)
+          const c = yield* Layer.build(switched.layer)
+          const made = yield* Ref.make<ReadonlyArray<string>>([])
+          const answer = yield* Deferred.make<void>()
+          yield* plex.fault(
+            "switchHomeUser",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("900 millis")
+                const response = yield* Effect.orDie(plex.handle(request))
+                const body = yield* Effect.promise(
+                  () => response.clone().json() as Promise<{ authToken: string }>
+                )
+                yield* Ref.update(made, (all) => [...all, body.authToken])
+                yield* Deferred.await(answer)
+                for (let i = 0; i < lag; i++) yield* Effect.yieldNow()
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          const call = yield* Effect.fork(
+            Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b), Effect.withMaxOpsBeforeYield(24)))
+          )
+          for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+            yield* Effect.yieldNow()
+          yield* plex.fault(
+            "signOut",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("1 second")
+                const response = yield* Effect.orDie(plex.handle(request))
+                yield* Deferred.await(answer)
+                for (let i = 0; i < -lag; i++) yield* Effect.yieldNow()
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))
+          for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow()
+          yield* TestClock.adjust("1 second")
+          yield* Deferred.succeed(answer, undefined)
+          assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+          yield* Fiber.join(call)
+          const [token] = yield* Ref.get(made)
+          assert.isDefined(token, "plex.tv made the switch's token")
+          for (let turn = 0; turn < 400 && (yield* plex.isTokenValid(token!)); turn++)
+            yield* Effect.yieldNow()
+          assert.isFalse(yield* plex.isTokenValid(token!), "the switch's token, revoked")
+        }).pipe(
+          Effect.provide(
+            Layer.mergeAll(
+              FakePlex.layer(seed),
+              ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+            )
+          )
+        )
+    )
+  }
 
   it.scoped(
     "a switch again a sign-out abandons is not retried after it: its attempt answered after the sign-out, no switch more",

@@ -3,6 +3,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -67,6 +68,9 @@ const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     ]
     return { exit, spans, texts }
   })
+
+/** Scheduler turns between the sign-out's answer and the switch's (see the test that uses them). */
+const LAGS = [-9, -8, -7, -6, -5, -4, -3]
 
 describe("Home (Effect 4)", () => {
   it.effect("the PIN never shows: not in a span, a log line, an error or a URL", () =>
@@ -486,6 +490,82 @@ describe("Home (Effect 4)", () => {
         assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
       }).pipe(Effect.provide(TestLive()))
   )
+
+  // The switch again answers just as the sign-out (through another build) abandons the refresh waiting for it: its
+  // token reaches the switch's waiter, and the interruption lands before that token is handed on. Steps apart at
+  // which the two meet (the switch's answer `lag` scheduler turns after the sign-out's), with the caller's fibers
+  // yielding every 6 operations (as any fiber does after Effect's operation budget): one of them lost that token
+  // before the fix, never revoked, valid.
+  for (const lag of LAGS) {
+    it.effect(
+      `a switch again whose token lands as the sign-out abandons it has that token revoked (lag ${lag})`,
+      () =>
+        Effect.gen(function* () {
+          const plex = yield* fake
+          const count = (route: string) =>
+            Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+          const alice = yield* plex.account("alice")
+          const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+            Credentials.withToken(alice.token)
+          )
+          const b = yield* Layer.build(switched.layer)
+          const c = yield* Layer.build(switched.layer)
+          const made = yield* Ref.make<ReadonlyArray<string>>([])
+          const answer = yield* Deferred.make<void>()
+          yield* plex.fault(
+            "switchHomeUser",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("900 millis")
+                const response = yield* Effect.orDie(plex.handle(request))
+                const body = yield* Effect.promise(
+                  () => response.clone().json() as Promise<{ authToken: string }>
+                )
+                yield* Ref.update(made, (all) => [...all, body.authToken])
+                yield* Deferred.await(answer)
+                for (let i = 0; i < lag; i++) yield* Effect.yieldNow
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          const call = yield* Effect.forkChild(
+            Effect.exit(
+              PlexAuth.getTokenDetails().pipe(
+                Effect.provideContext(b),
+                Effect.provideService(References.MaxOpsBeforeYield, 6)
+              )
+            )
+          )
+          for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+            yield* Effect.yieldNow
+          yield* plex.fault(
+            "signOut",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("1 second")
+                const response = yield* Effect.orDie(plex.handle(request))
+                yield* Deferred.await(answer)
+                for (let i = 0; i < -lag; i++) yield* Effect.yieldNow
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          const out = yield* Effect.forkChild(Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))
+          for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow
+          yield* TestClock.adjust("1 second")
+          yield* Deferred.succeed(answer, undefined)
+          assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+          yield* Fiber.join(call)
+          const [token] = yield* Ref.get(made)
+          assert.isDefined(token, "plex.tv made the switch's token")
+          for (let turn = 0; turn < 400 && (yield* plex.isTokenValid(token!)); turn++) yield* Effect.yieldNow
+          assert.isFalse(yield* plex.isTokenValid(token!), "the switch's token, revoked")
+        }).pipe(Effect.provide(TestLive()))
+    )
+  }
 
   it.effect(
     "a switch again a sign-out abandons is not retried after it: its attempt answered after the sign-out, no switch more",
