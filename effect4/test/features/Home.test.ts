@@ -421,6 +421,19 @@ describe("Home (Effect 4)", () => {
         const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
         assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
         assert.strictEqual(yield* count("switchHomeUser"), 3)
+        // The abandoned switch runs on in the background, bounded by the per-attempt timeout (30 s): held a minute, it
+        // is cut off then (no fiber left running at the end), with no token made and nothing more revoked.
+        const revokes = yield* count("signOut")
+        const pending = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser" && r.outcome === "Pending").length
+        )
+        assert.strictEqual(yield* pending, 1, "the abandoned switch, in flight")
+        yield* TestClock.adjust("30 seconds")
+        for (let turn = 0; turn < 200 && (yield* pending) > 0; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* pending, 0, "the abandoned switch, ended")
+        assert.strictEqual(yield* count("signOut"), revokes)
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(Effect.provide(TestLive()))
   )
 
