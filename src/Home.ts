@@ -13,14 +13,17 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type { ClientIdentity } from "./ClientIdentity.js"
 import * as Schema from "effect/Schema"
@@ -33,6 +36,7 @@ import {
 } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { CurrentRetryPolicy, none } from "./internal/settings.js"
 import { Credentials, type CredentialsService, makeRefreshing } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/home.js"
@@ -391,7 +395,28 @@ export const switchUser = (
     const context = Context.omit(Tracer.ParentSpan)(
       yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
     )
-    const again = Effect.map(request, (success) => success.value.authToken).pipe(Effect.provide(context))
+    // Retried by the caller's policy until the layer is signed out (`stopped`): a switch a sign-out abandons runs on
+    // for its attempt in flight (its token, if plex.tv made one, is revoked), but no retry is decided after it. Each
+    // retry decided tells when it is sent (`retryAt`, epoch ms): abandoned before then, no attempt is on its way.
+    const again = (stopped: () => boolean, retryAt: (millis: number) => void) =>
+      Effect.flatMap(CurrentRetryPolicy, (policy) =>
+        Effect.provideService(
+          Effect.map(request, (success) => success.value.authToken),
+          CurrentRetryPolicy,
+          policy === none
+            ? policy
+            : Schedule.check(policy, () => !stopped()).pipe(
+                Schedule.modifyDelayEffect((_, delay) =>
+                  Effect.as(
+                    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                      Effect.sync(() => retryAt(now + Duration.toMillis(delay)))
+                    ),
+                    delay
+                  )
+                )
+              )
+        )
+      ).pipe(Effect.provide(context))
     return {
       user: target,
       account,
@@ -424,11 +449,15 @@ export const switchUser = (
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
  * failing `Unauthorized` on the stale token while the layer is signed out all the same. A switch again a sign-out
  * abandons is not cut short (plex.tv may have made its token, the answer on its way): it runs on in the background,
- * and a token it gives is revoked with the sign-out's revoke.
+ * never retried after the sign-out, and a token it gives is revoked with the sign-out's revoke; one waiting out the
+ * retry policy's delay (nothing on its way) is stopped.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
-  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
+  again: (
+    stopped: () => boolean,
+    retryAt: (millis: number) => void
+  ) => Effect.Effect<Redacted.Redacted<string>, SwitchError>,
   owned: ReadonlyArray<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
@@ -454,6 +483,8 @@ const switchedLayer = (
         revoked.push(token)
         return revoke(token)
       })
+  // Whether the layer is signed out: the policy retries a switch again no more (`again`).
+  const stopped = () => signedOut !== undefined
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.
@@ -471,26 +502,43 @@ const switchedLayer = (
         inFlight = mine
         // The switch in a fiber of its own, waited for interruptibly. A sign-out that abandons the refresh waiting
         // for it (the layer signed out) does not cut it short: plex.tv may have made the token already, its answer on
-        // its way, which would stay valid, never seen. The switch runs on in the background (one request, each
-        // attempt bounded by the per-attempt timeout), and a token it gives is revoked with the sign-out's revoke;
+        // its way, which would stay valid, never seen. The switch runs on in the background (its attempt bounded by
+        // the per-attempt timeout; `stopped`: no retry decided after the sign-out; one waiting out the policy's delay,
+        // `retryAt`, has nothing on its way and is stopped), and a token it gives is revoked with the sign-out's revoke;
         // the refresh, and the calls waiting for it, end at once as before. Closing the build (no sign-out) stops it,
         // as before: its waiters switch themselves.
-        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(again)), (fiber) =>
+        // When a retry of the switch is sent (epoch ms), while the policy waits out its delay: no attempt on its way.
+        let retryAt = 0
+        const run = again(stopped, (millis) => void (retryAt = millis))
+        const switching = Effect.flatMap(Effect.forkDaemon(Effect.interruptible(run)), (fiber) =>
           restore(Fiber.join(fiber)).pipe(
             Effect.onInterrupt(() =>
-              signedOut === undefined
-                ? Effect.asVoid(Fiber.interrupt(fiber))
-                : Effect.forkDaemon(
-                    Effect.flatMap(Fiber.await(fiber), (exit) =>
-                      Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                signedOut === undefined || now < retryAt
+                  ? Effect.asVoid(Fiber.interrupt(fiber))
+                  : Effect.forkDaemon(
+                      Effect.flatMap(Fiber.await(fiber), (exit) =>
+                        Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+                      )
                     )
-                  )
+              )
             )
           )
         )
+        // The switch's token is recorded here, uninterruptibly, and not only once handed on: an interruption landing
+        // just after this region (the sign-out abandoning the refresh, the caller's fiber yielding in between) would
+        // lose it, never revoked. Before a sign-out it is the layer's newest (which a later sign-out revokes); after
+        // one, it is revoked with that sign-out's revoke (once, whether or not the refresh drops it too; never the
+        // caller's own).
         return Effect.tap(Effect.exit(switching), (exit) =>
           Effect.zipRight(
-            Effect.sync(() => void (inFlight = undefined)),
+            Effect.suspend(() => {
+              inFlight = undefined
+              if (!Exit.isSuccess(exit) || exit.value === signedOut) return Effect.void
+              if (signedOut === undefined) newest = exit.value
+              else if (late !== undefined) return Effect.asVoid(Effect.forkDaemon(late(exit.value)))
+              return Effect.void
+            }),
             Deferred.succeed(mine, Exit.isInterrupted(exit) ? Option.none() : Option.some(exit))
           )
         ).pipe(Effect.map(Option.some))

@@ -12,8 +12,10 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -21,6 +23,7 @@ import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import * as Schema from "effect/Schema"
 import { tagNamed } from "./internal/errorName.js"
@@ -29,6 +32,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import { Credentials, type CredentialsService, makeRefreshing } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import { CurrentRetryPolicy, none } from "./internal/retry.js"
 import * as V from "./internal/validate.js"
 import {
   type BadRequest,
@@ -392,9 +396,29 @@ export const switchUser = (
     const context = Context.omit(Tracer.ParentSpan)(
       yield* Effect.context<HttpClient.HttpClient | ClientIdentity | Credentials>()
     )
-    const again = Effect.map(request, (success) => success.value.authToken).pipe(
-      Effect.provideContext(context)
-    )
+    // Retried by the caller's policy until the layer is signed out (`stopped`): a switch a sign-out abandons runs on
+    // for its attempt in flight (its token, if plex.tv made one, is revoked), but no retry is decided after it. Each
+    // retry decided tells when it is sent (`retryAt`, epoch ms): abandoned before then, no attempt is on its way.
+    const again = (stopped: () => boolean, retryAt: (millis: number) => void) =>
+      Effect.flatMap(Effect.context<never>(), (services) => {
+        const policy = Context.get(services, CurrentRetryPolicy)
+        return Effect.provideService(
+          Effect.map(request, (success) => success.value.authToken),
+          CurrentRetryPolicy,
+          policy === none
+            ? policy
+            : Schedule.while(policy, () => !stopped()).pipe(
+                Schedule.modifyDelay(({ duration }) =>
+                  Effect.as(
+                    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                      Effect.sync(() => retryAt(now + Duration.toMillis(duration)))
+                    ),
+                    duration
+                  )
+                )
+              )
+        )
+      }).pipe(Effect.provideContext(context))
     return {
       user: target,
       account,
@@ -427,11 +451,15 @@ export const switchUser = (
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
  * failing `Unauthorized` on the stale token while the layer is signed out all the same. A switch again a sign-out
  * abandons is not cut short (plex.tv may have made its token, the answer on its way): it runs on in the background,
- * and a token it gives is revoked with the sign-out's revoke.
+ * never retried after the sign-out, and a token it gives is revoked with the sign-out's revoke; one waiting out the
+ * retry policy's delay (nothing on its way) is stopped.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,
-  again: Effect.Effect<Redacted.Redacted<string>, SwitchError>,
+  again: (
+    stopped: () => boolean,
+    retryAt: (millis: number) => void
+  ) => Effect.Effect<Redacted.Redacted<string>, SwitchError>,
   owned: ReadonlyArray<Redacted.Redacted<string>>
 ): Layer.Layer<Credentials> => {
   let newest = first
@@ -457,6 +485,8 @@ const switchedLayer = (
         revoked.push(token)
         return revoke(token)
       })
+  // Whether the layer is signed out: the policy retries a switch again no more (`again`).
+  const stopped = () => signedOut !== undefined
   // The switch again in flight, if any: a build refused meanwhile (its own refresh single-flight is per build) waits
   // for its token rather than sending a switch of its own. None when it was interrupted (its build closed, its
   // refresh abandoned): who waited for it then switches.
@@ -474,26 +504,43 @@ const switchedLayer = (
         inFlight = mine
         // The switch in a fiber of its own, waited for interruptibly. A sign-out that abandons the refresh waiting
         // for it (the layer signed out) does not cut it short: plex.tv may have made the token already, its answer on
-        // its way, which would stay valid, never seen. The switch runs on in the background (one request, each
-        // attempt bounded by the per-attempt timeout), and a token it gives is revoked with the sign-out's revoke;
+        // its way, which would stay valid, never seen. The switch runs on in the background (its attempt bounded by
+        // the per-attempt timeout; `stopped`: no retry decided after the sign-out; one waiting out the policy's delay,
+        // `retryAt`, has nothing on its way and is stopped), and a token it gives is revoked with the sign-out's revoke;
         // the refresh, and the calls waiting for it, end at once as before. Closing the build (no sign-out) stops it,
         // as before: its waiters switch themselves.
-        const switching = Effect.flatMap(Effect.forkDetach(Effect.interruptible(again)), (fiber) =>
+        // When a retry of the switch is sent (epoch ms), while the policy waits out its delay: no attempt on its way.
+        let retryAt = 0
+        const run = again(stopped, (millis) => void (retryAt = millis))
+        const switching = Effect.flatMap(Effect.forkDetach(Effect.interruptible(run)), (fiber) =>
           restore(Fiber.join(fiber)).pipe(
             Effect.onInterrupt(() =>
-              signedOut === undefined
-                ? Effect.asVoid(Fiber.interrupt(fiber))
-                : Effect.forkDetach(
-                    Effect.flatMap(Fiber.await(fiber), (exit) =>
-                      Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                signedOut === undefined || now < retryAt
+                  ? Effect.asVoid(Fiber.interrupt(fiber))
+                  : Effect.forkDetach(
+                      Effect.flatMap(Fiber.await(fiber), (exit) =>
+                        Exit.isSuccess(exit) && late !== undefined ? late(exit.value) : Effect.void
+                      )
                     )
-                  )
+              )
             )
           )
         )
+        // The switch's token is recorded here, uninterruptibly, and not only once handed on: an interruption landing
+        // just after this region (the sign-out abandoning the refresh, the caller's fiber yielding in between) would
+        // lose it, never revoked. Before a sign-out it is the layer's newest (which a later sign-out revokes); after
+        // one, it is revoked with that sign-out's revoke (once, whether or not the refresh drops it too; never the
+        // caller's own).
         return Effect.tap(Effect.exit(switching), (exit) =>
           Effect.andThen(
-            Effect.sync(() => void (inFlight = undefined)),
+            Effect.suspend(() => {
+              inFlight = undefined
+              if (!Exit.isSuccess(exit) || exit.value === signedOut) return Effect.void
+              if (signedOut === undefined) newest = exit.value
+              else if (late !== undefined) return Effect.asVoid(Effect.forkDetach(late(exit.value)))
+              return Effect.void
+            }),
             Deferred.succeed(mine, Exit.hasInterrupts(exit) ? Option.none() : Option.some(exit))
           )
         ).pipe(Effect.map(Option.some))

@@ -1,6 +1,7 @@
 import { assert, describe } from "@effect/vitest"
 import {
   type Context,
+  Deferred,
   Effect,
   Exit,
   Fiber,
@@ -8,11 +9,12 @@ import {
   Option,
   Redacted,
   Ref,
+  Schedule,
   Scope,
   TestClock,
   type Tracer
 } from "effect"
-import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv } from "effect-plex-auth"
+import { ClientIdentity, Credentials, Home, PlexAuth, PlexTv, RetryPolicy } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { inspect } from "node:util"
@@ -20,6 +22,9 @@ import { it } from "../support/it.js"
 import { assertNoSecrets, renderings, withCapturedLogs, withRecordedSpans } from "../support/observe.js"
 import { as, KIDS_PIN, onLoopback, seed, TestLive } from "./support.js"
 import { cutOff } from "../faults/support.js"
+
+/** Scheduler turns between the sign-out's answer and the switch's (see the test that uses them). */
+const LAGS = [-8, -7, -6, -5, -4, -3, -2]
 
 /** The features seed with a PIN on the admin too. */
 const adminWithPin = {
@@ -402,6 +407,19 @@ describe("Home over loopback", () => {
         const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(second)))
         assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
         assert.strictEqual(yield* count("switchHomeUser"), 3)
+        // The abandoned switch runs on in the background, bounded by the per-attempt timeout (30 s): held a minute, it
+        // is cut off then (no fiber left running at the end), with no token made and nothing more revoked.
+        const revokes = yield* count("signOut")
+        const pending = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser" && r.outcome === "Pending").length
+        )
+        assert.strictEqual(yield* pending, 1, "the abandoned switch, in flight")
+        yield* TestClock.adjust("30 seconds")
+        for (let turn = 0; turn < 200 && (yield* pending) > 0; turn++) yield* Effect.yieldNow()
+        assert.strictEqual(yield* pending, 0, "the abandoned switch, ended")
+        assert.strictEqual(yield* count("signOut"), revokes)
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(
         Effect.provide(
           Layer.mergeAll(
@@ -475,6 +493,179 @@ describe("Home over loopback", () => {
           "Failure"
         )
         assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  // The switch again answers just as the sign-out (through another build) abandons the refresh waiting for it: its
+  // token reaches the switch's waiter, and the interruption lands before that token is handed on. Steps apart at
+  // which the two meet (the switch's answer `lag` scheduler turns after the sign-out's), with the caller's fibers
+  // yielding every 24 operations (as any fiber does after Effect's budget of 2,048): one of them lost that token before
+  // the fix, never revoked, valid.
+  for (const lag of LAGS) {
+    it.scoped(
+      `a switch again whose token lands as the sign-out abandons it has that token revoked (lag ${lag})`,
+      () =>
+        Effect.gen(function* () {
+          const plex = yield* FakePlex.FakePlex
+          const count = (route: string) =>
+            Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+          const alice = yield* plex.account("alice")
+          const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+            Credentials.withToken(alice.token)
+          )
+          const b = yield* Layer.build(switched.layer)
+          const c = yield* Layer.build(switched.layer)
+          const made = yield* Ref.make<ReadonlyArray<string>>([])
+          const answer = yield* Deferred.make<void>()
+          yield* plex.fault(
+            "switchHomeUser",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("900 millis")
+                const response = yield* Effect.orDie(plex.handle(request))
+                const body = yield* Effect.promise(
+                  () => response.clone().json() as Promise<{ authToken: string }>
+                )
+                yield* Ref.update(made, (all) => [...all, body.authToken])
+                yield* Deferred.await(answer)
+                for (let i = 0; i < lag; i++) yield* Effect.yieldNow()
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          const call = yield* Effect.fork(
+            Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b), Effect.withMaxOpsBeforeYield(24)))
+          )
+          for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+            yield* Effect.yieldNow()
+          yield* plex.fault(
+            "signOut",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("1 second")
+                const response = yield* Effect.orDie(plex.handle(request))
+                yield* Deferred.await(answer)
+                for (let i = 0; i < -lag; i++) yield* Effect.yieldNow()
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          const out = yield* Effect.fork(Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))
+          for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow()
+          yield* TestClock.adjust("1 second")
+          yield* Deferred.succeed(answer, undefined)
+          assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+          yield* Fiber.join(call)
+          const [token] = yield* Ref.get(made)
+          assert.isDefined(token, "plex.tv made the switch's token")
+          for (let turn = 0; turn < 400 && (yield* plex.isTokenValid(token!)); turn++)
+            yield* Effect.yieldNow()
+          assert.isFalse(yield* plex.isTokenValid(token!), "the switch's token, revoked")
+        }).pipe(
+          Effect.provide(
+            Layer.mergeAll(
+              FakePlex.layer(seed),
+              ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+            )
+          )
+        )
+    )
+  }
+
+  it.scoped(
+    "a switch again a sign-out abandons is not retried after it: its attempt answered after the sign-out, no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again (the caller's policy retrying a 503 after 10 s) answers 503 at
+        // 1 s, after the sign-out (through another build) abandoned the refresh waiting for it.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(
+            RetryPolicy.make(Schedule.intersect(Schedule.spaced("10 seconds"), Schedule.recurs(1)))
+          )
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second", Fault.status(503)), { times: 1 })
+        // plex.tv refuses `b`'s token once (a blip): its switch again is on its way.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b))))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        assert.strictEqual((yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))._tag, "Success")
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // The switch's 503, then the policy's 10 s: before the fix, the switch was sent again after the sign-out.
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200; turn++) yield* Effect.yieldNow()
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
+  it.scoped(
+    "a switch again a sign-out abandons while its retry waits out the policy's delay is stopped: no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again answers 503 at once, the caller's policy retrying it after 10 s;
+        // the sign-out (through another build) comes at 1 s, while no attempt is on its way.
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(
+            RetryPolicy.make(Schedule.intersect(Schedule.spaced("10 seconds"), Schedule.recurs(1)))
+          )
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.status(503), { times: 1 })
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b))))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, answered 503")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))._tag, "Success")
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // Before the fix the retry was sent at 10 s, after the sign-out.
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
       }).pipe(
         Effect.provide(
           Layer.mergeAll(

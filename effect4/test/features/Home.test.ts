@@ -3,6 +3,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -11,6 +12,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
@@ -19,6 +21,7 @@ import { inspect } from "node:util"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Home from "effect4-plex-auth/Home"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
+import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { Fault } from "effect4-plex-auth/testing"
 import { as, fake, KIDS_PIN, seed, TestLive } from "./support.js"
 import { cutOff } from "../faults/support.js"
@@ -65,6 +68,9 @@ const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     ]
     return { exit, spans, texts }
   })
+
+/** Scheduler turns between the sign-out's answer and the switch's (see the test that uses them). */
+const LAGS = [-9, -8, -7, -6, -5, -4, -3]
 
 describe("Home (Effect 4)", () => {
   it.effect("the PIN never shows: not in a span, a log line, an error or a URL", () =>
@@ -415,6 +421,19 @@ describe("Home (Effect 4)", () => {
         const later = yield* Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(second)))
         assert.strictEqual(later._tag, "Failure", "the second build, after the sign-out")
         assert.strictEqual(yield* count("switchHomeUser"), 3)
+        // The abandoned switch runs on in the background, bounded by the per-attempt timeout (30 s): held a minute, it
+        // is cut off then (no fiber left running at the end), with no token made and nothing more revoked.
+        const revokes = yield* count("signOut")
+        const pending = Effect.map(
+          plex.requests,
+          (all) => all.filter((r) => r.route === "switchHomeUser" && r.outcome === "Pending").length
+        )
+        assert.strictEqual(yield* pending, 1, "the abandoned switch, in flight")
+        yield* TestClock.adjust("30 seconds")
+        for (let turn = 0; turn < 200 && (yield* pending) > 0; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* pending, 0, "the abandoned switch, ended")
+        assert.strictEqual(yield* count("signOut"), revokes)
+        assert.strictEqual(yield* count("switchHomeUser"), 3)
       }).pipe(Effect.provide(TestLive()))
   )
 
@@ -482,6 +501,164 @@ describe("Home (Effect 4)", () => {
           "Failure"
         )
         assert.strictEqual(yield* count("switchHomeUser"), switches, "no switch after the sign-out")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  // The switch again answers just as the sign-out (through another build) abandons the refresh waiting for it: its
+  // token reaches the switch's waiter, and the interruption lands before that token is handed on. Steps apart at
+  // which the two meet (the switch's answer `lag` scheduler turns after the sign-out's), with the caller's fibers
+  // yielding every 6 operations (as any fiber does after Effect's operation budget): one of them lost that token
+  // before the fix, never revoked, valid.
+  for (const lag of LAGS) {
+    it.effect(
+      `a switch again whose token lands as the sign-out abandons it has that token revoked (lag ${lag})`,
+      () =>
+        Effect.gen(function* () {
+          const plex = yield* fake
+          const count = (route: string) =>
+            Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+          const alice = yield* plex.account("alice")
+          const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+            Credentials.withToken(alice.token)
+          )
+          const b = yield* Layer.build(switched.layer)
+          const c = yield* Layer.build(switched.layer)
+          const made = yield* Ref.make<ReadonlyArray<string>>([])
+          const answer = yield* Deferred.make<void>()
+          yield* plex.fault(
+            "switchHomeUser",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("900 millis")
+                const response = yield* Effect.orDie(plex.handle(request))
+                const body = yield* Effect.promise(
+                  () => response.clone().json() as Promise<{ authToken: string }>
+                )
+                yield* Ref.update(made, (all) => [...all, body.authToken])
+                yield* Deferred.await(answer)
+                for (let i = 0; i < lag; i++) yield* Effect.yieldNow
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+          const call = yield* Effect.forkChild(
+            Effect.exit(
+              PlexAuth.getTokenDetails().pipe(
+                Effect.provideContext(b),
+                Effect.provideService(References.MaxOpsBeforeYield, 6)
+              )
+            )
+          )
+          for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+            yield* Effect.yieldNow
+          yield* plex.fault(
+            "signOut",
+            Fault.respond((request) =>
+              Effect.gen(function* () {
+                yield* Effect.sleep("1 second")
+                const response = yield* Effect.orDie(plex.handle(request))
+                yield* Deferred.await(answer)
+                for (let i = 0; i < -lag; i++) yield* Effect.yieldNow
+                return response
+              })
+            ),
+            { times: 1 }
+          )
+          const out = yield* Effect.forkChild(Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))
+          for (let turn = 0; turn < 200 && (yield* count("signOut")) < 1; turn++) yield* Effect.yieldNow
+          yield* TestClock.adjust("1 second")
+          yield* Deferred.succeed(answer, undefined)
+          assert.strictEqual((yield* Fiber.join(out))._tag, "Success")
+          yield* Fiber.join(call)
+          const [token] = yield* Ref.get(made)
+          assert.isDefined(token, "plex.tv made the switch's token")
+          for (let turn = 0; turn < 400 && (yield* plex.isTokenValid(token!)); turn++) yield* Effect.yieldNow
+          assert.isFalse(yield* plex.isTokenValid(token!), "the switch's token, revoked")
+        }).pipe(Effect.provide(TestLive()))
+    )
+  }
+
+  it.effect(
+    "a switch again a sign-out abandons is not retried after it: its attempt answered after the sign-out, no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again (the caller's policy retrying a 503 after 10 s) answers 503 at
+        // 1 s, after the sign-out (through another build) abandoned the refresh waiting for it.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(RetryPolicy.make(Schedule.upTo(Schedule.spaced("10 seconds"), { times: 1 })))
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second", Fault.status(503)), { times: 1 })
+        // plex.tv refuses `b`'s token once (a blip): its switch again is on its way.
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // The switch's 503, then the policy's 10 s: before the fix, the switch was sent again after the sign-out.
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200; turn++) yield* Effect.yieldNow
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
+      }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a switch again a sign-out abandons while its retry waits out the policy's delay is stopped: no switch more",
+    () =>
+      Effect.gen(function* () {
+        // In memory, the TestClock: the switch again answers 503 at once, the caller's policy retrying it after 10 s;
+        // the sign-out (through another build) comes at 1 s, while no attempt is on its way.
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Credentials.withToken(alice.token),
+          RetryPolicy.withPolicy(RetryPolicy.make(Schedule.upTo(Schedule.spaced("10 seconds"), { times: 1 })))
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.status(503), { times: 1 })
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b)))
+        )
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, answered 503")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // Before the fix the retry was sent at 10 s, after the sign-out.
+        yield* TestClock.adjust("10 seconds")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
       }).pipe(Effect.provide(TestLive()))
   )
 
