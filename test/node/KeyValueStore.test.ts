@@ -320,6 +320,100 @@ describe("core/node/store: a lock naming this very process", () => {
   )
 })
 
+describe("core/node/store: a lock moved aside by a raced takeover while its holder changed the store", () => {
+  /**
+   * While the change writes (its rename onto the store), a takeover of a dead lock that raced this change's taking
+   * of it moves this change's lock aside (to `aside`); it will find it live and put it back. fs.rename patched for
+   * that `moves.left` times, synced as {@link refusingRename} does.
+   */
+  const movingLockAside = (directory: string, aside: string, moves = { left: 1 }) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const original = fsPromises.rename
+        fsPromises.rename = async (from, to) => {
+          if (String(to) === path.join(directory, "store.json") && moves.left > 0) {
+            moves.left--
+            await original(path.join(directory, "store.json.lock"), aside)
+          }
+          return original(from, to)
+        }
+        syncBuiltinESMExports()
+        return original
+      }),
+      (original) =>
+        Effect.sync(() => {
+          fsPromises.rename = original
+          syncBuiltinESMExports()
+        })
+    )
+
+  it.scoped(
+    "put back after the holder's release found it gone, it is removed by that release, not left naming it",
+    () =>
+      // Put back after the release, it named a live process that no longer held it: every other process waited 10 s
+      // for it, then failed Busy, and so did this one ("the store's lock names this process").
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const aside = `${lockFile}.aside`
+        const store = Store.open(directory)
+        yield* movingLockAside(directory, aside)
+        // The takeover puts the lock back at the change's first pause, or once the change is over if it took none.
+        const pauses: Array<number> = []
+        const sleep = async (millis: number) => {
+          pauses.push(millis)
+          if (pauses.length === 1) await fs.rename(aside, lockFile)
+        }
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        if (pauses.length === 0) yield* Effect.promise(() => fs.rename(aside, lockFile))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        assert.deepStrictEqual(pauses, [1])
+        // The next change takes the lock at once.
+        yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep: () => Promise.reject(new Error("waited for the lock")) })
+        )
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+      })
+  )
+
+  it.scoped(
+    "gone for good, it is looked for in pauses of 100 ms in all; back with another's record, it is left",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const aside = `${lockFile}.aside`
+        const store = Store.open(directory)
+        yield* movingLockAside(directory, aside, { left: 2 })
+        const pauses: Array<number> = []
+        yield* Effect.promise(() =>
+          store.set("token", "t1", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+            }
+          })
+        )
+        assert.deepStrictEqual(pauses, [1, 2, 4, 8, 16, 32, 37])
+        assert.strictEqual(Store.releaseRecheckMillis, 100)
+        yield* Effect.promise(() => fs.rm(aside))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        // Another process takes the lock while this change's lock is gone: its lock is left as it is, at once.
+        const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+        pauses.length = 0
+        yield* Effect.promise(() =>
+          store.set("token", "t2", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+              await fs.writeFile(lockFile, other)
+            }
+          })
+        )
+        assert.deepStrictEqual(pauses, [1])
+        assert.strictEqual(yield* readFile(lockFile), other)
+      })
+  )
+})
+
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
   it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
     for (const platform of ["win32", "linux", "darwin"] as const) {
@@ -850,6 +944,55 @@ describe("KeyValueStore.layerFile", () => {
       // gives up after about 200 of them, each a TestClock step and a real lock attempt on disk. About a
       // second on an idle machine; over 20 s (the default limit) seen under a load average of 20 on 2 cores.
       { timeout: 120_000 }
+    )
+
+    it.scoped(
+      "a lock moved aside while the change held it, put back after its release found it gone, is removed",
+      () =>
+        // A takeover of a dead lock that raced this change's taking of it moves this change's lock aside while it
+        // writes, finds it live, and puts it back after the release found none: left so, it named a live process that
+        // no longer held it, and every change after waited 10 s, then failed Busy. The release looks again on the
+        // Clock (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          const aside = `${lockFile}.aside`
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.rename
+              let moved = false
+              fsPromises.rename = async (from, to) => {
+                if (String(to) === path.join(directory, "store.json") && !moved) {
+                  moved = true
+                  await original(lockFile, aside)
+                }
+                return original(from, to)
+              }
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.rename = original
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const fiber = yield* Effect.fork(store.set("a", "b"))
+          // The takeover puts the lock back at the change's first pause, or once the change is over if it took none.
+          const steps: Array<number> = []
+          const exit = yield* stepUntilDone(fiber, (step) =>
+            Effect.promise(async () => {
+              steps.push(step)
+              if (step === 0) await fs.rename(aside, lockFile)
+            })
+          )
+          if (steps.length === 0) yield* Effect.promise(() => fs.rename(aside, lockFile))
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.deepStrictEqual(steps, [0])
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
     )
   })
 

@@ -645,19 +645,42 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
 }
 
 /**
+ * How long a release that finds no lock file looks again for it, in pauses from 1 ms doubling (the last one cut to fit):
+ * a takeover of a dead lock that raced ours moved it aside, found it live, and is putting it back ({@link tryLock}).
+ * Put back after the release, it would name a live process that no longer holds it: the other processes would wait
+ * {@link lockWaitLimitMillis} for it, then fail `Busy`, and this one too ("names this process"). The takeover puts it
+ * back within one read of the file moved aside; a lock still gone after this is taken as released.
+ */
+export const releaseRecheckMillis = 100
+
+/**
  * Removes the lock file if it is still this holder's. A removal Windows refuses for a moment (another program has
  * the file open, as it refuses the store's rename: {@link renameRetryable}) is tried again for up to
  * {@link renameRetryLimitMillis}: a lock left behind with this process's id would hold every later change of this
- * process (waiting for itself, then `Busy`).
+ * process (waiting for itself, then `Busy`). No lock file at all: looked for again for up to
+ * {@link releaseRecheckMillis}, and removed if it is back with this holder's record.
  */
 const releaseLock = async (
   lockFile: string,
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
-  const text = await readLock(lockFile).catch(() => undefined)
-  if (typeof text === "string" && parseHolder(text)?.nonce === nonce) {
-    await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
+  let waited = 0
+  let pause = 1
+  for (;;) {
+    // null: the lock cannot be read (it is left as it is).
+    const text = await readLock(lockFile).catch(() => null)
+    if (typeof text === "string") {
+      if (parseHolder(text)?.nonce === nonce) {
+        await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
+      }
+      return
+    }
+    if (text !== undefined || waited >= releaseRecheckMillis) return
+    // The lock is released whatever the binding's sleep does (interrupted: the pause is waited out on a timer).
+    await sleep(pause, undefined).catch(() => sleepWithTimer(pause, undefined))
+    waited += pause
+    pause = Math.min(pause * 2, releaseRecheckMillis - waited)
   }
 }
 
