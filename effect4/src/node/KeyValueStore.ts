@@ -22,9 +22,12 @@
  * afresh would lose the client identifier Plex knows the app by.
  *
  * Several processes may share the store. Every change takes a lock file
- * (`store.json.lock`, made in one atomic step with the writer's process id
- * and host), reads the file again, applies the change to what it read, and
- * replaces the file, so two processes writing at once keep both changes. A
+ * (`store.json.lock`, naming the writer's process id and host: written
+ * whole, then linked into place in one atomic step; where the file system
+ * has no hard links, as exFAT and FAT32, created exclusively, then written,
+ * so another writer may find it empty for a moment, and waits for it), reads
+ * the file again, applies the change to what it read, and replaces the
+ * file, so two processes writing at once keep both changes. A
  * lock left by a process that died (on this host) is taken over at once; one
  * held by a live process is waited for, up to 10 seconds, then the
  * change fails (a `SystemError` of reason `Busy`). Temporary files a

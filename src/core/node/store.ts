@@ -17,9 +17,11 @@
  * - A file that is not a store fails every operation (`InvalidData`) and is
  *   left as it is.
  * - Several processes may share it: every change takes a lock file
- *   (`store.json.lock`, made in one atomic step with the writer's process id
- *   and host), reads the file again, applies the change and replaces the
- *   file. A dead writer's lock (on this host) is taken over at once; a live
+ *   (`store.json.lock`, naming the writer's process id and host: hard-linked
+ *   into place whole, in one atomic step; without hard links, as on exFAT and
+ *   FAT32, created exclusively, then written: empty for a moment, when others
+ *   wait for "an unknown writer"), reads the file again, applies the change
+ *   and replaces the file. A dead writer's lock (on this host) is taken over at once; a live
  *   one is waited for, up to {@link lockWaitLimitMillis}, then `Busy`.
  *   Temporary files a dead writer left are removed by the next change.
  * - A store file that is a symbolic link, not a regular file, another
@@ -567,7 +569,8 @@ const linkUnsupported = (code: unknown): boolean =>
 /**
  * One try at the lock: the holder's record is written to a temporary file,
  * then hard-linked as the lock file, so the lock never exists half written
- * (where hard links are not supported, it is created exclusively instead).
+ * (where hard links are not supported, it is created exclusively instead, then
+ * written: another process may read it empty meanwhile, and waits for it).
  * When the lock is held by a process of this host that is no longer alive,
  * it is moved aside and removed; if what was moved turns out to be a newer,
  * live lock (another process took over the dead one in between), it is put
