@@ -414,6 +414,107 @@ describe("core/node/store: a lock moved aside by a raced takeover while its hold
   )
 })
 
+describe("core/node/store: a lock taken from its holder by a raced takeover and another writer", () => {
+  it.scoped("the holder makes its change again under the lock taken anew, not written over the other's", () =>
+    // A takeover of a dead lock that raced this change's taking of it moved this change's lock aside; another
+    // process took the free lock and changed the store; the takeover's put-back failed (the lock was there again)
+    // and was dropped. This change then replaced the file with what it had read before: the other's change lost.
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const file = path.join(directory, "store.json")
+      const lockFile = path.join(directory, "store.json.lock")
+      const store = Store.open(directory)
+      yield* Effect.promise(() => store.set("kept", "1"))
+      const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+      // As the change opens its temporary file (it has read the store): the lock moved aside, the other process's
+      // lock taken and its change written. fs.open patched for that once, synced as refusingRename does.
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const original = fsPromises.open
+          let raced = false
+          fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+            if (!raced && path.basename(String(name)).startsWith(".store.json.")) {
+              raced = true
+              await fsPromises.rename(lockFile, `${lockFile}.aside`)
+              await fs.writeFile(lockFile, other)
+              await fs.writeFile(file, JSON.stringify({ kept: "1", other: "2" }))
+            }
+            return original(name, ...rest)
+          }) as typeof fsPromises.open
+          syncBuiltinESMExports()
+          return original
+        }),
+        (original) =>
+          Effect.sync(() => {
+            fsPromises.open = original
+            syncBuiltinESMExports()
+          })
+      )
+      // The other process releases its lock at the change's first pause.
+      const pauses: Array<number> = []
+      const sleep = async (millis: number) => {
+        pauses.push(millis)
+        await fs.rm(lockFile, { force: true })
+      }
+      yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+      assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", token: "t1" })
+      assert.deepStrictEqual(pauses, [1])
+      yield* Effect.promise(() => fs.rm(`${lockFile}.aside`))
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  it.scoped(
+    "taken from it at each of 3 tries, the change fails Busy, the file as the other writer left it",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* Effect.promise(() => store.set("kept", "1"))
+        const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+        const races = { count: 0 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.open
+            fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+              if (path.basename(String(name)).startsWith(".store.json.")) {
+                races.count++
+                await fs.rm(lockFile)
+                await fs.writeFile(lockFile, other)
+              }
+              return original(name, ...rest)
+            }) as typeof fsPromises.open
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.open = original
+              syncBuiltinESMExports()
+            })
+        )
+        const failed = yield* Effect.promise(() =>
+          store.set("token", "t1", { sleep: () => fs.rm(lockFile, { force: true }) }).then(
+            () => undefined,
+            (error: unknown) => error
+          )
+        )
+        assert.instanceOf(failed, Store.StoreError)
+        assert.strictEqual((failed as Store.StoreError).reason, "Busy")
+        assert.include((failed as Store.StoreError).message, "taken from this change 3 times")
+        assert.strictEqual(races.count, 3)
+        assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1" })
+        // The other writer's lock is left to it; no temporary file is left.
+        assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
+          "store.json",
+          "store.json.lock"
+        ])
+      })
+  )
+})
+
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
   it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
     for (const platform of ["win32", "linux", "darwin"] as const) {
@@ -992,6 +1093,55 @@ describe("KeyValueStore.layerFile", () => {
           assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
           assert.deepStrictEqual(steps, [0])
           assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
+    )
+
+    it.scoped(
+      "a lock taken from the change by a raced takeover and another writer: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock and changed the
+        // store, and the put-back failed: the change replaced the file with what it had read, the other's change lost
+        // (core tests: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              let raced = false
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (!raced && path.basename(String(name)).startsWith(".store.json.")) {
+                  raced = true
+                  await fs.rm(lockFile)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(file, JSON.stringify({ kept: "1", other: "2" }))
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          const fiber = yield* Effect.fork(store.set("a", "b"))
+          // The other process releases its lock once it holds it.
+          const exit = yield* stepUntilDone(fiber, () =>
+            Effect.promise(async () => {
+              if ((await fs.readFile(lockFile, "utf8").catch(() => undefined)) === other)
+                await fs.rm(lockFile)
+            })
+          )
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
         })
     )
   })

@@ -28,7 +28,9 @@
  * so another writer may find it empty for a moment, and waits for it), reads
  * the file again, applies the change to what it read, and replaces the
  * file, so two processes writing at once keep both changes. A
- * lock left by a process that died (on this host) is taken over at once; one
+ * lock left by a process that died (on this host) is taken over at once (a
+ * change whose lock two such takeovers, racing, let another writer take is
+ * made again after that one's, up to 3 times, then fails `Busy`); one
  * held by a live process is waited for, up to 10 seconds, then the
  * change fails (a `SystemError` of reason `Busy`). Temporary files a
  * killed writer left behind are removed by the next change.

@@ -341,11 +341,17 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
             lines.push(Logger.formatSimple.log(options))
           })
           const waited = () => lines.some((line) => line.includes("waits for the lock"))
+          // Released once: a removal at every later step removed the change's own lock too (which the change, finding
+          // its lock gone as it is about to write, makes again, then fails Busy).
+          let released = false
           const exit = yield* Effect.forkChild(store.set("token", secret)).pipe(
             Effect.flatMap((fiber) =>
               stepUntilDone(fiber, () =>
-                waited()
-                  ? Effect.promise(() => fs.rm(path.join(directory, "store.json.lock"), { force: true }))
+                waited() && !released
+                  ? Effect.promise(async () => {
+                      await fs.rm(path.join(directory, "store.json.lock"))
+                      released = true
+                    })
                   : Effect.void
               )
             ),
@@ -553,6 +559,55 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
           assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
           assert.strictEqual(putBackAt, "a step")
           assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
+    )
+
+    it.effect(
+      "a lock taken from the change by a raced takeover and another writer: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock and changed the
+        // store, and the put-back failed: the change replaced the file with what it had read, the other's change lost
+        // (core tests: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              let raced = false
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (!raced && path.basename(String(name)).startsWith(".store.json.")) {
+                  raced = true
+                  await fs.rm(lockFile)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(file, JSON.stringify({ kept: "1", other: "2" }))
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          // The other process releases its lock once it holds it.
+          const exit = yield* stepUntilDone(fiber, () =>
+            Effect.promise(async () => {
+              if ((await fs.readFile(lockFile, "utf8").catch(() => undefined)) === other)
+                await fs.rm(lockFile)
+            })
+          )
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
         })
     )
   })

@@ -21,9 +21,13 @@
  *   into place whole, in one atomic step; without hard links, as on exFAT and
  *   FAT32, created exclusively, then written: empty for a moment, when others
  *   wait for "an unknown writer"), reads the file again, applies the change
- *   and replaces the file. A dead writer's lock (on this host) is taken over at once; a live
- *   one is waited for, up to {@link lockWaitLimitMillis}, then `Busy`.
- *   Temporary files a dead writer left are removed by the next change.
+ *   and replaces the file. A dead writer's lock (on this host) is taken over
+ *   at once; a live one is waited for, up to {@link lockWaitLimitMillis},
+ *   then `Busy`. A change that finds, as it is about to replace the file,
+ *   that its lock is no longer its own (two takeovers of a dead lock raced
+ *   and another writer took it) is made again under the lock taken anew, up
+ *   to 3 times, then `Busy`. Temporary files a dead writer left are removed
+ *   by the next change.
  * - A store file that is a symbolic link, not a regular file, another
  *   user's, or writable by group or others fails with `PermissionDenied`;
  *   so does a lock file that is not a regular file (never waited on).
@@ -627,6 +631,9 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
       // links: its record copied, created exclusively, as it was taken; a lock with no record yet (its taker created
       // it and is writing it, into the file moved aside) is that file, renamed back while the lock is free (a
       // copy would name no one, and no one would release it: every change after would wait, then fail Busy).
+      // A put-back that fails (another process took the free lock meanwhile) is dropped here: the lock's holder
+      // finds it is not its own before it writes, and makes its change again (lockLost); its release, finding it
+      // gone, looks again a moment for it (lockState), in case it is put back after.
       await fs
         .link(moved, lockFile)
         .catch((error: unknown) =>
@@ -657,33 +664,55 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
 export const releaseRecheckMillis = 100
 
 /**
- * Removes the lock file if it is still this holder's. A removal Windows refuses for a moment (another program has
- * the file open, as it refuses the store's rename: {@link renameRetryable}) is tried again for up to
- * {@link renameRetryLimitMillis}: a lock left behind with this process's id would hold every later change of this
- * process (waiting for itself, then `Busy`). No lock file at all: looked for again for up to
- * {@link releaseRecheckMillis}, and removed if it is back with this holder's record.
+ * Thrown (and caught by the change) when a change's lock is no longer its own as it is about to replace the file:
+ * a takeover of a dead lock that raced it moved it aside, and could not put it back (another process took the lock
+ * meanwhile), or has not put it back in {@link releaseRecheckMillis}. The change is made again, under the lock taken
+ * anew, up to {@link lockLossLimit} times.
+ */
+const lockLost: unique symbol = Symbol("lockLost")
+
+/** How many times a change is made under a lock that is then lost ({@link lockLost}) before it fails `Busy`. */
+const lockLossLimit = 3
+
+/**
+ * Whether the lock file holds this holder's record (`nonce`): "own", or "other" (another's record, one that cannot
+ * be read, not a regular file). No lock file at all: looked for again for up to {@link releaseRecheckMillis}, and
+ * "gone" if it is not back by then.
+ */
+const lockState = async (
+  lockFile: string,
+  nonce: string,
+  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
+): Promise<"own" | "other" | "gone"> => {
+  let waited = 0
+  let pause = 1
+  for (;;) {
+    // null: the lock cannot be read.
+    const text = await readLock(lockFile).catch(() => null)
+    if (typeof text === "string") return parseHolder(text)?.nonce === nonce ? "own" : "other"
+    if (text !== undefined) return "other"
+    if (waited >= releaseRecheckMillis) return "gone"
+    // Once the lock is taken the change runs to its end (Waiting.signal): a pause the binding's sleep cuts short is
+    // waited out on a timer.
+    await sleep(pause, undefined).catch(() => sleepWithTimer(pause, undefined))
+    waited += pause
+    pause = Math.min(pause * 2, releaseRecheckMillis - waited)
+  }
+}
+
+/**
+ * Removes the lock file if it is still this holder's ({@link lockState}: looked for again a moment if it is gone). A
+ * removal Windows refuses for a moment (another program has the file open, as it refuses the store's rename:
+ * {@link renameRetryable}) is tried again for up to {@link renameRetryLimitMillis}: a lock left behind with this
+ * process's id would hold every later change of this process (waiting for itself, then `Busy`).
  */
 const releaseLock = async (
   lockFile: string,
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
-  let waited = 0
-  let pause = 1
-  for (;;) {
-    // null: the lock cannot be read (it is left as it is).
-    const text = await readLock(lockFile).catch(() => null)
-    if (typeof text === "string") {
-      if (parseHolder(text)?.nonce === nonce) {
-        await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
-      }
-      return
-    }
-    if (text !== undefined || waited >= releaseRecheckMillis) return
-    // The lock is released whatever the binding's sleep does (interrupted: the pause is waited out on a timer).
-    await sleep(pause, undefined).catch(() => sleepWithTimer(pause, undefined))
-    waited += pause
-    pause = Math.min(pause * 2, releaseRecheckMillis - waited)
+  if ((await lockState(lockFile, nonce, sleep)) === "own") {
+    await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
   }
 }
 
@@ -838,7 +867,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
 
   // Write a temporary file next to the store, flush it, and rename it over
   // the store: a reader sees the old file or the new one, never a part.
-  const write = async (method: string, entries: Entries, waiting: Waiting): Promise<void> => {
+  const write = async (method: string, entries: Entries, waiting: Waiting, nonce: string): Promise<void> => {
     const temp = nodePath.join(dir, tempName())
     try {
       const handle = await call(method, "open", temp, () => fs.open(temp, "wx", 0o600))
@@ -850,6 +879,9 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       } finally {
         await handle.close().catch(() => undefined)
       }
+      // The lock still this change's, else another writer may have read the file and be changing it: this change
+      // is made again (update), not written over that one's.
+      if ((await lockState(lockFile, nonce, waiting.sleep ?? sleepWithTimer)) !== "own") throw lockLost
       await call(method, "rename", file, () =>
         retrying(() => fs.rename(temp, file), waiting.sleep ?? sleepWithTimer)
       )
@@ -908,15 +940,27 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
     // A change with nothing to change (removing an absent key) takes no lock and creates nothing.
     if (!needed(await read(method))) return unchanged
     await ensureDirectory(method)
-    const nonce = await acquire(method, waiting)
-    try {
-      await removeLeftovers(dir)
-      const entries = new Map(await read(method))
-      const [result, changed] = f(entries)
-      if (changed) await write(method, entries, waiting)
-      return result
-    } finally {
-      await releaseLock(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
+    for (let attempt = 1; ; attempt++) {
+      const nonce = await acquire(method, waiting)
+      try {
+        await removeLeftovers(dir)
+        const entries = new Map(await read(method))
+        const [result, changed] = f(entries)
+        if (changed) await write(method, entries, waiting, nonce)
+        return result
+      } catch (error) {
+        if (error !== lockLost) throw error
+        if (attempt >= lockLossLimit) {
+          throw new StoreError({
+            reason: "Busy",
+            method,
+            path: lockFile,
+            description: `the store's lock was taken from this change ${lockLossLimit} times before it could write (a takeover of a dead writer's lock raced it); nothing was written, try again`
+          })
+        }
+      } finally {
+        await releaseLock(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
+      }
     }
   }
 
