@@ -513,6 +513,43 @@ describe("core/node/store: a lock taken from its holder by a raced takeover and 
         ])
       })
   )
+
+  it.scoped("a lock it cannot read as it is about to write tells nothing: the change writes, once", () =>
+    // Windows may refuse to open the lock a moment while another program (an antivirus) has it open: as before the
+    // change looked, it writes, rather than make its change again for nothing.
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const lockFile = path.join(directory, "store.json.lock")
+      const store = Store.open(directory)
+      const opens = { temporary: 0, refused: 0 }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const original = fsPromises.open
+          fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+            if (path.basename(String(name)).startsWith(".store.json.")) opens.temporary++
+            else if (String(name) === lockFile && opens.temporary === 1 && opens.refused === 0) {
+              opens.refused++
+              throw Object.assign(new Error("EBUSY: resource busy or locked, open"), { code: "EBUSY" })
+            }
+            return original(name, ...rest)
+          }) as typeof fsPromises.open
+          syncBuiltinESMExports()
+          return original
+        }),
+        (original) =>
+          Effect.sync(() => {
+            fsPromises.open = original
+            syncBuiltinESMExports()
+          })
+      )
+      yield* Effect.promise(() =>
+        store.set("token", "t1", { sleep: () => Promise.reject(new Error("paused")) })
+      )
+      assert.deepStrictEqual(opens, { temporary: 1, refused: 1 })
+      assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
 })
 
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {

@@ -675,21 +675,22 @@ const lockLost: unique symbol = Symbol("lockLost")
 const lockLossLimit = 3
 
 /**
- * Whether the lock file holds this holder's record (`nonce`): "own", or "other" (another's record, one that cannot
- * be read, not a regular file). No lock file at all: looked for again for up to {@link releaseRecheckMillis}, and
- * "gone" if it is not back by then.
+ * Whether the lock file holds this holder's record (`nonce`): "own", "other" (another's record, none, or a file that
+ * is not a regular file), or "unreadable" (reading it failed: Windows may refuse it a moment while another program
+ * has it open). No lock file at all: looked for again for up to {@link releaseRecheckMillis}, and "gone" if it is
+ * not back by then.
  */
 const lockState = async (
   lockFile: string,
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
-): Promise<"own" | "other" | "gone"> => {
+): Promise<"own" | "other" | "gone" | "unreadable"> => {
   let waited = 0
   let pause = 1
   for (;;) {
-    // null: the lock cannot be read.
     const text = await readLock(lockFile).catch(() => null)
     if (typeof text === "string") return parseHolder(text)?.nonce === nonce ? "own" : "other"
+    if (text === null) return "unreadable"
     if (text !== undefined) return "other"
     if (waited >= releaseRecheckMillis) return "gone"
     // Once the lock is taken the change runs to its end (Waiting.signal): a pause the binding's sleep cuts short is
@@ -880,8 +881,9 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
         await handle.close().catch(() => undefined)
       }
       // The lock still this change's, else another writer may have read the file and be changing it: this change
-      // is made again (update), not written over that one's.
-      if ((await lockState(lockFile, nonce, waiting.sleep ?? sleepWithTimer)) !== "own") throw lockLost
+      // is made again (update), not written over that one's. A lock it cannot read tells nothing: it writes.
+      const state = await lockState(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
+      if (state === "other" || state === "gone") throw lockLost
       await call(method, "rename", file, () =>
         retrying(() => fs.rename(temp, file), waiting.sleep ?? sleepWithTimer)
       )
