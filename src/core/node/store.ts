@@ -655,11 +655,12 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
 }
 
 /**
- * How long a release that finds no lock file looks again for it, in pauses from 1 ms doubling (the last one cut to fit):
- * a takeover of a dead lock that raced ours moved it aside, found it live, and is putting it back ({@link tryLock}).
- * Put back after the release, it would name a live process that no longer holds it: the other processes would wait
- * {@link lockWaitLimitMillis} for it, then fail `Busy`, and this one too ("names this process"). The takeover puts it
- * back within one read of the file moved aside; a lock still gone after this is taken as released.
+ * How long a change that finds no lock file (its release, or its look before it writes: {@link lockState}) looks
+ * again for it, in pauses from 1 ms doubling (the last one cut to fit): a takeover of a dead lock that raced ours
+ * moved it aside, found it live, and is putting it back ({@link tryLock}). Put back after the release, it would name
+ * a live process that no longer holds it: the other processes would wait {@link lockWaitLimitMillis} for it, then
+ * fail `Busy`, and this one too ("names this process"). The takeover puts it back within one read of the file moved
+ * aside; a lock still gone after this is taken as lost (before the write) or released (at the release).
  */
 export const releaseRecheckMillis = 100
 
