@@ -320,6 +320,238 @@ describe("core/node/store: a lock naming this very process", () => {
   )
 })
 
+describe("core/node/store: a lock moved aside by a raced takeover while its holder changed the store", () => {
+  /**
+   * While the change writes (its rename onto the store), a takeover of a dead lock that raced this change's taking
+   * of it moves this change's lock aside (to `aside`); it will find it live and put it back. fs.rename patched for
+   * that `moves.left` times, synced as {@link refusingRename} does.
+   */
+  const movingLockAside = (directory: string, aside: string, moves = { left: 1 }) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const original = fsPromises.rename
+        fsPromises.rename = async (from, to) => {
+          if (String(to) === path.join(directory, "store.json") && moves.left > 0) {
+            moves.left--
+            await original(path.join(directory, "store.json.lock"), aside)
+          }
+          return original(from, to)
+        }
+        syncBuiltinESMExports()
+        return original
+      }),
+      (original) =>
+        Effect.sync(() => {
+          fsPromises.rename = original
+          syncBuiltinESMExports()
+        })
+    )
+
+  it.scoped(
+    "put back after the holder's release found it gone, it is removed by that release, not left naming it",
+    () =>
+      // Put back after the release, it named a live process that no longer held it: every other process waited 10 s
+      // for it, then failed Busy, and so did this one ("the store's lock names this process").
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const aside = `${lockFile}.aside`
+        const store = Store.open(directory)
+        yield* movingLockAside(directory, aside)
+        // The takeover puts the lock back at the change's first pause, or once the change is over if it took none.
+        const pauses: Array<number> = []
+        const sleep = async (millis: number) => {
+          pauses.push(millis)
+          if (pauses.length === 1) await fs.rename(aside, lockFile)
+        }
+        yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+        if (pauses.length === 0) yield* Effect.promise(() => fs.rename(aside, lockFile))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        assert.deepStrictEqual(pauses, [1])
+        // The next change takes the lock at once.
+        yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep: () => Promise.reject(new Error("waited for the lock")) })
+        )
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+      })
+  )
+
+  it.scoped(
+    "gone for good, it is looked for in pauses of 100 ms in all; back with another's record, it is left",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const aside = `${lockFile}.aside`
+        const store = Store.open(directory)
+        yield* movingLockAside(directory, aside, { left: 2 })
+        const pauses: Array<number> = []
+        yield* Effect.promise(() =>
+          store.set("token", "t1", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+            }
+          })
+        )
+        assert.deepStrictEqual(pauses, [1, 2, 4, 8, 16, 32, 37])
+        assert.strictEqual(Store.releaseRecheckMillis, 100)
+        yield* Effect.promise(() => fs.rm(aside))
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        // Another process takes the lock while this change's lock is gone: its lock is left as it is, at once.
+        const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+        pauses.length = 0
+        yield* Effect.promise(() =>
+          store.set("token", "t2", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+              await fs.writeFile(lockFile, other)
+            }
+          })
+        )
+        assert.deepStrictEqual(pauses, [1])
+        assert.strictEqual(yield* readFile(lockFile), other)
+      })
+  )
+})
+
+describe("core/node/store: a lock taken from its holder by a raced takeover and another writer", () => {
+  it.scoped("the holder makes its change again under the lock taken anew, not written over the other's", () =>
+    // A takeover of a dead lock that raced this change's taking of it moved this change's lock aside; another
+    // process took the free lock and changed the store; the takeover's put-back failed (the lock was there again)
+    // and was dropped. This change then replaced the file with what it had read before: the other's change lost.
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const file = path.join(directory, "store.json")
+      const lockFile = path.join(directory, "store.json.lock")
+      const store = Store.open(directory)
+      yield* Effect.promise(() => store.set("kept", "1"))
+      const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+      // As the change opens its temporary file (it has read the store): the lock moved aside, the other process's
+      // lock taken and its change written. fs.open patched for that once, synced as refusingRename does.
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const original = fsPromises.open
+          let raced = false
+          fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+            if (!raced && path.basename(String(name)).startsWith(".store.json.")) {
+              raced = true
+              await fsPromises.rename(lockFile, `${lockFile}.aside`)
+              await fs.writeFile(lockFile, other)
+              await fs.writeFile(file, JSON.stringify({ kept: "1", other: "2" }))
+            }
+            return original(name, ...rest)
+          }) as typeof fsPromises.open
+          syncBuiltinESMExports()
+          return original
+        }),
+        (original) =>
+          Effect.sync(() => {
+            fsPromises.open = original
+            syncBuiltinESMExports()
+          })
+      )
+      // The other process releases its lock at the change's first pause.
+      const pauses: Array<number> = []
+      const sleep = async (millis: number) => {
+        pauses.push(millis)
+        await fs.rm(lockFile, { force: true })
+      }
+      yield* Effect.promise(() => store.set("token", "t1", { sleep }))
+      assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", token: "t1" })
+      assert.deepStrictEqual(pauses, [1])
+      yield* Effect.promise(() => fs.rm(`${lockFile}.aside`))
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  it.scoped(
+    "taken from it at each of 3 tries, the change fails Busy, the file as the other writer left it",
+    () =>
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* Effect.promise(() => store.set("kept", "1"))
+        const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+        const races = { count: 0 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.open
+            fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+              if (path.basename(String(name)).startsWith(".store.json.")) {
+                races.count++
+                await fs.rm(lockFile)
+                await fs.writeFile(lockFile, other)
+              }
+              return original(name, ...rest)
+            }) as typeof fsPromises.open
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.open = original
+              syncBuiltinESMExports()
+            })
+        )
+        const failed = yield* Effect.promise(() =>
+          store.set("token", "t1", { sleep: () => fs.rm(lockFile, { force: true }) }).then(
+            () => undefined,
+            (error: unknown) => error
+          )
+        )
+        assert.instanceOf(failed, Store.StoreError)
+        assert.strictEqual((failed as Store.StoreError).reason, "Busy")
+        assert.include((failed as Store.StoreError).message, "taken from this change 3 times")
+        assert.strictEqual(races.count, 3)
+        assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1" })
+        // The other writer's lock is left to it; no temporary file is left.
+        assert.deepStrictEqual([...(yield* listDirectory(directory))].sort(), [
+          "store.json",
+          "store.json.lock"
+        ])
+      })
+  )
+
+  it.scoped("a lock it cannot read as it is about to write tells nothing: the change writes, once", () =>
+    // Windows may refuse to open the lock a moment while another program (an antivirus) has it open: as before the
+    // change looked, it writes, rather than make its change again for nothing.
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const lockFile = path.join(directory, "store.json.lock")
+      const store = Store.open(directory)
+      const opens = { temporary: 0, refused: 0 }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const original = fsPromises.open
+          fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+            if (path.basename(String(name)).startsWith(".store.json.")) opens.temporary++
+            else if (String(name) === lockFile && opens.temporary === 1 && opens.refused === 0) {
+              opens.refused++
+              throw Object.assign(new Error("EBUSY: resource busy or locked, open"), { code: "EBUSY" })
+            }
+            return original(name, ...rest)
+          }) as typeof fsPromises.open
+          syncBuiltinESMExports()
+          return original
+        }),
+        (original) =>
+          Effect.sync(() => {
+            fsPromises.open = original
+            syncBuiltinESMExports()
+          })
+      )
+      yield* Effect.promise(() =>
+        store.set("token", "t1", { sleep: () => Promise.reject(new Error("paused")) })
+      )
+      assert.deepStrictEqual(opens, { temporary: 1, refused: 1 })
+      assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+})
+
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
   it("EBUSY anywhere, EPERM and EACCES on Windows; no other failure, and not EPERM or EACCES on POSIX", () => {
     for (const platform of ["win32", "linux", "darwin"] as const) {
@@ -850,6 +1082,104 @@ describe("KeyValueStore.layerFile", () => {
       // gives up after about 200 of them, each a TestClock step and a real lock attempt on disk. About a
       // second on an idle machine; over 20 s (the default limit) seen under a load average of 20 on 2 cores.
       { timeout: 120_000 }
+    )
+
+    it.scoped(
+      "a lock moved aside while the change held it, put back after its release found it gone, is removed",
+      () =>
+        // A takeover of a dead lock that raced this change's taking of it moves this change's lock aside while it
+        // writes, finds it live, and puts it back after the release found none: left so, it named a live process that
+        // no longer held it, and every change after waited 10 s, then failed Busy. The release looks again on the
+        // Clock (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          const aside = `${lockFile}.aside`
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.rename
+              let moved = false
+              fsPromises.rename = async (from, to) => {
+                if (String(to) === path.join(directory, "store.json") && !moved) {
+                  moved = true
+                  await original(lockFile, aside)
+                }
+                return original(from, to)
+              }
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.rename = original
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const fiber = yield* Effect.fork(store.set("a", "b"))
+          // The takeover puts the lock back at the change's first pause, or once the change is over if it took none.
+          const steps: Array<number> = []
+          const exit = yield* stepUntilDone(fiber, (step) =>
+            Effect.promise(async () => {
+              steps.push(step)
+              if (step === 0) await fs.rename(aside, lockFile)
+            })
+          )
+          if (steps.length === 0) yield* Effect.promise(() => fs.rename(aside, lockFile))
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.deepStrictEqual(steps, [0])
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
+    )
+
+    it.scoped(
+      "a lock taken from the change by a raced takeover and another writer: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock and changed the
+        // store, and the put-back failed: the change replaced the file with what it had read, the other's change lost
+        // (core tests: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              let raced = false
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (!raced && path.basename(String(name)).startsWith(".store.json.")) {
+                  raced = true
+                  await fs.rm(lockFile)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(file, JSON.stringify({ kept: "1", other: "2" }))
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          const fiber = yield* Effect.fork(store.set("a", "b"))
+          // The other process releases its lock once it holds it.
+          const exit = yield* stepUntilDone(fiber, () =>
+            Effect.promise(async () => {
+              if ((await fs.readFile(lockFile, "utf8").catch(() => undefined)) === other)
+                await fs.rm(lockFile)
+            })
+          )
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        })
     )
   })
 

@@ -22,13 +22,19 @@
  * afresh would lose the client identifier Plex knows the app by.
  *
  * Several processes may share the store. Every change takes a lock file
- * (`store.json.lock`, made in one atomic step with the writer's process id
- * and host), reads the file again, applies the change to what it read, and
- * replaces the file, so two processes writing at once keep both changes. A
- * lock left by a process that died (on this host) is taken over at once; one
- * held by a live process is waited for, up to 10 seconds, then the
- * change fails (a `SystemError` of reason `Busy`). Temporary files a
- * killed writer left behind are removed by the next change.
+ * (`store.json.lock`, naming the writer's process id and host: written
+ * whole, then linked into place in one atomic step; where the file system
+ * has no hard links, as exFAT and FAT32, created exclusively, then written,
+ * so another writer may find it empty for a moment, and waits for it), reads
+ * the file again, applies the change to what it read, and replaces the file,
+ * so two processes writing at once keep both changes. A lock left by a
+ * process that died (on this host) is taken over at once. (Two processes
+ * taking it over at once can, rarely, let a third take the lock of a change
+ * still running: that change, finding its lock gone before it writes, is
+ * made again after the other's, up to 3 times, then fails `Busy`.) One held
+ * by a live process is waited for, up to 10 seconds, then the change fails
+ * (a `SystemError` of reason `Busy`). Temporary files a killed writer left
+ * behind are removed by the next change.
  *
  * The store does not trust a file it did not make: a `store.json` that is a
  * symbolic link, is not a regular file, is owned by another user, or is

@@ -341,11 +341,17 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
             lines.push(Logger.formatSimple.log(options))
           })
           const waited = () => lines.some((line) => line.includes("waits for the lock"))
+          // Released once: a removal at every later step removed the change's own lock too (which the change, finding
+          // its lock gone as it is about to write, makes again, then fails Busy).
+          let released = false
           const exit = yield* Effect.forkChild(store.set("token", secret)).pipe(
             Effect.flatMap((fiber) =>
               stepUntilDone(fiber, () =>
-                waited()
-                  ? Effect.promise(() => fs.rm(path.join(directory, "store.json.lock"), { force: true }))
+                waited() && !released
+                  ? Effect.promise(async () => {
+                      await fs.rm(path.join(directory, "store.json.lock"))
+                      released = true
+                    })
                   : Effect.void
               )
             ),
@@ -492,6 +498,117 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
         }),
       // Without the fix it fails after the whole wait (about 200 TestClock steps, as the Busy test above).
       { timeout: 120_000 }
+    )
+
+    it.effect(
+      "a lock moved aside while the change held it, put back after its release found it gone, is removed",
+      () =>
+        // A takeover of a dead lock that raced this change's taking of it moves this change's lock aside while it
+        // writes, finds it live, and puts it back after the release found none: left so, it named a live process that
+        // no longer held it, and every change after waited 10 s, then failed Busy. The release looks again on the
+        // Clock (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          const aside = `${lockFile}.aside`
+          // fs.rename patched to move the lock aside once, fs.open to tell when the release has looked for the lock
+          // and found none (the steps are event-loop turns here, not the store's pauses).
+          const race = { moved: false, lookedAfter: false }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = { rename: fsPromises.rename, open: fsPromises.open }
+              fsPromises.rename = async (from, to) => {
+                if (String(to) === path.join(directory, "store.json") && !race.moved) {
+                  await original.rename(lockFile, aside)
+                  race.moved = true
+                }
+                return original.rename(from, to)
+              }
+              fsPromises.open = (async (file: string, ...rest: Array<never>) => {
+                try {
+                  return await original.open(file, ...rest)
+                } catch (error) {
+                  if (String(file) === lockFile && race.moved) race.lookedAfter = true
+                  throw error
+                }
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.rename = original.rename
+                fsPromises.open = original.open
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          // The takeover puts the lock back once the release has found it gone, or once the change is over.
+          let putBackAt: "a step" | "the end" | undefined
+          const putBack = (at: "a step" | "the end") =>
+            Effect.promise(async () => {
+              await fs.rename(aside, lockFile)
+              putBackAt = at
+            })
+          const exit = yield* stepUntilDone(fiber, () =>
+            race.lookedAfter && putBackAt === undefined ? putBack("a step") : Effect.void
+          )
+          if (putBackAt === undefined) yield* putBack("the end")
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.strictEqual(putBackAt, "a step")
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
+    )
+
+    it.effect(
+      "a lock taken from the change by a raced takeover and another writer: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock and changed the
+        // store, and the put-back failed: the change replaced the file with what it had read, the other's change lost
+        // (core tests: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              let raced = false
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (!raced && path.basename(String(name)).startsWith(".store.json.")) {
+                  raced = true
+                  await fs.rm(lockFile)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(file, JSON.stringify({ kept: "1", other: "2" }))
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          // The other process releases its lock once it holds it.
+          const exit = yield* stepUntilDone(fiber, () =>
+            Effect.promise(async () => {
+              if ((await fs.readFile(lockFile, "utf8").catch(() => undefined)) === other)
+                await fs.rm(lockFile)
+            })
+          )
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        })
     )
   })
 

@@ -17,11 +17,17 @@
  * - A file that is not a store fails every operation (`InvalidData`) and is
  *   left as it is.
  * - Several processes may share it: every change takes a lock file
- *   (`store.json.lock`, made in one atomic step with the writer's process id
- *   and host), reads the file again, applies the change and replaces the
- *   file. A dead writer's lock (on this host) is taken over at once; a live
- *   one is waited for, up to {@link lockWaitLimitMillis}, then `Busy`.
- *   Temporary files a dead writer left are removed by the next change.
+ *   (`store.json.lock`, naming the writer's process id and host: hard-linked
+ *   into place whole, in one atomic step; without hard links, as on exFAT and
+ *   FAT32, created exclusively, then written: empty for a moment, when others
+ *   wait for "an unknown writer"), reads the file again, applies the change
+ *   and replaces the file. A dead writer's lock (on this host) is taken over
+ *   at once; a live one is waited for, up to {@link lockWaitLimitMillis},
+ *   then `Busy`. A change that finds, as it is about to replace the file,
+ *   that its lock is no longer its own (two takeovers of a dead lock raced
+ *   and another writer took it) is made again under the lock taken anew, up
+ *   to 3 times, then `Busy`. Temporary files a dead writer left are removed
+ *   by the next change.
  * - A store file that is a symbolic link, not a regular file, another
  *   user's, or writable by group or others fails with `PermissionDenied`;
  *   so does a lock file that is not a regular file (never waited on).
@@ -567,7 +573,8 @@ const linkUnsupported = (code: unknown): boolean =>
 /**
  * One try at the lock: the holder's record is written to a temporary file,
  * then hard-linked as the lock file, so the lock never exists half written
- * (where hard links are not supported, it is created exclusively instead).
+ * (where hard links are not supported, it is created exclusively instead, then
+ * written: another process may read it empty meanwhile, and waits for it).
  * When the lock is held by a process of this host that is no longer alive,
  * it is moved aside and removed; if what was moved turns out to be a newer,
  * live lock (another process took over the dead one in between), it is put
@@ -624,6 +631,9 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
       // links: its record copied, created exclusively, as it was taken; a lock with no record yet (its taker created
       // it and is writing it, into the file moved aside) is that file, renamed back while the lock is free (a
       // copy would name no one, and no one would release it: every change after would wait, then fail Busy).
+      // A put-back that fails (another process took the free lock meanwhile) is dropped here: the lock's holder
+      // finds it is not its own before it writes, and makes its change again (lockLost); its release, finding it
+      // gone, looks again a moment for it (lockState), in case it is put back after.
       await fs
         .link(moved, lockFile)
         .catch((error: unknown) =>
@@ -645,18 +655,65 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
 }
 
 /**
- * Removes the lock file if it is still this holder's. A removal Windows refuses for a moment (another program has
- * the file open, as it refuses the store's rename: {@link renameRetryable}) is tried again for up to
- * {@link renameRetryLimitMillis}: a lock left behind with this process's id would hold every later change of this
- * process (waiting for itself, then `Busy`).
+ * How long a change that finds no lock file (its release, or its look before it writes: {@link lockState}) looks
+ * again for it, in pauses from 1 ms doubling (the last one cut to fit): a takeover of a dead lock that raced ours
+ * moved it aside, found it live, and is putting it back ({@link tryLock}). Put back after the release, it would name
+ * a live process that no longer holds it: the other processes would wait {@link lockWaitLimitMillis} for it, then
+ * fail `Busy`, and this one too ("names this process"). The takeover puts it back within one read of the file moved
+ * aside; a lock still gone after this is taken as lost (before the write) or released (at the release).
+ */
+export const releaseRecheckMillis = 100
+
+/**
+ * Thrown (and caught by the change) when a change's lock is no longer its own as it is about to replace the file:
+ * a takeover of a dead lock that raced it moved it aside, and could not put it back (another process took the lock
+ * meanwhile), or has not put it back in {@link releaseRecheckMillis}. The change is made again, under the lock taken
+ * anew, up to {@link lockLossLimit} times.
+ */
+const lockLost: unique symbol = Symbol("lockLost")
+
+/** How many times a change is made under a lock that is then lost ({@link lockLost}) before it fails `Busy`. */
+const lockLossLimit = 3
+
+/**
+ * Whether the lock file holds this holder's record (`nonce`): "own", "other" (another's record, none, or a file that
+ * is not a regular file), or "unreadable" (reading it failed: Windows may refuse it a moment while another program
+ * has it open). No lock file at all: looked for again for up to {@link releaseRecheckMillis}, and "gone" if it is
+ * not back by then.
+ */
+const lockState = async (
+  lockFile: string,
+  nonce: string,
+  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
+): Promise<"own" | "other" | "gone" | "unreadable"> => {
+  let waited = 0
+  let pause = 1
+  for (;;) {
+    const text = await readLock(lockFile).catch(() => null)
+    if (typeof text === "string") return parseHolder(text)?.nonce === nonce ? "own" : "other"
+    if (text === null) return "unreadable"
+    if (text !== undefined) return "other"
+    if (waited >= releaseRecheckMillis) return "gone"
+    // Once the lock is taken the change runs to its end (Waiting.signal): a pause the binding's sleep cuts short is
+    // waited out on a timer.
+    await sleep(pause, undefined).catch(() => sleepWithTimer(pause, undefined))
+    waited += pause
+    pause = Math.min(pause * 2, releaseRecheckMillis - waited)
+  }
+}
+
+/**
+ * Removes the lock file if it is still this holder's ({@link lockState}: looked for again a moment if it is gone). A
+ * removal Windows refuses for a moment (another program has the file open, as it refuses the store's rename:
+ * {@link renameRetryable}) is tried again for up to {@link renameRetryLimitMillis}: a lock left behind with this
+ * process's id would hold every later change of this process (waiting for itself, then `Busy`).
  */
 const releaseLock = async (
   lockFile: string,
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
-  const text = await readLock(lockFile).catch(() => undefined)
-  if (typeof text === "string" && parseHolder(text)?.nonce === nonce) {
+  if ((await lockState(lockFile, nonce, sleep)) === "own") {
     await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
   }
 }
@@ -812,7 +869,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
 
   // Write a temporary file next to the store, flush it, and rename it over
   // the store: a reader sees the old file or the new one, never a part.
-  const write = async (method: string, entries: Entries, waiting: Waiting): Promise<void> => {
+  const write = async (method: string, entries: Entries, waiting: Waiting, nonce: string): Promise<void> => {
     const temp = nodePath.join(dir, tempName())
     try {
       const handle = await call(method, "open", temp, () => fs.open(temp, "wx", 0o600))
@@ -824,6 +881,10 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       } finally {
         await handle.close().catch(() => undefined)
       }
+      // The lock still this change's, else another writer may have read the file and be changing it: this change
+      // is made again (update), not written over that one's. A lock it cannot read tells nothing: it writes.
+      const state = await lockState(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
+      if (state === "other" || state === "gone") throw lockLost
       await call(method, "rename", file, () =>
         retrying(() => fs.rename(temp, file), waiting.sleep ?? sleepWithTimer)
       )
@@ -882,15 +943,27 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
     // A change with nothing to change (removing an absent key) takes no lock and creates nothing.
     if (!needed(await read(method))) return unchanged
     await ensureDirectory(method)
-    const nonce = await acquire(method, waiting)
-    try {
-      await removeLeftovers(dir)
-      const entries = new Map(await read(method))
-      const [result, changed] = f(entries)
-      if (changed) await write(method, entries, waiting)
-      return result
-    } finally {
-      await releaseLock(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
+    for (let attempt = 1; ; attempt++) {
+      const nonce = await acquire(method, waiting)
+      try {
+        await removeLeftovers(dir)
+        const entries = new Map(await read(method))
+        const [result, changed] = f(entries)
+        if (changed) await write(method, entries, waiting, nonce)
+        return result
+      } catch (error) {
+        if (error !== lockLost) throw error
+        if (attempt >= lockLossLimit) {
+          throw new StoreError({
+            reason: "Busy",
+            method,
+            path: lockFile,
+            description: `the store's lock was taken from this change ${lockLossLimit} times before it could write (a takeover of a dead writer's lock raced it); nothing was written, try again`
+          })
+        }
+      } finally {
+        await releaseLock(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
+      }
     }
   }
 
