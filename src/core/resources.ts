@@ -678,12 +678,13 @@ const addressPlaceholder = "<address>"
  * leading operation (the message's own) is not repeated. Every attempt's own detail stays in `attempts`. When a
  * remote connection failed over HTTPS and no remote one was tried over plain HTTP, it says that `httpsOnly: false`
  * would try plain HTTP at the public addresses too, and that the token then crosses the internet unencrypted
- * ({@link remoteHttpsOnlyHint}).
+ * ({@link remoteHttpsOnlyHint}), unless the server requires secure connections (`httpsRequired`).
  */
 export const noReachableConnectionMessage = (e: {
   readonly operation: string
   readonly server: string
   readonly clientIdentifier: string
+  readonly httpsRequired?: boolean | undefined
   readonly attempts: ReadonlyArray<{
     readonly uri: string
     readonly location: string
@@ -717,9 +718,12 @@ export const noReachableConnectionMessage = (e: {
           return `${where.join(", ")}: ${reason}${cause === "" ? "" : ` (${cause})`}`
         }).join("; ")
   // A remote connection's HTTPS address failed and no plain-HTTP one was tried: `candidates` makes up none for a remote
-  // connection unless `httpsOnly: false`, so say what that option would try, and what it costs.
+  // connection unless `httpsOnly: false`, so say what that option would try, and what it costs. Not for a server that
+  // requires secure connections (`httpsRequired`): it says it takes no plain HTTP, so the option would only add
+  // attempts it refuses.
   const remote = e.attempts.filter((a) => a.location === "remote")
   const httpsOnly =
+    e.httpsRequired !== true &&
     remote.some((a) => a.outcome === "Failed" && a.uri.startsWith("https:")) &&
     !remote.some((a) => a.uri.startsWith("http:"))
   return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}${httpsOnly ? remoteHttpsOnlyHint : ""}`
