@@ -4,13 +4,13 @@
  * never more than five hops, never to a non-http(s) URL.
  */
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted, Schedule } from "effect"
+import { Effect, Exit, Redacted, Schedule } from "effect"
 import { Credentials, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
-import { withRecordedSpans } from "./support/observe.js"
+import { withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 import { accountBody, operations, signInInput, success } from "./support/operations.js"
 
 const details = PlexAuth.getTokenDetails()
@@ -140,6 +140,37 @@ describe("cross origin", () => {
         }
         assert.deepStrictEqual(told, [TOKEN, TOKEN])
       })
+  )
+
+  it.effect(
+    "the revoke `signedOut` is given: a 2xx from another origin a redirect led to is warned of, not taken as revoked",
+    () =>
+      Effect.gen(function* () {
+        // The credentials revoke a token a refresh obtained (refresh.ts) with the revoke PlexAuth.signOut gives them.
+        const signOut = PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, {
+            token: Effect.succeed(Redacted.make(TOKEN)),
+            signedOut: (_token, revoke) =>
+              revoke === undefined ? Effect.void : revoke(Redacted.make("late-token"))
+          })
+        )
+        const { exit, lines } = yield* withCapturedLogs(signOut)
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const [, second, third] = yield* expectRequests(3)
+        assert.strictEqual(second!.headers["x-plex-token"], "late-token")
+        assert.strictEqual(third!.url.origin, "https://elsewhere.example")
+        const logged = lines.join("\n")
+        assert.include(logged, "could not be revoked (Unexpected)")
+        assert.notInclude(logged, "late-token")
+      }).pipe(
+        Effect.provide(
+          env((request) =>
+            request.index === 1
+              ? MockHttp.redirect(307, "https://elsewhere.example/page")
+              : new Response(null, { status: 204 })
+          )
+        )
+      )
   )
 
   it.effect(

@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Credentials from "effect4-plex-auth/Credentials"
@@ -14,7 +15,7 @@ import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
-import { withRecordedSpans } from "./support/observe.js"
+import { withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 import { accountBody, operations, signInInput, success } from "./support/operations.js"
 
 const details = PlexAuth.getTokenDetails()
@@ -144,6 +145,37 @@ describe("cross origin", () => {
         }
         assert.deepStrictEqual(told, [TOKEN, TOKEN])
       })
+  )
+
+  it.effect(
+    "the revoke `signedOut` is given: a 2xx from another origin a redirect led to is warned of, not taken as revoked",
+    () =>
+      Effect.gen(function* () {
+        // The credentials revoke a token a refresh obtained (refresh.ts) with the revoke PlexAuth.signOut gives them.
+        const signOut = PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, {
+            token: Effect.succeed(Redacted.make(TOKEN)),
+            signedOut: (_token, revoke) =>
+              revoke === undefined ? Effect.void : revoke(Redacted.make("late-token"))
+          })
+        )
+        const { exit, lines } = yield* withCapturedLogs(signOut)
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const [, second, third] = yield* expectRequests(3)
+        assert.strictEqual(second!.headers["x-plex-token"], "late-token")
+        assert.strictEqual(third!.url.origin, "https://elsewhere.example")
+        const logged = lines.join("\n")
+        assert.include(logged, "could not be revoked (Unexpected)")
+        assert.notInclude(logged, "late-token")
+      }).pipe(
+        Effect.provide(
+          env((request) =>
+            request.index === 1
+              ? MockHttp.redirect(307, "https://elsewhere.example/page")
+              : new Response(null, { status: 204 })
+          )
+        )
+      )
   )
 
   it.effect(

@@ -95,7 +95,7 @@ export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Re
  * Tells the credentials (`told`, their `signedOut`) that `token` was signed out, with a `revoke` for the token a
  * refresh of it obtains (`refresh.ts`: dropped, never used nor stored): the same `DELETE /api/v2/users/signout` as
  * `PlexAuth.signOut`'s, with the caller's services (its client, identity and settings; one attempt, never retried:
- * a layer's close waits for it), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails;
+ * a layer's close waits for it), done only as PlexAuth.signOut's is (`revocation`), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails;
  * plex.tv refusing the token (already invalid: another sign-out revoked it first) is no failure, and logs nothing.
  */
 export const tell = (
@@ -106,7 +106,13 @@ export const tell = (
     told(token, (late) =>
       Effect.catchAllCause(
         Effect.asVoid(
-          Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown }).pipe(
+          // Its 2xx from where the token went, as PlexAuth.signOut's (`revocation`): one from another origin a
+          // redirect led to, without the token, revoked nothing, and is warned of.
+          Effect.suspend(() =>
+            revocation().watch(
+              Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown })
+            )
+          ).pipe(
             Effect.provideService(CredentialsTag, { token: Effect.succeed(late) }),
             // One attempt, never the caller's retries: a layer's close waits for this revoke (uninterruptible,
             // `refresh.ts`), bounded so by the per-attempt timeout alone, not by a backoff's sleeps (up to an hour).
