@@ -713,7 +713,7 @@ export const connect = (
         server: typeof server.name === "string" ? server.name : "",
         clientIdentifier: server.clientIdentifier,
         // As `candidates` reads it: HTTPS only unless `httpsOnly: false` (no plain HTTP to suggest then).
-        ...(server.httpsRequired ? { httpsRequired: true } : {}),
+        ...(Facts.requiresHttps(server) ? { httpsRequired: true } : {}),
         attempts
       })
     }

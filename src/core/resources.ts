@@ -191,6 +191,13 @@ const baseUrl = (raw: string): URL | undefined => {
 const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/+$/, "")}`
 
 /**
+ * Whether a device says it requires secure connections (plex.tv's `httpsRequired`), read as a decoded device reads it
+ * (D.decodeBool: `true`, `1`, `"1"`, `"true"`), never by truthiness: a device kept by hand with `"0"` does not.
+ */
+export const requiresHttps = (device: { readonly httpsRequired?: unknown }): boolean =>
+  D.decodeBool(device.httpsRequired) === true
+
+/**
  * The base URLs to try for a device, best first: for each connection its
  * `uri` and, for a local connection, `http://address:port` (IPv6 addresses
  * bracketed), without duplicates (the best-ranked occurrence wins; ties keep
@@ -222,11 +229,12 @@ export const candidates = <C extends ConnectionFacts>(
   rules: CandidateRules = {}
 ): ReadonlyArray<Candidate<C>> => {
   const includeLocal = rules.includeLocal ?? true
-  const httpsOnly = rules.httpsOnly ?? device.httpsRequired ?? false
+  const httpsOnly = rules.httpsOnly ?? requiresHttps(device)
   const built: Array<Candidate<C>> = []
   for (const connection of device.connections) {
     // Read as a decoded connection reads them (D.decodeBool), never by truthiness: a hand-made `local: "0"` is
-    // remote, not given a made-up http://<public address>:port.
+    // remote, not given a made-up http://<public address>:port (and `IPv6: "0"` is no IPv6, `httpsRequired: "0"` no
+    // requirement: requiresHttps).
     const local = D.decodeBool(connection.local) === true
     const relay = D.decodeBool(connection.relay) === true
     if (local && !includeLocal) continue
@@ -258,7 +266,7 @@ export const candidates = <C extends ConnectionFacts>(
         uri: normalise(url),
         protocol,
         location,
-        ipv6: connection.IPv6 || url.hostname.startsWith("["),
+        ipv6: D.decodeBool(connection.IPv6) === true || url.hostname.startsWith("["),
         connection
       })
     }
