@@ -524,7 +524,9 @@ export const ping = (): Effect.Effect<
  * a quick one's new token is revoked; a slow one (a PIN login) is abandoned, the token held then is
  * revoked, and a token it still gives is dropped and revoked, never used nor
  * stored (docs/tokens.md, "Re-authentication"). plex.tv's answer is
- * the commit point: once it accepted the revoke (a 2xx), the sign-out
+ * the commit point: once it accepted the revoke (a 2xx from where the
+ * token went; a 2xx from another origin, which a redirect led to without
+ * the token, revoked nothing: `Unexpected`, reason `Redirect`), the sign-out
  * succeeds (its body failing to arrive changes nothing) and the credentials
  * are told (`signedOut`, in a fiber of its own run to its end) even when
  * the caller is interrupted while the answer is read or just after; the
@@ -546,24 +548,16 @@ export const signOut = (): Effect.Effect<
 > =>
   Effect.flatMap(CredentialsTag, (credentials) =>
     Effect.flatMap(SignedOut.held(credentials), (token) => {
-      // Set when plex.tv accepts the revoke (a 2xx, before its body is read): the token is revoked from then on.
-      let accepted = false
+      // Accepted once plex.tv accepts the revoke (a 2xx from where the token went, before its body is read): the token
+      // is revoked from then on. A 2xx from another origin a redirect led to (without the token) is no revocation.
+      const { watch, accepted } = SignedOut.revocation()
       const revoke = Effect.asVoid(
-        Request.plexTv("PlexAuth.signOut", {
-          ...Auth.signOut,
-          schema: Decode.unknown,
-          onStatus: (status) => {
-            accepted ||= status >= 200 && status < 300
-          }
-        })
+        watch(Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown }))
       ).pipe(
         Effect.provideService(CredentialsTag, { token: Effect.succeed(token) }),
         // Accepted, the token is revoked: a failure of reading the answer's body (cut off, too slow) changes nothing
         // of that, and a caller told otherwise would keep the revoked token, or try again and meet a 401.
-        Effect.catchIf(
-          () => accepted,
-          () => Effect.void
-        )
+        Effect.catchIf(accepted, () => Effect.void)
       )
       const told = credentials.signedOut
       // Revoked: credentials that can sign in again must not do so when this token is refused later. Told once
@@ -574,7 +568,7 @@ export const signOut = (): Effect.Effect<
       return told === undefined
         ? revoke
         : SignedOut.onExit(revoke, (refused) =>
-            accepted || refused ? SignedOut.tell(told, token) : Effect.void
+            accepted() || refused ? SignedOut.tell(told, token) : Effect.void
           )
     })
   )

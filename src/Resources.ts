@@ -714,6 +714,8 @@ export const connect = (
         // A device made by hand may have no name: it defaults to "", as a decoded one's does.
         server: typeof server.name === "string" ? server.name : "",
         clientIdentifier: server.clientIdentifier,
+        // As `candidates` reads it: HTTPS only unless `httpsOnly: false` (no plain HTTP to suggest then).
+        ...(Facts.requiresHttps(server) ? { httpsRequired: true } : {}),
         attempts
       })
     }

@@ -64,6 +64,7 @@ import { ClientIdentity } from "./ClientIdentity.js"
 import * as Access from "./core/access.js"
 import * as AuthUrl from "./core/authUrl.js"
 import { answers } from "./internal/answers.js"
+import * as SignedOut from "./internal/tellSignedOut.js"
 import * as AuthAppUrl from "./internal/authAppUrl.js"
 import * as CoreCookies from "./core/web/cookies.js"
 import * as Flow from "./core/web/flow.js"
@@ -1865,13 +1866,14 @@ const makeWith = (
 
     /**
      * Revokes `token` at plex.tv, waiting at most `waitMillis` (Flow.revokeWaitMillis, or what is left of a sign-out's
-     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged). One plex.tv accepted (a 2xx) was, as
-     * PlexAuth.signOut counts it, though its body is not in when that wait ends (`answer`: its status).
+     * Flow.signOutRequestsWaitMillis): whether it was (a failure is logged). One plex.tv accepted was, as
+     * PlexAuth.signOut counts it (internal/tellSignedOut.ts `revocation`: a 2xx from where the token went, not from
+     * another origin a redirect led to), though its body is not in when that wait ends.
      */
     const revokeToken = (
       token: Redacted.Redacted<string>,
       waitMillis: number = Flow.revokeWaitMillis,
-      answer = answers()
+      answer = SignedOut.revocation()
     ) =>
       PlexAuth.signOut().pipe(
         Effect.provideService(Credentials, { token: Effect.succeed(token) }),
@@ -1893,7 +1895,7 @@ const makeWith = (
           Option.match({
             onNone: () =>
               // Accepted (its status in, not its body): revoked, as PlexAuth.signOut's `accepted`.
-              (answer.last()?.status ?? 0) >= 200 && (answer.last()?.status ?? 0) < 300
+              answer.accepted()
                 ? Effect.succeed(true)
                 : Effect.as(
                     // None of the sign-out's 10 s left: not sent, and said so (not "no answer").

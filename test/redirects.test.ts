@@ -4,13 +4,13 @@
  * never more than five hops, never to a non-http(s) URL.
  */
 import { assert, describe } from "@effect/vitest"
-import { Effect, Redacted, Schedule } from "effect"
-import { PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { Effect, Exit, Redacted, Schedule } from "effect"
+import { Credentials, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
 import * as MockHttp from "./support/MockHttp.js"
-import { withRecordedSpans } from "./support/observe.js"
+import { withCapturedLogs, withRecordedSpans } from "./support/observe.js"
 import { accountBody, operations, signInInput, success } from "./support/operations.js"
 
 const details = PlexAuth.getTokenDetails()
@@ -91,6 +91,88 @@ describe("same origin", () => {
 })
 
 describe("cross origin", () => {
+  // A sign-out redirected to another origin goes on there without the token: what that page answers (a 2xx) revoked
+  // nothing, and plex.tv, which had the token, only redirected. Counted as revoked, the caller and credentials that
+  // re-authenticate were told the token was gone while it stayed valid. A 303 from plex.tv is plex.tv's own: it acted.
+  it.effect(
+    "a sign-out whose 2xx comes from another origin a redirect led to revoked nothing: Unexpected, not told",
+    () =>
+      Effect.gen(function* () {
+        const told: Array<string> = []
+        const signOut = PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, {
+            token: Effect.succeed(Redacted.make(TOKEN)),
+            signedOut: (token) => Effect.sync(() => void told.push(Redacted.value(token)))
+          })
+        )
+        let hops: ReadonlyArray<{ readonly status: number; readonly location?: string }> = []
+        const run = Effect.provide(
+          Effect.either(signOut),
+          env((request) => {
+            const hop = hops[request.index % 2 === 0 ? 0 : 1]!
+            return hop.location === undefined
+              ? new Response(null, { status: hop.status })
+              : MockHttp.redirect(hop.status as 301, hop.location)
+          })
+        )
+        for (const status of [301, 302, 307, 308] as const) {
+          hops = [{ status, location: "https://elsewhere.example/page" }, { status: 204 }]
+          const result = yield* run
+          assert.isTrue(result._tag === "Left", String(status))
+          if (result._tag !== "Left") continue
+          const error = result.left
+          assert.strictEqual(error._tag, "Unexpected")
+          if (error._tag !== "Unexpected") continue
+          assert.strictEqual(error.reason, "Redirect")
+          assert.strictEqual(error.status, 204)
+          assert.strictEqual(error.url, "https://plex.tv/api/v2/users/signout")
+          assert.include(
+            error.message,
+            "answered by https://elsewhere.example, where a redirect led without the token"
+          )
+          assert.notInclude(error.message, TOKEN)
+        }
+        assert.deepStrictEqual(told, [])
+        // plex.tv's own 303 (it acted), and a redirect on plex.tv (the token went along): revoked, and told.
+        for (const location of ["https://elsewhere.example/done", "https://plex.tv/api/v2/users/signout2"]) {
+          hops = [{ status: location.includes("elsewhere") ? 303 : 307, location }, { status: 200 }]
+          assert.strictEqual((yield* run)._tag, "Right", location)
+        }
+        assert.deepStrictEqual(told, [TOKEN, TOKEN])
+      })
+  )
+
+  it.effect(
+    "the revoke `signedOut` is given: a 2xx from another origin a redirect led to is warned of, not taken as revoked",
+    () =>
+      Effect.gen(function* () {
+        // The credentials revoke a token a refresh obtained (refresh.ts) with the revoke PlexAuth.signOut gives them.
+        const signOut = PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, {
+            token: Effect.succeed(Redacted.make(TOKEN)),
+            signedOut: (_token, revoke) =>
+              revoke === undefined ? Effect.void : revoke(Redacted.make("late-token"))
+          })
+        )
+        const { exit, lines } = yield* withCapturedLogs(signOut)
+        assert.isTrue(Exit.isSuccess(exit), String(exit))
+        const [, second, third] = yield* expectRequests(3)
+        assert.strictEqual(second!.headers["x-plex-token"], "late-token")
+        assert.strictEqual(third!.url.origin, "https://elsewhere.example")
+        const logged = lines.join("\n")
+        assert.include(logged, "could not be revoked (Unexpected)")
+        assert.notInclude(logged, "late-token")
+      }).pipe(
+        Effect.provide(
+          env((request) =>
+            request.index === 1
+              ? MockHttp.redirect(307, "https://elsewhere.example/page")
+              : new Response(null, { status: 204 })
+          )
+        )
+      )
+  )
+
   it.effect(
     "an error after a redirect names the request's URL, not the hop's: a refusal, a body cut off",
     () =>

@@ -7,6 +7,7 @@
  * @internal
  */
 import type { Endpoint } from "./endpoint.js"
+import { mayCarrySecrets } from "./policy.js"
 import { twoFactorOutcome, verificationCodeProblem, verificationCodeToSend } from "./twoFactor.js"
 import { loginProblem, notString, passwordProblem, sourceProblem } from "./validate.js"
 
@@ -46,6 +47,39 @@ export const signOut = {
   noContent: true,
   idempotent: false
 } as const satisfies Endpoint
+
+/**
+ * Whether plex.tv accepted a revocation ({@link signOut}), from its answers as they come, each hop of its redirects
+ * (`answered`: the status, and the URL that answered): a 2xx from a server the token was sent to (the first request's
+ * origin, core/policy.ts `mayCarrySecrets`), or after such a server's 303 (it acted, then sent the caller to the
+ * result). Not a 2xx from another origin a 301, 302, 307 or 308 led to: the DELETE went on there without the token (the
+ * engine sends no secret to another origin), and what that page answers revoked nothing; the server that had the token
+ * only redirected it, and the token stays valid. `elsewhere`: that 2xx (the URL the token was sent to, the status, and
+ * what happened), for the `Unexpected` that says so.
+ */
+export const revocationAnswers = () => {
+  let first: string | undefined
+  let acted = false
+  let accepted = false
+  let elsewhere: { readonly url: string; readonly status: number; readonly detail: string } | undefined
+  return {
+    answered: (status: number, url: string): void => {
+      first ??= url
+      const home = mayCarrySecrets(first, url)
+      acted ||= home && status === 303
+      if (status < 200 || status > 299) return
+      accepted ||= home || acted
+      if (!accepted) elsewhere = { url: first, status, detail: revokedElsewhere(new URL(url).origin) }
+    },
+    accepted: (): boolean => accepted,
+    elsewhere: () => elsewhere
+  }
+}
+
+/** The detail of a revocation's `Unexpected` when a 2xx came from an origin the token was not sent to. */
+export const revokedElsewhere = (origin: string): string =>
+  `answered by ${origin}, where a redirect led without the token: not revoked (the token may still be valid)`
+
 /** PMS `POST /security/token?type=delegation&scope=all`: a transient token. */
 export const transientToken = {
   endpoint: "getTransientToken",

@@ -191,6 +191,13 @@ const baseUrl = (raw: string): URL | undefined => {
 const normalise = (url: URL): string => `${url.origin}${url.pathname.replace(/\/+$/, "")}`
 
 /**
+ * Whether a device says it requires secure connections (plex.tv's `httpsRequired`), read as a decoded device reads it
+ * (D.decodeBool: `true`, `1`, `"1"`, `"true"`), never by truthiness: a device kept by hand with `"0"` does not.
+ */
+export const requiresHttps = (device: { readonly httpsRequired?: unknown }): boolean =>
+  D.decodeBool(device.httpsRequired) === true
+
+/**
  * The base URLs to try for a device, best first: for each connection its
  * `uri` and, for a local connection, `http://address:port` (IPv6 addresses
  * bracketed), without duplicates (the best-ranked occurrence wins; ties keep
@@ -222,11 +229,12 @@ export const candidates = <C extends ConnectionFacts>(
   rules: CandidateRules = {}
 ): ReadonlyArray<Candidate<C>> => {
   const includeLocal = rules.includeLocal ?? true
-  const httpsOnly = rules.httpsOnly ?? device.httpsRequired ?? false
+  const httpsOnly = rules.httpsOnly ?? requiresHttps(device)
   const built: Array<Candidate<C>> = []
   for (const connection of device.connections) {
     // Read as a decoded connection reads them (D.decodeBool), never by truthiness: a hand-made `local: "0"` is
-    // remote, not given a made-up http://<public address>:port.
+    // remote, not given a made-up http://<public address>:port (and `IPv6: "0"` is no IPv6, `httpsRequired: "0"` no
+    // requirement: requiresHttps).
     const local = D.decodeBool(connection.local) === true
     const relay = D.decodeBool(connection.relay) === true
     if (local && !includeLocal) continue
@@ -258,7 +266,7 @@ export const candidates = <C extends ConnectionFacts>(
         uri: normalise(url),
         protocol,
         location,
-        ipv6: connection.IPv6 || url.hostname.startsWith("["),
+        ipv6: D.decodeBool(connection.IPv6) === true || url.hostname.startsWith("["),
         connection
       })
     }
@@ -688,12 +696,13 @@ const addressPlaceholder = "<address>"
  * leading operation (the message's own) is not repeated. Every attempt's own detail stays in `attempts`. When a
  * remote connection failed over HTTPS and no remote one was tried over plain HTTP, it says that `httpsOnly: false`
  * would try plain HTTP at the public addresses too, and that the token then crosses the internet unencrypted
- * ({@link remoteHttpsOnlyHint}).
+ * ({@link remoteHttpsOnlyHint}), unless the server requires secure connections (`httpsRequired`).
  */
 export const noReachableConnectionMessage = (e: {
   readonly operation: string
   readonly server: string
   readonly clientIdentifier: string
+  readonly httpsRequired?: boolean | undefined
   readonly attempts: ReadonlyArray<{
     readonly uri: string
     readonly location: string
@@ -727,9 +736,12 @@ export const noReachableConnectionMessage = (e: {
           return `${where.join(", ")}: ${reason}${cause === "" ? "" : ` (${cause})`}`
         }).join("; ")
   // A remote connection's HTTPS address failed and no plain-HTTP one was tried: `candidates` makes up none for a remote
-  // connection unless `httpsOnly: false`, so say what that option would try, and what it costs.
+  // connection unless `httpsOnly: false`, so say what that option would try, and what it costs. Not for a server that
+  // requires secure connections (`httpsRequired`): it says it takes no plain HTTP, so the option would only add
+  // attempts it refuses.
   const remote = e.attempts.filter((a) => a.location === "remote")
   const httpsOnly =
+    e.httpsRequired !== true &&
     remote.some((a) => a.outcome === "Failed" && a.uri.startsWith("https:")) &&
     !remote.some((a) => a.uri.startsWith("http:"))
   return `${e.operation}: no connection to "${e.server}" (${e.clientIdentifier}) answered: ${what}${httpsOnly ? remoteHttpsOnlyHint : ""}`

@@ -69,11 +69,6 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   readonly refusals?: Refusals | undefined
   /** What a `goneOnRetry` removal reads its attempts with ({@link goneOnRetry}); it must carry it ({@link Carrying}). */
   readonly gone?: GoneOnRetry | undefined
-  /**
-   * Told the status of each answer at once, before its body is read: a 2xx is the server's acceptance, whatever
-   * becomes of the caller next (`PlexAuth.signOut`: plex.tv revoked the token).
-   */
-  readonly onStatus?: ((status: number) => void) | undefined
 }
 
 /** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
@@ -253,7 +248,6 @@ export const execute = <S extends Spec<any>>(
       }).pipe(
         Effect.flatMap((response) => {
           span?.attribute("http.response.status_code", response.status)
-          spec.onStatus?.(response.status)
           return read(spec, ctx, response, limit)
         }),
         // The attempt within the timeout, as the Effect 4 engine has it in any region: the timer interrupts a

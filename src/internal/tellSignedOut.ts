@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -27,6 +27,7 @@ import { errorWord } from "../core/refresh.js"
 import { lateRevokeFailed, refreshWaitMillis } from "../core/signOut.js"
 import { tokenRefusedBy } from "../core/refreshRun.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
+import { Unexpected } from "../PlexError.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Credentials as CredentialsTag } from "./credentials.js"
 import * as Request from "./request.js"
@@ -94,7 +95,7 @@ export const held = (credentials: CredentialsService): Effect.Effect<Redacted.Re
  * Tells the credentials (`told`, their `signedOut`) that `token` was signed out, with a `revoke` for the token a
  * refresh of it obtains (`refresh.ts`: dropped, never used nor stored): the same `DELETE /api/v2/users/signout` as
  * `PlexAuth.signOut`'s, with the caller's services (its client, identity and settings; one attempt, never retried:
- * a layer's close waits for it), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails;
+ * a layer's close waits for it), done only as PlexAuth.signOut's is (`revocation`), best effort: its failure is logged as a word (`core/refresh.ts` `errorWord`), never the token nor the error's message, and never fails;
  * plex.tv refusing the token (already invalid: another sign-out revoked it first) is no failure, and logs nothing.
  */
 export const tell = (
@@ -105,7 +106,13 @@ export const tell = (
     told(token, (late) =>
       Effect.catchAllCause(
         Effect.asVoid(
-          Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown }).pipe(
+          // Its 2xx from where the token went, as PlexAuth.signOut's (`revocation`): one from another origin a
+          // redirect led to, without the token, revoked nothing, and is warned of.
+          Effect.suspend(() =>
+            revocation().watch(
+              Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown })
+            )
+          ).pipe(
             Effect.provideService(CredentialsTag, { token: Effect.succeed(late) }),
             // One attempt, never the caller's retries: a layer's close waits for this revoke (uninterruptible,
             // `refresh.ts`), bounded so by the per-attempt timeout alone, not by a backoff's sleeps (up to an hour).
@@ -123,3 +130,37 @@ export const tell = (
       )
     )
   )
+
+/**
+ * A revocation's answers watched hop by hop (core `Auth.revocationAnswers`): `accepted()` once plex.tv accepted it (a
+ * 2xx from where the token went, before its body is read), and `watch(request)` fails with `Unexpected` (reason
+ * `Redirect`) when its 2xx came from another origin a redirect led to without the token: nothing was revoked there.
+ * One per run: `PlexAuth.signOut`'s, and WebSignIn's sign-out, which reads `accepted` when its wait ends first.
+ */
+export const revocation = () => {
+  const answers = Auth.revocationAnswers()
+  const watch = <A, E, R>(
+    request: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E | Unexpected, R | HttpClient.HttpClient> =>
+    Effect.flatMap(
+      Effect.updateService(request, HttpClient.HttpClient, (client) =>
+        HttpClient.tap(client, (response) =>
+          Effect.sync(() => answers.answered(response.status, response.request.url))
+        )
+      ),
+      (value) => {
+        const elsewhere = answers.elsewhere()
+        return answers.accepted() || elsewhere === undefined
+          ? Effect.succeed(value)
+          : Effect.fail(
+              new Unexpected({
+                ...elsewhere,
+                operation: "PlexAuth.signOut",
+                method: Auth.signOut.method,
+                reason: "Redirect"
+              })
+            )
+      }
+    )
+  return { watch, accepted: answers.accepted }
+}

@@ -1126,7 +1126,20 @@ describe("Resources.connect: tokens and safety", () => {
             ),
             error.message
           )
+          assert.isUndefined(error.httpsRequired)
         }
+        // A server that requires secure connections (plex.tv's httpsRequired) takes no plain HTTP: its failure says so,
+        // and suggests none.
+        const required = yield* failsWith(
+          Resources.connect({ ...asListed(false), httpsRequired: true }),
+          "NoReachableConnection"
+        )
+        assert.deepStrictEqual(
+          [required.httpsRequired, required.attempts.map((a) => a.uri)],
+          [true, [REMOTE_HTTPS]]
+        )
+        assert.notInclude(required.message, "httpsOnly")
+        assert.deepStrictEqual(yield* toPlain, [])
         // Asked for, the token goes there (the token check).
         const insecure = yield* Resources.connect(asListed(false), { httpsOnly: false })
         assert.deepStrictEqual(

@@ -299,6 +299,17 @@ describe("core/resources: what became of each probe", () => {
         "addresses (http://address:port), sending the server's token over the internet unencrypted"
     )
     assert.isTrue(message(attempt(REMOTE, "remote")).endsWith(R.remoteHttpsOnlyHint))
+    // Not for a server that requires secure connections: it takes no plain HTTP.
+    assert.notInclude(
+      R.noReachableConnectionMessage({
+        operation: "Resources.connect",
+        server: "Den",
+        clientIdentifier: "abc",
+        httpsRequired: true,
+        attempts: [attempt(REMOTE, "remote")]
+      }),
+      "httpsOnly"
+    )
     // Not when plain HTTP was tried at a remote address, nor when the remote HTTPS address answered as another
     // server, nor for local or relay connections alone.
     for (const attempts of [

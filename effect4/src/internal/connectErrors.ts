@@ -51,6 +51,11 @@ export class NoReachableConnection
         server: Schema.String,
         /** The server's `clientIdentifier` (its machine identifier). */
         clientIdentifier: Schema.String,
+        /**
+         * Whether the server says it requires secure connections (plex.tv's `httpsRequired`): its message then
+         * suggests no plain HTTP. Absent when it does not.
+         */
+        httpsRequired: /*#__PURE__*/ Schema.optional(Schema.Boolean),
         attempts: /*#__PURE__*/ Schema.Array(ConnectionAttempt)
       }
     )

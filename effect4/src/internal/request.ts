@@ -94,11 +94,6 @@ export interface Spec<A> extends Endpoint<Redacted.Redacted<string>> {
   readonly refusals?: Refusals | undefined
   /** What a `goneOnRetry` removal reads its attempts with ({@link goneOnRetry}); it must carry it ({@link Carrying}). */
   readonly gone?: GoneOnRetry | undefined
-  /**
-   * Told the status of each answer at once, before its body is read: a 2xx is the server's acceptance, whatever
-   * becomes of the caller next (`PlexAuth.signOut`: plex.tv revoked the token).
-   */
-  readonly onStatus?: ((status: number) => void) | undefined
 }
 
 /** What a spec `S` must carry besides: the error classes of the refusals its endpoint adds (see {@link Spec}). */
@@ -323,7 +318,6 @@ export const execute = <S extends Spec<any>>(
           // is too large or cut short still shows the status it came with.
           const status = response.status
           span?.attribute("http.response.status_code", status)
-          spec.onStatus?.(status)
           return Effect.flatMap(
             readText(ctx, response, headers, limit, readByStatus(status, spec)),
             (text) => {

@@ -249,6 +249,29 @@ describe("Resources.candidates", () => {
     assert.deepStrictEqual(list({ local: "0", relay: "1" }), [`${remoteHttps.uri} relay`])
   })
 
+  // The device's `httpsRequired` and a connection's `IPv6` too: a hand-made `httpsRequired: "0"` (plex.tv's XML
+  // spelling) made every candidate HTTPS only, as if the server required it, and an `IPv6: "0"` gave a candidate
+  // `ipv6: "0"`, a string a caller's ranking reads as true.
+  it("reads a hand-made device's httpsRequired and a connection's IPv6 as the decoder does: \"0\" is no", () => {
+    const server = device({ connections: [] })
+    const list = (httpsRequired: unknown, IPv6: unknown) =>
+      Resources.candidates({
+        ...server,
+        httpsRequired,
+        connections: [{ ...localHttps, IPv6 }]
+      } as never).map((c) => `${c.uri} ${String(c.ipv6)}`)
+    for (const no of [false, "0", "false", 0]) {
+      assert.deepStrictEqual(
+        list(no, no),
+        [`${localHttps.uri} false`, "http://192.168.1.10:32400 false"],
+        String(no)
+      )
+    }
+    for (const yes of [true, "1", "true", 1]) {
+      assert.deepStrictEqual(list(yes, yes), [`${localHttps.uri} true`], String(yes))
+    }
+  })
+
   it("https only when the server requires it, or when asked", () => {
     const required = device({ httpsRequired: true, connections: [localHttps, remoteHttps] })
     assert.deepStrictEqual(
