@@ -735,6 +735,25 @@ describe("re-authentication", () => {
           ["http.client GET", 200]
         ]
       )
+      // And no other span: the refused requests' and the sign-in's do not (as effect4/test/observability.test.ts).
+      assert.deepStrictEqual(
+        observed.spans
+          .filter((span) => span.attributes.get("plex.reauthenticated") !== undefined)
+          .map((span) => [
+            span.name.startsWith("PlexAuth.") ? "operation" : span.name,
+            span.attributes.get("http.response.status_code"),
+            span.attributes.get("plex.reauthenticated")
+          ])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+        [
+          ["http.client GET", 200, true],
+          ["http.client GET", 200, true],
+          ["http.client GET", 200, true],
+          ["operation", 200, true],
+          ["operation", 200, true],
+          ["operation", 200, true]
+        ]
+      )
       // No log line for it, as in the Effect 4 edition (docs/tokens.md): nor, then, an event on any span (Effect 3's
       // tracer logger records each line logged in a span; all levels logged here).
       assert.deepStrictEqual(observed.logs, [])

@@ -756,6 +756,26 @@ describe("re-authentication", () => {
         repeated.map((span) => span.attributes.get("http.response.status_code")),
         [200, 200, 200]
       )
+      // As do the platform's spans of those requests (named after the method here), and no other span: the refused
+      // requests' and the sign-in's do not (as test/observability.test.ts has it for Effect 3).
+      assert.deepStrictEqual(
+        observed.spans
+          .filter((span) => span.attributes.get("plex.reauthenticated") !== undefined)
+          .map((span) => [
+            span.name.startsWith("PlexAuth.") ? "operation" : span.name,
+            span.attributes.get("http.response.status_code"),
+            span.attributes.get("plex.reauthenticated")
+          ])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+        [
+          ["GET", 200, true],
+          ["GET", 200, true],
+          ["GET", 200, true],
+          ["operation", 200, true],
+          ["operation", 200, true],
+          ["operation", 200, true]
+        ]
+      )
       assert.deepStrictEqual(observed.logs, [])
       // Nor an event on any span, as in the Effect 3 edition (docs/tokens.md).
       assert.deepStrictEqual(

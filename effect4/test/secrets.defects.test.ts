@@ -49,6 +49,23 @@ const dyingWith = (
     )
   )
 
+/**
+ * A caller's client that fails (a transport error) and dies quoting the token in one cause (a finalizer of its own
+ * dying after the failure, say): the defect is not the cause's first reason, and is masked all the same (the engine's
+ * masking takes the cause's first `Die`, wherever it is, as `Effect.catchDefect` does). Effect 4 only: the Effect 3
+ * edition's transport ends such a cause as its failure's `NetworkError`, the defect dropped before any masking.
+ */
+const failingThenDying = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request) => {
+    const failure = new HttpClientError.HttpClientError({
+      reason: new HttpClientError.TransportError({ request, description: "the proxy is down" })
+    })
+    const defect = new TypeError(`refused to send X-Plex-Token: ${request.headers["x-plex-token"]}`)
+    return Effect.failCause(Cause.fromReasons([...Cause.fail(failure).reasons, ...Cause.die(defect).reasons]))
+  })
+)
+
 /** An error of a caller's own, with a field of its own. */
 class ProxyError extends Error {
   constructor(
@@ -156,6 +173,13 @@ const cases: ReadonlyArray<Case> = [
     span: "PlexAuth.",
     defect: "HttpClientError",
     inMessage: false
+  },
+  {
+    name: "the token, by the operation's client failing and then dying with it in one cause (getTokenDetails)",
+    run: PlexAuth.getTokenDetails(),
+    client: failingThenDying,
+    secret: TOKEN,
+    span: "PlexAuth."
   },
   {
     name: "the password, by the client dying with the sign-in's form",

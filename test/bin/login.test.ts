@@ -2092,7 +2092,7 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
   // No Ctrl-C: a PIN's check refused (a 401, not ridden out as a 5xx or no answer is) ends the wait while the PIN lives
   // on at plex.tv: login says it can still be approved, not to be (a PIN that expired says nothing of it: "exit 4").
   it.scoped(
-    "login (PIN): a check refused ends the wait, and login says the PIN can still be approved, not to be",
+    "login (PIN): a check refused ends the wait, and login says the PIN can still be approved, not to be; a PIN refused at its creation says that step",
     () =>
       Effect.gen(function* () {
         const server = yield* FakePlexServer.make()
@@ -2104,6 +2104,17 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         // The refusal is the PIN check's: no saved token was sent or refused.
         assert.include(run.stderr, "plex.tv refused the PIN check (HTTP 401, Plex code 1001: Nope)")
         assert.notInclude(run.stderr, "saved token")
+        assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
+        // A PIN plex.tv refused to create: that step's refusal, and no PIN to say anything of.
+        yield* server.fake.fault("createPin", Fault.status(401, { code: 1001, message: "Nope" }), {
+          times: 1
+        })
+        const refused = yield* cli(["--config-dir", dir, "--plex-tv", server.plexTvUrl, "login"])
+        assert.strictEqual(refused.code, 3)
+        assert.include(refused.stderr, "plex.tv refused to create the PIN (HTTP 401, Plex code 1001: Nope)")
+        assert.notInclude(refused.stderr, "PIN check")
+        assert.notInclude(refused.stderr, "can still be approved")
+        assert.notInclude(refused.stderr, "saved token")
         assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "nothing saved")
       })
   )

@@ -1035,6 +1035,23 @@ describe("core/cli", () => {
       }).message,
       "Plex refused the saved token (HTTP 401, Plex code 1001). Run `plex-auth login` to sign in again."
     )
+    // A PIN's creation or check carries no saved token: its refusal is said as that step's, each as it is.
+    for (const [operation, step] of [
+      ["PinLogin.create", "to create the PIN"],
+      ["PinLogin.check", "the PIN check"],
+      ["PinLogin.poll", "the PIN check"]
+    ] as const)
+      assert.strictEqual(
+        Failure.failureOf({
+          _tag: "Unauthorized",
+          message: "",
+          operation,
+          status: 401,
+          errors: [{ code: 1001, message: "x" }]
+        }).message,
+        `plex.tv refused ${step} (HTTP 401, Plex code 1001: x), so this sign-in cannot go on. Run \`plex-auth login\` again.`,
+        operation
+      )
     // No PIN can be asked for: how to give one; a blank PLEX_HOME_PIN is set, but counts as none.
     assert.strictEqual(Render.homePinMissing(false), "set PLEX_HOME_PIN")
     assert.strictEqual(

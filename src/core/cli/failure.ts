@@ -279,9 +279,9 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       return {
         // A 403 refuses the account, not its token (a managed Home user asking for a claim token): signing in
         // again as that account changes nothing. Plex's own words say what it may not do.
-        // A PIN check carries no saved token: its refusal ends that sign-in, not a saved one.
+        // A PIN's creation or check carries no saved token: its refusal ends that sign-in, not a saved one.
         message: error.operation?.startsWith("PinLogin.")
-          ? `plex.tv refused the PIN check (HTTP ${error.status}${codesOf(error.errors)}${messagesOf(error.errors)}), so this sign-in cannot go on. Run \`plex-auth login\` again.`
+          ? `plex.tv refused ${error.operation === "PinLogin.create" ? "to create the PIN" : "the PIN check"} (HTTP ${error.status}${codesOf(error.errors)}${messagesOf(error.errors)}), so this sign-in cannot go on. Run \`plex-auth login\` again.`
           : error.status === 403
             ? `Plex does not allow this to the saved account (HTTP 403${codesOf(error.errors)}${messagesOf(error.errors)}). Sign in as an account that may do it (\`plex-auth login\`).`
             : `Plex refused the saved token (HTTP ${error.status}${codesOf(error.errors)}). Run \`plex-auth login\` to sign in again.`,
