@@ -520,8 +520,31 @@ const race = <R>(
     let chosen: number | undefined
     // When the timers still running are due (ms since the start): one timer per instant.
     const timers = new Set<number>()
+    // The ends and ticks taken but not yet judged.
+    const taken: Array<Settled | number> = []
     while (choice.pending() > 0) {
       const now = (yield* Clock.currentTimeMillis) - start
+      // Every end already queued ended before `now`: each is judged by its own time before anything is judged by
+      // `now`. Judged by `now` first, two ends queued together lost the second as the clock passed a millisecond
+      // (a better one or a tie listed first, in the first answer's millisecond or the grace window's last).
+      taken.push(...(yield* Queue.takeAll(queue)))
+      let over = false
+      for (const event of taken) {
+        if (typeof event === "number") {
+          timers.delete(event)
+          continue
+        }
+        // A probe that ended when the grace window was over no longer counts, whichever of the two the scheduler
+        // ran first at that instant: it stays unsettled (Cancelled), and the best that answered in it is chosen.
+        if (choice.tooLate(event.millis)) {
+          over = true
+          continue
+        }
+        settled[event.index] = event
+        choice.settle(event.index, Either.isRight(event.result), event.millis)
+      }
+      taken.length = 0
+      if (over || choice.pending() === 0) break
       chosen = choice.certain(now)
       if (chosen !== undefined) break
       // The grace window is over: the best that answered in it.
@@ -545,19 +568,7 @@ const race = <R>(
           Effect.forkScoped
         )
       }
-      const event = yield* Queue.take(queue)
-      if (typeof event === "number") {
-        timers.delete(event)
-        continue
-      }
-      // A probe that ended when the grace window was over no longer counts, whichever of the two the scheduler ran
-      // first at that instant: it stays unsettled (Cancelled), and the best that answered before is chosen.
-      if (choice.tooLate(event.millis)) {
-        chosen = choice.bestAnswered()
-        break
-      }
-      settled[event.index] = event
-      choice.settle(event.index, Either.isRight(event.result), event.millis)
+      taken.push(yield* Queue.take(queue))
     }
     chosen ??= choice.bestAnswered()
     const decidedAt = (yield* Clock.currentTimeMillis) - start

@@ -2,10 +2,13 @@ import { assert, describe } from "@effect/vitest"
 import {
   Cause,
   Clock,
+  Deferred,
   Duration,
   Effect,
+  Equal,
   Exit,
   Fiber,
+  type FiberId,
   Layer,
   Option,
   Redacted,
@@ -629,6 +632,94 @@ describe("Resources.connect: as soon as the best is certain", () => {
         }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
     )
   }
+
+  // Two ends queued together, the worse one first, while the race's loop waits to run: once it has taken the first,
+  // the loop reads the clock, and a wall clock may have passed the millisecond by then (a busy event loop). The race
+  // judged by that later time before it read the end still queued: with a zero grace it took the relay, though the
+  // local had answered in the relay's millisecond; of two ties it took the one listed second (both editions). Each
+  // end is now judged by its own time, and every end already queued is read before anything is judged by the clock.
+  // Here the fiber running `connect` (the race's loop) reads the clock 1 ms ahead of the probes once the answers are
+  // released, the better one's a scheduler turn after the worse one's (so the worse one's end is queued first: in
+  // the same turn, Effect 4's client delivers them in the candidates' order, the better one first).
+  const queuedTogether = (
+    origins: readonly [worseFirst: string, betterSecond: string],
+    options: Resources.ConnectOptions
+  ) =>
+    Effect.gen(function* () {
+      const server = yield* theServer
+      const arrived = [yield* Deferred.make<void>(), yield* Deferred.make<void>()] as const
+      const release = yield* Deferred.make<void>()
+      for (const i of [0, 1] as const) {
+        yield* FakePlex.fault(
+          { origin: origins[i] },
+          Fault.respond(() =>
+            Deferred.succeed(arrived[i], undefined).pipe(
+              Effect.zipRight(Deferred.await(release)),
+              Effect.zipRight(i === 0 ? Effect.void : Effect.yieldNow()),
+              Effect.as(
+                new Response(
+                  JSON.stringify({
+                    MediaContainer: { machineIdentifier: ID, version: "1.0", claimed: true }
+                  }),
+                  { status: 200, headers: { "content-type": "application/json" } }
+                )
+              )
+            )
+          )
+        )
+      }
+      const test = yield* Effect.clock
+      let raceFiber: FiberId.FiberId | undefined = undefined
+      const ahead = Effect.map(Effect.fiberId, (id) =>
+        raceFiber !== undefined && Equal.equals(id, raceFiber) ? 1 : 0
+      )
+      const wall: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => test.unsafeCurrentTimeMillis(),
+        currentTimeMillis: Effect.map(ahead, (ms) => test.unsafeCurrentTimeMillis() + ms),
+        unsafeCurrentTimeNanos: () => test.unsafeCurrentTimeNanos(),
+        currentTimeNanos: test.currentTimeNanos,
+        sleep: (duration) => test.sleep(duration)
+      }
+      const fiber = yield* Effect.fork(
+        Effect.withClock(Resources.connect(server, { verifyToken: false, ...options }), wall)
+      )
+      yield* Deferred.await(arrived[0])
+      yield* Deferred.await(arrived[1])
+      raceFiber = fiber.id()
+      yield* Deferred.succeed(release, undefined)
+      return yield* Fiber.join(fiber)
+    })
+
+  it.effect(
+    "a zero grace window: a better candidate's end queued behind the first answer's still counts",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault({ origin: REMOTE }, Fault.reset)
+        const chosen = yield* queuedTogether([RELAY, LOCAL], { grace: 0 })
+        assert.strictEqual(chosen.uri, LOCAL)
+        assert.deepStrictEqual(outcomes(chosen.attempts), [
+          [LOCAL, "Reachable", 0],
+          [REMOTE, "Failed", 0],
+          [RELAY, "Reachable", 0]
+        ])
+      }).pipe(Effect.provide(threeWays))
+  )
+
+  it.effect(
+    "ties: the first listed, when its end is queued behind the second's from the same millisecond",
+    () =>
+      Effect.gen(function* () {
+        yield* FakePlex.fault({ origin: LOCAL }, Fault.reset)
+        const chosen = yield* queuedTogether([REMOTE_2, REMOTE], {})
+        assert.strictEqual(chosen.uri, REMOTE)
+        assert.deepStrictEqual(outcomes(chosen.attempts), [
+          [LOCAL, "Failed", 0],
+          [REMOTE, "Reachable", 0],
+          [REMOTE_2, "Reachable", 0]
+        ])
+      }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
+  )
 
   for (const hanging of [0, 2, 4, 8]) {
     const hangingUris = Array.from({ length: hanging }, (_, i) => `http://198.51.100.${100 + i}:32400`)
