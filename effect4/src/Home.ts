@@ -377,20 +377,32 @@ export const switchUser = (
       Effect.sync(() => {
         if (Facts.signOutAlsoRevokes([token], sentWith, Redacted.value).length > 0) sentWith.push(token)
       })
-    // The switch; sent again as it is (the PIN its own copy) by the layer, when plex.tv later refuses the token.
-    const request = Request.plexTv(operation, spec).pipe(
-      Effect.provideService(Credentials, {
-        ...owner,
-        token: Effect.tap(owner.token, remember),
-        refresh: owner.refresh && ((stale) => Effect.tap(owner.refresh!(stale), remember))
-      }),
-      Effect.catchTags({
-        NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
-        Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
-        BadRequest: (error) => Effect.fail(pinError(operation, target, pin, error))
-      })
-    )
-    const account = (yield* request).value
+    // The switch; sent again as it is (the PIN its own copy) by the layer, when plex.tv later refuses the token. Once
+    // the layer is signed out (`stopped`), a switch again refused with the caller's token (a 401 answered to the
+    // attempt a sign-out abandoned) neither re-authenticates them nor is sent again with the new token, the PIN with
+    // it (a token made only to be revoked): it fails with that 401, as with credentials that cannot re-authenticate
+    // (the refresh's failure is no reason the call's error names).
+    const send = (stopped: () => boolean) => {
+      const unlessStopped = Effect.suspend(() => (stopped() ? Effect.fail("SignedOut") : Effect.void))
+      return Request.plexTv(operation, spec).pipe(
+        Effect.provideService(Credentials, {
+          ...owner,
+          token: Effect.tap(owner.token, remember),
+          refresh:
+            owner.refresh &&
+            ((stale) =>
+              Effect.andThen(unlessStopped, Effect.tap(owner.refresh!(stale), remember)).pipe(
+                Effect.tap(() => unlessStopped)
+              ))
+        }),
+        Effect.catchTags({
+          NotFound: () => Effect.fail(new HomeUserNotFound({ operation, user: target.title, available: [] })),
+          Unauthorized: (error) => Effect.fail(pinError(operation, target, pin, error)),
+          BadRequest: (error) => Effect.fail(pinError(operation, target, pin, error))
+        })
+      )
+    }
+    const account = (yield* send(() => false)).value
     // The services of this switch (the signed-in account's credentials among them), for the switches again; not its
     // span, long ended by then: a switch again is a child of the span where the layer's refresh runs.
     const context = Context.omit(Tracer.ParentSpan)(
@@ -403,7 +415,7 @@ export const switchUser = (
       Effect.flatMap(Effect.context<never>(), (services) => {
         const policy = Context.get(services, CurrentRetryPolicy)
         return Effect.provideService(
-          Effect.map(request, (success) => success.value.authToken),
+          Effect.map(send(stopped), (success) => success.value.authToken),
           CurrentRetryPolicy,
           policy === none
             ? policy
@@ -451,8 +463,9 @@ export const switchUser = (
  * as `settled`, what a sign-out through it revokes: the layer's session ends and the call succeeds, rather than
  * failing `Unauthorized` on the stale token while the layer is signed out all the same. A switch again a sign-out
  * abandons is not cut short (plex.tv may have made its token, the answer on its way): it runs on in the background,
- * never retried after the sign-out, and a token it gives is revoked with the sign-out's revoke; one waiting out the
- * retry policy's delay (nothing on its way) is stopped.
+ * never sent again after the sign-out (no retry, no re-authentication of the caller's credentials), and a token it
+ * gives is revoked with the sign-out's revoke; one waiting out the retry policy's delay (nothing on its way) is
+ * stopped.
  */
 const switchedLayer = (
   first: Redacted.Redacted<string>,

@@ -676,6 +676,62 @@ describe("Home over loopback", () => {
       )
   )
 
+  // The admin's token refused by the switch again the sign-out abandoned (answered after the sign-out): credentials
+  // that re-authenticate signed in again in the background and sent the switch again, with the PIN, after the
+  // sign-out (a token made only to be revoked), as a retry of the policy was before 03e0e5d8.
+  it.scoped(
+    "a switch again a sign-out abandons, refused 401 after it, does not re-authenticate the admin nor switch again",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* FakePlex.FakePlex
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const obtained = yield* Ref.make(0)
+        const admin = yield* Credentials.makeRefreshing({
+          initial: alice.token,
+          obtain: Effect.zipRight(
+            Ref.update(obtained, (n) => n + 1),
+            Effect.orDie(plex.mintToken("alice"))
+          )
+        })
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Effect.provideService(Credentials.Credentials, admin)
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.delay("1 second", Fault.status(401)), { times: 1 })
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.fork(Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provide(b))))
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 2; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "the switch again, on its way")
+        assert.strictEqual((yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provide(c))))._tag, "Success")
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        // The switch's 401 at 1 s, after the sign-out.
+        yield* TestClock.adjust("1 second")
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++)
+          yield* Effect.yieldNow()
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
+        assert.strictEqual(
+          yield* Ref.get(obtained),
+          0,
+          "no re-authentication of the admin after the sign-out"
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            FakePlex.layer(seed),
+            ClientIdentity.layer({ clientIdentifier: "features-test", product: "Features Test" })
+          )
+        )
+      )
+  )
+
   it.scoped(
     "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
     () =>
