@@ -543,9 +543,13 @@ const race = <R>(
         }
         settled[event.index] = event
         choice.settle(event.index, Result.isSuccess(event.result), event.millis)
+        // Certain by this end's own time: the ends queued behind it, no sooner, change nothing and are not judged
+        // (Cancelled, as when the choice is made before they are queued), whichever the scheduler queued first.
+        chosen = choice.certain(event.millis)
+        if (chosen !== undefined) break
       }
       taken.length = 0
-      if (over || choice.pending() === 0) break
+      if (chosen !== undefined || over || choice.pending() === 0) break
       chosen = choice.certain(now)
       if (chosen !== undefined) break
       // The grace window is over: the best that answered in it.

@@ -647,8 +647,9 @@ describe("Resources.connect: as soon as the best is certain", () => {
   // released, the better one's a scheduler turn after the worse one's (so the worse one's end is queued first: in
   // the same turn, Effect 4's client delivers them in the candidates' order, the better one first).
   const queuedTogether = (
-    origins: readonly [worseFirst: string, betterSecond: string],
-    options: Resources.ConnectOptions
+    origins: readonly [first: string, second: string],
+    options: Resources.ConnectOptions,
+    secondBehind = true
   ) =>
     Effect.gen(function* () {
       const server = yield* theServer
@@ -660,7 +661,7 @@ describe("Resources.connect: as soon as the best is certain", () => {
           Fault.respond(() =>
             Deferred.succeed(arrived[i], undefined).pipe(
               Effect.andThen(Deferred.await(release)),
-              Effect.andThen(i === 0 ? Effect.void : Effect.yieldNow),
+              Effect.andThen(i === 0 || !secondBehind ? Effect.void : Effect.yieldNow),
               Effect.as(
                 new Response(
                   JSON.stringify({
@@ -727,6 +728,21 @@ describe("Resources.connect: as soon as the best is certain", () => {
           [REMOTE_2, "Reachable", 0]
         ])
       }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: REMOTE_2 }, { uri: LOCAL, local: true }])))
+  )
+
+  // The other way round: the best's end queued first makes the choice certain by its own time, and the end queued
+  // behind it (from the same millisecond) is not judged: Cancelled, as when the choice is made before it is queued.
+  // Judged all the same, it came out Reachable or Cancelled as the scheduler had queued it or not (the editions'
+  // CLIs printed `servers --json` differently). Both answers released in the same turn: both ends are queued.
+  it.effect("the best's end queued first: the one queued behind it is not judged", () =>
+    Effect.gen(function* () {
+      const chosen = yield* queuedTogether([LOCAL, REMOTE], {}, false)
+      assert.strictEqual(chosen.uri, LOCAL)
+      assert.deepStrictEqual(outcomes(chosen.attempts), [
+        [LOCAL, "Reachable", 0],
+        [REMOTE, "Cancelled", 1]
+      ])
+    }).pipe(Effect.provide(withServer([{ uri: REMOTE }, { uri: LOCAL, local: true }])))
   )
 
   for (const hanging of [0, 2, 4, 8]) {
