@@ -714,6 +714,61 @@ describe("Home (Effect 4)", () => {
       }).pipe(Effect.provide(TestLive()))
   )
 
+  // The admin's re-authentication after the switch again's 401 (answered before the sign-out), still running when the
+  // sign-out comes: the switch, abandoned, was sent again with the admin's new token and the PIN once it came (a
+  // token made only to be revoked). The admin's credentials keep that token and their refresh works on.
+  it.effect(
+    "a switch again refused 401 before a sign-out, the admin re-authenticating as it comes, is not sent again",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const count = (route: string) =>
+          Effect.map(plex.requests, (all) => all.filter((r) => r.route === route).length)
+        const alice = yield* plex.account("alice")
+        const obtained = yield* Ref.make(0)
+        const gate = yield* Deferred.make<void>()
+        const admin = yield* Credentials.makeRefreshing({
+          initial: alice.token,
+          obtain: Ref.update(obtained, (n) => n + 1).pipe(
+            Effect.andThen(Deferred.await(gate)),
+            Effect.andThen(Effect.orDie(plex.mintToken("alice")))
+          )
+        })
+        const switched = yield* Home.switchUser("kids", { pin: KIDS_PIN }).pipe(
+          Effect.provideService(Credentials.Credentials, admin)
+        )
+        const b = yield* Layer.build(switched.layer)
+        const c = yield* Layer.build(switched.layer)
+        yield* plex.fault("switchHomeUser", Fault.status(401), { times: 1 })
+        yield* plex.fault("getTokenDetails", Fault.status(401), { times: 1 })
+        const call = yield* Effect.forkChild(
+          Effect.exit(PlexAuth.getTokenDetails().pipe(Effect.provideContext(b)))
+        )
+        for (let turn = 0; turn < 200 && (yield* Ref.get(obtained)) < 1; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* Ref.get(obtained), 1, "the admin re-authenticating after the switch's 401")
+        assert.strictEqual(yield* count("switchHomeUser"), 2)
+        assert.strictEqual(
+          (yield* Effect.exit(PlexAuth.signOut().pipe(Effect.provideContext(c))))._tag,
+          "Success"
+        )
+        assert.strictEqual(
+          (yield* Fiber.join(call))._tag,
+          "Failure",
+          "the call waiting for the switch, signed out"
+        )
+        yield* Deferred.succeed(gate, undefined)
+        for (let turn = 0; turn < 200 && (yield* count("switchHomeUser")) < 3; turn++) yield* Effect.yieldNow
+        assert.strictEqual(yield* count("switchHomeUser"), 2, "no switch sent after the sign-out")
+        // The admin's credentials hold the token their re-authentication obtained, and answer with it.
+        const details = yield* Effect.exit(
+          PlexAuth.getTokenDetails().pipe(Effect.provideService(Credentials.Credentials, admin))
+        )
+        assert.strictEqual(details._tag, "Success")
+        assert.notStrictEqual(Redacted.value(yield* admin.token), Redacted.value(alice.token))
+        assert.strictEqual(yield* Ref.get(obtained), 1)
+      }).pipe(Effect.provide(TestLive()))
+  )
+
   it.effect(
     "a build waiting for a switch again whose build closed switches itself: one switch more, its call answered",
     () =>
