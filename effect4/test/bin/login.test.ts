@@ -1875,11 +1875,53 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.isDefined(exit, "ended at 5 s")
           if (exit !== undefined) assert.isTrue(interrupted ? Exit.hasInterrupts(exit) : Exit.isFailure(exit))
           assert.deepStrictEqual(said, [
-            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted)
+            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted, true)
           ])
           assert.strictEqual(yield* signOuts, before + 1, "one revocation, sent to plex.tv")
           assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
         }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // A revocation that failed in a way that does not prove plex.tv did not act (core/policy.ts outcomeUnknown: a 5xx but a
+  // 503, a broken connection; or no answer within the 5 s) may have revoked the token: login said it "stays valid".
+  it.effect(
+    "login's revocation of the token it did not save, failed: 'may still be valid' unless the failure proves plex.tv did not revoke it (a 503, a connection refused, a 403)",
+    () =>
+      Effect.gen(function* () {
+        const token = yield* Effect.flatMap(
+          Effect.service(Credentials.Credentials),
+          (credentials) => credentials.token
+        )
+        const cases = [
+          [Fault.status(502), false],
+          [Fault.status(500), false],
+          [Fault.reset, false],
+          [Fault.status(503), true],
+          [Fault.refuse, true],
+          [Fault.status(403), true]
+        ] as const
+        for (const [fault, provesNotRevoked] of cases) {
+          yield* FakePlex.fault("signOut", fault, { times: 1 })
+          const text = yield* revokeUnsaved(token, false)
+          assert.include(text, "The new token could not be saved", text)
+          if (provesNotRevoked) {
+            assert.include(text, "nor revoked", text)
+            assert.include(text, "it stays valid", text)
+          } else {
+            assert.notInclude(text, "stays valid", text)
+            assert.notInclude(text, "nor revoked", text)
+            assert.include(text, "it may still be valid", text)
+          }
+        }
+        // No answer within the 5 s: plex.tv may have revoked it.
+        yield* FakePlex.fault("signOut", Fault.hang, { times: 1 })
+        const revoking = yield* Effect.forkChild(revokeUnsaved(token, true))
+        yield* TestClock.adjust("5 seconds")
+        const unanswered = yield* Fiber.join(revoking)
+        assert.strictEqual(unanswered, Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, true, true))
+        assert.include(unanswered, "it may still be valid")
+        assert.notInclude(unanswered, "stays valid")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

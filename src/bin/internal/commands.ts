@@ -26,7 +26,7 @@ import * as Resources from "../../Resources.js"
 import { help as Help } from "../../core/cli/help.js"
 import * as CoreFailure from "../../core/cli/failure.js"
 import * as FakeSeed from "../../core/cli/fakeSeed.js"
-import { neverReachedServer } from "../../core/policy.js"
+import { neverReachedServer, outcomeUnknown } from "../../core/policy.js"
 import * as Render from "../../core/cli/render.js"
 import { tokenRefusedBy } from "../../core/refreshRun.js"
 import { answers } from "../../internal/answers.js"
@@ -400,15 +400,25 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       Credentials.withToken(token),
       answer.watch,
       Effect.as(undefined),
-      Effect.catchAll((error) => Effect.succeed(fromPlexError(error).message)),
+      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown).
+      Effect.catchAll((error) =>
+        Effect.succeed([
+          fromPlexError(error).message,
+          outcomeUnknown(error, neverReachedServer in error)
+        ] as const)
+      ),
       Effect.interruptible,
       Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
       Effect.map((failure) =>
-        Render.unsavedTokenText(
-          // Cut short after plex.tv accepted it (a 2xx, its body not in): revoked ({@link acceptedBy}).
-          Option.getOrElse(failure, () => (acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText)),
-          interrupted
-        )
+        Option.isSome(failure)
+          ? Render.unsavedTokenText(failure.value?.[0], interrupted, failure.value?.[1])
+          : // Cut short: revoked once plex.tv accepted it (a 2xx, its body not in: {@link acceptedBy}); else unanswered
+            // within the 5 s, perhaps after plex.tv revoked it.
+            Render.unsavedTokenText(
+              acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText,
+              interrupted,
+              true
+            )
       )
     )
   })

@@ -516,13 +516,21 @@ export const unsavedRevokeTimeoutText = `plex.tv did not answer within ${unsaved
  * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1), or
  * was not because the save was interrupted (`interrupted`: Ctrl-C, exit 130): that token is revoked at once, as
  * nothing holds it (it was never shown), or, when plex.tv could not revoke it (`revokeFailure`: why, as the CLI
- * words an error), that it stays valid.
+ * words an error), that it stays valid; or, when that failure does not prove plex.tv did not revoke it
+ * (`mayBeRevoked`: no answer within {@link unsavedRevokeWaitMillis}, or core/policy.ts's `outcomeUnknown`, a broken
+ * connection, a 5xx but a 503, which a proxy may answer after plex.tv acted), that it may still be valid.
  */
-export const unsavedTokenText = (revokeFailure: string | undefined, interrupted = false): string => {
+export const unsavedTokenText = (
+  revokeFailure: string | undefined,
+  interrupted = false,
+  mayBeRevoked = false
+): string => {
   const why = interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved"
   return revokeFailure === undefined
     ? `${why}, so it is revoked: no valid token is left behind.`
-    : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+    : mayBeRevoked
+      ? `${why}, and its revocation failed (${revokeFailure}), perhaps after plex.tv revoked it: it may still be valid, listed among the account's authorized devices at plex.tv.`
+      : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
 }
 
 /**

@@ -22,7 +22,7 @@ import * as Core from "../../../../src/core/cli/failure.js"
 import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
-import { neverReachedServer } from "../../../../src/core/policy.js"
+import { neverReachedServer, outcomeUnknown } from "../../../../src/core/policy.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import { tokenRefusedBy } from "../../../../src/core/refreshRun.js"
 import * as Claim from "../../Claim.js"
@@ -334,15 +334,25 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       Credentials.withToken(token),
       answer.watch,
       Effect.as(undefined),
-      Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown).
+      Effect.catch((error) =>
+        Effect.succeed([
+          fromPlexError(error).message,
+          outcomeUnknown(error, neverReachedServer in error)
+        ] as const)
+      ),
       Effect.interruptible,
       Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
       Effect.map((failure) =>
-        Render.unsavedTokenText(
-          // Cut short after plex.tv accepted it (a 2xx, its body not in): revoked ({@link acceptedBy}).
-          Option.getOrElse(failure, () => (acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText)),
-          interrupted
-        )
+        Option.isSome(failure)
+          ? Render.unsavedTokenText(failure.value?.[0], interrupted, failure.value?.[1])
+          : // Cut short: revoked once plex.tv accepted it (a 2xx, its body not in: {@link acceptedBy}); else unanswered
+            // within the 5 s, perhaps after plex.tv revoked it.
+            Render.unsavedTokenText(
+              acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText,
+              interrupted,
+              true
+            )
       )
     )
   })
