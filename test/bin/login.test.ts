@@ -1819,6 +1819,67 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  // plex.tv answers the password sign-in with a 2xx (it issued a token) whose body, the token in it, then stalls: plex.tv
+  // answered, so not "plex.tv did not answer the sign-in" (Ctrl-C, given up after the 5 s), and the token it issued is
+  // said saved nowhere and perhaps valid (without Ctrl-C, the per-attempt timeout's failure).
+  it.scoped(
+    "login --password: plex.tv answers the sign-in (2xx) and its body stalls: said answered, its token saved nowhere, after Ctrl-C and without",
+    () =>
+      Effect.gen(function* () {
+        for (const interrupted of [true, false]) {
+          let reading = false
+          const body = new ReadableStream<Uint8Array>(
+            {
+              pull: () => {
+                reading = true
+                return new Promise<void>(() => {})
+              }
+            },
+            { highWaterMark: 0 }
+          )
+          yield* FakePlex.fault(
+            "postUsersSignInData",
+            Fault.respond(() =>
+              Effect.succeed(
+                new Response(body, { status: 201, headers: { "content-type": "application/json" } })
+              )
+            ),
+            { times: 1 }
+          )
+          const lost: Array<Lost> = []
+          const login = yield* Effect.fork(
+            signInThenSave(
+              (hold) =>
+                hold(
+                  Effect.map(
+                    PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+                    (account) => account.authToken
+                  )
+                ),
+              () => Effect.void,
+              () => Effect.void,
+              (why) => Effect.sync(() => void lost.push(why))
+            )
+          )
+          // Ctrl-C (or not) once the client reads the 2xx's body, which never comes.
+          for (let turn = 0; turn < 10_000 && !reading; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          assert.isTrue(reading, "the client reads the 2xx's body")
+          if (interrupted) login.unsafeInterruptAsFork(login.id())
+          for (let step = 0; step < 400 && Option.isNone(yield* Fiber.poll(login)); step++)
+            yield* TestClock.adjust("100 millis")
+          const exit = yield* Fiber.await(login)
+          assert.isTrue(interrupted ? Exit.isInterrupted(exit) : Exit.isFailure(exit))
+          assert.strictEqual(lost.length, 1)
+          const text = lostTokenText(lost[0]!) ?? ""
+          assert.notInclude(text, "did not answer", text)
+          assert.include(text, "plex.tv answered the sign-in (HTTP 201)", text)
+          assert.include(text, "saved nowhere and may be valid", text)
+          assert.strictEqual(text.startsWith("Interrupted: "), interrupted, text)
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   // Ctrl-C while the sign-in is under way, plex.tv having redirected it (a 303) to a page that never answers: given up
   // after the 5 s, said as that page's silence, not as plex.tv not answering the sign-in (it answered, with the redirect,
   // perhaps after it issued a token).

@@ -569,6 +569,21 @@ export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old 
 export const signInAbandonedText = `Interrupted: plex.tv did not answer the sign-in within ${unsavedRevokeWaitMillis / 1000} s; a token it may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
+ * What `login --password` says when plex.tv answered the sign-in with a 2xx (`status`: it issued a token) and the
+ * rest of that answer, the token in it, then did not come or could not be read: after Ctrl-C (`interrupted`), given
+ * up when the {@link unsavedRevokeWaitMillis} ran out, not {@link signInAbandonedText}'s "plex.tv did not answer";
+ * without Ctrl-C (on stderr, before its error), in place of {@link signInFailedText}'s "may have issued".
+ */
+export const signInAnswerUnreadText = (status: number, interrupted: boolean): string =>
+  `${interrupted ? "Interrupted: " : ""}plex.tv answered the sign-in (HTTP ${status}), but the rest of its answer, with the token, ${
+    interrupted
+      ? `had not come within ${unsavedRevokeWaitMillis / 1000} s;`
+      : "did not come or could not be read:"
+  } the token it issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv${
+    interrupted ? "" : " (plex-auth devices)"
+  }.`
+
+/**
  * What `login` says when Ctrl-C came while the password sign-in was under way, plex.tv having redirected it (a 303, or
  * a 301/302 that made it a GET: {@link signInFailureProvesNoToken}'s `redirected`), and the page it went on to did not
  * answer within {@link unsavedRevokeWaitMillis}: not {@link signInAbandonedText}'s "plex.tv did not answer" (it did,
