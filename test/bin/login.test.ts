@@ -692,6 +692,87 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       })
   )
 
+  // Ctrl-C once plex.tv accepted the revocation (a 2xx, its body not in yet): the token is revoked (as PlexAuth.signOut
+  // counts it), yet logout ended before it forgot it, leaving the store holding a revoked token, and said nothing of it.
+  it.scoped(
+    "logout: Ctrl-C once plex.tv accepted the revocation (2xx, its body not in): the revoked token is forgotten all the same, and said so",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* writeStore(dir, { [tokenKey]: "saved-token" })
+        let revoked = false
+        const url = yield* loopbackPlexTv(async (request, response) => {
+          if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+            revoked = true
+            response.writeHead(200, { "content-type": "application/json" }).end("{}")
+          } else response.writeHead(404).end()
+        })
+        // The CLI's fetch (FetchHttpClient reads globalThis.fetch per request), for this plex.tv's sign-out only: the
+        // answer's status and headers handed on, its body never (`reading`: the client asked for it, its status in).
+        const reading = yield* Deferred.make<void>()
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = globalThis.fetch
+            globalThis.fetch = async (input, init) => {
+              const response = await original(input, init)
+              const target = input instanceof Request ? input.url : String(input)
+              if (!target.startsWith(`${url}/api/v2/users/signout`)) return response
+              const body = new ReadableStream<Uint8Array>(
+                {
+                  pull: () => {
+                    Effect.runSync(Deferred.succeed(reading, undefined))
+                    return new Promise<void>(() => {})
+                  }
+                },
+                { highWaterMark: 0 }
+              )
+              return new Response(body, { status: response.status, headers: response.headers })
+            }
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              globalThis.fetch = original
+            })
+        )
+        let stderr = ""
+        const logout = yield* Effect.fork(
+          cli(["--config-dir", dir, "--plex-tv", url, "logout"], {
+            onStderr: (text) => void (stderr += text)
+          })
+        )
+        yield* Deferred.await(reading)
+        assert.isTrue(revoked, "plex.tv revoked the token")
+        logout.unsafeInterruptAsFork(logout.id())
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(logout)))
+        assert.isUndefined((yield* readStore(dir))?.entries[tokenKey], "the revoked token is forgotten")
+        assert.include(stderr, Render.logoutInterruptedText(undefined))
+      })
+  )
+
+  // Ctrl-C before plex.tv answered the revocation: nothing says it revoked the token, which stays saved.
+  it.scoped("logout: Ctrl-C before plex.tv answers the revocation keeps the token saved", () =>
+    Effect.gen(function* () {
+      const dir = yield* configDir
+      yield* writeStore(dir, { [tokenKey]: "saved-token" })
+      const reached = yield* Deferred.make<void>()
+      const url = yield* loopbackPlexTv(async (request, response) => {
+        if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+          Effect.runSync(Deferred.succeed(reached, undefined))
+        } else response.writeHead(404).end()
+      })
+      let stderr = ""
+      const logout = yield* Effect.fork(
+        cli(["--config-dir", dir, "--plex-tv", url, "logout"], { onStderr: (text) => void (stderr += text) })
+      )
+      yield* Deferred.await(reached)
+      logout.unsafeInterruptAsFork(logout.id())
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.await(logout)))
+      assert.strictEqual((yield* readStore(dir))?.entries[tokenKey], "saved-token")
+      assert.notInclude(stderr, "revoked")
+    })
+  )
+
   it.scoped(
     "logout leaves a token another process saved while plex.tv was asked to sign out: only the token it signed out is forgotten",
     () =>

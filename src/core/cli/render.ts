@@ -732,6 +732,21 @@ export const logoutText = (result: {
         : "The saved token was already invalid; forgot it."
 
 /**
+ * What `logout` says when Ctrl-C came once plex.tv had accepted the revocation (a 2xx, its body perhaps not in: the
+ * token is revoked, as `PlexAuth.signOut` counts it): the token is forgotten all the same (`failure` undefined), or,
+ * when that failed or did not end within {@link unsavedRevokeWaitMillis} ({@link logoutForgetTimeoutText}), it is
+ * still saved, revoked (`failure`: why): `logout --local` forgets it (plain `logout` would be refused a 401 and forget
+ * it too). Exit 130 all the same, as `login` after Ctrl-C.
+ */
+export const logoutInterruptedText = (failure: string | undefined): string =>
+  failure === undefined
+    ? "Interrupted after plex.tv revoked the token: it is revoked and forgotten."
+    : `Interrupted after plex.tv revoked the token: it is revoked, but still saved (${failure}); \`plex-auth logout --local\` forgets it.`
+
+/** Why `logout` left the token it revoked saved after Ctrl-C ({@link logoutInterruptedText}'s `failure`). */
+export const logoutForgetTimeoutText = `the credentials file was not changed within ${unsavedRevokeWaitMillis / 1000} s`
+
+/**
  * What `logout` with no token saved adds when `PLEX_TOKEN` is set (on stderr under `--json` too): the CLI does not read
  * it (as `Not logged in` says, core/cli/failure.ts notLoggedIn), so the token in it was not revoked and is still valid.
  */

@@ -989,8 +989,11 @@ const logout = Command.make(
             yield* forget
             return yield* done({ revoked: false, forgotten: true })
           }
-          const revoked = yield* PlexAuth.signOut().pipe(
+          // plex.tv's answer to the revocation, its status in (acceptedBy): should Ctrl-C come once it accepted it.
+          const answer = answers()
+          const revoke = PlexAuth.signOut().pipe(
             Credentials.withToken(saved),
+            answer.watch,
             Effect.as(true),
             // Refused (401, 422 "Invalid token", 498): invalid already. A 403 refuses no token (core/refreshRun.ts
             // tokenRefusedBy): the token may be valid, so it is not forgotten unrevoked but kept, and the failure said.
@@ -1006,8 +1009,23 @@ const logout = Command.make(
               })
             })
           )
-          yield* forget
-          yield* done({ revoked, forgotten: true })
+          // Ctrl-C once plex.tv accepted the revocation (a 2xx, its body perhaps not in): the token is revoked, as
+          // PlexAuth.signOut counts it, so it is forgotten all the same (at most 5 s: a store another program holds
+          // does not hold the exit; again, harmlessly, if Ctrl-C came after `forget`), and said. Exit 130 all the same.
+          // As src/bin/internal/commands.ts has it.
+          const forgetRevoked = Effect.as(forget, undefined).pipe(
+            Effect.catch((error) => Effect.succeed(error.message)),
+            Effect.interruptible,
+            Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+            Effect.flatMap((failure) =>
+              say(
+                Render.logoutInterruptedText(Option.getOrElse(failure, () => Render.logoutForgetTimeoutText))
+              )
+            )
+          )
+          yield* Effect.flatMap(revoke, (revoked) =>
+            Effect.andThen(forget, done({ revoked, forgotten: true }))
+          ).pipe(Effect.onInterrupt(() => (acceptedBy(answer) ? forgetRevoked : Effect.void)))
         }),
       { nothingSaved }
     )
