@@ -14,6 +14,7 @@ import * as path from "node:path"
 import { assert, describe } from "@effect/vitest"
 import { it } from "../support/it.js"
 import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
 import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
@@ -707,39 +708,33 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
             response.writeHead(200, { "content-type": "application/json" }).end("{}")
           } else response.writeHead(404).end()
         })
-        // The CLI's fetch (FetchHttpClient reads globalThis.fetch per request), for this plex.tv's sign-out only: the
-        // answer's status and headers handed on, its body never (`reading`: the client asked for it, its status in).
+        // The CLI's fetch (FetchHttpClient's Fetch), for this plex.tv's sign-out: the answer's status and headers
+        // handed on, its body never (`reading`: the client asked for it, its status in).
         const reading = yield* Deferred.make<void>()
-        yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            const original = globalThis.fetch
-            globalThis.fetch = async (input, init) => {
-              const response = await original(input, init)
-              const target = input instanceof Request ? input.url : String(input)
-              if (!target.startsWith(`${url}/api/v2/users/signout`)) return response
-              const body = new ReadableStream<Uint8Array>(
-                {
-                  pull: () => {
-                    Effect.runSync(Deferred.succeed(reading, undefined))
-                    return new Promise<void>(() => {})
-                  }
-                },
-                { highWaterMark: 0 }
-              )
-              return new Response(body, { status: response.status, headers: response.headers })
-            }
-            return original
-          }),
-          (original) =>
-            Effect.sync(() => {
-              globalThis.fetch = original
-            })
-        )
+        const fetching: typeof globalThis.fetch = async (input, init) => {
+          const response = await globalThis.fetch(input, init)
+          const target = input instanceof Request ? input.url : String(input)
+          if (!target.startsWith(`${url}/api/v2/users/signout`)) return response
+          const body = new ReadableStream<Uint8Array>(
+            {
+              pull: () => {
+                Effect.runSync(Deferred.succeed(reading, undefined))
+                return new Promise<void>(() => {})
+              }
+            },
+            { highWaterMark: 0 }
+          )
+          return new Response(body, { status: response.status, headers: response.headers })
+        }
         let stderr = ""
         const logout = yield* Effect.fork(
-          cli(["--config-dir", dir, "--plex-tv", url, "logout"], {
-            onStderr: (text) => void (stderr += text)
-          })
+          Effect.provideService(
+            cli(["--config-dir", dir, "--plex-tv", url, "logout"], {
+              onStderr: (text) => void (stderr += text)
+            }),
+            FetchHttpClient.Fetch,
+            fetching
+          )
         )
         yield* Deferred.await(reading)
         assert.isTrue(revoked, "plex.tv revoked the token")
