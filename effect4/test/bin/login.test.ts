@@ -23,6 +23,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { FakePlexServer } from "effect4-plex-auth/node"
@@ -654,6 +655,87 @@ describe.concurrent("plex-auth (Effect 4) login and output", { timeout: 60_000 }
             assert.strictEqual(saved, "saved-token")
           }
         }
+      })
+    )
+  )
+
+  // Ctrl-C once plex.tv accepted the revocation (a 2xx, its body not in yet): the token is revoked (as PlexAuth.signOut
+  // counts it), yet logout ended before it forgot it, leaving the store holding a revoked token, and said nothing of it.
+  it.live(
+    "logout: Ctrl-C once plex.tv accepted the revocation (2xx, its body not in): the revoked token is forgotten all the same, and said so",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* writeStore(dir, { [tokenKey]: "saved-token" })
+          let revoked = false
+          const url = yield* loopbackPlexTv(async (request, response) => {
+            if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+              revoked = true
+              response.writeHead(200, { "content-type": "application/json" }).end("{}")
+            } else response.writeHead(404).end()
+          })
+          // The CLI's fetch (FetchHttpClient's Fetch reference), for this plex.tv's sign-out: the answer's status and
+          // headers handed on, its body never (`reading`: the client asked for it, its status in).
+          const reading = yield* Deferred.make<void>()
+          const fetching: typeof globalThis.fetch = async (input, init) => {
+            const response = await globalThis.fetch(input, init)
+            const target = input instanceof Request ? input.url : String(input)
+            if (!target.startsWith(`${url}/api/v2/users/signout`)) return response
+            const body = new ReadableStream<Uint8Array>(
+              {
+                pull: () => {
+                  Effect.runSync(Deferred.succeed(reading, undefined))
+                  return new Promise<void>(() => {})
+                }
+              },
+              { highWaterMark: 0 }
+            )
+            return new Response(body, { status: response.status, headers: response.headers })
+          }
+          let stderr = ""
+          const logout = yield* Effect.forkChild(
+            Effect.provideService(
+              cli(["--config-dir", dir, "--plex-tv", url, "logout"], {
+                onStderr: (text) => void (stderr += text)
+              }),
+              FetchHttpClient.Fetch,
+              fetching
+            )
+          )
+          yield* Deferred.await(reading)
+          assert.isTrue(revoked, "plex.tv revoked the token")
+          logout.interruptUnsafe()
+          assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(logout)))
+          assert.isUndefined((yield* readStore(dir))?.[tokenKey], "the revoked token is forgotten")
+          assert.include(stderr, Render.logoutInterruptedText(undefined))
+        })
+      )
+  )
+
+  // Ctrl-C before plex.tv answered the revocation: nothing says it revoked the token, which stays saved.
+  it.live("logout: Ctrl-C before plex.tv answers the revocation keeps the token saved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* writeStore(dir, { [tokenKey]: "saved-token" })
+        const reached = yield* Deferred.make<void>()
+        const url = yield* loopbackPlexTv(async (request, response) => {
+          if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+            Effect.runSync(Deferred.succeed(reached, undefined))
+          } else response.writeHead(404).end()
+        })
+        let stderr = ""
+        const logout = yield* Effect.forkChild(
+          cli(["--config-dir", dir, "--plex-tv", url, "logout"], {
+            onStderr: (text) => void (stderr += text)
+          })
+        )
+        yield* Deferred.await(reached)
+        logout.interruptUnsafe()
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(logout)))
+        assert.strictEqual((yield* readStore(dir))?.[tokenKey], "saved-token")
+        assert.notInclude(stderr, "revoked")
       })
     )
   )
@@ -1782,6 +1864,67 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  // plex.tv answers the password sign-in with a 2xx (it issued a token) whose body, the token in it, then stalls: plex.tv
+  // answered, so not "plex.tv did not answer the sign-in" (Ctrl-C, given up after the 5 s), and the token it issued is
+  // said saved nowhere and perhaps valid (without Ctrl-C, the per-attempt timeout's failure).
+  it.effect(
+    "login --password: plex.tv answers the sign-in (2xx) and its body stalls: said answered, its token saved nowhere, after Ctrl-C and without",
+    () =>
+      Effect.gen(function* () {
+        for (const interrupted of [true, false]) {
+          let reading = false
+          const body = new ReadableStream<Uint8Array>(
+            {
+              pull: () => {
+                reading = true
+                return new Promise<void>(() => {})
+              }
+            },
+            { highWaterMark: 0 }
+          )
+          yield* FakePlex.fault(
+            "postUsersSignInData",
+            Fault.respond(() =>
+              Effect.succeed(
+                new Response(body, { status: 201, headers: { "content-type": "application/json" } })
+              )
+            ),
+            { times: 1 }
+          )
+          const lost: Array<Lost> = []
+          const login = yield* Effect.forkChild(
+            signInThenSave(
+              (hold) =>
+                hold(
+                  Effect.map(
+                    PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+                    (account) => account.authToken
+                  )
+                ),
+              () => Effect.void,
+              () => Effect.void,
+              (why) => Effect.sync(() => void lost.push(why))
+            )
+          )
+          // Ctrl-C (or not) once the client reads the 2xx's body, which never comes.
+          for (let turn = 0; turn < 10_000 && !reading; turn++)
+            yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          assert.isTrue(reading, "the client reads the 2xx's body")
+          if (interrupted) login.interruptUnsafe()
+          for (let step = 0; step < 400 && login.pollUnsafe() === undefined; step++)
+            yield* TestClock.adjust("100 millis")
+          const exit = yield* Fiber.await(login)
+          assert.isTrue(interrupted ? Exit.hasInterrupts(exit) : Exit.isFailure(exit))
+          assert.strictEqual(lost.length, 1)
+          const text = lostTokenText(lost[0]!) ?? ""
+          assert.notInclude(text, "did not answer", text)
+          assert.include(text, "plex.tv answered the sign-in (HTTP 201)", text)
+          assert.include(text, "saved nowhere and may be valid", text)
+          assert.strictEqual(text.startsWith("Interrupted: "), interrupted, text)
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   // Ctrl-C while the sign-in is under way, plex.tv having redirected it (a 303) to a page that never answers: given up
   // after the 5 s, said as that page's silence, not as plex.tv not answering the sign-in (it answered, with the redirect,
   // perhaps after it issued a token).
@@ -1875,11 +2018,53 @@ describe.concurrent("plex-auth (Effect 4) failed sign-ins and checks", { timeout
           assert.isDefined(exit, "ended at 5 s")
           if (exit !== undefined) assert.isTrue(interrupted ? Exit.hasInterrupts(exit) : Exit.isFailure(exit))
           assert.deepStrictEqual(said, [
-            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted)
+            Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, interrupted, true)
           ])
           assert.strictEqual(yield* signOuts, before + 1, "one revocation, sent to plex.tv")
           assert.isTrue(yield* fake.isTokenValid(Redacted.value(token)), "plex.tv never answered")
         }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // A revocation that failed in a way that does not prove plex.tv did not act (core/policy.ts outcomeUnknown: a 5xx but a
+  // 503, a broken connection; or no answer within the 5 s) may have revoked the token: login said it "stays valid".
+  it.effect(
+    "login's revocation of the token it did not save, failed: 'may still be valid' unless the failure proves plex.tv did not revoke it (a 503, a connection refused, a 403)",
+    () =>
+      Effect.gen(function* () {
+        const token = yield* Effect.flatMap(
+          Effect.service(Credentials.Credentials),
+          (credentials) => credentials.token
+        )
+        const cases = [
+          [Fault.status(502), false],
+          [Fault.status(500), false],
+          [Fault.reset, false],
+          [Fault.status(503), true],
+          [Fault.refuse, true],
+          [Fault.status(403), true]
+        ] as const
+        for (const [fault, provesNotRevoked] of cases) {
+          yield* FakePlex.fault("signOut", fault, { times: 1 })
+          const text = yield* revokeUnsaved(token, false)
+          assert.include(text, "The new token could not be saved", text)
+          if (provesNotRevoked) {
+            assert.include(text, "nor revoked", text)
+            assert.include(text, "it stays valid", text)
+          } else {
+            assert.notInclude(text, "stays valid", text)
+            assert.notInclude(text, "nor revoked", text)
+            assert.include(text, "it may still be valid", text)
+          }
+        }
+        // No answer within the 5 s: plex.tv may have revoked it.
+        yield* FakePlex.fault("signOut", Fault.hang, { times: 1 })
+        const revoking = yield* Effect.forkChild(revokeUnsaved(token, true))
+        yield* TestClock.adjust("5 seconds")
+        const unanswered = yield* Fiber.join(revoking)
+        assert.strictEqual(unanswered, Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, true, true))
+        assert.include(unanswered, "it may still be valid")
+        assert.notInclude(unanswered, "stays valid")
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

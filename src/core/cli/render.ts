@@ -516,13 +516,21 @@ export const unsavedRevokeTimeoutText = `plex.tv did not answer within ${unsaved
  * What `login` says when the token it signed in with could not be saved (the store's failure follows, exit 1), or
  * was not because the save was interrupted (`interrupted`: Ctrl-C, exit 130): that token is revoked at once, as
  * nothing holds it (it was never shown), or, when plex.tv could not revoke it (`revokeFailure`: why, as the CLI
- * words an error), that it stays valid.
+ * words an error), that it stays valid; or, when that failure does not prove plex.tv did not revoke it
+ * (`mayBeRevoked`: no answer within {@link unsavedRevokeWaitMillis}, or core/policy.ts's `outcomeUnknown`, a broken
+ * connection, a 5xx but a 503, which a proxy may answer after plex.tv acted), that it may still be valid.
  */
-export const unsavedTokenText = (revokeFailure: string | undefined, interrupted = false): string => {
+export const unsavedTokenText = (
+  revokeFailure: string | undefined,
+  interrupted = false,
+  mayBeRevoked = false
+): string => {
   const why = interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved"
   return revokeFailure === undefined
     ? `${why}, so it is revoked: no valid token is left behind.`
-    : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+    : mayBeRevoked
+      ? `${why}, and its revocation failed (${revokeFailure}), perhaps after plex.tv revoked it: it may still be valid, listed among the account's authorized devices at plex.tv.`
+      : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
 }
 
 /**
@@ -559,6 +567,21 @@ export const revokeAbandonedText = `Interrupted: plex.tv did not answer the old 
  * `login`, neither saved nor revoked.
  */
 export const signInAbandonedText = `Interrupted: plex.tv did not answer the sign-in within ${unsavedRevokeWaitMillis / 1000} s; a token it may have issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+
+/**
+ * What `login --password` says when plex.tv answered the sign-in with a 2xx (`status`: it issued a token) and the
+ * rest of that answer, the token in it, then did not come or could not be read: after Ctrl-C (`interrupted`), given
+ * up when the {@link unsavedRevokeWaitMillis} ran out, not {@link signInAbandonedText}'s "plex.tv did not answer";
+ * without Ctrl-C (on stderr, before its error), in place of {@link signInFailedText}'s "may have issued".
+ */
+export const signInAnswerUnreadText = (status: number, interrupted: boolean): string =>
+  `${interrupted ? "Interrupted: " : ""}plex.tv answered the sign-in (HTTP ${status}), but the rest of its answer, with the token, ${
+    interrupted
+      ? `had not come within ${unsavedRevokeWaitMillis / 1000} s;`
+      : "did not come or could not be read:"
+  } the token it issued is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv${
+    interrupted ? "" : " (plex-auth devices)"
+  }.`
 
 /**
  * What `login` says when Ctrl-C came while the password sign-in was under way, plex.tv having redirected it (a 303, or
@@ -707,6 +730,21 @@ export const logoutText = (result: {
       : result.revoked
         ? "Signed out: the token is revoked and forgotten."
         : "The saved token was already invalid; forgot it."
+
+/**
+ * What `logout` says when Ctrl-C came once plex.tv had accepted the revocation (a 2xx, its body perhaps not in: the
+ * token is revoked, as `PlexAuth.signOut` counts it): the token is forgotten all the same (`failure` undefined), or,
+ * when that failed or did not end within {@link unsavedRevokeWaitMillis} ({@link logoutForgetTimeoutText}), it is
+ * still saved, revoked (`failure`: why): `logout --local` forgets it (plain `logout` would be refused a 401 and forget
+ * it too). Exit 130 all the same, as `login` after Ctrl-C.
+ */
+export const logoutInterruptedText = (failure: string | undefined): string =>
+  failure === undefined
+    ? "Interrupted after plex.tv revoked the token: it is revoked and forgotten."
+    : `Interrupted after plex.tv revoked the token: it is revoked, but still saved (${failure}); \`plex-auth logout --local\` forgets it.`
+
+/** Why `logout` left the token it revoked saved after Ctrl-C ({@link logoutInterruptedText}'s `failure`). */
+export const logoutForgetTimeoutText = `the credentials file was not changed within ${unsavedRevokeWaitMillis / 1000} s`
 
 /**
  * What `logout` with no token saved adds when `PLEX_TOKEN` is set (on stderr under `--json` too): the CLI does not read

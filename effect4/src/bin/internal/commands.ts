@@ -22,7 +22,7 @@ import * as Core from "../../../../src/core/cli/failure.js"
 import * as DeviceFacts from "../../../../src/core/devices.js"
 import * as FakeSeed from "../../../../src/core/cli/fakeSeed.js"
 import { help as Help } from "../../../../src/core/cli/help.js"
-import { neverReachedServer } from "../../../../src/core/policy.js"
+import { neverReachedServer, outcomeUnknown } from "../../../../src/core/policy.js"
 import * as Render from "../../../../src/core/cli/render.js"
 import { tokenRefusedBy } from "../../../../src/core/refreshRun.js"
 import * as Claim from "../../Claim.js"
@@ -192,6 +192,8 @@ export type Lost =
       readonly _tag: "SignInUnanswered"
       /** plex.tv redirected the sign-in (as SignInFailed's): the page it went on to is what did not answer. */
       readonly redirected: boolean
+      /** plex.tv answered the sign-in with this 2xx (it issued a token), the rest of the answer not in: absent else. */
+      readonly accepted?: number
     }
   | {
       readonly _tag: "SignInFailed"
@@ -199,6 +201,8 @@ export type Lost =
       readonly redirected: boolean
       /** After Ctrl-C; else the failure ends `login` (its error said after what `unanswered` says). */
       readonly interrupted: boolean
+      /** As SignInUnanswered's: the failure came after plex.tv's 2xx, its body not read. */
+      readonly accepted?: number
     }
   | { readonly _tag: "PinUnchecked"; readonly error: unknown }
   | { readonly _tag: "PinPending"; readonly expiresIn: number | undefined }
@@ -236,9 +240,14 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
     // Whether the password sign-in (the last one: a two-factor code's is a second) was redirected after a server acted
     // on it: set by `watched`'s client, the one in the context (the CLI's, a test's) with a look at each request sent.
     let redirected = false
+    // The 2xx status plex.tv answered the sign-in (the POST) with, once its status came, its body perhaps not: it issued
+    // a token, so the sign-in is said answered, not "did not answer" (none while a POST, a retry too, waits).
+    let accepted: number | undefined
+    const answeredWith = () => (accepted === undefined ? {} : { accepted })
     const watched = <A, E, R>(answer: Effect.Effect<A, E, R>) =>
       Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (client) => {
         redirected = false
+        accepted = undefined
         return Option.isNone(client)
           ? answer
           : Effect.provideService(
@@ -247,7 +256,15 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
               HttpClient.tapRequest(client.value, (request) =>
                 Effect.sync(() => {
                   if (request.method !== "POST") redirected = true
+                  else accepted = undefined
                 })
+              ).pipe(
+                HttpClient.tap((response) =>
+                  Effect.sync(() => {
+                    if (response.request.method === "POST" && response.status >= 200 && response.status < 300)
+                      accepted = response.status
+                  })
+                )
               )
             )
       })
@@ -281,7 +298,7 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
               Effect.tap(restore(Fiber.join(fiber)), record).pipe(
                 // Failed without Ctrl-C: perhaps after plex.tv issued a token all the same, `unanswered` judges.
                 Effect.tapError((error) =>
-                  lose({ _tag: "SignInFailed", error, redirected, interrupted: false })
+                  lose({ _tag: "SignInFailed", error, redirected, interrupted: false, ...answeredWith() })
                 ),
                 Effect.onInterrupt(() =>
                   Effect.flatMap(
@@ -290,7 +307,7 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
                       Option.isNone(exit)
                         ? // Given up: plex.tv may have issued a token all the same, unknown here (`unanswered`).
                           Effect.flatMap(Fiber.interrupt(fiber), () =>
-                            lose({ _tag: "SignInUnanswered", redirected })
+                            lose({ _tag: "SignInUnanswered", redirected, ...answeredWith() })
                           )
                         : Exit.isSuccess(exit.value)
                           ? record(exit.value.value)
@@ -334,15 +351,25 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       Credentials.withToken(token),
       answer.watch,
       Effect.as(undefined),
-      Effect.catch((error) => Effect.succeed(fromPlexError(error).message)),
+      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown).
+      Effect.catch((error) =>
+        Effect.succeed([
+          fromPlexError(error).message,
+          outcomeUnknown(error, neverReachedServer in error)
+        ] as const)
+      ),
       Effect.interruptible,
       Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
       Effect.map((failure) =>
-        Render.unsavedTokenText(
-          // Cut short after plex.tv accepted it (a 2xx, its body not in): revoked ({@link acceptedBy}).
-          Option.getOrElse(failure, () => (acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText)),
-          interrupted
-        )
+        Option.isSome(failure)
+          ? Render.unsavedTokenText(failure.value?.[0], interrupted, failure.value?.[1])
+          : // Cut short: revoked once plex.tv accepted it (a 2xx, its body not in: {@link acceptedBy}); else unanswered
+            // within the 5 s, perhaps after plex.tv revoked it.
+            Render.unsavedTokenText(
+              acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText,
+              interrupted,
+              true
+            )
       )
     )
   })
@@ -427,14 +454,21 @@ export const lostTokenText = (lost: Lost): string | undefined => {
     PlexError.isPlexError(error) ? fromPlexError(error).message : "an unexpected error"
   switch (lost._tag) {
     case "SignInUnanswered":
-      return lost.redirected ? Render.signInRedirectUnansweredText : Render.signInAbandonedText
+      // plex.tv answered (a 2xx: it issued a token), its body, the token in it, not in when the 5 s ran out.
+      return lost.accepted !== undefined
+        ? Render.signInAnswerUnreadText(lost.accepted, true)
+        : lost.redirected
+          ? Render.signInRedirectUnansweredText
+          : Render.signInAbandonedText
     case "SignInFailed":
-      return PlexError.isPlexError(lost.error) &&
-        Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error, lost.redirected)
-        ? undefined
-        : lost.interrupted
-          ? Render.signInFailedAfterInterruptText(failure(lost.error))
-          : Render.signInFailedText
+      return lost.accepted !== undefined && !lost.interrupted
+        ? Render.signInAnswerUnreadText(lost.accepted, false)
+        : PlexError.isPlexError(lost.error) &&
+            Render.signInFailureProvesNoToken(lost.error, neverReachedServer in lost.error, lost.redirected)
+          ? undefined
+          : lost.interrupted
+            ? Render.signInFailedAfterInterruptText(failure(lost.error))
+            : Render.signInFailedText
     case "PinUnchecked":
       return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
     case "PinPending":
@@ -955,8 +989,11 @@ const logout = Command.make(
             yield* forget
             return yield* done({ revoked: false, forgotten: true })
           }
-          const revoked = yield* PlexAuth.signOut().pipe(
+          // plex.tv's answer to the revocation, its status in (acceptedBy): should Ctrl-C come once it accepted it.
+          const answer = answers()
+          const revoke = PlexAuth.signOut().pipe(
             Credentials.withToken(saved),
+            answer.watch,
             Effect.as(true),
             // Refused (401, 422 "Invalid token", 498): invalid already. A 403 refuses no token (core/refreshRun.ts
             // tokenRefusedBy): the token may be valid, so it is not forgotten unrevoked but kept, and the failure said.
@@ -972,8 +1009,23 @@ const logout = Command.make(
               })
             })
           )
-          yield* forget
-          yield* done({ revoked, forgotten: true })
+          // Ctrl-C once plex.tv accepted the revocation (a 2xx, its body perhaps not in): the token is revoked, as
+          // PlexAuth.signOut counts it, so it is forgotten all the same (at most 5 s: a store another program holds
+          // does not hold the exit; again, harmlessly, if Ctrl-C came after `forget`), and said. Exit 130 all the same.
+          // As src/bin/internal/commands.ts has it.
+          const forgetRevoked = Effect.as(forget, undefined).pipe(
+            Effect.catch((error) => Effect.succeed(error.message)),
+            Effect.interruptible,
+            Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
+            Effect.flatMap((failure) =>
+              say(
+                Render.logoutInterruptedText(Option.getOrElse(failure, () => Render.logoutForgetTimeoutText))
+              )
+            )
+          )
+          yield* Effect.flatMap(revoke, (revoked) =>
+            Effect.andThen(forget, done({ revoked, forgotten: true }))
+          ).pipe(Effect.onInterrupt(() => (acceptedBy(answer) ? forgetRevoked : Effect.void)))
         }),
       { nothingSaved }
     )
