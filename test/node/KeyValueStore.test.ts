@@ -550,6 +550,56 @@ describe("core/node/store: a lock taken from its holder by a raced takeover and 
       assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
     })
   )
+
+  it.scoped(
+    "its lock put back by the takeover after another writer's whole change: the change is made again, not written over it",
+    () =>
+      // The takeover moved this change's lock aside; another process took the free lock, changed the store and
+      // released it; then the takeover put this change's lock back. The lock was this change's again as it looked
+      // before its rename, and it replaced the file with what it had read before: the other's change lost. The file
+      // the change read is no longer there: it is made again.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* Effect.promise(() => store.set("kept", "1"))
+        const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+        const races = { count: 0 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.open
+            fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+              if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+                races.count++
+                await fsPromises.rename(lockFile, `${lockFile}.aside`)
+                await fs.writeFile(lockFile, other)
+                await fs.writeFile(`${file}.other`, JSON.stringify({ kept: "1", other: "2" }), {
+                  mode: 0o600
+                })
+                await fsPromises.rename(`${file}.other`, file)
+                await fs.rm(lockFile)
+                await fsPromises.rename(`${lockFile}.aside`, lockFile)
+              }
+              return original(name, ...rest)
+            }) as typeof fsPromises.open
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.open = original
+              syncBuiltinESMExports()
+            })
+        )
+        yield* Effect.promise(() =>
+          store.set("token", "t1", { sleep: () => Promise.reject(new Error("paused")) })
+        )
+        assert.strictEqual(races.count, 1)
+        assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", token: "t1" })
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
 })
 
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
@@ -1177,6 +1227,54 @@ describe("KeyValueStore.layerFile", () => {
             })
           )
           assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        })
+    )
+
+    it.scoped(
+      "a lock put back by a raced takeover after another writer's whole change: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock, changed the
+        // store and released it, and the takeover put this change's lock back: the lock was the change's again, and it
+        // replaced the file with what it had read, the other's change lost (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          const races = { count: 0 }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+                  races.count++
+                  await fsPromises.rename(lockFile, `${lockFile}.aside`)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(`${file}.other`, JSON.stringify({ kept: "1", other: "2" }), {
+                    mode: 0o600
+                  })
+                  await fsPromises.rename(`${file}.other`, file)
+                  await fs.rm(lockFile)
+                  await fsPromises.rename(`${lockFile}.aside`, lockFile)
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          // The lock is there at every look: the change takes no pause, on the Clock or off it.
+          yield* store.set("a", "b")
+          assert.strictEqual(races.count, 1)
           assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
           assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
         })

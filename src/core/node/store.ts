@@ -24,10 +24,11 @@
  *   and replaces the file. A dead writer's lock (on this host) is taken over
  *   at once; a live one is waited for, up to {@link lockWaitLimitMillis},
  *   then `Busy`. A change that finds, as it is about to replace the file,
- *   that its lock is no longer its own (two takeovers of a dead lock raced
- *   and another writer took it) is made again under the lock taken anew, up
- *   to 3 times, then `Busy`. Temporary files a dead writer left are removed
- *   by the next change.
+ *   that its lock is no longer its own, or the file no longer the one it
+ *   read (two takeovers of a dead lock raced and another writer took the
+ *   lock meanwhile) is made again under the lock taken anew, up to 3 times,
+ *   then `Busy`. Temporary files a dead writer left are removed by the next
+ *   change.
  * - A store file that is a symbolic link, not a regular file, another
  *   user's, or writable by group or others fails with `PermissionDenied`;
  *   so does a lock file that is not a regular file (never waited on).
@@ -358,26 +359,44 @@ const decodeText = (bytes: Buffer): { readonly text: string } | { readonly inval
     : { invalid: `not a key-value store: not UTF-8 text (${bytes.length} bytes)` }
 }
 
+/** A decoded text with the {@link versionOf} of the file it was read from. */
+const versioned = (
+  decoded: { readonly text: string } | { readonly invalid: string },
+  stat: Parameters<typeof versionOf>[0]
+): { readonly text: string; readonly version: string } | { readonly invalid: string } =>
+  "text" in decoded ? { text: decoded.text, version: versionOf(stat) } : decoded
+
 const tooLarge = (size: number) => ({
   invalid: `not a key-value store: ${size} bytes, more than a store can hold (${maxFileBytes})`
 })
 
 /**
+ * What tells one writing of the store file from another: every change replaces it (a new file renamed over it), so
+ * another writer's change between a change's read and its rename is seen in the file's inode, size or time of last
+ * modification ({@link open}'s `write`). A `chmod` of the file (a reader's: {@link readTrusted}) changes none of them.
+ */
+const versionOf = (stat: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): string =>
+  `${stat.ino}:${stat.size}:${stat.mtimeMs}`
+
+/**
  * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
  * checking the opened file itself: a problem of trust comes back as a string,
- * a file that is no store's as `{ invalid }`. Opened without waiting
+ * a file that is no store's as `{ invalid }`, its text with the
+ * {@link versionOf} of the file read. Opened without waiting
  * (`O_NONBLOCK`, no effect on a regular file): a named pipe in its place is
  * refused as not a regular file, where a plain open would wait for a writer
  * forever.
  */
 const readTrusted = async (
   file: string
-): Promise<{ readonly text: string } | { readonly invalid: string } | string> => {
+): Promise<{ readonly text: string; readonly version: string } | { readonly invalid: string } | string> => {
   if (!posixPlatform) {
     const stat = await fs.lstat(file)
     const problem = fileProblem(stat, undefined)
     if (problem !== undefined) return problem
-    return stat.size > maxFileBytes ? tooLarge(stat.size) : decodeText(await fs.readFile(file))
+    return stat.size > maxFileBytes
+      ? tooLarge(stat.size)
+      : versioned(decodeText(await fs.readFile(file)), stat)
   }
   let handle: fs.FileHandle
   try {
@@ -395,7 +414,7 @@ const readTrusted = async (
     // made the owner's alone on the first read, not left so until a change rewrites the file. A file that
     // cannot be changed (a read-only mount) is still read.
     if ((stat.mode & 0o077) !== 0) await handle.chmod(stat.mode & 0o7700).catch(() => undefined)
-    return decodeText(await handle.readFile())
+    return versioned(decodeText(await handle.readFile()), stat)
   } finally {
     await handle.close().catch(() => undefined)
   }
@@ -667,10 +686,14 @@ export const releaseRecheckMillis = 100
 /**
  * Thrown (and caught by the change) when a change's lock is no longer its own as it is about to replace the file:
  * a takeover of a dead lock that raced it moved it aside, and could not put it back (another process took the lock
- * meanwhile), or has not put it back in {@link releaseRecheckMillis}. The change is made again, under the lock taken
- * anew, up to {@link lockLossLimit} times.
+ * meanwhile), or has not put it back in {@link releaseRecheckMillis}; or when the file is no longer the one it read
+ * ({@link versionOf}): put back after another process took the free lock, changed the file and released it. The
+ * change is made again, under the lock taken anew, up to {@link lockLossLimit} times.
  */
 const lockLost: unique symbol = Symbol("lockLost")
+
+/** The {@link versionOf} of no store file at all. */
+const absent = "absent"
 
 /** How many times a change is made under a lock that is then lost ({@link lockLost}) before it fails `Busy`. */
 const lockLossLimit = 3
@@ -844,18 +867,24 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
   const lockFile = `${file}.lock`
   const isDefault = options.isDefault ?? false
 
-  const read = async (method: string): Promise<Entries> => {
-    let result: { readonly text: string } | { readonly invalid: string } | string
+  /** The file's entries, and its {@link versionOf} (`absent`: no file). */
+  const readVersioned = async (
+    method: string
+  ): Promise<{ readonly entries: Entries; readonly version: string }> => {
+    let result: Awaited<ReturnType<typeof readTrusted>>
     try {
       result = await call(method, "open", file, () => readTrusted(file))
     } catch (error) {
-      if (error instanceof StoreError && error.reason === "NotFound") return new Map()
+      if (error instanceof StoreError && error.reason === "NotFound")
+        return { entries: new Map(), version: absent }
       throw error
     }
     if (typeof result === "string") throw untrusted(method, file, result)
     if ("invalid" in result) throw invalidData(method, file, result.invalid)
-    return parse(method, file, result.text)
+    return { entries: parse(method, file, result.text), version: result.version }
   }
+
+  const read = async (method: string): Promise<Entries> => (await readVersioned(method)).entries
 
   const ensureDirectory = async (method: string): Promise<void> => {
     const created = await call(method, "mkdir", dir, () => makeDirectories(dir, 0o700))
@@ -869,7 +898,13 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
 
   // Write a temporary file next to the store, flush it, and rename it over
   // the store: a reader sees the old file or the new one, never a part.
-  const write = async (method: string, entries: Entries, waiting: Waiting, nonce: string): Promise<void> => {
+  const write = async (
+    method: string,
+    entries: Entries,
+    waiting: Waiting,
+    nonce: string,
+    version: string
+  ): Promise<void> => {
     const temp = nodePath.join(dir, tempName())
     try {
       const handle = await call(method, "open", temp, () => fs.open(temp, "wx", 0o600))
@@ -882,9 +917,17 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
         await handle.close().catch(() => undefined)
       }
       // The lock still this change's, else another writer may have read the file and be changing it: this change
-      // is made again (update), not written over that one's. A lock it cannot read tells nothing: it writes.
+      // is made again (update), not written over that one's. A lock it cannot read tells nothing: it writes. The
+      // file still the one this change read, else another writer changed it meanwhile (its lock taken and released
+      // while this change's was moved aside, then put back: tryLock): made again too. A file it cannot look at
+      // tells nothing either. Left: a takeover moving the lock aside between these looks and the rename (no
+      // compare-and-rename in Node), and the release's read then removal (releaseLock).
       const state = await lockState(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
       if (state === "other" || state === "gone") throw lockLost
+      const now = await fs
+        .lstat(file)
+        .then(versionOf, (error: unknown) => (codeOf(error) === "ENOENT" ? absent : version))
+      if (now !== version) throw lockLost
       await call(method, "rename", file, () =>
         retrying(() => fs.rename(temp, file), waiting.sleep ?? sleepWithTimer)
       )
@@ -947,9 +990,10 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       const nonce = await acquire(method, waiting)
       try {
         await removeLeftovers(dir)
-        const entries = new Map(await read(method))
+        const { entries: current, version } = await readVersioned(method)
+        const entries = new Map(current)
         const [result, changed] = f(entries)
-        if (changed) await write(method, entries, waiting, nonce)
+        if (changed) await write(method, entries, waiting, nonce, version)
         return result
       } catch (error) {
         if (error !== lockLost) throw error
@@ -958,7 +1002,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
             reason: "Busy",
             method,
             path: lockFile,
-            description: `the store's lock was taken from this change ${lockLossLimit} times before it could write (a takeover of a dead writer's lock raced it); nothing was written, try again`
+            description: `the store's lock was taken from this change ${lockLossLimit} times before it could write (a takeover of a dead writer's lock raced it, or a program that takes no lock changed the file meanwhile); nothing was written, try again`
           })
         }
       } finally {
