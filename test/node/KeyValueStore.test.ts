@@ -600,6 +600,55 @@ describe("core/node/store: a lock taken from its holder by a raced takeover and 
         assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
       })
   )
+
+  it.scoped("made again, a modify applies its function again, to the value the other writer left", () =>
+    // What the module docs and docs/tokens.md say: the change reads the file again and applies the change to that,
+    // so modify's function is called once per try.
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const file = path.join(directory, "store.json")
+      const lockFile = path.join(directory, "store.json.lock")
+      const store = Store.open(directory)
+      yield* Effect.promise(() => store.set("count", "1"))
+      const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+      const races = { count: 0 }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const original = fsPromises.open
+          fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+            if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+              races.count++
+              await fsPromises.rename(lockFile, `${lockFile}.aside`)
+              await fs.writeFile(lockFile, other)
+              await fs.writeFile(`${file}.other`, JSON.stringify({ count: "5" }), { mode: 0o600 })
+              await fsPromises.rename(`${file}.other`, file)
+              await fs.rm(lockFile)
+              await fsPromises.rename(`${lockFile}.aside`, lockFile)
+            }
+            return original(name, ...rest)
+          }) as typeof fsPromises.open
+          syncBuiltinESMExports()
+          return original
+        }),
+        (original) =>
+          Effect.sync(() => {
+            fsPromises.open = original
+            syncBuiltinESMExports()
+          })
+      )
+      const calls: Array<string> = []
+      const result = yield* Effect.promise(() =>
+        store.modify("count", (value) => {
+          calls.push(value)
+          return `${Number(value) + 1}`
+        })
+      )
+      assert.deepStrictEqual(calls, ["1", "5"])
+      assert.strictEqual(result, "6")
+      assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { count: "6" })
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
 })
 
 describe("core/node/store: a rename Windows refuses for a moment is tried again", () => {
