@@ -10,7 +10,7 @@
  * or restored without its mode, loses its group and other permissions when
  * the store reads it: 0644 becomes 0600) and never half written: every change
  * goes to a temporary file in the same directory, which then replaces the store in one rename. A
- * rename (or the lock file's removal) refused for a moment, as Windows
+ * rename (or the lock file's reading and removal as a change releases it) refused for a moment, as Windows
  * refuses it while another program (an antivirus, a search indexer, a
  * backup) holds the file open (`EPERM`, `EACCES` or `EBUSY` on Windows,
  * `EBUSY` elsewhere), is tried again for up to a second, in pauses taken on

@@ -552,6 +552,55 @@ describe("core/node/store: a lock taken from its holder by a raced takeover and 
   )
 
   it.scoped(
+    "a lock its release cannot read a moment (Windows: EBUSY) is read again, as its removal is, not left naming it",
+    () =>
+      // Left, the lock named this live process, which no longer held it: every other process waited 10 s for it,
+      // then failed Busy, and so did this one's next change ("the store's lock names this process").
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        // The lock's first open is the look before the rename, its second the release's: refused once.
+        const opens = { lock: 0, refused: 0 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.open
+            fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+              if (String(name) === lockFile && ++opens.lock === 2) {
+                opens.refused++
+                throw Object.assign(new Error("EBUSY: resource busy or locked, open"), { code: "EBUSY" })
+              }
+              return original(name, ...rest)
+            }) as typeof fsPromises.open
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.open = original
+              syncBuiltinESMExports()
+            })
+        )
+        const pauses: Array<number> = []
+        yield* Effect.promise(() =>
+          store.set("token", "t1", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+            }
+          })
+        )
+        assert.deepStrictEqual(opens, { lock: 3, refused: 1 })
+        assert.deepStrictEqual(pauses, [10])
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        // The next change takes the lock at once.
+        yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep: () => Promise.reject(new Error("waited for the lock")) })
+        )
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+      })
+  )
+
+  it.scoped(
     "its lock put back by the takeover after another writer's whole change: the change is made again, not written over it",
     () =>
       // The takeover moved this change's lock aside; another process took the free lock, changed the store and

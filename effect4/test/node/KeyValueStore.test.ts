@@ -612,6 +612,45 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     )
 
     it.effect(
+      "a lock its release cannot read a moment (Windows: EBUSY) is read again on the Clock, and removed",
+      () =>
+        // Left, the lock named this live process, which no longer held it: every change after waited 10 s for it,
+        // then failed Busy (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          // The lock's first open is the look before the rename, its second the release's: refused once.
+          const opens = { lock: 0, refused: 0 }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (String(name) === lockFile && ++opens.lock === 2) {
+                  opens.refused++
+                  throw Object.assign(new Error("EBUSY: resource busy or locked, open"), { code: "EBUSY" })
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          const exit = yield* stepUntilDone(fiber, () => Effect.void)
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(opens, { lock: 3, refused: 1 })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
+    )
+
+    it.effect(
       "a lock put back by a raced takeover after another writer's whole change: the change is made again after that one's",
       () =>
         // A takeover of a dead lock moved this change's lock aside, another process took the free lock, changed the

@@ -12,8 +12,8 @@
  * - Never half written: a change goes to a temporary file in the same
  *   directory (flushed), which replaces the store in one rename. A rename
  *   Windows refuses for a moment (another program has the file open:
- *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second; so is
- *   the lock file's removal.
+ *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second; so are
+ *   the lock file's reading and removal as a change releases it.
  * - A file that is not a store fails every operation (`InvalidData`) and is
  *   left as it is.
  * - Several processes may share it: every change takes a lock file
@@ -701,18 +701,20 @@ const lockLossLimit = 3
 /**
  * Whether the lock file holds this holder's record (`nonce`): "own", "other" (another's record, none, or a file that
  * is not a regular file), or "unreadable" (reading it failed: Windows may refuse it a moment while another program
- * has it open). No lock file at all: looked for again for up to {@link releaseRecheckMillis}, and "gone" if it is
- * not back by then.
+ * has it open; `patient`: after it is tried again as {@link retrying} does, for the release). No lock file at all:
+ * looked for again for up to {@link releaseRecheckMillis}, and "gone" if it is not back by then.
  */
 const lockState = async (
   lockFile: string,
   nonce: string,
-  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
+  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>,
+  patient = false
 ): Promise<"own" | "other" | "gone" | "unreadable"> => {
   let waited = 0
   let pause = 1
   for (;;) {
-    const text = await readLock(lockFile).catch(() => null)
+    const read = () => readLock(lockFile)
+    const text = await (patient ? retrying(read, sleep) : read()).catch(() => null)
     if (typeof text === "string") return parseHolder(text)?.nonce === nonce ? "own" : "other"
     if (text === null) return "unreadable"
     if (text !== undefined) return "other"
@@ -727,16 +729,17 @@ const lockState = async (
 
 /**
  * Removes the lock file if it is still this holder's ({@link lockState}: looked for again a moment if it is gone). A
- * removal Windows refuses for a moment (another program has the file open, as it refuses the store's rename:
- * {@link renameRetryable}) is tried again for up to {@link renameRetryLimitMillis}: a lock left behind with this
- * process's id would hold every later change of this process (waiting for itself, then `Busy`).
+ * reading or removal Windows refuses for a moment (another program has the file open, as it refuses the store's
+ * rename: {@link renameRetryable}) is tried again for up to {@link renameRetryLimitMillis}: a lock left behind with
+ * this process's id would hold every later change of this process (waiting for itself, then `Busy`), and every
+ * other process's.
  */
 const releaseLock = async (
   lockFile: string,
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
-  if ((await lockState(lockFile, nonce, sleep)) === "own") {
+  if ((await lockState(lockFile, nonce, sleep, true)) === "own") {
     await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
   }
 }
@@ -796,13 +799,13 @@ export const renameRetryable = (code: unknown, platform: NodeJS.Platform = proce
 export const renameRetryLimitMillis = 1_000
 
 /**
- * `f` (the rename onto the store, the lock's removal), retried on {@link renameRetryable} failures for up to
- * {@link renameRetryLimitMillis}.
+ * `f` (the rename onto the store, the release's reading and removal of the lock), retried on {@link renameRetryable}
+ * failures for up to {@link renameRetryLimitMillis}.
  */
-const retrying = async (
-  f: () => Promise<void>,
+const retrying = async <A>(
+  f: () => Promise<A>,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
-): Promise<void> => {
+): Promise<A> => {
   let waited = 0
   let pause = 10
   for (;;) {
