@@ -412,6 +412,35 @@ describe("core/node/store: a lock moved aside by a raced takeover while its hold
         assert.strictEqual(yield* readFile(lockFile), other)
       })
   )
+
+  it.scoped(
+    "put back after its release stopped looking, it is taken over by this process's next change, not waited for",
+    () =>
+      // Put back later than the release looks for it, it named this live process, which no longer held it: this
+      // process's next change waited 10 s for it, then failed Busy ("the store's lock names this process").
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const aside = `${lockFile}.aside`
+        const store = Store.open(directory)
+        yield* movingLockAside(directory, aside)
+        const pauses: Array<number> = []
+        yield* Effect.promise(() =>
+          store.set("token", "t1", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+            }
+          })
+        )
+        assert.deepStrictEqual(pauses, [1, 2, 4, 8, 16, 32, 37])
+        yield* Effect.promise(() => fs.rename(aside, lockFile))
+        yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep: () => Promise.reject(new Error("waited for the lock")) })
+        )
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
 })
 
 describe("core/node/store: a lock taken from its holder by a raced takeover and another writer", () => {

@@ -612,6 +612,48 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
     )
 
     it.effect(
+      "a lock moved aside while the change held it, put back after its release stopped looking, is taken over by the next change",
+      () =>
+        // Put back later than the release looks for it, it named this live process, which no longer held it: the next
+        // change waited 10 s for it, then failed Busy ("the store's lock names this process") (core test:
+        // test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          const aside = `${lockFile}.aside`
+          const race = { moved: false }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.rename
+              fsPromises.rename = async (from, to) => {
+                if (String(to) === path.join(directory, "store.json") && !race.moved) {
+                  await original(lockFile, aside)
+                  race.moved = true
+                }
+                return original(from, to)
+              }
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.rename = original
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const first = yield* Effect.forkChild(store.set("a", "b"))
+          assert.isTrue(Exit.isSuccess(yield* stepUntilDone(first, () => Effect.void)))
+          assert.isTrue(race.moved)
+          yield* Effect.promise(() => fs.rename(aside, lockFile))
+          const second = yield* Effect.forkChild(store.set("a", "c"))
+          assert.isTrue(Exit.isSuccess(yield* stepUntilDone(second, () => Effect.void)))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "c" })
+        })
+    )
+
+    it.effect(
       "a lock its release cannot read a moment (Windows: EBUSY) is read again on the Clock, and removed",
       () =>
         // Left, the lock named this live process, which no longer held it: every change after waited 10 s for it,

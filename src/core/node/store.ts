@@ -590,6 +590,19 @@ const linkUnsupported = (code: unknown): boolean =>
   code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV" || code === "EISDIR"
 
 /**
+ * The nonces of the last {@link releasedNoncesLimit} locks this process released ({@link releaseLock}). A takeover
+ * of a dead lock that raced a change moves the change's live lock aside and puts it back ({@link tryLock}), which may
+ * be after the change's release stopped looking for it ({@link releaseRecheckMillis}): the lock then names this live
+ * process, which holds it no longer. A change of this process that finds it takes it over, as a dead writer's, where
+ * it waited for it, then failed `Busy` ("names this process"). Only this module made these nonces: a worker thread,
+ * the same process id, has its own, and waits for the lock as another process's.
+ */
+const releasedNonces = new Set<string>()
+
+/** How many nonces {@link releasedNonces} keeps. */
+const releasedNoncesLimit = 16
+
+/**
  * One try at the lock: the holder's record is written to a temporary file,
  * then hard-linked as the lock file, so the lock never exists half written
  * (where hard links are not supported, it is created exclusively instead, then
@@ -627,7 +640,9 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   if (typeof text !== "string") return { _tag: "Untrusted", problem: text.problem }
   const holder = parseHolder(text)
   if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
-  if (holder.host !== hostTag() || isAlive(holder.pid)) {
+  // A lock this process released, put back later by a raced takeover (released): no one holds it.
+  const released = holder.host === hostTag() && holder.pid === process.pid && releasedNonces.has(holder.nonce)
+  if (!released && (holder.host !== hostTag() || isAlive(holder.pid))) {
     return holder.host !== hostTag()
       ? { _tag: "Held", holder: `process ${holder.pid} of another host` }
       : holder.pid === process.pid
@@ -678,8 +693,10 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
  * again for it, in pauses from 1 ms doubling (the last one cut to fit): a takeover of a dead lock that raced ours
  * moved it aside, found it live, and is putting it back ({@link tryLock}). Put back after the release, it would name
  * a live process that no longer holds it: the other processes would wait {@link lockWaitLimitMillis} for it, then
- * fail `Busy`, and this one too ("names this process"). The takeover puts it back within one read of the file moved
- * aside; a lock still gone after this is taken as lost (before the write) or released (at the release).
+ * fail `Busy`. The takeover puts it back within one read of the file moved aside; a lock still gone after this is
+ * taken as lost (before the write) or released (at the release). Put back later still (the takeover's process
+ * paused), it is taken over by this process's next change ({@link releasedNonces}); until then, the other processes
+ * wait for it.
  */
 export const releaseRecheckMillis = 100
 
@@ -739,6 +756,8 @@ const releaseLock = async (
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
+  releasedNonces.add(nonce)
+  if (releasedNonces.size > releasedNoncesLimit) releasedNonces.delete(releasedNonces.values().next().value!)
   if ((await lockState(lockFile, nonce, sleep, true)) === "own") {
     await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
   }
