@@ -412,6 +412,35 @@ describe("core/node/store: a lock moved aside by a raced takeover while its hold
         assert.strictEqual(yield* readFile(lockFile), other)
       })
   )
+
+  it.scoped(
+    "put back after its release stopped looking, it is taken over by this process's next change, not waited for",
+    () =>
+      // Put back later than the release looks for it, it named this live process, which no longer held it: this
+      // process's next change waited 10 s for it, then failed Busy ("the store's lock names this process").
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const aside = `${lockFile}.aside`
+        const store = Store.open(directory)
+        yield* movingLockAside(directory, aside)
+        const pauses: Array<number> = []
+        yield* Effect.promise(() =>
+          store.set("token", "t1", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+            }
+          })
+        )
+        assert.deepStrictEqual(pauses, [1, 2, 4, 8, 16, 32, 37])
+        yield* Effect.promise(() => fs.rename(aside, lockFile))
+        yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep: () => Promise.reject(new Error("waited for the lock")) })
+        )
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
 })
 
 describe("core/node/store: a lock taken from its holder by a raced takeover and another writer", () => {
@@ -547,6 +576,154 @@ describe("core/node/store: a lock taken from its holder by a raced takeover and 
       )
       assert.deepStrictEqual(opens, { temporary: 1, refused: 1 })
       assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t1")
+      assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+    })
+  )
+
+  it.scoped(
+    "a lock its release cannot read a moment (Windows: EBUSY) is read again, as its removal is, not left naming it",
+    () =>
+      // Left, the lock named this live process, which no longer held it: every other process waited 10 s for it,
+      // then failed Busy, and so did this one's next change ("the store's lock names this process").
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        // The lock's first open is the look before the rename, its second the release's: refused once.
+        const opens = { lock: 0, refused: 0 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.open
+            fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+              if (String(name) === lockFile && ++opens.lock === 2) {
+                opens.refused++
+                throw Object.assign(new Error("EBUSY: resource busy or locked, open"), { code: "EBUSY" })
+              }
+              return original(name, ...rest)
+            }) as typeof fsPromises.open
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.open = original
+              syncBuiltinESMExports()
+            })
+        )
+        const pauses: Array<number> = []
+        yield* Effect.promise(() =>
+          store.set("token", "t1", {
+            sleep: async (millis) => {
+              pauses.push(millis)
+            }
+          })
+        )
+        assert.deepStrictEqual(opens, { lock: 3, refused: 1 })
+        assert.deepStrictEqual(pauses, [10])
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        // The next change takes the lock at once.
+        yield* Effect.promise(() =>
+          store.set("token", "t2", { sleep: () => Promise.reject(new Error("waited for the lock")) })
+        )
+        assert.strictEqual(yield* Effect.promise(() => store.get("token")), "t2")
+      })
+  )
+
+  it.scoped(
+    "its lock put back by the takeover after another writer's whole change: the change is made again, not written over it",
+    () =>
+      // The takeover moved this change's lock aside; another process took the free lock, changed the store and
+      // released it; then the takeover put this change's lock back. The lock was this change's again as it looked
+      // before its rename, and it replaced the file with what it had read before: the other's change lost. The file
+      // the change read is no longer there: it is made again.
+      Effect.gen(function* () {
+        const directory = yield* tempDirectory
+        const file = path.join(directory, "store.json")
+        const lockFile = path.join(directory, "store.json.lock")
+        const store = Store.open(directory)
+        yield* Effect.promise(() => store.set("kept", "1"))
+        const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+        const races = { count: 0 }
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const original = fsPromises.open
+            fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+              if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+                races.count++
+                await fsPromises.rename(lockFile, `${lockFile}.aside`)
+                await fs.writeFile(lockFile, other)
+                await fs.writeFile(`${file}.other`, JSON.stringify({ kept: "1", other: "2" }), {
+                  mode: 0o600
+                })
+                await fsPromises.rename(`${file}.other`, file)
+                await fs.rm(lockFile)
+                await fsPromises.rename(`${lockFile}.aside`, lockFile)
+              }
+              return original(name, ...rest)
+            }) as typeof fsPromises.open
+            syncBuiltinESMExports()
+            return original
+          }),
+          (original) =>
+            Effect.sync(() => {
+              fsPromises.open = original
+              syncBuiltinESMExports()
+            })
+        )
+        yield* Effect.promise(() =>
+          store.set("token", "t1", { sleep: () => Promise.reject(new Error("paused")) })
+        )
+        assert.strictEqual(races.count, 1)
+        assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", token: "t1" })
+        assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+      })
+  )
+
+  it.scoped("made again, a modify applies its function again, to the value the other writer left", () =>
+    // What the module docs and docs/tokens.md say: the change reads the file again and applies the change to that,
+    // so modify's function is called once per try.
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const file = path.join(directory, "store.json")
+      const lockFile = path.join(directory, "store.json.lock")
+      const store = Store.open(directory)
+      yield* Effect.promise(() => store.set("count", "1"))
+      const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+      const races = { count: 0 }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const original = fsPromises.open
+          fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+            if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+              races.count++
+              await fsPromises.rename(lockFile, `${lockFile}.aside`)
+              await fs.writeFile(lockFile, other)
+              await fs.writeFile(`${file}.other`, JSON.stringify({ count: "5" }), { mode: 0o600 })
+              await fsPromises.rename(`${file}.other`, file)
+              await fs.rm(lockFile)
+              await fsPromises.rename(`${lockFile}.aside`, lockFile)
+            }
+            return original(name, ...rest)
+          }) as typeof fsPromises.open
+          syncBuiltinESMExports()
+          return original
+        }),
+        (original) =>
+          Effect.sync(() => {
+            fsPromises.open = original
+            syncBuiltinESMExports()
+          })
+      )
+      const calls: Array<string> = []
+      const result = yield* Effect.promise(() =>
+        store.modify("count", (value) => {
+          calls.push(value)
+          return `${Number(value) + 1}`
+        })
+      )
+      assert.deepStrictEqual(calls, ["1", "5"])
+      assert.strictEqual(result, "6")
+      assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { count: "6" })
       assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
     })
   )
@@ -1177,6 +1354,54 @@ describe("KeyValueStore.layerFile", () => {
             })
           )
           assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        })
+    )
+
+    it.scoped(
+      "a lock put back by a raced takeover after another writer's whole change: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock, changed the
+        // store and released it, and the takeover put this change's lock back: the lock was the change's again, and it
+        // replaced the file with what it had read, the other's change lost (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          const races = { count: 0 }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+                  races.count++
+                  await fsPromises.rename(lockFile, `${lockFile}.aside`)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(`${file}.other`, JSON.stringify({ kept: "1", other: "2" }), {
+                    mode: 0o600
+                  })
+                  await fsPromises.rename(`${file}.other`, file)
+                  await fs.rm(lockFile)
+                  await fsPromises.rename(`${lockFile}.aside`, lockFile)
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          // The lock is there at every look: the change takes no pause, on the Clock or off it.
+          yield* store.set("a", "b")
+          assert.strictEqual(races.count, 1)
           assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
           assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
         })

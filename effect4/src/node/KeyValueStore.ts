@@ -10,7 +10,7 @@
  * or restored without its mode, loses its group and other permissions when
  * the store reads it: 0644 becomes 0600) and never half written: every change
  * goes to a temporary file in the same directory, which then replaces the store in one rename. A
- * rename (or the lock file's removal) refused for a moment, as Windows
+ * rename (or the lock file's reading and removal as a change releases it) refused for a moment, as Windows
  * refuses it while another program (an antivirus, a search indexer, a
  * backup) holds the file open (`EPERM`, `EACCES` or `EBUSY` on Windows,
  * `EBUSY` elsewhere), is tried again for up to a second, in pauses taken on
@@ -30,8 +30,12 @@
  * so two processes writing at once keep both changes. A lock left by a
  * process that died (on this host) is taken over at once. (Two processes
  * taking it over at once can, rarely, let a third take the lock of a change
- * still running: that change, finding its lock gone before it writes, is
- * made again after the other's, up to 3 times, then fails `Busy`.) One held
+ * still running: that change, finding before it writes that its lock is gone
+ * or another's, or that the file changed since it read it, is made again
+ * after the other's, up to 3 times, then fails `Busy`. Made again, it reads
+ * the file again and applies the change to that: `modify`'s function is
+ * called again, so keep it free of side effects. A takeover in the instant
+ * between that look and the replacing can still let both write.) One held
  * by a live process is waited for, up to 10 seconds, then the change fails
  * (a `SystemError` of reason `Busy`). Temporary files a killed writer left
  * behind are removed by the next change.

@@ -610,6 +610,135 @@ describe("KeyValueStore.layerFile (Effect 4)", () => {
           assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
         })
     )
+
+    it.effect(
+      "a lock moved aside while the change held it, put back after its release stopped looking, is taken over by the next change",
+      () =>
+        // Put back later than the release looks for it, it named this live process, which no longer held it: the next
+        // change waited 10 s for it, then failed Busy ("the store's lock names this process") (core test:
+        // test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          const aside = `${lockFile}.aside`
+          const race = { moved: false }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.rename
+              fsPromises.rename = async (from, to) => {
+                if (String(to) === path.join(directory, "store.json") && !race.moved) {
+                  await original(lockFile, aside)
+                  race.moved = true
+                }
+                return original(from, to)
+              }
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.rename = original
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const first = yield* Effect.forkChild(store.set("a", "b"))
+          assert.isTrue(Exit.isSuccess(yield* stepUntilDone(first, () => Effect.void)))
+          assert.isTrue(race.moved)
+          yield* Effect.promise(() => fs.rename(aside, lockFile))
+          const second = yield* Effect.forkChild(store.set("a", "c"))
+          assert.isTrue(Exit.isSuccess(yield* stepUntilDone(second, () => Effect.void)))
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "c" })
+        })
+    )
+
+    it.effect(
+      "a lock its release cannot read a moment (Windows: EBUSY) is read again on the Clock, and removed",
+      () =>
+        // Left, the lock named this live process, which no longer held it: every change after waited 10 s for it,
+        // then failed Busy (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const lockFile = path.join(directory, "store.json.lock")
+          // The lock's first open is the look before the rename, its second the release's: refused once.
+          const opens = { lock: 0, refused: 0 }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (String(name) === lockFile && ++opens.lock === 2) {
+                  opens.refused++
+                  throw Object.assign(new Error("EBUSY: resource busy or locked, open"), { code: "EBUSY" })
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          const store = yield* storeIn(directory)
+          const fiber = yield* Effect.forkChild(store.set("a", "b"))
+          const exit = yield* stepUntilDone(fiber, () => Effect.void)
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.deepStrictEqual(opens, { lock: 3, refused: 1 })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+          assert.deepStrictEqual(JSON.parse(yield* readFile(path.join(directory, "store.json"))), { a: "b" })
+        })
+    )
+
+    it.effect(
+      "a lock put back by a raced takeover after another writer's whole change: the change is made again after that one's",
+      () =>
+        // A takeover of a dead lock moved this change's lock aside, another process took the free lock, changed the
+        // store and released it, and the takeover put this change's lock back: the lock was the change's again, and it
+        // replaced the file with what it had read, the other's change lost (core test: test/node/KeyValueStore.test.ts).
+        Effect.gen(function* () {
+          const directory = yield* tempDirectory
+          const file = path.join(directory, "store.json")
+          const lockFile = path.join(directory, "store.json.lock")
+          const other = JSON.stringify({ pid: process.pid, host: "another-host", nonce: "other" })
+          const store = yield* storeIn(directory)
+          yield* store.set("kept", "1")
+          const races = { count: 0 }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const original = fsPromises.open
+              fsPromises.open = (async (name: string, ...rest: Array<never>) => {
+                if (races.count === 0 && path.basename(String(name)).startsWith(".store.json.")) {
+                  races.count++
+                  await fsPromises.rename(lockFile, `${lockFile}.aside`)
+                  await fs.writeFile(lockFile, other)
+                  await fs.writeFile(`${file}.other`, JSON.stringify({ kept: "1", other: "2" }), {
+                    mode: 0o600
+                  })
+                  await fsPromises.rename(`${file}.other`, file)
+                  await fs.rm(lockFile)
+                  await fsPromises.rename(`${lockFile}.aside`, lockFile)
+                }
+                return original(name, ...rest)
+              }) as typeof fsPromises.open
+              syncBuiltinESMExports()
+              return original
+            }),
+            (original) =>
+              Effect.sync(() => {
+                fsPromises.open = original
+                syncBuiltinESMExports()
+              })
+          )
+          // The lock is there at every look: the change takes no pause, on the Clock or off it.
+          yield* store.set("a", "b")
+          assert.strictEqual(races.count, 1)
+          assert.deepStrictEqual(JSON.parse(yield* readFile(file)), { kept: "1", other: "2", a: "b" })
+          assert.deepStrictEqual(yield* listDirectory(directory), ["store.json"])
+        })
+    )
   })
 
   it.effect("concurrent writes through one store are all kept", () =>

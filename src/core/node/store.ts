@@ -12,8 +12,8 @@
  * - Never half written: a change goes to a temporary file in the same
  *   directory (flushed), which replaces the store in one rename. A rename
  *   Windows refuses for a moment (another program has the file open:
- *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second; so is
- *   the lock file's removal.
+ *   `EPERM`, `EACCES`, `EBUSY`) is tried again for up to a second; so are
+ *   the lock file's reading and removal as a change releases it.
  * - A file that is not a store fails every operation (`InvalidData`) and is
  *   left as it is.
  * - Several processes may share it: every change takes a lock file
@@ -24,10 +24,11 @@
  *   and replaces the file. A dead writer's lock (on this host) is taken over
  *   at once; a live one is waited for, up to {@link lockWaitLimitMillis},
  *   then `Busy`. A change that finds, as it is about to replace the file,
- *   that its lock is no longer its own (two takeovers of a dead lock raced
- *   and another writer took it) is made again under the lock taken anew, up
- *   to 3 times, then `Busy`. Temporary files a dead writer left are removed
- *   by the next change.
+ *   that its lock is no longer its own, or the file no longer the one it
+ *   read (two takeovers of a dead lock raced and another writer took the
+ *   lock meanwhile) is made again under the lock taken anew, up to 3 times,
+ *   then `Busy`. Temporary files a dead writer left are removed by the next
+ *   change.
  * - A store file that is a symbolic link, not a regular file, another
  *   user's, or writable by group or others fails with `PermissionDenied`;
  *   so does a lock file that is not a regular file (never waited on).
@@ -358,26 +359,44 @@ const decodeText = (bytes: Buffer): { readonly text: string } | { readonly inval
     : { invalid: `not a key-value store: not UTF-8 text (${bytes.length} bytes)` }
 }
 
+/** A decoded text with the {@link versionOf} of the file it was read from. */
+const versioned = (
+  decoded: { readonly text: string } | { readonly invalid: string },
+  stat: Parameters<typeof versionOf>[0]
+): { readonly text: string; readonly version: string } | { readonly invalid: string } =>
+  "text" in decoded ? { text: decoded.text, version: versionOf(stat) } : decoded
+
 const tooLarge = (size: number) => ({
   invalid: `not a key-value store: ${size} bytes, more than a store can hold (${maxFileBytes})`
 })
 
 /**
+ * What tells one writing of the store file from another: every change replaces it (a new file renamed over it), so
+ * another writer's change between a change's read and its rename is seen in the file's inode, size or time of last
+ * modification ({@link open}'s `write`). A `chmod` of the file (a reader's: {@link readTrusted}) changes none of them.
+ */
+const versionOf = (stat: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): string =>
+  `${stat.ino}:${stat.size}:${stat.mtimeMs}`
+
+/**
  * Reads the store file without following a symbolic link (`O_NOFOLLOW`),
  * checking the opened file itself: a problem of trust comes back as a string,
- * a file that is no store's as `{ invalid }`. Opened without waiting
+ * a file that is no store's as `{ invalid }`, its text with the
+ * {@link versionOf} of the file read. Opened without waiting
  * (`O_NONBLOCK`, no effect on a regular file): a named pipe in its place is
  * refused as not a regular file, where a plain open would wait for a writer
  * forever.
  */
 const readTrusted = async (
   file: string
-): Promise<{ readonly text: string } | { readonly invalid: string } | string> => {
+): Promise<{ readonly text: string; readonly version: string } | { readonly invalid: string } | string> => {
   if (!posixPlatform) {
     const stat = await fs.lstat(file)
     const problem = fileProblem(stat, undefined)
     if (problem !== undefined) return problem
-    return stat.size > maxFileBytes ? tooLarge(stat.size) : decodeText(await fs.readFile(file))
+    return stat.size > maxFileBytes
+      ? tooLarge(stat.size)
+      : versioned(decodeText(await fs.readFile(file)), stat)
   }
   let handle: fs.FileHandle
   try {
@@ -395,7 +414,7 @@ const readTrusted = async (
     // made the owner's alone on the first read, not left so until a change rewrites the file. A file that
     // cannot be changed (a read-only mount) is still read.
     if ((stat.mode & 0o077) !== 0) await handle.chmod(stat.mode & 0o7700).catch(() => undefined)
-    return decodeText(await handle.readFile())
+    return versioned(decodeText(await handle.readFile()), stat)
   } finally {
     await handle.close().catch(() => undefined)
   }
@@ -571,6 +590,19 @@ const linkUnsupported = (code: unknown): boolean =>
   code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS" || code === "EXDEV" || code === "EISDIR"
 
 /**
+ * The nonces of the last {@link releasedNoncesLimit} locks this process released ({@link releaseLock}). A takeover
+ * of a dead lock that raced a change moves the change's live lock aside and puts it back ({@link tryLock}), which may
+ * be after the change's release stopped looking for it ({@link releaseRecheckMillis}): the lock then names this live
+ * process, which holds it no longer. A change of this process that finds it takes it over, as a dead writer's, where
+ * it waited for it, then failed `Busy` ("names this process"). Only this module made these nonces: a worker thread,
+ * the same process id, has its own, and waits for the lock as another process's.
+ */
+const releasedNonces = new Set<string>()
+
+/** How many nonces {@link releasedNonces} keeps. */
+const releasedNoncesLimit = 16
+
+/**
  * One try at the lock: the holder's record is written to a temporary file,
  * then hard-linked as the lock file, so the lock never exists half written
  * (where hard links are not supported, it is created exclusively instead, then
@@ -608,7 +640,9 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
   if (typeof text !== "string") return { _tag: "Untrusted", problem: text.problem }
   const holder = parseHolder(text)
   if (holder === undefined) return { _tag: "Held", holder: "an unknown writer" }
-  if (holder.host !== hostTag() || isAlive(holder.pid)) {
+  // A lock this process released, put back later by a raced takeover (released): no one holds it.
+  const released = holder.host === hostTag() && holder.pid === process.pid && releasedNonces.has(holder.nonce)
+  if (!released && (holder.host !== hostTag() || isAlive(holder.pid))) {
     return holder.host !== hostTag()
       ? { _tag: "Held", holder: `process ${holder.pid} of another host` }
       : holder.pid === process.pid
@@ -659,18 +693,24 @@ const tryLock = async (directory: string, lockFile: string): Promise<LockAttempt
  * again for it, in pauses from 1 ms doubling (the last one cut to fit): a takeover of a dead lock that raced ours
  * moved it aside, found it live, and is putting it back ({@link tryLock}). Put back after the release, it would name
  * a live process that no longer holds it: the other processes would wait {@link lockWaitLimitMillis} for it, then
- * fail `Busy`, and this one too ("names this process"). The takeover puts it back within one read of the file moved
- * aside; a lock still gone after this is taken as lost (before the write) or released (at the release).
+ * fail `Busy`. The takeover puts it back within one read of the file moved aside; a lock still gone after this is
+ * taken as lost (before the write) or released (at the release). Put back later still (the takeover's process
+ * paused), it is taken over by this process's next change ({@link releasedNonces}); until then, the other processes
+ * wait for it.
  */
 export const releaseRecheckMillis = 100
 
 /**
  * Thrown (and caught by the change) when a change's lock is no longer its own as it is about to replace the file:
  * a takeover of a dead lock that raced it moved it aside, and could not put it back (another process took the lock
- * meanwhile), or has not put it back in {@link releaseRecheckMillis}. The change is made again, under the lock taken
- * anew, up to {@link lockLossLimit} times.
+ * meanwhile), or has not put it back in {@link releaseRecheckMillis}; or when the file is no longer the one it read
+ * ({@link versionOf}): put back after another process took the free lock, changed the file and released it. The
+ * change is made again, under the lock taken anew, up to {@link lockLossLimit} times.
  */
 const lockLost: unique symbol = Symbol("lockLost")
+
+/** The {@link versionOf} of no store file at all. */
+const absent = "absent"
 
 /** How many times a change is made under a lock that is then lost ({@link lockLost}) before it fails `Busy`. */
 const lockLossLimit = 3
@@ -678,18 +718,20 @@ const lockLossLimit = 3
 /**
  * Whether the lock file holds this holder's record (`nonce`): "own", "other" (another's record, none, or a file that
  * is not a regular file), or "unreadable" (reading it failed: Windows may refuse it a moment while another program
- * has it open). No lock file at all: looked for again for up to {@link releaseRecheckMillis}, and "gone" if it is
- * not back by then.
+ * has it open; `patient`: after it is tried again as {@link retrying} does, for the release). No lock file at all:
+ * looked for again for up to {@link releaseRecheckMillis}, and "gone" if it is not back by then.
  */
 const lockState = async (
   lockFile: string,
   nonce: string,
-  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
+  sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>,
+  patient = false
 ): Promise<"own" | "other" | "gone" | "unreadable"> => {
   let waited = 0
   let pause = 1
   for (;;) {
-    const text = await readLock(lockFile).catch(() => null)
+    const read = () => readLock(lockFile)
+    const text = await (patient ? retrying(read, sleep) : read()).catch(() => null)
     if (typeof text === "string") return parseHolder(text)?.nonce === nonce ? "own" : "other"
     if (text === null) return "unreadable"
     if (text !== undefined) return "other"
@@ -704,16 +746,19 @@ const lockState = async (
 
 /**
  * Removes the lock file if it is still this holder's ({@link lockState}: looked for again a moment if it is gone). A
- * removal Windows refuses for a moment (another program has the file open, as it refuses the store's rename:
- * {@link renameRetryable}) is tried again for up to {@link renameRetryLimitMillis}: a lock left behind with this
- * process's id would hold every later change of this process (waiting for itself, then `Busy`).
+ * reading or removal Windows refuses for a moment (another program has the file open, as it refuses the store's
+ * rename: {@link renameRetryable}) is tried again for up to {@link renameRetryLimitMillis}: a lock left behind with
+ * this process's id would hold every later change of this process (waiting for itself, then `Busy`), and every
+ * other process's.
  */
 const releaseLock = async (
   lockFile: string,
   nonce: string,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
 ): Promise<void> => {
-  if ((await lockState(lockFile, nonce, sleep)) === "own") {
+  releasedNonces.add(nonce)
+  if (releasedNonces.size > releasedNoncesLimit) releasedNonces.delete(releasedNonces.values().next().value!)
+  if ((await lockState(lockFile, nonce, sleep, true)) === "own") {
     await retrying(() => fs.rm(lockFile, { force: true }), sleep).catch(() => undefined)
   }
 }
@@ -773,13 +818,13 @@ export const renameRetryable = (code: unknown, platform: NodeJS.Platform = proce
 export const renameRetryLimitMillis = 1_000
 
 /**
- * `f` (the rename onto the store, the lock's removal), retried on {@link renameRetryable} failures for up to
- * {@link renameRetryLimitMillis}.
+ * `f` (the rename onto the store, the release's reading and removal of the lock), retried on {@link renameRetryable}
+ * failures for up to {@link renameRetryLimitMillis}.
  */
-const retrying = async (
-  f: () => Promise<void>,
+const retrying = async <A>(
+  f: () => Promise<A>,
   sleep: (millis: number, signal: AbortSignal | undefined) => Promise<void>
-): Promise<void> => {
+): Promise<A> => {
   let waited = 0
   let pause = 10
   for (;;) {
@@ -844,18 +889,24 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
   const lockFile = `${file}.lock`
   const isDefault = options.isDefault ?? false
 
-  const read = async (method: string): Promise<Entries> => {
-    let result: { readonly text: string } | { readonly invalid: string } | string
+  /** The file's entries, and its {@link versionOf} (`absent`: no file). */
+  const readVersioned = async (
+    method: string
+  ): Promise<{ readonly entries: Entries; readonly version: string }> => {
+    let result: Awaited<ReturnType<typeof readTrusted>>
     try {
       result = await call(method, "open", file, () => readTrusted(file))
     } catch (error) {
-      if (error instanceof StoreError && error.reason === "NotFound") return new Map()
+      if (error instanceof StoreError && error.reason === "NotFound")
+        return { entries: new Map(), version: absent }
       throw error
     }
     if (typeof result === "string") throw untrusted(method, file, result)
     if ("invalid" in result) throw invalidData(method, file, result.invalid)
-    return parse(method, file, result.text)
+    return { entries: parse(method, file, result.text), version: result.version }
   }
+
+  const read = async (method: string): Promise<Entries> => (await readVersioned(method)).entries
 
   const ensureDirectory = async (method: string): Promise<void> => {
     const created = await call(method, "mkdir", dir, () => makeDirectories(dir, 0o700))
@@ -869,7 +920,13 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
 
   // Write a temporary file next to the store, flush it, and rename it over
   // the store: a reader sees the old file or the new one, never a part.
-  const write = async (method: string, entries: Entries, waiting: Waiting, nonce: string): Promise<void> => {
+  const write = async (
+    method: string,
+    entries: Entries,
+    waiting: Waiting,
+    nonce: string,
+    version: string
+  ): Promise<void> => {
     const temp = nodePath.join(dir, tempName())
     try {
       const handle = await call(method, "open", temp, () => fs.open(temp, "wx", 0o600))
@@ -882,9 +939,17 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
         await handle.close().catch(() => undefined)
       }
       // The lock still this change's, else another writer may have read the file and be changing it: this change
-      // is made again (update), not written over that one's. A lock it cannot read tells nothing: it writes.
+      // is made again (update), not written over that one's. A lock it cannot read tells nothing: it writes. The
+      // file still the one this change read, else another writer changed it meanwhile (its lock taken and released
+      // while this change's was moved aside, then put back: tryLock): made again too. A file it cannot look at
+      // tells nothing either. Left: a takeover moving the lock aside between these looks and the rename (no
+      // compare-and-rename in Node), and the release's read then removal (releaseLock).
       const state = await lockState(lockFile, nonce, waiting.sleep ?? sleepWithTimer)
       if (state === "other" || state === "gone") throw lockLost
+      const now = await fs
+        .lstat(file)
+        .then(versionOf, (error: unknown) => (codeOf(error) === "ENOENT" ? absent : version))
+      if (now !== version) throw lockLost
       await call(method, "rename", file, () =>
         retrying(() => fs.rename(temp, file), waiting.sleep ?? sleepWithTimer)
       )
@@ -947,9 +1012,10 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
       const nonce = await acquire(method, waiting)
       try {
         await removeLeftovers(dir)
-        const entries = new Map(await read(method))
+        const { entries: current, version } = await readVersioned(method)
+        const entries = new Map(current)
         const [result, changed] = f(entries)
-        if (changed) await write(method, entries, waiting, nonce)
+        if (changed) await write(method, entries, waiting, nonce, version)
         return result
       } catch (error) {
         if (error !== lockLost) throw error
@@ -958,7 +1024,7 @@ export const open = (directory: string, options: { readonly isDefault?: boolean 
             reason: "Busy",
             method,
             path: lockFile,
-            description: `the store's lock was taken from this change ${lockLossLimit} times before it could write (a takeover of a dead writer's lock raced it); nothing was written, try again`
+            description: `the store's lock was taken from this change ${lockLossLimit} times before it could write (a takeover of a dead writer's lock raced it, or a program that takes no lock changed the file meanwhile); nothing was written, try again`
           })
         }
       } finally {
