@@ -419,9 +419,10 @@ export class PinExpired
       /** The operation that noticed. */
       operation: Schema.String,
       /**
-       * The PIN's id, in the message too. A dead PIN's, but for `Pending`: that PIN lives on until it expires, and
-       * its id with the client identifier fetches the token once the user approves it (a `Jwt.pinLogin` PIN's, only
-       * with a device JWT of its key), so keep such an error out of logs and trackers others read until then.
+       * The PIN's id: a dead PIN's, named in the message too, but for `Pending`: that PIN lives on until it expires,
+       * its message does not name it, and its id with the client identifier fetches the token once the user approves
+       * it (a `Jwt.pinLogin` PIN's, only with a device JWT of its key), so keep such an error rendered whole
+       * (`JSON.stringify`, `toJSON()`) out of logs and trackers others read until then.
        */
       pinId: Schema.Number,
       /**
