@@ -258,7 +258,9 @@ export class RateLimited
  * - `Decode`: the body is not JSON, or not the shape a caller needs.
  * - `ContentType`: a success that is not JSON (an HTML page, XML).
  * - `BodyTooLarge`: the body exceeded the size limit.
- * - `Redirect`: a redirect that was refused or could not be followed.
+ * - `Redirect`: a redirect that was refused or could not be followed, or a
+ *   sign-out (`PlexAuth.signOut`) whose 2xx came from another origin a
+ *   redirect led to without the token (nothing revoked).
  *
  * @since 0.1.0
  * @category models
