@@ -272,9 +272,10 @@ export interface Switched {
    * PIN changed since; a switch plex.tv refused for the user is never sent again), or `(Unauthorized): sign in
    * again` (the signed-in account's own token refused). To keep the token across restarts, see
    * `Credentials.layerStored` in docs/home.md. A sign-out through the layer (`PlexAuth.signOut`) is never undone by a
-   * switch again, and revokes at plex.tv every other token of the layer still around, once each, at once, never a
-   * token your credentials gave one of its switches (a switch to your own profile may hand it back); through
-   * a build whose token a later switch replaced, it signs the layer's newest token out (docs/home.md).
+   * switch again, and revokes at plex.tv every other token of the layer still around, once each, up to four at a
+   * time, never a token your credentials gave one of its switches (a switch to your own profile may hand it back);
+   * through a build whose token a later switch replaced, it signs the layer's newest token out. A switch again on its
+   * way as the sign-out comes runs on, is never sent again after it, and its token is revoked too (docs/home.md).
    */
   readonly layer: Layer.Layer<Credentials>
 }

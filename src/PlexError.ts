@@ -258,7 +258,9 @@ export class RateLimited
  * - `Decode`: the body is not JSON, or not the shape a caller needs.
  * - `ContentType`: a success that is not JSON (an HTML page, XML).
  * - `BodyTooLarge`: the body exceeded the size limit.
- * - `Redirect`: a redirect that was refused or could not be followed.
+ * - `Redirect`: a redirect that was refused or could not be followed, or a
+ *   sign-out (`PlexAuth.signOut`) whose 2xx came from another origin a
+ *   redirect led to without the token (nothing revoked).
  *
  * @since 0.1.0
  * @category models
@@ -414,9 +416,10 @@ export class PinExpired
     /** The operation that noticed. */
     operation: Schema.String,
     /**
-     * The PIN's id, in the message too. A dead PIN's, but for `Pending`: that PIN lives on until it expires, and
-     * its id with the client identifier fetches the token once the user approves it (a `Jwt.pinLogin` PIN's, only
-     * with a device JWT of its key), so keep such an error out of logs and trackers others read until then.
+     * The PIN's id: a dead PIN's, named in the message too, but for `Pending`: that PIN lives on until it expires,
+     * its message does not name it, and its id with the client identifier fetches the token once the user approves
+     * it (a `Jwt.pinLogin` PIN's, only with a device JWT of its key), so keep such an error rendered whole
+     * (`JSON.stringify`, `toJSON()`) out of logs and trackers others read until then.
      */
     pinId: Schema.Number,
     /**
