@@ -5,7 +5,7 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Redacted, Schedule } from "effect"
-import { Credentials, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { Credentials, Devices, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
@@ -171,6 +171,51 @@ describe("cross origin", () => {
           )
         )
       )
+  )
+
+  // Devices.revoke is a revocation too (the device's token): counted as PlexAuth.signOut counts one. A 2xx from another
+  // origin a redirect led to, without the token, removed nothing; counted as removed, the caller was told the device
+  // was signed out while its token stayed valid. plex.tv's own answers (a redirect within plex.tv, the token along; its
+  // 303 after it acted) remove it, as python-plexapi and @ctrl/plex, which follow redirects, would take them.
+  it.effect(
+    "Devices.revoke whose 2xx comes from another origin a redirect led to removed nothing: Unexpected, as the sign-out",
+    () =>
+      Effect.gen(function* () {
+        let hops: ReadonlyArray<{ readonly status: number; readonly location?: string }> = []
+        const run = Effect.provide(
+          Effect.either(Devices.revoke(7)),
+          env((request) => {
+            const hop = hops[request.index % 2 === 0 ? 0 : 1]!
+            return hop.location === undefined
+              ? new Response(null, { status: hop.status })
+              : MockHttp.redirect(hop.status as 301, hop.location)
+          })
+        )
+        for (const status of [301, 302, 307, 308] as const) {
+          hops = [{ status, location: "https://elsewhere.example/page" }, { status: 204 }]
+          const result = yield* run
+          assert.isTrue(result._tag === "Left", String(status))
+          if (result._tag !== "Left") continue
+          const error = result.left
+          assert.strictEqual(error._tag, "Unexpected")
+          if (error._tag !== "Unexpected") continue
+          assert.strictEqual(error.reason, "Redirect")
+          assert.strictEqual(error.status, 204)
+          assert.strictEqual(error.operation, "Devices.revoke")
+          assert.strictEqual(error.method, "DELETE")
+          assert.strictEqual(error.url, "https://plex.tv/devices/7.xml")
+          assert.include(
+            error.message,
+            "answered by https://elsewhere.example, where a redirect led without the token"
+          )
+          assert.notInclude(error.message, TOKEN)
+        }
+        // plex.tv's own 303 (it acted), and a redirect within plex.tv (the token went along): removed.
+        for (const location of ["https://elsewhere.example/done", "https://plex.tv/devices/7/moved.xml"]) {
+          hops = [{ status: location.includes("elsewhere") ? 303 : 307, location }, { status: 200 }]
+          assert.strictEqual((yield* run)._tag, "Right", location)
+        }
+      })
   )
 
   it.effect(

@@ -9,6 +9,7 @@ import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Credentials from "effect4-plex-auth/Credentials"
+import * as Devices from "effect4-plex-auth/Devices"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import * as RetryPolicy from "effect4-plex-auth/RetryPolicy"
@@ -176,6 +177,51 @@ describe("cross origin", () => {
           )
         )
       )
+  )
+
+  // Devices.revoke is a revocation too (the device's token): counted as PlexAuth.signOut counts one. A 2xx from another
+  // origin a redirect led to, without the token, removed nothing; counted as removed, the caller was told the device
+  // was signed out while its token stayed valid. plex.tv's own answers (a redirect within plex.tv, the token along; its
+  // 303 after it acted) remove it, as python-plexapi and @ctrl/plex, which follow redirects, would take them.
+  it.effect(
+    "Devices.revoke whose 2xx comes from another origin a redirect led to removed nothing: Unexpected, as the sign-out",
+    () =>
+      Effect.gen(function* () {
+        let hops: ReadonlyArray<{ readonly status: number; readonly location?: string }> = []
+        const run = Effect.provide(
+          Effect.result(Devices.revoke(7)),
+          env((request) => {
+            const hop = hops[request.index % 2 === 0 ? 0 : 1]!
+            return hop.location === undefined
+              ? new Response(null, { status: hop.status })
+              : MockHttp.redirect(hop.status as 301, hop.location)
+          })
+        )
+        for (const status of [301, 302, 307, 308] as const) {
+          hops = [{ status, location: "https://elsewhere.example/page" }, { status: 204 }]
+          const result = yield* run
+          assert.isTrue(result._tag === "Failure", String(status))
+          if (result._tag !== "Failure") continue
+          const error = result.failure
+          assert.strictEqual(error._tag, "Unexpected")
+          if (error._tag !== "Unexpected") continue
+          assert.strictEqual(error.reason, "Redirect")
+          assert.strictEqual(error.status, 204)
+          assert.strictEqual(error.operation, "Devices.revoke")
+          assert.strictEqual(error.method, "DELETE")
+          assert.strictEqual(error.url, "https://plex.tv/devices/7.xml")
+          assert.include(
+            error.message,
+            "answered by https://elsewhere.example, where a redirect led without the token"
+          )
+          assert.notInclude(error.message, TOKEN)
+        }
+        // plex.tv's own 303 (it acted), and a redirect within plex.tv (the token went along): removed.
+        for (const location of ["https://elsewhere.example/done", "https://plex.tv/devices/7/moved.xml"]) {
+          hops = [{ status: location.includes("elsewhere") ? 303 : 307, location }, { status: 200 }]
+          assert.strictEqual((yield* run)._tag, "Success", location)
+        }
+      })
   )
 
   it.effect(
