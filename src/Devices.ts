@@ -106,9 +106,10 @@ const revokeRefusals = { BadRequest, Unauthorized, NotFound: DeviceNotFound }
  * `NotFound`. Counted as `PlexAuth.signOut` counts its revocation: a 2xx
  * from plex.tv, a redirect within its origin included (the token goes
  * along: plex.tv's own answer), or after its 303 (it acted, then sent the
- * request on); a 2xx from another origin, which a redirect (301, 302, 307,
- * 308) led to without the token, removed nothing: `Unexpected`, reason
- * `Redirect`, naming that origin.
+ * request on). An answer from another origin, which a redirect (301, 302,
+ * 307, 308) led to without the token, is not plex.tv's: its 2xx removed
+ * nothing, its 404 (on a retry too) says nothing of the device:
+ * `Unexpected`, reason `Redirect`, naming that origin.
  *
  * @example
  * ```ts

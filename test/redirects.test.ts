@@ -218,6 +218,62 @@ describe("cross origin", () => {
       })
   )
 
+  // Not only a 2xx: any answer from another origin a redirect led a revocation to, without the token, is that page's,
+  // not plex.tv's. Read as plex.tv's, a 401 there (it had no token) said the token was refused, already invalid: the
+  // sign-out told the credentials, which forgot the token and stayed signed out while it stayed valid (WebSignIn said
+  // `revoked: true`, the late revoke warned of nothing); a 404 there was Devices.revoke's "no device with that id", and
+  // on a retry after an attempt whose outcome is unknown, the device "gone".
+  it.effect(
+    "a revocation refused by another origin a redirect led to is no verdict on the token or device: Unexpected, not told",
+    () =>
+      Effect.gen(function* () {
+        const told: Array<string> = []
+        const signOut = PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, {
+            token: Effect.succeed(Redacted.make(TOKEN)),
+            signedOut: (token) => Effect.sync(() => void told.push(Redacted.value(token)))
+          })
+        )
+        const redirected = (status: number) =>
+          env((request) =>
+            request.index % 2 === 0
+              ? MockHttp.redirect(307, "https://elsewhere.example/page")
+              : MockHttp.plexErrors(status, [{ code: 1001, message: "User could not be authenticated" }])
+          )
+        const refused =
+          (status: number) =>
+          (error: {
+            readonly _tag: string
+            readonly status?: number | undefined
+            readonly reason?: unknown
+            readonly message: string
+          }) => {
+            assert.strictEqual(error._tag, "Unexpected", String(status))
+            assert.strictEqual(error.reason, "Redirect")
+            assert.strictEqual(error.status, status)
+            assert.include(error.message, "answered by https://elsewhere.example")
+          }
+        refused(401)(yield* Effect.flip(Effect.provide(signOut, redirected(401))))
+        assert.deepStrictEqual(told, [])
+        refused(404)(yield* Effect.flip(Effect.provide(Devices.revoke(7), redirected(404))))
+        // A retry after a 502 (the outcome unknown) whose 404 comes from another origin: no device "gone".
+        const retried = Devices.revoke(7).pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(1))))
+        const error = yield* Effect.flip(
+          Effect.provide(
+            retried,
+            env((request) =>
+              request.index === 0
+                ? MockHttp.text(502, "bad gateway", "text/html")
+                : request.index === 1
+                  ? MockHttp.redirect(307, "https://elsewhere.example/page")
+                  : MockHttp.plexErrors(404, [{ code: 1002, message: "Not found" }])
+            )
+          )
+        )
+        refused(404)(error)
+      })
+  )
+
   it.effect(
     "an error after a redirect names the request's URL, not the hop's: a refusal, a body cut off",
     () =>

@@ -13,27 +13,38 @@ import { Unexpected } from "../PlexError.js"
 /**
  * One revocation's answers (core `Auth.revocationAnswers`), one per run: `accepted()` once plex.tv accepted it (a 2xx
  * from where the token went, a redirect within plex.tv's origin included, or after its 303; before its body is read),
- * and `watch(request)` fails with `Unexpected` (reason `Redirect`, for `operation` and its `method`) when its 2xx came
- * from another origin a redirect (301, 302, 307, 308) led to without the token: nothing was revoked there.
+ * and `watch(request)`, which fails with `Unexpected` (reason `Redirect`, for `operation` and its `method`, the status
+ * of that answer) when its last answer came from another origin a redirect (301, 302, 307, 308) led to without the
+ * token: its 2xx revoked nothing, and its refusal (a 401, a 404), or the success a 404 on a retry makes (`goneOnRetry`),
+ * is no verdict on the token or the device. A failure with no answer (a timeout, a refused connection), or a redirect
+ * the engine refused (already `Unexpected`, `Redirect`), is left as it is.
  */
 export const revocation = (operation: string, method: string) => {
   const answers = Auth.revocationAnswers()
-  const watch = <A, E, R>(
+  const elsewhere = <X>(otherwise: X): Unexpected | X => {
+    const answer = answers.elsewhere()
+    return answer === undefined
+      ? otherwise
+      : new Unexpected({ ...answer, operation, method, reason: "Redirect" })
+  }
+  const watch = <A, E extends { readonly status?: number | undefined; readonly reason?: unknown }, R>(
     request: Effect.Effect<A, E, R>
   ): Effect.Effect<A, E | Unexpected, R | HttpClient.HttpClient> =>
     Effect.flatMap(
-      request.pipe(
-        Effect.updateService(HttpClient.HttpClient, (client) =>
-          HttpClient.tap(client, (response) =>
-            Effect.sync(() => answers.answered(response.status, response.request.url))
+      Effect.catch(
+        request.pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tap(client, (response) =>
+              Effect.sync(() => answers.answered(response.status, response.request.url))
+            )
           )
-        )
+        ),
+        (error) =>
+          Effect.fail(error.status === undefined || error.reason === "Redirect" ? error : elsewhere(error))
       ),
       (value) => {
-        const elsewhere = answers.elsewhere()
-        return answers.accepted() || elsewhere === undefined
-          ? Effect.succeed(value)
-          : Effect.fail(new Unexpected({ ...elsewhere, operation, method, reason: "Redirect" }))
+        const failure = elsewhere(undefined)
+        return failure === undefined ? Effect.succeed(value) : Effect.fail(failure)
       }
     )
   return { watch, accepted: answers.accepted }

@@ -107,8 +107,9 @@ export const tell = (
     told(token, (late) =>
       Effect.catchCause(
         Effect.asVoid(
-          // Its 2xx from where the token went, as PlexAuth.signOut's (`revocation`): one from another origin a
-          // redirect led to, without the token, revoked nothing, and is warned of.
+          // Its 2xx from where the token went, as PlexAuth.signOut's (`revocation`): an answer from another origin a
+          // redirect led to, without the token, is not plex.tv's (its 2xx revoked nothing, its 401 refused no token),
+          // and is warned of.
           Effect.suspend(() =>
             revocation().watch(Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: L.Unknown }))
           ).pipe(
