@@ -18,6 +18,7 @@ import type { ClientIdentity } from "./ClientIdentity.js"
 import { BadRequest, type InvalidInput, NotFound, type ResponseError, Unauthorized } from "./PlexError.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
+import * as Revocation from "./internal/revocation.js"
 import type { Credentials } from "./Credentials.js"
 import * as V from "./internal/validate.js"
 import * as Facts from "./core/devices.js"
@@ -102,7 +103,13 @@ const revokeRefusals = { BadRequest, Unauthorized, NotFound: DeviceNotFound }
  * 5xx but a 503: plex.tv may have revoked it, the answer lost) is a success:
  * the device is gone. A 404 on the first attempt, or after failures proving
  * plex.tv did not act (a rate limit, a 503, a refused connection), stays
- * `NotFound`.
+ * `NotFound`. Counted as `PlexAuth.signOut` counts its revocation: a 2xx
+ * from plex.tv, a redirect within its origin included (the token goes
+ * along: plex.tv's own answer), or after its 303 (it acted, then sent the
+ * request on). An answer from another origin, which a redirect (301, 302,
+ * 307, 308) led to without the token, is not plex.tv's: its 2xx removed
+ * nothing, its 404 (on a retry too) says nothing of the device:
+ * `Unexpected`, reason `Redirect`, naming that origin.
  *
  * @example
  * ```ts
@@ -123,14 +130,20 @@ export const revoke = (
 > => {
   const problem = Facts.deviceIdProblem(id)
   return problem === undefined
-    ? Effect.asVoid(
-        Request.plexTv("Devices.revoke", {
-          // Its refusal is XML too (`<errors><error .../></errors>`).
-          ...Facts.deleteDevice(id),
-          refusals: revokeRefusals,
-          gone: Request.goneOnRetry,
-          schema: L.Unknown
-        })
+    ? Effect.suspend(() =>
+        Effect.asVoid(
+          // A revocation, counted as PlexAuth.signOut's (internal/revocation.ts, one per run): a 2xx from another
+          // origin a redirect led to, without the token, removed nothing.
+          Revocation.revocation("Devices.revoke", "DELETE").watch(
+            Request.plexTv("Devices.revoke", {
+              // Its refusal is XML too (`<errors><error .../></errors>`).
+              ...Facts.deleteDevice(id),
+              refusals: revokeRefusals,
+              gone: Request.goneOnRetry,
+              schema: L.Unknown
+            })
+          )
+        )
       )
     : Effect.fail(V.invalid("Devices.revoke", "id", problem))
 }

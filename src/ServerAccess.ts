@@ -163,8 +163,10 @@ export interface Unknown {
    * again (at least 0), each time it is given, since a check before then
    * gives the same kept answer. That is plex.tv's wait, at most 5 minutes (a
    * longer one, a proxy's "1 hour", is kept only 5 minutes: a check asks
-   * again then), or `unknownTtl` when longer (infinite with an infinite
-   * one). Never for a refused token (`InvalidToken`, or the owner checker's
+   * again then), or `unknownTtl` when longer; with an infinite one (kept
+   * until `invalidate`), 2^31 seconds in milliseconds (2,147,483,648,000:
+   * the longest wait a `Retry-After` says), a number, never `Infinity`
+   * (which JSON writes as `null`). Never for a refused token (`InvalidToken`, or the owner checker's
    * `Unknown` for a 401 of the owner's token), which waiting does not mend.
    */
   readonly retryAfterMillis?: number | undefined
@@ -307,7 +309,8 @@ interface Kept<A> extends Stamp {
  * the time the checker keeps it ({@link unknownKept}: the wait, at most 5 minutes, or `unknownTtl` when longer), at
  * least 0: when the checker will ask plex.tv again, so a caller (WebSignIn's 503 and its Retry-After) is told what the
  * checker will do, not plex.tv's own wait (past the 5-minute cap the checker asks sooner; with a longer `unknownTtl`,
- * later, and "0" would say "try now" while a check gives the same kept answer). Infinite with an infinite `unknownTtl`.
+ * later, and "0" would say "try now" while a check gives the same kept answer). At most 2^31 seconds
+ * (`Facts.keptLeftMillis`): what it says with an infinite `unknownTtl`, a number JSON writes, never `Infinity`.
  */
 const keptAnswer = <A extends Access | OwnerAccess>(
   access: A,
@@ -318,7 +321,11 @@ const keptAnswer = <A extends Access | OwnerAccess>(
     ? Effect.succeed(access)
     : Effect.map(Clock.currentTimeMillis, (now) => ({
         ...access,
-        retryAfterMillis: Math.max(0, stamp.at + Duration.toMillis(unknownKept(unknownTtl, stamp.wait)) - now)
+        retryAfterMillis: Facts.keptLeftMillis(
+          stamp.at,
+          Duration.toMillis(unknownKept(unknownTtl, stamp.wait)),
+          now
+        )
       }))
 
 /**

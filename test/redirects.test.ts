@@ -5,7 +5,7 @@
  */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Redacted, Schedule } from "effect"
-import { Credentials, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
+import { Credentials, Devices, PinLogin, PlexAuth, RetryPolicy } from "effect-plex-auth"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
 import { CODE, env, PASSWORD, TOKEN } from "./support/env.js"
@@ -171,6 +171,107 @@ describe("cross origin", () => {
           )
         )
       )
+  )
+
+  // Devices.revoke is a revocation too (the device's token): counted as PlexAuth.signOut counts one. A 2xx from another
+  // origin a redirect led to, without the token, removed nothing; counted as removed, the caller was told the device
+  // was signed out while its token stayed valid. plex.tv's own answers (a redirect within plex.tv, the token along; its
+  // 303 after it acted) remove it, as python-plexapi and @ctrl/plex, which follow redirects, would take them.
+  it.effect(
+    "Devices.revoke whose 2xx comes from another origin a redirect led to removed nothing: Unexpected, as the sign-out",
+    () =>
+      Effect.gen(function* () {
+        let hops: ReadonlyArray<{ readonly status: number; readonly location?: string }> = []
+        const run = Effect.provide(
+          Effect.either(Devices.revoke(7)),
+          env((request) => {
+            const hop = hops[request.index % 2 === 0 ? 0 : 1]!
+            return hop.location === undefined
+              ? new Response(null, { status: hop.status })
+              : MockHttp.redirect(hop.status as 301, hop.location)
+          })
+        )
+        for (const status of [301, 302, 307, 308] as const) {
+          hops = [{ status, location: "https://elsewhere.example/page" }, { status: 204 }]
+          const result = yield* run
+          assert.isTrue(result._tag === "Left", String(status))
+          if (result._tag !== "Left") continue
+          const error = result.left
+          assert.strictEqual(error._tag, "Unexpected")
+          if (error._tag !== "Unexpected") continue
+          assert.strictEqual(error.reason, "Redirect")
+          assert.strictEqual(error.status, 204)
+          assert.strictEqual(error.operation, "Devices.revoke")
+          assert.strictEqual(error.method, "DELETE")
+          assert.strictEqual(error.url, "https://plex.tv/devices/7.xml")
+          assert.include(
+            error.message,
+            "answered by https://elsewhere.example, where a redirect led without the token"
+          )
+          assert.notInclude(error.message, TOKEN)
+        }
+        // plex.tv's own 303 (it acted), and a redirect within plex.tv (the token went along): removed.
+        for (const location of ["https://elsewhere.example/done", "https://plex.tv/devices/7/moved.xml"]) {
+          hops = [{ status: location.includes("elsewhere") ? 303 : 307, location }, { status: 200 }]
+          assert.strictEqual((yield* run)._tag, "Right", location)
+        }
+      })
+  )
+
+  // Not only a 2xx: any answer from another origin a redirect led a revocation to, without the token, is that page's,
+  // not plex.tv's. Read as plex.tv's, a 401 there (it had no token) said the token was refused, already invalid: the
+  // sign-out told the credentials, which forgot the token and stayed signed out while it stayed valid (WebSignIn said
+  // `revoked: true`, the late revoke warned of nothing); a 404 there was Devices.revoke's "no device with that id", and
+  // on a retry after an attempt whose outcome is unknown, the device "gone".
+  it.effect(
+    "a revocation refused by another origin a redirect led to is no verdict on the token or device: Unexpected, not told",
+    () =>
+      Effect.gen(function* () {
+        const told: Array<string> = []
+        const signOut = PlexAuth.signOut().pipe(
+          Effect.provideService(Credentials.Credentials, {
+            token: Effect.succeed(Redacted.make(TOKEN)),
+            signedOut: (token) => Effect.sync(() => void told.push(Redacted.value(token)))
+          })
+        )
+        const redirected = (status: number) =>
+          env((request) =>
+            request.index % 2 === 0
+              ? MockHttp.redirect(307, "https://elsewhere.example/page")
+              : MockHttp.plexErrors(status, [{ code: 1001, message: "User could not be authenticated" }])
+          )
+        const refused =
+          (status: number) =>
+          (error: {
+            readonly _tag: string
+            readonly status?: number | undefined
+            readonly reason?: unknown
+            readonly message: string
+          }) => {
+            assert.strictEqual(error._tag, "Unexpected", String(status))
+            assert.strictEqual(error.reason, "Redirect")
+            assert.strictEqual(error.status, status)
+            assert.include(error.message, "answered by https://elsewhere.example")
+          }
+        refused(401)(yield* Effect.flip(Effect.provide(signOut, redirected(401))))
+        assert.deepStrictEqual(told, [])
+        refused(404)(yield* Effect.flip(Effect.provide(Devices.revoke(7), redirected(404))))
+        // A retry after a 502 (the outcome unknown) whose 404 comes from another origin: no device "gone".
+        const retried = Devices.revoke(7).pipe(RetryPolicy.withPolicy(RetryPolicy.make(Schedule.recurs(1))))
+        const error = yield* Effect.flip(
+          Effect.provide(
+            retried,
+            env((request) =>
+              request.index === 0
+                ? MockHttp.text(502, "bad gateway", "text/html")
+                : request.index === 1
+                  ? MockHttp.redirect(307, "https://elsewhere.example/page")
+                  : MockHttp.plexErrors(404, [{ code: 1002, message: "Not found" }])
+            )
+          )
+        )
+        refused(404)(error)
+      })
   )
 
   it.effect(

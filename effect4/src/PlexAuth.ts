@@ -517,8 +517,10 @@ export const ping = (): Effect.Effect<
  * revoked, and a token it still gives is dropped and revoked, never used nor
  * stored (docs/tokens.md, "Re-authentication"). plex.tv's answer is
  * the commit point: once it accepted the revoke (a 2xx from where the
- * token went; a 2xx from another origin, which a redirect led to without
- * the token, revoked nothing: `Unexpected`, reason `Redirect`), the sign-out
+ * token went; an answer from another origin, which a redirect led to
+ * without the token, is not plex.tv's: its 2xx revoked nothing, its 401
+ * refused no token, and the sign-out fails with `Unexpected`, reason
+ * `Redirect`, telling no one), the sign-out
  * succeeds (its body failing to arrive changes nothing) and the credentials
  * are told (`signedOut`, in a fiber of its own run to its end) even when
  * the caller is interrupted while the answer is read or just after; the

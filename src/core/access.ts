@@ -21,6 +21,7 @@
  */
 import { tokenDetails } from "./auth.js"
 import type { Endpoint } from "./endpoint.js"
+import { longestRetryAfterMillis } from "./policy.js"
 import { providesServer } from "./resources.js"
 import { tokenRefusedBy } from "./refreshRun.js"
 import * as Xml from "./xml.js"
@@ -60,6 +61,17 @@ export const maxKeptWaitMillis = 300_000
 /** How long a checker keeps an `Unknown` whose answer asked to wait `wait` ms (none: 0), at most {@link maxKeptWaitMillis}. */
 export const keptWaitMillis = (wait: number | undefined): number =>
   wait === undefined || !(wait > 0) ? 0 : Math.min(wait, maxKeptWaitMillis)
+
+/**
+ * What a checker's kept `Unknown` says is left (`retryAfterMillis`) of the time it keeps that answer: `keptMillis` from
+ * `at` (when the answer came), at `now`; at least 0, and at most `longestRetryAfterMillis` (2^31 s, core/policy.ts: the
+ * wait RFC 9111 has a recipient take for one longer than it can represent). An infinite `unknownTtl` keeps it for good,
+ * and says so with that longest wait, a number, not `Infinity`: JSON writes `Infinity` as `null` (which a
+ * `Schema.Number` does not read back; Effect 4's JSON codec writes the string `"Infinity"`), and a `Retry-After` made
+ * of it (WebSignIn's 503 passes one on) would say `Infinity`, which no client reads.
+ */
+export const keptLeftMillis = (at: number, keptMillis: number, now: number): number =>
+  Math.min(longestRetryAfterMillis, Math.max(0, at + keptMillis - now))
 
 /** Why a checker's `capacity` cannot be one, or undefined: a positive integer. */
 export const capacityProblem = (capacity: unknown): string | undefined =>

@@ -49,13 +49,17 @@ export const signOut = {
 } as const satisfies Endpoint
 
 /**
- * Whether plex.tv accepted a revocation ({@link signOut}), from its answers as they come, each hop of its redirects
- * (`answered`: the status, and the URL that answered): a 2xx from a server the token was sent to (the first request's
- * origin, core/policy.ts `mayCarrySecrets`), or after such a server's 303 (it acted, then sent the caller to the
- * result). Not a 2xx from another origin a 301, 302, 307 or 308 led to: the DELETE went on there without the token (the
- * engine sends no secret to another origin), and what that page answers revoked nothing; the server that had the token
- * only redirected it, and the token stays valid. `elsewhere`: that 2xx (the URL the token was sent to, the status, and
- * what happened), for the `Unexpected` that says so.
+ * Whether plex.tv accepted a revocation ({@link signOut}, core/devices.ts `deleteDevice`), from its answers as they
+ * come, each hop of its redirects (`answered`: the status, and the URL that answered): a 2xx from a server the token
+ * was sent to (the first request's origin, core/policy.ts `mayCarrySecrets`), or after such a server's 303 (it acted,
+ * then sent the caller to the result). A redirect within that origin (to another plex.tv path) is followed with the
+ * token, so its 2xx is plex.tv's own answer and counts: python-plexapi and @ctrl/plex, which follow redirects, take it
+ * so too. Not an answer from another origin a 301, 302, 307 or 308 led to: the DELETE went on there without the token
+ * (the engine sends no secret to another origin), and what that page answers is no verdict of plex.tv's; the server
+ * that had the token only redirected it. Its 2xx revoked nothing (the token stays valid), its 401 refused no token
+ * (it was sent none: not "already invalid"), its 404 is no "no such device". `elsewhere`: the last answer when it came
+ * from such an origin (the URL the token was sent to, the status, and what happened), for the `Unexpected` that says
+ * so; none once plex.tv accepted.
  */
 export const revocationAnswers = () => {
   let first: string | undefined
@@ -65,14 +69,13 @@ export const revocationAnswers = () => {
   return {
     answered: (status: number, url: string): void => {
       first ??= url
-      const home = mayCarrySecrets(first, url)
+      const home = mayCarrySecrets(first, url) || acted
       acted ||= home && status === 303
-      if (status < 200 || status > 299) return
-      accepted ||= home || acted
-      if (!accepted) elsewhere = { url: first, status, detail: revokedElsewhere(new URL(url).origin) }
+      accepted ||= home && status > 199 && status < 300
+      elsewhere = home ? undefined : { url: first, status, detail: revokedElsewhere(new URL(url).origin) }
     },
     accepted: (): boolean => accepted,
-    elsewhere: () => elsewhere
+    elsewhere: () => (accepted ? undefined : elsewhere)
   }
 }
 

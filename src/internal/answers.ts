@@ -7,8 +7,12 @@ import { type StartAnswer, startAnswered } from "../core/web/flow.js"
  * plex.tv's last answer to the requests `watch` is given (core `StartAnswer`: its status, its Retry-After, when it
  * came), none while a request waits for one (a RetryPolicy's retry included): the library's error for a 403 or a
  * 400 does not carry its `Retry-After`, and an answer that asks to be tried later is no refusal for good. One per
- * operation run (its state is that run's): WebSignIn's start, a return's PIN check and user check, and
- * `ServerAccess.check` (the access check of a return and of `authenticate`).
+ * operation run (its state is that run's). Its users: WebSignIn's start (`PinLogin.create`) and a return's PIN check
+ * (`PinLogin.check`) and user check (`PlexAuth.getTokenDetails`); ServerAccess's `check` (what `makeChecker` keeps:
+ * WebSignIn's access check of a return and of `authenticate`) and `makeOwnerChecker`'s requests (`watchedIn`); and the
+ * CLI's `login` (bin/internal/commands.ts `revokeUnsaved`, `oldTokenRevocations`), which reads the last status of a
+ * revocation cut short. Not `PlexAuth.signOut`, WebSignIn's revocation nor `Devices.revoke`: a revocation is judged
+ * hop by hop (internal/revocation.ts).
  */
 export const answers = () => {
   let last: StartAnswer | undefined

@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -27,10 +27,10 @@ import { errorWord } from "../core/refresh.js"
 import { lateRevokeFailed, refreshWaitMillis } from "../core/signOut.js"
 import { tokenRefusedBy } from "../core/refreshRun.js"
 import type { ClientIdentity } from "../ClientIdentity.js"
-import { Unexpected } from "../PlexError.js"
 import type { CredentialsService } from "../Credentials.js"
 import { Credentials as CredentialsTag } from "./credentials.js"
 import * as Request from "./request.js"
+import * as Revocation from "./revocation.js"
 import { CurrentRetryPolicy, none, RequestTimeout } from "./settings.js"
 
 /**
@@ -106,8 +106,9 @@ export const tell = (
     told(token, (late) =>
       Effect.catchAllCause(
         Effect.asVoid(
-          // Its 2xx from where the token went, as PlexAuth.signOut's (`revocation`): one from another origin a
-          // redirect led to, without the token, revoked nothing, and is warned of.
+          // Its 2xx from where the token went, as PlexAuth.signOut's (`revocation`): an answer from another origin a
+          // redirect led to, without the token, is not plex.tv's (its 2xx revoked nothing, its 401 refused no token),
+          // and is warned of.
           Effect.suspend(() =>
             revocation().watch(
               Request.plexTv("PlexAuth.signOut", { ...Auth.signOut, schema: Decode.unknown })
@@ -132,35 +133,7 @@ export const tell = (
   )
 
 /**
- * A revocation's answers watched hop by hop (core `Auth.revocationAnswers`): `accepted()` once plex.tv accepted it (a
- * 2xx from where the token went, before its body is read), and `watch(request)` fails with `Unexpected` (reason
- * `Redirect`) when its 2xx came from another origin a redirect led to without the token: nothing was revoked there.
- * One per run: `PlexAuth.signOut`'s, and WebSignIn's sign-out, which reads `accepted` when its wait ends first.
+ * A sign-out's revocation watched (internal/revocation.ts): one per run, `PlexAuth.signOut`'s, the late revoke's
+ * ({@link tell}), and WebSignIn's sign-out, which reads `accepted` when its wait ends first.
  */
-export const revocation = () => {
-  const answers = Auth.revocationAnswers()
-  const watch = <A, E, R>(
-    request: Effect.Effect<A, E, R>
-  ): Effect.Effect<A, E | Unexpected, R | HttpClient.HttpClient> =>
-    Effect.flatMap(
-      Effect.updateService(request, HttpClient.HttpClient, (client) =>
-        HttpClient.tap(client, (response) =>
-          Effect.sync(() => answers.answered(response.status, response.request.url))
-        )
-      ),
-      (value) => {
-        const elsewhere = answers.elsewhere()
-        return answers.accepted() || elsewhere === undefined
-          ? Effect.succeed(value)
-          : Effect.fail(
-              new Unexpected({
-                ...elsewhere,
-                operation: "PlexAuth.signOut",
-                method: Auth.signOut.method,
-                reason: "Redirect"
-              })
-            )
-      }
-    )
-  return { watch, accepted: answers.accepted }
-}
+export const revocation = () => Revocation.revocation("PlexAuth.signOut", Auth.signOut.method)

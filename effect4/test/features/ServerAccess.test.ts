@@ -316,27 +316,46 @@ describe("ServerAccess (Effect 4)", () => {
     }).pipe(Effect.provide(TestLive()))
   )
 
-  // An infinite `unknownTtl` keeps an Unknown until `invalidate`: the checker will not ask again, and says so
-  // (Infinity), not a wait that ends while a check keeps giving the same answer.
-  it.effect("an Unknown kept for an infinite unknownTtl carries an infinite wait", () =>
-    Effect.gen(function* () {
-      const plex = yield* fake
-      const id = yield* denId
-      const checker = yield* as("kids")(
-        ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: Infinity })
-      )
-      const kids = yield* token("kids")
-      yield* plex.fault("getServerResources", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
-      const answer = Effect.map(checker.check(kids), (a) =>
-        a._tag === "Unknown" ? a.retryAfterMillis : a._tag
-      )
-      assert.strictEqual(yield* answer, Infinity)
-      yield* TestClock.adjust("1 hour")
-      assert.strictEqual(yield* answer, Infinity)
-      assert.strictEqual(yield* resourceRequests, 1)
-      yield* checker.invalidate(kids)
-      assert.strictEqual(yield* answer, "HomeMember")
-    }).pipe(Effect.provide(TestLive()))
+  // An infinite `unknownTtl` keeps an Unknown until `invalidate`: the checker will not ask again, and says so with the
+  // longest wait a Retry-After says (2^31 s, core/policy.ts `longestRetryAfterMillis`), not a wait that ends while a
+  // check keeps giving the same answer. Not Infinity: JSON writes that as null (a Schema.Number does not read it back,
+  // Effect 4's JSON codec writes "Infinity"), and a Retry-After made of it says "Infinity".
+  it.effect(
+    "an Unknown kept for an infinite unknownTtl carries the longest wait, a number JSON writes (the owner checker's too)",
+    () =>
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const id = yield* denId
+        const checker = yield* as("kids")(
+          ServerAccess.makeChecker(id, { ttl: "1 minute", unknownTtl: Infinity })
+        )
+        const kids = yield* token("kids")
+        yield* plex.fault("getServerResources", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+        const answer = Effect.map(checker.check(kids), (a) =>
+          a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+        )
+        const longest = 2 ** 31 * 1000
+        assert.strictEqual(yield* answer, longest)
+        yield* TestClock.adjust("1 hour")
+        assert.strictEqual(yield* answer, longest)
+        const kept = yield* checker.check(kids)
+        assert.strictEqual(JSON.parse(JSON.stringify(kept)).retryAfterMillis, longest)
+        assert.strictEqual(yield* resourceRequests, 1)
+        yield* checker.invalidate(kids)
+        assert.strictEqual(yield* answer, "HomeMember")
+        // The owner checker's kept Unknown alike.
+        const owner = yield* as("alice")(
+          ServerAccess.makeOwnerChecker(id, { ttl: "5 minutes", unknownTtl: Infinity })
+        )
+        const bob = (yield* Effect.orDie(plex.account("bob"))).id
+        yield* plex.fault("getUsers", Fault.status(429, { retryAfter: "30 seconds" }), { times: 1 })
+        const owned = Effect.map(owner.check(bob), (a) =>
+          a._tag === "Unknown" ? a.retryAfterMillis : a._tag
+        )
+        assert.strictEqual(yield* owned, longest)
+        yield* TestClock.adjust("1 hour")
+        assert.strictEqual(yield* owned, longest)
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it.effect("the owner checker keeps an Unknown for the wait its answer asked for (at most 5 minutes)", () =>
