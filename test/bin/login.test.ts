@@ -745,6 +745,58 @@ describe.concurrent("plex-auth login and output", { timeout: 60_000 }, () => {
       })
   )
 
+  // Ctrl-C once another origin a redirect led to (without the token) answered 2xx, its body not in: that 2xx revoked
+  // nothing (PlexAuth.signOut fails it Unexpected, Redirect), so the token stays saved, not said revoked.
+  it.scoped(
+    "logout: Ctrl-C once another origin a redirect led to answered 2xx: not revoked, the token stays saved",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        yield* writeStore(dir, { [tokenKey]: "saved-token" })
+        // Another origin, where plex.tv's 307 sends the revocation (without the token): its 2xx revokes nothing.
+        const elsewhere = yield* loopbackPlexTv(async (_request, response) => {
+          response.writeHead(200, { "content-type": "application/json" }).end("{}")
+        })
+        const url = yield* loopbackPlexTv(async (request, response) => {
+          if (request.method === "DELETE" && request.url?.startsWith("/api/v2/users/signout")) {
+            response.writeHead(307, { location: `${elsewhere}/signout` }).end()
+          } else response.writeHead(404).end()
+        })
+        // The CLI's fetch: the other origin's answer handed on without its body (`reading`: its status in).
+        const reading = yield* Deferred.make<void>()
+        const fetching: typeof globalThis.fetch = async (input, init) => {
+          const response = await globalThis.fetch(input, init)
+          const target = input instanceof Request ? input.url : String(input)
+          if (!target.startsWith(elsewhere)) return response
+          const body = new ReadableStream<Uint8Array>(
+            {
+              pull: () => {
+                Effect.runSync(Deferred.succeed(reading, undefined))
+                return new Promise<void>(() => {})
+              }
+            },
+            { highWaterMark: 0 }
+          )
+          return new Response(body, { status: response.status, headers: response.headers })
+        }
+        let stderr = ""
+        const logout = yield* Effect.fork(
+          Effect.provideService(
+            cli(["--config-dir", dir, "--plex-tv", url, "logout"], {
+              onStderr: (text) => void (stderr += text)
+            }),
+            FetchHttpClient.Fetch,
+            fetching
+          )
+        )
+        yield* Deferred.await(reading)
+        logout.unsafeInterruptAsFork(logout.id())
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(logout)))
+        assert.strictEqual((yield* readStore(dir))?.entries[tokenKey], "saved-token")
+        assert.notInclude(stderr, "revoked and forgotten")
+      })
+  )
+
   // Ctrl-C before plex.tv answered the revocation: nothing says it revoked the token, which stays saved.
   it.scoped("logout: Ctrl-C before plex.tv answers the revocation keeps the token saved", () =>
     Effect.gen(function* () {

@@ -36,7 +36,7 @@ import * as PlexError from "../../PlexError.js"
 import * as PlexServer from "../../PlexServer.js"
 import * as PlexTv from "../../PlexTv.js"
 import * as Resources from "../../Resources.js"
-import { answers } from "../../internal/answers.js"
+import { revocation } from "../../internal/tellSignedOut.js"
 import {
   CliFailure,
   ExitCode,
@@ -346,7 +346,7 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
  */
 export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boolean) =>
   Effect.suspend(() => {
-    const answer = answers()
+    const answer = revocation()
     return PlexAuth.signOut().pipe(
       Credentials.withToken(token),
       answer.watch,
@@ -363,10 +363,10 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       Effect.map((failure) =>
         Option.isSome(failure)
           ? Render.unsavedTokenText(failure.value?.[0], interrupted, failure.value?.[1])
-          : // Cut short: revoked once plex.tv accepted it (a 2xx, its body not in: {@link acceptedBy}); else unanswered
-            // within the 5 s, perhaps after plex.tv revoked it.
+          : // Cut short: revoked once plex.tv accepted it (a 2xx from where the token went, its body not in:
+            // internal/revocation.ts `accepted`); else unanswered within the 5 s, perhaps after plex.tv revoked it.
             Render.unsavedTokenText(
-              acceptedBy(answer) ? undefined : Render.unsavedRevokeTimeoutText,
+              answer.accepted() ? undefined : Render.unsavedRevokeTimeoutText,
               interrupted,
               true
             )
@@ -374,30 +374,20 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
     )
   })
 
-/**
- * Whether plex.tv accepted (a 2xx) the last request `answer` watched (internal/answers.ts), its status in, its body
- * perhaps not: a revocation cut short then by the CLI's 5 s is revoked, as `PlexAuth.signOut` counts it (its
- * `accepted`) and as WebSignIn's revokeToken judges it. As src/bin/internal/commands.ts has it.
- */
-const acceptedBy = (answer: ReturnType<typeof answers>): boolean => {
-  const status = answer.last()?.status
-  return status !== undefined && status >= 200 && status < 300
-}
-
 /** What a revocation of an old token `login` makes after the save came to: refused (401, 422: invalid already), failed (why). */
 export type OldTokenRevoked = "revoked" | "refused" | { readonly failure: string }
 
 /**
  * The revocations `login` makes after the save (afterSave, run apart by {@link letFinish}): `revoke` revokes the token
  * it replaced (`"replaced"`) or the token asked about that another login replaced meanwhile (`"asked"`), plex.tv's
- * answer to each watched (internal/answers.ts); `abandoned` is what is said when the 5 s after Ctrl-C gave them up
+ * answer to each watched (internal/revocation.ts); `abandoned` is what is said when the 5 s after Ctrl-C gave them up
  * (letFinish's `abandoned`), given whether the asked one's revocation was to follow the replaced one's (`askedNext`:
  * never made then), and what became of the replaced one (`previous`, none when it is known already). The one under way
  * is said not revoked, unless plex.tv had accepted it (a 2xx, its body not in when the 5 s ran out): revoked
- * ({@link acceptedBy}). As src/bin/internal/commands.ts has it.
+ * (internal/revocation.ts `accepted`). As src/bin/internal/commands.ts has it.
  */
 export const oldTokenRevocations = () => {
-  const answered = { replaced: answers(), asked: answers() }
+  const answered = { replaced: revocation(), asked: revocation() }
   // The revocation afterSave waits for, should Ctrl-C give it up, each said as its own.
   let revoking: "replaced" | "asked" | undefined
   const revoke = (which: "replaced" | "asked", token: Redacted.Redacted<string>) =>
@@ -428,7 +418,7 @@ export const oldTokenRevocations = () => {
         previous: undefined,
         lines: [
           Render.askedTokenRevokedText(
-            acceptedBy(answered.asked) ? "revoked" : { failure: Render.revokeCutShortText }
+            answered.asked.accepted() ? "revoked" : { failure: Render.revokeCutShortText }
           )
         ]
       }
@@ -436,7 +426,7 @@ export const oldTokenRevocations = () => {
     // The token asked about, whose revocation was to follow that one's, never revoked: said so.
     const notSent = askedNext ? [Render.askedTokenRevokedText({ failure: Render.revokeNotSentText })] : []
     // The token it replaced not said revoked (savedThenInterruptedText), as revokeAbandonedText says.
-    return revoking === "replaced" && acceptedBy(answered.replaced)
+    return revoking === "replaced" && answered.replaced.accepted()
       ? { previous: "revoked", lines: notSent }
       : { previous: "revoke-failed", lines: [Render.revokeAbandonedText, ...notSent] }
   }
@@ -989,8 +979,8 @@ const logout = Command.make(
             yield* forget
             return yield* done({ revoked: false, forgotten: true })
           }
-          // plex.tv's answer to the revocation, its status in (acceptedBy): should Ctrl-C come once it accepted it.
-          const answer = answers()
+          // plex.tv's answer to the revocation, its status in (internal/revocation.ts `accepted`): should Ctrl-C come once it accepted it.
+          const answer = revocation()
           const revoke = PlexAuth.signOut().pipe(
             Credentials.withToken(saved),
             answer.watch,
@@ -1025,7 +1015,7 @@ const logout = Command.make(
           )
           yield* Effect.flatMap(revoke, (revoked) =>
             Effect.andThen(forget, done({ revoked, forgotten: true }))
-          ).pipe(Effect.onInterrupt(() => (acceptedBy(answer) ? forgetRevoked : Effect.void)))
+          ).pipe(Effect.onInterrupt(() => (answer.accepted() ? forgetRevoked : Effect.void)))
         }),
       { nothingSaved }
     )
