@@ -881,15 +881,16 @@ export const verifyWith = (
     const jwt = yield* V.stringOrRedacted("Jwt.verifyWith", "token", token)
     yield* V.check("Jwt.verifyWith", "keys", JwtFacts.publicKeysProblem(options.keys))
     yield* V.check("Jwt.verifyWith", "binding", JwtFacts.bindingProblem(options.binding, isDeviceKey))
-    return yield* verifyAgainst(jwt, options.keys, options.binding, clockSkew)
+    return yield* verifyAgainst("Jwt.verifyWith", jwt, options.keys, options.binding, clockSkew)
   })
 
 // A `clockSkew`: zero or more and finite (default a minute), checked before any request.
 const checkClockSkew = (operation: string, clockSkew: unknown) =>
   V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { least: 0 })
 
-/** {@link verifyWith} with a checked clock skew. */
+/** {@link verifyWith} with a checked clock skew; its `InvalidJwt` is named after `operation`, the one called. */
 const verifyAgainst = (
+  operation: string,
   token: string | Redacted.Redacted<string>,
   keys: ReadonlyArray<PublicKey>,
   binding: Binding,
@@ -909,9 +910,7 @@ const verifyAgainst = (
       })
     )
     if ("reason" in result) {
-      return yield* Effect.fail(
-        new InvalidJwt({ operation: "Jwt.verify", reason: result.reason, detail: result.detail })
-      )
+      return yield* Effect.fail(new InvalidJwt({ operation, reason: result.reason, detail: result.detail }))
     }
     return result.claims
   })
@@ -947,7 +946,7 @@ export const verify = (
     const jwt = V.own(yield* V.stringOrRedacted("Jwt.verify", "token", token))
     yield* V.check("Jwt.verify", "binding", JwtFacts.bindingProblem(binding, isDeviceKey))
     const keys = yield* getKeys()
-    return yield* verifyAgainst(jwt, keys, binding, clockSkew)
+    return yield* verifyAgainst("Jwt.verify", jwt, keys, binding, clockSkew)
   }).pipe(Effect.withSpan("Jwt.verify", { captureStackTrace: false }))
 
 // ---------------------------------------------------------------------------

@@ -235,6 +235,23 @@ describe("Jwt.verify", () => {
       }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "an InvalidJwt names the operation called: Jwt.verifyWith for given keys, Jwt.verify for plex.tv's",
+    () =>
+      Effect.gen(function* () {
+        // Jwt.verifyWith's failures were named Jwt.verify (the check both share), an operation the caller never called.
+        const { plexJwt } = yield* registeredKey
+        const other = yield* Jwt.generateKey
+        const keys = yield* Jwt.getKeys()
+        const given = yield* failsWith(Jwt.verifyWith(plexJwt.token, { keys, binding: other }), "InvalidJwt")
+        assert.strictEqual(given.reason, "Thumbprint")
+        assert.strictEqual(given.operation, "Jwt.verifyWith")
+        assert.match(given.message, /^Jwt\.verifyWith: /)
+        const fetched = yield* failsWith(Jwt.verify(plexJwt.token, other), "InvalidJwt")
+        assert.strictEqual(fetched.operation, "Jwt.verify")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("fails with InvalidJwt for a bad signature, wrong iss or aud, expiry, another key", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey
