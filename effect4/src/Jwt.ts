@@ -1470,6 +1470,17 @@ export const layerStored = <E, R>(
         })
       )
       const margin = Duration.toMillis(refreshMargin)
+      // What `obtain` gives for a key, checked as it runs: one that is no Effect (untyped JavaScript, an `async`
+      // function's Promise) is InvalidInput naming `obtain`, not a defect (nor `Jwt.makeCredentials`'s name).
+      const obtainFor = (
+        key: DeviceKey
+      ): Effect.Effect<PlexJwt | Redacted.Redacted<string>, E | InvalidInput, R> =>
+        Effect.suspend((): Effect.Effect<PlexJwt | Redacted.Redacted<string>, E | InvalidInput, R> => {
+          const obtained: unknown = options.obtain(key)
+          return Effect.isEffect(obtained)
+            ? (obtained as Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>)
+            : Effect.fail(V.invalid("Jwt.layerStored", "obtain", JwtFacts.obtainGaveNoEffect))
+        })
       // The one sign-out of the stored layers (internal/storedSignOut.ts), as `Credentials.layerStored`'s: it forgets
       // the tokens this layer held, and the key with them; keeping a token (best effort) goes one write at a time
       // with it.
@@ -1529,7 +1540,7 @@ export const layerStored = <E, R>(
                     ),
                     Effect.andThen(
                       Ref.set(keyRefused, true),
-                      Effect.flatMap(lease.obtainShared(options.obtain(key)), ({ taken: fromOther, value }) =>
+                      Effect.flatMap(lease.obtainShared(obtainFor(key)), ({ taken: fromOther, value }) =>
                         Effect.as(
                           fromOther
                             ? Ref.set(taken, Redacted.isRedacted(value) ? value : value.token)
@@ -1618,7 +1629,7 @@ export const layerStored = <E, R>(
           credentialsWith(
             {
               key,
-              obtain: options.obtain(key),
+              obtain: obtainFor(key),
               refreshMargin,
               verify: options.verify,
               onToken: renewal.keepOwn

@@ -763,6 +763,12 @@ export const credentialsProblem = (
   ])
 
 /**
+ * Why `Jwt.layerStored`'s `obtain` is refused when what it gave for a key is no `Effect` (untyped JavaScript: an
+ * `async` function's Promise): found only once it runs, as the layer obtains for a new key or a refused one.
+ */
+export const obtainGaveNoEffect = "must return an Effect"
+
+/**
  * `Jwt.layerStored`'s option at fault: the options (an object), `obtain` (a function), `key` (a string, not empty
  * nor blank) and `verify` (a boolean) when given. The `refreshMargin` is checked after.
  */
