@@ -1057,7 +1057,12 @@ export const pinLogin = (
     const pin = yield* createCheckedPin(options.key, options)
     const createdAt = yield* Clock.currentTimeMillis
     const url = yield* PinLogin.authUrl(pin, { forwardUrl, authAppUrl })
-    yield* options.onPin({ pin, url })
+    // An `onPin` that gives no Effect (untyped JavaScript: an `async` function) is InvalidInput, not a defect.
+    const shown: unknown = options.onPin({ pin, url })
+    if (!Effect.isEffect(shown)) {
+      return yield* Effect.fail(V.invalid("Jwt.pinLogin", "onPin", JwtFacts.returnsNoEffect))
+    }
+    yield* shown as Effect.Effect<void>
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     // One device JWT for as long as it may be presented, and a new one after a check that got no answer
@@ -1485,7 +1490,7 @@ export const layerStored = <E, R>(
           const obtained: unknown = options.obtain(key)
           return Effect.isEffect(obtained)
             ? (obtained as Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>)
-            : Effect.fail(V.invalid("Jwt.layerStored", "obtain", JwtFacts.obtainGaveNoEffect))
+            : Effect.fail(V.invalid("Jwt.layerStored", "obtain", JwtFacts.returnsNoEffect))
         })
       // The one sign-out of the stored layers (internal/storedSignOut.ts), as `Credentials.layerStored`'s: it forgets
       // the tokens this layer held, and the key with them; keeping a token (best effort) goes one write at a time

@@ -763,10 +763,11 @@ export const credentialsProblem = (
   ])
 
 /**
- * Why `Jwt.layerStored`'s `obtain` is refused when what it gave for a key is no `Effect` (untyped JavaScript: an
- * `async` function's Promise): found only once it runs, as the layer obtains for a new key or a refused one.
+ * Why a function option is refused when what it gave is no `Effect` (untyped JavaScript: an `async` function's
+ * Promise): `Jwt.layerStored`'s `obtain` (found once the layer obtains for a new key or a refused one) and
+ * `Jwt.pinLogin`'s `onPin` (once the PIN is created).
  */
-export const obtainGaveNoEffect = "must return an Effect"
+export const returnsNoEffect = "must return an Effect"
 
 /**
  * `Jwt.layerStored`'s option at fault: the options (an object), `obtain` (a function), `key` (a string, not empty

@@ -377,6 +377,20 @@ describe("Jwt credentials: re-authentication", () => {
 })
 
 describe("Jwt.pinLogin", () => {
+  it.effect(
+    "an onPin that gives no Effect (untyped JavaScript: an async function) is InvalidInput naming onPin, never a defect",
+    () =>
+      Effect.gen(function* () {
+        // `yield*` of its Promise threw ("... is not iterable"): a defect, once the PIN was created.
+        const onPin = (async () => {}) as unknown as Jwt.PinLoginOptions["onPin"]
+        const refused = yield* Effect.flip(Jwt.pinLogin({ key: yield* Jwt.generateKey, onPin }))
+        assert.strictEqual(
+          `${refused._tag}: ${refused.message}`,
+          "InvalidInput: Jwt.pinLogin: invalid onPin: must return an Effect"
+        )
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("creates a PIN with the JWK, polls with a device JWT, and gets a Plex JWT bound to the key", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey
