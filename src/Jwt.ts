@@ -881,15 +881,16 @@ export const verifyWith = (
     const jwt = yield* V.stringOrRedacted("Jwt.verifyWith", "token", token)
     yield* V.check("Jwt.verifyWith", "keys", JwtFacts.publicKeysProblem(options.keys))
     yield* V.check("Jwt.verifyWith", "binding", JwtFacts.bindingProblem(options.binding, isDeviceKey))
-    return yield* verifyAgainst(jwt, options.keys, options.binding, clockSkew)
+    return yield* verifyAgainst("Jwt.verifyWith", jwt, options.keys, options.binding, clockSkew)
   })
 
 // A `clockSkew`: zero or more and finite (default a minute), checked before any request.
 const checkClockSkew = (operation: string, clockSkew: unknown) =>
   V.durationOption(operation, "clockSkew", clockSkew, defaultClockSkew, { least: 0 })
 
-/** {@link verifyWith} with a checked clock skew. */
+/** {@link verifyWith} with a checked clock skew; its `InvalidJwt` is named after `operation`, the one called. */
 const verifyAgainst = (
+  operation: string,
   token: string | Redacted.Redacted<string>,
   keys: ReadonlyArray<PublicKey>,
   binding: Binding,
@@ -909,9 +910,7 @@ const verifyAgainst = (
       })
     )
     if ("reason" in result) {
-      return yield* Effect.fail(
-        new InvalidJwt({ operation: "Jwt.verify", reason: result.reason, detail: result.detail })
-      )
+      return yield* Effect.fail(new InvalidJwt({ operation, reason: result.reason, detail: result.detail }))
     }
     return result.claims
   })
@@ -947,7 +946,7 @@ export const verify = (
     const jwt = V.own(yield* V.stringOrRedacted("Jwt.verify", "token", token))
     yield* V.check("Jwt.verify", "binding", JwtFacts.bindingProblem(binding, isDeviceKey))
     const keys = yield* getKeys()
-    return yield* verifyAgainst(jwt, keys, binding, clockSkew)
+    return yield* verifyAgainst("Jwt.verify", jwt, keys, binding, clockSkew)
   }).pipe(Effect.withSpan("Jwt.verify", { captureStackTrace: false }))
 
 // ---------------------------------------------------------------------------
@@ -1058,7 +1057,12 @@ export const pinLogin = (
     const pin = yield* createCheckedPin(options.key, options)
     const createdAt = yield* Clock.currentTimeMillis
     const url = yield* PinLogin.authUrl(pin, { forwardUrl, authAppUrl })
-    yield* options.onPin({ pin, url })
+    // An `onPin` that gives no Effect (untyped JavaScript: an `async` function) is InvalidInput, not a defect.
+    const shown: unknown = options.onPin({ pin, url })
+    if (!Effect.isEffect(shown)) {
+      return yield* Effect.fail(V.invalid("Jwt.pinLogin", "onPin", JwtFacts.returnsNoEffect))
+    }
+    yield* shown as Effect.Effect<void>
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     // One device JWT for as long as it may be presented, and a new one after a check that got no answer
@@ -1477,6 +1481,17 @@ export const layerStored = <E, R>(
         })
       )
       const margin = Duration.toMillis(refreshMargin)
+      // What `obtain` gives for a key, checked as it runs: one that is no Effect (untyped JavaScript, an `async`
+      // function's Promise) is InvalidInput naming `obtain`, not a defect (nor `Jwt.makeCredentials`'s name).
+      const obtainFor = (
+        key: DeviceKey
+      ): Effect.Effect<PlexJwt | Redacted.Redacted<string>, E | InvalidInput, R> =>
+        Effect.suspend((): Effect.Effect<PlexJwt | Redacted.Redacted<string>, E | InvalidInput, R> => {
+          const obtained: unknown = options.obtain(key)
+          return Effect.isEffect(obtained)
+            ? (obtained as Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>)
+            : Effect.fail(V.invalid("Jwt.layerStored", "obtain", JwtFacts.returnsNoEffect))
+        })
       // The one sign-out of the stored layers (internal/storedSignOut.ts), as `Credentials.layerStored`'s: it forgets
       // the tokens this layer held, and the key with them; keeping a token (best effort) goes one write at a time
       // with it.
@@ -1538,7 +1553,7 @@ export const layerStored = <E, R>(
                     ),
                     Effect.zipRight(
                       Ref.set(keyRefused, true),
-                      Effect.flatMap(lease.obtainShared(options.obtain(key)), ({ taken: fromOther, value }) =>
+                      Effect.flatMap(lease.obtainShared(obtainFor(key)), ({ taken: fromOther, value }) =>
                         Effect.as(
                           fromOther
                             ? Ref.set(taken, Redacted.isRedacted(value) ? value : value.token)
@@ -1627,7 +1642,7 @@ export const layerStored = <E, R>(
           credentialsWith(
             {
               key,
-              obtain: options.obtain(key),
+              obtain: obtainFor(key),
               refreshMargin,
               verify: options.verify,
               onToken: renewal.keepOwn

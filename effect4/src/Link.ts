@@ -18,6 +18,7 @@ import type { Credentials } from "./Credentials.js"
 import * as L from "./internal/lenient.js"
 import * as Request from "./internal/request.js"
 import * as V from "./internal/validate.js"
+import { wiped, wipedProblem } from "../../src/core/validate.js"
 import { BadRequest, type InvalidInput, NotFound, type ResponseError, Unauthorized } from "./PlexError.js"
 
 /**
@@ -75,8 +76,11 @@ const linkRefusals = { BadRequest: CodeRefused, Unauthorized, NotFound: CodeNotF
 export const link = (
   code: string | Redacted.Redacted<string>
 ): Effect.Effect<void, LinkError, HttpClient.HttpClient | ClientIdentity | Credentials> => {
-  const trimmed = Facts.linkCode(V.reveal(code))
-  if (trimmed === undefined) return Effect.fail(V.invalid("Link.link", "code", Facts.linkCodeProblem))
+  const raw = V.reveal(code)
+  const trimmed = Facts.linkCode(raw)
+  // A wiped `Redacted` says so, as every secret's check does, not that the code is not four characters.
+  if (trimmed === undefined)
+    return Effect.fail(V.invalid("Link.link", "code", raw === wiped ? wipedProblem : Facts.linkCodeProblem))
   return Effect.asVoid(
     Request.plexTv("Link.link", {
       ...Facts.linkPin,

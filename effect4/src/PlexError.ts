@@ -456,6 +456,7 @@ export class PinExpired
  * - `Issuer`: `iss` is not `plex.tv`.
  * - `Audience`: `aud` names neither `plex.tv` nor this client.
  * - `Expired`: `exp` is missing or has passed.
+ * - `NotYetValid`: `nbf` has not come yet.
  * - `Thumbprint`: it is bound to another device key.
  *
  * @since 0.1.0
@@ -479,7 +480,8 @@ export type InvalidJwtReason = typeof InvalidJwtReason.Type
 
 /**
  * A Plex JWT did not verify against the keys plex.tv publishes: a forged,
- * expired or foreign token. Never carries the token itself.
+ * expired or foreign token. Never carries the token itself; its message
+ * ends with what to do.
  *
  * @since 0.1.0
  * @category errors

@@ -188,9 +188,22 @@ export const pinExpiredMessage = (e: {
   return `${e.operation}: ${e.reason === "Pending" ? "the PIN" : `PIN ${e.pinId}`} ${what}${describeCodes(e.errors)}${last}; ${e.reason === "Pending" ? "poll it again before it expires, or " : ""}create a new PIN to try again`
 }
 
-/** `InvalidJwt`'s message. */
+/**
+ * What to do about a token that did not verify, by `InvalidJwt`'s `reason`: one that is no Plex JWT (a classic token)
+ * is given where one is needed; one not yet valid points at this machine's clock; one bound to another key is checked
+ * with that key; any other (forged, foreign, expired) is not used, and a new one got instead.
+ */
+const invalidJwtAdvice: Readonly<Record<string, string>> = {
+  Malformed:
+    "give a Plex JWT (from Jwt.exchange or Jwt.pinLogin; Jwt.upgrade trades a classic token for one)",
+  NotYetValid: "check this machine's clock, or allow more clockSkew",
+  Thumbprint: "verify it with the device key it is bound to, or get one for this key (Jwt.exchange)"
+}
+
+/** `InvalidJwt`'s message, ending with what to do ({@link invalidJwtAdvice}). */
 export const invalidJwtMessage = (e: {
   readonly operation: string
   readonly reason: string
   readonly detail: string
-}): string => `${e.operation}: the JWT is not valid (${e.reason}): ${e.detail}`
+}): string =>
+  `${e.operation}: the JWT is not valid (${e.reason}): ${e.detail}; ${invalidJwtAdvice[e.reason] ?? "do not use it; get a new one (Jwt.exchange)"}`

@@ -377,6 +377,20 @@ describe("Jwt credentials: re-authentication", () => {
 })
 
 describe("Jwt.pinLogin", () => {
+  it.effect(
+    "an onPin that gives no Effect (untyped JavaScript: an async function) is InvalidInput naming onPin, never a defect",
+    () =>
+      Effect.gen(function* () {
+        // `yield*` of its Promise threw ("... is not iterable"): a defect, once the PIN was created.
+        const onPin = (async () => {}) as unknown as Jwt.PinLoginOptions["onPin"]
+        const refused = yield* Effect.flip(Jwt.pinLogin({ key: yield* Jwt.generateKey, onPin }))
+        assert.strictEqual(
+          `${refused._tag}: ${refused.message}`,
+          "InvalidInput: Jwt.pinLogin: invalid onPin: must return an Effect"
+        )
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("creates a PIN with the JWK, polls with a device JWT, and gets a Plex JWT bound to the key", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey
@@ -1380,6 +1394,41 @@ describe("Jwt.layerStored: a stored device key it cannot use", () => {
           const kept = yield* store.get(`${Jwt.defaultStoreKey}/device-key`)
           assert.isTrue(Option.isSome(kept) && kept.value !== keyText, why)
         }
+      }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
+  )
+})
+
+describe("Jwt.layerStored: an obtain that gives no Effect (untyped JavaScript: an async function)", () => {
+  it.effect(
+    "fails the layer with InvalidInput naming Jwt.layerStored's obtain, with no key stored or one plex.tv refuses; never a defect",
+    () =>
+      Effect.gen(function* () {
+        // With no key stored it was `Jwt.makeCredentials: invalid obtain: must be an Effect`, an operation the caller
+        // never called; with a stored key plex.tv refused, a defect ("Not a valid effect").
+        const obtain = ((_key: Jwt.DeviceKey) => Promise.resolve(FakePlex.defaults.token)) as unknown as (
+          key: Jwt.DeviceKey
+        ) => Effect.Effect<Redacted.Redacted<string>>
+        const store = yield* KeyValueStore.KeyValueStore
+        const build = Effect.flip(
+          Effect.scoped(
+            Layer.build(
+              Jwt.layerStored({ obtain }).pipe(
+                Layer.provide(Layer.succeed(KeyValueStore.KeyValueStore, store))
+              )
+            )
+          )
+        )
+        const none = yield* build
+        // A key plex.tv does not know (never registered): its exchange is refused, and obtain runs for it.
+        yield* store.set(
+          `${Jwt.defaultStoreKey}/device-key`,
+          Redacted.value(Jwt.exportKey(yield* Jwt.generateKey))
+        )
+        const refused = yield* build
+        assert.deepStrictEqual(
+          [none, refused].map((error) => `${error._tag}: ${error.message}`),
+          Array(2).fill("InvalidInput: Jwt.layerStored: invalid obtain: must return an Effect")
+        )
       }).pipe(Effect.provide(Layer.merge(signedIn(), KeyValueStore.layerMemory)))
   )
 })

@@ -235,6 +235,71 @@ describe("Jwt.verify", () => {
       }).pipe(Effect.provide(signedIn()))
   )
 
+  it.effect(
+    "an InvalidJwt names the operation called: Jwt.verifyWith for given keys, Jwt.verify for plex.tv's",
+    () =>
+      Effect.gen(function* () {
+        // Jwt.verifyWith's failures were named Jwt.verify (the check both share), an operation the caller never called.
+        const { plexJwt } = yield* registeredKey
+        const other = yield* Jwt.generateKey
+        const keys = yield* Jwt.getKeys()
+        const given = yield* failsWith(Jwt.verifyWith(plexJwt.token, { keys, binding: other }), "InvalidJwt")
+        assert.strictEqual(given.reason, "Thumbprint")
+        assert.strictEqual(given.operation, "Jwt.verifyWith")
+        assert.match(given.message, /^Jwt\.verifyWith: /)
+        const fetched = yield* failsWith(Jwt.verify(plexJwt.token, other), "InvalidJwt")
+        assert.strictEqual(fetched.operation, "Jwt.verify")
+      }).pipe(Effect.provide(signedIn()))
+  )
+
+  it.effect("an InvalidJwt's message ends with what to do about the token, for each reason", () =>
+    Effect.gen(function* () {
+      // It said only what was wrong ("...: the JWT is not valid (Expired): it has expired"), where every error's
+      // message ends with what the caller does next.
+      const { key, plexJwt } = yield* registeredKey
+      const signer = yield* Jwt.generateKey
+      const good = segments(plexJwt.token).payload
+      const nowS = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const messageOf = (token: string | Record<string, unknown>, binding: Jwt.Binding = key) =>
+        Effect.flatMap(
+          typeof token === "string" ? Effect.succeed(token) : signWith(signer, { alg: "EdDSA" }, token),
+          (jwt) =>
+            Effect.map(
+              failsWith(Jwt.verifyWith(jwt, { keys: [signer.jwk], binding }), "InvalidJwt"),
+              (e) => e.message
+            )
+        )
+      const other = yield* Jwt.generateKey
+      const again = "do not use it; get a new one (Jwt.exchange)"
+      assert.deepStrictEqual(
+        [
+          yield* messageOf("a.b"),
+          yield* messageOf(Redacted.value(plexJwt.token)),
+          yield* messageOf({ ...good, iss: "evil.example" }),
+          yield* messageOf({ ...good, aud: ["somewhere.else"] }),
+          yield* messageOf({ ...good, exp: nowS - 90 }),
+          yield* messageOf({ ...good, nbf: nowS + 90 }),
+          yield* messageOf(good, other)
+        ],
+        [
+          "Jwt.verifyWith: the JWT is not valid (Malformed): not a compact JWS with JSON header and claims; give a Plex JWT (from Jwt.exchange or Jwt.pinLogin; Jwt.upgrade trades a classic token for one)",
+          `Jwt.verifyWith: the JWT is not valid (Signature): no key of the 1 Ed25519 keys given verifies its signature; ${again}`,
+          `Jwt.verifyWith: the JWT is not valid (Issuer): the issuer is not plex.tv; ${again}`,
+          `Jwt.verifyWith: the JWT is not valid (Audience): the audience names neither plex.tv nor this client; ${again}`,
+          `Jwt.verifyWith: the JWT is not valid (Expired): it has expired; ${again}`,
+          "Jwt.verifyWith: the JWT is not valid (NotYetValid): it is not valid yet (nbf); check this machine's clock, or allow more clockSkew",
+          "Jwt.verifyWith: the JWT is not valid (Thumbprint): it is bound to another device key; verify it with the device key it is bound to, or get one for this key (Jwt.exchange)"
+        ]
+      )
+      // Jwt.decode's Malformed too: a classic token is no JWT.
+      const decoded = yield* failsWith(Jwt.decode("classic-token-0123"), "InvalidJwt")
+      assert.strictEqual(
+        decoded.message,
+        "Jwt.decode: the JWT is not valid (Malformed): not a compact JWS with JSON claims; give a Plex JWT (from Jwt.exchange or Jwt.pinLogin; Jwt.upgrade trades a classic token for one)"
+      )
+    }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect("fails with InvalidJwt for a bad signature, wrong iss or aud, expiry, another key", () =>
     Effect.gen(function* () {
       const { key, plexJwt } = yield* registeredKey

@@ -70,4 +70,17 @@ describe("Link: a TV's code approved by a companion", () => {
         assert.include(late.message, "have the device show a new code and link that")
       }).pipe(Effect.provide(FakePlex.layer({ pinLifetime: { short: "1 minute" } })))
   )
+
+  it.effect("a code given as a wiped Redacted is InvalidInput saying it was wiped, and nothing is sent", () =>
+    Effect.gen(function* () {
+      // A secret's check says "was wiped" of a `Redacted` wiped before it was given (as for a Home PIN or a claim
+      // token), not that the code is not four characters: the caller's code may have been right.
+      const code = Redacted.make("ABCD")
+      Redacted.unsafeWipe(code)
+      const refused = yield* Effect.flip(companion(Link.link(code)))
+      assert.strictEqual(refused._tag, "InvalidInput")
+      assert.strictEqual(refused.message, "Link.link: invalid code: was wiped")
+      assert.deepStrictEqual(yield* FakePlex.requests, [])
+    }).pipe(Effect.provide(FakePlex.layer()))
+  )
 })
