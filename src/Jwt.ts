@@ -1060,7 +1060,7 @@ export const pinLogin = (
     // An `onPin` that gives no Effect (untyped JavaScript: an `async` function) is InvalidInput, not a defect.
     const shown: unknown = options.onPin({ pin, url })
     if (!Effect.isEffect(shown)) {
-      return yield* Effect.fail(V.invalid("Jwt.pinLogin", "onPin", JwtFacts.returnsNoEffect))
+      return yield* Effect.fail(V.invalid("Jwt.pinLogin", "onPin", V.returnsNoEffect))
     }
     yield* shown as Effect.Effect<void>
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
@@ -1490,7 +1490,7 @@ export const layerStored = <E, R>(
           const obtained: unknown = options.obtain(key)
           return Effect.isEffect(obtained)
             ? (obtained as Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>)
-            : Effect.fail(V.invalid("Jwt.layerStored", "obtain", JwtFacts.returnsNoEffect))
+            : Effect.fail(V.invalid("Jwt.layerStored", "obtain", V.returnsNoEffect))
         })
       // The one sign-out of the stored layers (internal/storedSignOut.ts), as `Credentials.layerStored`'s: it forgets
       // the tokens this layer held, and the key with them; keeping a token (best effort) goes one write at a time

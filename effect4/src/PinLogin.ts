@@ -481,7 +481,12 @@ export const login = (
     const pin = yield* create(options)
     const createdAt = yield* Clock.currentTimeMillis
     const url = yield* authUrl(pin, { forwardUrl, authAppUrl })
-    yield* options.onPin({ pin, url })
+    // An `onPin` that gives no Effect (untyped JavaScript: an `async` function) is InvalidInput, not a defect.
+    const shown: unknown = options.onPin({ pin, url })
+    if (!Effect.isEffect(shown)) {
+      return yield* Effect.fail(V.invalid("PinLogin.login", "onPin", V.returnsNoEffect))
+    }
+    yield* shown as Effect.Effect<void>
     // The PIN's lifetime counts from its creation, as at plex.tv: a slow `onPin` does not stretch it.
     return yield* poll(pin, options).pipe(Effect.provideService(PinReadAt, createdAt))
   }).pipe(Effect.withSpan("PinLogin.login"))

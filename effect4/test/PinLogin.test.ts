@@ -551,6 +551,20 @@ describe("poll on a schedule that ends before the PIN is approved", () => {
 })
 
 describe("login and Credentials.layerPinLogin", () => {
+  it.effect(
+    "an onPin that gives no Effect (untyped JavaScript: an async function) is InvalidInput naming onPin, never a defect",
+    () =>
+      Effect.gen(function* () {
+        // `yield*` of its Promise threw ("... is not iterable"): a defect, once the PIN was created.
+        const onPin = (async () => {}) as unknown as PinLogin.LoginOptions["onPin"]
+        const refused = yield* Effect.flip(PinLogin.login({ onPin }))
+        assert.strictEqual(
+          `${refused._tag}: ${refused.message}`,
+          "InvalidInput: PinLogin.login: invalid onPin: must return an Effect"
+        )
+      }).pipe(Effect.provide(env({ autoApprovePins: { after: "3 seconds" } })))
+  )
+
   it.effect("shows the PIN and URL once, then returns the token", () =>
     Effect.gen(function* () {
       const shown = yield* Ref.make<ReadonlyArray<string>>([])

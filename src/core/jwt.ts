@@ -763,13 +763,6 @@ export const credentialsProblem = (
   ])
 
 /**
- * Why a function option is refused when what it gave is no `Effect` (untyped JavaScript: an `async` function's
- * Promise): `Jwt.layerStored`'s `obtain` (found once the layer obtains for a new key or a refused one) and
- * `Jwt.pinLogin`'s `onPin` (once the PIN is created).
- */
-export const returnsNoEffect = "must return an Effect"
-
-/**
  * `Jwt.layerStored`'s option at fault: the options (an object), `obtain` (a function), `key` (a string, not empty
  * nor blank) and `verify` (a boolean) when given. The `refreshMargin` is checked after.
  */

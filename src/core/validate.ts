@@ -147,6 +147,13 @@ export const functionProblem = (value: unknown): string | undefined =>
   typeof value === "function" ? undefined : "must be a function"
 
 /**
+ * Why a function option is refused when what it gave is no `Effect` (untyped JavaScript: an `async` function's
+ * Promise): `Jwt.layerStored`'s `obtain` (found once the layer obtains for a new key or a refused one), and
+ * `Jwt.pinLogin`'s and `PinLogin.login`'s `onPin` (once the PIN is created).
+ */
+export const returnsNoEffect = "must return an Effect"
+
+/**
  * What a secret given as a `Redacted` reads as once wiped (`Redacted.unsafeWipe`, Effect 4's `wipeUnsafe`), where
  * Effect's `Redacted.value` throws ("Unable to get redacted value"), a defect: each edition reads a secret given as
  * input through its `internal/validate.ts`'s `reveal`, which gives this instead, and every check of a secret

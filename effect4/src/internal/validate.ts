@@ -26,7 +26,8 @@ export {
   optionalBooleanProblem,
   optionalStoreKeyProblem,
   optionalStringProblem,
-  recordsProblem
+  recordsProblem,
+  returnsNoEffect
 } from "../../../src/core/validate.js"
 
 /** A string or a `Redacted` string, as accepted at the edge of the library. */
