@@ -249,8 +249,24 @@ export const make = (
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
       const target = Facts.target(base, origin, request.url)
       if ("problem" in target) {
+        // Handed back without the token its URL may bring.
+        const shown = Facts.refusedRequest(
+          request.url,
+          request.urlParams,
+          Option.getOrUndefined(request.hash),
+          secret
+        )
         return Effect.fail(
-          new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: target.problem })
+          new HttpClientError.RequestError({
+            request: HttpClientRequest.make(request.method)(shown.url, {
+              headers: Headers.remove(request.headers, tokenHeader),
+              urlParams: shown.params,
+              hash: shown.hash,
+              body: request.body
+            }),
+            reason: "InvalidUrl",
+            description: target.problem
+          })
         )
       }
       const url = target.url

@@ -425,6 +425,23 @@ describe("the schemas in the Schema ecosystem", () => {
     assert.property((source as unknown as { properties: object }).properties, "Connection")
   })
 
+  it("the JSON Schema of a list of objects takes one object alone too, as decoding does (XML-to-JSON habit)", () => {
+    const source = JSONSchema.make(Schemas.SourceConnectionInformation).$defs?.[
+      "SourceConnectionInformation"
+    ] as unknown as {
+      properties: Record<string, { anyOf?: ReadonlyArray<{ type?: string; items?: unknown }> }>
+    }
+    // Decoded from `"Connection": {...}` (test "Device as an array, Connection as one object, flags as strings").
+    const [list, single] = source.properties["Connection"]?.anyOf ?? []
+    assert.strictEqual(list?.type, "array")
+    assert.deepStrictEqual(single, list?.items)
+    assert.strictEqual(single?.type, "object")
+    // A list of strings is no list when a string comes alone: only an array.
+    const { $defs } = JSONSchema.make(Schemas.Account)
+    const account = $defs?.["Account"] as unknown as { properties: Record<string, unknown> }
+    assert.deepStrictEqual(account.properties["roles"], { type: "array", items: { type: "string" } })
+  })
+
   it("accounts from Arbitrary.make, with unknown fields, survive encode, JSON and decode", () => {
     const encode = Schema.encodeSync(Schemas.Account)
     const decode = Schema.decodeUnknownSync(Schemas.Account)

@@ -282,8 +282,21 @@ export const make = (
       Effect.gen(function* () {
         const target = Facts.target(base, origin, request.url)
         if ("problem" in target) {
+          // Handed back without the token its URL may bring.
+          const shown = Facts.refusedRequest(
+            request.url,
+            request.urlParams.params,
+            Option.getOrUndefined(request.hash),
+            secret
+          )
+          let refused = HttpClientRequest.make(request.method as HttpMethod)(shown.url, {
+            headers: Headers.remove(request.headers, tokenHeader),
+            urlParams: shown.params,
+            body: request.body
+          })
+          if (shown.hash !== undefined) refused = HttpClientRequest.setHash(refused, shown.hash)
           return yield* new HttpClientError.HttpClientError({
-            reason: new HttpClientError.InvalidUrlError({ request, description: target.problem })
+            reason: new HttpClientError.InvalidUrlError({ request: refused, description: target.problem })
           })
         }
         const url = target.url

@@ -260,4 +260,11 @@ describe("struct", () => {
     assert.isTrue(Schema.is(L.Secret)(account.authToken))
     assert.isFalse(Schema.is(L.Secret)(account2025.authToken))
   })
+
+  it("a decoded value is one of its schema's: a Schema.Class with such a field takes it", () => {
+    // Mirrors test/internal/lenient.test.ts, where the schema's type side once ran the payload codec again.
+    const transient = Schema.decodeUnknownSync(Schemas.TransientToken)(token.MediaContainer)
+    class Saved extends Schema.Class<Saved>("Saved")({ transient: Schemas.TransientToken }) {}
+    assert.strictEqual(new Saved({ transient }).transient, transient)
+  })
 })

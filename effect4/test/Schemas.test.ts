@@ -515,6 +515,22 @@ describe("the schemas in the Schema ecosystem", () => {
     assert.property(source.properties, "Connection")
   })
 
+  it("the JSON Schema of a list of objects takes one object alone too, as decoding does (XML-to-JSON habit)", () => {
+    // Mirrors test/Schemas.test.ts.
+    const source = Schema.toJsonSchemaDocument(Schemas.SourceConnectionInformation).definitions[
+      "SourceConnectionInformation"
+    ] as { properties: Record<string, { anyOf?: ReadonlyArray<{ type?: string; items?: unknown }> }> }
+    const [list, single] = source.properties["Connection"]?.anyOf ?? []
+    assert.strictEqual(list?.type, "array")
+    assert.deepStrictEqual(single, list?.items)
+    assert.strictEqual(single?.type, "object")
+    // A list of strings is no list when a string comes alone: only an array.
+    const account = Schema.toJsonSchemaDocument(Schemas.Account).definitions["Account"] as {
+      properties: Record<string, unknown>
+    }
+    assert.deepStrictEqual(account.properties["roles"], { type: "array", items: { type: "string" } })
+  })
+
   it("Schema.toCodecJson and the Standard Schema interface work on them", async () => {
     const codec = Schema.toCodecJson(Schemas.SignedInAccount)
     const account = Schema.decodeUnknownSync(codec)(account2025)

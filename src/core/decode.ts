@@ -100,7 +100,12 @@ export type Shape =
       /** How a decoded value is written back, when not as it is (a secret is revealed). */
       readonly encode: ((value: any) => unknown) | undefined
     }
-  | { readonly _tag: "Array"; readonly item: Codec<any> }
+  | {
+      readonly _tag: "Array"
+      readonly item: Codec<any>
+      /** Only an array is a list ({@link items}); otherwise a single object is one too ({@link lenientArray}). */
+      readonly strict?: true
+    }
   | { readonly _tag: "Union"; readonly members: ReadonlyArray<Codec<any>> }
   | { readonly _tag: "FirstOf"; readonly codec: Codec<any> }
   | { readonly _tag: "Struct"; readonly fields: ReadonlyArray<StructField>; readonly secrets: Secrets }
@@ -284,7 +289,7 @@ export const items = <A>(of: CodecLike<A>): Codec<ReadonlyArray<A>> => {
   const item = codecOf(of)
   return {
     decode: (u) => (Array.isArray(u) ? keepValid(item, u) : invalid),
-    shape: { _tag: "Array", item }
+    shape: { _tag: "Array", item, strict: true }
   }
 }
 
@@ -592,8 +597,12 @@ export const jsonSchemaOf = (codec: Codec<any>): JsonSchema => {
   switch (shape._tag) {
     case "Leaf":
       return leaves()[shape.kind].jsonSchema
-    case "Array":
-      return { type: "array", items: jsonSchemaOf(shape.item) }
+    case "Array": {
+      const item = jsonSchemaOf(shape.item)
+      const list = { type: "array", items: item }
+      // A single object is read as a one-element list (XML-to-JSON habit): of a struct, one is a list too.
+      return shape.strict || shape.item.shape._tag !== "Struct" ? list : { anyOf: [list, item] }
+    }
     case "Union":
       return { anyOf: shape.members.map(jsonSchemaOf) }
     case "FirstOf": {

@@ -10,6 +10,7 @@
  * @internal
  */
 import { mayCarrySecrets, nextHop, redirectQuery } from "./policy.js"
+import { scrub } from "./redact.js"
 import { controlChars, serverUrl } from "./validate.js"
 
 /** The header that carries the server's token (lower case, as headers are compared). */
@@ -62,6 +63,23 @@ export const query = <V = string>(
  */
 export const fragment = (hash: string | undefined, token: string): string | undefined =>
   hash === undefined || hash === "" || hash.includes(token) ? undefined : hash
+
+/**
+ * A refused request (one {@link target} refuses) as the error handed back carries it: without the token, which a
+ * caller's URL may bring (python-plexapi's `PlexServer.url(key, includeToken=True)` writes it in the query). Masked in
+ * the URL's text (which may be no URL at all), its query pairs and fragment dropped as {@link query} and
+ * {@link fragment} drop them.
+ */
+export const refusedRequest = <V>(
+  url: string,
+  params: ReadonlyArray<readonly [string, V]>,
+  hash: string | undefined,
+  token: string
+) => ({
+  url: scrub(url, [token]),
+  params: params.filter(([key, value]) => key.toLowerCase() !== tokenHeader && value !== token),
+  hash: fragment(hash, token)
+})
 
 /** The next hop of a redirect the server answered, or why it is refused. */
 export type Hop =

@@ -10,8 +10,9 @@
  * Read: the XML declaration and other processing instructions, comments, a
  * DOCTYPE before the root, elements nested or self-closing, attributes in
  * single or double quotes (whitespace in them normalised to spaces, as XML
- * does), the five predefined entities and character references (`&#38;`,
- * `&#x26;`), CDATA sections, a byte order mark. Lenient where Plex has been
+ * does: a line break, CR LF or a lone CR, is one; in text it is LF), the
+ * five predefined entities and character references (`&#38;`, `&#x26;`),
+ * CDATA sections, a byte order mark. Lenient where Plex has been
  * sloppy: an unknown entity (`&nbsp;`) or a bare `&` is kept as written, a
  * repeated attribute keeps its first value. Rejected, with an
  * {@link XmlError} that says what and where (never a value from the body):
@@ -77,13 +78,18 @@ const has = (record: Record<string, unknown>, key: string): boolean => Object.ha
 
 const predefined: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }
 
-/** A reference's text, or an error for a character reference to no character. */
-const decodeEntities = (raw: string, offset: number): string | XmlError => {
-  if (!raw.includes("&")) return raw
+/**
+ * The text with its references decoded and each line break (LF, CR LF, or a lone CR: XML reads each as one
+ * before parsing) made `lineBreak`, or an error for a character reference to no character. A reference is
+ * decoded as it is: `&#13;` stays a CR.
+ */
+const decodeEntities = (raw: string, offset: number, lineBreak: string): string | XmlError => {
+  if (!/[&\r\n]/.test(raw)) return raw
   let failure: XmlError | undefined
   const out = raw.replace(
-    /&(#[xX][0-9A-Fa-f]+|#[0-9]+|[A-Za-z][\w.-]*);/g,
-    (whole, body: string, at: number) => {
+    /&(#[xX][0-9A-Fa-f]+|#[0-9]+|[A-Za-z][\w.-]*);|\r\n?|\n/g,
+    (whole, body: string | undefined, at: number) => {
+      if (body === undefined) return lineBreak
       if (body[0] !== "#") return predefined[body] ?? whole
       const code =
         body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10)
@@ -150,7 +156,7 @@ export const parse = (source: string): XmlElement | XmlError => {
           )
         }
       } else {
-        const decoded = decodeEntities(chunk, i)
+        const decoded = decodeEntities(chunk, i, "\n")
         if (decoded instanceof XmlError) return decoded
         top.text += decoded
       }
@@ -177,7 +183,7 @@ export const parse = (source: string): XmlElement | XmlError => {
       i = start
       const failed = skipPast("]]>", "a CDATA section that is not closed")
       if (failed) return failed
-      top.text += text.slice(start, i - 3)
+      top.text += text.slice(start, i - 3).replace(/\r\n?/g, "\n")
       continue
     }
     if (text.startsWith("<!", i)) {
@@ -248,7 +254,8 @@ export const parse = (source: string): XmlElement | XmlError => {
       if (end === -1) return new XmlError("an attribute value that is not closed", attributeAt)
       const raw = text.slice(i + 1, end)
       if (raw.includes("<")) return new XmlError("a '<' in an attribute value", attributeAt)
-      const value = decodeEntities(raw.replace(/[\t\r\n]/g, " "), i + 1)
+      // Whitespace made spaces, as XML normalises an attribute's value (a line break is one: CR LF one space).
+      const value = decodeEntities(raw.replace(/\t/g, " "), i + 1, " ")
       if (value instanceof XmlError) return value
       if (!has(attributes, key)) put(attributes, key, value)
       i = end + 1

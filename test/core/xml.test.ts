@@ -115,6 +115,15 @@ describe("core/xml: parse", () => {
     assert.deepStrictEqual(root.attributes, { one: 'it"s', two: "l1  l2\n", three: "a>b" })
   })
 
+  it("a line break is one, CR LF or a lone CR as LF: one space in an attribute, LF in text (as XML, and ElementTree, read it)", () => {
+    // A server writing Windows line ends: `title="a\r\nb"` is "a b" to python-plexapi's ElementTree, not "a  b".
+    const root = ok(`<a v="a\r\nb\rc\r\n\td">x\r\ny\rz<![CDATA[\r\n]]></a>`)
+    assert.strictEqual(root.attributes["v"], "a b c  d")
+    assert.strictEqual(root.text, "x\ny\nz\n")
+    // A reference is no line break to normalise: it stays the character it names.
+    assert.strictEqual(ok(`<a v="&#13;&#10;">&#13;</a>`).attributes["v"], "\r\n")
+  })
+
   it("comments, processing instructions, a DOCTYPE, CDATA and a byte order mark", () => {
     const root = ok(
       `\uFEFF<?xml version="1.0"?>\n<!DOCTYPE MediaContainer [<!ENTITY x "y">]>\n<!-- c -->` +

@@ -1,6 +1,7 @@
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Option, Redacted } from "effect"
+import { inspect } from "node:util"
 import { PlexAuth, PlexError, Resources, ServerClient } from "effect-plex-auth"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault } from "effect-plex-auth/testing"
@@ -371,6 +372,40 @@ describe("ServerClient over loopback", () => {
       const invalid = yield* Effect.flip(ServerClient.make({ uri: "ftp://x", token: connected.token }))
       assert.strictEqual(invalid._tag, "InvalidInput")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.scoped(
+    "a refused request that brought the token in its URL (a URL as python-plexapi writes one): the error carries none",
+    () =>
+      Effect.gen(function* () {
+        // The error handed back carried the caller's request as given: its query (or fragment) kept the token, and so
+        // did the error's message, JSON and printed form, where the token must be in no error.
+        const loopback = yield* FakePlexServer.FakePlexServer
+        const { client, connected } = yield* ready
+        const token = Redacted.value(connected.token)
+        yield* loopback.fake.clearRequests
+        const elsewhere = loopback.fake.elsewhereUrl
+        for (const request of [
+          HttpClientRequest.get(`${elsewhere}/library/parts/1/file.mkv?X-Plex-Token=${token}&a=1`),
+          HttpClientRequest.get(`${elsewhere}/library`, { urlParams: { t: token } }),
+          HttpClientRequest.get(`${elsewhere}/library#X-Plex-Token=${token}`),
+          HttpClientRequest.get(`library/parts/1/file.mkv?X-Plex-Token=${token}`)
+        ]) {
+          const refused = yield* Effect.flip(client.execute(request))
+          assert.strictEqual(refused._tag, "RequestError")
+          if (refused._tag === "RequestError") assert.strictEqual(refused.reason, "InvalidUrl")
+          for (const rendered of [
+            refused.message,
+            String(refused),
+            JSON.stringify(refused),
+            inspect(refused, { depth: 10 })
+          ]) {
+            assert.notInclude(rendered, token)
+          }
+          assert.notInclude(JSON.stringify(refused.request.urlParams), token)
+        }
+        assert.deepStrictEqual(yield* loopback.fake.requests, [])
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it("media URLs: without the token by default; with it only when asked, Redacted", () => {

@@ -6,7 +6,7 @@
  * back to a payload that decodes to the same value.
  */
 import { assert, describe, it } from "vitest"
-import { Either, FastCheck as fc, Redacted, Schema } from "effect"
+import { Arbitrary, Either, FastCheck as fc, Redacted, Schema } from "effect"
 import { Jwt, PinLogin, Resources, Schemas } from "effect-plex-auth"
 import { CodecId } from "../../src/core/decode.js"
 import * as L from "../../src/internal/lenient.js"
@@ -243,6 +243,26 @@ describe("struct", () => {
     assert.isFalse("Connection" in value)
     const encoded = Schema.encodeSync(Schemas.SourceConnectionInformation)(value) as Record<string, unknown>
     assert.deepStrictEqual(encoded["Connection"], [{ uri: "http://10.0.0.2:32400" }])
+  })
+
+  it("Schema.is tells a decoded value from a payload of another kind; a decoded value validates as it is", () => {
+    // As in the Effect 4 edition (effect4/test/Schemas.lenient.test.ts): a schema's type side is its decoded
+    // values, not the payloads it decodes. It was the payload codec run again: a decoded token (`Redacted`) was
+    // "an unexpected shape", so `Schema.is` said no, a `Schema.Class` with such a field refused its own decoded
+    // value, and `Schema.validateSync(Schemas.Account)` dropped the account's token.
+    const account = Schema.decodeUnknownSync(Schemas.SignedInAccount)(account2025)
+    assert.isTrue(Schema.is(Schemas.SignedInAccount)(account))
+    assert.isFalse(Schema.is(Schemas.SignedInAccount)("an account"))
+    assert.isTrue(Schema.is(L.Secret)(account.authToken))
+    assert.isFalse(Schema.is(L.Secret)(account2025.authToken))
+    const plain = Schema.decodeUnknownSync(Schemas.Account)(account2025)
+    assert.strictEqual(Schema.validateSync(Schemas.Account)(plain), plain)
+    const transient = Schema.decodeUnknownSync(Schemas.TransientToken)(token.MediaContainer)
+    class Saved extends Schema.Class<Saved>("Saved")({ transient: Schemas.TransientToken }) {}
+    assert.strictEqual(new Saved({ transient }).transient, transient)
+    for (const value of fc.sample(Arbitrary.make(Schemas.SignedInAccount), 20)) {
+      assert.isTrue(Schema.is(Schemas.SignedInAccount)(value))
+    }
   })
 })
 

@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
@@ -307,6 +308,39 @@ describe("ServerClient (Effect 4)", () => {
       const invalid = yield* Effect.flip(ServerClient.make({ uri: "ftp://x", token: connected.token }))
       assert.strictEqual(invalid._tag, "InvalidInput")
     }).pipe(Effect.provide(TestLive()))
+  )
+
+  it.effect(
+    "a refused request that brought the token in its URL (a URL as python-plexapi writes one): the error carries none",
+    () =>
+      // Mirrors test/features/ServerClient.test.ts: the error handed back carried the caller's request as given, its
+      // query (or fragment) with the token, and so did the error's message, JSON and printed form.
+      Effect.gen(function* () {
+        const plex = yield* fake
+        const { client, connected } = yield* ready
+        const token = Redacted.value(connected.token)
+        yield* plex.clearRequests
+        const elsewhere = plex.elsewhereUrl
+        for (const request of [
+          HttpClientRequest.get(`${elsewhere}/library/parts/1/file.mkv?X-Plex-Token=${token}&a=1`),
+          HttpClientRequest.get(`${elsewhere}/library`, { urlParams: { t: token } }),
+          HttpClientRequest.get(`${elsewhere}/library#X-Plex-Token=${token}`),
+          HttpClientRequest.get(`library/parts/1/file.mkv?X-Plex-Token=${token}`)
+        ]) {
+          const refused = yield* Effect.flip(client.execute(request))
+          assert.strictEqual(refused.reason._tag, "InvalidUrlError")
+          for (const rendered of [
+            refused.message,
+            String(refused),
+            JSON.stringify(refused),
+            inspect(refused, { depth: 10 })
+          ]) {
+            assert.notInclude(rendered, token)
+          }
+          assert.notInclude(JSON.stringify(refused.request.urlParams), token)
+        }
+        assert.deepStrictEqual(yield* plex.requests, [])
+      }).pipe(Effect.provide(TestLive()))
   )
 
   it("media URLs: without the token by default; with it only when asked, Redacted", () => {
