@@ -101,7 +101,9 @@ const status = (httpApiStatus: number) => ({ httpApiStatus }) as const
  * bookmarked or typed address of the callback) is `StateMismatch` when the
  * browser's PIN cookie verifies (a sign-in pending, whose cookie the routes
  * keep), else the cookie's reason; the routes' page says it was opened
- * without a sign-in's details.
+ * without a sign-in's details. `NoCookie` too for a PIN cookie used
+ * already, as if deleted: its sign-in signed the browser in (the same
+ * return again opens no second session) or a sign-out of the browser ended it.
  *
  * @since 0.1.0
  * @category errors
@@ -648,7 +650,10 @@ export interface WebSignInService {
    * Skip prefetches first ({@link isPrefetch}).
    */
   readonly startFor: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Started, StartError>
-  /** Finishes a sign-in: the request's `Cookie` header and URL (with `state`). */
+  /**
+   * Finishes a sign-in: the request's `Cookie` header and URL (with `state`). Once: a return whose sign-in has signed
+   * its browser in already (its PIN cookie sent again) is `SignInNotStarted` (`NoCookie`), no second session.
+   */
   readonly callback: (request: {
     readonly cookie: string | undefined
     readonly url: string
@@ -1608,6 +1613,13 @@ const makeWith = (
       obtained: Obtained
     ) =>
       Effect.gen(function* () {
+        // A return of a sign-in that signed its browser in already (its PIN cookie used, sent again): as if deleted,
+        // no second session (plex.tv hands the PIN's token out again until the PIN expires), before or after a
+        // sign-out. Here, once no return of it is in flight (one in flight shares its outcome: oneReturnAtATime).
+        if (signOuts.answered(pin.nonce, now)) {
+          yield* Effect.logInfo(Flow.returnAgainLog)
+          return yield* new SignInNotStarted({ reason: "NoCookie" })
+        }
         // The PIN, checked once; while plex.tv does not show it approved yet, again for a short, bounded time. An
         // answer with a Retry-After (a 403 or 400 from a CDN in front of plex.tv too, answers) is "for now", as at
         // the start: the PIN cookie kept (Flow.retriesAtReturn), the page "busy", the 503 with its Retry-After.
@@ -1746,6 +1758,8 @@ const makeWith = (
         yield* removeEnded(now)
         const cookie = yield* sessionCookie(sessionId, record.expiresAt, now)
         yield* Effect.logInfo(`WebSignIn: ${account.username} signed in (${access._tag})`)
+        // Its PIN cookie used: the same return again opens no second session (above).
+        yield* Effect.sync(() => signOuts.finished(pin.nonce))
         return { user: userOf(record, access._tag), cookies: [...withLegacyPin([deletePin]), cookie] }
       })
 

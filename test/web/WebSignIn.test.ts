@@ -453,18 +453,19 @@ describe("WebSignIn.callback", () => {
         // A sign-in started before the upgrade left its PIN cookie under the same name, Path=the callback, which
         // the browser sends first (the longer path); it is signed, but for another return (another state).
         const before = yield* service.start
-        const started = yield* service.start
-        const params = authUrlParams(Redacted.value(started.url))
-        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
-        const url = params.get("forwardUrl") ?? ""
-        const name = started.cookie.name
+        const name = before.cookie.name
+        let url = ""
+        // A sign-in each (a PIN cookie is used once).
         for (const old of [before.cookie.value, "v1.not-signed"]) {
+          const started = yield* service.start
+          const params = authUrlParams(Redacted.value(started.url))
+          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+          url = params.get("forwardUrl") ?? ""
           const { user } = yield* service.callback({
             cookie: `${name}=${old}; plex_session=x; ${name}=${started.cookie.value}`,
             url
           })
           assert.strictEqual(user.username, "alice")
-          yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
         }
         // None of them this return's: refused for the first one's reason, as with one cookie.
         const error = yield* failure(
@@ -3691,6 +3692,41 @@ describe("WebSignIn sessions", () => {
       }).pipe(Effect.provide(env()))
   )
 
+  // The PIN cookie is used once: a return that signed its browser in ends its sign-in. Its PIN cookie sent again (a
+  // copy of it: the Cookie header seen on the way, in a proxy's log; or a browser that did not apply its deletion)
+  // with its return URL opened no second session, and after a sign-out of the browser (its session cookie only: the
+  // return had deleted the PIN cookie) signed it in again for as long as plex.tv handed out the PIN's token (15 min).
+  it.effect(
+    "a return of a sign-in that signed its browser in, sent again with its PIN cookie: no second session (SignInNotStarted, NoCookie), before or after a sign-out, plex.tv not asked",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const store = yield* KeyValueStore.KeyValueStore
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        const pinCookie = `${started.cookie.name}=${started.cookie.value}`
+        const url = params.get("forwardUrl") ?? ""
+        yield* FakePlex.approvePin(params.get("code") ?? "", { account: "alice" })
+        const { cookies } = yield* service.callback({ cookie: pinCookie, url })
+        const opened = header(cookies, service.settings.sessionCookie) ?? ""
+        assert.strictEqual(yield* sessions(store), 1)
+        const checks = yield* checksSoFar
+        const again = yield* failure(service.callback({ cookie: pinCookie, url }))
+        assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
+        assert.strictEqual(yield* sessions(store), 1)
+        assert.strictEqual((yield* service.authenticate(opened)).user.username, "alice")
+        // Signed out, the copy still opens none.
+        yield* service.signOut(opened)
+        assert.strictEqual(yield* sessions(store), 0)
+        const afterSignOut = yield* failure(service.callback({ cookie: pinCookie, url }))
+        assert.strictEqual(afterSignOut._tag === "SignInNotStarted" && afterSignOut.reason, "NoCookie")
+        assert.strictEqual(yield* sessions(store), 0)
+        assert.strictEqual(yield* checksSoFar, checks, "plex.tv not asked for the PIN again")
+        // The browser signs in again as ever.
+        assert.strictEqual((yield* signIn("carol")).user._tag, "Shared")
+      }).pipe(Effect.provide(env()))
+  )
+
   // A hung plex.tv held the sign-out for the per-attempt timeout (30 s) and its retries: it waits at most 5 s.
   for (const [kind, fault, revokes] of [
     ["never answers", Fault.hang, false],
@@ -3931,9 +3967,12 @@ describe("WebSignIn sessions", () => {
         )
         const checks = Effect.map(FakePlex.requests, (rs) => rs.filter((r) => r.route === "checkPin").length)
         assert.strictEqual(yield* checks, 1)
-        // Nothing is kept once the return ended: the same return again runs on its own (asks plex.tv again).
-        yield* service.callback(input)
-        assert.strictEqual(yield* checks, 2)
+        // Nothing is kept in flight once the return ended (the same return again would answer its outcome, signed in):
+        // it runs on its own, and its PIN cookie being used, opens no second session (plex.tv not asked again).
+        const replayed = yield* failure(service.callback(input))
+        assert.strictEqual(replayed._tag === "SignInNotStarted" && replayed.reason, "NoCookie")
+        assert.strictEqual(yield* checks, 1)
+        assert.strictEqual(yield* sessions(store), 1)
         // A return interrupted (its request gone) while another waits for it: the waiting one runs on its own.
         const restarted = yield* service.start
         const againParams = authUrlParams(Redacted.value(restarted.url))
@@ -3960,7 +3999,7 @@ describe("WebSignIn sessions", () => {
         yield* Fiber.interrupt(leader)
         const signedIn = yield* Fiber.join(waiting)
         assert.strictEqual(signedIn.user.username, "bob")
-        assert.strictEqual(yield* checks, 4)
+        assert.strictEqual(yield* checks, 3)
         const pins = yield* Effect.flatMap(FakePlex.FakePlex, (fake) => fake.pins)
         assertNoSecrets(lines, [
           KEY,

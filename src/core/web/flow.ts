@@ -596,8 +596,11 @@ export const maxSignOutEntries = 1024
  * the bound (a site whose `startLimit` lets more sign-ins through in a PIN's lifetime) the oldest of those goes first
  * (its cookie has most likely reached its browser by then); a sign-in a sign-out ended goes only to make room for
  * another one ended, never for a session opened (ordinary traffic must not make a sign-out forgotten: its return
- * would open a session after it), and when every entry is an ended one the session opened is not recorded. In
- * memory: a sign-out reaches the returns of this process (another process over the same store is not told).
+ * would open a session after it), and when every entry is an ended one the session opened is not recorded. A return
+ * that signed its browser in marks its sign-in {@link SignOuts.finished}: the PIN cookie is used once, a return of it
+ * sent again opens no second session ({@link SignOuts.answered}, {@link returnAgainLog}). In memory: a sign-out
+ * reaches the returns of this process (another process over the same store is not told), and so does a return's use
+ * of its PIN cookie.
  */
 export class SignOuts {
   private readonly entries = new Map<string, SignOutEntry>()
@@ -668,6 +671,28 @@ export class SignOuts {
   }
 
   /**
+   * A return of `nonce` that opened a session ({@link opened}) has finished: its answer carries the session cookie and
+   * the PIN cookie's deletion. The PIN cookie is used then: {@link answered} answers `true` until it has expired
+   * (`until`, the entry's), or the entry goes past {@link maxSignOutEntries}. A return whose request went after it
+   * opened the session (interrupted before it finished: its answer never sent) leaves it unused, so the same return
+   * tried again still signs the browser in.
+   */
+  finished(nonce: string): void {
+    const entry = this.entries.get(nonce)
+    if (entry?.storageKey !== undefined) this.entries.set(nonce, { ...entry, finished: true })
+  }
+
+  /**
+   * Whether a return of `nonce` signed its browser in ({@link finished}): its PIN cookie sent again (a copy of it, or
+   * one whose deletion the browser did not apply) is as if deleted, its return opens no second session, before or
+   * after a sign-out of that browser (plex.tv hands out an approved PIN's token again until the PIN expires).
+   */
+  answered(nonce: string, now: number): boolean {
+    const entry = this.entries.get(nonce)
+    return entry !== undefined && entry.until > now && entry.finished === true
+  }
+
+  /**
    * The end of a return of `nonce` that opened no session (failed, or its request gone): its entry among the returns
    * in flight removed (`inFlight`, when it has one), and whether a sign-out that revokes ended its sign-in (the return
    * then revokes what it leaves: the token it obtained, or its PIN's), in one step. A sign-out that comes before it
@@ -724,6 +749,13 @@ export class SignOuts {
   }
 }
 
+/**
+ * The Info line of a return refused because its sign-in had signed its browser in already ({@link SignOuts.answered}):
+ * its PIN cookie sent again, no second session opened. Never a secret (no PIN, nonce or user).
+ */
+export const returnAgainLog =
+  "WebSignIn: a sign-in's return came again after it had signed its browser in (its PIN cookie sent again): no second session opened"
+
 /** A sign-in {@link SignOuts} keeps: ended by a sign-out, or with the session its return opened (`storageKey`). */
 interface SignOutEntry {
   readonly until: number
@@ -735,6 +767,8 @@ interface SignOutEntry {
   readonly pinCheck?: "Asking" | "Settled" | undefined
   /** A return of it opened a session, which a sign-out ended ({@link SignOuts.returned}). */
   readonly returned?: boolean | undefined
+  /** A return of it signed its browser in, its PIN cookie used ({@link SignOuts.finished}). */
+  readonly finished?: boolean | undefined
 }
 
 /**
