@@ -3695,8 +3695,16 @@ describe("WebSignIn sessions (Effect 4)", () => {
         const opened = header(cookies, service.settings.sessionCookie) ?? ""
         assert.strictEqual(yield* sessions(store), 1)
         const checks = yield* checksSoFar
-        const again = yield* failure(service.callback({ cookie: pinCookie, url }))
-        assert.strictEqual(again._tag === "SignInNotStarted" && again.reason, "NoCookie")
+        const { exit, lines } = yield* withCapturedLogs(service.callback({ cookie: pinCookie, url }))
+        assert.isTrue(Exit.isFailure(exit))
+        const again = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        assert.strictEqual(again instanceof WebSignIn.SignInNotStarted && again.reason, "NoCookie")
+        // Said once, at Info, never a secret (no PIN, nonce or user).
+        assert.deepStrictEqual(
+          lines.filter((line) => line.includes("came again")).map((line) => line.includes("level=INFO")),
+          [true]
+        )
+        assertNoSecrets(lines, [KEY, started.cookie.value, params.get("code") ?? ""])
         assert.strictEqual(yield* sessions(store), 1)
         assert.strictEqual((yield* service.authenticate(opened)).user.username, "alice")
         // Signed out, the copy still opens none.
