@@ -208,14 +208,18 @@ export const thumbprint = (jwk: {
 /**
  * A device key as one JSON string (its private JWK), to keep in a
  * `KeyValueStore` or a secret store; `Redacted`, as it holds the private key.
- * A plain function: a key that is not a `DeviceKey` throws `InvalidInput`.
+ * A plain function: a key that is not a `DeviceKey`, or one whose `d` was
+ * wiped, throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category device keys
  */
 export const exportKey = (key: DeviceKey): Redacted.Redacted<string> => {
-  V.refuseSync("Jwt.exportKey", "key", isDeviceKey(key) ? undefined : JwtFacts.notDeviceKey)
-  return Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
+  // Its `d` read as a secret given as input is (`V.reveal`): once wiped, InvalidInput saying so, not Effect's own error.
+  const isKey = isDeviceKey(key)
+  const d = isKey ? V.reveal(key.d) : undefined
+  V.refuseSync("Jwt.exportKey", "key", JwtFacts.exportKeyProblem(isKey, d))
+  return Redacted.make(JSON.stringify({ ...key.jwk, d }))
 }
 
 /**
