@@ -2147,6 +2147,38 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  // plex.tv refusing the revocation's token as invalid (401, 422 "Invalid token", 498: refreshRun.ts tokenRefusedBy)
+  // proves it is no good: login said it "stays valid".
+  it.scoped(
+    "login's revocation of the token it did not save, refused as invalid (401, 422 Invalid token, 498): said not valid, no valid token left behind",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const signIn = Effect.map(
+          PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+          (account) => account.authToken
+        )
+        const cases = ["401", "422", "498"] as const
+        for (const refusal of cases) {
+          for (const interrupted of [false, true]) {
+            const token = yield* signIn
+            if (refusal === "422") yield* fake.revokeToken(token)
+            else yield* FakePlex.fault("signOut", Fault.status(Number(refusal)), { times: 1 })
+            const text = yield* revokeUnsaved(token, interrupted)
+            assert.strictEqual(text, Render.unsavedTokenText(undefined, interrupted, "invalid"), refusal)
+            assert.include(
+              text,
+              interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved",
+              refusal
+            )
+            assert.include(text, "no valid token is left behind", refusal)
+            assert.notInclude(text, "stays valid", refusal)
+            assert.notInclude(text, "may still be valid", refusal)
+          }
+        }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   // A revocation plex.tv accepted (a 2xx: it revoked the token) whose body is not in when the 5 s end is revoked, as
   // PlexAuth.signOut counts it (WebSignIn's revokeToken, 71c43134): login said the token "stays valid" / "may still be
   // valid".

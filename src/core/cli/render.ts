@@ -518,19 +518,24 @@ export const unsavedRevokeTimeoutText = `plex.tv did not answer within ${unsaved
  * nothing holds it (it was never shown), or, when plex.tv could not revoke it (`revokeFailure`: why, as the CLI
  * words an error), that it stays valid; or, when that failure does not prove plex.tv did not revoke it
  * (`mayBeRevoked`: no answer within {@link unsavedRevokeWaitMillis}, or core/policy.ts's `outcomeUnknown`, a broken
- * connection, a 5xx but a 503, which a proxy may answer after plex.tv acted), that it may still be valid.
+ * connection, a 5xx but a 503, which a proxy may answer after plex.tv acted), that it may still be valid; or, when
+ * plex.tv refused the token as invalid as it was asked to revoke it (`mayBeRevoked` `"invalid"`: 401, 422 "Invalid
+ * token", 498, core/refreshRun.ts's `tokenRefusedBy`; `revokeFailure` unused), that it is not valid either: no valid
+ * token is left behind.
  */
 export const unsavedTokenText = (
   revokeFailure: string | undefined,
   interrupted = false,
-  mayBeRevoked = false
+  mayBeRevoked: boolean | "invalid" = false
 ): string => {
   const why = interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved"
-  return revokeFailure === undefined
-    ? `${why}, so it is revoked: no valid token is left behind.`
-    : mayBeRevoked
-      ? `${why}, and its revocation failed (${revokeFailure}), perhaps after plex.tv revoked it: it may still be valid, listed among the account's authorized devices at plex.tv.`
-      : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+  return mayBeRevoked === "invalid"
+    ? `${why}, and plex.tv refused it as invalid when asked to revoke it (signed out or revoked already): no valid token is left behind.`
+    : revokeFailure === undefined
+      ? `${why}, so it is revoked: no valid token is left behind.`
+      : mayBeRevoked
+        ? `${why}, and its revocation failed (${revokeFailure}), perhaps after plex.tv revoked it: it may still be valid, listed among the account's authorized devices at plex.tv.`
+        : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
 }
 
 /**

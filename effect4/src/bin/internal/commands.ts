@@ -351,12 +351,14 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       Credentials.withToken(token),
       answer.watch,
       Effect.as(undefined),
-      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown).
+      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown);
+      // refused as invalid (401, 422 "Invalid token", 498: refreshRun.ts tokenRefusedBy), said not valid either.
       Effect.catch((error) =>
-        Effect.succeed([
-          fromPlexError(error).message,
-          outcomeUnknown(error, neverReachedServer in error)
-        ] as const)
+        Effect.succeed(
+          error._tag === "Unauthorized" && tokenRefusedBy(error.status)
+            ? ([undefined, "invalid"] as const)
+            : ([fromPlexError(error).message, outcomeUnknown(error, neverReachedServer in error)] as const)
+        )
       ),
       Effect.interruptible,
       Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
