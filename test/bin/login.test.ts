@@ -17,7 +17,7 @@ import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Redacted, TestCloc
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
-import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
+import { Credentials, PinLogin, PlexAuth, PlexError } from "effect-plex-auth"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import {
@@ -2005,6 +2005,60 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
           assert.include(text, "saved nowhere and may be valid", text)
           assert.strictEqual(text.startsWith("Interrupted: "), interrupted, text)
         }
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // The PIN's last check after Ctrl-C: plex.tv answers it with a 2xx whose body, the PIN's state, then stalls: plex.tv
+  // answered, so not "the PIN's last check got no answer within 5 s" (as the password sign-in's, above).
+  it.scoped(
+    "login (PIN): Ctrl-C, plex.tv answers the PIN's last check (2xx) and its body stalls: said answered, not 'got no answer'",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* PinLogin.create()
+        let reading = false
+        const body = new ReadableStream<Uint8Array>(
+          {
+            pull: () => {
+              reading = true
+              return new Promise<void>(() => {})
+            }
+          },
+          { highWaterMark: 0 }
+        )
+        const lost: Array<Lost> = []
+        const waiting = yield* Deferred.make<void>()
+        const login = yield* Effect.fork(
+          signInThenSave(
+            (hold) =>
+              hold(Effect.andThen(Deferred.succeed(waiting, undefined), Effect.never), PinLogin.check(pin)),
+            () => Effect.void,
+            () => Effect.void,
+            (why) => Effect.sync(() => void lost.push(why))
+          )
+        )
+        yield* Deferred.await(waiting)
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+            )
+          ),
+          { times: 1 }
+        )
+        login.unsafeInterruptAsFork(login.id())
+        for (let turn = 0; turn < 10_000 && !reading; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        assert.isTrue(reading, "the client reads the 2xx's body")
+        for (let step = 0; step < 200 && Option.isNone(yield* Fiber.poll(login)); step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(login)))
+        assert.strictEqual(lost.length, 1)
+        const text = lostTokenText(lost[0]!) ?? ""
+        assert.strictEqual(text, Render.pinUncheckedText(undefined, 200))
+        assert.notInclude(text, "got no answer", text)
+        assert.include(text, "plex.tv answered the PIN's last check (HTTP 200)", text)
+        assert.include(text, "saved nowhere and may be valid", text)
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

@@ -684,10 +684,18 @@ export const signInFailureProvesNoToken = (
 /**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows
  * failed (`failure`: why, as the CLI words an error) or went unanswered within {@link unsavedRevokeWaitMillis}
- * (`undefined`): the PIN may have been approved, its token unknown to `login`.
+ * (`undefined`): the PIN may have been approved, its token unknown to `login`. Unanswered, but plex.tv had answered it
+ * with a 2xx (`accepted`: its status) whose body, the PIN's state, had not come: said answered, as
+ * {@link signInAnswerUnreadText} says of the password sign-in, not that it got no answer.
  */
-export const pinUncheckedText = (failure: string | undefined): string =>
-  `Interrupted: the PIN's last check ${failure === undefined ? `got no answer within ${unsavedRevokeWaitMillis / 1000} s` : `failed (${failure})`}; if the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+export const pinUncheckedText = (failure: string | undefined, accepted?: number): string =>
+  `Interrupted: ${
+    failure !== undefined
+      ? `the PIN's last check failed (${failure})`
+      : accepted !== undefined
+        ? `plex.tv answered the PIN's last check (HTTP ${accepted}), but the rest of its answer, with the PIN's state, had not come within ${unsavedRevokeWaitMillis / 1000} s`
+        : `the PIN's last check got no answer within ${unsavedRevokeWaitMillis / 1000} s`
+  }; if the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
  * What `login` says when Ctrl-C came once the new token was saved (exit 130 all the same): logged in, and what became
