@@ -210,14 +210,18 @@ export const thumbprint = (jwk: {
 /**
  * A device key as one JSON string (its private JWK), to keep in a
  * `KeyValueStore` or a secret store; `Redacted`, as it holds the private key.
- * A plain function: a key that is not a `DeviceKey` throws `InvalidInput`.
+ * A plain function: a key that is not a `DeviceKey`, or one whose `d` was
+ * wiped, throws `InvalidInput`.
  *
  * @since 0.1.0
  * @category device keys
  */
 export const exportKey = (key: DeviceKey): Redacted.Redacted<string> => {
-  V.refuseSync("Jwt.exportKey", "key", isDeviceKey(key) ? undefined : JwtFacts.notDeviceKey)
-  return Redacted.make(JSON.stringify({ ...key.jwk, d: Redacted.value(key.d) }))
+  // Its `d` read as a secret given as input is (`V.reveal`): once wiped, InvalidInput saying so, not Effect's own error.
+  const isKey = isDeviceKey(key)
+  const d = isKey ? V.reveal(key.d) : undefined
+  V.refuseSync("Jwt.exportKey", "key", JwtFacts.exportKeyProblem(isKey, d))
+  return Redacted.make(JSON.stringify({ ...key.jwk, d }))
 }
 
 /**
@@ -1137,7 +1141,12 @@ export interface CredentialsOptions<E, R> {
   readonly refreshMargin?: Duration.DurationInput | undefined
   /** Verify each new Plex JWT against plex.tv's keys ({@link verify}) before using it. Default false. */
   readonly verify?: boolean | undefined
-  /** Called with every new Plex JWT the credentials keep (to store it, say); not with one a sign-out dropped. */
+  /**
+   * Called with every new Plex JWT the credentials keep (to store it, say); not with one a sign-out dropped. It must
+   * return an Effect: one that gives anything else (untyped JavaScript, an `async` function) fails building the
+   * credentials with `InvalidInput` naming `onToken` as the first token comes (given `token`, the read that waited
+   * for the first renewal dies with it).
+   */
   readonly onToken?: ((jwt: PlexJwt) => Effect.Effect<void>) | undefined
 }
 
@@ -1251,7 +1260,17 @@ const credentialsWith = <E, R>(
     )
     const margin = yield* checkRefreshMargin("Jwt.makeCredentials", options.refreshMargin)
     const context = yield* Effect.context<R | HttpClient.HttpClient | ClientIdentity>()
-    const onToken = options.onToken ?? (() => Effect.void)
+    // What `onToken` gives for a token, checked as it runs: one that is no Effect (untyped JavaScript, an `async`
+    // function's Promise) is InvalidInput naming `onToken` (not a defect, nor a Promise awaited by one edition alone):
+    // for the first token, the failure of building the credentials; for a renewed one (the first call when `token`
+    // was given), the defect of the read that waited for it, which has no error channel (the renewed token is kept).
+    const onToken = (jwt: PlexJwt): Effect.Effect<void, InvalidInput> =>
+      Effect.suspend(() => {
+        const given: unknown = options.onToken === undefined ? Effect.void : options.onToken(jwt)
+        return Effect.isEffect(given)
+          ? (given as Effect.Effect<void>)
+          : Effect.fail(V.invalid("Jwt.makeCredentials", "onToken", V.returnsNoEffect))
+      })
     // The token in use and the last one a caller's refusal named (`refresh`): `renewal` may obtain for the one in use
     // only once it was refused or has expired.
     const inUse = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
@@ -1333,7 +1352,7 @@ const credentialsWith = <E, R>(
       cooldown: retryAfterFailure,
       name: "Plex JWT",
       // Only a token the credentials keep: not one a sign-out during its refresh dropped.
-      onRenewed: (token) => Effect.zipRight(Ref.set(inUse, token), onToken(toPlexJwt(token)))
+      onRenewed: (token) => Effect.zipRight(Ref.set(inUse, token), Effect.orDie(onToken(toPlexJwt(token))))
     })
     const refresh = service.refresh
     return renewal === undefined || refresh === undefined

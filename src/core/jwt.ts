@@ -479,6 +479,23 @@ export const importRawKeyPair = async (
   return { ...key, d: members.d }
 }
 
+/** Why `Jwt.importKey` refuses bytes given as the key ({@link importKeyInput}), and what to give instead. */
+export const bytesGiven =
+  'is bytes, not text: give the JSON text Jwt.exportKey wrote (read its file as text: readFile(path, "utf8")), or ' +
+  "python-plexapi's key pair as { privateKey, publicKey }"
+
+/**
+ * Why `Jwt.exportKey` refuses `key` (`isKey`: the edition's `isDeviceKey`; `d`: its private member as the edition's
+ * `reveal` read it), or undefined: no `DeviceKey`, or one whose `d` the caller wiped (`Redacted.unsafeWipe`, Effect
+ * 4's `wipeUnsafe`), where Effect's `Redacted.value` threw its own "Unable to get redacted value".
+ */
+export const exportKeyProblem = (isKey: boolean, d: unknown): string | undefined =>
+  !isKey
+    ? notDeviceKey
+    : typeof d === "string"
+      ? undefined
+      : `its private member d ${wipedProblem}: export a key before wiping it`
+
 /**
  * The device key of what a caller gave `Jwt.importKey` (both editions), or why it is not one (never quoting it): a
  * string is a private JWK as `exportKey` writes it ({@link importDeviceKey}); an object, python-plexapi's key pair of
@@ -495,6 +512,10 @@ export const importKeyInput = (
 > => {
   const value = reveal(input)
   if (value === wiped) return Promise.resolve({ problem: wipedProblem })
+  // Bytes (a `Buffer`, `Uint8Array`, `ArrayBuffer`): the file of `exportKey`'s text read without an encoding. Read as
+  // a key pair, they were said to have a privateKey that is not 32 bytes, of a privateKey never given.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)
+    return Promise.resolve({ problem: bytesGiven })
   if (typeof value !== "object" || value === null) {
     return importDeviceKey(typeof value === "string" ? value : String(value))
   }

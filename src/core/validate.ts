@@ -148,8 +148,9 @@ export const functionProblem = (value: unknown): string | undefined =>
 
 /**
  * Why a function option is refused when what it gave is no `Effect` (untyped JavaScript: an `async` function's
- * Promise): `Jwt.layerStored`'s `obtain` (found once the layer obtains for a new key or a refused one), and
- * `Jwt.pinLogin`'s and `PinLogin.login`'s `onPin` (once the PIN is created).
+ * Promise): `Jwt.layerStored`'s `obtain` (found once the layer obtains for a new key or a refused one),
+ * `Jwt.pinLogin`'s and `PinLogin.login`'s `onPin` (once the PIN is created), and `Jwt.makeCredentials`'s (and
+ * `Jwt.layer`'s) `onToken` (once it is handed a token: the first, or the first renewed one when `token` was given).
  */
 export const returnsNoEffect = "must return an Effect"
 

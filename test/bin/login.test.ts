@@ -17,7 +17,7 @@ import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Redacted, TestCloc
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { FakePlexServer } from "effect-plex-auth/node"
 import { Fault, FakePlex } from "effect-plex-auth/testing"
-import { Credentials, PlexAuth, PlexError } from "effect-plex-auth"
+import { Credentials, PinLogin, PlexAuth, PlexError } from "effect-plex-auth"
 import { cli, fake } from "./inProcess.js"
 import { assertExit, configDir, fakeTokenKey, noSecretIn, readStore, writeStore } from "./run.js"
 import {
@@ -2008,6 +2008,60 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 
+  // The PIN's last check after Ctrl-C: plex.tv answers it with a 2xx whose body, the PIN's state, then stalls: plex.tv
+  // answered, so not "the PIN's last check got no answer within 5 s" (as the password sign-in's, above).
+  it.scoped(
+    "login (PIN): Ctrl-C, plex.tv answers the PIN's last check (2xx) and its body stalls: said answered, not 'got no answer'",
+    () =>
+      Effect.gen(function* () {
+        const pin = yield* PinLogin.create()
+        let reading = false
+        const body = new ReadableStream<Uint8Array>(
+          {
+            pull: () => {
+              reading = true
+              return new Promise<void>(() => {})
+            }
+          },
+          { highWaterMark: 0 }
+        )
+        const lost: Array<Lost> = []
+        const waiting = yield* Deferred.make<void>()
+        const login = yield* Effect.fork(
+          signInThenSave(
+            (hold) =>
+              hold(Effect.andThen(Deferred.succeed(waiting, undefined), Effect.never), PinLogin.check(pin)),
+            () => Effect.void,
+            () => Effect.void,
+            (why) => Effect.sync(() => void lost.push(why))
+          )
+        )
+        yield* Deferred.await(waiting)
+        yield* FakePlex.fault(
+          "checkPin",
+          Fault.respond(() =>
+            Effect.succeed(
+              new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+            )
+          ),
+          { times: 1 }
+        )
+        login.unsafeInterruptAsFork(login.id())
+        for (let turn = 0; turn < 10_000 && !reading; turn++)
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        assert.isTrue(reading, "the client reads the 2xx's body")
+        for (let step = 0; step < 200 && Option.isNone(yield* Fiber.poll(login)); step++)
+          yield* TestClock.adjust("100 millis")
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(login)))
+        assert.strictEqual(lost.length, 1)
+        const text = lostTokenText(lost[0]!) ?? ""
+        assert.strictEqual(text, Render.pinUncheckedText(undefined, 200))
+        assert.notInclude(text, "got no answer", text)
+        assert.include(text, "plex.tv answered the PIN's last check (HTTP 200)", text)
+        assert.include(text, "saved nowhere and may be valid", text)
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
   // Ctrl-C while the sign-in is under way, plex.tv having redirected it (a 303) to a page that never answers: given up
   // after the 5 s, said as that page's silence, not as plex.tv not answering the sign-in (it answered, with the redirect,
   // perhaps after it issued a token).
@@ -2144,6 +2198,38 @@ describe.concurrent("plex-auth failed sign-ins and checks", { timeout: 60_000 },
         assert.strictEqual(unanswered, Render.unsavedTokenText(Render.unsavedRevokeTimeoutText, true, true))
         assert.include(unanswered, "it may still be valid")
         assert.notInclude(unanswered, "stays valid")
+      }).pipe(Effect.provide(FakePlex.layerSignedIn()))
+  )
+
+  // plex.tv refusing the revocation's token as invalid (401, 422 "Invalid token", 498: refreshRun.ts tokenRefusedBy)
+  // proves it is no good: login said it "stays valid".
+  it.scoped(
+    "login's revocation of the token it did not save, refused as invalid (401, 422 Invalid token, 498): said not valid, no valid token left behind",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* FakePlex.FakePlex
+        const signIn = Effect.map(
+          PlexAuth.signIn({ login: FakePlex.defaults.login, password: FakePlex.defaults.password }),
+          (account) => account.authToken
+        )
+        const cases = ["401", "422", "498"] as const
+        for (const refusal of cases) {
+          for (const interrupted of [false, true]) {
+            const token = yield* signIn
+            if (refusal === "422") yield* fake.revokeToken(token)
+            else yield* FakePlex.fault("signOut", Fault.status(Number(refusal)), { times: 1 })
+            const text = yield* revokeUnsaved(token, interrupted)
+            assert.strictEqual(text, Render.unsavedTokenText(undefined, interrupted, "invalid"), refusal)
+            assert.include(
+              text,
+              interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved",
+              refusal
+            )
+            assert.include(text, "no valid token is left behind", refusal)
+            assert.notInclude(text, "stays valid", refusal)
+            assert.notInclude(text, "may still be valid", refusal)
+          }
+        }
       }).pipe(Effect.provide(FakePlex.layerSignedIn()))
   )
 

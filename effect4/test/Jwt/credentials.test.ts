@@ -4,6 +4,7 @@
  * device key, and persistence in a KeyValueStore.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -58,6 +59,33 @@ const count = (route: string) =>
   Effect.map(FakePlex.requests, (all) => all.filter((r) => r.route === route).length)
 
 describe("Jwt credentials: refresh before expiry", () => {
+  it.effect(
+    "an onToken that gives no Effect (untyped JavaScript: an async function) is InvalidInput naming onToken, as the first token comes",
+    () =>
+      Effect.gen(function* () {
+        // Effect 4 died as the layer was built ("Not a valid effect: [object Promise]"), Effect 3 awaited the Promise.
+        const onToken = (async () => {}) as unknown as Jwt.CredentialsOptions<never, never>["onToken"]
+        const { key, plexJwt } = yield* registeredKey
+        const expected = "InvalidInput: Jwt.makeCredentials: invalid onToken: must return an Effect"
+        const refused = yield* Effect.flip(Jwt.makeCredentials({ key, onToken }))
+        assert.strictEqual(`${refused._tag}: ${refused.message}`, expected)
+        const layerRefused = yield* Effect.flip(Layer.build(Jwt.layer({ key, onToken })))
+        assert.strictEqual(`${layerRefused._tag}: ${layerRefused.message}`, expected)
+        // Given the first token, onToken is first called with a renewed one: the read waiting for that refresh has
+        // no error channel, so it dies with the same InvalidInput; the renewed token serves from then on.
+        const credentials = yield* Jwt.makeCredentials({ key, token: plexJwt.token, onToken })
+        yield* TestClock.adjust(hours(6 * 24 + 12))
+        const exit = yield* Effect.exit(credentials.token)
+        assert.isTrue(Exit.isFailure(exit))
+        const defect = (
+          Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        ) as Jwt.CredentialsError<never>
+        assert.strictEqual(`${defect._tag}: ${defect.message}`, expected)
+        const renewed = yield* credentials.token
+        assert.notStrictEqual(Redacted.value(renewed), Redacted.value(plexJwt.token))
+      }).pipe(Effect.provide(signedIn()))
+  )
+
   it.effect(
     "a fresh token is served as is; one with less than a day left is refreshed once for 25 callers",
     () =>

@@ -66,6 +66,43 @@ describe("Jwt device keys", () => {
     })
   )
 
+  it.effect("exportKey of a key whose d was wiped is InvalidInput saying so, not Effect's own error", () =>
+    Effect.gen(function* () {
+      // Redacted.value of the wiped d threw Effect's "Unable to get redacted value".
+      const key = yield* Jwt.generateKey
+      Redacted.wipeUnsafe(key.d)
+      const thrown = (() => {
+        try {
+          return Jwt.exportKey(key)
+        } catch (error) {
+          return error as { readonly _tag: string; readonly message: string }
+        }
+      })()
+      assert.isFalse(Redacted.isRedacted(thrown), "threw")
+      const error = thrown as { readonly _tag: string; readonly message: string }
+      assert.strictEqual(
+        `${error._tag}: ${error.message}`,
+        "InvalidInput: Jwt.exportKey: invalid key: its private member d was wiped: export a key before wiping it"
+      )
+    })
+  )
+
+  it.effect(
+    "importKey given the exported key's file read as bytes says to give its text, not a privateKey",
+    () =>
+      Effect.gen(function* () {
+        // Read as a key pair, it said "has a privateKey that is not 32 bytes", of a privateKey never given.
+        const bytes = Buffer.from(Redacted.value(Jwt.exportKey(yield* Jwt.generateKey)))
+        for (const input of [bytes, new Uint8Array(bytes), bytes.buffer, Redacted.make(bytes)]) {
+          const refused = yield* Effect.flip(Jwt.importKey(input as unknown as string))
+          assert.strictEqual(
+            `${refused._tag}: ${refused.message}`,
+            'InvalidInput: Jwt.importKey: invalid key: is bytes, not text: give the JSON text Jwt.exportKey wrote (read its file as text: readFile(path, "utf8")), or python-plexapi\'s key pair as { privateKey, publicKey }'
+          )
+        }
+      })
+  )
+
   it.effect("exports to a Redacted JSON string and imports back to the same key", () =>
     Effect.gen(function* () {
       const key = yield* Jwt.generateKey

@@ -271,7 +271,12 @@ export type Lost =
       /** As SignInUnanswered's: the failure came after plex.tv's 2xx, its body not read. */
       readonly accepted?: number
     }
-  | { readonly _tag: "PinUnchecked"; readonly error: unknown }
+  | {
+      readonly _tag: "PinUnchecked"
+      readonly error: unknown
+      /** Unanswered (no `error`), but plex.tv answered the check with this 2xx, the rest not in: absent else. */
+      readonly accepted?: number
+    }
   | { readonly _tag: "PinPending"; readonly expiresIn: number | undefined }
   | { readonly _tag: "PinFailed"; readonly error: unknown }
 
@@ -311,7 +316,8 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
     // a token, so the sign-in is said answered, not "did not answer" (none while a POST, a retry too, waits).
     let accepted: number | undefined
     const answeredWith = () => (accepted === undefined ? {} : { accepted })
-    const watched = <A, E, R>(answer: Effect.Effect<A, E, R>) =>
+    // `method`: the request's (the sign-in's POST, the PIN check's GET); one of another method is a redirect's hop.
+    const watched = <A, E, R>(answer: Effect.Effect<A, E, R>, method = "POST") =>
       Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (client) => {
         redirected = false
         accepted = undefined
@@ -322,13 +328,13 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
               HttpClient.HttpClient,
               HttpClient.tapRequest(client.value, (request) =>
                 Effect.sync(() => {
-                  if (request.method !== "POST") redirected = true
+                  if (request.method !== method) redirected = true
                   else accepted = undefined
                 })
               ).pipe(
                 HttpClient.tap((response) =>
                   Effect.sync(() => {
-                    if (response.request.method === "POST" && response.status >= 200 && response.status < 300)
+                    if (response.request.method === method && response.status >= 200 && response.status < 300)
                       accepted = response.status
                   })
                 )
@@ -343,11 +349,12 @@ export const signInThenSave = <A, E, R, E2, R2, R3, R4 = never>(
               // Failed without Ctrl-C (a check refused, not ridden out): the PIN may live on, `unanswered` judges.
               Effect.tapError((error) => lose({ _tag: "PinFailed", error })),
               Effect.onInterrupt(() =>
-                Effect.interruptible(again).pipe(
+                // Watched as the sign-in is: a 2xx whose body had not come by then is said answered (`accepted`).
+                Effect.interruptible(watched(again, "GET")).pipe(
                   Effect.timeoutOption(within),
                   Effect.flatMap((pin) =>
                     Option.isNone(pin)
-                      ? lose({ _tag: "PinUnchecked", error: undefined })
+                      ? lose({ _tag: "PinUnchecked", error: undefined, ...answeredWith() })
                       : pin.value.authToken !== undefined
                         ? record(pin.value.authToken)
                         : lose({ _tag: "PinPending", expiresIn: pin.value.expiresIn })
@@ -417,12 +424,14 @@ export const revokeUnsaved = (token: Redacted.Redacted<string>, interrupted: boo
       Credentials.withToken(token),
       answer.watch,
       Effect.as(undefined),
-      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown).
+      // Failed: said "may still be valid" unless the failure proves plex.tv did not act (policy.ts outcomeUnknown);
+      // refused as invalid (401, 422 "Invalid token", 498: refreshRun.ts tokenRefusedBy), said not valid either.
       Effect.catchAll((error) =>
-        Effect.succeed([
-          fromPlexError(error).message,
-          outcomeUnknown(error, neverReachedServer in error)
-        ] as const)
+        Effect.succeed(
+          error._tag === "Unauthorized" && tokenRefusedBy(error.status)
+            ? ([undefined, "invalid"] as const)
+            : ([fromPlexError(error).message, outcomeUnknown(error, neverReachedServer in error)] as const)
+        )
       ),
       Effect.interruptible,
       Effect.timeoutOption(Duration.millis(Render.unsavedRevokeWaitMillis)),
@@ -526,7 +535,10 @@ export const lostTokenText = (lost: Lost): string | undefined => {
             ? Render.signInFailedAfterInterruptText(failure(lost.error))
             : Render.signInFailedText
     case "PinUnchecked":
-      return Render.pinUncheckedText(lost.error === undefined ? undefined : failure(lost.error))
+      return Render.pinUncheckedText(
+        lost.error === undefined ? undefined : failure(lost.error),
+        lost.accepted
+      )
     case "PinPending":
       return Render.pinPendingText(lost.expiresIn)
     case "PinFailed":

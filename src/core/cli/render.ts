@@ -518,19 +518,24 @@ export const unsavedRevokeTimeoutText = `plex.tv did not answer within ${unsaved
  * nothing holds it (it was never shown), or, when plex.tv could not revoke it (`revokeFailure`: why, as the CLI
  * words an error), that it stays valid; or, when that failure does not prove plex.tv did not revoke it
  * (`mayBeRevoked`: no answer within {@link unsavedRevokeWaitMillis}, or core/policy.ts's `outcomeUnknown`, a broken
- * connection, a 5xx but a 503, which a proxy may answer after plex.tv acted), that it may still be valid.
+ * connection, a 5xx but a 503, which a proxy may answer after plex.tv acted), that it may still be valid; or, when
+ * plex.tv refused the token as invalid as it was asked to revoke it (`mayBeRevoked` `"invalid"`: 401, 422 "Invalid
+ * token", 498, core/refreshRun.ts's `tokenRefusedBy`; `revokeFailure` unused), that it is not valid either: no valid
+ * token is left behind.
  */
 export const unsavedTokenText = (
   revokeFailure: string | undefined,
   interrupted = false,
-  mayBeRevoked = false
+  mayBeRevoked: boolean | "invalid" = false
 ): string => {
   const why = interrupted ? "The new token was not saved (interrupted)" : "The new token could not be saved"
-  return revokeFailure === undefined
-    ? `${why}, so it is revoked: no valid token is left behind.`
-    : mayBeRevoked
-      ? `${why}, and its revocation failed (${revokeFailure}), perhaps after plex.tv revoked it: it may still be valid, listed among the account's authorized devices at plex.tv.`
-      : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
+  return mayBeRevoked === "invalid"
+    ? `${why}, and plex.tv refused it as invalid when asked to revoke it (signed out or revoked already): no valid token is left behind.`
+    : revokeFailure === undefined
+      ? `${why}, so it is revoked: no valid token is left behind.`
+      : mayBeRevoked
+        ? `${why}, and its revocation failed (${revokeFailure}), perhaps after plex.tv revoked it: it may still be valid, listed among the account's authorized devices at plex.tv.`
+        : `${why}, nor revoked (${revokeFailure}): it stays valid, listed among the account's authorized devices at plex.tv.`
 }
 
 /**
@@ -679,10 +684,18 @@ export const signInFailureProvesNoToken = (
 /**
  * What `login` says when Ctrl-C ended the wait for the PIN's approval and the one check of the PIN that follows
  * failed (`failure`: why, as the CLI words an error) or went unanswered within {@link unsavedRevokeWaitMillis}
- * (`undefined`): the PIN may have been approved, its token unknown to `login`.
+ * (`undefined`): the PIN may have been approved, its token unknown to `login`. Unanswered, but plex.tv had answered it
+ * with a 2xx (`accepted`: its status) whose body, the PIN's state, had not come: said answered, as
+ * {@link signInAnswerUnreadText} says of the password sign-in, not that it got no answer.
  */
-export const pinUncheckedText = (failure: string | undefined): string =>
-  `Interrupted: the PIN's last check ${failure === undefined ? `got no answer within ${unsavedRevokeWaitMillis / 1000} s` : `failed (${failure})`}; if the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
+export const pinUncheckedText = (failure: string | undefined, accepted?: number): string =>
+  `Interrupted: ${
+    failure !== undefined
+      ? `the PIN's last check failed (${failure})`
+      : accepted !== undefined
+        ? `plex.tv answered the PIN's last check (HTTP ${accepted}), but the rest of its answer, with the PIN's state, had not come within ${unsavedRevokeWaitMillis / 1000} s`
+        : `the PIN's last check got no answer within ${unsavedRevokeWaitMillis / 1000} s`
+  }; if the PIN was approved, its token is saved nowhere and may be valid, listed among the account's authorized devices at plex.tv.`
 
 /**
  * What `login` says when Ctrl-C came once the new token was saved (exit 130 all the same): logged in, and what became
