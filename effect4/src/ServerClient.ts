@@ -317,8 +317,17 @@ export const make = (
           Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
           Effect.mapError((error) => sanitizeError(error, secrets)),
           // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as the engine masks
-          // one (`internal/request.ts`): the core's `scrubbedError`, still a defect.
-          Effect.catchDefect((defect) => Effect.die(scrubbedError(defect, secrets))),
+          // one (`internal/request.ts`): the core's `scrubbedError`, still a defect. One that is an `HttpClientError`
+          // (a client's failure made a defect, `Effect.orDie`) first gets its request without the token, as a
+          // failure does: its `reason.request.headers` would otherwise hand the token to whoever reads them.
+          Effect.catchDefect((defect) =>
+            Effect.die(
+              scrubbedError(
+                HttpClientError.isHttpClientError(defect) ? sanitizeError(defect, secrets) : defect,
+                secrets
+              )
+            )
+          ),
           // What the platform logs or traces of these requests shows the token's header and a redirect's
           // `Location` (which may carry the token) redacted.
           Effect.provideService(Headers.CurrentRedactedNames, withSecretHeaderNames(redacted)),
