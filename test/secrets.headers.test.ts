@@ -102,9 +102,8 @@ describe("a token echoed in an answer header", () => {
         const client = yield* ServerClient.make({ uri: fake.serverUrl, token: fake.token })
         yield* fake.fault({ path: "/library/sections" }, echo(302, { location: "plex://app/x" }))
         const exit = yield* Effect.exit(client.get("/library/sections"))
-        const error = Exit.isFailure(exit)
-          ? (Cause.squash(exit.cause) as HttpClientError.ResponseError)
-          : assert.fail("the redirect was followed")
+        if (!Exit.isFailure(exit)) return assert.fail("the redirect was followed")
+        const error = Cause.squash(exit.cause) as HttpClientError.ResponseError
         assert.strictEqual(error._tag, "ResponseError")
         assert.strictEqual(error.response.status, 302)
         assertScrubbed(error.response.headers)

@@ -108,9 +108,8 @@ describe("a token echoed in an answer header", () => {
         const client = yield* ServerClient.make({ uri: fake.serverUrl, token: fake.token })
         yield* fake.fault({ path: "/library/sections" }, echo(302, { location: "plex://app/x" }))
         const exit = yield* Effect.exit(client.get("/library/sections"))
-        const error = Exit.isFailure(exit)
-          ? (Cause.squash(exit.cause) as HttpClientError.HttpClientError)
-          : assert.fail("the redirect was followed")
+        if (!Exit.isFailure(exit)) return assert.fail("the redirect was followed")
+        const error = Cause.squash(exit.cause) as HttpClientError.HttpClientError
         assert.strictEqual(error.reason._tag, "StatusCodeError")
         const response = error.response!
         assert.strictEqual(response.status, 302)
