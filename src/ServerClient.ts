@@ -14,7 +14,8 @@
  * `Location` (which a server may point at a URL carrying the token) are
  * redacted in what the platform logs and traces. Responses and errors handed
  * back carry their request without the token, and the token scrubbed out of
- * their `Location`.
+ * their headers (a `Location`, a `Content-Location`, a `Link`: any header a
+ * server may echo it in).
  *
  * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
  * the token in its query, the only way most players accept one, and
@@ -84,8 +85,8 @@ const answeringFor = (
   request: HttpClientRequest.HttpClientRequest,
   secrets: ReadonlyArray<string>
 ): HttpClientResponse.HttpClientResponse => {
-  // The engine's rule for the headers a caller is handed (PlexAuth's WithResponse too): a Location pointing at
-  // a URL carrying the token keeps the URL, the token in it `<redacted>`.
+  // The engine's rule for the headers a caller is handed (PlexAuth's WithResponse too): a header carrying the token
+  // (a Location pointing at a URL with it, any header echoing it) keeps the rest, the token in it `<redacted>`.
   const headers = () => scrubAnswerHeaders(response.headers, secrets)
   // The platform may wrap a response in one that prints the wrapped one: its printed request and headers are
   // replaced here (the headers redacted as the platform prints them).

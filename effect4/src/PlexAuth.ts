@@ -53,9 +53,11 @@ export interface WithResponse<A> {
   /** The HTTP status, e.g. 200 or 201. */
   readonly status: number
   /**
-   * The response headers, without a secret: a `Location` carrying the token
-   * in its query has it `<redacted>` (the URL kept), an `X-Plex-Token` header
-   * reads `<redacted>`.
+   * The response headers, without a secret: the request's secrets are
+   * `<redacted>` in every header a server may echo them in (a `Location`, a
+   * `Content-Location`, a `Link`: the rest of the value kept), as is the value
+   * of an `X-Plex-Token` query parameter in any of them; an `X-Plex-Token`
+   * header reads `<redacted>`.
    */
   readonly headers: Headers.Headers
   /** The response's `Content-Type`. */

@@ -14,7 +14,8 @@
  * `Location` (which a server may point at a URL carrying the token) are
  * redacted in what the platform logs and traces. Responses and errors handed
  * back carry their request without the token, and the token scrubbed out of
- * their `Location`.
+ * their headers (a `Location`, a `Content-Location`, a `Link`: any header a
+ * server may echo it in).
  *
  * {@link mediaUrl} builds a URL for a player; {@link mediaUrlWithToken} puts
  * the token in its query, the only way most players accept one, and
@@ -79,8 +80,8 @@ const answeringFor = (
   request: HttpClientRequest.HttpClientRequest,
   secrets: ReadonlyArray<string>
 ): HttpClientResponse.HttpClientResponse => {
-  // The engine's rule for the headers a caller is handed (PlexAuth's WithResponse too): a Location pointing at
-  // a URL carrying the token keeps the URL, the token in it `<redacted>`.
+  // The engine's rule for the headers a caller is handed (PlexAuth's WithResponse too): a header carrying the token
+  // (a Location pointing at a URL with it, any header echoing it) keeps the rest, the token in it `<redacted>`.
   const headers = () => scrubAnswerHeaders(response.headers, secrets)
   // The printed request and headers are replaced (the headers redacted as the platform prints them).
   const toJSON = () => {
@@ -316,8 +317,17 @@ export const make = (
           Effect.map((response) => answeringFor(response, withoutToken(response.request), secrets)),
           Effect.mapError((error) => sanitizeError(error, secrets)),
           // A defect (a caller's `HttpClient` dying with an error that quotes the token) masked as the engine masks
-          // one (`internal/request.ts`): the core's `scrubbedError`, still a defect.
-          Effect.catchDefect((defect) => Effect.die(scrubbedError(defect, secrets))),
+          // one (`internal/request.ts`): the core's `scrubbedError`, still a defect. One that is an `HttpClientError`
+          // (a client's failure made a defect, `Effect.orDie`) first gets its request without the token, as a
+          // failure does: its `reason.request.headers` would otherwise hand the token to whoever reads them.
+          Effect.catchDefect((defect) =>
+            Effect.die(
+              scrubbedError(
+                HttpClientError.isHttpClientError(defect) ? sanitizeError(defect, secrets) : defect,
+                secrets
+              )
+            )
+          ),
           // What the platform logs or traces of these requests shows the token's header and a redirect's
           // `Location` (which may carry the token) redacted.
           Effect.provideService(Headers.CurrentRedactedNames, withSecretHeaderNames(redacted)),

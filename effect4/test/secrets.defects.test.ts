@@ -94,6 +94,42 @@ const nested = (request: { readonly headers: Record<string, string> }) => {
   )
 }
 
+/**
+ * The paths of the fields of `value` (own properties and getters, down to a depth of 8) whose text holds one of
+ * `secrets`: what a caller reaches by reading a defect's fields rather than printing it (an `HttpClientError`'s
+ * `reason.request.headers`).
+ */
+const reachable = (value: unknown, secrets: ReadonlyArray<string>): Array<string> => {
+  const found: Array<string> = []
+  const seen = new Set<unknown>()
+  const walk = (v: unknown, path: string, depth: number): void => {
+    if (typeof v === "string") {
+      if (secrets.some((secret) => v.includes(secret))) found.push(path)
+      return
+    }
+    if (v === null || typeof v !== "object" || seen.has(v) || depth > 8) return
+    seen.add(v)
+    const keys = new Set<PropertyKey>(Reflect.ownKeys(v))
+    for (let proto = Object.getPrototypeOf(v); proto !== null && proto !== Object.prototype;) {
+      for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+        if (descriptor.get) keys.add(key)
+      }
+      proto = Object.getPrototypeOf(proto)
+    }
+    for (const key of keys) {
+      let field: unknown
+      try {
+        field = (v as Record<PropertyKey, unknown>)[key]
+      } catch {
+        continue
+      }
+      walk(field, `${path}.${String(key)}`, depth + 1)
+    }
+  }
+  walk(value, "defect", 0)
+  return found
+}
+
 const server = { uri: "http://127.0.0.1:32400", token: Redacted.make(TOKEN) }
 
 interface Case {
@@ -159,8 +195,9 @@ const cases: ReadonlyArray<Case> = [
     inMessage: false
   },
   {
-    // The same through the engine. Effect 4's request redacts its token header wherever it is printed: the defect
-    // stays the client's (the Effect 3 edition makes it the operation's NetworkError, which holds no request).
+    // The same through the engine. Effect 4's request redacts its token header wherever it is printed, but its
+    // `reason.request.headers` hold it: the defect becomes the operation's NetworkError (what the failure would have
+    // been, as in the Effect 3 edition), which holds no request.
     name: "the token in the request of an HttpClientError the client dies with (getTokenDetails)",
     run: PlexAuth.getTokenDetails(),
     client: dyingWith(
@@ -171,7 +208,7 @@ const cases: ReadonlyArray<Case> = [
     ),
     secret: TOKEN,
     span: "PlexAuth.",
-    defect: "HttpClientError",
+    defect: "NetworkError",
     inMessage: false
   },
   {
@@ -225,6 +262,8 @@ describe("a defect quoting a secret of the request", () => {
           },
           [c.secret]
         )
+        // Nor in any field of it a caller may read (a request's headers).
+        assert.deepStrictEqual(reachable(defect, [c.secret]), [])
         // Still the error it was (its name), its message masked.
         assert.strictEqual(defect.name, c.defect ?? "TypeError")
         if (c.inMessage !== false) assert.include(defect.message, "<redacted>")

@@ -144,33 +144,29 @@ export const secretHeaderNames: ReadonlyArray<string> = ["x-plex-token", "locati
 /**
  * The value of an answer header a caller is handed (`WithResponse.headers`,
  * ServerClient's responses and errors) with what may be a secret taken out:
- * a `Location` keeps its URL, the request's `secrets` and the value of every
- * `X-Plex-Token` query parameter masked (a server may hand out a token the
- * request did not carry); an `X-Plex-Token` header is masked whole. Any other
- * header is returned as it is.
+ * the request's `secrets` masked in every header (a server may echo the token
+ * in a `Content-Location`, a `Link`, a `Refresh`, or any other), and the value
+ * of every `X-Plex-Token` query parameter in it (a server may hand out a token
+ * the request did not carry: up to the end of the parameter, or a character no
+ * URL holds as it is, a space, `>` or `"`, which end a URL in a `Link`); an
+ * `X-Plex-Token` header is masked whole. A header with none of these is
+ * returned as it is.
  */
-export const scrubAnswerHeader = (name: string, value: string, secrets: ReadonlyArray<string>): string => {
-  switch (name.toLowerCase()) {
-    case "x-plex-token":
-      return mask
-    case "location":
-      return scrub(value, secrets).replace(/([?&]X-Plex-Token=)[^&#]*/gi, (_, key: string) => `${key}${mask}`)
-    default:
-      return value
-  }
-}
+export const scrubAnswerHeader = (name: string, value: string, secrets: ReadonlyArray<string>): string =>
+  name.toLowerCase() === "x-plex-token"
+    ? mask
+    : // A secret masked in the value already is one unit of it ({@link mask}: its `>` ends no URL).
+      scrub(value, secrets).replace(/([?&]X-Plex-Token=)(?:<redacted>|[^&#\s>"])*/gi, `$1${mask}`)
 
 /**
- * The answer headers that must be changed before a caller sees them: each of {@link secretHeaderNames}
- * present in `headers` whose value {@link scrubAnswerHeader} changes, with its scrubbed value (none when
- * there is nothing to take out).
+ * The answer headers that must be changed before a caller sees them: each header in `headers` whose value
+ * {@link scrubAnswerHeader} changes, with its scrubbed value (none when there is nothing to take out).
  */
 export const scrubbedAnswerHeaders = (
   headers: Readonly<Record<string, string | undefined>>,
   secrets: ReadonlyArray<string>
 ): ReadonlyArray<readonly [name: string, value: string]> =>
-  secretHeaderNames.flatMap((name) => {
-    const value = headers[name]
+  Object.entries(headers).flatMap(([name, value]) => {
     const scrubbed = value === undefined ? undefined : scrubAnswerHeader(name, value, secrets)
     return scrubbed === undefined || scrubbed === value ? [] : [[name, scrubbed] as const]
   })

@@ -58,11 +58,16 @@ export const query = <V = string>(
   )
 
 /**
- * A request's fragment (`hash`, without its `#`), unless it carries the token: a fragment is never sent, but the
- * platform's span puts it in `url.full` and the request handed back keeps it. Empty is none.
+ * A request's fragment (`hash`, without its `#`), unless it carries the token, as it is or percent-encoded (the URL
+ * parser writes a `<` or a `"` in a fragment as `%3C`, `%22`; a caller's URL or a server's `Location` may encode it
+ * whole): a fragment is never sent, but the platform's span puts it in `url.full` and the request handed back keeps
+ * it. Each %XX is read back as one character (`unescape`, which never throws on a stray %): a token is ASCII. Empty
+ * is none.
  */
 export const fragment = (hash: string | undefined, token: string): string | undefined =>
-  hash === undefined || hash === "" || hash.includes(token) ? undefined : hash
+  hash === undefined || hash === "" || hash.includes(token) || unescape(hash).includes(token)
+    ? undefined
+    : hash
 
 /**
  * A refused request (one {@link target} refuses) as the error handed back carries it: without the token, which a

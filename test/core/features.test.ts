@@ -348,6 +348,11 @@ describe("core/serverClient", () => {
     })
     assert.include(ServerClient.redirect(origin, `${base}/`, "GET", 302, "/a#k", 0, "T"), { hash: "k" })
     assert.strictEqual(ServerClient.fragment("t=T", "T"), undefined)
+    // Percent-encoded, as the URL parser writes what a fragment cannot hold, or encoded whole.
+    assert.strictEqual(ServerClient.fragment("t=a%3Cb", "a<b"), undefined)
+    assert.strictEqual(ServerClient.fragment("t=%54%4f%4B", "TOK"), undefined)
+    assert.strictEqual(ServerClient.fragment("t=%zz%", "TOK"), "t=%zz%")
+    assert.strictEqual(ServerClient.fragment("t=%54%4f", "TOK"), "t=%54%4f")
     assert.strictEqual(ServerClient.fragment("", "T"), undefined)
     assert.strictEqual(ServerClient.fragment("k", "T"), "k")
     const loop = ServerClient.redirect(origin, `${base}/`, "GET", 302, "/", 5, "T")

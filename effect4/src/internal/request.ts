@@ -23,6 +23,7 @@ import { constTrue } from "effect/Function"
 import * as Headers from "effect/http/Headers"
 import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as UrlParams from "effect/http/UrlParams"
 import * as Option from "effect/Option"
@@ -48,6 +49,7 @@ import type * as L from "./lenient.js"
 import {
   decoded,
   fieldsOf,
+  networkError,
   neverReachedServer,
   notFoundRefusals,
   readText,
@@ -239,7 +241,6 @@ export const execute = <S extends Spec<any>>(
     const client = Context.get(context, HttpClient.HttpClient)
     const probe = probeTimeout !== undefined
     const timeout = probeTimeout ?? Context.get(context, RequestTimeout)
-    const limit = Context.get(context, MaxBodyBytes)
     const out = outgoing(
       operation,
       spec,
@@ -291,7 +292,6 @@ export const execute = <S extends Spec<any>>(
     // The operation's span (none for a probe), annotated directly rather than through the fiber.
     let span: Tracer.Span | undefined
     let attempts = 0
-    const idempotent = spec.idempotent ?? true
     // Set once a server acted on the request and redirected it: one that is not idempotent is not sent again.
     let acted = false
     const gone = spec.gone?.()
@@ -319,11 +319,19 @@ export const execute = <S extends Spec<any>>(
           const status = response.status
           span?.attribute("http.response.status_code", status)
           return Effect.flatMap(
-            readText(ctx, response, headers, limit, readByStatus(status, spec)),
+            readText(ctx, response, headers, Context.get(context, MaxBodyBytes), readByStatus(status, spec)),
             (text) => {
               if (status < 200 || status > 299) {
-                const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
-                return Effect.fail(refused(spec, ctx, status, headers, text, now))
+                return Effect.fail(
+                  refused(
+                    spec,
+                    ctx,
+                    status,
+                    headers,
+                    text,
+                    Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+                  )
+                )
               }
               const result = decoded(spec, ctx, status, headers, text)
               return "value" in result ? Effect.succeed(result) : Effect.fail(result)
@@ -344,14 +352,26 @@ export const execute = <S extends Spec<any>>(
         retrying(
           attempt(allow),
           probe ? none : Context.get(context, CurrentRetryPolicy),
-          idempotent,
+          spec.idempotent ?? true,
           () => acted
         ).pipe(
           // What `Effect.catchDefect` does (the first defect's reason, the cause kept as it is without one),
           // through `catchCause`, which the floor has: `catchDefect` bundled 14-26 B gzipped more.
           Effect.catchCause((cause) => {
+            // An `HttpClientError` (a client ending its failures as defects) holds the request, its token header
+            // in `reason.request.headers`: it becomes the operation's `NetworkError` (what the failure would have
+            // been, as in the Effect 3 edition), which holds no request.
             const died = cause.reasons.find(Cause.isDieReason)
-            return died ? Effect.die(scrubbedError(died.defect, ctx.secrets)) : Effect.failCause(cause)
+            return died
+              ? Effect.die(
+                  scrubbedError(
+                    HttpClientError.isHttpClientError(died.defect)
+                      ? networkError(ctx, died.defect)
+                      : died.defect,
+                    ctx.secrets
+                  )
+                )
+              : Effect.failCause(cause)
           })
         ),
         // The guarded transport; the token's header and a redirect's `Location` (which may carry the token) are
