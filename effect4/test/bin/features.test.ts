@@ -280,6 +280,66 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
     )
   )
 
+  // As in the Effect 3 CLI (test/bin/features.test.ts): a --server (or PLEX_SERVER_URL) that is an address, mistyped (no http(s)://, another scheme, in quotes as an env
+  // file keeps them), is read as the URL it was meant to be and refused saying what to write (core/validate.ts
+  // httpUrl), exit 2 before any request (offline: a name looked up at plex.tv would exit 5), never repeated: it is
+  // not looked up as a server's name, whose "no server" error printed it, a password or token in it too.
+  it.live(
+    "token transient refuses a --server or PLEX_SERVER_URL address without http(s):// before any request",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* login(dir)
+          const offline = { PLEX_AUTH_FAKE: "offline" }
+          const cases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, string]> = [
+            [
+              ["--server", "192.168.1.10:32400"],
+              {},
+              "Invalid --server URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it."
+            ],
+            [
+              ["--server", "alice:url-password@plex.local:32400"],
+              {},
+              "Invalid --server URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it."
+            ],
+            [
+              ["--server", "ftp://plex.local:32400"],
+              {},
+              "Invalid --server URL: must use http or https, not ftp."
+            ],
+            [
+              ["--server", "http//plex.local:32400"],
+              {},
+              "Invalid --server URL: the colon after http is missing."
+            ],
+            [
+              [],
+              { PLEX_SERVER_URL: "plex.local:32400/?X-Plex-Token=url-token" },
+              "Invalid PLEX_SERVER_URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it."
+            ],
+            [
+              [],
+              { PLEX_SERVER_URL: '"http://192.168.1.10:32400"' },
+              "Invalid PLEX_SERVER_URL: must not be in quotes."
+            ]
+          ]
+          for (const [args, env, says] of cases) {
+            const run = yield* fake(dir, ["token", "transient", ...args], { env: { ...offline, ...env } })
+            assertExit(run, 2)
+            assert.strictEqual(run.stderr, `plex-auth: ${says}\n`)
+            assert.strictEqual(run.stdout, "")
+            noSecretIn(run, "url-password")
+            noSecretIn(run, "url-token")
+          }
+          // A name is still a name (a server's name has no scheme, nor a port after a colon).
+          const named = yield* fake(dir, ["token", "transient", "--server", "Nowhere: the attic"])
+          assertExit(named, 1)
+          assert.include(named.stderr, 'plex-auth: The account has no server "Nowhere: the attic"')
+        })
+      )
+  )
+
   it.live("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
     Effect.scoped(
       Effect.gen(function* () {

@@ -263,7 +263,6 @@ export const loginValueProblem = (login: string | undefined): string | undefined
   return problem === undefined ? undefined : invalidMessage("--login", problem)
 }
 
-/** A server given as a URL (`token transient --server`), rather than by name. */
 /**
  * Whether an environment variable of the CLI's (`PLEX_TV_URL`,
  * `PLEX_SERVER_URL`, `PLEX_PASSWORD`, `PLEX_2FA_CODE`, `PLEX_HOME_PIN`) is
@@ -272,7 +271,18 @@ export const loginValueProblem = (login: string | undefined): string | undefined
  */
 export const envSet = (value: string): boolean => optionalValue(value) !== undefined
 
-export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
+/**
+ * A server given as a URL (`token transient --server`, `PLEX_SERVER_URL`), rather than by name: one with http(s)://,
+ * and an address mistyped, which is read as the URL it was meant to be and refused saying what to write
+ * (core/validate.ts httpUrl), before any request: http(s) with its colon or slashes wrong (`http//host`), another
+ * scheme (`ftp://host`), in quotes (as an env file keeps them), or a host and port without a scheme
+ * (`192.168.1.10:32400`, `user:password@plex.local:32400`). Looked up as a name, its "no server" error printed it,
+ * a password or token in it too. A server's name has no scheme, nor a port after a colon.
+ */
+export const isUrl = (text: string): boolean =>
+  /^\p{QMark}?(?:https?[:/\\]|[a-z][\w+.-]*:\/\/|[^\s/?#]*:\d{1,5}(?:[/?#\\]|\p{QMark}?$))/iu.test(
+    text.trim()
+  )
 
 /** A `--server` (or `PLEX_SERVER_URL`) as given, without the spaces around it: `" Living Room "` names `Living Room`. */
 export const serverArg = (text: string): string => text.trim()
