@@ -311,6 +311,11 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
         again.stdout,
         /^The server 5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e at http:\/\/127\.0\.0\.1:\d+ is already claimed by this account: nothing to do\.\n$/
       )
+      // Its URL as the library reads it too (spaces around, capitals: core/cli/fakeSeed.ts fakeSeededServer), the
+      // fake's server, not 192.0.2.10 off the machine (which a run that did go there could not reach: exit 5).
+      const spelled = yield* fake(dir, ["claim", " HTTP://192.0.2.10:32400/ "])
+      assertExit(spelled, 0)
+      assert.include(spelled.stdout, "is already claimed by this account: nothing to do.")
       const againJson = yield* fake(dir, ["claim", "http://192.0.2.10:32400", "--json"])
       assertExit(againJson, 0)
       assert.include(againJson.stdout, '"alreadyClaimed": true')

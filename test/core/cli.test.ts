@@ -1092,6 +1092,16 @@ describe("core/cli", () => {
     assert.strictEqual(switched[0]?.twoFactorCode, FakeSeed.fakeTwoFactorCode)
     assert.strictEqual(switched[1]?.token, "t0k3n")
     assert.strictEqual(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/"), FakeSeed.fakeUnclaimedId)
+    // The same URL as Claim.claimServer reads it (spaces around, the scheme or host in capitals): the fake's server,
+    // not an address off the machine; another URL, or none, is none of the fake's.
+    assert.strictEqual(FakeSeed.fakeSeededServer(" HTTP://192.0.2.77:32400/ \n"), FakeSeed.fakeUnclaimedId)
+    assert.strictEqual(
+      FakeSeed.fakeSeededServer("Http://192.0.2.10:32400"),
+      "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e"
+    )
+    assert.isUndefined(FakeSeed.fakeSeededServer("http://192.0.2.77:32401"))
+    assert.isUndefined(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/web"))
+    assert.isUndefined(FakeSeed.fakeSeededServer("192.0.2.77:32400"))
     assert.strictEqual(FakeSeed.fakeSwitchedUser(undefined, { title: "Kids", restricted: true }), "kids")
   })
 
