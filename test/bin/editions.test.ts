@@ -640,6 +640,21 @@ const checks: ReadonlyArray<Check> = [
     exit: 2,
     says: "plex-auth: Invalid --server: "
   },
+  // A blank value inline (`--server=`, `--login= `) is the blank value it is, refused before anything runs (no
+  // "Finding the server...", signed in or not): @effect/cli (Effect 3) took none, "Received unknown argument".
+  {
+    args: fake("token", "transient", "--server="),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --server: must not be empty."
+  },
+  {
+    args: fake("login", "--password", "--login= ", "--old-token", "keep"),
+    kind: "same",
+    env: withPassword,
+    exit: 2,
+    says: "plex-auth: Invalid --login: must not be empty."
+  },
   { args: fake("servers", "--json"), kind: "same", exit: 0 },
   { args: fake("devices"), kind: "same", exit: 0 },
   { args: fake("devices", "--json"), kind: "same" },

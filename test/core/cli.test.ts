@@ -664,6 +664,16 @@ describe("core/cli", () => {
     assert.isUndefined(Render.usageProblem(["--completions", "sh"]))
     assert.strictEqual(Render.usageProblem(["whoami", "--config-dir"]), "Missing value for --config-dir.")
     assert.strictEqual(Render.usageProblem(["--fake", "login", "--plex-tv"]), "Missing value for --plex-tv.")
+    // A blank --server or --login, inline or not: refused before the session (not logged in: still exit 2).
+    for (const args of [
+      ["token", "transient", "--server="],
+      ["token", "transient", "--server", " "],
+      ["login", "--password", "--login= "],
+      ["login", "--password", "--login", ""]
+    ]) {
+      const name = args.find((arg) => arg.startsWith("--s") || arg.startsWith("--l"))!.split("=", 1)[0]
+      assert.strictEqual(Render.usageProblem(args), `Invalid ${name}: must not be empty.`)
+    }
     const unknown =
       "Unknown command: the commands are login, whoami, servers, token, logout, fake-server, home, claim-token, claim, devices (see `plex-auth --help`)."
     assert.strictEqual(Render.usageProblem(["frob"]), unknown)

@@ -340,6 +340,28 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
       )
   )
 
+  // A blank --server, inline too (`--server=`), is refused before the session: exit 2 without a saved token (not
+  // "Not logged in", exit 3), and with one before any request ("Finding the server..." not said), as in the Effect 3
+  // CLI (test/bin/editions.test.ts).
+  it.live("token transient --server= (blank) exits 2 before anything, signed in or not", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        for (const server of ["--server=", "--server= "]) {
+          const run = yield* fake(dir, ["token", "transient", server])
+          assertExit(run, 2)
+          assert.strictEqual(run.stderr, "plex-auth: Invalid --server: must not be empty.\n")
+        }
+        yield* login(dir)
+        const run = yield* fake(dir, ["token", "transient", "--server", " "], {
+          env: { PLEX_AUTH_FAKE: "offline" }
+        })
+        assertExit(run, 2)
+        assert.strictEqual(run.stderr, "plex-auth: Invalid --server: must not be empty.\n")
+      })
+    )
+  )
+
   it.live("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
     Effect.scoped(
       Effect.gen(function* () {

@@ -1519,6 +1519,11 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     else if (!takesValue && inline === undefined && booleanWords.includes((words[i + 1] ?? "").toLowerCase()))
       i++
     if (value === undefined) continue
+    // Blank (`--server=`, `--login= `, `--server ""`): @effect/cli (Effect 3) took no blank value inline ("Received
+    // unknown argument: '--server'"), and a blank --server reached the command only once signed in (else "Not logged
+    // in", exit 3), saying "Finding the server..." first. Refused here, in the commands' words, before anything runs.
+    if ((name === "--server" || name === "--login") && value.trim() === "")
+      return `Invalid ${name}: must not be empty.`
     if (name === "--old-token" && value !== "revoke" && value !== "keep") {
       return "--old-token must be revoke or keep."
     }
