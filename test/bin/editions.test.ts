@@ -197,6 +197,12 @@ const checks: ReadonlyArray<Check> = [
   { args: ["whoami", "--log-level=bogus"], kind: "same", exit: 2 },
   { args: ["--log-level", "WARNING", "whoami"], kind: "same", exit: 2 },
   { args: ["--log-level"], kind: "same", exit: 2 },
+  {
+    args: ["whoami", "--log-level="],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --log-level: expected one of all,"
+  },
   // A shell neither has a script for: the CLIs' own words (render.ts usageProblem), each naming the shells it has.
   {
     args: ["--completions", "bogus"],

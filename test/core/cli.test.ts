@@ -651,6 +651,15 @@ describe("core/cli", () => {
       Render.usageProblem(["whoami", "--log-level=WARNING"]),
       `Invalid --log-level WARNING: expected one of ${levels}.`
     )
+    // Blank (`--log-level=`, `--completions ""`): no value to name, and no space left for it before the colon.
+    assert.strictEqual(
+      Render.usageProblem(["--log-level=", "whoami"]),
+      `Invalid --log-level: expected one of ${levels}.`
+    )
+    assert.strictEqual(
+      Render.usageProblem(["--completions", " "]),
+      "Invalid --completions: expected one of bash, zsh, fish, sh."
+    )
     // A shell the edition has no completion script for.
     assert.strictEqual(
       Render.usageProblem(["--completions", "bogus"]),

@@ -1717,7 +1717,8 @@ export const usageProblem = (
           ? words[i + 1]
           : undefined
       if (value !== undefined && !values.includes(value)) {
-        return `Invalid ${option} ${value}: expected one of ${values.join(", ")}.`
+        // Blank (`--log-level=`): no value to name.
+        return `Invalid ${option}${value.trim() === "" ? "" : ` ${value}`}: expected one of ${values.join(", ")}.`
       }
     }
   }
