@@ -7,6 +7,7 @@ import { assert, describe } from "@effect/vitest"
 import { it } from "../support/it.js"
 import { Effect } from "effect"
 import { FakePlexServer } from "effect-plex-auth/node"
+import { Fault } from "effect-plex-auth/testing"
 import { type Run, assertExit, configDir, fakeTokenKey, noSecretIn, readStore } from "./run.js"
 import { cli, fake } from "./inProcess.js"
 
@@ -286,6 +287,36 @@ describe.concurrent("plex-auth feature commands", { timeout: 60_000 }, () => {
         assertExit(named, 1)
         assert.include(named.stderr, 'plex-auth: The account has no server "Nowhere: the attic"')
       })
+  )
+
+  // plex.tv failing (a 5xx): the CLI says what to do, try again later, as the library's message does (core/errors.ts
+  // unexpectedMessage), not only "unexpected status 503." The token is kept (exit 1, not 3).
+  it.scoped("a 5xx from plex.tv says to try again later (whoami, devices, home), the token kept", () =>
+    Effect.gen(function* () {
+      const server = yield* FakePlexServer.make()
+      const dir = yield* configDir
+      const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl]
+      assertExit(
+        yield* cli([...args, "login", "--password", "--login", "alice"], {
+          env: { PLEX_PASSWORD: "alice-secret-password" }
+        }),
+        0
+      )
+      const saved = (yield* readStore(dir))!.entries["effect-plex-auth/token"]
+      yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.status(503))
+      for (const command of [["whoami"], ["devices"], ["home"]]) {
+        const run = yield* cli([...args, ...command])
+        assertExit(run, 1)
+        assert.strictEqual(
+          run.stderr,
+          `plex-auth: Unexpected answer from ${server.plexTvUrl} (HTTP 503): unexpected status 503; try again later.\n`
+        )
+      }
+      const json = yield* cli([...args, "whoami", "--json"])
+      assertExit(json, 1)
+      assert.include(json.stderr, 'unexpected status 503; try again later."}}')
+      assert.strictEqual((yield* readStore(dir))!.entries["effect-plex-auth/token"], saved)
+    })
   )
 
   it.scoped("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>

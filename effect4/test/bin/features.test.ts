@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { FakePlexServer } from "effect4-plex-auth/node"
+import { Fault } from "effect4-plex-auth/testing"
 import { help as Help } from "../../../src/core/cli/help.js"
 import {
   type Ran,
@@ -358,6 +359,38 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
         })
         assertExit(run, 2)
         assert.strictEqual(run.stderr, "plex-auth: Invalid --server: must not be empty.\n")
+      })
+    )
+  )
+
+  // plex.tv failing (a 5xx): the CLI says what to do, try again later, as the library's message does (core/errors.ts
+  // unexpectedMessage), not only "unexpected status 503." The token is kept (exit 1, not 3).
+  it.live("a 5xx from plex.tv says to try again later (whoami, devices, home), the token kept", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl]
+        assertExit(
+          yield* cli([...args, "login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" }
+          }),
+          0
+        )
+        const saved = (yield* readStore(dir))!["effect-plex-auth/token"]
+        yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.status(503))
+        for (const command of [["whoami"], ["devices"], ["home"]]) {
+          const run = yield* cli([...args, ...command])
+          assertExit(run, 1)
+          assert.strictEqual(
+            run.stderr,
+            `plex-auth: Unexpected answer from ${server.plexTvUrl} (HTTP 503): unexpected status 503; try again later.\n`
+          )
+        }
+        const json = yield* cli([...args, "whoami", "--json"])
+        assertExit(json, 1)
+        assert.include(json.stderr, 'unexpected status 503; try again later."}}')
+        assert.strictEqual((yield* readStore(dir))!["effect-plex-auth/token"], saved)
       })
     )
   )
