@@ -395,6 +395,42 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
     )
   )
 
+  // The server refusing the token token transient asked it with is not plex.tv refusing the saved token (whoami
+  // still works): "Run `plex-auth login`" would change nothing. By URL, the saved account token was sent (a server
+  // shared with the account lets it in only by its own token, which its name gets); by name, the token plex.tv lists
+  // for the server.
+  it.live("token transient: a server refusing its token is said so, not the saved token refused", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl]
+        assertExit(
+          yield* cli([...args, "login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" }
+          }),
+          0
+        )
+        yield* server.fake.fault({ origin: server.serverUrl, path: "/security/token" }, Fault.status(401))
+        const byName = yield* cli([...args, "token", "transient"])
+        assertExit(byName, 3)
+        assert.include(
+          byName.stderr,
+          `plex-auth: The server at ${server.serverUrl} refused the token plex.tv lists for it (HTTP 401)`
+        )
+        assert.notInclude(byName.stderr, "Plex refused the saved token")
+        const byUrl = yield* cli([...args, "token", "transient", "--server", server.serverUrl])
+        assertExit(byUrl, 3)
+        assert.include(
+          byUrl.stderr,
+          `plex-auth: The server at ${server.serverUrl} refused the saved token (HTTP 401)`
+        )
+        assert.include(byUrl.stderr, "--server <name>")
+        assertExit(yield* cli([...args, "whoami"]), 0)
+      })
+    )
+  )
+
   it.live("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
     Effect.scoped(
       Effect.gen(function* () {

@@ -284,6 +284,18 @@ export const isUrl = (text: string): boolean =>
     text.trim()
   )
 
+/**
+ * `token transient`'s failure when the server refused the token it was asked with (a refused token's status: 401,
+ * 422, 498), at `origin`: not plex.tv refusing the saved token, which `Run plex-auth login` (every command's words
+ * for that) would not change. By URL (`byUrl`), the saved account token was sent, which a server lets in only when
+ * the account owns it (one shared with the account is asked with its own token: by its name), or when it is still
+ * valid; by name, the token plex.tv lists for that server was sent, plex.tv having just accepted the saved one.
+ */
+export const transientRefusedMessage = (origin: string, status: number, byUrl: boolean): string =>
+  byUrl
+    ? `The server at ${origin} refused the saved token (HTTP ${status}): a server shared with the account takes its own token, which giving its name asks for (\`plex-auth token transient --server <name>\`, the names \`plex-auth servers\` lists); if \`plex-auth whoami\` refuses the token too, run \`plex-auth login\`.`
+    : `The server at ${origin} refused the token plex.tv lists for it (HTTP ${status}); the saved token is not in question. Check that the account still has the server (\`plex-auth servers\`), and try again.`
+
 /** A `--server` (or `PLEX_SERVER_URL`) as given, without the spaces around it: `" Living Room "` names `Living Room`. */
 export const serverArg = (text: string): string => text.trim()
 
