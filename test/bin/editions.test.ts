@@ -197,6 +197,12 @@ const checks: ReadonlyArray<Check> = [
   { args: ["whoami", "--log-level=bogus"], kind: "same", exit: 2 },
   { args: ["--log-level", "WARNING", "whoami"], kind: "same", exit: 2 },
   { args: ["--log-level"], kind: "same", exit: 2 },
+  {
+    args: ["whoami", "--log-level="],
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --log-level: expected one of all,"
+  },
   // A shell neither has a script for: the CLIs' own words (render.ts usageProblem), each naming the shells it has.
   {
     args: ["--completions", "bogus"],
@@ -639,6 +645,21 @@ const checks: ReadonlyArray<Check> = [
     kind: "same",
     exit: 2,
     says: "plex-auth: Invalid --server: "
+  },
+  // A blank value inline (`--server=`, `--login= `) is the blank value it is, refused before anything runs (no
+  // "Finding the server...", signed in or not): @effect/cli (Effect 3) took none, "Received unknown argument".
+  {
+    args: fake("token", "transient", "--server="),
+    kind: "same",
+    exit: 2,
+    says: "plex-auth: Invalid --server: must not be empty."
+  },
+  {
+    args: fake("login", "--password", "--login= ", "--old-token", "keep"),
+    kind: "same",
+    env: withPassword,
+    exit: 2,
+    says: "plex-auth: Invalid --login: must not be empty."
   },
   { args: fake("servers", "--json"), kind: "same", exit: 0 },
   { args: fake("devices"), kind: "same", exit: 0 },

@@ -651,6 +651,15 @@ describe("core/cli", () => {
       Render.usageProblem(["whoami", "--log-level=WARNING"]),
       `Invalid --log-level WARNING: expected one of ${levels}.`
     )
+    // Blank (`--log-level=`, `--completions ""`): no value to name, and no space left for it before the colon.
+    assert.strictEqual(
+      Render.usageProblem(["--log-level=", "whoami"]),
+      `Invalid --log-level: expected one of ${levels}.`
+    )
+    assert.strictEqual(
+      Render.usageProblem(["--completions", " "]),
+      "Invalid --completions: expected one of bash, zsh, fish, sh."
+    )
     // A shell the edition has no completion script for.
     assert.strictEqual(
       Render.usageProblem(["--completions", "bogus"]),
@@ -664,6 +673,16 @@ describe("core/cli", () => {
     assert.isUndefined(Render.usageProblem(["--completions", "sh"]))
     assert.strictEqual(Render.usageProblem(["whoami", "--config-dir"]), "Missing value for --config-dir.")
     assert.strictEqual(Render.usageProblem(["--fake", "login", "--plex-tv"]), "Missing value for --plex-tv.")
+    // A blank --server or --login, inline or not: refused before the session (not logged in: still exit 2).
+    for (const args of [
+      ["token", "transient", "--server="],
+      ["token", "transient", "--server", " "],
+      ["login", "--password", "--login= "],
+      ["login", "--password", "--login", ""]
+    ]) {
+      const name = args.find((arg) => arg.startsWith("--s") || arg.startsWith("--l"))!.split("=", 1)[0]
+      assert.strictEqual(Render.usageProblem(args), `Invalid ${name}: must not be empty.`)
+    }
     const unknown =
       "Unknown command: the commands are login, whoami, servers, token, logout, fake-server, home, claim-token, claim, devices (see `plex-auth --help`)."
     assert.strictEqual(Render.usageProblem(["frob"]), unknown)
@@ -1092,6 +1111,16 @@ describe("core/cli", () => {
     assert.strictEqual(switched[0]?.twoFactorCode, FakeSeed.fakeTwoFactorCode)
     assert.strictEqual(switched[1]?.token, "t0k3n")
     assert.strictEqual(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/"), FakeSeed.fakeUnclaimedId)
+    // The same URL as Claim.claimServer reads it (spaces around, the scheme or host in capitals): the fake's server,
+    // not an address off the machine; another URL, or none, is none of the fake's.
+    assert.strictEqual(FakeSeed.fakeSeededServer(" HTTP://192.0.2.77:32400/ \n"), FakeSeed.fakeUnclaimedId)
+    assert.strictEqual(
+      FakeSeed.fakeSeededServer("Http://192.0.2.10:32400"),
+      "5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e"
+    )
+    assert.isUndefined(FakeSeed.fakeSeededServer("http://192.0.2.77:32401"))
+    assert.isUndefined(FakeSeed.fakeSeededServer("http://192.0.2.77:32400/web"))
+    assert.isUndefined(FakeSeed.fakeSeededServer("192.0.2.77:32400"))
     assert.strictEqual(FakeSeed.fakeSwitchedUser(undefined, { title: "Kids", restricted: true }), "kids")
   })
 

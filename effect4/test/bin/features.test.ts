@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { FakePlexServer } from "effect4-plex-auth/node"
+import { Fault } from "effect4-plex-auth/testing"
 import { help as Help } from "../../../src/core/cli/help.js"
 import {
   type Ran,
@@ -280,6 +281,156 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
     )
   )
 
+  // As in the Effect 3 CLI (test/bin/features.test.ts): a --server (or PLEX_SERVER_URL) that is an address, mistyped (no http(s)://, another scheme, in quotes as an env
+  // file keeps them), is read as the URL it was meant to be and refused saying what to write (core/validate.ts
+  // httpUrl), exit 2 before any request (offline: a name looked up at plex.tv would exit 5), never repeated: it is
+  // not looked up as a server's name, whose "no server" error printed it, a password or token in it too.
+  it.live(
+    "token transient refuses a --server or PLEX_SERVER_URL address without http(s):// before any request",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* configDir
+          yield* login(dir)
+          const offline = { PLEX_AUTH_FAKE: "offline" }
+          const cases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, string]> = [
+            [
+              ["--server", "192.168.1.10:32400"],
+              {},
+              "Invalid --server URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it."
+            ],
+            [
+              ["--server", "alice:url-password@plex.local:32400"],
+              {},
+              "Invalid --server URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it."
+            ],
+            [
+              ["--server", "ftp://plex.local:32400"],
+              {},
+              "Invalid --server URL: must use http or https, not ftp."
+            ],
+            [
+              ["--server", "http//plex.local:32400"],
+              {},
+              "Invalid --server URL: the colon after http is missing."
+            ],
+            [
+              [],
+              { PLEX_SERVER_URL: "plex.local:32400/?X-Plex-Token=url-token" },
+              "Invalid PLEX_SERVER_URL: must start with http:// or https:// (a host and port alone is not a URL): put http:// before it."
+            ],
+            [
+              [],
+              { PLEX_SERVER_URL: '"http://192.168.1.10:32400"' },
+              "Invalid PLEX_SERVER_URL: must not be in quotes."
+            ]
+          ]
+          for (const [args, env, says] of cases) {
+            const run = yield* fake(dir, ["token", "transient", ...args], { env: { ...offline, ...env } })
+            assertExit(run, 2)
+            assert.strictEqual(run.stderr, `plex-auth: ${says}\n`)
+            assert.strictEqual(run.stdout, "")
+            noSecretIn(run, "url-password")
+            noSecretIn(run, "url-token")
+          }
+          // A name is still a name (a server's name has no scheme, nor a port after a colon).
+          const named = yield* fake(dir, ["token", "transient", "--server", "Nowhere: the attic"])
+          assertExit(named, 1)
+          assert.include(named.stderr, 'plex-auth: The account has no server "Nowhere: the attic"')
+        })
+      )
+  )
+
+  // A blank --server, inline too (`--server=`), is refused before the session: exit 2 without a saved token (not
+  // "Not logged in", exit 3), and with one before any request ("Finding the server..." not said), as in the Effect 3
+  // CLI (test/bin/editions.test.ts).
+  it.live("token transient --server= (blank) exits 2 before anything, signed in or not", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* configDir
+        for (const server of ["--server=", "--server= "]) {
+          const run = yield* fake(dir, ["token", "transient", server])
+          assertExit(run, 2)
+          assert.strictEqual(run.stderr, "plex-auth: Invalid --server: must not be empty.\n")
+        }
+        yield* login(dir)
+        const run = yield* fake(dir, ["token", "transient", "--server", " "], {
+          env: { PLEX_AUTH_FAKE: "offline" }
+        })
+        assertExit(run, 2)
+        assert.strictEqual(run.stderr, "plex-auth: Invalid --server: must not be empty.\n")
+      })
+    )
+  )
+
+  // plex.tv failing (a 5xx): the CLI says what to do, try again later, as the library's message does (core/errors.ts
+  // unexpectedMessage), not only "unexpected status 503." The token is kept (exit 1, not 3).
+  it.live("a 5xx from plex.tv says to try again later (whoami, devices, home), the token kept", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl]
+        assertExit(
+          yield* cli([...args, "login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" }
+          }),
+          0
+        )
+        const saved = (yield* readStore(dir))!["effect-plex-auth/token"]
+        yield* server.fake.fault({ origin: server.plexTvUrl }, Fault.status(503))
+        for (const command of [["whoami"], ["devices"], ["home"]]) {
+          const run = yield* cli([...args, ...command])
+          assertExit(run, 1)
+          assert.strictEqual(
+            run.stderr,
+            `plex-auth: Unexpected answer from ${server.plexTvUrl} (HTTP 503): unexpected status 503; try again later.\n`
+          )
+        }
+        const json = yield* cli([...args, "whoami", "--json"])
+        assertExit(json, 1)
+        assert.include(json.stderr, 'unexpected status 503; try again later."}}')
+        assert.strictEqual((yield* readStore(dir))!["effect-plex-auth/token"], saved)
+      })
+    )
+  )
+
+  // The server refusing the token token transient asked it with is not plex.tv refusing the saved token (whoami
+  // still works): "Run `plex-auth login`" would change nothing. By URL, the saved account token was sent (a server
+  // shared with the account lets it in only by its own token, which its name gets); by name, the token plex.tv lists
+  // for the server.
+  it.live("token transient: a server refusing its token is said so, not the saved token refused", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* FakePlexServer.make()
+        const dir = yield* configDir
+        const args = ["--config-dir", dir, "--plex-tv", server.plexTvUrl]
+        assertExit(
+          yield* cli([...args, "login", "--password", "--login", "alice"], {
+            env: { PLEX_PASSWORD: "alice-secret-password" }
+          }),
+          0
+        )
+        yield* server.fake.fault({ origin: server.serverUrl, path: "/security/token" }, Fault.status(401))
+        const byName = yield* cli([...args, "token", "transient"])
+        assertExit(byName, 3)
+        assert.include(
+          byName.stderr,
+          `plex-auth: The server at ${server.serverUrl} refused the token plex.tv lists for it (HTTP 401)`
+        )
+        assert.notInclude(byName.stderr, "Plex refused the saved token")
+        const byUrl = yield* cli([...args, "token", "transient", "--server", server.serverUrl])
+        assertExit(byUrl, 3)
+        assert.include(
+          byUrl.stderr,
+          `plex-auth: The server at ${server.serverUrl} refused the saved token (HTTP 401)`
+        )
+        assert.include(byUrl.stderr, "--server <name>")
+        assertExit(yield* cli([...args, "whoami"]), 0)
+      })
+    )
+  )
+
   it.live("claim-token prints a claim token alone; claim claims the fake's unclaimed server, once", () =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -305,6 +456,11 @@ describe("plex-auth (Effect 4) feature commands, in process", { timeout: 60_000 
           again.stdout,
           /^The server 5d7e1c0f9b2a4c8e9f3a6b1d2c4e8f0a7b9c1d3e at http:\/\/127\.0\.0\.1:\d+ is already claimed by this account: nothing to do\.\n$/
         )
+        // Its URL as the library reads it too (spaces around, capitals: core/cli/fakeSeed.ts fakeSeededServer), the
+        // fake's server, not 192.0.2.10 off the machine (which a run that did go there could not reach: exit 5).
+        const spelled = yield* fake(dir, ["claim", " HTTP://192.0.2.10:32400/ "])
+        assertExit(spelled, 0)
+        assert.include(spelled.stdout, "is already claimed by this account: nothing to do.")
         const againJson = yield* fake(dir, ["claim", "http://192.0.2.10:32400", "--json"])
         assertExit(againJson, 0)
         assert.include(againJson.stdout, '"alreadyClaimed": true')

@@ -929,9 +929,22 @@ const isUrl = Render.isUrl
 const transientToken = (given: Option.Option<string>, from: CoreFailure.GivenBy) =>
   Effect.gen(function* () {
     const server = Option.map(given, Render.serverArg)
-    const ask = PlexAuth.transientToken({ type: "delegation", scope: "all" })
+    // The server refusing the token it was asked with is said so, not "Plex refused the saved token".
+    const ask = (uri: string, byUrl: boolean) =>
+      PlexAuth.transientToken({ type: "delegation", scope: "all" }).pipe(
+        Effect.catchTag("Unauthorized", (error) =>
+          Effect.fail(
+            tokenRefusedBy(error.status)
+              ? new CliFailure({
+                  message: Render.transientRefusedMessage(CoreFailure.originOf(uri), error.status, byUrl),
+                  exitCode: ExitCode.Unauthorized
+                })
+              : error
+          )
+        )
+      )
     if (Option.isSome(server) && isUrl(server.value)) {
-      return yield* ask.pipe(
+      return yield* ask(server.value, true).pipe(
         PlexServer.withUrl(server.value),
         Effect.catchTag("InvalidInput", (error) =>
           Effect.fail(
@@ -969,7 +982,7 @@ const transientToken = (given: Option.Option<string>, from: CoreFailure.GivenBy)
         return yield* Resources.connect(chosen)
       })
     )
-    return yield* Effect.provide(ask, connected.layer)
+    return yield* Effect.provide(ask(connected.uri, false), connected.layer)
   })
 
 /** `PLEX_SERVER_URL`, for `--server` when it is not given (blank: unset, as in the Effect 4 CLI). */

@@ -362,9 +362,11 @@ export const failureOf = (error: PlexErrorLike): Failure => {
       }
     case "Unexpected":
       return {
+        // A 5xx: Plex failing, nothing wrong with the input or the token; what to do, as the library's message says
+        // it (core/errors.ts unexpectedMessage).
         message: `Unexpected answer from ${originOf(url)}${
           error.status !== undefined ? ` (HTTP ${error.status})` : ""
-        }: ${error.detail}.`,
+        }: ${error.detail}${(error.status ?? 0) > 499 ? "; try again later" : ""}.`,
         exitCode: ExitCode.Generic
       }
     case "InvalidJwt":

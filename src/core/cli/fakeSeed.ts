@@ -10,6 +10,7 @@
  */
 import { defaults } from "../fake/index.js"
 import type { AccountSeed, DeviceSeed, HomeSeed, ServerSeed } from "../fake/types.js"
+import { httpUrl } from "../validate.js"
 import type { FakeScenario } from "./render.js"
 
 /** The Home PIN of the fake's managed user "Kids". */
@@ -184,9 +185,12 @@ export const fakeServerOptions = <D>(options: {
 /**
  * The client identifier of the fake's server seeded at `url`: with `--fake`,
  * a command given one of these URLs uses the server's loopback URL instead.
+ * The URL is read as the library reads it (validate.ts httpUrl: spaces around it, the scheme and host in any case,
+ * a trailing slash), so that no spelling of it the command takes goes off the machine.
  */
 export const fakeSeededServer = (url: string): string | undefined => {
-  const at = url.replace(/\/+$/, "")
+  const checked = httpUrl(url)
+  const at = "url" in checked ? checked.url : undefined
   return at === defaults.serverUrl ? defaults.serverId : at === fakeUnclaimedUrl ? fakeUnclaimedId : undefined
 }
 

@@ -263,7 +263,6 @@ export const loginValueProblem = (login: string | undefined): string | undefined
   return problem === undefined ? undefined : invalidMessage("--login", problem)
 }
 
-/** A server given as a URL (`token transient --server`), rather than by name. */
 /**
  * Whether an environment variable of the CLI's (`PLEX_TV_URL`,
  * `PLEX_SERVER_URL`, `PLEX_PASSWORD`, `PLEX_2FA_CODE`, `PLEX_HOME_PIN`) is
@@ -272,7 +271,30 @@ export const loginValueProblem = (login: string | undefined): string | undefined
  */
 export const envSet = (value: string): boolean => optionalValue(value) !== undefined
 
-export const isUrl = (text: string): boolean => /^https?:\/\//i.test(text.trim())
+/**
+ * A server given as a URL (`token transient --server`, `PLEX_SERVER_URL`), rather than by name: one with http(s)://,
+ * and an address mistyped, which is read as the URL it was meant to be and refused saying what to write
+ * (core/validate.ts httpUrl), before any request: http(s) with its colon or slashes wrong (`http//host`), another
+ * scheme (`ftp://host`), in quotes (as an env file keeps them), or a host and port without a scheme
+ * (`192.168.1.10:32400`, `user:password@plex.local:32400`). Looked up as a name, its "no server" error printed it,
+ * a password or token in it too. A server's name has no scheme, nor a port after a colon.
+ */
+export const isUrl = (text: string): boolean =>
+  /^\p{QMark}?(?:https?[:/\\]|[a-z][\w+.-]*:\/\/|[^\s/?#]*:\d{1,5}(?:[/?#\\]|\p{QMark}?$))/iu.test(
+    text.trim()
+  )
+
+/**
+ * `token transient`'s failure when the server refused the token it was asked with (a refused token's status: 401,
+ * 422, 498), at `origin`: not plex.tv refusing the saved token, which `Run plex-auth login` (every command's words
+ * for that) would not change. By URL (`byUrl`), the saved account token was sent, which a server lets in only when
+ * the account owns it (one shared with the account is asked with its own token: by its name), or when it is still
+ * valid; by name, the token plex.tv lists for that server was sent, plex.tv having just accepted the saved one.
+ */
+export const transientRefusedMessage = (origin: string, status: number, byUrl: boolean): string =>
+  byUrl
+    ? `The server at ${origin} refused the saved token (HTTP ${status}): a server shared with the account takes its own token, which giving its name asks for (\`plex-auth token transient --server <name>\`, the names \`plex-auth servers\` lists); if \`plex-auth whoami\` refuses the token too, run \`plex-auth login\`.`
+    : `The server at ${origin} refused the token plex.tv lists for it (HTTP ${status}); the saved token is not in question. Check that the account still has the server (\`plex-auth servers\`), and try again.`
 
 /** A `--server` (or `PLEX_SERVER_URL`) as given, without the spaces around it: `" Living Room "` names `Living Room`. */
 export const serverArg = (text: string): string => text.trim()
@@ -1522,6 +1544,11 @@ const valueProblem = (argv: ReadonlyArray<string>): string | undefined => {
     else if (!takesValue && inline === undefined && booleanWords.includes((words[i + 1] ?? "").toLowerCase()))
       i++
     if (value === undefined) continue
+    // Blank (`--server=`, `--login= `, `--server ""`): @effect/cli (Effect 3) took no blank value inline ("Received
+    // unknown argument: '--server'"), and a blank --server reached the command only once signed in (else "Not logged
+    // in", exit 3), saying "Finding the server..." first. Refused here, in the commands' words, before anything runs.
+    if ((name === "--server" || name === "--login") && value.trim() === "")
+      return `Invalid ${name}: must not be empty.`
     if (name === "--old-token" && value !== "revoke" && value !== "keep") {
       return "--old-token must be revoke or keep."
     }
@@ -1715,7 +1742,8 @@ export const usageProblem = (
           ? words[i + 1]
           : undefined
       if (value !== undefined && !values.includes(value)) {
-        return `Invalid ${option} ${value}: expected one of ${values.join(", ")}.`
+        // Blank (`--log-level=`): no value to name.
+        return `Invalid ${option}${value.trim() === "" ? "" : ` ${value}`}: expected one of ${values.join(", ")}.`
       }
     }
   }
