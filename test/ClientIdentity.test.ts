@@ -291,7 +291,7 @@ describe("ClientIdentity.generateIdentifier", () => {
         // `getRandomValues` but no `randomUUID`.
         const webCrypto = globalThis.crypto
         vi.stubGlobal("crypto", {
-          getRandomValues: <T extends ArrayBufferView | null>(array: T) => webCrypto.getRandomValues(array)
+          getRandomValues: (array: Uint8Array<ArrayBuffer>) => webCrypto.getRandomValues(array)
         })
         const a = yield* ClientIdentity.generateIdentifier
         const b = yield* ClientIdentity.generateIdentifier
