@@ -20,6 +20,7 @@ import * as V from "./internal/validate.js"
 import * as Env from "./internal/variables.js"
 import * as Identity from "./core/identity.js"
 import * as Configured from "./core/configured.js"
+import { newIdentifier } from "./core/identifier.js"
 
 /**
  * The identity fields. Only `clientIdentifier` and `product` are required.
@@ -198,15 +199,16 @@ export const layerConfig = (
   )
 
 /**
- * A fresh random client identifier (a UUID). Call it once per installation
- * and keep the result: a new identifier makes Plex register a new device.
+ * A fresh random client identifier (a version 4 UUID). Call it once per
+ * installation and keep the result: a new identifier makes Plex register a
+ * new device. Made with `crypto.getRandomValues`, so it works in a web page
+ * served over plain http too (a LAN app), where `crypto.randomUUID` is
+ * missing (secure contexts only).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sync(() =>
-  globalThis.crypto.randomUUID()
-)
+export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sync(newIdentifier)
 
 /**
  * The `KeyValueStore` key under which {@link layerPersisted} keeps the

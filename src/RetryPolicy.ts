@@ -71,7 +71,10 @@ export interface BackoffOptions {
   readonly retryConnectionErrors?: boolean | undefined
   /** The statuses that are retried. Default 429, 500, 502, 503, 504. */
   readonly statusCodes?: ReadonlyArray<number> | undefined
-  /** Spread each wait randomly over ±20% (never below a `Retry-After`). Default false. */
+  /**
+   * Spread each wait randomly over ±20%, never past `maxInterval` (nor below a `Retry-After`). Default
+   * false.
+   */
   readonly jitter?: boolean | undefined
 }
 
@@ -156,7 +159,7 @@ export const matches = (
 export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
   const problem = Backoff.optionsProblem(options, V.durationProblem)
   if (problem !== undefined) return V.refused(V.invalid("RetryPolicy.backoff", problem.field, problem.reason))
-  const max = Duration.decode(
+  const max = Duration.toMillis(
     options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
   )
   const maxElapsed = Duration.toMillis(
@@ -166,9 +169,13 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     options.initialInterval ?? Duration.millis(Backoff.backoffDefaults.initialIntervalMillis),
     options.exponent ?? Backoff.backoffDefaults.exponent
   )
-  const capped = Schedule.modifyDelay(exponential, (_, delay) => Duration.min(delay, max))
+  const capped = Schedule.modifyDelay(exponential, (_, delay) =>
+    Duration.millis(Math.min(Duration.toMillis(delay), max))
+  )
   return ((options.jitter ?? Backoff.backoffDefaults.jitter) ? Schedule.jittered(capped) : capped).pipe(
-    Schedule.modifyDelay((_, delay) => Duration.millis(Math.round(Duration.toMillis(delay)))),
+    // Capped again after the jitter, as the seed SDKs cap theirs: `maxInterval` is the longest wait between two
+    // attempts (a `Retry-After`, honoured below, may still ask for longer); capped waits are spread below it.
+    Schedule.modifyDelay((_, delay) => Duration.millis(Math.round(Math.min(Duration.toMillis(delay), max)))),
     Schedule.whileInput((error: PlexError) => Backoff.selects(error, options)),
     // The wait a `Retry-After` asks for counts towards `maxElapsedTime`: honoured here first (again by the
     // engine, which changes nothing), so that a retry that would start too late is not made.

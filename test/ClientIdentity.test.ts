@@ -1,5 +1,7 @@
+import { KeyValueStore } from "@effect/platform"
 import { assert, describe } from "@effect/vitest"
 import { Config, ConfigError, Effect, Layer } from "effect"
+import { vi } from "vitest"
 import { ClientIdentity, PinLogin, PlexAuth } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
@@ -279,6 +281,33 @@ describe("ClientIdentity.generateIdentifier", () => {
       const identity = yield* ClientIdentity.make({ clientIdentifier: a, product: "p" })
       assert.strictEqual(identity.headers["X-Plex-Client-Identifier"], a)
     })
+  )
+
+  it.effect(
+    "works where crypto.randomUUID is missing (a page served over plain http): layerPersisted's first run too",
+    () =>
+      Effect.gen(function* () {
+        // A page over http (a LAN app at http://192.168.1.10:8080) is no secure context: its `crypto` has
+        // `getRandomValues` but no `randomUUID`.
+        const webCrypto = globalThis.crypto
+        vi.stubGlobal("crypto", {
+          getRandomValues: (array: Uint8Array<ArrayBuffer>) => webCrypto.getRandomValues(array)
+        })
+        const a = yield* ClientIdentity.generateIdentifier
+        const b = yield* ClientIdentity.generateIdentifier
+        assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+        assert.notStrictEqual(a, b)
+        const first = yield* ClientIdentity.makePersisted({ product: "p" })
+        assert.match(
+          first.clientIdentifier,
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+        )
+        const again = yield* ClientIdentity.makePersisted({ product: "p" })
+        assert.strictEqual(again.clientIdentifier, first.clientIdentifier)
+      }).pipe(
+        Effect.provide(KeyValueStore.layerMemory),
+        Effect.ensuring(Effect.sync(() => vi.unstubAllGlobals()))
+      )
   )
 })
 

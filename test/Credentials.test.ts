@@ -17,7 +17,7 @@ import {
   Ref,
   TestClock
 } from "effect"
-import { Credentials, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
+import { ClientIdentity, Credentials, Jwt, PlexAuth, PlexError } from "effect-plex-auth"
 import { FakePlex } from "effect-plex-auth/testing"
 import { it } from "./support/it.js"
 import { expectRequests, failsWith } from "./support/assertions.js"
@@ -246,6 +246,32 @@ describe("Credentials.withToken", () => {
 const managedToken = "managed-kids-token"
 
 describe("Credentials.validate", () => {
+  it.effect(
+    "an identity header that cannot be sent says nothing of the token: Unknown (keep it), never Invalid",
+    () =>
+      Effect.gen(function* () {
+        // A ClientIdentity service of the caller's own making (`Layer.succeed`) with text not encoded as bytes: the
+        // engine refuses it before any request (InvalidInput naming the header). The token is not at fault: an
+        // `Invalid` would have the app throw it away and sign in again, to be refused the same way.
+        const good = yield* ClientIdentity.make(FakePlex.testIdentity)
+        const validity = yield* Credentials.validate.pipe(
+          Effect.provideService(ClientIdentity.ClientIdentity, {
+            ...good,
+            headers: { ...good.headers, "X-Plex-Device-Name": "Café ☕" }
+          })
+        )
+        assert.strictEqual(validity._tag, "Unknown")
+        assert.deepInclude(validity._tag === "Unknown" ? validity.error : undefined, {
+          _tag: "InvalidInput",
+          field: "ClientIdentity x-plex-device-name"
+        })
+        assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+      }).pipe(
+        Effect.provide(
+          Layer.merge(FakePlex.layer(), Credentials.layer(FakePlex.defaults.token)).pipe(Layer.orDie)
+        )
+      )
+  )
   it.effect(
     "a managed Home user's token is Valid (plex.tv, and the fake, answer it 200); revoked, Invalid",
     () =>

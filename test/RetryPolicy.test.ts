@@ -331,6 +331,29 @@ describe("RetryPolicy.backoff", () => {
     }).pipe(Effect.provide(env(unavailable)))
   )
 
+  it.effect("jitter never takes a wait past maxInterval, the longest wait between two attempts", () =>
+    Effect.gen(function* () {
+      // As the seed SDKs' backoff caps the jittered wait (`Math.min(interval + jitter, maxInterval)`).
+      const policy = RetryPolicy.backoff({
+        initialInterval: "1 second",
+        exponent: 2,
+        maxInterval: "4 seconds",
+        jitter: true,
+        maxElapsedTime: "2 minutes"
+      })
+      yield* failsWith(details.pipe(RetryPolicy.withPolicy(policy)), "Unexpected").pipe(
+        afterAdjusting("5 minutes")
+      )
+      const at = yield* times
+      assert.isAbove(at.length, 20)
+      const waits = at.slice(1).map((t, i) => t - at[i]!)
+      for (const wait of waits) assert.isAtMost(wait, 4_000)
+      // Capped waits are still spread (from 80% of the cap up to it), not all the cap.
+      assert.isAbove(new Set(waits.slice(3)).size, 1, "the capped waits should not all be equal")
+      for (const wait of waits.slice(3)) assert.isAtLeast(wait, 3_200)
+    }).pipe(Effect.provide(env(unavailable)))
+  )
+
   it.effect("RetryPolicy.transient: jittered waits from 250 ms, giving up within 30 s", () =>
     Effect.gen(function* () {
       yield* failsWith(details.pipe(RetryPolicy.withPolicy(RetryPolicy.transient)), "Unexpected").pipe(
@@ -340,7 +363,7 @@ describe("RetryPolicy.backoff", () => {
       assert.isAtLeast(at[1]!, 200)
       assert.isAtMost(at[1]!, 300)
       assert.isAtMost(at[at.length - 1]!, 30_000)
-      for (let i = 2; i < at.length; i++) assert.isAtMost(at[i]! - at[i - 1]!, 6_000)
+      for (let i = 2; i < at.length; i++) assert.isAtMost(at[i]! - at[i - 1]!, 5_000)
     }).pipe(Effect.provide(env(unavailable)))
   )
 })

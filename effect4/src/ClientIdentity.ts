@@ -17,6 +17,7 @@ import type { InvalidInput } from "./PlexError.js"
 import * as V from "./internal/validate.js"
 import * as Env from "./internal/variables.js"
 import * as Identity from "../../src/core/identity.js"
+import { newIdentifier } from "../../src/core/identifier.js"
 import * as Configured from "../../src/core/configured.js"
 
 /**
@@ -197,15 +198,16 @@ export const layerConfig = (
   )
 
 /**
- * A fresh random client identifier (a UUID). Call it once per installation
- * and keep the result: a new identifier makes Plex register a new device.
+ * A fresh random client identifier (a version 4 UUID). Call it once per
+ * installation and keep the result: a new identifier makes Plex register a
+ * new device. Made with `crypto.getRandomValues`, so it works in a web page
+ * served over plain http too (a LAN app), where `crypto.randomUUID` is
+ * missing (secure contexts only).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sync(() =>
-  globalThis.crypto.randomUUID()
-)
+export const generateIdentifier: Effect.Effect<string> = /*#__PURE__*/ Effect.sync(newIdentifier)
 
 /**
  * The `KeyValueStore` key under which {@link layerPersisted} keeps the

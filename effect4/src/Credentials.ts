@@ -354,7 +354,8 @@ export const withToken: {
 
 /**
  * What a validity check found. `Unknown` means Plex gave no verdict on the
- * token (a 5xx, a 403, a timeout, no answer): keep the token.
+ * token (a 5xx, a 403, a timeout, no answer, or an identity header that
+ * cannot be sent, `InvalidInput` naming it): keep the token.
  *
  * @since 0.1.0
  * @category models
@@ -362,7 +363,7 @@ export const withToken: {
 export type Validity =
   | { readonly _tag: "Valid"; readonly account: Schemas.Account }
   | { readonly _tag: "Invalid"; readonly error: Unauthorized | InvalidInput }
-  | { readonly _tag: "Unknown"; readonly error: Exclude<GetTokenDetailsError, InvalidInput> }
+  | { readonly _tag: "Unknown"; readonly error: GetTokenDetailsError }
 
 /**
  * Checks the current token without re-authenticating: plex.tv answering 200
@@ -371,7 +372,9 @@ export type Validity =
  * token") `Invalid`, as is a token that cannot be sent (`InvalidInput`:
  * empty, or with whitespace, control or non-ASCII characters, which only
  * `Credentials` of your own making can give; nothing is sent), anything else
- * — or no answer — `Unknown`, which says nothing about the token. A 403 is
+ * — or no answer, or an identity header that cannot be sent (`InvalidInput`
+ * naming it, from a `ClientIdentity` of your own making: fix the identity,
+ * nothing is sent) — `Unknown`, which says nothing about the token. A 403 is
  * `Unknown` too (its error an `Unauthorized` with `status` 403): plex.tv
  * refuses a valid token with it what the account may not do, not a token
  * here, so it is never thrown away for one.
@@ -397,7 +400,10 @@ export const validate: Effect.Effect<Validity, never, HttpClient.HttpClient | Cl
       Effect.match({
         onSuccess: (account): Validity => ({ _tag: "Valid", account }),
         onFailure: (error): Validity =>
-          error._tag === "InvalidInput" || (error._tag === "Unauthorized" && tokenRefusedBy(error.status))
+          // Not an identity header that cannot be sent (a `ClientIdentity` of the caller's own making): the
+          // token is not at fault, and signing in again would be refused the same way.
+          (error._tag === "InvalidInput" && error.field === "token") ||
+          (error._tag === "Unauthorized" && tokenRefusedBy(error.status))
             ? { _tag: "Invalid", error }
             : { _tag: "Unknown", error }
       })

@@ -71,7 +71,10 @@ export interface BackoffOptions {
   readonly retryConnectionErrors?: boolean | undefined
   /** The statuses that are retried. Default 429, 500, 502, 503, 504. */
   readonly statusCodes?: ReadonlyArray<number> | undefined
-  /** Spread each wait randomly over ±20% (never below a `Retry-After`). Default false. */
+  /**
+   * Spread each wait randomly over ±20%, never past `maxInterval` (nor below a `Retry-After`). Default
+   * false.
+   */
   readonly jitter?: boolean | undefined
 }
 
@@ -158,8 +161,10 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
   const problem = Backoff.optionsProblem(options, V.durationProblem)
   if (problem !== undefined)
     return Internal.refused(V.invalid("RetryPolicy.backoff", problem.field, problem.reason))
-  const max = Duration.fromInputUnsafe(
-    options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
+  const max = Duration.toMillis(
+    Duration.fromInputUnsafe(
+      options.maxInterval ?? Duration.millis(Backoff.backoffDefaults.maxIntervalMillis)
+    )
   )
   const maxElapsed = Duration.toMillis(
     options.maxElapsedTime ?? Duration.millis(Backoff.backoffDefaults.maxElapsedMillis)
@@ -169,11 +174,13 @@ export const backoff = (options: BackoffOptions = {}): RetryPolicy => {
     options.exponent ?? Backoff.backoffDefaults.exponent
   )
   const capped = Schedule.modifyDelay(exponential, ({ duration }) =>
-    Effect.succeed(Duration.min(duration, max))
+    Effect.succeed(Duration.millis(Math.min(Duration.toMillis(duration), max)))
   )
   return ((options.jitter ?? Backoff.backoffDefaults.jitter) ? Schedule.jittered(capped) : capped).pipe(
+    // Capped again after the jitter, as the seed SDKs cap theirs: `maxInterval` is the longest wait between two
+    // attempts (a `Retry-After`, honoured below, may still ask for longer); capped waits are spread below it.
     Schedule.modifyDelay(({ duration }) =>
-      Effect.succeed(Duration.millis(Math.round(Duration.toMillis(duration))))
+      Effect.succeed(Duration.millis(Math.round(Math.min(Duration.toMillis(duration), max))))
     ),
     Schedule.setInputType<PlexError>(),
     Schedule.while(({ input }) => Backoff.selects(input, options)),

@@ -14,6 +14,7 @@ import * as Credentials from "effect4-plex-auth/Credentials"
 import * as PinLogin from "effect4-plex-auth/PinLogin"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
 import { FakePlex } from "effect4-plex-auth/testing"
+import { vi } from "vitest"
 
 const CLIENT_ID = "3381b62b-9ab7-4e37-827b-203e9809eb58"
 
@@ -307,6 +308,33 @@ describe("ClientIdentity.generateIdentifier / layerPersisted", () => {
       assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
       assert.notStrictEqual(a, b)
     })
+  )
+
+  it.effect(
+    "works where crypto.randomUUID is missing (a page served over plain http): layerPersisted's first run too",
+    () =>
+      Effect.gen(function* () {
+        // A page over http (a LAN app at http://192.168.1.10:8080) is no secure context: its `crypto` has
+        // `getRandomValues` but no `randomUUID`.
+        const webCrypto = globalThis.crypto
+        vi.stubGlobal("crypto", {
+          getRandomValues: (array: Uint8Array<ArrayBuffer>) => webCrypto.getRandomValues(array)
+        })
+        const a = yield* ClientIdentity.generateIdentifier
+        const b = yield* ClientIdentity.generateIdentifier
+        assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+        assert.notStrictEqual(a, b)
+        const first = yield* ClientIdentity.makePersisted({ product: "p" })
+        assert.match(
+          first.clientIdentifier,
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+        )
+        const again = yield* ClientIdentity.makePersisted({ product: "p" })
+        assert.strictEqual(again.clientIdentifier, first.clientIdentifier)
+      }).pipe(
+        Effect.provide(KeyValueStore.layerMemory),
+        Effect.ensuring(Effect.sync(() => vi.unstubAllGlobals()))
+      )
   )
 
   it.effect("layerPersisted generates the identifier once and keeps it in the store", () =>

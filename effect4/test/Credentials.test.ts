@@ -18,6 +18,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as References from "effect/References"
 import { TestClock } from "effect/testing"
+import * as ClientIdentity from "effect4-plex-auth/ClientIdentity"
 import * as Credentials from "effect4-plex-auth/Credentials"
 import * as Jwt from "effect4-plex-auth/Jwt"
 import * as PlexAuth from "effect4-plex-auth/PlexAuth"
@@ -269,6 +270,30 @@ describe("Credentials.validate", () => {
     }).pipe(
       Effect.provide(Layer.merge(anonymous(), Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie)))
     )
+  )
+  it.effect(
+    "an identity header that cannot be sent says nothing of the token: Unknown (keep it), never Invalid",
+    () =>
+      Effect.gen(function* () {
+        // A ClientIdentity service of the caller's own making (`Layer.succeed`) with text not encoded as bytes: the
+        // engine refuses it before any request (InvalidInput naming the header). The token is not at fault: an
+        // `Invalid` would have the app throw it away and sign in again, to be refused the same way.
+        const good = yield* ClientIdentity.make(FakePlex.testIdentity)
+        const validity = yield* Credentials.validate.pipe(
+          Effect.provideService(ClientIdentity.ClientIdentity, {
+            ...good,
+            headers: { ...good.headers, "X-Plex-Device-Name": "Café ☕" }
+          })
+        )
+        assert.strictEqual(validity._tag, "Unknown")
+        assert.deepInclude(validity._tag === "Unknown" ? validity.error : undefined, {
+          _tag: "InvalidInput",
+          field: "ClientIdentity x-plex-device-name"
+        })
+        assert.deepStrictEqual(yield* FakePlex.requests, [], "no request was sent")
+      }).pipe(
+        Effect.provide(Layer.merge(anonymous(), Credentials.layer(FakePlex.defaults.token).pipe(Layer.orDie)))
+      )
   )
   it.effect(
     "a managed Home user's token is Valid (plex.tv, and the fake, answer it 200); revoked, Invalid",
