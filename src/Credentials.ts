@@ -267,6 +267,9 @@ const refreshing = <E, R>(options: {
  * A layer that signs in when it is built and serves the token to every
  * operation that uses it; when the token is later refused, it signs in again
  * (once, shared by concurrent callers) and the refused call is retried once.
+ * A `verificationCode` (two-factor) goes with the first sign-in only: a code
+ * is good for one sign-in, so signing in again sends none, which plex.tv
+ * refuses for an account with two-factor on (the `Unauthorized` reaches you).
  * Fails with the sign-in's error (e.g. `VerificationCodeRequired`), or with
  * `InvalidInput` when `input` is not an object, before any request. Its
  * sign-ins run in spans named `Credentials.layerSignIn`, and their errors
@@ -293,15 +296,20 @@ export const layerSignIn = (
   Layer.scoped(
     Credentials,
     // Input that is not an object (untyped JavaScript) fails the layer when it is built, before any request.
-    Effect.flatMap(V.check("Credentials.layerSignIn", "input", Auth.signInInputProblem(input)), () =>
-      makeRefreshing({
+    Effect.flatMap(V.check("Credentials.layerSignIn", "input", Auth.signInInputProblem(input)), () => {
+      // A two-factor code is for one sign-in (an authenticator's lasts 30 s, a backup code is used up): the layer's
+      // first sends it, a re-authentication none (a stale code, sent again once per cooldown, failed as a wrong one,
+      // 1028, toward Plex's lockout, 1031), which plex.tv refuses for an account with two-factor on (1029).
+      let sent = Auth.sessionSignIn(input)
+      return makeRefreshing({
         // Named after what the caller called: its spans and errors say Credentials.layerSignIn.
-        obtain: Effect.map(
-          signInAs("Credentials.layerSignIn", Auth.sessionSignIn(input)),
-          (signedIn) => signedIn.value.authToken
-        )
+        obtain: Effect.suspend(() => {
+          const form = sent
+          sent = { ...form, verificationCode: undefined }
+          return Effect.map(signInAs("Credentials.layerSignIn", form), (signedIn) => signedIn.value.authToken)
+        })
       })
-    )
+    })
   )
 
 /**
