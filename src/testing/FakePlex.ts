@@ -529,7 +529,9 @@ export interface FakePlexService {
   /**
    * The fake as a web handler; routes by the request URL's origin. Delays
    * and auto-approval follow the caller's `Clock`; interrupting the Effect
-   * aborts the request (a hang ends, the record says `Interrupted`).
+   * aborts the request (a hang ends, the record says `Interrupted`), and so
+   * does aborting the signal the `Request` was made with (the Effect then
+   * dies with its reason, as the web handler rejects with it).
    */
   readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
 

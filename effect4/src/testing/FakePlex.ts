@@ -537,7 +537,11 @@ export interface FakePlexService {
   /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
 
-  /** The fake as a web handler; routes by the request URL's origin. */
+  /**
+   * The fake as a web handler; routes by the request URL's origin. Interrupting the Effect aborts the request
+   * (a hang ends, the record says `Interrupted`), and so does aborting the signal the `Request` was made with
+   * (the Effect then dies with its reason, as the web handler rejects with it).
+   */
   readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
 
   /** An account by username or email; the default account without one. */

@@ -356,8 +356,9 @@ export interface HandlerContext {
    * arriving is cancelled, a `respond` fault's promise is no longer awaited,
    * the record's outcome becomes `Interrupted` (a request given up while its
    * body still arrives has no record: one is made once the body is read),
-   * and the handler rejects with the signal's reason at once. Default
-   * `request.signal`.
+   * and the handler rejects with the signal's reason at once. The
+   * request's own signal (`request.signal`) does the same, given one here
+   * or not: aborting either gives the request up.
    */
   readonly signal?: AbortSignal | undefined
 }
