@@ -482,7 +482,8 @@ export type RouteName = Core.RouteName
 
 /**
  * Which requests a fault applies to: a route name, a path (a string that
- * starts with `/`), or any combination of route, path, origin and method.
+ * starts with `/`), or any combination of route, path, origin and method
+ * (an object with another key, a typo, is refused: it would narrow nothing).
  *
  * @since 0.1.0
  * @category models

@@ -179,10 +179,19 @@ const asRequestPath = (path: string): string | undefined => {
   }
 }
 
+/** The keys a target object takes. */
+const targetKeys: ReadonlyArray<string> = ["route", "path", "origin", "method"]
+
 const targetProblem = (where: unknown): string | undefined => {
   if (typeof where === "string") return where.startsWith("/") ? pathProblem(where) : routeProblem(where)
   if (typeof where !== "object" || where === null) {
     return "the target must be a route name, a path (starting with /) or an object"
+  }
+  // A key it does not take (a typo, `rout`; python's `{"name": ...}` over the control API) narrows nothing: the fault
+  // would select every request, of every origin, that the keys it does take let through.
+  const unknown = Object.keys(where).filter((key) => !targetKeys.includes(key))
+  if (unknown.length > 0) {
+    return `the target takes ${targetKeys.slice(0, -1).join(", ")} and ${targetKeys.at(-1)}, not ${unknown.join(", ")} (a key it does not take narrows nothing: the fault would select every request)`
   }
   const { method, origin, path, route } = where as Record<string, unknown>
   if (route !== undefined && routeProblem(route) !== undefined) return routeProblem(route)

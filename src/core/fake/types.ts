@@ -327,7 +327,11 @@ export type RouteName =
   | "approvalPage"
   | (string & {})
 
-/** Which requests a fault applies to: a route name, a path (starting with `/`), or a combination. */
+/**
+ * Which requests a fault applies to: a route name, a path (starting with `/`), or a combination (an object of
+ * `route`, `path`, `origin` and `method`; another key is refused: it would narrow nothing, and the fault select
+ * every request).
+ */
 export type FaultTarget =
   | RouteName
   | {
