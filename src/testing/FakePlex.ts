@@ -471,7 +471,8 @@ export type RouteName = Core.RouteName
 
 /**
  * Which requests a fault applies to: a route name, a path (a string that
- * starts with `/`), or any combination of route, path, origin and method.
+ * starts with `/`), or any combination of route, path, origin and method
+ * (an object with another key, a typo, is refused: it would narrow nothing).
  *
  * @since 0.1.0
  * @category models
@@ -529,7 +530,9 @@ export interface FakePlexService {
   /**
    * The fake as a web handler; routes by the request URL's origin. Delays
    * and auto-approval follow the caller's `Clock`; interrupting the Effect
-   * aborts the request (a hang ends, the record says `Interrupted`).
+   * aborts the request (a hang ends, the record says `Interrupted`), and so
+   * does aborting the signal the `Request` was made with (the Effect then
+   * dies with its reason, as the web handler rejects with it).
    */
   readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
 

@@ -98,6 +98,11 @@ describe("the fake's control API (/__fake/ on plex.tv)", () => {
       [{ target: "getTokenDetails", fault: { type: "hang", millis: 5 } }, /takes no fields, not millis/],
       [{ target: "getTokenDetails", fault: { type: "hang" }, times: 0 }, /times must be a count/],
       [{ fault: { type: "hang" } }, /needs a target/],
+      // A key the target does not take (python's `{"name": ...}`, a typo) narrowed nothing: every request was faulted.
+      [
+        { target: { name: "getTokenDetails" }, fault: { type: "status", status: 503 } },
+        /the target takes route, path, origin and method, not name/
+      ],
       ["not json", /JSON object/]
     ]
     for (const [body, message] of cases) {

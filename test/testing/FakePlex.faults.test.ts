@@ -198,6 +198,38 @@ describe("FakePlex faults: time", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect(
+    "in memory, an abort of the signal a Request was made with ends fake.handle of it: recorded Interrupted",
+    () =>
+      Effect.gen(function* () {
+        // The web handler served from another HTTP stack (docs/testing.md, "Other HTTP stacks"): a client that gave up
+        // aborts the Request's signal. Before, the Effect's own interruption signal replaced it, and a hang never ended.
+        const fake = yield* FakePlex.FakePlex
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const controller = new AbortController()
+        const given = raw(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })
+        const fiber = yield* Effect.fork(send(new Request(given, { signal: controller.signal })))
+        while (!(yield* FakePlex.requests).some((r) => r.outcome === "Pending")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const reason = new Error("the client gave up")
+        controller.abort(reason)
+        for (let turn = 0; turn < 5 && Option.isNone(yield* Fiber.poll(fiber)); turn++) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const exit = yield* Fiber.poll(fiber)
+        // As the Effect-free handler rejects with the signal's reason: here a defect carrying it.
+        assert.isTrue(Option.isSome(exit) && Exit.isFailure(exit.value))
+        if (Option.isSome(exit) && Exit.isFailure(exit.value)) {
+          assert.strictEqual(Cause.squash(exit.value.cause), reason)
+        }
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route, r.fault, r.outcome]),
+          [["getTokenDetails", "Hang", "Interrupted"]]
+        )
+      }).pipe(Effect.provide(layer))
+  )
+
   it.effect("delay answers after the TestClock moves", () =>
     Effect.gen(function* () {
       yield* FakePlex.fault("getTokenDetails", Fault.delay("10 seconds"), { times: 1 })

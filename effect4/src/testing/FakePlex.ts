@@ -482,7 +482,8 @@ export type RouteName = Core.RouteName
 
 /**
  * Which requests a fault applies to: a route name, a path (a string that
- * starts with `/`), or any combination of route, path, origin and method.
+ * starts with `/`), or any combination of route, path, origin and method
+ * (an object with another key, a typo, is refused: it would narrow nothing).
  *
  * @since 0.1.0
  * @category models
@@ -537,7 +538,11 @@ export interface FakePlexService {
   /** The servers as they are when read: each one's `ownerId` is its current owner. */
   readonly servers: ReadonlyArray<FakeServer>
 
-  /** The fake as a web handler; routes by the request URL's origin. */
+  /**
+   * The fake as a web handler; routes by the request URL's origin. Interrupting the Effect aborts the request
+   * (a hang ends, the record says `Interrupted`), and so does aborting the signal the `Request` was made with
+   * (the Effect then dies with its reason, as the web handler rejects with it).
+   */
   readonly handle: (request: Request) => Effect.Effect<Response, ConnectionFailure>
 
   /** An account by username or email; the default account without one. */

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
@@ -229,6 +231,36 @@ describe("FakePlex faults: time", () => {
       )
       assert.strictEqual((yield* PlexAuth.getTokenDetails()).username, "alice")
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "in memory, an abort of the signal a Request was made with ends fake.handle of it: recorded Interrupted",
+    () =>
+      Effect.gen(function* () {
+        // The web handler served from another HTTP stack (docs/testing.md, "Other HTTP stacks"): a client that gave up
+        // aborts the Request's signal. Before, the Effect's own interruption signal replaced it, and a hang never ended.
+        const fake = yield* FakePlex.FakePlex
+        yield* FakePlex.fault("getTokenDetails", Fault.hang, { times: 1 })
+        const controller = new AbortController()
+        const given = raw(`${fake.plexTvUrl}/api/v2/user`, { token: fake.token })
+        const fiber = yield* Effect.forkChild(send(new Request(given, { signal: controller.signal })))
+        while (!(yield* FakePlex.requests).some((r) => r.outcome === "Pending")) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const reason = new Error("the client gave up")
+        controller.abort(reason)
+        for (let turn = 0; turn < 5 && fiber.pollUnsafe() === undefined; turn++) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
+        const exit = fiber.pollUnsafe()
+        // As the Effect-free handler rejects with the signal's reason: here a defect carrying it.
+        assert.isTrue(exit !== undefined && Exit.isFailure(exit))
+        if (exit !== undefined && Exit.isFailure(exit)) assert.strictEqual(Cause.squash(exit.cause), reason)
+        assert.deepStrictEqual(
+          (yield* FakePlex.requests).map((r) => [r.route, r.fault, r.outcome]),
+          [["getTokenDetails", "Hang", "Interrupted"]]
+        )
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect("hang: the client's timeout ends it, and the record says it was interrupted", () =>

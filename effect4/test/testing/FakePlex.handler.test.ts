@@ -47,6 +47,40 @@ describe("FakePlex.makeHandler", () => {
     )
   })
 
+  it("with a signal of its own (fake.handler(request, { signal })), an abort of the Request's signal still ends a hanging answer", async () => {
+    // docs/testing.md: aborting the request's signal, or the one given with it, ends what the answer waits for.
+    // Before, a signal given replaced the Request's own: aborting the one the Request was made with (a client
+    // that gave up, as a server or mock service worker hands it on) was ignored, and the hang never ended.
+    const fake = FakePlex.makeHandler()
+    fake.fault("ping", FakePlex.handlerFaults.hang, { times: 1 })
+    const own = new AbortController()
+    const given = new AbortController()
+    let outcome = "still waiting"
+    void fake
+      .handler(new Request(`${fake.plexTvUrl}/api/v2/ping`, { headers: headers(), signal: own.signal }), {
+        signal: given.signal
+      })
+      .then(
+        () => {
+          outcome = "answered"
+        },
+        (e: unknown) => {
+          outcome = (e as Error).message
+        }
+      )
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+    await new Promise((resolve) => setImmediate(resolve))
+    own.abort(new Error("given up"))
+    for (let turn = 0; turn < 5 && outcome === "still waiting"; turn++) {
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    assert.strictEqual(outcome, "given up")
+    assert.deepStrictEqual(
+      fake.requests().map((r) => [r.route, r.fault, r.outcome]),
+      [["ping", "Hang", "Interrupted"]]
+    )
+  })
   it("answers the seeded account's token with its account, as the Effect kit's fake does", async () => {
     const fake = FakePlex.makeHandler({ accounts: [{ username: "carol", token: "carolToken0000000001" }] })
     assert.strictEqual(fake.token, "carolToken0000000001")

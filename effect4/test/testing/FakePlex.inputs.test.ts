@@ -72,6 +72,14 @@ describe("the test kits given what untyped JavaScript passes", () => {
         "FakePlexError",
         "fault: the target must be a route name, a path (starting with /) or an object"
       ])
+      // A key it does not take (a typo) narrows nothing: scripted, the fault would select every request.
+      assert.deepStrictEqual(
+        yield* outcome(FakePlex.fault(untyped({ rout: "getTokenDetails" }), Fault.hang)),
+        [
+          "FakePlexError",
+          "fault: the target takes route, path, origin and method, not rout (a key it does not take narrows nothing: the fault would select every request)"
+        ]
+      )
       assert.deepStrictEqual(yield* outcome(FakePlex.fault("getTokenDetails", untyped(null))), [
         "FakePlexError",
         "fault: the fault must be one of Fault's (handlerFaults')"

@@ -179,10 +179,19 @@ const asRequestPath = (path: string): string | undefined => {
   }
 }
 
+/** The keys a target object takes. */
+const targetKeys: ReadonlyArray<string> = ["route", "path", "origin", "method"]
+
 const targetProblem = (where: unknown): string | undefined => {
   if (typeof where === "string") return where.startsWith("/") ? pathProblem(where) : routeProblem(where)
   if (typeof where !== "object" || where === null) {
     return "the target must be a route name, a path (starting with /) or an object"
+  }
+  // A key it does not take (a typo, `rout`; python's `{"name": ...}` over the control API) narrows nothing: the fault
+  // would select every request, of every origin, that the keys it does take let through.
+  const unknown = Object.keys(where).filter((key) => !targetKeys.includes(key))
+  if (unknown.length > 0) {
+    return `the target takes ${targetKeys.slice(0, -1).join(", ")} and ${targetKeys.at(-1)}, not ${unknown.join(", ")} (a key it does not take narrows nothing: the fault would select every request)`
   }
   const { method, origin, path, route } = where as Record<string, unknown>
   if (route !== undefined && routeProblem(route) !== undefined) return routeProblem(route)
@@ -325,6 +334,33 @@ const orAbort = <A>(work: Promise<A>, signal: AbortSignal): Promise<A> =>
     else signal.addEventListener("abort", onAbort, { once: true })
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort))
   })
+
+/**
+ * A signal that aborts, with that one's reason, as soon as the handler's `given` signal or the request's `own` does:
+ * a signal given with the request (a binding's interruption, `fake.handler(request, { signal })`) does not silence
+ * the one the `Request` was made with (a client that gave up, as a server or a mock service worker hands its request
+ * on). `release` stops following them once the request is answered.
+ */
+const eitherSignal = (
+  given: AbortSignal | undefined,
+  own: AbortSignal
+): { readonly signal: AbortSignal; readonly release: () => void } => {
+  if (given === undefined || given === own) return { signal: own, release: () => undefined }
+  const controller = new AbortController()
+  const onGiven = () => controller.abort(given.reason)
+  const onOwn = () => controller.abort(own.reason)
+  if (given.aborted) onGiven()
+  else if (own.aborted) onOwn()
+  given.addEventListener("abort", onGiven, { once: true })
+  own.addEventListener("abort", onOwn, { once: true })
+  return {
+    signal: controller.signal,
+    release: () => {
+      given.removeEventListener("abort", onGiven)
+      own.removeEventListener("abort", onOwn)
+    }
+  }
+}
 
 /** The system clock: `Date.now` and `setTimeout`. */
 export const systemClock: FakeClock = {
@@ -585,10 +621,11 @@ export const fromSeed = (
   }
 
   /**
-   * The requests being answered that were given no `signal` of their own. A `Request`'s signal follows the one it
-   * was made with only while the `Request` lives (undici ties the two through a `WeakRef`): a caller that keeps no
-   * reference to it (`fake.handler(new Request(url, { signal }))`) would have its abort lost once the garbage
-   * collector takes the `Request`, and a hanging or delayed answer never end. Kept here until answered.
+   * The requests being answered. A `Request`'s signal, followed whether or not the handler was given a `signal` too
+   * (eitherSignal), follows the one it was made with only while the `Request` lives (undici ties the two through a
+   * `WeakRef`): a caller that keeps no reference to it (`fake.handler(new Request(url, { signal }))`) would have its
+   * abort lost once the garbage collector takes the `Request`, and a hanging or delayed answer never end. Kept here
+   * until answered.
    */
   const inFlight = new Map<Request, number>()
 
@@ -627,12 +664,13 @@ export const fromSeed = (
     store.hosts.get(url.origin)?.kind === "plexTv" && url.pathname.startsWith(Control.prefix)
 
   const answer = async (request: Request, context: HandlerContext): Promise<Response> => {
-    if (context.signal !== undefined) return handle(request, context)
     // Counted: the same GET Request may be handed in twice at once.
     inFlight.set(request, (inFlight.get(request) ?? 0) + 1)
+    const { release, signal } = eitherSignal(context.signal, request.signal)
     try {
-      return await handle(request, context)
+      return await handle(request, context.clock ?? defaultClock, signal)
     } finally {
+      release()
       const left = (inFlight.get(request) ?? 1) - 1
       if (left === 0) inFlight.delete(request)
       else inFlight.set(request, left)
@@ -642,9 +680,7 @@ export const fromSeed = (
   /** The faults behind each request given to a fault (its `respond`'s): see `handle`. */
   const respondedBy = new WeakMap<Request, ReadonlySet<Fault>>()
 
-  const handle = async (request: Request, context: HandlerContext): Promise<Response> => {
-    const clock = context.clock ?? defaultClock
-    const signal = context.signal ?? request.signal
+  const handle = async (request: Request, clock: FakeClock, signal: AbortSignal): Promise<Response> => {
     if (signal.aborted) throw signal.reason
     const url = new URL(request.url)
     const origin = url.origin

@@ -38,7 +38,9 @@
  *   up while its body still arrives has no record: one is made once the
  *   body is read), and rejects the handler with the signal's reason.
  *   Without a clock the fake's `clock` option (default `Date.now` and
- *   `setTimeout`) is used; without a signal `request.signal`.
+ *   `setTimeout`) is used. The request's own signal (`request.signal`) is
+ *   followed too, whether or not a signal is given: aborting either gives
+ *   the request up.
  * - **Failures**: the handler rejects with `ConnectionFailure` (a
  *   `TypeError`, `reason` `"Reset"`/`"Refused"`, `cause.code`
  *   `ECONNRESET`/`ECONNREFUSED`) for a scripted reset or refusal and for an

@@ -327,7 +327,11 @@ export type RouteName =
   | "approvalPage"
   | (string & {})
 
-/** Which requests a fault applies to: a route name, a path (starting with `/`), or a combination. */
+/**
+ * Which requests a fault applies to: a route name, a path (starting with `/`), or a combination (an object of
+ * `route`, `path`, `origin` and `method`; another key is refused: it would narrow nothing, and the fault select
+ * every request).
+ */
 export type FaultTarget =
   | RouteName
   | {
@@ -356,8 +360,9 @@ export interface HandlerContext {
    * arriving is cancelled, a `respond` fault's promise is no longer awaited,
    * the record's outcome becomes `Interrupted` (a request given up while its
    * body still arrives has no record: one is made once the body is read),
-   * and the handler rejects with the signal's reason at once. Default
-   * `request.signal`.
+   * and the handler rejects with the signal's reason at once. The
+   * request's own signal (`request.signal`) does the same, given one here
+   * or not: aborting either gives the request up.
    */
   readonly signal?: AbortSignal | undefined
 }
