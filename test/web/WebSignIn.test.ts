@@ -8254,3 +8254,76 @@ describe("WebSignIn.withCookies", () => {
     ])
   })
 })
+
+describe("WebSignIn untyped input", () => {
+  const untyped = <A>(value: unknown): A => value as A
+  const defectOf = <A, E>(effect: Effect.Effect<A, E>) =>
+    effect.pipe(
+      Effect.map(() => "no defect" as unknown),
+      Effect.catchAll((error) => Effect.succeed(error as unknown)),
+      Effect.catchAllDefect((defect) =>
+        Effect.succeed(defect instanceof PlexError.InvalidInput ? [defect.operation, defect.field] : defect)
+      )
+    )
+
+  it.effect(
+    "a Cookie header that is not a string is no cookie: not signed in, nothing to end, no sign-in",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const url = `${APP}${service.settings.callbackPath}?state=x`
+        for (const odd of [123, 1, true, {}, ["a=b"], Symbol("x")]) {
+          const refused = yield* Effect.flip(service.authenticate(untyped(odd)))
+          assert.deepStrictEqual(
+            [refused._tag, refused._tag === "Unauthenticated" ? refused.reason : ""],
+            ["Unauthenticated", "NoSession"]
+          )
+          assert.deepStrictEqual(yield* service.signOut(untyped(odd)), { cookies: [], revoked: false })
+          const returned = yield* Effect.flip(service.callback({ cookie: untyped(odd), url }))
+          assert.deepStrictEqual(
+            [returned._tag, returned._tag === "SignInNotStarted" ? returned.reason : ""],
+            ["SignInNotStarted", "NoCookie"]
+          )
+        }
+        // The session was never touched.
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "callback's request and signOut's options of the wrong kind are defects naming them, nothing done",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        for (const request of [undefined, null, "x", 1]) {
+          assert.deepStrictEqual(yield* defectOf(service.callback(untyped(request))), [
+            "WebSignIn.callback",
+            "request"
+          ])
+        }
+        for (const url of [undefined, 1, null]) {
+          assert.deepStrictEqual(yield* defectOf(service.callback(untyped({ cookie, url }))), [
+            "WebSignIn.callback",
+            "request.url"
+          ])
+        }
+        for (const revoke of ["true", 1, null, "false"]) {
+          assert.deepStrictEqual(yield* defectOf(service.signOut(cookie, untyped({ revoke }))), [
+            "WebSignIn.signOut",
+            "revoke"
+          ])
+        }
+        for (const options of [null, "revoke", true]) {
+          assert.deepStrictEqual(yield* defectOf(service.signOut(cookie, untyped(options))), [
+            "WebSignIn.signOut",
+            "options"
+          ])
+        }
+        // Refused before anything was done: the session is still open, and a sign-out as typed revokes its token.
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+        assert.isTrue((yield* service.signOut(cookie, { revoke: true })).revoked)
+      }).pipe(Effect.provide(env()))
+  )
+})

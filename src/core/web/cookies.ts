@@ -85,7 +85,8 @@ export const serialize = (cookie: SetCookie): string => {
  */
 export const parseCookieHeader = (header: string | null | undefined): ReadonlyMap<string, string> => {
   const out = new Map<string, string>()
-  if (header === null || header === undefined) return out
+  // Not a string (untyped JavaScript, a framework's odd value): no cookie sent, not a TypeError.
+  if (typeof header !== "string") return out
   for (const pair of header.split(";")) {
     const eq = pair.indexOf("=")
     if (eq < 0) continue
@@ -103,7 +104,8 @@ export const parseCookieHeader = (header: string | null | undefined): ReadonlyMa
  */
 export const cookieValues = (header: string | null | undefined, name: string): ReadonlyArray<string> => {
   const out: Array<string> = []
-  if (header === null || header === undefined) return out
+  // Not a string (untyped JavaScript, a framework's odd value): no cookie sent, not a TypeError.
+  if (typeof header !== "string") return out
   for (const pair of header.split(";")) {
     const eq = pair.indexOf("=")
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue
