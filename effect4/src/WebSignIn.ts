@@ -602,14 +602,18 @@ export type SetCookie = CoreCookies.SetCookie
 export interface Started {
   /** The app.plex.tv URL to send the browser to. It carries the PIN code (in its fragment, as Plex requires): `Redacted` so it is not logged. */
   readonly url: Redacted.Redacted<string>
-  /** The PIN-flow cookie to set. */
+  /**
+   * The PIN-flow cookie to set. Its `value` (the PIN's id and code, signed) is masked (`<redacted>`) where the cookie
+   * is printed (`JSON.stringify`, `String`, `util.inspect`, `console.log`, Effect's loggers); read it as any cookie's.
+   */
   readonly cookie: SetCookie
 }
 
 /**
  * The answer of {@link WebSignInService.callback} and
  * {@link WebSignInService.authenticate}: the user, and the cookies to set
- * (a new or renewed session, the PIN-flow cookie deleted).
+ * (a new or renewed session, the PIN-flow cookie deleted). A session cookie prints with its value masked, as
+ * {@link Started}'s cookie does.
  *
  * @since 0.1.0
  * @category models

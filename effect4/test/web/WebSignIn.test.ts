@@ -18,6 +18,7 @@ import {
   Effect,
   Exit,
   Fiber,
+  Inspectable,
   Layer,
   Logger,
   Metric,
@@ -8331,5 +8332,71 @@ describe("WebSignIn untyped input", () => {
         assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
         assert.isTrue((yield* service.signOut(cookie, { revoke: true })).revoked)
       }).pipe(Effect.provide(env()))
+  )
+})
+
+describe("WebSignIn cookies' renderings", () => {
+  it.effect(
+    "the PIN and session cookies' values are masked when printed, readable where the docs read them",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* Effect.orDie(FakePlex.approvePin(params.get("code") ?? "", { account: "alice" }))
+        const signedIn = yield* service.callback({
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        })
+        const sessionCookie = signedIn.cookies.find(
+          (c) => c.name === service.settings.sessionCookie && c.value !== ""
+        )
+        assert.isDefined(sessionCookie)
+        const secrets = [started.cookie.value, sessionCookie?.value ?? ""]
+        for (const secret of secrets) assert.isAbove(secret.length, 20)
+        // A renewed session cookie (authenticate) is built as the first one.
+        yield* TestClock.adjust("2 hours")
+        const renewed = yield* service.authenticate(`${sessionCookie?.name}=${sessionCookie?.value}`)
+        const renewedCookie = renewed.cookies.find((c) => c.name === service.settings.sessionCookie)
+        assert.isDefined(renewedCookie)
+        secrets.push(renewedCookie?.value ?? "")
+        const { lines } = yield* withCapturedLogs(
+          Effect.andThen(Effect.log(started, signedIn.cookies), Effect.logInfo(renewed.cookies))
+        )
+        assert.isNotEmpty(lines)
+        assertNoSecrets(
+          {
+            "JSON.stringify(started)": JSON.stringify(started),
+            "JSON.stringify(cookies)": JSON.stringify(signedIn.cookies),
+            "JSON.stringify(renewed)": JSON.stringify(renewed.cookies),
+            "util.inspect(started)": inspect(started, { depth: 10 }),
+            "util.inspect(cookies)": inspect(signedIn.cookies, { depth: 10 }),
+            "util.inspect(renewed)": inspect(renewed.cookies, { depth: 10 }),
+            String: String(started.cookie),
+            "Inspectable.toStringUnknown": Inspectable.toStringUnknown(signedIn.cookies),
+            "Effect.log": lines.join("\n")
+          },
+          secrets
+        )
+        // Masked, not left out: the cookie's name and attributes still show.
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(started.cookie)), {
+          name: started.cookie.name,
+          value: "<redacted>",
+          attributes: JSON.parse(JSON.stringify(started.cookie.attributes))
+        })
+        assert.include(inspect(started.cookie), "<redacted>")
+        // Readable where the docs read it: `cookie.value`, the Set-Cookie header, a copy of the cookie.
+        assert.strictEqual(started.cookie.value, secrets[0])
+        assert.isTrue(
+          CoreCookies.serialize(started.cookie).startsWith(`${started.cookie.name}=${secrets[0]};`)
+        )
+        assert.strictEqual({ ...started.cookie }.value, secrets[0])
+        assert.deepStrictEqual(Object.keys(started.cookie), ["name", "value", "attributes"])
+        const response = WebSignIn.withCookies(HttpServerResponse.empty(), signedIn.cookies)
+        assert.include(
+          JSON.stringify(Object.values(response.cookies.cookies).map((c) => c.value)),
+          secrets[1] ?? "no session cookie"
+        )
+      }).pipe(Effect.provide(env({ sessionIdle: "3 hours" })))
   )
 })
