@@ -602,14 +602,18 @@ export type SetCookie = CoreCookies.SetCookie
 export interface Started {
   /** The app.plex.tv URL to send the browser to. It carries the PIN code (in its fragment, as Plex requires): `Redacted` so it is not logged. */
   readonly url: Redacted.Redacted<string>
-  /** The PIN-flow cookie to set. */
+  /**
+   * The PIN-flow cookie to set. Its `value` (the PIN's id and code, signed) is masked (`<redacted>`) where the cookie
+   * is printed (`JSON.stringify`, `String`, `util.inspect`, `console.log`, Effect's loggers); read it as any cookie's.
+   */
   readonly cookie: SetCookie
 }
 
 /**
  * The answer of {@link WebSignInService.callback} and
  * {@link WebSignInService.authenticate}: the user, and the cookies to set
- * (a new or renewed session, the PIN-flow cookie deleted).
+ * (a new or renewed session, the PIN-flow cookie deleted). A session cookie prints with its value masked, as
+ * {@link Started}'s cookie does.
  *
  * @since 0.1.0
  * @category models
@@ -653,12 +657,17 @@ export interface WebSignInService {
   /**
    * Finishes a sign-in: the request's `Cookie` header and URL (with `state`). Once: a return whose sign-in has signed
    * its browser in already (its PIN cookie sent again) is `SignInNotStarted` (`NoCookie`), no second session.
+   * From untyped JavaScript: a `cookie` that is not a string is no cookie; a `request` that is not an object, or whose
+   * `url` is not a string, is a defect (`InvalidInput` naming `request` or `request.url`), nothing done.
    */
   readonly callback: (request: {
     readonly cookie: string | undefined
     readonly url: string
   }) => Effect.Effect<Authenticated, CallbackError>
-  /** The user of the session in a `Cookie` header, access re-checked when its answer is older than `accessTtl`. */
+  /**
+   * The user of the session in a `Cookie` header, access re-checked when its answer is older than `accessTtl`. A
+   * `cookie` that is not a string (untyped JavaScript) is no cookie: `Unauthenticated` (`NoSession`).
+   */
   readonly authenticate: (cookie: string | undefined) => Effect.Effect<Authenticated, AuthenticateError>
   /**
    * Ends the session of a `Cookie` header (and revokes its Plex token when `revoke`, waiting at most 5 s for plex.tv);
@@ -670,7 +679,9 @@ export interface WebSignInService {
    * `revoke`, the Plex token a return in flight obtains is revoked too (nobody holds it), and so is the token of that
    * sign-in's PIN if plex.tv shows it approved (asked once, at most 5 s, then 5 for its revocation; never a failure of
    * the sign-out, logged). These requests to plex.tv, each session's revocation and each PIN's check (up to 8 PIN
-   * cookies), go 4 at a time, within 10 s in all.
+   * cookies), go 4 at a time, within 10 s in all. From untyped JavaScript: a `cookie` that is not a string ends
+   * nothing; `options` that are not an object, or a `revoke` that is not a boolean, are a defect (`InvalidInput`
+   * naming `options` or `revoke`), before anything is ended.
    */
   readonly signOut: (
     cookie: string | undefined,
@@ -717,6 +728,14 @@ export class WebSignIn
 // ---------------------------------------------------------------------------
 
 const operation = "WebSignIn.make"
+
+// Input of the wrong kind from untyped JavaScript that no typed failure of the function covers (Flow.callbackRequestProblem,
+// Flow.signOutOptionsProblem): a defect, InvalidInput naming the argument, before anything is done (a plain function
+// throws it: V.refuseSync).
+const refusedDefect = (
+  refusedBy: string,
+  problem: { readonly field: string; readonly problem: string } | undefined
+) => (problem === undefined ? Effect.void : Effect.die(V.invalid(refusedBy, problem.field, problem.problem)))
 
 /**
  * A sign-in duration option in milliseconds: its default when not given, else at least its least value
@@ -1787,6 +1806,7 @@ const makeWith = (
 
     const callback = (request: { readonly cookie: string | undefined; readonly url: string }) =>
       Effect.gen(function* () {
+        yield* refusedDefect("WebSignIn.callback", Flow.callbackRequestProblem(request))
         const now = yield* Clock.currentTimeMillis
         const started = yield* Effect.promise(() => Flow.readPin(key, settings, request, now))
         if (started._tag === "NotStarted") return yield* new SignInNotStarted({ reason: started.reason })
@@ -2053,6 +2073,7 @@ const makeWith = (
       signOutOptions: { readonly revoke?: boolean | undefined } = {}
     ) =>
       Effect.gen(function* () {
+        yield* refusedDefect("WebSignIn.signOut", Flow.signOutOptionsProblem(signOutOptions))
         const now = yield* Clock.currentTimeMillis
         const sessionId = yield* Effect.option(sessionIdOf(cookie, now))
         // The sign-ins pending in this browser (their PIN cookies sent) end first (Flow.SignOuts): a return of one, in

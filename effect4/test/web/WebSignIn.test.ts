@@ -18,6 +18,7 @@ import {
   Effect,
   Exit,
   Fiber,
+  Inspectable,
   Layer,
   Logger,
   Metric,
@@ -8259,4 +8260,143 @@ describe("WebSignIn.withCookies", () => {
       "plex_session"
     ])
   })
+})
+
+describe("WebSignIn untyped input", () => {
+  const untyped = <A>(value: unknown): A => value as A
+  const defectOf = <A, E>(effect: Effect.Effect<A, E>) =>
+    effect.pipe(
+      Effect.map(() => "no defect" as unknown),
+      Effect.catch((error) => Effect.succeed(error as unknown)),
+      Effect.catchDefect((defect) =>
+        Effect.succeed(defect instanceof PlexError.InvalidInput ? [defect.operation, defect.field] : defect)
+      )
+    )
+
+  it.effect(
+    "a Cookie header that is not a string is no cookie: not signed in, nothing to end, no sign-in",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        const url = `${APP}${service.settings.callbackPath}?state=x`
+        for (const odd of [123, 1, true, {}, ["a=b"], Symbol("x")]) {
+          const refused = yield* Effect.flip(service.authenticate(untyped(odd)))
+          assert.deepStrictEqual(
+            [refused._tag, refused._tag === "Unauthenticated" ? refused.reason : ""],
+            ["Unauthenticated", "NoSession"]
+          )
+          assert.deepStrictEqual(yield* service.signOut(untyped(odd)), { cookies: [], revoked: false })
+          const returned = yield* Effect.flip(service.callback({ cookie: untyped(odd), url }))
+          assert.deepStrictEqual(
+            [returned._tag, returned._tag === "SignInNotStarted" ? returned.reason : ""],
+            ["SignInNotStarted", "NoCookie"]
+          )
+        }
+        // The session was never touched.
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "callback's request and signOut's options of the wrong kind are defects naming them, nothing done",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const cookie = yield* session("alice")
+        for (const request of [undefined, null, "x", 1]) {
+          assert.deepStrictEqual(yield* defectOf(service.callback(untyped(request))), [
+            "WebSignIn.callback",
+            "request"
+          ])
+        }
+        for (const url of [undefined, 1, null]) {
+          assert.deepStrictEqual(yield* defectOf(service.callback(untyped({ cookie, url }))), [
+            "WebSignIn.callback",
+            "request.url"
+          ])
+        }
+        for (const revoke of ["true", 1, null, "false"]) {
+          assert.deepStrictEqual(yield* defectOf(service.signOut(cookie, untyped({ revoke }))), [
+            "WebSignIn.signOut",
+            "revoke"
+          ])
+        }
+        for (const options of [null, "revoke", true]) {
+          assert.deepStrictEqual(yield* defectOf(service.signOut(cookie, untyped(options))), [
+            "WebSignIn.signOut",
+            "options"
+          ])
+        }
+        // Refused before anything was done: the session is still open, and a sign-out as typed revokes its token.
+        assert.strictEqual((yield* service.authenticate(cookie)).user.username, "alice")
+        assert.isTrue((yield* service.signOut(cookie, { revoke: true })).revoked)
+      }).pipe(Effect.provide(env()))
+  )
+})
+
+describe("WebSignIn cookies' renderings", () => {
+  it.effect(
+    "the PIN and session cookies' values are masked when printed, readable where the docs read them",
+    () =>
+      Effect.gen(function* () {
+        const service = yield* WebSignIn.WebSignIn
+        const started = yield* service.start
+        const params = authUrlParams(Redacted.value(started.url))
+        yield* Effect.orDie(FakePlex.approvePin(params.get("code") ?? "", { account: "alice" }))
+        const signedIn = yield* service.callback({
+          cookie: `${started.cookie.name}=${started.cookie.value}`,
+          url: params.get("forwardUrl") ?? ""
+        })
+        const sessionCookie = signedIn.cookies.find(
+          (c) => c.name === service.settings.sessionCookie && c.value !== ""
+        )
+        assert.isDefined(sessionCookie)
+        const secrets = [started.cookie.value, sessionCookie?.value ?? ""]
+        for (const secret of secrets) assert.isAbove(secret.length, 20)
+        // A renewed session cookie (authenticate) is built as the first one.
+        yield* TestClock.adjust("2 hours")
+        const renewed = yield* service.authenticate(`${sessionCookie?.name}=${sessionCookie?.value}`)
+        const renewedCookie = renewed.cookies.find((c) => c.name === service.settings.sessionCookie)
+        assert.isDefined(renewedCookie)
+        secrets.push(renewedCookie?.value ?? "")
+        const { lines } = yield* withCapturedLogs(
+          Effect.andThen(Effect.log(started, signedIn.cookies), Effect.logInfo(renewed.cookies))
+        )
+        assert.isNotEmpty(lines)
+        assertNoSecrets(
+          {
+            "JSON.stringify(started)": JSON.stringify(started),
+            "JSON.stringify(cookies)": JSON.stringify(signedIn.cookies),
+            "JSON.stringify(renewed)": JSON.stringify(renewed.cookies),
+            "util.inspect(started)": inspect(started, { depth: 10 }),
+            "util.inspect(cookies)": inspect(signedIn.cookies, { depth: 10 }),
+            "util.inspect(renewed)": inspect(renewed.cookies, { depth: 10 }),
+            String: String(started.cookie),
+            "Inspectable.toStringUnknown": Inspectable.toStringUnknown(signedIn.cookies),
+            "Effect.log": lines.join("\n")
+          },
+          secrets
+        )
+        // Masked, not left out: the cookie's name and attributes still show.
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(started.cookie)), {
+          name: started.cookie.name,
+          value: "<redacted>",
+          attributes: JSON.parse(JSON.stringify(started.cookie.attributes))
+        })
+        assert.include(inspect(started.cookie), "<redacted>")
+        // Readable where the docs read it: `cookie.value`, the Set-Cookie header, a copy of the cookie.
+        assert.strictEqual(started.cookie.value, secrets[0])
+        assert.isTrue(
+          CoreCookies.serialize(started.cookie).startsWith(`${started.cookie.name}=${secrets[0]};`)
+        )
+        assert.strictEqual({ ...started.cookie }.value, secrets[0])
+        assert.deepStrictEqual(Object.keys(started.cookie), ["name", "value", "attributes"])
+        const response = WebSignIn.withCookies(HttpServerResponse.empty(), signedIn.cookies)
+        assert.include(
+          JSON.stringify(Object.values(response.cookies.cookies).map((c) => c.value)),
+          secrets[1] ?? "no session cookie"
+        )
+      }).pipe(Effect.provide(env({ sessionIdle: "3 hours" })))
+  )
 })

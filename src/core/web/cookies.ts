@@ -26,6 +26,39 @@ export interface SetCookie {
   readonly attributes: Attributes
 }
 
+const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom")
+
+/**
+ * A cookie whose value works as a secret (the PIN cookie holds the PIN's id and code; a session cookie signs its
+ * holder in). Its value reads as any cookie's (`value`, a copy `{ ...cookie }`, {@link serialize}), and is masked
+ * (`<redacted>`, as Effect's `Redacted` prints) where the cookie is printed: `JSON.stringify`, `String`, `util.inspect`,
+ * `console.log` and Effect's loggers.
+ */
+class SecretCookie implements SetCookie {
+  readonly name: string
+  readonly value: string
+  readonly attributes: Attributes
+  constructor(name: string, value: string, attributes: Attributes) {
+    this.name = name
+    this.value = value
+    this.attributes = attributes
+  }
+  toJSON(): unknown {
+    return { name: this.name, value: "<redacted>", attributes: this.attributes }
+  }
+  [inspectCustom](): unknown {
+    return this.toJSON()
+  }
+  // Effect 4's Formatter (its loggers) prints an object by its own toString.
+  toString(): string {
+    return JSON.stringify(this)
+  }
+}
+
+/** A cookie to set whose value is a secret: printed with its value masked ({@link SecretCookie}). */
+export const secret = (name: string, value: string, attributes: Attributes): SetCookie =>
+  new SecretCookie(name, value, attributes)
+
 /** RFC 6265 `cookie-name` (an RFC 7230 token). */
 export const isName = (name: string): boolean => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)
 
@@ -85,7 +118,8 @@ export const serialize = (cookie: SetCookie): string => {
  */
 export const parseCookieHeader = (header: string | null | undefined): ReadonlyMap<string, string> => {
   const out = new Map<string, string>()
-  if (header === null || header === undefined) return out
+  // Not a string (untyped JavaScript, a framework's odd value): no cookie sent, not a TypeError.
+  if (typeof header !== "string") return out
   for (const pair of header.split(";")) {
     const eq = pair.indexOf("=")
     if (eq < 0) continue
@@ -103,7 +137,8 @@ export const parseCookieHeader = (header: string | null | undefined): ReadonlyMa
  */
 export const cookieValues = (header: string | null | undefined, name: string): ReadonlyArray<string> => {
   const out: Array<string> = []
-  if (header === null || header === undefined) return out
+  // Not a string (untyped JavaScript, a framework's odd value): no cookie sent, not a TypeError.
+  if (typeof header !== "string") return out
   for (const pair of header.split(";")) {
     const eq = pair.indexOf("=")
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue

@@ -10,6 +10,13 @@
  */
 import * as AuthUrl from "../authUrl.js"
 import { classify, parseRetryAfter } from "../policy.js"
+import {
+  type FieldProblem,
+  firstProblem,
+  member,
+  objectProblem,
+  optionalBooleanProblem
+} from "../validate.js"
 import * as Cookies from "./cookies.js"
 import type { SetCookie } from "./cookies.js"
 import * as S from "./signIn.js"
@@ -1166,3 +1173,29 @@ export const newRecord = (options: {
   createdAt: options.now,
   expiresAt: Math.min(options.now + options.idleMillis, options.now + options.maxMillis)
 })
+
+/**
+ * `callback`'s request at fault, from untyped JavaScript: an object (`request`) with the URL as a string
+ * (`request.url`). Its `cookie` is not checked: a `Cookie` header that is not a string is no cookie sent
+ * ({@link Cookies.parseCookieHeader}), the return a sign-in not started. The editions make it a defect
+ * (`InvalidInput`), before anything is done: `CallbackError` has no such failure.
+ */
+export const callbackRequestProblem = (request: unknown): FieldProblem | undefined =>
+  firstProblem([
+    ["request", () => objectProblem(request, false)],
+    [
+      "request.url",
+      () => (typeof member(request, "url") === "string" ? undefined : "must be a string (the URL)")
+    ]
+  ])
+
+/**
+ * `signOut`'s options at fault, from untyped JavaScript: an object or undefined (`options`), `revoke` a boolean or
+ * undefined (a `revoke` of `"true"` would otherwise be read as false: the token not revoked). A defect, as
+ * {@link callbackRequestProblem}'s, before anything is done.
+ */
+export const signOutOptionsProblem = (options: unknown): FieldProblem | undefined =>
+  firstProblem([
+    ["options", () => objectProblem(options, true)],
+    ["revoke", () => optionalBooleanProblem(member(options, "revoke"))]
+  ])

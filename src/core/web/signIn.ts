@@ -9,7 +9,7 @@
 import { grantsAccess } from "../access.js"
 import { pinIdProblem } from "../pin.js"
 import * as B64 from "./base64url.js"
-import type { SetCookie } from "./cookies.js"
+import { secret, type SetCookie } from "./cookies.js"
 
 /** What the signature of each cookie is for (bound into the MAC, so one cannot pass for the other). */
 export const pinPurpose = "web-sign-in/pin"
@@ -344,25 +344,26 @@ export const sameOrigin = (
  * The PIN-flow cookie: `HttpOnly`, `SameSite=Lax` (sent on the top-level return from app.plex.tv), and, like the
  * session cookie, `Path=/`, no `Domain`, `Secure` over https: the `__Host-` prefix needs all three, and with it
  * no sibling subdomain can plant a signed PIN cookie of its own (an attacker's pending sign-in: login CSRF).
+ * Printed with its value (the PIN's id and code, signed) masked.
  */
-export const pinCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie => ({
-  name: s.pinCookie,
-  value,
-  attributes: {
+export const pinCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie =>
+  secret(s.pinCookie, value, {
     path: "/",
     maxAge: maxAgeSeconds,
     httpOnly: true,
     secure: s.secure,
     sameSite: "Lax"
-  }
-})
+  })
 
-/** The session cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` over https. */
-export const sessionCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie => ({
-  name: s.sessionCookie,
-  value,
-  attributes: { path: "/", maxAge: maxAgeSeconds, httpOnly: true, secure: s.secure, sameSite: "Lax" }
-})
+/** The session cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` over https. Printed with its value masked. */
+export const sessionCookie = (s: Settings, value: string, maxAgeSeconds: number): SetCookie =>
+  secret(s.sessionCookie, value, {
+    path: "/",
+    maxAge: maxAgeSeconds,
+    httpOnly: true,
+    secure: s.secure,
+    sameSite: "Lax"
+  })
 
 /** Deletes a cookie set by {@link pinCookie} or {@link sessionCookie}. */
 export const expired = (cookie: SetCookie): SetCookie => ({
