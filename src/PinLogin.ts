@@ -477,11 +477,11 @@ export const login = (
     const createdAt = yield* Clock.currentTimeMillis
     const url = yield* authUrl(pin, { forwardUrl, authAppUrl })
     // An `onPin` that gives no Effect (untyped JavaScript: an `async` function) is InvalidInput, not a defect.
-    const shown: unknown = options.onPin({ pin, url })
+    const shown = options.onPin({ pin, url })
     if (!Effect.isEffect(shown)) {
       return yield* Effect.fail(V.invalid("PinLogin.login", "onPin", V.returnsNoEffect))
     }
-    yield* shown as Effect.Effect<void>
+    yield* shown
     // The PIN's lifetime counts from its creation, as at plex.tv: a slow `onPin` does not stretch it.
     return yield* poll(pin, options).pipe(Effect.provideService(PinReadAt, createdAt))
   }).pipe(Effect.withSpan("PinLogin.login", { captureStackTrace: false }))

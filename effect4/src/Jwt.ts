@@ -1059,11 +1059,11 @@ export const pinLogin = (
     const createdAt = yield* Clock.currentTimeMillis
     const url = yield* PinLogin.authUrl(pin, { forwardUrl, authAppUrl })
     // An `onPin` that gives no Effect (untyped JavaScript: an `async` function) is InvalidInput, not a defect.
-    const shown: unknown = options.onPin({ pin, url })
+    const shown = options.onPin({ pin, url })
     if (!Effect.isEffect(shown)) {
       return yield* Effect.fail(V.invalid("Jwt.pinLogin", "onPin", V.returnsNoEffect))
     }
-    yield* shown as Effect.Effect<void>
+    yield* shown
     const ttl = Duration.millis(JwtFacts.deviceJwtReuseMillis(Duration.toMillis(lifetime)))
     const context = yield* Effect.context<HttpClient.HttpClient | ClientIdentity>()
     // One device JWT for as long as it may be presented, and a new one after a check that got no answer
@@ -1263,9 +1263,9 @@ const credentialsWith = <E, R>(
     // was given), the defect of the read that waited for it, which has no error channel (the renewed token is kept).
     const onToken = (jwt: PlexJwt): Effect.Effect<void, InvalidInput> =>
       Effect.suspend(() => {
-        const given: unknown = options.onToken === undefined ? Effect.void : options.onToken(jwt)
+        const given = options.onToken === undefined ? Effect.void : options.onToken(jwt)
         return Effect.isEffect(given)
-          ? (given as Effect.Effect<void>)
+          ? given
           : Effect.fail(V.invalid("Jwt.makeCredentials", "onToken", V.returnsNoEffect))
       })
     // The token in use and the last one a caller's refusal named (`refresh`): `renewal` may obtain for the one in use
@@ -1500,9 +1500,9 @@ export const layerStored = <E, R>(
         key: DeviceKey
       ): Effect.Effect<PlexJwt | Redacted.Redacted<string>, E | InvalidInput, R> =>
         Effect.suspend((): Effect.Effect<PlexJwt | Redacted.Redacted<string>, E | InvalidInput, R> => {
-          const obtained: unknown = options.obtain(key)
+          const obtained = options.obtain(key)
           return Effect.isEffect(obtained)
-            ? (obtained as Effect.Effect<PlexJwt | Redacted.Redacted<string>, E, R>)
+            ? obtained
             : Effect.fail(V.invalid("Jwt.layerStored", "obtain", V.returnsNoEffect))
         })
       // The one sign-out of the stored layers (internal/storedSignOut.ts), as `Credentials.layerStored`'s: it forgets
