@@ -488,7 +488,7 @@ for (const op of operations) {
         // The status came: the CLI does not say the server did not answer, only that the answer was not complete.
         assert.match(
           CliFailure.failureOf(error).message,
-          /did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 2s\)\.$/
+          /did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 2s\); try again later\.$/
         )
       }).pipe(run(() => MockHttp.stalledBody(op.successStatus)))
     )

@@ -84,7 +84,7 @@ const unanswered = (error: PlexError.PlexError, reason: PlexError.NetworkError["
   assert.match(
     cli.message,
     reason === "Timeout"
-      ? / did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 1s\)\.$/
+      ? / did not answer in time, or its answer's body did not all arrive in time \(no complete answer within 1s\); try again later\.$/
       : /^Could not reach /
   )
 }
@@ -103,6 +103,8 @@ const cutOff = (error: PlexError.PlexError, status: number) => {
   const cli = CliFailure.failureOf(e)
   assert.strictEqual(cli.exitCode, CliFailure.ExitCode.Network)
   assert.include(cli.message, ` answered (HTTP ${status}), but the body was cut off: `)
+  // As the library says for a timeout or a cut-off answer: nothing wrong with the input, what to do next.
+  assert.match(cli.message, /; try again later\.$/)
   assert.notInclude(cli.message, "Could not reach")
 }
 

@@ -334,11 +334,12 @@ export const failureOf = (error: PlexErrorLike): Failure => {
           // A timeout's error does not say whether the answer's status came before it (the engine's bundles would carry
           // that): the words fit both, as its `detail` ("no complete answer within 30s") does.
           error.reason === "Timeout"
-            ? `${originOf(url)} did not answer in time, or its answer's body did not all arrive in time (${error.detail}).`
-            : // An answer came (its status), then its body broke off: reached, so not "Could not reach".
+            ? `${originOf(url)} did not answer in time, or its answer's body did not all arrive in time (${error.detail}); try again later.`
+            : // An answer came (its status), then its body broke off: reached, so not "Could not reach". A timeout or a
+              // cut-off answer says what to do, as the library's own message does ("; try again later").
               error.status === undefined
               ? `Could not reach ${originOf(url)}: ${error.detail}.`
-              : `${originOf(url)} answered (HTTP ${error.status}), but the body was cut off: ${error.detail}.`,
+              : `${originOf(url)} answered (HTTP ${error.status}), but the body was cut off: ${error.detail}; try again later.`,
         exitCode: ExitCode.Network
       }
     case "RateLimited":
