@@ -59,9 +59,9 @@ export const networkError = (
 }
 
 /**
- * `headers` as a caller is handed them: those that can carry a secret scrubbed (`core/redact.ts`'s
- * `scrubbedAnswerHeaders`: a `Location` pointing at a URL with the token in its query); the same object
- * when there is nothing to take out.
+ * `headers` as a caller is handed them: each scrubbed of the request's secrets (`core/redact.ts`'s
+ * `scrubbedAnswerHeaders`: a `Location` or `Content-Location` with the token in its query, a token echoed); the
+ * same object when there is nothing to take out.
  */
 export const scrubAnswerHeaders = (
   headers: Headers.Headers,
@@ -93,7 +93,7 @@ export interface Success<A> {
 
 /**
  * `success` as a caller is handed it (`PlexAuth.WithResponse`): the headers carry no secret ({@link
- * scrubAnswerHeaders}: a `Location` may point at the token).
+ * scrubAnswerHeaders}: a server may echo the token in any of them).
  */
 export const withResponse = <A>(success: Success<A>): WithResponse<A> => ({
   value: success.value,
